@@ -1,0 +1,139 @@
+package fake
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"regexp"
+	"strings"
+
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	esv1 "github.com/ferryhq/ferry/api/externalsecrets/v1"
+	"github.com/ferryhq/ferry/internal/provider"
+	"github.com/ferryhq/ferry/internal/provider/property"
+)
+
+// Provider is the fake provider.
+type Provider struct{}
+
+// New returns the fake provider.
+func New() *Provider { return &Provider{} }
+
+// Name returns "fake".
+func (*Provider) Name() string { return "fake" }
+
+// Capabilities returns ReadOnly.
+func (*Provider) Capabilities() esv1.SecretStoreCapabilities { return esv1.SecretStoreReadOnly }
+
+// ValidateStore checks that keys are set and unique per version.
+func (*Provider) ValidateStore(store esv1.GenericStore) error {
+	cfg := store.GetSpec().Provider.Fake
+	if cfg == nil {
+		return errors.New("spec.provider.fake: missing")
+	}
+	seen := map[string]bool{}
+	for i, d := range cfg.Data {
+		if d.Key == "" {
+			return fmt.Errorf("spec.provider.fake.data[%d].key: required", i)
+		}
+		id := d.Key + "\x00" + d.Version
+		if seen[id] {
+			return fmt.Errorf("spec.provider.fake.data[%d]: key %q with version %q appears twice", i, d.Key, d.Version)
+		}
+		seen[id] = true
+	}
+	if r := cfg.ValidationResult; r != nil && *r > esv1.ValidationResultError {
+		return fmt.Errorf("spec.provider.fake.validationResult: must be 0, 1 or 2, not %d", *r)
+	}
+	return nil
+}
+
+// NewClient returns a client over a copy of the store's data.
+func (*Provider) NewClient(_ context.Context, store esv1.GenericStore, _ client.Client, _ string) (provider.Client, error) {
+	cfg := store.GetSpec().Provider.Fake
+	if cfg == nil {
+		return nil, errors.New("spec.provider.fake: missing")
+	}
+	c := &Client{values: map[string]string{}, result: esv1.ValidationResultReady}
+	for _, d := range cfg.Data {
+		c.values[d.Key+"\x00"+d.Version] = d.Value
+		c.keys = append(c.keys, d.Key)
+	}
+	if cfg.ValidationResult != nil {
+		c.result = *cfg.ValidationResult
+	}
+	return c, nil
+}
+
+// Client reads a fake store's values.
+type Client struct {
+	values map[string]string // key NUL version → value
+	keys   []string
+	result esv1.ValidationResult
+}
+
+func (c *Client) value(key, version string) ([]byte, error) {
+	v, ok := c.values[key+"\x00"+version]
+	if !ok {
+		return nil, provider.NotFound(key)
+	}
+	return []byte(v), nil
+}
+
+// GetSecret returns the value of ref.Key at ref.Version, or the property inside it.
+func (c *Client) GetSecret(_ context.Context, ref esv1.ExternalSecretDataRemoteRef) ([]byte, error) {
+	v, err := c.value(ref.Key, ref.Version)
+	if err != nil || ref.Property == "" {
+		return v, err
+	}
+	return property.Get(v, ref.Property)
+}
+
+// GetSecretMap spreads a JSON object value into keys.
+func (c *Client) GetSecretMap(ctx context.Context, ref esv1.ExternalSecretDataRemoteRef) (map[string][]byte, error) {
+	v, err := c.GetSecret(ctx, ref)
+	if err != nil {
+		return nil, err
+	}
+	return property.Spread(v)
+}
+
+// GetAllSecrets returns the unversioned values whose key matches find's name regexp and
+// path prefix. Tags are not supported by the fake provider.
+func (c *Client) GetAllSecrets(_ context.Context, find esv1.ExternalSecretFind) (map[string][]byte, error) {
+	if len(find.Tags) > 0 {
+		return nil, errors.New("the fake provider has no tags: dataFrom.find.tags is not supported")
+	}
+	var re *regexp.Regexp
+	if find.Name != nil && find.Name.RegExp != "" {
+		var err error
+		if re, err = regexp.Compile(find.Name.RegExp); err != nil {
+			return nil, fmt.Errorf("find.name.regexp: %w", err)
+		}
+	}
+	out := map[string][]byte{}
+	for _, k := range c.keys {
+		if find.Path != nil && !strings.HasPrefix(k, *find.Path) {
+			continue
+		}
+		if re != nil && !re.MatchString(k) {
+			continue
+		}
+		if v, err := c.value(k, ""); err == nil {
+			out[k] = v
+		}
+	}
+	return out, nil
+}
+
+// Validate returns the store's forced validation result.
+func (c *Client) Validate(context.Context) (esv1.ValidationResult, error) {
+	if c.result == esv1.ValidationResultError {
+		return c.result, errors.New("the fake store's validationResult is 2 (error)")
+	}
+	return c.result, nil
+}
+
+// Close does nothing.
+func (*Client) Close(context.Context) error { return nil }

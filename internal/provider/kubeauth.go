@@ -1,0 +1,84 @@
+package provider
+
+import (
+	"context"
+	"fmt"
+
+	authv1 "k8s.io/api/authentication/v1"
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	esv1 "github.com/ferryhq/ferry/api/externalsecrets/v1"
+)
+
+// RefNamespace decides which namespace an auth reference of store points into, for a store
+// used on behalf of objects in namespace. A namespaced SecretStore may only point into its
+// own namespace; a ClusterSecretStore uses the ref's namespace, or namespace when the ref
+// has none. field names the reference in errors.
+func RefNamespace(store esv1.GenericStore, refNamespace *string, namespace, field string) (string, error) {
+	if store.GetKind() == esv1.ClusterSecretStoreKind {
+		if refNamespace != nil && *refNamespace != "" {
+			return *refNamespace, nil
+		}
+		if namespace == "" {
+			return "", fmt.Errorf("%s.namespace: a ClusterSecretStore reference needs a namespace when used outside an ExternalSecret", field)
+		}
+		return namespace, nil
+	}
+	if refNamespace != nil && *refNamespace != store.GetNamespace() {
+		return "", fmt.Errorf("%s.namespace: a SecretStore may only reference its own namespace %q, not %q",
+			field, store.GetNamespace(), *refNamespace)
+	}
+	return store.GetNamespace(), nil
+}
+
+// SecretKeyValue reads one key of a Secret named by sel, under the namespace rules of
+// RefNamespace. Errors name the Secret and key, never the value.
+func SecretKeyValue(ctx context.Context, kube client.Reader, store esv1.GenericStore, namespace string,
+	sel esv1.SecretKeySelector, field string) ([]byte, error) {
+	if sel.Name == "" || sel.Key == "" {
+		return nil, fmt.Errorf("%s: name and key are required", field)
+	}
+	ns, err := RefNamespace(store, sel.Namespace, namespace, field)
+	if err != nil {
+		return nil, err
+	}
+	var secret corev1.Secret
+	if err := kube.Get(ctx, client.ObjectKey{Namespace: ns, Name: sel.Name}, &secret); err != nil {
+		return nil, fmt.Errorf("%s: reading Secret %s/%s: %w", field, ns, sel.Name, err)
+	}
+	value, ok := secret.Data[sel.Key]
+	if !ok {
+		return nil, fmt.Errorf("%s: Secret %s/%s has no key %q", field, ns, sel.Name, sel.Key)
+	}
+	return value, nil
+}
+
+// ServiceAccount reads the ServiceAccount named by sel, under the namespace rules of
+// RefNamespace.
+func ServiceAccount(ctx context.Context, kube client.Reader, store esv1.GenericStore, namespace string,
+	sel esv1.ServiceAccountSelector, field string) (*corev1.ServiceAccount, error) {
+	ns, err := RefNamespace(store, sel.Namespace, namespace, field)
+	if err != nil {
+		return nil, err
+	}
+	var sa corev1.ServiceAccount
+	if err := kube.Get(ctx, client.ObjectKey{Namespace: ns, Name: sel.Name}, &sa); err != nil {
+		return nil, fmt.Errorf("%s: reading ServiceAccount %s/%s: %w", field, ns, sel.Name, err)
+	}
+	return &sa, nil
+}
+
+// ServiceAccountToken requests a token for sa with the given audiences and lifetime
+// through the TokenRequest API.
+func ServiceAccountToken(ctx context.Context, kube client.Client, sa *corev1.ServiceAccount,
+	audiences []string, expirationSeconds int64) (string, metav1.Time, error) {
+	req := &authv1.TokenRequest{
+		Spec: authv1.TokenRequestSpec{Audiences: audiences, ExpirationSeconds: &expirationSeconds},
+	}
+	if err := kube.SubResource("token").Create(ctx, sa, req); err != nil {
+		return "", metav1.Time{}, fmt.Errorf("requesting a token for ServiceAccount %s/%s: %w", sa.Namespace, sa.Name, err)
+	}
+	return req.Status.Token, req.Status.ExpirationTimestamp, nil
+}

@@ -1,0 +1,6 @@
+// Package testenv starts the real components Ferry's tests run against: a kube-apiserver
+// and etcd (through controller-runtime's envtest, from binaries built by hack/tools.sh) and
+// moto_server for AWS, behind a counting proxy. Servers bind to 127.0.0.1 on free ports.
+//
+// It is imported by tests only; production code must not import it.
+package testenv

@@ -1,0 +1,136 @@
+package validation
+
+import (
+	"errors"
+	"fmt"
+	"regexp"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+
+	esv1 "github.com/ferryhq/ferry/api/externalsecrets/v1"
+)
+
+// ExternalSecret returns every problem of the spec as written, joined, or nil.
+func ExternalSecret(es *esv1.ExternalSecret) error {
+	spec := &es.Spec
+	var errs []error
+	add := func(format string, args ...any) { errs = append(errs, fmt.Errorf(format, args...)) }
+
+	target := spec.Target
+	if len(spec.Data) == 0 && len(spec.DataFrom) == 0 && (target.Template == nil ||
+		(len(target.Template.Data) == 0 && len(target.Template.TemplateFrom) == 0)) {
+		add("spec: set spec.data or spec.dataFrom (or a template with data): there is nothing to sync")
+	}
+	if target.DeletionPolicy == esv1.DeletionPolicyDelete && creationPolicy(spec) != esv1.CreatePolicyOwner &&
+		creationPolicy(spec) != esv1.CreatePolicyOrphan {
+		add("spec.target.deletionPolicy: Delete needs creationPolicy Owner or Orphan, not %s: Ferry deletes only Secrets it created",
+			creationPolicy(spec))
+	}
+	if target.DeletionPolicy == esv1.DeletionPolicyMerge && creationPolicy(spec) == esv1.CreatePolicyNone {
+		add("spec.target.deletionPolicy: Merge cannot be used with creationPolicy None: no Secret is written to merge into")
+	}
+	if t := target.Template; t != nil {
+		switch t.Type {
+		case corev1.SecretTypeServiceAccountToken, corev1.SecretTypeBootstrapToken:
+			add("spec.target.template.type: %s Secrets cannot be managed by Ferry: the API server or cluster bootstrap owns them", t.Type)
+		}
+	}
+	if spec.RefreshInterval != nil && spec.RefreshInterval.Duration < 0 {
+		add("spec.refreshInterval: must not be negative, got %s", spec.RefreshInterval.Duration)
+	}
+	seen := map[string]int{}
+	for i, d := range spec.Data {
+		if j, dup := seen[d.SecretKey]; dup {
+			add("spec.data[%d].secretKey: %q is also written by spec.data[%d]: each key may be written once", i, d.SecretKey, j)
+		}
+		seen[d.SecretKey] = i
+		if d.RemoteRef.Key == "" && (d.SourceRef == nil || d.SourceRef.GeneratorRef == nil) {
+			add("spec.data[%d].remoteRef.key: required", i)
+		}
+	}
+	for i, df := range spec.DataFrom {
+		n := 0
+		if df.Extract != nil {
+			n++
+		}
+		if df.Find != nil {
+			n++
+		}
+		if df.SourceRef != nil && df.SourceRef.GeneratorRef != nil {
+			n++
+		}
+		if n != 1 {
+			add("spec.dataFrom[%d]: set exactly one of extract, find or sourceRef.generatorRef (found %d)", i, n)
+		}
+		if df.Extract != nil && df.Extract.Key == "" {
+			add("spec.dataFrom[%d].extract.key: required", i)
+		}
+		if f := df.Find; f != nil {
+			if f.Name != nil {
+				if _, err := regexp.Compile(f.Name.RegExp); err != nil {
+					add("spec.dataFrom[%d].find.name.regexp: invalid regular expression: %v", i, err)
+				}
+			}
+			if f.Name == nil && f.Path == nil && len(f.Tags) == 0 {
+				add("spec.dataFrom[%d].find: set name, path or tags: an empty find would read every secret of the store", i)
+			}
+		}
+		for j, rw := range df.Rewrite {
+			if rw.Regexp != nil {
+				if _, err := regexp.Compile(rw.Regexp.Source); err != nil {
+					add("spec.dataFrom[%d].rewrite[%d].regexp.source: invalid regular expression: %v", i, j, err)
+				}
+			}
+		}
+	}
+	if w := spec.SyncWindows; w != nil {
+		for i, win := range w.Windows {
+			if _, err := time.ParseDuration(win.Duration); err != nil {
+				add("spec.syncWindows.windows[%d].duration: invalid duration %q: use a Go duration such as 30m", i, win.Duration)
+			}
+		}
+	}
+	return errors.Join(errs...)
+}
+
+func creationPolicy(spec *esv1.ExternalSecretSpec) esv1.ExternalSecretCreationPolicy {
+	if spec.Target.CreationPolicy == "" {
+		return esv1.CreatePolicyOwner
+	}
+	return spec.Target.CreationPolicy
+}
+
+// Unsupported returns the first field of the spec that this version of Ferry accepts in
+// the schema but does not act on yet, or nil.
+func Unsupported(es *esv1.ExternalSecret) error {
+	spec := &es.Spec
+	notYet := func(field string) error {
+		return fmt.Errorf("%s is not supported by this version of Ferry yet; remove it or wait for the release that adds it", field)
+	}
+	if t := spec.Target.Template; t != nil && (len(t.Data) > 0 || len(t.TemplateFrom) > 0) {
+		return notYet("spec.target.template.data and templateFrom (templating)")
+	}
+	if spec.Target.Manifest != nil {
+		return notYet("spec.target.manifest")
+	}
+	if spec.SyncWindows != nil {
+		return notYet("spec.syncWindows")
+	}
+	for i, d := range spec.Data {
+		if d.SourceRef != nil && d.SourceRef.GeneratorRef != nil {
+			return notYet(fmt.Sprintf("spec.data[%d].sourceRef.generatorRef (generators)", i))
+		}
+	}
+	for i, df := range spec.DataFrom {
+		if df.SourceRef != nil && df.SourceRef.GeneratorRef != nil {
+			return notYet(fmt.Sprintf("spec.dataFrom[%d].sourceRef.generatorRef (generators)", i))
+		}
+		for j, rw := range df.Rewrite {
+			if rw.Merge != nil || rw.Transform != nil {
+				return notYet(fmt.Sprintf("spec.dataFrom[%d].rewrite[%d] merge and transform", i, j))
+			}
+		}
+	}
+	return nil
+}
