@@ -2,6 +2,7 @@ package provider
 
 import (
 	"context"
+	"errors"
 	"fmt"
 
 	authv1 "k8s.io/api/authentication/v1"
@@ -11,6 +12,11 @@ import (
 
 	esv1 "github.com/ferryhq/ferry/api/externalsecrets/v1"
 )
+
+// ErrNeedsNamespace means a ClusterSecretStore's auth reference has no namespace and the
+// store is used outside any namespace (when validating it): the reference follows the
+// namespace of each ExternalSecret ("referent auth"), so it can only be checked per use.
+var ErrNeedsNamespace = errors.New("the reference has no namespace; it follows the namespace of each ExternalSecret that uses the store")
 
 // RefNamespace decides which namespace an auth reference of store points into, for a store
 // used on behalf of objects in namespace. A namespaced SecretStore may only point into its
@@ -22,7 +28,7 @@ func RefNamespace(store esv1.GenericStore, refNamespace *string, namespace, fiel
 			return *refNamespace, nil
 		}
 		if namespace == "" {
-			return "", fmt.Errorf("%s.namespace: a ClusterSecretStore reference needs a namespace when used outside an ExternalSecret", field)
+			return "", fmt.Errorf("%s.namespace: %w", field, ErrNeedsNamespace)
 		}
 		return namespace, nil
 	}

@@ -76,6 +76,9 @@ type ControlPlane struct {
 	Env    *envtest.Environment
 	Config *rest.Config
 	Client client.Client
+	// Ctx is canceled before the control plane stops: run operators under it.
+	Ctx    context.Context
+	cancel context.CancelFunc
 }
 
 // StartControlPlane starts a control plane with the CRDs of config/crd/bases installed.
@@ -105,11 +108,16 @@ func StartControlPlane() (*ControlPlane, error) {
 		_ = env.Stop()
 		return nil, err
 	}
-	return &ControlPlane{Env: env, Config: cfg, Client: c}, nil
+	ctx, cancel := context.WithCancel(context.Background())
+	return &ControlPlane{Env: env, Config: cfg, Client: c, Ctx: ctx, cancel: cancel}, nil
 }
 
 // Stop stops the control plane.
-func (cp *ControlPlane) Stop() error { return cp.Env.Stop() }
+func (cp *ControlPlane) Stop() error {
+	cp.cancel()
+	time.Sleep(200 * time.Millisecond) // let operators under Ctx wind down first
+	return cp.Env.Stop()
+}
 
 // Run is a TestMain body: it starts a control plane, hands it to the package through set,
 // runs the tests and stops everything. It exits non-zero, with the reason, when the control

@@ -1,0 +1,171 @@
+package externalsecret
+
+import (
+	"context"
+	"fmt"
+	"maps"
+	"slices"
+	"strings"
+
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/equality"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
+
+	esv1 "github.com/ferryhq/ferry/api/externalsecrets/v1"
+)
+
+// apply makes the target Secret hold data, under the creation and deletion policies.
+// Every write is one request, so a Secret is never left half-written.
+func (r *Reconciler) apply(ctx context.Context, s *scope, data map[string][]byte, missing []string) (outcome, error) {
+	es := s.es
+	policy := creationPolicy(es)
+	if len(missing) > 0 {
+		switch deletionPolicy(es) {
+		case esv1.DeletionPolicyRetain:
+			return unchanged, permanent(esv1.ReasonSecretSyncedError,
+				"remote secret %s not found; the Secret is kept as it is (deletionPolicy Retain)", quoteList(missing))
+		case esv1.DeletionPolicyDelete:
+			if len(data) == 0 {
+				return r.deleteTarget(ctx, s)
+			}
+		}
+		// Merge, or Delete with some keys left: write what remains.
+	}
+	if policy == esv1.CreatePolicyNone {
+		return notWritten, nil
+	}
+	target := s.target
+	if target == nil {
+		if policy == esv1.CreatePolicyMerge {
+			return unchanged, permanent(esv1.ReasonSecretMissing,
+				"target Secret %s does not exist and creationPolicy Merge only merges into an existing Secret: create it, or use CreateOrMerge",
+				targetName(es))
+		}
+		secret := &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Namespace: es.Namespace, Name: targetName(es)}}
+		if err := r.shape(es, secret, data); err != nil {
+			return unchanged, err
+		}
+		if err := r.Client.Create(ctx, secret); err != nil {
+			return unchanged, transient(esv1.ReasonSecretSyncedError, fmt.Errorf("creating Secret %s: %w", secret.Name, err))
+		}
+		return created, nil
+	}
+	if err := checkOwner(es, target); err != nil {
+		return unchanged, err
+	}
+	desired := target.DeepCopy()
+	if err := r.shape(es, desired, data); err != nil {
+		return unchanged, err
+	}
+	if equality.Semantic.DeepEqual(target, desired) {
+		return unchanged, nil
+	}
+	if target.Immutable != nil && *target.Immutable && !equality.Semantic.DeepEqual(target.Data, desired.Data) {
+		return unchanged, permanent(esv1.ReasonSecretSyncedError,
+			"target Secret %s is immutable and its data would change: delete it so Ferry can create it again", target.Name)
+	}
+	if err := r.Client.Update(ctx, desired); err != nil {
+		if apierrors.IsConflict(err) {
+			return unchanged, transient(esv1.ReasonSecretSyncedError, fmt.Errorf("updating Secret %s: it changed meanwhile: %w", target.Name, err))
+		}
+		return unchanged, transient(esv1.ReasonSecretSyncedError, fmt.Errorf("updating Secret %s: %w", target.Name, err))
+	}
+	return updated, nil
+}
+
+// checkOwner refuses a Secret that another object controls.
+func checkOwner(es *esv1.ExternalSecret, target *corev1.Secret) error {
+	owner := metav1.GetControllerOf(target)
+	if owner == nil || owner.UID == es.UID {
+		return nil
+	}
+	return permanent(esv1.ReasonSecretOwnedElsewhere,
+		"target Secret %s is already owned by %s %s: two ExternalSecrets cannot own one Secret; change spec.target.name",
+		target.Name, owner.Kind, owner.Name)
+}
+
+// shape sets the data, type, labels, annotations and owner of secret for this object.
+func (r *Reconciler) shape(es *esv1.ExternalSecret, secret *corev1.Secret, data map[string][]byte) error {
+	policy := creationPolicy(es)
+	if secret.Labels == nil {
+		secret.Labels = map[string]string{}
+	}
+	if secret.Annotations == nil {
+		secret.Annotations = map[string]string{}
+	}
+	if t := es.Spec.Target.Template; t != nil {
+		maps.Copy(secret.Labels, t.Metadata.Labels)
+		maps.Copy(secret.Annotations, t.Metadata.Annotations)
+		for _, f := range t.Metadata.Finalizers {
+			controllerutil.AddFinalizer(secret, f)
+		}
+		if t.Type != "" {
+			secret.Type = t.Type
+		}
+	}
+	if secret.Type == "" {
+		secret.Type = corev1.SecretTypeOpaque
+	}
+	secret.Labels[esv1.LabelManaged] = esv1.LabelManagedValue
+
+	if merges(es) {
+		merged := map[string][]byte{}
+		maps.Copy(merged, secret.Data)
+		for _, k := range managedKeys(secret) {
+			delete(merged, k)
+		}
+		maps.Copy(merged, data)
+		secret.Data = merged
+		if len(data) > 0 {
+			secret.Annotations[managedKeysAnnotation] = strings.Join(slices.Sorted(maps.Keys(data)), ",")
+		} else {
+			delete(secret.Annotations, managedKeysAnnotation)
+		}
+	} else {
+		secret.Data = data
+	}
+	secret.Annotations[esv1.AnnotationDataHash] = r.HashKey.Data(managedData(es, secret))
+	if es.Spec.Target.Immutable {
+		secret.Immutable = ptrTo(true)
+	}
+	if policy == esv1.CreatePolicyOwner {
+		if err := controllerutil.SetControllerReference(es, secret, r.Client.Scheme()); err != nil {
+			return permanent(esv1.ReasonSecretOwnedElsewhere, "setting owner of Secret %s: %v", secret.Name, err)
+		}
+	}
+	return nil
+}
+
+// deleteTarget deletes the target Secret for deletionPolicy Delete, but only a Secret this
+// object manages.
+func (r *Reconciler) deleteTarget(ctx context.Context, s *scope) (outcome, error) {
+	target := s.target
+	if target == nil {
+		return deleted, nil
+	}
+	if target.Labels[esv1.LabelManaged] != esv1.LabelManagedValue {
+		return unchanged, permanent(esv1.ReasonSecretSyncedError,
+			"the remote data is gone but Secret %s is not managed by Ferry, so it is kept", target.Name)
+	}
+	if err := checkOwner(s.es, target); err != nil {
+		return unchanged, err
+	}
+	err := r.Client.Delete(ctx, target, client.Preconditions{UID: &target.UID, ResourceVersion: &target.ResourceVersion})
+	if err != nil && !apierrors.IsNotFound(err) {
+		return unchanged, transient(esv1.ReasonSecretSyncedError, fmt.Errorf("deleting Secret %s: %w", target.Name, err))
+	}
+	return deleted, nil
+}
+
+func quoteList(keys []string) string {
+	q := make([]string, len(keys))
+	for i, k := range keys {
+		q[i] = fmt.Sprintf("%q", k)
+	}
+	return strings.Join(q, ", ")
+}
+
+func ptrTo[T any](v T) *T { return &v }

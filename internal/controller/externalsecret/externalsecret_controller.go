@@ -1,0 +1,302 @@
+package externalsecret
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"hash/fnv"
+	"maps"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/equality"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/client-go/tools/events"
+	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	esv1 "github.com/ferryhq/ferry/api/externalsecrets/v1"
+	"github.com/ferryhq/ferry/internal/digest"
+	"github.com/ferryhq/ferry/internal/fetch"
+)
+
+// Reconciler keeps the target Secret of each ExternalSecret in sync.
+type Reconciler struct {
+	// Client is the manager's cached client; Secrets in its cache are only those Ferry manages.
+	Client client.Client
+	// APIReader reads objects the cache does not hold (unmanaged Secrets).
+	APIReader client.Reader
+	Fetcher   *fetch.Fetcher
+	Recorder  events.EventRecorder
+	// HashKey keys the data-hash annotation of managed Secrets.
+	HashKey digest.Key
+	// ControllerClass is this instance's --controller-class; stores whose spec.controller
+	// differs are left to another instance.
+	ControllerClass string
+	// Now is the clock, for tests.
+	Now func() time.Time
+
+	// lastSync remembers, per object, when it was last synced or confirmed unchanged, so
+	// that a confirmation needs no status write.
+	lastSync sync.Map // types.UID → time.Time
+}
+
+// scope is what one reconcile works on.
+type scope struct {
+	es     *esv1.ExternalSecret
+	before *esv1.ExternalSecret
+	now    time.Time
+	target *corev1.Secret // nil when it does not exist
+}
+
+// Reconcile is the skeleton: get → decide → sync phases → one status patch.
+func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Result, error) {
+	es := &esv1.ExternalSecret{}
+	if err := r.Client.Get(ctx, req.NamespacedName, es); err != nil {
+		return ctrl.Result{}, client.IgnoreNotFound(err)
+	}
+	if !es.DeletionTimestamp.IsZero() {
+		r.lastSync.Delete(es.UID)
+		return ctrl.Result{}, nil
+	}
+	s := &scope{es: es, before: es.DeepCopy(), now: r.now()}
+
+	target, err := r.readTarget(ctx, es)
+	if err != nil {
+		return ctrl.Result{}, err
+	}
+	s.target = target
+
+	d := decide(r.facts(s))
+	if !d.sync {
+		return ctrl.Result{RequeueAfter: d.requeueAfter}, nil
+	}
+	ctrl.LoggerFrom(ctx).V(1).Info("Syncing", "why", d.why)
+
+	result, syncErr := r.sync(ctx, s)
+	if result.skip {
+		return ctrl.Result{}, nil
+	}
+	if err := r.patchStatus(ctx, s); err != nil {
+		return ctrl.Result{}, errors.Join(syncErr, err)
+	}
+	return result.Result, syncErr
+}
+
+// syncResult is the outcome of the sync phases.
+type syncResult struct {
+	ctrl.Result
+	// skip: the object belongs to another controller class; touch nothing.
+	skip bool
+}
+
+// sync runs the phases: resolve stores → fetch → apply, and sets the Ready condition.
+func (r *Reconciler) sync(ctx context.Context, s *scope) (syncResult, error) {
+	es := s.es
+	interval := refreshInterval(es)
+	jitter := jitterFor(string(es.UID), interval)
+	retryLater := syncResult{Result: ctrl.Result{RequeueAfter: retryInterval(interval)}}
+
+	stores, err := r.resolveStores(ctx, es)
+	var ferr *failure
+	switch {
+	case errors.As(err, &ferr) && ferr.reason == reasonNotOurs:
+		return syncResult{skip: true}, nil
+	case err != nil:
+		r.fail(s, err)
+		return retryLater, nil
+	}
+
+	data, missing, err := r.fetchData(ctx, s, stores)
+	if err != nil {
+		r.fail(s, err)
+		if errors.As(err, &ferr) && !ferr.transient {
+			return retryLater, nil
+		}
+		return syncResult{}, err
+	}
+
+	outcome, err := r.apply(ctx, s, data, missing)
+	if err != nil {
+		r.fail(s, err)
+		if errors.As(err, &ferr) && !ferr.transient {
+			return retryLater, nil
+		}
+		return syncResult{}, err
+	}
+	r.succeed(s, outcome)
+	r.lastSync.Store(es.UID, s.now)
+	return syncResult{Result: ctrl.Result{RequeueAfter: nextAfterSync(es.Spec.RefreshPolicy, interval, jitter)}}, nil
+}
+
+// facts gathers what decide needs.
+func (r *Reconciler) facts(s *scope) facts {
+	es := s.es
+	interval := refreshInterval(es)
+	f := facts{
+		now:            s.now,
+		interval:       interval,
+		policy:         es.Spec.RefreshPolicy,
+		syncedVersion:  es.Status.SyncedResourceVersion,
+		currentVersion: syncedVersion(es),
+		ready:          isReady(es),
+		writesSecret:   creationPolicy(es) != esv1.CreatePolicyNone,
+		targetExists:   s.target != nil,
+		jitter:         jitterFor(string(es.UID), interval),
+	}
+	if last, ok := r.lastSync.Load(es.UID); ok {
+		f.lastSync = last.(time.Time)
+	} else {
+		f.lastSync = es.Status.RefreshTime.Time
+	}
+	if c := readyCondition(es); c != nil && c.Reason == esv1.ReasonSecretDeleted {
+		// The Secret was deleted on purpose (deletionPolicy Delete): its absence is expected.
+		f.targetExists = true
+		f.targetUntouched = true
+		return f
+	}
+	if s.target != nil {
+		f.targetUntouched = r.untouched(es, s.target)
+	}
+	return f
+}
+
+// untouched says whether the target still carries our label and the data we wrote.
+func (r *Reconciler) untouched(es *esv1.ExternalSecret, target *corev1.Secret) bool {
+	if target.Labels[esv1.LabelManaged] != esv1.LabelManagedValue {
+		return false
+	}
+	return target.Annotations[esv1.AnnotationDataHash] == r.HashKey.Data(managedData(es, target))
+}
+
+// patchStatus writes the status only when something a user can see changed.
+func (r *Reconciler) patchStatus(ctx context.Context, s *scope) error {
+	if equality.Semantic.DeepEqual(s.before.Status, s.es.Status) {
+		return nil
+	}
+	patch := client.MergeFromWithOptions(s.before, client.MergeFromWithOptimisticLock{})
+	if err := r.Client.Status().Patch(ctx, s.es, patch); err != nil {
+		if apierrors.IsConflict(err) || apierrors.IsNotFound(err) {
+			// A newer version exists (or the object is gone); its own reconcile follows.
+			return nil
+		}
+		return fmt.Errorf("patching ExternalSecret status: %w", err)
+	}
+	return nil
+}
+
+func (r *Reconciler) now() time.Time {
+	if r.Now != nil {
+		return r.Now()
+	}
+	return time.Now()
+}
+
+// readTarget returns the target Secret, or nil when it does not exist. Managed Secrets
+// come from the cache; a Secret not yet labelled by Ferry is read from the API.
+func (r *Reconciler) readTarget(ctx context.Context, es *esv1.ExternalSecret) (*corev1.Secret, error) {
+	key := client.ObjectKey{Namespace: es.Namespace, Name: targetName(es)}
+	secret := &corev1.Secret{}
+	err := r.Client.Get(ctx, key, secret)
+	if err == nil {
+		return secret, nil
+	}
+	if !apierrors.IsNotFound(err) {
+		return nil, fmt.Errorf("reading target Secret: %w", err)
+	}
+	if err := r.APIReader.Get(ctx, key, secret); err != nil {
+		if apierrors.IsNotFound(err) {
+			return nil, nil
+		}
+		return nil, fmt.Errorf("reading target Secret: %w", err)
+	}
+	return secret, nil
+}
+
+// targetName is the Secret's name: spec.target.name, or the ExternalSecret's name.
+func targetName(es *esv1.ExternalSecret) string {
+	if es.Spec.Target.Name != "" {
+		return es.Spec.Target.Name
+	}
+	return es.Name
+}
+
+func creationPolicy(es *esv1.ExternalSecret) esv1.ExternalSecretCreationPolicy {
+	if es.Spec.Target.CreationPolicy == "" {
+		return esv1.CreatePolicyOwner
+	}
+	return es.Spec.Target.CreationPolicy
+}
+
+func deletionPolicy(es *esv1.ExternalSecret) esv1.ExternalSecretDeletionPolicy {
+	if es.Spec.Target.DeletionPolicy == "" {
+		return esv1.DeletionPolicyRetain
+	}
+	return es.Spec.Target.DeletionPolicy
+}
+
+// refreshInterval is spec.refreshInterval, 1h when unset (as the CRD defaults it).
+func refreshInterval(es *esv1.ExternalSecret) time.Duration {
+	if es.Spec.RefreshInterval == nil {
+		return time.Hour
+	}
+	return es.Spec.RefreshInterval.Duration
+}
+
+// retryInterval is when to look again after a failure a user has to fix.
+func retryInterval(interval time.Duration) time.Duration {
+	if interval > 0 && interval < 5*time.Minute {
+		return interval
+	}
+	return 5 * time.Minute
+}
+
+// syncedVersion identifies the spec generation and the user's metadata, so that any change
+// of the spec, labels or annotations (the force-sync pattern) triggers a sync.
+func syncedVersion(es *esv1.ExternalSecret) string {
+	h := fnv.New64a()
+	for _, m := range []map[string]string{es.Labels, es.Annotations} {
+		for _, k := range slices.Sorted(maps.Keys(m)) {
+			if k == corev1.LastAppliedConfigAnnotation {
+				continue
+			}
+			fmt.Fprintf(h, "%s=%s\x00", k, m[k])
+		}
+		h.Write([]byte{1})
+	}
+	return fmt.Sprintf("%d-%x", es.Generation, h.Sum64())
+}
+
+// managedKeysAnnotation lists the keys an ExternalSecret merged into a Secret it does not
+// own, so they can be removed again (deletionPolicy Merge) without touching other keys.
+const managedKeysAnnotation = "ferry.dev/managed-keys"
+
+// managedData is the part of the target's data this ExternalSecret wrote.
+func managedData(es *esv1.ExternalSecret, target *corev1.Secret) map[string][]byte {
+	if !merges(es) {
+		return target.Data
+	}
+	out := map[string][]byte{}
+	for _, k := range managedKeys(target) {
+		if v, ok := target.Data[k]; ok {
+			out[k] = v
+		}
+	}
+	return out
+}
+
+func managedKeys(target *corev1.Secret) []string {
+	raw := target.Annotations[managedKeysAnnotation]
+	if raw == "" {
+		return nil
+	}
+	return strings.Split(raw, ",")
+}
+
+func merges(es *esv1.ExternalSecret) bool {
+	p := creationPolicy(es)
+	return p == esv1.CreatePolicyMerge || p == esv1.CreatePolicyCreateOrMerge
+}

@@ -1,0 +1,89 @@
+package externalsecret
+
+import (
+	"errors"
+	"fmt"
+
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	esv1 "github.com/ferryhq/ferry/api/externalsecrets/v1"
+)
+
+// reasonNotOurs marks an object that another controller class handles.
+const reasonNotOurs = "NotOurs"
+
+// failure is a sync failure with the condition reason it maps to. transient failures
+// (provider or API errors) are retried with backoff; the others wait for the user.
+type failure struct {
+	reason    string
+	transient bool
+	err       error
+}
+
+func (f *failure) Error() string { return f.err.Error() }
+func (f *failure) Unwrap() error { return f.err }
+
+func permanent(reason string, format string, args ...any) error {
+	return &failure{reason: reason, err: fmt.Errorf(format, args...)}
+}
+
+func transient(reason string, err error) error {
+	return &failure{reason: reason, transient: true, err: err}
+}
+
+// fail sets Ready=False from err, and emits a Warning event when the condition changes.
+func (r *Reconciler) fail(s *scope, err error) {
+	reason := esv1.ReasonSecretSyncedError
+	var f *failure
+	if errors.As(err, &f) {
+		reason = f.reason
+	}
+	msg := err.Error()
+	prev := readyCondition(s.es)
+	setReady(s.es, corev1.ConditionFalse, reason, msg, metav1.NewTime(s.now))
+	if prev == nil || prev.Status != corev1.ConditionFalse || prev.Reason != reason || prev.Message != msg {
+		r.Recorder.Eventf(s.es, nil, corev1.EventTypeWarning, reason, "Sync", "%s", msg)
+	}
+}
+
+// outcome is what apply did to the target Secret.
+type outcome int
+
+const (
+	unchanged outcome = iota
+	created
+	updated
+	deleted
+	notWritten // creationPolicy None
+)
+
+// succeed sets Ready=True and the sync bookkeeping; refreshTime moves only when the
+// Secret changed or the object was not in sync before, so a confirmation writes nothing.
+func (r *Reconciler) succeed(s *scope, o outcome) {
+	es := s.es
+	now := metav1.NewTime(s.now)
+	reason, msg := esv1.ReasonSecretSynced, "Secret was synced"
+	switch o {
+	case deleted:
+		reason, msg = esv1.ReasonSecretDeleted, "Secret was deleted: the remote data is gone and deletionPolicy is Delete"
+	case notWritten:
+		msg = "values were fetched; no Secret is written (creationPolicy None)"
+	}
+	wasReady := isReady(es)
+	setReady(es, corev1.ConditionTrue, reason, msg, now)
+	version := syncedVersion(es)
+	if o == created || o == updated || o == deleted || !wasReady || es.Status.SyncedResourceVersion != version {
+		es.Status.RefreshTime = now
+	}
+	es.Status.SyncedResourceVersion = version
+	es.Status.Binding = corev1.LocalObjectReference{Name: targetName(es)}
+	switch o {
+	case created:
+		r.Recorder.Eventf(es, nil, corev1.EventTypeNormal, "Created", "Sync", "Created Secret %s", targetName(es))
+	case updated:
+		r.Recorder.Eventf(es, nil, corev1.EventTypeNormal, "Updated", "Sync", "Updated Secret %s", targetName(es))
+	case deleted:
+		r.Recorder.Eventf(es, nil, corev1.EventTypeNormal, "Deleted", "Sync", "Deleted Secret %s: the remote data is gone", targetName(es))
+	}
+}

@@ -1,0 +1,100 @@
+package externalsecret
+
+import (
+	"context"
+
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/types"
+	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/builder"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/controller"
+	"sigs.k8s.io/controller-runtime/pkg/event"
+	"sigs.k8s.io/controller-runtime/pkg/handler"
+	"sigs.k8s.io/controller-runtime/pkg/predicate"
+	"sigs.k8s.io/controller-runtime/pkg/reconcile"
+
+	esv1 "github.com/ferryhq/ferry/api/externalsecrets/v1"
+)
+
+// Field indexes on ExternalSecrets.
+const (
+	// IndexTarget maps a target Secret name to the ExternalSecrets that write it.
+	IndexTarget = "ferry.index.target"
+	// IndexStore maps "<Kind>/<name>" of a store to the ExternalSecrets that read it.
+	IndexStore = "ferry.index.store"
+)
+
+// SetupWithManager registers the indexes, watches and the controller.
+func (r *Reconciler) SetupWithManager(ctx context.Context, mgr ctrl.Manager, opts controller.Options) error {
+	idx := mgr.GetFieldIndexer()
+	if err := idx.IndexField(ctx, &esv1.ExternalSecret{}, IndexTarget, func(o client.Object) []string {
+		return []string{targetName(o.(*esv1.ExternalSecret))}
+	}); err != nil {
+		return err
+	}
+	if err := idx.IndexField(ctx, &esv1.ExternalSecret{}, IndexStore, func(o client.Object) []string {
+		var keys []string
+		for _, k := range storeRefs(o.(*esv1.ExternalSecret)) {
+			keys = append(keys, k.kind+"/"+k.name)
+		}
+		return keys
+	}); err != nil {
+		return err
+	}
+
+	// Our own status writes change neither generation, labels nor annotations.
+	esChanged := predicate.Or(predicate.GenerationChangedPredicate{}, predicate.AnnotationChangedPredicate{}, predicate.LabelChangedPredicate{})
+	return ctrl.NewControllerManagedBy(mgr).
+		Named("externalsecret").
+		For(&esv1.ExternalSecret{}, builder.WithPredicates(esChanged)).
+		Watches(&corev1.Secret{}, handler.EnqueueRequestsFromMapFunc(r.forSecret)).
+		Watches(&esv1.SecretStore{}, handler.EnqueueRequestsFromMapFunc(r.forStore), builder.WithPredicates(storeChanged())).
+		Watches(&esv1.ClusterSecretStore{}, handler.EnqueueRequestsFromMapFunc(r.forStore), builder.WithPredicates(storeChanged())).
+		WithOptions(opts).
+		Complete(r)
+}
+
+// forSecret maps a managed Secret to the ExternalSecrets that target it.
+func (r *Reconciler) forSecret(ctx context.Context, o client.Object) []reconcile.Request {
+	var list esv1.ExternalSecretList
+	if err := r.Client.List(ctx, &list, client.InNamespace(o.GetNamespace()), client.MatchingFields{IndexTarget: o.GetName()}); err != nil {
+		ctrl.LoggerFrom(ctx).Error(err, "Listing ExternalSecrets for a Secret failed")
+		return nil
+	}
+	return requests(list.Items)
+}
+
+// forStore maps a store to the ExternalSecrets that read from it.
+func (r *Reconciler) forStore(ctx context.Context, o client.Object) []reconcile.Request {
+	store := o.(esv1.GenericStore)
+	opts := []client.ListOption{client.MatchingFields{IndexStore: store.GetKind() + "/" + store.GetName()}}
+	if store.GetKind() == esv1.SecretStoreKind {
+		opts = append(opts, client.InNamespace(store.GetNamespace()))
+	}
+	var list esv1.ExternalSecretList
+	if err := r.Client.List(ctx, &list, opts...); err != nil {
+		ctrl.LoggerFrom(ctx).Error(err, "Listing ExternalSecrets for a store failed")
+		return nil
+	}
+	return requests(list.Items)
+}
+
+func requests(items []esv1.ExternalSecret) []reconcile.Request {
+	out := make([]reconcile.Request, len(items))
+	for i := range items {
+		out[i] = reconcile.Request{NamespacedName: types.NamespacedName{Namespace: items[i].Namespace, Name: items[i].Name}}
+	}
+	return out
+}
+
+// storeChanged passes store events that can change what its ExternalSecrets see: creation,
+// deletion, a new generation, or a change of readiness.
+func storeChanged() predicate.Predicate {
+	return predicate.Funcs{
+		UpdateFunc: func(e event.UpdateEvent) bool {
+			oldStore, newStore := e.ObjectOld.(esv1.GenericStore), e.ObjectNew.(esv1.GenericStore)
+			return oldStore.GetGeneration() != newStore.GetGeneration() || storeReady(oldStore) != storeReady(newStore)
+		},
+	}
+}

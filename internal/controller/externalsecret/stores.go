@@ -1,0 +1,176 @@
+package externalsecret
+
+import (
+	"context"
+	"fmt"
+	"regexp"
+
+	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/labels"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	esv1 "github.com/ferryhq/ferry/api/externalsecrets/v1"
+)
+
+// storeKey identifies a store reference with its kind defaulted.
+type storeKey struct{ kind, name string }
+
+func keyOfRef(ref esv1.SecretStoreRef) storeKey {
+	kind := ref.Kind
+	if kind == "" {
+		kind = esv1.SecretStoreKind
+	}
+	return storeKey{kind: kind, name: ref.Name}
+}
+
+// storeRefs lists every store the object reads from: the default and per-entry sourceRefs.
+func storeRefs(es *esv1.ExternalSecret) []storeKey {
+	seen := map[storeKey]bool{}
+	var keys []storeKey
+	add := func(ref esv1.SecretStoreRef) {
+		k := keyOfRef(ref)
+		if !seen[k] {
+			seen[k] = true
+			keys = append(keys, k)
+		}
+	}
+	usesDefault := false
+	for _, d := range es.Spec.Data {
+		if d.SourceRef != nil && d.SourceRef.SecretStoreRef != nil {
+			add(*d.SourceRef.SecretStoreRef)
+		} else {
+			usesDefault = true
+		}
+	}
+	for _, d := range es.Spec.DataFrom {
+		if d.SourceRef != nil && d.SourceRef.SecretStoreRef != nil {
+			add(*d.SourceRef.SecretStoreRef)
+		} else {
+			usesDefault = true
+		}
+	}
+	if usesDefault || len(keys) == 0 {
+		add(es.Spec.SecretStoreRef)
+	}
+	return keys
+}
+
+// resolveStores reads every store the object uses and checks that each may serve it.
+func (r *Reconciler) resolveStores(ctx context.Context, es *esv1.ExternalSecret) (map[storeKey]esv1.GenericStore, error) {
+	out := map[storeKey]esv1.GenericStore{}
+	for _, k := range storeRefs(es) {
+		store, err := r.resolveStore(ctx, es, k)
+		if err != nil {
+			return nil, err
+		}
+		out[k] = store
+	}
+	return out, nil
+}
+
+func (r *Reconciler) resolveStore(ctx context.Context, es *esv1.ExternalSecret, k storeKey) (esv1.GenericStore, error) {
+	if k.name == "" {
+		return nil, permanent(esv1.ReasonInvalidSpec, "spec.secretStoreRef.name: required: name the SecretStore or ClusterSecretStore to read from")
+	}
+	var store esv1.GenericStore
+	key := client.ObjectKey{Name: k.name}
+	if k.kind == esv1.ClusterSecretStoreKind {
+		store = &esv1.ClusterSecretStore{}
+	} else {
+		store = &esv1.SecretStore{}
+		key.Namespace = es.Namespace
+	}
+	if err := r.Client.Get(ctx, key, store); err != nil {
+		if apierrors.IsNotFound(err) {
+			if r.ControllerClass != "" {
+				// Only the default instance reports missing stores.
+				return nil, &failure{reason: reasonNotOurs, err: err}
+			}
+			where := ""
+			if k.kind == esv1.SecretStoreKind {
+				where = " in namespace " + es.Namespace
+			}
+			return nil, permanent(esv1.ReasonStoreNotFound, "%s %q not found%s: create it or fix spec.secretStoreRef", k.kind, k.name, where)
+		}
+		return nil, transient(esv1.ReasonSecretSyncedError, fmt.Errorf("reading %s %q: %w", k.kind, k.name, err))
+	}
+	if store.GetSpec().Controller != r.ControllerClass {
+		return nil, &failure{reason: reasonNotOurs, err: fmt.Errorf("store %q belongs to controller class %q", k.name, store.GetSpec().Controller)}
+	}
+	if !storeReady(store) {
+		msg := "it has not been validated yet"
+		if c := storeReadyCondition(store); c != nil && c.Message != "" {
+			msg = c.Message
+		}
+		return nil, permanent(esv1.ReasonStoreNotReady, "%s %q is not ready: %s", k.kind, k.name, msg)
+	}
+	if k.kind == esv1.ClusterSecretStoreKind {
+		allowed, err := r.namespaceAllowed(ctx, store, es.Namespace)
+		if err != nil {
+			return nil, err
+		}
+		if !allowed {
+			return nil, permanent(esv1.ReasonStoreNotAllowed,
+				"ClusterSecretStore %q does not serve namespace %s: its spec.conditions match other namespaces", k.name, es.Namespace)
+		}
+	}
+	return store, nil
+}
+
+func storeReadyCondition(store esv1.GenericStore) *esv1.SecretStoreStatusCondition {
+	for i, c := range store.GetStatus().Conditions {
+		if c.Type == esv1.SecretStoreReady {
+			return &store.GetStatus().Conditions[i]
+		}
+	}
+	return nil
+}
+
+func storeReady(store esv1.GenericStore) bool {
+	c := storeReadyCondition(store)
+	return c != nil && c.Status == metav1.ConditionTrue
+}
+
+// namespaceAllowed applies a ClusterSecretStore's conditions: no conditions allow every
+// namespace; otherwise the namespace must match at least one condition.
+func (r *Reconciler) namespaceAllowed(ctx context.Context, store esv1.GenericStore, namespace string) (bool, error) {
+	conditions := store.GetSpec().Conditions
+	if len(conditions) == 0 {
+		return true, nil
+	}
+	var ns *corev1.Namespace
+	for _, c := range conditions {
+		for _, name := range c.Namespaces {
+			if string(name) == namespace {
+				return true, nil
+			}
+		}
+		for _, expr := range c.NamespaceRegexes {
+			re, err := regexp.Compile(expr)
+			if err != nil {
+				return false, permanent(esv1.ReasonStoreNotReady, "ClusterSecretStore %q: invalid namespaceRegexes entry: %v", store.GetName(), err)
+			}
+			if re.MatchString(namespace) {
+				return true, nil
+			}
+		}
+		if c.NamespaceSelector != nil {
+			sel, err := metav1.LabelSelectorAsSelector(c.NamespaceSelector)
+			if err != nil {
+				return false, permanent(esv1.ReasonStoreNotReady, "ClusterSecretStore %q: invalid namespaceSelector: %v", store.GetName(), err)
+			}
+			if ns == nil {
+				ns = &corev1.Namespace{}
+				if err := r.Client.Get(ctx, client.ObjectKey{Name: namespace}, ns); err != nil {
+					return false, transient(esv1.ReasonSecretSyncedError, fmt.Errorf("reading namespace %s: %w", namespace, err))
+				}
+			}
+			if sel.Matches(labels.Set(ns.Labels)) {
+				return true, nil
+			}
+		}
+	}
+	return false, nil
+}

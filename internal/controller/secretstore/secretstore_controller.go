@@ -1,0 +1,183 @@
+package secretstore
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/equality"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/util/intstr"
+	"k8s.io/client-go/tools/events"
+	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/builder"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/controller"
+	"sigs.k8s.io/controller-runtime/pkg/predicate"
+
+	esv1 "github.com/ferryhq/ferry/api/externalsecrets/v1"
+	"github.com/ferryhq/ferry/internal/fetch"
+	"github.com/ferryhq/ferry/internal/provider"
+	"github.com/ferryhq/ferry/internal/validation"
+)
+
+// retryFailed is when a store that failed validation against its provider is tried again.
+const retryFailed = time.Minute
+
+// Reconciler validates stores of one kind.
+type Reconciler struct {
+	Client          client.Client
+	Fetcher         *fetch.Fetcher
+	Recorder        events.EventRecorder
+	ControllerClass string
+	// Kind is esv1.SecretStoreKind or esv1.ClusterSecretStoreKind.
+	Kind string
+}
+
+func (r *Reconciler) newStore() esv1.GenericStore {
+	if r.Kind == esv1.ClusterSecretStoreKind {
+		return &esv1.ClusterSecretStore{}
+	}
+	return &esv1.SecretStore{}
+}
+
+// Reconcile validates one store and writes its status when it changed.
+func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Result, error) {
+	store := r.newStore()
+	if err := r.Client.Get(ctx, req.NamespacedName, store); err != nil {
+		if apierrors.IsNotFound(err) {
+			r.Fetcher.Forget(r.Kind, req.Namespace, req.Name)
+		}
+		return ctrl.Result{}, client.IgnoreNotFound(err)
+	}
+	if store.GetSpec().Controller != r.ControllerClass || !store.GetDeletionTimestamp().IsZero() {
+		return ctrl.Result{}, nil
+	}
+	before := store.DeepCopyObject().(esv1.GenericStore)
+
+	v := r.validate(ctx, store)
+	setReady(store, v)
+	if err := r.patchStatus(ctx, before, store); err != nil {
+		return ctrl.Result{}, err
+	}
+	if v.status != metav1.ConditionTrue && v.reason != esv1.ReasonInvalidProviderConfig {
+		return ctrl.Result{RequeueAfter: retryFailed}, nil
+	}
+	return ctrl.Result{RequeueAfter: revalidateAfter(store)}, nil
+}
+
+// verdict is the outcome of a validation.
+type verdict struct {
+	status       metav1.ConditionStatus
+	reason, msg  string
+	capabilities esv1.SecretStoreCapabilities
+}
+
+// validate checks the spec, then the provider's configuration, then asks the provider.
+func (r *Reconciler) validate(ctx context.Context, store esv1.GenericStore) verdict {
+	invalid := func(err error) verdict {
+		return verdict{status: metav1.ConditionFalse, reason: esv1.ReasonInvalidProviderConfig, msg: err.Error()}
+	}
+	if err := validation.Store(store); err != nil {
+		return invalid(err)
+	}
+	p, err := r.Fetcher.Registry().ForStore(store)
+	if err != nil {
+		return invalid(err)
+	}
+	if err := p.ValidateStore(store); err != nil {
+		return invalid(err)
+	}
+	result, err := r.Fetcher.Validate(ctx, fetch.Source{Store: store, Namespace: store.GetNamespace()})
+	switch {
+	case errors.Is(err, provider.ErrNeedsNamespace):
+		return verdict{status: metav1.ConditionTrue, reason: esv1.ReasonValidationUnknown,
+			msg: "store configuration is valid; its credentials depend on each ExternalSecret's namespace, so they are checked per use",
+			capabilities: p.Capabilities()}
+	case err != nil || result == esv1.ValidationResultError:
+		if err == nil {
+			err = errors.New("the provider reported an error")
+		}
+		return verdict{status: metav1.ConditionFalse, reason: esv1.ReasonValidationFailed,
+			msg: fmt.Sprintf("could not validate the store against its provider: %v", err)}
+	case result == esv1.ValidationResultUnknown:
+		return verdict{status: metav1.ConditionTrue, reason: esv1.ReasonValidationUnknown,
+			msg: "store configuration is valid; the provider could not confirm access", capabilities: p.Capabilities()}
+	}
+	return verdict{status: metav1.ConditionTrue, reason: esv1.ReasonStoreValid, msg: "store validated", capabilities: p.Capabilities()}
+}
+
+// setReady sets the Ready condition and capabilities from a verdict.
+func setReady(store esv1.GenericStore, v verdict) {
+	status := store.GetStatus()
+	status.Capabilities = v.capabilities
+	cond := esv1.SecretStoreStatusCondition{Type: esv1.SecretStoreReady, Status: v.status, Reason: v.reason, Message: v.msg,
+		LastTransitionTime: metav1.Now()}
+	for i := range status.Conditions {
+		c := &status.Conditions[i]
+		if c.Type != esv1.SecretStoreReady {
+			continue
+		}
+		if c.Status == cond.Status {
+			cond.LastTransitionTime = c.LastTransitionTime
+		}
+		*c = cond
+		return
+	}
+	status.Conditions = append(status.Conditions, cond)
+}
+
+func (r *Reconciler) patchStatus(ctx context.Context, before, store esv1.GenericStore) error {
+	if equality.Semantic.DeepEqual(before.GetStatus(), store.GetStatus()) {
+		return nil
+	}
+	var prev *esv1.SecretStoreStatusCondition
+	for i, c := range before.GetStatus().Conditions {
+		if c.Type == esv1.SecretStoreReady {
+			prev = &before.GetStatus().Conditions[i]
+		}
+	}
+	cur := store.GetStatus().Conditions
+	for _, c := range cur {
+		if c.Type == esv1.SecretStoreReady && (prev == nil || prev.Reason != c.Reason || prev.Message != c.Message) {
+			eventType := corev1.EventTypeNormal
+			if c.Status != metav1.ConditionTrue {
+				eventType = corev1.EventTypeWarning
+			}
+			r.Recorder.Eventf(store, nil, eventType, c.Reason, "Validate", "%s", c.Message)
+		}
+	}
+	patch := client.MergeFromWithOptions(before, client.MergeFromWithOptimisticLock{})
+	if err := r.Client.Status().Patch(ctx, store, patch); err != nil && !apierrors.IsConflict(err) && !apierrors.IsNotFound(err) {
+		return fmt.Errorf("patching store status: %w", err)
+	}
+	return nil
+}
+
+// revalidateAfter is spec.refreshInterval (seconds, or a duration string); 0 means only on change.
+func revalidateAfter(store esv1.GenericStore) time.Duration {
+	ri := store.GetSpec().RefreshInterval
+	if ri == nil {
+		return 0
+	}
+	if ri.Type == intstr.Int {
+		return time.Duration(ri.IntVal) * time.Second
+	}
+	d, err := time.ParseDuration(ri.StrVal)
+	if err != nil {
+		return 0
+	}
+	return d
+}
+
+// SetupWithManager registers the controller for r.Kind.
+func (r *Reconciler) SetupWithManager(mgr ctrl.Manager, opts controller.Options) error {
+	return ctrl.NewControllerManagedBy(mgr).
+		Named(map[string]string{esv1.SecretStoreKind: "secretstore", esv1.ClusterSecretStoreKind: "clustersecretstore"}[r.Kind]).
+		For(r.newStore(), builder.WithPredicates(predicate.GenerationChangedPredicate{})).
+		WithOptions(opts).
+		Complete(r)
+}

@@ -1,0 +1,215 @@
+package operator
+
+import (
+	"context"
+	"crypto/rand"
+	"errors"
+	"fmt"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/labels"
+	"k8s.io/apimachinery/pkg/runtime"
+	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
+	"k8s.io/client-go/rest"
+	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/cache"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/controller"
+	"sigs.k8s.io/controller-runtime/pkg/healthz"
+	"sigs.k8s.io/controller-runtime/pkg/manager"
+	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
+
+	esv1 "github.com/ferryhq/ferry/api/externalsecrets/v1"
+	"github.com/ferryhq/ferry/internal/controller/externalsecret"
+	"github.com/ferryhq/ferry/internal/controller/secretstore"
+	"github.com/ferryhq/ferry/internal/digest"
+	"github.com/ferryhq/ferry/internal/fetch"
+	"github.com/ferryhq/ferry/internal/provider"
+)
+
+// HashKeySecret is the Secret, in the operator's namespace, that holds the key of the
+// data-hash annotations. Ferry creates it on first start.
+const HashKeySecret = "ferry-hash-key"
+
+// Options configure an operator. Zero values pick the defaults main documents.
+type Options struct {
+	// MetricsAddr is the metrics listen address; "0" disables it.
+	MetricsAddr string
+	// HealthAddr is the health probe listen address; "" or "0" disables it.
+	HealthAddr string
+	// LeaderElection turns on leader election (active/passive replicas).
+	LeaderElection bool
+	// LeaderElectionID names the Lease.
+	LeaderElectionID string
+	// OperatorNamespace holds the Lease and the hash-key Secret.
+	OperatorNamespace string
+	// Namespace restricts Ferry to one namespace; "" watches all.
+	Namespace string
+	// Concurrency is the number of ExternalSecrets synced in parallel.
+	Concurrency int
+	// QPS and Burst bound Ferry's requests to the API server.
+	QPS   float32
+	Burst int
+	// ControllerClass selects the stores (spec.controller) this instance handles.
+	ControllerClass string
+	// HashKey keys the data-hash annotations; nil loads it from HashKeySecret.
+	HashKey []byte
+	// Providers is the provider registry; main builds it.
+	Providers *provider.Registry
+}
+
+// Scheme returns the scheme of every type Ferry reads or writes.
+func Scheme() *runtime.Scheme {
+	s := runtime.NewScheme()
+	utilMust(clientgoscheme.AddToScheme(s))
+	utilMust(esv1.AddToScheme(s))
+	return s
+}
+
+func utilMust(err error) {
+	if err != nil {
+		panic(err)
+	}
+}
+
+// New builds the manager with every controller registered. Start it with mgr.Start(ctx).
+func New(ctx context.Context, cfg *rest.Config, opts Options) (manager.Manager, error) {
+	if opts.Providers == nil {
+		return nil, errors.New("operator: Options.Providers is required")
+	}
+	if opts.Concurrency <= 0 {
+		opts.Concurrency = 10
+	}
+	cfg = rest.CopyConfig(cfg)
+	if opts.QPS > 0 {
+		cfg.QPS, cfg.Burst = opts.QPS, opts.Burst
+	}
+	scheme := Scheme()
+
+	managed := labels.SelectorFromSet(labels.Set{esv1.LabelManaged: esv1.LabelManagedValue})
+	cacheOpts := cache.Options{
+		// Only Secrets Ferry manages are cached, so memory does not follow every Secret in
+		// the cluster.
+		ByObject: map[client.Object]cache.ByObject{&corev1.Secret{}: {Label: managed}},
+	}
+	if opts.Namespace != "" {
+		cacheOpts.DefaultNamespaces = map[string]cache.Config{opts.Namespace: {}}
+	}
+	metricsAddr := opts.MetricsAddr
+	if metricsAddr == "" {
+		metricsAddr = "0"
+	}
+	healthAddr := opts.HealthAddr
+	if healthAddr == "" {
+		healthAddr = "0"
+	}
+	mgr, err := ctrl.NewManager(cfg, ctrl.Options{
+		Scheme:                        scheme,
+		Cache:                         cacheOpts,
+		Metrics:                       metricsserver.Options{BindAddress: metricsAddr},
+		HealthProbeBindAddress:        healthAddr,
+		LeaderElection:                opts.LeaderElection,
+		LeaderElectionID:              opts.LeaderElectionID,
+		LeaderElectionNamespace:       opts.OperatorNamespace,
+		LeaderElectionReleaseOnCancel: true,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("creating manager: %w", err)
+	}
+	if err := mgr.AddHealthzCheck("ping", healthz.Ping); err != nil {
+		return nil, err
+	}
+	if err := mgr.AddReadyzCheck("ping", healthz.Ping); err != nil {
+		return nil, err
+	}
+
+	// Providers read auth Secrets and request tokens with an uncached client.
+	direct, err := client.New(cfg, client.Options{Scheme: scheme})
+	if err != nil {
+		return nil, fmt.Errorf("creating API client: %w", err)
+	}
+	key := opts.HashKey
+	if key == nil {
+		if key, err = loadHashKey(ctx, direct, opts.OperatorNamespace); err != nil {
+			return nil, err
+		}
+	}
+	fetcher := fetch.New(opts.Providers, direct, fetch.Options{})
+	if err := mgr.Add(manager.RunnableFunc(func(ctx context.Context) error {
+		sweep(ctx, fetcher)
+		return nil
+	})); err != nil {
+		return nil, err
+	}
+
+	esOpts := controller.Options{MaxConcurrentReconciles: opts.Concurrency}
+	es := &externalsecret.Reconciler{
+		Client: mgr.GetClient(), APIReader: mgr.GetAPIReader(), Fetcher: fetcher,
+		Recorder: mgr.GetEventRecorder("ferry"), HashKey: digest.Key(key), ControllerClass: opts.ControllerClass,
+	}
+	if err := es.SetupWithManager(ctx, mgr, esOpts); err != nil {
+		return nil, fmt.Errorf("setting up the ExternalSecret controller: %w", err)
+	}
+	for _, kind := range []string{esv1.SecretStoreKind, esv1.ClusterSecretStoreKind} {
+		if opts.Namespace != "" && kind == esv1.ClusterSecretStoreKind {
+			continue
+		}
+		r := &secretstore.Reconciler{Client: mgr.GetClient(), Fetcher: fetcher, Recorder: mgr.GetEventRecorder("ferry"),
+			ControllerClass: opts.ControllerClass, Kind: kind}
+		if err := r.SetupWithManager(mgr, controller.Options{MaxConcurrentReconciles: 2}); err != nil {
+			return nil, fmt.Errorf("setting up the %s controller: %w", kind, err)
+		}
+	}
+	return mgr, nil
+}
+
+// sweep drops stale cached values every minute until ctx ends.
+func sweep(ctx context.Context, f *fetch.Fetcher) {
+	t := time.NewTicker(time.Minute)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			f.Sweep(time.Minute)
+		}
+	}
+}
+
+// loadHashKey reads the hash key from its Secret, creating it with 32 random bytes on first
+// start. A stable key keeps data-hash annotations valid across restarts.
+func loadHashKey(ctx context.Context, c client.Client, namespace string) ([]byte, error) {
+	if namespace == "" {
+		return nil, errors.New("operator: OperatorNamespace is required to keep the hash key (or set HashKey)")
+	}
+	key := client.ObjectKey{Namespace: namespace, Name: HashKeySecret}
+	var secret corev1.Secret
+	err := c.Get(ctx, key, &secret)
+	if err == nil {
+		if len(secret.Data["key"]) < 32 {
+			return nil, fmt.Errorf("hash key Secret %s/%s: key \"key\" must hold at least 32 bytes; delete the Secret to let Ferry create one", namespace, HashKeySecret)
+		}
+		return secret.Data["key"], nil
+	}
+	if !apierrors.IsNotFound(err) {
+		return nil, fmt.Errorf("reading hash key Secret %s/%s: %w", namespace, HashKeySecret, err)
+	}
+	fresh := make([]byte, 32)
+	if _, err := rand.Read(fresh); err != nil {
+		return nil, err
+	}
+	secret = corev1.Secret{ObjectMeta: metav1.ObjectMeta{Namespace: namespace, Name: HashKeySecret},
+		Data: map[string][]byte{"key": fresh}}
+	if err := c.Create(ctx, &secret); err != nil {
+		if apierrors.IsAlreadyExists(err) {
+			// Another replica created it first; use theirs.
+			return loadHashKey(ctx, c, namespace)
+		}
+		return nil, fmt.Errorf("creating hash key Secret %s/%s: %w", namespace, HashKeySecret, err)
+	}
+	return fresh, nil
+}
