@@ -2,7 +2,7 @@
 # Builds the pinned tools and the control-plane binaries from the Go module proxy into
 # .cache/bin (git-ignored), each only when missing. Prints the bin directory.
 #
-#   hack/tools.sh [tool...]   tools: kube-apiserver etcd controller-gen golangci-lint helm
+#   hack/tools.sh [tool...]   tools: kube-apiserver kubectl etcd controller-gen golangci-lint helm
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 bin="${FERRY_TOOLS_BIN:-$root/.cache/bin}"
@@ -21,6 +21,7 @@ want=("$@")
 for t in "${want[@]}"; do
 	case $t in
 	kube-apiserver) build kube-apiserver kube k8s.io/kubernetes/cmd/kube-apiserver ;;
+	kubectl) build kubectl kube k8s.io/kubernetes/cmd/kubectl ;;
 	etcd) build etcd etcd go.etcd.io/etcd/server/v3 ;;
 	controller-gen) build controller-gen gen sigs.k8s.io/controller-tools/cmd/controller-gen ;;
 	golangci-lint) build golangci-lint lint github.com/golangci/golangci-lint/v2/cmd/golangci-lint ;;

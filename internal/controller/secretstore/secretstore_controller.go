@@ -95,7 +95,7 @@ func (r *Reconciler) validate(ctx context.Context, store esv1.GenericStore) verd
 	switch {
 	case errors.Is(err, provider.ErrNeedsNamespace):
 		return verdict{status: metav1.ConditionTrue, reason: esv1.ReasonValidationUnknown,
-			msg: "store configuration is valid; its credentials depend on each ExternalSecret's namespace, so they are checked per use",
+			msg:          "store configuration is valid; its credentials depend on each ExternalSecret's namespace, so they are checked per use",
 			capabilities: p.Capabilities()}
 	case err != nil || result == esv1.ValidationResultError:
 		if err == nil {

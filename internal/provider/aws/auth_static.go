@@ -1,0 +1,36 @@
+package aws
+
+import (
+	"context"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	esv1 "github.com/ferryhq/ferry/api/externalsecrets/v1"
+	"github.com/ferryhq/ferry/internal/provider"
+)
+
+// staticCredentials reads an access key, its secret and an optional session token from
+// the Secrets that auth.secretRef names. They are read once, when the client is built: a
+// rotated key reaches Ferry with the next client.
+func staticCredentials(ctx context.Context, store esv1.GenericStore, kube client.Client, namespace string,
+	ref *esv1.AWSAuthSecretRef) (aws.CredentialsProvider, error) {
+	const field = specField + ".auth.secretRef"
+	keyID, err := provider.SecretKeyValue(ctx, kube, store, namespace, ref.AccessKeyID, field+".accessKeyIDSecretRef")
+	if err != nil {
+		return nil, err
+	}
+	secretKey, err := provider.SecretKeyValue(ctx, kube, store, namespace, ref.SecretAccessKey, field+".secretAccessKeySecretRef")
+	if err != nil {
+		return nil, err
+	}
+	var sessionToken []byte
+	if ref.SessionToken != nil {
+		sessionToken, err = provider.SecretKeyValue(ctx, kube, store, namespace, *ref.SessionToken, field+".sessionTokenSecretRef")
+		if err != nil {
+			return nil, err
+		}
+	}
+	return credentials.NewStaticCredentialsProvider(string(keyID), string(secretKey), string(sessionToken)), nil
+}
