@@ -9,7 +9,7 @@ GO ?= go
 all: build
 
 tools: ## Build the pinned tools and control-plane binaries (only when missing).
-	hack/tools.sh kube-apiserver etcd controller-gen >/dev/null
+	hack/tools.sh kube-apiserver etcd kubectl controller-gen >/dev/null
 
 generate: ## Regenerate deepcopy code and CRDs from the API types.
 	hack/tools.sh controller-gen >/dev/null
@@ -20,8 +20,9 @@ generate: ## Regenerate deepcopy code and CRDs from the API types.
 verify-generated: generate ## Fail when generated files differ from what is committed.
 	@git diff --exit-code -- api config/crd || { echo "generated files are stale: run 'make generate' and commit" >&2; exit 1; }
 
-build: ## Build the ferry binary into bin/.
+build: ## Build the ferry binary (and the dev environment tool) into bin/.
 	$(GO) build -o bin/ferry ./cmd/ferry
+	$(GO) build -o bin/devenv ./hack/devenv
 
 test: tools verify-generated ## Every test: unit, integration (real kube-apiserver + etcd, moto) and e2e.
 	KUBEBUILDER_ASSETS=$(TOOLS_BIN) $(GO) test -count=1 -timeout 40m ./...

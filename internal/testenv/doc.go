@@ -2,5 +2,6 @@
 // and etcd (through controller-runtime's envtest, from binaries built by hack/tools.sh) and
 // moto_server for AWS, behind a counting proxy. Servers bind to 127.0.0.1 on free ports.
 //
-// It is imported by tests only; production code must not import it.
+// It is imported by tests and by the developer environment (hack/devenv) only; code that
+// ships in the ferry binary must not import it.
 package testenv

@@ -1,0 +1,51 @@
+# Shared by demo.sh and dev.sh: start and stop the local environment and Ferry.
+# Everything binds to 127.0.0.1. Source it; it expects $root and $state to be set.
+
+# start_env starts hack/devenv (kube-apiserver, etcd, moto) in the background and loads its env.
+start_env() {
+	mkdir -p "$state"
+	rm -f "$state/env"
+	"$root/bin/devenv" up "$state" >"$state/devenv.log" 2>&1 &
+	echo $! >"$state/devenv.pid"
+	for _ in $(seq 1 600); do
+		[ -f "$state/env" ] && break
+		if ! kill -0 "$(cat "$state/devenv.pid")" 2>/dev/null; then
+			echo "the local environment failed to start:" >&2
+			tail -20 "$state/devenv.log" >&2
+			return 1
+		fi
+		sleep 0.1
+	done
+	[ -f "$state/env" ] || { echo "the local environment did not come up in 60s" >&2; return 1; }
+	# shellcheck disable=SC1091
+	. "$state/env"
+	kubectl create namespace ferry-system >/dev/null
+}
+
+# start_ferry runs the ferry binary from the working tree against the local environment.
+start_ferry() {
+	local metrics_port
+	metrics_port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+	"$root/bin/ferry" --leader-elect=false --operator-namespace=ferry-system \
+		--metrics-bind-address="127.0.0.1:$metrics_port" --health-probe-bind-address=0 \
+		>"$state/ferry.log" 2>&1 &
+	echo $! >"$state/ferry.pid"
+	echo "export FERRY_LOG=$state/ferry.log" >>"$state/env"
+	echo "export FERRY_METRICS_URL=http://127.0.0.1:$metrics_port/metrics" >>"$state/env"
+	# shellcheck disable=SC1091
+	. "$state/env"
+}
+
+# stop_all stops Ferry and the environment, if running.
+stop_all() {
+	for p in ferry devenv; do
+		if [ -f "$state/$p.pid" ]; then
+			local pid
+			pid=$(cat "$state/$p.pid")
+			kill "$pid" 2>/dev/null || true
+			for _ in $(seq 1 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+			kill -9 "$pid" 2>/dev/null || true
+			rm -f "$state/$p.pid"
+		fi
+	done
+}
