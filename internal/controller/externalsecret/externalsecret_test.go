@@ -362,3 +362,37 @@ func TestNoSecretValueInLogsOrEvents(t *testing.T) {
 		}
 	}
 }
+
+func TestOtherControllerClassIsLeftAlone(t *testing.T) {
+	ns := testenv.Namespace(t, k8s, nil)
+	store := &esv1.SecretStore{
+		ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "other"},
+		Spec: esv1.SecretStoreSpec{Controller: "other-class",
+			Provider: &esv1.SecretStoreProvider{Fake: &esv1.FakeProvider{Data: fakeData("k", apiKey)}}},
+	}
+	create(t, store)
+	es := externalSecret(ns, "es", "other", time.Second)
+	es.Spec.Data = []esv1.ExternalSecretData{dataRef("k", "k", "")}
+	create(t, es)
+	// A store of ours in the same namespace proves the operator is at work meanwhile.
+	fakeStore(t, ns, "ours", "k", apiKey)
+	mine := externalSecret(ns, "mine", "ours", time.Second)
+	mine.Spec.Data = []esv1.ExternalSecretData{dataRef("k", "k", "")}
+	create(t, mine)
+	waitSecretData(t, ns, "mine", map[string]string{"k": apiKey})
+	time.Sleep(2 * time.Second)
+
+	if err := k8s.Get(context.Background(), client.ObjectKeyFromObject(store), store); err != nil {
+		t.Fatal(err)
+	}
+	if len(store.Status.Conditions) != 0 {
+		t.Errorf("a store of another controller class got a status: %+v", store.Status)
+	}
+	if err := k8s.Get(context.Background(), client.ObjectKeyFromObject(es), es); err != nil {
+		t.Fatal(err)
+	}
+	if len(es.Status.Conditions) != 0 {
+		t.Errorf("an ExternalSecret of another controller class got a status: %+v", es.Status)
+	}
+	assertNoSecret(t, ns, "es")
+}
