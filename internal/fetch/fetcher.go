@@ -14,6 +14,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	esv1 "github.com/ferryhq/ferry/api/externalsecrets/v1"
+	"github.com/ferryhq/ferry/internal/metrics"
 	"github.com/ferryhq/ferry/internal/provider"
 )
 
@@ -27,6 +28,7 @@ type Fetcher struct {
 	kube      client.Client
 	clientTTL time.Duration
 	now       func() time.Time
+	metrics   *metrics.Metrics
 
 	mu      sync.Mutex
 	clients map[clientKey]*clientEntry
@@ -41,6 +43,8 @@ type Options struct {
 	ClientTTL time.Duration
 	// Now is the clock, for tests.
 	Now func() time.Time
+	// Metrics records calls, cache hits and coalesced reads; nil records nothing.
+	Metrics *metrics.Metrics
 }
 
 // New returns a Fetcher over the providers of registry. kube must be an uncached client:
@@ -53,7 +57,7 @@ func New(registry *provider.Registry, kube client.Client, opts Options) *Fetcher
 		opts.Now = time.Now
 	}
 	return &Fetcher{
-		registry: registry, kube: kube, clientTTL: opts.ClientTTL, now: opts.Now,
+		registry: registry, kube: kube, clientTTL: opts.ClientTTL, now: opts.Now, metrics: opts.Metrics,
 		clients: map[clientKey]*clientEntry{}, values: map[string]cachedValue{},
 	}
 }
@@ -130,6 +134,7 @@ func (f *Fetcher) client(ctx context.Context, src Source) (provider.Client, erro
 			return
 		}
 		entry.client, entry.err = p.NewClient(ctx, src.Store, f.kube, src.Namespace)
+		f.metrics.ClientBuilt(p.Name(), entry.err)
 	})
 	return entry.client, entry.err
 }
@@ -162,22 +167,24 @@ func (f *Fetcher) Forget(kind, namespace, name string) {
 }
 
 // read runs op once for identical concurrent calls and caches its result for MaxAge.
-func (f *Fetcher) read(ctx context.Context, src Source, opKey string, op func(provider.Client) (any, error)) (any, error) {
-	key := keyOf(src).String() + "|" + opKey
+func (f *Fetcher) read(ctx context.Context, src Source, call string, opKey string, op func(provider.Client) (any, error)) (any, error) {
+	key := keyOf(src).String() + "|" + call + "|" + opKey
 	if src.MaxAge > 0 {
 		f.mu.Lock()
 		cached, ok := f.values[key]
 		f.mu.Unlock()
 		if ok && f.now().Sub(cached.fetched) <= src.MaxAge {
+			f.metrics.CacheHit()
 			return cached.value, nil
 		}
 	}
-	v, err, _ := f.flight.Do(key, func() (any, error) {
+	v, err, shared := f.flight.Do(key, func() (any, error) {
 		c, err := f.client(ctx, src)
 		if err != nil {
 			return nil, err
 		}
 		v, err := op(c)
+		f.metrics.ProviderCall(providerName(src.Store), call, err)
 		if err != nil {
 			return nil, err
 		}
@@ -186,12 +193,22 @@ func (f *Fetcher) read(ctx context.Context, src Source, opKey string, op func(pr
 		f.mu.Unlock()
 		return v, nil
 	})
+	if shared {
+		f.metrics.Coalesced()
+	}
 	return v, err
+}
+
+func providerName(store esv1.GenericStore) string {
+	if names := provider.Configured(store.GetSpec().Provider); len(names) == 1 {
+		return names[0]
+	}
+	return "unknown"
 }
 
 // GetSecret reads one value.
 func (f *Fetcher) GetSecret(ctx context.Context, src Source, ref esv1.ExternalSecretDataRemoteRef) ([]byte, error) {
-	v, err := f.read(ctx, src, "get|"+refKey(ref), func(c provider.Client) (any, error) {
+	v, err := f.read(ctx, src, "GetSecret", refKey(ref), func(c provider.Client) (any, error) {
 		return c.GetSecret(ctx, ref)
 	})
 	if err != nil {
@@ -202,7 +219,7 @@ func (f *Fetcher) GetSecret(ctx context.Context, src Source, ref esv1.ExternalSe
 
 // GetSecretMap reads the keys of one JSON value.
 func (f *Fetcher) GetSecretMap(ctx context.Context, src Source, ref esv1.ExternalSecretDataRemoteRef) (map[string][]byte, error) {
-	v, err := f.read(ctx, src, "map|"+refKey(ref), func(c provider.Client) (any, error) {
+	v, err := f.read(ctx, src, "GetSecretMap", refKey(ref), func(c provider.Client) (any, error) {
 		return c.GetSecretMap(ctx, ref)
 	})
 	if err != nil {
@@ -213,7 +230,7 @@ func (f *Fetcher) GetSecretMap(ctx context.Context, src Source, ref esv1.Externa
 
 // GetAllSecrets reads every remote secret that find selects.
 func (f *Fetcher) GetAllSecrets(ctx context.Context, src Source, find esv1.ExternalSecretFind) (map[string][]byte, error) {
-	v, err := f.read(ctx, src, "find|"+findKey(find), func(c provider.Client) (any, error) {
+	v, err := f.read(ctx, src, "GetAllSecrets", findKey(find), func(c provider.Client) (any, error) {
 		return c.GetAllSecrets(ctx, find)
 	})
 	if err != nil {

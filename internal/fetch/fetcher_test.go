@@ -20,9 +20,11 @@ type countingProvider struct {
 	release        chan struct{}
 }
 
-func (p *countingProvider) Name() string                               { return "fake" }
-func (p *countingProvider) Capabilities() esv1.SecretStoreCapabilities { return esv1.SecretStoreReadOnly }
-func (p *countingProvider) ValidateStore(esv1.GenericStore) error      { return nil }
+func (p *countingProvider) Name() string { return "fake" }
+func (p *countingProvider) Capabilities() esv1.SecretStoreCapabilities {
+	return esv1.SecretStoreReadOnly
+}
+func (p *countingProvider) ValidateStore(esv1.GenericStore) error { return nil }
 func (p *countingProvider) NewClient(context.Context, esv1.GenericStore, client.Client, string) (provider.Client, error) {
 	p.clients.Add(1)
 	return countingClient{p}, nil

@@ -48,6 +48,7 @@ func (r *Reconciler) apply(ctx context.Context, s *scope, data map[string][]byte
 		if err := r.shape(es, secret, data); err != nil {
 			return unchanged, err
 		}
+		r.Metrics.SecretWrite("create")
 		if err := r.Client.Create(ctx, secret); err != nil {
 			return unchanged, transient(esv1.ReasonSecretSyncedError, fmt.Errorf("creating Secret %s: %w", secret.Name, err))
 		}
@@ -67,6 +68,7 @@ func (r *Reconciler) apply(ctx context.Context, s *scope, data map[string][]byte
 		return unchanged, permanent(esv1.ReasonSecretSyncedError,
 			"target Secret %s is immutable and its data would change: delete it so Ferry can create it again", target.Name)
 	}
+	r.Metrics.SecretWrite("update")
 	if err := r.Client.Update(ctx, desired); err != nil {
 		if apierrors.IsConflict(err) {
 			return unchanged, transient(esv1.ReasonSecretSyncedError, fmt.Errorf("updating Secret %s: it changed meanwhile: %w", target.Name, err))
@@ -153,6 +155,7 @@ func (r *Reconciler) deleteTarget(ctx context.Context, s *scope) (outcome, error
 	if err := checkOwner(s.es, target); err != nil {
 		return unchanged, err
 	}
+	r.Metrics.SecretWrite("delete")
 	err := r.Client.Delete(ctx, target, client.Preconditions{UID: &target.UID, ResourceVersion: &target.ResourceVersion})
 	if err != nil && !apierrors.IsNotFound(err) {
 		return unchanged, transient(esv1.ReasonSecretSyncedError, fmt.Errorf("deleting Secret %s: %w", target.Name, err))

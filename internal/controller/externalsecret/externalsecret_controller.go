@@ -21,6 +21,7 @@ import (
 	esv1 "github.com/ferryhq/ferry/api/externalsecrets/v1"
 	"github.com/ferryhq/ferry/internal/digest"
 	"github.com/ferryhq/ferry/internal/fetch"
+	"github.com/ferryhq/ferry/internal/metrics"
 )
 
 // Reconciler keeps the target Secret of each ExternalSecret in sync.
@@ -38,6 +39,8 @@ type Reconciler struct {
 	ControllerClass string
 	// Now is the clock, for tests.
 	Now func() time.Time
+	// Metrics records syncs and writes; nil records nothing.
+	Metrics *metrics.Metrics
 
 	// lastSync remembers, per object, when it was last synced or confirmed unchanged, so
 	// that a confirmation needs no status write.
@@ -76,10 +79,12 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 	}
 	ctrl.LoggerFrom(ctx).V(1).Info("Syncing", "why", d.why)
 
+	start := time.Now()
 	result, syncErr := r.sync(ctx, s)
 	if result.skip {
 		return ctrl.Result{}, nil
 	}
+	r.Metrics.Sync(es.Namespace, es.Name, time.Since(start), errors.Join(syncErr, failureOf(es)))
 	if err := r.patchStatus(ctx, s); err != nil {
 		return ctrl.Result{}, errors.Join(syncErr, err)
 	}
@@ -178,6 +183,7 @@ func (r *Reconciler) patchStatus(ctx context.Context, s *scope) error {
 		return nil
 	}
 	patch := client.MergeFromWithOptions(s.before, client.MergeFromWithOptimisticLock{})
+	r.Metrics.StatusWrite()
 	if err := r.Client.Status().Patch(ctx, s.es, patch); err != nil {
 		if apierrors.IsConflict(err) || apierrors.IsNotFound(err) {
 			// A newer version exists (or the object is gone); its own reconcile follows.

@@ -11,6 +11,7 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"sigs.k8s.io/controller-runtime/pkg/client"
+	ctrlmetrics "sigs.k8s.io/controller-runtime/pkg/metrics"
 
 	esv1 "github.com/ferryhq/ferry/api/externalsecrets/v1"
 	"github.com/ferryhq/ferry/internal/testenv"
@@ -349,6 +350,27 @@ func TestNoSecretValueInLogsOrEvents(t *testing.T) {
 	for _, n := range eventNotes(t, ns) {
 		if strings.Contains(n, value) {
 			t.Errorf("a secret value reached an event: %q", n)
+		}
+	}
+	families, err := ctrlmetrics.Registry.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	seen := map[string]bool{}
+	for _, f := range families {
+		seen[f.GetName()] = true
+		for _, m := range f.GetMetric() {
+			for _, l := range m.GetLabel() {
+				if strings.Contains(l.GetValue(), value) {
+					t.Errorf("a secret value reached metric %s label %s", f.GetName(), l.GetName())
+				}
+			}
+		}
+	}
+	for _, name := range []string{"externalsecret_sync_calls_total", "externalsecret_sync_calls_error",
+		"externalsecret_status_condition", "externalsecret_provider_api_calls_count", "ferry_secret_writes_total"} {
+		if !seen[name] {
+			t.Errorf("metric %s not exported", name)
 		}
 	}
 	for _, es := range []*esv1.ExternalSecret{ok, bad, b64} {

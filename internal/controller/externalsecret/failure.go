@@ -87,3 +87,12 @@ func (r *Reconciler) succeed(s *scope, o outcome) {
 		r.Recorder.Eventf(es, nil, corev1.EventTypeNormal, "Deleted", "Sync", "Deleted Secret %s: the remote data is gone", targetName(es))
 	}
 }
+
+// failureOf returns an error when the Ready condition is False, so that failures handled
+// without returning an error (configuration problems) still count as failed syncs.
+func failureOf(es *esv1.ExternalSecret) error {
+	if c := readyCondition(es); c != nil && c.Status == corev1.ConditionFalse {
+		return errors.New(c.Reason)
+	}
+	return nil
+}
