@@ -1,12 +1,20 @@
 #!/usr/bin/env bash
-# Builds the pinned tools and the control-plane binaries from the Go module proxy into
-# .cache/bin (git-ignored), each only when missing. Prints the bin directory.
+# Builds the pinned tools and the control-plane binaries from the Go module proxy, each only
+# when missing, into a directory keyed by the pinned versions (hack/tools/*/go.mod) under the
+# user's cache, so every clone on a machine shares them; .cache/bin (git-ignored) links to it.
+# Prints the bin directory.
 #
 #   hack/tools.sh [tool...]   tools: kube-apiserver kubectl etcd controller-gen golangci-lint helm
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
-bin="${FERRY_TOOLS_BIN:-$root/.cache/bin}"
-mkdir -p "$bin"
+stamp=$(cat "$root"/hack/tools/*/go.mod | sha256sum | cut -c1-16)
+bin="${FERRY_TOOLS_BIN:-${XDG_CACHE_HOME:-$HOME/.cache}/ferry/tools-$stamp}"
+mkdir -p "$bin" "$root/.cache"
+if [ "$(readlink "$root/.cache/bin" 2>/dev/null)" != "$bin" ]; then
+	[ -d "$root/.cache/bin" ] && [ ! -L "$root/.cache/bin" ] && cp -n "$root"/.cache/bin/* "$bin"/ 2>/dev/null || true
+	rm -rf "$root/.cache/bin"
+	ln -s "$bin" "$root/.cache/bin"
+fi
 
 build() { # name module-dir package [ldflags]
 	local name=$1 dir=$2 pkg=$3
