@@ -44,6 +44,11 @@ if ! kubectl wait -n example externalsecret/externalsecret-example --for=conditi
 	exit 1
 fi
 show kubectl get externalsecret -n example
+echo "(stored as external-secrets.io/v1; the v1alpha1 view still reads back as written)"
+show kubectl get externalsecret -n example externalsecret-example -o 'jsonpath={.apiVersion} {.spec.dataFrom}'
+echo
+show kubectl get externalsecrets.v1alpha1.external-secrets.io -n example externalsecret-example -o 'jsonpath={.apiVersion} {.spec.dataFrom}'
+echo
 show kubectl get secret -n example example-secret
 show kubectl get secret example-secret -n example -o 'jsonpath={.data}'
 echo

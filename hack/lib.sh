@@ -23,13 +23,27 @@ start_env() {
 }
 
 # start_ferry runs the ferry binary from the working tree against the local environment.
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+
 start_ferry() {
-	local metrics_port
-	metrics_port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+	local metrics_port webhook_port health_port
+	metrics_port=$(free_port)
+	webhook_port=$(free_port)
+	health_port=$(free_port)
 	"$root/bin/ferry" --leader-elect=false --operator-namespace=ferry-system \
-		--metrics-bind-address="127.0.0.1:$metrics_port" --health-probe-bind-address=0 \
+		--metrics-bind-address="127.0.0.1:$metrics_port" --health-probe-bind-address="127.0.0.1:$health_port" \
+		--webhook-host=127.0.0.1 --webhook-port="$webhook_port" --webhook-url="https://127.0.0.1:$webhook_port" \
 		>"$state/ferry.log" 2>&1 &
 	echo $! >"$state/ferry.pid"
+	# Ready once the webhook serves and its configuration is injected into the CRDs.
+	for _ in $(seq 1 300); do
+		if curl -sf "http://127.0.0.1:$health_port/readyz" >/dev/null 2>&1 &&
+			kubectl get crd externalsecrets.external-secrets.io -o jsonpath='{.spec.conversion.webhook.clientConfig.url}' 2>/dev/null | grep -q "$webhook_port"; then
+			break
+		fi
+		kill -0 "$(cat "$state/ferry.pid")" 2>/dev/null || { echo "ferry exited:" >&2; tail -20 "$state/ferry.log" >&2; return 1; }
+		sleep 0.2
+	done
 	echo "export FERRY_LOG=$state/ferry.log" >>"$state/env"
 	echo "export FERRY_METRICS_URL=http://127.0.0.1:$metrics_port/metrics" >>"$state/env"
 	# shellcheck disable=SC1091

@@ -1,5 +1,8 @@
 // Command ferry is the Ferry operator: it keeps Kubernetes Secrets in sync with external
 // secret managers through the external-secrets.io API.
+//
+//	ferry [flags]               run the operator
+//	ferry convert [FILE...]     rewrite v1alpha1/v1beta1 manifests as v1, offline
 package main
 
 import (
@@ -14,6 +17,7 @@ import (
 	"github.com/ferryhq/ferry/internal/provider"
 	"github.com/ferryhq/ferry/internal/provider/aws"
 	"github.com/ferryhq/ferry/internal/provider/fake"
+	"github.com/ferryhq/ferry/internal/rollout"
 )
 
 func main() {
@@ -24,6 +28,9 @@ func main() {
 }
 
 func run(args []string) error {
+	if len(args) > 0 && args[0] == "convert" {
+		return runConvert(args[1:], os.Stdin, os.Stdout)
+	}
 	fs := flag.NewFlagSet("ferry", flag.ContinueOnError)
 	opts := operator.Options{}
 	fs.StringVar(&opts.MetricsAddr, "metrics-bind-address", ":8080", "metrics listen address; 0 disables metrics")
@@ -36,7 +43,22 @@ func run(args []string) error {
 	fs.IntVar(&opts.Concurrency, "concurrent", 10, "ExternalSecrets synced in parallel")
 	qps := fs.Float64("client-qps", 50, "requests per second to the API server")
 	fs.IntVar(&opts.Burst, "client-burst", 100, "burst of requests to the API server")
+	fs.BoolVar(&opts.MetricsPerObject, "metrics-per-object", false, "label ExternalSecret metrics with the object's name (high cardinality)")
+	fs.BoolVar(&opts.Webhook.Enabled, "webhook", true, "serve the validating and conversion webhooks")
+	fs.StringVar(&opts.Webhook.Host, "webhook-host", "", "webhook listen host (default all interfaces)")
+	fs.IntVar(&opts.Webhook.Port, "webhook-port", 9443, "webhook listen port")
+	fs.StringVar(&opts.Webhook.CertMode, "webhook-cert-mode", operator.CertsSelf,
+		"self: Ferry keeps its own CA and certificate in a Secret; external: use --webhook-cert-dir (cert-manager)")
+	fs.StringVar(&opts.Webhook.CertDir, "webhook-cert-dir", "", "directory with tls.crt, tls.key and ca.crt (external mode)")
+	fs.StringVar(&opts.Webhook.SecretName, "webhook-secret", "ferry-webhook-tls", "Secret holding the self-managed certificates")
+	fs.StringVar(&opts.Webhook.ServiceName, "webhook-service", "ferry-webhook", "Service in the operator namespace that fronts the webhook")
+	fs.StringVar(&opts.Webhook.URL, "webhook-url", "", "reach the webhook at this https URL instead of the Service (local development)")
+	fs.StringVar(&opts.Webhook.ConfigName, "webhook-config-name", "ferry-validating-webhook", "name of the ValidatingWebhookConfiguration Ferry keeps")
 	fs.StringVar(&opts.ControllerClass, "controller-class", "", "handle only stores whose spec.controller equals this")
+	fs.BoolVar(&opts.RolloutEnabled, "rollout", true, "restart workloads that opt in with Reloader's (or Ferry's) annotations when their Secrets or ConfigMaps change")
+	fs.DurationVar(&opts.Rollout.Window, "rollout-window", rollout.DefaultWindow, "changes within this window cause one restart per workload; negative disables")
+	fs.DurationVar(&opts.Rollout.MinInterval, "rollout-min-interval", rollout.DefaultMinInterval, "least time between two restarts of a workload; negative disables")
+	fs.IntVar(&opts.Rollout.PerMinute, "rollout-per-minute", rollout.DefaultPerMinute, "restarts per minute across all workloads; negative is unlimited")
 	verbosity := fs.Int("v", 0, fmt.Sprintf("log verbosity (0-%d); higher values are capped so request bodies are never logged", logging.MaxVerbosity))
 	if err := fs.Parse(args); err != nil {
 		return err

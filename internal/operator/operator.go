@@ -8,6 +8,7 @@ import (
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
+	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/labels"
@@ -20,14 +21,21 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/controller"
 	"sigs.k8s.io/controller-runtime/pkg/healthz"
 	"sigs.k8s.io/controller-runtime/pkg/manager"
+	ctrlmetrics "sigs.k8s.io/controller-runtime/pkg/metrics"
 	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
+	ctrlwebhook "sigs.k8s.io/controller-runtime/pkg/webhook"
 
 	esv1 "github.com/ferryhq/ferry/api/externalsecrets/v1"
+	esv1alpha1 "github.com/ferryhq/ferry/api/externalsecrets/v1alpha1"
+	esv1beta1 "github.com/ferryhq/ferry/api/externalsecrets/v1beta1"
 	"github.com/ferryhq/ferry/internal/controller/externalsecret"
 	"github.com/ferryhq/ferry/internal/controller/secretstore"
 	"github.com/ferryhq/ferry/internal/digest"
 	"github.com/ferryhq/ferry/internal/fetch"
+	"github.com/ferryhq/ferry/internal/metrics"
 	"github.com/ferryhq/ferry/internal/provider"
+	"github.com/ferryhq/ferry/internal/rollout"
+	"github.com/ferryhq/ferry/internal/webhook"
 )
 
 // HashKeySecret is the Secret, in the operator's namespace, that holds the key of the
@@ -59,6 +67,15 @@ type Options struct {
 	HashKey []byte
 	// Providers is the provider registry; main builds it.
 	Providers *provider.Registry
+	// RolloutEnabled restarts workloads that opt in (Reloader's annotations or Ferry's) when
+	// the Secrets and ConfigMaps they use change.
+	RolloutEnabled bool
+	// Rollout governs those restarts; its Namespace is taken from Namespace.
+	Rollout rollout.Options
+	// MetricsPerObject adds a name label to per-ExternalSecret metrics (high cardinality).
+	MetricsPerObject bool
+	// Webhook configures the validating and conversion webhooks.
+	Webhook WebhookOptions
 }
 
 // Scheme returns the scheme of every type Ferry reads or writes.
@@ -66,6 +83,9 @@ func Scheme() *runtime.Scheme {
 	s := runtime.NewScheme()
 	utilMust(clientgoscheme.AddToScheme(s))
 	utilMust(esv1.AddToScheme(s))
+	utilMust(esv1beta1.AddToScheme(s))
+	utilMust(esv1alpha1.AddToScheme(s))
+	utilMust(apiextensionsv1.AddToScheme(s))
 	return s
 }
 
@@ -106,7 +126,20 @@ func New(ctx context.Context, cfg *rest.Config, opts Options) (manager.Manager, 
 	if healthAddr == "" {
 		healthAddr = "0"
 	}
+	// Providers read auth Secrets and request tokens with an uncached client.
+	direct, err := client.New(cfg, client.Options{Scheme: scheme})
+	if err != nil {
+		return nil, fmt.Errorf("creating API client: %w", err)
+	}
+	var whServer ctrlwebhook.Server
+	var certs *webhook.Certs
+	if opts.Webhook.Enabled {
+		if whServer, certs, err = webhookServer(ctx, direct, opts.OperatorNamespace, &opts.Webhook); err != nil {
+			return nil, err
+		}
+	}
 	mgr, err := ctrl.NewManager(cfg, ctrl.Options{
+		WebhookServer:                 whServer,
 		Scheme:                        scheme,
 		Cache:                         cacheOpts,
 		Metrics:                       metricsserver.Options{BindAddress: metricsAddr},
@@ -126,18 +159,17 @@ func New(ctx context.Context, cfg *rest.Config, opts Options) (manager.Manager, 
 		return nil, err
 	}
 
-	// Providers read auth Secrets and request tokens with an uncached client.
-	direct, err := client.New(cfg, client.Options{Scheme: scheme})
-	if err != nil {
-		return nil, fmt.Errorf("creating API client: %w", err)
-	}
 	key := opts.HashKey
 	if key == nil {
 		if key, err = loadHashKey(ctx, direct, opts.OperatorNamespace); err != nil {
 			return nil, err
 		}
 	}
-	fetcher := fetch.New(opts.Providers, direct, fetch.Options{})
+	m, err := metrics.New(ctrlmetrics.Registry, mgr.GetCache(), opts.MetricsPerObject)
+	if err != nil {
+		return nil, fmt.Errorf("registering metrics: %w", err)
+	}
+	fetcher := fetch.New(opts.Providers, direct, fetch.Options{Metrics: m})
 	if err := mgr.Add(manager.RunnableFunc(func(ctx context.Context) error {
 		sweep(ctx, fetcher)
 		return nil
@@ -145,10 +177,17 @@ func New(ctx context.Context, cfg *rest.Config, opts Options) (manager.Manager, 
 		return nil, err
 	}
 
+	if opts.Webhook.Enabled {
+		if err := addWebhooks(mgr, direct, opts.Providers, opts.OperatorNamespace, &opts.Webhook, certs); err != nil {
+			return nil, err
+		}
+	}
+
 	esOpts := controller.Options{MaxConcurrentReconciles: opts.Concurrency}
 	es := &externalsecret.Reconciler{
 		Client: mgr.GetClient(), APIReader: mgr.GetAPIReader(), Fetcher: fetcher,
 		Recorder: mgr.GetEventRecorder("ferry"), HashKey: digest.Key(key), ControllerClass: opts.ControllerClass,
+		Metrics: m,
 	}
 	if err := es.SetupWithManager(ctx, mgr, esOpts); err != nil {
 		return nil, fmt.Errorf("setting up the ExternalSecret controller: %w", err)
@@ -161,6 +200,17 @@ func New(ctx context.Context, cfg *rest.Config, opts Options) (manager.Manager, 
 			ControllerClass: opts.ControllerClass, Kind: kind}
 		if err := r.SetupWithManager(mgr, controller.Options{MaxConcurrentReconciles: 2}); err != nil {
 			return nil, fmt.Errorf("setting up the %s controller: %w", kind, err)
+		}
+	}
+
+	// Workload restarts on Secret and ConfigMap changes (docs/rollout.md).
+	if opts.RolloutEnabled {
+		rolloutOpts := opts.Rollout
+		rolloutOpts.Namespace = opts.Namespace
+		rr := &rollout.Reconciler{Client: mgr.GetClient(), APIReader: mgr.GetAPIReader(),
+			Recorder: mgr.GetEventRecorder("ferry"), HashKey: digest.Key(key), Options: rolloutOpts}
+		if err := rr.SetupWithManager(ctx, mgr); err != nil {
+			return nil, fmt.Errorf("setting up the rollout controllers: %w", err)
 		}
 	}
 	return mgr, nil

@@ -19,6 +19,8 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/envtest"
 
 	esv1 "github.com/ferryhq/ferry/api/externalsecrets/v1"
+	esv1alpha1 "github.com/ferryhq/ferry/api/externalsecrets/v1alpha1"
+	esv1beta1 "github.com/ferryhq/ferry/api/externalsecrets/v1beta1"
 )
 
 // RepoRoot returns the repository root, found by walking up from the working directory to
@@ -68,6 +70,23 @@ func Scheme() *runtime.Scheme {
 	if err := esv1.AddToScheme(s); err != nil {
 		panic(err)
 	}
+	if err := esv1beta1.AddToScheme(s); err != nil {
+		panic(err)
+	}
+	if err := esv1alpha1.AddToScheme(s); err != nil {
+		panic(err)
+	}
+	return s
+}
+
+func hubScheme() *runtime.Scheme {
+	s := runtime.NewScheme()
+	if err := clientgoscheme.AddToScheme(s); err != nil {
+		panic(err)
+	}
+	if err := esv1.AddToScheme(s); err != nil {
+		panic(err)
+	}
 	return s
 }
 
@@ -96,14 +115,16 @@ func StartControlPlane() (*ControlPlane, error) {
 		BinaryAssetsDirectory: assets,
 		CRDDirectoryPaths:     []string{filepath.Join(root, "config", "crd", "bases")},
 		ErrorIfCRDPathMissing: true,
-		Scheme:                Scheme(),
+		// Only the hub version: envtest would otherwise point the CRDs' conversion at a
+		// webhook of its own. Ferry's webhook, when a test runs it, injects its own.
+		Scheme: hubScheme(),
 	}
 	cfg, err := env.Start()
 	if err != nil {
 		return nil, fmt.Errorf("starting kube-apiserver and etcd: %w", err)
 	}
 	cfg.QPS, cfg.Burst = 200, 400
-	c, err := client.New(cfg, client.Options{Scheme: env.Scheme})
+	c, err := client.New(cfg, client.Options{Scheme: Scheme()})
 	if err != nil {
 		_ = env.Stop()
 		return nil, err

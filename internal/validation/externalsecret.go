@@ -36,7 +36,9 @@ func ExternalSecret(es *esv1.ExternalSecret) error {
 			add("spec.target.template.type: %s Secrets cannot be managed by Ferry: the API server or cluster bootstrap owns them", t.Type)
 		}
 	}
-	if spec.RefreshInterval != nil && spec.RefreshInterval.Duration < 0 {
+	if err := spec.RefreshInterval.Err(); err != nil {
+		add("spec.refreshInterval: %v", err)
+	} else if spec.RefreshInterval != nil && spec.RefreshInterval.Duration < 0 {
 		add("spec.refreshInterval: must not be negative, got %s", spec.RefreshInterval.Duration)
 	}
 	seen := map[string]int{}

@@ -103,8 +103,7 @@ func (i *Injector) injectValidating(ctx context.Context, bundle []byte) error {
 	want := admissionregistrationv1.ValidatingWebhookConfiguration{ObjectMeta: metav1.ObjectMeta{Name: i.ConfigName,
 		Labels: map[string]string{"app.kubernetes.io/managed-by": "ferry"}}}
 	for _, v := range validated {
-		path := "/validate-" + strings.ReplaceAll(esv1.Group, ".", "-") + "-" + esv1.Version + "-" + strings.ToLower(v[1])
-		cc, _ := i.Endpoint.clientConfig(path, bundle)
+		cc, _ := i.Endpoint.clientConfig(ValidatePath(v[1]), bundle)
 		want.Webhooks = append(want.Webhooks, admissionregistrationv1.ValidatingWebhook{
 			Name:         v[0] + ".validate.ferry.dev",
 			ClientConfig: cc,

@@ -2,7 +2,13 @@ package webhook
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	admissionv1 "k8s.io/api/admission/v1"
 
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/webhook/admission"
@@ -11,21 +17,6 @@ import (
 	"github.com/ferryhq/ferry/internal/provider"
 	"github.com/ferryhq/ferry/internal/validation"
 )
-
-// externalSecretValidator refuses ExternalSecrets that can never sync.
-type externalSecretValidator struct{}
-
-func (externalSecretValidator) ValidateCreate(_ context.Context, es *esv1.ExternalSecret) (admission.Warnings, error) {
-	return warnUnsupported(es), validation.ExternalSecret(es)
-}
-
-func (externalSecretValidator) ValidateUpdate(_ context.Context, _, es *esv1.ExternalSecret) (admission.Warnings, error) {
-	return warnUnsupported(es), validation.ExternalSecret(es)
-}
-
-func (externalSecretValidator) ValidateDelete(context.Context, *esv1.ExternalSecret) (admission.Warnings, error) {
-	return nil, nil
-}
 
 // warnUnsupported accepts fields this version does not act on yet, with a warning, so
 // manifests written for ESO still apply.
@@ -67,9 +58,48 @@ func (storeValidator[T]) ValidateDelete(context.Context, T) (admission.Warnings,
 // Register adds the validating webhooks of the three kinds, and the conversion webhook
 // for every kind that has more than one served version, to the manager's webhook server.
 func Register(mgr ctrl.Manager, registry *provider.Registry) error {
+	// ExternalSecrets are decoded by hand first, so a value that does not even decode (a
+	// refreshInterval of "forever") is refused with the field's name.
+	mgr.GetWebhookServer().Register(ValidatePath(esv1.ExtSecretKind), &admission.Webhook{
+		Handler: externalSecretHandler{decoder: admission.NewDecoder(mgr.GetScheme())}})
 	return errors.Join(
-		ctrl.NewWebhookManagedBy(mgr, &esv1.ExternalSecret{}).WithValidator(externalSecretValidator{}).Complete(),
+		ctrl.NewWebhookManagedBy(mgr, &esv1.ExternalSecret{}).Complete(), // conversion only
 		ctrl.NewWebhookManagedBy(mgr, &esv1.SecretStore{}).WithValidator(storeValidator[*esv1.SecretStore]{registry: registry}).Complete(),
 		ctrl.NewWebhookManagedBy(mgr, &esv1.ClusterSecretStore{}).WithValidator(storeValidator[*esv1.ClusterSecretStore]{registry: registry}).Complete(),
 	)
+}
+
+// ValidatePath is the path of a kind's validating webhook.
+func ValidatePath(kind string) string {
+	return "/validate-" + strings.ReplaceAll(esv1.Group, ".", "-") + "-" + esv1.Version + "-" + strings.ToLower(kind)
+}
+
+// externalSecretHandler validates ExternalSecrets, naming the field when one does not decode.
+type externalSecretHandler struct {
+	decoder admission.Decoder
+}
+
+func (h externalSecretHandler) Handle(ctx context.Context, req admission.Request) admission.Response {
+	if req.Operation == admissionv1.Delete {
+		return admission.Allowed("")
+	}
+	var raw struct {
+		Spec struct {
+			RefreshInterval *string `json:"refreshInterval"`
+		} `json:"spec"`
+	}
+	if err := json.Unmarshal(req.Object.Raw, &raw); err == nil && raw.Spec.RefreshInterval != nil {
+		if _, err := time.ParseDuration(*raw.Spec.RefreshInterval); err != nil {
+			return admission.Denied(fmt.Sprintf("spec.refreshInterval: %q is not a duration: use a Go duration such as 1h or 30m, or 0 to sync once",
+				*raw.Spec.RefreshInterval))
+		}
+	}
+	es := &esv1.ExternalSecret{}
+	if err := h.decoder.Decode(req, es); err != nil {
+		return admission.Denied(fmt.Sprintf("the ExternalSecret does not decode: %v", err))
+	}
+	if err := validation.ExternalSecret(es); err != nil {
+		return admission.Denied(err.Error())
+	}
+	return admission.Allowed("").WithWarnings(warnUnsupported(es)...)
 }

@@ -4,9 +4,11 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -98,7 +100,7 @@ func startFerry(t *testing.T, env []string, args ...string) string {
 		t.Fatal(err)
 	}
 	cmd := exec.Command(ferryBin, append([]string{"--leader-elect=false", "--operator-namespace=ferry-system",
-		"--metrics-bind-address=0", "--health-probe-bind-address=0"}, args...)...)
+		"--metrics-bind-address=0", "--health-probe-bind-address=0", "--webhook=false"}, args...)...)
 	cmd.Env = append(os.Environ(), append([]string{"KUBECONFIG=" + kubeconfig}, env...)...)
 	cmd.Stdout, cmd.Stderr = logFile, logFile
 	if err := cmd.Start(); err != nil {
@@ -139,4 +141,33 @@ func ensureNamespace(t *testing.T, name string) {
 
 func isAlreadyExists(err error) bool {
 	return client.IgnoreAlreadyExists(err) == nil
+}
+
+// kubectlApplyStdin applies a manifest given as text.
+func kubectlApplyStdin(manifest string) (string, error) {
+	cmd := exec.Command(kubectlBin, "--kubeconfig", kubeconfig, "apply", "-f", "-")
+	cmd.Stdin = strings.NewReader(manifest)
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	if err := cmd.Run(); err != nil {
+		return stdout.String(), fmt.Errorf("%w: %s", err, stderr.String())
+	}
+	return stdout.String(), nil
+}
+
+// freePort returns a free loopback port.
+func freePort(t *testing.T) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	_, port, _ := net.SplitHostPort(ln.Addr().String())
+	return port
+}
+
+// webhookArgs serves Ferry's webhooks on a loopback port the API server reaches by URL.
+func webhookArgs(port string) []string {
+	return []string{"--webhook=true", "--webhook-host=127.0.0.1", "--webhook-port=" + port, "--webhook-url=https://127.0.0.1:" + port}
 }

@@ -3,7 +3,9 @@ package e2e
 import (
 	"context"
 	"encoding/json"
+	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -12,6 +14,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
+	"sigs.k8s.io/yaml"
 
 	"github.com/ferryhq/ferry/internal/testenv"
 )
@@ -27,7 +30,10 @@ func TestSeedWalkthrough(t *testing.T) {
 		SecretString: aws.String(`{"API_KEY":"1234567","API_HOST":"https://example.com"}`)}); err != nil {
 		t.Fatal(err)
 	}
-	startFerry(t, []string{"AWS_ENDPOINT_URL=" + moto.Endpoint, "AWS_ACCESS_KEY_ID=test", "AWS_SECRET_ACCESS_KEY=test"})
+	port := freePort(t)
+	startFerry(t, []string{"AWS_ENDPOINT_URL=" + moto.Endpoint, "AWS_ACCESS_KEY_ID=test", "AWS_SECRET_ACCESS_KEY=test"},
+		webhookArgs(port)...)
+	waitWebhook(t, port)
 
 	for _, m := range seedManifests() {
 		kubectl(t, "apply", "-f", m)
@@ -39,6 +45,18 @@ func TestSeedWalkthrough(t *testing.T) {
 	if got := kubectl(t, "get", "externalsecret", "-n", "example", "externalsecret-example",
 		"-o", `jsonpath={.status.conditions[?(@.type=="Ready")].reason}`); got != "SecretSynced" {
 		t.Errorf("ExternalSecret Ready reason = %q, want SecretSynced", got)
+	}
+	// Stored and shown as v1...
+	if got := kubectl(t, "get", "externalsecret", "-n", "example", "externalsecret-example",
+		"-o", "jsonpath={.apiVersion} {.spec.dataFrom[0].extract.key}"); got != "external-secrets.io/v1 example" {
+		t.Errorf("v1 view = %q, want dataFrom[0].extract.key example", got)
+	}
+	// ...and read back in v1alpha1 exactly as written.
+	for _, kind := range []string{"externalsecrets", "secretstores"} {
+		name := map[string]string{"externalsecrets": "externalsecret-example", "secretstores": "secretstore-example"}[kind]
+		file := map[string]string{"externalsecrets": "20-externalsecret.yaml", "secretstores": "10-secretstore.yaml"}[kind]
+		got := kubectl(t, "get", kind+".v1alpha1.external-secrets.io", "-n", "example", name, "-o", "json")
+		assertSameSpec(t, filepath.Join(root, "examples/seed", file), got)
 	}
 
 	// Rotate the value and add a key at AWS: the Secret follows within the 1m refresh
@@ -55,12 +73,52 @@ func TestSeedWalkthrough(t *testing.T) {
 	}
 }
 
+// assertSameSpec compares the spec of a manifest file with the spec of an object read back.
+func assertSameSpec(t *testing.T, file, readBack string) {
+	t.Helper()
+	raw, err := os.ReadFile(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var written, got struct {
+		APIVersion  string            `json:"apiVersion"`
+		Annotations map[string]string `json:"-"`
+		Metadata    struct {
+			Annotations map[string]string `json:"annotations"`
+		} `json:"metadata"`
+		Spec map[string]any `json:"spec"`
+	}
+	if err := yaml.Unmarshal(raw, &written); err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal([]byte(readBack), &got); err != nil {
+		t.Fatal(err)
+	}
+	// The API server fills the schema defaults of the version written, as it does for any
+	// CRD: ESO's v1alpha1 schema defaults dataFrom[].conversionStrategy to Default.
+	if dataFrom, ok := written.Spec["dataFrom"].([]any); ok {
+		for _, entry := range dataFrom {
+			if m, ok := entry.(map[string]any); ok && m["conversionStrategy"] == nil {
+				m["conversionStrategy"] = "Default"
+			}
+		}
+	}
+	if got.APIVersion != written.APIVersion || !reflect.DeepEqual(written.Spec, got.Spec) {
+		t.Errorf("%s read back as %s differs:\nwritten: %v\nread:    %v", filepath.Base(file), got.APIVersion, written.Spec, got.Spec)
+	}
+	for k := range got.Metadata.Annotations {
+		if strings.HasPrefix(k, "ferry.dev/") {
+			t.Errorf("%s read back with Ferry's annotation %s", filepath.Base(file), k)
+		}
+	}
+}
+
 // seedManifests are the walkthrough's manifests as the repository ships them.
 func seedManifests() []string {
 	return []string{
 		filepath.Join(root, "examples/seed/00-namespace.yaml"),
-		filepath.Join(root, "examples/seed/v1/10-secretstore.yaml"),
-		filepath.Join(root, "examples/seed/v1/20-externalsecret.yaml"),
+		filepath.Join(root, "examples/seed/10-secretstore.yaml"),
+		filepath.Join(root, "examples/seed/20-externalsecret.yaml"),
 	}
 }
 

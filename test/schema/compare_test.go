@@ -1,6 +1,7 @@
 package schema
 
 import (
+	"cmp"
 	"encoding/json"
 	"slices"
 	"strings"
@@ -12,13 +13,11 @@ import (
 // TestComparisonCatchesDifferences breaks one fact of a generated CRD at a time and checks
 // that the comparison reports it, so that TestCRDsMatchESO cannot pass by comparing nothing.
 func TestComparisonCatchesDifferences(t *testing.T) {
-	ref, err := loadReference(referenceFile)
-	if err != nil {
-		t.Fatalf("cannot load the reference: %v", err)
-	}
 	tests := []struct {
 		name string
 		kind string
+		// version is the compared version; empty means the storage version.
+		version string
 		// path names the node to break: property names, "[]" for array items.
 		path   []string
 		breaks func(node *apiextv1.JSONSchemaProps)
@@ -93,10 +92,64 @@ func TestComparisonCatchesDifferences(t *testing.T) {
 			},
 			want: "differs subresources:",
 		},
+		{
+			name: "v1alpha1 dataFrom key no longer required", kind: "ExternalSecret", version: "v1alpha1",
+			path:   []string{"spec", "dataFrom", "[]"},
+			breaks: func(node *apiextv1.JSONSchemaProps) { node.Required = nil },
+			want:   "differs .spec.dataFrom[].key:",
+		},
+		{
+			name: "v1alpha1 engine default changed", kind: "ExternalSecret", version: "v1alpha1",
+			path: []string{"spec", "target", "template", "engineVersion"},
+			breaks: func(node *apiextv1.JSONSchemaProps) {
+				node.Default = &apiextv1.JSON{Raw: []byte(`"v2"`)}
+			},
+			want: "differs .spec.target.template.engineVersion:",
+		},
+		{
+			name: "v1alpha1 fake valueMap removed", kind: "ClusterSecretStore", version: "v1alpha1",
+			path:   []string{"spec", "provider", "fake", "data", "[]"},
+			breaks: func(node *apiextv1.JSONSchemaProps) { delete(node.Properties, "valueMap") },
+			want:   "missing .spec.provider.fake.data[].valueMap:",
+		},
+		{
+			name: "v1beta1 store refresh interval became int-or-string", kind: "SecretStore", version: "v1beta1",
+			path: []string{"spec", "refreshInterval"},
+			breaks: func(node *apiextv1.JSONSchemaProps) {
+				node.XIntOrString, node.Type = true, ""
+			},
+			want: "differs .spec.refreshInterval:",
+		},
+		{
+			name: "v1beta1 not served", kind: "ExternalSecret", version: "v1beta1",
+			header: func(_ *apiextv1.CustomResourceDefinition, version *apiextv1.CustomResourceDefinitionVersion) {
+				version.Served = false
+			},
+			want: "differs served:",
+		},
+		{
+			name: "v1alpha1 stored", kind: "SecretStore", version: "v1alpha1",
+			header: func(_ *apiextv1.CustomResourceDefinition, version *apiextv1.CustomResourceDefinitionVersion) {
+				version.Storage = true
+			},
+			want: "differs storage:",
+		},
+		{
+			name: "v1alpha1 duplicate Store column dropped", kind: "ExternalSecret", version: "v1alpha1",
+			header: func(_ *apiextv1.CustomResourceDefinition, version *apiextv1.CustomResourceDefinitionVersion) {
+				version.AdditionalPrinterColumns = version.AdditionalPrinterColumns[1:]
+			},
+			want: "differs columns:",
+		},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			crd, version := loadServedCRD(t, tt.kind)
+			versionName := cmp.Or(tt.version, storageVersion)
+			ref, err := loadReference(referenceFiles[versionName])
+			if err != nil {
+				t.Fatalf("cannot load the reference: %v", err)
+			}
+			crd, version := loadServedCRD(t, tt.kind, versionName)
 			if tt.header != nil {
 				tt.header(crd, version)
 			}
@@ -229,15 +282,16 @@ func TestFieldFacts(t *testing.T) {
 	}
 }
 
-// TestReferencesLoad checks that every inventory in testdata reads, including the v1alpha1
-// one that later tests will compare against.
+// TestReferencesLoad checks that every inventory in testdata reads and lists the three kinds
+// in each version Ferry serves.
 func TestReferencesLoad(t *testing.T) {
 	tests := []struct {
 		file    string
 		version string
 	}{
 		{file: referenceFile, version: "v1"},
-		{file: "testdata/eso-v1alpha1-fields.txt", version: "v1alpha1"},
+		{file: referenceFile, version: "v1beta1"},
+		{file: v1alpha1ReferenceFile, version: "v1alpha1"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.version, func(t *testing.T) {

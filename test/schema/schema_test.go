@@ -17,18 +17,30 @@ import (
 	"sigs.k8s.io/yaml"
 )
 
-// servedProviders are the keys under .spec.provider that Ferry implements. Reference paths
-// under any other provider are skipped; add a provider here when Ferry starts serving it.
+// servedProviders are the keys under .spec.provider that Ferry implements, in every served
+// version. Reference paths under any other provider are skipped; add a provider here when
+// Ferry starts serving it, and the test then asks for it in v1, v1beta1 and v1alpha1 alike.
 var servedProviders = []string{"aws", "fake"}
 
 const (
-	// referenceFile is the inventory of ESO v2.9's fields, copied from the shared reference.
+	// referenceFile is the inventory of ESO v2.9's fields (v1 and v1beta1), copied from the
+	// shared reference.
 	referenceFile = "testdata/eso-v2.9-fields.txt"
-	// servedVersion is the API version whose schema is compared.
-	servedVersion = "v1"
+	// v1alpha1ReferenceFile is the inventory of ESO v0.15.1's v1alpha1 fields.
+	v1alpha1ReferenceFile = "testdata/eso-v1alpha1-fields.txt"
+	// storageVersion is the one version Ferry stores; the others convert to and from it.
+	storageVersion = "v1"
 	// providerPrefix is the path under which each provider has its own subtree.
 	providerPrefix = ".spec.provider."
 )
+
+// referenceFiles maps each API version Ferry serves to the inventory that lists its fields.
+// Ferry serves all of them, v1beta1 included, which ESO v2.9 no longer serves.
+var referenceFiles = map[string]string{
+	"v1":       referenceFile,
+	"v1beta1":  referenceFile,
+	"v1alpha1": v1alpha1ReferenceFile,
+}
 
 // crdFiles maps each compared kind to the file `make generate` writes its CRD to.
 var crdFiles = map[string]string{
@@ -40,37 +52,58 @@ var crdFiles = map[string]string{
 // crdDir is where `make generate` writes the CRDs, relative to this package.
 var crdDir = filepath.Join("..", "..", "config", "crd", "bases")
 
-// TestCRDsMatchESO compares the generated CRDs with ESO's field inventory: every reference
-// path of a served provider must exist in Ferry's schema with the same facts. Extra paths in
-// Ferry's schema are allowed and only logged.
+// TestCRDsMatchESO compares each served version of the generated CRDs with ESO's field
+// inventory of that version: every reference path of a served provider must exist in Ferry's
+// schema with the same facts. Extra paths in Ferry's schema are allowed and only logged.
 func TestCRDsMatchESO(t *testing.T) {
-	ref, err := loadReference(referenceFile)
-	if err != nil {
-		t.Fatalf("cannot load the reference: %v", err)
-	}
-	for _, kind := range slices.Sorted(maps.Keys(crdFiles)) {
-		t.Run(kind, func(t *testing.T) {
-			crd, version := loadServedCRD(t, kind)
-			for _, problem := range headerProblems(ref, crd, version) {
-				t.Error(problem)
-			}
-			want := servedFields(ref.fields[kindVersion{kind, version.Name}])
-			if len(want) == 0 {
-				t.Fatalf("the reference lists no field of %s %s", kind, version.Name)
-			}
-			problems, extras := fieldProblems(want, flatten(version.Schema.OpenAPIV3Schema))
-			for _, problem := range problems {
-				t.Error(problem)
-			}
-			for _, extra := range extras {
-				t.Log(extra)
-			}
-		})
+	for _, versionName := range slices.Sorted(maps.Keys(referenceFiles)) {
+		ref, err := loadReference(referenceFiles[versionName])
+		if err != nil {
+			t.Fatalf("cannot load the reference of %s: %v", versionName, err)
+		}
+		for _, kind := range slices.Sorted(maps.Keys(crdFiles)) {
+			t.Run(versionName+"/"+kind, func(t *testing.T) {
+				crd, version := loadServedCRD(t, kind, versionName)
+				for _, problem := range headerProblems(ref, crd, version) {
+					t.Error(problem)
+				}
+				want := servedFields(ref.fields[kindVersion{kind, version.Name}])
+				if len(want) == 0 {
+					t.Fatalf("the reference lists no field of %s %s", kind, version.Name)
+				}
+				problems, extras := fieldProblems(want, flatten(version.Schema.OpenAPIV3Schema))
+				for _, problem := range problems {
+					t.Error(problem)
+				}
+				for _, extra := range extras {
+					t.Log(extra)
+				}
+			})
+		}
 	}
 }
 
-// loadServedCRD loads the generated CRD of kind and its served version.
-func loadServedCRD(t *testing.T, kind string) (
+// TestCRDsHoldEveryVersion checks that each CRD has exactly the versions Ferry serves, so a
+// version cannot drop out of the comparison above unnoticed.
+func TestCRDsHoldEveryVersion(t *testing.T) {
+	want := slices.Sorted(maps.Keys(referenceFiles))
+	for _, kind := range slices.Sorted(maps.Keys(crdFiles)) {
+		crd, err := loadCRD(filepath.Join(crdDir, crdFiles[kind]))
+		if err != nil {
+			t.Fatalf("cannot load the CRD: %v", err)
+		}
+		var got []string
+		for _, version := range crd.Spec.Versions {
+			got = append(got, version.Name)
+		}
+		if slices.Sort(got); !slices.Equal(got, want) {
+			t.Errorf("%s has versions %v, want %v", kind, got, want)
+		}
+	}
+}
+
+// loadServedCRD loads the generated CRD of kind and its version named versionName.
+func loadServedCRD(t *testing.T, kind, versionName string) (
 	*apiextv1.CustomResourceDefinition, *apiextv1.CustomResourceDefinitionVersion,
 ) {
 	t.Helper()
@@ -81,7 +114,7 @@ func loadServedCRD(t *testing.T, kind string) (
 	if crd.Spec.Names.Kind != kind {
 		t.Fatalf("the CRD file of %s holds kind %s", kind, crd.Spec.Names.Kind)
 	}
-	version, err := servedSchema(crd, servedVersion)
+	version, err := servedSchema(crd, versionName)
 	if err != nil {
 		t.Fatalf("cannot find the served version: %v", err)
 	}
@@ -89,7 +122,8 @@ func loadServedCRD(t *testing.T, kind string) (
 }
 
 // headerProblems compares the facts of the reference's header lines (names, scope,
-// subresources, printer columns) and returns one line per difference.
+// subresources, printer columns, storage) and returns one line per difference. Served is not
+// compared with the reference: Ferry serves every version.
 func headerProblems(ref *reference, crd *apiextv1.CustomResourceDefinition,
 	version *apiextv1.CustomResourceDefinitionVersion,
 ) []string {
@@ -119,10 +153,13 @@ func headerProblems(ref *reference, crd *apiextv1.CustomResourceDefinition,
 	if !ok {
 		return append(problems, fmt.Sprintf("the reference has no header for %s %s", kind, version.Name))
 	}
-	if version.Served != wantVersion.served {
-		differs("served", wantVersion.served, version.Served)
+	// Ferry serves every version it has, even those ESO no longer serves (v1beta1), so that
+	// old manifests apply; it stores only v1, which is also where ESO stores.
+	if !version.Served {
+		problems = append(problems, fmt.Sprintf("differs served: want=true ferry=%v (eso=%v)",
+			version.Served, wantVersion.served))
 	}
-	if version.Storage != wantVersion.storage {
+	if wantStorage := version.Name == storageVersion; version.Storage != wantStorage {
 		differs("storage", wantVersion.storage, version.Storage)
 	}
 	if got := subresourceNames(version.Subresources); !sameSet(got, wantVersion.subresources) {

@@ -463,7 +463,7 @@ type ExternalSecretSpec struct {
 	// RefreshInterval between syncs, as a Go duration; 0 syncs once.
 	// +kubebuilder:default="1h0m0s"
 	// +optional
-	RefreshInterval *metav1.Duration `json:"refreshInterval,omitempty"`
+	RefreshInterval *Duration `json:"refreshInterval,omitempty"`
 
 	// Data maps single remote values to Secret keys.
 	// +optional

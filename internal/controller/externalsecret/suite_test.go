@@ -136,7 +136,7 @@ func externalSecret(ns, name, store string, interval time.Duration) *esv1.Extern
 		ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: name},
 		Spec: esv1.ExternalSecretSpec{
 			SecretStoreRef:  esv1.SecretStoreRef{Name: store, Kind: esv1.SecretStoreKind},
-			RefreshInterval: &metav1.Duration{Duration: interval},
+			RefreshInterval: esv1.NewDuration(interval),
 		},
 	}
 }

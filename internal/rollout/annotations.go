@@ -1,0 +1,54 @@
+package rollout
+
+// Annotations Ferry reads. Each Reloader annotation has a Ferry equivalent under the
+// ferry.dev prefix; when a workload or source carries both, Ferry's wins.
+const (
+	// ReloaderAuto on a workload ("true") watches every Secret and ConfigMap its pod template uses.
+	ReloaderAuto = "reloader.stakater.com/auto"
+	// ReloaderSecretAuto on a workload ("true") watches every Secret its pod template uses.
+	ReloaderSecretAuto = "secret.reloader.stakater.com/auto"
+	// ReloaderConfigMapAuto on a workload ("true") watches every ConfigMap its pod template uses.
+	ReloaderConfigMapAuto = "configmap.reloader.stakater.com/auto"
+	// ReloaderSecretReload on a workload lists, comma-separated, Secrets to watch whether or
+	// not the pod template uses them.
+	ReloaderSecretReload = "secret.reloader.stakater.com/reload"
+	// ReloaderConfigMapReload is ReloaderSecretReload for ConfigMaps.
+	ReloaderConfigMapReload = "configmap.reloader.stakater.com/reload"
+	// ReloaderSearch on a workload ("true") watches the Secrets and ConfigMaps its pod
+	// template uses that carry ReloaderMatch.
+	ReloaderSearch = "reloader.stakater.com/search"
+	// ReloaderMatch on a Secret or ConfigMap ("true") makes it count for ReloaderSearch.
+	ReloaderMatch = "reloader.stakater.com/match"
+	// ReloaderIgnore on a Secret or ConfigMap ("true") keeps its changes from restarting anything.
+	ReloaderIgnore = "reloader.stakater.com/ignore"
+
+	// FerryAuto is Ferry's ReloaderAuto.
+	FerryAuto = "ferry.dev/auto"
+	// FerrySecretAuto is Ferry's ReloaderSecretAuto.
+	FerrySecretAuto = "secret.ferry.dev/auto"
+	// FerryConfigMapAuto is Ferry's ReloaderConfigMapAuto.
+	FerryConfigMapAuto = "configmap.ferry.dev/auto"
+	// FerrySecretReload is Ferry's ReloaderSecretReload.
+	FerrySecretReload = "secret.ferry.dev/reload"
+	// FerryConfigMapReload is Ferry's ReloaderConfigMapReload.
+	FerryConfigMapReload = "configmap.ferry.dev/reload"
+	// FerrySearch is Ferry's ReloaderSearch.
+	FerrySearch = "ferry.dev/search"
+	// FerryMatch is Ferry's ReloaderMatch.
+	FerryMatch = "ferry.dev/match"
+	// FerryIgnore is Ferry's ReloaderIgnore.
+	FerryIgnore = "ferry.dev/ignore"
+)
+
+// Annotations Ferry writes.
+const (
+	// AnnotationConfigDigest is set on the pod template when Ferry restarts a workload: a
+	// keyed digest (HMAC-SHA256) of the data of every Secret and ConfigMap the workload
+	// watches. Changing it is what makes the workload controller roll the pods.
+	AnnotationConfigDigest = "ferry.dev/config-digest"
+	// AnnotationLastDigests is set on the workload's own metadata (never the pod template): for
+	// each watched source, "secret/<name>" or "configmap/<name>", the first 16 hex digits of a
+	// keyed digest of its data, as Ferry last saw them. It survives Ferry restarts and leader
+	// changes, so only a real change of data restarts anything.
+	AnnotationLastDigests = "ferry.dev/last-digests"
+)

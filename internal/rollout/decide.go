@@ -1,0 +1,90 @@
+package rollout
+
+import (
+	"maps"
+	"slices"
+	"strings"
+)
+
+// Action is what a workload needs after comparing what Ferry recorded with what it sees.
+type Action int
+
+const (
+	// Nothing is needed: the recorded digests match the sources.
+	Nothing Action = iota
+	// Record updates the recorded digests without restarting: first sight, or a source that
+	// appeared, disappeared or stopped being watched.
+	Record
+	// Roll restarts: a source that was recorded and still exists has other data.
+	Roll
+)
+
+// Decision is the outcome of Decide.
+type Decision struct {
+	Action Action
+	// Changed lists the sources whose data changed, sorted; set when Action is Roll.
+	Changed []string
+	// Digests is the record to write: the observed digests, plus the recorded ones of
+	// sources that are missing for now.
+	Digests map[string]string
+}
+
+// Decide compares the recorded digests (the value of AnnotationLastDigests; present tells
+// whether the annotation exists) with the observed ones (source → short digest). missing
+// lists the sources the workload watches that do not exist. Only a change of the data of a
+// source known on both sides restarts: like Reloader's defaults, a source appearing for the
+// first time or being deleted does not. A deleted source keeps its recorded digest, so
+// deleting it and creating it again with other data is a change.
+func Decide(recorded string, present bool, observed map[string]string, missing []string) Decision {
+	last := ParseDigests(recorded)
+	next := maps.Clone(observed)
+	if next == nil {
+		next = map[string]string{}
+	}
+	for _, name := range missing {
+		if digest, ok := last[name]; ok {
+			next[name] = digest
+		}
+	}
+	if !present {
+		return Decision{Action: Record, Digests: next}
+	}
+	var changed []string
+	for name, digest := range observed {
+		if old, ok := last[name]; ok && old != digest {
+			changed = append(changed, name)
+		}
+	}
+	switch {
+	case len(changed) > 0:
+		slices.Sort(changed)
+		return Decision{Action: Roll, Changed: changed, Digests: next}
+	case maps.Equal(last, next):
+		return Decision{Action: Nothing, Digests: next}
+	default:
+		return Decision{Action: Record, Digests: next}
+	}
+}
+
+// FormatDigests renders source → digest as the value of AnnotationLastDigests:
+// "configmap/a=<digest>,secret/b=<digest>", sorted.
+func FormatDigests(digests map[string]string) string {
+	parts := make([]string, 0, len(digests))
+	for _, name := range slices.Sorted(maps.Keys(digests)) {
+		parts = append(parts, name+"="+digests[name])
+	}
+	return strings.Join(parts, ",")
+}
+
+// ParseDigests reads a value written by FormatDigests; malformed entries are dropped (they
+// then count as sources that appeared, which records without restarting).
+func ParseDigests(value string) map[string]string {
+	out := map[string]string{}
+	for entry := range strings.SplitSeq(value, ",") {
+		name, digest, ok := strings.Cut(strings.TrimSpace(entry), "=")
+		if ok && name != "" && digest != "" {
+			out[name] = digest
+		}
+	}
+	return out
+}

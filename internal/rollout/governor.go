@@ -1,0 +1,163 @@
+package rollout
+
+import (
+	"math"
+	"sync"
+	"time"
+)
+
+// Defaults of Options.
+const (
+	DefaultWindow      = 5 * time.Second
+	DefaultMinInterval = 30 * time.Second
+	DefaultPerMinute   = 60
+)
+
+// Options govern how often workloads restart. Zero values pick the defaults; a negative
+// Window, MinInterval or PerMinute turns that limit off.
+type Options struct {
+	// Window coalesces changes: a workload restarts Window after Ferry first saw a change
+	// it has not rolled out yet, with every change that arrived meanwhile.
+	Window time.Duration
+	// MinInterval is the least time between two restarts of the same workload.
+	MinInterval time.Duration
+	// PerMinute bounds restarts across all workloads, on average per minute.
+	PerMinute int
+	// Burst is how many restarts may start at once within PerMinute; default a tenth of it,
+	// at least 1.
+	Burst int
+	// Namespace restricts the watches to one namespace; "" watches all. The operator sets it
+	// from its own Namespace option.
+	Namespace string
+}
+
+func (o Options) withDefaults() Options {
+	if o.Window == 0 {
+		o.Window = DefaultWindow
+	}
+	if o.MinInterval == 0 {
+		o.MinInterval = DefaultMinInterval
+	}
+	if o.PerMinute == 0 {
+		o.PerMinute = DefaultPerMinute
+	}
+	if o.Burst <= 0 {
+		o.Burst = max(1, o.PerMinute/10)
+	}
+	return o
+}
+
+// Reasons a restart waits or is skipped; they label ferry_rollouts_skipped_total.
+const (
+	ReasonWindow      = "window"
+	ReasonMinInterval = "min-interval"
+	ReasonRateLimit   = "rate-limit"
+	ReasonPaused      = "paused"
+)
+
+// Verdict is the Governor's answer for one workload.
+type Verdict struct {
+	Allowed bool
+	// Wait and Reason say, when not allowed, how long to wait before asking again and why.
+	Wait   time.Duration
+	Reason string
+	// Repeat tells that the same change was already held back for the same reason.
+	Repeat bool
+}
+
+// pendingChange is a change Ferry saw and has not rolled out yet.
+type pendingChange struct {
+	since time.Time
+	held  string // the last reason it was held back for
+}
+
+// Governor decides when a workload with a pending change may restart: after the coalescing
+// window, at least MinInterval after its previous restart, and within the global rate. It
+// keeps its state in memory only: after a restart of Ferry a pending change waits one more
+// window, which is safe since nothing was rolled for it yet.
+type Governor struct {
+	now func() time.Time
+
+	mu          sync.Mutex
+	opts        Options
+	pending     map[string]*pendingChange
+	lastRollout map[string]time.Time
+	tokens      float64
+	refilled    time.Time
+}
+
+// NewGovernor returns a Governor reading time from now (time.Now outside tests).
+func NewGovernor(opts Options, now func() time.Time) *Governor {
+	opts = opts.withDefaults()
+	return &Governor{now: now, opts: opts, pending: map[string]*pendingChange{}, lastRollout: map[string]time.Time{},
+		tokens: float64(opts.Burst), refilled: now()}
+}
+
+// Admit is asked when workload has a change to roll out. When allowed, it takes a token of
+// the global rate: call Done once the restart is written.
+func (g *Governor) Admit(workload string) Verdict {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	now := g.now()
+	change, ok := g.pending[workload]
+	if !ok {
+		change = &pendingChange{since: now}
+		g.pending[workload] = change
+	}
+	hold := func(wait time.Duration, reason string) Verdict {
+		v := Verdict{Wait: wait, Reason: reason, Repeat: change.held == reason}
+		change.held = reason
+		return v
+	}
+	if wait := change.since.Add(g.opts.Window).Sub(now); wait > 0 {
+		return hold(wait, ReasonWindow)
+	}
+	if last, ok := g.lastRollout[workload]; ok {
+		if wait := last.Add(g.opts.MinInterval).Sub(now); wait > 0 {
+			return hold(wait, ReasonMinInterval)
+		}
+	}
+	if wait := g.take(now); wait > 0 {
+		return hold(wait, ReasonRateLimit)
+	}
+	return Verdict{Allowed: true}
+}
+
+// Done records that workload restarted now.
+func (g *Governor) Done(workload string) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	now := g.now()
+	delete(g.pending, workload)
+	g.lastRollout[workload] = now
+	for w, at := range g.lastRollout { // only restarts still within MinInterval matter
+		if now.Sub(at) >= g.opts.MinInterval {
+			delete(g.lastRollout, w)
+		}
+	}
+}
+
+// Forget drops a pending change of workload: its sources are back to what was rolled out, or
+// the workload is gone or paused.
+func (g *Governor) Forget(workload string) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	delete(g.pending, workload)
+}
+
+// take takes one token of the global rate, or returns how long until one is available.
+func (g *Governor) take(now time.Time) time.Duration {
+	if g.opts.PerMinute < 0 {
+		return 0
+	}
+	perSecond := float64(g.opts.PerMinute) / 60
+	if elapsed := now.Sub(g.refilled).Seconds(); elapsed > 0 {
+		g.tokens = math.Min(float64(g.opts.Burst), g.tokens+elapsed*perSecond)
+		g.refilled = now
+	}
+	if g.tokens >= 1 {
+		g.tokens--
+		return 0
+	}
+	return time.Duration(math.Ceil((1 - g.tokens) / perSecond * float64(time.Second)))
+}

@@ -1,0 +1,82 @@
+package rollout
+
+import (
+	"slices"
+	"testing"
+
+	corev1 "k8s.io/api/core/v1"
+)
+
+func TestReferences(t *testing.T) {
+	secretKey := func(name string) corev1.EnvVar {
+		return corev1.EnvVar{Name: "X", ValueFrom: &corev1.EnvVarSource{SecretKeyRef: &corev1.SecretKeySelector{
+			LocalObjectReference: corev1.LocalObjectReference{Name: name}, Key: "k"}}}
+	}
+	configMapKey := func(name string) corev1.EnvVar {
+		return corev1.EnvVar{Name: "Y", ValueFrom: &corev1.EnvVarSource{ConfigMapKeyRef: &corev1.ConfigMapKeySelector{
+			LocalObjectReference: corev1.LocalObjectReference{Name: name}, Key: "k"}}}
+	}
+	for name, tc := range map[string]struct {
+		spec corev1.PodSpec
+		want []string
+	}{
+		"nothing": {spec: corev1.PodSpec{Containers: []corev1.Container{{Env: []corev1.EnvVar{{Name: "A", Value: "plain"}}}}}},
+		"env valueFrom": {
+			spec: corev1.PodSpec{Containers: []corev1.Container{{Env: []corev1.EnvVar{secretKey("s"), configMapKey("c"),
+				{Name: "F", ValueFrom: &corev1.EnvVarSource{FieldRef: &corev1.ObjectFieldSelector{FieldPath: "metadata.name"}}}}}}},
+			want: []string{"configmap/c", "secret/s"},
+		},
+		"envFrom": {
+			spec: corev1.PodSpec{Containers: []corev1.Container{{EnvFrom: []corev1.EnvFromSource{
+				{SecretRef: &corev1.SecretEnvSource{LocalObjectReference: corev1.LocalObjectReference{Name: "s"}}},
+				{ConfigMapRef: &corev1.ConfigMapEnvSource{LocalObjectReference: corev1.LocalObjectReference{Name: "c"}}},
+			}}}},
+			want: []string{"configmap/c", "secret/s"},
+		},
+		"init and ephemeral containers": {
+			spec: corev1.PodSpec{
+				InitContainers:      []corev1.Container{{Env: []corev1.EnvVar{secretKey("init")}}},
+				EphemeralContainers: []corev1.EphemeralContainer{{EphemeralContainerCommon: corev1.EphemeralContainerCommon{Env: []corev1.EnvVar{configMapKey("debug")}}}},
+			},
+			want: []string{"configmap/debug", "secret/init"},
+		},
+		"volumes": {
+			spec: corev1.PodSpec{Volumes: []corev1.Volume{
+				{Name: "a", VolumeSource: corev1.VolumeSource{Secret: &corev1.SecretVolumeSource{SecretName: "tls"}}},
+				{Name: "b", VolumeSource: corev1.VolumeSource{ConfigMap: &corev1.ConfigMapVolumeSource{LocalObjectReference: corev1.LocalObjectReference{Name: "conf"}}}},
+				{Name: "c", VolumeSource: corev1.VolumeSource{EmptyDir: &corev1.EmptyDirVolumeSource{}}},
+			}},
+			want: []string{"configmap/conf", "secret/tls"},
+		},
+		"projected": {
+			spec: corev1.PodSpec{Volumes: []corev1.Volume{{Name: "p", VolumeSource: corev1.VolumeSource{Projected: &corev1.ProjectedVolumeSource{
+				Sources: []corev1.VolumeProjection{
+					{Secret: &corev1.SecretProjection{LocalObjectReference: corev1.LocalObjectReference{Name: "ps"}}},
+					{ConfigMap: &corev1.ConfigMapProjection{LocalObjectReference: corev1.LocalObjectReference{Name: "pc"}}},
+					{ServiceAccountToken: &corev1.ServiceAccountTokenProjection{Path: "token"}},
+				}}}}}},
+			want: []string{"configmap/pc", "secret/ps"},
+		},
+		"same name, both kinds, many uses: each once, sorted": {
+			spec: corev1.PodSpec{
+				Containers: []corev1.Container{{Env: []corev1.EnvVar{secretKey("x"), secretKey("x"), configMapKey("x")}}, {Env: []corev1.EnvVar{secretKey("a")}}},
+				Volumes:    []corev1.Volume{{Name: "v", VolumeSource: corev1.VolumeSource{Secret: &corev1.SecretVolumeSource{SecretName: "x"}}}},
+			},
+			want: []string{"configmap/x", "secret/a", "secret/x"},
+		},
+	} {
+		t.Run(name, func(t *testing.T) {
+			if got := refStrings(References(&tc.spec)); !slices.Equal(got, tc.want) {
+				t.Errorf("References = %v, want %v", got, tc.want)
+			}
+		})
+	}
+}
+
+func refStrings(refs []Ref) []string {
+	var out []string
+	for _, r := range refs {
+		out = append(out, r.String())
+	}
+	return out
+}

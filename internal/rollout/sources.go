@@ -1,0 +1,143 @@
+package rollout
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+
+	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/api/meta"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/labels"
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/selection"
+	"k8s.io/client-go/rest"
+	"sigs.k8s.io/controller-runtime/pkg/cache"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	esv1 "github.com/ferryhq/ferry/api/externalsecrets/v1"
+)
+
+func secretMetadata() *metav1.PartialObjectMetadata {
+	return &metav1.PartialObjectMetadata{TypeMeta: metav1.TypeMeta{APIVersion: "v1", Kind: "Secret"}}
+}
+
+func configMapMetadata() *metav1.PartialObjectMetadata {
+	return &metav1.PartialObjectMetadata{TypeMeta: metav1.TypeMeta{APIVersion: "v1", Kind: "ConfigMap"}}
+}
+
+// sourceCache is a cache of its own for the metadata of Secrets and ConfigMaps. The
+// manager's cache cannot hold it: it keys its settings by GroupVersionKind, so a metadata
+// watch of Secrets there would share the managed-label selector of the Secret data cache and
+// see only managed Secrets. GetCache makes the manager start it with its own caches, before
+// any controller.
+type sourceCache struct{ cache.Cache }
+
+// GetCache returns the cache itself.
+func (c sourceCache) GetCache() cache.Cache { return c.Cache }
+
+// newSourceCache returns a cache of metadata only: of Secrets that do not carry the managed
+// label (managed ones are in the manager's cache, with their data) and of every ConfigMap.
+// It keeps, of each object, its identity and the annotations Ferry reads on sources.
+func newSourceCache(cfg *rest.Config, scheme *runtime.Scheme, mapper meta.RESTMapper, httpClient *http.Client, namespace string) (sourceCache, error) {
+	notManaged, err := labels.NewRequirement(esv1.LabelManaged, selection.NotEquals, []string{esv1.LabelManagedValue})
+	if err != nil {
+		return sourceCache{}, err
+	}
+	opts := cache.Options{
+		Scheme: scheme, Mapper: mapper, HTTPClient: httpClient,
+		ByObject: map[client.Object]cache.ByObject{
+			secretMetadata():    {Label: labels.NewSelector().Add(*notManaged), Transform: slimMetadata},
+			configMapMetadata(): {Transform: slimMetadata},
+		},
+	}
+	if namespace != "" {
+		opts.DefaultNamespaces = map[string]cache.Config{namespace: {}}
+	}
+	c, err := cache.New(cfg, opts)
+	if err != nil {
+		return sourceCache{}, fmt.Errorf("creating the Secret and ConfigMap metadata cache: %w", err)
+	}
+	return sourceCache{c}, nil
+}
+
+// slimMetadata keeps what the watch needs of a source's metadata: name, namespace, uid,
+// resourceVersion and the ignore and match annotations. It drops managed fields, labels,
+// owners and every other annotation — among them kubectl's last-applied-configuration,
+// which on a Secret holds its data.
+func slimMetadata(in any) (any, error) {
+	m, ok := in.(*metav1.PartialObjectMetadata)
+	if !ok {
+		return in, nil
+	}
+	var kept map[string]string
+	for k, v := range m.Annotations {
+		if isSourceAnnotation(k) {
+			if kept == nil {
+				kept = map[string]string{}
+			}
+			kept[k] = v
+		}
+	}
+	m.Annotations, m.Labels, m.ManagedFields, m.OwnerReferences = kept, nil, nil, nil
+	return m, nil
+}
+
+func isSourceAnnotation(key string) bool {
+	switch key {
+	case ReloaderIgnore, ReloaderMatch, FerryIgnore, FerryMatch:
+		return true
+	}
+	return false
+}
+
+// sourceData is what Ferry reads of a Secret or ConfigMap: its data and annotations.
+type sourceData struct {
+	data        map[string][]byte
+	annotations map[string]string
+}
+
+// sourceReader reads sources: managed Secrets from the manager's cache, other Secrets and
+// ConfigMaps straight from the API server, so their data is never cached.
+type sourceReader struct {
+	cached client.Reader
+	direct client.Reader
+}
+
+// read returns the source, or nil when it does not exist.
+func (sr sourceReader) read(ctx context.Context, namespace string, ref Ref) (*sourceData, error) {
+	key := client.ObjectKey{Namespace: namespace, Name: ref.Name}
+	if ref.Kind == KindSecret {
+		var secret corev1.Secret
+		err := sr.cached.Get(ctx, key, &secret)
+		if apierrors.IsNotFound(err) { // not managed (or not yet in the cache): ask the API server
+			err = sr.direct.Get(ctx, key, &secret)
+		}
+		switch {
+		case apierrors.IsNotFound(err):
+			return nil, nil
+		case err != nil:
+			return nil, fmt.Errorf("reading Secret %s: %w", ref.Name, err)
+		}
+		return &sourceData{data: secret.Data, annotations: secret.Annotations}, nil
+	}
+	var cm corev1.ConfigMap
+	if err := sr.direct.Get(ctx, key, &cm); err != nil {
+		if apierrors.IsNotFound(err) {
+			return nil, nil
+		}
+		return nil, fmt.Errorf("reading ConfigMap %s: %w", ref.Name, err)
+	}
+	data := make(map[string][]byte, len(cm.Data)+len(cm.BinaryData))
+	for k, v := range cm.Data {
+		data[k] = []byte(v)
+	}
+	for k, v := range cm.BinaryData { // the API server keeps the keys of Data and BinaryData apart
+		data[k] = v
+	}
+	return &sourceData{data: data, annotations: cm.Annotations}, nil
+}
+
+// shortDigest is the part of a keyed digest recorded per source.
+func shortDigest(digest string) string { return digest[:16] }

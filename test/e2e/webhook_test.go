@@ -1,0 +1,143 @@
+package e2e
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/ferryhq/ferry/internal/testenv"
+)
+
+// waitWebhook waits until Ferry serves its webhooks and has injected them into the CRDs
+// and the ValidatingWebhookConfiguration.
+func waitWebhook(t *testing.T, port string) {
+	t.Helper()
+	testenv.Eventually(t, 60*time.Second, "webhook injected and serving", func() (bool, error) {
+		url, err := kubectlErr("get", "crd", "externalsecrets.external-secrets.io",
+			"-o", "jsonpath={.spec.conversion.webhook.clientConfig.url}")
+		if err != nil || !strings.Contains(url, ":"+port+"/") {
+			return false, err
+		}
+		if _, err := kubectlErr("get", "validatingwebhookconfiguration", "ferry-validating-webhook"); err != nil {
+			return false, err
+		}
+		// A v1alpha1 list goes through the conversion webhook.
+		_, err = kubectlErr("get", "externalsecrets.v1alpha1.external-secrets.io", "-A")
+		return err == nil, err
+	})
+}
+
+// TestInvalidManifestsAreRefused applies manifests that can never work and checks that the
+// API server refuses each with a message that names the field.
+func TestInvalidManifestsAreRefused(t *testing.T) {
+	port := freePort(t)
+	startFerry(t, nil, webhookArgs(port)...)
+	waitWebhook(t, port)
+	ensureNamespace(t, "invalid")
+
+	tests := []struct {
+		name, manifest, want string
+	}{
+		{"two providers", `
+apiVersion: external-secrets.io/v1
+kind: SecretStore
+metadata: {name: two, namespace: invalid}
+spec:
+  provider:
+    fake: {data: []}
+    aws: {service: SecretsManager, region: eu-west-1}`, "spec.provider: Too many: 2"},
+		{"aws without region in v1alpha1", `
+apiVersion: external-secrets.io/v1alpha1
+kind: SecretStore
+metadata: {name: noregion, namespace: invalid}
+spec:
+  provider:
+    aws: {service: SecretsManager, region: ""}`, "region"},
+		{"nothing to sync", `
+apiVersion: external-secrets.io/v1
+kind: ExternalSecret
+metadata: {name: empty, namespace: invalid}
+spec:
+  secretStoreRef: {name: s}`, "set spec.data or spec.dataFrom"},
+		{"delete without owner", `
+apiVersion: external-secrets.io/v1
+kind: ExternalSecret
+metadata: {name: delmerge, namespace: invalid}
+spec:
+  secretStoreRef: {name: s}
+  target: {creationPolicy: Merge, deletionPolicy: Delete}
+  data: [{secretKey: a, remoteRef: {key: a}}]`, "spec.target.deletionPolicy: Delete needs creationPolicy Owner"},
+		{"merge with none", `
+apiVersion: external-secrets.io/v1
+kind: ExternalSecret
+metadata: {name: mergenone, namespace: invalid}
+spec:
+  secretStoreRef: {name: s}
+  target: {creationPolicy: None, deletionPolicy: Merge}
+  data: [{secretKey: a, remoteRef: {key: a}}]`, "Merge cannot be used with creationPolicy None"},
+		{"duplicate keys", `
+apiVersion: external-secrets.io/v1
+kind: ExternalSecret
+metadata: {name: dup, namespace: invalid}
+spec:
+  secretStoreRef: {name: s}
+  data: [{secretKey: a, remoteRef: {key: a}}, {secretKey: a, remoteRef: {key: b}}]`, `spec.data[1].secretKey: "a" is also written by spec.data[0]`},
+		{"service account token type", `
+apiVersion: external-secrets.io/v1
+kind: ExternalSecret
+metadata: {name: satype, namespace: invalid}
+spec:
+  secretStoreRef: {name: s}
+  target: {template: {type: kubernetes.io/service-account-token}}
+  data: [{secretKey: a, remoteRef: {key: a}}]`, "spec.target.template.type: kubernetes.io/service-account-token"},
+		{"bootstrap token type", `
+apiVersion: external-secrets.io/v1
+kind: ExternalSecret
+metadata: {name: bttype, namespace: invalid}
+spec:
+  secretStoreRef: {name: s}
+  target: {template: {type: bootstrap.kubernetes.io/token}}
+  data: [{secretKey: a, remoteRef: {key: a}}]`, "bootstrap.kubernetes.io/token"},
+		{"bad regexp", `
+apiVersion: external-secrets.io/v1
+kind: ExternalSecret
+metadata: {name: badre, namespace: invalid}
+spec:
+  secretStoreRef: {name: s}
+  dataFrom: [{find: {name: {regexp: "([a-z"}}}]`, "spec.dataFrom[0].find.name.regexp: invalid regular expression"},
+		{"extract and find together", `
+apiVersion: external-secrets.io/v1
+kind: ExternalSecret
+metadata: {name: both, namespace: invalid}
+spec:
+  secretStoreRef: {name: s}
+  dataFrom: [{extract: {key: a}, find: {path: b}}]`, "spec.dataFrom[0]: set exactly one of extract, find"},
+		{"bad duration", `
+apiVersion: external-secrets.io/v1
+kind: ExternalSecret
+metadata: {name: baddur, namespace: invalid}
+spec:
+  secretStoreRef: {name: s}
+  refreshInterval: forever
+  data: [{secretKey: a, remoteRef: {key: a}}]`, "refreshInterval"},
+		{"bad namespace regexp on a ClusterSecretStore", `
+apiVersion: external-secrets.io/v1
+kind: ClusterSecretStore
+metadata: {name: badns}
+spec:
+  conditions: [{namespaceRegexes: ["(x"]}]
+  provider:
+    fake: {data: []}`, "spec.conditions[0].namespaceRegexes[0]: invalid regular expression"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			out, err := kubectlApplyStdin(tt.manifest)
+			if err == nil {
+				t.Fatalf("the API server accepted it: %s", out)
+			}
+			if !strings.Contains(err.Error(), tt.want) {
+				t.Fatalf("refusal does not say %q:\n%v", tt.want, err)
+			}
+		})
+	}
+}
