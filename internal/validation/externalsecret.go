@@ -3,12 +3,15 @@ package validation
 import (
 	"errors"
 	"fmt"
+	"maps"
 	"regexp"
+	"slices"
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
 
 	esv1 "github.com/ferryhq/ferry/api/externalsecrets/v1"
+	"github.com/ferryhq/ferry/internal/template"
 )
 
 // ExternalSecret returns every problem of the spec as written, joined, or nil.
@@ -31,6 +34,32 @@ func ExternalSecret(es *esv1.ExternalSecret) error {
 		add("spec.target.deletionPolicy: Merge cannot be used with creationPolicy None: no Secret is written to merge into")
 	}
 	if t := target.Template; t != nil {
+		engine := template.Engine(t.EngineVersion)
+		for _, key := range slices.Sorted(maps.Keys(t.Data)) {
+			if err := template.Check(engine, key, t.Data[key]); err != nil {
+				add("spec.target.template.data[%s]: %v", key, err)
+			}
+		}
+		for i, from := range t.TemplateFrom {
+			if from.Literal != nil {
+				if err := template.Check(engine, "literal", *from.Literal); err != nil {
+					add("spec.target.template.templateFrom[%d].literal: %v", i, err)
+				}
+			}
+			if n := btoi(from.Literal != nil) + btoi(from.ConfigMap != nil) + btoi(from.Secret != nil); n != 1 {
+				add("spec.target.template.templateFrom[%d]: set exactly one of configMap, secret or literal (found %d)", i, n)
+			}
+		}
+		for _, meta := range []struct {
+			field string
+			m     map[string]string
+		}{{"labels", t.Metadata.Labels}, {"annotations", t.Metadata.Annotations}} {
+			for _, key := range slices.Sorted(maps.Keys(meta.m)) {
+				if err := template.Check(engine, key, meta.m[key]); err != nil {
+					add("spec.target.template.metadata.%s[%s]: %v", meta.field, key, err)
+				}
+			}
+		}
 		switch t.Type {
 		case corev1.SecretTypeServiceAccountToken, corev1.SecretTypeBootstrapToken:
 			add("spec.target.template.type: %s Secrets cannot be managed by Ferry: the API server or cluster bootstrap owns them", t.Type)
@@ -96,6 +125,13 @@ func ExternalSecret(es *esv1.ExternalSecret) error {
 	return errors.Join(errs...)
 }
 
+func btoi(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
+
 func creationPolicy(spec *esv1.ExternalSecretSpec) esv1.ExternalSecretCreationPolicy {
 	if spec.Target.CreationPolicy == "" {
 		return esv1.CreatePolicyOwner
@@ -109,9 +145,6 @@ func Unsupported(es *esv1.ExternalSecret) error {
 	spec := &es.Spec
 	notYet := func(field string) error {
 		return fmt.Errorf("%s is not supported by this version of Ferry yet; remove it or wait for the release that adds it", field)
-	}
-	if t := spec.Target.Template; t != nil && (len(t.Data) > 0 || len(t.TemplateFrom) > 0) {
-		return notYet("spec.target.template.data and templateFrom (templating)")
 	}
 	if spec.Target.Manifest != nil {
 		return notYet("spec.target.manifest")

@@ -120,6 +120,17 @@ spec:
   secretStoreRef: {name: s}
   refreshInterval: forever
   data: [{secretKey: a, remoteRef: {key: a}}]`, "refreshInterval"},
+		{"template with an unknown function", `
+apiVersion: external-secrets.io/v1
+kind: ExternalSecret
+metadata: {name: badtpl, namespace: invalid}
+spec:
+  secretStoreRef: {name: s}
+  target:
+    template:
+      data:
+        config: "host={{ .host | nosuchfunc }}"
+  data: [{secretKey: host, remoteRef: {key: a}}]`, "spec.target.template.data[config]"},
 		{"bad namespace regexp on a ClusterSecretStore", `
 apiVersion: external-secrets.io/v1
 kind: ClusterSecretStore

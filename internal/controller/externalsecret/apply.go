@@ -34,9 +34,15 @@ func (r *Reconciler) apply(ctx context.Context, s *scope, data map[string][]byte
 		}
 		// Merge, or Delete with some keys left: write what remains.
 	}
+	shaped, err := r.render(ctx, es, data)
+	if err != nil {
+		return unchanged, err
+	}
 	if policy == esv1.CreatePolicyNone {
 		return notWritten, nil
 	}
+	data = shaped.data
+	s.labels, s.annotations = shaped.labels, shaped.annotations
 	target := s.target
 	if target == nil {
 		if policy == esv1.CreatePolicyMerge {
@@ -45,7 +51,7 @@ func (r *Reconciler) apply(ctx context.Context, s *scope, data map[string][]byte
 				targetName(es))
 		}
 		secret := &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Namespace: es.Namespace, Name: targetName(es)}}
-		if err := r.shape(es, secret, data); err != nil {
+		if err := r.shape(s, secret, data); err != nil {
 			return unchanged, err
 		}
 		r.Metrics.SecretWrite("create")
@@ -58,7 +64,7 @@ func (r *Reconciler) apply(ctx context.Context, s *scope, data map[string][]byte
 		return unchanged, err
 	}
 	desired := target.DeepCopy()
-	if err := r.shape(es, desired, data); err != nil {
+	if err := r.shape(s, desired, data); err != nil {
 		return unchanged, err
 	}
 	if equality.Semantic.DeepEqual(target, desired) {
@@ -90,7 +96,8 @@ func checkOwner(es *esv1.ExternalSecret, target *corev1.Secret) error {
 }
 
 // shape sets the data, type, labels, annotations and owner of secret for this object.
-func (r *Reconciler) shape(es *esv1.ExternalSecret, secret *corev1.Secret, data map[string][]byte) error {
+func (r *Reconciler) shape(s *scope, secret *corev1.Secret, data map[string][]byte) error {
+	es := s.es
 	policy := creationPolicy(es)
 	if secret.Labels == nil {
 		secret.Labels = map[string]string{}
@@ -98,9 +105,9 @@ func (r *Reconciler) shape(es *esv1.ExternalSecret, secret *corev1.Secret, data 
 	if secret.Annotations == nil {
 		secret.Annotations = map[string]string{}
 	}
+	maps.Copy(secret.Labels, s.labels)
+	maps.Copy(secret.Annotations, s.annotations)
 	if t := es.Spec.Target.Template; t != nil {
-		maps.Copy(secret.Labels, t.Metadata.Labels)
-		maps.Copy(secret.Annotations, t.Metadata.Annotations)
 		for _, f := range t.Metadata.Finalizers {
 			controllerutil.AddFinalizer(secret, f)
 		}

@@ -53,6 +53,8 @@ type scope struct {
 	before *esv1.ExternalSecret
 	now    time.Time
 	target *corev1.Secret // nil when it does not exist
+	// labels and annotations rendered from spec.target.template.metadata and templateFrom.
+	labels, annotations map[string]string
 }
 
 // Reconcile is the skeleton: get → decide → sync phases → one status patch.
