@@ -358,8 +358,11 @@ func providerToHub(st *lossless.Stash, in *SecretStoreProvider) *esv1.SecretStor
 		return nil
 	}
 	return &esv1.SecretStoreProvider{
-		AWS:  awsToHub(st, in.AWS),
-		Fake: fakeToHub(st, in.Fake),
+		AWS:        awsToHub(st, in.AWS),
+		Fake:       fakeToHub(st, in.Fake),
+		Vault:      vaultToHub(st, in.Vault),
+		Kubernetes: kubernetesToHub(st, in.Kubernetes),
+		Webhook:    webhookToHub(st, in.Webhook),
 	}
 }
 
@@ -369,8 +372,11 @@ func providerFromHub(st *lossless.Stash, in *esv1.SecretStoreProvider) *SecretSt
 		return nil
 	}
 	return &SecretStoreProvider{
-		AWS:  awsFromHub(st, in.AWS),
-		Fake: fakeFromHub(st, in.Fake),
+		AWS:        awsFromHub(st, in.AWS),
+		Fake:       fakeFromHub(st, in.Fake),
+		Vault:      vaultFromHub(st, in.Vault),
+		Kubernetes: kubernetesFromHub(st, in.Kubernetes),
+		Webhook:    webhookFromHub(st, in.Webhook),
 	}
 }
 

@@ -66,6 +66,18 @@ type SecretStoreProvider struct {
 	// Fake serves static values from the store's own spec, for tests and demos.
 	// +optional
 	Fake *FakeProvider `json:"fake,omitempty"`
+
+	// Vault configures HashiCorp Vault's KV secrets engine.
+	// +optional
+	Vault *VaultProvider `json:"vault,omitempty"`
+
+	// Kubernetes reads Secrets of a Kubernetes cluster.
+	// +optional
+	Kubernetes *KubernetesProvider `json:"kubernetes,omitempty"`
+
+	// Webhook reads values from an HTTP endpoint.
+	// +optional
+	Webhook *WebhookProvider `json:"webhook,omitempty"`
 }
 
 // SecretStoreConditionType is the type of a store condition.

@@ -1,0 +1,131 @@
+package v1alpha1_test
+
+import (
+	"testing"
+
+	"github.com/ferryhq/ferry/api/externalsecrets/internal/conversiontest"
+	esv1 "github.com/ferryhq/ferry/api/externalsecrets/v1"
+	"github.com/ferryhq/ferry/api/externalsecrets/v1alpha1"
+)
+
+// Stores of the vault, kubernetes and webhook providers as ESO v0.15 users wrote them.
+const (
+	alphaVaultStore = `
+apiVersion: external-secrets.io/v1alpha1
+kind: SecretStore
+metadata: {name: vault, namespace: apps}
+spec:
+  provider:
+    vault:
+      server: https://vault.example.com:8200
+      path: secret
+      auth:
+        cert:
+          clientCert: {name: vault-client, key: tls.crt}
+          secretRef: {name: vault-client, key: tls.key}
+        appRole:
+          roleId: 7d2a
+          secretRef: {name: approle, key: secret-id}
+`
+	alphaKubernetesStore = `
+apiVersion: external-secrets.io/v1alpha1
+kind: SecretStore
+metadata: {name: k8s, namespace: apps}
+spec:
+  provider:
+    kubernetes:
+      remoteNamespace: shared
+      server:
+        caProvider: {type: ConfigMap, name: kube-root-ca.crt, key: ca.crt}
+      auth:
+        serviceAccount:
+          serviceAccount: {name: reader, audiences: [api]}
+`
+	alphaWebhookStore = `
+apiVersion: external-secrets.io/v1alpha1
+kind: SecretStore
+metadata: {name: webhook, namespace: apps}
+spec:
+  provider:
+    webhook:
+      url: "https://example.com/{{ .remoteRef.key }}"
+      timeout: 5s
+      result: {jsonPath: $.value}
+      secrets:
+      - name: auth
+        secretRef: {name: creds}
+`
+)
+
+// TestProviderStoresReadBackWithoutAnnotation follows stores of each provider through the
+// API server: defaulted as v1alpha1, stored as v1, read back with v1's defaults and
+// converted to v1alpha1 again, which must give back what was applied, with nothing kept.
+func TestProviderStoresReadBackWithoutAnnotation(t *testing.T) {
+	for name, manifest := range map[string]string{
+		"vault": alphaVaultStore, "kubernetes": alphaKubernetesStore, "webhook": alphaWebhookStore,
+	} {
+		t.Run(name, func(t *testing.T) {
+			spoke := decode[v1alpha1.SecretStore](t, manifest)
+			conversiontest.ApplyDefaults(t, "SecretStore", "v1alpha1", spoke)
+			hub := newHubSS()
+			if err := spoke.ConvertTo(hub); err != nil {
+				t.Fatalf("cannot convert to v1: %v", err)
+			}
+			conversiontest.ApplyDefaults(t, "SecretStore", "v1", hub)
+			back := newSS()
+			if err := back.ConvertFrom(hub); err != nil {
+				t.Fatalf("cannot convert from v1: %v", err)
+			}
+			if want, got := conversiontest.JSON(t, spoke), conversiontest.JSON(t, back); got != want {
+				t.Errorf("read back\n%s\nwant\n%s\nstored\n%s", got, want, conversiontest.JSON(t, hub))
+			}
+			if kept := hub.GetAnnotations()[esv1.AnnotationConversionData]; kept != "" {
+				t.Errorf("the stored object keeps %s", kept)
+			}
+		})
+	}
+}
+
+// TestProviderStoresInV1 checks what the v1 form of each store means: the ServiceAccount
+// moves up one level, and defaults fill in.
+func TestProviderStoresInV1(t *testing.T) {
+	convert := func(manifest string) *esv1.SecretStore {
+		spoke := decode[v1alpha1.SecretStore](t, manifest)
+		conversiontest.ApplyDefaults(t, "SecretStore", "v1alpha1", spoke)
+		hub := newHubSS()
+		if err := spoke.ConvertTo(hub); err != nil {
+			t.Fatalf("cannot convert to v1: %v", err)
+		}
+		return hub
+	}
+	vault := convert(alphaVaultStore).Spec.Provider.Vault
+	if vault.Version != esv1.VaultKVStoreV2 || *vault.Path != "secret" || vault.Auth.Cert.Path != "cert" ||
+		vault.Auth.Cert.ClientCert.Key != "tls.crt" || vault.Auth.AppRole.RoleID != "7d2a" {
+		t.Errorf("vault = %s", conversiontest.JSON(t, vault))
+	}
+	k8s := convert(alphaKubernetesStore).Spec.Provider.Kubernetes
+	if sa := k8s.Auth.ServiceAccount; sa == nil || sa.Name != "reader" || len(sa.Audiences) != 1 ||
+		k8s.RemoteNamespace != "shared" || k8s.Server.URL != "kubernetes.default" {
+		t.Errorf("kubernetes = %s", conversiontest.JSON(t, k8s))
+	}
+	webhook := convert(alphaWebhookStore).Spec.Provider.Webhook
+	if webhook.Timeout.Duration.String() != "5s" || webhook.Result.JSONPath != "$.value" || webhook.Secrets[0].SecretRef.Name != "creds" {
+		t.Errorf("webhook = %s", conversiontest.JSON(t, webhook))
+	}
+
+	// A v1 store that uses what v1alpha1 lacks converts down and back unchanged.
+	hub := convert(alphaKubernetesStore)
+	hub.Spec.Provider.Kubernetes.AuthRef = &esv1.SecretKeySelector{Name: "kubeconfig", Key: "config"}
+	want := conversiontest.JSON(t, hub.Spec)
+	spoke := newSS()
+	if err := spoke.ConvertFrom(hub); err != nil {
+		t.Fatal(err)
+	}
+	again := newHubSS()
+	if err := spoke.ConvertTo(again); err != nil {
+		t.Fatal(err)
+	}
+	if got := conversiontest.JSON(t, again.Spec); got != want {
+		t.Errorf("v1 → v1alpha1 → v1 gave\n%s\nwant\n%s", got, want)
+	}
+}
