@@ -9,7 +9,7 @@ GO ?= go
 all: build
 
 tools: ## Build the pinned tools and control-plane binaries (only when missing).
-	hack/tools.sh kube-apiserver etcd kubectl controller-gen helm >/dev/null
+	hack/tools.sh kube-apiserver kube-controller-manager etcd kubectl controller-gen helm >/dev/null
 
 generate: ## Regenerate deepcopy code and CRDs from the API types.
 	hack/tools.sh controller-gen >/dev/null

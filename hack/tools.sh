@@ -1,27 +1,31 @@
 #!/usr/bin/env bash
 # Builds the pinned tools and the control-plane binaries from the Go module proxy, each only
-# when missing, into a directory keyed by the pinned versions (hack/tools/*/go.mod) under the
-# user's cache, so every clone on a machine shares them; .cache/bin (git-ignored) links to it.
+# when missing. A binary is built once per version of its tools module (hack/tools/<dir>/go.mod)
+# into the user's cache, so every clone on the machine shares it and a change of one pin
+# rebuilds only that tool; .cache/bin (git-ignored) holds links to the binaries in use.
 # Prints the bin directory.
 #
-#   hack/tools.sh [tool...]   tools: kube-apiserver kubectl etcd controller-gen golangci-lint helm
+#   hack/tools.sh [tool...]
+#   tools: kube-apiserver kube-controller-manager kubectl etcd controller-gen golangci-lint helm vault
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
-stamp=$(cat "$root"/hack/tools/*/go.mod | sha256sum | cut -c1-16)
-bin="${FERRY_TOOLS_BIN:-${XDG_CACHE_HOME:-$HOME/.cache}/ferry/tools-$stamp}"
-mkdir -p "$bin" "$root/.cache"
-if [ "$(readlink "$root/.cache/bin" 2>/dev/null)" != "$bin" ]; then
-	[ -d "$root/.cache/bin" ] && [ ! -L "$root/.cache/bin" ] && cp -n "$root"/.cache/bin/* "$bin"/ 2>/dev/null || true
-	rm -rf "$root/.cache/bin"
-	ln -s "$bin" "$root/.cache/bin"
-fi
+cache="${FERRY_TOOLS_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/ferry/tools}"
+bin="$root/.cache/bin"
+# An earlier layout made .cache/bin a link to one directory; it is a directory of links now.
+[ -L "$bin" ] && rm -f "$bin"
+mkdir -p "$bin"
 
-build() { # name module-dir package [ldflags]
-	local name=$1 dir=$2 pkg=$3
-	[ -x "$bin/$name" ] && return 0
-	echo "building $name (first time only; cached in $bin)" >&2
-	(cd "$root/hack/tools/$dir" && go build -trimpath -ldflags '-s -w' -o "$bin/$name.tmp" "$pkg")
-	mv "$bin/$name.tmp" "$bin/$name"
+build() { # name module-dir package
+	local name=$1 dir=$2 pkg=$3 stamp target
+	stamp=$(sha256sum "$root/hack/tools/$dir/go.mod" | cut -c1-16)
+	target="$cache/$dir-$stamp/$name"
+	if [ ! -x "$target" ]; then
+		echo "building $name (first time only; cached in $(dirname "$target"))" >&2
+		mkdir -p "$(dirname "$target")"
+		(cd "$root/hack/tools/$dir" && go build -trimpath -ldflags '-s -w' -o "$target.tmp.$$" "$pkg")
+		mv "$target.tmp.$$" "$target"
+	fi
+	[ "$(readlink "$bin/$name" 2>/dev/null)" = "$target" ] || ln -sfn "$target" "$bin/$name"
 }
 
 want=("$@")
@@ -29,11 +33,13 @@ want=("$@")
 for t in "${want[@]}"; do
 	case $t in
 	kube-apiserver) build kube-apiserver kube k8s.io/kubernetes/cmd/kube-apiserver ;;
+	kube-controller-manager) build kube-controller-manager kube k8s.io/kubernetes/cmd/kube-controller-manager ;;
 	kubectl) build kubectl kube k8s.io/kubernetes/cmd/kubectl ;;
 	etcd) build etcd etcd go.etcd.io/etcd/server/v3 ;;
 	controller-gen) build controller-gen gen sigs.k8s.io/controller-tools/cmd/controller-gen ;;
 	golangci-lint) build golangci-lint lint github.com/golangci/golangci-lint/v2/cmd/golangci-lint ;;
 	helm) build helm helm helm.sh/helm/v3/cmd/helm ;;
+	vault) build vault vault github.com/hashicorp/vault ;;
 	*) echo "unknown tool $t" >&2; exit 2 ;;
 	esac
 done

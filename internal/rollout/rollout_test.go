@@ -50,6 +50,9 @@ func TestProviderChangeRestartsOnce(t *testing.T) {
 	}
 	if kcm { // the Deployment controller made a ReplicaSet for the new pod template
 		waitReplicaSets(t, app, 2)
+		t.Log("kube-controller-manager made a second ReplicaSet for the restarted pod template")
+	} else {
+		t.Log("no kube-controller-manager in the assets directory: the pod-template change is the evidence")
 	}
 	for _, value := range []string{oldPassword, newPassword} {
 		if strings.Contains(f.logs.String(), value) {
