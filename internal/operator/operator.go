@@ -28,6 +28,7 @@ import (
 	esv1 "github.com/ferryhq/ferry/api/externalsecrets/v1"
 	esv1alpha1 "github.com/ferryhq/ferry/api/externalsecrets/v1alpha1"
 	esv1beta1 "github.com/ferryhq/ferry/api/externalsecrets/v1beta1"
+	"github.com/ferryhq/ferry/internal/controller/clusterexternalsecret"
 	"github.com/ferryhq/ferry/internal/controller/externalsecret"
 	"github.com/ferryhq/ferry/internal/controller/secretstore"
 	"github.com/ferryhq/ferry/internal/digest"
@@ -191,6 +192,12 @@ func New(ctx context.Context, cfg *rest.Config, opts Options) (manager.Manager, 
 	}
 	if err := es.SetupWithManager(ctx, mgr, esOpts); err != nil {
 		return nil, fmt.Errorf("setting up the ExternalSecret controller: %w", err)
+	}
+	if opts.Namespace == "" {
+		ces := &clusterexternalsecret.Reconciler{Client: mgr.GetClient(), Recorder: mgr.GetEventRecorder("ferry")}
+		if err := ces.SetupWithManager(mgr, controller.Options{MaxConcurrentReconciles: 2}); err != nil {
+			return nil, fmt.Errorf("setting up the ClusterExternalSecret controller: %w", err)
+		}
 	}
 	for _, kind := range []string{esv1.SecretStoreKind, esv1.ClusterSecretStoreKind} {
 		if opts.Namespace != "" && kind == esv1.ClusterSecretStoreKind {

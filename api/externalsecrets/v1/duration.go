@@ -14,7 +14,9 @@ import (
 type Duration struct {
 	// Duration is the parsed value; zero when the text is not a duration.
 	Duration time.Duration `json:"-"`
-	text     string
+	// Text is the text as written; it is exported (but not serialized as a field) so that
+	// reflection-based comparisons such as equality.Semantic can read it.
+	Text string `json:"-"`
 }
 
 // NewDuration returns a Duration of d, written in Go's canonical form.
@@ -22,20 +24,20 @@ func NewDuration(d time.Duration) *Duration { return &Duration{Duration: d} }
 
 // Err says why the written text is not a duration, or nil.
 func (d *Duration) Err() error {
-	if d == nil || d.text == "" {
+	if d == nil || d.Text == "" {
 		return nil
 	}
-	if _, err := time.ParseDuration(d.text); err != nil {
-		return fmt.Errorf("%q is not a duration: use a Go duration such as 1h or 30m, or 0 to sync once", d.text)
+	if _, err := time.ParseDuration(d.Text); err != nil {
+		return fmt.Errorf("%q is not a duration: use a Go duration such as 1h or 30m, or 0 to sync once", d.Text)
 	}
 	return nil
 }
 
 // String returns the text as written, or the canonical form.
 func (d Duration) String() string {
-	if d.text != "" {
-		if v, err := time.ParseDuration(d.text); err != nil || v == d.Duration {
-			return d.text
+	if d.Text != "" {
+		if v, err := time.ParseDuration(d.Text); err != nil || v == d.Duration {
+			return d.Text
 		}
 	}
 	return d.Duration.String()
@@ -52,7 +54,7 @@ func (d *Duration) UnmarshalJSON(b []byte) error {
 	if err := json.Unmarshal(b, &s); err != nil {
 		return fmt.Errorf("a duration must be a string such as \"1h\": %w", err)
 	}
-	d.text = s
+	d.Text = s
 	d.Duration = 0
 	if v, err := time.ParseDuration(s); err == nil {
 		d.Duration = v

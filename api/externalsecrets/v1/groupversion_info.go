@@ -38,6 +38,7 @@ func addKnownTypes(scheme *runtime.Scheme) error {
 		&ExternalSecret{}, &ExternalSecretList{},
 		&SecretStore{}, &SecretStoreList{},
 		&ClusterSecretStore{}, &ClusterSecretStoreList{},
+		&ClusterExternalSecret{}, &ClusterExternalSecretList{},
 	)
 	metav1.AddToGroupVersion(scheme, SchemeGroupVersion)
 	return nil
