@@ -235,4 +235,3 @@ func (r *Reconciler) all(ctx context.Context, _ client.Object) []reconcile.Reque
 	}
 	return out
 }
-
