@@ -2,6 +2,7 @@ package clusterexternalsecret_test
 
 import (
 	"context"
+	"io"
 	"fmt"
 	"os"
 	"slices"
@@ -27,7 +28,7 @@ var k8s client.Client
 func TestMain(m *testing.M) {
 	os.Exit(testenv.Run(m, func(cp *testenv.ControlPlane) {
 		k8s = cp.Client
-		ctrl.SetLogger(logging.New(os.Stderr, 0))
+		ctrl.SetLogger(logging.New(io.Discard, 0))
 		mgr, err := operator.New(cp.Ctx, cp.Config, operator.Options{
 			HashKey:   []byte("test-hash-key-of-at-least-32-bytes!!"),
 			Providers: provider.NewRegistry(fake.New()),
