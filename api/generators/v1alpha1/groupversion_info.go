@@ -1,0 +1,53 @@
+package v1alpha1
+
+import (
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+)
+
+// Group is the API group of generators, shared with External Secrets Operator.
+const Group = "generators.external-secrets.io"
+
+// Version is the only version of the generators API.
+const Version = "v1alpha1"
+
+var (
+	// SchemeGroupVersion is the group and version of these types.
+	SchemeGroupVersion = schema.GroupVersion{Group: Group, Version: Version}
+
+	// GroupVersion is an alias of SchemeGroupVersion, as kubebuilder names it.
+	GroupVersion = SchemeGroupVersion
+
+	// SchemeBuilder registers the types of this package with a scheme.
+	SchemeBuilder = runtime.NewSchemeBuilder(addKnownTypes)
+
+	// AddToScheme adds the types of this package to a scheme.
+	AddToScheme = SchemeBuilder.AddToScheme
+)
+
+// Kinds of this API, by name, as an ExternalSecret's generatorRef.kind and a
+// ClusterGenerator's spec.kind spell them.
+const (
+	PasswordKind              = "Password"
+	UUIDKind                  = "UUID"
+	FakeKind                  = "Fake"
+	ECRAuthorizationTokenKind = "ECRAuthorizationToken"
+	STSSessionTokenKind       = "STSSessionToken"
+	VaultDynamicSecretKind    = "VaultDynamicSecret"
+	ClusterGeneratorKind      = "ClusterGenerator"
+)
+
+func addKnownTypes(scheme *runtime.Scheme) error {
+	scheme.AddKnownTypes(SchemeGroupVersion,
+		&Password{}, &PasswordList{},
+		&UUID{}, &UUIDList{},
+		&Fake{}, &FakeList{},
+		&ECRAuthorizationToken{}, &ECRAuthorizationTokenList{},
+		&STSSessionToken{}, &STSSessionTokenList{},
+		&VaultDynamicSecret{}, &VaultDynamicSecretList{},
+		&ClusterGenerator{}, &ClusterGeneratorList{},
+	)
+	metav1.AddToGroupVersion(scheme, SchemeGroupVersion)
+	return nil
+}
