@@ -279,3 +279,17 @@ func findKey(find esv1.ExternalSecretFind) string {
 	}
 	return b.String()
 }
+
+// Writer returns the store's client as a Writer (PushSecret), or an error saying that the
+// provider cannot write.
+func (f *Fetcher) Writer(ctx context.Context, src Source) (provider.Writer, error) {
+	c, err := f.client(ctx, src)
+	if err != nil {
+		return nil, err
+	}
+	w, ok := c.(provider.Writer)
+	if !ok {
+		return nil, fmt.Errorf("the %s provider cannot write: PushSecret is not supported for it", providerName(src.Store))
+	}
+	return w, nil
+}

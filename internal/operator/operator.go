@@ -30,6 +30,7 @@ import (
 	esv1beta1 "github.com/ferryhq/ferry/api/externalsecrets/v1beta1"
 	"github.com/ferryhq/ferry/internal/controller/clusterexternalsecret"
 	"github.com/ferryhq/ferry/internal/controller/externalsecret"
+	"github.com/ferryhq/ferry/internal/controller/pushsecret"
 	"github.com/ferryhq/ferry/internal/controller/secretstore"
 	"github.com/ferryhq/ferry/internal/digest"
 	"github.com/ferryhq/ferry/internal/fetch"
@@ -192,6 +193,11 @@ func New(ctx context.Context, cfg *rest.Config, opts Options) (manager.Manager, 
 	}
 	if err := es.SetupWithManager(ctx, mgr, esOpts); err != nil {
 		return nil, fmt.Errorf("setting up the ExternalSecret controller: %w", err)
+	}
+	ps := &pushsecret.Reconciler{Client: mgr.GetClient(), APIReader: mgr.GetAPIReader(), Fetcher: fetcher,
+		Recorder: mgr.GetEventRecorder("ferry"), ControllerClass: opts.ControllerClass}
+	if err := ps.SetupWithManager(mgr, controller.Options{MaxConcurrentReconciles: 2}); err != nil {
+		return nil, fmt.Errorf("setting up the PushSecret controller: %w", err)
 	}
 	if opts.Namespace == "" {
 		ces := &clusterexternalsecret.Reconciler{Client: mgr.GetClient(), Recorder: mgr.GetEventRecorder("ferry")}

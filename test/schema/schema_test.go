@@ -172,7 +172,13 @@ func headerProblems(ref *reference, crd *apiextv1.CustomResourceDefinition,
 		problems = append(problems, fmt.Sprintf("differs served: want=true ferry=%v (eso=%v)",
 			version.Served, wantVersion.served))
 	}
-	if wantStorage := version.Name == storageVersion; version.Storage != wantStorage {
+	// Ferry stores v1 where ESO serves it; a kind ESO serves in one version only
+	// (PushSecret) is stored in that version, as in ESO.
+	wantStorage := version.Name == storageVersion
+	if kind == "PushSecret" {
+		wantStorage = wantVersion.storage
+	}
+	if version.Storage != wantStorage {
 		differs("storage", wantVersion.storage, version.Storage)
 	}
 	if got := subresourceNames(version.Subresources); !sameSet(got, wantVersion.subresources) {

@@ -31,6 +31,7 @@ func addKnownTypes(scheme *runtime.Scheme) error {
 		&ExternalSecret{}, &ExternalSecretList{},
 		&SecretStore{}, &SecretStoreList{},
 		&ClusterSecretStore{}, &ClusterSecretStoreList{},
+		&PushSecret{}, &PushSecretList{},
 	)
 	metav1.AddToGroupVersion(scheme, SchemeGroupVersion)
 	return nil

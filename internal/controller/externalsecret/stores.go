@@ -3,15 +3,13 @@ package externalsecret
 import (
 	"context"
 	"fmt"
-	"regexp"
 
-	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/labels"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	esv1 "github.com/ferryhq/ferry/api/externalsecrets/v1"
+	"github.com/ferryhq/ferry/internal/storeaccess"
 )
 
 // storeKey identifies a store reference with its kind defaulted.
@@ -107,9 +105,9 @@ func (r *Reconciler) resolveStore(ctx context.Context, es *esv1.ExternalSecret, 
 		return nil, permanent(esv1.ReasonStoreNotReady, "%s %q is not ready: %s", k.kind, k.name, msg)
 	}
 	if k.kind == esv1.ClusterSecretStoreKind {
-		allowed, err := r.namespaceAllowed(ctx, store, es.Namespace)
+		allowed, err := storeaccess.Allowed(ctx, r.Client, store, es.Namespace)
 		if err != nil {
-			return nil, err
+			return nil, transient(esv1.ReasonSecretSyncedError, err)
 		}
 		if !allowed {
 			return nil, permanent(esv1.ReasonStoreNotAllowed,
@@ -131,46 +129,4 @@ func storeReadyCondition(store esv1.GenericStore) *esv1.SecretStoreStatusConditi
 func storeReady(store esv1.GenericStore) bool {
 	c := storeReadyCondition(store)
 	return c != nil && c.Status == metav1.ConditionTrue
-}
-
-// namespaceAllowed applies a ClusterSecretStore's conditions: no conditions allow every
-// namespace; otherwise the namespace must match at least one condition.
-func (r *Reconciler) namespaceAllowed(ctx context.Context, store esv1.GenericStore, namespace string) (bool, error) {
-	conditions := store.GetSpec().Conditions
-	if len(conditions) == 0 {
-		return true, nil
-	}
-	var ns *corev1.Namespace
-	for _, c := range conditions {
-		for _, name := range c.Namespaces {
-			if string(name) == namespace {
-				return true, nil
-			}
-		}
-		for _, expr := range c.NamespaceRegexes {
-			re, err := regexp.Compile(expr)
-			if err != nil {
-				return false, permanent(esv1.ReasonStoreNotReady, "ClusterSecretStore %q: invalid namespaceRegexes entry: %v", store.GetName(), err)
-			}
-			if re.MatchString(namespace) {
-				return true, nil
-			}
-		}
-		if c.NamespaceSelector != nil {
-			sel, err := metav1.LabelSelectorAsSelector(c.NamespaceSelector)
-			if err != nil {
-				return false, permanent(esv1.ReasonStoreNotReady, "ClusterSecretStore %q: invalid namespaceSelector: %v", store.GetName(), err)
-			}
-			if ns == nil {
-				ns = &corev1.Namespace{}
-				if err := r.Client.Get(ctx, client.ObjectKey{Name: namespace}, ns); err != nil {
-					return false, transient(esv1.ReasonSecretSyncedError, fmt.Errorf("reading namespace %s: %w", namespace, err))
-				}
-			}
-			if sel.Matches(labels.Set(ns.Labels)) {
-				return true, nil
-			}
-		}
-	}
-	return false, nil
 }

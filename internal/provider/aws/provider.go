@@ -49,8 +49,8 @@ func New(opts ...Option) provider.Provider {
 // Name returns "aws", the provider's key in spec.provider.
 func (p *Provider) Name() string { return "aws" }
 
-// Capabilities returns ReadOnly: PushSecret is not implemented yet.
-func (p *Provider) Capabilities() esv1.SecretStoreCapabilities { return esv1.SecretStoreReadOnly }
+// Capabilities returns ReadWrite: both services can be read and pushed to.
+func (p *Provider) Capabilities() esv1.SecretStoreCapabilities { return esv1.SecretStoreReadWrite }
 
 // NewClient validates the store, reads the Secrets or ServiceAccount its auth names
 // (through kube, for objects in namespace) and returns a client for its service. AWS
@@ -80,9 +80,10 @@ func (p *Provider) NewClient(ctx context.Context, store esv1.GenericStore, kube 
 		}, nil
 	default:
 		return &secretsManager{
-			api:      secretsmanager.NewFromConfig(cfg, p.secretsManagerOptions),
-			identity: identity,
-			prefix:   spec.Prefix,
+			api:       secretsmanager.NewFromConfig(cfg, p.secretsManagerOptions),
+			identity:  identity,
+			prefix:    spec.Prefix,
+			deletions: spec.SecretsManager,
 		}, nil
 	}
 }

@@ -25,6 +25,8 @@ type secretsManager struct {
 	api      secretsManagerAPI
 	identity callerIdentityAPI
 	prefix   string
+	// deletions holds how PushSecret deletes (recovery window), from the store.
+	deletions *esv1.AWSSecretsManager
 }
 
 var _ provider.Client = (*secretsManager)(nil)

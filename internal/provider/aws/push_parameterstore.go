@@ -1,0 +1,124 @@
+package aws
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/ssm"
+	ssmtypes "github.com/aws/aws-sdk-go-v2/service/ssm/types"
+
+	"github.com/ferryhq/ferry/internal/provider"
+)
+
+// parameterStoreWriteAPI is the part of the Systems Manager client PushSecret writes with.
+type parameterStoreWriteAPI interface {
+	PutParameter(ctx context.Context, in *ssm.PutParameterInput, opts ...func(*ssm.Options)) (*ssm.PutParameterOutput, error)
+	DeleteParameter(ctx context.Context, in *ssm.DeleteParameterInput, opts ...func(*ssm.Options)) (*ssm.DeleteParameterOutput, error)
+	AddTagsToResource(ctx context.Context, in *ssm.AddTagsToResourceInput, opts ...func(*ssm.Options)) (*ssm.AddTagsToResourceOutput, error)
+}
+
+var _ provider.Writer = (*parameterStore)(nil)
+
+func (p *parameterStore) writer() (parameterStoreWriteAPI, error) {
+	w, ok := p.api.(parameterStoreWriteAPI)
+	if !ok {
+		return nil, errors.New("this Parameter Store client cannot write")
+	}
+	return w, nil
+}
+
+// currentParameter returns the parameter's value and whether Ferry (or ESO) manages it.
+func (p *parameterStore) currentParameter(ctx context.Context, key string) (value []byte, exists, managed bool, err error) {
+	value, err = p.value(ctx, key, "")
+	if errors.Is(err, provider.ErrNotFound) {
+		return nil, false, false, nil
+	}
+	if err != nil {
+		return nil, false, false, err
+	}
+	tags, err := p.tags(ctx, key)
+	if err != nil {
+		return nil, true, false, err
+	}
+	return value, true, tags[provider.ManagedByTag] == provider.ManagedByValue, nil
+}
+
+// PushSecret writes value (or sets ref.Property of the JSON object) as a SecureString
+// parameter, tagged managed-by=external-secrets on creation. A parameter that exists without
+// that tag is not overwritten; an unchanged value writes nothing.
+func (p *parameterStore) PushSecret(ctx context.Context, value []byte, ref provider.PushRef) error {
+	w, err := p.writer()
+	if err != nil {
+		return err
+	}
+	key := remoteKey(p.prefix, ref.RemoteKey)
+	cur, exists, managed, err := p.currentParameter(ctx, key)
+	if err != nil {
+		return err
+	}
+	if exists && !managed {
+		return fmt.Errorf("parameter %q: %w", key, provider.ErrNotManaged)
+	}
+	next, err := withProperty(cur, value, ref.Property)
+	if err != nil {
+		return fmt.Errorf("parameter %q: %w", key, err)
+	}
+	if exists && string(cur) == string(next) {
+		return nil
+	}
+	in := &ssm.PutParameterInput{Name: aws.String(key), Value: aws.String(string(next)),
+		Type: ssmtypes.ParameterTypeSecureString, Overwrite: aws.Bool(exists)}
+	if _, err := w.PutParameter(ctx, in); err != nil {
+		return fmt.Errorf("writing parameter %q: %w", key, err)
+	}
+	if !exists {
+		if _, err := w.AddTagsToResource(ctx, &ssm.AddTagsToResourceInput{ResourceType: ssmtypes.ResourceTypeForTaggingParameter,
+			ResourceId: aws.String(key), Tags: []ssmtypes.Tag{{Key: aws.String(provider.ManagedByTag), Value: aws.String(provider.ManagedByValue)}}}); err != nil {
+			return fmt.Errorf("tagging parameter %q: %w", key, err)
+		}
+	}
+	return nil
+}
+
+// DeleteSecret deletes the parameter (or only ref.Property of its JSON object).
+func (p *parameterStore) DeleteSecret(ctx context.Context, ref provider.PushRef) error {
+	w, err := p.writer()
+	if err != nil {
+		return err
+	}
+	key := remoteKey(p.prefix, ref.RemoteKey)
+	cur, exists, managed, err := p.currentParameter(ctx, key)
+	if err != nil || !exists {
+		return err
+	}
+	if !managed {
+		return fmt.Errorf("parameter %q: %w", key, provider.ErrNotManaged)
+	}
+	if ref.Property != "" {
+		rest, empty, err := withoutProperty(cur, ref.Property)
+		if err != nil {
+			return fmt.Errorf("parameter %q: %w", key, err)
+		}
+		if !empty {
+			_, err := w.PutParameter(ctx, &ssm.PutParameterInput{Name: aws.String(key), Value: aws.String(string(rest)),
+				Type: ssmtypes.ParameterTypeSecureString, Overwrite: aws.Bool(true)})
+			return err
+		}
+	}
+	if _, err := w.DeleteParameter(ctx, &ssm.DeleteParameterInput{Name: aws.String(key)}); err != nil {
+		var nf *ssmtypes.ParameterNotFound
+		if errors.As(err, &nf) {
+			return nil
+		}
+		return fmt.Errorf("deleting parameter %q: %w", key, err)
+	}
+	return nil
+}
+
+// SecretExists says whether the parameter exists.
+func (p *parameterStore) SecretExists(ctx context.Context, ref provider.PushRef) (bool, error) {
+	_, exists, _, err := p.currentParameter(ctx, remoteKey(p.prefix, ref.RemoteKey))
+	return exists, err
+}

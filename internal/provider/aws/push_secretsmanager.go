@@ -1,0 +1,196 @@
+package aws
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"unicode/utf8"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
+	smtypes "github.com/aws/aws-sdk-go-v2/service/secretsmanager/types"
+
+	"github.com/ferryhq/ferry/internal/provider"
+)
+
+// secretsManagerWriteAPI is the part of the Secrets Manager client PushSecret writes with.
+type secretsManagerWriteAPI interface {
+	CreateSecret(ctx context.Context, in *secretsmanager.CreateSecretInput,
+		opts ...func(*secretsmanager.Options)) (*secretsmanager.CreateSecretOutput, error)
+	PutSecretValue(ctx context.Context, in *secretsmanager.PutSecretValueInput,
+		opts ...func(*secretsmanager.Options)) (*secretsmanager.PutSecretValueOutput, error)
+	DeleteSecret(ctx context.Context, in *secretsmanager.DeleteSecretInput,
+		opts ...func(*secretsmanager.Options)) (*secretsmanager.DeleteSecretOutput, error)
+}
+
+var _ provider.Writer = (*secretsManager)(nil)
+
+func (s *secretsManager) writer() (secretsManagerWriteAPI, error) {
+	w, ok := s.api.(secretsManagerWriteAPI)
+	if !ok {
+		return nil, errors.New("this Secrets Manager client cannot write")
+	}
+	return w, nil
+}
+
+// current returns the secret's AWSCURRENT value and whether Ferry (or ESO) manages it; a
+// missing secret is (nil, false, false, nil).
+func (s *secretsManager) current(ctx context.Context, key string) (value []byte, exists, managed bool, err error) {
+	desc, err := s.api.DescribeSecret(ctx, &secretsmanager.DescribeSecretInput{SecretId: aws.String(key)})
+	if err != nil {
+		var nf *smtypes.ResourceNotFoundException
+		if errors.As(err, &nf) {
+			return nil, false, false, nil
+		}
+		return nil, false, false, fmt.Errorf("describing secret %q: %w", key, err)
+	}
+	if desc.DeletedDate != nil {
+		return nil, false, false, nil
+	}
+	for _, t := range desc.Tags {
+		if aws.ToString(t.Key) == provider.ManagedByTag && aws.ToString(t.Value) == provider.ManagedByValue {
+			managed = true
+		}
+	}
+	value, err = s.value(ctx, key, "")
+	if errors.Is(err, provider.ErrNotFound) {
+		return nil, true, managed, nil // created without a value yet
+	}
+	return value, true, managed, err
+}
+
+// PushSecret writes value (or sets ref.Property of the JSON object) at ref.RemoteKey,
+// creating the secret tagged managed-by=external-secrets when missing. A secret that
+// exists without that tag is not overwritten; an unchanged value writes nothing.
+func (s *secretsManager) PushSecret(ctx context.Context, value []byte, ref provider.PushRef) error {
+	w, err := s.writer()
+	if err != nil {
+		return err
+	}
+	key := remoteKey(s.prefix, ref.RemoteKey)
+	cur, exists, managed, err := s.current(ctx, key)
+	if err != nil {
+		return err
+	}
+	if exists && !managed {
+		return fmt.Errorf("secret %q: %w", key, provider.ErrNotManaged)
+	}
+	next, err := withProperty(cur, value, ref.Property)
+	if err != nil {
+		return fmt.Errorf("secret %q: %w", key, err)
+	}
+	if exists && cur != nil && bytes.Equal(cur, next) {
+		return nil
+	}
+	if !exists {
+		in := &secretsmanager.CreateSecretInput{Name: aws.String(key),
+			Tags: []smtypes.Tag{{Key: aws.String(provider.ManagedByTag), Value: aws.String(provider.ManagedByValue)}}}
+		setPayload(next, &in.SecretString, &in.SecretBinary)
+		if _, err := w.CreateSecret(ctx, in); err != nil {
+			return fmt.Errorf("creating secret %q: %w", key, err)
+		}
+		return nil
+	}
+	in := &secretsmanager.PutSecretValueInput{SecretId: aws.String(key)}
+	setPayload(next, &in.SecretString, &in.SecretBinary)
+	if _, err := w.PutSecretValue(ctx, in); err != nil {
+		return fmt.Errorf("writing secret %q: %w", key, err)
+	}
+	return nil
+}
+
+// DeleteSecret deletes the secret (or only ref.Property of its JSON object; the secret goes
+// when nothing is left), with the store's recovery window.
+func (s *secretsManager) DeleteSecret(ctx context.Context, ref provider.PushRef) error {
+	w, err := s.writer()
+	if err != nil {
+		return err
+	}
+	key := remoteKey(s.prefix, ref.RemoteKey)
+	cur, exists, managed, err := s.current(ctx, key)
+	if err != nil || !exists {
+		return err
+	}
+	if !managed {
+		return fmt.Errorf("secret %q: %w", key, provider.ErrNotManaged)
+	}
+	if ref.Property != "" {
+		rest, empty, err := withoutProperty(cur, ref.Property)
+		if err != nil {
+			return fmt.Errorf("secret %q: %w", key, err)
+		}
+		if !empty {
+			in := &secretsmanager.PutSecretValueInput{SecretId: aws.String(key), SecretString: aws.String(string(rest))}
+			if _, err := w.PutSecretValue(ctx, in); err != nil {
+				return fmt.Errorf("writing secret %q: %w", key, err)
+			}
+			return nil
+		}
+	}
+	in := &secretsmanager.DeleteSecretInput{SecretId: aws.String(key)}
+	if d := s.deletions; d != nil {
+		if d.ForceDeleteWithoutRecovery {
+			in.ForceDeleteWithoutRecovery = aws.Bool(true)
+		} else if d.RecoveryWindowInDays > 0 {
+			in.RecoveryWindowInDays = aws.Int64(d.RecoveryWindowInDays)
+		}
+	}
+	if _, err := w.DeleteSecret(ctx, in); err != nil {
+		return fmt.Errorf("deleting secret %q: %w", key, err)
+	}
+	return nil
+}
+
+// SecretExists says whether the secret (or its property) exists.
+func (s *secretsManager) SecretExists(ctx context.Context, ref provider.PushRef) (bool, error) {
+	key := remoteKey(s.prefix, ref.RemoteKey)
+	cur, exists, _, err := s.current(ctx, key)
+	if err != nil || !exists || ref.Property == "" {
+		return exists, err
+	}
+	var obj map[string]json.RawMessage
+	if json.Unmarshal(cur, &obj) != nil {
+		return false, nil
+	}
+	_, ok := obj[ref.Property]
+	return ok, nil
+}
+
+// setPayload puts UTF-8 text in SecretString and anything else in SecretBinary.
+func setPayload(value []byte, str **string, bin *[]byte) {
+	if utf8.Valid(value) {
+		*str = aws.String(string(value))
+		return
+	}
+	*bin = value
+}
+
+// withProperty returns value, or the JSON object cur with property set to value.
+func withProperty(cur, value []byte, property string) ([]byte, error) {
+	if property == "" {
+		return value, nil
+	}
+	obj := map[string]any{}
+	if len(cur) > 0 {
+		if err := json.Unmarshal(cur, &obj); err != nil {
+			return nil, fmt.Errorf("the value is not a JSON object, so property %q cannot be set in it", property)
+		}
+	}
+	obj[property] = string(value)
+	return json.Marshal(obj)
+}
+
+// withoutProperty removes property from the JSON object cur and says whether it is empty.
+func withoutProperty(cur []byte, property string) ([]byte, bool, error) {
+	obj := map[string]any{}
+	if len(cur) > 0 {
+		if err := json.Unmarshal(cur, &obj); err != nil {
+			return nil, false, fmt.Errorf("the value is not a JSON object, so property %q cannot be removed from it", property)
+		}
+	}
+	delete(obj, property)
+	out, err := json.Marshal(obj)
+	return out, len(obj) == 0, err
+}

@@ -1,0 +1,44 @@
+package provider
+
+import (
+	"context"
+	"errors"
+
+	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
+)
+
+// PushRef says where a pushed value goes.
+type PushRef struct {
+	// RemoteKey is the remote secret's name, path or key.
+	RemoteKey string
+	// Property, when set, writes the value under this key of a JSON object stored at
+	// RemoteKey, keeping the object's other keys.
+	Property string
+	// Metadata is provider-specific (spec.data[].metadata of the PushSecret).
+	Metadata *apiextensionsv1.JSON
+}
+
+// Writer pushes values to a provider (PushSecret). A provider that cannot write does not
+// implement it. Writers must refuse to overwrite or delete a remote secret that Ferry (or
+// ESO) did not create, where the backend can tell.
+type Writer interface {
+	// PushSecret writes value at ref, creating the remote secret when missing. Writing the
+	// value already there is not a new version.
+	PushSecret(ctx context.Context, value []byte, ref PushRef) error
+	// DeleteSecret removes what PushSecret wrote at ref (the property only, when set). A
+	// remote secret that is already gone is not an error.
+	DeleteSecret(ctx context.Context, ref PushRef) error
+	// SecretExists says whether a value exists at ref.
+	SecretExists(ctx context.Context, ref PushRef) (bool, error)
+}
+
+// ErrNotManaged is returned by writers asked to overwrite or delete a remote secret that
+// was not created by Ferry or ESO.
+var ErrNotManaged = errors.New("the remote secret exists but was not created by Ferry or External Secrets Operator, so it is left alone")
+
+// ManagedByTag is the tag (or label, or metadata key) writers put on the remote secrets
+// they create, the same as ESO's, so secrets pushed by either are recognised by both.
+const (
+	ManagedByTag   = "managed-by"
+	ManagedByValue = "external-secrets"
+)
