@@ -2,8 +2,8 @@ package clusterexternalsecret_test
 
 import (
 	"context"
-	"io"
 	"fmt"
+	"io"
 	"os"
 	"slices"
 	"testing"

@@ -226,7 +226,6 @@ func (r *Reconciler) sourceData(ctx context.Context, ps *esv1alpha1.PushSecret) 
 	return data, nil
 }
 
-
 // stores resolves spec.secretStoreRefs to Ready stores this instance handles and that may
 // serve the PushSecret's namespace.
 func (r *Reconciler) stores(ctx context.Context, ps *esv1alpha1.PushSecret) ([]esv1.GenericStore, error) {
