@@ -3,6 +3,7 @@
 //
 //	ferry [flags]               run the operator
 //	ferry convert [FILE...]     rewrite v1alpha1/v1beta1 manifests as v1, offline
+//	ferry render -f ES --values V   render an ExternalSecret's template offline
 package main
 
 import (
@@ -30,6 +31,9 @@ func main() {
 func run(args []string) error {
 	if len(args) > 0 && args[0] == "convert" {
 		return runConvert(args[1:], os.Stdin, os.Stdout)
+	}
+	if len(args) > 0 && args[0] == "render" {
+		return runRender(args[1:], os.Stdout)
 	}
 	fs := flag.NewFlagSet("ferry", flag.ContinueOnError)
 	opts := operator.Options{}

@@ -41,8 +41,8 @@ func (r *Reconciler) apply(ctx context.Context, s *scope, data map[string][]byte
 	if policy == esv1.CreatePolicyNone {
 		return notWritten, nil
 	}
-	data = shaped.data
-	s.labels, s.annotations = shaped.labels, shaped.annotations
+	data = shaped.Data
+	s.labels, s.annotations = shaped.Labels, shaped.Annotations
 	target := s.target
 	if target == nil {
 		if policy == esv1.CreatePolicyMerge {
