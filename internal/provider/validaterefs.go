@@ -1,0 +1,63 @@
+package provider
+
+import (
+	"fmt"
+
+	esv1 "github.com/ferryhq/ferry/api/externalsecrets/v1"
+)
+
+// ValidateSecretKeyRef checks that a Secret key reference names a Secret and a key, and that
+// a namespaced SecretStore does not point into another namespace. field names sel.
+func ValidateSecretKeyRef(store esv1.GenericStore, sel *esv1.SecretKeySelector, field string) []error {
+	var errs []error
+	if sel.Name == "" {
+		errs = append(errs, fmt.Errorf("%s.name: required", field))
+	}
+	if sel.Key == "" {
+		errs = append(errs, fmt.Errorf("%s.key: required", field))
+	}
+	if err := ValidateRefNamespace(store, sel.Namespace, field); err != nil {
+		errs = append(errs, err)
+	}
+	return errs
+}
+
+// ValidateServiceAccountRef checks a ServiceAccount reference like ValidateSecretKeyRef.
+func ValidateServiceAccountRef(store esv1.GenericStore, sel *esv1.ServiceAccountSelector, field string) []error {
+	var errs []error
+	if sel.Name == "" {
+		errs = append(errs, fmt.Errorf("%s.name: required", field))
+	}
+	if err := ValidateRefNamespace(store, sel.Namespace, field); err != nil {
+		errs = append(errs, err)
+	}
+	return errs
+}
+
+// ValidateCAProvider checks a CAProvider like ValidateSecretKeyRef.
+func ValidateCAProvider(store esv1.GenericStore, ca *esv1.CAProvider, field string) []error {
+	var errs []error
+	if ca.Type != esv1.CAProviderTypeSecret && ca.Type != esv1.CAProviderTypeConfigMap {
+		errs = append(errs, fmt.Errorf("%s.type: must be Secret or ConfigMap", field))
+	}
+	if ca.Name == "" {
+		errs = append(errs, fmt.Errorf("%s.name: required", field))
+	}
+	if ca.Key == "" {
+		errs = append(errs, fmt.Errorf("%s.key: required", field))
+	}
+	if err := ValidateRefNamespace(store, ca.Namespace, field); err != nil {
+		errs = append(errs, err)
+	}
+	return errs
+}
+
+// ValidateRefNamespace rejects a namespaced SecretStore that points into another
+// namespace, without any call; RefNamespace enforces the same rule again when the ref is read.
+func ValidateRefNamespace(store esv1.GenericStore, ns *string, field string) error {
+	if store.GetKind() == esv1.ClusterSecretStoreKind || ns == nil || *ns == store.GetNamespace() {
+		return nil
+	}
+	return fmt.Errorf("%s.namespace: a SecretStore may only reference its own namespace %q, not %q",
+		field, store.GetNamespace(), *ns)
+}
