@@ -33,7 +33,7 @@ type Reconciler struct {
 	Recorder events.EventRecorder
 }
 
-// Reconcile: get → select namespaces → ensure each ExternalSecret → remove the ones no
+// Reconcile runs get → select namespaces → ensure each ExternalSecret → remove the ones no
 // longer selected → one status patch.
 func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Result, error) {
 	ces := &esv1.ClusterExternalSecret{}

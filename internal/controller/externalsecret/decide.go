@@ -83,5 +83,5 @@ func jitterFor(uid string, interval time.Duration) time.Duration {
 	}
 	h := fnv.New64a()
 	_, _ = h.Write([]byte(uid))
-	return time.Duration(h.Sum64() % uint64(spread))
+	return time.Duration(h.Sum64() % uint64(spread)) //nolint:gosec // the remainder is below spread, an int64
 }

@@ -64,7 +64,7 @@ func TestJitterFor(t *testing.T) {
 	if j := jitterFor("a", 0); j != 0 {
 		t.Fatalf("jitter of interval 0 = %s", j)
 	}
-	if jitterFor("uid-1", time.Hour) != jitterFor("uid-1", time.Hour) {
+	if first, again := jitterFor("uid-1", time.Hour), jitterFor("uid-1", time.Hour); first != again {
 		t.Fatal("jitter is not deterministic")
 	}
 	seen := map[time.Duration]bool{}

@@ -50,7 +50,7 @@ type Reconciler struct {
 	ControllerClass string
 }
 
-// Reconcile: get → finalizer → read the source → push to each store → delete what is no
+// Reconcile runs get → finalizer → read the source → push to each store → delete what is no
 // longer pushed → one status patch.
 func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Result, error) {
 	ps := &esv1alpha1.PushSecret{}
