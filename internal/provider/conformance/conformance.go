@@ -48,7 +48,8 @@ type Backend struct {
 	// Namespace is the namespace the clients act for.
 	Namespace string
 	// Store returns a store of the provider configured against the backend. It is called
-	// once per check, so each check has its own client.
+	// once per check, after the check has seeded what it reads, so each check has its own
+	// client.
 	Store func(t *testing.T) esv1.GenericStore
 	// Seed writes secret under key and returns the version it created ("" when the backend
 	// keeps no versions). A second Seed of the same key writes a new version.
@@ -220,9 +221,8 @@ func testExtract(t *testing.T, b Backend) {
 }
 
 func testFind(t *testing.T, b Backend) {
-	c := b.client(t)
 	if b.Find == FindNone {
-		_, err := c.GetAllSecrets(ctx(t), esv1.ExternalSecretFind{Name: &esv1.FindName{RegExp: ".*"}})
+		_, err := b.client(t).GetAllSecrets(ctx(t), esv1.ExternalSecretFind{Name: &esv1.FindName{RegExp: ".*"}})
 		if !errors.Is(err, provider.ErrFindNotSupported) {
 			t.Errorf("GetAllSecrets = %v, want ErrFindNotSupported", err)
 		}
@@ -237,6 +237,7 @@ func testFind(t *testing.T, b Backend) {
 	b.Seed(t, a, sa)
 	b.Seed(t, bb, sb)
 	b.Seed(t, other, so)
+	c := b.client(t)
 
 	byName, err := c.GetAllSecrets(ctx(t), esv1.ExternalSecretFind{Name: &esv1.FindName{RegExp: "^" + group + "-"}})
 	if err != nil {
