@@ -16,9 +16,10 @@ generate: ## Regenerate deepcopy code and CRDs from the API types.
 	$(TOOLS_BIN)/controller-gen object:headerFile=hack/boilerplate.go.txt paths=./api/...
 	$(TOOLS_BIN)/controller-gen crd:crdVersions=v1 paths=./api/... output:crd:artifacts:config=config/crd/bases
 	hack/crd-postprocess.sh config/crd/bases
+	rm -f deploy/charts/ferry/files/crds/*.yaml && cp config/crd/bases/*.yaml deploy/charts/ferry/files/crds/
 
 verify-generated: generate ## Fail when generated files differ from what is committed.
-	@git diff --exit-code -- api config/crd || { echo "generated files are stale: run 'make generate' and commit" >&2; exit 1; }
+	@git diff --exit-code -- api config/crd deploy/charts/ferry/files/crds || { echo "generated files are stale: run 'make generate' and commit" >&2; exit 1; }
 
 build: ## Build the ferry binary (and the dev environment tool) into bin/.
 	$(GO) build -o bin/ferry ./cmd/ferry

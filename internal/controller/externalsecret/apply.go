@@ -34,7 +34,7 @@ func (r *Reconciler) apply(ctx context.Context, s *scope, data map[string][]byte
 		}
 		// Merge, or Delete with some keys left: write what remains.
 	}
-	shaped, err := r.render(ctx, es, data)
+	shaped, err := r.render(ctx, s, data)
 	if err != nil {
 		return unchanged, err
 	}

@@ -22,6 +22,7 @@ import (
 	"github.com/ferryhq/ferry/internal/digest"
 	"github.com/ferryhq/ferry/internal/fetch"
 	"github.com/ferryhq/ferry/internal/metrics"
+	"github.com/ferryhq/ferry/internal/redact"
 )
 
 // Reconciler keeps the target Secret of each ExternalSecret in sync.
@@ -55,6 +56,9 @@ type scope struct {
 	target *corev1.Secret // nil when it does not exist
 	// labels and annotations rendered from spec.target.template.metadata and templateFrom.
 	labels, annotations map[string]string
+	// secrets holds every value this reconcile has seen, so that no message it writes
+	// (condition, event, returned error) carries one.
+	secrets *redact.Set
 }
 
 // Reconcile is the skeleton: get → decide → sync phases → one status patch.
@@ -67,13 +71,16 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 		r.lastSync.Delete(es.UID)
 		return ctrl.Result{}, nil
 	}
-	s := &scope{es: es, before: es.DeepCopy(), now: r.now()}
+	s := &scope{es: es, before: es.DeepCopy(), now: r.now(), secrets: redact.New()}
 
 	target, err := r.readTarget(ctx, es)
 	if err != nil {
 		return ctrl.Result{}, err
 	}
 	s.target = target
+	if target != nil {
+		s.secrets.AddMap(target.Data)
+	}
 
 	d := decide(r.facts(s))
 	if !d.sync {
@@ -88,9 +95,10 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 	}
 	r.Metrics.Sync(es.Namespace, es.Name, time.Since(start), errors.Join(syncErr, failureOf(es)))
 	if err := r.patchStatus(ctx, s); err != nil {
-		return ctrl.Result{}, errors.Join(syncErr, err)
+		return ctrl.Result{}, s.secrets.Error(errors.Join(syncErr, err))
 	}
-	return result.Result, syncErr
+	// controller-runtime logs the error it is handed.
+	return result.Result, s.secrets.Error(syncErr)
 }
 
 // syncResult is the outcome of the sync phases.

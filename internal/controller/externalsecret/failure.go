@@ -33,13 +33,14 @@ func transient(reason string, err error) error {
 }
 
 // fail sets Ready=False from err, and emits a Warning event when the condition changes.
+// Every value the reconcile has seen is redacted from the message first.
 func (r *Reconciler) fail(s *scope, err error) {
 	reason := esv1.ReasonSecretSyncedError
 	var f *failure
 	if errors.As(err, &f) {
 		reason = f.reason
 	}
-	msg := err.Error()
+	msg := s.secrets.String(err.Error())
 	prev := readyCondition(s.es)
 	setReady(s.es, corev1.ConditionFalse, reason, msg, metav1.NewTime(s.now))
 	if prev == nil || prev.Status != corev1.ConditionFalse || prev.Reason != reason || prev.Message != msg {

@@ -83,6 +83,7 @@ func (r *Reconciler) fetchData(ctx context.Context, s *scope, stores map[storeKe
 		if err != nil {
 			return nil, nil, providerFailure(field, err)
 		}
+		s.secrets.AddMap(values)
 		values = convertKeys(conv, values)
 		if values, err = rewrite(d.Rewrite, values); err != nil {
 			return nil, nil, permanent(esv1.ReasonInvalidSpec, "%s.rewrite: %v", field, err)
@@ -111,6 +112,7 @@ func (r *Reconciler) fetchData(ctx context.Context, s *scope, stores map[storeKe
 		if err != nil {
 			return nil, nil, providerFailure(field, err)
 		}
+		s.secrets.Add(v)
 		out, err := decode(d.RemoteRef.DecodingStrategy, v)
 		if err != nil {
 			return nil, nil, permanent(esv1.ReasonSecretSyncedError, "%s (secretKey %q): %v", field, d.SecretKey, err)

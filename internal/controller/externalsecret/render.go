@@ -10,14 +10,16 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	esv1 "github.com/ferryhq/ferry/api/externalsecrets/v1"
+	"github.com/ferryhq/ferry/internal/redact"
 	"github.com/ferryhq/ferry/internal/render"
 )
 
 // render applies spec.target.template to the fetched values (internal/render), reading
 // templateFrom sources uncached from the ExternalSecret's own namespace: ConfigMaps are not
 // held in memory.
-func (r *Reconciler) render(ctx context.Context, es *esv1.ExternalSecret, fetched map[string][]byte) (render.Result, error) {
-	out, err := render.Render(ctx, es.Spec.Target.Template, fetched, apiSources{reader: r.APIReader, namespace: es.Namespace})
+func (r *Reconciler) render(ctx context.Context, s *scope, fetched map[string][]byte) (render.Result, error) {
+	es := s.es
+	out, err := render.Render(ctx, es.Spec.Target.Template, fetched, apiSources{reader: r.APIReader, namespace: es.Namespace, secrets: s.secrets})
 	var rerr *render.Error
 	if errors.As(err, &rerr) {
 		if rerr.Spec {
@@ -28,10 +30,13 @@ func (r *Reconciler) render(ctx context.Context, es *esv1.ExternalSecret, fetche
 	return out, err
 }
 
-// apiSources reads templateFrom sources from the API server.
+// apiSources reads templateFrom sources from the API server, always in the ExternalSecret's
+// own namespace: TemplateRef has no namespace field, and none is added here.
 type apiSources struct {
 	reader    client.Reader
 	namespace string
+	// secrets learns the values of the Secrets read, to redact them from messages.
+	secrets *redact.Set
 }
 
 func (s apiSources) ConfigMap(ctx context.Context, name string) (map[string]string, error) {
@@ -47,6 +52,7 @@ func (s apiSources) Secret(ctx context.Context, name string) (map[string]string,
 	if err := s.reader.Get(ctx, client.ObjectKey{Namespace: s.namespace, Name: name}, &secret); err != nil {
 		return nil, describeGetError("Secret", name, err)
 	}
+	s.secrets.AddMap(secret.Data)
 	data := make(map[string]string, len(secret.Data))
 	for k, v := range secret.Data {
 		data[k] = string(v)

@@ -27,6 +27,7 @@ import (
 	esv1alpha1 "github.com/ferryhq/ferry/api/externalsecrets/v1alpha1"
 	"github.com/ferryhq/ferry/internal/fetch"
 	"github.com/ferryhq/ferry/internal/provider"
+	"github.com/ferryhq/ferry/internal/redact"
 	"github.com/ferryhq/ferry/internal/storeaccess"
 	"github.com/ferryhq/ferry/internal/template"
 )
@@ -66,13 +67,15 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 	before := ps.DeepCopy()
 	interval := refreshInterval(ps)
 
-	synced, pushErr := r.push(ctx, ps)
+	// Every value read from the source is redacted from the condition and event.
+	secrets := redact.New()
+	synced, pushErr := r.push(ctx, ps, secrets)
 	if pushErr == nil {
 		pushErr = r.deleteStale(ctx, ps, synced)
 	}
 	now := metav1.Now()
 	if pushErr != nil {
-		setReady(ps, metav1.ConditionFalse, ReasonErrored, pushErr.Error(), now)
+		setReady(ps, metav1.ConditionFalse, ReasonErrored, secrets.String(pushErr.Error()), now)
 	} else {
 		setReady(ps, metav1.ConditionTrue, ReasonSynced, "PushSecret synced successfully", now)
 		ps.Status.SyncedPushSecrets = synced
@@ -97,15 +100,16 @@ func refreshInterval(ps *esv1alpha1.PushSecret) time.Duration {
 	return time.Hour
 }
 
-// push writes every data entry to every selected store and returns what was pushed.
-func (r *Reconciler) push(ctx context.Context, ps *esv1alpha1.PushSecret) (esv1alpha1.SyncedPushSecretsMap, error) {
+// push writes every data entry to every selected store and returns what was pushed. It
+// records the values it reads in secrets.
+func (r *Reconciler) push(ctx context.Context, ps *esv1alpha1.PushSecret, secrets *redact.Set) (esv1alpha1.SyncedPushSecretsMap, error) {
 	if len(ps.Spec.DataTo) > 0 {
 		return nil, errors.New("spec.dataTo is not supported by this version of Ferry yet; use spec.data")
 	}
 	if ps.Spec.Selector.GeneratorRef != nil {
 		return nil, errors.New("spec.selector.generatorRef is not supported by this version of Ferry yet; push a Secret")
 	}
-	data, err := r.sourceData(ctx, ps)
+	data, err := r.sourceData(ctx, ps, secrets)
 	if err != nil {
 		return nil, err
 	}
@@ -176,8 +180,9 @@ func entryValue(data map[string][]byte, secretKey string) ([]byte, error) {
 }
 
 // sourceData reads the selected Secret (or the Secrets matching the selector, merged in
-// name order) of the PushSecret's namespace, then applies spec.template.
-func (r *Reconciler) sourceData(ctx context.Context, ps *esv1alpha1.PushSecret) (map[string][]byte, error) {
+// name order) of the PushSecret's namespace, then applies spec.template. It records every
+// value read or rendered in secrets.
+func (r *Reconciler) sourceData(ctx context.Context, ps *esv1alpha1.PushSecret, secrets *redact.Set) (map[string][]byte, error) {
 	sel := ps.Spec.Selector.Secret
 	if sel == nil {
 		return nil, errors.New("spec.selector.secret: required")
@@ -192,6 +197,7 @@ func (r *Reconciler) sourceData(ctx context.Context, ps *esv1alpha1.PushSecret) 
 			}
 			return nil, fmt.Errorf("reading source Secret %s: %w", sel.Name, err)
 		}
+		secrets.AddMap(s.Data)
 		maps.Copy(data, s.Data)
 	case sel.Selector != nil:
 		s, err := metav1.LabelSelectorAsSelector(sel.Selector)
@@ -204,6 +210,7 @@ func (r *Reconciler) sourceData(ctx context.Context, ps *esv1alpha1.PushSecret) 
 		}
 		slices.SortFunc(list.Items, func(a, b corev1.Secret) int { return strings.Compare(a.Name, b.Name) })
 		for _, s := range list.Items {
+			secrets.AddMap(s.Data)
 			maps.Copy(data, s.Data)
 		}
 	default:
@@ -221,6 +228,7 @@ func (r *Reconciler) sourceData(ctx context.Context, ps *esv1alpha1.PushSecret) 
 		if err := renderer.Render(t.Data, template.ScopeValues, out); err != nil {
 			return nil, fmt.Errorf("spec.template.data: %w", err)
 		}
+		secrets.AddMap(out)
 		data = out
 	}
 	return data, nil

@@ -1,0 +1,476 @@
+package chart
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"sort"
+	"strings"
+	"testing"
+
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"sigs.k8s.io/yaml"
+)
+
+// combo is one set of values and what the chart must render for it.
+type combo struct {
+	name, values string
+	check        func(t *testing.T, objs []*unstructured.Unstructured)
+}
+
+// combos are the value combinations users pick: each is linted, rendered, checked and sent
+// to the API server.
+var combos = []combo{
+	{name: "default", values: ``, check: func(t *testing.T, objs []*unstructured.Unstructured) {
+		args := deploymentArgs(t, objs)
+		wantArgs(t, args, "--webhook=true", "--webhook-cert-mode=self", "--webhook-secret=ferry-webhook-tls",
+			"--webhook-service=ferry-webhook", "--webhook-config-name=ferry-validating-webhook", "--leader-elect=true",
+			"--metrics-bind-address=:8080", "--rollout=true")
+		noArgs(t, args, "--namespace=")
+		if n := len(find(objs, "CustomResourceDefinition", "")); n < 4 {
+			t.Errorf("rendered %d CRDs, want every CRD of config/crd/bases", n)
+		}
+		// Ferry creates its ValidatingWebhookConfiguration itself, with the CA it keeps.
+		if n := len(find(objs, "ValidatingWebhookConfiguration", "")); n != 0 {
+			t.Errorf("rendered %d ValidatingWebhookConfigurations, want none", n)
+		}
+		one(t, objs, "ClusterRole", "ferry-controller")
+		one(t, objs, "ClusterRole", "ferry-webhook")
+		one(t, objs, "Role", "ferry-operator")
+		svc := one(t, objs, "Service", "ferry-webhook")
+		if port := nested(t, svc, "spec", "ports", 0, "port"); port != int64(443) {
+			t.Errorf("webhook Service port = %v, want 443 (Ferry injects that port)", port)
+		}
+		one(t, objs, "Service", "ferry-metrics")
+		pdb := one(t, objs, "PodDisruptionBudget", "ferry")
+		if v := nested(t, pdb, "spec", "minAvailable"); v != int64(1) {
+			t.Errorf("PDB minAvailable = %v, want 1", v)
+		}
+		if n := len(find(objs, "NetworkPolicy", "")) + len(find(objs, "ServiceMonitor", "")) + len(find(objs, "Certificate", "")); n != 0 {
+			t.Errorf("default values rendered %d optional objects (NetworkPolicy, ServiceMonitor, Certificate), want none", n)
+		}
+	}},
+	{name: "namespace-roles-only", values: `
+scope: namespace
+webhook: {enabled: false}
+crds: {install: false}
+`, check: func(t *testing.T, objs []*unstructured.Unstructured) {
+		for _, o := range objs {
+			if o.GetNamespace() == "" {
+				t.Errorf("single-namespace mode without webhook rendered the cluster-scoped %s %s, want Roles only", o.GetKind(), o.GetName())
+			}
+		}
+		wantArgs(t, deploymentArgs(t, objs), "--namespace=chart-namespace-roles-only", "--webhook=false")
+		role := one(t, objs, "Role", "ferry-controller")
+		if role.GetNamespace() != "chart-namespace-roles-only" {
+			t.Errorf("controller Role in namespace %q, want the release namespace", role.GetNamespace())
+		}
+		if rulesMention(role, "clustersecretstores") || rulesMention(role, "namespaces") {
+			t.Error("controller Role grants cluster-scoped kinds in single-namespace mode")
+		}
+	}},
+	{name: "namespace-other-with-webhook", values: `
+scope: namespace
+watchNamespace: chart-team-b
+`, check: func(t *testing.T, objs []*unstructured.Unstructured) {
+		wantArgs(t, deploymentArgs(t, objs), "--namespace=chart-team-b", "--webhook=true")
+		if role := one(t, objs, "Role", "ferry-controller"); role.GetNamespace() != "chart-team-b" {
+			t.Errorf("controller Role in %q, want the served namespace chart-team-b", role.GetNamespace())
+		}
+		if op := one(t, objs, "Role", "ferry-operator"); op.GetNamespace() != "chart-namespace-other-with-webhook" {
+			t.Errorf("operator Role in %q, want the release namespace", op.GetNamespace())
+		}
+		// The one cluster-wide grant: the CRDs' conversion and Ferry's webhook configuration, by name.
+		var cluster []string
+		for _, o := range objs {
+			if o.GetNamespace() == "" && o.GetKind() != "CustomResourceDefinition" {
+				cluster = append(cluster, o.GetKind()+"/"+o.GetName())
+			}
+		}
+		sort.Strings(cluster)
+		if want := []string{"ClusterRole/ferry-webhook", "ClusterRoleBinding/ferry-webhook"}; !slices.Equal(cluster, want) {
+			t.Errorf("cluster-scoped RBAC = %v, want %v", cluster, want)
+		}
+	}},
+	{name: "cert-manager", values: `
+webhook: {certManager: {enabled: true, duration: 2160h, renewBefore: 360h}}
+`, check: func(t *testing.T, objs []*unstructured.Unstructured) {
+		args := deploymentArgs(t, objs)
+		wantArgs(t, args, "--webhook-cert-mode=external", "--webhook-cert-dir=/etc/ferry/webhook-certs")
+		noArgs(t, args, "--webhook-secret=")
+		if n := len(find(objs, "Issuer", "")); n != 2 {
+			t.Errorf("rendered %d Issuers, want 2 (self-signed root, CA)", n)
+		}
+		ca := one(t, objs, "Certificate", "ferry-webhook-ca")
+		if nested(t, ca, "spec", "isCA") != true {
+			t.Error("CA Certificate is not isCA")
+		}
+		serving := one(t, objs, "Certificate", "ferry-webhook")
+		if got := nested(t, serving, "spec", "secretName"); got != "ferry-webhook-cert" {
+			t.Errorf("serving Certificate secretName = %v", got)
+		}
+		dns, _, _ := unstructured.NestedStringSlice(serving.Object, "spec", "dnsNames")
+		if !slices.Contains(dns, "ferry-webhook.chart-cert-manager.svc") {
+			t.Errorf("serving Certificate dnsNames = %v, want the webhook Service's name", dns)
+		}
+		if got := nested(t, serving, "spec", "issuerRef", "name"); got != "ferry-webhook-ca" {
+			t.Errorf("serving Certificate issuer = %v, want the chart's CA Issuer", got)
+		}
+		dep := one(t, objs, "Deployment", "ferry")
+		if got := nested(t, dep, "spec", "template", "spec", "volumes", 1, "secret", "secretName"); got != "ferry-webhook-cert" {
+			t.Errorf("certificate volume = %v, want the cert-manager Secret", got)
+		}
+		if rulesMention(one(t, objs, "Role", "ferry-operator"), "ferry-webhook-tls") {
+			t.Error("operator Role names the self-managed certificate Secret in cert-manager mode")
+		}
+	}},
+	{name: "cert-manager-issuer", values: `
+webhook: {certManager: {enabled: true, issuerRef: {name: corp-ca, kind: ClusterIssuer}}}
+`, check: func(t *testing.T, objs []*unstructured.Unstructured) {
+		if n := len(find(objs, "Issuer", "")); n != 0 {
+			t.Errorf("rendered %d Issuers with issuerRef set, want 0", n)
+		}
+		serving := one(t, objs, "Certificate", "ferry-webhook")
+		if got := nested(t, serving, "spec", "issuerRef", "kind"); got != "ClusterIssuer" {
+			t.Errorf("issuerRef kind = %v, want ClusterIssuer", got)
+		}
+	}},
+	{name: "metrics-servicemonitor", values: `
+metrics: {perObject: true, serviceMonitor: {enabled: true, additionalLabels: {release: prom}, interval: 15s}}
+`, check: func(t *testing.T, objs []*unstructured.Unstructured) {
+		wantArgs(t, deploymentArgs(t, objs), "--metrics-per-object=true")
+		sm := one(t, objs, "ServiceMonitor", "ferry")
+		if sm.GetLabels()["release"] != "prom" {
+			t.Errorf("ServiceMonitor labels = %v, want release=prom", sm.GetLabels())
+		}
+		if got := nested(t, sm, "spec", "endpoints", 0, "port"); got != "metrics" {
+			t.Errorf("ServiceMonitor endpoint port = %v, want metrics", got)
+		}
+		svc := one(t, objs, "Service", "ferry-metrics")
+		sel, _, _ := unstructured.NestedStringMap(sm.Object, "spec", "selector", "matchLabels")
+		for k, v := range sel {
+			if svc.GetLabels()[k] != v {
+				t.Errorf("ServiceMonitor selects %s=%s; the metrics Service has %v", k, v, svc.GetLabels())
+			}
+		}
+	}},
+	{name: "metrics-off", values: `
+metrics: {enabled: false}
+`, check: func(t *testing.T, objs []*unstructured.Unstructured) {
+		wantArgs(t, deploymentArgs(t, objs), "--metrics-bind-address=0")
+		if len(find(objs, "Service", "ferry-metrics")) != 0 {
+			t.Error("metrics Service rendered with metrics disabled")
+		}
+	}},
+	{name: "network-policy", values: `
+networkPolicy:
+  enabled: true
+  metricsFrom:
+    - namespaceSelector: {matchLabels: {kubernetes.io/metadata.name: monitoring}}
+  egress:
+    - to: [{ipBlock: {cidr: 10.0.0.0/8}}]
+      ports: [{port: 443, protocol: TCP}]
+`, check: func(t *testing.T, objs []*unstructured.Unstructured) {
+		np := one(t, objs, "NetworkPolicy", "ferry")
+		types, _, _ := unstructured.NestedStringSlice(np.Object, "spec", "policyTypes")
+		if !slices.Equal(types, []string{"Ingress", "Egress"}) {
+			t.Errorf("policyTypes = %v", types)
+		}
+		ingress, _, _ := unstructured.NestedSlice(np.Object, "spec", "ingress")
+		if len(ingress) != 3 {
+			t.Errorf("ingress rules = %d, want health, webhook and metrics", len(ingress))
+		}
+		egress, _, _ := unstructured.NestedSlice(np.Object, "spec", "egress")
+		if len(egress) != 2 {
+			t.Errorf("egress rules = %d, want DNS and the given rule", len(egress))
+		}
+	}},
+	{name: "single-replica-no-pdb", values: `
+replicaCount: 1
+leaderElection: {enabled: false}
+`, check: func(t *testing.T, objs []*unstructured.Unstructured) {
+		if len(find(objs, "PodDisruptionBudget", "")) != 0 {
+			t.Error("PodDisruptionBudget rendered for one replica: it would block every node drain")
+		}
+		wantArgs(t, deploymentArgs(t, objs), "--leader-elect=false")
+		if rulesMention(one(t, objs, "Role", "ferry-operator"), "leases") {
+			t.Error("operator Role grants Leases without leader election")
+		}
+	}},
+	{name: "pdb-max-unavailable-rollout-off", values: `
+replicaCount: 3
+podDisruptionBudget: {maxUnavailable: 1}
+rollout: {enabled: false}
+controllerClass: team-a
+logLevel: 2
+extraArgs: ["--concurrent=20"]
+env: [{name: AWS_REGION, value: eu-west-1}]
+serviceAccount: {annotations: {eks.amazonaws.com/role-arn: "arn:aws:iam::123456789012:role/ferry"}}
+`, check: func(t *testing.T, objs []*unstructured.Unstructured) {
+		pdb := one(t, objs, "PodDisruptionBudget", "ferry")
+		if v := nested(t, pdb, "spec", "maxUnavailable"); v != int64(1) {
+			t.Errorf("PDB maxUnavailable = %v, want 1", v)
+		}
+		if _, ok := pdb.Object["spec"].(map[string]any)["minAvailable"]; ok {
+			t.Error("PDB sets minAvailable and maxUnavailable")
+		}
+		wantArgs(t, deploymentArgs(t, objs), "--rollout=false", "--controller-class=team-a", "-v=2", "--concurrent=20")
+		cr := one(t, objs, "ClusterRole", "ferry-controller")
+		if rulesMention(cr, "deployments") {
+			t.Error("ClusterRole grants workloads with rollout disabled")
+		}
+		sa := one(t, objs, "ServiceAccount", "ferry")
+		if sa.GetAnnotations()["eks.amazonaws.com/role-arn"] == "" {
+			t.Error("ServiceAccount annotations not rendered")
+		}
+	}},
+}
+
+// TestLint runs helm lint --strict on every combination of values.
+func TestLint(t *testing.T) {
+	for _, c := range combos {
+		t.Run(c.name, func(t *testing.T) {
+			if out, err := helm("lint", "--strict", chartDir, "--namespace", "chart-"+c.name, "-f", valuesFile(t, c.values)); err != nil {
+				t.Fatalf("%v\n%s", err, out)
+			}
+		})
+	}
+}
+
+// TestTemplate renders each combination, checks what it must contain, and sends every object
+// to the API server (server-side apply, dry run): schema, defaults, admission and the RBAC
+// objects' validity are checked by the server itself.
+func TestTemplate(t *testing.T) {
+	for _, c := range combos {
+		t.Run(c.name, func(t *testing.T) {
+			ns := "chart-" + c.name
+			objs := render(t, "ferry", ns, c.values)
+			checkCommon(t, objs)
+			c.check(t, objs)
+			if cp == nil {
+				return
+			}
+			ensureNamespace(t, ns, nil)
+			ensureNamespace(t, "chart-team-b", nil)
+			for _, o := range objs {
+				switch o.GroupVersionKind().Group {
+				case "cert-manager.io", "monitoring.coreos.com":
+					// Their CRDs (cert-manager, Prometheus Operator) are not on this control
+					// plane; the checks above cover these objects' fields.
+					t.Logf("not sent to the API server (its CRD is not installed here): %s %s", o.GetKind(), o.GetName())
+					continue
+				}
+				if err := apply(context.Background(), o, true); err != nil {
+					t.Errorf("API server refused %s %s: %v", o.GetKind(), o.GetName(), err)
+				}
+			}
+		})
+	}
+}
+
+// TestTemplateRefusesContradictions checks that values that cannot work stop helm with a
+// message that says what to change.
+func TestTemplateRefusesContradictions(t *testing.T) {
+	for _, tc := range []struct{ values, want string }{
+		{`scope: everywhere`, `scope must be "cluster" or "namespace"`},
+		{`watchNamespace: team-a`, "watchNamespace is only used with scope=namespace"},
+		{`webhook: {enabled: false, certManager: {enabled: true}}`, "webhook.certManager.enabled needs webhook.enabled=true"},
+		{`webhook: {certManager: {enabled: true, issuerRef: {kind: ClusterIssuer}}}`, "issuerRef needs a name"},
+		{`metrics: {service: {enabled: false}, serviceMonitor: {enabled: true}}`, "needs metrics.service.enabled=true"},
+		{`logLevel: 9`, "logLevel is at most 5"},
+	} {
+		_, err := helm("template", "ferry", chartDir, "-f", valuesFile(t, tc.values))
+		if err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("values %q: error = %v, want one containing %q", tc.values, err, tc.want)
+		}
+	}
+}
+
+// checkCommon holds for every combination: the Pod meets the restricted Pod Security
+// Standard on paper (the install test has the API server enforce it), every object is labelled
+// for the release, and each flag is passed once.
+func checkCommon(t *testing.T, objs []*unstructured.Unstructured) {
+	t.Helper()
+	dep := one(t, objs, "Deployment", "ferry")
+	if got := nested(t, dep, "spec", "template", "spec", "containers", 0, "securityContext", "allowPrivilegeEscalation"); got != false {
+		t.Errorf("allowPrivilegeEscalation = %v", got)
+	}
+	if got := nested(t, dep, "spec", "template", "spec", "securityContext", "runAsNonRoot"); got != true {
+		t.Errorf("runAsNonRoot = %v", got)
+	}
+	seen := map[string]bool{}
+	for _, a := range deploymentArgs(t, objs) {
+		name, _, _ := strings.Cut(a, "=")
+		if seen[name] && name != "--concurrent" { // extraArgs may repeat a flag on purpose
+			t.Errorf("flag %s passed twice", name)
+		}
+		seen[name] = true
+	}
+	for _, o := range objs {
+		if o.GetLabels()["app.kubernetes.io/instance"] != "ferry" {
+			t.Errorf("%s %s lacks the release label", o.GetKind(), o.GetName())
+		}
+	}
+}
+
+func deploymentArgs(t *testing.T, objs []*unstructured.Unstructured) []string {
+	t.Helper()
+	dep := one(t, objs, "Deployment", "ferry")
+	containers, _, _ := unstructured.NestedSlice(dep.Object, "spec", "template", "spec", "containers")
+	args, _, _ := unstructured.NestedStringSlice(containers[0].(map[string]any), "args")
+	return args
+}
+
+func wantArgs(t *testing.T, args []string, want ...string) {
+	t.Helper()
+	for _, w := range want {
+		if !slices.Contains(args, w) {
+			t.Errorf("args %v lack %s", args, w)
+		}
+	}
+}
+
+func noArgs(t *testing.T, args []string, prefix string) {
+	t.Helper()
+	for _, a := range args {
+		if strings.HasPrefix(a, prefix) {
+			t.Errorf("args contain %s", a)
+		}
+	}
+}
+
+// rulesMention says whether any rule of a Role or ClusterRole names s (a resource or a resourceName).
+func rulesMention(role *unstructured.Unstructured, s string) bool {
+	rules, _, _ := unstructured.NestedSlice(role.Object, "rules")
+	for _, r := range rules {
+		rule := r.(map[string]any)
+		for _, field := range []string{"resources", "resourceNames"} {
+			list, _, _ := unstructured.NestedStringSlice(rule, field)
+			if slices.Contains(list, s) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// nested reads a field by path; ints index lists.
+func nested(t *testing.T, o *unstructured.Unstructured, path ...any) any {
+	t.Helper()
+	var cur any = o.Object
+	for _, p := range path {
+		switch k := p.(type) {
+		case string:
+			m, ok := cur.(map[string]any)
+			if !ok {
+				return nil
+			}
+			cur = m[k]
+		case int:
+			l, ok := cur.([]any)
+			if !ok || k >= len(l) {
+				return nil
+			}
+			cur = l[k]
+		}
+	}
+	return cur
+}
+
+// TestCRDCopiesAreCurrent keeps the chart's CRDs identical to config/crd/bases, which
+// `make generate` copies into the chart.
+func TestCRDCopiesAreCurrent(t *testing.T) {
+	generated, _ := filepath.Glob(filepath.Join(root, "config", "crd", "bases", "*.yaml"))
+	copied, _ := filepath.Glob(filepath.Join(chartDir, "files", "crds", "*.yaml"))
+	base := func(paths []string) []string {
+		var out []string
+		for _, p := range paths {
+			out = append(out, filepath.Base(p))
+		}
+		return out
+	}
+	if !slices.Equal(base(generated), base(copied)) {
+		t.Fatalf("chart CRDs %v differ from config/crd/bases %v: run 'make generate'", base(copied), base(generated))
+	}
+	for _, name := range base(generated) {
+		a, _ := os.ReadFile(filepath.Join(root, "config", "crd", "bases", name))
+		b, _ := os.ReadFile(filepath.Join(chartDir, "files", "crds", name))
+		if !bytes.Equal(a, b) {
+			t.Errorf("deploy/charts/ferry/files/crds/%s is stale: run 'make generate'", name)
+		}
+	}
+}
+
+// TestREADMEDocumentsEveryValue checks that every value of values.yaml has a row in the
+// chart's README.
+func TestREADMEDocumentsEveryValue(t *testing.T) {
+	raw, err := os.ReadFile(filepath.Join(chartDir, "values.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var values map[string]any
+	if err := yaml.Unmarshal(raw, &values); err != nil {
+		t.Fatal(err)
+	}
+	readme := readme(t)
+	for _, key := range leafKeys("", values) {
+		if !strings.Contains(readme, "| `"+key+"` |") {
+			t.Errorf("value %s has no row in deploy/charts/ferry/README.md", key)
+		}
+	}
+}
+
+// leafKeys lists the dotted paths of values; maps with content are walked, anything else
+// (scalars, lists, empty maps) is a leaf. resources and the security contexts are documented
+// as a whole.
+func leafKeys(prefix string, v map[string]any) []string {
+	var keys []string
+	for k, val := range v {
+		path := strings.TrimPrefix(prefix+"."+k, ".")
+		m, isMap := val.(map[string]any)
+		wholes := []string{"resources", "podSecurityContext", "securityContext"}
+		if isMap && len(m) > 0 && !slices.Contains(wholes, path) {
+			keys = append(keys, leafKeys(path, m)...)
+			continue
+		}
+		keys = append(keys, path)
+	}
+	sort.Strings(keys)
+	return keys
+}
+
+// TestEveryFlagHasAValue checks that each flag of the ferry binary is set by a value, or named
+// in the README as set otherwise.
+func TestEveryFlagHasAValue(t *testing.T) {
+	cmd := exec.Command(ferryBin, "-h")
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	_ = cmd.Run() // -h exits non-zero after printing the flags
+	flags := regexp.MustCompile(`(?m)^\s+-([a-z][a-z0-9-]*)`).FindAllStringSubmatch(stderr.String(), -1)
+	if len(flags) < 10 {
+		t.Fatalf("found %d flags in ferry -h output:\n%s", len(flags), stderr.String())
+	}
+	readme := readme(t)
+	for _, f := range flags {
+		name := "--" + f[1]
+		if f[1] == "v" {
+			name = "-v"
+		}
+		if !strings.Contains(readme, "`"+name+"`") {
+			t.Errorf("flag %s is not in the chart README's flag table", name)
+		}
+	}
+}
+
+func readme(t *testing.T) string {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join(chartDir, "README.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
