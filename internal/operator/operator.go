@@ -189,7 +189,7 @@ func New(ctx context.Context, cfg *rest.Config, opts Options) (manager.Manager, 
 	es := &externalsecret.Reconciler{
 		Client: mgr.GetClient(), APIReader: mgr.GetAPIReader(), Fetcher: fetcher,
 		Recorder: mgr.GetEventRecorder("ferry"), HashKey: digest.Key(key), ControllerClass: opts.ControllerClass,
-		Metrics: m,
+		Namespace: opts.Namespace, Metrics: m,
 	}
 	if err := es.SetupWithManager(ctx, mgr, esOpts); err != nil {
 		return nil, fmt.Errorf("setting up the ExternalSecret controller: %w", err)

@@ -74,6 +74,9 @@ func (r *Reconciler) resolveStore(ctx context.Context, es *esv1.ExternalSecret, 
 	}
 	var store esv1.GenericStore
 	key := client.ObjectKey{Name: k.name}
+	if k.kind == esv1.ClusterSecretStoreKind && r.Namespace != "" {
+		return nil, permanent(esv1.ReasonStoreNotAllowed, "ClusterSecretStore %q: this Ferry serves only namespace %s (--namespace) and no ClusterSecretStores: use a SecretStore in the namespace", k.name, r.Namespace)
+	}
 	if k.kind == esv1.ClusterSecretStoreKind {
 		store = &esv1.ClusterSecretStore{}
 	} else {
