@@ -2,6 +2,13 @@ package v1alpha1
 
 import metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
+// DefaultSymbolCharacters are the symbols a Password draws from when symbolCharacters is
+// unset, as External Secrets Operator documents them.
+const DefaultSymbolCharacters = "~!@#$%^&*()_+`-={}|[]\\:\"<>?,./"
+
+// DefaultPasswordKey is the output key of a Password whose secretKeys is unset.
+const DefaultPasswordKey = "password"
+
 // PasswordSpec describes the random passwords a Password generator produces.
 type PasswordSpec struct {
 	// Length of each password, in characters.

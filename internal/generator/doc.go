@@ -1,0 +1,13 @@
+// Package generator produces the values of generators.external-secrets.io kinds that an
+// ExternalSecret names in spec.dataFrom[].sourceRef.generatorRef: random passwords and
+// UUIDs, static fake data, ECR registry logins, STS session credentials and Vault dynamic
+// secrets. One file per kind; the Registry, a value built in main, maps kinds to
+// implementations and resolves a generatorRef (a namespaced generator or a
+// ClusterGenerator) to the spec it runs.
+//
+// Every call produces new values: nothing is cached or shared between ExternalSecrets, and
+// nothing is remembered, so when values are generated is the caller's decision (the
+// ExternalSecret controller generates only when it syncs). This package must not log
+// generated values or put them in errors, and reads Kubernetes objects only through the
+// helpers of internal/provider that enforce namespace rules.
+package generator

@@ -1,0 +1,175 @@
+package generator
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	esv1 "github.com/ferryhq/ferry/api/externalsecrets/v1"
+	genv1alpha1 "github.com/ferryhq/ferry/api/generators/v1alpha1"
+	"github.com/ferryhq/ferry/internal/validation"
+)
+
+// Generator produces fresh values from the spec of one generator kind.
+type Generator interface {
+	// Kind is the kind this generator serves, as generatorRef.kind spells it.
+	Kind() string
+	// Generate returns new values from spec, whose field of this kind is set. kube is an
+	// uncached client for the Secrets and ServiceAccounts the spec's auth names, read in
+	// namespace, the ExternalSecret's.
+	Generate(ctx context.Context, spec *genv1alpha1.GeneratorSpec, kube client.Client, namespace string) (map[string][]byte, error)
+}
+
+// Classes of errors that no retry fixes; test them with errors.Is.
+var (
+	// ErrInvalidSpec: the generator's spec (or the generatorRef) is wrong as written.
+	ErrInvalidSpec = errors.New("invalid generator spec")
+	// ErrNotServed: this build of Ferry does not generate that kind (or that option of it).
+	ErrNotServed = errors.New("generator kind not served")
+)
+
+// classified is an error of one of the classes above; its message is err's alone.
+type classified struct {
+	class error
+	err   error
+}
+
+func (c *classified) Error() string        { return c.err.Error() }
+func (c *classified) Unwrap() error        { return c.err }
+func (c *classified) Is(target error) bool { return target == c.class }
+
+func invalid(err error) error { return &classified{class: ErrInvalidSpec, err: err} }
+
+func notServed(format string, args ...any) error {
+	return &classified{class: ErrNotServed, err: fmt.Errorf(format, args...)}
+}
+
+// Registry maps generator kinds to implementations. Build it in main with NewRegistry.
+type Registry struct {
+	byKind map[string]Generator
+}
+
+// NewRegistry returns a registry of the given generators.
+func NewRegistry(generators ...Generator) *Registry {
+	r := &Registry{byKind: make(map[string]Generator, len(generators))}
+	for _, g := range generators {
+		r.byKind[g.Kind()] = g
+	}
+	return r
+}
+
+// Kinds lists the served kinds, sorted.
+func (r *Registry) Kinds() []string {
+	kinds := make([]string, 0, len(r.byKind))
+	for k := range r.byKind {
+		kinds = append(kinds, k)
+	}
+	slices.Sort(kinds)
+	return kinds
+}
+
+// Generate reads the generator that ref names (a ClusterGenerator, or a generator in
+// namespace) through reader, checks its spec and returns new values. A generator that
+// does not exist yet is an ordinary error, worth retrying; ErrInvalidSpec and ErrNotServed
+// are not.
+func (r *Registry) Generate(ctx context.Context, reader client.Reader, kube client.Client, ref esv1.GeneratorRef,
+	namespace string) (map[string][]byte, error) {
+	resolved, err := Resolve(ctx, reader, ref, namespace)
+	if err != nil {
+		return nil, err
+	}
+	g, ok := r.byKind[resolved.Kind]
+	if !ok {
+		return nil, notServed("%s generators are not supported by this version of Ferry (supported: %s)",
+			resolved.Kind, strings.Join(r.Kinds(), ", "))
+	}
+	if err := resolved.validate(); err != nil {
+		return nil, invalid(fmt.Errorf("%s %q: %w", ref.Kind, ref.Name, err))
+	}
+	values, err := g.Generate(ctx, resolved.Spec, kube, namespace)
+	if err != nil {
+		return nil, fmt.Errorf("%s %q: %w", ref.Kind, ref.Name, err)
+	}
+	return values, nil
+}
+
+// Resolved is a generator read from the API.
+type Resolved struct {
+	// Kind is the kind that generates: ref.kind, or a ClusterGenerator's spec.kind.
+	Kind string
+	// Spec holds the spec of Kind, so namespaced generators and ClusterGenerators run alike.
+	Spec *genv1alpha1.GeneratorSpec
+	// cluster is the ClusterGenerator's spec, when the generator is one.
+	cluster *genv1alpha1.ClusterGeneratorSpec
+}
+
+// validate checks the spec as written.
+func (r *Resolved) validate() error {
+	if r.cluster != nil {
+		return validation.ClusterGenerator(r.cluster)
+	}
+	return validation.Generator(r.Kind, r.Spec, "spec")
+}
+
+// Resolve reads the generator that ref names: a ClusterGenerator, or a generator in
+// namespace.
+func Resolve(ctx context.Context, reader client.Reader, ref esv1.GeneratorRef, namespace string) (*Resolved, error) {
+	if ref.APIVersion != "" && ref.APIVersion != genv1alpha1.SchemeGroupVersion.String() {
+		return nil, invalid(fmt.Errorf("generatorRef.apiVersion: %q is not served; use %s",
+			ref.APIVersion, genv1alpha1.SchemeGroupVersion))
+	}
+	key := client.ObjectKey{Namespace: namespace, Name: ref.Name}
+	spec := &genv1alpha1.GeneratorSpec{}
+	var obj client.Object
+	switch ref.Kind {
+	case genv1alpha1.PasswordKind:
+		g := &genv1alpha1.Password{}
+		obj, spec.PasswordSpec = g, &g.Spec
+	case genv1alpha1.UUIDKind:
+		g := &genv1alpha1.UUID{}
+		obj, spec.UUIDSpec = g, &g.Spec
+	case genv1alpha1.FakeKind:
+		g := &genv1alpha1.Fake{}
+		obj, spec.FakeSpec = g, &g.Spec
+	case genv1alpha1.ECRAuthorizationTokenKind:
+		g := &genv1alpha1.ECRAuthorizationToken{}
+		obj, spec.ECRAuthorizationTokenSpec = g, &g.Spec
+	case genv1alpha1.STSSessionTokenKind:
+		g := &genv1alpha1.STSSessionToken{}
+		obj, spec.STSSessionTokenSpec = g, &g.Spec
+	case genv1alpha1.VaultDynamicSecretKind:
+		g := &genv1alpha1.VaultDynamicSecret{}
+		obj, spec.VaultDynamicSecretSpec = g, &g.Spec
+	case genv1alpha1.ClusterGeneratorKind:
+		g := &genv1alpha1.ClusterGenerator{}
+		if err := get(ctx, reader, client.ObjectKey{Name: ref.Name}, g, ref.Kind, ""); err != nil {
+			return nil, err
+		}
+		return &Resolved{Kind: g.Spec.Kind, Spec: &g.Spec.Generator, cluster: &g.Spec}, nil
+	default:
+		return nil, notServed("%s generators are not supported by this version of Ferry", ref.Kind)
+	}
+	if err := get(ctx, reader, key, obj, ref.Kind, namespace); err != nil {
+		return nil, err
+	}
+	return &Resolved{Kind: ref.Kind, Spec: spec}, nil
+}
+
+func get(ctx context.Context, reader client.Reader, key client.ObjectKey, obj client.Object, kind, namespace string) error {
+	err := reader.Get(ctx, key, obj)
+	switch {
+	case err == nil:
+		return nil
+	case apierrors.IsNotFound(err) && namespace != "":
+		return fmt.Errorf("%s %q not found in namespace %s", kind, key.Name, namespace)
+	case apierrors.IsNotFound(err):
+		return fmt.Errorf("%s %q not found", kind, key.Name)
+	default:
+		return fmt.Errorf("reading %s %q: %w", kind, key.Name, err)
+	}
+}

@@ -1,0 +1,255 @@
+package validation
+
+import (
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	genv1alpha1 "github.com/ferryhq/ferry/api/generators/v1alpha1"
+)
+
+// generatorSpecKeys maps each generator kind Ferry serves to its key in a ClusterGenerator's
+// spec.generator union.
+var generatorSpecKeys = map[string]string{
+	genv1alpha1.PasswordKind:              "passwordSpec",
+	genv1alpha1.UUIDKind:                  "uuidSpec",
+	genv1alpha1.FakeKind:                  "fakeSpec",
+	genv1alpha1.ECRAuthorizationTokenKind: "ecrAuthorizationTokenSpec",
+	genv1alpha1.STSSessionTokenKind:       "stsSessionTokenSpec",
+	genv1alpha1.VaultDynamicSecretKind:    "vaultDynamicSecretSpec",
+}
+
+// ClusterGenerator returns every problem of a ClusterGenerator's spec as written: the
+// union must hold exactly the field of spec.kind, and that spec must be valid. Kinds
+// Ferry does not serve are not checked here.
+func ClusterGenerator(spec *genv1alpha1.ClusterGeneratorSpec) error {
+	key, served := generatorSpecKeys[spec.Kind]
+	if !served {
+		return nil
+	}
+	var set []string
+	for k, v := range map[string]bool{
+		"passwordSpec":              spec.Generator.PasswordSpec != nil,
+		"uuidSpec":                  spec.Generator.UUIDSpec != nil,
+		"fakeSpec":                  spec.Generator.FakeSpec != nil,
+		"ecrAuthorizationTokenSpec": spec.Generator.ECRAuthorizationTokenSpec != nil,
+		"stsSessionTokenSpec":       spec.Generator.STSSessionTokenSpec != nil,
+		"vaultDynamicSecretSpec":    spec.Generator.VaultDynamicSecretSpec != nil,
+	} {
+		if v {
+			set = append(set, k)
+		}
+	}
+	if len(set) != 1 || set[0] != key {
+		slices.Sort(set)
+		return fmt.Errorf("spec.generator: kind %s needs spec.generator.%s and no other field, found [%s]",
+			spec.Kind, key, strings.Join(set, ", "))
+	}
+	return Generator(spec.Kind, &spec.Generator, "spec.generator."+key)
+}
+
+// Generator returns every problem of a generator spec as written, joined, or nil. kind
+// is the generator kind and spec the union holding its field; field is where that
+// kind's spec sits in the object ("spec", or "spec.generator.passwordSpec" in a
+// ClusterGenerator), for the messages.
+func Generator(kind string, spec *genv1alpha1.GeneratorSpec, field string) error {
+	var errs []error
+	add := func(format string, args ...any) { errs = append(errs, fmt.Errorf(format, args...)) }
+	switch kind {
+	case genv1alpha1.PasswordKind:
+		if spec.PasswordSpec == nil {
+			return fmt.Errorf("%s: required for kind %s", field, kind)
+		}
+		errs = password(spec.PasswordSpec, field)
+	case genv1alpha1.ECRAuthorizationTokenKind:
+		s := spec.ECRAuthorizationTokenSpec
+		if s == nil {
+			return fmt.Errorf("%s: required for kind %s", field, kind)
+		}
+		if s.Region == "" {
+			add("%s.region: required", field)
+		}
+		if s.Scope != "" && s.Scope != "private" && s.Scope != "public" {
+			add("%s.scope: must be private or public, not %q", field, s.Scope)
+		}
+	case genv1alpha1.STSSessionTokenKind:
+		s := spec.STSSessionTokenSpec
+		if s == nil {
+			return fmt.Errorf("%s: required for kind %s", field, kind)
+		}
+		if s.Region == "" {
+			add("%s.region: required", field)
+		}
+		if p := s.RequestParameters; p != nil {
+			if d := p.SessionDuration; d != nil && (*d < 900 || *d > 129600) {
+				add("%s.requestParameters.sessionDuration: STS accepts 900 to 129600 seconds, not %d", field, *d)
+			}
+			if p.TokenCode != nil && *p.TokenCode != "" && (p.SerialNumber == nil || *p.SerialNumber == "") {
+				add("%s.requestParameters.tokenCode: needs serialNumber, the MFA device the code comes from", field)
+			}
+		}
+	case genv1alpha1.VaultDynamicSecretKind:
+		s := spec.VaultDynamicSecretSpec
+		if s == nil {
+			return fmt.Errorf("%s: required for kind %s", field, kind)
+		}
+		errs = vaultDynamicSecret(s, field)
+	case genv1alpha1.UUIDKind:
+		if spec.UUIDSpec == nil {
+			return fmt.Errorf("%s: required for kind %s", field, kind)
+		}
+	case genv1alpha1.FakeKind:
+		if spec.FakeSpec == nil {
+			return fmt.Errorf("%s: required for kind %s", field, kind)
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// PasswordCounts returns how many digits, symbols and letters one password of spec has,
+// with External Secrets Operator's defaults: a quarter of the length each for digits and
+// symbols, letters for the rest.
+func PasswordCounts(spec *genv1alpha1.PasswordSpec) (digits, symbols, letters int) {
+	digits, symbols = spec.Length/4, spec.Length/4
+	if spec.Digits != nil {
+		digits = *spec.Digits
+	}
+	if spec.Symbols != nil {
+		symbols = *spec.Symbols
+	}
+	return digits, symbols, spec.Length - digits - symbols
+}
+
+// PasswordSymbols returns the distinct symbols spec draws from, in their first order.
+func PasswordSymbols(spec *genv1alpha1.PasswordSpec) []rune {
+	chars := genv1alpha1.DefaultSymbolCharacters
+	if spec.SymbolCharacters != nil {
+		chars = *spec.SymbolCharacters
+	}
+	seen := map[rune]bool{}
+	var out []rune
+	for _, r := range chars {
+		if !seen[r] {
+			seen[r] = true
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+// Sizes of the alphabets a password draws from.
+const (
+	passwordDigits      = 10
+	passwordLowerLetter = 26
+)
+
+func password(spec *genv1alpha1.PasswordSpec, field string) []error {
+	var errs []error
+	add := func(format string, args ...any) { errs = append(errs, fmt.Errorf(format, args...)) }
+	if spec.Length < 1 {
+		add("%s.length: must be at least 1, not %d", field, spec.Length)
+	}
+	if spec.Digits != nil && *spec.Digits < 0 {
+		add("%s.digits: must not be negative", field)
+	}
+	if spec.Symbols != nil && *spec.Symbols < 0 {
+		add("%s.symbols: must not be negative", field)
+	}
+	digits, symbols, letters := PasswordCounts(spec)
+	if digits >= 0 && symbols >= 0 && letters < 0 {
+		add("%s.length: %d is shorter than digits (%d) plus symbols (%d)", field, spec.Length, digits, symbols)
+	}
+	symbolSet := PasswordSymbols(spec)
+	if symbols > 0 && len(symbolSet) == 0 {
+		add("%s.symbolCharacters: empty, but symbols asks for %d", field, symbols)
+	}
+	if !spec.AllowRepeat {
+		letterSet := 2 * passwordLowerLetter
+		if spec.NoUpper {
+			letterSet = passwordLowerLetter
+		}
+		if digits > passwordDigits {
+			add("%s.digits: %d distinct digits do not exist; lower digits or set allowRepeat", field, digits)
+		}
+		if len(symbolSet) > 0 && symbols > len(symbolSet) {
+			add("%s.symbols: symbolCharacters holds only %d distinct symbols, not %d; lower symbols or set allowRepeat",
+				field, len(symbolSet), symbols)
+		}
+		if letters > letterSet {
+			add("%s.length: %d letters are needed but only %d distinct letters exist; shorten it, add digits or symbols, or set allowRepeat",
+				field, letters, letterSet)
+		}
+	}
+	if e := spec.Encoding; e != nil {
+		switch *e {
+		case "raw", "base64", "base64url", "base32", "hex":
+		default:
+			add("%s.encoding: must be raw, base64, base64url, base32 or hex, not %q", field, *e)
+		}
+	}
+	seen := map[string]int{}
+	for i, key := range spec.SecretKeys {
+		switch {
+		case key == "":
+			add("%s.secretKeys[%d]: must not be empty", field, i)
+		case !validSecretKey(key):
+			add("%s.secretKeys[%d]: %q is not a valid Secret key: use letters, digits, '-', '_' and '.'", field, i, key)
+		}
+		if j, dup := seen[key]; dup {
+			add("%s.secretKeys[%d]: %q is also secretKeys[%d]: each key may appear once", field, i, key, j)
+		}
+		seen[key] = i
+	}
+	return errs
+}
+
+func validSecretKey(key string) bool {
+	if len(key) > 253 || !utf8.ValidString(key) {
+		return false
+	}
+	for _, r := range key {
+		alphanumeric := r >= '0' && r <= '9' || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z'
+		if !alphanumeric && r != '-' && r != '_' && r != '.' {
+			return false
+		}
+	}
+	return true
+}
+
+// vaultMethods are the HTTP methods a VaultDynamicSecret may use; LIST is Vault's own.
+var vaultMethods = []string{"GET", "POST", "PUT", "PATCH", "DELETE", "LIST"}
+
+func vaultDynamicSecret(spec *genv1alpha1.VaultDynamicSecretSpec, field string) []error {
+	var errs []error
+	add := func(format string, args ...any) { errs = append(errs, fmt.Errorf(format, args...)) }
+	if strings.Trim(spec.Path, "/") == "" {
+		add("%s.path: required", field)
+	}
+	if m := strings.ToUpper(spec.Method); m != "" && !slices.Contains(vaultMethods, m) {
+		add("%s.method: must be one of %s, not %q", field, strings.Join(vaultMethods, ", "), spec.Method)
+	}
+	switch spec.ResultType {
+	case "", genv1alpha1.VaultResultData, genv1alpha1.VaultResultAuth, genv1alpha1.VaultResultRaw:
+	default:
+		add("%s.resultType: must be Data, Auth or Raw, not %q", field, spec.ResultType)
+	}
+	if spec.Provider == nil {
+		add("%s.provider: required", field)
+	} else if spec.Provider.Server == "" {
+		add("%s.provider.server: required", field)
+	}
+	if rs := spec.RetrySettings; rs != nil {
+		if rs.MaxRetries != nil && *rs.MaxRetries < 0 {
+			add("%s.retrySettings.maxRetries: must not be negative", field)
+		}
+		if rs.RetryInterval != nil {
+			if _, err := time.ParseDuration(*rs.RetryInterval); err != nil {
+				add("%s.retrySettings.retryInterval: invalid duration %q: use a Go duration such as 10s", field, *rs.RetryInterval)
+			}
+		}
+	}
+	return errs
+}

@@ -1,0 +1,110 @@
+package validation
+
+import (
+	"strings"
+	"testing"
+
+	esv1 "github.com/ferryhq/ferry/api/externalsecrets/v1"
+	genv1alpha1 "github.com/ferryhq/ferry/api/generators/v1alpha1"
+)
+
+func ptr[T any](v T) *T { return &v }
+
+func TestGeneratorSpecs(t *testing.T) {
+	tests := []struct {
+		name string
+		kind string
+		spec genv1alpha1.GeneratorSpec
+		// want is a part of the error; empty means valid.
+		want string
+	}{
+		{"password defaults", genv1alpha1.PasswordKind,
+			genv1alpha1.GeneratorSpec{PasswordSpec: &genv1alpha1.PasswordSpec{Length: 24}}, ""},
+		{"password too short for digits and symbols", genv1alpha1.PasswordKind,
+			genv1alpha1.GeneratorSpec{PasswordSpec: &genv1alpha1.PasswordSpec{Length: 8, Digits: ptr(5), Symbols: ptr(5), AllowRepeat: true}},
+			"spec.length: 8 is shorter than digits (5) plus symbols (5)"},
+		{"password length zero", genv1alpha1.PasswordKind,
+			genv1alpha1.GeneratorSpec{PasswordSpec: &genv1alpha1.PasswordSpec{Length: 0}}, "spec.length: must be at least 1"},
+		{"negative digits", genv1alpha1.PasswordKind,
+			genv1alpha1.GeneratorSpec{PasswordSpec: &genv1alpha1.PasswordSpec{Length: 8, Digits: ptr(-1)}}, "spec.digits: must not be negative"},
+		{"eleven distinct digits", genv1alpha1.PasswordKind,
+			genv1alpha1.GeneratorSpec{PasswordSpec: &genv1alpha1.PasswordSpec{Length: 24, Digits: ptr(11)}}, "spec.digits: 11 distinct digits"},
+		{"eleven digits with repeats", genv1alpha1.PasswordKind,
+			genv1alpha1.GeneratorSpec{PasswordSpec: &genv1alpha1.PasswordSpec{Length: 24, Digits: ptr(11), AllowRepeat: true}}, ""},
+		{"more symbols than symbolCharacters", genv1alpha1.PasswordKind,
+			genv1alpha1.GeneratorSpec{PasswordSpec: &genv1alpha1.PasswordSpec{Length: 24, Symbols: ptr(5), SymbolCharacters: ptr("-_-_")}},
+			"symbolCharacters holds only 2 distinct symbols, not 5"},
+		{"symbols without characters", genv1alpha1.PasswordKind,
+			genv1alpha1.GeneratorSpec{PasswordSpec: &genv1alpha1.PasswordSpec{Length: 24, Symbols: ptr(2), SymbolCharacters: ptr(""), AllowRepeat: true}},
+			"spec.symbolCharacters: empty"},
+		{"too many letters without repeats and upper", genv1alpha1.PasswordKind,
+			genv1alpha1.GeneratorSpec{PasswordSpec: &genv1alpha1.PasswordSpec{Length: 40, Digits: ptr(0), Symbols: ptr(0), NoUpper: true}},
+			"40 letters are needed but only 26"},
+		{"duplicate and invalid secretKeys", genv1alpha1.PasswordKind,
+			genv1alpha1.GeneratorSpec{PasswordSpec: &genv1alpha1.PasswordSpec{Length: 24, SecretKeys: []string{"a", "a", "b/c", ""}}},
+			`spec.secretKeys[1]: "a" is also secretKeys[0]`},
+		{"unknown encoding", genv1alpha1.PasswordKind,
+			genv1alpha1.GeneratorSpec{PasswordSpec: &genv1alpha1.PasswordSpec{Length: 24, Encoding: ptr("rot13")}}, "spec.encoding"},
+		{"ecr without region", genv1alpha1.ECRAuthorizationTokenKind,
+			genv1alpha1.GeneratorSpec{ECRAuthorizationTokenSpec: &genv1alpha1.ECRAuthorizationTokenSpec{}}, "spec.region: required"},
+		{"ecr unknown scope", genv1alpha1.ECRAuthorizationTokenKind,
+			genv1alpha1.GeneratorSpec{ECRAuthorizationTokenSpec: &genv1alpha1.ECRAuthorizationTokenSpec{Region: "eu-west-1", Scope: "shared"}}, "spec.scope"},
+		{"sts duration out of range", genv1alpha1.STSSessionTokenKind,
+			genv1alpha1.GeneratorSpec{STSSessionTokenSpec: &genv1alpha1.STSSessionTokenSpec{Region: "eu-west-1",
+				RequestParameters: &genv1alpha1.STSSessionTokenRequestParameters{SessionDuration: ptr(int32(60))}}},
+			"spec.requestParameters.sessionDuration: STS accepts 900 to 129600 seconds, not 60"},
+		{"sts token code without device", genv1alpha1.STSSessionTokenKind,
+			genv1alpha1.GeneratorSpec{STSSessionTokenSpec: &genv1alpha1.STSSessionTokenSpec{Region: "eu-west-1",
+				RequestParameters: &genv1alpha1.STSSessionTokenRequestParameters{TokenCode: ptr("123456")}}},
+			"spec.requestParameters.tokenCode: needs serialNumber"},
+		{"vault valid", genv1alpha1.VaultDynamicSecretKind,
+			genv1alpha1.GeneratorSpec{VaultDynamicSecretSpec: &genv1alpha1.VaultDynamicSecretSpec{Path: "database/creds/app",
+				Provider: &esv1.VaultProvider{Server: "http://vault:8200"}}}, ""},
+		{"vault bad method and interval", genv1alpha1.VaultDynamicSecretKind,
+			genv1alpha1.GeneratorSpec{VaultDynamicSecretSpec: &genv1alpha1.VaultDynamicSecretSpec{Path: "/", Method: "FETCH",
+				Provider:      &esv1.VaultProvider{Server: "http://vault:8200"},
+				RetrySettings: &esv1.SecretStoreRetrySettings{RetryInterval: ptr("soon")}}},
+			"spec.method: must be one of"},
+		{"wrong union field", genv1alpha1.PasswordKind,
+			genv1alpha1.GeneratorSpec{UUIDSpec: &genv1alpha1.UUIDSpec{}}, "spec: required for kind Password"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			err := Generator(tt.kind, &tt.spec, "spec")
+			switch {
+			case tt.want == "" && err != nil:
+				t.Errorf("valid spec refused: %v", err)
+			case tt.want != "" && err == nil:
+				t.Errorf("accepted; want an error with %q", tt.want)
+			case tt.want != "" && !strings.Contains(err.Error(), tt.want):
+				t.Errorf("error %q does not contain %q", err, tt.want)
+			}
+		})
+	}
+}
+
+func TestClusterGeneratorUnion(t *testing.T) {
+	tests := []struct {
+		name string
+		spec genv1alpha1.ClusterGeneratorSpec
+		want string
+	}{
+		{"matching field", genv1alpha1.ClusterGeneratorSpec{Kind: "UUID",
+			Generator: genv1alpha1.GeneratorSpec{UUIDSpec: &genv1alpha1.UUIDSpec{}}}, ""},
+		{"field of another kind", genv1alpha1.ClusterGeneratorSpec{Kind: "Password",
+			Generator: genv1alpha1.GeneratorSpec{UUIDSpec: &genv1alpha1.UUIDSpec{}}},
+			"spec.generator: kind Password needs spec.generator.passwordSpec and no other field, found [uuidSpec]"},
+		{"field path in nested errors", genv1alpha1.ClusterGeneratorSpec{Kind: "Password",
+			Generator: genv1alpha1.GeneratorSpec{PasswordSpec: &genv1alpha1.PasswordSpec{Length: 0}}},
+			"spec.generator.passwordSpec.length: must be at least 1"},
+		{"unserved kind is left to the registry", genv1alpha1.ClusterGeneratorSpec{Kind: "GCRAccessToken"}, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			err := ClusterGenerator(&tt.spec)
+			if (tt.want == "") != (err == nil) || err != nil && !strings.Contains(err.Error(), tt.want) {
+				t.Errorf("got %v, want %q", err, tt.want)
+			}
+		})
+	}
+}
