@@ -110,6 +110,9 @@ func (p *Provider) restConfig(ctx context.Context, spec *esv1.KubernetesProvider
 		if err != nil {
 			return nil, fmt.Errorf("%s.authRef: the Secret's key is not a usable kubeconfig: %w", specField, err)
 		}
+		if err := selfContained(cfg); err != nil {
+			return nil, fmt.Errorf("%s.authRef: %w", specField, err)
+		}
 		return cfg, nil
 	}
 	cfg, err := p.server(ctx, spec, store, kube, namespace)
@@ -142,6 +145,21 @@ func (p *Provider) restConfig(ctx context.Context, spec *esv1.KubernetesProvider
 		}
 	}
 	return cfg, nil
+}
+
+// selfContained refuses a kubeconfig that would make Ferry run a program (exec, auth
+// provider plugins) or read its own files (token, certificate or CA files, such as its own
+// ServiceAccount token): a store's author must not borrow what Ferry's pod holds.
+func selfContained(cfg *rest.Config) error {
+	switch {
+	case cfg.ExecProvider != nil:
+		return errors.New("the kubeconfig runs a command (exec), which Ferry refuses")
+	case cfg.AuthProvider != nil:
+		return errors.New("the kubeconfig uses an auth provider plugin, which Ferry refuses")
+	case cfg.BearerTokenFile != "" || cfg.CertFile != "" || cfg.KeyFile != "" || cfg.CAFile != "":
+		return errors.New("the kubeconfig names files; inline the token, certificates and CA instead")
+	}
+	return nil
 }
 
 // server returns the address and CA of the API server, with no credentials yet.

@@ -190,6 +190,31 @@ func TestAuthMethods(t *testing.T) {
 			}
 		})
 	}
+	t.Run("a kubeconfig that reads Ferry's files or runs a command", func(t *testing.T) {
+		for name, kubeconfig := range map[string]string{
+			"token file": `apiVersion: v1
+kind: Config
+clusters: [{name: c, cluster: {server: "https://127.0.0.1:1"}}]
+users: [{name: u, user: {tokenFile: /var/run/secrets/kubernetes.io/serviceaccount/token}}]
+contexts: [{name: x, context: {cluster: c, user: u}}]
+current-context: x`,
+			"exec": `apiVersion: v1
+kind: Config
+clusters: [{name: c, cluster: {server: "https://127.0.0.1:1"}}]
+users: [{name: u, user: {exec: {apiVersion: client.authentication.k8s.io/v1, command: /bin/true}}}]
+contexts: [{name: x, context: {cluster: c, user: u}}]
+current-context: x`,
+		} {
+			secret := "bad-kubeconfig-" + strings.ReplaceAll(name, " ", "-")
+			create(t, &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Namespace: e.local, Name: secret},
+				StringData: map[string]string{"config": kubeconfig}})
+			store := e.store(nil)
+			store.Spec.Provider.Kubernetes.AuthRef = &esv1.SecretKeySelector{Name: secret, Key: "config"}
+			if _, err := New().NewClient(ctx, store, controlPlane.Client, e.local); err == nil {
+				t.Errorf("%s: NewClient accepted the kubeconfig", name)
+			}
+		}
+	})
 	t.Run("an unknown CA", func(t *testing.T) {
 		c := newClient(t, New(), noCAStore, controlPlane.Client, e.local)
 		if _, err := c.GetSecret(ctx, esv1.ExternalSecretDataRemoteRef{Key: "db"}); err == nil || !strings.Contains(err.Error(), "certificate") {
