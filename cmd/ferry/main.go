@@ -13,6 +13,7 @@ import (
 
 	ctrl "sigs.k8s.io/controller-runtime"
 
+	"github.com/ferryhq/ferry/internal/generator"
 	"github.com/ferryhq/ferry/internal/logging"
 	"github.com/ferryhq/ferry/internal/operator"
 	"github.com/ferryhq/ferry/internal/provider"
@@ -70,6 +71,9 @@ func run(args []string) error {
 	opts.QPS = float32(*qps)
 	ctrl.SetLogger(logging.New(os.Stderr, *verbosity))
 
+	awsSessions := aws.NewSessions()
+	opts.Generators = generator.NewRegistry(generator.NewPassword(), generator.NewUUID(), generator.NewFake(),
+		generator.NewECRAuthorizationToken(awsSessions), generator.NewSTSSessionToken(awsSessions))
 	opts.Providers = provider.NewRegistry(fake.New(), aws.New())
 	ctx := ctrl.SetupSignalHandler()
 	cfg, err := ctrl.GetConfig()

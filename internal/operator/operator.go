@@ -28,12 +28,14 @@ import (
 	esv1 "github.com/ferryhq/ferry/api/externalsecrets/v1"
 	esv1alpha1 "github.com/ferryhq/ferry/api/externalsecrets/v1alpha1"
 	esv1beta1 "github.com/ferryhq/ferry/api/externalsecrets/v1beta1"
+	genv1alpha1 "github.com/ferryhq/ferry/api/generators/v1alpha1"
 	"github.com/ferryhq/ferry/internal/controller/clusterexternalsecret"
 	"github.com/ferryhq/ferry/internal/controller/externalsecret"
 	"github.com/ferryhq/ferry/internal/controller/pushsecret"
 	"github.com/ferryhq/ferry/internal/controller/secretstore"
 	"github.com/ferryhq/ferry/internal/digest"
 	"github.com/ferryhq/ferry/internal/fetch"
+	"github.com/ferryhq/ferry/internal/generator"
 	"github.com/ferryhq/ferry/internal/metrics"
 	"github.com/ferryhq/ferry/internal/provider"
 	"github.com/ferryhq/ferry/internal/rollout"
@@ -69,6 +71,8 @@ type Options struct {
 	HashKey []byte
 	// Providers is the provider registry; main builds it.
 	Providers *provider.Registry
+	// Generators is the generator registry; main builds it. nil serves no generator kind.
+	Generators *generator.Registry
 	// RolloutEnabled restarts workloads that opt in (Reloader's annotations or Ferry's) when
 	// the Secrets and ConfigMaps they use change.
 	RolloutEnabled bool
@@ -87,6 +91,7 @@ func Scheme() *runtime.Scheme {
 	utilMust(esv1.AddToScheme(s))
 	utilMust(esv1beta1.AddToScheme(s))
 	utilMust(esv1alpha1.AddToScheme(s))
+	utilMust(genv1alpha1.AddToScheme(s))
 	utilMust(apiextensionsv1.AddToScheme(s))
 	return s
 }
@@ -189,7 +194,7 @@ func New(ctx context.Context, cfg *rest.Config, opts Options) (manager.Manager, 
 	es := &externalsecret.Reconciler{
 		Client: mgr.GetClient(), APIReader: mgr.GetAPIReader(), Fetcher: fetcher,
 		Recorder: mgr.GetEventRecorder("ferry"), HashKey: digest.Key(key), ControllerClass: opts.ControllerClass,
-		Namespace: opts.Namespace, Metrics: m,
+		Namespace: opts.Namespace, Metrics: m, Generators: opts.Generators, Direct: direct,
 	}
 	if err := es.SetupWithManager(ctx, mgr, esOpts); err != nil {
 		return nil, fmt.Errorf("setting up the ExternalSecret controller: %w", err)

@@ -21,6 +21,7 @@ import (
 	esv1 "github.com/ferryhq/ferry/api/externalsecrets/v1"
 	esv1alpha1 "github.com/ferryhq/ferry/api/externalsecrets/v1alpha1"
 	esv1beta1 "github.com/ferryhq/ferry/api/externalsecrets/v1beta1"
+	genv1alpha1 "github.com/ferryhq/ferry/api/generators/v1alpha1"
 )
 
 // RepoRoot returns the repository root, found by walking up from the working directory to
@@ -74,6 +75,9 @@ func Scheme() *runtime.Scheme {
 		panic(err)
 	}
 	if err := esv1alpha1.AddToScheme(s); err != nil {
+		panic(err)
+	}
+	if err := genv1alpha1.AddToScheme(s); err != nil {
 		panic(err)
 	}
 	return s

@@ -154,13 +154,12 @@ func Unsupported(es *esv1.ExternalSecret) error {
 	}
 	for i, d := range spec.Data {
 		if d.SourceRef != nil && d.SourceRef.GeneratorRef != nil {
-			return notYet(fmt.Sprintf("spec.data[%d].sourceRef.generatorRef (generators)", i))
+			// ESO's schema has the field, but neither ESO nor Ferry generates into one key.
+			return fmt.Errorf("spec.data[%d].sourceRef.generatorRef is not supported: use generators through "+
+				"spec.dataFrom[].sourceRef.generatorRef (and rewrite or a template to pick keys)", i)
 		}
 	}
 	for i, df := range spec.DataFrom {
-		if df.SourceRef != nil && df.SourceRef.GeneratorRef != nil {
-			return notYet(fmt.Sprintf("spec.dataFrom[%d].sourceRef.generatorRef (generators)", i))
-		}
 		for j, rw := range df.Rewrite {
 			if rw.Merge != nil || rw.Transform != nil {
 				return notYet(fmt.Sprintf("spec.dataFrom[%d].rewrite[%d] merge and transform", i, j))

@@ -21,6 +21,7 @@ import (
 	esv1 "github.com/ferryhq/ferry/api/externalsecrets/v1"
 	"github.com/ferryhq/ferry/internal/digest"
 	"github.com/ferryhq/ferry/internal/fetch"
+	"github.com/ferryhq/ferry/internal/generator"
 	"github.com/ferryhq/ferry/internal/metrics"
 	"github.com/ferryhq/ferry/internal/redact"
 )
@@ -45,10 +46,23 @@ type Reconciler struct {
 	Now func() time.Time
 	// Metrics records syncs and writes; nil records nothing.
 	Metrics *metrics.Metrics
+	// Generators produces the values of dataFrom[].sourceRef.generatorRef; nil serves none.
+	Generators *generator.Registry
+	// Direct is an uncached client: generators are read with it, and read the Secrets and
+	// request the ServiceAccount tokens their auth names.
+	Direct client.Client
 
-	// lastSync remembers, per object, when it was last synced or confirmed unchanged, so
-	// that a confirmation needs no status write.
-	lastSync sync.Map // types.UID → time.Time
+	// lastSync remembers, per object, its last successful sync: when (a confirmation without
+	// change counts), so that a confirmation needs no status write, and which version, so
+	// that a reconcile reading the object from a cache that does not show that sync's
+	// status yet does not sync again (and generate new values).
+	lastSync sync.Map // types.UID → syncRecord
+}
+
+// syncRecord is what lastSync remembers of one object.
+type syncRecord struct {
+	at      time.Time
+	version string // status.syncedResourceVersion written by that sync
 }
 
 // scope is what one reconcile works on.
@@ -146,7 +160,7 @@ func (r *Reconciler) sync(ctx context.Context, s *scope) (syncResult, error) {
 		return syncResult{}, err
 	}
 	r.succeed(s, outcome)
-	r.lastSync.Store(es.UID, s.now)
+	r.lastSync.Store(es.UID, syncRecord{at: s.now, version: es.Status.SyncedResourceVersion})
 	return syncResult{Result: ctrl.Result{RequeueAfter: nextAfterSync(es.Spec.RefreshPolicy, interval, jitter)}}, nil
 }
 
@@ -166,7 +180,12 @@ func (r *Reconciler) facts(s *scope) facts {
 		jitter:         jitterFor(string(es.UID), interval),
 	}
 	if last, ok := r.lastSync.Load(es.UID); ok {
-		f.lastSync = last.(time.Time)
+		record := last.(syncRecord)
+		f.lastSync = record.at
+		if record.version == f.currentVersion {
+			// This process synced this version; the cached status may lag behind.
+			f.syncedVersion, f.ready = record.version, true
+		}
 	} else {
 		f.lastSync = es.Status.RefreshTime.Time
 	}

@@ -35,6 +35,7 @@ func transient(reason string, err error) error {
 // fail sets Ready=False from err, and emits a Warning event when the condition changes.
 // Every value the reconcile has seen is redacted from the message first.
 func (r *Reconciler) fail(s *scope, err error) {
+	r.lastSync.Delete(s.es.UID) // not in sync: the next reconcile must not trust an old record
 	reason := esv1.ReasonSecretSyncedError
 	var f *failure
 	if errors.As(err, &f) {

@@ -79,6 +79,11 @@ func (r *Reconciler) fetchData(ctx context.Context, s *scope, stores map[storeKe
 		case d.Find != nil:
 			values, err = r.Fetcher.GetAllSecrets(ctx, source(storeRef), *d.Find)
 			conv, dec, nul = d.Find.ConversionStrategy, d.Find.DecodingStrategy, d.Find.NullBytePolicy
+		case d.SourceRef != nil && d.SourceRef.GeneratorRef != nil:
+			// Generated values bypass the fetcher: they are new on every sync, never shared.
+			if values, err = r.generate(ctx, es.Namespace, field, *d.SourceRef.GeneratorRef); err != nil {
+				return nil, nil, err
+			}
 		}
 		if err != nil {
 			return nil, nil, providerFailure(field, err)

@@ -2,6 +2,7 @@ package externalsecret
 
 import (
 	"context"
+	"errors"
 	"fmt"
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
@@ -42,23 +43,40 @@ func storeRefs(es *esv1.ExternalSecret) []storeKey {
 			usesDefault = true
 		}
 	}
+	generated := false
 	for _, d := range es.Spec.DataFrom {
-		if d.SourceRef != nil && d.SourceRef.SecretStoreRef != nil {
+		switch {
+		case d.SourceRef != nil && d.SourceRef.SecretStoreRef != nil:
 			add(*d.SourceRef.SecretStoreRef)
-		} else {
+		case d.SourceRef != nil && d.SourceRef.GeneratorRef != nil:
+			generated = true // no store: see generatedOnly
+		default:
 			usesDefault = true
 		}
 	}
-	if usesDefault || len(keys) == 0 {
+	if usesDefault || len(keys) == 0 && !generatedOnly(es, generated) {
 		add(es.Spec.SecretStoreRef)
 	}
 	return keys
 }
 
+// generatedOnly says whether an object reads no store at all: its entries are all
+// generators and it names no spec.secretStoreRef. A named secretStoreRef is still resolved,
+// so that its controller class decides which Ferry instance handles the object; without
+// one, the default instance does (resolveStores).
+func generatedOnly(es *esv1.ExternalSecret, generated bool) bool {
+	return generated && es.Spec.SecretStoreRef.Name == ""
+}
+
 // resolveStores reads every store the object uses and checks that each may serve it.
 func (r *Reconciler) resolveStores(ctx context.Context, es *esv1.ExternalSecret) (map[storeKey]esv1.GenericStore, error) {
 	out := map[storeKey]esv1.GenericStore{}
-	for _, k := range storeRefs(es) {
+	refs := storeRefs(es)
+	if len(refs) == 0 && r.ControllerClass != "" {
+		// Only generators, no store to name a controller class: the default instance's.
+		return nil, &failure{reason: reasonNotOurs, err: errors.New("no store names a controller class")}
+	}
+	for _, k := range refs {
 		store, err := r.resolveStore(ctx, es, k)
 		if err != nil {
 			return nil, err

@@ -49,13 +49,14 @@ func (b *syncBuffer) String() string {
 }
 
 func TestMain(m *testing.M) {
-	os.Exit(testenv.Run(m, func(cp *testenv.ControlPlane) {
+	code := testenv.Run(m, func(cp *testenv.ControlPlane) {
 		k8s = cp.Client
 		ctrl.SetLogger(logging.New(&logs, 10))
 		ctx := cp.Ctx
 		mgr, err := operator.New(ctx, cp.Config, operator.Options{
 			HashKey:     []byte("test-hash-key-of-at-least-32-bytes!!"),
 			Providers:   provider.NewRegistry(fake.New()),
+			Generators:  testGenerators(),
 			Concurrency: 4,
 		})
 		if err != nil {
@@ -66,7 +67,9 @@ func TestMain(m *testing.M) {
 				panic(err)
 			}
 		}()
-	}))
+	})
+	stopMoto()
+	os.Exit(code)
 }
 
 // fakeStore creates a fake SecretStore with the given key/value pairs and waits until it is Ready.
