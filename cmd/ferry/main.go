@@ -4,15 +4,18 @@
 //	ferry [flags]               run the operator
 //	ferry convert [FILE...]     rewrite v1alpha1/v1beta1 manifests as v1, offline
 //	ferry render -f ES --values V   render an ExternalSecret's template offline
+//	ferry status|sync|explain   the kubectl plugin's commands (kubectl ferry ...)
 package main
 
 import (
 	"flag"
 	"fmt"
 	"os"
+	"slices"
 
 	ctrl "sigs.k8s.io/controller-runtime"
 
+	"github.com/ferryhq/ferry/internal/cli"
 	"github.com/ferryhq/ferry/internal/generator"
 	"github.com/ferryhq/ferry/internal/logging"
 	"github.com/ferryhq/ferry/internal/operator"
@@ -35,6 +38,9 @@ func run(args []string) error {
 	}
 	if len(args) > 0 && args[0] == "render" {
 		return runRender(args[1:], os.Stdout)
+	}
+	if len(args) > 0 && slices.Contains(cli.Commands, args[0]) {
+		return cli.Main(args, os.Stdout, os.Stderr)
 	}
 	fs := flag.NewFlagSet("ferry", flag.ContinueOnError)
 	opts := operator.Options{}

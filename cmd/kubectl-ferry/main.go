@@ -1,0 +1,22 @@
+// Command kubectl-ferry is Ferry's kubectl plugin: put it on your PATH and run
+//
+//	kubectl ferry status [-n NAMESPACE | -A]
+//	kubectl ferry sync NAME... [-n NAMESPACE]
+//	kubectl ferry explain NAME [-n NAMESPACE]
+//
+// The ferry binary serves the same commands ("ferry status", ...).
+package main
+
+import (
+	"fmt"
+	"os"
+
+	"github.com/ferryhq/ferry/internal/cli"
+)
+
+func main() {
+	if err := cli.Main(os.Args[1:], os.Stdout, os.Stderr); err != nil {
+		fmt.Fprintln(os.Stderr, "kubectl ferry:", err)
+		os.Exit(1)
+	}
+}

@@ -1,0 +1,253 @@
+package e2e
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"io"
+	"net/http"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	appsv1 "k8s.io/api/apps/v1"
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	esv1 "github.com/ferryhq/ferry/api/externalsecrets/v1"
+	"github.com/ferryhq/ferry/internal/testenv"
+)
+
+// The secret value of the metrics tests: it must appear in no label of any series.
+const metricsSecretValue = "s3cr3t-metric-value-7f2a"
+
+// TestMetrics scrapes the ferry binary's /metrics after syncs, a failure, a restart and a
+// held-back restart, and checks the series ESO users have dashboards for, Ferry's own, and that
+// no label carries a secret value or (by default) an object's name.
+func TestMetrics(t *testing.T) {
+	port := freePort(t)
+	startFerry(t, nil, "--metrics-bind-address=127.0.0.1:"+port)
+	ns := "metrics"
+	ensureNamespace(t, ns)
+	metricsScenario(t, ns)
+
+	// "periodic" refreshes every 3s; on each refresh its second entry, the same key as its
+	// first, is served from the fetcher's cache.
+	var families map[string]float64
+	testenv.Eventually(t, 30*time.Second, "a cache hit", func() (bool, error) {
+		families = scrape(t, port)
+		return families["ferry_fetch_cache_hits_total"] >= 1, nil
+	})
+	want := []struct {
+		series string
+		min    float64
+	}{
+		{`externalsecret_sync_calls_total{namespace="metrics"}`, 3},
+		{`externalsecret_sync_calls_error{namespace="metrics"}`, 1},
+		{`externalsecret_status_condition{condition="Ready",namespace="metrics",status="True"}`, 3},
+		{`externalsecret_status_condition{condition="Ready",namespace="metrics",status="False"}`, 1},
+		{`externalsecret_provider_api_calls_count{call="GetSecret",provider="fake",status="success"}`, 1},
+		{`externalsecret_provider_api_calls_count{call="GetSecret",provider="fake",status="error"}`, 1},
+		{`ferry_externalsecret_sync_duration_seconds_count{result="success"}`, 2},
+		{`ferry_externalsecret_sync_duration_seconds_bucket{result="success",le="+Inf"}`, 2},
+		{`ferry_fetch_cache_hits_total`, 1},
+		{`ferry_provider_clients_built_total{provider="fake",status="success"}`, 1},
+		{`ferry_secret_writes_total{operation="create"}`, 2},
+		{`ferry_secret_writes_total{operation="update"}`, 1},
+		{`ferry_externalsecret_status_writes_total`, 3},
+		{`ferry_rollouts_total{kind="Deployment"}`, 1},
+		{`ferry_rollouts_skipped_total{kind="Deployment",reason="paused"}`, 1},
+	}
+	for _, w := range want {
+		if got, ok := families[w.series]; !ok || got < w.min {
+			t.Errorf("%s = %v (present: %v), want at least %v", w.series, got, ok, w.min)
+		}
+	}
+	for _, name := range []string{"ferry_fetch_coalesced_reads_total"} {
+		if _, ok := families[name]; !ok {
+			t.Errorf("series %s missing", name)
+		}
+	}
+	for series := range families {
+		if strings.Contains(series, metricsSecretValue) {
+			t.Errorf("a label carries the secret value: %s", series)
+		}
+		if strings.HasPrefix(series, "externalsecret_") && strings.Contains(series, `name="`) {
+			t.Errorf("per-object label without --metrics-per-object: %s", series)
+		}
+	}
+}
+
+// TestMetricsPerObject checks that --metrics-per-object adds the object's name.
+func TestMetricsPerObject(t *testing.T) {
+	port := freePort(t)
+	startFerry(t, nil, "--metrics-bind-address=127.0.0.1:"+port, "--metrics-per-object")
+	ns := "metrics-per-object"
+	ensureNamespace(t, ns)
+	createFakeStore(t, ns)
+	createES(t, ns, "db", "db-password")
+	waitSynced(t, ns, "db")
+	families := scrape(t, port)
+	for _, series := range []string{
+		`externalsecret_sync_calls_total{name="db",namespace="metrics-per-object"}`,
+		`externalsecret_status_condition{condition="Ready",name="db",namespace="metrics-per-object",status="True"}`,
+	} {
+		if v, ok := families[series]; !ok || v < 1 {
+			t.Errorf("%s = %v (present: %v), want at least 1", series, v, ok)
+		}
+	}
+}
+
+// metricsScenario makes Ferry do every kind of thing a metric counts: ExternalSecrets over one
+// key, one that refreshes every 3s, one that fails, a value change that restarts a workload,
+// and a paused workload whose restart is held back.
+func metricsScenario(t *testing.T, ns string) {
+	t.Helper()
+	store := createFakeStore(t, ns)
+	createES(t, ns, "db", "db-password")
+	waitSynced(t, ns, "db")
+	createES(t, ns, "db-copy", "db-password")
+	waitSynced(t, ns, "db-copy")
+	createES(t, ns, "missing", "no-such-key")
+	mustCreate(t, &esv1.ExternalSecret{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "periodic"}, Spec: esv1.ExternalSecretSpec{
+		SecretStoreRef: esv1.SecretStoreRef{Name: "fake"}, RefreshInterval: esv1.NewDuration(3 * time.Second),
+		Data: []esv1.ExternalSecretData{
+			{SecretKey: "a", RemoteRef: esv1.ExternalSecretDataRemoteRef{Key: "db-password"}},
+			{SecretKey: "b", RemoteRef: esv1.ExternalSecretDataRemoteRef{Key: "db-password"}},
+		},
+	}})
+
+	mustCreate(t, restartable(ns, "api", false))
+	mustCreate(t, restartable(ns, "paused", true))
+	for _, name := range []string{"api", "paused"} {
+		testenv.Eventually(t, 30*time.Second, name+" recorded", func() (bool, error) {
+			var d appsv1.Deployment
+			err := cp.Client.Get(context.Background(), client.ObjectKey{Namespace: ns, Name: name}, &d)
+			return err == nil && d.Annotations["ferry.dev/last-digests"] != "", err
+		})
+	}
+	updateFakeValue(t, store, metricsSecretValue+"-2")
+	annotate(t, ns, "db", "force-sync", time.Now().Format(time.RFC3339Nano))
+	testenv.Eventually(t, 60*time.Second, "api restarted", func() (bool, error) {
+		var d appsv1.Deployment
+		err := cp.Client.Get(context.Background(), client.ObjectKey{Namespace: ns, Name: "api"}, &d)
+		return err == nil && d.Spec.Template.Annotations["ferry.dev/config-digest"] != "", err
+	})
+	testenv.Eventually(t, 30*time.Second, "missing reported", func() (bool, error) {
+		var es esv1.ExternalSecret
+		err := cp.Client.Get(context.Background(), client.ObjectKey{Namespace: ns, Name: "missing"}, &es)
+		return err == nil && len(es.Status.Conditions) > 0 && es.Status.Conditions[0].Status == corev1.ConditionFalse, err
+	})
+}
+
+func createFakeStore(t *testing.T, ns string) *esv1.SecretStore {
+	t.Helper()
+	store := &esv1.SecretStore{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "fake"}, Spec: esv1.SecretStoreSpec{
+		Provider: &esv1.SecretStoreProvider{Fake: &esv1.FakeProvider{Data: []esv1.FakeProviderData{{Key: "db-password", Value: metricsSecretValue}}}}}}
+	mustCreate(t, store)
+	return store
+}
+
+func createES(t *testing.T, ns, name, key string) {
+	t.Helper()
+	mustCreate(t, &esv1.ExternalSecret{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: name}, Spec: esv1.ExternalSecretSpec{
+		SecretStoreRef: esv1.SecretStoreRef{Name: "fake"}, RefreshInterval: esv1.NewDuration(time.Hour),
+		Data: []esv1.ExternalSecretData{{SecretKey: "password", RemoteRef: esv1.ExternalSecretDataRemoteRef{Key: key}}},
+	}})
+}
+
+func waitSynced(t *testing.T, ns, name string) {
+	t.Helper()
+	testenv.Eventually(t, 30*time.Second, name+" synced", func() (bool, error) {
+		var s corev1.Secret
+		err := cp.Client.Get(context.Background(), client.ObjectKey{Namespace: ns, Name: name}, &s)
+		return err == nil, err
+	})
+}
+
+func mustCreate(t *testing.T, obj client.Object) {
+	t.Helper()
+	if err := cp.Client.Create(context.Background(), obj); err != nil {
+		t.Fatalf("creating %T %s: %v", obj, obj.GetName(), err)
+	}
+}
+
+func updateFakeValue(t *testing.T, store *esv1.SecretStore, value string) {
+	t.Helper()
+	ctx := context.Background()
+	if err := cp.Client.Get(ctx, client.ObjectKeyFromObject(store), store); err != nil {
+		t.Fatal(err)
+	}
+	store.Spec.Provider.Fake.Data[0].Value = value
+	if err := cp.Client.Update(ctx, store); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func annotate(t *testing.T, ns, name, key, value string) {
+	t.Helper()
+	// A second force-sync a moment later covers a cache that saw the store change late.
+	for range 2 {
+		es := &esv1.ExternalSecret{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: name}}
+		patch := fmt.Sprintf(`{"metadata":{"annotations":{%q:%q}}}`, key, value+strconv.Itoa(time.Now().Nanosecond()))
+		if err := cp.Client.Patch(context.Background(), es, client.RawPatch("application/merge-patch+json", []byte(patch))); err != nil {
+			t.Fatal(err)
+		}
+		time.Sleep(time.Second)
+	}
+}
+
+// restartable is a Deployment that opted in with Reloader's annotation and reads the Secret "db".
+func restartable(ns, name string, paused bool) *appsv1.Deployment {
+	labels := map[string]string{"app": name}
+	return &appsv1.Deployment{
+		ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: name, Annotations: map[string]string{"reloader.stakater.com/auto": "true"}},
+		Spec: appsv1.DeploymentSpec{
+			Paused:   paused,
+			Selector: &metav1.LabelSelector{MatchLabels: labels},
+			Template: corev1.PodTemplateSpec{
+				ObjectMeta: metav1.ObjectMeta{Labels: labels},
+				Spec: corev1.PodSpec{Containers: []corev1.Container{{Name: "app", Image: "example.invalid/app:1",
+					EnvFrom: []corev1.EnvFromSource{{SecretRef: &corev1.SecretEnvSource{LocalObjectReference: corev1.LocalObjectReference{Name: "db"}}}}}}},
+			},
+		},
+	}
+}
+
+// scrape reads /metrics and returns every sample by its series: name{label="value",...}, labels
+// sorted as Prometheus writes them.
+func scrape(t *testing.T, port string) map[string]float64 {
+	t.Helper()
+	var body string
+	testenv.Eventually(t, 30*time.Second, "/metrics", func() (bool, error) {
+		resp, err := http.Get("http://127.0.0.1:" + port + "/metrics")
+		if err != nil {
+			return false, err
+		}
+		defer resp.Body.Close()
+		b, err := io.ReadAll(resp.Body)
+		body = string(b)
+		return err == nil && resp.StatusCode == http.StatusOK, err
+	})
+	samples := map[string]float64{}
+	sc := bufio.NewScanner(strings.NewReader(body))
+	sc.Buffer(make([]byte, 1<<20), 1<<20)
+	for sc.Scan() {
+		line := sc.Text()
+		if line == "" || strings.HasPrefix(line, "#") {
+			continue
+		}
+		i := strings.LastIndexByte(line, ' ')
+		if i < 0 {
+			continue
+		}
+		v, err := strconv.ParseFloat(line[i+1:], 64)
+		if err != nil {
+			t.Fatalf("metrics line %q: %v", line, err)
+		}
+		samples[line[:i]] = v
+	}
+	return samples
+}
