@@ -11,15 +11,16 @@ all: build
 tools: ## Build the pinned tools and control-plane binaries (only when missing).
 	hack/tools.sh kube-apiserver kube-controller-manager etcd kubectl controller-gen helm >/dev/null
 
-generate: ## Regenerate deepcopy code and CRDs from the API types.
+generate: ## Regenerate deepcopy code, CRDs (and the chart's copies) and docs/api-reference.md from the API types.
 	hack/tools.sh controller-gen >/dev/null
 	$(TOOLS_BIN)/controller-gen object:headerFile=hack/boilerplate.go.txt paths=./api/...
 	$(TOOLS_BIN)/controller-gen crd:crdVersions=v1 paths=./api/... output:crd:artifacts:config=config/crd/bases
 	hack/crd-postprocess.sh config/crd/bases
 	rm -f deploy/charts/ferry/files/crds/*.yaml && cp config/crd/bases/*.yaml deploy/charts/ferry/files/crds/
+	$(GO) run ./hack/apidocs -o docs/api-reference.md
 
 verify-generated: generate ## Fail when generated files differ from what is committed.
-	@git diff --exit-code -- api config/crd deploy/charts/ferry/files/crds || { echo "generated files are stale: run 'make generate' and commit" >&2; exit 1; }
+	@git diff --exit-code -- api config/crd deploy/charts/ferry/files/crds docs/api-reference.md || { echo "generated files are stale: run 'make generate' and commit" >&2; exit 1; }
 
 build: ## Build the ferry binary (and the dev environment tool) into bin/.
 	$(GO) build -o bin/ferry ./cmd/ferry
