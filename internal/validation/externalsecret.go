@@ -113,6 +113,11 @@ func ExternalSecret(es *esv1.ExternalSecret) error {
 					add("spec.dataFrom[%d].rewrite[%d].regexp.source: invalid regular expression: %v", i, j, err)
 				}
 			}
+			if rw.Transform != nil {
+				if err := template.Check(template.EngineV2, "transform", rw.Transform.Template); err != nil {
+					add("spec.dataFrom[%d].rewrite[%d].transform.template: %v", i, j, err)
+				}
+			}
 		}
 	}
 	if w := spec.SyncWindows; w != nil {
@@ -157,13 +162,6 @@ func Unsupported(es *esv1.ExternalSecret) error {
 			// ESO's schema has the field, but neither ESO nor Ferry generates into one key.
 			return fmt.Errorf("spec.data[%d].sourceRef.generatorRef is not supported: use generators through "+
 				"spec.dataFrom[].sourceRef.generatorRef (and rewrite or a template to pick keys)", i)
-		}
-	}
-	for i, df := range spec.DataFrom {
-		for j, rw := range df.Rewrite {
-			if rw.Merge != nil || rw.Transform != nil {
-				return notYet(fmt.Sprintf("spec.dataFrom[%d].rewrite[%d] merge and transform", i, j))
-			}
 		}
 	}
 	return nil

@@ -303,7 +303,7 @@ func syncedVersion(es *esv1.ExternalSecret) string {
 			}
 			fmt.Fprintf(h, "%s=%s\x00", k, m[k])
 		}
-		h.Write([]byte{1})
+		_, _ = h.Write([]byte{1})
 	}
 	return fmt.Sprintf("%d-%x", es.Generation, h.Sum64())
 }

@@ -194,21 +194,21 @@ func convertKeys(strategy esv1.ExternalSecretConversionStrategy, in map[string][
 	return out
 }
 
-// rewrite applies regexp rewrites of keys, in order.
+// rewrite applies the rewrites of a dataFrom entry, in order (internal/controller/externalsecret/rewrite.go).
 func rewrite(rules []esv1.ExternalSecretRewrite, in map[string][]byte) (map[string][]byte, error) {
 	for i, rule := range rules {
-		if rule.Regexp == nil {
-			continue
+		var err error
+		switch {
+		case rule.Regexp != nil:
+			in, err = rewriteRegexp(*rule.Regexp, in)
+		case rule.Transform != nil:
+			in, err = rewriteTransform(*rule.Transform, in)
+		case rule.Merge != nil:
+			in, err = rewriteMerge(*rule.Merge, in)
 		}
-		re, err := regexp.Compile(rule.Regexp.Source)
 		if err != nil {
-			return nil, fmt.Errorf("[%d].regexp.source: %w", i, err)
+			return nil, fmt.Errorf("[%d]: %w", i, err)
 		}
-		out := make(map[string][]byte, len(in))
-		for k, v := range in {
-			out[re.ReplaceAllString(k, rule.Regexp.Target)] = v
-		}
-		in = out
 	}
 	return in, nil
 }
