@@ -20,7 +20,7 @@ import (
 // servedProviders are the keys under .spec.provider that Ferry implements, in every served
 // version. Reference paths under any other provider are skipped; add a provider here when
 // Ferry starts serving it, and the test then asks for it in v1, v1beta1 and v1alpha1 alike.
-var servedProviders = []string{"aws", "fake", "kubernetes", "vault", "webhook"}
+var servedProviders = []string{"aws", "azurekv", "fake", "gcpsm", "kubernetes", "vault", "webhook"}
 
 const (
 	// referenceFile is the inventory of ESO v2.9's fields (v1 and v1beta1), copied from the

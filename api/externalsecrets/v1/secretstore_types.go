@@ -80,6 +80,14 @@ type SecretStoreProvider struct {
 	// Webhook reads values from an HTTP endpoint.
 	// +optional
 	Webhook *WebhookProvider `json:"webhook,omitempty"`
+
+	// GCPSM configures Google Cloud Secret Manager.
+	// +optional
+	GCPSM *GCPSMProvider `json:"gcpsm,omitempty"`
+
+	// AzureKV configures Azure Key Vault.
+	// +optional
+	AzureKV *AzureKVProvider `json:"azurekv,omitempty"`
 }
 
 // SecretStoreConditionType is the type of a store condition.

@@ -363,6 +363,8 @@ func providerToHub(st *lossless.Stash, in *SecretStoreProvider) *esv1.SecretStor
 		Vault:      vaultToHub(st, in.Vault),
 		Kubernetes: kubernetesToHub(st, in.Kubernetes),
 		Webhook:    webhookToHub(st, in.Webhook),
+		GCPSM:      gcpsmToHub(st, in.GCPSM),
+		AzureKV:    azurekvToHub(st, in.AzureKV),
 	}
 }
 
@@ -377,6 +379,8 @@ func providerFromHub(st *lossless.Stash, in *esv1.SecretStoreProvider) *SecretSt
 		Vault:      vaultFromHub(st, in.Vault),
 		Kubernetes: kubernetesFromHub(st, in.Kubernetes),
 		Webhook:    webhookFromHub(st, in.Webhook),
+		GCPSM:      gcpsmFromHub(st, in.GCPSM),
+		AzureKV:    azurekvFromHub(st, in.AzureKV),
 	}
 }
 

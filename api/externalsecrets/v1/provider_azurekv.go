@@ -1,0 +1,106 @@
+package v1
+
+// AzureKVProvider configures Azure Key Vault.
+type AzureKVProvider struct {
+	// AuthType says how to authenticate: ServicePrincipal (client secret or certificate
+	// from authSecretRef), ManagedIdentity (the node's or pod's identity) or
+	// WorkloadIdentity (a Kubernetes ServiceAccount token exchanged with Entra ID).
+	// +kubebuilder:default=ServicePrincipal
+	// +optional
+	AuthType *AzureAuthType `json:"authType,omitempty"`
+
+	// VaultURL is the vault's address, e.g. "https://my-vault.vault.azure.net".
+	VaultURL *string `json:"vaultUrl"`
+
+	// TenantID is the Entra ID tenant, for ServicePrincipal and WorkloadIdentity.
+	// +optional
+	TenantID *string `json:"tenantId,omitempty"`
+
+	// EnvironmentType is the Azure cloud; it decides the login endpoint.
+	// +kubebuilder:default=PublicCloud
+	// +optional
+	EnvironmentType AzureEnvironmentType `json:"environmentType,omitempty"`
+
+	// AuthSecretRef holds the ServicePrincipal's client id and its secret or certificate.
+	// +optional
+	AuthSecretRef *AzureKVAuth `json:"authSecretRef,omitempty"`
+
+	// ServiceAccountRef is the ServiceAccount whose token WorkloadIdentity exchanges; its
+	// azure.workload.identity/client-id annotation names the application.
+	// +optional
+	ServiceAccountRef *ServiceAccountSelector `json:"serviceAccountRef,omitempty"`
+
+	// IdentityID selects a user-assigned managed identity (client id or resource id).
+	// +optional
+	IdentityID *string `json:"identityId,omitempty"`
+
+	// UseAzureSDK is accepted for compatibility with ESO; Ferry always uses the Azure SDK.
+	// +kubebuilder:default=false
+	// +optional
+	UseAzureSDK *bool `json:"useAzureSDK,omitempty"`
+
+	// CustomCloudConfig sets the endpoints of an Azure Stack cloud.
+	// +optional
+	CustomCloudConfig *AzureCustomCloudConfig `json:"customCloudConfig,omitempty"`
+}
+
+// AzureAuthType is how the Azure Key Vault provider authenticates.
+// +kubebuilder:validation:Enum=ServicePrincipal;ManagedIdentity;WorkloadIdentity
+type AzureAuthType string
+
+// Azure authentication types.
+const (
+	AzureServicePrincipal AzureAuthType = "ServicePrincipal"
+	AzureManagedIdentity  AzureAuthType = "ManagedIdentity"
+	AzureWorkloadIdentity AzureAuthType = "WorkloadIdentity"
+)
+
+// AzureEnvironmentType is the Azure cloud a vault lives in.
+// +kubebuilder:validation:Enum=PublicCloud;USGovernmentCloud;ChinaCloud;GermanCloud;AzureStackCloud
+type AzureEnvironmentType string
+
+// Azure clouds.
+const (
+	AzureEnvironmentPublicCloud       AzureEnvironmentType = "PublicCloud"
+	AzureEnvironmentUSGovernmentCloud AzureEnvironmentType = "USGovernmentCloud"
+	AzureEnvironmentChinaCloud        AzureEnvironmentType = "ChinaCloud"
+	AzureEnvironmentGermanCloud       AzureEnvironmentType = "GermanCloud"
+	AzureEnvironmentAzureStackCloud   AzureEnvironmentType = "AzureStackCloud"
+)
+
+// AzureKVAuth holds the Secret keys of a ServicePrincipal.
+type AzureKVAuth struct {
+	// ClientID of the application.
+	// +optional
+	ClientID *SecretKeySelector `json:"clientId,omitempty"`
+
+	// TenantID, when not set in the provider's tenantId.
+	// +optional
+	TenantID *SecretKeySelector `json:"tenantId,omitempty"`
+
+	// ClientSecret of the application; set this or clientCertificate.
+	// +optional
+	ClientSecret *SecretKeySelector `json:"clientSecret,omitempty"`
+
+	// ClientCertificate of the application: a PEM certificate and its private key.
+	// +optional
+	ClientCertificate *SecretKeySelector `json:"clientCertificate,omitempty"`
+}
+
+// AzureCustomCloudConfig holds the endpoints of a cloud that is not built in.
+type AzureCustomCloudConfig struct {
+	// ActiveDirectoryEndpoint is the login endpoint, e.g. "https://login.example.com/".
+	ActiveDirectoryEndpoint string `json:"activeDirectoryEndpoint"`
+
+	// KeyVaultEndpoint of the cloud.
+	// +optional
+	KeyVaultEndpoint string `json:"keyVaultEndpoint,omitempty"`
+
+	// KeyVaultDNSSuffix of the cloud's vaults.
+	// +optional
+	KeyVaultDNSSuffix string `json:"keyVaultDNSSuffix,omitempty"`
+
+	// ResourceManagerEndpoint of the cloud.
+	// +optional
+	ResourceManagerEndpoint string `json:"resourceManagerEndpoint,omitempty"`
+}
