@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"os"
 	"slices"
+	"time"
 
 	ctrl "sigs.k8s.io/controller-runtime"
 
@@ -48,6 +49,11 @@ func run(args []string) error {
 	fs.StringVar(&opts.HealthAddr, "health-probe-bind-address", ":8081", "health probe listen address; 0 disables probes")
 	fs.BoolVar(&opts.LeaderElection, "leader-elect", true, "elect a leader so that only one replica reconciles")
 	fs.StringVar(&opts.LeaderElectionID, "leader-election-id", "ferry.ferry.dev", "name of the leader election Lease")
+	fs.DurationVar(&opts.LeaseDuration, "leader-election-lease-duration", 15*time.Second,
+		"how long a standby replica waits after the leader's last renewal before it takes over")
+	fs.DurationVar(&opts.RenewDeadline, "leader-election-renew-deadline", 10*time.Second,
+		"how long the leader keeps trying to renew its Lease before it steps down")
+	fs.DurationVar(&opts.RetryPeriod, "leader-election-retry-period", 2*time.Second, "how often replicas try to take or renew the Lease")
 	fs.StringVar(&opts.OperatorNamespace, "operator-namespace", envOr("POD_NAMESPACE", "ferry-system"),
 		"namespace of the leader Lease and the hash-key Secret")
 	fs.StringVar(&opts.Namespace, "namespace", "", "watch only this namespace (default: all namespaces)")

@@ -56,6 +56,10 @@ type Options struct {
 	LeaderElection bool
 	// LeaderElectionID names the Lease.
 	LeaderElectionID string
+	// LeaseDuration is how long a standby waits after the last renewal before it takes the
+	// Lease; RenewDeadline how long the leader keeps trying to renew before it gives up;
+	// RetryPeriod how often both try. Zero keeps controller-runtime's 15s, 10s and 2s.
+	LeaseDuration, RenewDeadline, RetryPeriod time.Duration
 	// OperatorNamespace holds the Lease and the hash-key Secret.
 	OperatorNamespace string
 	// Namespace restricts Ferry to one namespace; "" watches all.
@@ -146,6 +150,9 @@ func New(ctx context.Context, cfg *rest.Config, opts Options) (manager.Manager, 
 		}
 	}
 	mgr, err := ctrl.NewManager(cfg, ctrl.Options{
+		LeaseDuration:                 positive(opts.LeaseDuration),
+		RenewDeadline:                 positive(opts.RenewDeadline),
+		RetryPeriod:                   positive(opts.RetryPeriod),
 		WebhookServer:                 whServer,
 		Scheme:                        scheme,
 		Cache:                         cacheOpts,
@@ -232,6 +239,14 @@ func New(ctx context.Context, cfg *rest.Config, opts Options) (manager.Manager, 
 		}
 	}
 	return mgr, nil
+}
+
+// positive returns d, or nil (the default) when d is not above zero.
+func positive(d time.Duration) *time.Duration {
+	if d <= 0 {
+		return nil
+	}
+	return &d
 }
 
 // sweep drops stale cached values every minute until ctx ends.
