@@ -1,0 +1,125 @@
+package vault
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"regexp"
+	"sort"
+	"strings"
+
+	esv1 "github.com/ferryhq/ferry/api/externalsecrets/v1"
+	"github.com/ferryhq/ferry/internal/provider"
+)
+
+// maxFindSecrets bounds how many secrets one find may walk, so a find over a large mount
+// fails clearly instead of reading it all on every sync.
+const maxFindSecrets = 2000
+
+// kvList is Vault's answer to a LIST.
+type kvList struct {
+	Data *struct {
+		Keys []string `json:"keys"`
+	} `json:"data"`
+}
+
+// GetAllSecrets walks the KV v2 folder find.path names (recursively), keeps the secrets
+// whose path matches find.name.regexp and whose custom_metadata holds every find.tags
+// pair, and returns each one's data as a JSON object, keyed by the remote key a remoteRef
+// of this store would name it with.
+func (c *kvClient) GetAllSecrets(ctx context.Context, find esv1.ExternalSecretFind) (map[string][]byte, error) {
+	l := c.conn.layout
+	if !l.v2 {
+		return nil, errors.New("dataFrom.find: a KV v1 engine cannot be searched; use a KV v2 store")
+	}
+	var name *regexp.Regexp
+	if find.Name != nil && find.Name.RegExp != "" {
+		var err error
+		if name, err = regexp.Compile(find.Name.RegExp); err != nil {
+			return nil, fmt.Errorf("dataFrom.find.name.regexp: %w", err)
+		}
+	}
+	mount, folder := l.listRoot(deref(find.Path))
+	if mount == "" {
+		return nil, errors.New("dataFrom.find.path: required when the store sets no path: its first segment names the KV mount")
+	}
+	paths, err := c.walk(ctx, mount, folder)
+	if err != nil {
+		return nil, err
+	}
+	out := map[string][]byte{}
+	for _, path := range paths {
+		if name != nil && !name.MatchString(path) {
+			continue
+		}
+		key := l.remoteKey(mount, path)
+		if len(find.Tags) > 0 {
+			meta, err := c.metadataV2(ctx, joinPath(mount, "metadata", path), key)
+			if errors.Is(err, provider.ErrNotFound) {
+				continue
+			}
+			if err != nil {
+				return nil, err
+			}
+			if !hasTags(meta, find.Tags) {
+				continue
+			}
+		}
+		data, err := c.dataV2(ctx, joinPath(mount, "data", path), key, "")
+		if errors.Is(err, provider.ErrNotFound) {
+			// Deleted since it was listed, or its latest version is soft-deleted.
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		out[key] = data
+	}
+	return out, nil
+}
+
+// walk lists the secrets below folder of a KV v2 mount, depth first, as paths below the
+// mount, sorted.
+func (c *kvClient) walk(ctx context.Context, mount, folder string) ([]string, error) {
+	var found []string
+	pending := []string{folder}
+	for len(pending) > 0 {
+		dir := pending[len(pending)-1]
+		pending = pending[:len(pending)-1]
+		var out kvList
+		req := request{method: http.MethodGet, path: joinPath(mount, "metadata", dir), query: url.Values{"list": {"true"}}}
+		err := c.conn.call(ctx, req, &out)
+		if statusOf(err) == http.StatusNotFound {
+			continue // an empty or missing folder
+		}
+		if err != nil {
+			return nil, fmt.Errorf("listing vault folder %q: %w", joinPath(mount, dir), err)
+		}
+		if out.Data == nil {
+			continue
+		}
+		for _, k := range out.Data.Keys {
+			if strings.HasSuffix(k, "/") {
+				pending = append(pending, joinPath(dir, k))
+				continue
+			}
+			found = append(found, joinPath(dir, k))
+			if len(found) > maxFindSecrets {
+				return nil, fmt.Errorf("dataFrom.find: more than %d secrets below %q; narrow find.path", maxFindSecrets, joinPath(mount, folder))
+			}
+		}
+	}
+	sort.Strings(found)
+	return found, nil
+}
+
+func hasTags(meta, tags map[string]string) bool {
+	for k, v := range tags {
+		if got, ok := meta[k]; !ok || got != v {
+			return false
+		}
+	}
+	return true
+}

@@ -1,0 +1,146 @@
+package vault
+
+import (
+	"errors"
+	"fmt"
+	"net/url"
+
+	esv1 "github.com/ferryhq/ferry/api/externalsecrets/v1"
+	"github.com/ferryhq/ferry/internal/provider"
+)
+
+// ValidateStore checks the store's Vault configuration as written, without any call. Each
+// error names the offending field path.
+func (*Provider) ValidateStore(store esv1.GenericStore) error {
+	spec := store.GetSpec()
+	if spec.Provider == nil || spec.Provider.Vault == nil {
+		return fmt.Errorf("%s: required", specField)
+	}
+	v := spec.Provider.Vault
+	var errs []error
+	if v.Server == "" {
+		errs = append(errs, fmt.Errorf("%s.server: required", specField))
+	} else if u, err := url.Parse(v.Server); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		errs = append(errs, fmt.Errorf("%s.server: %q is not an http(s) URL", specField, v.Server))
+	}
+	switch v.Version {
+	case "", esv1.VaultKVStoreV1, esv1.VaultKVStoreV2:
+	default:
+		errs = append(errs, fmt.Errorf("%s.version: %q is not v1 or v2", specField, v.Version))
+	}
+	if v.CAProvider != nil {
+		errs = append(errs, provider.ValidateCAProvider(store, v.CAProvider, specField+".caProvider")...)
+	}
+	if t := v.ClientTLS; t != nil && (t.CertSecretRef == nil) != (t.KeySecretRef == nil) {
+		errs = append(errs, fmt.Errorf("%s.tls: set both certSecretRef and keySecretRef, or neither", specField))
+	}
+	if t := v.ClientTLS; t != nil {
+		if t.CertSecretRef != nil {
+			errs = append(errs, provider.ValidateSecretKeyRef(store, t.CertSecretRef, specField+".tls.certSecretRef")...)
+		}
+		if t.KeySecretRef != nil {
+			errs = append(errs, provider.ValidateSecretKeyRef(store, t.KeySecretRef, specField+".tls.keySecretRef")...)
+		}
+	}
+	errs = append(errs, validateAuth(store, v.Auth)...)
+	return errors.Join(errs...)
+}
+
+func validateAuth(store esv1.GenericStore, auth *esv1.VaultAuth) []error {
+	if auth == nil {
+		return []error{fmt.Errorf("%s: required: set one of tokenSecretRef, appRole, kubernetes, jwt, userPass, ldap or cert", authField)}
+	}
+	var set []string
+	var errs []error
+	if auth.TokenSecretRef != nil {
+		set = append(set, "tokenSecretRef")
+		errs = append(errs, provider.ValidateSecretKeyRef(store, auth.TokenSecretRef, authField+".tokenSecretRef")...)
+	}
+	if a := auth.AppRole; a != nil {
+		const field = authField + ".appRole"
+		set = append(set, "appRole")
+		switch {
+		case a.RoleID == "" && a.RoleRef == nil:
+			errs = append(errs, fmt.Errorf("%s: set roleId or roleRef", field))
+		case a.RoleID != "" && a.RoleRef != nil:
+			errs = append(errs, fmt.Errorf("%s: roleId and roleRef are mutually exclusive, set one", field))
+		case a.RoleRef != nil:
+			errs = append(errs, provider.ValidateSecretKeyRef(store, a.RoleRef, field+".roleRef")...)
+		}
+		errs = append(errs, provider.ValidateSecretKeyRef(store, &a.SecretRef, field+".secretRef")...)
+	}
+	if k := auth.Kubernetes; k != nil {
+		const field = authField + ".kubernetes"
+		set = append(set, "kubernetes")
+		if k.Role == "" {
+			errs = append(errs, fmt.Errorf("%s.role: required", field))
+		}
+		if k.ServiceAccountRef != nil && k.SecretRef != nil {
+			errs = append(errs, fmt.Errorf("%s: serviceAccountRef and secretRef are mutually exclusive, set one", field))
+		}
+		if k.ServiceAccountRef != nil {
+			errs = append(errs, provider.ValidateServiceAccountRef(store, k.ServiceAccountRef, field+".serviceAccountRef")...)
+		}
+		if k.SecretRef != nil {
+			errs = append(errs, provider.ValidateSecretKeyRef(store, k.SecretRef, field+".secretRef")...)
+		}
+		if k.ServiceAccountRef == nil && k.SecretRef == nil && store.GetKind() != esv1.ClusterSecretStoreKind {
+			errs = append(errs, fmt.Errorf("%s: set serviceAccountRef or secretRef; only a ClusterSecretStore may log in with Ferry's own ServiceAccount", field))
+		}
+	}
+	if j := auth.Jwt; j != nil {
+		const field = authField + ".jwt"
+		set = append(set, "jwt")
+		switch {
+		case j.SecretRef == nil && j.KubernetesServiceAccountToken == nil:
+			errs = append(errs, fmt.Errorf("%s: set secretRef or kubernetesServiceAccountToken", field))
+		case j.SecretRef != nil && j.KubernetesServiceAccountToken != nil:
+			errs = append(errs, fmt.Errorf("%s: secretRef and kubernetesServiceAccountToken are mutually exclusive, set one", field))
+		case j.SecretRef != nil:
+			errs = append(errs, provider.ValidateSecretKeyRef(store, j.SecretRef, field+".secretRef")...)
+		default:
+			sat := j.KubernetesServiceAccountToken
+			errs = append(errs, provider.ValidateServiceAccountRef(store, &sat.ServiceAccountRef, field+".kubernetesServiceAccountToken.serviceAccountRef")...)
+			if sat.ExpirationSeconds != nil && *sat.ExpirationSeconds < 600 {
+				errs = append(errs, fmt.Errorf("%s.kubernetesServiceAccountToken.expirationSeconds: must be at least 600 (the TokenRequest API's minimum)", field))
+			}
+		}
+	}
+	if u := auth.UserPass; u != nil {
+		set = append(set, "userPass")
+		errs = append(errs, validatePassword(store, u.Username, &u.SecretRef, authField+".userPass")...)
+	}
+	if l := auth.Ldap; l != nil {
+		set = append(set, "ldap")
+		errs = append(errs, validatePassword(store, l.Username, &l.SecretRef, authField+".ldap")...)
+	}
+	if c := auth.Cert; c != nil {
+		set = append(set, "cert")
+		errs = append(errs, provider.ValidateSecretKeyRef(store, &c.ClientCert, authField+".cert.clientCert")...)
+		errs = append(errs, provider.ValidateSecretKeyRef(store, &c.SecretRef, authField+".cert.secretRef")...)
+	}
+	if auth.Iam != nil {
+		set = append(set, "iam")
+		errs = append(errs, fmt.Errorf("%s.iam: the AWS IAM auth method is not supported by Ferry yet", authField))
+	}
+	if auth.GCP != nil {
+		set = append(set, "gcp")
+		errs = append(errs, fmt.Errorf("%s.gcp: the GCP auth method is not supported by Ferry yet", authField))
+	}
+	switch len(set) {
+	case 0:
+		errs = append(errs, fmt.Errorf("%s: set one of tokenSecretRef, appRole, kubernetes, jwt, userPass, ldap or cert", authField))
+	case 1:
+	default:
+		errs = append(errs, fmt.Errorf("%s: %v are mutually exclusive, set one", authField, set))
+	}
+	return errs
+}
+
+func validatePassword(store esv1.GenericStore, username string, sel *esv1.SecretKeySelector, field string) []error {
+	var errs []error
+	if username == "" {
+		errs = append(errs, fmt.Errorf("%s.username: required", field))
+	}
+	return append(errs, provider.ValidateSecretKeyRef(store, sel, field+".secretRef")...)
+}
