@@ -4,7 +4,7 @@ SHELL := /usr/bin/env bash
 TOOLS_BIN := $(CURDIR)/.cache/bin
 GO ?= go
 
-.PHONY: all build generate verify-generated test test-unit lint demo dev dev-down tools clean
+.PHONY: all build generate verify-generated test test-unit lint demo dev dev-down tools clean bench
 
 all: build
 
@@ -28,6 +28,14 @@ build: ## Build the ferry binary (and the dev environment tool) into bin/.
 
 test: tools verify-generated ## Every test: unit, integration (real kube-apiserver + etcd, moto) and e2e.
 	KUBEBUILDER_ASSETS=$(TOOLS_BIN) $(GO) test -count=1 -timeout 40m ./...
+
+# The sizes of bench/README.md; results are appended to BENCH_OUT.
+BENCH_OUT ?= bench/RESULTS.md
+BENCH_FLAGS ?=
+bench: tools build ## The benchmark: 1,000 and 10,000 ExternalSecrets, then 10,000 beside 10,000 unrelated Secrets.
+	$(GO) run ./bench/cmd/ferrybench -ferry bin/ferry -append $(BENCH_OUT) -n 1000 -k 100 $(BENCH_FLAGS)
+	$(GO) run ./bench/cmd/ferrybench -ferry bin/ferry -append $(BENCH_OUT) -n 10000 -k 1000 $(BENCH_FLAGS)
+	$(GO) run ./bench/cmd/ferrybench -ferry bin/ferry -append $(BENCH_OUT) -n 10000 -k 1000 -unrelated 10000 $(BENCH_FLAGS)
 
 test-unit: ## Pure unit tests only (no control plane).
 	$(GO) test -count=1 -short ./...

@@ -1,0 +1,69 @@
+// Command ferrybench runs one benchmark scenario of bench/harness and prints its result as
+// Markdown: N ExternalSecrets over K AWS keys, against the operator given as a command line.
+//
+//	ferrybench [-n 10000] [-k 1000] [-operator 'CMD'] [-append bench/RESULTS.md]
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"os"
+	"os/signal"
+	"strings"
+
+	"github.com/ferryhq/ferry/bench/harness"
+)
+
+func main() {
+	if err := run(); err != nil {
+		fmt.Fprintln(os.Stderr, "ferrybench:", err)
+		os.Exit(1)
+	}
+}
+
+func run() error {
+	var cfg harness.Config
+	flag.IntVar(&cfg.N, "n", 1000, "ExternalSecrets")
+	flag.IntVar(&cfg.K, "k", 100, "distinct remote keys the ExternalSecrets read (object i reads key i mod k)")
+	flag.IntVar(&cfg.Namespaces, "namespaces", 10, "namespaces the ExternalSecrets are spread over")
+	flag.DurationVar(&cfg.Interval, "interval", 0, "refreshInterval of every ExternalSecret (default 2m)")
+	flag.Float64Var(&cfg.QPS, "qps", 500, "client QPS given to the operator ({qps}) and to the floor's bare client")
+	flag.IntVar(&cfg.Burst, "burst", 1000, "client burst given to the operator ({burst}) and to the floor's bare client")
+	flag.IntVar(&cfg.Concurrency, "concurrent", 20, "reconcile concurrency given to the operator ({concurrent}); the floor uses as many workers")
+	flag.IntVar(&cfg.Unrelated, "unrelated", 0, "Secrets no ExternalSecret targets, created before the operator starts")
+	flag.IntVar(&cfg.UnrelatedSize, "unrelated-size", 100*1024, "bytes of data in each unrelated Secret")
+	flag.StringVar(&cfg.Operator, "operator", harness.DefaultOperator,
+		"command line of the operator under test, run with sh -c 'exec ...'; {ferry} is ./cmd/ferry built by the harness, "+
+			"{qps} {burst} {concurrent} the flags above; KUBECONFIG, AWS_ENDPOINT_URL and AWS_REGION are set")
+	flag.StringVar(&cfg.FerryBinary, "ferry", "", "use this ferry binary for {ferry} instead of building one")
+	flag.IntVar(&cfg.SteadyCycles, "steady-cycles", 3, "refresh intervals observed with nothing changed (0 skips)")
+	flag.BoolVar(&cfg.Rotation, "rotation", true, "change one remote value and time how long its Secrets take to follow")
+	flag.BoolVar(&cfg.Floor, "floor", true, "measure a bare client creating N Secrets")
+	flag.StringVar(&cfg.WorkDir, "workdir", "", "keep the kubeconfig and the operator's logs here (default: a temporary directory)")
+	appendTo := flag.String("append", "", "also append the Markdown result to this file (e.g. bench/RESULTS.md)")
+	flag.Parse()
+	cfg.Progress = os.Stderr
+
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	defer stop()
+	res, err := harness.Run(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	var md strings.Builder
+	res.Markdown(&md)
+	fmt.Print(md.String())
+	if *appendTo != "" {
+		f, err := os.OpenFile(*appendTo, os.O_APPEND|os.O_WRONLY, 0)
+		if err != nil {
+			return err
+		}
+		if _, err := f.WriteString("\n" + md.String()); err != nil {
+			_ = f.Close()
+			return err
+		}
+		return f.Close()
+	}
+	return nil
+}

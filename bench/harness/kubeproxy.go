@@ -1,0 +1,149 @@
+package harness
+
+import (
+	"fmt"
+	"maps"
+	"net"
+	"net/http"
+	"net/http/httputil"
+	"net/url"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"k8s.io/client-go/rest"
+)
+
+// kubeProxy is a plain-HTTP reverse proxy on loopback in front of the API server. The
+// operator under test talks to it without credentials; the proxy forwards with the control
+// plane's admin credentials and counts every request by verb and resource, so the counts
+// are the API server's view, whatever operator runs.
+type kubeProxy struct {
+	URL    string
+	server *http.Server
+
+	mu     sync.Mutex
+	counts map[apiRequest]int
+}
+
+// apiRequest is what the proxy counts a request under.
+type apiRequest struct {
+	Verb     string // get, list, watch, create, update, patch, delete, deletecollection
+	Resource string // e.g. secrets, externalsecrets/status
+}
+
+func startKubeProxy(cfg *rest.Config) (*kubeProxy, error) {
+	upstream, err := url.Parse(cfg.Host)
+	if err != nil {
+		return nil, fmt.Errorf("API server address %q: %w", cfg.Host, err)
+	}
+	transport, err := rest.TransportFor(cfg)
+	if err != nil {
+		return nil, fmt.Errorf("API server transport: %w", err)
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return nil, err
+	}
+	proxy := httputil.NewSingleHostReverseProxy(upstream)
+	proxy.Transport = transport
+	proxy.FlushInterval = -1 // watches stream
+	p := &kubeProxy{URL: "http://" + ln.Addr().String(), counts: map[apiRequest]int{}}
+	p.server = &http.Server{Handler: p.count(proxy), ReadHeaderTimeout: 10 * time.Second}
+	go func() { _ = p.server.Serve(ln) }()
+	return p, nil
+}
+
+func (p *kubeProxy) count(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if req, ok := classify(r.Method, r.URL); ok {
+			p.mu.Lock()
+			p.counts[req]++
+			p.mu.Unlock()
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// Counts returns a copy of the counters.
+func (p *kubeProxy) Counts() map[apiRequest]int {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return maps.Clone(p.counts)
+}
+
+// Reset sets every counter to zero.
+func (p *kubeProxy) Reset() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.counts = map[apiRequest]int{}
+}
+
+func (p *kubeProxy) Stop() {
+	_ = p.server.Close()
+}
+
+// classify derives verb and resource from a request the way the API server's request info
+// does, for the resource paths /api/v1/... and /apis/GROUP/VERSION/...; discovery and other
+// non-resource paths are not counted.
+func classify(method string, u *url.URL) (apiRequest, bool) {
+	parts := strings.Split(strings.Trim(u.Path, "/"), "/")
+	switch {
+	case len(parts) >= 3 && parts[0] == "api":
+		parts = parts[2:]
+	case len(parts) >= 4 && parts[0] == "apis":
+		parts = parts[3:]
+	default:
+		return apiRequest{}, false
+	}
+	if len(parts) >= 2 && parts[0] == "namespaces" {
+		if len(parts) == 2 {
+			// The namespace object itself.
+			parts = []string{"namespaces", parts[1]}
+		} else {
+			parts = parts[2:]
+		}
+	}
+	resource := parts[0]
+	named := len(parts) >= 2
+	if len(parts) >= 3 {
+		resource += "/" + parts[2]
+	}
+	var verb string
+	switch method {
+	case http.MethodGet:
+		switch {
+		case u.Query().Get("watch") == "true" || u.Query().Get("watch") == "1":
+			verb = "watch"
+		case named:
+			verb = "get"
+		default:
+			verb = "list"
+		}
+	case http.MethodPost:
+		verb = "create"
+	case http.MethodPut:
+		verb = "update"
+	case http.MethodPatch:
+		verb = "patch"
+	case http.MethodDelete:
+		verb = "delete"
+		if !named {
+			verb = "deletecollection"
+		}
+	default:
+		verb = strings.ToLower(method)
+	}
+	return apiRequest{Verb: verb, Resource: resource}, true
+}
+
+// sortedRequests lists counters by resource, then verb.
+func sortedRequests(counts map[apiRequest]int) []apiRequest {
+	return slices.SortedFunc(maps.Keys(counts), func(a, b apiRequest) int {
+		if c := strings.Compare(a.Resource, b.Resource); c != 0 {
+			return c
+		}
+		return strings.Compare(a.Verb, b.Verb)
+	})
+}

@@ -1,0 +1,105 @@
+package harness
+
+import (
+	"bufio"
+	"fmt"
+	"os"
+	"os/exec"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+)
+
+// DefaultOperator runs the ferry binary built from this tree against the local
+// environment. {ferry}, {qps}, {burst} and {concurrent} are filled in by the harness.
+const DefaultOperator = "{ferry} --leader-elect=false --operator-namespace=ferry-system --metrics-bind-address=0 " +
+	"--health-probe-bind-address=0 --webhook=false --client-qps={qps} --client-burst={burst} --concurrent={concurrent}"
+
+// operator is the process under test.
+type operator struct {
+	cmd     *exec.Cmd
+	log     *os.File
+	started time.Time
+	done    chan struct{} // closed when the process has exited
+	waitErr error
+}
+
+// expand fills the placeholders of a command line.
+func (cfg *Config) expand(command string) string {
+	return strings.NewReplacer(
+		"{ferry}", cfg.FerryBinary,
+		"{qps}", strconv.FormatFloat(cfg.QPS, 'f', -1, 64),
+		"{burst}", strconv.Itoa(cfg.Burst),
+		"{concurrent}", strconv.Itoa(cfg.Concurrency),
+	).Replace(command)
+}
+
+// startOperator runs command through sh with exec, so the process measured is the
+// operator itself, with env added to the harness's environment. Its output goes to logPath.
+func startOperator(command string, env []string, logPath string) (*operator, error) {
+	log, err := os.Create(logPath) //nolint:gosec // the harness's own work directory
+	if err != nil {
+		return nil, err
+	}
+	cmd := exec.Command("/bin/sh", "-c", "exec "+command)
+	cmd.Env = append(os.Environ(), env...)
+	cmd.Stdout, cmd.Stderr = log, log
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	if err := cmd.Start(); err != nil {
+		_ = log.Close()
+		return nil, fmt.Errorf("starting the operator %q: %w", command, err)
+	}
+	o := &operator{cmd: cmd, log: log, started: time.Now(), done: make(chan struct{})}
+	go func() { o.waitErr = cmd.Wait(); close(o.done) }()
+	return o, nil
+}
+
+// exited reports whether the operator has stopped on its own, and how.
+func (o *operator) exited() (bool, string) {
+	select {
+	case <-o.done:
+		return true, fmt.Sprint(o.waitErr)
+	default:
+		return false, ""
+	}
+}
+
+// memory returns the operator's peak and current resident set sizes, in bytes, from
+// /proc/PID/status (VmHWM and VmRSS).
+func (o *operator) memory() (peak, current int64, err error) {
+	f, err := os.Open(fmt.Sprintf("/proc/%d/status", o.cmd.Process.Pid))
+	if err != nil {
+		return 0, 0, err
+	}
+	defer func() { _ = f.Close() }()
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		field, value, ok := strings.Cut(sc.Text(), ":")
+		if !ok || (field != "VmHWM" && field != "VmRSS") {
+			continue
+		}
+		kb, err := strconv.ParseInt(strings.TrimSuffix(strings.TrimSpace(value), " kB"), 10, 64)
+		if err != nil {
+			return 0, 0, fmt.Errorf("parsing %s: %w", field, err)
+		}
+		if field == "VmHWM" {
+			peak = kb * 1024
+		} else {
+			current = kb * 1024
+		}
+	}
+	return peak, current, sc.Err()
+}
+
+// stop interrupts the operator and waits up to 15s before killing it.
+func (o *operator) stop() {
+	defer func() { _ = o.log.Close() }()
+	_ = o.cmd.Process.Signal(os.Interrupt)
+	select {
+	case <-o.done:
+	case <-time.After(15 * time.Second):
+		_ = o.cmd.Process.Kill()
+		<-o.done
+	}
+}

@@ -1,0 +1,172 @@
+package harness
+
+import (
+	"bufio"
+	"fmt"
+	"io"
+	"maps"
+	"os"
+	"runtime"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Target is one of the issue's performance targets, checked against a result.
+type Target struct {
+	Name string
+	Want string
+	Got  string
+	Met  bool
+}
+
+// FewCalls is the "few" of "ceil(K/100) + a few" provider calls per refresh cycle: the
+// calls that are not version listings (a credential refresh, a read of a changed key).
+const FewCalls = 3
+
+// JitterSpread is the widest per-object jitter of a refresh interval, as Ferry and ESO's
+// compatible behaviour define it: a tenth of the interval, at most five minutes.
+func JitterSpread(interval time.Duration) time.Duration {
+	return min(interval/10, 5*time.Minute)
+}
+
+func ceilDiv(a, b int) int { return (a + b - 1) / b }
+
+// Targets checks a result against the targets of the issue; targets whose phase did not
+// run are left out. The memory target (150 MiB) applies at N = 10,000 only.
+func (r *Result) Targets() []Target {
+	cfg := r.Config
+	var out []Target
+	add := func(name, want, got string, met bool) {
+		out = append(out, Target{Name: name, Want: want, Got: got, Met: met})
+	}
+	if r.Floor > 0 {
+		ratio := r.Cold.Took.Seconds() / r.Floor.Seconds()
+		add("cold start vs floor", "≤ 1.5×", fmt.Sprintf("%.2f×", ratio), ratio <= 1.5)
+	}
+	add("cold start provider reads", fmt.Sprintf("≤ K = %d", cfg.K), fmt.Sprint(r.Cold.ProviderReads()), r.Cold.ProviderReads() <= cfg.K)
+	if r.Cycles > 0 {
+		perCycle := float64(r.Steady.ProviderCalls()) / float64(r.Cycles)
+		limit := ceilDiv(cfg.K, 100) + FewCalls
+		add("steady provider calls per cycle", fmt.Sprintf("≤ ceil(K/100) + %d = %d", FewCalls, limit), fmt.Sprintf("%.1f", perCycle), perCycle <= float64(limit))
+		add("steady Secret writes", "0", fmt.Sprint(r.Steady.SecretWrites()), r.Steady.SecretWrites() == 0)
+		add("steady status writes", "0", fmt.Sprint(r.Steady.StatusWrites()), r.Steady.StatusWrites() == 0)
+	}
+	if r.RotationSecrets > 0 {
+		bound := cfg.Interval + JitterSpread(cfg.Interval)
+		add("rotation time", fmt.Sprintf("≤ interval + jitter = %s", bound), r.Rotation.Took.Round(100*time.Millisecond).String(), r.Rotation.Took <= bound)
+		limit := ceilDiv(cfg.K, 100) + 1
+		add("rotation provider calls", fmt.Sprintf("≤ ceil(K/100) + 1 = %d", limit), fmt.Sprint(r.Rotation.ProviderCalls()), r.Rotation.ProviderCalls() <= limit)
+	}
+	if cfg.N >= 10000 {
+		const limit = 150 << 20
+		add("peak RSS", "< 150 MiB", mib(r.PeakRSS), r.PeakRSS < limit)
+	}
+	return out
+}
+
+// Markdown writes the result as a section of bench/RESULTS.md.
+func (r *Result) Markdown(w io.Writer) {
+	cfg := r.Config
+	p := func(format string, args ...any) { _, _ = fmt.Fprintf(w, format+"\n", args...) }
+	p("### N = %d, K = %d, interval %s, %d unrelated Secrets — %s", cfg.N, cfg.K, cfg.Interval, cfg.Unrelated, r.Started.Format("2006-01-02 15:04 MST"))
+	p("")
+	p("- machine: %s", machine())
+	p("- load average (1, 5, 15 min): %s before, %s after", r.LoadBefore, r.LoadAfter)
+	p("- harness: `%s`", strings.Join(os.Args, " "))
+	p("- operator: `%s`", r.Command)
+	p("")
+	p("| measure | value |")
+	p("|---|---|")
+	if r.Floor > 0 {
+		p("| floor: a bare client creates %d Secrets | %s (%.0f/s) |", cfg.N, secs(r.Floor), float64(cfg.N)/r.Floor.Seconds())
+	}
+	p("| cold start: all %d Ready | %s (%.0f/s) |", cfg.N, secs(r.Cold.Took), float64(cfg.N)/r.Cold.Took.Seconds())
+	p("| per object, from operator start: p50 / p99 | %s / %s |", secs(r.P50), secs(r.P99))
+	p("| cold start provider calls | %s |", calls(r.Cold.Provider))
+	p("| cold start API requests | %s |", requests(r.Cold.API))
+	p("| cold start writes: Secrets / status | %d / %d |", r.Cold.SecretWrites(), r.Cold.StatusWrites())
+	p("| peak RSS at the end of the cold start | %s |", mib(r.ColdPeakRSS))
+	if r.Cycles > 0 {
+		p("| steady state: %d cycles of %s, provider calls | %s |", r.Cycles, cfg.Interval, calls(r.Steady.Provider))
+		p("| steady state: provider calls per cycle | %.1f |", float64(r.Steady.ProviderCalls())/float64(r.Cycles))
+		p("| steady state API requests | %s |", requests(r.Steady.API))
+		p("| steady state writes: Secrets / status | %d / %d |", r.Steady.SecretWrites(), r.Steady.StatusWrites())
+	}
+	if r.RotationSecrets > 0 {
+		p("| rotation: one key, %d Secrets follow after | %s |", r.RotationSecrets, secs(r.Rotation.Took))
+		p("| rotation provider calls | %s |", calls(r.Rotation.Provider))
+		p("| rotation writes: Secrets / status | %d / %d |", r.Rotation.SecretWrites(), r.Rotation.StatusWrites())
+	}
+	p("| peak RSS over the run | %s |", mib(r.PeakRSS))
+	p("")
+	p("| target | want | got | met |")
+	p("|---|---|---|---|")
+	for _, t := range r.Targets() {
+		met := "yes"
+		if !t.Met {
+			met = "**no**"
+		}
+		p("| %s | %s | %s | %s |", t.Name, t.Want, t.Got, met)
+	}
+	p("")
+}
+
+func secs(d time.Duration) string { return fmt.Sprintf("%.2f s", d.Seconds()) }
+
+func mib(b int64) string { return fmt.Sprintf("%.1f MiB", float64(b)/(1<<20)) }
+
+func calls(m map[string]int) string {
+	if len(m) == 0 {
+		return "none"
+	}
+	var parts []string
+	for _, op := range slices.Sorted(maps.Keys(m)) {
+		parts = append(parts, fmt.Sprintf("%s %d", op, m[op]))
+	}
+	return strings.Join(parts, ", ")
+}
+
+func requests(m map[apiRequest]int) string {
+	if len(m) == 0 {
+		return "none"
+	}
+	var parts []string
+	for _, r := range sortedRequests(m) {
+		parts = append(parts, fmt.Sprintf("%s %s %d", r.Verb, r.Resource, m[r]))
+	}
+	return strings.Join(parts, ", ")
+}
+
+// machine describes the CPU, cores, memory, kernel and Go version.
+func machine() string {
+	model, mem := "unknown CPU", "unknown memory"
+	if f, err := os.Open("/proc/cpuinfo"); err == nil {
+		sc := bufio.NewScanner(f)
+		for sc.Scan() {
+			if k, v, ok := strings.Cut(sc.Text(), ":"); ok && strings.TrimSpace(k) == "model name" {
+				model = strings.TrimSpace(v)
+				break
+			}
+		}
+		_ = f.Close()
+	}
+	if f, err := os.Open("/proc/meminfo"); err == nil {
+		sc := bufio.NewScanner(f)
+		for sc.Scan() {
+			if k, v, ok := strings.Cut(sc.Text(), ":"); ok && k == "MemTotal" {
+				if kb, err := strconv.ParseInt(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(v), "kB")), 10, 64); err == nil {
+					mem = fmt.Sprintf("%.1f GiB", float64(kb)/(1<<20))
+				}
+				break
+			}
+		}
+		_ = f.Close()
+	}
+	kernel := "unknown kernel"
+	if b, err := os.ReadFile("/proc/sys/kernel/osrelease"); err == nil {
+		kernel = "Linux " + strings.TrimSpace(string(b))
+	}
+	return fmt.Sprintf("%s, %d cores, %s, %s, %s", model, runtime.NumCPU(), mem, kernel, runtime.Version())
+}

@@ -1,0 +1,79 @@
+package harness
+
+import (
+	"context"
+	"os"
+	"strings"
+	"testing"
+	"time"
+)
+
+// TestSmoke runs a small scenario against the ferry binary built from this tree and asserts
+// the call and write counts of the issue's targets — counts only, never times, which depend
+// on the machine.
+func TestSmoke(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts a control plane, moto and the operator")
+	}
+	cfg := Config{N: 50, K: 10, Namespaces: 5, Interval: 15 * time.Second, SteadyCycles: 1, Rotation: true,
+		ColdTimeout: 3 * time.Minute, Progress: testWriter{t}}
+	ctx, cancel := context.WithTimeout(context.Background(), 8*time.Minute)
+	defer cancel()
+	res, err := Run(ctx, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var report strings.Builder
+	res.Markdown(&report)
+	t.Log("\n" + report.String())
+
+	if reads := res.Cold.ProviderReads(); reads > cfg.K {
+		t.Errorf("cold start: %d provider reads for %d objects over %d keys, want at most %d", reads, cfg.N, cfg.K, cfg.K)
+	}
+	if n := res.Cold.Provider["AssumeRoleWithWebIdentity"]; n > 1 {
+		t.Errorf("cold start: %d STS exchanges, want one for the one client", n)
+	}
+	if w := res.Cold.SecretWrites(); w != cfg.N {
+		t.Errorf("cold start: %d Secret writes, want one per object (%d)", w, cfg.N)
+	}
+	if w := res.Cold.StatusWrites(); w != cfg.N {
+		t.Errorf("cold start: %d status writes, want one per object (%d)", w, cfg.N)
+	}
+	for _, target := range res.Targets() {
+		switch target.Name {
+		case "steady provider calls per cycle", "steady Secret writes", "steady status writes", "rotation provider calls":
+			if !target.Met {
+				t.Errorf("%s: got %s, want %s", target.Name, target.Got, target.Want)
+			}
+		}
+	}
+	if w := res.Rotation.SecretWrites(); w != cfg.N/cfg.K {
+		t.Errorf("rotation: %d Secret writes, want one per Secret that reads the key (%d)", w, cfg.N/cfg.K)
+	}
+}
+
+// BenchmarkScenario runs a scenario of 200 ExternalSecrets over 20 keys per iteration and
+// reports its measures; run it with -benchtime=1x. `make bench` runs the full sizes.
+func BenchmarkScenario(b *testing.B) {
+	for range b.N {
+		res, err := Run(context.Background(), Config{N: 200, K: 20, Interval: 30 * time.Second, Floor: true,
+			SteadyCycles: 1, Rotation: true, Progress: os.Stderr})
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.ReportMetric(res.Floor.Seconds(), "floor-s")
+		b.ReportMetric(res.Cold.Took.Seconds(), "cold-s")
+		b.ReportMetric(float64(res.Cold.ProviderReads()), "cold-reads")
+		b.ReportMetric(float64(res.Steady.ProviderCalls())/float64(res.Cycles), "calls/cycle")
+		b.ReportMetric(res.Rotation.Took.Seconds(), "rotation-s")
+		b.ReportMetric(float64(res.PeakRSS)/(1<<20), "peak-MiB")
+	}
+}
+
+// testWriter sends progress lines to the test log.
+type testWriter struct{ t *testing.T }
+
+func (w testWriter) Write(p []byte) (int, error) {
+	w.t.Log(strings.TrimRight(string(p), "\n"))
+	return len(p), nil
+}
