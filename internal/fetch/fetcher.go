@@ -22,17 +22,33 @@ import (
 // Secrets (static keys, tokens) are picked up again after they rotate.
 const DefaultClientTTL = 15 * time.Minute
 
+// DefaultDocumentIdleTTL is how long a remote secret nobody asked for stays cached. The
+// documents of a store must outlive the refresh intervals of the objects that read them, so
+// that a refresh can confirm a value by its version instead of reading it again.
+const DefaultDocumentIdleTTL = 25 * time.Hour
+
+// DefaultValueTTL bounds the cache of the reads that are not served from documents (pinned
+// versions, metadata, finds): no MaxAge reaches beyond it.
+const DefaultValueTTL = 5 * time.Minute
+
+// callTimeout bounds one batch read or version check: it runs for every object waiting on
+// it, not under any one object's context.
+const callTimeout = 2 * time.Minute
+
 // Fetcher reads remote values on behalf of reconcilers.
 type Fetcher struct {
-	registry  *provider.Registry
-	kube      client.Client
-	clientTTL time.Duration
-	now       func() time.Time
-	metrics   *metrics.Metrics
+	registry        *provider.Registry
+	kube            client.Client
+	clientTTL       time.Duration
+	documentIdleTTL time.Duration
+	valueTTL        time.Duration
+	now             func() time.Time
+	metrics         *metrics.Metrics
 
 	mu      sync.Mutex
 	clients map[clientKey]*clientEntry
 	values  map[string]cachedValue
+	docs    map[clientKey]*documents
 
 	flight singleflight.Group
 }
@@ -41,6 +57,11 @@ type Fetcher struct {
 type Options struct {
 	// ClientTTL bounds the life of a provider client (default DefaultClientTTL).
 	ClientTTL time.Duration
+	// DocumentIdleTTL is how long an unused remote secret stays cached (default
+	// DefaultDocumentIdleTTL).
+	DocumentIdleTTL time.Duration
+	// ValueTTL is how long Sweep keeps other cached reads (default DefaultValueTTL).
+	ValueTTL time.Duration
 	// Now is the clock, for tests.
 	Now func() time.Time
 	// Metrics records calls, cache hits and coalesced reads; nil records nothing.
@@ -53,12 +74,19 @@ func New(registry *provider.Registry, kube client.Client, opts Options) *Fetcher
 	if opts.ClientTTL == 0 {
 		opts.ClientTTL = DefaultClientTTL
 	}
+	if opts.DocumentIdleTTL == 0 {
+		opts.DocumentIdleTTL = DefaultDocumentIdleTTL
+	}
+	if opts.ValueTTL == 0 {
+		opts.ValueTTL = DefaultValueTTL
+	}
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
 	return &Fetcher{
-		registry: registry, kube: kube, clientTTL: opts.ClientTTL, now: opts.Now, metrics: opts.Metrics,
-		clients: map[clientKey]*clientEntry{}, values: map[string]cachedValue{},
+		registry: registry, kube: kube, clientTTL: opts.ClientTTL, documentIdleTTL: opts.DocumentIdleTTL,
+		valueTTL: opts.ValueTTL, now: opts.Now, metrics: opts.Metrics,
+		clients: map[clientKey]*clientEntry{}, values: map[string]cachedValue{}, docs: map[clientKey]*documents{},
 	}
 }
 
@@ -70,8 +98,9 @@ type Source struct {
 	Store esv1.GenericStore
 	// Namespace of the asking object; used by ClusterSecretStores for referent auth.
 	Namespace string
-	// MaxAge is how old a cached value may be; 0 always reads the provider (identical
-	// concurrent reads are still coalesced).
+	// MaxAge is how long ago a cached value may have been last confirmed current (read, or
+	// its version checked); 0 always reads the provider (identical concurrent reads are
+	// still coalesced).
 	MaxAge time.Duration
 }
 
@@ -94,15 +123,28 @@ type cachedValue struct {
 	fetched time.Time
 }
 
-func keyOf(src Source) clientKey {
+// keyOf names the client (and the documents) that serve src: one per store generation, and
+// per asking namespace for a ClusterSecretStore unless its provider says that the namespace
+// makes no difference.
+func (f *Fetcher) keyOf(src Source) clientKey {
 	s := src.Store
 	k := clientKey{kind: s.GetKind(), name: s.GetName(), uid: s.GetUID(), generation: s.GetGeneration()}
-	if s.GetKind() == esv1.SecretStoreKind {
+	switch {
+	case s.GetKind() == esv1.SecretStoreKind:
 		k.namespace = s.GetNamespace()
-	} else {
+	case !f.sameForEveryNamespace(s):
 		k.namespace = src.Namespace
 	}
 	return k
+}
+
+func (f *Fetcher) sameForEveryNamespace(store esv1.GenericStore) bool {
+	p, err := f.registry.ForStore(store)
+	if err != nil {
+		return false
+	}
+	ni, ok := p.(provider.NamespaceIndependent)
+	return ok && ni.SameForEveryNamespace(store)
 }
 
 func (k clientKey) String() string {
@@ -111,7 +153,7 @@ func (k clientKey) String() string {
 
 // client returns the cached client for the source's store, building it once.
 func (f *Fetcher) client(ctx context.Context, src Source) (provider.Client, error) {
-	key := keyOf(src)
+	key := f.keyOf(src)
 	now := f.now()
 	f.mu.Lock()
 	entry, ok := f.clients[key]
@@ -139,8 +181,8 @@ func (f *Fetcher) client(ctx context.Context, src Source) (provider.Client, erro
 	return entry.client, entry.err
 }
 
-// dropOlderGenerations forgets clients of earlier generations of the same store. Callers
-// hold f.mu.
+// dropOlderGenerations forgets clients, and cached documents, of earlier generations of the
+// same store. Callers hold f.mu.
 func (f *Fetcher) dropOlderGenerations(key clientKey) {
 	for k, e := range f.clients {
 		if k.kind == key.kind && k.name == key.name && k.namespace == key.namespace && k != key {
@@ -148,6 +190,11 @@ func (f *Fetcher) dropOlderGenerations(key clientKey) {
 			if e.client != nil {
 				go func(c provider.Client) { _ = c.Close(context.Background()) }(e.client)
 			}
+		}
+	}
+	for k := range f.docs {
+		if k.kind == key.kind && k.name == key.name && k.namespace == key.namespace && k != key {
+			delete(f.docs, k)
 		}
 	}
 }
@@ -164,11 +211,16 @@ func (f *Fetcher) Forget(kind, namespace, name string) {
 			}
 		}
 	}
+	for k := range f.docs {
+		if k.kind == kind && k.name == name && (kind == esv1.ClusterSecretStoreKind || k.namespace == namespace) {
+			delete(f.docs, k)
+		}
+	}
 }
 
 // read runs op once for identical concurrent calls and caches its result for MaxAge.
 func (f *Fetcher) read(ctx context.Context, src Source, call string, opKey string, op func(provider.Client) (any, error)) (any, error) {
-	key := keyOf(src).String() + "|" + call + "|" + opKey
+	key := f.keyOf(src).String() + "|" + call + "|" + opKey
 	if src.MaxAge > 0 {
 		f.mu.Lock()
 		cached, ok := f.values[key]
@@ -208,6 +260,17 @@ func providerName(store esv1.GenericStore) string {
 
 // GetSecret reads one value.
 func (f *Fetcher) GetSecret(ctx context.Context, src Source, ref esv1.ExternalSecretDataRemoteRef) ([]byte, error) {
+	br, key, err := f.documentReader(ctx, src, ref)
+	if err != nil {
+		return nil, err
+	}
+	if br != nil {
+		doc, err := f.document(ctx, src, br, key)
+		if err != nil {
+			return nil, err
+		}
+		return br.SecretFromDocument(doc, ref)
+	}
 	v, err := f.read(ctx, src, "GetSecret", refKey(ref), func(c provider.Client) (any, error) {
 		return c.GetSecret(ctx, ref)
 	})
@@ -219,6 +282,17 @@ func (f *Fetcher) GetSecret(ctx context.Context, src Source, ref esv1.ExternalSe
 
 // GetSecretMap reads the keys of one JSON value.
 func (f *Fetcher) GetSecretMap(ctx context.Context, src Source, ref esv1.ExternalSecretDataRemoteRef) (map[string][]byte, error) {
+	br, key, err := f.documentReader(ctx, src, ref)
+	if err != nil {
+		return nil, err
+	}
+	if br != nil {
+		doc, err := f.document(ctx, src, br, key)
+		if err != nil {
+			return nil, err
+		}
+		return br.SecretMapFromDocument(doc, ref)
+	}
 	v, err := f.read(ctx, src, "GetSecretMap", refKey(ref), func(c provider.Client) (any, error) {
 		return c.GetSecretMap(ctx, ref)
 	})
@@ -248,16 +322,23 @@ func (f *Fetcher) Validate(ctx context.Context, src Source) (esv1.ValidationResu
 	return c.Validate(ctx)
 }
 
-// Sweep drops cached values older than maxAge, bounding memory. The manager calls it
-// periodically.
-func (f *Fetcher) Sweep(maxAge time.Duration) {
+// Sweep drops cached values older than ValueTTL and documents unused for DocumentIdleTTL,
+// bounding memory. The manager calls it periodically.
+func (f *Fetcher) Sweep() {
 	now := f.now()
 	f.mu.Lock()
-	defer f.mu.Unlock()
 	for k, v := range f.values {
-		if now.Sub(v.fetched) > maxAge {
+		if now.Sub(v.fetched) > f.valueTTL {
 			delete(f.values, k)
 		}
+	}
+	docs := make([]*documents, 0, len(f.docs))
+	for _, d := range f.docs {
+		docs = append(docs, d)
+	}
+	f.mu.Unlock()
+	for _, d := range docs {
+		d.sweep(now.Add(-f.documentIdleTTL))
 	}
 }
 

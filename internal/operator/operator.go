@@ -249,7 +249,7 @@ func positive(d time.Duration) *time.Duration {
 	return &d
 }
 
-// sweep drops stale cached values every minute until ctx ends.
+// sweep drops stale cached values and unused documents every minute until ctx ends.
 func sweep(ctx context.Context, f *fetch.Fetcher) {
 	t := time.NewTicker(time.Minute)
 	defer t.Stop()
@@ -258,7 +258,7 @@ func sweep(ctx context.Context, f *fetch.Fetcher) {
 		case <-ctx.Done():
 			return
 		case <-t.C:
-			f.Sweep(time.Minute)
+			f.Sweep()
 		}
 	}
 }

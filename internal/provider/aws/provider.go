@@ -88,6 +88,28 @@ func (p *Provider) NewClient(ctx context.Context, store esv1.GenericStore, kube 
 	}
 }
 
+var _ provider.NamespaceIndependent = (*Provider)(nil)
+
+// SameForEveryNamespace reports whether a store's clients are the same whatever namespace
+// they act for: every Secret and ServiceAccount its auth reads names its namespace (or the
+// store uses the SDK's default credentials), and no session tag names the namespace.
+func (p *Provider) SameForEveryNamespace(store esv1.GenericStore) bool {
+	spec := store.GetSpec().Provider.AWS
+	if spec == nil || spec.SessionTagsPolicy == sessionTagsSimple || spec.SessionTagsPolicy == sessionTagsCustom {
+		return false
+	}
+	named := func(ns *string) bool { return ns != nil && *ns != "" }
+	switch auth := spec.Auth; {
+	case auth.JWTAuth != nil:
+		return auth.JWTAuth.ServiceAccountRef != nil && named(auth.JWTAuth.ServiceAccountRef.Namespace)
+	case auth.SecretRef != nil:
+		return named(auth.SecretRef.AccessKeyID.Namespace) && named(auth.SecretRef.SecretAccessKey.Namespace) &&
+			(auth.SecretRef.SessionToken == nil || named(auth.SecretRef.SessionToken.Namespace))
+	default:
+		return true
+	}
+}
+
 // loadConfig builds the SDK configuration shared by every client of one store: region,
 // retries, and the default credential chain (replaced later when the store sets auth).
 func (p *Provider) loadConfig(ctx context.Context, spec *esv1.SecretStoreSpec) (aws.Config, error) {

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync/atomic"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
@@ -27,6 +28,12 @@ type secretsManager struct {
 	prefix   string
 	// deletions holds how PushSecret deletes (recovery window), from the store.
 	deletions *esv1.AWSSecretsManager
+
+	// What the batch paths (secretsmanager_batch.go) learned: how many ListSecrets pages the
+	// store's secrets take, and whether its credentials may not call BatchGetSecretValue or
+	// ListSecrets, so those are not tried again.
+	listPages               atomic.Int64
+	batchDenied, listDenied atomic.Bool
 }
 
 var _ provider.Client = (*secretsManager)(nil)
@@ -76,6 +83,13 @@ func (s *secretsManager) Validate(ctx context.Context) (esv1.ValidationResult, e
 func (s *secretsManager) Close(context.Context) error { return nil }
 
 func (s *secretsManager) value(ctx context.Context, key, version string) ([]byte, error) {
+	value, _, err := s.valueAndVersion(ctx, key, version)
+	return value, err
+}
+
+// valueAndVersion reads one version of a secret (by default the current one) and returns
+// its value and VersionId.
+func (s *secretsManager) valueAndVersion(ctx context.Context, key, version string) ([]byte, string, error) {
 	in := &secretsmanager.GetSecretValueInput{SecretId: aws.String(key)}
 	switch {
 	case strings.HasPrefix(version, versionIDPrefix):
@@ -87,15 +101,15 @@ func (s *secretsManager) value(ctx context.Context, key, version string) ([]byte
 	}
 	out, err := s.api.GetSecretValue(ctx, in)
 	if err != nil {
-		return nil, secretsManagerError(err, key, "reading")
+		return nil, "", secretsManagerError(err, key, "reading")
 	}
 	if out.SecretString != nil {
-		return []byte(*out.SecretString), nil
+		return []byte(*out.SecretString), aws.ToString(out.VersionId), nil
 	}
 	if out.SecretBinary != nil {
-		return out.SecretBinary, nil
+		return out.SecretBinary, aws.ToString(out.VersionId), nil
 	}
-	return nil, fmt.Errorf("secret %q version has neither a string nor a binary value", key)
+	return nil, "", fmt.Errorf("secret %q version has neither a string nor a binary value", key)
 }
 
 func (s *secretsManager) tags(ctx context.Context, key string) (map[string]string, error) {
