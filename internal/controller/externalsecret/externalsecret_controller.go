@@ -101,7 +101,7 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 
 	d := decide(r.facts(s))
 	if !d.sync {
-		return ctrl.Result{RequeueAfter: d.requeueAfter}, nil
+		return ctrl.Result{RequeueAfter: d.requeueAfter, Priority: refreshPriority()}, nil
 	}
 	ctrl.LoggerFrom(ctx).V(1).Info("Syncing", "why", d.why)
 
@@ -129,7 +129,7 @@ type syncResult struct {
 func (r *Reconciler) sync(ctx context.Context, s *scope) (syncResult, error) {
 	es := s.es
 	interval := refreshInterval(es)
-	jitter := jitterFor(string(es.UID), interval)
+	offset := refreshOffset(es, interval)
 	retryLater := syncResult{Result: ctrl.Result{RequeueAfter: retryInterval(interval)}}
 
 	stores, err := r.resolveStores(ctx, es)
@@ -161,7 +161,8 @@ func (r *Reconciler) sync(ctx context.Context, s *scope) (syncResult, error) {
 	}
 	r.succeed(s, outcome)
 	r.lastSync.Store(es.UID, syncRecord{at: s.now, version: es.Status.SyncedResourceVersion})
-	return syncResult{Result: ctrl.Result{RequeueAfter: nextAfterSync(es.Spec.RefreshPolicy, interval, jitter)}}, nil
+	return syncResult{Result: ctrl.Result{RequeueAfter: nextAfterSync(es.Spec.RefreshPolicy, s.now, interval, offset),
+		Priority: refreshPriority()}}, nil
 }
 
 // facts gathers what decide needs.
@@ -177,7 +178,7 @@ func (r *Reconciler) facts(s *scope) facts {
 		ready:          isReady(es),
 		writesSecret:   creationPolicy(es) != esv1.CreatePolicyNone,
 		targetExists:   s.target != nil,
-		jitter:         jitterFor(string(es.UID), interval),
+		offset:         refreshOffset(es, interval),
 	}
 	if last, ok := r.lastSync.Load(es.UID); ok {
 		record := last.(syncRecord)

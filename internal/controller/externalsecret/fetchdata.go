@@ -16,17 +16,25 @@ import (
 	"github.com/ferryhq/ferry/internal/validation"
 )
 
-// maxCacheAge is how old a value read for another object may be and still serve this one:
-// a tenth of the refresh interval, at most a minute, and never on a forced sync.
-func maxCacheAge(es *esv1.ExternalSecret, forced bool) time.Duration {
-	if forced {
+// maxCacheAge is how long ago a value may have been confirmed current (read, or its version
+// checked) and still serve this object. A refresh accepts the width of the refresh window,
+// so that one version check of a store serves every object due in the window; a first sync
+// accepts a value confirmed since the object was created (within that width), so objects
+// created together share reads; any other forced sync reads the provider.
+func maxCacheAge(es *esv1.ExternalSecret, forced bool, now time.Time) time.Duration {
+	window := jitterSpread(refreshInterval(es))
+	if window <= 0 {
+		window = time.Minute // refreshInterval 0: synced once, never refreshed
+	}
+	switch {
+	case !forced:
+		return window
+	case es.Status.SyncedResourceVersion == "" && !es.CreationTimestamp.IsZero():
+		// creationTimestamp is truncated to the second.
+		return max(0, min(window, now.Sub(es.CreationTimestamp.Time)-time.Second))
+	default:
 		return 0
 	}
-	age := refreshInterval(es) / 10
-	if age > time.Minute {
-		age = time.Minute
-	}
-	return age
 }
 
 // fetchData reads every entry and returns the Secret data, and the remote keys that were
@@ -45,7 +53,7 @@ func (r *Reconciler) fetchData(ctx context.Context, s *scope, stores map[storeKe
 		if ref != nil {
 			k = keyOfRef(*ref)
 		}
-		return fetch.Source{Store: stores[k], Namespace: es.Namespace, MaxAge: maxCacheAge(es, forced)}
+		return fetch.Source{Store: stores[k], Namespace: es.Namespace, MaxAge: maxCacheAge(es, forced, s.now)}
 	}
 
 	data := map[string][]byte{}
