@@ -125,6 +125,8 @@ func New(ctx context.Context, cfg *rest.Config, opts Options) (manager.Manager, 
 		// Only Secrets Ferry manages are cached, so memory does not follow every Secret in
 		// the cluster.
 		ByObject: map[client.Object]cache.ByObject{&corev1.Secret{}: {Label: managed}},
+		// Nothing reads managed fields; they are a large part of every cached object.
+		DefaultTransform: cache.TransformStripManagedFields(),
 	}
 	if opts.Namespace != "" {
 		cacheOpts.DefaultNamespaces = map[string]cache.Config{opts.Namespace: {}}
@@ -149,13 +151,18 @@ func New(ctx context.Context, cfg *rest.Config, opts Options) (manager.Manager, 
 			return nil, err
 		}
 	}
+	readYourWrites := true
 	mgr, err := ctrl.NewManager(cfg, ctrl.Options{
-		LeaseDuration:                 positive(opts.LeaseDuration),
-		RenewDeadline:                 positive(opts.RenewDeadline),
-		RetryPeriod:                   positive(opts.RetryPeriod),
-		WebhookServer:                 whServer,
-		Scheme:                        scheme,
-		Cache:                         cacheOpts,
+		LeaseDuration: positive(opts.LeaseDuration),
+		RenewDeadline: positive(opts.RenewDeadline),
+		RetryPeriod:   positive(opts.RetryPeriod),
+		WebhookServer: whServer,
+		Scheme:        scheme,
+		Cache:         cacheOpts,
+		// A read from the cache waits until it holds Ferry's own earlier writes of that
+		// object, so the reconcile that a write triggers sees the status and Secret just
+		// written instead of syncing again and writing a conflicting status.
+		Client:                        client.Options{Cache: &client.CacheOptions{EnableReadYourWritesConsistency: &readYourWrites}},
 		Metrics:                       metricsserver.Options{BindAddress: metricsAddr},
 		HealthProbeBindAddress:        healthAddr,
 		LeaderElection:                opts.LeaderElection,
