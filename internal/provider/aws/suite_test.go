@@ -41,7 +41,7 @@ func run(m *testing.M) int {
 		fmt.Fprintln(os.Stderr, "aws provider tests:", err)
 		return 1
 	}
-	defer moto.Stop()
+	defer func() { _ = moto.Stop() }()
 	sharedMoto = moto
 	return testenv.Run(m, func(cp *testenv.ControlPlane) { controlPlane = cp })
 }

@@ -74,7 +74,7 @@ func rawValue(raw json.RawMessage) ([]byte, error) {
 	case len(trimmed) > 0 && trimmed[0] == '"':
 		var s string
 		if err := json.Unmarshal(trimmed, &s); err != nil {
-			return nil, fmt.Errorf("%w: %v", ErrNotJSON, err)
+			return nil, fmt.Errorf("%w: %w", ErrNotJSON, err)
 		}
 		return []byte(s), nil
 	case bytes.Equal(trimmed, []byte("null")):
