@@ -4,15 +4,20 @@
 //	ferry [flags]               run the operator
 //	ferry convert [FILE...]     rewrite v1alpha1/v1beta1 manifests as v1, offline
 //	ferry render -f ES --values V   render an ExternalSecret's template offline
+//	ferry status|sync|explain   the kubectl plugin's commands (kubectl ferry ...)
 package main
 
 import (
 	"flag"
 	"fmt"
 	"os"
+	"slices"
+	"time"
 
 	ctrl "sigs.k8s.io/controller-runtime"
 
+	"github.com/ferryhq/ferry/internal/cli"
+	"github.com/ferryhq/ferry/internal/generator"
 	"github.com/ferryhq/ferry/internal/logging"
 	"github.com/ferryhq/ferry/internal/operator"
 	"github.com/ferryhq/ferry/internal/provider"
@@ -38,12 +43,20 @@ func run(args []string) error {
 	if len(args) > 0 && args[0] == "render" {
 		return runRender(args[1:], os.Stdout)
 	}
+	if len(args) > 0 && slices.Contains(cli.Commands, args[0]) {
+		return cli.Main(args, os.Stdout, os.Stderr)
+	}
 	fs := flag.NewFlagSet("ferry", flag.ContinueOnError)
 	opts := operator.Options{}
 	fs.StringVar(&opts.MetricsAddr, "metrics-bind-address", ":8080", "metrics listen address; 0 disables metrics")
 	fs.StringVar(&opts.HealthAddr, "health-probe-bind-address", ":8081", "health probe listen address; 0 disables probes")
 	fs.BoolVar(&opts.LeaderElection, "leader-elect", true, "elect a leader so that only one replica reconciles")
 	fs.StringVar(&opts.LeaderElectionID, "leader-election-id", "ferry.ferry.dev", "name of the leader election Lease")
+	fs.DurationVar(&opts.LeaseDuration, "leader-election-lease-duration", 15*time.Second,
+		"how long a standby replica waits after the leader's last renewal before it takes over")
+	fs.DurationVar(&opts.RenewDeadline, "leader-election-renew-deadline", 10*time.Second,
+		"how long the leader keeps trying to renew its Lease before it steps down")
+	fs.DurationVar(&opts.RetryPeriod, "leader-election-retry-period", 2*time.Second, "how often replicas try to take or renew the Lease")
 	fs.StringVar(&opts.OperatorNamespace, "operator-namespace", envOr("POD_NAMESPACE", "ferry-system"),
 		"namespace of the leader Lease and the hash-key Secret")
 	fs.StringVar(&opts.Namespace, "namespace", "", "watch only this namespace (default: all namespaces)")
@@ -73,6 +86,9 @@ func run(args []string) error {
 	opts.QPS = float32(*qps)
 	ctrl.SetLogger(logging.New(os.Stderr, *verbosity))
 
+	awsSessions := aws.NewSessions()
+	opts.Generators = generator.NewRegistry(generator.NewPassword(), generator.NewUUID(), generator.NewFake(),
+		generator.NewECRAuthorizationToken(awsSessions), generator.NewSTSSessionToken(awsSessions))
 	ctx := ctrl.SetupSignalHandler()
 	cfg, err := ctrl.GetConfig()
 	if err != nil {
