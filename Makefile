@@ -22,8 +22,9 @@ generate: ## Regenerate deepcopy code, CRDs (and the chart's copies) and docs/ap
 verify-generated: generate ## Fail when generated files differ from what is committed.
 	@git diff --exit-code -- api config/crd deploy/charts/ferry/files/crds docs/api-reference.md || { echo "generated files are stale: run 'make generate' and commit" >&2; exit 1; }
 
-build: ## Build the ferry binary (and the dev environment tool) into bin/.
+build: ## Build the ferry binary, the kubectl plugin and the dev environment tool into bin/.
 	$(GO) build -o bin/ferry ./cmd/ferry
+	$(GO) build -o bin/kubectl-ferry ./cmd/kubectl-ferry
 	$(GO) build -o bin/devenv ./hack/devenv
 
 test: tools verify-generated ## Every test: unit, integration (real kube-apiserver + etcd, moto) and e2e.
