@@ -26,6 +26,7 @@ import (
 	"github.com/ferryhq/ferry/internal/provider"
 	awsprovider "github.com/ferryhq/ferry/internal/provider/aws"
 	"github.com/ferryhq/ferry/internal/provider/fake"
+	"github.com/ferryhq/ferry/internal/provider/vault"
 	"github.com/ferryhq/ferry/internal/testenv"
 )
 
@@ -45,7 +46,7 @@ func TestMain(m *testing.M) {
 		ctrl.SetLogger(logging.New(io.Discard, 0))
 		mgr, err := operator.New(cp.Ctx, cp.Config, operator.Options{
 			HashKey:   []byte("test-hash-key-of-at-least-32-bytes!!"),
-			Providers: provider.NewRegistry(fake.New(), awsprovider.New(awsprovider.WithEndpoint(moto.Endpoint))),
+			Providers: provider.NewRegistry(fake.New(), awsprovider.New(awsprovider.WithEndpoint(moto.Endpoint)), vault.New()),
 		})
 		if err != nil {
 			panic(err)

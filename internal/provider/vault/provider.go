@@ -28,8 +28,8 @@ func New() provider.Provider { return &Provider{} }
 // Name returns "vault", the provider's key in spec.provider.
 func (*Provider) Name() string { return "vault" }
 
-// Capabilities returns ReadOnly: PushSecret is not implemented yet.
-func (*Provider) Capabilities() esv1.SecretStoreCapabilities { return esv1.SecretStoreReadOnly }
+// Capabilities returns ReadWrite: KV secrets can be read and pushed to.
+func (*Provider) Capabilities() esv1.SecretStoreCapabilities { return esv1.SecretStoreReadWrite }
 
 // NewClient validates the store, builds its TLS configuration (reading CA and client
 // certificates from Secrets or ConfigMaps through kube, for objects in namespace) and
