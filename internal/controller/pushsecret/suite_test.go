@@ -26,13 +26,15 @@ import (
 	"github.com/ferryhq/ferry/internal/provider"
 	awsprovider "github.com/ferryhq/ferry/internal/provider/aws"
 	"github.com/ferryhq/ferry/internal/provider/fake"
+	"github.com/ferryhq/ferry/internal/provider/kubernetes"
 	"github.com/ferryhq/ferry/internal/provider/vault"
 	"github.com/ferryhq/ferry/internal/testenv"
 )
 
 var (
-	k8s  client.Client
-	moto *testenv.Moto
+	k8s          client.Client
+	controlPlane *testenv.ControlPlane
+	moto         *testenv.Moto
 )
 
 func TestMain(m *testing.M) {
@@ -42,11 +44,12 @@ func TestMain(m *testing.M) {
 		os.Exit(1)
 	}
 	code := testenv.Run(m, func(cp *testenv.ControlPlane) {
-		k8s = cp.Client
+		k8s, controlPlane = cp.Client, cp
 		ctrl.SetLogger(logging.New(io.Discard, 0))
 		mgr, err := operator.New(cp.Ctx, cp.Config, operator.Options{
-			HashKey:   []byte("test-hash-key-of-at-least-32-bytes!!"),
-			Providers: provider.NewRegistry(fake.New(), awsprovider.New(awsprovider.WithEndpoint(moto.Endpoint)), vault.New()),
+			HashKey: []byte("test-hash-key-of-at-least-32-bytes!!"),
+			Providers: provider.NewRegistry(fake.New(), awsprovider.New(awsprovider.WithEndpoint(moto.Endpoint)), vault.New(),
+				kubernetes.New()),
 		})
 		if err != nil {
 			panic(err)

@@ -84,7 +84,7 @@ func TestPushToVault(t *testing.T) {
 	}
 	forceSync(t, ps)
 	testenv.Eventually(t, 20*time.Second, "new value pushed to Vault", func() (bool, error) {
-		return read(ns+"/app")["password"] == "v-p4ss-2", nil
+		return read(ns + "/app")["password"] == "v-p4ss-2", nil
 	})
 
 	// Deleting the PushSecret deletes what it pushed, and only that.

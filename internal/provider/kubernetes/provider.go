@@ -60,8 +60,8 @@ func New(opts ...Option) provider.Provider {
 // Name returns "kubernetes", the provider's key in spec.provider.
 func (*Provider) Name() string { return "kubernetes" }
 
-// Capabilities returns ReadOnly: PushSecret is not implemented yet.
-func (*Provider) Capabilities() esv1.SecretStoreCapabilities { return esv1.SecretStoreReadOnly }
+// Capabilities returns ReadWrite: Secrets can be read and pushed to.
+func (*Provider) Capabilities() esv1.SecretStoreCapabilities { return esv1.SecretStoreReadWrite }
 
 // NewClient validates the store, reads the credentials it names (through kube, for
 // objects in namespace) and returns a client of the remote namespace. A ServiceAccount

@@ -1,0 +1,154 @@
+package kubernetes
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"maps"
+
+	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	"github.com/ferryhq/ferry/internal/provider"
+)
+
+// secretsWriteAPI is the part of the remote cluster's Secrets API PushSecret writes with.
+type secretsWriteAPI interface {
+	Create(ctx context.Context, secret *corev1.Secret, opts metav1.CreateOptions) (*corev1.Secret, error)
+	Update(ctx context.Context, secret *corev1.Secret, opts metav1.UpdateOptions) (*corev1.Secret, error)
+	Delete(ctx context.Context, name string, opts metav1.DeleteOptions) error
+}
+
+var _ provider.Writer = (*secretsClient)(nil)
+
+func (c *secretsClient) writer() (secretsWriteAPI, error) {
+	w, ok := c.secrets.(secretsWriteAPI)
+	if !ok {
+		return nil, errors.New("this Kubernetes client cannot write")
+	}
+	return w, nil
+}
+
+// remote reads the Secret at name; nil when it does not exist.
+func (c *secretsClient) remote(ctx context.Context, name string) (*corev1.Secret, error) {
+	s, err := c.secrets.Get(ctx, name, metav1.GetOptions{})
+	if apierrors.IsNotFound(err) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("reading Secret %s/%s: %w", c.namespace, name, err)
+	}
+	return s, nil
+}
+
+func managed(s *corev1.Secret) bool {
+	return s.Labels[provider.ManagedByTag] == provider.ManagedByValue
+}
+
+// PushSecret writes value under key ref.Property of the Secret ref.RemoteKey, or, without a
+// property, makes value (a JSON object of strings) the Secret's data. Secrets Ferry creates
+// carry the label managed-by=external-secrets; an existing Secret without it is left alone.
+func (c *secretsClient) PushSecret(ctx context.Context, value []byte, ref provider.PushRef) error {
+	w, err := c.writer()
+	if err != nil {
+		return err
+	}
+	cur, err := c.remote(ctx, ref.RemoteKey)
+	if err != nil {
+		return err
+	}
+	if cur != nil && !managed(cur) {
+		return fmt.Errorf("secret %s/%s: %w", c.namespace, ref.RemoteKey, provider.ErrNotManaged)
+	}
+	data := map[string][]byte{}
+	if ref.Property == "" {
+		var obj map[string]string
+		if err := json.Unmarshal(value, &obj); err != nil {
+			return fmt.Errorf("secret %s/%s: without remoteRef.property the pushed value must be a JSON object of strings; set a property to push one key",
+				c.namespace, ref.RemoteKey)
+		}
+		for k, v := range obj {
+			data[k] = []byte(v)
+		}
+	} else {
+		if cur != nil {
+			maps.Copy(data, cur.Data)
+		}
+		data[ref.Property] = value
+	}
+	if cur == nil {
+		secret := &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Name: ref.RemoteKey, Namespace: c.namespace,
+			Labels: map[string]string{provider.ManagedByTag: provider.ManagedByValue}}, Data: data}
+		if _, err := w.Create(ctx, secret, metav1.CreateOptions{}); err != nil {
+			return fmt.Errorf("creating Secret %s/%s: %w", c.namespace, ref.RemoteKey, err)
+		}
+		return nil
+	}
+	if sameData(cur.Data, data) {
+		return nil
+	}
+	cur.Data = data
+	if _, err := w.Update(ctx, cur, metav1.UpdateOptions{}); err != nil {
+		return fmt.Errorf("updating Secret %s/%s: %w", c.namespace, ref.RemoteKey, err)
+	}
+	return nil
+}
+
+// DeleteSecret removes key ref.Property from the Secret, or the whole Secret when no
+// property is set or no key is left.
+func (c *secretsClient) DeleteSecret(ctx context.Context, ref provider.PushRef) error {
+	w, err := c.writer()
+	if err != nil {
+		return err
+	}
+	cur, err := c.remote(ctx, ref.RemoteKey)
+	if err != nil || cur == nil {
+		return err
+	}
+	if !managed(cur) {
+		return fmt.Errorf("secret %s/%s: %w", c.namespace, ref.RemoteKey, provider.ErrNotManaged)
+	}
+	if ref.Property != "" {
+		delete(cur.Data, ref.Property)
+		if len(cur.Data) > 0 {
+			if _, err := w.Update(ctx, cur, metav1.UpdateOptions{}); err != nil {
+				return fmt.Errorf("updating Secret %s/%s: %w", c.namespace, ref.RemoteKey, err)
+			}
+			return nil
+		}
+	}
+	uid := cur.UID
+	err = w.Delete(ctx, ref.RemoteKey, metav1.DeleteOptions{Preconditions: &metav1.Preconditions{UID: &uid}})
+	if err != nil && !apierrors.IsNotFound(err) {
+		return fmt.Errorf("deleting Secret %s/%s: %w", c.namespace, ref.RemoteKey, err)
+	}
+	return nil
+}
+
+// SecretExists says whether the Secret (or its key ref.Property) exists.
+func (c *secretsClient) SecretExists(ctx context.Context, ref provider.PushRef) (bool, error) {
+	cur, err := c.remote(ctx, ref.RemoteKey)
+	if err != nil || cur == nil {
+		return false, err
+	}
+	if ref.Property == "" {
+		return true, nil
+	}
+	_, ok := cur.Data[ref.Property]
+	return ok, nil
+}
+
+func sameData(a, b map[string][]byte) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for k, v := range a {
+		if w, ok := b[k]; !ok || !bytes.Equal(v, w) {
+			return false
+		}
+	}
+	return true
+}
