@@ -88,7 +88,8 @@ func run(args []string) error {
 
 	awsSessions := aws.NewSessions()
 	opts.Generators = generator.NewRegistry(generator.NewPassword(), generator.NewUUID(), generator.NewFake(),
-		generator.NewECRAuthorizationToken(awsSessions), generator.NewSTSSessionToken(awsSessions))
+		generator.NewECRAuthorizationToken(awsSessions), generator.NewSTSSessionToken(awsSessions),
+		generator.NewVaultDynamicSecret(vault.NewCaller()))
 	ctx := ctrl.SetupSignalHandler()
 	cfg, err := ctrl.GetConfig()
 	if err != nil {

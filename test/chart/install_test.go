@@ -96,6 +96,10 @@ func TestHelmInstall(t *testing.T) {
 	waitSecret(t, app, "from-cluster-store", "key", "shared-value")
 	waitEvent(t, app, "db", "Created")
 
+	// A PushSecret (finalizer, status) pushes the synced value back to the store under another
+	// key, and an ExternalSecret reads it from there.
+	mustPushAndReadBack(t, app)
+
 	// A workload that opted in with Reloader's annotation restarts when the value changes.
 	mustCreate(t, workload(app, "api", "db"))
 	waitLastDigests(t, app, "api")
@@ -375,6 +379,49 @@ func mustCreate(t *testing.T, obj client.Object) {
 	if err := cp.client.Create(context.Background(), obj); err != nil {
 		t.Fatalf("creating %T %s: %v", obj, obj.GetName(), err)
 	}
+}
+
+// mustPushAndReadBack pushes key password of Secret db to the fake store "store" as
+// pushed-db, with deletionPolicy Delete (so Ferry writes the PushSecret's finalizer), and reads
+// it back through an ExternalSecret.
+func mustPushAndReadBack(t *testing.T, namespace string) {
+	t.Helper()
+	ps := &unstructured.Unstructured{Object: map[string]any{
+		"apiVersion": "external-secrets.io/v1alpha1",
+		"kind":       "PushSecret",
+		"metadata":   map[string]any{"name": "push-db", "namespace": namespace},
+		"spec": map[string]any{
+			"refreshInterval": "1h",
+			"deletionPolicy":  "Delete",
+			"secretStoreRefs": []any{map[string]any{"name": "store", "kind": "SecretStore"}},
+			"selector":        map[string]any{"secret": map[string]any{"name": "db"}},
+			"data": []any{map[string]any{"match": map[string]any{
+				"secretKey": "password", "remoteRef": map[string]any{"remoteKey": "pushed-db"}}}},
+		},
+	}}
+	if err := cp.client.Create(context.Background(), ps); err != nil {
+		t.Fatalf("creating a PushSecret: %v", err)
+	}
+	testenv.Eventually(t, 30*time.Second, "PushSecret pushed", func() (bool, error) {
+		got := &unstructured.Unstructured{}
+		got.SetGroupVersionKind(ps.GroupVersionKind())
+		if err := cp.client.Get(context.Background(), client.ObjectKeyFromObject(ps), got); err != nil {
+			return false, err
+		}
+		conds, _, _ := unstructured.NestedSlice(got.Object, "status", "conditions")
+		for _, c := range conds {
+			m := c.(map[string]any)
+			if m["type"] == "Ready" {
+				return m["status"] == "True" && len(got.GetFinalizers()) > 0, fmt.Errorf("Ready=%v %v: %v", m["status"], m["reason"], m["message"])
+			}
+		}
+		return false, nil
+	})
+	mustCreate(t, &esv1.ExternalSecret{ObjectMeta: metav1.ObjectMeta{Namespace: namespace, Name: "pushed"}, Spec: esv1.ExternalSecretSpec{
+		SecretStoreRef: esv1.SecretStoreRef{Name: "store"},
+		Data:           []esv1.ExternalSecretData{{SecretKey: "password", RemoteRef: esv1.ExternalSecretDataRemoteRef{Key: "pushed-db"}}},
+	}})
+	waitSecret(t, namespace, "pushed", "password", "s3cr3t-v1")
 }
 
 // mustApplyV1alpha1 creates the ExternalSecret "db" in ESO's v1alpha1 shape: the API server

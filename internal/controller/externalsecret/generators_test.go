@@ -21,14 +21,17 @@ import (
 	genv1alpha1 "github.com/ferryhq/ferry/api/generators/v1alpha1"
 	"github.com/ferryhq/ferry/internal/generator"
 	"github.com/ferryhq/ferry/internal/provider/aws"
+	"github.com/ferryhq/ferry/internal/provider/vault"
 	"github.com/ferryhq/ferry/internal/testenv"
 )
 
 // testGenerators is the generator registry of the operator under test. The AWS generators
-// reach a moto server that the first test needing it starts (see useMoto).
+// reach a moto server that the first test needing it starts (see useMoto); the Vault tests
+// start a Vault dev server the same way (useVault).
 func testGenerators() *generator.Registry {
 	return generator.NewRegistry(generator.NewPassword(), generator.NewUUID(), generator.NewFake(),
-		generator.NewECRAuthorizationToken(motoSessions{}), generator.NewSTSSessionToken(motoSessions{}))
+		generator.NewECRAuthorizationToken(motoSessions{}), generator.NewSTSSessionToken(motoSessions{}),
+		generator.NewVaultDynamicSecret(vault.NewCaller()))
 }
 
 // shared is the moto server of this package's tests, started once on first use and
@@ -56,9 +59,13 @@ func useMoto(t *testing.T) *testenv.Moto {
 	return shared.moto
 }
 
-func stopMoto() {
+// stopSharedBackends stops the servers useMoto and useVault started.
+func stopSharedBackends() {
 	if shared.moto != nil {
 		_ = shared.moto.Stop()
+	}
+	if sharedVault.server != nil {
+		_ = sharedVault.server.Stop()
 	}
 }
 

@@ -68,7 +68,7 @@ func TestMain(m *testing.M) {
 			}
 		}()
 	})
-	stopMoto()
+	stopSharedBackends()
 	os.Exit(code)
 }
 
