@@ -23,6 +23,7 @@ import (
 	"github.com/ferryhq/ferry/internal/provider"
 	"github.com/ferryhq/ferry/internal/provider/aws"
 	"github.com/ferryhq/ferry/internal/provider/fake"
+	"github.com/ferryhq/ferry/internal/provider/gcpsm"
 	"github.com/ferryhq/ferry/internal/provider/kubernetes"
 	"github.com/ferryhq/ferry/internal/provider/vault"
 	"github.com/ferryhq/ferry/internal/provider/webhook"
@@ -97,7 +98,7 @@ func run(args []string) error {
 	}
 	// The kubernetes provider reads "the cluster Ferry runs in" at this config's address.
 	opts.Providers = provider.NewRegistry(fake.New(), aws.New(), vault.New(),
-		kubernetes.New(kubernetes.WithLocalCluster(cfg)), webhook.New())
+		kubernetes.New(kubernetes.WithLocalCluster(cfg)), webhook.New(), gcpsm.New())
 	mgr, err := operator.New(ctx, cfg, opts)
 	if err != nil {
 		return err

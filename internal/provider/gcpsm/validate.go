@@ -1,0 +1,66 @@
+package gcpsm
+
+import (
+	"errors"
+	"fmt"
+	"regexp"
+
+	esv1 "github.com/ferryhq/ferry/api/externalsecrets/v1"
+	"github.com/ferryhq/ferry/internal/provider"
+)
+
+const field = "spec.provider.gcpsm"
+
+// locationPattern is what GCP accepts as a region name.
+var locationPattern = regexp.MustCompile(`^[a-z]+(-[a-z0-9]+)+$`)
+
+// ValidateStore checks the store as written, without any call; errors name the field.
+func (Provider) ValidateStore(store esv1.GenericStore) error {
+	spec := store.GetSpec()
+	if spec.Provider == nil || spec.Provider.GCPSM == nil {
+		return errors.New(field + ": required")
+	}
+	gcp := spec.Provider.GCPSM
+	var errs []error
+	if gcp.Location != "" && !locationPattern.MatchString(gcp.Location) {
+		errs = append(errs, fmt.Errorf("%s.location: %q is not a region name", field, gcp.Location))
+	}
+	switch gcp.SecretVersionSelectionPolicy {
+	case "", esv1.SecretVersionSelectionPolicyLatestOrFail:
+	default:
+		errs = append(errs, fmt.Errorf("%s.secretVersionSelectionPolicy: only LatestOrFail is served, not %q",
+			field, gcp.SecretVersionSelectionPolicy))
+	}
+	auth := gcp.Auth
+	set := 0
+	if auth.SecretRef != nil {
+		set++
+		errs = append(errs, provider.ValidateSecretKeyRef(store, &auth.SecretRef.SecretAccessKey,
+			field+".auth.secretRef.secretAccessKeySecretRef")...)
+	}
+	if wi := auth.WorkloadIdentity; wi != nil {
+		set++
+		errs = append(errs, provider.ValidateServiceAccountRef(store, &wi.ServiceAccountRef,
+			field+".auth.workloadIdentity.serviceAccountRef")...)
+		if wi.ClusterLocation == "" {
+			errs = append(errs, errors.New(field+".auth.workloadIdentity.clusterLocation: required"))
+		}
+		if wi.ClusterName == "" {
+			errs = append(errs, errors.New(field+".auth.workloadIdentity.clusterName: required"))
+		}
+		if wi.ClusterProjectID == "" && gcp.ProjectID == "" {
+			errs = append(errs, errors.New(field+".auth.workloadIdentity.clusterProjectID: required when projectID is not set"))
+		}
+	}
+	if auth.WorkloadIdentityFederation != nil {
+		set++
+		errs = append(errs, errors.New(field+".auth.workloadIdentityFederation: not served by Ferry yet; use secretRef, workloadIdentity or default credentials"))
+	}
+	if set > 1 {
+		errs = append(errs, errors.New(field+".auth: set at most one of secretRef, workloadIdentity, workloadIdentityFederation"))
+	}
+	if gcp.ProjectID == "" && auth.SecretRef == nil {
+		errs = append(errs, errors.New(field+".projectID: required unless the service account key names its project"))
+	}
+	return errors.Join(errs...)
+}
