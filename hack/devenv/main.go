@@ -1,6 +1,6 @@
 // Command devenv runs the local environment behind `make demo` and `make dev`: a real
-// kube-apiserver and etcd with Ferry's CRDs installed, and moto_server for AWS, all on
-// loopback. It also seeds AWS secrets for the demo. It is a developer tool, never shipped.
+// kube-apiserver and etcd with Ferry's CRDs installed, moto_server for AWS and a Vault dev
+// server, all on loopback. It also seeds AWS secrets for the demo. It is a developer tool, never shipped.
 //
 //	devenv up DIR                       start everything; write DIR/kubeconfig and DIR/env; run until signalled
 //	devenv put-secret NAME VALUE        create or update an AWS Secrets Manager secret (uses AWS_ENDPOINT_URL)
@@ -64,6 +64,11 @@ func up(dir string) error {
 		return err
 	}
 	defer func() { _ = moto.Stop() }()
+	vault, err := testenv.StartVault()
+	if err != nil {
+		return err
+	}
+	defer func() { _ = vault.Stop() }()
 
 	kubeconfig := filepath.Join(dir, "kubeconfig")
 	if err := os.WriteFile(kubeconfig, cp.Env.KubeConfig, 0o600); err != nil {
@@ -75,7 +80,9 @@ export AWS_REGION=eu-west-1
 export AWS_DEFAULT_REGION=eu-west-1
 export AWS_ACCESS_KEY_ID=test
 export AWS_SECRET_ACCESS_KEY=test
-`, kubeconfig, moto.Endpoint)
+export VAULT_ADDR=%s
+export VAULT_TOKEN=%s
+`, kubeconfig, moto.Endpoint, vault.Address, testenv.VaultRootToken)
 	// Write env last and atomically: scripts wait for it as the "ready" signal.
 	if err := os.WriteFile(filepath.Join(dir, "env.tmp"), []byte(env), 0o600); err != nil {
 		return err
