@@ -47,10 +47,12 @@ lint: ## gofmt, go vet and golangci-lint.
 	$(GO) vet ./...
 	$(TOOLS_BIN)/golangci-lint run ./...
 
-demo: tools build ## A local control plane, a secrets backend, Ferry syncing a secret, shown on screen.
+demo: build ## A local control plane, a secrets backend, Ferry syncing a secret, shown on screen.
+	hack/tools.sh kube-apiserver etcd kubectl >/dev/null
 	hack/demo.sh
 
-dev: tools build ## The same control plane with Ferry left running; prints shell lines to eval.
+dev: build ## The same control plane with Ferry left running; prints shell lines to eval.
+	hack/tools.sh kube-apiserver etcd kubectl vault >/dev/null
 	hack/dev.sh up
 
 dev-down: ## Stop everything `make dev` started.

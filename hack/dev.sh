@@ -14,7 +14,7 @@ up)
 		echo "# already running; 'make dev-down' stops it" >&2
 	else
 		command -v moto_server >/dev/null || { echo "moto_server is missing: pip install 'moto[server]'" >&2; exit 1; }
-		start_env >&2
+		FERRY_DEV_VAULT=1 start_env >&2
 		start_ferry
 	fi
 	echo "export PATH=$root/.cache/bin:\$PATH"

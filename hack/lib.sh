@@ -5,7 +5,7 @@
 start_env() {
 	mkdir -p "$state"
 	rm -f "$state/env"
-	"$root/bin/devenv" up "$state" >"$state/devenv.log" 2>&1 &
+	"$root/bin/devenv" up "$state" ${FERRY_DEV_VAULT:+--vault} >"$state/devenv.log" 2>&1 &
 	echo $! >"$state/devenv.pid"
 	for _ in $(seq 1 600); do
 		[ -f "$state/env" ] && break

@@ -2,7 +2,7 @@
 // kube-apiserver and etcd with Ferry's CRDs installed, moto_server for AWS and a Vault dev
 // server, all on loopback. It also seeds AWS secrets for the demo. It is a developer tool, never shipped.
 //
-//	devenv up DIR                       start everything; write DIR/kubeconfig and DIR/env; run until signalled
+//	devenv up DIR [--vault]             start everything; write DIR/kubeconfig and DIR/env; run until signalled
 //	devenv put-secret NAME VALUE        create or update an AWS Secrets Manager secret (uses AWS_ENDPOINT_URL)
 package main
 
@@ -36,10 +36,13 @@ func run(args []string) error {
 	}
 	switch args[0] {
 	case "up":
-		if len(args) != 2 {
-			return errors.New("usage: devenv up DIR")
+		switch {
+		case len(args) == 2:
+			return up(args[1], false)
+		case len(args) == 3 && args[2] == "--vault":
+			return up(args[1], true)
 		}
-		return up(args[1])
+		return errors.New("usage: devenv up DIR [--vault]")
 	case "put-secret":
 		if len(args) != 3 {
 			return errors.New("usage: devenv put-secret NAME VALUE")
@@ -50,7 +53,7 @@ func run(args []string) error {
 	}
 }
 
-func up(dir string) error {
+func up(dir string, withVault bool) error {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return err
 	}
@@ -64,11 +67,15 @@ func up(dir string) error {
 		return err
 	}
 	defer func() { _ = moto.Stop() }()
-	vault, err := testenv.StartVault()
-	if err != nil {
-		return err
+	vaultEnv := ""
+	if withVault {
+		vault, err := testenv.StartVault()
+		if err != nil {
+			return err
+		}
+		defer func() { _ = vault.Stop() }()
+		vaultEnv = fmt.Sprintf("export VAULT_ADDR=%s\nexport VAULT_TOKEN=%s\n", vault.Address, testenv.VaultRootToken)
 	}
-	defer func() { _ = vault.Stop() }()
 
 	kubeconfig := filepath.Join(dir, "kubeconfig")
 	if err := os.WriteFile(kubeconfig, cp.Env.KubeConfig, 0o600); err != nil {
@@ -80,9 +87,7 @@ export AWS_REGION=eu-west-1
 export AWS_DEFAULT_REGION=eu-west-1
 export AWS_ACCESS_KEY_ID=test
 export AWS_SECRET_ACCESS_KEY=test
-export VAULT_ADDR=%s
-export VAULT_TOKEN=%s
-`, kubeconfig, moto.Endpoint, vault.Address, testenv.VaultRootToken)
+%s`, kubeconfig, moto.Endpoint, vaultEnv)
 	// Write env last and atomically: scripts wait for it as the "ready" signal.
 	if err := os.WriteFile(filepath.Join(dir, "env.tmp"), []byte(env), 0o600); err != nil {
 		return err
