@@ -256,6 +256,10 @@ func advise(f explainFacts) []string {
 	case esv1.ReasonStoreNotReady:
 		steps = append(steps, storeAdvice(f)...)
 	case esv1.ReasonStoreNotAllowed:
+		if strings.Contains(c.Message, "--namespace") {
+			steps = append(steps, "The Ferry that serves this namespace runs for this namespace only (scope: namespace) and serves no ClusterSecretStores: use a SecretStore in the namespace, or run a cluster-wide Ferry for it.")
+			break
+		}
 		steps = append(steps, fmt.Sprintf("The ClusterSecretStore's spec.conditions do not select namespace %s: add the namespace (or a label it carries) to them, or use a store that serves it.", es.Namespace))
 	case esv1.ReasonSecretOwnedElsewhere:
 		steps = append(steps, "The target Secret belongs to something else (another owner, or another ExternalSecret). Write to another Secret (spec.target.name), delete the existing one if it is stale, or use creationPolicy Merge to add keys to it.")
