@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"net/http/httputil"
 	"net/url"
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -32,6 +33,7 @@ type FaultProxy struct {
 	bucket   tokenBucket
 	records  []Record
 	inFlight map[string]int
+	held     int
 }
 
 // Fault is what the proxy does to the requests it matches. The zero value forwards every
@@ -176,9 +178,12 @@ func (p *FaultProxy) serve(w http.ResponseWriter, r *http.Request) {
 	}()
 
 	if f.Latency > 0 {
+		p.hold(1)
 		select {
 		case <-time.After(f.Latency):
+			p.hold(-1)
 		case <-r.Context().Done():
+			p.hold(-1)
 			return
 		}
 	}
@@ -264,22 +269,56 @@ func (b *tokenBucket) take(now time.Time) bool {
 	return false
 }
 
-// MatchSecretID matches Secrets Manager requests (any operation) about the secret id.
+// MatchSecretID matches Secrets Manager requests about the secret id: those that name it
+// (GetSecretValue, DescribeSecret, PutSecretValue, CreateSecret...) and batch reads that
+// include it (BatchGetSecretValue).
 func MatchSecretID(id string) func(op string, body []byte) bool {
 	return func(_ string, body []byte) bool {
 		var in struct {
-			SecretID string `json:"SecretId"`
+			SecretID     string   `json:"SecretId"`
+			Name         string   `json:"Name"`
+			SecretIDList []string `json:"SecretIdList"`
 		}
-		return json.Unmarshal(body, &in) == nil && in.SecretID == id
+		if json.Unmarshal(body, &in) != nil {
+			return false
+		}
+		return in.SecretID == id || in.Name == id || slices.Contains(in.SecretIDList, id)
 	}
 }
 
-// WaitInFlight waits until a request of op is held by the proxy (delayed by Latency).
-func (p *FaultProxy) WaitInFlight(ctx context.Context, op string) error {
-	for p.InFlight(op) == 0 {
+// SecretsManagerReads are the operations Ferry reads Secrets Manager with: single and batch
+// reads, and the listing and describes of its version checks.
+var SecretsManagerReads = []string{"GetSecretValue", "BatchGetSecretValue", "ListSecrets", "DescribeSecret"}
+
+// CountOps sums Count over several operations.
+func (p *FaultProxy) CountOps(ops []string, outcome Outcome, from, to time.Time) int {
+	n := 0
+	for _, op := range ops {
+		n += p.Count(op, outcome, from, to)
+	}
+	return n
+}
+
+func (p *FaultProxy) hold(delta int) {
+	p.mu.Lock()
+	p.held += delta
+	p.mu.Unlock()
+}
+
+// Held returns how many requests the proxy is delaying right now (Fault.Latency).
+func (p *FaultProxy) Held() int {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.held
+}
+
+// WaitHeld waits until the proxy delays a request: the caller is then in the middle of
+// that call.
+func (p *FaultProxy) WaitHeld(ctx context.Context) error {
+	for p.Held() == 0 {
 		select {
 		case <-ctx.Done():
-			return errors.New("no " + op + " request reached the proxy")
+			return errors.New("no request was held at the proxy")
 		case <-time.After(10 * time.Millisecond):
 		}
 	}

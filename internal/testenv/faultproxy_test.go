@@ -80,10 +80,10 @@ func TestFaultProxy(t *testing.T) {
 	go func() { done <- get(c, "slow") }()
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 	defer cancel()
-	if err := p.WaitInFlight(ctx, "GetSecretValue"); err != nil {
+	if err := p.WaitHeld(ctx); err != nil {
 		t.Fatal(err)
 	}
-	if err := get(c, "fast"); err != nil || p.InFlight("GetSecretValue") != 1 {
+	if err := get(c, "fast"); err != nil || p.InFlight("GetSecretValue") != 1 || p.Held() != 1 {
 		t.Errorf("an unmatched request was delayed or failed (%v)", err)
 	}
 	if err := <-done; err != nil {

@@ -25,25 +25,29 @@ func TestAPIServerRestart(t *testing.T) {
 	waitValue(t, ns, "db", "before-restart", 30*time.Second)
 
 	// Hold the next read at the provider, and restart the API server while it is held.
-	proxy.Set(testenv.Fault{Match: testenv.MatchSecretID(key), Latency: 3 * time.Second})
+	// The read returns after 6s, while the API server is down.
+	proxy.Set(testenv.Fault{Match: testenv.MatchSecretID(key), Latency: 6 * time.Second})
 	putSecret(t, key, "during-restart")
 	forceSync(t, ns, "db")
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
-	if err := proxy.WaitInFlight(ctx, "GetSecretValue"); err != nil {
+	if err := proxy.WaitHeld(ctx); err != nil {
 		t.Fatal(err)
 	}
 	if err := cp.StopAPIServer(); err != nil {
 		t.Fatalf("stopping kube-apiserver: %v", err)
 	}
-	time.Sleep(5 * time.Second) // the held read returns while the API server is away
+	testenv.Eventually(t, 10*time.Second, "the held read returns while the API server is away", func() (bool, error) {
+		return proxy.Held() == 0, nil
+	})
+	time.Sleep(time.Second) // Ferry tries to write the Secret, and fails
+	restarted := time.Now()
 	if err := cp.StartAPIServer(); err != nil {
 		t.Fatalf("starting kube-apiserver again: %v", err)
 	}
 	proxy.Set(testenv.Fault{})
-	restarted := time.Now()
 	waitValue(t, ns, "db", "during-restart", 60*time.Second)
-	t.Logf("the interrupted sync completed %s after the API server came back", time.Since(restarted).Round(100*time.Millisecond))
+	t.Logf("the interrupted sync completed %s after kube-apiserver was started again", time.Since(restarted).Round(100*time.Millisecond))
 
 	// A later change still syncs: the watch of ExternalSecrets works again.
 	putSecret(t, key, "after-restart")

@@ -3,6 +3,7 @@ package resilience
 import (
 	"context"
 	"fmt"
+	"slices"
 	"testing"
 	"time"
 
@@ -16,14 +17,14 @@ import (
 func TestThrottling(t *testing.T) {
 	const (
 		objects = 20
-		rate    = 4.0 // admitted GetSecretValue calls per second
+		rate    = 4.0 // admitted Secrets Manager calls per second
 	)
 	ns := testenv.Namespace(t, k8s, nil)
 	awsStore(t, ns)
 	for i := range objects {
 		putSecret(t, fmt.Sprintf("%s/t-%d", ns, i), fmt.Sprintf("value-%d", i))
 	}
-	proxy.Set(testenv.Fault{RatePerSecond: rate, Match: func(op string, _ []byte) bool { return op == "GetSecretValue" }})
+	proxy.Set(testenv.Fault{RatePerSecond: rate, Match: func(op string, _ []byte) bool { return slices.Contains(testenv.SecretsManagerReads, op) }})
 	defer proxy.Set(testenv.Fault{})
 
 	start := time.Now()
@@ -54,8 +55,8 @@ func TestThrottling(t *testing.T) {
 	assertOperatorRunning(t)
 
 	end := time.Now()
-	admitted := proxy.Count("GetSecretValue", testenv.Forwarded, start, end)
-	throttled := proxy.Count("GetSecretValue", testenv.Throttled, start, end)
+	admitted := proxy.CountOps(testenv.SecretsManagerReads, testenv.Forwarded, start, end)
+	throttled := proxy.CountOps(testenv.SecretsManagerReads, testenv.Throttled, start, end)
 	slowest := time.Duration(0)
 	for _, d := range synced {
 		slowest = max(slowest, d)
