@@ -22,6 +22,7 @@ import (
 	"github.com/ferryhq/ferry/internal/operator"
 	"github.com/ferryhq/ferry/internal/provider"
 	"github.com/ferryhq/ferry/internal/provider/aws"
+	"github.com/ferryhq/ferry/internal/provider/azurekv"
 	"github.com/ferryhq/ferry/internal/provider/fake"
 	"github.com/ferryhq/ferry/internal/provider/gcpsm"
 	"github.com/ferryhq/ferry/internal/provider/kubernetes"
@@ -98,7 +99,7 @@ func run(args []string) error {
 	}
 	// The kubernetes provider reads "the cluster Ferry runs in" at this config's address.
 	opts.Providers = provider.NewRegistry(fake.New(), aws.New(), vault.New(),
-		kubernetes.New(kubernetes.WithLocalCluster(cfg)), webhook.New(), gcpsm.New())
+		kubernetes.New(kubernetes.WithLocalCluster(cfg)), webhook.New(), gcpsm.New(), azurekv.New())
 	mgr, err := operator.New(ctx, cfg, opts)
 	if err != nil {
 		return err
