@@ -8,6 +8,7 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
 
 	esv1 "github.com/ferryhq/ferry/api/externalsecrets/v1"
 )
@@ -98,9 +99,6 @@ func TestNextRefresh(t *testing.T) {
 		es   *esv1.ExternalSecret
 		want string
 	}{
-		{"default interval", synced(10*time.Minute, nil, "", corev1.ConditionTrue), "in ~50m"},
-		{"several intervals ago", synced(150*time.Minute, esv1.NewDuration(time.Hour), "", corev1.ConditionTrue), "in ~30m"},
-		{"seconds", synced(30*time.Second, esv1.NewDuration(time.Minute), "", corev1.ConditionTrue), "in ~30s"},
 		{"created once", synced(time.Minute, nil, esv1.RefreshPolicyCreatedOnce, corev1.ConditionTrue), "never (CreatedOnce)"},
 		{"on change", synced(time.Minute, nil, esv1.RefreshPolicyOnChange, corev1.ConditionTrue), "on change"},
 		{"zero interval", synced(time.Minute, esv1.NewDuration(0), "", corev1.ConditionTrue), "on change"},
@@ -111,6 +109,48 @@ func TestNextRefresh(t *testing.T) {
 		if got := nextRefresh(tt.es, now); got != tt.want {
 			t.Errorf("%s: nextRefresh = %q, want %q", tt.name, got, tt.want)
 		}
+	}
+}
+
+// TestNextCheck checks the properties of the refresh grid Ferry follows: the next check is
+// less than an interval away whenever the last sync was, objects of one store come due within
+// the jitter spread of each other, and stores are spread over the interval.
+func TestNextCheck(t *testing.T) {
+	now := time.Date(2026, 1, 1, 12, 0, 0, 0, time.UTC)
+	obj := func(uid, store string, synced time.Duration) *esv1.ExternalSecret {
+		es := esWith(corev1.ConditionTrue, esv1.ReasonSecretSynced, "")
+		es.UID, es.Spec.SecretStoreRef.Name = types.UID(uid), store
+		es.Status.RefreshTime = metav1.NewTime(now.Add(-synced))
+		return es
+	}
+	const interval = time.Hour
+	a := nextCheck(obj("uid-a", "vault", time.Minute), interval, now)
+	if d := a.Sub(now); d <= 0 || d > interval {
+		t.Errorf("next check in %s, want within (0, %s]", d, interval)
+	}
+	if b := nextCheck(obj("uid-a", "vault", 5*time.Hour), interval, now); !b.Equal(a) {
+		t.Errorf("next check depends on the last sync: %s vs %s (the grid is fixed)", b, a)
+	}
+	spread := interval / 10
+	for _, uid := range []string{"uid-b", "uid-c", "uid-d"} {
+		other := nextCheck(obj(uid, "vault", time.Minute), interval, now)
+		if d := other.Sub(a); d > spread || d < -spread {
+			t.Errorf("objects of one store come due %s apart, want within %s", d, spread)
+		}
+	}
+	distinct := map[time.Time]bool{}
+	for _, store := range []string{"s1", "s2", "s3", "s4", "s5"} {
+		distinct[nextCheck(obj("uid-a", store, time.Minute), interval, now)] = true
+	}
+	if len(distinct) < 4 {
+		t.Errorf("five stores share %d refresh instants; stores should be spread over the interval", len(distinct))
+	}
+	if got := nextRefresh(obj("uid-a", "vault", time.Minute), now); !strings.HasPrefix(got, "in ~") {
+		t.Errorf("nextRefresh = %q", got)
+	}
+	long := obj("uid-a", "vault", time.Hour)
+	if got := nextCheck(long, 2*maxGridInterval, now); !got.After(now.Add(maxGridInterval)) {
+		t.Errorf("an interval above a year follows the last sync: %s", got)
 	}
 }
 

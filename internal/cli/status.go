@@ -3,6 +3,7 @@ package cli
 import (
 	"context"
 	"fmt"
+	"hash/fnv"
 	"sort"
 	"text/tabwriter"
 	"time"
@@ -102,10 +103,7 @@ func storeColumn(es *esv1.ExternalSecret) string {
 	return col
 }
 
-// nextRefresh says when Ferry checks the object again on its own. status.refreshTime moves
-// only when the Secret changes (a check that finds nothing new writes no status), so the next
-// check is the first whole interval after it that is still ahead. Ferry spreads checks by up
-// to a tenth of the interval (at most five minutes): the time is approximate.
+// nextRefresh says when Ferry checks the object again on its own.
 func nextRefresh(es *esv1.ExternalSecret, now time.Time) string {
 	interval := time.Hour // the CRD's default
 	if es.Spec.RefreshInterval != nil {
@@ -123,12 +121,42 @@ func nextRefresh(es *esv1.ExternalSecret, now time.Time) string {
 	if es.Status.RefreshTime.IsZero() {
 		return "pending"
 	}
-	elapsed := now.Sub(es.Status.RefreshTime.Time)
-	if elapsed < 0 {
-		elapsed = 0
+	return "in ~" + age(nextCheck(es, interval, now).Sub(now))
+}
+
+// The refresh grid of internal/controller/externalsecret (decide.go), which this mirrors:
+// an object is checked every interval from the Unix epoch, shifted by its store's place in
+// the interval and its own jitter within a tenth of it (at most five minutes). Intervals
+// above a year follow the last sync instead.
+const maxGridInterval = 365 * 24 * time.Hour
+
+// nextCheck is the first instant after now on the object's refresh grid.
+func nextCheck(es *esv1.ExternalSecret, interval time.Duration, now time.Time) time.Time {
+	ref := es.Spec.SecretStoreRef
+	store := ref.Kind + "/" + ref.Name
+	if ref.Kind != esv1.ClusterSecretStoreKind {
+		store = es.Namespace + "/" + store
 	}
-	due := es.Status.RefreshTime.Add(interval * (elapsed/interval + 1))
-	return "in ~" + age(due.Sub(now))
+	offset := time.Duration(hash64(store) % uint64(interval)) //nolint:gosec // below interval
+	if spread := min(interval/10, 5*time.Minute); spread > 0 {
+		offset += time.Duration(hash64(string(es.UID)) % uint64(spread)) //nolint:gosec // below spread
+	}
+	if interval > maxGridInterval {
+		return es.Status.RefreshTime.Add(interval + offset%interval)
+	}
+	i := int64(interval)
+	shifted := now.UnixNano() - int64(offset%interval)
+	n := shifted / i
+	if shifted < 0 && shifted%i != 0 {
+		n--
+	}
+	return time.Unix(0, (n+1)*i+int64(offset%interval))
+}
+
+func hash64(s string) uint64 {
+	h := fnv.New64a()
+	_, _ = h.Write([]byte(s))
+	return h.Sum64()
 }
 
 func readyCondition(es *esv1.ExternalSecret) *esv1.ExternalSecretStatusCondition {
