@@ -30,16 +30,21 @@ type certificateClient struct {
 	pipeline runtime.Pipeline
 }
 
-func newCertificateClient(vaultURL string, cred azcore.TokenCredential, co azcore.ClientOptions) (*certificateClient, error) {
+func newCertificateClient(vaultURL, scope string, cred azcore.TokenCredential, co azcore.ClientOptions) (*certificateClient, error) {
 	u, err := url.Parse(vaultURL)
 	if err != nil {
 		return nil, fmt.Errorf("%s.vaultUrl: %w", field, err)
 	}
-	_, resource, _ := strings.Cut(u.Hostname(), ".")
-	if resource == "" {
-		resource = u.Hostname()
+	if scope == "" {
+		// my-vault.vault.azure.net → https://vault.azure.net/.default, the scope the
+		// vault's own challenge names, so that secrets and certificates share one token.
+		_, resource, _ := strings.Cut(u.Hostname(), ".")
+		if resource == "" {
+			resource = u.Hostname()
+		}
+		scope = "https://" + resource + "/.default"
 	}
-	bearer := runtime.NewBearerTokenPolicy(cred, []string{"https://" + resource + "/.default"}, nil)
+	bearer := runtime.NewBearerTokenPolicy(cred, []string{scope}, nil)
 	pl := runtime.NewPipeline("ferry/azurekv", "v1", runtime.PipelineOptions{PerRetry: []policy.Policy{bearer}}, &co)
 	return &certificateClient{vaultURL: vaultURL, pipeline: pl}, nil
 }

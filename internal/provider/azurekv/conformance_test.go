@@ -39,7 +39,7 @@ func clientSecretStore(f *fakeAzure) (esv1.GenericStore, client.Client) {
 }
 
 func testProvider(f *fakeAzure) Provider {
-	return New(WithHTTPClient(f.srv.Client()), WithAuthorityHost(f.srv.URL+"/"))
+	return New(WithHTTPClient(f.srv.Client()), WithAuthorityHost(f.srv.URL+"/"), WithVaultScope("https://vault.azure.net/.default"))
 }
 
 // TestConformance runs the provider suite through the official SDK against the in-process

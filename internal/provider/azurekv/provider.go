@@ -18,6 +18,9 @@ import (
 type Provider struct {
 	httpClient    *http.Client
 	authorityHost string
+	// vaultScope, when set, replaces the token scope derived from the vault's host for
+	// certificate reads.
+	vaultScope string
 }
 
 // Option configures a Provider.
@@ -33,6 +36,13 @@ func WithHTTPClient(hc *http.Client) Option {
 // authentication challenge names a Key Vault host, which such a server cannot pass.
 func WithAuthorityHost(host string) Option {
 	return func(p *Provider) { p.authorityHost = host }
+}
+
+// WithVaultScope sets the token scope of certificate reads, e.g.
+// "https://vault.azure.net/.default", for vaults whose host does not show it (an
+// in-process server on an IP address).
+func WithVaultScope(scope string) Option {
+	return func(p *Provider) { p.vaultScope = scope }
 }
 
 // New returns the azurekv provider.
@@ -77,7 +87,7 @@ func (p Provider) NewClient(ctx context.Context, store esv1.GenericStore, kube c
 	if err != nil {
 		return nil, fmt.Errorf("%s.vaultUrl: %w", field, err)
 	}
-	certs, err := newCertificateClient(vaultURL, cred, co)
+	certs, err := newCertificateClient(vaultURL, p.vaultScope, cred, co)
 	if err != nil {
 		return nil, err
 	}
