@@ -56,7 +56,7 @@ func TestKillMidWrite(t *testing.T) {
 		Provider: &esv1.SecretStoreProvider{AWS: &esv1.AWSProvider{Service: esv1.AWSServiceSecretsManager, Region: "eu-west-1"}}}})
 	mustCreate(t, &esv1.ExternalSecret{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "big"}, Spec: esv1.ExternalSecretSpec{
 		SecretStoreRef: esv1.SecretStoreRef{Name: "aws"}, RefreshInterval: esv1.NewDuration(time.Hour),
-		DataFrom:       []esv1.ExternalSecretDataFromRemoteRef{{Extract: &esv1.ExternalSecretDataRemoteRef{Key: remote}}},
+		DataFrom: []esv1.ExternalSecretDataFromRemoteRef{{Extract: &esv1.ExternalSecretDataRemoteRef{Key: remote}}},
 	}})
 	versions := watchSecretVersions(t, ns, "big")
 	waitGeneration(t, ns, 1)
