@@ -214,7 +214,7 @@ func New(ctx context.Context, cfg *rest.Config, opts Options) (manager.Manager, 
 		return nil, fmt.Errorf("setting up the ExternalSecret controller: %w", err)
 	}
 	ps := &pushsecret.Reconciler{Client: mgr.GetClient(), APIReader: mgr.GetAPIReader(), Fetcher: fetcher,
-		Recorder: mgr.GetEventRecorder("ferry"), ControllerClass: opts.ControllerClass}
+		Recorder: mgr.GetEventRecorder("ferry"), ControllerClass: opts.ControllerClass, Namespace: opts.Namespace}
 	if err := ps.SetupWithManager(mgr, controller.Options{MaxConcurrentReconciles: 2}); err != nil {
 		return nil, fmt.Errorf("setting up the PushSecret controller: %w", err)
 	}

@@ -49,6 +49,9 @@ type Reconciler struct {
 	Fetcher         *fetch.Fetcher
 	Recorder        events.EventRecorder
 	ControllerClass string
+	// Namespace is set when Ferry serves one namespace (--namespace): ClusterSecretStores
+	// are then neither watched nor used.
+	Namespace string
 }
 
 // Reconcile runs get → finalizer → read the source → push to each store → delete what is no
@@ -242,6 +245,10 @@ func (r *Reconciler) stores(ctx context.Context, ps *esv1alpha1.PushSecret) ([]e
 		kind := ref.Kind
 		if kind == "" {
 			kind = esv1.SecretStoreKind
+		}
+		if kind == esv1.ClusterSecretStoreKind && r.Namespace != "" {
+			return nil, fmt.Errorf("spec.secretStoreRefs[%d]: this Ferry serves only namespace %s (--namespace) and no ClusterSecretStores: use a SecretStore in the namespace",
+				i, r.Namespace)
 		}
 		var found []esv1.GenericStore
 		switch {
