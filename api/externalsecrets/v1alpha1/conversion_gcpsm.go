@@ -6,11 +6,13 @@ import (
 )
 
 // The gcpsm provider differs between v1alpha1 and v1 only by fields v1 added, so a plain
-// conversion through JSON serves; the section keeps what v1alpha1 drops.
+// conversion through JSON serves; the section keeps what v1alpha1 drops. v1 defaults
+// secretVersionSelectionPolicy to what v1alpha1 always did, and the way up fills it in, so a
+// defaulted v1 object converts down without an annotation.
 var gcpsmSection = lossless.Section[*esv1.GCPSMProvider, *GCPSMProvider]{
 	Name: "spec.provider.gcpsm",
 	Down: lossless.ViaJSON[*esv1.GCPSMProvider, *GCPSMProvider],
-	Up:   lossless.ViaJSON[*GCPSMProvider, *esv1.GCPSMProvider],
+	Up:   gcpsmUp,
 }
 
 func gcpsmToHub(st *lossless.Stash, in *GCPSMProvider) *esv1.GCPSMProvider {
@@ -19,4 +21,12 @@ func gcpsmToHub(st *lossless.Stash, in *GCPSMProvider) *esv1.GCPSMProvider {
 
 func gcpsmFromHub(st *lossless.Stash, in *esv1.GCPSMProvider) *GCPSMProvider {
 	return gcpsmSection.FromHub(st, in)
+}
+
+func gcpsmUp(in *GCPSMProvider) *esv1.GCPSMProvider {
+	out := lossless.ViaJSON[*GCPSMProvider, *esv1.GCPSMProvider](in)
+	if out != nil && out.SecretVersionSelectionPolicy == "" {
+		out.SecretVersionSelectionPolicy = esv1.SecretVersionSelectionPolicyLatestOrFail
+	}
+	return out
 }

@@ -6,11 +6,13 @@ import (
 )
 
 // The azurekv provider differs between v1beta1 and v1 only by fields v1 added, so a plain
-// conversion through JSON serves; the section keeps what v1beta1 drops.
+// conversion through JSON serves; the section keeps what v1beta1 drops. The way up fills in
+// v1's defaults of the fields v1beta1 lacks (what it always meant), so a defaulted v1 object
+// converts down without an annotation.
 var azurekvSection = lossless.Section[*esv1.AzureKVProvider, *AzureKVProvider]{
 	Name: "spec.provider.azurekv",
 	Down: lossless.ViaJSON[*esv1.AzureKVProvider, *AzureKVProvider],
-	Up:   lossless.ViaJSON[*AzureKVProvider, *esv1.AzureKVProvider],
+	Up:   azurekvUp,
 }
 
 func azurekvToHub(st *lossless.Stash, in *AzureKVProvider) *esv1.AzureKVProvider {
@@ -19,4 +21,16 @@ func azurekvToHub(st *lossless.Stash, in *AzureKVProvider) *esv1.AzureKVProvider
 
 func azurekvFromHub(st *lossless.Stash, in *esv1.AzureKVProvider) *AzureKVProvider {
 	return azurekvSection.FromHub(st, in)
+}
+
+func azurekvUp(in *AzureKVProvider) *esv1.AzureKVProvider {
+	out := lossless.ViaJSON[*AzureKVProvider, *esv1.AzureKVProvider](in)
+	if out == nil {
+		return nil
+	}
+	if out.UseAzureSDK == nil {
+		useAzureSDK := false
+		out.UseAzureSDK = &useAzureSDK
+	}
+	return out
 }
