@@ -41,6 +41,15 @@ func splitKey(key string) (kind, name string) {
 	return objectSecret, key
 }
 
+// listError describes a failed listing of the vault's secrets, by status and code only.
+func listError(err error) error {
+	var respErr *azcore.ResponseError
+	if errors.As(err, &respErr) {
+		return fmt.Errorf("listing the vault's secrets: HTTP %d %s", respErr.StatusCode, respErr.ErrorCode)
+	}
+	return fmt.Errorf("listing the vault's secrets: %w", err)
+}
+
 // apiError turns an SDK error about key into Ferry's: HTTP 404 is provider.ErrNotFound.
 // Only the status and Key Vault's error code are kept, never the response body.
 func apiError(err error, key, op string) error {
@@ -159,7 +168,7 @@ func (c *Client) GetAllSecrets(ctx context.Context, find esv1.ExternalSecretFind
 	for pager.More() {
 		page, err := pager.NextPage(ctx)
 		if err != nil {
-			return nil, apiError(err, "", "listing secrets")
+			return nil, listError(err)
 		}
 		for _, s := range page.Value {
 			if !selected(s, nameRE, find.Tags) {
@@ -201,7 +210,7 @@ func selected(s *azsecrets.SecretProperties, nameRE *regexp.Regexp, tags map[str
 func (c *Client) Validate(ctx context.Context) (esv1.ValidationResult, error) {
 	pager := c.secrets.NewListSecretPropertiesPager(nil)
 	if _, err := pager.NextPage(ctx); err != nil {
-		return esv1.ValidationResultError, apiError(err, "", "listing secrets")
+		return esv1.ValidationResultError, listError(err)
 	}
 	return esv1.ValidationResultReady, nil
 }
