@@ -11,8 +11,9 @@ import (
 
 const field = "spec.provider.gcpsm"
 
-// locationPattern is what GCP accepts as a region name.
-var locationPattern = regexp.MustCompile(`^[a-z]+(-[a-z0-9]+)+$`)
+// locationPattern is the shape of a GCP location name (a region such as europe-west1, or a
+// multi-region such as eu).
+var locationPattern = regexp.MustCompile(`^[a-z][a-z0-9-]*[a-z0-9]$`)
 
 // ValidateStore checks the store as written, without any call; errors name the field.
 func (Provider) ValidateStore(store esv1.GenericStore) error {
@@ -23,7 +24,7 @@ func (Provider) ValidateStore(store esv1.GenericStore) error {
 	gcp := spec.Provider.GCPSM
 	var errs []error
 	if gcp.Location != "" && !locationPattern.MatchString(gcp.Location) {
-		errs = append(errs, fmt.Errorf("%s.location: %q is not a region name", field, gcp.Location))
+		errs = append(errs, fmt.Errorf("%s.location: %q is not a location name", field, gcp.Location))
 	}
 	switch gcp.SecretVersionSelectionPolicy {
 	case "", esv1.SecretVersionSelectionPolicyLatestOrFail:
