@@ -6,9 +6,12 @@ import (
 	"errors"
 	"fmt"
 	"maps"
+	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/equality"
@@ -128,11 +131,14 @@ func (r *Reconciler) push(ctx context.Context, ps *esv1alpha1.PushSecret, secret
 			return nil, fmt.Errorf("%s: %w", storeKey, err)
 		}
 		for i, d := range ps.Spec.Data {
-			value, err := entryValue(data, d.Match.SecretKey)
+			value, err := entryValue(data, d.Match.SecretKey, d.ConversionStrategy)
 			if err != nil {
 				return nil, fmt.Errorf("spec.data[%d]: %w", i, err)
 			}
 			ref := provider.PushRef{RemoteKey: d.Match.RemoteRef.RemoteKey, Property: d.Match.RemoteRef.Property, Metadata: d.Metadata}
+			if d.ConversionStrategy == esv1alpha1.PushSecretConversionReverseUnicode {
+				ref.Property = reverseUnicode(ref.Property)
+			}
 			if ps.Spec.UpdatePolicy == esv1alpha1.PushSecretUpdatePolicyIfNotExists && !wasPushed(ps, storeKey, ref) {
 				exists, err := w.SecretExists(ctx, ref)
 				if err != nil {
@@ -167,10 +173,13 @@ func wasPushed(ps *esv1alpha1.PushSecret, storeKey string, ref provider.PushRef)
 }
 
 // entryValue is one key of the source data, or (no key) the whole data as a JSON object.
-func entryValue(data map[string][]byte, secretKey string) ([]byte, error) {
+func entryValue(data map[string][]byte, secretKey string, conversion esv1alpha1.PushSecretConversionStrategy) ([]byte, error) {
 	if secretKey == "" {
 		obj := make(map[string]string, len(data))
 		for k, v := range data {
+			if conversion == esv1alpha1.PushSecretConversionReverseUnicode {
+				k = reverseUnicode(k)
+			}
 			obj[k] = string(v)
 		}
 		return json.Marshal(obj)
@@ -457,4 +466,20 @@ func (r *Reconciler) SetupWithManager(mgr ctrl.Manager, opts controller.Options)
 		For(&esv1alpha1.PushSecret{}, builder.WithPredicates(changed)).
 		WithOptions(opts).
 		Complete(r)
+}
+
+// unicodeEscape is how an ExternalSecret's conversionStrategy Unicode writes a character
+// that a Secret key cannot hold: "_U" and its code point in hex, then "_".
+var unicodeEscape = regexp.MustCompile(`_U([0-9a-fA-F]{4,6})_`)
+
+// reverseUnicode undoes conversionStrategy Unicode, so a key read as "db_U002e_host"
+// is pushed back as "db.host" (conversionStrategy ReverseUnicode).
+func reverseUnicode(key string) string {
+	return unicodeEscape.ReplaceAllStringFunc(key, func(m string) string {
+		n, err := strconv.ParseUint(m[2:len(m)-1], 16, 32)
+		if err != nil || !utf8.ValidRune(rune(n)) {
+			return m
+		}
+		return string(rune(n))
+	})
 }
