@@ -55,6 +55,8 @@ func startOperator(command string, env []string, logPath string) (*operator, err
 	return o, nil
 }
 
+func (o *operator) pid() int { return o.cmd.Process.Pid }
+
 // exited reports whether the operator has stopped on its own, and how.
 func (o *operator) exited() (bool, string) {
 	select {

@@ -81,18 +81,21 @@ func (r *Result) Markdown(w io.Writer) {
 	p("|---|---|")
 	if r.Floor > 0 {
 		p("| floor: a bare client creates %d Secrets | %s (%.0f/s) |", cfg.N, secs(r.Floor), float64(cfg.N)/r.Floor.Seconds())
+		p("| floor: CPU used | %s |", cpuString(r.FloorCPU))
 	}
 	p("| cold start: all %d Ready | %s (%.0f/s) |", cfg.N, secs(r.Cold.Took), float64(cfg.N)/r.Cold.Took.Seconds())
 	p("| per object, from operator start: p50 / p99 | %s / %s |", secs(r.P50), secs(r.P99))
 	p("| cold start provider calls | %s |", calls(r.Cold.Provider))
 	p("| cold start API requests | %s |", requests(r.Cold.API))
 	p("| cold start writes: Secrets / status | %d / %d |", r.Cold.SecretWrites(), r.Cold.StatusWrites())
+	p("| cold start: CPU used | %s |", cpuString(r.Cold.CPU))
 	p("| peak RSS at the end of the cold start | %s |", mib(r.ColdPeakRSS))
 	if r.Cycles > 0 {
 		p("| steady state: %d cycles of %s, provider calls | %s |", r.Cycles, cfg.Interval, calls(r.Steady.Provider))
 		p("| steady state: provider calls per cycle | %.1f |", float64(r.Steady.ProviderCalls())/float64(r.Cycles))
 		p("| steady state API requests | %s |", requests(r.Steady.API))
 		p("| steady state writes: Secrets / status | %d / %d |", r.Steady.SecretWrites(), r.Steady.StatusWrites())
+		p("| steady state: CPU used | %s |", cpuString(r.Steady.CPU))
 	}
 	if r.RotationSecrets > 0 {
 		p("| rotation: one key, %d Secrets follow after | %s |", r.RotationSecrets, secs(r.Rotation.Took))

@@ -57,6 +57,13 @@ type Config struct {
 	WorkDir string
 	// Progress receives a line per step; nil discards them.
 	Progress io.Writer
+	// ProfileDir, when set, receives CPU profiles of kube-apiserver (and of the operator,
+	// when OperatorPprof is set) taken during the cold start, and the operator's heap at its
+	// end.
+	ProfileDir string
+	// OperatorPprof is the base URL of the operator's /debug/pprof endpoints, e.g.
+	// http://127.0.0.1:6060 with Ferry's --pprof-bind-address=127.0.0.1:6060.
+	OperatorPprof string
 }
 
 // Defaults fills the zero fields of cfg.
@@ -90,6 +97,9 @@ type Phase struct {
 	Provider map[string]int
 	// API counts Kubernetes API requests by verb and resource, at the proxy.
 	API map[apiRequest]int
+	// CPU is the CPU time each process used in the phase: the operator, kube-apiserver,
+	// etcd, moto and the harness.
+	CPU map[string]time.Duration
 }
 
 // SecretWrites counts creates, updates, patches and deletes of Secrets.
@@ -136,6 +146,8 @@ type Result struct {
 	LoadBefore, LoadAfter string
 
 	Floor time.Duration
+	// FloorCPU is the CPU time each process used during the floor.
+	FloorCPU map[string]time.Duration
 	// Cold is the cold start: operator start until all N objects are Ready.
 	Cold     Phase
 	P50, P99 time.Duration
@@ -232,14 +244,17 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	}
 	if cfg.Floor {
 		say("floor: a bare client creates %d Secrets (qps %g, burst %d, %d workers)", cfg.N, cfg.QPS, cfg.Burst, cfg.Concurrency)
+		before := cpuTimes(0)
 		if res.Floor, err = floor(ctx, direct, &cfg); err != nil {
 			return nil, err
 		}
+		res.FloorCPU = cpuSince(before, cpuTimes(0))
 		say("floor: %s", res.Floor.Round(time.Millisecond))
 	}
 
 	moto.ResetCalls()
 	proxy.Reset()
+	cpuBefore := cpuTimes(0)
 	ready, err := newReadiness(direct)
 	if err != nil {
 		return nil, err
@@ -253,11 +268,15 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	}
 	defer op.stop()
 	ready.start(watchCtx, op.started)
+	profiles := startProfiles(ctx, cfg.ProfileDir, "cold", map[string]string{"apiserver": proxy.URL, "operator": cfg.OperatorPprof})
 	if err := waitAllReady(ctx, op, ready, cfg.N, cfg.ColdTimeout, say); err != nil {
+		profiles.stop()
 		return nil, withLog(err, op.log.Name())
 	}
+	profiles.stop()
+	heapProfile(ctx, cfg.ProfileDir, "operator-cold", cfg.OperatorPprof)
 	times := ready.times()
-	res.Cold = snapshot(times[len(times)-1], moto, proxy)
+	res.Cold = snapshot(times[len(times)-1], moto, proxy, op, cpuBefore)
 	res.P50, res.P99 = percentile(times, 50), percentile(times, 99)
 	res.ColdPeakRSS, _, _ = op.memory()
 	say("cold start: all %d Ready after %s", cfg.N, res.Cold.Took.Round(time.Millisecond))
@@ -265,21 +284,27 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	if cfg.SteadyCycles > 0 {
 		moto.ResetCalls()
 		proxy.Reset()
+		cpuBefore := cpuTimes(op.pid())
 		window := time.Duration(cfg.SteadyCycles) * cfg.Interval
 		say("steady state: watching %s (%d refresh cycles)", window, cfg.SteadyCycles)
 		if err := sleepWhileRunning(ctx, op, window); err != nil {
 			return nil, withLog(err, op.log.Name())
 		}
-		res.Steady, res.Cycles = snapshot(window, moto, proxy), cfg.SteadyCycles
+		res.Steady, res.Cycles = snapshot(window, moto, proxy, op, cpuBefore), cfg.SteadyCycles
 	}
 	if cfg.Rotation {
 		say("rotation: changing %s", remoteKey(0))
 		// Counting starts after the harness's own write of the new value.
-		took, affected, err := rotate(ctx, kube, sm, &cfg, op, func() { moto.ResetCalls(); proxy.Reset() })
+		var cpuBefore map[string]time.Duration
+		took, affected, err := rotate(ctx, kube, sm, &cfg, op, func() {
+			moto.ResetCalls()
+			proxy.Reset()
+			cpuBefore = cpuTimes(op.pid())
+		})
 		if err != nil {
 			return nil, withLog(err, op.log.Name())
 		}
-		res.Rotation, res.RotationSecrets = snapshot(took, moto, proxy), affected
+		res.Rotation, res.RotationSecrets = snapshot(took, moto, proxy, op, cpuBefore), affected
 		say("rotation: %d Secrets hold the new value after %s", affected, took.Round(time.Millisecond))
 	}
 	res.PeakRSS, _, _ = op.memory()
@@ -287,8 +312,10 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	return res, nil
 }
 
-func snapshot(took time.Duration, moto *testenv.Moto, proxy *kubeProxy) Phase {
-	return Phase{Took: took, Provider: moto.AllCalls(), API: proxy.Counts()}
+// snapshot reads the counters and the CPU used since cpuBefore; the operator's CPU before
+// its start was zero.
+func snapshot(took time.Duration, moto *testenv.Moto, proxy *kubeProxy, op *operator, cpuBefore map[string]time.Duration) Phase {
+	return Phase{Took: took, Provider: moto.AllCalls(), API: proxy.Counts(), CPU: cpuSince(cpuBefore, cpuTimes(op.pid()))}
 }
 
 func scheme() *runtime.Scheme {

@@ -12,6 +12,9 @@ import (
 	"os/signal"
 	"strings"
 
+	"github.com/go-logr/logr"
+	ctrllog "sigs.k8s.io/controller-runtime/pkg/log"
+
 	"github.com/ferryhq/ferry/bench/harness"
 )
 
@@ -41,9 +44,12 @@ func run() error {
 	flag.BoolVar(&cfg.Rotation, "rotation", true, "change one remote value and time how long its Secrets take to follow")
 	flag.BoolVar(&cfg.Floor, "floor", true, "measure a bare client creating N Secrets")
 	flag.StringVar(&cfg.WorkDir, "workdir", "", "keep the kubeconfig and the operator's logs here (default: a temporary directory)")
+	flag.StringVar(&cfg.ProfileDir, "profile-dir", "", "save CPU profiles of kube-apiserver (and of the operator, with -operator-pprof) taken during the cold start here")
+	flag.StringVar(&cfg.OperatorPprof, "operator-pprof", "", "base URL of the operator's /debug/pprof, e.g. http://127.0.0.1:6060 (add --pprof-bind-address=127.0.0.1:6060 to ferry's command line)")
 	appendTo := flag.String("append", "", "also append the Markdown result to this file (e.g. bench/RESULTS.md)")
 	flag.Parse()
 	cfg.Progress = os.Stderr
+	ctrllog.SetLogger(logr.Discard()) // the harness reports through Progress
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
