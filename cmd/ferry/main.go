@@ -52,6 +52,7 @@ func run(args []string) error {
 	opts := operator.Options{}
 	fs.StringVar(&opts.MetricsAddr, "metrics-bind-address", ":8080", "metrics listen address; 0 disables metrics")
 	fs.StringVar(&opts.HealthAddr, "health-probe-bind-address", ":8081", "health probe listen address; 0 disables probes")
+	fs.StringVar(&opts.PprofAddr, "pprof-bind-address", "0", "listen address of Go's profiling endpoints (/debug/pprof); 0 disables them")
 	fs.BoolVar(&opts.LeaderElection, "leader-elect", true, "elect a leader so that only one replica reconciles")
 	fs.StringVar(&opts.LeaderElectionID, "leader-election-id", "ferry.ferry.dev", "name of the leader election Lease")
 	fs.DurationVar(&opts.LeaseDuration, "leader-election-lease-duration", 15*time.Second,
@@ -62,9 +63,10 @@ func run(args []string) error {
 	fs.StringVar(&opts.OperatorNamespace, "operator-namespace", envOr("POD_NAMESPACE", "ferry-system"),
 		"namespace of the leader Lease and the hash-key Secret")
 	fs.StringVar(&opts.Namespace, "namespace", "", "watch only this namespace (default: all namespaces)")
-	fs.IntVar(&opts.Concurrency, "concurrent", 10, "ExternalSecrets synced in parallel")
-	qps := fs.Float64("client-qps", 50, "requests per second to the API server")
-	fs.IntVar(&opts.Burst, "client-burst", 100, "burst of requests to the API server")
+	fs.IntVar(&opts.Concurrency, "concurrent", operator.DefaultConcurrency, "ExternalSecrets synced in parallel")
+	qps := fs.Float64("client-qps", operator.DefaultQPS,
+		"requests per second to the API server; negative leaves the pace to the server's API Priority and Fairness")
+	fs.IntVar(&opts.Burst, "client-burst", operator.DefaultBurst, "burst of requests to the API server")
 	fs.BoolVar(&opts.MetricsPerObject, "metrics-per-object", false, "label ExternalSecret metrics with the object's name (high cardinality)")
 	fs.BoolVar(&opts.Webhook.Enabled, "webhook", true, "serve the validating and conversion webhooks")
 	fs.StringVar(&opts.Webhook.Host, "webhook-host", "", "webhook listen host (default all interfaces)")

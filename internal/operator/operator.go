@@ -46,12 +46,24 @@ import (
 // data-hash annotations. Ferry creates it on first start.
 const HashKeySecret = "ferry-hash-key"
 
+// Defaults sized so that the client side is not what limits a cold start of 10,000
+// ExternalSecrets: a first sync costs four requests (read the target, create it, write the
+// status, record an event), and the API server — guarded by its own API Priority and
+// Fairness — is slower than this bound on the machines Ferry was measured on (bench/).
+const (
+	DefaultConcurrency = 20
+	DefaultQPS         = 500
+	DefaultBurst       = 1000
+)
+
 // Options configure an operator. Zero values pick the defaults main documents.
 type Options struct {
 	// MetricsAddr is the metrics listen address; "0" disables it.
 	MetricsAddr string
 	// HealthAddr is the health probe listen address; "" or "0" disables it.
 	HealthAddr string
+	// PprofAddr serves Go's profiling endpoints; "" or "0" disables them.
+	PprofAddr string
 	// LeaderElection turns on leader election (active/passive replicas).
 	LeaderElection bool
 	// LeaderElectionID names the Lease.
@@ -66,7 +78,8 @@ type Options struct {
 	Namespace string
 	// Concurrency is the number of ExternalSecrets synced in parallel.
 	Concurrency int
-	// QPS and Burst bound Ferry's requests to the API server.
+	// QPS and Burst bound Ferry's requests to the API server (defaults DefaultQPS and
+	// DefaultBurst); a negative QPS sets no bound on the client side.
 	QPS   float32
 	Burst int
 	// ControllerClass selects the stores (spec.controller) this instance handles.
@@ -112,12 +125,13 @@ func New(ctx context.Context, cfg *rest.Config, opts Options) (manager.Manager, 
 		return nil, errors.New("operator: Options.Providers is required")
 	}
 	if opts.Concurrency <= 0 {
-		opts.Concurrency = 10
+		opts.Concurrency = DefaultConcurrency
+	}
+	if opts.QPS == 0 {
+		opts.QPS, opts.Burst = DefaultQPS, DefaultBurst
 	}
 	cfg = rest.CopyConfig(cfg)
-	if opts.QPS > 0 {
-		cfg.QPS, cfg.Burst = opts.QPS, opts.Burst
-	}
+	cfg.QPS, cfg.Burst = opts.QPS, opts.Burst
 	scheme := Scheme()
 
 	managed := labels.SelectorFromSet(labels.Set{esv1.LabelManaged: esv1.LabelManagedValue})
@@ -134,6 +148,10 @@ func New(ctx context.Context, cfg *rest.Config, opts Options) (manager.Manager, 
 	metricsAddr := opts.MetricsAddr
 	if metricsAddr == "" {
 		metricsAddr = "0"
+	}
+	pprofAddr := opts.PprofAddr
+	if pprofAddr == "" {
+		pprofAddr = "0"
 	}
 	healthAddr := opts.HealthAddr
 	if healthAddr == "" {
@@ -165,6 +183,7 @@ func New(ctx context.Context, cfg *rest.Config, opts Options) (manager.Manager, 
 		Client:                        client.Options{Cache: &client.CacheOptions{EnableReadYourWritesConsistency: &readYourWrites}},
 		Metrics:                       metricsserver.Options{BindAddress: metricsAddr},
 		HealthProbeBindAddress:        healthAddr,
+		PprofBindAddress:              pprofAddr,
 		LeaderElection:                opts.LeaderElection,
 		LeaderElectionID:              opts.LeaderElectionID,
 		LeaderElectionNamespace:       opts.OperatorNamespace,
