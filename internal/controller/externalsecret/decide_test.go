@@ -168,7 +168,8 @@ func TestMaxCacheAge(t *testing.T) {
 		{"refresh of a short interval", es(time.Minute, time.Hour, "1-a"), false, 6 * time.Second},
 		{"interval 0", es(0, time.Hour, "1-a"), false, time.Minute},
 		{"first sync: since creation", es(time.Hour, 90*time.Second, ""), true, 89 * time.Second},
-		{"first sync of an old object: the window", es(time.Hour, time.Hour, ""), true, 5 * time.Minute},
+		{"first sync of an old object: the interval", es(time.Hour, 3*time.Hour, ""), true, time.Hour},
+		{"first sync of a short interval", es(time.Minute, time.Hour, ""), true, time.Minute},
 		{"first sync within its first second", es(time.Hour, 0, ""), true, 0},
 		{"spec changed: read now", es(time.Hour, time.Hour, "1-a"), true, 0},
 	}

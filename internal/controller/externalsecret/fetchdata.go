@@ -19,19 +19,22 @@ import (
 // maxCacheAge is how long ago a value may have been confirmed current (read, or its version
 // checked) and still serve this object. A refresh accepts the width of the refresh window,
 // so that one version check of a store serves every object due in the window; a first sync
-// accepts a value confirmed since the object was created (within that width), so objects
-// created together share reads; any other forced sync reads the provider.
+// accepts a value confirmed since the object was created (and within one refresh interval,
+// the staleness any refresh allows), so objects created together share reads however long
+// their first syncs take; any other forced sync reads the provider.
 func maxCacheAge(es *esv1.ExternalSecret, forced bool, now time.Time) time.Duration {
-	window := jitterSpread(refreshInterval(es))
+	interval := refreshInterval(es)
+	window := jitterSpread(interval)
 	if window <= 0 {
-		window = time.Minute // refreshInterval 0: synced once, never refreshed
+		// refreshInterval 0: synced once, never refreshed.
+		interval, window = time.Minute, time.Minute
 	}
 	switch {
 	case !forced:
 		return window
 	case es.Status.SyncedResourceVersion == "" && !es.CreationTimestamp.IsZero():
 		// creationTimestamp is truncated to the second.
-		return max(0, min(window, now.Sub(es.CreationTimestamp.Time)-time.Second))
+		return max(0, min(interval, now.Sub(es.CreationTimestamp.Time)-time.Second))
 	default:
 		return 0
 	}
