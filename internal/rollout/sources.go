@@ -12,6 +12,7 @@ import (
 	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/selection"
+	"k8s.io/apimachinery/pkg/util/validation"
 	"k8s.io/client-go/rest"
 	"sigs.k8s.io/controller-runtime/pkg/cache"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -107,6 +108,11 @@ type sourceReader struct {
 
 // read returns the source, or nil when it does not exist.
 func (sr sourceReader) read(ctx context.Context, namespace string, ref Ref) (*sourceData, error) {
+	if len(validation.IsDNS1123Subdomain(ref.Name)) > 0 {
+		// No object can have this name ("other-namespace/name" in a reload list): it is
+		// missing, and must not stop the workload's other sources from being watched.
+		return nil, nil
+	}
 	key := client.ObjectKey{Namespace: namespace, Name: ref.Name}
 	if ref.Kind == KindSecret {
 		var secret corev1.Secret
