@@ -11,6 +11,7 @@ import (
 	"k8s.io/apimachinery/pkg/api/equality"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/util/validation"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
 
@@ -54,6 +55,9 @@ func (r *Reconciler) apply(ctx context.Context, s *scope, data map[string][]byte
 		if err := r.shape(s, secret, data); err != nil {
 			return unchanged, err
 		}
+		if err := checkData(secret); err != nil {
+			return unchanged, err
+		}
 		r.Metrics.SecretWrite("create")
 		if err := r.Client.Create(ctx, secret); err != nil {
 			return unchanged, transient(esv1.ReasonSecretSyncedError, fmt.Errorf("creating Secret %s: %w", secret.Name, err))
@@ -70,6 +74,9 @@ func (r *Reconciler) apply(ctx context.Context, s *scope, data map[string][]byte
 	if equality.Semantic.DeepEqual(target, desired) {
 		return unchanged, nil
 	}
+	if err := checkData(desired); err != nil {
+		return unchanged, err
+	}
 	if target.Immutable != nil && *target.Immutable && !equality.Semantic.DeepEqual(target.Data, desired.Data) {
 		return unchanged, permanent(esv1.ReasonSecretSyncedError,
 			"target Secret %s is immutable and its data would change: delete it so Ferry can create it again", target.Name)
@@ -82,6 +89,26 @@ func (r *Reconciler) apply(ctx context.Context, s *scope, data map[string][]byte
 		return unchanged, transient(esv1.ReasonSecretSyncedError, fmt.Errorf("updating Secret %s: %w", target.Name, err))
 	}
 	return updated, nil
+}
+
+// checkData refuses data the API server would refuse, keys that are no valid Secret key
+// and more than Kubernetes' 1 MiB, so that the reason is clear and a write that cannot
+// succeed is not retried. Keys come from the provider (dataFrom) and may be anything.
+func checkData(secret *corev1.Secret) error {
+	size := 0
+	for _, k := range slices.Sorted(maps.Keys(secret.Data)) {
+		if problems := validation.IsConfigMapKey(k); len(problems) > 0 {
+			return permanent(esv1.ReasonSecretSyncedError, "key %q is not a valid Secret key: %s: rename it with dataFrom[].rewrite",
+				k, strings.Join(problems, "; "))
+		}
+		size += len(secret.Data[k])
+	}
+	if size > corev1.MaxSecretSize {
+		return permanent(esv1.ReasonSecretSyncedError,
+			"the Secret's data would be %d bytes, over Kubernetes' limit of %d bytes (1 MiB): split the keys over several ExternalSecrets",
+			size, corev1.MaxSecretSize)
+	}
+	return nil
 }
 
 // checkOwner refuses a Secret that another object controls.
