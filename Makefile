@@ -4,7 +4,7 @@ SHELL := /usr/bin/env bash
 TOOLS_BIN := $(CURDIR)/.cache/bin
 GO ?= go
 
-.PHONY: all build generate verify-generated test test-unit lint demo dev dev-down tools clean bench
+.PHONY: all build generate verify-generated test lint demo dev dev-down tools clean bench
 
 all: build
 
@@ -27,7 +27,7 @@ build: ## Build the ferry binary, the kubectl plugin and the dev environment too
 	$(GO) build -o bin/kubectl-ferry ./cmd/kubectl-ferry
 	$(GO) build -o bin/devenv ./hack/devenv
 
-test: tools verify-generated ## Every test: unit, integration (real kube-apiserver + etcd, moto) and e2e.
+test: tools verify-generated lint ## Every test: lint, unit, integration (real kube-apiserver + etcd, moto, Vault) and e2e.
 	KUBEBUILDER_ASSETS=$(TOOLS_BIN) $(GO) test -count=1 -timeout 40m ./...
 
 # The sizes of bench/README.md; results are appended to BENCH_OUT.
@@ -37,9 +37,6 @@ bench: tools build ## The benchmark: 1,000 and 10,000 ExternalSecrets, then 10,0
 	$(GO) run ./bench/cmd/ferrybench -ferry bin/ferry -append $(BENCH_OUT) -n 1000 -k 100 $(BENCH_FLAGS)
 	$(GO) run ./bench/cmd/ferrybench -ferry bin/ferry -append $(BENCH_OUT) -n 10000 -k 1000 $(BENCH_FLAGS)
 	$(GO) run ./bench/cmd/ferrybench -ferry bin/ferry -append $(BENCH_OUT) -n 10000 -k 1000 -unrelated 10000 $(BENCH_FLAGS)
-
-test-unit: ## Pure unit tests only (no control plane).
-	$(GO) test -count=1 -short ./...
 
 lint: ## gofmt, go vet and golangci-lint.
 	hack/tools.sh golangci-lint >/dev/null
