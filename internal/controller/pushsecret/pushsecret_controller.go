@@ -477,7 +477,7 @@ var unicodeEscape = regexp.MustCompile(`_U([0-9a-fA-F]{4,6})_`)
 func reverseUnicode(key string) string {
 	return unicodeEscape.ReplaceAllStringFunc(key, func(m string) string {
 		n, err := strconv.ParseUint(m[2:len(m)-1], 16, 24) // at most 6 hex digits
-		if err != nil || !utf8.ValidRune(rune(n)) {       //nolint:gosec // below 2^24, it fits a rune
+		if err != nil || !utf8.ValidRune(rune(n)) {        //nolint:gosec // below 2^24, it fits a rune
 			return m
 		}
 		return string(rune(n)) //nolint:gosec // below 2^24, it fits a rune
