@@ -3,6 +3,7 @@ package testenv
 import (
 	"context"
 	"errors"
+	"flag"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -147,7 +148,14 @@ func (cp *ControlPlane) Stop() error {
 // Run is a TestMain body: it starts a control plane, hands it to the package through set,
 // runs the tests and stops everything. It exits non-zero, with the reason, when the control
 // plane cannot start, so a missing binary fails the run instead of skipping it.
+//
+// When the binary only fuzzes (go test -run '^$' -fuzz F, and each fuzzing worker it
+// starts), no control plane is started and set is not called: fuzz targets are pure and
+// must not use the package's control plane.
 func Run(m *testing.M, set func(*ControlPlane)) int {
+	if fuzzingOnly() {
+		return m.Run()
+	}
 	cp, err := StartControlPlane()
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "testenv:", err)
@@ -159,6 +167,15 @@ func Run(m *testing.M, set func(*ControlPlane)) int {
 		fmt.Fprintln(os.Stderr, "testenv: stopping control plane:", err)
 	}
 	return code
+}
+
+// fuzzingOnly says whether the test binary runs a fuzz target and no test.
+func fuzzingOnly() bool {
+	if !flag.Parsed() {
+		flag.Parse()
+	}
+	fuzz, run := flag.Lookup("test.fuzz"), flag.Lookup("test.run")
+	return fuzz != nil && fuzz.Value.String() != "" && run != nil && run.Value.String() == "^$"
 }
 
 // Namespace creates a fresh namespace for one test and deletes it when the test ends.
