@@ -209,6 +209,11 @@ func New(ctx context.Context, cfg *rest.Config, opts Options) (manager.Manager, 
 	if err != nil {
 		return nil, fmt.Errorf("registering metrics: %w", err)
 	}
+	// Every controller records events through one recorder whose memory is bounded.
+	recorder := newEventRecorder(scheme, direct, "ferry")
+	if err := mgr.Add(recorder); err != nil {
+		return nil, err
+	}
 	fetcher := fetch.New(opts.Providers, direct, fetch.Options{Metrics: m})
 	if err := mgr.Add(manager.RunnableFunc(func(ctx context.Context) error {
 		sweep(ctx, fetcher)
@@ -226,19 +231,19 @@ func New(ctx context.Context, cfg *rest.Config, opts Options) (manager.Manager, 
 	esOpts := controller.Options{MaxConcurrentReconciles: opts.Concurrency}
 	es := &externalsecret.Reconciler{
 		Client: mgr.GetClient(), APIReader: mgr.GetAPIReader(), Fetcher: fetcher,
-		Recorder: mgr.GetEventRecorder("ferry"), HashKey: digest.Key(key), ControllerClass: opts.ControllerClass,
+		Recorder: recorder, HashKey: digest.Key(key), ControllerClass: opts.ControllerClass,
 		Namespace: opts.Namespace, Metrics: m, Generators: opts.Generators, Direct: direct,
 	}
 	if err := es.SetupWithManager(ctx, mgr, esOpts); err != nil {
 		return nil, fmt.Errorf("setting up the ExternalSecret controller: %w", err)
 	}
 	ps := &pushsecret.Reconciler{Client: mgr.GetClient(), APIReader: mgr.GetAPIReader(), Fetcher: fetcher,
-		Recorder: mgr.GetEventRecorder("ferry"), ControllerClass: opts.ControllerClass, Namespace: opts.Namespace}
+		Recorder: recorder, ControllerClass: opts.ControllerClass, Namespace: opts.Namespace}
 	if err := ps.SetupWithManager(mgr, controller.Options{MaxConcurrentReconciles: 2}); err != nil {
 		return nil, fmt.Errorf("setting up the PushSecret controller: %w", err)
 	}
 	if opts.Namespace == "" {
-		ces := &clusterexternalsecret.Reconciler{Client: mgr.GetClient(), Recorder: mgr.GetEventRecorder("ferry")}
+		ces := &clusterexternalsecret.Reconciler{Client: mgr.GetClient(), Recorder: recorder}
 		if err := ces.SetupWithManager(mgr, controller.Options{MaxConcurrentReconciles: 2}); err != nil {
 			return nil, fmt.Errorf("setting up the ClusterExternalSecret controller: %w", err)
 		}
@@ -247,7 +252,7 @@ func New(ctx context.Context, cfg *rest.Config, opts Options) (manager.Manager, 
 		if opts.Namespace != "" && kind == esv1.ClusterSecretStoreKind {
 			continue
 		}
-		r := &secretstore.Reconciler{Client: mgr.GetClient(), Fetcher: fetcher, Recorder: mgr.GetEventRecorder("ferry"),
+		r := &secretstore.Reconciler{Client: mgr.GetClient(), Fetcher: fetcher, Recorder: recorder,
 			ControllerClass: opts.ControllerClass, Kind: kind}
 		if err := r.SetupWithManager(mgr, controller.Options{MaxConcurrentReconciles: 2}); err != nil {
 			return nil, fmt.Errorf("setting up the %s controller: %w", kind, err)
@@ -259,7 +264,7 @@ func New(ctx context.Context, cfg *rest.Config, opts Options) (manager.Manager, 
 		rolloutOpts := opts.Rollout
 		rolloutOpts.Namespace = opts.Namespace
 		rr := &rollout.Reconciler{Client: mgr.GetClient(), APIReader: mgr.GetAPIReader(),
-			Recorder: mgr.GetEventRecorder("ferry"), HashKey: digest.Key(key), Options: rolloutOpts}
+			Recorder: recorder, HashKey: digest.Key(key), Options: rolloutOpts}
 		if err := rr.SetupWithManager(ctx, mgr); err != nil {
 			return nil, fmt.Errorf("setting up the rollout controllers: %w", err)
 		}
