@@ -106,7 +106,9 @@ func run(args []string) error {
 	if err != nil {
 		return err
 	}
-	ctrl.Log.Info("Starting Ferry", "namespace", opts.Namespace, "controllerClass", opts.ControllerClass)
+	gcPercent, memoryLimit := setGCPercent(), setMemoryLimit("/sys/fs/cgroup")
+	ctrl.Log.Info("Starting Ferry", "namespace", opts.Namespace, "controllerClass", opts.ControllerClass,
+		"gcPercent", gcPercent, "softMemoryLimitBytes", memoryLimit)
 	return mgr.Start(ctx)
 }
 
