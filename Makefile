@@ -4,7 +4,7 @@ SHELL := /usr/bin/env bash
 TOOLS_BIN := $(CURDIR)/.cache/bin
 GO ?= go
 
-.PHONY: all build generate verify-generated test lint demo dev dev-down tools clean bench
+.PHONY: all build generate verify-generated test fuzz lint demo dev dev-down tools clean bench
 
 all: build
 
@@ -29,6 +29,11 @@ build: ## Build the ferry binary, the kubectl plugin and the dev environment too
 
 test: tools verify-generated lint ## Every test: lint, unit, integration (real kube-apiserver + etcd, moto, Vault) and e2e.
 	KUBEBUILDER_ASSETS=$(TOOLS_BIN) $(GO) test -count=1 -timeout 40m ./...
+	hack/fuzz.sh 5s
+
+FUZZTIME ?= 45s
+fuzz: ## Every fuzz target for FUZZTIME each (default 45s); make test runs each for 5s.
+	hack/fuzz.sh $(FUZZTIME)
 
 # The sizes of bench/README.md; results are appended to BENCH_OUT.
 BENCH_OUT ?= bench/RESULTS.md
