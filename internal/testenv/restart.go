@@ -60,7 +60,7 @@ func (cp *ControlPlane) StopAPIServer() error {
 		return err
 	}
 	// Killed: wait until its port is free for the next start.
-	addr := net.JoinHostPort(apiServer.SecureServing.Address, apiServer.SecureServing.Port)
+	addr := net.JoinHostPort(apiServer.SecureServing.Address, apiServer.SecureServing.Port) //nolint:staticcheck // names the field it means
 	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); {
 		conn, dialErr := net.DialTimeout("tcp", addr, 100*time.Millisecond)
 		if dialErr != nil {

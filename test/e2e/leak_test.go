@@ -225,7 +225,7 @@ func waitCondition(t *testing.T, kind, name, status string) string {
 			`jsonpath={.status.conditions[?(@.type=="Ready")].status}|{.status.conditions[?(@.type=="Ready")].message}`)
 		got, message, _ := strings.Cut(out, "|")
 		msg = message
-		return err == nil && got == status, fmt.Errorf("Ready=%q %q (%v)", got, message, err)
+		return err == nil && got == status, fmt.Errorf("Ready=%q %q (%w)", got, message, err)
 	})
 	return msg
 }

@@ -98,7 +98,7 @@ func TestProviderOutage(t *testing.T) {
 			continue
 		}
 		if !strings.HasPrefix(msg, esv1.ReasonSecretSyncedError+": ") || !strings.Contains(msg, "spec.data[0]") ||
-			!(strings.Contains(msg, "503") || strings.Contains(msg, "EOF") || strings.Contains(msg, "connection")) {
+			!strings.Contains(msg, "503") && !strings.Contains(msg, "EOF") && !strings.Contains(msg, "connection") {
 			t.Errorf("ExternalSecret %s reported %q; want SecretSyncedError naming the entry and the provider's error", name, msg)
 		}
 	}
@@ -129,11 +129,11 @@ func TestProviderOutage(t *testing.T) {
 		for _, name := range names {
 			v, _, err := secretValue(ns, name)
 			if err != nil || v != "v2-"+name {
-				return false, fmt.Errorf("%s holds %q (%v)", name, v, err)
+				return false, fmt.Errorf("%s holds %q (%w)", name, v, err)
 			}
 			c, err := ready(ns, name)
 			if err != nil || c == nil || c.Status != metav1.ConditionTrue {
-				return false, fmt.Errorf("%s not Ready: %+v (%v)", name, c, err)
+				return false, fmt.Errorf("%s not Ready: %+v (%w)", name, c, err)
 			}
 		}
 		return true, nil

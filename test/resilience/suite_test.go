@@ -50,7 +50,7 @@ func run(m *testing.M) int {
 		fmt.Fprintln(os.Stderr, "resilience:", err)
 		return 1
 	}
-	defer moto.Stop()
+	defer func() { _ = moto.Stop() }()
 	if proxy, err = testenv.StartFaultProxy(moto.Endpoint); err != nil {
 		fmt.Fprintln(os.Stderr, "resilience:", err)
 		return 1
@@ -74,7 +74,7 @@ func run(m *testing.M) int {
 		return 1
 	}
 	k8s = cp.Client
-	var logs io.Writer = io.Discard
+	logs := io.Discard
 	if os.Getenv("FERRY_TEST_LOG") != "" {
 		logs = os.Stderr
 	}

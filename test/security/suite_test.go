@@ -39,7 +39,7 @@ var (
 func TestMain(m *testing.M) {
 	os.Exit(testenv.Run(m, func(c *testenv.ControlPlane) {
 		cp, k8s = c, c.Client
-		var logs io.Writer = io.Discard
+		logs := io.Discard
 		if os.Getenv("FERRY_TEST_LOG") != "" {
 			logs = os.Stderr
 		}
