@@ -20,11 +20,12 @@ import (
 
 // Limits of the event recorder.
 const (
-	// eventQueue bounds the events waiting to be written; more are dropped, as client-go's
-	// broadcaster drops them when its queue is full.
-	eventQueue = 1000
-	// eventWriters write events in parallel.
-	eventWriters = 2
+	// eventQueue bounds the events waiting to be written (about 4 MB at most); more are
+	// dropped, as client-go's broadcaster drops them when its queue is full.
+	eventQueue = 4096
+	// eventWriters write events in parallel: enough to keep up with a cold start's syncs
+	// (one Created event each) on a busy API server.
+	eventWriters = 8
 	// eventRepeatWindow: an event identical to one recorded this recently (same object,
 	// type, reason and note) is not recorded again.
 	eventRepeatWindow = 10 * time.Minute
