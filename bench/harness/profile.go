@@ -39,9 +39,14 @@ func startProfiles(ctx context.Context, dir, phase string, targets map[string]st
 		p.wg.Add(1)
 		go func() {
 			defer p.wg.Done()
-			for i := 0; ctx.Err() == nil; i++ {
+			for i := 0; ctx.Err() == nil; {
 				url := fmt.Sprintf("%s/debug/pprof/profile?seconds=%d", base, int(profileSlice.Seconds()))
-				_ = fetchTo(context.WithoutCancel(ctx), url, filepath.Join(dir, fmt.Sprintf("%s-%s-%02d.pb.gz", name, phase, i)))
+				if err := fetchTo(context.WithoutCancel(ctx), url, filepath.Join(dir, fmt.Sprintf("%s-%s-%02d.pb.gz", name, phase, i))); err != nil {
+					// Not up yet (the operator starting): try again shortly.
+					_ = sleep(ctx, 200*time.Millisecond)
+					continue
+				}
+				i++
 			}
 		}()
 	}

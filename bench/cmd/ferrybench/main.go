@@ -11,6 +11,7 @@ import (
 	"os"
 	"os/signal"
 	"strings"
+	"syscall"
 
 	"github.com/go-logr/logr"
 	ctrllog "sigs.k8s.io/controller-runtime/pkg/log"
@@ -51,7 +52,8 @@ func run() error {
 	cfg.Progress = os.Stderr
 	ctrllog.SetLogger(logr.Discard()) // the harness reports through Progress
 
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	// Stopping cleanly stops the control plane, moto and the operator the harness started.
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	res, err := harness.Run(ctx, cfg)
 	if err != nil {
