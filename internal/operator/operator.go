@@ -47,13 +47,15 @@ import (
 const HashKeySecret = "ferry-hash-key"
 
 // Defaults sized so that the client side is not what limits a cold start of 10,000
-// ExternalSecrets: a first sync costs four requests (read the target, create it, write the
-// status, record an event), and the API server — guarded by its own API Priority and
-// Fairness — is slower than this bound on the machines Ferry was measured on (bench/).
+// ExternalSecrets: a first sync costs three requests of the manager's client (read the
+// target, create it, write the status) and an event. At 500 QPS the benchmark's fastest cold
+// start (175 objects a second) already asked 526 requests a second of one client; the API
+// server, guarded by its own API Priority and Fairness, is the bound below 1,000 on the
+// machines Ferry was measured on (bench/RESULTS.md).
 const (
 	DefaultConcurrency = 20
-	DefaultQPS         = 500
-	DefaultBurst       = 1000
+	DefaultQPS         = 1000
+	DefaultBurst       = 2000
 )
 
 // Options configure an operator. Zero values pick the defaults main documents.
