@@ -17,14 +17,14 @@ import (
 // floor measures how long a bare client takes to create n Secrets shaped like the ones an
 // operator writes (a managed label, a hash annotation, one small key), with the operator's
 // client QPS and burst and as many workers as its concurrency: the physical limit of the
-// API server on this machine for the writes a cold start cannot avoid. The Secrets are
-// deleted afterwards.
-func floor(ctx context.Context, base *rest.Config, cfg *Config) (time.Duration, error) {
+// API server on this machine for the writes a cold start cannot avoid. Call cleanup, after
+// reading whatever the floor should be measured by, to delete the Secrets.
+func floor(ctx context.Context, base *rest.Config, cfg *Config) (took time.Duration, cleanup func() error, err error) {
 	rc := rest.CopyConfig(base)
 	rc.QPS, rc.Burst = float32(cfg.QPS), cfg.Burst
 	c, err := client.New(rc, client.Options{})
 	if err != nil {
-		return 0, err
+		return 0, nil, err
 	}
 	hash := strings.Repeat("0", 64)
 	start := time.Now()
@@ -41,12 +41,14 @@ func floor(ctx context.Context, base *rest.Config, cfg *Config) (time.Duration, 
 		}
 		return nil
 	})
-	took := time.Since(start)
+	took = time.Since(start)
 	if err != nil {
-		return 0, err
+		return 0, nil, err
 	}
-	if err := c.DeleteAllOf(ctx, &corev1.Secret{}, client.InNamespace(floorNamespace)); err != nil {
-		return 0, fmt.Errorf("floor: deleting its Secrets: %w", err)
-	}
-	return took, nil
+	return took, func() error {
+		if err := c.DeleteAllOf(ctx, &corev1.Secret{}, client.InNamespace(floorNamespace)); err != nil {
+			return fmt.Errorf("floor: deleting its Secrets: %w", err)
+		}
+		return nil
+	}, nil
 }

@@ -6,6 +6,7 @@ import (
 	"io"
 	"maps"
 	"os"
+	"path/filepath"
 	"runtime"
 	"slices"
 	"strconv"
@@ -74,7 +75,7 @@ func (r *Result) Markdown(w io.Writer) {
 	p("")
 	p("- machine: %s", machine())
 	p("- load average (1, 5, 15 min): %s before, %s after", r.LoadBefore, r.LoadAfter)
-	p("- harness: `%s`", strings.Join(os.Args, " "))
+	p("- harness: `%s`", strings.Join(append([]string{filepath.Base(os.Args[0])}, os.Args[1:]...), " "))
 	p("- operator: `%s`", r.Command)
 	p("")
 	p("| measure | value |")
