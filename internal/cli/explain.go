@@ -16,6 +16,7 @@ import (
 
 	esv1 "github.com/ferryhq/ferry/api/externalsecrets/v1"
 	"github.com/ferryhq/ferry/internal/provider"
+	"github.com/ferryhq/ferry/internal/storeref"
 )
 
 // storeFacts is what explain learned about one store the ExternalSecret reads.
@@ -46,12 +47,10 @@ func (e *env) explain(ctx context.Context, name string) error {
 		return err
 	}
 	for _, ref := range storeRefs(f.es) {
-		sf := storeFacts{kind: ref.Kind, name: ref.Name}
+		sf := storeFacts{kind: ref.Kind, name: ref.Name, store: storeref.New(ref.Kind)}
 		key := client.ObjectKey{Name: ref.Name}
-		if ref.Kind == esv1.ClusterSecretStoreKind {
-			sf.store = &esv1.ClusterSecretStore{}
-		} else {
-			sf.store, key.Namespace = &esv1.SecretStore{}, f.es.Namespace
+		if ref.Kind == esv1.SecretStoreKind {
+			key.Namespace = f.es.Namespace
 		}
 		if err := e.client.Get(ctx, key, sf.store); err != nil {
 			sf.store, sf.err = nil, err
@@ -88,7 +87,7 @@ func printExplanation(out io.Writer, f explainFacts) {
 		if class := s.store.GetSpec().Controller; class != "" {
 			fmt.Fprintf(out, "  Controller class: %s\n", class)
 		}
-		printStoreCondition(out, storeReadyCondition(s.store), f.now)
+		printStoreCondition(out, storeref.ReadyCondition(s.store), f.now)
 	}
 	if len(f.events) > 0 {
 		fmt.Fprintln(out, "Events (newest first):")
@@ -150,29 +149,13 @@ func refreshLine(es *esv1.ExternalSecret, now time.Time) string {
 	return fmt.Sprintf("every %s; Secret last written or confirmed %s; next check %s", every, last, nextRefresh(es, now))
 }
 
-// storeRefs lists the stores an ExternalSecret reads: spec.secretStoreRef (unless every
-// entry names its own source) and each entry's sourceRef.storeRef, with kinds defaulted.
-func storeRefs(es *esv1.ExternalSecret) []esv1.SecretStoreRef {
-	seen := map[esv1.SecretStoreRef]bool{}
-	var refs []esv1.SecretStoreRef
-	add := func(ref esv1.SecretStoreRef) {
-		if ref.Kind == "" {
-			ref.Kind = esv1.SecretStoreKind
-		}
-		if ref.Name != "" && !seen[ref] {
-			seen[ref] = true
-			refs = append(refs, ref)
-		}
-	}
-	add(es.Spec.SecretStoreRef)
-	for _, d := range es.Spec.Data {
-		if d.SourceRef != nil && d.SourceRef.SecretStoreRef != nil {
-			add(*d.SourceRef.SecretStoreRef)
-		}
-	}
-	for _, d := range es.Spec.DataFrom {
-		if d.SourceRef != nil && d.SourceRef.SecretStoreRef != nil {
-			add(*d.SourceRef.SecretStoreRef)
+// storeRefs lists the named stores an ExternalSecret reads, as the controller resolves them
+// (storeref.Of); a reference without a name is the controller's InvalidSpec, not a store.
+func storeRefs(es *esv1.ExternalSecret) []storeref.Key {
+	var refs []storeref.Key
+	for _, k := range storeref.Of(es) {
+		if k.Name != "" {
+			refs = append(refs, k)
 		}
 	}
 	return refs
@@ -183,16 +166,6 @@ func targetName(es *esv1.ExternalSecret) string {
 		return es.Spec.Target.Name
 	}
 	return es.Name
-}
-
-func storeReadyCondition(store esv1.GenericStore) *esv1.SecretStoreStatusCondition {
-	conds := store.GetStatus().Conditions
-	for i := range conds {
-		if conds[i].Type == esv1.SecretStoreReady {
-			return &conds[i]
-		}
-	}
-	return nil
 }
 
 // relevantEvents keeps the five newest events about the ExternalSecret or its SecretStores.
@@ -279,7 +252,7 @@ func storeAdvice(f explainFacts) []string {
 		if s.store == nil {
 			continue
 		}
-		sc := storeReadyCondition(s.store)
+		sc := storeref.ReadyCondition(s.store)
 		switch {
 		case sc == nil:
 			return []string{fmt.Sprintf("%s %s has not been validated yet: check that Ferry runs for its controller class (%q).", s.kind, s.name, s.store.GetSpec().Controller)}

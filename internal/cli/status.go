@@ -3,7 +3,6 @@ package cli
 import (
 	"context"
 	"fmt"
-	"hash/fnv"
 	"sort"
 	"text/tabwriter"
 	"time"
@@ -12,6 +11,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	esv1 "github.com/ferryhq/ferry/api/externalsecrets/v1"
+	"github.com/ferryhq/ferry/internal/schedule"
 )
 
 // statusRow is one line of the status table.
@@ -124,39 +124,15 @@ func nextRefresh(es *esv1.ExternalSecret, now time.Time) string {
 	return "in ~" + age(nextCheck(es, interval, now).Sub(now))
 }
 
-// The refresh grid of internal/controller/externalsecret (decide.go), which this mirrors:
-// an object is checked every interval from the Unix epoch, shifted by its store's place in
-// the interval and its own jitter within a tenth of it (at most five minutes). Intervals
-// above a year follow the last sync instead.
-const maxGridInterval = 365 * 24 * time.Hour
-
-// nextCheck is the first instant after now on the object's refresh grid.
+// nextCheck is when the controller checks the object next: the first point of its refresh
+// grid after its last sync, or after now when the last sync's point has passed (a
+// confirmation without change moves no status field).
 func nextCheck(es *esv1.ExternalSecret, interval time.Duration, now time.Time) time.Time {
-	ref := es.Spec.SecretStoreRef
-	store := ref.Kind + "/" + ref.Name
-	if ref.Kind != esv1.ClusterSecretStoreKind {
-		store = es.Namespace + "/" + store
+	offset := schedule.Offset(es, interval)
+	if next := schedule.Next(es.Status.RefreshTime.Time, interval, offset); next.After(now) {
+		return next
 	}
-	offset := time.Duration(hash64(store) % uint64(interval)) //nolint:gosec // below interval
-	if spread := min(interval/10, 5*time.Minute); spread > 0 {
-		offset += time.Duration(hash64(string(es.UID)) % uint64(spread)) //nolint:gosec // below spread
-	}
-	if interval > maxGridInterval {
-		return es.Status.RefreshTime.Add(interval + offset%interval)
-	}
-	i := int64(interval)
-	shifted := now.UnixNano() - int64(offset%interval)
-	n := shifted / i
-	if shifted < 0 && shifted%i != 0 {
-		n--
-	}
-	return time.Unix(0, (n+1)*i+int64(offset%interval))
-}
-
-func hash64(s string) uint64 {
-	h := fnv.New64a()
-	_, _ = h.Write([]byte(s))
-	return h.Sum64()
+	return schedule.Next(now, interval, offset)
 }
 
 func readyCondition(es *esv1.ExternalSecret) *esv1.ExternalSecretStatusCondition {

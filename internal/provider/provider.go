@@ -96,10 +96,24 @@ func (r *Registry) ForStore(store esv1.GenericStore) (Provider, error) {
 	}
 	p, ok := r.byName[configured[0]]
 	if !ok {
-		return nil, fmt.Errorf("spec.provider.%s: this Ferry build does not serve that provider (served: %s)",
-			configured[0], strings.Join(r.Names(), ", "))
+		return nil, &NotImplementedError{Provider: configured[0], Served: r.Names()}
 	}
 	return p, nil
+}
+
+// NotImplementedError says that a store configures a provider of ESO's API that this Ferry
+// build does not implement. Such a store is kept as written and reported, never refused.
+type NotImplementedError struct {
+	// Provider is the JSON name of the provider block, e.g. "doppler".
+	Provider string
+	// Served lists the providers this build implements.
+	Served []string
+}
+
+func (e *NotImplementedError) Error() string {
+	return fmt.Sprintf("spec.provider.%s: Ferry does not implement the %s provider yet (it implements %s); the store is kept as written: "+
+		"leave it to External Secrets Operator with spec.controller, or use a provider Ferry implements",
+		e.Provider, e.Provider, strings.Join(e.Served, ", "))
 }
 
 // Configured lists the JSON keys of the provider fields that are set in the union.

@@ -27,7 +27,9 @@ func warnUnsupported(es *esv1.ExternalSecret) admission.Warnings {
 	return nil
 }
 
-// storeValidator refuses stores whose provider configuration is wrong as written.
+// storeValidator refuses stores whose provider configuration is wrong as written. A store of
+// a provider Ferry does not implement is admitted as the schema checked it: it may be
+// another controller's, and Ferry reports it rather than refusing it.
 type storeValidator[T esv1.GenericStore] struct {
 	registry *provider.Registry
 }
@@ -37,7 +39,11 @@ func (v storeValidator[T]) validate(store T) error {
 		return err
 	}
 	p, err := v.registry.ForStore(store)
-	if err != nil {
+	var notImplemented *provider.NotImplementedError
+	switch {
+	case errors.As(err, &notImplemented):
+		return nil
+	case err != nil:
 		return err
 	}
 	return p.ValidateStore(store)

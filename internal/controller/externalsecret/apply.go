@@ -16,6 +16,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
 
 	esv1 "github.com/ferryhq/ferry/api/externalsecrets/v1"
+	"github.com/ferryhq/ferry/internal/failure"
 )
 
 // apply makes the target Secret hold data, under the creation and deletion policies.
@@ -26,7 +27,7 @@ func (r *Reconciler) apply(ctx context.Context, s *scope, data map[string][]byte
 	if len(missing) > 0 {
 		switch deletionPolicy(es) {
 		case esv1.DeletionPolicyRetain:
-			return unchanged, permanent(esv1.ReasonSecretSyncedError,
+			return unchanged, failure.Permanent(esv1.ReasonSecretSyncedError,
 				"remote secret %s not found; the Secret is kept as it is (deletionPolicy Retain)", quoteList(missing))
 		case esv1.DeletionPolicyDelete:
 			if len(data) == 0 {
@@ -44,26 +45,14 @@ func (r *Reconciler) apply(ctx context.Context, s *scope, data map[string][]byte
 	}
 	data = shaped.Data
 	s.labels, s.annotations = shaped.Labels, shaped.Annotations
-	target := s.target
-	if target == nil {
-		if policy == esv1.CreatePolicyMerge {
-			return unchanged, permanent(esv1.ReasonSecretMissing,
-				"target Secret %s does not exist and creationPolicy Merge only merges into an existing Secret: create it, or use CreateOrMerge",
-				targetName(es))
+	if s.target == nil {
+		o, err := r.create(ctx, s, data)
+		if o == created || err != nil {
+			return o, err
 		}
-		secret := &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Namespace: es.Namespace, Name: targetName(es)}}
-		if err := r.shape(s, secret, data); err != nil {
-			return unchanged, err
-		}
-		if err := checkData(secret); err != nil {
-			return unchanged, err
-		}
-		r.Metrics.SecretWrite("create")
-		if err := r.Client.Create(ctx, secret); err != nil {
-			return unchanged, transient(esv1.ReasonSecretSyncedError, fmt.Errorf("creating Secret %s: %w", secret.Name, err))
-		}
-		return created, nil
+		// The Secret exists, unmanaged: adopt it or refuse, as for one read up front.
 	}
+	target := s.target
 	if err := checkOwner(es, target); err != nil {
 		return unchanged, err
 	}
@@ -78,17 +67,52 @@ func (r *Reconciler) apply(ctx context.Context, s *scope, data map[string][]byte
 		return unchanged, err
 	}
 	if target.Immutable != nil && *target.Immutable && !equality.Semantic.DeepEqual(target.Data, desired.Data) {
-		return unchanged, permanent(esv1.ReasonSecretSyncedError,
+		return unchanged, failure.Permanent(esv1.ReasonSecretSyncedError,
 			"target Secret %s is immutable and its data would change: delete it so Ferry can create it again", target.Name)
 	}
 	r.Metrics.SecretWrite("update")
 	if err := r.Client.Update(ctx, desired); err != nil {
 		if apierrors.IsConflict(err) {
-			return unchanged, transient(esv1.ReasonSecretSyncedError, fmt.Errorf("updating Secret %s: it changed meanwhile: %w", target.Name, err))
+			return unchanged, failure.Transient(esv1.ReasonSecretSyncedError, fmt.Errorf("updating Secret %s: it changed meanwhile: %w", target.Name, err))
 		}
-		return unchanged, transient(esv1.ReasonSecretSyncedError, fmt.Errorf("updating Secret %s: %w", target.Name, err))
+		return unchanged, failure.Transient(esv1.ReasonSecretSyncedError, fmt.Errorf("updating Secret %s: %w", target.Name, err))
 	}
 	return updated, nil
+}
+
+// create creates the target Secret. When one exists already (the cache holds managed
+// Secrets only, so a first sync does not read before it writes), it reads that Secret into
+// s.target and returns unchanged, for apply to adopt or refuse it.
+func (r *Reconciler) create(ctx context.Context, s *scope, data map[string][]byte) (outcome, error) {
+	es := s.es
+	key := client.ObjectKey{Namespace: es.Namespace, Name: targetName(es)}
+	if creationPolicy(es) == esv1.CreatePolicyMerge {
+		return unchanged, failure.Permanent(esv1.ReasonSecretMissing,
+			"target Secret %s does not exist and creationPolicy Merge only merges into an existing Secret: create it, or use CreateOrMerge",
+			key.Name)
+	}
+	secret := &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Namespace: key.Namespace, Name: key.Name}}
+	if err := r.shape(s, secret, data); err != nil {
+		return unchanged, err
+	}
+	if err := checkData(secret); err != nil {
+		return unchanged, err
+	}
+	r.Metrics.SecretWrite("create")
+	err := r.Client.Create(ctx, secret)
+	switch {
+	case err == nil:
+		return created, nil
+	case !apierrors.IsAlreadyExists(err):
+		return unchanged, failure.Transient(esv1.ReasonSecretSyncedError, fmt.Errorf("creating Secret %s: %w", key.Name, err))
+	}
+	existing, err := r.readUncached(ctx, key)
+	if err != nil || existing == nil { // deleted since: the next try creates it
+		return unchanged, failure.Transient(esv1.ReasonSecretSyncedError, fmt.Errorf("creating Secret %s: it exists: %w", key.Name, err))
+	}
+	s.secrets.AddMap(existing.Data)
+	s.target = existing
+	return unchanged, nil
 }
 
 // checkData refuses data the API server would refuse, keys that are no valid Secret key
@@ -98,13 +122,13 @@ func checkData(secret *corev1.Secret) error {
 	size := 0
 	for _, k := range slices.Sorted(maps.Keys(secret.Data)) {
 		if problems := validation.IsConfigMapKey(k); len(problems) > 0 {
-			return permanent(esv1.ReasonSecretSyncedError, "key %q is not a valid Secret key: %s: rename it with dataFrom[].rewrite",
+			return failure.Permanent(esv1.ReasonSecretSyncedError, "key %q is not a valid Secret key: %s: rename it with dataFrom[].rewrite",
 				k, strings.Join(problems, "; "))
 		}
 		size += len(secret.Data[k])
 	}
 	if size > corev1.MaxSecretSize {
-		return permanent(esv1.ReasonSecretSyncedError,
+		return failure.Permanent(esv1.ReasonSecretSyncedError,
 			"the Secret's data would be %d bytes, over Kubernetes' limit of %d bytes (1 MiB): split the keys over several ExternalSecrets",
 			size, corev1.MaxSecretSize)
 	}
@@ -117,7 +141,7 @@ func checkOwner(es *esv1.ExternalSecret, target *corev1.Secret) error {
 	if owner == nil || owner.UID == es.UID {
 		return nil
 	}
-	return permanent(esv1.ReasonSecretOwnedElsewhere,
+	return failure.Permanent(esv1.ReasonSecretOwnedElsewhere,
 		"target Secret %s is already owned by %s %s: two ExternalSecrets cannot own one Secret; change spec.target.name",
 		target.Name, owner.Kind, owner.Name)
 }
@@ -169,7 +193,7 @@ func (r *Reconciler) shape(s *scope, secret *corev1.Secret, data map[string][]by
 	}
 	if policy == esv1.CreatePolicyOwner {
 		if err := controllerutil.SetControllerReference(es, secret, r.Client.Scheme()); err != nil {
-			return permanent(esv1.ReasonSecretOwnedElsewhere, "setting owner of Secret %s: %v", secret.Name, err)
+			return failure.Permanent(esv1.ReasonSecretOwnedElsewhere, "setting owner of Secret %s: %v", secret.Name, err)
 		}
 	}
 	return nil
@@ -179,11 +203,14 @@ func (r *Reconciler) shape(s *scope, secret *corev1.Secret, data map[string][]by
 // object manages.
 func (r *Reconciler) deleteTarget(ctx context.Context, s *scope) (outcome, error) {
 	target := s.target
-	if target == nil {
-		return deleted, nil
+	if target == nil { // not in the cache of managed Secrets: an unmanaged one may exist
+		var err error
+		if target, err = r.readUncached(ctx, client.ObjectKey{Namespace: s.es.Namespace, Name: targetName(s.es)}); err != nil || target == nil {
+			return deleted, err
+		}
 	}
 	if target.Labels[esv1.LabelManaged] != esv1.LabelManagedValue {
-		return unchanged, permanent(esv1.ReasonSecretSyncedError,
+		return unchanged, failure.Permanent(esv1.ReasonSecretSyncedError,
 			"the remote data is gone but Secret %s is not managed by Ferry, so it is kept", target.Name)
 	}
 	if err := checkOwner(s.es, target); err != nil {
@@ -192,7 +219,7 @@ func (r *Reconciler) deleteTarget(ctx context.Context, s *scope) (outcome, error
 	r.Metrics.SecretWrite("delete")
 	err := r.Client.Delete(ctx, target, client.Preconditions{UID: &target.UID, ResourceVersion: &target.ResourceVersion})
 	if err != nil && !apierrors.IsNotFound(err) {
-		return unchanged, transient(esv1.ReasonSecretSyncedError, fmt.Errorf("deleting Secret %s: %w", target.Name, err))
+		return unchanged, failure.Transient(esv1.ReasonSecretSyncedError, fmt.Errorf("deleting Secret %s: %w", target.Name, err))
 	}
 	return deleted, nil
 }

@@ -20,10 +20,12 @@ import (
 
 	esv1 "github.com/ferryhq/ferry/api/externalsecrets/v1"
 	"github.com/ferryhq/ferry/internal/digest"
+	"github.com/ferryhq/ferry/internal/failure"
 	"github.com/ferryhq/ferry/internal/fetch"
 	"github.com/ferryhq/ferry/internal/generator"
 	"github.com/ferryhq/ferry/internal/metrics"
 	"github.com/ferryhq/ferry/internal/redact"
+	"github.com/ferryhq/ferry/internal/schedule"
 )
 
 // Reconciler keeps the target Secret of each ExternalSecret in sync.
@@ -129,13 +131,12 @@ type syncResult struct {
 func (r *Reconciler) sync(ctx context.Context, s *scope) (syncResult, error) {
 	es := s.es
 	interval := refreshInterval(es)
-	offset := refreshOffset(es, interval)
+	offset := schedule.Offset(es, interval)
 	retryLater := syncResult{Result: ctrl.Result{RequeueAfter: retryInterval(interval)}}
 
 	stores, err := r.resolveStores(ctx, es)
-	var ferr *failure
 	switch {
-	case errors.As(err, &ferr) && ferr.reason == reasonNotOurs:
+	case failure.IsNotOurs(err):
 		return syncResult{skip: true}, nil
 	case err != nil:
 		r.fail(s, err)
@@ -145,7 +146,7 @@ func (r *Reconciler) sync(ctx context.Context, s *scope) (syncResult, error) {
 	data, missing, err := r.fetchData(ctx, s, stores)
 	if err != nil {
 		r.fail(s, err)
-		if errors.As(err, &ferr) && !ferr.transient {
+		if !failure.IsTransient(err) {
 			return retryLater, nil
 		}
 		return syncResult{}, err
@@ -154,7 +155,7 @@ func (r *Reconciler) sync(ctx context.Context, s *scope) (syncResult, error) {
 	outcome, err := r.apply(ctx, s, data, missing)
 	if err != nil {
 		r.fail(s, err)
-		if errors.As(err, &ferr) && !ferr.transient {
+		if !failure.IsTransient(err) {
 			return retryLater, nil
 		}
 		return syncResult{}, err
@@ -178,7 +179,7 @@ func (r *Reconciler) facts(s *scope) facts {
 		ready:          isReady(es),
 		writesSecret:   creationPolicy(es) != esv1.CreatePolicyNone,
 		targetExists:   s.target != nil,
-		offset:         refreshOffset(es, interval),
+		offset:         schedule.Offset(es, interval),
 	}
 	if last, ok := r.lastSync.Load(es.UID); ok {
 		record := last.(syncRecord)
@@ -234,8 +235,12 @@ func (r *Reconciler) now() time.Time {
 	return time.Now()
 }
 
-// readTarget returns the target Secret, or nil when it does not exist. Managed Secrets
-// come from the cache; a Secret not yet labelled by Ferry is read from the API.
+// readTarget returns the target Secret, or nil when it is not known to exist. Managed
+// Secrets come from the cache, which holds only those. A cache miss is read from the API
+// only when that read is needed to decide: the target of creationPolicy Merge, which is not
+// ours, and a target this process synced before (deleted or unlabelled by hand, or not yet
+// in the cache). Otherwise — a first sync — the create tells whether a Secret exists, so a
+// cold start costs no read per object (apply adopts or refuses an existing one then).
 func (r *Reconciler) readTarget(ctx context.Context, es *esv1.ExternalSecret) (*corev1.Secret, error) {
 	key := client.ObjectKey{Namespace: es.Namespace, Name: targetName(es)}
 	secret := &corev1.Secret{}
@@ -246,6 +251,15 @@ func (r *Reconciler) readTarget(ctx context.Context, es *esv1.ExternalSecret) (*
 	if !apierrors.IsNotFound(err) {
 		return nil, fmt.Errorf("reading target Secret: %w", err)
 	}
+	if _, syncedHere := r.lastSync.Load(es.UID); !syncedHere && creationPolicy(es) != esv1.CreatePolicyMerge {
+		return nil, nil
+	}
+	return r.readUncached(ctx, key)
+}
+
+// readUncached reads a Secret from the API server; nil when it does not exist.
+func (r *Reconciler) readUncached(ctx context.Context, key client.ObjectKey) (*corev1.Secret, error) {
+	secret := &corev1.Secret{}
 	if err := r.APIReader.Get(ctx, key, secret); err != nil {
 		if apierrors.IsNotFound(err) {
 			return nil, nil

@@ -2,45 +2,19 @@ package externalsecret
 
 import (
 	"errors"
-	"fmt"
 
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	esv1 "github.com/ferryhq/ferry/api/externalsecrets/v1"
+	"github.com/ferryhq/ferry/internal/failure"
 )
-
-// reasonNotOurs marks an object that another controller class handles.
-const reasonNotOurs = "NotOurs"
-
-// failure is a sync failure with the condition reason it maps to. transient failures
-// (provider or API errors) are retried with backoff; the others wait for the user.
-type failure struct {
-	reason    string
-	transient bool
-	err       error
-}
-
-func (f *failure) Error() string { return f.err.Error() }
-func (f *failure) Unwrap() error { return f.err }
-
-func permanent(reason string, format string, args ...any) error {
-	return &failure{reason: reason, err: fmt.Errorf(format, args...)}
-}
-
-func transient(reason string, err error) error {
-	return &failure{reason: reason, transient: true, err: err}
-}
 
 // fail sets Ready=False from err, and emits a Warning event when the condition changes.
 // Every value the reconcile has seen is redacted from the message first.
 func (r *Reconciler) fail(s *scope, err error) {
 	r.lastSync.Delete(s.es.UID) // not in sync: the next reconcile must not trust an old record
-	reason := esv1.ReasonSecretSyncedError
-	var f *failure
-	if errors.As(err, &f) {
-		reason = f.reason
-	}
+	reason := failure.Reason(err, esv1.ReasonSecretSyncedError)
 	msg := s.secrets.String(err.Error())
 	prev := readyCondition(s.es)
 	setReady(s.es, corev1.ConditionFalse, reason, msg, metav1.NewTime(s.now))

@@ -11,8 +11,11 @@ import (
 	"time"
 
 	esv1 "github.com/ferryhq/ferry/api/externalsecrets/v1"
+	"github.com/ferryhq/ferry/internal/failure"
 	"github.com/ferryhq/ferry/internal/fetch"
 	"github.com/ferryhq/ferry/internal/provider"
+	"github.com/ferryhq/ferry/internal/schedule"
+	"github.com/ferryhq/ferry/internal/storeref"
 	"github.com/ferryhq/ferry/internal/validation"
 )
 
@@ -24,7 +27,7 @@ import (
 // their first syncs take; any other forced sync reads the provider.
 func maxCacheAge(es *esv1.ExternalSecret, forced bool, now time.Time) time.Duration {
 	interval := refreshInterval(es)
-	window := jitterSpread(interval)
+	window := schedule.JitterSpread(interval)
 	if window <= 0 {
 		// refreshInterval 0: synced once, never refreshed.
 		interval, window = time.Minute, time.Minute
@@ -42,19 +45,19 @@ func maxCacheAge(es *esv1.ExternalSecret, forced bool, now time.Time) time.Durat
 
 // fetchData reads every entry and returns the Secret data, and the remote keys that were
 // not found (which deletionPolicy acts on).
-func (r *Reconciler) fetchData(ctx context.Context, s *scope, stores map[storeKey]esv1.GenericStore) (map[string][]byte, []string, error) {
+func (r *Reconciler) fetchData(ctx context.Context, s *scope, stores map[storeref.Key]esv1.GenericStore) (map[string][]byte, []string, error) {
 	es := s.es
 	if err := validation.ExternalSecret(es); err != nil {
-		return nil, nil, permanent(esv1.ReasonInvalidSpec, "%v", err)
+		return nil, nil, failure.Permanent(esv1.ReasonInvalidSpec, "%v", err)
 	}
 	if err := validation.Unsupported(es); err != nil {
-		return nil, nil, permanent(esv1.ReasonNotSupported, "%v", err)
+		return nil, nil, failure.Permanent(esv1.ReasonNotSupported, "%v", err)
 	}
 	forced := es.Status.SyncedResourceVersion != syncedVersion(es)
 	source := func(ref *esv1.SecretStoreRef) fetch.Source {
-		k := keyOfRef(es.Spec.SecretStoreRef)
+		k := storeref.KeyOf(es.Spec.SecretStoreRef)
 		if ref != nil {
-			k = keyOfRef(*ref)
+			k = storeref.KeyOf(*ref)
 		}
 		return fetch.Source{Store: stores[k], Namespace: es.Namespace, MaxAge: maxCacheAge(es, forced, s.now)}
 	}
@@ -102,15 +105,15 @@ func (r *Reconciler) fetchData(ctx context.Context, s *scope, stores map[storeKe
 		s.secrets.AddMap(values)
 		values = convertKeys(conv, values)
 		if values, err = rewrite(d.Rewrite, values); err != nil {
-			return nil, nil, permanent(esv1.ReasonInvalidSpec, "%s.rewrite: %v", field, err)
+			return nil, nil, failure.Permanent(esv1.ReasonInvalidSpec, "%s.rewrite: %v", field, err)
 		}
 		for k, v := range values {
 			out, err := decode(dec, v)
 			if err != nil {
-				return nil, nil, permanent(esv1.ReasonSecretSyncedError, "%s: key %q: %v", field, k, err)
+				return nil, nil, failure.Permanent(esv1.ReasonSecretSyncedError, "%s: key %q: %v", field, k, err)
 			}
 			if err := checkNullBytes(nul, out); err != nil {
-				return nil, nil, permanent(esv1.ReasonSecretSyncedError, "%s: key %q: %v", field, k, err)
+				return nil, nil, failure.Permanent(esv1.ReasonSecretSyncedError, "%s: key %q: %v", field, k, err)
 			}
 			data[k] = out
 		}
@@ -131,10 +134,10 @@ func (r *Reconciler) fetchData(ctx context.Context, s *scope, stores map[storeKe
 		s.secrets.Add(v)
 		out, err := decode(d.RemoteRef.DecodingStrategy, v)
 		if err != nil {
-			return nil, nil, permanent(esv1.ReasonSecretSyncedError, "%s (secretKey %q): %v", field, d.SecretKey, err)
+			return nil, nil, failure.Permanent(esv1.ReasonSecretSyncedError, "%s (secretKey %q): %v", field, d.SecretKey, err)
 		}
 		if err := checkNullBytes(d.RemoteRef.NullBytePolicy, out); err != nil {
-			return nil, nil, permanent(esv1.ReasonSecretSyncedError, "%s (secretKey %q): %v", field, d.SecretKey, err)
+			return nil, nil, failure.Permanent(esv1.ReasonSecretSyncedError, "%s (secretKey %q): %v", field, d.SecretKey, err)
 		}
 		data[d.SecretKey] = out
 	}
@@ -143,7 +146,7 @@ func (r *Reconciler) fetchData(ctx context.Context, s *scope, stores map[storeKe
 
 // providerFailure wraps a provider error; errors that no retry can fix are permanent.
 func providerFailure(field string, err error) error {
-	return transient(esv1.ReasonSecretSyncedError, fmt.Errorf("%s: %w", field, err))
+	return failure.Transient(esv1.ReasonSecretSyncedError, fmt.Errorf("%s: %w", field, err))
 }
 
 // decode applies a decodingStrategy. Auto decodes base64 (standard, then URL) when the

@@ -9,6 +9,7 @@ import (
 
 	esv1 "github.com/ferryhq/ferry/api/externalsecrets/v1"
 	genv1alpha1 "github.com/ferryhq/ferry/api/generators/v1alpha1"
+	"github.com/ferryhq/ferry/internal/failure"
 	"github.com/ferryhq/ferry/internal/generator"
 )
 
@@ -20,21 +21,21 @@ import (
 func (r *Reconciler) generate(ctx context.Context, namespace, field string, ref esv1.GeneratorRef) (map[string][]byte, error) {
 	field += ".sourceRef.generatorRef"
 	if r.Generators == nil {
-		return nil, permanent(esv1.ReasonNotSupported, "%s: this Ferry instance serves no generators", field)
+		return nil, failure.Permanent(esv1.ReasonNotSupported, "%s: this Ferry instance serves no generators", field)
 	}
 	if ref.Kind == genv1alpha1.ClusterGeneratorKind && r.Namespace != "" {
-		return nil, permanent(esv1.ReasonNotSupported, "%s: ClusterGenerator %q: this Ferry serves only namespace %s "+
+		return nil, failure.Permanent(esv1.ReasonNotSupported, "%s: ClusterGenerator %q: this Ferry serves only namespace %s "+
 			"(--namespace) and reads no cluster-scoped generators: use a generator in the namespace", field, ref.Name, r.Namespace)
 	}
 	values, err := r.Generators.Generate(ctx, r.Direct, r.Direct, ref, namespace)
 	switch {
 	case errors.Is(err, generator.ErrInvalidSpec):
-		return nil, permanent(esv1.ReasonInvalidSpec, "%s: %v", field, err)
+		return nil, failure.Permanent(esv1.ReasonInvalidSpec, "%s: %v", field, err)
 	case errors.Is(err, generator.ErrNotServed):
-		return nil, permanent(esv1.ReasonNotSupported, "%s: %v", field, err)
+		return nil, failure.Permanent(esv1.ReasonNotSupported, "%s: %v", field, err)
 	case err != nil:
 		// A generator not created yet, or a backend that failed: worth retrying.
-		return nil, transient(esv1.ReasonSecretSyncedError, fmt.Errorf("%s: %w", field, err))
+		return nil, failure.Transient(esv1.ReasonSecretSyncedError, fmt.Errorf("%s: %w", field, err))
 	}
 	ctrl.LoggerFrom(ctx).V(1).Info("Generated values", "generatorKind", ref.Kind, "generator", ref.Name, "keys", len(values))
 	return values, nil

@@ -10,6 +10,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	esv1 "github.com/ferryhq/ferry/api/externalsecrets/v1"
+	"github.com/ferryhq/ferry/internal/failure"
 	"github.com/ferryhq/ferry/internal/redact"
 	"github.com/ferryhq/ferry/internal/render"
 )
@@ -23,9 +24,9 @@ func (r *Reconciler) render(ctx context.Context, s *scope, fetched map[string][]
 	var rerr *render.Error
 	if errors.As(err, &rerr) {
 		if rerr.Spec {
-			return out, permanent(esv1.ReasonInvalidSpec, "%v", err)
+			return out, failure.Permanent(esv1.ReasonInvalidSpec, "%v", err)
 		}
-		return out, permanent(esv1.ReasonSecretSyncedError, "%v", err)
+		return out, failure.Permanent(esv1.ReasonSecretSyncedError, "%v", err)
 	}
 	return out, err
 }

@@ -15,6 +15,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/reconcile"
 
 	esv1 "github.com/ferryhq/ferry/api/externalsecrets/v1"
+	"github.com/ferryhq/ferry/internal/storeref"
 )
 
 // Field indexes on ExternalSecrets.
@@ -35,8 +36,8 @@ func (r *Reconciler) SetupWithManager(ctx context.Context, mgr ctrl.Manager, opt
 	}
 	if err := idx.IndexField(ctx, &esv1.ExternalSecret{}, IndexStore, func(o client.Object) []string {
 		var keys []string
-		for _, k := range storeRefs(o.(*esv1.ExternalSecret)) {
-			keys = append(keys, k.kind+"/"+k.name)
+		for _, k := range storeref.Of(o.(*esv1.ExternalSecret)) {
+			keys = append(keys, k.String())
 		}
 		return keys
 	}); err != nil {
@@ -90,12 +91,21 @@ func requests(items []esv1.ExternalSecret) []reconcile.Request {
 }
 
 // storeChanged passes store events that can change what its ExternalSecrets see: creation,
-// deletion, a new generation, or a change of readiness.
+// deletion, a new generation, or a change of its Ready condition's status or reason (a
+// store first validated as not ready, or as a provider Ferry does not implement, is news
+// to ExternalSecrets that saw it unvalidated).
 func storeChanged() predicate.Predicate {
 	return predicate.Funcs{
 		UpdateFunc: func(e event.UpdateEvent) bool {
 			oldStore, newStore := e.ObjectOld.(esv1.GenericStore), e.ObjectNew.(esv1.GenericStore)
-			return oldStore.GetGeneration() != newStore.GetGeneration() || storeReady(oldStore) != storeReady(newStore)
+			return oldStore.GetGeneration() != newStore.GetGeneration() || readiness(oldStore) != readiness(newStore)
 		},
 	}
+}
+
+func readiness(store esv1.GenericStore) string {
+	if c := storeref.ReadyCondition(store); c != nil {
+		return string(c.Status) + "/" + c.Reason
+	}
+	return ""
 }

@@ -21,6 +21,7 @@ import (
 	esv1 "github.com/ferryhq/ferry/api/externalsecrets/v1"
 	"github.com/ferryhq/ferry/internal/fetch"
 	"github.com/ferryhq/ferry/internal/provider"
+	"github.com/ferryhq/ferry/internal/storeref"
 	"github.com/ferryhq/ferry/internal/validation"
 )
 
@@ -63,7 +64,7 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 	if err := r.patchStatus(ctx, before, store); err != nil {
 		return ctrl.Result{}, err
 	}
-	if v.status != metav1.ConditionTrue && v.reason != esv1.ReasonInvalidProviderConfig {
+	if v.status != metav1.ConditionTrue && v.reason != esv1.ReasonInvalidProviderConfig && v.reason != esv1.ReasonProviderNotImplemented {
 		return ctrl.Result{RequeueAfter: retryFailed}, nil
 	}
 	return ctrl.Result{RequeueAfter: revalidateAfter(store)}, nil
@@ -85,7 +86,11 @@ func (r *Reconciler) validate(ctx context.Context, store esv1.GenericStore) verd
 		return invalid(err)
 	}
 	p, err := r.Fetcher.Registry().ForStore(store)
-	if err != nil {
+	var notImplemented *provider.NotImplementedError
+	switch {
+	case errors.As(err, &notImplemented):
+		return verdict{status: metav1.ConditionFalse, reason: esv1.ReasonProviderNotImplemented, msg: err.Error()}
+	case err != nil:
 		return invalid(err)
 	}
 	if err := p.ValidateStore(store); err != nil {
@@ -116,11 +121,7 @@ func setReady(store esv1.GenericStore, v verdict) {
 	status.Capabilities = v.capabilities
 	cond := esv1.SecretStoreStatusCondition{Type: esv1.SecretStoreReady, Status: v.status, Reason: v.reason, Message: v.msg,
 		LastTransitionTime: metav1.Now()}
-	for i := range status.Conditions {
-		c := &status.Conditions[i]
-		if c.Type != esv1.SecretStoreReady {
-			continue
-		}
+	if c := storeref.ReadyCondition(store); c != nil {
 		if c.Status == cond.Status {
 			cond.LastTransitionTime = c.LastTransitionTime
 		}
@@ -134,21 +135,13 @@ func (r *Reconciler) patchStatus(ctx context.Context, before, store esv1.Generic
 	if equality.Semantic.DeepEqual(before.GetStatus(), store.GetStatus()) {
 		return nil
 	}
-	var prev *esv1.SecretStoreStatusCondition
-	for i, c := range before.GetStatus().Conditions {
-		if c.Type == esv1.SecretStoreReady {
-			prev = &before.GetStatus().Conditions[i]
+	prev, c := storeref.ReadyCondition(before), storeref.ReadyCondition(store)
+	if c != nil && (prev == nil || prev.Reason != c.Reason || prev.Message != c.Message) {
+		eventType := corev1.EventTypeNormal
+		if c.Status != metav1.ConditionTrue {
+			eventType = corev1.EventTypeWarning
 		}
-	}
-	cur := store.GetStatus().Conditions
-	for _, c := range cur {
-		if c.Type == esv1.SecretStoreReady && (prev == nil || prev.Reason != c.Reason || prev.Message != c.Message) {
-			eventType := corev1.EventTypeNormal
-			if c.Status != metav1.ConditionTrue {
-				eventType = corev1.EventTypeWarning
-			}
-			r.Recorder.Eventf(store, nil, eventType, c.Reason, "Validate", "%s", c.Message)
-		}
+		r.Recorder.Eventf(store, nil, eventType, c.Reason, "Validate", "%s", c.Message)
 	}
 	patch := client.MergeFromWithOptions(before, client.MergeFromWithOptimisticLock{})
 	if err := r.Client.Status().Patch(ctx, store, patch); err != nil && !apierrors.IsConflict(err) && !apierrors.IsNotFound(err) {

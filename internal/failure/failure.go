@@ -1,0 +1,62 @@
+package failure
+
+import (
+	"errors"
+	"fmt"
+)
+
+// ReasonNotOurs marks an object that another controller class handles. It is never written
+// to a condition: an object that is not ours is left untouched.
+const ReasonNotOurs = "NotOurs"
+
+// Error is a failure with the condition reason it maps to.
+type Error struct {
+	// Reason is the condition reason.
+	Reason string
+	// Transient failures (provider or API errors) are retried with backoff; the others
+	// wait for the user to change the spec.
+	Transient bool
+	err       error
+}
+
+func (f *Error) Error() string { return f.err.Error() }
+func (f *Error) Unwrap() error { return f.err }
+
+// Permanent is a failure that retrying cannot fix.
+func Permanent(reason string, format string, args ...any) error {
+	return &Error{Reason: reason, err: fmt.Errorf(format, args...)}
+}
+
+// Transient is a failure worth retrying.
+func Transient(reason string, err error) error {
+	return &Error{Reason: reason, Transient: true, err: err}
+}
+
+// NotOurs says the object belongs to another controller class; err says why.
+func NotOurs(err error) error {
+	return &Error{Reason: ReasonNotOurs, err: err}
+}
+
+// Reason is the condition reason of err, or fallback when err carries none.
+func Reason(err error, fallback string) string {
+	var f *Error
+	if errors.As(err, &f) {
+		return f.Reason
+	}
+	return fallback
+}
+
+// IsTransient says whether err is worth retrying. An error without a classification is
+// taken as transient: an unexpected error is more likely a passing fault than a spec error.
+func IsTransient(err error) bool {
+	var f *Error
+	if errors.As(err, &f) {
+		return f.Transient
+	}
+	return err != nil
+}
+
+// IsNotOurs says whether err means another controller class handles the object.
+func IsNotOurs(err error) bool {
+	return Reason(err, "") == ReasonNotOurs
+}
