@@ -1,0 +1,95 @@
+package pushsecret
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"maps"
+	"slices"
+	"strings"
+
+	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	esv1 "github.com/ferryhq/ferry/api/externalsecrets/v1"
+	esv1alpha1 "github.com/ferryhq/ferry/api/externalsecrets/v1alpha1"
+	"github.com/ferryhq/ferry/internal/failure"
+	"github.com/ferryhq/ferry/internal/redact"
+	"github.com/ferryhq/ferry/internal/template"
+)
+
+// entryValue is one key of the source data, or (no key) the whole data as a JSON object.
+func entryValue(data map[string][]byte, secretKey string, conversion esv1alpha1.PushSecretConversionStrategy) ([]byte, error) {
+	if secretKey == "" {
+		obj := make(map[string]string, len(data))
+		for k, v := range data {
+			if conversion == esv1alpha1.PushSecretConversionReverseUnicode {
+				k = reverseUnicode(k)
+			}
+			obj[k] = string(v)
+		}
+		return json.Marshal(obj)
+	}
+	v, ok := data[secretKey]
+	if !ok {
+		return nil, fmt.Errorf("the source Secret has no key %q", secretKey)
+	}
+	return v, nil
+}
+
+// sourceData reads the selected Secret (or the Secrets matching the selector, merged in
+// name order) of the PushSecret's namespace, then applies spec.template. It records every
+// value read or rendered in secrets.
+func (r *Reconciler) sourceData(ctx context.Context, ps *esv1alpha1.PushSecret, secrets *redact.Set) (map[string][]byte, error) {
+	sel := ps.Spec.Selector.Secret
+	if sel == nil {
+		return nil, failure.Permanent(esv1.ReasonInvalidSpec, "spec.selector.secret: required")
+	}
+	data := map[string][]byte{}
+	switch {
+	case sel.Name != "":
+		var s corev1.Secret
+		if err := r.APIReader.Get(ctx, client.ObjectKey{Namespace: ps.Namespace, Name: sel.Name}, &s); err != nil {
+			if apierrors.IsNotFound(err) {
+				return nil, failure.Transient(ReasonErrored, fmt.Errorf("source Secret %s not found in namespace %s", sel.Name, ps.Namespace))
+			}
+			return nil, fmt.Errorf("reading source Secret %s: %w", sel.Name, err)
+		}
+		secrets.AddMap(s.Data)
+		maps.Copy(data, s.Data)
+	case sel.Selector != nil:
+		s, err := metav1.LabelSelectorAsSelector(sel.Selector)
+		if err != nil {
+			return nil, failure.Permanent(esv1.ReasonInvalidSpec, "spec.selector.secret.selector: %v", err)
+		}
+		var list corev1.SecretList
+		if err := r.APIReader.List(ctx, &list, client.InNamespace(ps.Namespace), client.MatchingLabelsSelector{Selector: s}); err != nil {
+			return nil, fmt.Errorf("listing source Secrets: %w", err)
+		}
+		slices.SortFunc(list.Items, func(a, b corev1.Secret) int { return strings.Compare(a.Name, b.Name) })
+		for _, s := range list.Items {
+			secrets.AddMap(s.Data)
+			maps.Copy(data, s.Data)
+		}
+	default:
+		return nil, failure.Permanent(esv1.ReasonInvalidSpec, "spec.selector.secret: set name or selector")
+	}
+	if t := ps.Spec.Template; t != nil && len(t.Data) > 0 {
+		renderer, err := template.New(template.Engine(t.EngineVersion), data)
+		if err != nil {
+			return nil, failure.Permanent(esv1.ReasonInvalidSpec, "spec.template: %v", err)
+		}
+		out := map[string][]byte{}
+		if t.MergePolicy == esv1.MergePolicyMerge {
+			maps.Copy(out, data)
+		}
+		if err := renderer.Render(t.Data, template.ScopeValues, out); err != nil {
+			return nil, fmt.Errorf("spec.template.data: %w", err)
+		}
+		secrets.AddMap(out)
+		data = out
+	}
+	return data, nil
+}

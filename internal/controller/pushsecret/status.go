@@ -1,0 +1,66 @@
+package pushsecret
+
+import (
+	"fmt"
+
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/equality"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	esv1alpha1 "github.com/ferryhq/ferry/api/externalsecrets/v1alpha1"
+)
+
+const conditionReady = "Ready"
+
+// setStatus sets the Ready condition from the verdict and, on success, what was pushed.
+// refreshTime moves only when what was pushed changed or the object was not in sync, so a
+// steady state writes nothing.
+func setStatus(s *scope, v verdict, pushed esv1alpha1.SyncedPushSecretsMap) {
+	ps := s.ps
+	if !v.ready {
+		setReady(ps, metav1.ConditionFalse, v.reason, s.secrets.String(v.message), s.now)
+		return
+	}
+	wasReady := readyCondition(ps) != nil && readyCondition(ps).Status == metav1.ConditionTrue
+	setReady(ps, metav1.ConditionTrue, v.reason, v.message, s.now)
+	if !equality.Semantic.DeepEqual(ps.Status.SyncedPushSecrets, pushed) || ps.Status.RefreshTime.IsZero() || !wasReady {
+		ps.Status.RefreshTime = s.now
+	}
+	ps.Status.SyncedPushSecrets = pushed
+	ps.Status.SyncedResourceVersion = fmt.Sprint(ps.Generation)
+}
+
+// setReady sets the Ready condition, keeping lastTransitionTime when the status is unchanged.
+func setReady(ps *esv1alpha1.PushSecret, status metav1.ConditionStatus, reason, message string, now metav1.Time) {
+	cond := esv1alpha1.PushSecretStatusCondition{Type: conditionReady, Status: status, Reason: reason, Message: message, LastTransitionTime: now}
+	if c := readyCondition(ps); c != nil {
+		if c.Status == status {
+			cond.LastTransitionTime = c.LastTransitionTime
+		}
+		*c = cond
+		return
+	}
+	ps.Status.Conditions = append(ps.Status.Conditions, cond)
+}
+
+func readyCondition(ps *esv1alpha1.PushSecret) *esv1alpha1.PushSecretStatusCondition {
+	for i := range ps.Status.Conditions {
+		if ps.Status.Conditions[i].Type == conditionReady {
+			return &ps.Status.Conditions[i]
+		}
+	}
+	return nil
+}
+
+// report records a Warning event when the object turns (or stays, for another reason) not
+// Ready: once per change of the condition, not once per retry.
+func (r *Reconciler) report(s *scope) {
+	c, prev := readyCondition(s.ps), readyCondition(s.before)
+	if c == nil || c.Status == metav1.ConditionTrue {
+		return
+	}
+	if prev != nil && prev.Status == c.Status && prev.Reason == c.Reason && prev.Message == c.Message {
+		return
+	}
+	r.Recorder.Eventf(s.ps, nil, corev1.EventTypeWarning, c.Reason, "Push", "%s", c.Message)
+}
