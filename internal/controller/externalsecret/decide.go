@@ -19,6 +19,7 @@ type facts struct {
 	currentVersion  string    // of the object as it is now
 	ready           bool      // the Ready condition is True
 	writesSecret    bool      // creationPolicy is not None
+	orphan          bool      // creationPolicy Orphan: the target is left as users edit it
 	targetExists    bool
 	targetUntouched bool          // the target carries our label and its data matches our hash
 	offset          time.Duration // the object's place on its refresh grid (refreshOffset)
@@ -33,16 +34,22 @@ type decision struct {
 	requeueAfter time.Duration
 }
 
-// decide is the pure "is this ExternalSecret due?" policy.
+// decide is the pure "is this ExternalSecret due?" policy. It follows ESO's rules: an
+// object with refreshPolicy CreatedOnce that synced once is never synced again for a spec
+// change or a failed later attempt, only to replace a target that is gone or edited; and
+// the target of creationPolicy Orphan is taken as valid as it is, edited or deleted, until
+// the next refresh.
 func decide(f facts) decision {
+	createdOnce := f.policy == esv1.RefreshPolicyCreatedOnce && f.syncedVersion != ""
+	checksTarget := f.writesSecret && !f.orphan
 	switch {
-	case f.syncedVersion != f.currentVersion:
+	case f.syncedVersion != f.currentVersion && !createdOnce:
 		return decision{sync: true, why: "spec or annotations changed"}
-	case !f.ready:
+	case !f.ready && !createdOnce:
 		return decision{sync: true, why: "last sync did not succeed"}
-	case f.writesSecret && !f.targetExists:
+	case checksTarget && !f.targetExists:
 		return decision{sync: true, why: "target Secret is missing"}
-	case f.writesSecret && !f.targetUntouched:
+	case checksTarget && !f.targetUntouched:
 		return decision{sync: true, why: "target Secret was changed outside Ferry"}
 	}
 	if !schedule.Periodic(f.policy, f.interval) {

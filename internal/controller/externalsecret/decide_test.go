@@ -44,6 +44,25 @@ func TestDecide(t *testing.T) {
 			f.policy = esv1.RefreshPolicyCreatedOnce
 			f.targetExists = false
 		}), true, 0},
+		// ESO: CreatedOnce never syncs again once synced, even when the spec changes or a
+		// later attempt failed; only a target that is gone or edited is replaced.
+		{"created once, spec changed", with(func(f *facts) {
+			f.policy = esv1.RefreshPolicyCreatedOnce
+			f.currentVersion = "2-a"
+		}), false, 0},
+		{"created once, later failure", with(func(f *facts) {
+			f.policy = esv1.RefreshPolicyCreatedOnce
+			f.ready = false
+		}), false, 0},
+		{"created once, never synced", with(func(f *facts) {
+			f.policy = esv1.RefreshPolicyCreatedOnce
+			f.syncedVersion, f.ready, f.targetExists = "", false, false
+		}), true, 0},
+		// ESO: an Orphan target is always valid; it is rewritten only on refresh or spec change.
+		{"orphan, target edited", with(func(f *facts) { f.orphan, f.targetUntouched = true, false }), false, 30 * time.Minute},
+		{"orphan, target deleted", with(func(f *facts) { f.orphan, f.targetExists = true, false }), false, 30 * time.Minute},
+		{"orphan, due", with(func(f *facts) { f.orphan, f.targetUntouched = true, false; f.lastSync = now.Add(-31 * time.Minute) }), true, 0},
+		{"orphan, spec changed", with(func(f *facts) { f.orphan, f.currentVersion = true, "2-a" }), true, 0},
 		{"on change, not due", with(func(f *facts) {
 			f.policy = esv1.RefreshPolicyOnChange
 			f.lastSync = now.Add(-48 * time.Hour)

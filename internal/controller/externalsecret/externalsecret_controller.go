@@ -178,6 +178,7 @@ func (r *Reconciler) facts(s *scope) facts {
 		currentVersion: syncedVersion(es),
 		ready:          isReady(es),
 		writesSecret:   creationPolicy(es) != esv1.CreatePolicyNone,
+		orphan:         creationPolicy(es) == esv1.CreatePolicyOrphan,
 		targetExists:   s.target != nil,
 		offset:         schedule.Offset(es, interval),
 	}
