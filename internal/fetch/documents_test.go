@@ -7,6 +7,7 @@ import (
 	"slices"
 	"sync"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -166,51 +167,53 @@ func clusterStore() *esv1.ClusterSecretStore {
 }
 
 func TestManyObjectsOverFewKeysCostOneReadPerKey(t *testing.T) {
-	p := newBatchProvider(20)
-	p.hold = make(chan struct{})
-	f, _ := newBatchFetcher(p)
-	ctx := context.Background()
-	var wg sync.WaitGroup
-	// 200 objects over 20 keys, selecting different properties or spreading the whole value.
-	for i := range 200 {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			src := Source{Store: store(1), Namespace: "ns", MaxAge: time.Minute}
-			key := fmt.Sprintf("k%d", i%20)
-			switch i % 3 {
-			case 0:
-				v, err := f.GetSecret(ctx, src, esv1.ExternalSecretDataRemoteRef{Key: key, Property: "pass"})
-				if err != nil || string(v) != fmt.Sprintf("p%d", i%20) {
-					t.Errorf("GetSecret(%s, pass) = %q, %v", key, v, err)
+	synctest.Test(t, func(t *testing.T) {
+		p := newBatchProvider(20)
+		p.hold = make(chan struct{})
+		f, _ := newBatchFetcher(p)
+		ctx := context.Background()
+		var wg sync.WaitGroup
+		// 200 objects over 20 keys, selecting different properties or spreading the whole value.
+		for i := range 200 {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				src := Source{Store: store(1), Namespace: "ns", MaxAge: time.Minute}
+				key := fmt.Sprintf("k%d", i%20)
+				switch i % 3 {
+				case 0:
+					v, err := f.GetSecret(ctx, src, esv1.ExternalSecretDataRemoteRef{Key: key, Property: "pass"})
+					if err != nil || string(v) != fmt.Sprintf("p%d", i%20) {
+						t.Errorf("GetSecret(%s, pass) = %q, %v", key, v, err)
+					}
+				case 1:
+					v, err := f.GetSecret(ctx, src, esv1.ExternalSecretDataRemoteRef{Key: key, Property: "user"})
+					if err != nil || string(v) != fmt.Sprintf("u%d", i%20) {
+						t.Errorf("GetSecret(%s, user) = %q, %v", key, v, err)
+					}
+				default:
+					m, err := f.GetSecretMap(ctx, src, esv1.ExternalSecretDataRemoteRef{Key: key})
+					if err != nil || len(m) != 2 {
+						t.Errorf("GetSecretMap(%s) = %v, %v", key, m, err)
+					}
 				}
-			case 1:
-				v, err := f.GetSecret(ctx, src, esv1.ExternalSecretDataRemoteRef{Key: key, Property: "user"})
-				if err != nil || string(v) != fmt.Sprintf("u%d", i%20) {
-					t.Errorf("GetSecret(%s, user) = %q, %v", key, v, err)
-				}
-			default:
-				m, err := f.GetSecretMap(ctx, src, esv1.ExternalSecretDataRemoteRef{Key: key})
-				if err != nil || len(m) != 2 {
-					t.Errorf("GetSecretMap(%s) = %v, %v", key, m, err)
-				}
-			}
-		}()
-	}
-	// The first read leaves alone; every other key waits for it and leaves in the next.
-	time.Sleep(200 * time.Millisecond)
-	close(p.hold)
-	wg.Wait()
-	reads, keysRead, _ := p.counts()
-	if keysRead != 20 {
-		t.Errorf("200 objects over 20 keys read %d keys, want each of the 20 once", keysRead)
-	}
-	if reads != 2 {
-		t.Errorf("made %d read calls, want 2 (one alone, then one batch of the 19 keys asked meanwhile)", reads)
-	}
-	if p.clients != 1 {
-		t.Errorf("built %d clients, want 1", p.clients)
-	}
+			}()
+		}
+		// The first read leaves alone; every other key waits for it and leaves in the next.
+		synctest.Wait()
+		close(p.hold)
+		wg.Wait()
+		reads, keysRead, _ := p.counts()
+		if keysRead != 20 {
+			t.Errorf("200 objects over 20 keys read %d keys, want each of the 20 once", keysRead)
+		}
+		if reads != 2 {
+			t.Errorf("made %d read calls, want 2 (one alone, then one batch of the 19 keys asked meanwhile)", reads)
+		}
+		if p.clients != 1 {
+			t.Errorf("built %d clients, want 1", p.clients)
+		}
+	})
 }
 
 func TestRefreshConfirmsByVersionAndRereadsOnlyChanges(t *testing.T) {

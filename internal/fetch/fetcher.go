@@ -218,8 +218,12 @@ func (f *Fetcher) Forget(kind, namespace, name string) {
 	}
 }
 
-// read runs op once for identical concurrent calls and caches its result for MaxAge.
-func (f *Fetcher) read(ctx context.Context, src Source, call string, opKey string, op func(provider.Client) (any, error)) (any, error) {
+// read runs op once for identical concurrent calls and caches its result for MaxAge. The
+// shared call runs detached from any one caller's cancellation (bounded by callTimeout), as
+// the batched document reads do, so that a caller that gives up does not fail the others
+// waiting on the same read; each caller still returns as soon as its own context ends.
+func (f *Fetcher) read(ctx context.Context, src Source, call string, opKey string,
+	op func(context.Context, provider.Client) (any, error)) (any, error) {
 	key := f.keyOf(src).String() + "|" + call + "|" + opKey
 	if src.MaxAge > 0 {
 		f.mu.Lock()
@@ -230,12 +234,14 @@ func (f *Fetcher) read(ctx context.Context, src Source, call string, opKey strin
 			return cached.value, nil
 		}
 	}
-	v, err, shared := f.flight.Do(key, func() (any, error) {
-		c, err := f.client(ctx, src)
+	results := f.flight.DoChan(key, func() (any, error) {
+		shared, cancel := context.WithTimeout(context.WithoutCancel(ctx), callTimeout)
+		defer cancel()
+		c, err := f.client(shared, src)
 		if err != nil {
 			return nil, err
 		}
-		v, err := op(c)
+		v, err := op(shared, c)
 		f.metrics.ProviderCall(providerName(src.Store), call, err)
 		if err != nil {
 			return nil, err
@@ -245,10 +251,15 @@ func (f *Fetcher) read(ctx context.Context, src Source, call string, opKey strin
 		f.mu.Unlock()
 		return v, nil
 	})
-	if shared {
-		f.metrics.Coalesced()
+	select {
+	case r := <-results:
+		if r.Shared {
+			f.metrics.Coalesced()
+		}
+		return r.Val, r.Err
+	case <-ctx.Done():
+		return nil, ctx.Err()
 	}
-	return v, err
 }
 
 func providerName(store esv1.GenericStore) string {
@@ -271,7 +282,7 @@ func (f *Fetcher) GetSecret(ctx context.Context, src Source, ref esv1.ExternalSe
 		}
 		return br.SecretFromDocument(doc, ref)
 	}
-	v, err := f.read(ctx, src, "GetSecret", refKey(ref), func(c provider.Client) (any, error) {
+	v, err := f.read(ctx, src, "GetSecret", refKey(ref), func(ctx context.Context, c provider.Client) (any, error) {
 		return c.GetSecret(ctx, ref)
 	})
 	if err != nil {
@@ -293,7 +304,7 @@ func (f *Fetcher) GetSecretMap(ctx context.Context, src Source, ref esv1.Externa
 		}
 		return br.SecretMapFromDocument(doc, ref)
 	}
-	v, err := f.read(ctx, src, "GetSecretMap", refKey(ref), func(c provider.Client) (any, error) {
+	v, err := f.read(ctx, src, "GetSecretMap", refKey(ref), func(ctx context.Context, c provider.Client) (any, error) {
 		return c.GetSecretMap(ctx, ref)
 	})
 	if err != nil {
@@ -304,7 +315,7 @@ func (f *Fetcher) GetSecretMap(ctx context.Context, src Source, ref esv1.Externa
 
 // GetAllSecrets reads every remote secret that find selects.
 func (f *Fetcher) GetAllSecrets(ctx context.Context, src Source, find esv1.ExternalSecretFind) (map[string][]byte, error) {
-	v, err := f.read(ctx, src, "GetAllSecrets", findKey(find), func(c provider.Client) (any, error) {
+	v, err := f.read(ctx, src, "GetAllSecrets", findKey(find), func(ctx context.Context, c provider.Client) (any, error) {
 		return c.GetAllSecrets(ctx, find)
 	})
 	if err != nil {

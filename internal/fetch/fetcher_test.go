@@ -2,9 +2,11 @@ package fetch
 
 import (
 	"context"
+	"errors"
 	"sync"
 	"sync/atomic"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -32,10 +34,14 @@ func (p *countingProvider) NewClient(context.Context, esv1.GenericStore, client.
 
 type countingClient struct{ p *countingProvider }
 
-func (c countingClient) GetSecret(context.Context, esv1.ExternalSecretDataRemoteRef) ([]byte, error) {
+func (c countingClient) GetSecret(ctx context.Context, _ esv1.ExternalSecretDataRemoteRef) ([]byte, error) {
 	c.p.reads.Add(1)
 	if c.p.release != nil {
-		<-c.p.release
+		select {
+		case <-c.p.release:
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		}
 	}
 	return []byte("v"), nil
 }
@@ -59,28 +65,62 @@ func store(generation int64) *esv1.SecretStore {
 }
 
 func TestConcurrentReadsAreCoalesced(t *testing.T) {
-	p := &countingProvider{release: make(chan struct{})}
-	f := New(provider.NewRegistry(p), nil, Options{})
-	src := Source{Store: store(1), Namespace: "ns"}
-	var wg sync.WaitGroup
-	for range 20 {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			if v, err := f.GetSecret(context.Background(), src, esv1.ExternalSecretDataRemoteRef{Key: "k"}); err != nil || string(v) != "v" {
-				t.Errorf("GetSecret = %q, %v", v, err)
+	synctest.Test(t, func(t *testing.T) {
+		p := &countingProvider{release: make(chan struct{})}
+		f := New(provider.NewRegistry(p), nil, Options{})
+		src := Source{Store: store(1), Namespace: "ns"}
+		var wg sync.WaitGroup
+		for range 20 {
+			wg.Go(func() {
+				if v, err := f.GetSecret(context.Background(), src, esv1.ExternalSecretDataRemoteRef{Key: "k"}); err != nil || string(v) != "v" {
+					t.Errorf("GetSecret = %q, %v", v, err)
+				}
+			})
+		}
+		synctest.Wait() // every caller has joined the flight
+		close(p.release)
+		wg.Wait()
+		if n := p.reads.Load(); n != 1 {
+			t.Fatalf("20 concurrent reads of one key cost %d provider reads, want 1", n)
+		}
+		if n := p.clients.Load(); n != 1 {
+			t.Fatalf("built %d clients, want 1", n)
+		}
+	})
+}
+
+// TestCancelledCallerDoesNotFailOthers: the caller that started a shared read gives up;
+// the callers that joined it still get the value, from the one provider read.
+func TestCancelledCallerDoesNotFailOthers(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		p := &countingProvider{release: make(chan struct{})}
+		f := New(provider.NewRegistry(p), nil, Options{})
+		src := Source{Store: store(1), Namespace: "ns"}
+		ref := esv1.ExternalSecretDataRemoteRef{Key: "k"}
+		first, cancel := context.WithCancel(context.Background())
+		var wg sync.WaitGroup
+		wg.Go(func() {
+			if _, err := f.GetSecret(first, src, ref); !errors.Is(err, context.Canceled) {
+				t.Errorf("cancelled caller: %v, want context.Canceled", err)
 			}
-		}()
-	}
-	time.Sleep(100 * time.Millisecond) // let every caller join the flight
-	close(p.release)
-	wg.Wait()
-	if n := p.reads.Load(); n != 1 {
-		t.Fatalf("20 concurrent reads of one key cost %d provider reads, want 1", n)
-	}
-	if n := p.clients.Load(); n != 1 {
-		t.Fatalf("built %d clients, want 1", n)
-	}
+		})
+		synctest.Wait() // the first caller's read is in flight
+		for range 3 {
+			wg.Go(func() {
+				if v, err := f.GetSecret(context.Background(), src, ref); err != nil || string(v) != "v" {
+					t.Errorf("joined caller: %q, %v; want the value", v, err)
+				}
+			})
+		}
+		synctest.Wait()
+		cancel()
+		synctest.Wait()
+		close(p.release)
+		wg.Wait()
+		if n := p.reads.Load(); n != 1 {
+			t.Fatalf("%d provider reads, want 1", n)
+		}
+	})
 }
 
 func TestCacheAgeAndClientReuse(t *testing.T) {
