@@ -39,6 +39,7 @@ func TestSmoke(t *testing.T) {
 	if w := res.Cold.StatusWrites(); w != cfg.N {
 		t.Errorf("cold start: %d status writes, want one per object (%d)", w, cfg.N)
 	}
+	checkFirstSyncRequests(t, res.Cold, cfg.N)
 	for _, target := range res.Targets() {
 		switch target.Name {
 		case "steady provider calls per cycle", "steady Secret writes", "steady status writes", "rotation provider calls":
@@ -49,6 +50,29 @@ func TestSmoke(t *testing.T) {
 	}
 	if w := res.Rotation.SecretWrites(); w != cfg.N/cfg.K {
 		t.Errorf("rotation: %d Secret writes, want one per Secret that reads the key (%d)", w, cfg.N/cfg.K)
+	}
+}
+
+// checkFirstSyncRequests asserts that a first sync costs exactly three API requests per
+// object — create the Secret, patch the status, record the event — and that nothing else
+// grows with the objects: every other request (the hash-key Secret, the ServiceAccount
+// token of IRSA) is made at most once per process. A read of each target Secret before
+// creating it would show here as N "get secrets".
+func checkFirstSyncRequests(t *testing.T, cold Phase, n int) {
+	t.Helper()
+	perObject := map[apiRequest]bool{
+		{Verb: "create", Resource: "secrets"}: true, {Verb: "patch", Resource: "externalsecrets/status"}: true,
+		{Verb: "create", Resource: "events"}: true,
+	}
+	for r := range perObject {
+		if got := cold.API[r]; got != n {
+			t.Errorf("cold start: %d %s %s, want one per object (%d)", got, r.Verb, r.Resource, n)
+		}
+	}
+	for r, got := range cold.API {
+		if !perObject[r] && r.Verb != "watch" && r.Verb != "list" && got > 1 {
+			t.Errorf("cold start: %d %s %s, want at most one per process", got, r.Verb, r.Resource)
+		}
 	}
 }
 
