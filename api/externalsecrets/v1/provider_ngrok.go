@@ -1,0 +1,30 @@
+package v1
+
+// NgrokProvider writes secrets to an ngrok vault.
+type NgrokProvider struct {
+	// APIURL is the URL of the API.
+	// +kubebuilder:default="https://api.ngrok.com"
+	// +optional
+	APIURL string `json:"apiUrl,omitempty"`
+
+	// Auth says how to authenticate.
+	Auth NgrokAuth `json:"auth"`
+
+	// Vault is the vault the secrets belong to.
+	Vault NgrokVault `json:"vault"`
+}
+
+// NgrokAuth holds the auth settings of the ngrok secrets provider.
+// +kubebuilder:validation:MinProperties=1
+// +kubebuilder:validation:MaxProperties=1
+type NgrokAuth struct {
+	// APIKey holds the API key settings.
+	// +optional
+	APIKey *SecretKeySource `json:"apiKey,omitempty"`
+}
+
+// NgrokVault holds the vault settings of the ngrok secrets provider.
+type NgrokVault struct {
+	// Name is the name.
+	Name string `json:"name"`
+}

@@ -1,0 +1,63 @@
+package v1beta1
+
+// BeyondtrustProvider reads secrets from BeyondTrust Password Safe.
+type BeyondtrustProvider struct {
+	// Auth says how to authenticate.
+	Auth BeyondtrustAuth `json:"auth"`
+
+	// Server says where the server is.
+	Server BeyondtrustServer `json:"server"`
+}
+
+// BeyondtrustAuth holds the auth settings of the BeyondTrust Password Safe provider.
+type BeyondtrustAuth struct {
+	// APIKey holds the API key settings.
+	// +optional
+	APIKey *InlineOrSecretValue `json:"apiKey,omitempty"`
+
+	// Certificate holds the certificate settings.
+	// +optional
+	Certificate *InlineOrSecretValue `json:"certificate,omitempty"`
+
+	// CertificateKey holds the certificate key settings.
+	// +optional
+	CertificateKey *InlineOrSecretValue `json:"certificateKey,omitempty"`
+
+	// ClientID holds the client ID settings.
+	// +optional
+	ClientID *InlineOrSecretValue `json:"clientId,omitempty"`
+
+	// ClientSecret holds the client secret settings.
+	// +optional
+	ClientSecret *InlineOrSecretValue `json:"clientSecret,omitempty"`
+}
+
+// BeyondtrustServer holds the server settings of the BeyondTrust Password Safe provider.
+type BeyondtrustServer struct {
+	// APIURL is the URL of the API.
+	APIURL string `json:"apiUrl"`
+
+	// APIVersion is the API version.
+	// +optional
+	APIVersion string `json:"apiVersion,omitempty"`
+
+	// ClientTimeOutSeconds is the client time out seconds.
+	// +optional
+	ClientTimeOutSeconds int `json:"clientTimeOutSeconds,omitempty"`
+
+	// Decrypt asks the server to return secrets decrypted.
+	// +kubebuilder:default=true
+	// +optional
+	Decrypt *bool `json:"decrypt,omitempty"`
+
+	// RetrievalType is the retrieval type.
+	// +optional
+	RetrievalType string `json:"retrievalType,omitempty"`
+
+	// Separator is the separator.
+	// +optional
+	Separator string `json:"separator,omitempty"`
+
+	// VerifyCA says whether the server's TLS certificate is verified.
+	VerifyCA bool `json:"verifyCA"`
+}
