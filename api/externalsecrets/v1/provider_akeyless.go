@@ -2,10 +2,10 @@ package v1
 
 // AkeylessProvider reads secrets from Akeyless through an Akeyless gateway.
 type AkeylessProvider struct {
-	// AkeylessGWAPIURL is the akeyless GW API URL.
+	// AkeylessGWAPIURL is the URL of the Akeyless gateway API.
 	AkeylessGWAPIURL string `json:"akeylessGWApiURL"`
 
-	// AuthSecretRef holds the auth secret ref settings.
+	// AuthSecretRef says how to authenticate to Akeyless.
 	AuthSecretRef AkeylessAuthSecretRef `json:"authSecretRef"`
 
 	// CABundle holds PEM-encoded CA certificates that verify the server.
@@ -41,7 +41,7 @@ type AkeylessKubernetesAuth struct {
 	// AccessID is the access ID.
 	AccessID string `json:"accessID"`
 
-	// K8sConfName is the k8s conf name.
+	// K8sConfName is the name of the Kubernetes auth config in Akeyless.
 	K8sConfName string `json:"k8sConfName"`
 
 	// SecretRef names the Secret key that holds the value.

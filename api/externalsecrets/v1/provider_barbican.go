@@ -5,11 +5,11 @@ type BarbicanProvider struct {
 	// Auth says how to authenticate.
 	Auth BarbicanAuth `json:"auth"`
 
-	// AuthURL is the auth URL.
+	// AuthURL is the URL of the OpenStack identity service.
 	// +optional
 	AuthURL string `json:"authURL,omitempty"`
 
-	// DomainName is the domain name.
+	// DomainName is the OpenStack domain.
 	// +optional
 	DomainName string `json:"domainName,omitempty"`
 
@@ -17,7 +17,7 @@ type BarbicanProvider struct {
 	// +optional
 	Region string `json:"region,omitempty"`
 
-	// TenantName is the tenant name.
+	// TenantName is the OpenStack project (tenant).
 	// +optional
 	TenantName string `json:"tenantName,omitempty"`
 }

@@ -41,7 +41,7 @@ type BeyondtrustServer struct {
 	// +optional
 	APIVersion string `json:"apiVersion,omitempty"`
 
-	// ClientTimeOutSeconds is the client time out seconds.
+	// ClientTimeOutSeconds is the timeout of calls to the server, in seconds.
 	// +optional
 	ClientTimeOutSeconds int `json:"clientTimeOutSeconds,omitempty"`
 
@@ -50,11 +50,11 @@ type BeyondtrustServer struct {
 	// +optional
 	Decrypt *bool `json:"decrypt,omitempty"`
 
-	// RetrievalType is the retrieval type.
+	// RetrievalType says what is read: secrets or managed accounts.
 	// +optional
 	RetrievalType string `json:"retrievalType,omitempty"`
 
-	// Separator is the separator.
+	// Separator separates folder names in a secret's path.
 	// +optional
 	Separator string `json:"separator,omitempty"`
 

@@ -23,7 +23,7 @@ type BeyondtrustWorkloadCredentialsProvider struct {
 
 // BeyondtrustWorkloadCredentialsAuth holds the auth settings of the BeyondTrust Workload Credentials provider.
 type BeyondtrustWorkloadCredentialsAuth struct {
-	// APIKey holds the APIKey settings.
+	// APIKey holds the API key settings.
 	APIKey BeyondtrustWorkloadCredentialsAPIKey `json:"apikey"`
 }
 

@@ -9,7 +9,7 @@ type BitwardenSecretsManagerProvider struct {
 	// Auth says how to authenticate.
 	Auth BitwardenSecretsManagerAuth `json:"auth"`
 
-	// BitwardenServerSDKURL is the bitwarden server sdkurl.
+	// BitwardenServerSDKURL is the URL of the Bitwarden SDK server.
 	// +optional
 	BitwardenServerSDKURL string `json:"bitwardenServerSDKURL,omitempty"`
 

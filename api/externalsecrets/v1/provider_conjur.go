@@ -21,7 +21,7 @@ type ConjurProvider struct {
 // +kubebuilder:validation:MinProperties=1
 // +kubebuilder:validation:MaxProperties=1
 type ConjurAuth struct {
-	// APIKey holds the APIKey settings.
+	// APIKey holds the API key settings.
 	// +optional
 	APIKey *ConjurAPIKey `json:"apikey,omitempty"`
 
@@ -36,7 +36,7 @@ type ConjurAuth struct {
 
 // ConjurAPIKey holds the auth.apikey settings of the CyberArk Conjur provider.
 type ConjurAPIKey struct {
-	// Account is the account.
+	// Account is the Conjur account.
 	Account string `json:"account"`
 
 	// APIKeyRef names the Secret key that holds the API key.
@@ -48,7 +48,7 @@ type ConjurAPIKey struct {
 
 // ConjurCert holds the auth.cert settings of the CyberArk Conjur provider.
 type ConjurCert struct {
-	// Account is the account.
+	// Account is the Conjur account.
 	Account string `json:"account"`
 
 	// ClientCertRef names the Secret key that holds the client cert.
@@ -57,20 +57,20 @@ type ConjurCert struct {
 	// ClientKeyRef names the Secret key that holds the client key.
 	ClientKeyRef SecretKeySelector `json:"clientKeyRef"`
 
-	// HostID is the host ID.
+	// HostID is the Conjur host that the certificate authenticates as.
 	// +optional
 	HostID string `json:"hostId,omitempty"`
 
-	// ServiceID is the service ID.
+	// ServiceID is the ID of the Conjur certificate authenticator.
 	ServiceID string `json:"serviceID"`
 }
 
 // ConjurJWT holds the auth.jwt settings of the CyberArk Conjur provider.
 type ConjurJWT struct {
-	// Account is the account.
+	// Account is the Conjur account.
 	Account string `json:"account"`
 
-	// HostID is the host ID.
+	// HostID is the Conjur host that the JWT authenticates as.
 	// +optional
 	HostID string `json:"hostId,omitempty"`
 
@@ -82,6 +82,6 @@ type ConjurJWT struct {
 	// +optional
 	ServiceAccountRef *ServiceAccountSelector `json:"serviceAccountRef,omitempty"`
 
-	// ServiceID is the service ID.
+	// ServiceID is the ID of the Conjur JWT authenticator.
 	ServiceID string `json:"serviceID"`
 }

@@ -5,16 +5,16 @@ type DopplerProvider struct {
 	// Auth says how to authenticate.
 	Auth DopplerAuth `json:"auth"`
 
-	// Config is the config.
+	// Config is the Doppler config to read.
 	// +optional
 	Config string `json:"config,omitempty"`
 
-	// Format is the format.
+	// Format is the format Doppler returns secrets in.
 	// +kubebuilder:validation:Enum=json;dotnet-json;env;yaml;docker
 	// +optional
 	Format string `json:"format,omitempty"`
 
-	// NameTransformer is the name transformer.
+	// NameTransformer is how Doppler rewrites secret names.
 	// +kubebuilder:validation:Enum=upper-camel;camel;lower-snake;tf-var;dotnet-env;lower-kebab
 	// +optional
 	NameTransformer string `json:"nameTransformer,omitempty"`
@@ -38,12 +38,12 @@ type DopplerAuth struct {
 
 // DopplerOIDCConfig holds the auth.oidcConfig settings of the Doppler provider.
 type DopplerOIDCConfig struct {
-	// ExpirationSeconds is the expiration seconds.
+	// ExpirationSeconds is the lifetime of the requested ServiceAccount token, in seconds.
 	// +kubebuilder:default=600
 	// +optional
 	ExpirationSeconds *int64 `json:"expirationSeconds,omitempty"`
 
-	// Identity is the identity.
+	// Identity is the Doppler service account identity to assume.
 	Identity string `json:"identity"`
 
 	// ServiceAccountRef names the ServiceAccount whose token authenticates.

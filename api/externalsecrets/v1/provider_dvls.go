@@ -28,6 +28,6 @@ type DVLSSecretRef struct {
 	// AppID names the Secret key that holds the app ID.
 	AppID SecretKeySelector `json:"appId"`
 
-	// AppSecret names the Secret key that holds the app.
+	// AppSecret names the Secret key that holds the app secret.
 	AppSecret SecretKeySelector `json:"appSecret"`
 }

@@ -2,7 +2,7 @@ package v1
 
 // GithubProvider writes GitHub Actions secrets; GitHub does not let them be read back.
 type GithubProvider struct {
-	// AppID is the app ID.
+	// AppID is the ID of the GitHub App.
 	AppID int64 `json:"appID"`
 
 	// Auth says how to authenticate.
@@ -12,10 +12,10 @@ type GithubProvider struct {
 	// +optional
 	Environment string `json:"environment,omitempty"`
 
-	// InstallationID is the installation ID.
+	// InstallationID is the ID of the GitHub App's installation.
 	InstallationID int64 `json:"installationID"`
 
-	// OrgSecretVisibility is the org secret visibility.
+	// OrgSecretVisibility is the visibility of organization secrets.
 	// +kubebuilder:validation:Enum=all;private
 	// +optional
 	OrgSecretVisibility string `json:"orgSecretVisibility,omitempty"`
@@ -23,11 +23,11 @@ type GithubProvider struct {
 	// Organization is the organization the secrets belong to.
 	Organization string `json:"organization"`
 
-	// Repository is the repository.
+	// Repository is the repository the secrets belong to.
 	// +optional
 	Repository string `json:"repository,omitempty"`
 
-	// UploadURL is the upload URL.
+	// UploadURL is the upload URL of a GitHub Enterprise server.
 	// +optional
 	UploadURL string `json:"uploadURL,omitempty"`
 

@@ -17,7 +17,7 @@ type GitlabProvider struct {
 	// +optional
 	Environment string `json:"environment,omitempty"`
 
-	// GroupIDs lists the group i ds.
+	// GroupIDs lists the IDs of the groups whose variables are read.
 	// +optional
 	GroupIDs []string `json:"groupIDs,omitempty"`
 

@@ -5,7 +5,7 @@ type IBMProvider struct {
 	// Auth says how to authenticate.
 	Auth IBMAuth `json:"auth"`
 
-	// ServiceURL is the service URL.
+	// ServiceURL is the URL of the Secrets Manager instance.
 	// +optional
 	ServiceURL string `json:"serviceUrl,omitempty"`
 }
@@ -25,21 +25,21 @@ type IBMAuth struct {
 
 // IBMContainerAuth holds the auth.containerAuth settings of the IBM Cloud Secrets Manager provider.
 type IBMContainerAuth struct {
-	// IAMEndpoint is the IAM endpoint.
+	// IAMEndpoint is the URL of the IAM token service.
 	// +optional
 	IAMEndpoint string `json:"iamEndpoint,omitempty"`
 
-	// Profile is the profile.
+	// Profile is the IAM trusted profile.
 	Profile string `json:"profile"`
 
-	// TokenLocation is the token location.
+	// TokenLocation is the file the compute resource token is read from.
 	// +optional
 	TokenLocation string `json:"tokenLocation,omitempty"`
 }
 
 // IBMSecretRef holds the auth.secretRef settings of the IBM Cloud Secrets Manager provider.
 type IBMSecretRef struct {
-	// IAMEndpoint is the IAM endpoint.
+	// IAMEndpoint is the URL of the IAM token service.
 	// +optional
 	IAMEndpoint string `json:"iamEndpoint,omitempty"`
 

@@ -13,7 +13,7 @@ type InfisicalProvider struct {
 	// +optional
 	CAProvider *CAProvider `json:"caProvider,omitempty"`
 
-	// HostAPI is the host API.
+	// HostAPI is the URL of the Infisical API.
 	// +kubebuilder:default="https://app.infisical.com/api"
 	// +optional
 	HostAPI string `json:"hostAPI,omitempty"`
@@ -185,6 +185,6 @@ type InfisicalUniversalAuthCredentials struct {
 	// ClientID names the Secret key that holds the client ID.
 	ClientID SecretKeySelector `json:"clientId"`
 
-	// ClientSecret names the Secret key that holds the client.
+	// ClientSecret names the Secret key that holds the client secret.
 	ClientSecret SecretKeySelector `json:"clientSecret"`
 }

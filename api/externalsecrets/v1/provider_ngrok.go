@@ -10,7 +10,7 @@ type NgrokProvider struct {
 	// Auth says how to authenticate.
 	Auth NgrokAuth `json:"auth"`
 
-	// Vault is the vault the secrets belong to.
+	// Vault names the ngrok vault secrets are written to.
 	Vault NgrokVault `json:"vault"`
 }
 
@@ -25,6 +25,6 @@ type NgrokAuth struct {
 
 // NgrokVault holds the vault settings of the ngrok secrets provider.
 type NgrokVault struct {
-	// Name is the name.
+	// Name is the name of the vault.
 	Name string `json:"name"`
 }

@@ -2,7 +2,7 @@ package v1
 
 // OnboardbaseProvider reads secrets from Onboardbase.
 type OnboardbaseProvider struct {
-	// APIHost is the API host.
+	// APIHost is the URL of the Onboardbase API.
 	// +kubebuilder:default="https://public.onboardbase.com/api/v1/"
 	APIHost string `json:"apiHost"`
 

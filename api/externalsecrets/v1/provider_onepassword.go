@@ -5,10 +5,10 @@ type OnePasswordProvider struct {
 	// Auth says how to authenticate.
 	Auth OnePasswordAuth `json:"auth"`
 
-	// ConnectHost is the connect host.
+	// ConnectHost is the URL of the 1Password Connect server.
 	ConnectHost string `json:"connectHost"`
 
-	// Vaults holds the vaults settings.
+	// Vaults maps vault names to the order in which they are searched.
 	Vaults map[string]int `json:"vaults"`
 }
 

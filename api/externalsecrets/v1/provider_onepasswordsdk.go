@@ -6,7 +6,7 @@ type OnePasswordSDKProvider struct {
 	// Auth says how to authenticate.
 	Auth OnePasswordSDKAuth `json:"auth"`
 
-	// Cache holds the cache settings.
+	// Cache caches items read from 1Password.
 	// +optional
 	Cache *OnePasswordSDKCache `json:"cache,omitempty"`
 
@@ -14,7 +14,7 @@ type OnePasswordSDKProvider struct {
 	// +optional
 	Environment string `json:"environment,omitempty"`
 
-	// IntegrationInfo holds the integration info settings.
+	// IntegrationInfo names this integration to 1Password.
 	// +optional
 	IntegrationInfo *OnePasswordSDKIntegrationInfo `json:"integrationInfo,omitempty"`
 
@@ -31,13 +31,13 @@ type OnePasswordSDKAuth struct {
 
 // OnePasswordSDKCache holds the cache settings of the 1Password through its SDK provider.
 type OnePasswordSDKCache struct {
-	// MaxSize is the max size.
+	// MaxSize is the most items the cache holds.
 	// +kubebuilder:default=100
 	// +kubebuilder:validation:Minimum=1
 	// +optional
 	MaxSize int `json:"maxSize,omitempty"`
 
-	// TTL is the TTL.
+	// TTL is how long a cached item is served.
 	// +kubebuilder:default="5m"
 	// +optional
 	TTL string `json:"ttl,omitempty"`
@@ -45,12 +45,12 @@ type OnePasswordSDKCache struct {
 
 // OnePasswordSDKIntegrationInfo holds the integrationInfo settings of the 1Password through its SDK provider.
 type OnePasswordSDKIntegrationInfo struct {
-	// Name is the name.
+	// Name is the integration's name.
 	// +kubebuilder:default="1Password SDK"
 	// +optional
 	Name string `json:"name,omitempty"`
 
-	// Version is the API version.
+	// Version is the integration's version.
 	// +kubebuilder:default="v1.0.0"
 	// +optional
 	Version string `json:"version,omitempty"`

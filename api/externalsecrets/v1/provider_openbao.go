@@ -15,18 +15,18 @@ type OpenBaoProvider struct {
 	// +optional
 	CAProvider *CAProvider `json:"caProvider,omitempty"`
 
-	// Namespace is the namespace.
+	// Namespace is the OpenBao namespace.
 	// +optional
 	Namespace string `json:"namespace,omitempty"`
 
-	// Path is the mount path of the authentication method.
+	// Path is the mount path of the KV secrets engine.
 	// +optional
 	Path string `json:"path,omitempty"`
 
 	// Server says where the server is.
 	Server string `json:"server"`
 
-	// Version is the API version.
+	// Version is the version of the KV secrets engine.
 	// +kubebuilder:validation:Enum=v1;v2
 	// +kubebuilder:default="v2"
 	// +optional
@@ -40,7 +40,7 @@ type OpenBaoAuth struct {
 	// +optional
 	AppRole *OpenBaoAppRole `json:"appRole,omitempty"`
 
-	// Namespace is the namespace.
+	// Namespace is the OpenBao namespace to authenticate in.
 	// +optional
 	Namespace string `json:"namespace,omitempty"`
 

@@ -9,13 +9,13 @@ type OVHProvider struct {
 	// +optional
 	CasRequired bool `json:"casRequired,omitempty"`
 
-	// OKMSTimeout is the OKMS timeout.
+	// OKMSTimeout is the timeout of calls to OKMS, in seconds.
 	// +kubebuilder:default=30
 	// +kubebuilder:validation:Minimum=1
 	// +optional
 	OKMSTimeout int32 `json:"okmsTimeout,omitempty"`
 
-	// OKMSID is the OKMSID.
+	// OKMSID is the ID of the OKMS domain.
 	OKMSID string `json:"okmsid"`
 
 	// Server says where the server is.

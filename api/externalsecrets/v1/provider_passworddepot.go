@@ -5,7 +5,7 @@ type PasswordDepotProvider struct {
 	// Auth says how to authenticate.
 	Auth PasswordDepotAuth `json:"auth"`
 
-	// Database is the database.
+	// Database is the Password Depot database to read.
 	Database string `json:"database"`
 
 	// Host is the host name of the server.

@@ -40,7 +40,7 @@ type PulumiAuth struct {
 
 // PulumiOIDCConfig holds the auth.oidcConfig settings of the Pulumi ESC provider.
 type PulumiOIDCConfig struct {
-	// ExpirationSeconds is the expiration seconds.
+	// ExpirationSeconds is the lifetime of the requested ServiceAccount token, in seconds.
 	// +kubebuilder:default=600
 	// +kubebuilder:validation:Minimum=600
 	// +optional

@@ -26,3 +26,25 @@ type YandexAuth struct {
 	// +optional
 	AuthorizedKeySecretRef *SecretKeySelector `json:"authorizedKeySecretRef,omitempty"`
 }
+
+// YandexFetching says how secrets are looked up: by ID or by name. Exactly one field is set.
+// +kubebuilder:validation:MinProperties=1
+// +kubebuilder:validation:MaxProperties=1
+type YandexFetching struct {
+	// ByID holds the by ID settings.
+	// +optional
+	ByID *YandexFetchByID `json:"byID,omitempty"`
+
+	// ByName holds the by name settings.
+	// +optional
+	ByName *YandexFetchByName `json:"byName,omitempty"`
+}
+
+// YandexFetchByID looks secrets up by their ID.
+type YandexFetchByID struct{}
+
+// YandexFetchByName looks secrets up by their name within one folder.
+type YandexFetchByName struct {
+	// FolderID is the folder ID.
+	FolderID string `json:"folderID"`
+}

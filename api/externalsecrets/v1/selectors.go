@@ -46,28 +46,6 @@ type ServiceAccountSelector struct {
 	Audiences []string `json:"audiences,omitempty"`
 }
 
-// YandexFetching says how secrets are looked up: by ID or by name. Exactly one field is set.
-// +kubebuilder:validation:MinProperties=1
-// +kubebuilder:validation:MaxProperties=1
-type YandexFetching struct {
-	// ByID holds the by ID settings.
-	// +optional
-	ByID *YandexFetchByID `json:"byID,omitempty"`
-
-	// ByName holds the by name settings.
-	// +optional
-	ByName *YandexFetchByName `json:"byName,omitempty"`
-}
-
-// YandexFetchByID looks secrets up by their ID.
-type YandexFetchByID struct{}
-
-// YandexFetchByName looks secrets up by their name within one folder.
-type YandexFetchByName struct {
-	// FolderID is the folder ID.
-	FolderID string `json:"folderID"`
-}
-
 // InlineOrSecretValue is a value given inline or read from a Secret key.
 type InlineOrSecretValue struct {
 	// SecretRef names the Secret key that holds the value.
@@ -88,7 +66,7 @@ type SecretKeySource struct {
 
 // CertSecretCAProvider reads the CA certificate that verifies the server from one Secret key.
 type CertSecretCAProvider struct {
-	// CertSecretRef names the Secret key that holds the cert.
+	// CertSecretRef names the Secret key that holds the PEM-encoded CA certificate.
 	// +optional
 	CertSecretRef *SecretKeySelector `json:"certSecretRef,omitempty"`
 }

@@ -40,6 +40,6 @@ type AlibabaSecretRef struct {
 	// AccessKeyIDSecretRef names the Secret key that holds the access key ID.
 	AccessKeyIDSecretRef SecretKeySelector `json:"accessKeyIDSecretRef"`
 
-	// AccessKeySecretSecretRef names the Secret key that holds the access key.
+	// AccessKeySecretSecretRef names the Secret key that holds the access key secret.
 	AccessKeySecretSecretRef SecretKeySelector `json:"accessKeySecretSecretRef"`
 }

@@ -22,6 +22,6 @@ type CloudruSMSecretRef struct {
 	// AccessKeyIDSecretRef names the Secret key that holds the access key ID.
 	AccessKeyIDSecretRef SecretKeySelector `json:"accessKeyIDSecretRef"`
 
-	// AccessKeySecretSecretRef names the Secret key that holds the access key.
+	// AccessKeySecretSecretRef names the Secret key that holds the access key secret.
 	AccessKeySecretSecretRef SecretKeySelector `json:"accessKeySecretSecretRef"`
 }

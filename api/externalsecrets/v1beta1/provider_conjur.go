@@ -19,7 +19,7 @@ type ConjurProvider struct {
 
 // ConjurAuth holds the auth settings of the CyberArk Conjur provider.
 type ConjurAuth struct {
-	// APIKey holds the APIKey settings.
+	// APIKey holds the API key settings.
 	// +optional
 	APIKey *ConjurAPIKey `json:"apikey,omitempty"`
 
@@ -30,7 +30,7 @@ type ConjurAuth struct {
 
 // ConjurAPIKey holds the auth.apikey settings of the CyberArk Conjur provider.
 type ConjurAPIKey struct {
-	// Account is the account.
+	// Account is the Conjur account.
 	Account string `json:"account"`
 
 	// APIKeyRef names the Secret key that holds the API key.
@@ -42,10 +42,10 @@ type ConjurAPIKey struct {
 
 // ConjurJWT holds the auth.jwt settings of the CyberArk Conjur provider.
 type ConjurJWT struct {
-	// Account is the account.
+	// Account is the Conjur account.
 	Account string `json:"account"`
 
-	// HostID is the host ID.
+	// HostID is the Conjur host that the JWT authenticates as.
 	// +optional
 	HostID string `json:"hostId,omitempty"`
 
@@ -57,6 +57,6 @@ type ConjurJWT struct {
 	// +optional
 	ServiceAccountRef *ServiceAccountSelector `json:"serviceAccountRef,omitempty"`
 
-	// ServiceID is the service ID.
+	// ServiceID is the ID of the Conjur JWT authenticator.
 	ServiceID string `json:"serviceID"`
 }

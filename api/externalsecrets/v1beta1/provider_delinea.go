@@ -8,14 +8,14 @@ type DelineaProvider struct {
 	// ClientSecret holds the client secret settings.
 	ClientSecret InlineOrSecretValue `json:"clientSecret"`
 
-	// Tenant is the tenant.
+	// Tenant is the tenant of the Delinea platform.
 	Tenant string `json:"tenant"`
 
-	// Tld is the tld.
+	// TLD is the top-level domain of the tenant's URL.
 	// +optional
-	Tld string `json:"tld,omitempty"`
+	TLD string `json:"tld,omitempty"`
 
-	// URLTemplate is the URL template.
+	// URLTemplate is the template of the tenant's URL.
 	// +optional
 	URLTemplate string `json:"urlTemplate,omitempty"`
 }

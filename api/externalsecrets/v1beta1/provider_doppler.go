@@ -5,16 +5,16 @@ type DopplerProvider struct {
 	// Auth says how to authenticate.
 	Auth DopplerAuth `json:"auth"`
 
-	// Config is the config.
+	// Config is the Doppler config to read.
 	// +optional
 	Config string `json:"config,omitempty"`
 
-	// Format is the format.
+	// Format is the format Doppler returns secrets in.
 	// +kubebuilder:validation:Enum=json;dotnet-json;env;yaml;docker
 	// +optional
 	Format string `json:"format,omitempty"`
 
-	// NameTransformer is the name transformer.
+	// NameTransformer is how Doppler rewrites secret names.
 	// +kubebuilder:validation:Enum=upper-camel;camel;lower-snake;tf-var;dotnet-env;lower-kebab
 	// +optional
 	NameTransformer string `json:"nameTransformer,omitempty"`

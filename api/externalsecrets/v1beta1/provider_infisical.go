@@ -5,7 +5,7 @@ type InfisicalProvider struct {
 	// Auth says how to authenticate.
 	Auth InfisicalAuth `json:"auth"`
 
-	// HostAPI is the host API.
+	// HostAPI is the URL of the Infisical API.
 	// +kubebuilder:default="https://app.infisical.com/api"
 	// +optional
 	HostAPI string `json:"hostAPI,omitempty"`
@@ -50,6 +50,6 @@ type InfisicalUniversalAuthCredentials struct {
 	// ClientID names the Secret key that holds the client ID.
 	ClientID SecretKeySelector `json:"clientId"`
 
-	// ClientSecret names the Secret key that holds the client.
+	// ClientSecret names the Secret key that holds the client secret.
 	ClientSecret SecretKeySelector `json:"clientSecret"`
 }

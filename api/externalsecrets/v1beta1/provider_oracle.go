@@ -6,15 +6,15 @@ type OracleProvider struct {
 	// +optional
 	Auth *OracleAuth `json:"auth,omitempty"`
 
-	// Compartment is the compartment.
+	// Compartment is the OCID of the compartment new secrets are created in.
 	// +optional
 	Compartment string `json:"compartment,omitempty"`
 
-	// EncryptionKey is the encryption key.
+	// EncryptionKey is the OCID of the key new secrets are encrypted with.
 	// +optional
 	EncryptionKey string `json:"encryptionKey,omitempty"`
 
-	// PrincipalType is the principal type.
+	// PrincipalType is the kind of principal that authenticates.
 	// +kubebuilder:validation:Enum="";UserPrincipal;InstancePrincipal;Workload
 	// +optional
 	PrincipalType string `json:"principalType,omitempty"`
@@ -35,10 +35,10 @@ type OracleAuth struct {
 	// SecretRef reads the credentials from Secrets.
 	SecretRef OracleSecretRef `json:"secretRef"`
 
-	// Tenancy is the tenancy.
+	// Tenancy is the OCID of the tenancy.
 	Tenancy string `json:"tenancy"`
 
-	// User is the user.
+	// User is the OCID of the user.
 	User string `json:"user"`
 }
 
@@ -47,6 +47,6 @@ type OracleSecretRef struct {
 	// Fingerprint names the Secret key that holds the fingerprint.
 	Fingerprint SecretKeySelector `json:"fingerprint"`
 
-	// PrivateKey names the Secret key that holds the PrivateKey.
+	// PrivateKey names the Secret key that holds the private key.
 	PrivateKey SecretKeySelector `json:"privatekey"`
 }

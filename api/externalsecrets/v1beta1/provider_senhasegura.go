@@ -10,7 +10,7 @@ type SenhaseguraProvider struct {
 	// +optional
 	IgnoreSSLCertificate bool `json:"ignoreSslCertificate,omitempty"`
 
-	// Module is the module.
+	// Module is the senhasegura module to read from.
 	Module string `json:"module"`
 
 	// URL is the URL of the server.
@@ -22,6 +22,6 @@ type SenhaseguraAuth struct {
 	// ClientID is the client ID.
 	ClientID string `json:"clientId"`
 
-	// ClientSecretSecretRef names the Secret key that holds the client.
+	// ClientSecretSecretRef names the Secret key that holds the client secret.
 	ClientSecretSecretRef SecretKeySelector `json:"clientSecretSecretRef"`
 }

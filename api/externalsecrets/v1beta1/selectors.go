@@ -64,7 +64,7 @@ type SecretKeySource struct {
 
 // CertSecretCAProvider reads the CA certificate that verifies the server from one Secret key.
 type CertSecretCAProvider struct {
-	// CertSecretRef names the Secret key that holds the cert.
+	// CertSecretRef names the Secret key that holds the PEM-encoded CA certificate.
 	// +optional
 	CertSecretRef *SecretKeySelector `json:"certSecretRef,omitempty"`
 }
