@@ -157,7 +157,7 @@ func TestComparisonCatchesDifferences(t *testing.T) {
 				t.Fatalf("the CRD has no node at %v", tt.path)
 			}
 			problems := headerProblems(ref, crd, version)
-			fieldIssues, _ := fieldProblems(servedFields(ref.fields[kindVersion{tt.kind, version.Name}]),
+			fieldIssues, _ := fieldProblems(ref.fields[kindVersion{tt.kind, version.Name}],
 				flatten(version.Schema.OpenAPIV3Schema))
 			problems = append(problems, fieldIssues...)
 			if !slices.ContainsFunc(problems, func(p string) bool { return strings.HasPrefix(p, tt.want) }) {
@@ -226,6 +226,21 @@ func TestFieldFacts(t *testing.T) {
 				Enum: []apiextv1.JSON{*rawJSON(t, "Deleted"), *rawJSON(t, "Ready")}},
 			required:  true,
 			wantEqual: true,
+		},
+		{
+			name:      "enum with the empty string",
+			reference: "K v1 .a string enum=|UserPrincipal|Workload",
+			ours: apiextv1.JSONSchemaProps{Type: "string", Enum: []apiextv1.JSON{
+				*rawJSON(t, ""), *rawJSON(t, "UserPrincipal"), *rawJSON(t, "Workload"),
+			}},
+			wantEqual: true,
+		},
+		{
+			name:      "enum without the empty string",
+			reference: "K v1 .a string enum=|UserPrincipal|Workload",
+			ours: apiextv1.JSONSchemaProps{Type: "string", Enum: []apiextv1.JSON{
+				*rawJSON(t, "UserPrincipal"), *rawJSON(t, "Workload"),
+			}},
 		},
 		{
 			name:      "enum with a value less",
