@@ -49,6 +49,24 @@ func TestComparisonCatchesDifferences(t *testing.T) {
 			want:   "missing .spec.provider.fake.data:",
 		},
 		{
+			name: "field of a provider Ferry does not implement removed", kind: "SecretStore",
+			path:   []string{"spec", "provider", "akeyless"},
+			breaks: func(node *apiextv1.JSONSchemaProps) { delete(node.Properties, "akeylessGWApiURL") },
+			want:   "missing .spec.provider.akeyless.akeylessGWApiURL:",
+		},
+		{
+			name: "cel rule of a provider Ferry does not implement dropped", kind: "ClusterSecretStore",
+			path:   []string{"spec", "provider", "openBao", "auth"},
+			breaks: func(node *apiextv1.JSONSchemaProps) { node.XValidations = nil },
+			want:   "differs .spec.provider.openBao.auth:",
+		},
+		{
+			name: "v1beta1 provider that v1 lacks removed", kind: "SecretStore", version: "v1beta1",
+			path:   []string{"spec", "provider"},
+			breaks: func(node *apiextv1.JSONSchemaProps) { delete(node.Properties, "alibaba") },
+			want:   "missing .spec.provider.alibaba:",
+		},
+		{
 			name: "int-or-string became string", kind: "SecretStore", path: []string{"spec", "refreshInterval"},
 			breaks: func(node *apiextv1.JSONSchemaProps) {
 				node.XIntOrString, node.AnyOf, node.Type = false, nil, "string"
