@@ -11,23 +11,23 @@ type BeyondtrustProvider struct {
 
 // BeyondtrustAuth holds the auth settings of the BeyondTrust Password Safe provider.
 type BeyondtrustAuth struct {
-	// APIKey holds the API key settings.
+	// APIKey is the API key, given inline or read from a Secret key.
 	// +optional
 	APIKey *InlineOrSecretValue `json:"apiKey,omitempty"`
 
-	// Certificate holds the certificate settings.
+	// Certificate is the certificate, given inline or read from a Secret key.
 	// +optional
 	Certificate *InlineOrSecretValue `json:"certificate,omitempty"`
 
-	// CertificateKey holds the certificate key settings.
+	// CertificateKey is the certificate key, given inline or read from a Secret key.
 	// +optional
 	CertificateKey *InlineOrSecretValue `json:"certificateKey,omitempty"`
 
-	// ClientID holds the client ID settings.
+	// ClientID is the client ID, given inline or read from a Secret key.
 	// +optional
 	ClientID *InlineOrSecretValue `json:"clientId,omitempty"`
 
-	// ClientSecret holds the client secret settings.
+	// ClientSecret is the client secret, given inline or read from a Secret key.
 	// +optional
 	ClientSecret *InlineOrSecretValue `json:"clientSecret,omitempty"`
 }

@@ -2,7 +2,7 @@ package v1
 
 // FortanixProvider reads security objects from Fortanix Data Security Manager.
 type FortanixProvider struct {
-	// APIKey holds the API key settings.
+	// APIKey reads the API key from a Secret key.
 	// +optional
 	APIKey *SecretKeySource `json:"apiKey,omitempty"`
 

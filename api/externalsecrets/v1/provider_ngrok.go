@@ -18,7 +18,7 @@ type NgrokProvider struct {
 // +kubebuilder:validation:MinProperties=1
 // +kubebuilder:validation:MaxProperties=1
 type NgrokAuth struct {
-	// APIKey holds the API key settings.
+	// APIKey reads the API key from a Secret key.
 	// +optional
 	APIKey *SecretKeySource `json:"apiKey,omitempty"`
 }

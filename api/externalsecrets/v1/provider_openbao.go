@@ -23,7 +23,7 @@ type OpenBaoProvider struct {
 	// +optional
 	Path string `json:"path,omitempty"`
 
-	// Server says where the server is.
+	// Server is the URL of the OpenBao server.
 	Server string `json:"server"`
 
 	// Version is the version of the KV secrets engine.
@@ -65,10 +65,10 @@ type OpenBaoAppRole struct {
 	// +optional
 	RoleID string `json:"roleId,omitempty"`
 
-	// RoleRef names the Secret key that holds the role.
+	// RoleRef names the Secret key that holds the role ID.
 	// +optional
 	RoleRef *SecretKeySelector `json:"roleRef,omitempty"`
 
-	// SecretRef names the Secret key that holds the value.
+	// SecretRef names the Secret key that holds the secret ID.
 	SecretRef SecretKeySelector `json:"secretRef"`
 }

@@ -18,7 +18,7 @@ type OVHProvider struct {
 	// OKMSID is the ID of the OKMS domain.
 	OKMSID string `json:"okmsid"`
 
-	// Server says where the server is.
+	// Server is the URL of the server.
 	Server string `json:"server"`
 }
 

@@ -3,7 +3,7 @@ package v1
 // PulumiProvider reads values from Pulumi ESC environments.
 // +kubebuilder:validation:XValidation:rule="(has(self.auth) && !has(self.accessToken)) || (!has(self.auth) && has(self.accessToken))",message="set exactly one of auth and accessToken"
 type PulumiProvider struct {
-	// AccessToken holds the access token settings.
+	// AccessToken reads the access token from a Secret key.
 	// +optional
 	AccessToken *SecretKeySource `json:"accessToken,omitempty"`
 
@@ -29,7 +29,7 @@ type PulumiProvider struct {
 // PulumiAuth holds the auth settings of the Pulumi ESC provider.
 // +kubebuilder:validation:XValidation:rule="(has(self.accessToken) && !has(self.oidcConfig)) || (!has(self.accessToken) && has(self.oidcConfig))",message="set exactly one of accessToken and oidcConfig"
 type PulumiAuth struct {
-	// AccessToken holds the access token settings.
+	// AccessToken reads the access token from a Secret key.
 	// +optional
 	AccessToken *SecretKeySource `json:"accessToken,omitempty"`
 

@@ -2,7 +2,7 @@ package v1
 
 // ScalewayProvider reads secrets from Scaleway Secret Manager.
 type ScalewayProvider struct {
-	// AccessKey holds the access key settings.
+	// AccessKey is the access key, given inline or read from a Secret key.
 	AccessKey InlineOrSecretValue `json:"accessKey"`
 
 	// APIURL is the URL of the API.
@@ -15,6 +15,6 @@ type ScalewayProvider struct {
 	// Region is the region of the service.
 	Region string `json:"region"`
 
-	// SecretKey holds the secret key settings.
+	// SecretKey is the secret key, given inline or read from a Secret key.
 	SecretKey InlineOrSecretValue `json:"secretKey"`
 }

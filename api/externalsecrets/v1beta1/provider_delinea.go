@@ -2,10 +2,10 @@ package v1beta1
 
 // DelineaProvider reads secrets from Delinea DevOps Secrets Vault.
 type DelineaProvider struct {
-	// ClientID holds the client ID settings.
+	// ClientID is the client ID, given inline or read from a Secret key.
 	ClientID InlineOrSecretValue `json:"clientId"`
 
-	// ClientSecret holds the client secret settings.
+	// ClientSecret is the client secret, given inline or read from a Secret key.
 	ClientSecret InlineOrSecretValue `json:"clientSecret"`
 
 	// Tenant is the tenant of the Delinea platform.

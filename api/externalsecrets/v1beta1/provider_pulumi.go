@@ -2,7 +2,7 @@ package v1beta1
 
 // PulumiProvider reads values from Pulumi ESC environments.
 type PulumiProvider struct {
-	// AccessToken holds the access token settings.
+	// AccessToken reads the access token from a Secret key.
 	AccessToken SecretKeySource `json:"accessToken"`
 
 	// APIURL is the URL of the API.

@@ -2,12 +2,12 @@ package v1beta1
 
 // SecretServerProvider reads secrets from Delinea Secret Server.
 type SecretServerProvider struct {
-	// Password holds the password settings.
+	// Password is the password, given inline or read from a Secret key.
 	Password InlineOrSecretValue `json:"password"`
 
 	// ServerURL is the URL of the server.
 	ServerURL string `json:"serverURL"`
 
-	// Username holds the username settings.
+	// Username is the username, given inline or read from a Secret key.
 	Username InlineOrSecretValue `json:"username"`
 }
