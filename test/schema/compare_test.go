@@ -49,6 +49,24 @@ func TestComparisonCatchesDifferences(t *testing.T) {
 			want:   "missing .spec.provider.fake.data:",
 		},
 		{
+			name: "field of a provider Ferry does not implement removed", kind: "SecretStore",
+			path:   []string{"spec", "provider", "akeyless"},
+			breaks: func(node *apiextv1.JSONSchemaProps) { delete(node.Properties, "akeylessGWApiURL") },
+			want:   "missing .spec.provider.akeyless.akeylessGWApiURL:",
+		},
+		{
+			name: "cel rule of a provider Ferry does not implement dropped", kind: "ClusterSecretStore",
+			path:   []string{"spec", "provider", "openBao", "auth"},
+			breaks: func(node *apiextv1.JSONSchemaProps) { node.XValidations = nil },
+			want:   "differs .spec.provider.openBao.auth:",
+		},
+		{
+			name: "v1beta1 provider that v1 lacks removed", kind: "SecretStore", version: "v1beta1",
+			path:   []string{"spec", "provider"},
+			breaks: func(node *apiextv1.JSONSchemaProps) { delete(node.Properties, "alibaba") },
+			want:   "missing .spec.provider.alibaba:",
+		},
+		{
 			name: "int-or-string became string", kind: "SecretStore", path: []string{"spec", "refreshInterval"},
 			breaks: func(node *apiextv1.JSONSchemaProps) {
 				node.XIntOrString, node.AnyOf, node.Type = false, nil, "string"
@@ -157,7 +175,7 @@ func TestComparisonCatchesDifferences(t *testing.T) {
 				t.Fatalf("the CRD has no node at %v", tt.path)
 			}
 			problems := headerProblems(ref, crd, version)
-			fieldIssues, _ := fieldProblems(servedFields(ref.fields[kindVersion{tt.kind, version.Name}]),
+			fieldIssues, _ := fieldProblems(ref.fields[kindVersion{tt.kind, version.Name}],
 				flatten(version.Schema.OpenAPIV3Schema))
 			problems = append(problems, fieldIssues...)
 			if !slices.ContainsFunc(problems, func(p string) bool { return strings.HasPrefix(p, tt.want) }) {
@@ -226,6 +244,21 @@ func TestFieldFacts(t *testing.T) {
 				Enum: []apiextv1.JSON{*rawJSON(t, "Deleted"), *rawJSON(t, "Ready")}},
 			required:  true,
 			wantEqual: true,
+		},
+		{
+			name:      "enum with the empty string",
+			reference: "K v1 .a string enum=|UserPrincipal|Workload",
+			ours: apiextv1.JSONSchemaProps{Type: "string", Enum: []apiextv1.JSON{
+				*rawJSON(t, ""), *rawJSON(t, "UserPrincipal"), *rawJSON(t, "Workload"),
+			}},
+			wantEqual: true,
+		},
+		{
+			name:      "enum without the empty string",
+			reference: "K v1 .a string enum=|UserPrincipal|Workload",
+			ours: apiextv1.JSONSchemaProps{Type: "string", Enum: []apiextv1.JSON{
+				*rawJSON(t, "UserPrincipal"), *rawJSON(t, "Workload"),
+			}},
 		},
 		{
 			name:      "enum with a value less",

@@ -158,10 +158,10 @@ func generatorHeaderProblems(ref *reference, crd *apiextv1.CustomResourceDefinit
 }
 
 // servedGeneratorFields drops the reference paths under ClusterGenerator union keys Ferry
-// does not serve, and under providers it does not serve (a VaultDynamicSecret's provider).
+// does not serve.
 func servedGeneratorFields(fields map[string]field) map[string]field {
 	served := map[string]field{}
-	for path, f := range servedFields(fields) {
+	for path, f := range fields {
 		rest, ok := strings.CutPrefix(path, generatorPrefix)
 		if ok {
 			key, _, _ := strings.Cut(rest, ".")

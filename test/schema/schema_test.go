@@ -17,21 +17,15 @@ import (
 	"sigs.k8s.io/yaml"
 )
 
-// servedProviders are the keys under .spec.provider that Ferry implements, in every served
-// version. Reference paths under any other provider are skipped; add a provider here when
-// Ferry starts serving it, and the test then asks for it in v1, v1beta1 and v1alpha1 alike.
-var servedProviders = []string{"aws", "azurekv", "fake", "gcpsm", "kubernetes", "vault", "webhook"}
-
 const (
-	// referenceFile is the inventory of ESO v2.9's fields (v1 and v1beta1), copied from the
-	// shared reference.
-	referenceFile = "testdata/eso-v2.9-fields.txt"
+	// referenceFile is the inventory of ESO v2.9's whole API (every kind, every provider
+	// block, v1 and v1beta1), copied from the shared reference. Every path it lists for a
+	// compared kind must be in Ferry's schema with the same facts.
+	referenceFile = "testdata/eso-v2.9-fields-all.txt"
 	// v1alpha1ReferenceFile is the inventory of ESO v0.15.1's v1alpha1 fields.
 	v1alpha1ReferenceFile = "testdata/eso-v1alpha1-fields.txt"
 	// storageVersion is the one version Ferry stores; the others convert to and from it.
 	storageVersion = "v1"
-	// providerPrefix is the path under which each provider has its own subtree.
-	providerPrefix = ".spec.provider."
 )
 
 // referenceFiles maps each API version Ferry serves to the inventory that lists its fields.
@@ -59,8 +53,9 @@ var v1OnlyKinds = map[string]bool{"ClusterExternalSecret": true}
 var crdDir = filepath.Join("..", "..", "config", "crd", "bases")
 
 // TestCRDsMatchESO compares each served version of the generated CRDs with ESO's field
-// inventory of that version: every reference path of a served provider must exist in Ferry's
-// schema with the same facts. Extra paths in Ferry's schema are allowed and only logged.
+// inventory of that version: every reference path, under every provider, must exist in
+// Ferry's schema with the same facts. Extra paths in Ferry's schema are allowed and only
+// logged.
 func TestCRDsMatchESO(t *testing.T) {
 	for _, versionName := range slices.Sorted(maps.Keys(referenceFiles)) {
 		ref, err := loadReference(referenceFiles[versionName])
@@ -76,7 +71,7 @@ func TestCRDsMatchESO(t *testing.T) {
 				for _, problem := range headerProblems(ref, crd, version) {
 					t.Error(problem)
 				}
-				want := servedFields(ref.fields[kindVersion{kind, version.Name}])
+				want := ref.fields[kindVersion{kind, version.Name}]
 				if len(want) == 0 {
 					t.Fatalf("the reference lists no field of %s %s", kind, version.Name)
 				}
@@ -194,17 +189,6 @@ func headerProblems(ref *reference, crd *apiextv1.CustomResourceDefinition,
 	return problems
 }
 
-// servedFields drops the reference paths under providers Ferry does not serve.
-func servedFields(fields map[string]field) map[string]field {
-	served := map[string]field{}
-	for path, f := range fields {
-		if isServedPath(path) {
-			served[path] = f
-		}
-	}
-	return served
-}
-
 // fieldProblems returns one line per reference path that is missing in Ferry's schema or
 // differs from it, and one line per path that only Ferry's schema has.
 func fieldProblems(want, got map[string]field) (problems, extras []string) {
@@ -224,16 +208,6 @@ func fieldProblems(want, got map[string]field) (problems, extras []string) {
 		}
 	}
 	return problems, extras
-}
-
-// isServedPath reports whether path is outside .spec.provider.<name> or under a served provider.
-func isServedPath(path string) bool {
-	rest, ok := strings.CutPrefix(path, providerPrefix)
-	if !ok {
-		return true
-	}
-	name, _, _ := strings.Cut(rest, ".")
-	return slices.Contains(servedProviders, name)
 }
 
 // field holds the facts the reference records about one schema node.
@@ -361,7 +335,12 @@ func describe(node *apiextv1.JSONSchemaProps, required bool) field {
 	}
 	f.preserveUnknown = node.XPreserveUnknownFields != nil && *node.XPreserveUnknownFields
 	for _, value := range node.Enum {
-		f.enum = append(f.enum, renderJSON(value.Raw))
+		// The reference joins enum values with '|' and prints the empty string as nothing.
+		rendered := renderJSON(value.Raw)
+		if string(value.Raw) == `""` {
+			rendered = ""
+		}
+		f.enum = append(f.enum, rendered)
 	}
 	if node.Default != nil {
 		var value any

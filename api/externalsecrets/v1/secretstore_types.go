@@ -88,6 +88,150 @@ type SecretStoreProvider struct {
 	// AzureKV configures Azure Key Vault.
 	// +optional
 	AzureKV *AzureKVProvider `json:"azurekv,omitempty"`
+
+	// Akeyless reads secrets from Akeyless through an Akeyless gateway.
+	// +optional
+	Akeyless *AkeylessProvider `json:"akeyless,omitempty"`
+
+	// Barbican reads secrets from OpenStack Barbican.
+	// +optional
+	Barbican *BarbicanProvider `json:"barbican,omitempty"`
+
+	// Beyondtrust reads secrets from BeyondTrust Password Safe.
+	// +optional
+	Beyondtrust *BeyondtrustProvider `json:"beyondtrust,omitempty"`
+
+	// BeyondtrustWorkloadCredentials reads secrets from BeyondTrust Workload Credentials.
+	// +optional
+	BeyondtrustWorkloadCredentials *BeyondtrustWorkloadCredentialsProvider `json:"beyondtrustworkloadcredentials,omitempty"`
+
+	// BitwardenSecretsManager reads secrets from Bitwarden Secrets Manager through the Bitwarden SDK server.
+	// +optional
+	BitwardenSecretsManager *BitwardenSecretsManagerProvider `json:"bitwardensecretsmanager,omitempty"`
+
+	// Chef reads data bag items from a Chef Infra Server.
+	// +optional
+	Chef *ChefProvider `json:"chef,omitempty"`
+
+	// CloudruSM reads secrets from Cloud.ru Secret Manager.
+	// +optional
+	CloudruSM *CloudruSMProvider `json:"cloudrusm,omitempty"`
+
+	// Conjur reads secrets from CyberArk Conjur.
+	// +optional
+	Conjur *ConjurProvider `json:"conjur,omitempty"`
+
+	// CRD reads values from custom resources of a Kubernetes cluster.
+	// +optional
+	CRD *CRDProvider `json:"crd,omitempty"`
+
+	// Delinea reads secrets from Delinea DevOps Secrets Vault.
+	// +optional
+	Delinea *DelineaProvider `json:"delinea,omitempty"`
+
+	// Doppler reads secrets from Doppler.
+	// +optional
+	Doppler *DopplerProvider `json:"doppler,omitempty"`
+
+	// DVLS reads entries from Devolutions Server.
+	// +optional
+	DVLS *DVLSProvider `json:"dvls,omitempty"`
+
+	// Fortanix reads security objects from Fortanix Data Security Manager.
+	// +optional
+	Fortanix *FortanixProvider `json:"fortanix,omitempty"`
+
+	// Github writes GitHub Actions secrets; GitHub does not let them be read back.
+	// +optional
+	Github *GithubProvider `json:"github,omitempty"`
+
+	// Gitlab reads GitLab CI/CD variables of a project or group.
+	// +optional
+	Gitlab *GitlabProvider `json:"gitlab,omitempty"`
+
+	// IBM reads secrets from IBM Cloud Secrets Manager.
+	// +optional
+	IBM *IBMProvider `json:"ibm,omitempty"`
+
+	// Infisical reads secrets from Infisical.
+	// +optional
+	Infisical *InfisicalProvider `json:"infisical,omitempty"`
+
+	// KeeperSecurity reads records from Keeper Secrets Manager.
+	// +optional
+	KeeperSecurity *KeeperSecurityProvider `json:"keepersecurity,omitempty"`
+
+	// NebiusMysterybox reads secrets from Nebius MysteryBox.
+	// +optional
+	NebiusMysterybox *NebiusMysteryboxProvider `json:"nebiusmysterybox,omitempty"`
+
+	// Ngrok writes secrets to an ngrok vault.
+	// +optional
+	Ngrok *NgrokProvider `json:"ngrok,omitempty"`
+
+	// Onboardbase reads secrets from Onboardbase.
+	// +optional
+	Onboardbase *OnboardbaseProvider `json:"onboardbase,omitempty"`
+
+	// OnePassword reads items from 1Password through a 1Password Connect server.
+	// +optional
+	OnePassword *OnePasswordProvider `json:"onepassword,omitempty"`
+
+	// OnePasswordSDK reads items from 1Password through its SDK and a service account.
+	// +optional
+	OnePasswordSDK *OnePasswordSDKProvider `json:"onepasswordSDK,omitempty"`
+
+	// OpenBao reads secrets from an OpenBao KV secrets engine.
+	// +optional
+	OpenBao *OpenBaoProvider `json:"openBao,omitempty"`
+
+	// Oracle reads secrets from Oracle Cloud Infrastructure Vault.
+	// +optional
+	Oracle *OracleProvider `json:"oracle,omitempty"`
+
+	// OVH reads secrets from OVHcloud Secret Manager (OKMS).
+	// +optional
+	OVH *OVHProvider `json:"ovh,omitempty"`
+
+	// Passbolt reads resources from Passbolt.
+	// +optional
+	Passbolt *PassboltProvider `json:"passbolt,omitempty"`
+
+	// PasswordDepot reads entries from a Password Depot server.
+	// +optional
+	PasswordDepot *PasswordDepotProvider `json:"passworddepot,omitempty"`
+
+	// Previder reads secrets from the Previder secret vault.
+	// +optional
+	Previder *PreviderProvider `json:"previder,omitempty"`
+
+	// Pulumi reads values from Pulumi ESC environments.
+	// +optional
+	Pulumi *PulumiProvider `json:"pulumi,omitempty"`
+
+	// Scaleway reads secrets from Scaleway Secret Manager.
+	// +optional
+	Scaleway *ScalewayProvider `json:"scaleway,omitempty"`
+
+	// SecretServer reads secrets from Delinea Secret Server.
+	// +optional
+	SecretServer *SecretServerProvider `json:"secretserver,omitempty"`
+
+	// Senhasegura reads secrets from senhasegura DevOps Secrets Management.
+	// +optional
+	Senhasegura *SenhaseguraProvider `json:"senhasegura,omitempty"`
+
+	// Volcengine reads secrets from Volcengine KMS secrets manager.
+	// +optional
+	Volcengine *VolcengineProvider `json:"volcengine,omitempty"`
+
+	// YandexCertificateManager reads certificates from Yandex Certificate Manager.
+	// +optional
+	YandexCertificateManager *YandexCertificateManagerProvider `json:"yandexcertificatemanager,omitempty"`
+
+	// YandexLockbox reads secrets from Yandex Lockbox.
+	// +optional
+	YandexLockbox *YandexLockboxProvider `json:"yandexlockbox,omitempty"`
 }
 
 // SecretStoreConditionType is the type of a store condition.

@@ -352,27 +352,37 @@ func storeSpecFromHub(st *lossless.Stash, in *esv1.SecretStoreSpec) SecretStoreS
 	}
 }
 
-// providerToHub converts the provider union: one line per provider Ferry serves.
+// newerProvidersField keeps the providers v1alpha1 has no place for, which ESO added after it:
+// a v1 provider union with the seven v1alpha1 providers left out.
+var newerProvidersField = lossless.HubField[*esv1.SecretStoreProvider]{Name: "spec.provider"}
+
+// providerToHub converts the provider union: one line per provider v1alpha1 has, on top of
+// the newer providers kept aside.
 func providerToHub(st *lossless.Stash, in *SecretStoreProvider) *esv1.SecretStoreProvider {
+	out := newerProvidersField.Restore(st)
 	if in == nil {
-		return nil
+		return out
 	}
-	return &esv1.SecretStoreProvider{
-		AWS:        awsToHub(st, in.AWS),
-		Fake:       fakeToHub(st, in.Fake),
-		Vault:      vaultToHub(st, in.Vault),
-		Kubernetes: kubernetesToHub(st, in.Kubernetes),
-		Webhook:    webhookToHub(st, in.Webhook),
-		GCPSM:      gcpsmToHub(st, in.GCPSM),
-		AzureKV:    azurekvToHub(st, in.AzureKV),
+	if out == nil {
+		out = &esv1.SecretStoreProvider{}
 	}
+	out.AWS = awsToHub(st, in.AWS)
+	out.Fake = fakeToHub(st, in.Fake)
+	out.Vault = vaultToHub(st, in.Vault)
+	out.Kubernetes = kubernetesToHub(st, in.Kubernetes)
+	out.Webhook = webhookToHub(st, in.Webhook)
+	out.GCPSM = gcpsmToHub(st, in.GCPSM)
+	out.AzureKV = azurekvToHub(st, in.AzureKV)
+	return out
 }
 
-// providerFromHub converts the provider union: one line per provider Ferry serves.
+// providerFromHub converts the provider union: one line per provider v1alpha1 has; the
+// newer providers are kept aside.
 func providerFromHub(st *lossless.Stash, in *esv1.SecretStoreProvider) *SecretStoreProvider {
 	if in == nil {
 		return nil
 	}
+	newerProvidersField.Keep(st, newerProviders(in))
 	return &SecretStoreProvider{
 		AWS:        awsFromHub(st, in.AWS),
 		Fake:       fakeFromHub(st, in.Fake),
@@ -382,6 +392,18 @@ func providerFromHub(st *lossless.Stash, in *esv1.SecretStoreProvider) *SecretSt
 		GCPSM:      gcpsmFromHub(st, in.GCPSM),
 		AzureKV:    azurekvFromHub(st, in.AzureKV),
 	}
+}
+
+// newerProviders returns a copy of the union without the providers v1alpha1 has, or nil when
+// no other provider is set.
+func newerProviders(in *esv1.SecretStoreProvider) *esv1.SecretStoreProvider {
+	rest := in.DeepCopy()
+	rest.AWS, rest.Fake, rest.Vault, rest.Kubernetes = nil, nil, nil, nil
+	rest.Webhook, rest.GCPSM, rest.AzureKV = nil, nil, nil
+	if *rest == (esv1.SecretStoreProvider{}) {
+		return nil
+	}
+	return rest
 }
 
 func storeStatusToHub(st *lossless.Stash, in *SecretStoreStatus) esv1.SecretStoreStatus {

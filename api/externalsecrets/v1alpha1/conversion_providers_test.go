@@ -1,6 +1,7 @@
 package v1alpha1_test
 
 import (
+	"slices"
 	"testing"
 
 	"github.com/ferryhq/ferry/api/externalsecrets/internal/conversiontest"
@@ -127,5 +128,49 @@ func TestProviderStoresInV1(t *testing.T) {
 	}
 	if got := conversiontest.JSON(t, again.Spec); got != want {
 		t.Errorf("v1 → v1alpha1 → v1 gave\n%s\nwant\n%s", got, want)
+	}
+}
+
+// TestNewerProvidersAreKept converts v1 stores of providers ESO added after v1alpha1 down to
+// v1alpha1, which shows only the providers it has, and back: nothing is lost, alone or next
+// to a v1alpha1 provider.
+func TestNewerProvidersAreKept(t *testing.T) {
+	akeyless := &esv1.AkeylessProvider{
+		AkeylessGWAPIURL: "https://gw.example.com:8080/v2",
+		AuthSecretRef: esv1.AkeylessAuthSecretRef{
+			SecretRef: &esv1.AkeylessSecretRef{AccessID: &esv1.SecretKeySelector{Name: "akeyless", Key: "id"}},
+		},
+	}
+	tests := []struct {
+		name      string
+		provider  esv1.SecretStoreProvider
+		wantSpoke string
+	}{
+		{
+			name:      "a newer provider alone",
+			provider:  esv1.SecretStoreProvider{Akeyless: akeyless},
+			wantSpoke: `{}`,
+		},
+		{
+			name: "a newer provider next to one v1alpha1 has",
+			provider: esv1.SecretStoreProvider{
+				Fake:     &esv1.FakeProvider{Data: []esv1.FakeProviderData{{Key: "k", Value: "v"}}},
+				Barbican: &esv1.BarbicanProvider{AuthURL: "https://keystone.example.com/v3"},
+			},
+			wantSpoke: `{"fake":{"data":[{"key":"k","value":"v"}]}}`,
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			hub := newHubSS()
+			hub.Spec.Provider = &tt.provider
+			spoke := conversiontest.HubRoundTrip(t, hub, newSS(), newHubSS())
+			if got := conversiontest.JSON(t, spoke.Spec.Provider); got != tt.wantSpoke {
+				t.Errorf("v1alpha1 provider = %s, want %s", got, tt.wantSpoke)
+			}
+			if got := conversiontest.KeptSections(t, spoke.ObjectMeta, "v1"); !slices.Equal(got, []string{"spec.provider"}) {
+				t.Errorf("kept %v, want the newer providers", got)
+			}
+		})
 	}
 }

@@ -456,12 +456,13 @@ func storeSpecFromHub(st *lossless.Stash, in *esv1.SecretStoreSpec) SecretStoreS
 	}
 }
 
-// providerToHub converts the provider union: one line per provider Ferry serves.
+// providerToHub converts the provider union: one line per provider with a conversion of its
+// own, and the others in moreProvidersToHub.
 func providerToHub(st *lossless.Stash, in *SecretStoreProvider) *esv1.SecretStoreProvider {
 	if in == nil {
 		return nil
 	}
-	return &esv1.SecretStoreProvider{
+	out := &esv1.SecretStoreProvider{
 		AWS:        awsToHub(st, in.AWS),
 		Fake:       fakeToHub(st, in.Fake),
 		Vault:      vaultToHub(st, in.Vault),
@@ -470,14 +471,17 @@ func providerToHub(st *lossless.Stash, in *SecretStoreProvider) *esv1.SecretStor
 		GCPSM:      gcpsmToHub(st, in.GCPSM),
 		AzureKV:    azurekvToHub(st, in.AzureKV),
 	}
+	moreProvidersToHub(st, in, out)
+	return out
 }
 
-// providerFromHub converts the provider union: one line per provider Ferry serves.
+// providerFromHub converts the provider union: one line per provider with a conversion of its
+// own, and the others in moreProvidersFromHub.
 func providerFromHub(st *lossless.Stash, in *esv1.SecretStoreProvider) *SecretStoreProvider {
 	if in == nil {
 		return nil
 	}
-	return &SecretStoreProvider{
+	out := &SecretStoreProvider{
 		AWS:        awsFromHub(st, in.AWS),
 		Fake:       fakeFromHub(st, in.Fake),
 		Vault:      vaultFromHub(st, in.Vault),
@@ -486,6 +490,8 @@ func providerFromHub(st *lossless.Stash, in *esv1.SecretStoreProvider) *SecretSt
 		GCPSM:      gcpsmFromHub(st, in.GCPSM),
 		AzureKV:    azurekvFromHub(st, in.AzureKV),
 	}
+	moreProvidersFromHub(st, in, out)
+	return out
 }
 
 func storeStatusToHub(in *SecretStoreStatus) esv1.SecretStoreStatus {

@@ -43,3 +43,28 @@ type ServiceAccountSelector struct {
 	// +optional
 	Audiences []string `json:"audiences,omitempty"`
 }
+
+// InlineOrSecretValue is a value given inline or read from a Secret key.
+type InlineOrSecretValue struct {
+	// SecretRef names the Secret key that holds the value.
+	// +optional
+	SecretRef *SecretKeySelector `json:"secretRef,omitempty"`
+
+	// Value is given inline.
+	// +optional
+	Value string `json:"value,omitempty"`
+}
+
+// SecretKeySource reads a value from one Secret key.
+type SecretKeySource struct {
+	// SecretRef names the Secret key that holds the value.
+	// +optional
+	SecretRef *SecretKeySelector `json:"secretRef,omitempty"`
+}
+
+// CertSecretCAProvider reads the CA certificate that verifies the server from one Secret key.
+type CertSecretCAProvider struct {
+	// CertSecretRef names the Secret key that holds the PEM-encoded CA certificate.
+	// +optional
+	CertSecretRef *SecretKeySelector `json:"certSecretRef,omitempty"`
+}

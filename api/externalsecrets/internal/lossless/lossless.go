@@ -129,6 +129,34 @@ func (f HubField[H]) section() Section[H, struct{}] {
 	}
 }
 
+// SpokeField is a spoke field that the hub has no place for, such as a provider an older
+// version served and the hub dropped. Its value is kept on the way up and given back on the
+// way down; the hub never sees it.
+type SpokeField[S any] struct {
+	Name string
+}
+
+// Keep records the spoke's value, on the way up, unless it is the zero value.
+func (f SpokeField[S]) Keep(st *Stash, value S) {
+	f.section().ToHub(st, value)
+}
+
+// Restore returns the spoke's value, on the way down: the kept one or the zero value.
+func (f SpokeField[S]) Restore(st *Stash) S {
+	return f.section().FromHub(st, struct{}{})
+}
+
+func (f SpokeField[S]) section() Section[struct{}, S] {
+	return Section[struct{}, S]{
+		Name: f.Name,
+		Down: func(struct{}) S {
+			var zero S
+			return zero
+		},
+		Up: func(S) struct{} { return struct{}{} },
+	}
+}
+
 // carry converts src, the section's value in the source version, with there, and uses back,
 // the inverse conversion, to tell what is lost. A value kept for the destination version is
 // used instead of there(src) when it still converts back to src: then nothing was changed in

@@ -159,3 +159,41 @@ func TestStashRejectsForeignAnnotations(t *testing.T) {
 		t.Error("a kept value of the wrong type closed without error")
 	}
 }
+
+// TestSpokeField follows a value only the spoke has through the hub and back.
+func TestSpokeField(t *testing.T) {
+	shade := lossless.SpokeField[*string]{Name: "spec.shade"}
+	dark := "dark"
+	st, err := lossless.Open(nil, "v0", "v1")
+	if err != nil {
+		t.Fatalf("open: %v", err)
+	}
+	shade.Keep(st, &dark)
+	hubAnnotations, err := st.Close(nil)
+	if err != nil {
+		t.Fatalf("close: %v", err)
+	}
+	if want := `{"v0":{"spec.shade":"dark"}}`; hubAnnotations[esv1.AnnotationConversionData] != want {
+		t.Errorf("hub annotation = %v, want %s", hubAnnotations, want)
+	}
+	if st, err = lossless.Open(hubAnnotations, "v1", "v0"); err != nil {
+		t.Fatalf("open: %v", err)
+	}
+	back := shade.Restore(st)
+	spokeAnnotations, err := st.Close(hubAnnotations)
+	if err != nil {
+		t.Fatalf("close: %v", err)
+	}
+	if back == nil || *back != "dark" || spokeAnnotations != nil {
+		t.Errorf("spoke value %v with annotations %v, want dark without annotations", back, spokeAnnotations)
+	}
+
+	// A spoke without the value keeps nothing.
+	if st, err = lossless.Open(nil, "v0", "v1"); err != nil {
+		t.Fatalf("open: %v", err)
+	}
+	shade.Keep(st, nil)
+	if annotations, err := st.Close(nil); err != nil || annotations != nil {
+		t.Errorf("annotations %v, %v; want none", annotations, err)
+	}
+}

@@ -1,0 +1,14 @@
+package v1
+
+// KeeperSecurityProvider reads records from Keeper Secrets Manager.
+type KeeperSecurityProvider struct {
+	// AuthRef reads the credentials from one Secret key instead of auth.
+	AuthRef SecretKeySelector `json:"authRef"`
+
+	// FolderID is the folder ID.
+	FolderID string `json:"folderID"`
+
+	// GetByTitleFallback looks a record up by title when no record has the given ID.
+	// +optional
+	GetByTitleFallback bool `json:"getByTitleFallback,omitempty"`
+}
