@@ -2,9 +2,7 @@ package aws
 
 import (
 	"context"
-	"errors"
 	"fmt"
-	"regexp"
 	"sort"
 	"strings"
 
@@ -13,13 +11,11 @@ import (
 	smtypes "github.com/aws/aws-sdk-go-v2/service/secretsmanager/types"
 
 	esv1 "github.com/ferryhq/ferry/api/externalsecrets/v1"
+	"github.com/ferryhq/ferry/internal/provider"
 )
 
 // batchGetSecretsLimit is the most secret ids BatchGetSecretValue takes in one call.
 const batchGetSecretsLimit = 20
-
-// errNoCondition guards against a find that would select every secret by accident.
-var errNoCondition = errors.New("dataFrom.find: set at least one of name.regexp, path or tags")
 
 // GetAllSecrets lists the secrets that find selects (ListSecrets, filtered by name prefix
 // and tags on the server and exactly here), then reads their current values in batches of
@@ -61,7 +57,7 @@ func (s *secretsManager) list(ctx context.Context, sel *selector) ([]string, err
 			for _, t := range e.Tags {
 				tags[aws.ToString(t.Key)] = aws.ToString(t.Value)
 			}
-			if sel.matches(aws.ToString(e.Name), tags) {
+			if sel.Match(aws.ToString(e.Name), tags) {
 				found = append(found, entry{name: aws.ToString(e.Name), arn: aws.ToString(e.ARN)})
 			}
 		}
@@ -117,27 +113,20 @@ func isDeletedSecretError(code, message string) bool {
 // selector is a find, compiled: a name prefix (the store's prefix and find.path), a name
 // regular expression and tags that must all match.
 type selector struct {
-	namePrefix string
-	name       *regexp.Regexp
-	tags       map[string]string
+	*provider.Find
 }
 
 func newSelector(storePrefix string, find esv1.ExternalSecretFind) (*selector, error) {
-	sel := &selector{namePrefix: storePrefix, tags: find.Tags}
+	path := storePrefix
 	if find.Path != nil {
-		sel.namePrefix += *find.Path
+		path += *find.Path
 	}
-	if find.Name != nil && find.Name.RegExp != "" {
-		re, err := regexp.Compile(find.Name.RegExp)
-		if err != nil {
-			return nil, fmt.Errorf("dataFrom.find.name.regexp: %w", err)
-		}
-		sel.name = re
+	find.Path = &path
+	f, err := provider.CompileFind(find, provider.FindOptions{})
+	if err != nil {
+		return nil, err
 	}
-	if sel.namePrefix == "" && sel.name == nil && len(sel.tags) == 0 {
-		return nil, errNoCondition
-	}
-	return sel, nil
+	return &selector{f}, nil
 }
 
 // secretsManagerFilters narrows ListSecrets on the server. AWS matches name and tag filters
@@ -145,35 +134,19 @@ func newSelector(storePrefix string, find esv1.ExternalSecretFind) (*selector, e
 // checks every secret again exactly.
 func (sel *selector) secretsManagerFilters() []smtypes.Filter {
 	var filters []smtypes.Filter
-	if sel.namePrefix != "" {
-		filters = append(filters, smtypes.Filter{Key: smtypes.FilterNameStringTypeName, Values: []string{sel.namePrefix}})
+	if sel.Path != "" {
+		filters = append(filters, smtypes.Filter{Key: smtypes.FilterNameStringTypeName, Values: []string{sel.Path}})
 	}
-	keys := make([]string, 0, len(sel.tags))
-	for k := range sel.tags {
+	keys := make([]string, 0, len(sel.Tags))
+	for k := range sel.Tags {
 		keys = append(keys, k)
 	}
 	sort.Strings(keys)
 	for _, k := range keys {
 		filters = append(filters,
 			smtypes.Filter{Key: smtypes.FilterNameStringTypeTagKey, Values: []string{k}},
-			smtypes.Filter{Key: smtypes.FilterNameStringTypeTagValue, Values: []string{sel.tags[k]}},
+			smtypes.Filter{Key: smtypes.FilterNameStringTypeTagValue, Values: []string{sel.Tags[k]}},
 		)
 	}
 	return filters
-}
-
-// matches reports whether a secret with this name and these tags is selected.
-func (sel *selector) matches(name string, tags map[string]string) bool {
-	if !strings.HasPrefix(name, sel.namePrefix) {
-		return false
-	}
-	if sel.name != nil && !sel.name.MatchString(name) {
-		return false
-	}
-	for k, v := range sel.tags {
-		if got, ok := tags[k]; !ok || got != v {
-			return false
-		}
-	}
-	return true
 }
