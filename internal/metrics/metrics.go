@@ -14,6 +14,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	esv1 "github.com/ferryhq/ferry/api/externalsecrets/v1"
+	"github.com/ferryhq/ferry/internal/version"
 )
 
 // Metrics records what Ferry does. A nil *Metrics records nothing.
@@ -73,13 +74,24 @@ func New(reg prometheus.Registerer, reader client.Reader, perObject bool) (*Metr
 			"externalsecret_status_condition", "ExternalSecrets by condition and status (1 per object, or a count per namespace).",
 			append(objLabels, "condition", "status"), nil)},
 	}
-	for _, c := range []prometheus.Collector{m.syncCalls, m.syncErrors, m.syncDuration, m.providerCalls, m.cacheHits,
+	for _, c := range []prometheus.Collector{buildInfo(version.Get()), m.syncCalls, m.syncErrors, m.syncDuration, m.providerCalls, m.cacheHits,
 		m.coalesced, m.clientsBuilt, m.secretWrites, m.statusWrites, m.conditionGauge} {
 		if err := register(reg, c); err != nil {
 			return nil, err
 		}
 	}
 	return m, nil
+}
+
+// buildInfo is the constant 1 labelled with the running build, so that a query can join any
+// series with the version that produced it.
+func buildInfo(info version.Info) prometheus.Collector {
+	g := prometheus.NewGauge(prometheus.GaugeOpts{
+		Name: "ferry_build_info", Help: "The running Ferry build: always 1, labelled with version, commit and Go version.",
+		ConstLabels: prometheus.Labels{"version": info.Version, "commit": info.Commit, "goversion": info.GoVersion},
+	})
+	g.Set(1)
+	return g
 }
 
 func (m *Metrics) objectLabels(namespace, name string) []string {
