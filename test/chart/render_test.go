@@ -511,3 +511,35 @@ func readme(t *testing.T) string {
 	}
 	return string(b)
 }
+
+// TestChartVersionFollowsTheApp checks that the chart's version and appVersion are one version
+// (make release sets both from VERSION), that the default image tag is that version, and that
+// CHANGELOG.md has a section for it.
+func TestChartVersionFollowsTheApp(t *testing.T) {
+	raw, err := os.ReadFile(filepath.Join(chartDir, "Chart.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var chart struct {
+		Version    string `json:"version"`
+		AppVersion string `json:"appVersion"`
+	}
+	if err := yaml.Unmarshal(raw, &chart); err != nil {
+		t.Fatal(err)
+	}
+	if chart.Version == "" || chart.Version != chart.AppVersion {
+		t.Errorf("Chart.yaml version %q, appVersion %q: want one version for both", chart.Version, chart.AppVersion)
+	}
+	objs := render(t, "ferry", "chart-version", "")
+	image := nested(t, one(t, objs, "Deployment", "ferry"), "spec", "template", "spec", "containers", 0, "image")
+	if want := "ghcr.io/ferryhq/ferry:" + chart.AppVersion; image != want {
+		t.Errorf("default image %v, want %s", image, want)
+	}
+	changelog, err := os.ReadFile(filepath.Join(root, "CHANGELOG.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !regexp.MustCompile(`(?m)^## .*\b` + regexp.QuoteMeta(chart.AppVersion) + `\b`).Match(changelog) {
+		t.Errorf("CHANGELOG.md has no section heading naming %s", chart.AppVersion)
+	}
+}
