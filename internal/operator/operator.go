@@ -207,7 +207,8 @@ func New(ctx context.Context, cfg *rest.Config, opts Options) (manager.Manager, 
 			return nil, err
 		}
 	}
-	m, err := metrics.New(ctrlmetrics.Registry, mgr.GetCache(), opts.MetricsPerObject)
+	m, err := metrics.New(ctrlmetrics.Registry, mgr.GetCache(),
+		metrics.Options{PerObject: opts.MetricsPerObject, ClusterStores: opts.Namespace == ""})
 	if err != nil {
 		return nil, fmt.Errorf("registering metrics: %w", err)
 	}
