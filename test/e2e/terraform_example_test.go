@@ -38,15 +38,10 @@ func TestTerraformExampleManifests(t *testing.T) {
 	cleanup()
 	t.Cleanup(cleanup)
 
-	moto := testenv.MustStartMoto(t)
-	sm := secretsManager(t, moto.Endpoint)
-	ctx := context.Background()
 	// The secret Terraform creates empty, filled as step 3 of the example's README does.
-	if _, err := sm.CreateSecret(ctx, &secretsmanager.CreateSecretInput{Name: aws.String("example"),
-		SecretString: aws.String(`{"API_KEY":"1234567","API_HOST":"https://example.com"}`)}); err != nil {
-		t.Fatal(err)
-	}
-	startFerry(t, []string{"AWS_ENDPOINT_URL=" + moto.Endpoint, "AWS_ACCESS_KEY_ID=test", "AWS_SECRET_ACCESS_KEY=test"})
+	moto, sm := motoWithExampleSecret(t)
+	ctx := context.Background()
+	startFerry(t, motoEnv(moto))
 
 	for _, m := range []string{"00-namespace.yaml", "10-clustersecretstore.yaml", "20-externalsecret.yaml", "30-deployment.yaml"} {
 		kubectl(t, "apply", "-f", filepath.Join(manifests, m))
