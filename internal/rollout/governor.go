@@ -6,47 +6,6 @@ import (
 	"time"
 )
 
-// Defaults of Options.
-const (
-	DefaultWindow      = 5 * time.Second
-	DefaultMinInterval = 30 * time.Second
-	DefaultPerMinute   = 60
-)
-
-// Options govern how often workloads restart. Zero values pick the defaults; a negative
-// Window, MinInterval or PerMinute turns that limit off.
-type Options struct {
-	// Window coalesces changes: a workload restarts Window after Ferry first saw a change
-	// it has not rolled out yet, with every change that arrived meanwhile.
-	Window time.Duration
-	// MinInterval is the least time between two restarts of the same workload.
-	MinInterval time.Duration
-	// PerMinute bounds restarts across all workloads, on average per minute.
-	PerMinute int
-	// Burst is how many restarts may start at once within PerMinute; default a tenth of it,
-	// at least 1.
-	Burst int
-	// Namespace restricts the watches to one namespace; "" watches all. The operator sets it
-	// from its own Namespace option.
-	Namespace string
-}
-
-func (o Options) withDefaults() Options {
-	if o.Window == 0 {
-		o.Window = DefaultWindow
-	}
-	if o.MinInterval == 0 {
-		o.MinInterval = DefaultMinInterval
-	}
-	if o.PerMinute == 0 {
-		o.PerMinute = DefaultPerMinute
-	}
-	if o.Burst <= 0 {
-		o.Burst = max(1, o.PerMinute/10)
-	}
-	return o
-}
-
 // Reasons a restart waits or is skipped; they label ferry_rollouts_skipped_total.
 const (
 	ReasonWindow      = "window"

@@ -11,6 +11,7 @@ import (
 type metrics struct {
 	rollouts *prometheus.CounterVec
 	skipped  *prometheus.CounterVec
+	alerts   *prometheus.CounterVec
 }
 
 // newMetrics registers the counters on reg, reusing them when a previous manager in the same
@@ -30,7 +31,14 @@ func newMetrics(reg prometheus.Registerer) (*metrics, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &metrics{rollouts: rollouts, skipped: skipped}, nil
+	alerts, err := register(reg, prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "ferry_rollout_alerts_total",
+		Help: "Restart alerts, by sink and result (sent, failed after every attempt, dropped because the queue was full).",
+	}, []string{"sink", "result"}))
+	if err != nil {
+		return nil, err
+	}
+	return &metrics{rollouts: rollouts, skipped: skipped, alerts: alerts}, nil
 }
 
 func register(reg prometheus.Registerer, c *prometheus.CounterVec) (*prometheus.CounterVec, error) {

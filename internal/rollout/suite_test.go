@@ -13,6 +13,7 @@ import (
 	"os/exec"
 	"os/signal"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -47,6 +48,8 @@ type childConfig struct {
 	Namespace   string
 	MetricsAddr string
 	Rollout     rollout.Options
+	// KindPoll is how often the process looks for workload APIs that come from CRDs.
+	KindPoll time.Duration
 }
 
 var (
@@ -104,6 +107,9 @@ func runFerry(raw string) int {
 		fmt.Fprintln(os.Stderr, "ferry:", err)
 		return 1
 	}
+	if cfg.KindPoll > 0 {
+		rollout.KindPollInterval = cfg.KindPoll
+	}
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, os.Interrupt)
 	defer stop()
 	mgr, err := operator.New(ctx, restCfg, operator.Options{
@@ -144,7 +150,8 @@ type ferry struct {
 // cleanup stops it.
 func startFerry(t *testing.T, ns string, opts rollout.Options) *ferry {
 	t.Helper()
-	raw, err := json.Marshal(childConfig{Kubeconfig: kubeconfig, Namespace: ns, MetricsAddr: freeAddr(t), Rollout: opts})
+	raw, err := json.Marshal(childConfig{Kubeconfig: kubeconfig, Namespace: ns, MetricsAddr: freeAddr(t), Rollout: opts,
+		KindPoll: 500 * time.Millisecond})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -165,10 +172,21 @@ func startFerry(t *testing.T, ns string, opts rollout.Options) *ferry {
 			t.Logf("Ferry's log:\n%s", f.logs.String())
 		}
 	})
-	for _, c := range []string{"externalsecret", "rollout-deployment", "rollout-statefulset", "rollout-daemonset"} {
+	for _, c := range ferryControllers(opts) {
 		f.waitLog(t, `"msg":"Starting workers"`, `"controller":"`+c+`"`)
 	}
 	return f
+}
+
+// ferryControllers are the controllers a Ferry process with these options starts at once.
+func ferryControllers(opts rollout.Options) []string {
+	out := []string{"externalsecret"}
+	for _, kind := range []string{"deployment", "statefulset", "daemonset", "cronjob", "job"} {
+		if !slices.Contains(opts.IgnoredWorkloadTypes, kind+"s") {
+			out = append(out, "rollout-"+kind)
+		}
+	}
+	return out
 }
 
 // stop sends SIGTERM and waits for the process to end, as a Pod termination would.
