@@ -23,7 +23,9 @@ func TestAlertBodies(t *testing.T) {
 	defer srv.Close()
 	alert := Alert{Kind: "Deployment", Namespace: "shop", Name: "api", Changed: "Secret db"}
 	for sink, check := range map[string]func(map[string]any) bool{
-		SinkSlack: func(b map[string]any) bool { return strings.Contains(b["text"].(string), "Deployment shop/api: changed Secret db. prod") },
+		SinkSlack: func(b map[string]any) bool {
+			return strings.Contains(b["text"].(string), "Deployment shop/api: changed Secret db. prod")
+		},
 		SinkGChat: func(b map[string]any) bool { return strings.Contains(b["text"].(string), "shop/api") },
 		SinkTeams: func(b map[string]any) bool {
 			return b["@type"] == "MessageCard" && strings.Contains(b["text"].(string), "changed Secret db")

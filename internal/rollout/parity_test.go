@@ -76,7 +76,12 @@ func TestRegexReloadListAndExclude(t *testing.T) {
 	s := waitRolled(t, app, before)
 	// A Secret created later that the expression matches is watched from then on.
 	create(t, secret(ns, "app-two", nil, "k", "1"))
-	s = waitRecorded(t, app, "configmap/settings", "secret/app-one", "secret/app-two", "secret/db")
+	testenv.Eventually(t, 20*time.Second, "app-two recorded", func() (bool, error) {
+		_, ok := rollout.ParseDigests(readState(t, app).recorded)["secret/app-two"]
+		return ok, nil
+	})
+	assertUnchanged(t, app, s) // newly watched: recorded, not restarted for
+	s = readState(t, app)
 	setSecret(t, ns, "app-two", "k", "2")
 	s = waitRolled(t, app, s)
 	setSecret(t, ns, "db", "k", "2")

@@ -56,6 +56,9 @@ type kindReconciler struct {
 	*Reconciler
 	*shared
 	kind workloadKind
+	// workloads reads workloads of the kind: the manager's client, or for unstructured kinds
+	// (which that client does not cache) the manager's cache itself.
+	workloads client.Reader
 }
 
 // observation is what Ferry sees of a workload's watched sources: the short digest of
@@ -108,7 +111,11 @@ func (kr *kindReconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl
 		kr.governor.Forget(key)
 		return result, kr.record(ctx, workload, decision.Digests)
 	default:
-		return kr.rollOut(ctx, key, workload, seen, decision)
+		result, err := kr.rollOut(ctx, key, workload, seen, decision)
+		if resumeIn > 0 && (result.RequeueAfter == 0 || resumeIn < result.RequeueAfter) {
+			result.RequeueAfter = resumeIn // a change within a pause period must not lose the resume
+		}
+		return result, err
 	}
 }
 
@@ -116,7 +123,7 @@ func (kr *kindReconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl
 // from the API server, and only when its own annotations opt it in.
 func (kr *kindReconciler) get(ctx context.Context, req ctrl.Request) (client.Object, error) {
 	workload := kr.kind.object()
-	if err := kr.Client.Get(ctx, req.NamespacedName, workload); err != nil {
+	if err := kr.workloads.Get(ctx, req.NamespacedName, workload); err != nil {
 		return nil, client.IgnoreNotFound(err)
 	}
 	if !kr.kind.metadataOnly || !relevant(workload, nil, false) {

@@ -9,6 +9,7 @@ import (
 
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/types"
@@ -92,6 +93,10 @@ func served(mapper meta.RESTMapper, kind workloadKind) bool {
 
 // setup registers the index and the controller of one kind.
 func (kr *kindReconciler) setup(ctx context.Context, mgr ctrl.Manager, sources sourceCache) error {
+	kr.workloads = kr.Client
+	if _, ok := kr.kind.object().(*unstructured.Unstructured); ok {
+		kr.workloads = mgr.GetCache()
+	}
 	if err := mgr.GetFieldIndexer().IndexField(ctx, kr.kind.object(), IndexSources, kr.indexKeys); err != nil {
 		return err
 	}
@@ -200,7 +205,7 @@ func (kr *kindReconciler) forSource(kind SourceKind) handler.MapFunc {
 		var requests []reconcile.Request
 		for _, key := range []string{Ref{Kind: kind, Name: o.GetName()}.String(), wildcard(kind)} {
 			list := kr.kind.list()
-			if err := kr.Client.List(ctx, list, client.InNamespace(o.GetNamespace()), client.MatchingFields{IndexSources: key}); err != nil {
+			if err := kr.workloads.List(ctx, list, client.InNamespace(o.GetNamespace()), client.MatchingFields{IndexSources: key}); err != nil {
 				ctrl.LoggerFrom(ctx).Error(err, "Listing workloads for a source failed", "source", key)
 				return nil
 			}
@@ -225,7 +230,7 @@ func (kr *kindReconciler) forSourceMetadata(kind SourceKind) handler.TypedMapFun
 // forNamespace maps a Namespace, whose labels may have changed, to its workloads.
 func (kr *kindReconciler) forNamespace(ctx context.Context, ns *metav1.PartialObjectMetadata) []reconcile.Request {
 	list := kr.kind.list()
-	if err := kr.Client.List(ctx, list, client.InNamespace(ns.Name)); err != nil {
+	if err := kr.workloads.List(ctx, list, client.InNamespace(ns.Name)); err != nil {
 		ctrl.LoggerFrom(ctx).Error(err, "Listing workloads of a namespace failed", "namespace", ns.Name)
 		return nil
 	}
