@@ -112,6 +112,9 @@ func TestAutoReloadAll(t *testing.T) {
 	startFerry(t, ns, opts)
 	create(t, secret(ns, "s", nil, "k", "1"))
 	plain := deployment(ns, "plain", nil, pod(container(nil, envFromSecret("s"))))
+	// Ferry's cache drops this annotation; its writes must leave it as it is.
+	lastApplied := `{"kind":"Deployment","metadata":{"name":"plain"}}`
+	plain.Annotations = map[string]string{corev1.LastAppliedConfigAnnotation: lastApplied}
 	optedOut := deployment(ns, "opted-out", map[string]string{rollout.ReloaderAuto: "false"}, pod(container(nil, envFromSecret("s"))))
 	create(t, plain)
 	create(t, optedOut)
@@ -120,6 +123,9 @@ func TestAutoReloadAll(t *testing.T) {
 
 	setSecret(t, ns, "s", "k", "2")
 	waitRolled(t, plain, before)
+	if got := plain.Annotations[corev1.LastAppliedConfigAnnotation]; got != lastApplied {
+		t.Errorf("last-applied-configuration after the restart = %q, want it untouched", got)
+	}
 	assertUnchanged(t, optedOut, created)
 	if got := readState(t, optedOut); got.recorded != "" {
 		t.Errorf("auto \"false\" under --auto-reload-all was recorded: %q", got.recorded)

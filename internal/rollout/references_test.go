@@ -4,7 +4,9 @@ import (
 	"slices"
 	"testing"
 
+	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 )
 
 func TestReferences(t *testing.T) {
@@ -144,5 +146,25 @@ func TestScopes(t *testing.T) {
 	}
 	if r := parseRef("secret/db:password"); r != (Ref{KindSecret, "db"}) {
 		t.Errorf("parseRef = %v", r)
+	}
+}
+
+func TestSlimWorkload(t *testing.T) {
+	d := &appsv1.Deployment{}
+	d.Annotations = map[string]string{corev1.LastAppliedConfigAnnotation: "{}", ReloaderAuto: "true"}
+	d.ManagedFields = []metav1.ManagedFieldsEntry{{Manager: "kubectl"}}
+	d.Status.Replicas = 3
+	d.Spec.Template.Annotations = map[string]string{"keep": "me"}
+	out, err := slimWorkload(d)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := out.(*appsv1.Deployment)
+	if len(got.Annotations) != 1 || got.Annotations[ReloaderAuto] != "true" || got.ManagedFields != nil || got.Status.Replicas != 0 ||
+		got.Spec.Template.Annotations["keep"] != "me" {
+		t.Errorf("slimWorkload = %+v", got)
+	}
+	if len(CacheByObject()) != 4 {
+		t.Errorf("CacheByObject covers %d kinds, want the 4 kept in full and always served", len(CacheByObject()))
 	}
 }

@@ -10,6 +10,7 @@ import (
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
+	"sigs.k8s.io/controller-runtime/pkg/cache"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 )
 
@@ -169,4 +170,47 @@ func setUnstructuredTemplate(o client.Object, tmpl *corev1.PodTemplateSpec) erro
 		}
 	}
 	return unstructured.SetNestedSlice(obj, containers, "spec", "template", "spec", "containers")
+}
+
+// CacheByObject returns the manager's cache settings for the workload kinds Ferry keeps in
+// full: each cached workload drops what restarts never read — its status, its managed fields
+// and kubectl's last-applied-configuration annotation (a second copy of the whole manifest)
+// — so that the cache holds little more than metadata and the pod template. Writes are
+// merge patches computed between two such copies, so the dropped parts are never written.
+func CacheByObject() map[client.Object]cache.ByObject {
+	out := map[client.Object]cache.ByObject{}
+	for _, kind := range workloadKinds() {
+		if kind.metadataOnly || kind.optional { // a cache cannot be set up for a kind not yet served
+			continue
+		}
+		out[kind.object()] = cache.ByObject{Transform: slimWorkload}
+	}
+	return out
+}
+
+func slimWorkload(in any) (any, error) {
+	o, ok := in.(client.Object)
+	if !ok {
+		return in, nil
+	}
+	o.SetManagedFields(nil)
+	if a := o.GetAnnotations(); a != nil {
+		if _, ok := a[corev1.LastAppliedConfigAnnotation]; ok {
+			delete(a, corev1.LastAppliedConfigAnnotation)
+			o.SetAnnotations(a)
+		}
+	}
+	switch w := o.(type) {
+	case *appsv1.Deployment:
+		w.Status = appsv1.DeploymentStatus{}
+	case *appsv1.StatefulSet:
+		w.Status = appsv1.StatefulSetStatus{}
+	case *appsv1.DaemonSet:
+		w.Status = appsv1.DaemonSetStatus{}
+	case *batchv1.CronJob:
+		w.Status = batchv1.CronJobStatus{}
+	case *unstructured.Unstructured:
+		delete(w.Object, "status")
+	}
+	return o, nil
 }
