@@ -88,23 +88,6 @@ func TestRegexReloadListAndExclude(t *testing.T) {
 	waitRolled(t, app, s)
 }
 
-func TestWorkloadIgnoreAnnotation(t *testing.T) {
-	ns := testenv.Namespace(t, k8s, nil)
-	opts := fast()
-	opts.AutoReloadAll = true
-	startFerry(t, ns, opts)
-	create(t, secret(ns, "s", nil, "k", "1"))
-	ignored := deployment(ns, "ignored", map[string]string{rollout.ReloaderIgnore: "true"}, pod(container(nil, envFromSecret("s"))))
-	create(t, ignored)
-	watched := deployment(ns, "watched", nil, pod(container(nil, envFromSecret("s"))))
-	create(t, watched)
-	before := waitRecorded(t, watched, "secret/s")
-	created := stateOf(t, ignored)
-	setSecret(t, ns, "s", "k", "2")
-	waitRolled(t, watched, before)
-	assertUnchanged(t, ignored, created)
-}
-
 func TestAutoReloadAll(t *testing.T) {
 	ns := testenv.Namespace(t, k8s, nil)
 	opts := fast()
@@ -116,10 +99,12 @@ func TestAutoReloadAll(t *testing.T) {
 	lastApplied := `{"kind":"Deployment","metadata":{"name":"plain"}}`
 	plain.Annotations = map[string]string{corev1.LastAppliedConfigAnnotation: lastApplied}
 	optedOut := deployment(ns, "opted-out", map[string]string{rollout.ReloaderAuto: "false"}, pod(container(nil, envFromSecret("s"))))
+	ignored := deployment(ns, "ignored", map[string]string{rollout.ReloaderIgnore: "true"}, pod(container(nil, envFromSecret("s"))))
 	create(t, plain)
 	create(t, optedOut)
+	create(t, ignored)
 	before := waitRecorded(t, plain, "secret/s")
-	created := stateOf(t, optedOut)
+	created, ignoredCreated := stateOf(t, optedOut), stateOf(t, ignored)
 
 	setSecret(t, ns, "s", "k", "2")
 	waitRolled(t, plain, before)
@@ -127,6 +112,7 @@ func TestAutoReloadAll(t *testing.T) {
 		t.Errorf("last-applied-configuration after the restart = %q, want it untouched", got)
 	}
 	assertUnchanged(t, optedOut, created)
+	assertUnchanged(t, ignored, ignoredCreated) // the workload's ignore annotation
 	if got := readState(t, optedOut); got.recorded != "" {
 		t.Errorf("auto \"false\" under --auto-reload-all was recorded: %q", got.recorded)
 	}
