@@ -17,6 +17,10 @@ func rolloutFlags(fs *flag.FlagSet, o *rollout.Options) {
 	fs.DurationVar(&o.Window, "rollout-window", rollout.DefaultWindow, "changes within this window cause one restart per workload; negative disables")
 	fs.DurationVar(&o.MinInterval, "rollout-min-interval", rollout.DefaultMinInterval, "least time between two restarts of a workload; negative disables")
 	fs.IntVar(&o.PerMinute, "rollout-per-minute", rollout.DefaultPerMinute, "restarts per minute across all workloads; negative is unlimited")
+	fs.BoolVar(&o.StopOnUnhealthy, "rollout-stop-on-unhealthy", false,
+		"hold every other restart while a Deployment, StatefulSet or DaemonSet Ferry restarted has not gone healthy")
+	fs.DurationVar(&o.HealthTimeout, "rollout-health-timeout", rollout.DefaultHealthTimeout,
+		"with --rollout-stop-on-unhealthy, how long a restarted workload may take to go healthy")
 	fs.BoolVar(&o.AutoReloadAll, "auto-reload-all", false, `restart every workload (but Jobs) that does not set reloader.stakater.com/auto: "false", as if it set "true"`)
 	fs.Func("namespaces-to-ignore", "comma-separated namespaces whose workloads are never restarted", listFlag(&o.NamespacesToIgnore))
 	fs.StringVar(&o.NamespaceSelector, "namespace-selector", "", "label selector: restart only workloads of the namespaces it selects")

@@ -15,6 +15,8 @@ const (
 	DefaultWindow      = 5 * time.Second
 	DefaultMinInterval = 30 * time.Second
 	DefaultPerMinute   = 60
+	// DefaultHealthTimeout is Options.HealthTimeout's default.
+	DefaultHealthTimeout = 10 * time.Minute
 )
 
 // Reload strategies (Options.ReloadStrategy, --reload-strategy).
@@ -68,6 +70,12 @@ type Options struct {
 	ReloadStrategy string
 	// Alerts sends a notification per restart to a webhook; empty URL sends none.
 	Alerts AlertOptions
+	// StopOnUnhealthy holds every other restart while a Deployment, StatefulSet or DaemonSet
+	// that Ferry restarted has not gone healthy: its rollout failed (a Deployment's progress
+	// deadline) or did not finish within HealthTimeout.
+	StopOnUnhealthy bool
+	// HealthTimeout is how long a restarted workload may take to go healthy; default 10m.
+	HealthTimeout time.Duration
 }
 
 func (o Options) withDefaults() Options {
@@ -85,6 +93,9 @@ func (o Options) withDefaults() Options {
 	}
 	if o.ReloadStrategy == "" {
 		o.ReloadStrategy = StrategyAnnotations
+	}
+	if o.HealthTimeout <= 0 {
+		o.HealthTimeout = DefaultHealthTimeout
 	}
 	return o
 }

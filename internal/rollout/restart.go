@@ -62,6 +62,13 @@ func (kr *kindReconciler) rollOut(ctx context.Context, key string, workload clie
 		return ctrl.Result{}, fmt.Errorf("restarting: %w", err)
 	}
 	kr.governor.Done(key)
+	if kr.watchesHealth() {
+		kr.train.start(key, next.GetGeneration(), kr.now()())
+		pauseFor = min(pauseFor, healthCheck)
+		if pauseFor == 0 {
+			pauseFor = healthCheck
+		}
+	}
 	kr.metrics.rollouts.WithLabelValues(kr.kind.name).Inc()
 	kr.Recorder.Eventf(workload, nil, corev1.EventTypeNormal, "RolloutTriggered", "Rollout",
 		"Restarting pods: changed %s", describe(changed))

@@ -49,6 +49,7 @@ type shared struct {
 	metrics           *metrics
 	sources           sourceReader
 	alerts            *alerter
+	train             train
 }
 
 // kindReconciler reconciles the workloads of one kind.
@@ -76,47 +77,64 @@ func (kr *kindReconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl
 	workload, err := kr.get(ctx, req)
 	if workload == nil || err != nil {
 		kr.governor.Forget(key)
+		kr.forgetHealth(key)
 		return ctrl.Result{}, err
 	}
 	served, err := kr.namespaceServed(ctx, workload.GetNamespace())
 	if err != nil || !served {
 		kr.governor.Forget(key)
+		kr.forgetHealth(key)
 		return ctrl.Result{}, err
 	}
 	optIn := kr.optIn(workload)
 	if !workload.GetDeletionTimestamp().IsZero() || !optIn.Enabled() {
 		kr.governor.Forget(key)
+		kr.forgetHealth(key)
 		return ctrl.Result{}, kr.dropRecord(ctx, workload)
 	}
 	if len(optIn.Invalid) > 0 {
 		ctrl.LoggerFrom(ctx).Info("Reload list entries are not regular expressions and match nothing", "entries", optIn.Invalid)
 	}
+	healthIn, err := kr.checkHealth(ctx, key, workload)
+	if err != nil {
+		return ctrl.Result{}, err
+	}
 	workload, resumeIn, err := kr.resumeIfDue(ctx, workload)
 	if err != nil {
 		return ctrl.Result{}, err
 	}
+	result, err := kr.reconcileSources(ctx, key, workload, optIn)
+	return sooner(sooner(result, healthIn), resumeIn), err
+}
+
+// reconcileSources compares the watched sources with the record, and records, restarts or
+// waits.
+func (kr *kindReconciler) reconcileSources(ctx context.Context, key string, workload client.Object, optIn OptIn) (ctrl.Result, error) {
 	seen, err := kr.observe(ctx, workload, optIn)
 	if err != nil {
 		return ctrl.Result{}, err
 	}
 	recorded, present := workload.GetAnnotations()[AnnotationLastDigests]
 	decision := Decide(recorded, present, seen.digests, seen.missing, Policy{OnCreate: kr.opts.ReloadOnCreate, OnDelete: kr.opts.ReloadOnDelete})
-	result := ctrl.Result{RequeueAfter: resumeIn}
 	switch decision.Action {
 	case Nothing:
 		kr.governor.Forget(key)
 		ctrl.LoggerFrom(ctx).V(1).Info("Workload up to date", "sources", len(seen.digests))
-		return result, nil
+		return ctrl.Result{}, nil
 	case Record:
 		kr.governor.Forget(key)
-		return result, kr.record(ctx, workload, decision.Digests)
+		return ctrl.Result{}, kr.record(ctx, workload, decision.Digests)
 	default:
-		result, err := kr.rollOut(ctx, key, workload, seen, decision)
-		if resumeIn > 0 && (result.RequeueAfter == 0 || resumeIn < result.RequeueAfter) {
-			result.RequeueAfter = resumeIn // a change within a pause period must not lose the resume
-		}
-		return result, err
+		return kr.rollOut(ctx, key, workload, seen, decision)
 	}
+}
+
+// sooner returns the result with RequeueAfter at most d (d zero leaves it as it is).
+func sooner(result ctrl.Result, d time.Duration) ctrl.Result {
+	if d > 0 && (result.RequeueAfter == 0 || d < result.RequeueAfter) {
+		result.RequeueAfter = d
+	}
+	return result
 }
 
 // get reads the workload; nil when it is gone. A kind watched as metadata is read in full

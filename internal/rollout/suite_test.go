@@ -255,7 +255,7 @@ func (f *ferry) metric(t *testing.T, name string, labels ...string) float64 {
 	for sc.Scan() {
 		line := sc.Text()
 		series, value, ok := strings.Cut(line, " ")
-		if !ok || !strings.HasPrefix(series, name+"{") {
+		if !ok || (series != name && !strings.HasPrefix(series, name+"{")) {
 			continue
 		}
 		match := true
