@@ -76,6 +76,9 @@ type Options struct {
 	StopOnUnhealthy bool
 	// HealthTimeout is how long a restarted workload may take to go healthy; default 10m.
 	HealthTimeout time.Duration
+	// APIPollInterval is how often Ferry looks for the API of a workload kind that comes
+	// from a CRD (Argo Rollouts) while it is not served; default 30s.
+	APIPollInterval time.Duration
 }
 
 func (o Options) withDefaults() Options {
@@ -96,6 +99,9 @@ func (o Options) withDefaults() Options {
 	}
 	if o.HealthTimeout <= 0 {
 		o.HealthTimeout = DefaultHealthTimeout
+	}
+	if o.APIPollInterval <= 0 {
+		o.APIPollInterval = 30 * time.Second
 	}
 	return o
 }

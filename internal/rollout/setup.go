@@ -7,6 +7,7 @@ import (
 	"sync"
 	"time"
 
+	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
@@ -24,8 +25,6 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/predicate"
 	"sigs.k8s.io/controller-runtime/pkg/reconcile"
 	"sigs.k8s.io/controller-runtime/pkg/source"
-
-	corev1 "k8s.io/api/core/v1"
 )
 
 // IndexSources maps "secret/<name>" and "configmap/<name>" to the opted-in workloads that
@@ -33,10 +32,6 @@ import (
 // workload that may watch sources it cannot name in advance (a regular expression in a
 // reload list; a kind watched as metadata) is indexed under "secret/*" or "configmap/*".
 const IndexSources = "ferry.index.rollout-sources"
-
-// KindPollInterval is how often Ferry looks for the API of a workload kind that comes from
-// a CRD (Argo Rollouts) while it is not served.
-var KindPollInterval = 30 * time.Second
 
 // SetupWithManager registers, for each workload kind, the sources index and a controller,
 // and adds the metadata cache of Secrets and ConfigMaps and the alert sender to the manager.
@@ -134,7 +129,7 @@ type kindWaiter struct {
 
 // Start polls until every pending kind is set up or ctx ends.
 func (w *kindWaiter) Start(ctx context.Context) error {
-	t := time.NewTicker(KindPollInterval)
+	t := time.NewTicker(w.shared.opts.APIPollInterval)
 	defer t.Stop()
 	for {
 		if w.setUpServed(ctx) {

@@ -48,8 +48,6 @@ type childConfig struct {
 	Namespace   string
 	MetricsAddr string
 	Rollout     rollout.Options
-	// KindPoll is how often the process looks for workload APIs that come from CRDs.
-	KindPoll time.Duration
 }
 
 var (
@@ -107,9 +105,6 @@ func runFerry(raw string) int {
 		fmt.Fprintln(os.Stderr, "ferry:", err)
 		return 1
 	}
-	if cfg.KindPoll > 0 {
-		rollout.KindPollInterval = cfg.KindPoll
-	}
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, os.Interrupt)
 	defer stop()
 	mgr, err := operator.New(ctx, restCfg, operator.Options{
@@ -150,8 +145,8 @@ type ferry struct {
 // cleanup stops it.
 func startFerry(t *testing.T, ns string, opts rollout.Options) *ferry {
 	t.Helper()
-	raw, err := json.Marshal(childConfig{Kubeconfig: kubeconfig, Namespace: ns, MetricsAddr: freeAddr(t), Rollout: opts,
-		KindPoll: 500 * time.Millisecond})
+	opts.APIPollInterval = 500 * time.Millisecond // Argo Rollouts' CRD appears within a test
+	raw, err := json.Marshal(childConfig{Kubeconfig: kubeconfig, Namespace: ns, MetricsAddr: freeAddr(t), Rollout: opts})
 	if err != nil {
 		t.Fatal(err)
 	}
