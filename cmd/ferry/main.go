@@ -29,7 +29,6 @@ import (
 	"github.com/ferryhq/ferry/internal/provider/kubernetes"
 	"github.com/ferryhq/ferry/internal/provider/vault"
 	"github.com/ferryhq/ferry/internal/provider/webhook"
-	"github.com/ferryhq/ferry/internal/rollout"
 	"github.com/ferryhq/ferry/internal/version"
 
 	// The Mozilla roots compiled in: the image has no /etc/ssl, and TLS to AWS, Vault, GCP
@@ -90,9 +89,7 @@ func run(args []string) error {
 	fs.StringVar(&opts.Webhook.ConfigName, "webhook-config-name", "ferry-validating-webhook", "name of the ValidatingWebhookConfiguration Ferry keeps")
 	fs.StringVar(&opts.ControllerClass, "controller-class", "", "handle only stores whose spec.controller equals this")
 	fs.BoolVar(&opts.RolloutEnabled, "rollout", true, "restart workloads that opt in with Reloader's (or Ferry's) annotations when their Secrets or ConfigMaps change")
-	fs.DurationVar(&opts.Rollout.Window, "rollout-window", rollout.DefaultWindow, "changes within this window cause one restart per workload; negative disables")
-	fs.DurationVar(&opts.Rollout.MinInterval, "rollout-min-interval", rollout.DefaultMinInterval, "least time between two restarts of a workload; negative disables")
-	fs.IntVar(&opts.Rollout.PerMinute, "rollout-per-minute", rollout.DefaultPerMinute, "restarts per minute across all workloads; negative is unlimited")
+	rolloutFlags(fs, &opts.Rollout)
 	verbosity := fs.Int("v", 0, fmt.Sprintf("log verbosity (0-%d); higher values are capped so request bodies are never logged", logging.MaxVerbosity))
 	if err := fs.Parse(args); err != nil {
 		return err

@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"errors"
 	"fmt"
+	"maps"
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
@@ -146,6 +147,9 @@ func New(ctx context.Context, cfg *rest.Config, opts Options) (manager.Manager, 
 	}
 	if opts.Namespace != "" {
 		cacheOpts.DefaultNamespaces = map[string]cache.Config{opts.Namespace: {}}
+	}
+	if opts.RolloutEnabled {
+		maps.Copy(cacheOpts.ByObject, rollout.CacheByObject())
 	}
 	metricsAddr := opts.MetricsAddr
 	if metricsAddr == "" {

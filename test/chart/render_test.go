@@ -238,6 +238,41 @@ leaderElection: {enabled: false}
 			t.Error("operator Role grants Leases without leader election")
 		}
 	}},
+	{name: "rollout-reloader-flags", values: `
+rollout:
+  autoReloadAll: true
+  namespacesToIgnore: [kube-system, monitoring]
+  namespaceSelector: "team in (a,b)"
+  ignoreConfigMaps: true
+  ignoredWorkloadTypes: [jobs, cronjobs]
+  reloadOnDelete: true
+  reloadStrategy: env-vars
+  stopOnUnhealthy: true
+  alerts: {webhookURLSecret: {name: hooks, key: slack}, sink: slack, additionalInfo: prod-eu}
+`, check: func(t *testing.T, objs []*unstructured.Unstructured) {
+		args := deploymentArgs(t, objs)
+		wantArgs(t, args, "--auto-reload-all=true", "--namespaces-to-ignore=kube-system,monitoring", "--namespace-selector=team in (a,b)",
+			"--ignore-configmaps=true", "--ignore-secrets=false", "--ignored-workload-types=jobs,cronjobs", "--reload-on-delete=true",
+			"--reload-on-create=false", "--reload-strategy=env-vars", "--rollout-stop-on-unhealthy=true", "--alert-sink=slack",
+			"--alert-additional-info=prod-eu")
+		noArgs(t, args, "--alert-webhook-url") // the URL comes from the Secret, never the pod spec
+		noArgs(t, args, "--resource-label-selector")
+		d := one(t, objs, "Deployment", "ferry")
+		containers := nested(t, d, "spec", "template", "spec", "containers").([]any)
+		var url map[string]any
+		for _, e := range containers[0].(map[string]any)["env"].([]any) {
+			if env := e.(map[string]any); env["name"] == "ALERT_WEBHOOK_URL" {
+				url = env
+			}
+		}
+		ref, _ := url["valueFrom"].(map[string]any)["secretKeyRef"].(map[string]any)
+		if ref["name"] != "hooks" || ref["key"] != "slack" {
+			t.Errorf("ALERT_WEBHOOK_URL = %v, want it from Secret hooks, key slack", url)
+		}
+		if !rulesMention(one(t, objs, "ClusterRole", "ferry-controller"), "rollouts") {
+			t.Error("ClusterRole does not grant Argo Rollouts")
+		}
+	}},
 	{name: "pdb-max-unavailable-rollout-off", values: `
 replicaCount: 3
 podDisruptionBudget: {maxUnavailable: 1}
