@@ -23,6 +23,10 @@ const (
 	ReasonInvalidSpec = "InvalidSpec"
 	// ReasonNotSupported: the spec uses a field this Ferry version does not act on yet.
 	ReasonNotSupported = "NotSupported"
+	// ReasonProviderNotImplemented: the store's provider (or the generator's kind) is part
+	// of ESO's API, which Ferry serves and keeps, but Ferry cannot read from it. Stores,
+	// ExternalSecrets and PushSecrets that use it say so with this reason.
+	ReasonProviderNotImplemented = "ProviderNotImplemented"
 )
 
 // Reasons of a store's Ready condition.
