@@ -132,7 +132,7 @@ func Derive(dir string) (Actions, error) {
 	found := calls{}
 	for _, pkg := range pkgs {
 		if len(pkg.Errors) > 0 {
-			return Actions{}, fmt.Errorf("loading %s: %v", pkg.PkgPath, pkg.Errors[0])
+			return Actions{}, fmt.Errorf("loading %s: %w", pkg.PkgPath, pkg.Errors[0])
 		}
 		if err := found.collect(dir, pkg); err != nil {
 			return Actions{}, err
@@ -153,7 +153,7 @@ func awsPackages(dir string) ([]string, error) {
 	var listErr error
 	packages.Visit(roots, nil, func(pkg *packages.Package) {
 		if len(pkg.Errors) > 0 && listErr == nil {
-			listErr = fmt.Errorf("listing %s: %v", pkg.PkgPath, pkg.Errors[0])
+			listErr = fmt.Errorf("listing %s: %w", pkg.PkgPath, pkg.Errors[0])
 		}
 		if pkg.Module == nil || !pkg.Module.Main {
 			return
