@@ -4,7 +4,7 @@
 //	ferry [flags]               run the operator
 //	ferry convert [FILE...]     rewrite v1alpha1/v1beta1 manifests as v1, offline
 //	ferry render -f ES --values V   render an ExternalSecret's template offline
-//	ferry status|sync|explain   the kubectl plugin's commands (kubectl ferry ...)
+//	ferry status|sync|explain|preflight   the kubectl plugin's commands (kubectl ferry ...)
 package main
 
 import (
@@ -26,7 +26,7 @@ import (
 func main() {
 	if err := run(os.Args[1:]); err != nil {
 		fmt.Fprintln(os.Stderr, "ferry:", err)
-		os.Exit(1)
+		os.Exit(cli.ExitCode(err))
 	}
 }
 

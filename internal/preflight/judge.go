@@ -126,7 +126,7 @@ func (j *judge) object(o *Object) Result {
 	case *generatorObject:
 		j.generator(&jm, t)
 	default:
-		jm.cannotYet = append(jm.cannotYet, fmt.Sprintf("Ferry does not serve or act on %s in %s: it keeps no controller for it", o.Kind, o.APIVersion))
+		jm.cannotYet = append(jm.cannotYet, fmt.Sprintf("Ferry does not act on %s in %s yet", o.Kind, o.APIVersion))
 	}
 	return jm.result(o)
 }
@@ -188,31 +188,32 @@ const (
 )
 
 // useStore looks up the store k names for an object in namespace and judges the reference:
-// another class's, missing, or ours (adding what the store itself cannot do yet).
-func (j *judge) useStore(jm *judgement, k storeref.Key, namespace, field string) storeUse {
+// another class's, missing, or ours (adding what the store itself cannot do yet). Messages
+// start with how the object uses the store, e.g. "reads" or "spec.secretStoreRefs[0] names".
+func (j *judge) useStore(jm *judgement, k storeref.Key, namespace, uses string) storeUse {
 	key := storeKey{k.Kind, "", k.Name}
 	if k.Kind == esv1.SecretStoreKind {
 		key.namespace = namespace
 	}
 	store, ok := j.stores[key]
-	if !ok {
-		if j.complete {
-			jm.notes = append(jm.notes, fmt.Sprintf("%s: %s %s does not exist: Ferry reports StoreNotFound", field, k.Kind, k.Name))
-		} else {
-			jm.notes = append(jm.notes, fmt.Sprintf("%s: %s %s is not among the manifests read: its controller class and provider were not checked",
-				field, k.Kind, k.Name))
-		}
+	switch {
+	case !ok && j.complete:
+		jm.notes = append(jm.notes, fmt.Sprintf("%s %s %s, which does not exist: Ferry reports StoreNotFound", uses, k.Kind, k.Name))
+		return storeMissing
+	case !ok:
+		jm.notes = append(jm.notes, fmt.Sprintf("%s %s %s, which is not among the manifests read: its controller class and provider were not checked",
+			uses, k.Kind, k.Name))
 		return storeMissing
 	}
 	if class := store.GetSpec().Controller; class != j.cfg.ControllerClass {
-		jm.handsOff = append(jm.handsOff, fmt.Sprintf("%s: %s %s has spec.controller %q, this Ferry's class is %q", field, k.Kind, k.Name,
+		jm.handsOff = append(jm.handsOff, fmt.Sprintf("%s %s %s, whose spec.controller is %q (this Ferry's class is %q)", uses, k.Kind, k.Name,
 			class, j.cfg.ControllerClass))
 		return storeOtherClass
 	}
 	var inner judgement
 	j.store(&inner, store)
 	for _, why := range inner.cannotYet {
-		jm.cannotYet = append(jm.cannotYet, fmt.Sprintf("%s: %s %s: %s", field, k.Kind, k.Name, why))
+		jm.cannotYet = append(jm.cannotYet, fmt.Sprintf("%s %s %s: %s", uses, k.Kind, k.Name, why))
 	}
 	return storeOurs
 }
@@ -231,7 +232,7 @@ func (j *judge) externalSecret(jm *judgement, es *esv1.ExternalSecret) {
 		if k.Name == "" {
 			continue // the spec's own problem, reported by validation
 		}
-		if j.useStore(jm, k, es.Namespace, "store") == storeOurs {
+		if j.useStore(jm, k, es.Namespace, "reads") == storeOurs {
 			ours++
 		}
 	}
@@ -292,7 +293,7 @@ func (j *judge) clusterExternalSecret(jm *judgement, ces *esv1.ClusterExternalSe
 			continue // SecretStores are per namespace: judged on each ExternalSecret
 		}
 		var inner judgement
-		if j.useStore(&inner, k, "", "spec.externalSecretSpec store") == storeOtherClass {
+		if j.useStore(&inner, k, "", "its ExternalSecrets read") == storeOtherClass {
 			jm.notes = append(jm.notes, fmt.Sprintf("its ExternalSecrets read ClusterSecretStore %s of another class: Ferry creates them, and their class's controller syncs them", k.Name))
 		}
 		jm.cannotYet = append(jm.cannotYet, inner.cannotYet...)

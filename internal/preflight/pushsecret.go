@@ -24,7 +24,7 @@ func (j *judge) pushSecret(jm *judgement, ps *esv1alpha1.PushSecret) {
 	for i, ref := range ps.Spec.SecretStoreRefs {
 		field := fmt.Sprintf("spec.secretStoreRefs[%d]", i)
 		for _, k := range j.pushTargets(&stores, ref, ps.Namespace, field) {
-			switch j.useStore(&stores, k, ps.Namespace, field) {
+			switch j.useStore(&stores, k, ps.Namespace, field+" names") {
 			case storeOurs:
 				ours++
 				j.checkWritable(&stores, k, ps.Namespace, field)
@@ -84,7 +84,7 @@ func (j *judge) checkWritable(jm *judgement, k storeref.Key, namespace, field st
 	if err != nil || p.Capabilities() != esv1.SecretStoreReadOnly {
 		return // an unimplemented provider is already a reason
 	}
-	jm.cannotYet = append(jm.cannotYet, fmt.Sprintf("%s: %s %s: Ferry's %s provider reads only; it cannot push yet", field, k.Kind, k.Name, p.Name()))
+	jm.cannotYet = append(jm.cannotYet, fmt.Sprintf("%s names %s %s: Ferry's %s provider reads only; it cannot push yet", field, k.Kind, k.Name, p.Name()))
 }
 
 // generator judges a generator object by the kind it generates.
