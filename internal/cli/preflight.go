@@ -48,11 +48,11 @@ func ExitCode(err error) int {
 
 // report is preflight's output as JSON.
 type report struct {
-	ControllerClass string                   `json:"controllerClass"`
-	Providers       []string                 `json:"providers"`
-	GeneratorKinds  []string                 `json:"generatorKinds"`
+	ControllerClass string                    `json:"controllerClass"`
+	Providers       []string                  `json:"providers"`
+	GeneratorKinds  []string                  `json:"generatorKinds"`
 	Summary         map[preflight.Verdict]int `json:"summary"`
-	Objects         []preflight.Result       `json:"objects"`
+	Objects         []preflight.Result        `json:"objects"`
 	// Differences describes every difference some object lists.
 	Differences []preflight.Difference `json:"differences"`
 }
