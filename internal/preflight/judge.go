@@ -152,30 +152,13 @@ func (j *judge) store(jm *judgement, store esv1.GenericStore) {
 		jm.notes = append(jm.notes, "Ferry will report the store InvalidProviderConfig: "+err.Error())
 		return
 	}
-	gaps, mistakes := splitGaps(p.ValidateStore(store))
-	jm.cannotYet = append(jm.cannotYet, gaps...)
+	gaps, mistakes := provider.SplitFeatureGaps(p.ValidateStore(store))
+	for _, g := range gaps {
+		jm.cannotYet = append(jm.cannotYet, g.Error())
+	}
 	for _, m := range mistakes {
-		jm.notes = append(jm.notes, "Ferry will report the store InvalidProviderConfig: "+m)
+		jm.notes = append(jm.notes, "Ferry will report the store InvalidProviderConfig: "+m.Error())
 	}
-}
-
-// splitGaps splits a joined validation error into what Ferry does not implement yet and
-// what is wrong as written.
-func splitGaps(err error) (gaps, mistakes []string) {
-	if err == nil {
-		return nil, nil
-	}
-	if joined, ok := err.(interface{ Unwrap() []error }); ok { //nolint:errorlint // walking a join, not testing a class
-		for _, e := range joined.Unwrap() {
-			g, m := splitGaps(e)
-			gaps, mistakes = append(gaps, g...), append(mistakes, m...)
-		}
-		return gaps, mistakes
-	}
-	if errors.Is(err, provider.ErrFeatureNotImplemented) {
-		return []string{err.Error()}, nil
-	}
-	return nil, []string{err.Error()}
 }
 
 // storeUse is what an object's reference to one store comes to.

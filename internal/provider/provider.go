@@ -38,6 +38,25 @@ type featureNotImplemented struct{ msg string }
 func (e *featureNotImplemented) Error() string        { return e.msg }
 func (e *featureNotImplemented) Is(target error) bool { return target == ErrFeatureNotImplemented }
 
+// SplitFeatureGaps separates the errors of a (joined) ValidateStore error into what Ferry
+// does not implement yet and what is wrong as written.
+func SplitFeatureGaps(err error) (gaps, mistakes []error) {
+	if err == nil {
+		return nil, nil
+	}
+	if joined, ok := err.(interface{ Unwrap() []error }); ok { //nolint:errorlint // walking a join, not testing a class
+		for _, e := range joined.Unwrap() {
+			g, m := SplitFeatureGaps(e)
+			gaps, mistakes = append(gaps, g...), append(mistakes, m...)
+		}
+		return gaps, mistakes
+	}
+	if errors.Is(err, ErrFeatureNotImplemented) {
+		return []error{err}, nil
+	}
+	return nil, []error{err}
+}
+
 // Provider builds clients for one kind of backend.
 type Provider interface {
 	// Name is the provider's key in a store's spec.provider union, e.g. "aws".
