@@ -24,7 +24,7 @@ import (
 
 // ErrCannotYet is what preflight returns when Ferry cannot serve some object yet: the
 // process exits 1, so that CI can gate a migration on it.
-var ErrCannotYet = errors.New("Ferry cannot serve every object yet") //nolint:revive,staticcheck // "Ferry" is a name
+var ErrCannotYet = errors.New("some objects cannot be served by Ferry yet")
 
 // inputError is preflight failing to read what it was asked to judge (exit 2).
 type inputError struct{ err error }

@@ -38,7 +38,7 @@ var Differences = []Difference{
 	{ID: "shared-reads", Doc: migrationDoc + "#diff-shared-reads", applies: readsStores,
 		Summary: "provider clients and credentials are kept per store and identical reads are shared, so the provider sees fewer calls than under ESO"},
 	{ID: "durations", Doc: migrationDoc + "#diff-durations", applies: hasDuration,
-		Summary: "durations keep the text they were written with in every API version (1h stays 1h, not 1h0m0s); one that is not a duration is reported on its object instead of failing the list"},
+		Summary: "durations keep the text they were written with in every API version (1h stays 1h, not 1h0m0s); one that is not a duration is refused by the webhook, or reported on its own object, instead of failing to decode"},
 	{ID: "merge-keys", Doc: migrationDoc + "#diff-merge-keys", applies: merges,
 		Summary: "with creationPolicy Merge or CreateOrMerge, the merged key names are recorded in the Secret's ferry.dev/managed-keys annotation"},
 	{ID: "values-decoding", Doc: migrationDoc + "#diff-values-decoding", applies: decodesTemplateValues,
