@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"os/exec"
 	"strings"
 	"testing"
 	"time"
@@ -184,6 +185,18 @@ func TestCoexistenceWithAnotherClass(t *testing.T) {
 		}
 	}
 	assertNoEvents(t, refs)
+
+	// The real binary's preflight agrees: everything here is served or handed off (exit 0).
+	preflight := exec.Command(ferryBin, "preflight", "--kubeconfig", kubeconfig, "-n", coexistNamespace)
+	out, err := preflight.CombinedOutput()
+	if err != nil {
+		t.Errorf("ferry preflight -n %s: %v, want exit 0\n%s", coexistNamespace, err, out)
+	}
+	for _, want := range []string{"ExternalSecret coexist eso-es-doppler-before hands off", "ExternalSecret coexist ferry-es-one serves"} {
+		if !strings.Contains(strings.Join(strings.Fields(string(out)), " "), want) {
+			t.Errorf("ferry preflight output lacks %q:\n%s", want, out)
+		}
+	}
 }
 
 // getJSON returns an object as the API server has it.
