@@ -11,9 +11,11 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
+	corev1 "k8s.io/api/core/v1"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	esv1 "github.com/ferryhq/ferry/api/externalsecrets/v1"
+	"github.com/ferryhq/ferry/internal/version"
 )
 
 // Metrics records what Ferry does. A nil *Metrics records nothing.
@@ -32,9 +34,19 @@ type Metrics struct {
 	conditionGauge *conditionCollector
 }
 
-// New creates the metrics and registers them with reg. reader lists ExternalSecrets (from
-// the cache) when the condition gauge is scraped. perObject adds a name label.
-func New(reg prometheus.Registerer, reader client.Reader, perObject bool) (*Metrics, error) {
+// Options choose what the metrics show.
+type Options struct {
+	// PerObject adds a name label to the ExternalSecret series (high cardinality).
+	PerObject bool
+	// ClusterStores reports ClusterSecretStores too; false where Ferry serves one namespace
+	// and so neither watches nor may list them.
+	ClusterStores bool
+}
+
+// New creates the metrics and registers them with reg. reader lists ExternalSecrets and
+// stores (from the cache) when the condition gauges are scraped.
+func New(reg prometheus.Registerer, reader client.Reader, opts Options) (*Metrics, error) {
+	perObject := opts.PerObject
 	objLabels := []string{"namespace"}
 	if perObject {
 		objLabels = append(objLabels, "name")
@@ -71,15 +83,28 @@ func New(reg prometheus.Registerer, reader client.Reader, perObject bool) (*Metr
 		}),
 		conditionGauge: &conditionCollector{reader: reader, perObject: perObject, desc: prometheus.NewDesc(
 			"externalsecret_status_condition", "ExternalSecrets by condition and status (1 per object, or a count per namespace).",
-			append(objLabels, "condition", "status"), nil)},
+			append(objLabels, "condition", "status"), nil),
+			notReady: prometheus.NewDesc("ferry_externalsecret_not_ready",
+				"ExternalSecrets whose Ready condition is False, by the condition's reason.", []string{"namespace", "reason"}, nil)},
 	}
-	for _, c := range []prometheus.Collector{m.syncCalls, m.syncErrors, m.syncDuration, m.providerCalls, m.cacheHits,
-		m.coalesced, m.clientsBuilt, m.secretWrites, m.statusWrites, m.conditionGauge} {
+	for _, c := range []prometheus.Collector{buildInfo(version.Get()), m.syncCalls, m.syncErrors, m.syncDuration, m.providerCalls, m.cacheHits,
+		m.coalesced, m.clientsBuilt, m.secretWrites, m.statusWrites, m.conditionGauge, newStoreCollector(reader, opts.ClusterStores)} {
 		if err := register(reg, c); err != nil {
 			return nil, err
 		}
 	}
 	return m, nil
+}
+
+// buildInfo is the constant 1 labelled with the running build, so that a query can join any
+// series with the version that produced it.
+func buildInfo(info version.Info) prometheus.Collector {
+	g := prometheus.NewGauge(prometheus.GaugeOpts{
+		Name: "ferry_build_info", Help: "The running Ferry build: always 1, labelled with version, commit and Go version.",
+		ConstLabels: prometheus.Labels{"version": info.Version, "commit": info.Commit, "goversion": info.GoVersion},
+	})
+	g.Set(1)
+	return g
 }
 
 func (m *Metrics) objectLabels(namespace, name string) []string {
@@ -161,9 +186,10 @@ type conditionCollector struct {
 	reader    client.Reader
 	perObject bool
 	desc      *prometheus.Desc
+	notReady  *prometheus.Desc
 }
 
-func (c *conditionCollector) Describe(ch chan<- *prometheus.Desc) { ch <- c.desc }
+func (c *conditionCollector) Describe(ch chan<- *prometheus.Desc) { ch <- c.desc; ch <- c.notReady }
 
 func (c *conditionCollector) Collect(ch chan<- prometheus.Metric) {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
@@ -173,7 +199,9 @@ func (c *conditionCollector) Collect(ch chan<- prometheus.Metric) {
 		return
 	}
 	type key struct{ namespace, name, condition, status string }
+	type reasonKey struct{ namespace, reason string }
 	counts := map[key]float64{}
+	notReady := map[reasonKey]float64{}
 	for i := range list.Items {
 		es := &list.Items[i]
 		for _, cond := range es.Status.Conditions {
@@ -182,7 +210,13 @@ func (c *conditionCollector) Collect(ch chan<- prometheus.Metric) {
 				k.name = es.Name
 			}
 			counts[k]++
+			if cond.Type == esv1.ExternalSecretReady && cond.Status == corev1.ConditionFalse {
+				notReady[reasonKey{es.Namespace, cond.Reason}]++
+			}
 		}
+	}
+	for k, v := range notReady {
+		ch <- prometheus.MustNewConstMetric(c.notReady, prometheus.GaugeValue, v, k.namespace, k.reason)
 	}
 	for k, v := range counts {
 		labels := []string{k.namespace}
