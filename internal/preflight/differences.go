@@ -32,7 +32,7 @@ var Differences = []Difference{
 	{ID: "ready-reasons", Doc: migrationDoc + "#diff-ready-reasons", applies: reportsSyncs,
 		Summary: "Ready=False carries a precise reason (StoreNotFound, StoreNotReady, StoreNotAllowed, ProviderNotImplemented, SecretOwnedElsewhere, InvalidSpec, NotSupported) where ESO says SecretSyncedError"},
 	{ID: "store-reasons", Doc: migrationDoc + "#diff-store-reasons", applies: isStore,
-		Summary: "a store's Ready condition may also say ValidationUnknown (credentials checked per use) or ProviderNotImplemented"},
+		Summary: "a store of a provider Ferry does not implement is kept as written and reported Ready=False, reason ProviderNotImplemented; every spec problem is InvalidProviderConfig"},
 	{ID: "data-hash", Doc: migrationDoc + "#diff-data-hash", applies: writesSecret,
 		Summary: "the data-hash annotation is an HMAC keyed per cluster; on switching, Ferry rewrites each Secret once with the same data and its own hash"},
 	{ID: "shared-reads", Doc: migrationDoc + "#diff-shared-reads", applies: readsStores,
