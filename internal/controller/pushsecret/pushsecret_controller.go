@@ -168,5 +168,5 @@ func (r *Reconciler) SetupWithManager(mgr ctrl.Manager, opts controller.Options)
 
 // resolver resolves the PushSecret's store references.
 func (r *Reconciler) resolver() storeref.Resolver {
-	return storeref.Resolver{Reader: r.Client, ControllerClass: r.ControllerClass, Namespace: r.Namespace}
+	return storeref.Resolver{Reader: r.Client, ControllerClass: r.ControllerClass, Namespace: r.Namespace, Live: r.APIReader}
 }
