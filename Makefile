@@ -4,12 +4,27 @@ SHELL := /usr/bin/env bash
 TOOLS_BIN := $(CURDIR)/.cache/bin
 GO ?= go
 
-.PHONY: all build generate verify-generated test fuzz lint demo dev dev-down tools clean bench
+# The version of what is built: the binary (ferry version), the image tag, the chart. By default
+# the chart's appVersion with -dev; `make release VERSION=x.y.z` names a release.
+CHART_DIR := deploy/charts/ferry
+APP_VERSION := $(shell sed -n 's/^appVersion: *"*\([^"]*\)"*$$/\1/p' $(CHART_DIR)/Chart.yaml)
+VERSION ?= $(APP_VERSION)-dev
+COMMIT ?= $(shell git rev-parse HEAD 2>/dev/null || echo unknown)$(shell test -z "$$(git status --porcelain 2>/dev/null)" || echo -dirty)
+# The commit's time, not the clock's, so that one commit builds the same bytes (SOURCE_DATE_EPOCH overrides).
+BUILD_DATE ?= $(shell if [ -n "$${SOURCE_DATE_EPOCH:-}" ]; then date -u -d "@$$SOURCE_DATE_EPOCH" +%Y-%m-%dT%H:%M:%SZ; else TZ=UTC git log -1 --date=format-local:%Y-%m-%dT%H:%M:%SZ --format=%cd 2>/dev/null || echo unknown; fi)
+VERSION_PKG := github.com/ferryhq/ferry/internal/version
+LDFLAGS := -X $(VERSION_PKG).version=$(VERSION) -X $(VERSION_PKG).commit=$(COMMIT) -X $(VERSION_PKG).date=$(BUILD_DATE)
+# Where `make image` pushes (and what it names the image); empty builds without pushing.
+IMAGE_REPO ?=
+IMAGE_PLATFORMS ?= linux/amd64,linux/arm64
+DIST := dist
+
+.PHONY: all build generate verify-generated test fuzz lint demo dev dev-down tools clean bench image release
 
 all: build
 
 tools: ## Build the pinned tools and control-plane binaries (only when missing).
-	hack/tools.sh kube-apiserver kube-controller-manager etcd kubectl controller-gen helm vault >/dev/null
+	hack/tools.sh kube-apiserver kube-controller-manager etcd kubectl controller-gen helm vault promtool >/dev/null
 
 generate: ## Regenerate deepcopy code, CRDs (and the chart's copies) and docs/api-reference.md from the API types.
 	hack/tools.sh controller-gen >/dev/null
@@ -23,8 +38,8 @@ verify-generated: generate ## Fail when generated files differ from what is comm
 	@git diff --exit-code -- api config/crd deploy/charts/ferry/files/crds docs/api-reference.md || { echo "generated files are stale: run 'make generate' and commit" >&2; exit 1; }
 
 build: ## Build the ferry binary, the kubectl plugin and the dev environment tool into bin/.
-	$(GO) build -o bin/ferry ./cmd/ferry
-	$(GO) build -o bin/kubectl-ferry ./cmd/kubectl-ferry
+	$(GO) build -ldflags '$(LDFLAGS)' -o bin/ferry ./cmd/ferry
+	$(GO) build -ldflags '$(LDFLAGS)' -o bin/kubectl-ferry ./cmd/kubectl-ferry
 	$(GO) build -o bin/devenv ./hack/devenv
 
 test: tools verify-generated lint ## Every test: lint, unit, integration (real kube-apiserver + etcd, moto, Vault) and e2e.
@@ -60,5 +75,14 @@ dev: build ## The same control plane with Ferry left running; prints shell lines
 dev-down: ## Stop everything `make dev` started.
 	hack/dev.sh down
 
+image: ## The multi-arch OCI image in dist/image and a docker load tarball dist/ferry-image.tar; pushes with IMAGE_REPO=registry/ferry.
+	$(GO) run ./hack/image -version '$(VERSION)' -commit '$(COMMIT)' -date '$(BUILD_DATE)' -platforms '$(IMAGE_PLATFORMS)' \
+		-layout $(DIST)/image -tarball $(DIST)/ferry-image.tar $(if $(IMAGE_REPO),-repo '$(IMAGE_REPO)' -push)
+
+release: ## make release VERSION=x.y.z: image, chart package, kubectl plugin archives and SHA256SUMS in dist/.
+	@[[ "$(origin VERSION)" == command\ line || "$(origin VERSION)" == environment ]] || { echo "name the release: make release VERSION=x.y.z" >&2; exit 2; }
+	hack/tools.sh helm >/dev/null
+	VERSION='$(VERSION)' COMMIT='$(COMMIT)' BUILD_DATE='$(BUILD_DATE)' IMAGE_REPO='$(IMAGE_REPO)' DIST='$(DIST)' hack/release.sh
+
 clean:
-	rm -rf bin .cache/dev
+	rm -rf bin dist .cache/dev

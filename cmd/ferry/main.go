@@ -5,6 +5,7 @@
 //	ferry convert [FILE...]     rewrite v1alpha1/v1beta1 manifests as v1, offline
 //	ferry render -f ES --values V   render an ExternalSecret's template offline
 //	ferry status|sync|explain   the kubectl plugin's commands (kubectl ferry ...)
+//	ferry version (--version)   the version, commit and build date of this binary
 package main
 
 import (
@@ -29,7 +30,11 @@ import (
 	"github.com/ferryhq/ferry/internal/provider/kubernetes"
 	"github.com/ferryhq/ferry/internal/provider/vault"
 	"github.com/ferryhq/ferry/internal/provider/webhook"
-	"github.com/ferryhq/ferry/internal/rollout"
+	"github.com/ferryhq/ferry/internal/version"
+
+	// The Mozilla roots compiled in: the image has no /etc/ssl, and TLS to AWS, Vault, GCP
+	// and Azure must verify. Roots found on the system still take precedence.
+	_ "golang.org/x/crypto/x509roots/fallback"
 )
 
 func main() {
@@ -40,6 +45,10 @@ func main() {
 }
 
 func run(args []string) error {
+	if len(args) > 0 && isVersion(args[0]) {
+		_, err := fmt.Fprintln(os.Stdout, version.Get())
+		return err
+	}
 	if len(args) > 0 && args[0] == "convert" {
 		return runConvert(args[1:], os.Stdin, os.Stdout)
 	}
@@ -82,9 +91,7 @@ func run(args []string) error {
 	fs.StringVar(&opts.Webhook.ConfigName, "webhook-config-name", "ferry-validating-webhook", "name of the ValidatingWebhookConfiguration Ferry keeps")
 	fs.StringVar(&opts.ControllerClass, "controller-class", "", "handle only stores whose spec.controller equals this")
 	fs.BoolVar(&opts.RolloutEnabled, "rollout", true, "restart workloads that opt in with Reloader's (or Ferry's) annotations when their Secrets or ConfigMaps change")
-	fs.DurationVar(&opts.Rollout.Window, "rollout-window", rollout.DefaultWindow, "changes within this window cause one restart per workload; negative disables")
-	fs.DurationVar(&opts.Rollout.MinInterval, "rollout-min-interval", rollout.DefaultMinInterval, "least time between two restarts of a workload; negative disables")
-	fs.IntVar(&opts.Rollout.PerMinute, "rollout-per-minute", rollout.DefaultPerMinute, "restarts per minute across all workloads; negative is unlimited")
+	rolloutFlags(fs, &opts.Rollout)
 	verbosity := fs.Int("v", 0, fmt.Sprintf("log verbosity (0-%d); higher values are capped so request bodies are never logged", logging.MaxVerbosity))
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -117,6 +124,12 @@ func run(args []string) error {
 	ctrl.Log.Info("Starting Ferry", "namespace", opts.Namespace, "controllerClass", opts.ControllerClass,
 		"gcPercent", gcPercent, "softMemoryLimitBytes", memoryLimit)
 	return mgr.Start(ctx)
+}
+
+// isVersion tells whether arg asks for the version: the subcommand, or the flag every
+// release tool expects.
+func isVersion(arg string) bool {
+	return arg == "version" || arg == "--version" || arg == "-version"
 }
 
 func envOr(name, fallback string) string {

@@ -3,6 +3,7 @@
 //	kubectl ferry status [-n NAMESPACE | -A]
 //	kubectl ferry sync NAME... [-n NAMESPACE]
 //	kubectl ferry explain NAME [-n NAMESPACE]
+//	kubectl ferry version
 //
 // The ferry binary serves the same commands ("ferry status", ...).
 package main
@@ -12,9 +13,14 @@ import (
 	"os"
 
 	"github.com/ferryhq/ferry/internal/cli"
+	"github.com/ferryhq/ferry/internal/version"
 )
 
 func main() {
+	if len(os.Args) > 1 && (os.Args[1] == "version" || os.Args[1] == "--version") {
+		fmt.Println(version.Get())
+		return
+	}
 	if err := cli.Main(os.Args[1:], os.Stdout, os.Stderr); err != nil {
 		fmt.Fprintln(os.Stderr, "kubectl ferry:", err)
 		os.Exit(1)

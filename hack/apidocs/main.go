@@ -34,8 +34,8 @@ var packages = []apiPackage{
 	{dir: "api/externalsecrets/v1", groupVersion: "external-secrets.io/v1",
 		kinds: []string{"ExternalSecret", "SecretStore", "ClusterSecretStore", "ClusterExternalSecret"},
 		intro: "The stored version of ESO's API. Ferry also serves `v1beta1` and `v1alpha1` of these kinds and converts them losslessly (conversion webhook); their fields are ESO's."},
-	{dir: "api/externalsecrets/v1alpha1", groupVersion: "external-secrets.io/v1alpha1", kinds: []string{"PushSecret"},
-		intro: "PushSecret, which ESO serves as `v1alpha1`."},
+	{dir: "api/externalsecrets/v1alpha1", groupVersion: "external-secrets.io/v1alpha1", kinds: []string{"PushSecret", "ClusterPushSecret"},
+		intro: "PushSecret and ClusterPushSecret, which ESO serves as `v1alpha1`. Ferry serves ClusterPushSecret and keeps it as written, but does not act on it yet."},
 	{dir: "api/generators/v1alpha1", groupVersion: "generators.external-secrets.io/v1alpha1",
 		intro: "Generators produce values instead of reading them: an ExternalSecret names one in `dataFrom[].sourceRef.generatorRef`."},
 }

@@ -226,7 +226,7 @@ func advise(f explainFacts) []string {
 		ref := es.Spec.SecretStoreRef
 		steps = append(steps, fmt.Sprintf("Create the store the ExternalSecret names, or point spec.secretStoreRef at one that exists ('kubectl get secretstores -n %s', 'kubectl get clustersecretstores'). It names %s %q.",
 			es.Namespace, kindOrDefault(ref.Kind), ref.Name))
-	case esv1.ReasonStoreNotReady:
+	case esv1.ReasonStoreNotReady, esv1.ReasonProviderNotImplemented:
 		steps = append(steps, storeAdvice(f)...)
 	case esv1.ReasonStoreNotAllowed:
 		if strings.Contains(c.Message, "--namespace") {
@@ -258,6 +258,10 @@ func storeAdvice(f explainFacts) []string {
 			return []string{fmt.Sprintf("%s %s has not been validated yet: check that Ferry runs for its controller class (%q).", s.kind, s.name, s.store.GetSpec().Controller)}
 		case sc.Status == metav1.ConditionTrue:
 			continue
+		case sc.Reason == esv1.ReasonProviderNotImplemented:
+			return []string{fmt.Sprintf("Ferry does not implement the provider of %s %s (%s) and keeps the store as written.", s.kind, s.name,
+				strings.Join(provider.Configured(s.store.GetSpec().Provider), "")),
+				"Leave the store to External Secrets Operator by setting its spec.controller to ESO's controller class, or move the secret to a provider Ferry implements (docs/migrating-from-eso-and-reloader.md)."}
 		case sc.Reason == esv1.ReasonInvalidProviderConfig:
 			return []string{fmt.Sprintf("Fix spec.provider of %s %s: %s. Ferry validates the store again as soon as it changes.", s.kind, s.name, sc.Message)}
 		default:

@@ -3,7 +3,9 @@
 // UUIDs, static fake data, ECR registry logins, STS session credentials and Vault dynamic
 // secrets. One file per kind; the Registry, a value built in main, maps kinds to
 // implementations and resolves a generatorRef (a namespaced generator or a
-// ClusterGenerator) to the spec it runs.
+// ClusterGenerator) to the spec it runs. The API serves more kinds than Ferry generates; a
+// kind without an implementation is reported as ErrNotImplemented (a terminal error) and
+// its objects are never read.
 //
 // Every call produces new values: nothing is cached or shared between ExternalSecrets, and
 // nothing is remembered, so when values are generated is the caller's decision (the

@@ -9,6 +9,7 @@ import (
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/reconcile"
 
 	esv1 "github.com/ferryhq/ferry/api/externalsecrets/v1"
 	genv1alpha1 "github.com/ferryhq/ferry/api/generators/v1alpha1"
@@ -25,12 +26,16 @@ type Generator interface {
 	Generate(ctx context.Context, spec *genv1alpha1.GeneratorSpec, kube client.Client, namespace string) (map[string][]byte, error)
 }
 
-// Classes of errors that no retry fixes; test them with errors.Is.
+// Classes of errors that no retry fixes; test them with errors.Is. Each is also a
+// reconcile.TerminalError, so a caller that hands it to controller-runtime gets no retry.
 var (
 	// ErrInvalidSpec: the generator's spec (or the generatorRef) is wrong as written.
 	ErrInvalidSpec = errors.New("invalid generator spec")
-	// ErrNotServed: this build of Ferry does not generate that kind (or that option of it).
-	ErrNotServed = errors.New("generator kind not served")
+	// ErrNotServed: this build of Ferry does not act on an option of a kind it generates.
+	ErrNotServed = errors.New("generator option not served")
+	// ErrNotImplemented: the kind is part of the API Ferry serves (its objects are kept as
+	// written), but Ferry does not generate its values.
+	ErrNotImplemented = errors.New("generator kind not implemented")
 )
 
 // classified is an error of one of the classes above; its message is err's alone.
@@ -40,13 +45,19 @@ type classified struct {
 }
 
 func (c *classified) Error() string        { return c.err.Error() }
-func (c *classified) Unwrap() error        { return c.err }
 func (c *classified) Is(target error) bool { return target == c.class }
+
+// Unwrap exposes err and marks it terminal without putting "terminal error" in the message.
+func (c *classified) Unwrap() []error { return []error{c.err, reconcile.TerminalError(c.err)} }
 
 func invalid(err error) error { return &classified{class: ErrInvalidSpec, err: err} }
 
 func notServed(format string, args ...any) error {
 	return &classified{class: ErrNotServed, err: fmt.Errorf(format, args...)}
+}
+
+func notImplemented(format string, args ...any) error {
+	return &classified{class: ErrNotImplemented, err: fmt.Errorf(format, args...)}
 }
 
 // Registry maps generator kinds to implementations. Build it in main with NewRegistry.
@@ -75,18 +86,21 @@ func (r *Registry) Kinds() []string {
 
 // Generate reads the generator that ref names (a ClusterGenerator, or a generator in
 // namespace) through reader, checks its spec and returns new values. A generator that
-// does not exist yet is an ordinary error, worth retrying; ErrInvalidSpec and ErrNotServed
-// are not.
+// does not exist yet is an ordinary error, worth retrying; ErrInvalidSpec, ErrNotServed and
+// ErrNotImplemented are not. A kind without an implementation is reported before its
+// object is read: Ferry keeps such objects but never reads them.
 func (r *Registry) Generate(ctx context.Context, reader client.Reader, kube client.Client, ref esv1.GeneratorRef,
 	namespace string) (map[string][]byte, error) {
+	if _, ok := r.byKind[ref.Kind]; !ok && ref.Kind != genv1alpha1.ClusterGeneratorKind {
+		return nil, r.notImplemented(ref.Kind)
+	}
 	resolved, err := Resolve(ctx, reader, ref, namespace)
 	if err != nil {
 		return nil, err
 	}
 	g, ok := r.byKind[resolved.Kind]
 	if !ok {
-		return nil, notServed("%s generators are not supported by this version of Ferry (supported: %s)",
-			resolved.Kind, strings.Join(r.Kinds(), ", "))
+		return nil, fmt.Errorf("%s %q: %w", ref.Kind, ref.Name, r.notImplemented(resolved.Kind))
 	}
 	if err := resolved.validate(); err != nil {
 		return nil, invalid(fmt.Errorf("%s %q: %w", ref.Kind, ref.Name, err))
@@ -96,6 +110,12 @@ func (r *Registry) Generate(ctx context.Context, reader client.Reader, kube clie
 		return nil, fmt.Errorf("%s %q: %w", ref.Kind, ref.Name, err)
 	}
 	return values, nil
+}
+
+// notImplemented says that kind is served but not generated, and which kinds are.
+func (r *Registry) notImplemented(kind string) error {
+	return notImplemented("%s generators are not implemented by this version of Ferry: they are kept as written "+
+		"but generate no values (implemented: %s)", kind, strings.Join(r.Kinds(), ", "))
 }
 
 // Resolved is a generator read from the API.
@@ -152,7 +172,7 @@ func Resolve(ctx context.Context, reader client.Reader, ref esv1.GeneratorRef, n
 		}
 		return &Resolved{Kind: g.Spec.Kind, Spec: &g.Spec.Generator, cluster: &g.Spec}, nil
 	default:
-		return nil, notServed("%s generators are not supported by this version of Ferry", ref.Kind)
+		return nil, notImplemented("%s generators are not implemented by this version of Ferry", ref.Kind)
 	}
 	if err := get(ctx, reader, key, obj, ref.Kind, namespace); err != nil {
 		return nil, err

@@ -10,6 +10,7 @@ import (
 	"k8s.io/apimachinery/pkg/runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	fakeclient "sigs.k8s.io/controller-runtime/pkg/client/fake"
+	"sigs.k8s.io/controller-runtime/pkg/reconcile"
 
 	esv1 "github.com/ferryhq/ferry/api/externalsecrets/v1"
 	genv1alpha1 "github.com/ferryhq/ferry/api/generators/v1alpha1"
@@ -58,10 +59,15 @@ func TestRegistryGenerate(t *testing.T) {
 			class: ErrInvalidSpec, errText: `Password "short": spec.length: 4 is shorter than digits (3) plus symbols (3)`},
 		{name: "union of another kind", ref: esv1.GeneratorRef{Kind: "ClusterGenerator", Name: "mismatch"}, namespace: "team",
 			class: ErrInvalidSpec, errText: "needs spec.generator.passwordSpec"},
-		{name: "kind not in the registry", ref: esv1.GeneratorRef{Kind: "ClusterGenerator", Name: "unserved"}, namespace: "team",
-			class: ErrNotServed, errText: "UUID generators are not supported"},
-		{name: "kind Ferry has no type for", ref: esv1.GeneratorRef{Kind: "GCRAccessToken", Name: "x"}, namespace: "team",
-			class: ErrNotServed, errText: "GCRAccessToken generators are not supported"},
+		{name: "cluster generator of a kind not in the registry", ref: esv1.GeneratorRef{Kind: "ClusterGenerator", Name: "unserved"},
+			namespace: "team", class: ErrNotImplemented,
+			errText: `ClusterGenerator "unserved": UUID generators are not implemented by this version of Ferry`},
+		{name: "namespaced kind not in the registry", ref: esv1.GeneratorRef{Kind: "UUID", Name: "any"}, namespace: "team",
+			class: ErrNotImplemented, errText: "UUID generators are not implemented by this version of Ferry"},
+		{name: "kind Ferry does not generate", ref: esv1.GeneratorRef{Kind: "SSHKey", Name: "deploy"}, namespace: "team",
+			class: ErrNotImplemented, errText: "SSHKey generators are not implemented by this version of Ferry"},
+		{name: "message names what is implemented", ref: esv1.GeneratorRef{Kind: "GCRAccessToken", Name: "x"}, namespace: "team",
+			class: ErrNotImplemented, errText: "(implemented: Fake, Password)"},
 		{name: "other apiVersion", ref: esv1.GeneratorRef{APIVersion: "generators.external-secrets.io/v2", Kind: "Fake", Name: "static"},
 			namespace: "team", class: ErrInvalidSpec, errText: "generatorRef.apiVersion"},
 	}
@@ -85,11 +91,19 @@ func TestRegistryGenerate(t *testing.T) {
 			if err == nil || !strings.Contains(err.Error(), tt.errText) {
 				t.Fatalf("error %v, want one with %q", err, tt.errText)
 			}
-			for _, class := range []error{ErrInvalidSpec, ErrNotServed} {
+			for _, class := range []error{ErrInvalidSpec, ErrNotServed, ErrNotImplemented} {
 				want := tt.class != nil && errors.Is(tt.class, class)
 				if errors.Is(err, class) != want {
 					t.Errorf("errors.Is(err, %v) = %v, want %v", class, !want, want)
 				}
+			}
+			// A class is a spec problem no retry fixes: terminal for controller-runtime,
+			// and the message does not say so itself.
+			if terminal := errors.Is(err, reconcile.TerminalError(nil)); terminal != (tt.class != nil) {
+				t.Errorf("terminal = %v, want %v", terminal, tt.class != nil)
+			}
+			if strings.Contains(err.Error(), "terminal error") {
+				t.Errorf("message %q names the error's class", err)
 			}
 		})
 	}

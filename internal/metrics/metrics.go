@@ -7,6 +7,8 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	"github.com/ferryhq/ferry/internal/version"
 )
 
 // Labels chooses how ESO's series are labelled.
@@ -48,10 +50,21 @@ type Metrics struct {
 	objects map[Kind]*objectSeries
 }
 
-// New creates the metrics and registers them with reg. With LabelsLow, reader lists
-// ExternalSecrets (from the cache) when the per-namespace condition gauge is scraped; with
-// LabelsESO it is not used and may be nil.
-func New(reg prometheus.Registerer, reader client.Reader, labels Labels) (*Metrics, error) {
+// Options choose what the metrics show.
+type Options struct {
+	// Labels labels ESO's series: LabelsESO or LabelsLow.
+	Labels Labels
+	// ClusterStores reports ClusterSecretStores in ferry_store_status_condition too; false
+	// where Ferry serves one namespace and so neither watches nor may list them.
+	ClusterStores bool
+}
+
+// New creates the metrics and registers them with reg. reader lists ExternalSecrets and
+// stores (from the cache) when the gauges computed at scrape time are scraped:
+// ferry_externalsecret_not_ready, ferry_store_status_condition and, with LabelsLow,
+// externalsecret_status_condition. A nil reader leaves those out.
+func New(reg prometheus.Registerer, reader client.Reader, opts Options) (*Metrics, error) {
+	labels := opts.Labels
 	if _, err := ParseLabels(string(labels)); err != nil {
 		return nil, err
 	}
@@ -69,10 +82,9 @@ func New(reg prometheus.Registerer, reader client.Reader, labels Labels) (*Metri
 	m.providerCalls = prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: "externalsecret_provider_api_calls_count", Help: "Calls from the fetcher to providers.",
 	}, []string{"provider", "call", "status"})
-	collectors := []prometheus.Collector{m.syncCalls, m.syncErrors, m.providerCalls}
-	if labels == LabelsLow {
-		collectors = append(collectors, newNamespaceConditions(reader))
-	} else {
+	collectors := []prometheus.Collector{m.syncCalls, m.syncErrors, m.providerCalls,
+		newExternalSecretCollector(reader, labels == LabelsLow), newStoreCollector(reader, opts.ClusterStores)}
+	if labels != LabelsLow {
 		for _, kind := range kinds {
 			s := newObjectSeries(kind)
 			m.objects[kind] = s
@@ -109,7 +121,19 @@ func (m *Metrics) newFerrySeries() []prometheus.Collector {
 	m.statusWrites = prometheus.NewCounter(prometheus.CounterOpts{
 		Name: "ferry_externalsecret_status_writes_total", Help: "Status writes of ExternalSecrets.",
 	})
-	return []prometheus.Collector{m.syncDuration, m.cacheHits, m.coalesced, m.clientsBuilt, m.secretWrites, m.statusWrites}
+	return []prometheus.Collector{buildInfo(version.Get()), m.syncDuration, m.cacheHits, m.coalesced, m.clientsBuilt,
+		m.secretWrites, m.statusWrites}
+}
+
+// buildInfo is the constant 1 labelled with the running build, so that a query can join any
+// series with the version that produced it.
+func buildInfo(info version.Info) prometheus.Collector {
+	g := prometheus.NewGauge(prometheus.GaugeOpts{
+		Name: "ferry_build_info", Help: "The running Ferry build: always 1, labelled with version, commit and Go version.",
+		ConstLabels: prometheus.Labels{"version": info.Version, "commit": info.Commit, "goversion": info.GoVersion},
+	})
+	g.Set(1)
+	return g
 }
 
 // Sync records one sync attempt of an ExternalSecret and how it ended.

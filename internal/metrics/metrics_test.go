@@ -22,7 +22,7 @@ import (
 func newMetrics(t *testing.T, labels metrics.Labels, reader client.Reader) (*metrics.Metrics, *prometheus.Registry) {
 	t.Helper()
 	reg := prometheus.NewPedanticRegistry()
-	m, err := metrics.New(reg, reader, labels)
+	m, err := metrics.New(reg, reader, metrics.Options{Labels: labels})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -194,8 +194,11 @@ externalsecret_status_condition{condition="Ready",namespace="team-b",status="Fal
 
 // TestFerrySeriesInBothModes checks that Ferry's own series do not depend on the labels.
 func TestFerrySeriesInBothModes(t *testing.T) {
+	failing := withReady("team-b", "db", "False")
+	failing.Status.Conditions[0].Reason = esv1.ReasonStoreNotFound
+	reader := listReader{items: []esv1.ExternalSecret{failing, withReady("team-b", "cache", "True")}}
 	for _, labels := range []metrics.Labels{metrics.LabelsESO, metrics.LabelsLow} {
-		m, reg := newMetrics(t, labels, listReader{})
+		m, reg := newMetrics(t, labels, reader)
 		m.Sync("team-a", "db", 20*time.Millisecond, nil)
 		m.CacheHit()
 		m.Coalesced()
@@ -208,10 +211,14 @@ func TestFerrySeriesInBothModes(t *testing.T) {
 			`ferry_fetch_cache_hits_total`, `ferry_fetch_coalesced_reads_total`,
 			`ferry_provider_clients_built_total{provider="vault",status="error"}`,
 			`ferry_secret_writes_total{operation="create"}`, `ferry_externalsecret_status_writes_total`,
+			`ferry_externalsecret_not_ready{namespace="team-b",reason="StoreNotFound"}`,
 		} {
 			if got[series] != 1 {
 				t.Errorf("labels %s: %s = %v, want 1", labels, series, got[series])
 			}
+		}
+		if n := testutil.CollectAndCount(reg, "ferry_build_info"); n != 1 {
+			t.Errorf("labels %s: %d ferry_build_info series, want 1", labels, n)
 		}
 	}
 }
@@ -220,12 +227,12 @@ func TestFerrySeriesInBothModes(t *testing.T) {
 // do) registers again and starts from zero.
 func TestNewAgainReplacesTheSeries(t *testing.T) {
 	reg := prometheus.NewRegistry()
-	first, err := metrics.New(reg, nil, metrics.LabelsESO)
+	first, err := metrics.New(reg, nil, metrics.Options{Labels: metrics.LabelsESO})
 	if err != nil {
 		t.Fatal(err)
 	}
 	first.Sync("team-a", "db", time.Millisecond, nil)
-	second, err := metrics.New(reg, nil, metrics.LabelsESO)
+	second, err := metrics.New(reg, nil, metrics.Options{Labels: metrics.LabelsESO})
 	if err != nil {
 		t.Fatalf("second New: %v", err)
 	}
@@ -249,7 +256,7 @@ func TestParseLabels(t *testing.T) {
 			t.Errorf("ParseLabels(%q) accepted", in)
 		}
 	}
-	if _, err := metrics.New(prometheus.NewRegistry(), nil, "per-object"); err == nil {
+	if _, err := metrics.New(prometheus.NewRegistry(), nil, metrics.Options{Labels: "per-object"}); err == nil {
 		t.Error("New accepted unknown labels")
 	}
 }
@@ -311,7 +318,9 @@ type listReader struct {
 }
 
 func (r listReader) List(_ context.Context, list client.ObjectList, _ ...client.ListOption) error {
-	list.(*esv1.ExternalSecretList).Items = r.items
+	if l, ok := list.(*esv1.ExternalSecretList); ok {
+		l.Items = r.items
+	}
 	return nil
 }
 

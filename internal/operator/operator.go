@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"errors"
 	"fmt"
+	"maps"
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
@@ -148,6 +149,9 @@ func New(ctx context.Context, cfg *rest.Config, opts Options) (manager.Manager, 
 	if opts.Namespace != "" {
 		cacheOpts.DefaultNamespaces = map[string]cache.Config{opts.Namespace: {}}
 	}
+	if opts.RolloutEnabled {
+		maps.Copy(cacheOpts.ByObject, rollout.CacheByObject())
+	}
 	metricsAddr := opts.MetricsAddr
 	if metricsAddr == "" {
 		metricsAddr = "0"
@@ -211,7 +215,8 @@ func New(ctx context.Context, cfg *rest.Config, opts Options) (manager.Manager, 
 	if opts.MetricsLabels == "" {
 		opts.MetricsLabels = metrics.LabelsESO
 	}
-	m, err := metrics.New(ctrlmetrics.Registry, mgr.GetCache(), opts.MetricsLabels)
+	m, err := metrics.New(ctrlmetrics.Registry, mgr.GetCache(),
+		metrics.Options{Labels: opts.MetricsLabels, ClusterStores: opts.Namespace == ""})
 	if err != nil {
 		return nil, fmt.Errorf("registering metrics: %w", err)
 	}

@@ -19,8 +19,23 @@ const (
 	ReloaderSearch = "reloader.stakater.com/search"
 	// ReloaderMatch on a Secret or ConfigMap ("true") makes it count for ReloaderSearch.
 	ReloaderMatch = "reloader.stakater.com/match"
-	// ReloaderIgnore on a Secret or ConfigMap ("true") keeps its changes from restarting anything.
+	// ReloaderIgnore on a Secret or ConfigMap ("true") keeps its changes from restarting
+	// anything; on a workload it keeps the workload from being restarted.
 	ReloaderIgnore = "reloader.stakater.com/ignore"
+	// ReloaderSecretExclude on a workload lists, comma-separated, Secrets whose changes do not
+	// restart it even though another annotation would.
+	ReloaderSecretExclude = "secrets.exclude.reloader.stakater.com/reload"
+	// ReloaderConfigMapExclude is ReloaderSecretExclude for ConfigMaps.
+	ReloaderConfigMapExclude = "configmaps.exclude.reloader.stakater.com/reload"
+	// ReloaderRolloutStrategy on an Argo Rollout picks how it restarts: "rollout" (default)
+	// changes the pod template, "restart" sets spec.restartAt.
+	ReloaderRolloutStrategy = "reloader.stakater.com/rollout-strategy"
+	// ReloaderPausePeriod on a Deployment (a Go duration) pauses it for that long after each
+	// restart, so that changes made meanwhile roll out together when it resumes.
+	ReloaderPausePeriod = "deployment.reloader.stakater.com/pause-period"
+	// ReloaderPausedAt is what Reloader writes on a Deployment it paused (RFC 3339). Ferry
+	// resumes a Deployment that carries it once the pause period has passed.
+	ReloaderPausedAt = "deployment.reloader.stakater.com/paused-at"
 
 	// FerryAuto is Ferry's ReloaderAuto.
 	FerryAuto = "ferry.dev/auto"
@@ -38,6 +53,14 @@ const (
 	FerryMatch = "ferry.dev/match"
 	// FerryIgnore is Ferry's ReloaderIgnore.
 	FerryIgnore = "ferry.dev/ignore"
+	// FerrySecretExclude is Ferry's ReloaderSecretExclude.
+	FerrySecretExclude = "secrets.exclude.ferry.dev/reload"
+	// FerryConfigMapExclude is Ferry's ReloaderConfigMapExclude.
+	FerryConfigMapExclude = "configmaps.exclude.ferry.dev/reload"
+	// FerryRolloutStrategy is Ferry's ReloaderRolloutStrategy.
+	FerryRolloutStrategy = "ferry.dev/rollout-strategy"
+	// FerryPausePeriod is Ferry's ReloaderPausePeriod.
+	FerryPausePeriod = "deployment.ferry.dev/pause-period"
 )
 
 // Annotations Ferry writes.
@@ -51,4 +74,8 @@ const (
 	// keyed digest of its data, as Ferry last saw them. It survives Ferry restarts and leader
 	// changes, so only a real change of data restarts anything.
 	AnnotationLastDigests = "ferry.dev/last-digests"
+	// AnnotationPausedAt is set on a Deployment that Ferry paused after a restart because it
+	// carries a pause period (RFC 3339); Ferry resumes it and removes this once the period
+	// has passed.
+	AnnotationPausedAt = "deployment.ferry.dev/paused-at"
 )

@@ -29,29 +29,50 @@ type Decision struct {
 	Digests map[string]string
 }
 
+// Absent is the digest recorded for a watched source that does not exist, so that its
+// creation can be told from a source that is newly watched.
+const Absent = "-"
+
+// Policy says which appearances and disappearances of sources restart a workload.
+type Policy struct {
+	// OnCreate restarts when a source recorded as Absent is created (--reload-on-create).
+	OnCreate bool
+	// OnDelete restarts when a recorded source is deleted (--reload-on-delete).
+	OnDelete bool
+}
+
 // Decide compares the recorded digests (the value of AnnotationLastDigests; present tells
 // whether the annotation exists) with the observed ones (source → short digest). missing
-// lists the sources the workload watches that do not exist. Only a change of the data of a
-// source known on both sides restarts: like Reloader's defaults, a source appearing for the
-// first time or being deleted does not. A deleted source keeps its recorded digest, so
-// deleting it and creating it again with other data is a change.
-func Decide(recorded string, present bool, observed map[string]string, missing []string) Decision {
+// lists the sources the workload watches that do not exist. A change of the data of a
+// source known on both sides restarts. Like Reloader's defaults, a source being created or
+// deleted does not, unless the policy says so. Without OnDelete a deleted source keeps its
+// recorded digest, so deleting it and creating it again with other data is a change; with
+// OnDelete it is recorded as Absent.
+func Decide(recorded string, present bool, observed map[string]string, missing []string, policy Policy) Decision {
 	last := ParseDigests(recorded)
 	next := maps.Clone(observed)
 	if next == nil {
 		next = map[string]string{}
 	}
+	var changed []string
 	for _, name := range missing {
-		if digest, ok := last[name]; ok {
-			next[name] = digest
+		old, ok := last[name]
+		switch {
+		case !ok:
+			next[name] = Absent
+		case old != Absent && policy.OnDelete && present:
+			next[name] = Absent
+			changed = append(changed, name)
+		default:
+			next[name] = old
 		}
 	}
 	if !present {
 		return Decision{Action: Record, Digests: next}
 	}
-	var changed []string
 	for name, digest := range observed {
-		if old, ok := last[name]; ok && old != digest {
+		old, ok := last[name]
+		if ok && old != digest && (old != Absent || policy.OnCreate) {
 			changed = append(changed, name)
 		}
 	}

@@ -6,54 +6,18 @@ import (
 	"time"
 )
 
-// Defaults of Options.
-const (
-	DefaultWindow      = 5 * time.Second
-	DefaultMinInterval = 30 * time.Second
-	DefaultPerMinute   = 60
-)
-
-// Options govern how often workloads restart. Zero values pick the defaults; a negative
-// Window, MinInterval or PerMinute turns that limit off.
-type Options struct {
-	// Window coalesces changes: a workload restarts Window after Ferry first saw a change
-	// it has not rolled out yet, with every change that arrived meanwhile.
-	Window time.Duration
-	// MinInterval is the least time between two restarts of the same workload.
-	MinInterval time.Duration
-	// PerMinute bounds restarts across all workloads, on average per minute.
-	PerMinute int
-	// Burst is how many restarts may start at once within PerMinute; default a tenth of it,
-	// at least 1.
-	Burst int
-	// Namespace restricts the watches to one namespace; "" watches all. The operator sets it
-	// from its own Namespace option.
-	Namespace string
-}
-
-func (o Options) withDefaults() Options {
-	if o.Window == 0 {
-		o.Window = DefaultWindow
-	}
-	if o.MinInterval == 0 {
-		o.MinInterval = DefaultMinInterval
-	}
-	if o.PerMinute == 0 {
-		o.PerMinute = DefaultPerMinute
-	}
-	if o.Burst <= 0 {
-		o.Burst = max(1, o.PerMinute/10)
-	}
-	return o
-}
-
 // Reasons a restart waits or is skipped; they label ferry_rollouts_skipped_total.
 const (
 	ReasonWindow      = "window"
 	ReasonMinInterval = "min-interval"
 	ReasonRateLimit   = "rate-limit"
 	ReasonPaused      = "paused"
+	// ReasonHalted: a restart Ferry made has not gone healthy (Options.StopOnUnhealthy).
+	ReasonHalted = "halted"
 )
+
+// haltedRecheck is how often a restart held back by a halt asks again.
+const haltedRecheck = 5 * time.Second
 
 // Verdict is the Governor's answer for one workload.
 type Verdict struct {
@@ -82,15 +46,18 @@ type Governor struct {
 	opts        Options
 	pending     map[string]*pendingChange
 	lastRollout map[string]time.Time
-	tokens      float64
-	refilled    time.Time
+	// halted holds the workloads whose restart has not gone healthy: while any does, every
+	// other workload waits (the workload itself may restart again, which may be its fix).
+	halted   map[string]bool
+	tokens   float64
+	refilled time.Time
 }
 
 // NewGovernor returns a Governor reading time from now (time.Now outside tests).
 func NewGovernor(opts Options, now func() time.Time) *Governor {
 	opts = opts.withDefaults()
 	return &Governor{now: now, opts: opts, pending: map[string]*pendingChange{}, lastRollout: map[string]time.Time{},
-		tokens: float64(opts.Burst), refilled: now()}
+		halted: map[string]bool{}, tokens: float64(opts.Burst), refilled: now()}
 }
 
 // Admit is asked when workload has a change to roll out. When allowed, it takes a token of
@@ -111,6 +78,9 @@ func (g *Governor) Admit(workload string) Verdict {
 	}
 	if wait := change.since.Add(g.opts.Window).Sub(now); wait > 0 {
 		return hold(wait, ReasonWindow)
+	}
+	if len(g.halted) > 0 && !g.halted[workload] {
+		return hold(haltedRecheck, ReasonHalted)
 	}
 	if last, ok := g.lastRollout[workload]; ok {
 		if wait := last.Add(g.opts.MinInterval).Sub(now); wait > 0 {
@@ -143,6 +113,29 @@ func (g *Governor) Forget(workload string) {
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	delete(g.pending, workload)
+}
+
+// Halt stops the train: until Resume, every other workload's restart waits.
+func (g *Governor) Halt(workload string) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	g.halted[workload] = true
+}
+
+// Resume lifts the halt a workload caused; it reports whether there was one.
+func (g *Governor) Resume(workload string) bool {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	was := g.halted[workload]
+	delete(g.halted, workload)
+	return was
+}
+
+// Halted reports how many workloads hold the train.
+func (g *Governor) Halted() int {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return len(g.halted)
 }
 
 // take takes one token of the global rate, or returns how long until one is available.

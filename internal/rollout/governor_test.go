@@ -108,3 +108,24 @@ func TestOptionsDefaults(t *testing.T) {
 		t.Errorf("burst for 3 a minute = %d, want 1", o.Burst)
 	}
 }
+
+func TestGovernorHaltStopsOthers(t *testing.T) {
+	clock := &fakeClock{t: time.Unix(1000, 0)}
+	g := NewGovernor(Options{Window: -1, MinInterval: -1, PerMinute: -1}, clock.now)
+	g.Halt("broken")
+	if v := g.Admit("other"); v.Allowed || v.Reason != ReasonHalted || v.Wait != haltedRecheck {
+		t.Fatalf("while halted: %+v, want to wait", v)
+	}
+	if v := g.Admit("other"); v.Allowed || !v.Repeat {
+		t.Fatalf("asked again while halted: %+v, want a repeat", v)
+	}
+	if v := g.Admit("broken"); !v.Allowed {
+		t.Fatalf("the halted workload itself: %+v, want allowed (a new restart may fix it)", v)
+	}
+	if !g.Resume("broken") || g.Resume("broken") || g.Halted() != 0 {
+		t.Fatalf("Resume should lift the halt once")
+	}
+	if v := g.Admit("other"); !v.Allowed {
+		t.Fatalf("after resume: %+v, want allowed", v)
+	}
+}

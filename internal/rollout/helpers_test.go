@@ -11,6 +11,7 @@ import (
 	"time"
 
 	appsv1 "k8s.io/api/apps/v1"
+	batchv1 "k8s.io/api/batch/v1"
 	corev1 "k8s.io/api/core/v1"
 	eventsv1 "k8s.io/api/events/v1"
 	"k8s.io/apimachinery/pkg/api/equality"
@@ -176,6 +177,10 @@ func podTemplate(t *testing.T, obj client.Object) corev1.PodTemplateSpec {
 		return w.Spec.Template
 	case *appsv1.DaemonSet:
 		return w.Spec.Template
+	case *batchv1.CronJob:
+		return w.Spec.JobTemplate.Spec.Template
+	case *batchv1.Job:
+		return w.Spec.Template
 	}
 	t.Fatalf("not a workload: %T", obj)
 	return corev1.PodTemplateSpec{}
@@ -275,6 +280,8 @@ func templateChanges(t *testing.T, obj client.Object, since state, d time.Durati
 		list = &appsv1.StatefulSetList{}
 	case *appsv1.DaemonSet:
 		list = &appsv1.DaemonSetList{}
+	case *batchv1.CronJob:
+		list = &batchv1.CronJobList{}
 	}
 	current := readState(t, obj.DeepCopyObject().(client.Object)).resourceVersion
 	wc, err := client.NewWithWatch(restConfig, client.Options{Scheme: k8s.Scheme()})

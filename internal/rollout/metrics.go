@@ -11,6 +11,8 @@ import (
 type metrics struct {
 	rollouts *prometheus.CounterVec
 	skipped  *prometheus.CounterVec
+	alerts   *prometheus.CounterVec
+	halted   prometheus.Gauge
 }
 
 // newMetrics registers the counters on reg, reusing them when a previous manager in the same
@@ -25,12 +27,30 @@ func newMetrics(reg prometheus.Registerer) (*metrics, error) {
 	}
 	skipped, err := register(reg, prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: "ferry_rollouts_skipped_total",
-		Help: "Workload restarts held back (reason: paused, min-interval, rate-limit); held-back restarts are retried, except while paused.",
+		Help: "Workload restarts held back (reason: paused, min-interval, rate-limit, halted); held-back restarts are retried, except while paused.",
 	}, []string{"kind", "reason"}))
 	if err != nil {
 		return nil, err
 	}
-	return &metrics{rollouts: rollouts, skipped: skipped}, nil
+	alerts, err := register(reg, prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "ferry_rollout_alerts_total",
+		Help: "Restart alerts, by sink and result (sent, failed after every attempt, dropped because the queue was full).",
+	}, []string{"sink", "result"}))
+	if err != nil {
+		return nil, err
+	}
+	halted := prometheus.NewGauge(prometheus.GaugeOpts{
+		Name: "ferry_rollout_train_halted",
+		Help: "Workloads Ferry restarted that have not gone healthy and hold every other restart (--rollout-stop-on-unhealthy).",
+	})
+	if err := reg.Register(halted); err != nil {
+		var already prometheus.AlreadyRegisteredError
+		if !errors.As(err, &already) {
+			return nil, err
+		}
+		halted, _ = already.ExistingCollector.(prometheus.Gauge)
+	}
+	return &metrics{rollouts: rollouts, skipped: skipped, alerts: alerts, halted: halted}, nil
 }
 
 func register(reg prometheus.Registerer, c *prometheus.CounterVec) (*prometheus.CounterVec, error) {

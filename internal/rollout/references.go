@@ -3,6 +3,7 @@ package rollout
 import (
 	"cmp"
 	"slices"
+	"strings"
 
 	corev1 "k8s.io/api/core/v1"
 )
@@ -41,60 +42,126 @@ func compareRefs(a, b Ref) int {
 // env valueFrom (secretKeyRef, configMapKeyRef) and envFrom of every container, init and
 // ephemeral container, and secret, configMap and projected volumes.
 func References(spec *corev1.PodSpec) []Ref {
-	var refs []Ref
-	add := func(kind SourceKind, name string) {
-		if name != "" {
-			refs = append(refs, Ref{Kind: kind, Name: name})
-		}
+	scopes := Scopes(spec)
+	refs := make([]Ref, 0, len(scopes))
+	for ref := range scopes {
+		refs = append(refs, ref)
 	}
-	containers := func(env []corev1.EnvVar, envFrom []corev1.EnvFromSource) {
+	slices.SortFunc(refs, compareRefs)
+	return refs
+}
+
+// Scope is how a pod template uses one source: whole (envFrom, a volume without items) or
+// only through some of its keys (env valueFrom, volume items).
+type Scope struct {
+	Whole bool
+	// Keys are the keys used, sorted, each once; meaningful when not Whole.
+	Keys []string
+}
+
+// Scopes returns, for each Secret and ConfigMap a pod spec uses, how it uses it.
+func Scopes(spec *corev1.PodSpec) map[Ref]Scope {
+	scopes := map[Ref]Scope{}
+	use := func(kind SourceKind, name string, keys ...string) {
+		if name == "" {
+			return
+		}
+		ref := Ref{Kind: kind, Name: name}
+		s := scopes[ref]
+		if len(keys) == 0 {
+			s.Whole = true
+		}
+		s.Keys = append(s.Keys, keys...)
+		scopes[ref] = s
+	}
+	forEachContainer(spec, func(env []corev1.EnvVar, envFrom []corev1.EnvFromSource) {
 		for _, e := range env {
-			if e.ValueFrom == nil {
-				continue
+			if e.ValueFrom != nil && e.ValueFrom.SecretKeyRef != nil {
+				use(KindSecret, e.ValueFrom.SecretKeyRef.Name, e.ValueFrom.SecretKeyRef.Key)
 			}
-			if s := e.ValueFrom.SecretKeyRef; s != nil {
-				add(KindSecret, s.Name)
-			}
-			if c := e.ValueFrom.ConfigMapKeyRef; c != nil {
-				add(KindConfigMap, c.Name)
+			if e.ValueFrom != nil && e.ValueFrom.ConfigMapKeyRef != nil {
+				use(KindConfigMap, e.ValueFrom.ConfigMapKeyRef.Name, e.ValueFrom.ConfigMapKeyRef.Key)
 			}
 		}
 		for _, e := range envFrom {
 			if e.SecretRef != nil {
-				add(KindSecret, e.SecretRef.Name)
+				use(KindSecret, e.SecretRef.Name)
 			}
 			if e.ConfigMapRef != nil {
-				add(KindConfigMap, e.ConfigMapRef.Name)
+				use(KindConfigMap, e.ConfigMapRef.Name)
 			}
 		}
-	}
-	for _, c := range spec.InitContainers {
-		containers(c.Env, c.EnvFrom)
-	}
-	for _, c := range spec.Containers {
-		containers(c.Env, c.EnvFrom)
-	}
-	for _, c := range spec.EphemeralContainers {
-		containers(c.Env, c.EnvFrom)
-	}
+	})
 	for _, v := range spec.Volumes {
-		if v.Secret != nil {
-			add(KindSecret, v.Secret.SecretName)
-		}
-		if v.ConfigMap != nil {
-			add(KindConfigMap, v.ConfigMap.Name)
-		}
-		if v.Projected != nil {
+		switch {
+		case v.Secret != nil:
+			use(KindSecret, v.Secret.SecretName, itemKeys(v.Secret.Items)...)
+		case v.ConfigMap != nil:
+			use(KindConfigMap, v.ConfigMap.Name, itemKeys(v.ConfigMap.Items)...)
+		case v.Projected != nil:
 			for _, s := range v.Projected.Sources {
 				if s.Secret != nil {
-					add(KindSecret, s.Secret.Name)
+					use(KindSecret, s.Secret.Name, itemKeys(s.Secret.Items)...)
 				}
 				if s.ConfigMap != nil {
-					add(KindConfigMap, s.ConfigMap.Name)
+					use(KindConfigMap, s.ConfigMap.Name, itemKeys(s.ConfigMap.Items)...)
 				}
 			}
 		}
 	}
-	slices.SortFunc(refs, compareRefs)
-	return slices.Compact(refs)
+	for ref, s := range scopes {
+		if s.Whole {
+			s.Keys = nil
+		} else {
+			slices.Sort(s.Keys)
+			s.Keys = slices.Compact(s.Keys)
+		}
+		scopes[ref] = s
+	}
+	return scopes
+}
+
+func itemKeys(items []corev1.KeyToPath) []string {
+	keys := make([]string, 0, len(items))
+	for _, i := range items {
+		keys = append(keys, i.Key)
+	}
+	return keys
+}
+
+func forEachContainer(spec *corev1.PodSpec, visit func([]corev1.EnvVar, []corev1.EnvFromSource)) {
+	for _, c := range spec.InitContainers {
+		visit(c.Env, c.EnvFrom)
+	}
+	for _, c := range spec.Containers {
+		visit(c.Env, c.EnvFrom)
+	}
+	for _, c := range spec.EphemeralContainers {
+		visit(c.Env, c.EnvFrom)
+	}
+}
+
+// recordName is the name of a source in AnnotationLastDigests: "secret/<name>" when it is
+// watched whole, "secret/<name>:<key>+<key>" when only those keys are used, so that a
+// change of another key is no change, and a record written before key scopes existed reads
+// as a source no longer watched (recorded again, never restarted for).
+func recordName(ref Ref, scope Scope, referenced bool) string {
+	if !referenced || scope.Whole || len(scope.Keys) == 0 {
+		return ref.String()
+	}
+	return ref.String() + ":" + strings.Join(scope.Keys, "+")
+}
+
+// scoped returns the part of data a scope uses: the used keys that exist.
+func scoped(data map[string][]byte, scope Scope, referenced bool) map[string][]byte {
+	if !referenced || scope.Whole {
+		return data
+	}
+	out := make(map[string][]byte, len(scope.Keys))
+	for _, k := range scope.Keys {
+		if v, ok := data[k]; ok {
+			out[k] = v
+		}
+	}
+	return out
 }

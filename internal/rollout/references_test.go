@@ -4,7 +4,9 @@ import (
 	"slices"
 	"testing"
 
+	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 )
 
 func TestReferences(t *testing.T) {
@@ -79,4 +81,90 @@ func refStrings(refs []Ref) []string {
 		out = append(out, r.String())
 	}
 	return out
+}
+
+func TestScopes(t *testing.T) {
+	secretKey := func(name, key string) corev1.EnvVar {
+		return corev1.EnvVar{Name: "X", ValueFrom: &corev1.EnvVarSource{SecretKeyRef: &corev1.SecretKeySelector{
+			LocalObjectReference: corev1.LocalObjectReference{Name: name}, Key: key}}}
+	}
+	items := func(keys ...string) []corev1.KeyToPath {
+		var out []corev1.KeyToPath
+		for _, k := range keys {
+			out = append(out, corev1.KeyToPath{Key: k, Path: k})
+		}
+		return out
+	}
+	spec := corev1.PodSpec{
+		Containers: []corev1.Container{{
+			Env:     []corev1.EnvVar{secretKey("db", "password"), secretKey("db", "password"), secretKey("api", "token"), secretKey("tls", "ca")},
+			EnvFrom: []corev1.EnvFromSource{{ConfigMapRef: &corev1.ConfigMapEnvSource{LocalObjectReference: corev1.LocalObjectReference{Name: "whole"}}}},
+		}},
+		Volumes: []corev1.Volume{
+			{Name: "a", VolumeSource: corev1.VolumeSource{Secret: &corev1.SecretVolumeSource{SecretName: "api", Items: items("cert", "token")}}},
+			{Name: "b", VolumeSource: corev1.VolumeSource{Secret: &corev1.SecretVolumeSource{SecretName: "tls"}}},
+			{Name: "c", VolumeSource: corev1.VolumeSource{ConfigMap: &corev1.ConfigMapVolumeSource{
+				LocalObjectReference: corev1.LocalObjectReference{Name: "conf"}, Items: items("app.yaml")}}},
+			{Name: "p", VolumeSource: corev1.VolumeSource{Projected: &corev1.ProjectedVolumeSource{Sources: []corev1.VolumeProjection{
+				{Secret: &corev1.SecretProjection{LocalObjectReference: corev1.LocalObjectReference{Name: "proj"}, Items: items("k")}},
+				{ConfigMap: &corev1.ConfigMapProjection{LocalObjectReference: corev1.LocalObjectReference{Name: "projcm"}}},
+			}}}},
+		},
+	}
+	got := Scopes(&spec)
+	want := map[Ref]string{
+		{KindSecret, "db"}:        "secret/db:password",
+		{KindSecret, "api"}:       "secret/api:cert+token",
+		{KindSecret, "tls"}:       "secret/tls", // a volume without items uses every key
+		{KindSecret, "proj"}:      "secret/proj:k",
+		{KindConfigMap, "whole"}:  "configmap/whole",
+		{KindConfigMap, "conf"}:   "configmap/conf:app.yaml",
+		{KindConfigMap, "projcm"}: "configmap/projcm",
+	}
+	if len(got) != len(want) {
+		t.Fatalf("Scopes = %v, want %d sources", got, len(want))
+	}
+	for ref, name := range want {
+		scope, ok := got[ref]
+		if !ok {
+			t.Errorf("%v missing", ref)
+			continue
+		}
+		if n := recordName(ref, scope, true); n != name {
+			t.Errorf("recordName(%v) = %q, want %q", ref, n, name)
+		}
+		if n := recordName(ref, scope, false); n != ref.String() {
+			t.Errorf("a source named but not used is watched whole: %q", n)
+		}
+	}
+	data := map[string][]byte{"password": []byte("p"), "username": []byte("u")}
+	if s := scoped(data, got[Ref{KindSecret, "db"}], true); len(s) != 1 || string(s["password"]) != "p" {
+		t.Errorf("scoped = %v, want only the password key", s)
+	}
+	if s := scoped(data, got[Ref{KindSecret, "tls"}], true); len(s) != 2 {
+		t.Errorf("whole scope dropped keys: %v", s)
+	}
+	if r := parseRef("secret/db:password"); r != (Ref{KindSecret, "db"}) {
+		t.Errorf("parseRef = %v", r)
+	}
+}
+
+func TestSlimWorkload(t *testing.T) {
+	d := &appsv1.Deployment{}
+	d.Annotations = map[string]string{corev1.LastAppliedConfigAnnotation: "{}", ReloaderAuto: "true"}
+	d.ManagedFields = []metav1.ManagedFieldsEntry{{Manager: "kubectl"}}
+	d.Status.Replicas = 3
+	d.Spec.Template.Annotations = map[string]string{"keep": "me"}
+	out, err := slimWorkload(d)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := out.(*appsv1.Deployment)
+	if len(got.Annotations) != 1 || got.Annotations[ReloaderAuto] != "true" || got.ManagedFields != nil || got.Status.Replicas != 0 ||
+		got.Spec.Template.Annotations["keep"] != "me" {
+		t.Errorf("slimWorkload = %+v", got)
+	}
+	if len(CacheByObject()) != 4 {
+		t.Errorf("CacheByObject covers %d kinds, want the 4 kept in full and always served", len(CacheByObject()))
+	}
 }

@@ -7,8 +7,8 @@ import (
 	"strings"
 	"time"
 
-	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/client-go/tools/events"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -40,13 +40,26 @@ func (r *Reconciler) now() func() time.Time {
 	return time.Now
 }
 
-// kindReconciler reconciles the workloads of one kind; governor and metrics are shared.
+// shared is what every kind's controller shares: parsed options, governor, metrics, sources.
+type shared struct {
+	opts              Options
+	namespaceSelector labels.Selector
+	resourceSelector  labels.Selector
+	governor          *Governor
+	metrics           *metrics
+	sources           sourceReader
+	alerts            *alerter
+	train             train
+}
+
+// kindReconciler reconciles the workloads of one kind.
 type kindReconciler struct {
 	*Reconciler
-	kind     workloadKind
-	governor *Governor
-	metrics  *metrics
-	sources  sourceReader
+	*shared
+	kind workloadKind
+	// workloads reads workloads of the kind: the manager's client, or for unstructured kinds
+	// (which that client does not cache) the manager's cache itself.
+	workloads client.Reader
 }
 
 // observation is what Ferry sees of a workload's watched sources: the short digest of
@@ -61,22 +74,48 @@ type observation struct {
 // records, restarts, or waits.
 func (kr *kindReconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Result, error) {
 	key := kr.kind.name + "/" + req.String()
-	workload := kr.kind.object()
-	if err := kr.Client.Get(ctx, req.NamespacedName, workload); err != nil {
+	workload, err := kr.get(ctx, req)
+	if workload == nil || err != nil {
 		kr.governor.Forget(key)
-		return ctrl.Result{}, client.IgnoreNotFound(err)
+		kr.forgetHealth(key)
+		return ctrl.Result{}, err
 	}
-	optIn := ReadOptIn(workload.GetAnnotations())
+	served, err := kr.namespaceServed(ctx, workload.GetNamespace())
+	if err != nil || !served {
+		kr.governor.Forget(key)
+		kr.forgetHealth(key)
+		return ctrl.Result{}, err
+	}
+	optIn := kr.optIn(workload)
 	if !workload.GetDeletionTimestamp().IsZero() || !optIn.Enabled() {
 		kr.governor.Forget(key)
+		kr.forgetHealth(key)
 		return ctrl.Result{}, kr.dropRecord(ctx, workload)
 	}
+	if len(optIn.Invalid) > 0 {
+		ctrl.LoggerFrom(ctx).Info("Reload list entries are not regular expressions and match nothing", "entries", optIn.Invalid)
+	}
+	healthIn, err := kr.checkHealth(ctx, key, workload)
+	if err != nil {
+		return ctrl.Result{}, err
+	}
+	workload, resumeIn, err := kr.resumeIfDue(ctx, workload)
+	if err != nil {
+		return ctrl.Result{}, err
+	}
+	result, err := kr.reconcileSources(ctx, key, workload, optIn)
+	return sooner(sooner(result, healthIn), resumeIn), err
+}
+
+// reconcileSources compares the watched sources with the record, and records, restarts or
+// waits.
+func (kr *kindReconciler) reconcileSources(ctx context.Context, key string, workload client.Object, optIn OptIn) (ctrl.Result, error) {
 	seen, err := kr.observe(ctx, workload, optIn)
 	if err != nil {
 		return ctrl.Result{}, err
 	}
 	recorded, present := workload.GetAnnotations()[AnnotationLastDigests]
-	decision := Decide(recorded, present, seen.digests, seen.missing)
+	decision := Decide(recorded, present, seen.digests, seen.missing, Policy{OnCreate: kr.opts.ReloadOnCreate, OnDelete: kr.opts.ReloadOnDelete})
 	switch decision.Action {
 	case Nothing:
 		kr.governor.Forget(key)
@@ -90,26 +129,112 @@ func (kr *kindReconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl
 	}
 }
 
-// observe reads the sources the workload watches.
+// sooner returns the result with RequeueAfter at most d (d zero leaves it as it is).
+func sooner(result ctrl.Result, d time.Duration) ctrl.Result {
+	if d > 0 && (result.RequeueAfter == 0 || d < result.RequeueAfter) {
+		result.RequeueAfter = d
+	}
+	return result
+}
+
+// get reads the workload; nil when it is gone. A kind watched as metadata is read in full
+// from the API server, and only when its own annotations opt it in.
+func (kr *kindReconciler) get(ctx context.Context, req ctrl.Request) (client.Object, error) {
+	workload := kr.kind.object()
+	if err := kr.workloads.Get(ctx, req.NamespacedName, workload); err != nil {
+		return nil, client.IgnoreNotFound(err)
+	}
+	if !kr.kind.metadataOnly || !relevant(workload, nil, false) {
+		return workload, nil
+	}
+	full := kr.kind.full()
+	if err := kr.APIReader.Get(ctx, req.NamespacedName, full); err != nil {
+		return nil, client.IgnoreNotFound(err)
+	}
+	return full, nil
+}
+
+// optIn reads what the workload asks for. Kinds watched as metadata opt in through their
+// own metadata only, and one by one: --auto-reload-all does not cover them.
+func (kr *kindReconciler) optIn(workload client.Object) OptIn {
+	if kr.kind.metadataOnly {
+		return ReadOptIn(workload.GetAnnotations(), nil, false)
+	}
+	return ReadOptIn(workload.GetAnnotations(), kr.kind.template(workload).Annotations, kr.opts.AutoReloadAll)
+}
+
+// namespaceServed applies --namespaces-to-ignore and --namespace-selector.
+func (kr *kindReconciler) namespaceServed(ctx context.Context, namespace string) (bool, error) {
+	if slices.Contains(kr.opts.NamespacesToIgnore, namespace) {
+		return false, nil
+	}
+	if kr.namespaceSelector == nil || kr.namespaceSelector.Empty() {
+		return true, nil
+	}
+	ns := namespaceMetadata()
+	if err := kr.sources.meta.Get(ctx, client.ObjectKey{Name: namespace}, ns); err != nil {
+		return false, client.IgnoreNotFound(err)
+	}
+	return kr.namespaceSelector.Matches(labels.Set(ns.Labels)), nil
+}
+
+// observe reads the sources the workload watches. A source the pod template uses only
+// through some keys is digested over those keys only.
 func (kr *kindReconciler) observe(ctx context.Context, workload client.Object, optIn OptIn) (observation, error) {
 	seen := observation{digests: map[string]string{}, data: map[string]map[string][]byte{}}
-	referenced := References(&kr.kind.template(workload).Spec)
-	for _, ref := range optIn.Candidates(referenced) {
-		src, err := kr.sources.read(ctx, workload.GetNamespace(), ref)
+	ns := workload.GetNamespace()
+	scopes := Scopes(&kr.kind.template(workload).Spec)
+	candidates, err := kr.candidates(ctx, ns, optIn, References(&kr.kind.template(workload).Spec))
+	if err != nil {
+		return seen, err
+	}
+	for _, ref := range candidates {
+		scope, referenced := scopes[ref]
+		name := recordName(ref, scope, referenced)
+		src, err := kr.sources.read(ctx, ns, ref)
 		if err != nil {
 			return seen, err
 		}
 		if src == nil {
-			seen.missing = append(seen.missing, ref.String())
+			seen.missing = append(seen.missing, name)
 			continue
 		}
-		if !optIn.Watches(ref, slices.Contains(referenced, ref), src.annotations) {
+		if !kr.resourceSelector.Matches(labels.Set(src.labels)) || !optIn.Watches(ref, referenced, src.annotations) {
 			continue
 		}
-		seen.digests[ref.String()] = shortDigest(kr.HashKey.Data(src.data))
-		seen.data[ref.String()] = src.data
+		data := scoped(src.data, scope, referenced)
+		seen.digests[name] = shortDigest(kr.HashKey.Data(data))
+		seen.data[name] = data
 	}
 	return seen, nil
+}
+
+// candidates returns the sources to read: those the annotations name or the pod template
+// uses, and those of the namespace that a regular expression of a reload list matches.
+func (kr *kindReconciler) candidates(ctx context.Context, namespace string, optIn OptIn, referenced []Ref) ([]Ref, error) {
+	var out []Ref
+	for _, ref := range optIn.Candidates(referenced) {
+		if !kr.opts.ignoresSource(ref.Kind) {
+			out = append(out, ref)
+		}
+	}
+	for _, kind := range []SourceKind{KindConfigMap, KindSecret} {
+		if kr.opts.ignoresSource(kind) || !optIn.Patterns(kind) {
+			continue
+		}
+		names, err := kr.sources.names(ctx, namespace, kind)
+		if err != nil {
+			return nil, err
+		}
+		rule := optIn.Rule(kind)
+		for _, name := range names {
+			if rule.named(name) {
+				out = append(out, Ref{Kind: kind, Name: name})
+			}
+		}
+	}
+	slices.SortFunc(out, compareRefs)
+	return slices.Compact(out), nil
 }
 
 // record writes the observed digests on the workload's metadata, leaving the pod template
@@ -140,50 +265,6 @@ func (kr *kindReconciler) dropRecord(ctx context.Context, workload client.Object
 	return nil
 }
 
-// rollOut restarts the workload when the governor allows it: one patch sets the pod
-// template's digest and records the digests it was computed from.
-func (kr *kindReconciler) rollOut(ctx context.Context, key string, workload client.Object, seen observation, decision Decision) (ctrl.Result, error) {
-	changed := decision.Changed
-	log := ctrl.LoggerFrom(ctx).WithValues("changed", changed)
-	if kr.kind.paused(workload) {
-		// Nothing is recorded, so the change rolls out once the workload resumes.
-		kr.governor.Forget(key)
-		kr.metrics.skipped.WithLabelValues(kr.kind.name, ReasonPaused).Inc()
-		kr.Recorder.Eventf(workload, nil, corev1.EventTypeNormal, "RolloutSkipped", "Rollout",
-			"Not restarting while paused; changed: %s", describe(changed))
-		log.Info("Restart skipped: the workload is paused")
-		return ctrl.Result{}, nil
-	}
-	verdict := kr.governor.Admit(key)
-	if !verdict.Allowed {
-		if verdict.Reason != ReasonWindow && !verdict.Repeat {
-			kr.metrics.skipped.WithLabelValues(kr.kind.name, verdict.Reason).Inc()
-		}
-		log.V(1).Info("Restart waits", "reason", verdict.Reason, "wait", verdict.Wait)
-		return ctrl.Result{RequeueAfter: verdict.Wait}, nil
-	}
-	patched := workload.DeepCopyObject().(client.Object)
-	setAnnotation(patched, AnnotationLastDigests, FormatDigests(decision.Digests))
-	template := kr.kind.template(patched)
-	if template.Annotations == nil {
-		template.Annotations = map[string]string{}
-	}
-	template.Annotations[AnnotationConfigDigest] = kr.HashKey.Parts(seen.data)
-	// The optimistic lock makes sure the digest was computed from the current pod template.
-	if err := kr.Client.Patch(ctx, patched, client.MergeFromWithOptions(workload, client.MergeFromWithOptimisticLock{})); err != nil {
-		if apierrors.IsConflict(err) { // the workload changed meanwhile: look again
-			return ctrl.Result{RequeueAfter: 100 * time.Millisecond}, nil
-		}
-		return ctrl.Result{}, fmt.Errorf("restarting: %w", err)
-	}
-	kr.governor.Done(key)
-	kr.metrics.rollouts.WithLabelValues(kr.kind.name).Inc()
-	kr.Recorder.Eventf(workload, nil, corev1.EventTypeNormal, "RolloutTriggered", "Rollout",
-		"Restarting pods: changed %s", describe(changed))
-	log.Info("Workload restarted")
-	return ctrl.Result{}, nil
-}
-
 func setAnnotation(o client.Object, key, value string) {
 	annotations := o.GetAnnotations()
 	if annotations == nil {
@@ -197,8 +278,16 @@ func setAnnotation(o client.Object, key, value string) {
 func describe(sources []string) string {
 	out := make([]string, len(sources))
 	for i, s := range sources {
-		kind, name, _ := strings.Cut(s, "/")
-		out[i] = Ref{Kind: SourceKind(kind), Name: name}.Display()
+		out[i] = parseRef(s).Display()
 	}
 	return strings.Join(out, ", ")
 }
+
+// parseRef reads a record name back into the source it names.
+func parseRef(s string) Ref {
+	kind, name, _ := strings.Cut(s, "/")
+	name, _, _ = strings.Cut(name, ":")
+	return Ref{Kind: SourceKind(kind), Name: name}
+}
+
+func isConflict(err error) bool { return apierrors.IsConflict(err) }

@@ -75,14 +75,14 @@ func TestChangesWithinWindowRestartOnce(t *testing.T) {
 	create(t, secret(ns, "b", nil, "k", "b1"))
 	app := deployment(ns, "app", auto(), pod(container([]corev1.EnvVar{envSecret("a", "k")}, envFromSecret("b"))))
 	create(t, app)
-	before := waitRecorded(t, app, "secret/a", "secret/b")
+	before := waitRecorded(t, app, "secret/a:k", "secret/b")
 
 	setSecret(t, ns, "a", "k", "a2")
 	time.Sleep(500 * time.Millisecond)
 	setSecret(t, ns, "b", "k", "b2")
 
 	after := waitRolled(t, app, before)
-	want := wantDigest(map[string]map[string]string{"secret/a": {"k": "a2"}, "secret/b": {"k": "b2"}})
+	want := wantDigest(map[string]map[string]string{"secret/a:k": {"k": "a2"}, "secret/b": {"k": "b2"}})
 	if after.digest != want {
 		t.Errorf("the one restart does not carry both changes: digest %s, want %s", after.digest, want)
 	}
@@ -142,7 +142,7 @@ func TestIgnoredSourceRestartsNothing(t *testing.T) {
 	create(t, secret(ns, "watched", nil, "k", "1"))
 	app := deployment(ns, "app", auto(), pod(container([]corev1.EnvVar{envSecret("ignored", "k"), envSecret("watched", "k")})))
 	create(t, app)
-	before := waitRecorded(t, app, "secret/watched")
+	before := waitRecorded(t, app, "secret/watched:k")
 
 	setSecret(t, ns, "ignored", "k", "2")
 	assertUnchanged(t, app, before)
@@ -185,7 +185,7 @@ func TestNamedSources(t *testing.T) {
 		rollout.FerryConfigMapReload: "settings",          // Ferry's form
 	}, pod(container([]corev1.EnvVar{envSecret("listed", "k"), envSecret("unlisted", "k")}, envFromConfigMap("settings"))))
 	create(t, app)
-	before := waitRecorded(t, app, "configmap/settings", "secret/elsewhere", "secret/listed")
+	before := waitRecorded(t, app, "configmap/settings", "secret/elsewhere", "secret/listed:k")
 
 	setSecret(t, ns, "unlisted", "k", "2")
 	assertUnchanged(t, app, before)
@@ -208,7 +208,7 @@ func TestSearchAndMatch(t *testing.T) {
 	app := deployment(ns, "app", map[string]string{rollout.ReloaderSearch: "true"},
 		pod(container([]corev1.EnvVar{envSecret("matched", "k"), envSecret("plain", "k")})))
 	create(t, app)
-	before := waitRecorded(t, app, "secret/matched")
+	before := waitRecorded(t, app, "secret/matched:k")
 
 	setSecret(t, ns, "plain", "k", "2")  // used, not tagged
 	setSecret(t, ns, "unused", "k", "2") // tagged, not used

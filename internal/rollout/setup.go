@@ -4,10 +4,14 @@ import (
 	"context"
 	"maps"
 	"strings"
+	"sync"
+	"time"
 
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/types"
 	ctrl "sigs.k8s.io/controller-runtime"
@@ -16,6 +20,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/controller"
 	"sigs.k8s.io/controller-runtime/pkg/event"
 	"sigs.k8s.io/controller-runtime/pkg/handler"
+	"sigs.k8s.io/controller-runtime/pkg/manager"
 	ctrlmetrics "sigs.k8s.io/controller-runtime/pkg/metrics"
 	"sigs.k8s.io/controller-runtime/pkg/predicate"
 	"sigs.k8s.io/controller-runtime/pkg/reconcile"
@@ -23,80 +28,191 @@ import (
 )
 
 // IndexSources maps "secret/<name>" and "configmap/<name>" to the opted-in workloads that
-// may watch that source, so that a change finds its workloads without listing them all.
+// may watch that source, so that a change finds its workloads without listing them all. A
+// workload that may watch sources it cannot name in advance (a regular expression in a
+// reload list; a kind watched as metadata) is indexed under "secret/*" or "configmap/*".
 const IndexSources = "ferry.index.rollout-sources"
 
 // SetupWithManager registers, for each workload kind, the sources index and a controller,
-// and adds the metadata cache of Secrets and ConfigMaps to the manager.
+// and adds the metadata cache of Secrets and ConfigMaps and the alert sender to the manager.
+// Kinds whose API is not served yet are set up when it appears.
 func (r *Reconciler) SetupWithManager(ctx context.Context, mgr ctrl.Manager) error {
 	opts := r.Options.withDefaults()
+	if err := opts.Validate(); err != nil {
+		return err
+	}
 	m, err := newMetrics(ctrlmetrics.Registry)
 	if err != nil {
 		return err
 	}
-	sources, err := newSourceCache(mgr.GetConfig(), mgr.GetScheme(), mgr.GetRESTMapper(), mgr.GetHTTPClient(), opts.Namespace)
+	sources, err := newSourceCache(mgr.GetConfig(), mgr.GetScheme(), mgr.GetRESTMapper(), mgr.GetHTTPClient(), opts)
 	if err != nil {
 		return err
 	}
 	if err := mgr.Add(sources); err != nil {
 		return err
 	}
-	governor := NewGovernor(opts, r.now())
+	s := &shared{opts: opts, governor: NewGovernor(opts, r.now()), metrics: m,
+		sources: sourceReader{cached: r.Client, direct: r.APIReader, meta: sources.Cache}}
+	s.namespaceSelector, _ = labels.Parse(opts.NamespaceSelector)
+	s.resourceSelector, _ = labels.Parse(opts.ResourceLabelSelector)
+	if s.alerts = newAlerter(opts.Alerts, m.alerts); s.alerts != nil {
+		if err := mgr.Add(s.alerts); err != nil {
+			return err
+		}
+	}
+	var pending []workloadKind
 	for _, kind := range workloadKinds() {
-		if err := mgr.GetFieldIndexer().IndexField(ctx, kind.object(), IndexSources, func(o client.Object) []string {
-			return indexKeys(kind, o)
-		}); err != nil {
+		if opts.ignoresKind(kind.name) {
+			continue
+		}
+		kr := &kindReconciler{Reconciler: r, shared: s, kind: kind}
+		if kind.optional && !served(mgr.GetRESTMapper(), kind) {
+			pending = append(pending, kind)
+			continue
+		}
+		if err := kr.setup(ctx, mgr, sources); err != nil {
 			return err
 		}
-		kr := &kindReconciler{Reconciler: r, kind: kind, governor: governor, metrics: m,
-			sources: sourceReader{cached: r.Client, direct: r.APIReader}}
-		err := ctrl.NewControllerManagedBy(mgr).
-			Named("rollout-"+strings.ToLower(kind.name)).
-			For(kind.object(), builder.WithPredicates(workloadChanged())).
-			// Managed Secrets, with their data, from the manager's label-filtered cache.
-			Watches(&corev1.Secret{}, handler.EnqueueRequestsFromMapFunc(kr.forSource(KindSecret))).
-			// Every other Secret and every ConfigMap, metadata only.
-			WatchesRawSource(source.Kind(sources.Cache, secretMetadata(),
-				handler.TypedEnqueueRequestsFromMapFunc(kr.forSourceMetadata(KindSecret)))).
-			WatchesRawSource(source.Kind(sources.Cache, configMapMetadata(),
-				handler.TypedEnqueueRequestsFromMapFunc(kr.forSourceMetadata(KindConfigMap)))).
-			WithOptions(controller.Options{MaxConcurrentReconciles: 2}).
-			Complete(kr)
-		if err != nil {
-			return err
-		}
+	}
+	if len(pending) > 0 {
+		return mgr.Add(&kindWaiter{mgr: mgr, sources: sources, reconcilers: r, shared: s, pending: pending})
 	}
 	return nil
 }
 
+func served(mapper meta.RESTMapper, kind workloadKind) bool {
+	_, err := mapper.RESTMapping(kind.gvk.GroupKind(), kind.gvk.Version)
+	return err == nil
+}
+
+// setup registers the index and the controller of one kind.
+func (kr *kindReconciler) setup(ctx context.Context, mgr ctrl.Manager, sources sourceCache) error {
+	kr.workloads = kr.Client
+	if _, ok := kr.kind.object().(*unstructured.Unstructured); ok {
+		kr.workloads = mgr.GetCache()
+	}
+	if err := mgr.GetFieldIndexer().IndexField(ctx, kr.kind.object(), IndexSources, kr.indexKeys); err != nil {
+		return err
+	}
+	b := ctrl.NewControllerManagedBy(mgr).
+		Named("rollout-"+strings.ToLower(kr.kind.name)).
+		For(kr.kind.object(), builder.WithPredicates(kr.workloadChanged())).
+		WithOptions(controller.Options{MaxConcurrentReconciles: 2, SkipNameValidation: new(true)})
+	if !kr.opts.IgnoreSecrets {
+		// Managed Secrets, with their data, from the manager's label-filtered cache; every
+		// other Secret, metadata only.
+		b = b.Watches(&corev1.Secret{}, handler.EnqueueRequestsFromMapFunc(kr.forSource(KindSecret))).
+			WatchesRawSource(source.Kind(sources.Cache, secretMetadata(),
+				handler.TypedEnqueueRequestsFromMapFunc(kr.forSourceMetadata(KindSecret))))
+	}
+	if !kr.opts.IgnoreConfigMaps {
+		b = b.WatchesRawSource(source.Kind(sources.Cache, configMapMetadata(),
+			handler.TypedEnqueueRequestsFromMapFunc(kr.forSourceMetadata(KindConfigMap))))
+	}
+	if kr.opts.NamespaceSelector != "" {
+		b = b.WatchesRawSource(source.Kind(sources.Cache, namespaceMetadata(),
+			handler.TypedEnqueueRequestsFromMapFunc(kr.forNamespace)))
+	}
+	return b.Complete(kr)
+}
+
+// kindWaiter sets up the kinds whose API was not served at start once it is.
+type kindWaiter struct {
+	mgr         ctrl.Manager
+	sources     sourceCache
+	reconcilers *Reconciler
+	shared      *shared
+	mu          sync.Mutex
+	pending     []workloadKind
+}
+
+// Start polls until every pending kind is set up or ctx ends.
+func (w *kindWaiter) Start(ctx context.Context) error {
+	t := time.NewTicker(w.shared.opts.APIPollInterval)
+	defer t.Stop()
+	for {
+		if w.setUpServed(ctx) {
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-t.C:
+		}
+	}
+}
+
+// setUpServed sets up the pending kinds now served; it reports whether none is left.
+func (w *kindWaiter) setUpServed(ctx context.Context) bool {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	var still []workloadKind
+	for _, kind := range w.pending {
+		if !served(w.mgr.GetRESTMapper(), kind) {
+			still = append(still, kind)
+			continue
+		}
+		kr := &kindReconciler{Reconciler: w.reconcilers, shared: w.shared, kind: kind}
+		if err := kr.setup(ctx, w.mgr, w.sources); err != nil {
+			ctrl.LoggerFrom(ctx).Error(err, "Setting up restarts of a workload kind failed", "kind", kind.name)
+			still = append(still, kind)
+			continue
+		}
+		ctrl.LoggerFrom(ctx).Info("Workload kind served: restarts set up", "kind", kind.name)
+	}
+	w.pending = still
+	return len(still) == 0
+}
+
+var _ manager.Runnable = &kindWaiter{}
+
 // indexKeys returns the sources an opted-in workload may watch, as IndexSources keys.
-func indexKeys(kind workloadKind, o client.Object) []string {
-	optIn := ReadOptIn(o.GetAnnotations())
+func (kr *kindReconciler) indexKeys(o client.Object) []string {
+	if kr.kind.metadataOnly {
+		if !ReadOptIn(o.GetAnnotations(), nil, false).Enabled() {
+			return nil
+		}
+		return []string{wildcard(KindSecret), wildcard(KindConfigMap)}
+	}
+	optIn := kr.optIn(o)
 	if !optIn.Enabled() {
 		return nil
 	}
 	var keys []string
-	for _, ref := range optIn.Candidates(References(&kind.template(o).Spec)) {
+	for _, ref := range optIn.Candidates(References(&kr.kind.template(o).Spec)) {
 		keys = append(keys, ref.String())
+	}
+	for _, kind := range []SourceKind{KindSecret, KindConfigMap} {
+		if optIn.Patterns(kind) {
+			keys = append(keys, wildcard(kind))
+		}
 	}
 	return keys
 }
 
+func wildcard(kind SourceKind) string { return string(kind) + "/*" }
+
 // forSource maps a source to the workloads of this controller's kind that may watch it.
 func (kr *kindReconciler) forSource(kind SourceKind) handler.MapFunc {
 	return func(ctx context.Context, o client.Object) []reconcile.Request {
-		list := kr.kind.list()
-		ref := Ref{Kind: kind, Name: o.GetName()}
-		if err := kr.Client.List(ctx, list, client.InNamespace(o.GetNamespace()), client.MatchingFields{IndexSources: ref.String()}); err != nil {
-			ctrl.LoggerFrom(ctx).Error(err, "Listing workloads for a source failed", "source", ref.String())
-			return nil
-		}
+		seen := map[types.NamespacedName]bool{}
 		var requests []reconcile.Request
-		_ = meta.EachListItem(list, func(item runtime.Object) error {
-			w := item.(client.Object)
-			requests = append(requests, reconcile.Request{NamespacedName: types.NamespacedName{Namespace: w.GetNamespace(), Name: w.GetName()}})
-			return nil
-		})
+		for _, key := range []string{Ref{Kind: kind, Name: o.GetName()}.String(), wildcard(kind)} {
+			list := kr.kind.list()
+			if err := kr.workloads.List(ctx, list, client.InNamespace(o.GetNamespace()), client.MatchingFields{IndexSources: key}); err != nil {
+				ctrl.LoggerFrom(ctx).Error(err, "Listing workloads for a source failed", "source", key)
+				return nil
+			}
+			_ = meta.EachListItem(list, func(item runtime.Object) error {
+				name := client.ObjectKeyFromObject(item.(client.Object))
+				if !seen[name] {
+					seen[name] = true
+					requests = append(requests, reconcile.Request{NamespacedName: name})
+				}
+				return nil
+			})
+		}
 		return requests
 	}
 }
@@ -106,19 +222,45 @@ func (kr *kindReconciler) forSourceMetadata(kind SourceKind) handler.TypedMapFun
 	return func(ctx context.Context, o *metav1.PartialObjectMetadata) []reconcile.Request { return mapFunc(ctx, o) }
 }
 
+// forNamespace maps a Namespace, whose labels may have changed, to its workloads.
+func (kr *kindReconciler) forNamespace(ctx context.Context, ns *metav1.PartialObjectMetadata) []reconcile.Request {
+	list := kr.kind.list()
+	if err := kr.workloads.List(ctx, list, client.InNamespace(ns.Name)); err != nil {
+		ctrl.LoggerFrom(ctx).Error(err, "Listing workloads of a namespace failed", "namespace", ns.Name)
+		return nil
+	}
+	var requests []reconcile.Request
+	_ = meta.EachListItem(list, func(item runtime.Object) error {
+		if w := item.(client.Object); kr.relevant(w) {
+			requests = append(requests, reconcile.Request{NamespacedName: client.ObjectKeyFromObject(w)})
+		}
+		return nil
+	})
+	return requests
+}
+
+// relevant reports whether a workload opted in, or carries a record Ferry must forget.
+func (kr *kindReconciler) relevant(o client.Object) bool {
+	_, recorded := o.GetAnnotations()[AnnotationLastDigests]
+	return recorded || kr.optIn(o).Enabled()
+}
+
+// relevant reports, for a kind watched as metadata, whether the workload opted in or
+// carries a record.
+func relevant(o client.Object, template map[string]string, autoReloadAll bool) bool {
+	_, recorded := o.GetAnnotations()[AnnotationLastDigests]
+	return recorded || ReadOptIn(o.GetAnnotations(), template, autoReloadAll).Enabled()
+}
+
 // workloadChanged passes events of workloads that opted in (or that Ferry recorded and
 // must forget), when their spec or annotations change; status updates do not pass.
-func workloadChanged() predicate.Predicate {
-	relevant := func(o client.Object) bool {
-		_, recorded := o.GetAnnotations()[AnnotationLastDigests]
-		return recorded || ReadOptIn(o.GetAnnotations()).Enabled()
-	}
+func (kr *kindReconciler) workloadChanged() predicate.Predicate {
 	return predicate.Funcs{
-		CreateFunc:  func(e event.CreateEvent) bool { return relevant(e.Object) },
-		DeleteFunc:  func(e event.DeleteEvent) bool { return relevant(e.Object) },
-		GenericFunc: func(e event.GenericEvent) bool { return relevant(e.Object) },
+		CreateFunc:  func(e event.CreateEvent) bool { return kr.relevant(e.Object) },
+		DeleteFunc:  func(e event.DeleteEvent) bool { return kr.relevant(e.Object) },
+		GenericFunc: func(e event.GenericEvent) bool { return kr.relevant(e.Object) },
 		UpdateFunc: func(e event.UpdateEvent) bool {
-			if !relevant(e.ObjectOld) && !relevant(e.ObjectNew) {
+			if !kr.relevant(e.ObjectOld) && !kr.relevant(e.ObjectNew) {
 				return false
 			}
 			return e.ObjectOld.GetGeneration() != e.ObjectNew.GetGeneration() ||

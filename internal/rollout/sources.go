@@ -28,6 +28,14 @@ func configMapMetadata() *metav1.PartialObjectMetadata {
 	return &metav1.PartialObjectMetadata{TypeMeta: metav1.TypeMeta{APIVersion: "v1", Kind: "ConfigMap"}}
 }
 
+func namespaceMetadata() *metav1.PartialObjectMetadata {
+	return &metav1.PartialObjectMetadata{TypeMeta: metav1.TypeMeta{APIVersion: "v1", Kind: "Namespace"}}
+}
+
+func metadataList(kind string) *metav1.PartialObjectMetadataList {
+	return &metav1.PartialObjectMetadataList{TypeMeta: metav1.TypeMeta{APIVersion: "v1", Kind: kind + "List"}}
+}
+
 // sourceCache is a cache of its own for the metadata of Secrets and ConfigMaps. The
 // manager's cache cannot hold it: it keys its settings by GroupVersionKind, so a metadata
 // watch of Secrets there would share the managed-label selector of the Secret data cache and
@@ -39,24 +47,34 @@ type sourceCache struct{ cache.Cache }
 func (c sourceCache) GetCache() cache.Cache { return c.Cache }
 
 // newSourceCache returns a cache of metadata only: of Secrets that do not carry the managed
-// label (managed ones are in the manager's cache, with their data) and of every ConfigMap.
-// It keeps, of each object, its identity and the annotations Ferry reads on sources.
-func newSourceCache(cfg *rest.Config, scheme *runtime.Scheme, mapper meta.RESTMapper, httpClient *http.Client, namespace string) (sourceCache, error) {
+// label (managed ones are in the manager's cache, with their data) and of every ConfigMap,
+// both narrowed by the resource label selector and left out when ignored; and of
+// Namespaces when a namespace selector is set. It keeps, of each object, its identity and
+// the annotations Ferry reads on sources (and the labels of Namespaces).
+func newSourceCache(cfg *rest.Config, scheme *runtime.Scheme, mapper meta.RESTMapper, httpClient *http.Client, opts Options) (sourceCache, error) {
+	resources, err := labels.Parse(opts.ResourceLabelSelector)
+	if err != nil {
+		return sourceCache{}, fmt.Errorf("resource label selector: %w", err)
+	}
 	notManaged, err := labels.NewRequirement(esv1.LabelManaged, selection.NotEquals, []string{esv1.LabelManagedValue})
 	if err != nil {
 		return sourceCache{}, err
 	}
-	opts := cache.Options{
-		Scheme: scheme, Mapper: mapper, HTTPClient: httpClient,
-		ByObject: map[client.Object]cache.ByObject{
-			secretMetadata():    {Label: labels.NewSelector().Add(*notManaged), Transform: slimMetadata},
-			configMapMetadata(): {Transform: slimMetadata},
-		},
+	byObject := map[client.Object]cache.ByObject{}
+	if !opts.IgnoreSecrets {
+		byObject[secretMetadata()] = cache.ByObject{Label: resources.Add(*notManaged), Transform: slimMetadata}
 	}
-	if namespace != "" {
-		opts.DefaultNamespaces = map[string]cache.Config{namespace: {}}
+	if !opts.IgnoreConfigMaps {
+		byObject[configMapMetadata()] = cache.ByObject{Label: resources, Transform: slimMetadata}
 	}
-	c, err := cache.New(cfg, opts)
+	if opts.NamespaceSelector != "" {
+		byObject[namespaceMetadata()] = cache.ByObject{Transform: cache.TransformStripManagedFields()}
+	}
+	cacheOpts := cache.Options{Scheme: scheme, Mapper: mapper, HTTPClient: httpClient, ByObject: byObject}
+	if opts.Namespace != "" {
+		cacheOpts.DefaultNamespaces = map[string]cache.Config{opts.Namespace: {}}
+	}
+	c, err := cache.New(cfg, cacheOpts)
 	if err != nil {
 		return sourceCache{}, fmt.Errorf("creating the Secret and ConfigMap metadata cache: %w", err)
 	}
@@ -93,17 +111,44 @@ func isSourceAnnotation(key string) bool {
 	return false
 }
 
-// sourceData is what Ferry reads of a Secret or ConfigMap: its data and annotations.
+// sourceData is what Ferry reads of a Secret or ConfigMap: its data, annotations and labels.
 type sourceData struct {
 	data        map[string][]byte
 	annotations map[string]string
+	labels      map[string]string
 }
 
 // sourceReader reads sources: managed Secrets from the manager's cache, other Secrets and
-// ConfigMaps straight from the API server, so their data is never cached.
+// ConfigMaps straight from the API server, so their data is never cached. meta is the
+// metadata cache, for names and Namespaces.
 type sourceReader struct {
 	cached client.Reader
 	direct client.Reader
+	meta   client.Reader
+}
+
+// names lists the names of the sources of one kind in a namespace, from the caches.
+func (sr sourceReader) names(ctx context.Context, namespace string, kind SourceKind) ([]string, error) {
+	var out []string
+	listKind := "ConfigMap"
+	if kind == KindSecret {
+		listKind = "Secret"
+		var managed corev1.SecretList
+		if err := sr.cached.List(ctx, &managed, client.InNamespace(namespace), client.UnsafeDisableDeepCopy); err != nil {
+			return nil, fmt.Errorf("listing managed Secrets: %w", err)
+		}
+		for i := range managed.Items {
+			out = append(out, managed.Items[i].Name)
+		}
+	}
+	list := metadataList(listKind)
+	if err := sr.meta.List(ctx, list, client.InNamespace(namespace)); err != nil {
+		return nil, fmt.Errorf("listing %ss: %w", listKind, err)
+	}
+	for i := range list.Items {
+		out = append(out, list.Items[i].Name)
+	}
+	return out, nil
 }
 
 // read returns the source, or nil when it does not exist.
@@ -126,7 +171,7 @@ func (sr sourceReader) read(ctx context.Context, namespace string, ref Ref) (*so
 		case err != nil:
 			return nil, fmt.Errorf("reading Secret %s: %w", ref.Name, err)
 		}
-		return &sourceData{data: secret.Data, annotations: secret.Annotations}, nil
+		return &sourceData{data: secret.Data, annotations: secret.Annotations, labels: secret.Labels}, nil
 	}
 	var cm corev1.ConfigMap
 	if err := sr.direct.Get(ctx, key, &cm); err != nil {
@@ -142,7 +187,7 @@ func (sr sourceReader) read(ctx context.Context, namespace string, ref Ref) (*so
 	for k, v := range cm.BinaryData { // the API server keeps the keys of Data and BinaryData apart
 		data[k] = v
 	}
-	return &sourceData{data: data, annotations: cm.Annotations}, nil
+	return &sourceData{data: data, annotations: cm.Annotations, labels: cm.Labels}, nil
 }
 
 // shortDigest is the part of a keyed digest recorded per source.

@@ -13,6 +13,7 @@ import (
 	"os/exec"
 	"os/signal"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -144,6 +145,7 @@ type ferry struct {
 // cleanup stops it.
 func startFerry(t *testing.T, ns string, opts rollout.Options) *ferry {
 	t.Helper()
+	opts.APIPollInterval = 500 * time.Millisecond // Argo Rollouts' CRD appears within a test
 	raw, err := json.Marshal(childConfig{Kubeconfig: kubeconfig, Namespace: ns, MetricsAddr: freeAddr(t), Rollout: opts})
 	if err != nil {
 		t.Fatal(err)
@@ -165,10 +167,21 @@ func startFerry(t *testing.T, ns string, opts rollout.Options) *ferry {
 			t.Logf("Ferry's log:\n%s", f.logs.String())
 		}
 	})
-	for _, c := range []string{"externalsecret", "rollout-deployment", "rollout-statefulset", "rollout-daemonset"} {
+	for _, c := range ferryControllers(opts) {
 		f.waitLog(t, `"msg":"Starting workers"`, `"controller":"`+c+`"`)
 	}
 	return f
+}
+
+// ferryControllers are the controllers a Ferry process with these options starts at once.
+func ferryControllers(opts rollout.Options) []string {
+	out := []string{"externalsecret"}
+	for _, kind := range []string{"deployment", "statefulset", "daemonset", "cronjob", "job"} {
+		if !slices.Contains(opts.IgnoredWorkloadTypes, kind+"s") {
+			out = append(out, "rollout-"+kind)
+		}
+	}
+	return out
 }
 
 // stop sends SIGTERM and waits for the process to end, as a Pod termination would.
@@ -237,7 +250,7 @@ func (f *ferry) metric(t *testing.T, name string, labels ...string) float64 {
 	for sc.Scan() {
 		line := sc.Text()
 		series, value, ok := strings.Cut(line, " ")
-		if !ok || !strings.HasPrefix(series, name+"{") {
+		if !ok || (series != name && !strings.HasPrefix(series, name+"{")) {
 			continue
 		}
 		match := true

@@ -6,6 +6,8 @@ import (
 	"crypto/x509"
 	"encoding/pem"
 	"errors"
+	"slices"
+	"strings"
 
 	"github.com/lestrrat-go/jwx/v3/jwk"
 	"software.sslmate.com/src/go-pkcs12"
@@ -78,8 +80,19 @@ func pkcs12CertificatesPEM(archive []byte, password string) (string, error) {
 // orderChain orders certificates leaf → intermediates → root when they form exactly one
 // chain; certificates that do not (several leaves, a gap) are returned as they came.
 func orderChain(certs []*x509.Certificate) []*x509.Certificate {
+	if chain, ok := singleChain(certs); ok {
+		return chain
+	}
+	return certs
+}
+
+// singleChain orders certificates leaf → intermediates → root. ok is false when they are
+// not exactly one chain: none given, several leaves, or a certificate that links to nothing.
+// A certificate issues another when its subject is the other's issuer and, where both
+// carry key identifiers, its subject key id is the other's authority key id.
+func singleChain(certs []*x509.Certificate) (chain []*x509.Certificate, ok bool) {
 	if len(certs) < 2 {
-		return certs
+		return certs, len(certs) == 1
 	}
 	issues := func(parent, child *x509.Certificate) bool {
 		if parent == child || !bytes.Equal(parent.RawSubject, child.RawIssuer) {
@@ -90,37 +103,26 @@ func orderChain(certs []*x509.Certificate) []*x509.Certificate {
 	}
 	var leaves []*x509.Certificate
 	for _, candidate := range certs {
-		isIssuer := false
-		for _, other := range certs {
-			if issues(candidate, other) {
-				isIssuer = true
-				break
-			}
-		}
-		if !isIssuer {
+		if !slices.ContainsFunc(certs, func(other *x509.Certificate) bool { return issues(candidate, other) }) {
 			leaves = append(leaves, candidate)
 		}
 	}
 	if len(leaves) != 1 {
-		return certs
+		return nil, false
 	}
-	chain := []*x509.Certificate{leaves[0]}
+	chain = []*x509.Certificate{leaves[0]}
 	used := map[*x509.Certificate]bool{leaves[0]: true}
 	for len(chain) < len(certs) {
-		var parent *x509.Certificate
-		for _, candidate := range certs {
-			if !used[candidate] && issues(candidate, chain[len(chain)-1]) {
-				parent = candidate
-				break
-			}
+		i := slices.IndexFunc(certs, func(candidate *x509.Certificate) bool {
+			return !used[candidate] && issues(candidate, chain[len(chain)-1])
+		})
+		if i < 0 {
+			return nil, false
 		}
-		if parent == nil {
-			return certs
-		}
-		used[parent] = true
-		chain = append(chain, parent)
+		used[certs[i]] = true
+		chain = append(chain, certs[i])
 	}
-	return chain
+	return chain, true
 }
 
 // pemToPKCS12 builds a PKCS#12 archive (DER) from PEM certificates and a PEM private key.
@@ -215,11 +217,12 @@ func parseCertificatesPEM(input []byte) ([]*x509.Certificate, error) {
 	return certs, nil
 }
 
-// filterPEMBlocks returns the PEM blocks of one type from input, in order, re-encoded.
+// filterPEMBlocks returns the PEM blocks of one type from input, in order, re-encoded. The
+// type is matched without regard to case, as ESO does.
 func filterPEMBlocks(pemType string, input []byte) (string, error) {
 	var out bytes.Buffer
 	for block, rest := pem.Decode(input); block != nil; block, rest = pem.Decode(rest) {
-		if block.Type == pemType {
+		if strings.EqualFold(block.Type, pemType) {
 			if err := pem.Encode(&out, block); err != nil {
 				return "", safeErrorf("a PEM block cannot be encoded")
 			}

@@ -2,8 +2,9 @@
 // (data, templateFrom and metadata) with External Secrets Operator's two engines:
 //
 //   - v2: Go text/template over the fetched values as strings (.KEY), with the sprig
-//     functions and ESO's helpers (pkcs12key, pemToPkcs12, filterPEM, jwkPublicKeyPem,
-//     toYaml, ...). The default of external-secrets.io/v1beta1 and v1.
+//     functions and ESO's helpers (pkcs12key, pemToPkcs12, filterPEM, filterCertChain,
+//     certSANs, rsaDecrypt, toYaml, ...): exactly ESO v2.9's function set. The default of
+//     external-secrets.io/v1beta1 and v1.
 //   - v1: Go text/template over the values as bytes, with ESO's original small function
 //     set (base64decode, fromJSON, pemCertificate, toString, ...). The default of
 //     v1alpha1 objects; kept so old manifests render as they always did.

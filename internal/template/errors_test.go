@@ -50,6 +50,17 @@ var markerCasesV2 = []markerCase{
 	{"fullPemToPkcs12Pass", `{{ fullPemToPkcs12Pass .certBad .rsaKeyBad .marker }}`},
 	{"filterPEM", `{{ .marker | filterPEM .marker }}`},
 	{"filterPEM", `{{ .pemText | filterPEM "CERTIFICATE" }}`},
+	{"filterCertChain", `{{ .pemText | filterCertChain "leaf" }}`},
+	{"filterCertChain", `{{ .certBad | filterCertChain .marker }}`},
+	{"filterCertChain", `{{ .marker | filterCertChain "root" }}`},
+	{"certSANs", `{{ .certBad | certSANs }}`},
+	{"certSANs", `{{ .marker | certSANs }}`},
+	{"pemTruststoreToPKCS12", `{{ .pemText | pemTruststoreToPKCS12 }}`},
+	{"pemTruststoreToPKCS12Pass", `{{ pemTruststoreToPKCS12Pass .certBad .marker }}`},
+	{"rsaDecrypt", `{{ rsaDecrypt .marker "SHA256" .marker .rsaKey }}`},
+	{"rsaDecrypt", `{{ rsaDecrypt "RSA-OAEP" .marker .marker .rsaKey }}`},
+	{"rsaDecrypt", `{{ rsaDecrypt "RSA-OAEP" "SHA1" .marker .rsaKeyBad }}`},
+	{"rsaDecrypt", `{{ rsaDecrypt "RSA-OAEP" "SHA512" .marker .ecKey }}`},
 	{"jwkPublicKeyPem", `{{ .jwk | jwkPublicKeyPem }}`},
 	{"jwkPublicKeyPem", `{{ .marker | jwkPublicKeyPem }}`},
 	{"jwkPrivateKeyPem", `{{ .jwk | jwkPrivateKeyPem }}`},
@@ -112,7 +123,9 @@ var markerCasesV1 = []markerCase{
 }
 
 func TestErrorsNeverQuoteValues(t *testing.T) {
-	values := byteValues(markerValues())
+	withKeys := markerValues()
+	withKeys["rsaKey"], withKeys["ecKey"] = testCerts(t).leafKeyPKCS1PEM, testCerts(t).ecKeySEC1PEM
+	values := byteValues(withKeys)
 	check := func(t *testing.T, engine Engine, c markerCase, scope Scope) {
 		t.Helper()
 		err := Execute(engine, map[string]string{"tpl": c.template}, values, scope, map[string][]byte{})
@@ -158,7 +171,8 @@ func TestErrorsNeverQuoteValues(t *testing.T) {
 		var names []string
 		if engine == EngineV2 {
 			names = []string{"pkcs12key", "pkcs12keyPass", "pkcs12cert", "pkcs12certPass", "pemToPkcs12", "pemToPkcs12Pass",
-				"fullPemToPkcs12", "fullPemToPkcs12Pass", "filterPEM", "jwkPublicKeyPem", "jwkPrivateKeyPem", "fromYaml"}
+				"fullPemToPkcs12", "fullPemToPkcs12Pass", "pemTruststoreToPKCS12", "pemTruststoreToPKCS12Pass", "filterPEM",
+				"filterCertChain", "certSANs", "jwkPublicKeyPem", "jwkPrivateKeyPem", "fromYaml", "rsaDecrypt"}
 		} else {
 			names = []string{"pkcs12key", "pkcs12keyPass", "pkcs12cert", "pkcs12certPass", "jwkPublicKeyPem", "jwkPrivateKeyPem",
 				"base64decode", "fromJSON"}

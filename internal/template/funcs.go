@@ -2,6 +2,7 @@ package template
 
 import (
 	"encoding/base64"
+	"encoding/hex"
 	"encoding/json"
 	"encoding/pem"
 	"maps"
@@ -15,7 +16,8 @@ import (
 // operator's environment or ask DNS (see doc.go).
 var removedSprigFuncs = []string{"env", "expandenv", "getHostByName"}
 
-// v2Funcs is sprig's function map without removedSprigFuncs, plus ESO's v2 functions.
+// v2Funcs is sprig's function map without removedSprigFuncs, plus ESO's v2 functions and
+// hexdec, which ESO added to its own copy of sprig.
 // Values are strings; the value a pipeline carries is a function's last argument.
 func v2Funcs() map[string]any {
 	funcs := map[string]any(sprig.TxtFuncMap())
@@ -47,9 +49,17 @@ func v2Funcs() map[string]any {
 		"fullPemToPkcs12Pass": func(cert, key, password string) (string, error) {
 			return base64PKCS12(cert, key, password, true)
 		},
+		"pemTruststoreToPKCS12": func(certs string) (string, error) {
+			return pemTruststoreToPKCS12(certs, "")
+		},
+		"pemTruststoreToPKCS12Pass": pemTruststoreToPKCS12,
 		"filterPEM": func(pemType, input string) (string, error) {
 			return filterPEMBlocks(pemType, []byte(input))
 		},
+		"filterCertChain": filterCertChain,
+		"certSANs":        certSANs,
+		"rsaDecrypt":      rsaDecrypt,
+		"hexdec":          hexDecode,
 		"jwkPublicKeyPem": func(input string) (string, error) {
 			return jwkPublicKeyPEM([]byte(input))
 		},
@@ -78,6 +88,16 @@ func base64PKCS12(cert, key, password string, withChain bool) (string, error) {
 		return "", err
 	}
 	return base64.StdEncoding.EncodeToString(archive), nil
+}
+
+// hexDecode decodes hexadecimal text. Like sprig's b64dec (and ESO's hexdec) it renders the
+// decoder's error text in place of the value when the input is not hexadecimal.
+func hexDecode(input string) string {
+	out, err := hex.DecodeString(input)
+	if err != nil {
+		return err.Error()
+	}
+	return string(out)
 }
 
 // toYAML marshals v to YAML without the final newline, and to "" when it cannot.

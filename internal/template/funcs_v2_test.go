@@ -186,6 +186,7 @@ func TestFilterPEM(t *testing.T) {
 	}{
 		{"certificates in order", `{{ .bundle | filterPEM "CERTIFICATE" }}`, p.leafPEM + p.intermediatePEM},
 		{"the key", `{{ .bundle | filterPEM "PRIVATE KEY" }}`, p.leafKeyPKCS8PEM},
+		{"the type in any case, as in ESO", `{{ .bundle | filterPEM "Certificate" }}`, p.leafPEM + p.intermediatePEM},
 		{"first certificate", `{{ .bundle | filterPEM "CERTIFICATE" | splitList "-----END CERTIFICATE-----" | first }}-----END CERTIFICATE-----`, strings.TrimSuffix(p.leafPEM, "\n")},
 	}
 	for _, tt := range tests {

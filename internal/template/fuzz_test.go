@@ -22,6 +22,14 @@ var fuzzSeeds = []string{
 	`{{ pemToPkcs12 .m .m }}`,
 	`{{ fullPemToPkcs12Pass .m .m .m }}`,
 	`{{ .m | filterPEM "CERTIFICATE" }}`,
+	`{{ .v | filterCertChain "leaf" }}`,
+	`{{ .v | filterCertChain .m }}`,
+	`{{ .v | certSANs | join "," }}`,
+	`{{ .v | pemTruststoreToPKCS12 }}`,
+	`{{ pemTruststoreToPKCS12Pass .v .m }}`,
+	`{{ rsaDecrypt "RSA-OAEP" "SHA256" .m .v }}`,
+	`{{ rsaDecrypt .m .m .m .m }}`,
+	`{{ .v | hexdec | b64enc }}`,
 	`{{ .m | jwkPublicKeyPem }}`,
 	`{{ .m | jwkPrivateKeyPem }}`,
 	`{{ .m | fromYaml | toYaml }}`,
@@ -90,6 +98,13 @@ func FuzzExecuteV2(f *testing.F) {
 	for i, seed := range fuzzSeeds {
 		f.Add(seed, "value", i%3 == 0)
 	}
+	// Certificates and keys as .v, so the mutations start from input the PEM helpers accept.
+	p := testCerts(f)
+	chain := p.leafPEM + p.intermediatePEM + p.rootPEM
+	f.Add(`{{ .v | filterCertChain "intermediate" }}`, chain, false)
+	f.Add(`{{ .v | filterCertChain "root" | certSANs }}`, p.rootPEM+p.leafPEM, false)
+	f.Add(`{{ pemTruststoreToPKCS12Pass .v "pw" | b64dec | pkcs12certPass "pw" }}`, chain, false)
+	f.Add(`{{ rsaDecrypt "RSA-OAEP" "SHA1" (.v | b64dec) .v }}`, p.leafKeyPKCS1PEM, false)
 	f.Fuzz(func(t *testing.T, text, value string, keysAndValues bool) {
 		fuzzExecute(t, EngineV2, text, value, keysAndValues)
 	})

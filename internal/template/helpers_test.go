@@ -12,6 +12,7 @@ import (
 	"math/big"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 )
@@ -33,13 +34,13 @@ var (
 	pki     testPKI
 )
 
-func testCerts(t *testing.T) *testPKI {
+func testCerts(t testing.TB) *testPKI {
 	t.Helper()
 	pkiOnce.Do(func() { pki = makePKI(t) })
 	return &pki
 }
 
-func makePKI(t *testing.T) testPKI {
+func makePKI(t testing.TB) testPKI {
 	t.Helper()
 	var p testPKI
 	rsaKey := func() *rsa.PrivateKey {
@@ -52,30 +53,8 @@ func makePKI(t *testing.T) testPKI {
 	rootKey, intermediateKey, leafKey := rsaKey(), rsaKey(), rsaKey()
 	p.rootKey, p.intermediateKey, p.leafKey = rootKey, intermediateKey, leafKey
 
-	serial := int64(0)
 	issue := func(subject string, key crypto.Signer, isCA bool, parent *x509.Certificate, parentKey crypto.Signer) *x509.Certificate {
-		serial++
-		tmpl := &x509.Certificate{
-			SerialNumber:          big.NewInt(serial),
-			Subject:               pkix.Name{CommonName: subject},
-			NotBefore:             time.Now().Add(-time.Hour),
-			NotAfter:              time.Now().Add(24 * time.Hour),
-			IsCA:                  isCA,
-			BasicConstraintsValid: true,
-			KeyUsage:              x509.KeyUsageDigitalSignature | x509.KeyUsageCertSign,
-		}
-		if parent == nil {
-			parent, parentKey = tmpl, key
-		}
-		der, err := x509.CreateCertificate(rand.Reader, tmpl, parent, key.Public(), parentKey)
-		if err != nil {
-			t.Fatal(err)
-		}
-		cert, err := x509.ParseCertificate(der)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return cert
+		return issueCert(t, &x509.Certificate{Subject: pkix.Name{CommonName: subject}, IsCA: isCA}, key, parent, parentKey)
 	}
 	p.root = issue("Test Root", rootKey, true, nil, nil)
 	p.intermediate = issue("Test Intermediate", intermediateKey, true, p.root, rootKey)
@@ -106,6 +85,30 @@ func makePKI(t *testing.T) testPKI {
 	p.ecCert = issue("ec.example.com", p.ecKey, false, p.intermediate, intermediateKey)
 	p.ecPEM = certPEM(p.ecCert)
 	return p
+}
+
+var certSerial atomic.Int64
+
+// issueCert signs tmpl (subject, IsCA and SANs as the caller set them) for key with
+// parentKey, or self-signed when parent is nil. Validity, serial and key usage are filled in.
+func issueCert(t testing.TB, tmpl *x509.Certificate, key crypto.Signer, parent *x509.Certificate, parentKey crypto.Signer) *x509.Certificate {
+	t.Helper()
+	tmpl.SerialNumber = big.NewInt(certSerial.Add(1))
+	tmpl.NotBefore, tmpl.NotAfter = time.Now().Add(-time.Hour), time.Now().Add(24*time.Hour)
+	tmpl.BasicConstraintsValid = true
+	tmpl.KeyUsage = x509.KeyUsageDigitalSignature | x509.KeyUsageCertSign
+	if parent == nil {
+		parent, parentKey = tmpl, key
+	}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, parent, key.Public(), parentKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cert, err := x509.ParseCertificate(der)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return cert
 }
 
 func certPEM(cert *x509.Certificate) string {

@@ -249,7 +249,8 @@ func TestRemovedFunctions(t *testing.T) {
 		}
 	}
 	eso := []string{"pkcs12key", "pkcs12keyPass", "pkcs12cert", "pkcs12certPass", "pemToPkcs12", "pemToPkcs12Pass",
-		"fullPemToPkcs12", "fullPemToPkcs12Pass", "filterPEM", "jwkPublicKeyPem", "jwkPrivateKeyPem", "toYaml", "fromYaml"}
+		"fullPemToPkcs12", "fullPemToPkcs12Pass", "pemTruststoreToPKCS12", "pemTruststoreToPKCS12Pass", "filterPEM",
+		"filterCertChain", "certSANs", "jwkPublicKeyPem", "jwkPrivateKeyPem", "toYaml", "fromYaml", "rsaDecrypt", "hexdec"}
 	for _, name := range eso {
 		if _, ok := funcs[name]; !ok {
 			t.Errorf("ESO's %s is missing from v2", name)

@@ -185,3 +185,20 @@ func TestStoreRules(t *testing.T) {
 		})
 	}
 }
+
+// TestGeneratorKindsAreNotJudged: the webhook's checks neither refuse nor warn about an
+// ExternalSecret naming a generator kind Ferry does not generate; the controller reports
+// it (ProviderNotImplemented) and the API server's schema checks the kind's name.
+func TestGeneratorKindsAreNotJudged(t *testing.T) {
+	for _, kind := range []string{"SSHKey", "Webhook", "ClusterGenerator", "Password"} {
+		es := validES()
+		es.Spec.DataFrom = []esv1.ExternalSecretDataFromRemoteRef{{SourceRef: &esv1.StoreGeneratorSourceRef{
+			GeneratorRef: &esv1.GeneratorRef{Kind: kind, Name: "g"}}}}
+		if err := ExternalSecret(es); err != nil {
+			t.Errorf("%s: refused: %v", kind, err)
+		}
+		if err := Unsupported(es); err != nil {
+			t.Errorf("%s: warned: %v", kind, err)
+		}
+	}
+}

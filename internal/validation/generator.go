@@ -11,8 +11,8 @@ import (
 	genv1alpha1 "github.com/ferryhq/ferry/api/generators/v1alpha1"
 )
 
-// generatorSpecKeys maps each generator kind Ferry serves to its key in a ClusterGenerator's
-// spec.generator union.
+// generatorSpecKeys maps each generator kind Ferry generates to its key in a
+// ClusterGenerator's spec.generator union; the other kinds are served but not checked here.
 var generatorSpecKeys = map[string]string{
 	genv1alpha1.PasswordKind:              "passwordSpec",
 	genv1alpha1.UUIDKind:                  "uuidSpec",
@@ -24,31 +24,47 @@ var generatorSpecKeys = map[string]string{
 
 // ClusterGenerator returns every problem of a ClusterGenerator's spec as written: the
 // union must hold exactly the field of spec.kind, and that spec must be valid. Kinds
-// Ferry does not serve are not checked here.
+// Ferry does not generate are left to the API server's schema: they are never refused.
 func ClusterGenerator(spec *genv1alpha1.ClusterGeneratorSpec) error {
 	key, served := generatorSpecKeys[spec.Kind]
 	if !served {
 		return nil
 	}
-	var set []string
-	for k, v := range map[string]bool{
-		"passwordSpec":              spec.Generator.PasswordSpec != nil,
-		"uuidSpec":                  spec.Generator.UUIDSpec != nil,
-		"fakeSpec":                  spec.Generator.FakeSpec != nil,
-		"ecrAuthorizationTokenSpec": spec.Generator.ECRAuthorizationTokenSpec != nil,
-		"stsSessionTokenSpec":       spec.Generator.STSSessionTokenSpec != nil,
-		"vaultDynamicSecretSpec":    spec.Generator.VaultDynamicSecretSpec != nil,
-	} {
-		if v {
-			set = append(set, k)
-		}
-	}
-	if len(set) != 1 || set[0] != key {
-		slices.Sort(set)
+	if set := setUnionKeys(&spec.Generator); len(set) != 1 || set[0] != key {
 		return fmt.Errorf("spec.generator: kind %s needs spec.generator.%s and no other field, found [%s]",
 			spec.Kind, key, strings.Join(set, ", "))
 	}
 	return Generator(spec.Kind, &spec.Generator, "spec.generator."+key)
+}
+
+// setUnionKeys lists the fields of a ClusterGenerator's union that are set, sorted.
+func setUnionKeys(g *genv1alpha1.GeneratorSpec) []string {
+	var set []string
+	for key, isSet := range map[string]bool{
+		"acrAccessTokenSpec":                              g.ACRAccessTokenSpec != nil,
+		"beyondtrustWorkloadCredentialsDynamicSecretSpec": g.BeyondtrustWorkloadCredentialsDynamicSecretSpec != nil,
+		"cloudsmithAccessTokenSpec":                       g.CloudsmithAccessTokenSpec != nil,
+		"ecrAuthorizationTokenSpec":                       g.ECRAuthorizationTokenSpec != nil,
+		"fakeSpec":                                        g.FakeSpec != nil,
+		"gcrAccessTokenSpec":                              g.GCRAccessTokenSpec != nil,
+		"githubAccessTokenSpec":                           g.GithubAccessTokenSpec != nil,
+		"gitlabDeployTokenSpec":                           g.GitlabDeployTokenSpec != nil,
+		"grafanaSpec":                                     g.GrafanaSpec != nil,
+		"mfaSpec":                                         g.MFASpec != nil,
+		"passwordSpec":                                    g.PasswordSpec != nil,
+		"quayAccessTokenSpec":                             g.QuayAccessTokenSpec != nil,
+		"sshKeySpec":                                      g.SSHKeySpec != nil,
+		"stsSessionTokenSpec":                             g.STSSessionTokenSpec != nil,
+		"uuidSpec":                                        g.UUIDSpec != nil,
+		"vaultDynamicSecretSpec":                          g.VaultDynamicSecretSpec != nil,
+		"webhookSpec":                                     g.WebhookSpec != nil,
+	} {
+		if isSet {
+			set = append(set, key)
+		}
+	}
+	slices.Sort(set)
+	return set
 }
 
 // Generator returns every problem of a generator spec as written, joined, or nil. kind

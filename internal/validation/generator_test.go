@@ -65,6 +65,8 @@ func TestGeneratorSpecs(t *testing.T) {
 				Provider:      &esv1.VaultProvider{Server: "http://vault:8200"},
 				RetrySettings: &esv1.SecretStoreRetrySettings{RetryInterval: ptr("soon")}}},
 			"spec.method: must be one of"},
+		{"kind Ferry does not generate", genv1alpha1.SSHKeyKind,
+			genv1alpha1.GeneratorSpec{SSHKeySpec: &genv1alpha1.SSHKeySpec{KeyType: "rsa", KeySize: ptr(4096)}}, ""},
 		{"wrong union field", genv1alpha1.PasswordKind,
 			genv1alpha1.GeneratorSpec{UUIDSpec: &genv1alpha1.UUIDSpec{}}, "spec: required for kind Password"},
 	}
@@ -98,6 +100,13 @@ func TestClusterGeneratorUnion(t *testing.T) {
 			Generator: genv1alpha1.GeneratorSpec{PasswordSpec: &genv1alpha1.PasswordSpec{Length: 0}}},
 			"spec.generator.passwordSpec.length: must be at least 1"},
 		{"unserved kind is left to the registry", genv1alpha1.ClusterGeneratorSpec{Kind: "GCRAccessToken"}, ""},
+		{"field of a kind Ferry does not generate", genv1alpha1.ClusterGeneratorSpec{Kind: "Password",
+			Generator: genv1alpha1.GeneratorSpec{SSHKeySpec: &genv1alpha1.SSHKeySpec{}}},
+			"kind Password needs spec.generator.passwordSpec and no other field, found [sshKeySpec]"},
+		{"kind Ferry does not generate, with its spec", genv1alpha1.ClusterGeneratorSpec{Kind: "SSHKey",
+			Generator: genv1alpha1.GeneratorSpec{SSHKeySpec: &genv1alpha1.SSHKeySpec{KeyType: "ed25519"}}}, ""},
+		{"kind Ferry does not generate is never refused here", genv1alpha1.ClusterGeneratorSpec{Kind: "Webhook",
+			Generator: genv1alpha1.GeneratorSpec{UUIDSpec: &genv1alpha1.UUIDSpec{}}}, ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

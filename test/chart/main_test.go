@@ -299,6 +299,15 @@ func serviceAccountKubeconfig(t *testing.T, namespace, name string) (string, *re
 // startFerry runs the ferry binary with args until the test ends and returns the path of its log.
 func startFerry(t *testing.T, kubeconfig, namespace string, args []string) string {
 	t.Helper()
+	logPath, stop := runFerry(t, kubeconfig, namespace, args)
+	t.Cleanup(stop)
+	return logPath
+}
+
+// runFerry runs the ferry binary with args and returns the path of its log and a function that
+// stops it (with SIGINT, as the kubelet would with SIGTERM) and waits for it to exit.
+func runFerry(t *testing.T, kubeconfig, namespace string, args []string) (string, func()) {
+	t.Helper()
 	logPath := filepath.Join(t.TempDir(), "ferry.log")
 	logFile, err := os.Create(logPath)
 	if err != nil {
@@ -310,7 +319,12 @@ func startFerry(t *testing.T, kubeconfig, namespace string, args []string) strin
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() {
+	stopped := false
+	return logPath, func() {
+		if stopped {
+			return
+		}
+		stopped = true
 		_ = cmd.Process.Signal(os.Interrupt)
 		done := make(chan struct{})
 		go func() { _ = cmd.Wait(); close(done) }()
@@ -324,8 +338,7 @@ func startFerry(t *testing.T, kubeconfig, namespace string, args []string) strin
 		if t.Failed() {
 			t.Logf("ferry log, errors first:\n%s", logDigest(logPath))
 		}
-	})
-	return logPath
+	}
 }
 
 // logDigest returns the first error lines of a log, then its tail.

@@ -50,8 +50,9 @@ var combos = []combo{
 		if v := nested(t, pdb, "spec", "minAvailable"); v != int64(1) {
 			t.Errorf("PDB minAvailable = %v, want 1", v)
 		}
-		if n := len(find(objs, "NetworkPolicy", "")) + len(find(objs, "ServiceMonitor", "")) + len(find(objs, "Certificate", "")); n != 0 {
-			t.Errorf("default values rendered %d optional objects (NetworkPolicy, ServiceMonitor, Certificate), want none", n)
+		if n := len(find(objs, "NetworkPolicy", "")) + len(find(objs, "ServiceMonitor", "")) + len(find(objs, "Certificate", "")) +
+			len(find(objs, "PrometheusRule", "")) + len(find(objs, "ConfigMap", "")); n != 0 {
+			t.Errorf("default values rendered %d optional objects (NetworkPolicy, ServiceMonitor, Certificate, PrometheusRule, dashboard ConfigMap), want none", n)
 		}
 	}},
 	{name: "namespace-roles-only", values: `
@@ -158,6 +159,42 @@ metrics: {labels: low, serviceMonitor: {enabled: true, additionalLabels: {releas
 			}
 		}
 	}},
+	{name: "monitoring", values: `
+grafanaDashboard: {enabled: true, annotations: {grafana_folder: Platform}}
+prometheusRule:
+  enabled: true
+  additionalLabels: {release: prom}
+  ruleLabels: {team: platform}
+  disabledAlerts: [FerryAbsent]
+`, check: func(t *testing.T, objs []*unstructured.Unstructured) {
+		cm := one(t, objs, "ConfigMap", "ferry-dashboard")
+		if cm.GetLabels()["grafana_dashboard"] != "1" || cm.GetAnnotations()["grafana_folder"] != "Platform" {
+			t.Errorf("dashboard ConfigMap labels %v annotations %v, want the sidecar's label and the folder", cm.GetLabels(), cm.GetAnnotations())
+		}
+		file, err := os.ReadFile(filepath.Join(chartDir, "files", "monitoring", "dashboard.json"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := nested(t, cm, "data", "ferry.json"); got != strings.TrimSuffix(string(file), "\n") {
+			t.Error("the ConfigMap's ferry.json differs from files/monitoring/dashboard.json")
+		}
+		rule := one(t, objs, "PrometheusRule", "ferry")
+		if rule.GetLabels()["release"] != "prom" {
+			t.Errorf("PrometheusRule labels = %v, want release=prom", rule.GetLabels())
+		}
+		alerts := renderedAlerts(t, rule)
+		if _, ok := alerts["FerryAbsent"]; ok {
+			t.Error("FerryAbsent rendered though disabledAlerts names it")
+		}
+		for name, labels := range alerts {
+			if labels["team"] != "platform" || labels["severity"] == "" {
+				t.Errorf("alert %s labels = %v, want team=platform from ruleLabels and its own severity", name, labels)
+			}
+		}
+		if len(alerts) < 5 {
+			t.Errorf("rendered alerts %v, want every alert of files/monitoring/alerts.yaml but FerryAbsent", alerts)
+		}
+	}},
 	{name: "metrics-off", values: `
 metrics: {enabled: false}
 `, check: func(t *testing.T, objs []*unstructured.Unstructured) {
@@ -199,6 +236,41 @@ leaderElection: {enabled: false}
 		wantArgs(t, deploymentArgs(t, objs), "--leader-elect=false")
 		if rulesMention(one(t, objs, "Role", "ferry-operator"), "leases") {
 			t.Error("operator Role grants Leases without leader election")
+		}
+	}},
+	{name: "rollout-reloader-flags", values: `
+rollout:
+  autoReloadAll: true
+  namespacesToIgnore: [kube-system, monitoring]
+  namespaceSelector: "team in (a,b)"
+  ignoreConfigMaps: true
+  ignoredWorkloadTypes: [jobs, cronjobs]
+  reloadOnDelete: true
+  reloadStrategy: env-vars
+  stopOnUnhealthy: true
+  alerts: {webhookURLSecret: {name: hooks, key: slack}, sink: slack, additionalInfo: prod-eu}
+`, check: func(t *testing.T, objs []*unstructured.Unstructured) {
+		args := deploymentArgs(t, objs)
+		wantArgs(t, args, "--auto-reload-all=true", "--namespaces-to-ignore=kube-system,monitoring", "--namespace-selector=team in (a,b)",
+			"--ignore-configmaps=true", "--ignore-secrets=false", "--ignored-workload-types=jobs,cronjobs", "--reload-on-delete=true",
+			"--reload-on-create=false", "--reload-strategy=env-vars", "--rollout-stop-on-unhealthy=true", "--alert-sink=slack",
+			"--alert-additional-info=prod-eu")
+		noArgs(t, args, "--alert-webhook-url") // the URL comes from the Secret, never the pod spec
+		noArgs(t, args, "--resource-label-selector")
+		d := one(t, objs, "Deployment", "ferry")
+		containers := nested(t, d, "spec", "template", "spec", "containers").([]any)
+		var url map[string]any
+		for _, e := range containers[0].(map[string]any)["env"].([]any) {
+			if env := e.(map[string]any); env["name"] == "ALERT_WEBHOOK_URL" {
+				url = env
+			}
+		}
+		ref, _ := url["valueFrom"].(map[string]any)["secretKeyRef"].(map[string]any)
+		if ref["name"] != "hooks" || ref["key"] != "slack" {
+			t.Errorf("ALERT_WEBHOOK_URL = %v, want it from Secret hooks, key slack", url)
+		}
+		if !rulesMention(one(t, objs, "ClusterRole", "ferry-controller"), "rollouts") {
+			t.Error("ClusterRole does not grant Argo Rollouts")
 		}
 	}},
 	{name: "pdb-max-unavailable-rollout-off", values: `
@@ -474,4 +546,36 @@ func readme(t *testing.T) string {
 		t.Fatal(err)
 	}
 	return string(b)
+}
+
+// TestChartVersionFollowsTheApp checks that the chart's version and appVersion are one version
+// (make release sets both from VERSION), that the default image tag is that version, and that
+// CHANGELOG.md has a section for it.
+func TestChartVersionFollowsTheApp(t *testing.T) {
+	raw, err := os.ReadFile(filepath.Join(chartDir, "Chart.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var chart struct {
+		Version    string `json:"version"`
+		AppVersion string `json:"appVersion"`
+	}
+	if err := yaml.Unmarshal(raw, &chart); err != nil {
+		t.Fatal(err)
+	}
+	if chart.Version == "" || chart.Version != chart.AppVersion {
+		t.Errorf("Chart.yaml version %q, appVersion %q: want one version for both", chart.Version, chart.AppVersion)
+	}
+	objs := render(t, "ferry", "chart-version", "")
+	image := nested(t, one(t, objs, "Deployment", "ferry"), "spec", "template", "spec", "containers", 0, "image")
+	if want := "ghcr.io/ferryhq/ferry:" + chart.AppVersion; image != want {
+		t.Errorf("default image %v, want %s", image, want)
+	}
+	changelog, err := os.ReadFile(filepath.Join(root, "CHANGELOG.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !regexp.MustCompile(`(?m)^## .*\b` + regexp.QuoteMeta(chart.AppVersion) + `\b`).Match(changelog) {
+		t.Errorf("CHANGELOG.md has no section heading naming %s", chart.AppVersion)
+	}
 }

@@ -64,6 +64,7 @@ func TestMetrics(t *testing.T) {
 		{`ferry_externalsecret_status_writes_total`, 3},
 		{`ferry_rollouts_total{kind="Deployment"}`, 1},
 		{`ferry_rollouts_skipped_total{kind="Deployment",reason="paused"}`, 1},
+		{`ferry_store_status_condition{condition="Ready",kind="SecretStore",name="fake",namespace="metrics",status="True"}`, 1},
 	}
 	for _, w := range want {
 		if got, ok := families[w.series]; !ok || got < w.min {
@@ -85,6 +86,9 @@ func TestMetrics(t *testing.T) {
 			t.Errorf("series %s missing", name)
 		}
 	}
+	assertBuildInfo(t, families)
+	assertNotReadyByReason(t, families, ns)
+	assertMonitoringMetricsServed(t, families)
 	for series := range families {
 		if strings.Contains(series, metricsSecretValue) {
 			t.Errorf("a label carries the secret value: %s", series)
@@ -235,6 +239,44 @@ func TestMetricsLowLabels(t *testing.T) {
 		if perObjectOnly && served(families, name) {
 			t.Errorf("per-object series %s served with --metrics-labels=low", name)
 		}
+	}
+}
+
+// assertBuildInfo checks the one ferry_build_info series: 1, labelled with a version, a
+// commit and the Go version.
+func assertBuildInfo(t *testing.T, families map[string]float64) {
+	t.Helper()
+	var found []string
+	for series, v := range families {
+		if strings.HasPrefix(series, "ferry_build_info{") {
+			found = append(found, series)
+			if v != 1 || !strings.Contains(series, `goversion="go1.`) || strings.Contains(series, `version=""`) {
+				t.Errorf("%s = %v, want 1 with the Go version and a version", series, v)
+			}
+		}
+	}
+	if len(found) != 1 {
+		t.Errorf("ferry_build_info series: %v, want one", found)
+	}
+}
+
+// assertNotReadyByReason checks ferry_externalsecret_not_ready: the one failing ExternalSecret
+// ("missing", whose key does not exist) counted under its condition's reason.
+func assertNotReadyByReason(t *testing.T, families map[string]float64, ns string) {
+	t.Helper()
+	var es esv1.ExternalSecret
+	if err := cp.Client.Get(context.Background(), client.ObjectKey{Namespace: ns, Name: "missing"}, &es); err != nil {
+		t.Fatal(err)
+	}
+	reason := ""
+	for _, c := range es.Status.Conditions {
+		if c.Type == esv1.ExternalSecretReady {
+			reason = c.Reason
+		}
+	}
+	series := fmt.Sprintf(`ferry_externalsecret_not_ready{namespace=%q,reason=%q}`, ns, reason)
+	if got, ok := families[series]; !ok || got != 1 {
+		t.Errorf("%s = %v (present: %v), want 1", series, got, ok)
 	}
 }
 

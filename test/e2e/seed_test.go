@@ -23,16 +23,10 @@ import (
 // authenticates with the namespace's ServiceAccount (IRSA), an ExternalSecret that pulls
 // every key into example-secret, refreshed every minute.
 func TestSeedWalkthrough(t *testing.T) {
-	moto := testenv.MustStartMoto(t)
-	sm := secretsManager(t, moto.Endpoint)
+	moto, sm := motoWithExampleSecret(t)
 	ctx := context.Background()
-	if _, err := sm.CreateSecret(ctx, &secretsmanager.CreateSecretInput{Name: aws.String("example"),
-		SecretString: aws.String(`{"API_KEY":"1234567","API_HOST":"https://example.com"}`)}); err != nil {
-		t.Fatal(err)
-	}
 	port := freePort(t)
-	startFerry(t, []string{"AWS_ENDPOINT_URL=" + moto.Endpoint, "AWS_ACCESS_KEY_ID=test", "AWS_SECRET_ACCESS_KEY=test"},
-		webhookArgs(port)...)
+	startFerry(t, motoEnv(moto), webhookArgs(port)...)
 	waitWebhook(t, port)
 
 	for _, m := range seedManifests() {
@@ -141,6 +135,24 @@ func jsonEqual(a, b string) bool {
 		}
 	}
 	return true
+}
+
+// motoWithExampleSecret starts moto holding the walkthrough's secret "example" with its two
+// keys, and returns it with a Secrets Manager client of it.
+func motoWithExampleSecret(t *testing.T) (*testenv.Moto, *secretsmanager.Client) {
+	t.Helper()
+	moto := testenv.MustStartMoto(t)
+	sm := secretsManager(t, moto.Endpoint)
+	if _, err := sm.CreateSecret(context.Background(), &secretsmanager.CreateSecretInput{Name: aws.String("example"),
+		SecretString: aws.String(`{"API_KEY":"1234567","API_HOST":"https://example.com"}`)}); err != nil {
+		t.Fatal(err)
+	}
+	return moto, sm
+}
+
+// motoEnv is the environment that points Ferry's AWS SDK at moto, with keys of its own.
+func motoEnv(moto *testenv.Moto) []string {
+	return []string{"AWS_ENDPOINT_URL=" + moto.Endpoint, "AWS_ACCESS_KEY_ID=test", "AWS_SECRET_ACCESS_KEY=test"}
 }
 
 func secretsManager(t *testing.T, endpoint string) *secretsmanager.Client {

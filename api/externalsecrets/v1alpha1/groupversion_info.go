@@ -32,6 +32,7 @@ func addKnownTypes(scheme *runtime.Scheme) error {
 		&SecretStore{}, &SecretStoreList{},
 		&ClusterSecretStore{}, &ClusterSecretStoreList{},
 		&PushSecret{}, &PushSecretList{},
+		&ClusterPushSecret{}, &ClusterPushSecretList{},
 	)
 	metav1.AddToGroupVersion(scheme, SchemeGroupVersion)
 	return nil

@@ -5,7 +5,7 @@ import metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 // ClusterGeneratorSpec holds one generator's spec and names its kind.
 type ClusterGeneratorSpec struct {
 	// Kind of the generator in spec.generator. Every kind External Secrets Operator knows is
-	// accepted here; Ferry generates only those whose spec it serves.
+	// accepted and kept; Ferry generates only those it implements.
 	// +kubebuilder:validation:Enum=ACRAccessToken;BeyondtrustWorkloadCredentialsDynamicSecret;CloudsmithAccessToken;ECRAuthorizationToken;Fake;GCRAccessToken;GithubAccessToken;GitlabDeployToken;QuayAccessToken;Password;SSHKey;STSSessionToken;UUID;VaultDynamicSecret;Webhook;Grafana;MFA
 	Kind string `json:"kind"`
 
@@ -18,17 +18,39 @@ type ClusterGeneratorSpec struct {
 // +kubebuilder:validation:MaxProperties=1
 type GeneratorSpec struct {
 	// +optional
-	PasswordSpec *PasswordSpec `json:"passwordSpec,omitempty"`
+	ACRAccessTokenSpec *ACRAccessTokenSpec `json:"acrAccessTokenSpec,omitempty"`
 	// +optional
-	UUIDSpec *UUIDSpec `json:"uuidSpec,omitempty"`
+	BeyondtrustWorkloadCredentialsDynamicSecretSpec *BeyondtrustWorkloadCredentialsDynamicSecretSpec `json:"beyondtrustWorkloadCredentialsDynamicSecretSpec,omitempty"`
 	// +optional
-	FakeSpec *FakeSpec `json:"fakeSpec,omitempty"`
+	CloudsmithAccessTokenSpec *CloudsmithAccessTokenSpec `json:"cloudsmithAccessTokenSpec,omitempty"`
 	// +optional
 	ECRAuthorizationTokenSpec *ECRAuthorizationTokenSpec `json:"ecrAuthorizationTokenSpec,omitempty"`
 	// +optional
+	FakeSpec *FakeSpec `json:"fakeSpec,omitempty"`
+	// +optional
+	GCRAccessTokenSpec *GCRAccessTokenSpec `json:"gcrAccessTokenSpec,omitempty"`
+	// +optional
+	GithubAccessTokenSpec *GithubAccessTokenSpec `json:"githubAccessTokenSpec,omitempty"`
+	// +optional
+	GitlabDeployTokenSpec *GitlabDeployTokenSpec `json:"gitlabDeployTokenSpec,omitempty"`
+	// +optional
+	GrafanaSpec *GrafanaSpec `json:"grafanaSpec,omitempty"`
+	// +optional
+	MFASpec *MFASpec `json:"mfaSpec,omitempty"`
+	// +optional
+	PasswordSpec *PasswordSpec `json:"passwordSpec,omitempty"`
+	// +optional
+	QuayAccessTokenSpec *QuayAccessTokenSpec `json:"quayAccessTokenSpec,omitempty"`
+	// +optional
+	SSHKeySpec *SSHKeySpec `json:"sshKeySpec,omitempty"`
+	// +optional
 	STSSessionTokenSpec *STSSessionTokenSpec `json:"stsSessionTokenSpec,omitempty"`
 	// +optional
+	UUIDSpec *UUIDSpec `json:"uuidSpec,omitempty"`
+	// +optional
 	VaultDynamicSecretSpec *VaultDynamicSecretSpec `json:"vaultDynamicSecretSpec,omitempty"`
+	// +optional
+	WebhookSpec *WebhookSpec `json:"webhookSpec,omitempty"`
 }
 
 // ClusterGenerator makes a generator available to ExternalSecrets of every namespace. The

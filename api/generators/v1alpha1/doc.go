@@ -1,9 +1,10 @@
-// Package v1alpha1 holds the types of the generators.external-secrets.io/v1alpha1 API that
-// Ferry serves: the generator kinds an ExternalSecret names in
-// spec.dataFrom[].sourceRef.generatorRef (Password, UUID, Fake, ECRAuthorizationToken,
-// STSSessionToken, VaultDynamicSecret) and ClusterGenerator, which wraps any of them at
-// cluster scope. The schemas follow External Secrets Operator's for the kinds Ferry serves;
-// ClusterGenerator's spec.generator union lists only those kinds.
+// Package v1alpha1 holds the types of the generators.external-secrets.io/v1alpha1 API: every
+// generator kind of External Secrets Operator v2.9, which an ExternalSecret names in
+// spec.dataFrom[].sourceRef.generatorRef, ClusterGenerator, which wraps any of them at
+// cluster scope, and GeneratorState, ESO's record of generated resources. The schemas are
+// ESO's, field for field, so that every object a user wrote is served and kept as written.
+// Ferry generates values for some kinds only (Password, UUID, Fake, ECRAuthorizationToken,
+// STSSessionToken, VaultDynamicSecret); the others are served but not generated.
 //
 // This package holds types, markers and constants only. It must not import
 // controller-runtime clients, generator code or anything with behaviour.

@@ -36,7 +36,23 @@ const (
 	STSSessionTokenKind       = "STSSessionToken"
 	VaultDynamicSecretKind    = "VaultDynamicSecret"
 	ClusterGeneratorKind      = "ClusterGenerator"
+
+	ACRAccessTokenKind                              = "ACRAccessToken"
+	BeyondtrustWorkloadCredentialsDynamicSecretKind = "BeyondtrustWorkloadCredentialsDynamicSecret"
+	CloudsmithAccessTokenKind                       = "CloudsmithAccessToken"
+	GCRAccessTokenKind                              = "GCRAccessToken"
+	GithubAccessTokenKind                           = "GithubAccessToken"
+	GitlabDeployTokenKind                           = "GitlabDeployToken"
+	GrafanaKind                                     = "Grafana"
+	MFAKind                                         = "MFA"
+	QuayAccessTokenKind                             = "QuayAccessToken"
+	SSHKeyKind                                      = "SSHKey"
+	WebhookKind                                     = "Webhook"
 )
+
+// GeneratorStateKind is External Secrets Operator's record of generated resources; it is
+// not a generator.
+const GeneratorStateKind = "GeneratorState"
 
 func addKnownTypes(scheme *runtime.Scheme) error {
 	scheme.AddKnownTypes(SchemeGroupVersion,
@@ -47,6 +63,18 @@ func addKnownTypes(scheme *runtime.Scheme) error {
 		&STSSessionToken{}, &STSSessionTokenList{},
 		&VaultDynamicSecret{}, &VaultDynamicSecretList{},
 		&ClusterGenerator{}, &ClusterGeneratorList{},
+		&ACRAccessToken{}, &ACRAccessTokenList{},
+		&BeyondtrustWorkloadCredentialsDynamicSecret{}, &BeyondtrustWorkloadCredentialsDynamicSecretList{},
+		&CloudsmithAccessToken{}, &CloudsmithAccessTokenList{},
+		&GCRAccessToken{}, &GCRAccessTokenList{},
+		&GithubAccessToken{}, &GithubAccessTokenList{},
+		&GitlabDeployToken{}, &GitlabDeployTokenList{},
+		&Grafana{}, &GrafanaList{},
+		&MFA{}, &MFAList{},
+		&QuayAccessToken{}, &QuayAccessTokenList{},
+		&SSHKey{}, &SSHKeyList{},
+		&Webhook{}, &WebhookList{},
+		&GeneratorState{}, &GeneratorStateList{},
 	)
 	metav1.AddToGroupVersion(scheme, SchemeGroupVersion)
 	return nil

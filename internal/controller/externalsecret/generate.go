@@ -31,6 +31,8 @@ func (r *Reconciler) generate(ctx context.Context, namespace, field string, ref 
 	switch {
 	case errors.Is(err, generator.ErrInvalidSpec):
 		return nil, failure.Permanent(esv1.ReasonInvalidSpec, "%s: %v", field, err)
+	case errors.Is(err, generator.ErrNotImplemented):
+		return nil, failure.Permanent(esv1.ReasonProviderNotImplemented, "%s: %v", field, err)
 	case errors.Is(err, generator.ErrNotServed):
 		return nil, failure.Permanent(esv1.ReasonNotSupported, "%s: %v", field, err)
 	case err != nil:

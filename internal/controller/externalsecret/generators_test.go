@@ -353,11 +353,11 @@ func TestGeneratorFailures(t *testing.T) {
 			t.Errorf("message %q does not name the union field", msg)
 		}
 	})
-	t.Run("kind not served", func(t *testing.T) {
+	t.Run("kind not implemented", func(t *testing.T) {
 		es := generatorES(ns, "gcr", "GCRAccessToken", "gcr", time.Hour)
 		create(t, es)
-		msg := waitReady(t, es, corev1.ConditionFalse, esv1.ReasonNotSupported)
-		if !strings.Contains(msg, "GCRAccessToken generators are not supported") {
+		msg := waitReady(t, es, corev1.ConditionFalse, esv1.ReasonProviderNotImplemented)
+		if !strings.Contains(msg, "GCRAccessToken generators are not implemented") {
 			t.Errorf("message %q does not name the kind", msg)
 		}
 	})

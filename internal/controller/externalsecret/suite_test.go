@@ -49,9 +49,12 @@ func (b *syncBuffer) String() string {
 }
 
 func TestMain(m *testing.M) {
+	// Before the control plane starts: controller-runtime gives up waiting for a logger 30 s
+	// after its first use and drops every line from then on, which a slow start on a loaded
+	// machine reaches, and the leak test reads these logs.
+	ctrl.SetLogger(logging.New(&logs, 10))
 	code := testenv.Run(m, func(cp *testenv.ControlPlane) {
 		k8s = cp.Client
-		ctrl.SetLogger(logging.New(&logs, 10))
 		ctx := cp.Ctx
 		mgr, err := operator.New(ctx, cp.Config, operator.Options{
 			HashKey:     []byte("test-hash-key-of-at-least-32-bytes!!"),

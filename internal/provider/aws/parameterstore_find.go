@@ -61,7 +61,7 @@ func (p *parameterStore) byPath(ctx context.Context, path string, sel *selector)
 			return nil, fmt.Errorf("reading parameters under %q from AWS Parameter Store: %w", path, err)
 		}
 		for _, param := range res.Parameters {
-			if name := aws.ToString(param.Name); sel.matches(name, nil) {
+			if name := aws.ToString(param.Name); sel.Match(name, nil) {
 				out[name] = []byte(aws.ToString(param.Value))
 			}
 		}
@@ -84,7 +84,7 @@ func (p *parameterStore) describe(ctx context.Context, sel *selector) ([]string,
 		}
 		for _, meta := range res.Parameters {
 			// Tags were matched exactly by the server; DescribeParameters does not return them.
-			if name := aws.ToString(meta.Name); sel.matches(name, sel.tags) {
+			if name := aws.ToString(meta.Name); sel.Match(name, sel.Tags) {
 				names = append(names, name)
 			}
 		}
@@ -99,19 +99,19 @@ func (p *parameterStore) describe(ctx context.Context, sel *selector) ([]string,
 
 func (sel *selector) parameterFilters() []ssmtypes.ParameterStringFilter {
 	var filters []ssmtypes.ParameterStringFilter
-	if sel.namePrefix != "" {
+	if sel.Path != "" {
 		filters = append(filters, ssmtypes.ParameterStringFilter{
-			Key: aws.String("Name"), Option: aws.String("BeginsWith"), Values: []string{sel.namePrefix},
+			Key: aws.String("Name"), Option: aws.String("BeginsWith"), Values: []string{sel.Path},
 		})
 	}
-	keys := make([]string, 0, len(sel.tags))
-	for k := range sel.tags {
+	keys := make([]string, 0, len(sel.Tags))
+	for k := range sel.Tags {
 		keys = append(keys, k)
 	}
 	sort.Strings(keys)
 	for _, k := range keys {
 		filters = append(filters, ssmtypes.ParameterStringFilter{
-			Key: aws.String("tag:" + k), Option: aws.String("Equals"), Values: []string{sel.tags[k]},
+			Key: aws.String("tag:" + k), Option: aws.String("Equals"), Values: []string{sel.Tags[k]},
 		})
 	}
 	return filters

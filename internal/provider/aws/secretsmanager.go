@@ -134,9 +134,8 @@ func secretsManagerError(err error, key, doing string) error {
 	if errors.As(err, &notFound) {
 		return provider.NotFound(key)
 	}
-	// A secret scheduled for deletion answers InvalidRequestException until it is purged.
 	var invalid *smtypes.InvalidRequestException
-	if errors.As(err, &invalid) && strings.Contains(strings.ToLower(invalid.ErrorMessage()), "delet") {
+	if errors.As(err, &invalid) && isDeletedSecretError(invalid.ErrorCode(), invalid.ErrorMessage()) {
 		return provider.NotFound(key)
 	}
 	return fmt.Errorf("%s secret %q in AWS Secrets Manager: %w", doing, key, err)

@@ -94,47 +94,21 @@ func (s *secretsManager) batchDocuments(ctx context.Context, keys []string, out 
 			byName[k] = k
 		}
 	}
-	in := &secretsmanager.BatchGetSecretValueInput{SecretIdList: keys}
-	for {
-		res, err := s.api.BatchGetSecretValue(ctx, in)
-		if err != nil {
-			return fmt.Errorf("reading %d secrets from AWS Secrets Manager: %w", len(keys), err)
+	return s.pageBatchGet(ctx, keys, func(v smtypes.SecretValueEntry) {
+		value, err := entryValue(v)
+		doc := provider.Document{Value: value, Version: aws.ToString(v.VersionId), Err: err}
+		if k, ok := byName[aws.ToString(v.Name)]; ok {
+			out[k] = doc
 		}
-		for _, v := range res.SecretValues {
-			doc := provider.Document{Version: aws.ToString(v.VersionId)}
-			switch {
-			case v.SecretString != nil:
-				doc.Value = []byte(*v.SecretString)
-			case v.SecretBinary != nil:
-				doc.Value = v.SecretBinary
-			default:
-				doc.Err = fmt.Errorf("secret %q version has neither a string nor a binary value", aws.ToString(v.Name))
-			}
-			if k, ok := byName[aws.ToString(v.Name)]; ok {
-				out[k] = doc
-			}
-			if k, ok := byARN[aws.ToString(v.ARN)]; ok {
-				out[k] = doc
-			}
+		if k, ok := byARN[aws.ToString(v.ARN)]; ok {
+			out[k] = doc
 		}
-		for _, e := range res.Errors {
-			k := aws.ToString(e.SecretId)
-			if !asked[k] {
-				continue
-			}
-			code, msg := aws.ToString(e.ErrorCode), aws.ToString(e.Message)
-			switch {
-			case isDeletedSecretError(code, msg):
-				out[k] = provider.Document{Err: provider.NotFound(k)}
-			default:
-				out[k] = provider.Document{Err: fmt.Errorf("reading secret %q from AWS Secrets Manager: %s: %s", k, code, msg)}
-			}
+	}, func(k string, err error) error {
+		if asked[k] {
+			out[k] = provider.Document{Err: err}
 		}
-		if aws.ToString(res.NextToken) == "" {
-			return nil
-		}
-		in.NextToken = res.NextToken
-	}
+		return nil
+	})
 }
 
 // Versions learns the current VersionId of keys by the cheaper of two ways: DescribeSecret,
@@ -178,30 +152,18 @@ func (s *secretsManager) Versions(ctx context.Context, keys []string) (map[strin
 // listVersions lists every secret under the store's prefix and returns their current
 // VersionIds by name and by ARN, and the number of pages it took.
 func (s *secretsManager) listVersions(ctx context.Context) (map[string]string, int, error) {
-	in := &secretsmanager.ListSecretsInput{MaxResults: aws.Int32(listPageSize)}
+	var filters []smtypes.Filter
 	if s.prefix != "" {
-		in.Filters = []smtypes.Filter{{Key: smtypes.FilterNameStringTypeName, Values: []string{s.prefix}}}
+		filters = []smtypes.Filter{{Key: smtypes.FilterNameStringTypeName, Values: []string{s.prefix}}}
 	}
 	out := map[string]string{}
-	for pages := 1; ; pages++ {
-		res, err := s.api.ListSecrets(ctx, in)
-		if err != nil {
-			return nil, 0, fmt.Errorf("listing secrets in AWS Secrets Manager: %w", err)
+	pages, err := s.pageListSecrets(ctx, filters, func(e smtypes.SecretListEntry) {
+		if v := currentVersion(e.SecretVersionsToStages); v != "" {
+			out[aws.ToString(e.Name)] = v
+			out[aws.ToString(e.ARN)] = v
 		}
-		for _, e := range res.SecretList {
-			if e.DeletedDate != nil {
-				continue
-			}
-			if v := currentVersion(e.SecretVersionsToStages); v != "" {
-				out[aws.ToString(e.Name)] = v
-				out[aws.ToString(e.ARN)] = v
-			}
-		}
-		if aws.ToString(res.NextToken) == "" {
-			return out, pages, nil
-		}
-		in.NextToken = res.NextToken
-	}
+	})
+	return out, pages, err
 }
 
 // currentVersion returns the VersionId that holds the AWSCURRENT label.
@@ -220,4 +182,67 @@ func currentVersion(versions map[string][]string) string {
 func isAccessDenied(err error) bool {
 	var coded interface{ ErrorCode() string }
 	return errors.As(err, &coded) && coded.ErrorCode() == "AccessDeniedException"
+}
+
+// pageListSecrets pages ListSecrets with filters, handing each secret not scheduled for
+// deletion to each, and returns the number of pages read.
+func (s *secretsManager) pageListSecrets(ctx context.Context, filters []smtypes.Filter, each func(smtypes.SecretListEntry)) (int, error) {
+	in := &secretsmanager.ListSecretsInput{MaxResults: aws.Int32(listPageSize), Filters: filters}
+	for pages := 1; ; pages++ {
+		res, err := s.api.ListSecrets(ctx, in)
+		if err != nil {
+			return 0, fmt.Errorf("listing secrets in AWS Secrets Manager: %w", err)
+		}
+		for _, e := range res.SecretList {
+			if e.DeletedDate == nil {
+				each(e)
+			}
+		}
+		if aws.ToString(res.NextToken) == "" {
+			return pages, nil
+		}
+		in.NextToken = res.NextToken
+	}
+}
+
+// pageBatchGet pages BatchGetSecretValue for ids (at most batchGetSecretsLimit), handing
+// each value to value and each per-secret error to failed, as provider.ErrNotFound for a
+// secret that is gone or scheduled for deletion. failed's error stops the read.
+func (s *secretsManager) pageBatchGet(ctx context.Context, ids []string, value func(smtypes.SecretValueEntry), failed func(id string, err error) error) error {
+	in := &secretsmanager.BatchGetSecretValueInput{SecretIdList: ids}
+	for {
+		res, err := s.api.BatchGetSecretValue(ctx, in)
+		if err != nil {
+			return fmt.Errorf("reading %d secrets from AWS Secrets Manager: %w", len(ids), err)
+		}
+		for _, e := range res.Errors {
+			id, code, msg := aws.ToString(e.SecretId), aws.ToString(e.ErrorCode), aws.ToString(e.Message)
+			err := fmt.Errorf("reading secret %q from AWS Secrets Manager: %s: %s", id, code, msg)
+			if isDeletedSecretError(code, msg) {
+				err = provider.NotFound(id)
+			}
+			if err := failed(id, err); err != nil {
+				return err
+			}
+		}
+		for _, v := range res.SecretValues {
+			value(v)
+		}
+		if aws.ToString(res.NextToken) == "" {
+			return nil
+		}
+		in.NextToken = res.NextToken
+	}
+}
+
+// entryValue is the value of a batch entry. A version with neither a string nor a binary
+// value is read as absent, as GetSecretValue reports a secret without a current value.
+func entryValue(v smtypes.SecretValueEntry) ([]byte, error) {
+	switch {
+	case v.SecretString != nil:
+		return []byte(*v.SecretString), nil
+	case v.SecretBinary != nil:
+		return v.SecretBinary, nil
+	}
+	return nil, provider.NotFound(aws.ToString(v.Name))
 }

@@ -3,23 +3,18 @@ package aws
 import (
 	"context"
 	"errors"
-	"fmt"
-	"regexp"
 	"sort"
 	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 	smtypes "github.com/aws/aws-sdk-go-v2/service/secretsmanager/types"
 
 	esv1 "github.com/ferryhq/ferry/api/externalsecrets/v1"
+	"github.com/ferryhq/ferry/internal/provider"
 )
 
 // batchGetSecretsLimit is the most secret ids BatchGetSecretValue takes in one call.
 const batchGetSecretsLimit = 20
-
-// errNoCondition guards against a find that would select every secret by accident.
-var errNoCondition = errors.New("dataFrom.find: set at least one of name.regexp, path or tags")
 
 // GetAllSecrets lists the secrets that find selects (ListSecrets, filtered by name prefix
 // and tags on the server and exactly here), then reads their current values in batches of
@@ -45,30 +40,19 @@ func (s *secretsManager) GetAllSecrets(ctx context.Context, find esv1.ExternalSe
 
 // list returns the ARNs of the secrets that sel selects, in name order.
 func (s *secretsManager) list(ctx context.Context, sel *selector) ([]string, error) {
-	in := &secretsmanager.ListSecretsInput{MaxResults: aws.Int32(100), Filters: sel.secretsManagerFilters()}
 	type entry struct{ name, arn string }
 	var found []entry
-	for {
-		out, err := s.api.ListSecrets(ctx, in)
-		if err != nil {
-			return nil, fmt.Errorf("listing secrets in AWS Secrets Manager: %w", err)
+	_, err := s.pageListSecrets(ctx, sel.secretsManagerFilters(), func(e smtypes.SecretListEntry) {
+		tags := make(map[string]string, len(e.Tags))
+		for _, t := range e.Tags {
+			tags[aws.ToString(t.Key)] = aws.ToString(t.Value)
 		}
-		for _, e := range out.SecretList {
-			if e.DeletedDate != nil {
-				continue
-			}
-			tags := make(map[string]string, len(e.Tags))
-			for _, t := range e.Tags {
-				tags[aws.ToString(t.Key)] = aws.ToString(t.Value)
-			}
-			if sel.matches(aws.ToString(e.Name), tags) {
-				found = append(found, entry{name: aws.ToString(e.Name), arn: aws.ToString(e.ARN)})
-			}
+		if sel.Match(aws.ToString(e.Name), tags) {
+			found = append(found, entry{name: aws.ToString(e.Name), arn: aws.ToString(e.ARN)})
 		}
-		if aws.ToString(out.NextToken) == "" {
-			break
-		}
-		in.NextToken = out.NextToken
+	})
+	if err != nil {
+		return nil, err
 	}
 	sort.Slice(found, func(i, j int) bool { return found[i].name < found[j].name })
 	ids := make([]string, len(found))
@@ -81,34 +65,22 @@ func (s *secretsManager) list(ctx context.Context, sel *selector) ([]string, err
 // batchGet reads the current values of up to 20 secrets into out, keyed by name. A secret
 // deleted since it was listed is left out, as if the list had not found it.
 func (s *secretsManager) batchGet(ctx context.Context, ids []string, out map[string][]byte) error {
-	in := &secretsmanager.BatchGetSecretValueInput{SecretIdList: ids}
-	for {
-		res, err := s.api.BatchGetSecretValue(ctx, in)
-		if err != nil {
-			return fmt.Errorf("reading %d secrets from AWS Secrets Manager: %w", len(ids), err)
+	return s.pageBatchGet(ctx, ids, func(v smtypes.SecretValueEntry) {
+		if value, err := entryValue(v); err == nil {
+			out[aws.ToString(v.Name)] = value
 		}
-		for _, e := range res.Errors {
-			if isDeletedSecretError(aws.ToString(e.ErrorCode), aws.ToString(e.Message)) {
-				continue
-			}
-			return fmt.Errorf("reading secret %q from AWS Secrets Manager: %s: %s",
-				aws.ToString(e.SecretId), aws.ToString(e.ErrorCode), aws.ToString(e.Message))
-		}
-		for _, v := range res.SecretValues {
-			switch {
-			case v.SecretString != nil:
-				out[aws.ToString(v.Name)] = []byte(*v.SecretString)
-			case v.SecretBinary != nil:
-				out[aws.ToString(v.Name)] = v.SecretBinary
-			}
-		}
-		if aws.ToString(res.NextToken) == "" {
+	}, func(_ string, err error) error {
+		if errors.Is(err, provider.ErrNotFound) {
 			return nil
 		}
-		in.NextToken = res.NextToken
-	}
+		return err
+	})
 }
 
+// isDeletedSecretError says whether an error code and message mean that a secret is gone:
+// not found, or scheduled for deletion, which AWS answers with InvalidRequestException
+// until the secret is purged. It is the one place that reads AWS's wording, for the single
+// reads and the batch reads alike.
 func isDeletedSecretError(code, message string) bool {
 	return code == (&smtypes.ResourceNotFoundException{}).ErrorCode() ||
 		(code == (&smtypes.InvalidRequestException{}).ErrorCode() && strings.Contains(strings.ToLower(message), "delet"))
@@ -117,27 +89,20 @@ func isDeletedSecretError(code, message string) bool {
 // selector is a find, compiled: a name prefix (the store's prefix and find.path), a name
 // regular expression and tags that must all match.
 type selector struct {
-	namePrefix string
-	name       *regexp.Regexp
-	tags       map[string]string
+	*provider.Find
 }
 
 func newSelector(storePrefix string, find esv1.ExternalSecretFind) (*selector, error) {
-	sel := &selector{namePrefix: storePrefix, tags: find.Tags}
+	path := storePrefix
 	if find.Path != nil {
-		sel.namePrefix += *find.Path
+		path += *find.Path
 	}
-	if find.Name != nil && find.Name.RegExp != "" {
-		re, err := regexp.Compile(find.Name.RegExp)
-		if err != nil {
-			return nil, fmt.Errorf("dataFrom.find.name.regexp: %w", err)
-		}
-		sel.name = re
+	find.Path = &path
+	f, err := provider.CompileFind(find, provider.FindOptions{})
+	if err != nil {
+		return nil, err
 	}
-	if sel.namePrefix == "" && sel.name == nil && len(sel.tags) == 0 {
-		return nil, errNoCondition
-	}
-	return sel, nil
+	return &selector{f}, nil
 }
 
 // secretsManagerFilters narrows ListSecrets on the server. AWS matches name and tag filters
@@ -145,35 +110,19 @@ func newSelector(storePrefix string, find esv1.ExternalSecretFind) (*selector, e
 // checks every secret again exactly.
 func (sel *selector) secretsManagerFilters() []smtypes.Filter {
 	var filters []smtypes.Filter
-	if sel.namePrefix != "" {
-		filters = append(filters, smtypes.Filter{Key: smtypes.FilterNameStringTypeName, Values: []string{sel.namePrefix}})
+	if sel.Path != "" {
+		filters = append(filters, smtypes.Filter{Key: smtypes.FilterNameStringTypeName, Values: []string{sel.Path}})
 	}
-	keys := make([]string, 0, len(sel.tags))
-	for k := range sel.tags {
+	keys := make([]string, 0, len(sel.Tags))
+	for k := range sel.Tags {
 		keys = append(keys, k)
 	}
 	sort.Strings(keys)
 	for _, k := range keys {
 		filters = append(filters,
 			smtypes.Filter{Key: smtypes.FilterNameStringTypeTagKey, Values: []string{k}},
-			smtypes.Filter{Key: smtypes.FilterNameStringTypeTagValue, Values: []string{sel.tags[k]}},
+			smtypes.Filter{Key: smtypes.FilterNameStringTypeTagValue, Values: []string{sel.Tags[k]}},
 		)
 	}
 	return filters
-}
-
-// matches reports whether a secret with this name and these tags is selected.
-func (sel *selector) matches(name string, tags map[string]string) bool {
-	if !strings.HasPrefix(name, sel.namePrefix) {
-		return false
-	}
-	if sel.name != nil && !sel.name.MatchString(name) {
-		return false
-	}
-	for k, v := range sel.tags {
-		if got, ok := tags[k]; !ok || got != v {
-			return false
-		}
-	}
-	return true
 }

@@ -265,8 +265,8 @@ func TestSecretsManagerFind(t *testing.T) {
 		}
 	})
 	t.Run("no condition", func(t *testing.T) {
-		if _, err := c.GetAllSecrets(ctx, esv1.ExternalSecretFind{}); !errors.Is(err, errNoCondition) {
-			t.Fatalf("error = %v, want errNoCondition", err)
+		if _, err := c.GetAllSecrets(ctx, esv1.ExternalSecretFind{}); !errors.Is(err, provider.ErrNoFindCondition) {
+			t.Fatalf("error = %v, want provider.ErrNoFindCondition", err)
 		}
 	})
 }

@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"regexp"
 	"strings"
 
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
@@ -152,16 +151,9 @@ func (c *Client) GetSecretMap(ctx context.Context, ref esv1.ExternalSecretDataRe
 // GetAllSecrets returns the current value of every enabled secret whose name matches
 // find.name and whose tags hold find.tags, keyed by the secret's name.
 func (c *Client) GetAllSecrets(ctx context.Context, find esv1.ExternalSecretFind) (map[string][]byte, error) {
-	if find.Path != nil && *find.Path != "" {
-		return nil, errors.New("find.path: Key Vault has no paths; use find.name or find.tags")
-	}
-	var nameRE *regexp.Regexp
-	if find.Name != nil && find.Name.RegExp != "" {
-		re, err := regexp.Compile(find.Name.RegExp)
-		if err != nil {
-			return nil, fmt.Errorf("find.name.regexp: %w", err)
-		}
-		nameRE = re
+	sel, err := provider.CompileFind(find, provider.FindOptions{NoPaths: "Key Vault", EmptySelectsAll: true})
+	if err != nil {
+		return nil, err
 	}
 	out := map[string][]byte{}
 	pager := c.secrets.NewListSecretPropertiesPager(nil)
@@ -171,7 +163,7 @@ func (c *Client) GetAllSecrets(ctx context.Context, find esv1.ExternalSecretFind
 			return nil, listError(err)
 		}
 		for _, s := range page.Value {
-			if !selected(s, nameRE, find.Tags) {
+			if !selected(s, sel) {
 				continue
 			}
 			name := s.ID.Name()
@@ -188,22 +180,14 @@ func (c *Client) GetAllSecrets(ctx context.Context, find esv1.ExternalSecretFind
 	return out, nil
 }
 
-func selected(s *azsecrets.SecretProperties, nameRE *regexp.Regexp, tags map[string]string) bool {
+func selected(s *azsecrets.SecretProperties, sel *provider.Find) bool {
 	if s == nil || s.ID == nil {
 		return false
 	}
 	if s.Attributes != nil && s.Attributes.Enabled != nil && !*s.Attributes.Enabled {
 		return false
 	}
-	if nameRE != nil && !nameRE.MatchString(s.ID.Name()) {
-		return false
-	}
-	for k, v := range tags {
-		if got, ok := s.Tags[k]; !ok || got == nil || *got != v {
-			return false
-		}
-	}
-	return true
+	return sel.Match(s.ID.Name(), plainTags(s.Tags))
 }
 
 // Validate checks that the vault's secrets can be listed.

@@ -5,8 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"regexp"
-	"strings"
 	"sync"
 
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -186,19 +184,13 @@ func (c *Client) GetAllSecrets(_ context.Context, find esv1.ExternalSecretFind) 
 	if len(find.Tags) > 0 {
 		return nil, errors.New("the fake provider has no tags: dataFrom.find.tags is not supported")
 	}
-	var re *regexp.Regexp
-	if find.Name != nil && find.Name.RegExp != "" {
-		var err error
-		if re, err = regexp.Compile(find.Name.RegExp); err != nil {
-			return nil, fmt.Errorf("find.name.regexp: %w", err)
-		}
+	sel, err := provider.CompileFind(find, provider.FindOptions{EmptySelectsAll: true})
+	if err != nil {
+		return nil, err
 	}
 	out := map[string][]byte{}
 	for _, k := range c.keys {
-		if find.Path != nil && !strings.HasPrefix(k, *find.Path) {
-			continue
-		}
-		if re != nil && !re.MatchString(k) {
+		if !sel.MatchName(k) {
 			continue
 		}
 		if v, err := c.value(k, ""); err == nil {

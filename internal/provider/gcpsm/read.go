@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"maps"
-	"regexp"
 	"sort"
 	"strings"
 
@@ -130,16 +129,9 @@ func (c *Client) GetSecretMap(ctx context.Context, ref esv1.ExternalSecretDataRe
 // GetAllSecrets returns the latest value of every secret whose name matches find.name and
 // whose labels hold find.tags, keyed by the secret's short name.
 func (c *Client) GetAllSecrets(ctx context.Context, find esv1.ExternalSecretFind) (map[string][]byte, error) {
-	if find.Path != nil && *find.Path != "" {
-		return nil, errors.New("find.path: Secret Manager has no paths; use find.name or find.tags")
-	}
-	var nameRE *regexp.Regexp
-	if find.Name != nil && find.Name.RegExp != "" {
-		re, err := regexp.Compile(find.Name.RegExp)
-		if err != nil {
-			return nil, fmt.Errorf("find.name.regexp: %w", err)
-		}
-		nameRE = re
+	sel, err := provider.CompileFind(find, provider.FindOptions{NoPaths: "Secret Manager", EmptySelectsAll: true})
+	if err != nil {
+		return nil, err
 	}
 	req := &secretmanagerpb.ListSecretsRequest{Parent: c.parent(), Filter: labelFilter(find.Tags)}
 	out := map[string][]byte{}
@@ -153,10 +145,7 @@ func (c *Client) GetAllSecrets(ctx context.Context, find esv1.ExternalSecretFind
 			return nil, fmt.Errorf("listing secrets of %s: %s", c.parent(), status.Code(err))
 		}
 		name := s.GetName()[strings.LastIndex(s.GetName(), "/")+1:]
-		if nameRE != nil && !nameRE.MatchString(name) {
-			continue
-		}
-		if !hasLabels(s.GetLabels(), find.Tags) {
+		if !sel.Match(name, s.GetLabels()) {
 			continue
 		}
 		value, err := c.access(ctx, name, "")
@@ -171,7 +160,7 @@ func (c *Client) GetAllSecrets(ctx context.Context, find esv1.ExternalSecretFind
 	return out, nil
 }
 
-// labelFilter is the server-side filter for tags; hasLabels checks them again, so a
+// labelFilter is the server-side filter for tags; the find checks them again, so a
 // server that ignores part of the filter cannot widen the result.
 func labelFilter(tags map[string]string) string {
 	keys := slicesSorted(tags)
@@ -180,15 +169,6 @@ func labelFilter(tags map[string]string) string {
 		parts = append(parts, fmt.Sprintf("labels.%s=%s", k, tags[k]))
 	}
 	return strings.Join(parts, " AND ")
-}
-
-func hasLabels(labels, want map[string]string) bool {
-	for k, v := range want {
-		if got, ok := labels[k]; !ok || got != v {
-			return false
-		}
-	}
-	return true
 }
 
 func slicesSorted(m map[string]string) []string {

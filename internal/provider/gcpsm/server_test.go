@@ -92,7 +92,7 @@ func (f *fakeSecretManager) ListSecrets(_ context.Context, req *secretmanagerpb.
 	}
 	resp := &secretmanagerpb.ListSecretsResponse{}
 	for name, s := range f.secrets {
-		if !strings.HasPrefix(name, req.GetParent()+"/secrets/") || !hasLabels(s.meta.GetLabels(), want) {
+		if !strings.HasPrefix(name, req.GetParent()+"/secrets/") || !serverHasLabels(s.meta.GetLabels(), want) {
 			continue
 		}
 		resp.Secrets = append(resp.Secrets, proto.Clone(s.meta).(*secretmanagerpb.Secret))
@@ -177,4 +177,14 @@ func startFake(t *testing.T) (*fakeSecretManager, []option.ClientOption) {
 		option.WithoutAuthentication(),
 		option.WithGRPCDialOption(grpc.WithTransportCredentials(insecure.NewCredentials())),
 	}
+}
+
+// serverHasLabels is the server's side of a label filter: every wanted label present.
+func serverHasLabels(labels, want map[string]string) bool {
+	for k, v := range want {
+		if got, ok := labels[k]; !ok || got != v {
+			return false
+		}
+	}
+	return true
 }

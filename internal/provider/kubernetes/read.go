@@ -4,10 +4,8 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"net/http"
-	"regexp"
 	"strings"
 
 	authorizationv1 "k8s.io/api/authorization/v1"
@@ -84,18 +82,9 @@ func (c *secretsClient) GetSecretMap(ctx context.Context, ref esv1.ExternalSecre
 // matches find.name.regexp, and returns each one's keys as a JSON object of strings, keyed
 // by Secret name.
 func (c *secretsClient) GetAllSecrets(ctx context.Context, find esv1.ExternalSecretFind) (map[string][]byte, error) {
-	if find.Path != nil && *find.Path != "" {
-		return nil, errors.New("dataFrom.find.path: Secrets have no path; select them by name.regexp or tags (labels)")
-	}
-	var name *regexp.Regexp
-	if find.Name != nil && find.Name.RegExp != "" {
-		var err error
-		if name, err = regexp.Compile(find.Name.RegExp); err != nil {
-			return nil, fmt.Errorf("dataFrom.find.name.regexp: %w", err)
-		}
-	}
-	if name == nil && len(find.Tags) == 0 {
-		return nil, errors.New("dataFrom.find: set name.regexp or tags")
+	sel, err := provider.CompileFind(find, provider.FindOptions{NoPaths: "Kubernetes (Secrets)"})
+	if err != nil {
+		return nil, err
 	}
 	opts := metav1.ListOptions{LabelSelector: labels.SelectorFromSet(find.Tags).String(), Limit: 500}
 	out := map[string][]byte{}
@@ -106,7 +95,7 @@ func (c *secretsClient) GetAllSecrets(ctx context.Context, find esv1.ExternalSec
 		}
 		for i := range list.Items {
 			s := &list.Items[i]
-			if name == nil || name.MatchString(s.Name) {
+			if sel.Match(s.Name, s.Labels) {
 				out[s.Name] = dataJSON(s.Data)
 			}
 		}

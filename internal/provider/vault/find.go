@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
-	"regexp"
 	"sort"
 	"strings"
 
@@ -34,12 +33,9 @@ func (c *kvClient) GetAllSecrets(ctx context.Context, find esv1.ExternalSecretFi
 	if !l.v2 {
 		return nil, errors.New("dataFrom.find: a KV v1 engine cannot be searched; use a KV v2 store")
 	}
-	var name *regexp.Regexp
-	if find.Name != nil && find.Name.RegExp != "" {
-		var err error
-		if name, err = regexp.Compile(find.Name.RegExp); err != nil {
-			return nil, fmt.Errorf("dataFrom.find.name.regexp: %w", err)
-		}
+	sel, err := provider.CompileFind(find, provider.FindOptions{PathIsScope: true, EmptySelectsAll: true})
+	if err != nil {
+		return nil, err
 	}
 	mount, folder := l.listRoot(deref(find.Path))
 	if mount == "" {
@@ -51,7 +47,7 @@ func (c *kvClient) GetAllSecrets(ctx context.Context, find esv1.ExternalSecretFi
 	}
 	out := map[string][]byte{}
 	for _, path := range paths {
-		if name != nil && !name.MatchString(path) {
+		if !sel.MatchName(path) {
 			continue
 		}
 		key := l.remoteKey(mount, path)
@@ -63,7 +59,7 @@ func (c *kvClient) GetAllSecrets(ctx context.Context, find esv1.ExternalSecretFi
 			if err != nil {
 				return nil, err
 			}
-			if !hasTags(meta, find.Tags) {
+			if !sel.MatchTags(meta) {
 				continue
 			}
 		}
@@ -113,13 +109,4 @@ func (c *kvClient) walk(ctx context.Context, mount, folder string) ([]string, er
 	}
 	sort.Strings(found)
 	return found, nil
-}
-
-func hasTags(meta, tags map[string]string) bool {
-	for k, v := range tags {
-		if got, ok := meta[k]; !ok || got != v {
-			return false
-		}
-	}
-	return true
 }

@@ -1,0 +1,202 @@
+# The permissions of the role: exactly the AWS actions Ferry's code calls, as derived from
+# it by internal/provider/aws/iamactions; test/terraform fails when they drift apart.
+#
+# Statements gated on var.enable_push_secret are PushSecret's; the others are reading's.
+# Every list of actions is written out literally so that the test can read it.
+
+data "aws_iam_policy_document" "ferry" {
+  # Reading: ExternalSecrets (remoteRef, dataFrom.extract, metadataPolicy: Fetch), version
+  # checks, and the reads PushSecret makes before it writes.
+  dynamic "statement" {
+    for_each = length(local.secret_arns) > 0 ? [1] : []
+    content {
+      sid       = "SecretsManagerRead"
+      effect    = "Allow"
+      actions   = ["secretsmanager:DescribeSecret", "secretsmanager:GetSecretValue"]
+      resources = local.secret_arns
+    }
+  }
+
+  # ListSecrets (dataFrom.find, change checks) and BatchGetSecretValue (batched reads) name
+  # no resource; BatchGetSecretValue still needs GetSecretValue on each secret.
+  dynamic "statement" {
+    for_each = length(local.secret_arns) > 0 ? [1] : []
+    content {
+      sid       = "SecretsManagerList"
+      effect    = "Allow"
+      actions   = ["secretsmanager:BatchGetSecretValue", "secretsmanager:ListSecrets"]
+      resources = ["*"]
+    }
+  }
+
+  dynamic "statement" {
+    for_each = length(local.parameter_arns) > 0 ? [1] : []
+    content {
+      sid       = "ParameterStoreRead"
+      effect    = "Allow"
+      actions   = ["ssm:GetParameter", "ssm:GetParameters", "ssm:GetParametersByPath", "ssm:ListTagsForResource"]
+      resources = local.parameter_arns
+    }
+  }
+
+  # DescribeParameters (dataFrom.find by name or tags) names no resource.
+  dynamic "statement" {
+    for_each = length(local.parameter_arns) > 0 ? [1] : []
+    content {
+      sid       = "ParameterStoreDescribe"
+      effect    = "Allow"
+      actions   = ["ssm:DescribeParameters"]
+      resources = ["*"]
+    }
+  }
+
+  dynamic "statement" {
+    for_each = length(var.kms_key_arns) > 0 ? [1] : []
+    content {
+      sid       = "KMSDecrypt"
+      effect    = "Allow"
+      actions   = ["kms:Decrypt"]
+      resources = var.kms_key_arns
+
+      condition {
+        test     = "StringEquals"
+        variable = "kms:ViaService"
+        values   = local.kms_via_services
+      }
+    }
+  }
+
+  # spec.provider.aws.role and additionalRoles, with sessionTags.
+  dynamic "statement" {
+    for_each = length(var.assume_role_arns) > 0 ? [1] : []
+    content {
+      sid       = "AssumeStoreRoles"
+      effect    = "Allow"
+      actions   = ["sts:AssumeRole", "sts:TagSession"]
+      resources = var.assume_role_arns
+    }
+  }
+
+  dynamic "statement" {
+    for_each = var.enable_ecr_authorization_token ? [1] : []
+    content {
+      sid       = "ECRAuthorizationToken"
+      effect    = "Allow"
+      actions   = ["ecr:GetAuthorizationToken"]
+      resources = ["*"]
+    }
+  }
+
+  # PushSecret: creating a secret requires the managed-by tag and no other (CreateSecret
+  # checks TagResource for the tags it carries).
+  dynamic "statement" {
+    for_each = var.enable_push_secret && length(local.secret_arns) > 0 ? [1] : []
+    content {
+      sid       = "PushSecretsManagerCreate"
+      effect    = "Allow"
+      actions   = ["secretsmanager:CreateSecret", "secretsmanager:TagResource"]
+      resources = local.secret_arns
+
+      condition {
+        test     = "StringEquals"
+        variable = "aws:RequestTag/${local.managed_by_key}"
+        values   = [local.managed_by_value]
+      }
+
+      condition {
+        test     = "ForAllValues:StringEquals"
+        variable = "aws:TagKeys"
+        values   = [local.managed_by_key]
+      }
+    }
+  }
+
+  # PushSecret: only secrets tagged managed-by=external-secrets are overwritten or deleted.
+  dynamic "statement" {
+    for_each = var.enable_push_secret && length(local.secret_arns) > 0 ? [1] : []
+    content {
+      sid       = "PushSecretsManagerWriteManaged"
+      effect    = "Allow"
+      actions   = ["secretsmanager:DeleteSecret", "secretsmanager:PutSecretValue"]
+      resources = local.secret_arns
+
+      condition {
+        test     = "StringEquals"
+        variable = "secretsmanager:ResourceTag/${local.managed_by_key}"
+        values   = [local.managed_by_value]
+      }
+    }
+  }
+
+  # PushSecret: a new parameter is written first and tagged next, so its creation cannot be
+  # conditioned on the tag; it is allowed only when nothing is overwritten.
+  dynamic "statement" {
+    for_each = var.enable_push_secret && length(local.parameter_arns) > 0 ? [1] : []
+    content {
+      sid       = "PushParameterStoreCreate"
+      effect    = "Allow"
+      actions   = ["ssm:PutParameter"]
+      resources = local.parameter_arns
+
+      condition {
+        test     = "StringEquals"
+        variable = "ssm:Overwrite"
+        values   = ["false"]
+      }
+    }
+  }
+
+  dynamic "statement" {
+    for_each = var.enable_push_secret && length(local.parameter_arns) > 0 ? [1] : []
+    content {
+      sid       = "PushParameterStoreTag"
+      effect    = "Allow"
+      actions   = ["ssm:AddTagsToResource"]
+      resources = local.parameter_arns
+
+      condition {
+        test     = "StringEquals"
+        variable = "aws:RequestTag/${local.managed_by_key}"
+        values   = [local.managed_by_value]
+      }
+
+      condition {
+        test     = "ForAllValues:StringEquals"
+        variable = "aws:TagKeys"
+        values   = [local.managed_by_key]
+      }
+    }
+  }
+
+  dynamic "statement" {
+    for_each = var.enable_push_secret && length(local.parameter_arns) > 0 ? [1] : []
+    content {
+      sid       = "PushParameterStoreWriteManaged"
+      effect    = "Allow"
+      actions   = ["ssm:DeleteParameter", "ssm:PutParameter"]
+      resources = local.parameter_arns
+
+      condition {
+        test     = "StringEquals"
+        variable = "aws:ResourceTag/${local.managed_by_key}"
+        values   = [local.managed_by_value]
+      }
+    }
+  }
+
+  dynamic "statement" {
+    for_each = var.enable_push_secret && length(var.kms_key_arns) > 0 ? [1] : []
+    content {
+      sid       = "PushKMSEncrypt"
+      effect    = "Allow"
+      actions   = ["kms:Encrypt", "kms:GenerateDataKey"]
+      resources = var.kms_key_arns
+
+      condition {
+        test     = "StringEquals"
+        variable = "kms:ViaService"
+        values   = local.kms_via_services
+      }
+    }
+  }
+}

@@ -1,0 +1,2 @@
+// Package main is hack/image, the builder of Ferry's container image; see main.go.
+package main
