@@ -20,6 +20,7 @@ import (
 	"github.com/ferryhq/ferry/internal/builtin"
 	"github.com/ferryhq/ferry/internal/cli"
 	"github.com/ferryhq/ferry/internal/logging"
+	"github.com/ferryhq/ferry/internal/metrics"
 	"github.com/ferryhq/ferry/internal/operator"
 	"github.com/ferryhq/ferry/internal/version"
 
@@ -68,7 +69,8 @@ func run(args []string) error {
 	qps := fs.Float64("client-qps", operator.DefaultQPS,
 		"requests per second to the API server; negative leaves the pace to the server's API Priority and Fairness")
 	fs.IntVar(&opts.Burst, "client-burst", operator.DefaultBurst, "burst of requests to the API server")
-	fs.BoolVar(&opts.MetricsPerObject, "metrics-per-object", false, "label ExternalSecret metrics with the object's name (high cardinality)")
+	metricsLabels := fs.String("metrics-labels", string(metrics.LabelsESO),
+		"labels of ESO's metric series: eso (name and namespace of each object, as ESO) or low (namespace only, no per-object series)")
 	fs.BoolVar(&opts.Webhook.Enabled, "webhook", true, "serve the validating and conversion webhooks")
 	fs.StringVar(&opts.Webhook.Host, "webhook-host", "", "webhook listen host (default all interfaces)")
 	fs.IntVar(&opts.Webhook.Port, "webhook-port", 9443, "webhook listen port")
@@ -87,6 +89,11 @@ func run(args []string) error {
 		return err
 	}
 	opts.QPS = float32(*qps)
+	labels, err := metrics.ParseLabels(*metricsLabels)
+	if err != nil {
+		return err
+	}
+	opts.MetricsLabels = labels
 	ctrl.SetLogger(logging.New(os.Stderr, *verbosity))
 
 	opts.Generators = builtin.Generators()

@@ -1,99 +1,128 @@
-// Package metrics defines Ferry's Prometheus metrics: the names ESO users already have
-// dashboards for (externalsecret_*), and Ferry's own (ferry_*). A value is built in the
-// operator and handed to the parts that record; nothing registers from init().
-//
-// Labels never carry secret values; per-object labels (name) are off unless PerObject is set.
 package metrics
 
 import (
-	"context"
 	"errors"
+	"fmt"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
-	corev1 "k8s.io/api/core/v1"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
-	esv1 "github.com/ferryhq/ferry/api/externalsecrets/v1"
 	"github.com/ferryhq/ferry/internal/version"
 )
 
+// Labels chooses how ESO's series are labelled.
+type Labels string
+
+const (
+	// LabelsESO labels ESO's series as ESO does: name and namespace of each object, so
+	// dashboards and alerts written for ESO work unchanged. One series per object.
+	LabelsESO Labels = "eso"
+	// LabelsLow labels the ExternalSecret series by namespace only (the condition gauge then
+	// counts objects) and leaves out the per-object series of the other kinds: the number of
+	// series grows with namespaces, not objects.
+	LabelsLow Labels = "low"
+)
+
+// ParseLabels reads the value of --metrics-labels.
+func ParseLabels(s string) (Labels, error) {
+	switch l := Labels(s); l {
+	case LabelsESO, LabelsLow:
+		return l, nil
+	}
+	return "", fmt.Errorf("metrics labels %q: want %q or %q", s, LabelsESO, LabelsLow)
+}
+
 // Metrics records what Ferry does. A nil *Metrics records nothing.
 type Metrics struct {
-	perObject bool
+	labels Labels
 
-	syncCalls      *prometheus.CounterVec
-	syncErrors     *prometheus.CounterVec
-	syncDuration   *prometheus.HistogramVec
-	providerCalls  *prometheus.CounterVec
-	cacheHits      prometheus.Counter
-	coalesced      prometheus.Counter
-	clientsBuilt   *prometheus.CounterVec
-	secretWrites   *prometheus.CounterVec
-	statusWrites   prometheus.Counter
-	conditionGauge *conditionCollector
+	syncCalls     *prometheus.CounterVec
+	syncErrors    *prometheus.CounterVec
+	syncDuration  *prometheus.HistogramVec
+	providerCalls *prometheus.CounterVec
+	cacheHits     prometheus.Counter
+	coalesced     prometheus.Counter
+	clientsBuilt  *prometheus.CounterVec
+	secretWrites  *prometheus.CounterVec
+	statusWrites  prometheus.Counter
+	// objects holds the per-object series of each kind; empty with LabelsLow.
+	objects map[Kind]*objectSeries
 }
 
 // Options choose what the metrics show.
 type Options struct {
-	// PerObject adds a name label to the ExternalSecret series (high cardinality).
-	PerObject bool
-	// ClusterStores reports ClusterSecretStores too; false where Ferry serves one namespace
-	// and so neither watches nor may list them.
+	// Labels labels ESO's series: LabelsESO or LabelsLow.
+	Labels Labels
+	// ClusterStores reports ClusterSecretStores in ferry_store_status_condition too; false
+	// where Ferry serves one namespace and so neither watches nor may list them.
 	ClusterStores bool
 }
 
 // New creates the metrics and registers them with reg. reader lists ExternalSecrets and
-// stores (from the cache) when the condition gauges are scraped.
+// stores (from the cache) when the gauges computed at scrape time are scraped:
+// ferry_externalsecret_not_ready, ferry_store_status_condition and, with LabelsLow,
+// externalsecret_status_condition. A nil reader leaves those out.
 func New(reg prometheus.Registerer, reader client.Reader, opts Options) (*Metrics, error) {
-	perObject := opts.PerObject
-	objLabels := []string{"namespace"}
-	if perObject {
-		objLabels = append(objLabels, "name")
+	labels := opts.Labels
+	if _, err := ParseLabels(string(labels)); err != nil {
+		return nil, err
 	}
-	m := &Metrics{
-		perObject: perObject,
-		syncCalls: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Name: "externalsecret_sync_calls_total", Help: "Syncs of ExternalSecrets attempted.",
-		}, objLabels),
-		syncErrors: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Name: "externalsecret_sync_calls_error", Help: "Syncs of ExternalSecrets that failed.",
-		}, objLabels),
-		syncDuration: prometheus.NewHistogramVec(prometheus.HistogramOpts{
-			Name: "ferry_externalsecret_sync_duration_seconds", Help: "Time a sync takes, from decision to status.",
-			Buckets: prometheus.ExponentialBuckets(0.005, 2, 14),
-		}, []string{"result"}),
-		providerCalls: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Name: "externalsecret_provider_api_calls_count", Help: "Calls from the fetcher to providers.",
-		}, []string{"provider", "call", "status"}),
-		cacheHits: prometheus.NewCounter(prometheus.CounterOpts{
-			Name: "ferry_fetch_cache_hits_total", Help: "Reads served from the fetcher's value cache.",
-		}),
-		coalesced: prometheus.NewCounter(prometheus.CounterOpts{
-			Name: "ferry_fetch_coalesced_reads_total", Help: "Reads that joined an identical read already in flight.",
-		}),
-		clientsBuilt: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Name: "ferry_provider_clients_built_total", Help: "Provider clients built (each builds fresh credentials).",
-		}, []string{"provider", "status"}),
-		secretWrites: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Name: "ferry_secret_writes_total", Help: "Writes of target Secrets, by operation.",
-		}, []string{"operation"}),
-		statusWrites: prometheus.NewCounter(prometheus.CounterOpts{
-			Name: "ferry_externalsecret_status_writes_total", Help: "Status writes of ExternalSecrets.",
-		}),
-		conditionGauge: &conditionCollector{reader: reader, perObject: perObject, desc: prometheus.NewDesc(
-			"externalsecret_status_condition", "ExternalSecrets by condition and status (1 per object, or a count per namespace).",
-			append(objLabels, "condition", "status"), nil),
-			notReady: prometheus.NewDesc("ferry_externalsecret_not_ready",
-				"ExternalSecrets whose Ready condition is False, by the condition's reason.", []string{"namespace", "reason"}, nil)},
+	objLabels := []string{"name", "namespace"}
+	if labels == LabelsLow {
+		objLabels = []string{"namespace"}
 	}
-	for _, c := range []prometheus.Collector{buildInfo(version.Get()), m.syncCalls, m.syncErrors, m.syncDuration, m.providerCalls, m.cacheHits,
-		m.coalesced, m.clientsBuilt, m.secretWrites, m.statusWrites, m.conditionGauge, newStoreCollector(reader, opts.ClusterStores)} {
+	m := &Metrics{labels: labels, objects: map[Kind]*objectSeries{}}
+	m.syncCalls = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "externalsecret_sync_calls_total", Help: "Syncs of ExternalSecrets attempted.",
+	}, objLabels)
+	m.syncErrors = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "externalsecret_sync_calls_error", Help: "Syncs of ExternalSecrets that failed.",
+	}, objLabels)
+	m.providerCalls = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "externalsecret_provider_api_calls_count", Help: "Calls from the fetcher to providers.",
+	}, []string{"provider", "call", "status"})
+	collectors := []prometheus.Collector{m.syncCalls, m.syncErrors, m.providerCalls,
+		newExternalSecretCollector(reader, labels == LabelsLow), newStoreCollector(reader, opts.ClusterStores)}
+	if labels != LabelsLow {
+		for _, kind := range kinds {
+			s := newObjectSeries(kind)
+			m.objects[kind] = s
+			collectors = append(collectors, s.condition, s.duration)
+		}
+	}
+	collectors = append(collectors, m.newFerrySeries()...)
+	for _, c := range collectors {
 		if err := register(reg, c); err != nil {
 			return nil, err
 		}
 	}
 	return m, nil
+}
+
+// newFerrySeries creates Ferry's own series, which are the same whatever the labels.
+func (m *Metrics) newFerrySeries() []prometheus.Collector {
+	m.syncDuration = prometheus.NewHistogramVec(prometheus.HistogramOpts{
+		Name: "ferry_externalsecret_sync_duration_seconds", Help: "Time a sync takes, from decision to status.",
+		Buckets: prometheus.ExponentialBuckets(0.005, 2, 14),
+	}, []string{"result"})
+	m.cacheHits = prometheus.NewCounter(prometheus.CounterOpts{
+		Name: "ferry_fetch_cache_hits_total", Help: "Reads served from the fetcher's value cache.",
+	})
+	m.coalesced = prometheus.NewCounter(prometheus.CounterOpts{
+		Name: "ferry_fetch_coalesced_reads_total", Help: "Reads that joined an identical read already in flight.",
+	})
+	m.clientsBuilt = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "ferry_provider_clients_built_total", Help: "Provider clients built (each builds fresh credentials).",
+	}, []string{"provider", "status"})
+	m.secretWrites = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "ferry_secret_writes_total", Help: "Writes of target Secrets, by operation.",
+	}, []string{"operation"})
+	m.statusWrites = prometheus.NewCounter(prometheus.CounterOpts{
+		Name: "ferry_externalsecret_status_writes_total", Help: "Status writes of ExternalSecrets.",
+	})
+	return []prometheus.Collector{buildInfo(version.Get()), m.syncDuration, m.cacheHits, m.coalesced, m.clientsBuilt,
+		m.secretWrites, m.statusWrites}
 }
 
 // buildInfo is the constant 1 labelled with the running build, so that a query can join any
@@ -107,37 +136,34 @@ func buildInfo(info version.Info) prometheus.Collector {
 	return g
 }
 
-func (m *Metrics) objectLabels(namespace, name string) []string {
-	if m.perObject {
-		return []string{namespace, name}
-	}
-	return []string{namespace}
-}
-
 // Sync records one sync attempt of an ExternalSecret and how it ended.
 func (m *Metrics) Sync(namespace, name string, took time.Duration, err error) {
 	if m == nil {
 		return
 	}
-	m.syncCalls.WithLabelValues(m.objectLabels(namespace, name)...).Inc()
+	labels := m.objectLabels(namespace, name)
+	m.syncCalls.WithLabelValues(labels...).Inc()
 	result := "success"
 	if err != nil {
 		result = "error"
-		m.syncErrors.WithLabelValues(m.objectLabels(namespace, name)...).Inc()
+		m.syncErrors.WithLabelValues(labels...).Inc()
 	}
 	m.syncDuration.WithLabelValues(result).Observe(took.Seconds())
 }
 
+// objectLabels are the label values of the per-ExternalSecret counters.
+func (m *Metrics) objectLabels(namespace, name string) []string {
+	if m.labels == LabelsLow {
+		return []string{namespace}
+	}
+	return []string{name, namespace}
+}
+
 // ProviderCall records one call to a provider.
 func (m *Metrics) ProviderCall(providerName, call string, err error) {
-	if m == nil {
-		return
+	if m != nil {
+		m.providerCalls.WithLabelValues(providerName, call, outcome(err)).Inc()
 	}
-	status := "success"
-	if err != nil {
-		status = "error"
-	}
-	m.providerCalls.WithLabelValues(providerName, call, status).Inc()
 }
 
 // CacheHit records a read served from the value cache.
@@ -156,14 +182,9 @@ func (m *Metrics) Coalesced() {
 
 // ClientBuilt records a provider client build.
 func (m *Metrics) ClientBuilt(providerName string, err error) {
-	if m == nil {
-		return
+	if m != nil {
+		m.clientsBuilt.WithLabelValues(providerName, outcome(err)).Inc()
 	}
-	status := "success"
-	if err != nil {
-		status = "error"
-	}
-	m.clientsBuilt.WithLabelValues(providerName, status).Inc()
 }
 
 // SecretWrite records a create, update or delete of a target Secret.
@@ -180,51 +201,11 @@ func (m *Metrics) StatusWrite() {
 	}
 }
 
-// conditionCollector computes externalsecret_status_condition at scrape time from the
-// cache, so no per-object state is kept between scrapes.
-type conditionCollector struct {
-	reader    client.Reader
-	perObject bool
-	desc      *prometheus.Desc
-	notReady  *prometheus.Desc
-}
-
-func (c *conditionCollector) Describe(ch chan<- *prometheus.Desc) { ch <- c.desc; ch <- c.notReady }
-
-func (c *conditionCollector) Collect(ch chan<- prometheus.Metric) {
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	var list esv1.ExternalSecretList
-	if err := c.reader.List(ctx, &list); err != nil {
-		return
+func outcome(err error) string {
+	if err != nil {
+		return "error"
 	}
-	type key struct{ namespace, name, condition, status string }
-	type reasonKey struct{ namespace, reason string }
-	counts := map[key]float64{}
-	notReady := map[reasonKey]float64{}
-	for i := range list.Items {
-		es := &list.Items[i]
-		for _, cond := range es.Status.Conditions {
-			k := key{namespace: es.Namespace, condition: string(cond.Type), status: string(cond.Status)}
-			if c.perObject {
-				k.name = es.Name
-			}
-			counts[k]++
-			if cond.Type == esv1.ExternalSecretReady && cond.Status == corev1.ConditionFalse {
-				notReady[reasonKey{es.Namespace, cond.Reason}]++
-			}
-		}
-	}
-	for k, v := range notReady {
-		ch <- prometheus.MustNewConstMetric(c.notReady, prometheus.GaugeValue, v, k.namespace, k.reason)
-	}
-	for k, v := range counts {
-		labels := []string{k.namespace}
-		if c.perObject {
-			labels = append(labels, k.name)
-		}
-		ch <- prometheus.MustNewConstMetric(c.desc, prometheus.GaugeValue, v, append(labels, k.condition, k.status)...)
-	}
+	return "success"
 }
 
 // register registers c, replacing a collector registered earlier under the same names (an

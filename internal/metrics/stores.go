@@ -29,6 +29,9 @@ func newStoreCollector(reader client.Reader, clusterStores bool) *storeCollector
 func (c *storeCollector) Describe(ch chan<- *prometheus.Desc) { ch <- c.desc }
 
 func (c *storeCollector) Collect(ch chan<- prometheus.Metric) {
+	if c.reader == nil {
+		return
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	var stores esv1.SecretStoreList

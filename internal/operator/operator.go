@@ -98,8 +98,9 @@ type Options struct {
 	RolloutEnabled bool
 	// Rollout governs those restarts; its Namespace is taken from Namespace.
 	Rollout rollout.Options
-	// MetricsPerObject adds a name label to per-ExternalSecret metrics (high cardinality).
-	MetricsPerObject bool
+	// MetricsLabels labels ESO's series as ESO does (metrics.LabelsESO, the default when
+	// empty) or by namespace only (metrics.LabelsLow).
+	MetricsLabels metrics.Labels
 	// Webhook configures the validating and conversion webhooks.
 	Webhook WebhookOptions
 }
@@ -211,8 +212,11 @@ func New(ctx context.Context, cfg *rest.Config, opts Options) (manager.Manager, 
 			return nil, err
 		}
 	}
+	if opts.MetricsLabels == "" {
+		opts.MetricsLabels = metrics.LabelsESO
+	}
 	m, err := metrics.New(ctrlmetrics.Registry, mgr.GetCache(),
-		metrics.Options{PerObject: opts.MetricsPerObject, ClusterStores: opts.Namespace == ""})
+		metrics.Options{Labels: opts.MetricsLabels, ClusterStores: opts.Namespace == ""})
 	if err != nil {
 		return nil, fmt.Errorf("registering metrics: %w", err)
 	}
@@ -245,12 +249,12 @@ func New(ctx context.Context, cfg *rest.Config, opts Options) (manager.Manager, 
 		return nil, fmt.Errorf("setting up the ExternalSecret controller: %w", err)
 	}
 	ps := &pushsecret.Reconciler{Client: mgr.GetClient(), APIReader: mgr.GetAPIReader(), Fetcher: fetcher,
-		Recorder: recorder, ControllerClass: opts.ControllerClass, Namespace: opts.Namespace}
+		Recorder: recorder, ControllerClass: opts.ControllerClass, Namespace: opts.Namespace, Metrics: m}
 	if err := ps.SetupWithManager(mgr, controller.Options{MaxConcurrentReconciles: 2}); err != nil {
 		return nil, fmt.Errorf("setting up the PushSecret controller: %w", err)
 	}
 	if opts.Namespace == "" {
-		ces := &clusterexternalsecret.Reconciler{Client: mgr.GetClient(), Recorder: recorder}
+		ces := &clusterexternalsecret.Reconciler{Client: mgr.GetClient(), Recorder: recorder, Metrics: m}
 		if err := ces.SetupWithManager(mgr, controller.Options{MaxConcurrentReconciles: 2}); err != nil {
 			return nil, fmt.Errorf("setting up the ClusterExternalSecret controller: %w", err)
 		}
@@ -260,7 +264,7 @@ func New(ctx context.Context, cfg *rest.Config, opts Options) (manager.Manager, 
 			continue
 		}
 		r := &secretstore.Reconciler{Client: mgr.GetClient(), Fetcher: fetcher, Recorder: recorder,
-			ControllerClass: opts.ControllerClass, Kind: kind}
+			ControllerClass: opts.ControllerClass, Kind: kind, Metrics: m}
 		if err := r.SetupWithManager(mgr, controller.Options{MaxConcurrentReconciles: 2}); err != nil {
 			return nil, fmt.Errorf("setting up the %s controller: %w", kind, err)
 		}

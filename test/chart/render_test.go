@@ -29,7 +29,7 @@ var combos = []combo{
 		args := deploymentArgs(t, objs)
 		wantArgs(t, args, "--webhook=true", "--webhook-cert-mode=self", "--webhook-secret=ferry-webhook-tls",
 			"--webhook-service=ferry-webhook", "--webhook-config-name=ferry-validating-webhook", "--leader-elect=true",
-			"--metrics-bind-address=:8080", "--rollout=true")
+			"--metrics-bind-address=:8080", "--metrics-labels=eso", "--rollout=true")
 		noArgs(t, args, "--namespace=")
 		if n := len(find(objs, "CustomResourceDefinition", "")); n < 4 {
 			t.Errorf("rendered %d CRDs, want every CRD of config/crd/bases", n)
@@ -141,9 +141,9 @@ webhook: {certManager: {enabled: true, issuerRef: {name: corp-ca, kind: ClusterI
 		}
 	}},
 	{name: "metrics-servicemonitor", values: `
-metrics: {perObject: true, serviceMonitor: {enabled: true, additionalLabels: {release: prom}, interval: 15s}}
+metrics: {labels: low, serviceMonitor: {enabled: true, additionalLabels: {release: prom}, interval: 15s}}
 `, check: func(t *testing.T, objs []*unstructured.Unstructured) {
-		wantArgs(t, deploymentArgs(t, objs), "--metrics-per-object=true")
+		wantArgs(t, deploymentArgs(t, objs), "--metrics-labels=low")
 		sm := one(t, objs, "ServiceMonitor", "ferry")
 		if sm.GetLabels()["release"] != "prom" {
 			t.Errorf("ServiceMonitor labels = %v, want release=prom", sm.GetLabels())
@@ -354,6 +354,7 @@ func TestTemplateRefusesContradictions(t *testing.T) {
 		{`webhook: {certManager: {enabled: true, issuerRef: {kind: ClusterIssuer}}}`, "issuerRef needs a name"},
 		{`metrics: {service: {enabled: false}, serviceMonitor: {enabled: true}}`, "needs metrics.service.enabled=true"},
 		{`logLevel: 9`, "logLevel is at most 5"},
+		{`metrics: {labels: per-object}`, `metrics.labels must be "eso" or "low"`},
 	} {
 		_, err := helm("template", "ferry", chartDir, "-f", valuesFile(t, tc.values))
 		if err == nil || !strings.Contains(err.Error(), tc.want) {

@@ -17,15 +17,16 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	esv1 "github.com/ferryhq/ferry/api/externalsecrets/v1"
+	esv1alpha1 "github.com/ferryhq/ferry/api/externalsecrets/v1alpha1"
 	"github.com/ferryhq/ferry/internal/testenv"
 )
 
 // The secret value of the metrics tests: it must appear in no label of any series.
 const metricsSecretValue = "s3cr3t-metric-value-7f2a"
 
-// TestMetrics scrapes the ferry binary's /metrics after syncs, a failure, a restart and a
-// held-back restart, and checks the series ESO users have dashboards for, Ferry's own, and that
-// no label carries a secret value or (by default) an object's name.
+// TestMetrics scrapes the ferry binary's /metrics, with its default (ESO's) labels, after
+// syncs, a failure, a restart and a held-back restart, and checks the series ESO users have
+// dashboards for, Ferry's own, and that no label carries a secret value.
 func TestMetrics(t *testing.T) {
 	port := freePort(t)
 	startFerry(t, nil, "--metrics-bind-address=127.0.0.1:"+port)
@@ -44,10 +45,14 @@ func TestMetrics(t *testing.T) {
 		series string
 		min    float64
 	}{
-		{`externalsecret_sync_calls_total{namespace="metrics"}`, 3},
-		{`externalsecret_sync_calls_error{namespace="metrics"}`, 1},
-		{`externalsecret_status_condition{condition="Ready",namespace="metrics",status="True"}`, 3},
-		{`externalsecret_status_condition{condition="Ready",namespace="metrics",status="False"}`, 1},
+		{`externalsecret_sync_calls_total{name="db",namespace="metrics"}`, 2},
+		{`externalsecret_sync_calls_total{name="periodic",namespace="metrics"}`, 2},
+		{`externalsecret_sync_calls_error{name="missing",namespace="metrics"}`, 1},
+		{`externalsecret_status_condition{condition="Ready",name="db",namespace="metrics",status="True"}`, 1},
+		{`externalsecret_status_condition{condition="Ready",name="missing",namespace="metrics",status="False"}`, 1},
+		{`externalsecret_reconcile_duration{name="db",namespace="metrics"}`, 1},
+		{`secretstore_status_condition{condition="Ready",name="fake",namespace="metrics",status="True"}`, 1},
+		{`secretstore_reconcile_duration{name="fake",namespace="metrics"}`, 1},
 		{`externalsecret_provider_api_calls_count{call="GetSecret",provider="fake",status="success"}`, 1},
 		{`externalsecret_provider_api_calls_count{call="GetSecret",provider="fake",status="error"}`, 1},
 		{`ferry_externalsecret_sync_duration_seconds_count{result="success"}`, 2},
@@ -66,6 +71,16 @@ func TestMetrics(t *testing.T) {
 			t.Errorf("%s = %v (present: %v), want at least %v", w.series, got, ok, w.min)
 		}
 	}
+	// ESO sets the opposite status of the Ready condition to 0; dashboards read both.
+	for _, series := range []string{
+		`externalsecret_status_condition{condition="Ready",name="db",namespace="metrics",status="False"}`,
+		`externalsecret_status_condition{condition="Ready",name="missing",namespace="metrics",status="True"}`,
+		`secretstore_status_condition{condition="Ready",name="fake",namespace="metrics",status="False"}`,
+	} {
+		if got, ok := families[series]; !ok || got != 0 {
+			t.Errorf("%s = %v (present: %v), want 0", series, got, ok)
+		}
+	}
 	for _, name := range []string{"ferry_fetch_coalesced_reads_total"} {
 		if _, ok := families[name]; !ok {
 			t.Errorf("series %s missing", name)
@@ -78,8 +93,151 @@ func TestMetrics(t *testing.T) {
 		if strings.Contains(series, metricsSecretValue) {
 			t.Errorf("a label carries the secret value: %s", series)
 		}
-		if strings.HasPrefix(series, "externalsecret_") && strings.Contains(series, `name="`) {
-			t.Errorf("per-object label without --metrics-per-object: %s", series)
+	}
+}
+
+// esoSeries are the metric names ESO documents (its docs/api/metrics.md), which a user's
+// dashboards and alerts may read.
+var esoSeries = []string{
+	"externalsecret_sync_calls_total", "externalsecret_sync_calls_error", "externalsecret_status_condition",
+	"externalsecret_reconcile_duration", "externalsecret_provider_api_calls_count",
+	"secretstore_status_condition", "secretstore_reconcile_duration",
+	"clustersecretstore_status_condition", "clustersecretstore_reconcile_duration",
+	"pushsecret_status_condition", "pushsecret_reconcile_duration",
+	"clusterexternalsecret_status_condition", "clusterexternalsecret_reconcile_duration",
+}
+
+// TestMetricsESOSeries checks that the binary serves every series ESO documents, with ESO's
+// labels, for an object of each kind, and that a deleted object's series go with it.
+func TestMetricsESOSeries(t *testing.T) {
+	port := freePort(t)
+	startFerry(t, nil, "--metrics-bind-address=127.0.0.1:"+port)
+	ns := "metrics-eso"
+	ensureNamespace(t, ns)
+	createFakeStore(t, ns)
+	createES(t, ns, "db", "db-password")
+	createES(t, ns, "missing", "no-such-key") // for externalsecret_sync_calls_error
+	waitSynced(t, ns, "db")
+	css, ces := esoKinds(t, ns)
+
+	ready := func(kind, namespace, name string) string {
+		return kind + `_status_condition{condition="Ready",name="` + name + `",namespace="` + namespace + `",status="True"}`
+	}
+	wantOne := []string{
+		ready("externalsecret", ns, "db"), ready("secretstore", ns, "fake"), ready("pushsecret", ns, "push"),
+		ready("clustersecretstore", "", css), ready("clusterexternalsecret", "", ces),
+	}
+	var families map[string]float64
+	testenv.Eventually(t, 30*time.Second, "the Ready series of every kind", func() (bool, error) {
+		families = scrape(t, port)
+		for _, series := range wantOne {
+			if families[series] != 1 {
+				return false, fmt.Errorf("%s = %v", series, families[series])
+			}
+		}
+		return true, nil
+	})
+	for _, name := range esoSeries {
+		if !served(families, name) {
+			t.Errorf("ESO's series %s is not served", name)
+		}
+	}
+	for _, series := range []string{
+		`externalsecret_reconcile_duration{name="db",namespace="` + ns + `"}`,
+		`pushsecret_reconcile_duration{name="push",namespace="` + ns + `"}`,
+		`clustersecretstore_reconcile_duration{name="` + css + `",namespace=""}`,
+		`clusterexternalsecret_reconcile_duration{name="` + ces + `",namespace=""}`,
+	} {
+		if families[series] <= 0 {
+			t.Errorf("%s = %v, want a duration in nanoseconds", series, families[series])
+		}
+	}
+
+	mustDelete(t, &esv1.ExternalSecret{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "db"}})
+	mustDelete(t, &esv1alpha1.PushSecret{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "push"}})
+	testenv.Eventually(t, 30*time.Second, "the deleted objects' series removed", func() (bool, error) {
+		for series := range scrape(t, port) {
+			if strings.Contains(series, `name="db",namespace="`+ns+`"`) || strings.Contains(series, `name="push",namespace="`+ns+`"`) {
+				return false, fmt.Errorf("still served: %s", series)
+			}
+		}
+		return true, nil
+	})
+}
+
+// esoKinds creates, for TestMetricsESOSeries, a PushSecret in ns, a ClusterSecretStore and a
+// ClusterExternalSecret that uses it in ns, and returns the names of the cluster-scoped two.
+func esoKinds(t *testing.T, ns string) (css, ces string) {
+	t.Helper()
+	css, ces = ns+"-css", ns+"-ces"
+	store := &esv1.ClusterSecretStore{ObjectMeta: metav1.ObjectMeta{Name: css}, Spec: esv1.SecretStoreSpec{
+		Provider: &esv1.SecretStoreProvider{Fake: &esv1.FakeProvider{Data: []esv1.FakeProviderData{{Key: "shared", Value: "v1"}}}}}}
+	clusterES := &esv1.ClusterExternalSecret{ObjectMeta: metav1.ObjectMeta{Name: ces}, Spec: esv1.ClusterExternalSecretSpec{
+		ExternalSecretName: "from-ces",
+		Namespaces:         []esv1.NamespaceName{esv1.NamespaceName(ns)},
+		ExternalSecretSpec: esv1.ExternalSecretSpec{
+			SecretStoreRef:  esv1.SecretStoreRef{Name: css, Kind: esv1.ClusterSecretStoreKind},
+			RefreshInterval: esv1.NewDuration(time.Hour),
+			Data:            []esv1.ExternalSecretData{{SecretKey: "v", RemoteRef: esv1.ExternalSecretDataRemoteRef{Key: "shared"}}},
+		},
+	}}
+	mustCreate(t, store)
+	mustCreate(t, clusterES)
+	t.Cleanup(func() {
+		// No garbage collector runs here: remove what the ClusterExternalSecret created too.
+		for _, obj := range []client.Object{clusterES, &esv1.ExternalSecret{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "from-ces"}}, store} {
+			_ = cp.Client.Delete(context.Background(), obj)
+		}
+	})
+	mustCreate(t, &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "source"},
+		Data: map[string][]byte{"password": []byte(metricsSecretValue)}})
+	mustCreate(t, &esv1alpha1.PushSecret{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "push"},
+		Spec: esv1alpha1.PushSecretSpec{
+			RefreshInterval: esv1.NewDuration(time.Hour),
+			SecretStoreRefs: []esv1alpha1.PushSecretStoreRef{{Name: "fake", Kind: esv1.SecretStoreKind}},
+			Selector:        esv1alpha1.PushSecretSelector{Secret: &esv1alpha1.PushSecretSecret{Name: "source"}},
+			Data: []esv1alpha1.PushSecretData{{Match: esv1alpha1.PushSecretMatch{SecretKey: "password",
+				RemoteRef: esv1alpha1.PushSecretRemoteRef{RemoteKey: "pushed-password"}}}},
+		}})
+	return css, ces
+}
+
+// TestMetricsLowLabels checks --metrics-labels=low: the ExternalSecret series by namespace
+// only, the condition gauge counting objects, and no series naming an object.
+func TestMetricsLowLabels(t *testing.T) {
+	port := freePort(t)
+	startFerry(t, nil, "--metrics-bind-address=127.0.0.1:"+port, "--metrics-labels=low")
+	ns := "metrics-low"
+	ensureNamespace(t, ns)
+	createFakeStore(t, ns)
+	createES(t, ns, "db", "db-password")
+	createES(t, ns, "db-copy", "db-password")
+	waitSynced(t, ns, "db")
+	waitSynced(t, ns, "db-copy")
+	// The condition gauge is read from Ferry's cache at scrape time, which may trail the
+	// status a moment: look until it shows.
+	var families map[string]float64
+	for series, want := range map[string]float64{
+		`externalsecret_sync_calls_total{namespace="metrics-low"}`:                                 2,
+		`externalsecret_status_condition{condition="Ready",namespace="metrics-low",status="True"}`: 2,
+	} {
+		testenv.Eventually(t, 10*time.Second, series, func() (bool, error) {
+			families = scrape(t, port)
+			v, ok := families[series]
+			return ok && v >= want, fmt.Errorf("value %v, present %v", v, ok)
+		})
+	}
+	for _, name := range esoSeries {
+		for series := range families {
+			if strings.HasPrefix(series, name+"{") && strings.Contains(series, `name="`) {
+				t.Errorf("a series names an object with --metrics-labels=low: %s", series)
+			}
+		}
+	}
+	for _, name := range esoSeries {
+		perObjectOnly := strings.HasSuffix(name, "_reconcile_duration") || !strings.HasPrefix(name, "externalsecret_")
+		if perObjectOnly && served(families, name) {
+			t.Errorf("per-object series %s served with --metrics-labels=low", name)
 		}
 	}
 }
@@ -122,25 +280,20 @@ func assertNotReadyByReason(t *testing.T, families map[string]float64, ns string
 	}
 }
 
-// TestMetricsPerObject checks that --metrics-per-object adds the object's name.
-func TestMetricsPerObject(t *testing.T) {
-	port := freePort(t)
-	startFerry(t, nil, "--metrics-bind-address=127.0.0.1:"+port, "--metrics-per-object")
-	ns := "metrics-per-object"
-	ensureNamespace(t, ns)
-	createFakeStore(t, ns)
-	createES(t, ns, "db", "db-password")
-	waitSynced(t, ns, "db")
-	// The condition gauge is read from Ferry's cache at scrape time, which may trail the
-	// status a moment: look until it shows.
-	for _, series := range []string{
-		`externalsecret_sync_calls_total{name="db",namespace="metrics-per-object"}`,
-		`externalsecret_status_condition{condition="Ready",name="db",namespace="metrics-per-object",status="True"}`,
-	} {
-		testenv.Eventually(t, 10*time.Second, series, func() (bool, error) {
-			v, ok := scrape(t, port)[series]
-			return ok && v >= 1, fmt.Errorf("value %v, present %v", v, ok)
-		})
+// served says whether a scrape holds a series of the metric name.
+func served(families map[string]float64, name string) bool {
+	for series := range families {
+		if series == name || strings.HasPrefix(series, name+"{") {
+			return true
+		}
+	}
+	return false
+}
+
+func mustDelete(t *testing.T, obj client.Object) {
+	t.Helper()
+	if err := cp.Client.Delete(context.Background(), obj); err != nil {
+		t.Fatalf("deleting %T %s: %v", obj, obj.GetName(), err)
 	}
 }
 

@@ -21,6 +21,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/reconcile"
 
 	esv1 "github.com/ferryhq/ferry/api/externalsecrets/v1"
+	"github.com/ferryhq/ferry/internal/metrics"
 )
 
 // defaultRefresh is how often the selected namespaces are looked at again when
@@ -31,16 +32,24 @@ const defaultRefresh = time.Minute
 type Reconciler struct {
 	Client   client.Client
 	Recorder events.EventRecorder
+	// Metrics records each object's Ready condition and reconcile duration; nil records
+	// nothing.
+	Metrics *metrics.Metrics
 }
 
 // Reconcile runs get → select namespaces → ensure each ExternalSecret → remove the ones no
 // longer selected → one status patch.
 func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Result, error) {
+	start := time.Now()
 	ces := &esv1.ClusterExternalSecret{}
 	if err := r.Client.Get(ctx, req.NamespacedName, ces); err != nil {
+		if apierrors.IsNotFound(err) {
+			r.Metrics.Forget(metrics.ClusterExternalSecret, req.NamespacedName)
+		}
 		return ctrl.Result{}, client.IgnoreNotFound(err)
 	}
 	if !ces.DeletionTimestamp.IsZero() {
+		r.Metrics.Forget(metrics.ClusterExternalSecret, req.NamespacedName)
 		return ctrl.Result{}, nil // the ExternalSecrets go with their owner
 	}
 	before := ces.DeepCopy()
@@ -52,6 +61,7 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 	wanted, err := selected(ces, namespaces.Items)
 	if err != nil {
 		setReady(ces, metav1.ConditionFalse, fmt.Sprintf("spec: %v", err))
+		r.report(ces, start)
 		return ctrl.Result{}, r.patchStatus(ctx, before, ces)
 	}
 	name := externalSecretName(ces)
@@ -78,6 +88,7 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 		setReady(ces, metav1.ConditionFalse, fmt.Sprintf("ExternalSecret %s could not be created in %d of %d namespaces; see status.failedNamespaces",
 			name, len(failed), len(wanted)))
 	}
+	r.report(ces, start)
 	if err := r.patchStatus(ctx, before, ces); err != nil {
 		return ctrl.Result{}, err
 	}
@@ -192,6 +203,15 @@ func setReady(ces *esv1.ClusterExternalSecret, status metav1.ConditionStatus, me
 		}
 	}
 	ces.Status.Conditions = append(ces.Status.Conditions, cond)
+}
+
+// report records the Ready condition just set and the reconcile's duration.
+func (r *Reconciler) report(ces *esv1.ClusterExternalSecret, start time.Time) {
+	for _, c := range ces.Status.Conditions {
+		if c.Type == esv1.ClusterExternalSecretReady {
+			r.Metrics.Reconciled(metrics.ClusterExternalSecret, client.ObjectKeyFromObject(ces), string(c.Status), time.Since(start))
+		}
+	}
 }
 
 func (r *Reconciler) patchStatus(ctx context.Context, before, ces *esv1.ClusterExternalSecret) error {

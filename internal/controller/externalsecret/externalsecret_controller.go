@@ -72,7 +72,9 @@ type scope struct {
 	es     *esv1.ExternalSecret
 	before *esv1.ExternalSecret
 	now    time.Time
-	target *corev1.Secret // nil when it does not exist
+	// started is the wall-clock start of the reconcile, which its duration is measured from.
+	started time.Time
+	target  *corev1.Secret // nil when it does not exist
 	// labels and annotations rendered from spec.target.template.metadata and templateFrom.
 	labels, annotations map[string]string
 	// secrets holds every value this reconcile has seen, so that no message it writes
@@ -84,13 +86,17 @@ type scope struct {
 func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Result, error) {
 	es := &esv1.ExternalSecret{}
 	if err := r.Client.Get(ctx, req.NamespacedName, es); err != nil {
+		if apierrors.IsNotFound(err) {
+			r.Metrics.Forget(metrics.ExternalSecret, req.NamespacedName)
+		}
 		return ctrl.Result{}, client.IgnoreNotFound(err)
 	}
 	if !es.DeletionTimestamp.IsZero() {
 		r.lastSync.Delete(es.UID)
+		r.Metrics.Forget(metrics.ExternalSecret, req.NamespacedName)
 		return ctrl.Result{}, nil
 	}
-	s := &scope{es: es, before: es.DeepCopy(), now: r.now(), secrets: redact.New()}
+	s := &scope{es: es, before: es.DeepCopy(), now: r.now(), started: time.Now(), secrets: redact.New()}
 
 	target, err := r.readTarget(ctx, es)
 	if err != nil {
@@ -103,6 +109,7 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 
 	d := decide(r.facts(s))
 	if !d.sync {
+		r.reportIdle(ctx, s)
 		return ctrl.Result{RequeueAfter: d.requeueAfter, Priority: refreshPriority()}, nil
 	}
 	ctrl.LoggerFrom(ctx).V(1).Info("Syncing", "why", d.why)
@@ -110,9 +117,11 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 	start := time.Now()
 	result, syncErr := r.sync(ctx, s)
 	if result.skip {
+		r.Metrics.Forget(metrics.ExternalSecret, req.NamespacedName)
 		return ctrl.Result{}, nil
 	}
 	r.Metrics.Sync(es.Namespace, es.Name, time.Since(start), errors.Join(syncErr, failureOf(es)))
+	r.report(s)
 	if err := r.patchStatus(ctx, s); err != nil {
 		return ctrl.Result{}, s.secrets.Error(errors.Join(syncErr, err))
 	}

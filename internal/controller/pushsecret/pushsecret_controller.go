@@ -19,6 +19,7 @@ import (
 	esv1alpha1 "github.com/ferryhq/ferry/api/externalsecrets/v1alpha1"
 	"github.com/ferryhq/ferry/internal/failure"
 	"github.com/ferryhq/ferry/internal/fetch"
+	"github.com/ferryhq/ferry/internal/metrics"
 	"github.com/ferryhq/ferry/internal/redact"
 	"github.com/ferryhq/ferry/internal/storeref"
 	"github.com/ferryhq/ferry/internal/validation"
@@ -45,6 +46,9 @@ type Reconciler struct {
 	// Namespace is set when Ferry serves one namespace (--namespace): ClusterSecretStores
 	// are then neither watched nor used.
 	Namespace string
+	// Metrics records each PushSecret's Ready condition and reconcile duration; nil records
+	// nothing.
+	Metrics *metrics.Metrics
 }
 
 // scope is what one reconcile works on.
@@ -61,13 +65,18 @@ type scope struct {
 func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Result, error) {
 	ps := &esv1alpha1.PushSecret{}
 	if err := r.Client.Get(ctx, req.NamespacedName, ps); err != nil {
+		if apierrors.IsNotFound(err) {
+			r.Metrics.Forget(metrics.PushSecret, req.NamespacedName)
+		}
 		return ctrl.Result{}, client.IgnoreNotFound(err)
 	}
 	if !ps.DeletionTimestamp.IsZero() {
+		r.Metrics.Forget(metrics.PushSecret, req.NamespacedName)
 		return ctrl.Result{}, r.finalize(ctx, ps)
 	}
 	stores, storeErr := r.resolveStores(ctx, ps)
 	if failure.IsNotOurs(storeErr) {
+		r.Metrics.Forget(metrics.PushSecret, req.NamespacedName)
 		return ctrl.Result{}, nil
 	}
 	if err := r.ensureFinalizer(ctx, ps); err != nil {

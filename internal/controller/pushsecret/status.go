@@ -2,12 +2,15 @@ package pushsecret
 
 import (
 	"fmt"
+	"time"
 
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/equality"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	esv1alpha1 "github.com/ferryhq/ferry/api/externalsecrets/v1alpha1"
+	"github.com/ferryhq/ferry/internal/metrics"
 )
 
 const conditionReady = "Ready"
@@ -52,10 +55,14 @@ func readyCondition(ps *esv1alpha1.PushSecret) *esv1alpha1.PushSecretStatusCondi
 	return nil
 }
 
-// report records a Warning event when the object turns (or stays, for another reason) not
-// Ready: once per change of the condition, not once per retry.
+// report records the Ready condition and the reconcile's duration in the metrics, and a
+// Warning event when the object turns (or stays, for another reason) not Ready: once per
+// change of the condition, not once per retry.
 func (r *Reconciler) report(s *scope) {
 	c, prev := readyCondition(s.ps), readyCondition(s.before)
+	if c != nil {
+		r.Metrics.Reconciled(metrics.PushSecret, client.ObjectKeyFromObject(s.ps), string(c.Status), time.Since(s.now.Time))
+	}
 	if c == nil || c.Status == metav1.ConditionTrue {
 		return
 	}

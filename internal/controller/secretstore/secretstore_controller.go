@@ -20,6 +20,7 @@ import (
 
 	esv1 "github.com/ferryhq/ferry/api/externalsecrets/v1"
 	"github.com/ferryhq/ferry/internal/fetch"
+	"github.com/ferryhq/ferry/internal/metrics"
 	"github.com/ferryhq/ferry/internal/provider"
 	"github.com/ferryhq/ferry/internal/storeref"
 	"github.com/ferryhq/ferry/internal/validation"
@@ -36,6 +37,8 @@ type Reconciler struct {
 	ControllerClass string
 	// Kind is esv1.SecretStoreKind or esv1.ClusterSecretStoreKind.
 	Kind string
+	// Metrics records each store's Ready condition and reconcile duration; nil records nothing.
+	Metrics *metrics.Metrics
 }
 
 func (r *Reconciler) newStore() esv1.GenericStore {
@@ -47,20 +50,24 @@ func (r *Reconciler) newStore() esv1.GenericStore {
 
 // Reconcile validates one store and writes its status when it changed.
 func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Result, error) {
+	start := time.Now()
 	store := r.newStore()
 	if err := r.Client.Get(ctx, req.NamespacedName, store); err != nil {
 		if apierrors.IsNotFound(err) {
 			r.Fetcher.Forget(r.Kind, req.Namespace, req.Name)
+			r.Metrics.Forget(r.metricsKind(), req.NamespacedName)
 		}
 		return ctrl.Result{}, client.IgnoreNotFound(err)
 	}
 	if store.GetSpec().Controller != r.ControllerClass || !store.GetDeletionTimestamp().IsZero() {
+		r.Metrics.Forget(r.metricsKind(), req.NamespacedName)
 		return ctrl.Result{}, nil
 	}
 	before := store.DeepCopyObject().(esv1.GenericStore)
 
 	v := r.validate(ctx, store)
 	setReady(store, v)
+	r.Metrics.Reconciled(r.metricsKind(), req.NamespacedName, string(v.status), time.Since(start))
 	if err := r.patchStatus(ctx, before, store); err != nil {
 		return ctrl.Result{}, err
 	}
@@ -68,6 +75,14 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 		return ctrl.Result{RequeueAfter: retryFailed}, nil
 	}
 	return ctrl.Result{RequeueAfter: revalidateAfter(store)}, nil
+}
+
+// metricsKind names the kind's series: secretstore_* or clustersecretstore_*.
+func (r *Reconciler) metricsKind() metrics.Kind {
+	if r.Kind == esv1.ClusterSecretStoreKind {
+		return metrics.ClusterSecretStore
+	}
+	return metrics.SecretStore
 }
 
 // verdict is the outcome of a validation.

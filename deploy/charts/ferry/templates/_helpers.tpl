@@ -85,6 +85,9 @@ app.kubernetes.io/managed-by: {{ .Release.Service }}
 {{- if and .Values.webhook.certManager.issuerRef (not .Values.webhook.certManager.issuerRef.name) -}}
 {{- fail "webhook.certManager.issuerRef needs a name (and kind: Issuer or ClusterIssuer)" -}}
 {{- end -}}
+{{- if not (has .Values.metrics.labels (list "eso" "low")) -}}
+{{- fail (printf "metrics.labels must be \"eso\" or \"low\", not %q" .Values.metrics.labels) -}}
+{{- end -}}
 {{- if gt (int .Values.logLevel) 5 -}}
 {{- fail "logLevel is at most 5" -}}
 {{- end -}}

@@ -1,0 +1,42 @@
+package externalsecret
+
+import (
+	"context"
+	"time"
+
+	"k8s.io/apimachinery/pkg/types"
+
+	"github.com/ferryhq/ferry/internal/failure"
+	"github.com/ferryhq/ferry/internal/metrics"
+)
+
+// report records a reconcile that synced: its duration and the Ready condition it set.
+func (r *Reconciler) report(s *scope) {
+	r.Metrics.Reconciled(metrics.ExternalSecret, key(s), readyStatus(s), time.Since(s.started))
+}
+
+// reportIdle records a reconcile that found nothing due. The Ready condition this process
+// set at its last sync stands; an object it has not synced yet (after a start) reports the
+// condition of its status, unless another controller class handles it.
+func (r *Reconciler) reportIdle(ctx context.Context, s *scope) {
+	ready := ""
+	if _, syncedHere := r.lastSync.Load(s.es.UID); !syncedHere {
+		if _, err := r.resolveStores(ctx, s.es); failure.IsNotOurs(err) {
+			return
+		}
+		ready = readyStatus(s)
+	}
+	r.Metrics.Reconciled(metrics.ExternalSecret, key(s), ready, time.Since(s.started))
+}
+
+func key(s *scope) types.NamespacedName {
+	return types.NamespacedName{Namespace: s.es.Namespace, Name: s.es.Name}
+}
+
+// readyStatus is the status of the Ready condition, "" without one.
+func readyStatus(s *scope) string {
+	if c := readyCondition(s.es); c != nil {
+		return string(c.Status)
+	}
+	return ""
+}
