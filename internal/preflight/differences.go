@@ -39,6 +39,8 @@ var Differences = []Difference{
 		Summary: "provider clients and credentials are kept per store and identical reads are shared, so the provider sees fewer calls than under ESO"},
 	{ID: "durations", Doc: migrationDoc + "#diff-durations", applies: hasDuration,
 		Summary: "durations keep the text they were written with in every API version (1h stays 1h, not 1h0m0s); one that is not a duration is refused by the webhook, or reported on its own object, instead of failing to decode"},
+	{ID: "metrics", Doc: migrationDoc + "#diff-metrics", applies: syncsSecrets,
+		Summary: "ESO's metric series keep their names and labels, but externalsecret_sync_calls_total counts syncs, not every reconcile, a deleted object leaves no series, and a failing ClusterExternalSecret reports status=\"False\""},
 	{ID: "merge-keys", Doc: migrationDoc + "#diff-merge-keys", applies: merges,
 		Summary: "with creationPolicy Merge or CreateOrMerge, the merged key names are recorded in the Secret's ferry.dev/managed-keys annotation"},
 	{ID: "values-decoding", Doc: migrationDoc + "#diff-values-decoding", applies: decodesTemplateValues,

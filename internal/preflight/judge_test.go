@@ -37,7 +37,7 @@ func TestJudgeManifests(t *testing.T) {
 		{"SecretStore", "app", "doppler", preflight.CannotYet, "provider doppler is not implemented", nil},
 		{"ClusterSecretStore", "", "acm", preflight.CannotYet, "CertificateManager is not supported by Ferry yet", nil},
 		{"SecretStore", "app", "webhook-ro", preflight.Serves, "", nil},
-		{"ExternalSecret", "app", "db", preflight.Serves, "", []string{"refresh-time", "refresh-grid", "ready-reasons", "data-hash", "shared-reads", "durations"}},
+		{"ExternalSecret", "app", "db", preflight.Serves, "", []string{"refresh-time", "refresh-grid", "ready-reasons", "data-hash", "shared-reads", "durations", "metrics"}},
 		{"ExternalSecret", "app", "legacy", preflight.Serves, "", []string{"merge-keys"}},
 		{"ExternalSecret", "app", "eso-owned", preflight.HandsOff, `SecretStore eso-store, whose spec.controller is "eso"`, nil},
 		{"ExternalSecret", "app", "on-doppler", preflight.CannotYet, "reads SecretStore doppler: provider doppler is not implemented", nil},
