@@ -6,7 +6,7 @@
 # Prints the bin directory.
 #
 #   hack/tools.sh [tool...]
-#   tools: kube-apiserver kube-controller-manager kubectl etcd controller-gen golangci-lint helm vault
+#   tools: kube-apiserver kube-controller-manager kubectl etcd controller-gen golangci-lint helm vault tofu
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cache="${FERRY_TOOLS_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/ferry/tools}"
@@ -40,6 +40,7 @@ for t in "${want[@]}"; do
 	golangci-lint) build golangci-lint lint github.com/golangci/golangci-lint/v2/cmd/golangci-lint ;;
 	helm) build helm helm helm.sh/helm/v3/cmd/helm ;;
 	vault) build vault vault github.com/hashicorp/vault ;;
+	tofu) build tofu tofu github.com/opentofu/opentofu/cmd/tofu ;;
 	*) echo "unknown tool $t" >&2; exit 2 ;;
 	esac
 done
