@@ -24,7 +24,7 @@ DIST := dist
 all: build
 
 tools: ## Build the pinned tools and control-plane binaries (only when missing).
-	hack/tools.sh kube-apiserver kube-controller-manager etcd kubectl controller-gen helm vault promtool >/dev/null
+	hack/tools.sh kube-apiserver kube-controller-manager etcd kubectl controller-gen helm vault promtool tofu >/dev/null
 
 generate: ## Regenerate deepcopy code, CRDs (and the chart's copies) and docs/api-reference.md from the API types.
 	hack/tools.sh controller-gen >/dev/null

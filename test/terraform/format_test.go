@@ -65,8 +65,13 @@ func TestTofuFmt(t *testing.T) {
 	args := append([]string{"fmt", "-check", "-diff", "-recursive"}, hclDirs...)
 	cmd := exec.Command(tofu, args...)
 	cmd.Dir = root()
-	// No plugin, registry or state is involved in fmt; keep tofu from looking for any.
-	cmd.Env = append(os.Environ(), "TF_IN_AUTOMATION=1", "CHECKPOINT_DISABLE=1")
+	// No plugin, registry or state is involved in fmt; keep tofu from looking for any, or for
+	// the user's CLI configuration.
+	config := filepath.Join(t.TempDir(), "tofurc")
+	if err := os.WriteFile(config, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cmd.Env = append(os.Environ(), "TF_IN_AUTOMATION=1", "CHECKPOINT_DISABLE=1", "TF_CLI_CONFIG_FILE="+config)
 	if out, err := cmd.CombinedOutput(); err != nil {
 		t.Errorf("tofu %v: %v\n%s", args, err, out)
 	}
