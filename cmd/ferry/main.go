@@ -4,7 +4,7 @@
 //	ferry [flags]               run the operator
 //	ferry convert [FILE...]     rewrite v1alpha1/v1beta1 manifests as v1, offline
 //	ferry render -f ES --values V   render an ExternalSecret's template offline
-//	ferry status|sync|explain   the kubectl plugin's commands (kubectl ferry ...)
+//	ferry status|sync|explain|preflight   the kubectl plugin's commands (kubectl ferry ...)
 //	ferry version (--version)   the version, commit and build date of this binary
 package main
 
@@ -17,19 +17,11 @@ import (
 
 	ctrl "sigs.k8s.io/controller-runtime"
 
+	"github.com/ferryhq/ferry/internal/builtin"
 	"github.com/ferryhq/ferry/internal/cli"
-	"github.com/ferryhq/ferry/internal/generator"
 	"github.com/ferryhq/ferry/internal/logging"
 	"github.com/ferryhq/ferry/internal/metrics"
 	"github.com/ferryhq/ferry/internal/operator"
-	"github.com/ferryhq/ferry/internal/provider"
-	"github.com/ferryhq/ferry/internal/provider/aws"
-	"github.com/ferryhq/ferry/internal/provider/azurekv"
-	"github.com/ferryhq/ferry/internal/provider/fake"
-	"github.com/ferryhq/ferry/internal/provider/gcpsm"
-	"github.com/ferryhq/ferry/internal/provider/kubernetes"
-	"github.com/ferryhq/ferry/internal/provider/vault"
-	"github.com/ferryhq/ferry/internal/provider/webhook"
 	"github.com/ferryhq/ferry/internal/version"
 
 	// The Mozilla roots compiled in: the image has no /etc/ssl, and TLS to AWS, Vault, GCP
@@ -40,7 +32,7 @@ import (
 func main() {
 	if err := run(os.Args[1:]); err != nil {
 		fmt.Fprintln(os.Stderr, "ferry:", err)
-		os.Exit(1)
+		os.Exit(cli.ExitCode(err))
 	}
 }
 
@@ -104,18 +96,14 @@ func run(args []string) error {
 	opts.MetricsLabels = labels
 	ctrl.SetLogger(logging.New(os.Stderr, *verbosity))
 
-	awsSessions := aws.NewSessions()
-	opts.Generators = generator.NewRegistry(generator.NewPassword(), generator.NewUUID(), generator.NewFake(),
-		generator.NewECRAuthorizationToken(awsSessions), generator.NewSTSSessionToken(awsSessions),
-		generator.NewVaultDynamicSecret(vault.NewCaller()))
+	opts.Generators = builtin.Generators()
 	ctx := ctrl.SetupSignalHandler()
 	cfg, err := ctrl.GetConfig()
 	if err != nil {
 		return fmt.Errorf("loading kubeconfig: %w", err)
 	}
 	// The kubernetes provider reads "the cluster Ferry runs in" at this config's address.
-	opts.Providers = provider.NewRegistry(fake.New(), aws.New(), vault.New(),
-		kubernetes.New(kubernetes.WithLocalCluster(cfg)), webhook.New(), gcpsm.New(), azurekv.New())
+	opts.Providers = builtin.Providers(cfg)
 	mgr, err := operator.New(ctx, cfg, opts)
 	if err != nil {
 		return err

@@ -3,6 +3,7 @@
 //	kubectl ferry status [-n NAMESPACE | -A]
 //	kubectl ferry sync NAME... [-n NAMESPACE]
 //	kubectl ferry explain NAME [-n NAMESPACE]
+//	kubectl ferry preflight [-f PATH | -n NAMESPACE] [-o json]
 //	kubectl ferry version
 //
 // The ferry binary serves the same commands ("ferry status", ...).
@@ -23,6 +24,6 @@ func main() {
 	}
 	if err := cli.Main(os.Args[1:], os.Stdout, os.Stderr); err != nil {
 		fmt.Fprintln(os.Stderr, "kubectl ferry:", err)
-		os.Exit(1)
+		os.Exit(cli.ExitCode(err))
 	}
 }

@@ -22,6 +22,41 @@ func NotFound(key string) error {
 	return fmt.Errorf("%w: %q", ErrNotFound, key)
 }
 
+// ErrFeatureNotImplemented marks a setting of ESO's API that a provider Ferry implements does
+// not act on yet (an AWS service, an auth method). ValidateStore returns it wrapped, naming
+// the field; test with errors.Is. It lets preflight tell Ferry's gaps from a user's mistakes.
+var ErrFeatureNotImplemented = errors.New("not implemented by Ferry yet")
+
+// FeatureNotImplemented returns an error that wraps ErrFeatureNotImplemented; its message is
+// the formatted one alone, which names the field and the way out.
+func FeatureNotImplemented(format string, args ...any) error {
+	return &featureNotImplemented{msg: fmt.Sprintf(format, args...)}
+}
+
+type featureNotImplemented struct{ msg string }
+
+func (e *featureNotImplemented) Error() string        { return e.msg }
+func (e *featureNotImplemented) Is(target error) bool { return target == ErrFeatureNotImplemented }
+
+// SplitFeatureGaps separates the errors of a (joined) ValidateStore error into what Ferry
+// does not implement yet and what is wrong as written.
+func SplitFeatureGaps(err error) (gaps, mistakes []error) {
+	if err == nil {
+		return nil, nil
+	}
+	if joined, ok := err.(interface{ Unwrap() []error }); ok { //nolint:errorlint // walking a join, not testing a class
+		for _, e := range joined.Unwrap() {
+			g, m := SplitFeatureGaps(e)
+			gaps, mistakes = append(gaps, g...), append(mistakes, m...)
+		}
+		return gaps, mistakes
+	}
+	if errors.Is(err, ErrFeatureNotImplemented) {
+		return []error{err}, nil
+	}
+	return nil, []error{err}
+}
+
 // Provider builds clients for one kind of backend.
 type Provider interface {
 	// Name is the provider's key in a store's spec.provider union, e.g. "aws".

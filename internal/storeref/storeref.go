@@ -46,6 +46,10 @@ type Resolver struct {
 	// Namespace, when set, is the one namespace this instance serves: ClusterSecretStores
 	// are then refused, as a namespaced identity may not read them.
 	Namespace string
+	// Live, when set, is an uncached reader asked before a store is reported missing: the
+	// cache may not have seen yet a store created together with the object, and a store of
+	// another controller class must not get the object a StoreNotFound from this instance.
+	Live client.Reader
 }
 
 // Get reads the store k names for an object in namespace and checks that the object may
@@ -63,7 +67,11 @@ func (r Resolver) Get(ctx context.Context, k Key, namespace string) (esv1.Generi
 	if k.Kind == esv1.SecretStoreKind {
 		key.Namespace = namespace
 	}
-	if err := r.Reader.Get(ctx, key, store); err != nil {
+	err := r.Reader.Get(ctx, key, store)
+	if apierrors.IsNotFound(err) && r.Live != nil {
+		err = r.Live.Get(ctx, key, store)
+	}
+	if err != nil {
 		if !apierrors.IsNotFound(err) {
 			return nil, failure.Transient(esv1.ReasonSecretSyncedError, fmt.Errorf("reading %s: %w", k, err))
 		}

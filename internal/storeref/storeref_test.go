@@ -42,6 +42,9 @@ func TestResolverGet(t *testing.T) {
 			Status: ok},
 	}
 	reader := fake.NewClientBuilder().WithScheme(scheme).WithRuntimeObjects(objects...).Build()
+	// A cache that has not seen any store yet, as when a store and its ExternalSecret are
+	// created together: Live, the API server, has them.
+	lagging := fake.NewClientBuilder().WithScheme(scheme).WithRuntimeObjects(objects[0]).Build()
 	ss := func(name string) storeref.Key { return storeref.Key{Kind: esv1.SecretStoreKind, Name: name} }
 	css := func(name string) storeref.Key { return storeref.Key{Kind: esv1.ClusterSecretStoreKind, Name: name} }
 	tests := []struct {
@@ -62,10 +65,15 @@ func TestResolverGet(t *testing.T) {
 		{"other namespaces only", storeref.Resolver{}, css("team-b-only"), esv1.ReasonStoreNotAllowed, "does not serve namespace team-a"},
 		{"single-namespace mode", storeref.Resolver{Namespace: "team-a"}, css("shared"), esv1.ReasonStoreNotAllowed, "--namespace"},
 		{"no name", storeref.Resolver{}, ss(""), esv1.ReasonInvalidSpec, "without a name"},
+		{"cache behind, another class", storeref.Resolver{Reader: lagging, Live: reader}, ss("theirs"), failure.ReasonNotOurs, `class "eso"`},
+		{"cache behind, ours", storeref.Resolver{Reader: lagging, Live: reader}, ss("good"), "", ""},
+		{"cache behind, missing", storeref.Resolver{Reader: lagging, Live: reader}, ss("nope"), esv1.ReasonStoreNotFound, "not found"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			tt.resolver.Reader = reader
+			if tt.resolver.Reader == nil {
+				tt.resolver.Reader = reader
+			}
 			store, err := tt.resolver.Get(context.Background(), tt.key, "team-a")
 			if tt.reason == "" {
 				if err != nil || store == nil || store.GetName() != tt.key.Name {

@@ -28,33 +28,42 @@ func warnUnsupported(es *esv1.ExternalSecret) admission.Warnings {
 }
 
 // storeValidator refuses stores whose provider configuration is wrong as written. A store of
-// a provider Ferry does not implement is admitted as the schema checked it: it may be
-// another controller's, and Ferry reports it rather than refusing it.
+// a provider Ferry does not implement, or using a provider setting Ferry does not implement
+// yet (with a warning), is admitted as the schema checked it: it may be another controller's,
+// and Ferry reports it rather than refusing it.
 type storeValidator[T esv1.GenericStore] struct {
 	registry *provider.Registry
 }
 
-func (v storeValidator[T]) validate(store T) error {
+func (v storeValidator[T]) validate(store T) (admission.Warnings, error) {
 	if err := validation.Store(store); err != nil {
-		return err
+		return nil, err
 	}
 	p, err := v.registry.ForStore(store)
 	var notImplemented *provider.NotImplementedError
 	switch {
 	case errors.As(err, &notImplemented):
-		return nil
+		return nil, nil
 	case err != nil:
-		return err
+		return nil, err
 	}
-	return p.ValidateStore(store)
+	gaps, mistakes := provider.SplitFeatureGaps(p.ValidateStore(store))
+	if len(mistakes) > 0 {
+		return nil, errors.Join(mistakes...)
+	}
+	var warnings admission.Warnings
+	for _, g := range gaps {
+		warnings = append(warnings, g.Error())
+	}
+	return warnings, nil
 }
 
 func (v storeValidator[T]) ValidateCreate(_ context.Context, store T) (admission.Warnings, error) {
-	return nil, v.validate(store)
+	return v.validate(store)
 }
 
 func (v storeValidator[T]) ValidateUpdate(_ context.Context, _, store T) (admission.Warnings, error) {
-	return nil, v.validate(store)
+	return v.validate(store)
 }
 
 func (storeValidator[T]) ValidateDelete(context.Context, T) (admission.Warnings, error) {

@@ -2,10 +2,12 @@ package webhook
 
 import (
 	"context"
+	"strings"
 	"testing"
 
 	esv1 "github.com/ferryhq/ferry/api/externalsecrets/v1"
 	"github.com/ferryhq/ferry/internal/provider"
+	"github.com/ferryhq/ferry/internal/provider/aws"
 	"github.com/ferryhq/ferry/internal/provider/fake"
 )
 
@@ -26,5 +28,26 @@ func TestStoreValidatorAdmitsUnimplementedProviders(t *testing.T) {
 	none := &esv1.SecretStore{Spec: esv1.SecretStoreSpec{Provider: &esv1.SecretStoreProvider{}}}
 	if _, err := v.ValidateCreate(context.Background(), none); err == nil {
 		t.Error("store without a provider admitted")
+	}
+}
+
+// TestStoreValidatorWarnsOnFeatureGaps: a store using a provider setting Ferry does not
+// implement yet (AWS CertificateManager) is admitted with a warning, as it may be another
+// controller's; the same store with a mistake as well is refused, naming only the mistake.
+func TestStoreValidatorWarnsOnFeatureGaps(t *testing.T) {
+	v := storeValidator[*esv1.SecretStore]{registry: provider.NewRegistry(aws.New())}
+	acm := &esv1.SecretStore{Spec: esv1.SecretStoreSpec{Controller: "eso", Provider: &esv1.SecretStoreProvider{
+		AWS: &esv1.AWSProvider{Service: esv1.AWSServiceCertificateManager, Region: "eu-west-1"}}}}
+	warnings, err := v.ValidateCreate(context.Background(), acm)
+	if err != nil {
+		t.Fatalf("store using a setting Ferry does not implement refused: %v", err)
+	}
+	if len(warnings) != 1 || !strings.Contains(warnings[0], "spec.provider.aws.service: CertificateManager is not supported by Ferry yet") {
+		t.Errorf("warnings %q, want one naming spec.provider.aws.service", warnings)
+	}
+	acm.Spec.Provider.AWS.Region = ""
+	_, err = v.ValidateUpdate(context.Background(), acm, acm)
+	if err == nil || !strings.Contains(err.Error(), "spec.provider.aws.region: required") || strings.Contains(err.Error(), "CertificateManager") {
+		t.Errorf("store with a missing region: %v, want the region refused and the gap left out", err)
 	}
 }

@@ -43,14 +43,7 @@ func TestHelmInstall(t *testing.T) {
 	}
 	t.Cleanup(func() { uninstall(t, "ferry", ns) })
 
-	manifest, err := helm("get", "manifest", "ferry", "--namespace", ns)
-	if err != nil {
-		t.Fatal(err)
-	}
-	objs, err := decode(manifest)
-	if err != nil {
-		t.Fatal(err)
-	}
+	objs := releaseObjects(t, ns)
 	assertInstalled(t, objs)
 	assertCRDsEstablished(t, objs)
 	assertRestrictedPod(t, ns, objs)
@@ -134,14 +127,7 @@ func TestHelmInstallNamespaceScope(t *testing.T) {
 		t.Fatalf("%v\n%s", err, out)
 	}
 	t.Cleanup(func() { uninstall(t, "ferry", ns) })
-	manifest, err := helm("get", "manifest", "ferry", "--namespace", ns)
-	if err != nil {
-		t.Fatal(err)
-	}
-	objs, err := decode(manifest)
-	if err != nil {
-		t.Fatal(err)
-	}
+	objs := releaseObjects(t, ns)
 	for _, o := range objs {
 		if o.GetNamespace() == "" {
 			t.Errorf("the release holds the cluster-scoped %s %s; single-namespace mode must use Roles only", o.GetKind(), o.GetName())

@@ -79,7 +79,7 @@ func TestHelmUpgrade(t *testing.T) {
 	waitWebhookInjected(t, ports[2])
 	// The new Ferry has been through every ExternalSecret once it has reconciled "db".
 	testenv.Eventually(t, 60*time.Second, "the upgraded Ferry reconciled the ExternalSecrets", func() (bool, error) {
-		n, err := metricValue("http://127.0.0.1:"+ports[0]+"/metrics", `controller_runtime_reconcile_total{controller="externalsecret",result="success"}`)
+		n, err := metricSum("http://127.0.0.1:"+ports[0]+"/metrics", `controller_runtime_reconcile_total{controller="externalsecret",`)
 		return n >= 1, err
 	})
 	after := snapshot(t, ns, app)
@@ -258,8 +258,9 @@ func assertCRDsUpgraded(t *testing.T) {
 	}
 }
 
-// metricValue scrapes url and returns the value of one series (0 when absent).
-func metricValue(url, series string) (float64, error) {
+// metricSum scrapes url and returns the sum of the series that start with prefix (a name and
+// the first labels): reconciles count as success, requeue or requeue_after.
+func metricSum(url, prefix string) (float64, error) {
 	resp, err := http.Get(url) //nolint:gosec // a loopback URL the test built
 	if err != nil {
 		return 0, err
@@ -267,13 +268,24 @@ func metricValue(url, series string) (float64, error) {
 	defer resp.Body.Close()
 	sc := bufio.NewScanner(resp.Body)
 	sc.Buffer(make([]byte, 1<<20), 1<<20)
+	sum, found := 0.0, false
 	for sc.Scan() {
-		if v, ok := strings.CutPrefix(sc.Text(), series+" "); ok {
-			return strconv.ParseFloat(v, 64)
+		line := sc.Text()
+		if !strings.HasPrefix(line, prefix) {
+			continue
 		}
+		i := strings.LastIndexByte(line, ' ')
+		v, err := strconv.ParseFloat(line[i+1:], 64)
+		if err != nil {
+			return 0, fmt.Errorf("metrics line %q: %w", line, err)
+		}
+		sum, found = sum+v, true
 	}
 	if err := sc.Err(); err != nil {
 		return 0, err
 	}
-	return 0, fmt.Errorf("series %s not served yet", series)
+	if !found {
+		return 0, fmt.Errorf("no series %s... served yet", prefix)
+	}
+	return sum, nil
 }

@@ -7,7 +7,6 @@ import (
 	"runtime"
 	"slices"
 	"sort"
-	"strings"
 	"testing"
 
 	"github.com/hashicorp/hcl/v2"
@@ -271,10 +270,6 @@ func union(lists ...[]string) []string {
 	}
 	sort.Strings(out)
 	return out
-}
-
-func quoteAll(list []string) string {
-	return `"` + strings.Join(list, `", "`) + `"`
 }
 
 // variableDefault returns the literal default of variable name.

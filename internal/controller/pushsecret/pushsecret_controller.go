@@ -22,6 +22,7 @@ import (
 	"github.com/ferryhq/ferry/internal/metrics"
 	"github.com/ferryhq/ferry/internal/redact"
 	"github.com/ferryhq/ferry/internal/storeref"
+	"github.com/ferryhq/ferry/internal/validation"
 )
 
 // Finalizer holds a PushSecret with deletionPolicy Delete until what it pushed is deleted.
@@ -112,14 +113,11 @@ func (r *Reconciler) sync(ctx context.Context, s *scope, stores []store) (esv1al
 	return pushed, r.deleteStale(ctx, s.ps, pushed)
 }
 
-// validate refuses, before any read, what this Ferry does not act on: dataTo and
-// selector.generatorRef (newer ESO fields) are refused rather than silently ignored.
+// validate refuses, before any read, what this Ferry does not act on
+// (validation.UnsupportedPushSecret).
 func validate(ps *esv1alpha1.PushSecret) error {
-	if len(ps.Spec.DataTo) > 0 {
-		return failure.Permanent(esv1.ReasonNotSupported, "spec.dataTo is not supported by this version of Ferry yet; use spec.data")
-	}
-	if ps.Spec.Selector.GeneratorRef != nil {
-		return failure.Permanent(esv1.ReasonNotSupported, "spec.selector.generatorRef is not supported by this version of Ferry yet; push a Secret")
+	if err := validation.UnsupportedPushSecret(ps); err != nil {
+		return failure.Permanent(esv1.ReasonNotSupported, "%v", err)
 	}
 	return nil
 }
@@ -179,5 +177,5 @@ func (r *Reconciler) SetupWithManager(mgr ctrl.Manager, opts controller.Options)
 
 // resolver resolves the PushSecret's store references.
 func (r *Reconciler) resolver() storeref.Resolver {
-	return storeref.Resolver{Reader: r.Client, ControllerClass: r.ControllerClass, Namespace: r.Namespace}
+	return storeref.Resolver{Reader: r.Client, ControllerClass: r.ControllerClass, Namespace: r.Namespace, Live: r.APIReader}
 }

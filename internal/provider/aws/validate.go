@@ -6,6 +6,7 @@ import (
 	"regexp"
 
 	esv1 "github.com/ferryhq/ferry/api/externalsecrets/v1"
+	"github.com/ferryhq/ferry/internal/provider"
 )
 
 const specField = "spec.provider.aws"
@@ -39,7 +40,7 @@ func (p *Provider) ValidateStore(store esv1.GenericStore) error {
 	switch aws.Service {
 	case esv1.AWSServiceSecretsManager, esv1.AWSServiceParameterStore:
 	case esv1.AWSServiceCertificateManager:
-		errs = append(errs, fmt.Errorf("%s.service: CertificateManager is not supported by Ferry yet; use SecretsManager or ParameterStore", specField))
+		errs = append(errs, provider.FeatureNotImplemented("%s.service: CertificateManager is not supported by Ferry yet; use SecretsManager or ParameterStore", specField))
 	case "":
 		errs = append(errs, fmt.Errorf("%s.service: required (SecretsManager or ParameterStore)", specField))
 	default:

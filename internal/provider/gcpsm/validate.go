@@ -55,7 +55,7 @@ func (Provider) ValidateStore(store esv1.GenericStore) error {
 	}
 	if auth.WorkloadIdentityFederation != nil {
 		set++
-		errs = append(errs, errors.New(field+".auth.workloadIdentityFederation: not served by Ferry yet; use secretRef, workloadIdentity or default credentials"))
+		errs = append(errs, provider.FeatureNotImplemented("%s.auth.workloadIdentityFederation: not served by Ferry yet; use secretRef, workloadIdentity or default credentials", field))
 	}
 	if set > 1 {
 		errs = append(errs, errors.New(field+".auth: set at most one of secretRef, workloadIdentity, workloadIdentityFederation"))

@@ -121,11 +121,11 @@ func validateAuth(store esv1.GenericStore, auth *esv1.VaultAuth) []error {
 	}
 	if auth.Iam != nil {
 		set = append(set, "iam")
-		errs = append(errs, fmt.Errorf("%s.iam: the AWS IAM auth method is not supported by Ferry yet", authField))
+		errs = append(errs, provider.FeatureNotImplemented("%s.iam: the AWS IAM auth method is not supported by Ferry yet", authField))
 	}
 	if auth.GCP != nil {
 		set = append(set, "gcp")
-		errs = append(errs, fmt.Errorf("%s.gcp: the GCP auth method is not supported by Ferry yet", authField))
+		errs = append(errs, provider.FeatureNotImplemented("%s.gcp: the GCP auth method is not supported by Ferry yet", authField))
 	}
 	switch len(set) {
 	case 0:

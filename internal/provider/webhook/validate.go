@@ -55,7 +55,7 @@ func (*Provider) ValidateStore(store esv1.GenericStore) error {
 		errs = append(errs, provider.ValidateCAProvider(store, w.CAProvider, specField+".caProvider")...)
 	}
 	if w.Auth != nil && w.Auth.NTLM != nil {
-		errs = append(errs, fmt.Errorf("%s.auth.ntlm: NTLM authentication is not supported by Ferry yet", specField))
+		errs = append(errs, provider.FeatureNotImplemented("%s.auth.ntlm: NTLM authentication is not supported by Ferry yet", specField))
 	}
 	return errors.Join(errs...)
 }

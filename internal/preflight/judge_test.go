@@ -1,0 +1,149 @@
+package preflight_test
+
+import (
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/ferryhq/ferry/internal/builtin"
+	"github.com/ferryhq/ferry/internal/preflight"
+)
+
+// config is what cmd/ferry serves, built the way the operator builds it.
+func config(class string) preflight.Config {
+	return preflight.Config{ControllerClass: class, Providers: builtin.Providers(nil), GeneratorKinds: builtin.Generators().Kinds()}
+}
+
+// TestJudgeManifests reads a folder of mixed manifests — served, another class's,
+// unimplemented providers and features — and checks the verdict and its reason per object.
+func TestJudgeManifests(t *testing.T) {
+	inv, err := preflight.ReadPath("testdata/mixed")
+	if err != nil {
+		t.Fatal(err)
+	}
+	results := preflight.Judge(inv, config(""))
+
+	tests := []struct {
+		kind, namespace, name string
+		verdict               preflight.Verdict
+		// reason is a part of one of the reasons; for Serves, of one of the notes ("" for none).
+		reason string
+		// differences must all be among the object's.
+		differences []string
+	}{
+		{"SecretStore", "app", "aws", preflight.Serves, "", []string{"store-reasons"}},
+		{"SecretStore", "app", "fake-old", preflight.Serves, "", nil},
+		{"SecretStore", "app", "eso-store", preflight.HandsOff, `spec.controller is "eso"`, nil},
+		{"SecretStore", "app", "doppler", preflight.CannotYet, "provider doppler is not implemented", nil},
+		{"ClusterSecretStore", "", "acm", preflight.CannotYet, "CertificateManager is not supported by Ferry yet", nil},
+		{"SecretStore", "app", "webhook-ro", preflight.Serves, "", nil},
+		{"ExternalSecret", "app", "db", preflight.Serves, "", []string{"refresh-time", "refresh-grid", "ready-reasons", "data-hash", "shared-reads", "durations"}},
+		{"ExternalSecret", "app", "legacy", preflight.Serves, "", []string{"merge-keys"}},
+		{"ExternalSecret", "app", "eso-owned", preflight.HandsOff, `SecretStore eso-store, whose spec.controller is "eso"`, nil},
+		{"ExternalSecret", "app", "on-doppler", preflight.CannotYet, "reads SecretStore doppler: provider doppler is not implemented", nil},
+		{"ExternalSecret", "app", "manifest-target", preflight.CannotYet, "spec.target.manifest is not supported", nil},
+		{"ExternalSecret", "app", "windows", preflight.CannotYet, "spec.syncWindows is not supported", nil},
+		{"ExternalSecret", "app", "gen-unknown", preflight.CannotYet, "generator kind GithubAccessToken is not implemented", nil},
+		{"ExternalSecret", "app", "gen-password", preflight.Serves, "", []string{"templates"}},
+		{"ExternalSecret", "app", "missing-store", preflight.Serves, "reads SecretStore nowhere, which is not among the manifests read", nil},
+		{"PushSecret", "app", "push-ok", preflight.Serves, "", []string{"ready-reasons"}},
+		{"PushSecret", "app", "push-data-to", preflight.CannotYet, "spec.dataTo is not supported", nil},
+		{"PushSecret", "app", "push-generator", preflight.CannotYet, "spec.selector.generatorRef is not supported", nil},
+		{"PushSecret", "app", "push-eso", preflight.HandsOff, `SecretStore eso-store, whose spec.controller is "eso"`, nil},
+		{"PushSecret", "app", "push-read-only", preflight.CannotYet, "spec.secretStoreRefs[0] names SecretStore webhook-ro: Ferry's webhook provider reads only", nil},
+		{"PushSecret", "app", "push-by-label", preflight.Serves, "also names stores of another controller class", nil},
+		{"Password", "app", "pw", preflight.Serves, "", nil},
+		{"GithubAccessToken", "app", "gh", preflight.CannotYet, "generator kind GithubAccessToken is not implemented", nil},
+		{"ClusterGenerator", "", "quay", preflight.CannotYet, "generator kind QuayAccessToken is not implemented", []string{"generator-class"}},
+		{"ClusterPushSecret", "", "everywhere", preflight.CannotYet, "Ferry does not act on ClusterPushSecret", nil},
+		{"ClusterExternalSecret", "", "shared", preflight.CannotYet, "its ExternalSecrets read ClusterSecretStore acm: spec.provider.aws.service: CertificateManager", []string{"ces-every-class", "durations"}},
+		{"ExternalSecret", "app", "from-backup", preflight.Serves, "", nil},
+	}
+	if len(results) != len(tests) {
+		for _, r := range results {
+			t.Logf("%s %s/%s: %s", r.Kind, r.Namespace, r.Name, r.Verdict)
+		}
+		t.Fatalf("%d results, want one per object of the group (%d): ConfigMaps and GeneratorState are skipped", len(results), len(tests))
+	}
+	for _, tt := range tests {
+		t.Run(tt.kind+"/"+tt.name, func(t *testing.T) {
+			r := find(t, results, tt.kind, tt.namespace, tt.name)
+			if r.Verdict != tt.verdict {
+				t.Fatalf("verdict %q, want %q (reasons %q, notes %q)", r.Verdict, tt.verdict, r.Reasons, r.Notes)
+			}
+			texts := r.Reasons
+			if tt.verdict == preflight.Serves {
+				texts = r.Notes
+				if tt.reason == "" && len(r.Notes) > 0 {
+					t.Errorf("notes %q, want none", r.Notes)
+				}
+			}
+			if tt.reason != "" && !slices.ContainsFunc(texts, func(s string) bool { return strings.Contains(s, tt.reason) }) {
+				t.Errorf("reasons/notes %q, want one containing %q", texts, tt.reason)
+			}
+			for _, d := range tt.differences {
+				if !slices.Contains(r.Differences, d) {
+					t.Errorf("differences %q, want %q among them", r.Differences, d)
+				}
+			}
+			if r.Verdict == preflight.HandsOff && len(r.Differences) > 0 {
+				t.Errorf("a handed-off object lists differences %q: Ferry does nothing to it", r.Differences)
+			}
+		})
+	}
+}
+
+// TestJudgeOtherClass: a Ferry of class "eso" serves the objects of that class and hands off
+// the default class's, including ExternalSecrets that name no store.
+func TestJudgeOtherClass(t *testing.T) {
+	inv, err := preflight.ReadPath("testdata/mixed")
+	if err != nil {
+		t.Fatal(err)
+	}
+	results := preflight.Judge(inv, config("eso"))
+	for _, tt := range []struct {
+		kind, name string
+		verdict    preflight.Verdict
+	}{
+		{"SecretStore", "eso-store", preflight.Serves},
+		{"ExternalSecret", "eso-owned", preflight.Serves},
+		{"PushSecret", "push-eso", preflight.Serves},
+		{"SecretStore", "aws", preflight.HandsOff},
+		{"ExternalSecret", "db", preflight.HandsOff},
+		{"ExternalSecret", "gen-password", preflight.HandsOff},
+		{"PushSecret", "push-by-label", preflight.Serves},
+	} {
+		if r := find(t, results, tt.kind, "app", tt.name); r.Verdict != tt.verdict {
+			t.Errorf("%s %s: verdict %q, want %q (%q)", tt.kind, tt.name, r.Verdict, tt.verdict, r.Reasons)
+		}
+	}
+}
+
+// TestJudgeSources: every result says which file and document it came from.
+func TestJudgeSources(t *testing.T) {
+	inv, err := preflight.ReadPath("testdata/mixed")
+	if err != nil {
+		t.Fatal(err)
+	}
+	results := preflight.Judge(inv, config(""))
+	for _, tt := range []struct{ kind, name, source string }{
+		{"SecretStore", "doppler", "testdata/mixed/stores.yaml:4"},
+		{"ExternalSecret", "from-backup", "testdata/mixed/nested/backup.yaml:1[0]"},
+	} {
+		ns := "app"
+		if r := find(t, results, tt.kind, ns, tt.name); r.Source != tt.source {
+			t.Errorf("%s %s: source %q, want %q", tt.kind, tt.name, r.Source, tt.source)
+		}
+	}
+}
+
+func find(t *testing.T, results []preflight.Result, kind, namespace, name string) preflight.Result {
+	t.Helper()
+	for _, r := range results {
+		if r.Kind == kind && r.Namespace == namespace && r.Name == name {
+			return r
+		}
+	}
+	t.Fatalf("no result for %s %s/%s", kind, namespace, name)
+	return preflight.Result{}
+}
