@@ -1,6 +1,7 @@
 package security
 
 import (
+	"errors"
 	"reflect"
 	"strings"
 	"testing"
@@ -8,6 +9,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	esv1 "github.com/ferryhq/ferry/api/externalsecrets/v1"
+	"github.com/ferryhq/ferry/internal/provider"
 )
 
 // refPath is one way a store's provider spec can name a Kubernetes object in a namespace:
@@ -133,7 +135,13 @@ func TestNamespacedStoreRefsStayInNamespace(t *testing.T) {
 			store := &esv1.SecretStore{ObjectMeta: metav1.ObjectMeta{Namespace: "tenant", Name: "s"},
 				Spec: esv1.SecretStoreSpec{Provider: ref.build()}}
 			p, err := registry.ForStore(store)
-			if err != nil {
+			var notImplemented *provider.NotImplementedError
+			switch {
+			case errors.As(err, &notImplemented):
+				// A provider Ferry does not implement gets no client: nothing is read through
+				// any of its references (the store is reported ProviderNotImplemented).
+				return
+			case err != nil:
 				t.Fatal(err)
 			}
 			err = p.ValidateStore(store)
