@@ -102,7 +102,10 @@ func TestPasswordRules(t *testing.T) {
 				}
 				seen[password] = true
 			}
-			if tt.length >= 10 && len(seen) < samples {
+			// A few repeats are chance, not a weak generator: ten distinct digits have only
+			// 10! orders, so 500 draws repeat one about 3% of the time; a broken generator
+			// repeats far more.
+			if tt.length >= 10 && len(seen) < samples-5 {
 				t.Errorf("%d distinct passwords in %d draws", len(seen), samples)
 			}
 		})
