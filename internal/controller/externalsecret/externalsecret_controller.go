@@ -147,6 +147,10 @@ func (r *Reconciler) sync(ctx context.Context, s *scope) (syncResult, error) {
 		return retryLater, nil
 	}
 
+	if err := validate(es); err != nil {
+		r.fail(s, err)
+		return retryLater, nil
+	}
 	data, missing, err := r.fetchData(ctx, s, stores)
 	if err != nil {
 		r.fail(s, err)
