@@ -16,7 +16,8 @@ import (
 // compute the annotations they expect.
 const HashKey = "test-hash-key-of-at-least-32-bytes!!"
 
-// LogEnv, when set in the environment, sends the logs of a test operator to stderr.
+// LogEnv names the environment variable that, when set, sends the logs of a test operator
+// to stderr.
 const LogEnv = "FERRY_TEST_LOG"
 
 // SetLogger sends the operator's logs to w at verbosity v, and also to stderr when LogEnv is
