@@ -84,7 +84,7 @@ func TestHelmUpgrade(t *testing.T) {
 	})
 	// Reconciled, not synced: a sync that finds the same value writes nothing, so only the
 	// new Ferry's sync counter shows whether it read the provider again. (Checked: with
-	// decide() made to sync every object, this fails with 1 sync.)
+	// decide() made to sync every object, this test fails.)
 	if n, err := metricSum("http://127.0.0.1:"+ports[0]+"/metrics", "externalsecret_sync_calls_total{"); err == nil && n != 0 {
 		t.Errorf("the upgraded Ferry synced %v ExternalSecrets that were in sync; want 0", n)
 	}
