@@ -1,0 +1,121 @@
+package conjur
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"strings"
+)
+
+// maxResponseBytes bounds what is read of one Conjur response.
+const maxResponseBytes = 16 << 20
+
+// api sends requests to one Conjur server.
+type api struct {
+	base    string
+	account string
+	http    *http.Client
+}
+
+// call is one request to Conjur.
+type call struct {
+	method string
+	// path is below the server's URL, already escaped, e.g. "/secrets/myorg/variable/db%2Fpass".
+	path  string
+	query url.Values
+	body  io.Reader
+	// contentType is sent when body is set.
+	contentType string
+	// token is the access token (base64 of the token JSON); empty for a login.
+	token string
+	// base64 asks Conjur to answer in base64 (logins and batch reads).
+	base64 bool
+}
+
+// apiError is a Conjur answer with a status of 400 or more. Conjur's messages name
+// resources, never secret values.
+type apiError struct {
+	method, path string
+	status       int
+	code, msg    string
+}
+
+func (e *apiError) Error() string {
+	detail := e.msg
+	if detail == "" {
+		detail = http.StatusText(e.status)
+	}
+	return fmt.Sprintf("conjur %s %s: %d: %s%s", e.method, e.path, e.status, detail, hint(e.status))
+}
+
+// hint says what a user checks for a status that comes from the store's setup.
+func hint(status int) string {
+	switch status {
+	case http.StatusUnauthorized:
+		return " (Conjur did not accept the credentials: check the account, the login or host id, and the API key, JWT or certificate)"
+	case http.StatusForbidden:
+		return " (the authenticated role lacks the privilege: it needs execute on the variable, read to list it)"
+	case http.StatusTooManyRequests:
+		return " (Conjur is limiting requests; the sync is retried)"
+	}
+	return ""
+}
+
+// statusOf returns the HTTP status of a Conjur error, or 0.
+func statusOf(err error) int {
+	var apiErr *apiError
+	if errors.As(err, &apiErr) {
+		return apiErr.status
+	}
+	return 0
+}
+
+// do sends c and returns the body of a successful answer and its Content-Encoding.
+func (a *api) do(ctx context.Context, c call) ([]byte, string, error) {
+	u := a.base + c.path
+	if len(c.query) > 0 {
+		u += "?" + c.query.Encode()
+	}
+	req, err := http.NewRequestWithContext(ctx, c.method, u, c.body)
+	if err != nil {
+		return nil, "", fmt.Errorf("conjur %s %s: %w", c.method, c.path, err)
+	}
+	if c.body != nil {
+		req.Header.Set("Content-Type", c.contentType)
+	}
+	if c.token != "" {
+		req.Header.Set("Authorization", `Token token="`+c.token+`"`)
+	}
+	if c.base64 {
+		req.Header.Set("Accept-Encoding", "base64")
+	}
+	resp, err := a.http.Do(req)
+	if err != nil {
+		return nil, "", fmt.Errorf("conjur %s %s: %w", c.method, c.path, err)
+	}
+	defer resp.Body.Close()
+	raw, err := io.ReadAll(io.LimitReader(resp.Body, maxResponseBytes))
+	if err != nil {
+		return nil, "", fmt.Errorf("conjur %s %s: reading the answer: %w", c.method, c.path, err)
+	}
+	if resp.StatusCode >= 400 {
+		var body struct {
+			Error struct {
+				Code    string `json:"code"`
+				Message string `json:"message"`
+			} `json:"error"`
+		}
+		_ = json.Unmarshal(raw, &body)
+		return nil, "", &apiError{method: c.method, path: c.path, status: resp.StatusCode,
+			code: body.Error.Code, msg: body.Error.Message}
+	}
+	return raw, strings.ToLower(resp.Header.Get("Content-Encoding")), nil
+}
+
+// escape encodes one Conjur identifier (a login, a variable id) as a single path segment:
+// its slashes are escaped too.
+func escape(id string) string { return url.PathEscape(id) }
