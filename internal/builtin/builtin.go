@@ -8,6 +8,7 @@ import (
 	"github.com/ferryhq/ferry/internal/provider/aws"
 	"github.com/ferryhq/ferry/internal/provider/azurekv"
 	"github.com/ferryhq/ferry/internal/provider/conjur"
+	"github.com/ferryhq/ferry/internal/provider/delinea"
 	"github.com/ferryhq/ferry/internal/provider/fake"
 	"github.com/ferryhq/ferry/internal/provider/gcpsm"
 	"github.com/ferryhq/ferry/internal/provider/kubernetes"
@@ -25,7 +26,7 @@ func Providers(localCluster *rest.Config) *provider.Registry {
 	}
 	return provider.NewRegistry(fake.New(), aws.New(), vault.New(), kubernetes.New(kubeOpts...),
 		webhook.New(), gcpsm.New(), azurekv.New(),
-		conjur.New())
+		conjur.New(), delinea.New())
 }
 
 // Generators returns the registry of every generator kind Ferry implements. The AWS kinds

@@ -22,6 +22,7 @@ import (
 	"github.com/ferryhq/ferry/internal/provider/aws"
 	"github.com/ferryhq/ferry/internal/provider/azurekv"
 	"github.com/ferryhq/ferry/internal/provider/conjur"
+	"github.com/ferryhq/ferry/internal/provider/delinea"
 	"github.com/ferryhq/ferry/internal/provider/fake"
 	"github.com/ferryhq/ferry/internal/provider/gcpsm"
 	"github.com/ferryhq/ferry/internal/provider/kubernetes"
@@ -48,7 +49,7 @@ func TestMain(m *testing.M) {
 		// Every provider the binary serves; the fake one echoes values on request.
 		registry = provider.NewRegistry(echoFake{fake.New()}, aws.New(), vault.New(),
 			kubernetes.New(kubernetes.WithLocalCluster(c.Config)), webhook.New(), gcpsm.New(), azurekv.New(),
-			conjur.New())
+			conjur.New(), delinea.New())
 		mgr, err := operator.New(c.Ctx, c.Config, operator.Options{
 			HashKey:        []byte("test-hash-key-of-at-least-32-bytes!!"),
 			Providers:      registry,

@@ -10,9 +10,7 @@ import (
 	"encoding/pem"
 	"errors"
 	"fmt"
-	"io"
 	"math/big"
-	"net/http"
 	"net/http/httptest"
 	"slices"
 	"strings"
@@ -28,6 +26,7 @@ import (
 
 	esv1 "github.com/ferryhq/ferry/api/externalsecrets/v1"
 	"github.com/ferryhq/ferry/internal/provider"
+	"github.com/ferryhq/ferry/internal/provider/conformance"
 	"github.com/ferryhq/ferry/internal/provider/credcache"
 )
 
@@ -196,48 +195,12 @@ func TestWrongAPIKey(t *testing.T) {
 // Validate and reads, never as "not found", and within the caller's deadline.
 func TestFailingServer(t *testing.T) {
 	store, kube := apiKeyStore(startConjur(t, nil))
-	// release lets a hanging handler end, so the server can close.
-	release := make(chan struct{})
-	for _, tt := range []struct {
-		name   string
-		handle http.HandlerFunc
-	}{
-		{"forbidden", func(w http.ResponseWriter, _ *http.Request) {
-			conjurError(w, http.StatusForbidden, "forbidden", "Forbidden")
-		}},
-		{"rate limited", func(w http.ResponseWriter, _ *http.Request) { w.WriteHeader(http.StatusTooManyRequests) }},
-		{"server error", func(w http.ResponseWriter, _ *http.Request) { w.WriteHeader(http.StatusInternalServerError) }},
-		{"garbage", func(w http.ResponseWriter, _ *http.Request) { _, _ = w.Write([]byte("<html>proxy</html>")) }},
-		{"hang", func(_ http.ResponseWriter, r *http.Request) {
-			_, _ = io.Copy(io.Discard, r.Body)
-			select {
-			case <-r.Context().Done():
-			case <-release:
-			}
-		}},
-	} {
-		t.Run(tt.name, func(t *testing.T) {
-			srv := httptest.NewTLSServer(tt.handle)
-			t.Cleanup(srv.Close)
-			t.Cleanup(func() {
-				if tt.name == "hang" {
-					close(release)
-				}
-			})
-			s := store.(*esv1.SecretStore).DeepCopy()
-			s.Spec.Provider.Conjur.URL = srv.URL
-			s.Spec.Provider.Conjur.CABundle = string(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: srv.Certificate().Raw}))
-			c := newClient(t, New(), s, kube)
-			ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
-			defer cancel()
-			if _, err := c.Validate(ctx); err == nil {
-				t.Error("Validate succeeded")
-			}
-			if _, err := c.GetSecret(ctx, esv1.ExternalSecretDataRemoteRef{Key: "x"}); err == nil || errors.Is(err, provider.ErrNotFound) {
-				t.Errorf("GetSecret = %v, want an error that is not ErrNotFound", err)
-			}
-		})
-	}
+	conformance.RunFailingServers(t, true, func(t *testing.T, srv *httptest.Server) provider.Client {
+		s := store.(*esv1.SecretStore).DeepCopy()
+		s.Spec.Provider.Conjur.URL = srv.URL
+		s.Spec.Provider.Conjur.CABundle = string(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: srv.Certificate().Raw}))
+		return newClient(t, New(), s, kube)
+	})
 }
 
 // TestFindPagesAndBatches checks that find lists variables 100 at a time and reads the
