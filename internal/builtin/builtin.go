@@ -12,6 +12,7 @@ import (
 	"github.com/ferryhq/ferry/internal/provider/fake"
 	"github.com/ferryhq/ferry/internal/provider/gcpsm"
 	"github.com/ferryhq/ferry/internal/provider/kubernetes"
+	"github.com/ferryhq/ferry/internal/provider/previder"
 	"github.com/ferryhq/ferry/internal/provider/vault"
 	"github.com/ferryhq/ferry/internal/provider/webhook"
 )
@@ -26,7 +27,7 @@ func Providers(localCluster *rest.Config) *provider.Registry {
 	}
 	return provider.NewRegistry(fake.New(), aws.New(), vault.New(), kubernetes.New(kubeOpts...),
 		webhook.New(), gcpsm.New(), azurekv.New(),
-		conjur.New(), delinea.New())
+		conjur.New(), delinea.New(), previder.New())
 }
 
 // Generators returns the registry of every generator kind Ferry implements. The AWS kinds

@@ -26,6 +26,7 @@ import (
 	"github.com/ferryhq/ferry/internal/provider/fake"
 	"github.com/ferryhq/ferry/internal/provider/gcpsm"
 	"github.com/ferryhq/ferry/internal/provider/kubernetes"
+	"github.com/ferryhq/ferry/internal/provider/previder"
 	"github.com/ferryhq/ferry/internal/provider/vault"
 	"github.com/ferryhq/ferry/internal/provider/webhook"
 	"github.com/ferryhq/ferry/internal/rollout"
@@ -49,7 +50,7 @@ func TestMain(m *testing.M) {
 		// Every provider the binary serves; the fake one echoes values on request.
 		registry = provider.NewRegistry(echoFake{fake.New()}, aws.New(), vault.New(),
 			kubernetes.New(kubernetes.WithLocalCluster(c.Config)), webhook.New(), gcpsm.New(), azurekv.New(),
-			conjur.New(), delinea.New())
+			conjur.New(), delinea.New(), previder.New())
 		mgr, err := operator.New(c.Ctx, c.Config, operator.Options{
 			HashKey:        []byte("test-hash-key-of-at-least-32-bytes!!"),
 			Providers:      registry,

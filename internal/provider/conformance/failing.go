@@ -13,14 +13,22 @@ import (
 	"github.com/ferryhq/ferry/internal/provider"
 )
 
+// FailingOptions adapt RunFailingServers to a provider.
+type FailingOptions struct {
+	// TLS makes the servers speak HTTPS with httptest's certificate.
+	TLS bool
+	// Forbidden403IsReady says that Validate takes a 403 as proof that the credentials were
+	// accepted (a token allowed to read but not to make the check's call).
+	Forbidden403IsReady bool
+}
+
 // FailingServer builds a client of the provider against srv, a server that answers
 // every request with one kind of failure.
 type FailingServer func(t *testing.T, srv *httptest.Server) provider.Client
 
 // RunFailingServers checks that a store whose server answers 401, 403, 429, 500, garbage, or nothing at all fails Validate, and fails reads without calling
 // them "not found" (which would delete target Secrets), within the caller's deadline.
-// With useTLS the servers speak HTTPS with httptest's certificate.
-func RunFailingServers(t *testing.T, useTLS bool, build FailingServer) {
+func RunFailingServers(t *testing.T, opts FailingOptions, build FailingServer) {
 	t.Helper()
 	status := func(code int) http.HandlerFunc {
 		return func(w http.ResponseWriter, _ *http.Request) { w.WriteHeader(code) }
@@ -46,7 +54,7 @@ func RunFailingServers(t *testing.T, useTLS bool, build FailingServer) {
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			srv := httptest.NewUnstartedServer(tt.handle)
-			if useTLS {
+			if opts.TLS {
 				srv.StartTLS()
 			} else {
 				srv.Start()
@@ -59,7 +67,7 @@ func RunFailingServers(t *testing.T, useTLS bool, build FailingServer) {
 			t.Cleanup(func() { _ = c.Close(context.Background()) })
 			ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 			defer cancel()
-			if _, err := c.Validate(ctx); err == nil {
+			if _, err := c.Validate(ctx); err == nil && (tt.name != "forbidden" || !opts.Forbidden403IsReady) {
 				t.Error("Validate succeeded")
 			}
 			_, err := c.GetSecret(ctx, esv1.ExternalSecretDataRemoteRef{Key: "some-key"})

@@ -195,7 +195,7 @@ func TestWrongAPIKey(t *testing.T) {
 // Validate and reads, never as "not found", and within the caller's deadline.
 func TestFailingServer(t *testing.T) {
 	store, kube := apiKeyStore(startConjur(t, nil))
-	conformance.RunFailingServers(t, true, func(t *testing.T, srv *httptest.Server) provider.Client {
+	conformance.RunFailingServers(t, conformance.FailingOptions{TLS: true}, func(t *testing.T, srv *httptest.Server) provider.Client {
 		s := store.(*esv1.SecretStore).DeepCopy()
 		s.Spec.Provider.Conjur.URL = srv.URL
 		s.Spec.Provider.Conjur.CABundle = string(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: srv.Certificate().Raw}))

@@ -108,7 +108,7 @@ func TestWrongCredentials(t *testing.T) {
 // Validate and reads, never as "not found".
 func TestFailingServer(t *testing.T) {
 	f := startDSV(t)
-	conformance.RunFailingServers(t, false, func(t *testing.T, srv *httptest.Server) provider.Client {
+	conformance.RunFailingServers(t, conformance.FailingOptions{}, func(t *testing.T, srv *httptest.Server) provider.Client {
 		f.srv = srv
 		return newClient(t, f, f.clientSecret)
 	})
