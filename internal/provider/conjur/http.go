@@ -3,12 +3,13 @@ package conjur
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"net/http"
 	"net/url"
 	"strings"
+
+	"github.com/ferryhq/ferry/internal/provider"
 )
 
 // maxResponseBytes bounds what is read of one Conjur response.
@@ -36,43 +37,21 @@ type call struct {
 	base64 bool
 }
 
-// apiError is a Conjur answer with a status of 400 or more. Conjur's messages name
-// resources, never secret values.
-type apiError struct {
-	method, path string
-	status       int
-	code, msg    string
-}
-
-func (e *apiError) Error() string {
-	detail := e.msg
-	if detail == "" {
-		detail = http.StatusText(e.status)
-	}
-	return fmt.Sprintf("conjur %s %s: %d: %s%s", e.method, e.path, e.status, detail, hint(e.status))
-}
-
 // hint says what a user checks for a status that comes from the store's setup.
 func hint(status int) string {
 	switch status {
 	case http.StatusUnauthorized:
-		return " (Conjur did not accept the credentials: check the account, the login or host id, and the API key, JWT or certificate)"
+		return "Conjur did not accept the credentials: check the account, the login or host id, and the API key, JWT or certificate"
 	case http.StatusForbidden:
-		return " (the authenticated role lacks the privilege: it needs execute on the variable, read to list it)"
+		return "the authenticated role lacks the privilege: it needs execute on the variable, read to list it"
 	case http.StatusTooManyRequests:
-		return " (Conjur is limiting requests; the sync is retried)"
+		return provider.RateLimitHint
 	}
 	return ""
 }
 
 // statusOf returns the HTTP status of a Conjur error, or 0.
-func statusOf(err error) int {
-	var apiErr *apiError
-	if errors.As(err, &apiErr) {
-		return apiErr.status
-	}
-	return 0
-}
+func statusOf(err error) int { return provider.HTTPStatus(err) }
 
 // do sends c and returns the body of a successful answer and its Content-Encoding.
 func (a *api) do(ctx context.Context, c call) ([]byte, string, error) {
@@ -105,13 +84,12 @@ func (a *api) do(ctx context.Context, c call) ([]byte, string, error) {
 	if resp.StatusCode >= 400 {
 		var body struct {
 			Error struct {
-				Code    string `json:"code"`
 				Message string `json:"message"`
 			} `json:"error"`
 		}
 		_ = json.Unmarshal(raw, &body)
-		return nil, "", &apiError{method: c.method, path: c.path, status: resp.StatusCode,
-			code: body.Error.Code, msg: body.Error.Message}
+		return nil, "", &provider.StatusError{Service: "conjur", Method: c.method, Path: c.path, Status: resp.StatusCode,
+			Message: body.Error.Message, Hint: hint(resp.StatusCode)}
 	}
 	return raw, strings.ToLower(resp.Header.Get("Content-Encoding")), nil
 }

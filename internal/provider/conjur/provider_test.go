@@ -314,3 +314,26 @@ func newLeaf(t *testing.T, ca *x509.Certificate, caKey *ecdsa.PrivateKey, cn str
 	}
 	return pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), pem.EncodeToMemory(&pem.Block{Type: "EC PRIVATE KEY", Bytes: keyDER})
 }
+
+func TestSameForEveryNamespace(t *testing.T) {
+	ns := "conjur-creds"
+	named := esv1.SecretKeySelector{Name: "s", Key: "k", Namespace: &ns}
+	unnamed := esv1.SecretKeySelector{Name: "s", Key: "k"}
+	for _, tt := range []struct {
+		name string
+		auth esv1.ConjurAuth
+		want bool
+	}{
+		{"apikey in a named namespace", esv1.ConjurAuth{APIKey: &esv1.ConjurAPIKey{UserRef: named, APIKeyRef: named}}, true},
+		{"apikey following the ExternalSecret", esv1.ConjurAuth{APIKey: &esv1.ConjurAPIKey{UserRef: named, APIKeyRef: unnamed}}, false},
+		{"jwt service account named", esv1.ConjurAuth{JWT: &esv1.ConjurJWT{ServiceAccountRef: &esv1.ServiceAccountSelector{Name: "a", Namespace: &ns}}}, true},
+		{"jwt service account unnamed", esv1.ConjurAuth{JWT: &esv1.ConjurJWT{ServiceAccountRef: &esv1.ServiceAccountSelector{Name: "a"}}}, false},
+		{"cert named", esv1.ConjurAuth{Cert: &esv1.ConjurCert{ClientCertRef: named, ClientKeyRef: named}}, true},
+	} {
+		store := &esv1.ClusterSecretStore{TypeMeta: metav1.TypeMeta{Kind: esv1.ClusterSecretStoreKind},
+			Spec: esv1.SecretStoreSpec{Provider: &esv1.SecretStoreProvider{Conjur: &esv1.ConjurProvider{Auth: tt.auth}}}}
+		if got := (&Provider{}).SameForEveryNamespace(store); got != tt.want {
+			t.Errorf("%s: SameForEveryNamespace = %v, want %v", tt.name, got, tt.want)
+		}
+	}
+}

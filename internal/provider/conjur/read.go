@@ -103,12 +103,7 @@ func (c *Client) GetSecretMap(ctx context.Context, ref esv1.ExternalSecretDataRe
 	if err != nil {
 		return nil, err
 	}
-	if ref.Property != "" {
-		if doc, err = property.Get(doc, ref.Property); err != nil {
-			return nil, fmt.Errorf("conjur variable %q: %w", ref.Key, err)
-		}
-	}
-	out, err := property.Spread(doc)
+	out, err := property.SpreadAt(doc, ref.Property)
 	if err != nil {
 		return nil, fmt.Errorf("conjur variable %q: %w", ref.Key, err)
 	}

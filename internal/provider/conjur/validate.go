@@ -90,3 +90,29 @@ func validateJWTSource(store esv1.GenericStore, j *esv1.ConjurJWT) []error {
 		return []error{fmt.Errorf("%s: set serviceAccountRef or secretRef", field)}
 	}
 }
+
+var _ provider.NamespaceIndependent = (*Provider)(nil)
+
+// SameForEveryNamespace reports whether a store's clients are the same whatever namespace
+// they act for: every Secret, ServiceAccount and ConfigMap it reads names its namespace.
+// Then one client, and one access token, serves every ExternalSecret of a
+// ClusterSecretStore.
+func (*Provider) SameForEveryNamespace(store esv1.GenericStore) bool {
+	spec := store.GetSpec().Provider.Conjur
+	if spec == nil || (spec.CAProvider != nil && !named(spec.CAProvider.Namespace)) {
+		return false
+	}
+	switch a := spec.Auth; {
+	case a.APIKey != nil:
+		return named(a.APIKey.UserRef.Namespace) && named(a.APIKey.APIKeyRef.Namespace)
+	case a.JWT != nil && a.JWT.ServiceAccountRef != nil:
+		return named(a.JWT.ServiceAccountRef.Namespace)
+	case a.JWT != nil && a.JWT.SecretRef != nil:
+		return named(a.JWT.SecretRef.Namespace)
+	case a.Cert != nil:
+		return named(a.Cert.ClientCertRef.Namespace) && named(a.Cert.ClientKeyRef.Namespace)
+	}
+	return false
+}
+
+func named(ns *string) bool { return ns != nil && *ns != "" }

@@ -4,13 +4,13 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"net/http"
 	"strings"
 	"time"
 
+	"github.com/ferryhq/ferry/internal/provider"
 	"github.com/ferryhq/ferry/internal/provider/credcache"
 )
 
@@ -23,41 +23,19 @@ type api struct {
 	http                  *http.Client
 }
 
-// apiError is a DSV answer with a status of 400 or more. DSV's messages name paths, never
-// secret values.
-type apiError struct {
-	method, resource string
-	status           int
-	msg              string
-}
-
-func (e *apiError) Error() string {
-	detail := e.msg
-	if detail == "" {
-		detail = http.StatusText(e.status)
-	}
-	return fmt.Sprintf("delinea dsv %s %s: %d: %s%s", e.method, e.resource, e.status, detail, hint(e.status))
-}
-
 func hint(status int) string {
 	switch status {
 	case http.StatusUnauthorized:
-		return " (DSV did not accept the client credentials: check clientId, clientSecret and tenant)"
+		return "DSV did not accept the client credentials: check clientId, clientSecret and tenant"
 	case http.StatusForbidden:
-		return " (the client's role lacks read on this path: check its DSV policy)"
+		return "the client's role lacks read on this path: check its DSV policy"
 	case http.StatusTooManyRequests:
-		return " (DSV is limiting requests; the sync is retried)"
+		return provider.RateLimitHint
 	}
 	return ""
 }
 
-func statusOf(err error) int {
-	var apiErr *apiError
-	if errors.As(err, &apiErr) {
-		return apiErr.status
-	}
-	return 0
-}
+func statusOf(err error) int { return provider.HTTPStatus(err) }
 
 // url is the address of resource ("token", "secrets") and path, by the tenant's template.
 func (a *api) url(resource, path string) string {
@@ -115,7 +93,8 @@ func (a *api) do(ctx context.Context, method, resource, path, token string, body
 			Message string `json:"message"`
 		}
 		_ = json.Unmarshal(raw, &e)
-		return &apiError{method: method, resource: label, status: resp.StatusCode, msg: e.Message}
+		return &provider.StatusError{Service: "delinea dsv", Method: method, Path: label, Status: resp.StatusCode,
+			Message: e.Message, Hint: hint(resp.StatusCode)}
 	}
 	if err := json.Unmarshal(raw, out); err != nil {
 		return fmt.Errorf("delinea dsv %s %s: the answer is not JSON", method, label)

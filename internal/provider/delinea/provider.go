@@ -113,3 +113,15 @@ func validateInlineOrSecret(store esv1.GenericStore, v esv1.InlineOrSecretValue,
 	}
 	return nil
 }
+
+var _ provider.NamespaceIndependent = (*Provider)(nil)
+
+// SameForEveryNamespace reports whether a store's clients are the same whatever namespace
+// they act for: each credential is inline or in a Secret whose namespace the ref names.
+func (*Provider) SameForEveryNamespace(store esv1.GenericStore) bool {
+	spec := store.GetSpec().Provider.Delinea
+	fixed := func(v esv1.InlineOrSecretValue) bool {
+		return v.SecretRef == nil || (v.SecretRef.Namespace != nil && *v.SecretRef.Namespace != "")
+	}
+	return spec != nil && fixed(spec.ClientID) && fixed(spec.ClientSecret)
+}

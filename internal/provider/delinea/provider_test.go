@@ -143,3 +143,23 @@ func TestValidateStore(t *testing.T) {
 		})
 	}
 }
+
+func TestSameForEveryNamespace(t *testing.T) {
+	ns := "dsv"
+	for _, tt := range []struct {
+		name   string
+		secret esv1.InlineOrSecretValue
+		want   bool
+	}{
+		{"inline", esv1.InlineOrSecretValue{Value: "s"}, true},
+		{"named namespace", esv1.InlineOrSecretValue{SecretRef: &esv1.SecretKeySelector{Name: "s", Key: "k", Namespace: &ns}}, true},
+		{"the ExternalSecret's namespace", esv1.InlineOrSecretValue{SecretRef: &esv1.SecretKeySelector{Name: "s", Key: "k"}}, false},
+	} {
+		store := &esv1.ClusterSecretStore{TypeMeta: metav1.TypeMeta{Kind: esv1.ClusterSecretStoreKind},
+			Spec: esv1.SecretStoreSpec{Provider: &esv1.SecretStoreProvider{Delinea: &esv1.DelineaProvider{
+				ClientID: esv1.InlineOrSecretValue{Value: "id"}, ClientSecret: tt.secret}}}}
+		if got := (&Provider{}).SameForEveryNamespace(store); got != tt.want {
+			t.Errorf("%s: SameForEveryNamespace = %v, want %v", tt.name, got, tt.want)
+		}
+	}
+}

@@ -33,10 +33,10 @@ type secret struct {
 // inside it; with metadataPolicy Fetch, its attributes instead.
 func (c *Client) GetSecret(ctx context.Context, ref esv1.ExternalSecretDataRemoteRef) ([]byte, error) {
 	doc, err := c.document(ctx, ref)
-	if err != nil || ref.Property == "" {
-		return doc, err
+	if err != nil {
+		return nil, err
 	}
-	out, err := property.Get(doc, ref.Property)
+	out, err := property.Select(doc, ref.Property)
 	if err != nil {
 		return nil, fmt.Errorf("delinea dsv secret %q: %w", ref.Key, err)
 	}
@@ -50,12 +50,7 @@ func (c *Client) GetSecretMap(ctx context.Context, ref esv1.ExternalSecretDataRe
 	if err != nil {
 		return nil, err
 	}
-	if ref.Property != "" {
-		if doc, err = property.Get(doc, ref.Property); err != nil {
-			return nil, fmt.Errorf("delinea dsv secret %q: %w", ref.Key, err)
-		}
-	}
-	out, err := property.Spread(doc)
+	out, err := property.SpreadAt(doc, ref.Property)
 	if err != nil {
 		return nil, fmt.Errorf("delinea dsv secret %q: %w", ref.Key, err)
 	}

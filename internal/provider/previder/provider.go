@@ -82,31 +82,16 @@ type Client struct {
 	http        *http.Client
 }
 
-// apiError is an answer with a status of 400 or more.
-type apiError struct {
-	method, path string
-	status       int
-}
-
-func (e *apiError) Error() string {
-	msg := fmt.Sprintf("previder %s %s: %d: %s", e.method, e.path, e.status, http.StatusText(e.status))
-	switch e.status {
+func hint(status int) string {
+	switch status {
 	case http.StatusUnauthorized:
-		msg += " (Previder did not accept the access token: check the Secret that auth.secretRef.accessToken names)"
+		return "Previder did not accept the access token: check the Secret that auth.secretRef.accessToken names"
 	case http.StatusForbidden:
-		msg += " (the token's type does not allow this: reading needs a ReadOnly or ReadWrite token of the secret's environment)"
+		return "the token's type does not allow this: reading needs a ReadOnly or ReadWrite token of the secret's environment"
 	case http.StatusTooManyRequests:
-		msg += " (Previder is limiting requests; the sync is retried)"
+		return provider.RateLimitHint
 	}
-	return msg
-}
-
-func statusOf(err error) int {
-	var apiErr *apiError
-	if errors.As(err, &apiErr) {
-		return apiErr.status
-	}
-	return 0
+	return ""
 }
 
 // get sends an authenticated GET and decodes the JSON answer into out.
@@ -128,7 +113,7 @@ func (c *Client) get(ctx context.Context, path string, out any) error {
 	}
 	if resp.StatusCode < 200 || resp.StatusCode >= 300 {
 		// The body is not quoted: it is free text that could echo anything.
-		return &apiError{method: http.MethodGet, path: path, status: resp.StatusCode}
+		return &provider.StatusError{Service: "previder", Method: http.MethodGet, Path: path, Status: resp.StatusCode, Hint: hint(resp.StatusCode)}
 	}
 	if err := json.Unmarshal(raw, out); err != nil {
 		return fmt.Errorf("previder GET %s: the answer is not JSON", path)
@@ -149,7 +134,7 @@ func (c *Client) value(ctx context.Context, ref esv1.ExternalSecretDataRemoteRef
 	}
 	path := "/secret/" + url.PathEscape(ref.Key) + "/decrypt"
 	if err := c.get(ctx, path, &out); err != nil {
-		if statusOf(err) == http.StatusNotFound {
+		if provider.HTTPStatus(err) == http.StatusNotFound {
 			return nil, provider.NotFound(ref.Key)
 		}
 		return nil, fmt.Errorf("reading previder secret %q: %w", ref.Key, err)
@@ -163,10 +148,10 @@ func (c *Client) value(ctx context.Context, ref esv1.ExternalSecretDataRemoteRef
 // GetSecret returns the secret's value, or the value at ref.Property of a JSON value.
 func (c *Client) GetSecret(ctx context.Context, ref esv1.ExternalSecretDataRemoteRef) ([]byte, error) {
 	v, err := c.value(ctx, ref)
-	if err != nil || ref.Property == "" {
-		return v, err
+	if err != nil {
+		return nil, err
 	}
-	out, err := property.Get(v, ref.Property)
+	out, err := property.Select(v, ref.Property)
 	if err != nil {
 		return nil, fmt.Errorf("previder secret %q: %w", ref.Key, err)
 	}
@@ -203,7 +188,7 @@ func (c *Client) GetAllSecrets(context.Context, esv1.ExternalSecretFind) (map[st
 func (c *Client) Validate(ctx context.Context) (esv1.ValidationResult, error) {
 	var list []json.RawMessage
 	err := c.get(ctx, "/secret", &list)
-	if err == nil || statusOf(err) == http.StatusForbidden {
+	if err == nil || provider.HTTPStatus(err) == http.StatusForbidden {
 		return esv1.ValidationResultReady, nil
 	}
 	return esv1.ValidationResultError, fmt.Errorf("checking the previder access token: %w", err)
@@ -213,4 +198,17 @@ func (c *Client) Validate(ctx context.Context) (esv1.ValidationResult, error) {
 func (c *Client) Close(context.Context) error {
 	c.http.CloseIdleConnections()
 	return nil
+}
+
+var _ provider.NamespaceIndependent = (*Provider)(nil)
+
+// SameForEveryNamespace reports whether a store's clients are the same whatever namespace
+// they act for: the access token's Secret ref names its namespace.
+func (*Provider) SameForEveryNamespace(store esv1.GenericStore) bool {
+	spec := store.GetSpec().Provider.Previder
+	if spec == nil || spec.Auth.SecretRef == nil {
+		return false
+	}
+	ns := spec.Auth.SecretRef.AccessToken.Namespace
+	return ns != nil && *ns != ""
 }

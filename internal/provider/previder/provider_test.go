@@ -128,3 +128,15 @@ func TestValidateStore(t *testing.T) {
 		})
 	}
 }
+
+func TestSameForEveryNamespace(t *testing.T) {
+	store := previderStore("")
+	if (&Provider{}).SameForEveryNamespace(store) {
+		t.Error("a token ref without a namespace is the same for every namespace")
+	}
+	ns := "previder"
+	store.GetSpec().Provider.Previder.Auth.SecretRef.AccessToken.Namespace = &ns
+	if !(&Provider{}).SameForEveryNamespace(store) {
+		t.Error("a token ref with a namespace is not the same for every namespace")
+	}
+}
