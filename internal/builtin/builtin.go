@@ -7,9 +7,12 @@ import (
 	"github.com/ferryhq/ferry/internal/provider"
 	"github.com/ferryhq/ferry/internal/provider/aws"
 	"github.com/ferryhq/ferry/internal/provider/azurekv"
+	"github.com/ferryhq/ferry/internal/provider/conjur"
+	"github.com/ferryhq/ferry/internal/provider/delinea"
 	"github.com/ferryhq/ferry/internal/provider/fake"
 	"github.com/ferryhq/ferry/internal/provider/gcpsm"
 	"github.com/ferryhq/ferry/internal/provider/kubernetes"
+	"github.com/ferryhq/ferry/internal/provider/previder"
 	"github.com/ferryhq/ferry/internal/provider/vault"
 	"github.com/ferryhq/ferry/internal/provider/webhook"
 )
@@ -32,7 +35,8 @@ func providers(localCluster *rest.Config, awsProvider *aws.Provider) *provider.R
 		kubeOpts = append(kubeOpts, kubernetes.WithLocalCluster(localCluster))
 	}
 	return provider.NewRegistry(fake.New(), awsProvider, vault.New(), kubernetes.New(kubeOpts...),
-		webhook.New(), gcpsm.New(), azurekv.New())
+		webhook.New(), gcpsm.New(), azurekv.New(),
+		conjur.New(), delinea.New(), previder.New())
 }
 
 func generators(awsProvider *aws.Provider) *generator.Registry {

@@ -79,3 +79,23 @@ func FuzzGet(f *testing.F) {
 		_, _ = Spread(doc)
 	})
 }
+
+func TestSelectAndSpreadAt(t *testing.T) {
+	doc := []byte(`{"a":{"b":"c","n":1},"s":"x"}`)
+	if got, err := Select(doc, ""); err != nil || string(got) != string(doc) {
+		t.Errorf("Select without a path = %s, %v; want the document", got, err)
+	}
+	if got, err := Select(doc, "a.b"); err != nil || string(got) != "c" {
+		t.Errorf("Select a.b = %s, %v", got, err)
+	}
+	m, err := SpreadAt(doc, "a")
+	if err != nil || string(m["b"]) != "c" || string(m["n"]) != "1" || len(m) != 2 {
+		t.Errorf("SpreadAt a = %v, %v", m, err)
+	}
+	if _, err := SpreadAt(doc, "s"); err == nil {
+		t.Error("SpreadAt of a string gave no error")
+	}
+	if _, err := SpreadAt(doc, "missing"); err == nil {
+		t.Error("SpreadAt of a missing path gave no error")
+	}
+}
