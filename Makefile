@@ -30,7 +30,6 @@ generate: ## Regenerate deepcopy code, CRDs (and the chart's copies) and docs/ap
 	hack/tools.sh controller-gen >/dev/null
 	$(TOOLS_BIN)/controller-gen object:headerFile=hack/boilerplate.go.txt paths=./api/...
 	$(TOOLS_BIN)/controller-gen crd:crdVersions=v1 paths=./api/... output:crd:artifacts:config=config/crd/bases
-	hack/crd-postprocess.sh config/crd/bases
 	rm -f deploy/charts/ferry/files/crds/*.yaml && cp config/crd/bases/*.yaml deploy/charts/ferry/files/crds/
 	$(GO) run ./hack/apidocs -o docs/api-reference.md
 

@@ -5,6 +5,9 @@
 # `make release VERSION=x.y.z` runs it; with IMAGE_REPO set it pushes the image too.
 #
 #   VERSION=x.y.z [COMMIT=sha] [BUILD_DATE=rfc3339] [IMAGE_REPO=registry/ferry] hack/release.sh
+#
+# PLUGIN_PLATFORMS (default "linux/amd64 linux/arm64 darwin/amd64 darwin/arm64") lists the
+# kubectl plugin's platforms; test/release narrows it to keep `make test` short.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
@@ -16,9 +19,12 @@ fi
 COMMIT=${COMMIT:-$(git rev-parse HEAD)}
 BUILD_DATE=${BUILD_DATE:-$(TZ=UTC git log -1 --date=format-local:%Y-%m-%dT%H:%M:%SZ --format=%cd)}
 DIST=${DIST:-dist}
+PLUGIN_PLATFORMS=${PLUGIN_PLATFORMS:-linux/amd64 linux/arm64 darwin/amd64 darwin/arm64}
 bin=$(hack/tools.sh helm)
 
 rm -rf "$DIST" && mkdir -p "$DIST"
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
 # Every archive gets the same owner and timestamps, so one commit gives the same checksums.
 pack() { # archive dir [gzip]
 	local out=$1 dir=$2
@@ -36,20 +42,23 @@ rm -rf "$DIST/image"
 for f in "$DIST"/sbom-*.spdx.json; do mv "$f" "$DIST/ferry_${VERSION}_${f#"$DIST"/sbom-}"; done
 
 echo "== chart $VERSION" >&2
-"$bin/helm" package deploy/charts/ferry --version "$VERSION" --app-version "$VERSION" -d "$DIST" >&2
+# helm package stamps the archive with the time it runs; unpack and pack it again the way
+# every other archive is packed, so the chart's checksum too is the same for one commit.
+mkdir -p "$work/chart/unpacked"
+"$bin/helm" package deploy/charts/ferry --version "$VERSION" --app-version "$VERSION" -d "$work/chart" >&2
+tar -xzf "$work/chart/ferry-$VERSION.tgz" -C "$work/chart/unpacked"
+tar --sort=name --owner=0 --group=0 --numeric-owner --mtime="$BUILD_DATE" -C "$work/chart/unpacked" -cf - ferry |
+	gzip -n >"$DIST/ferry-$VERSION.tgz"
 
 echo "== kubectl plugin $VERSION" >&2
 pkg=github.com/ferryhq/ferry/internal/version
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
-for os in linux darwin; do
-	for arch in amd64 arm64; do
-		mkdir -p "$work/$os-$arch"
-		CGO_ENABLED=0 GOOS=$os GOARCH=$arch go build -trimpath -buildvcs=false \
-			-ldflags "-s -w -X $pkg.version=$VERSION -X $pkg.commit=$COMMIT -X $pkg.date=$BUILD_DATE" \
-			-o "$work/$os-$arch/kubectl-ferry" ./cmd/kubectl-ferry
-		pack "$DIST/kubectl-ferry_${VERSION}_${os}_${arch}.tar.gz" "$work/$os-$arch" gzip
-	done
+for platform in $PLUGIN_PLATFORMS; do
+	os=${platform%/*} arch=${platform#*/}
+	mkdir -p "$work/$os-$arch"
+	CGO_ENABLED=0 GOOS=$os GOARCH=$arch go build -trimpath -buildvcs=false \
+		-ldflags "-s -w -X $pkg.version=$VERSION -X $pkg.commit=$COMMIT -X $pkg.date=$BUILD_DATE" \
+		-o "$work/$os-$arch/kubectl-ferry" ./cmd/kubectl-ferry
+	pack "$DIST/kubectl-ferry_${VERSION}_${os}_${arch}.tar.gz" "$work/$os-$arch" gzip
 done
 
 (cd "$DIST" && sha256sum -- * >SHA256SUMS)

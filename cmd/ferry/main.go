@@ -96,14 +96,13 @@ func run(args []string) error {
 	opts.MetricsLabels = labels
 	ctrl.SetLogger(logging.New(os.Stderr, *verbosity))
 
-	opts.Generators = builtin.Generators()
 	ctx := ctrl.SetupSignalHandler()
 	cfg, err := ctrl.GetConfig()
 	if err != nil {
 		return fmt.Errorf("loading kubeconfig: %w", err)
 	}
 	// The kubernetes provider reads "the cluster Ferry runs in" at this config's address.
-	opts.Providers = builtin.Providers(cfg)
+	opts.Providers, opts.Generators = builtin.Registries(cfg)
 	mgr, err := operator.New(ctx, cfg, opts)
 	if err != nil {
 		return err

@@ -14,23 +14,29 @@ import (
 	"github.com/ferryhq/ferry/internal/provider/webhook"
 )
 
-// Providers returns the registry of every provider Ferry implements. localCluster is the
-// address the kubernetes provider reads for "the cluster Ferry runs in"; nil when the
-// registry only answers which providers are implemented (preflight).
-func Providers(localCluster *rest.Config) *provider.Registry {
+// Registries returns the registries of every provider and every generator kind Ferry
+// implements. localCluster is the address the kubernetes provider reads for "the cluster
+// Ferry runs in"; nil when the registries only answer what is implemented (preflight).
+//
+// The AWS generators (ECRAuthorizationToken, STSSessionToken) use the AWS provider's own
+// instance, so AWS SecretStores and generators share one connection pool and one cache
+// of credentials.
+func Registries(localCluster *rest.Config) (*provider.Registry, *generator.Registry) {
+	awsProvider := aws.NewSessions()
+	return providers(localCluster, awsProvider), generators(awsProvider)
+}
+
+func providers(localCluster *rest.Config, awsProvider *aws.Provider) *provider.Registry {
 	var kubeOpts []kubernetes.Option
 	if localCluster != nil {
 		kubeOpts = append(kubeOpts, kubernetes.WithLocalCluster(localCluster))
 	}
-	return provider.NewRegistry(fake.New(), aws.New(), vault.New(), kubernetes.New(kubeOpts...),
+	return provider.NewRegistry(fake.New(), awsProvider, vault.New(), kubernetes.New(kubeOpts...),
 		webhook.New(), gcpsm.New(), azurekv.New())
 }
 
-// Generators returns the registry of every generator kind Ferry implements. The AWS kinds
-// share one cache of AWS sessions.
-func Generators() *generator.Registry {
-	awsSessions := aws.NewSessions()
+func generators(awsProvider *aws.Provider) *generator.Registry {
 	return generator.NewRegistry(generator.NewPassword(), generator.NewUUID(), generator.NewFake(),
-		generator.NewECRAuthorizationToken(awsSessions), generator.NewSTSSessionToken(awsSessions),
+		generator.NewECRAuthorizationToken(awsProvider), generator.NewSTSSessionToken(awsProvider),
 		generator.NewVaultDynamicSecret(vault.NewCaller()))
 }

@@ -67,8 +67,9 @@ func runPreflight(ctx context.Context, opts options, out io.Writer) error {
 	if err != nil {
 		return &inputError{err}
 	}
-	cfg := preflight.Config{ControllerClass: opts.controllerClass, Providers: builtin.Providers(nil),
-		GeneratorKinds: builtin.Generators().Kinds()}
+	providers, generators := builtin.Registries(nil)
+	cfg := preflight.Config{ControllerClass: opts.controllerClass, Providers: providers,
+		GeneratorKinds: generators.Kinds()}
 	results := preflight.Judge(inv, cfg)
 	if opts.filename == "" {
 		results = clusterOrder(results, clusterScoped)

@@ -4,7 +4,6 @@ import (
 	"context"
 	"flag"
 	"fmt"
-	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -12,12 +11,11 @@ import (
 	"time"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	esv1 "github.com/ferryhq/ferry/api/externalsecrets/v1"
-	"github.com/ferryhq/ferry/internal/logging"
 	"github.com/ferryhq/ferry/internal/operator"
+	"github.com/ferryhq/ferry/internal/operator/operatortest"
 	"github.com/ferryhq/ferry/internal/provider"
 	"github.com/ferryhq/ferry/internal/provider/fake"
 	"github.com/ferryhq/ferry/internal/testenv"
@@ -40,25 +38,14 @@ func TestMain(m *testing.M) {
 	if err != nil {
 		panic(err)
 	}
+	operatortest.SetLogger(nil, 0)
 	code := testenv.Run(m, func(cp *testenv.ControlPlane) {
 		k8s = cp.Client
 		kubeconfig = filepath.Join(dir, "kubeconfig")
 		if err := os.WriteFile(kubeconfig, cp.Env.KubeConfig, 0o600); err != nil {
 			panic(err)
 		}
-		ctrl.SetLogger(logging.New(io.Discard, 0))
-		mgr, err := operator.New(cp.Ctx, cp.Config, operator.Options{
-			HashKey:   []byte("test-hash-key-of-at-least-32-bytes!!"),
-			Providers: provider.NewRegistry(fake.New()),
-		})
-		if err != nil {
-			panic(err)
-		}
-		go func() {
-			if err := mgr.Start(cp.Ctx); err != nil {
-				panic(err)
-			}
-		}()
+		operatortest.MustStart(cp, operator.Options{Providers: provider.NewRegistry(fake.New())})
 	})
 	os.RemoveAll(dir)
 	os.Exit(code)

@@ -15,6 +15,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client/fake"
 
 	esv1 "github.com/ferryhq/ferry/api/externalsecrets/v1"
+	"github.com/ferryhq/ferry/internal/testenv"
 )
 
 func TestEventRecorder(t *testing.T) {
@@ -22,10 +23,6 @@ func TestEventRecorder(t *testing.T) {
 	r := newEventRecorder(Scheme(), kube, "ferry")
 	now := time.Unix(1_000_000, 0)
 	r.now = func() time.Time { return now }
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	go func() { _ = r.Start(ctx) }()
-
 	es := func(name string) *esv1.ExternalSecret {
 		return &esv1.ExternalSecret{ObjectMeta: metav1.ObjectMeta{Namespace: "ns", Name: name, UID: "uid-" + types.UID(name)}}
 	}
@@ -40,21 +37,18 @@ func TestEventRecorder(t *testing.T) {
 	r.Eventf(es("a"), nil, corev1.EventTypeNormal, "Created", "Sync", "Created Secret %s", "a") // long after
 	r.Eventf(es("a"), nil, "Unknown", "Created", "Sync", "an invalid type is not recorded")
 
+	// The writers start only now, so the queue shows exactly what was recorded.
+	if n := len(r.queue); n != 4 {
+		t.Fatalf("queued %d events; want 4: a repeat within %s is dropped, one after it is not, an invalid type is not recorded", n, eventRepeatWindow)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	go func() { _ = r.Start(ctx) }()
 	var list eventsv1.EventList
-	deadline := time.Now().Add(10 * time.Second)
-	for {
-		if err := kube.List(context.Background(), &list); err != nil {
-			t.Fatal(err)
-		}
-		if len(list.Items) >= 4 || time.Now().After(deadline) {
-			break
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
-	time.Sleep(100 * time.Millisecond)
-	if err := kube.List(context.Background(), &list); err != nil {
-		t.Fatal(err)
-	}
+	testenv.Eventually(t, 10*time.Second, "four events written", func() (bool, error) {
+		err := kube.List(context.Background(), &list)
+		return len(list.Items) == 4, err
+	})
 	var notes []string
 	for _, e := range list.Items {
 		if e.ReportingController != "ferry" || !strings.HasPrefix(e.ReportingInstance, "ferry-") || e.Regarding.Kind != "ExternalSecret" ||
@@ -66,8 +60,8 @@ func TestEventRecorder(t *testing.T) {
 		}
 		notes = append(notes, fmt.Sprintf("%s %s %s", e.Regarding.Name, e.Type, e.Reason))
 	}
-	if len(list.Items) != 4 {
-		t.Fatalf("recorded %v; want 4 events: a repeat within %s is dropped, one after it is not", notes, eventRepeatWindow)
+	if len(notes) != 4 {
+		t.Fatalf("wrote %v; want the 4 queued events", notes)
 	}
 }
 

@@ -124,56 +124,86 @@ func utilMust(err error) {
 }
 
 // New builds the manager with every controller registered. Start it with mgr.Start(ctx).
+//
+// It is three steps: the manager (cache, client, servers, leader election), the services
+// every controller shares (hash key, metrics, event recorder, fetcher) and the controllers.
 func New(ctx context.Context, cfg *rest.Config, opts Options) (manager.Manager, error) {
 	if opts.Providers == nil {
 		return nil, errors.New("operator: Options.Providers is required")
 	}
-	if opts.Concurrency <= 0 {
-		opts.Concurrency = DefaultConcurrency
-	}
-	if opts.QPS == 0 {
-		opts.QPS, opts.Burst = DefaultQPS, DefaultBurst
-	}
+	opts.defaults()
 	cfg = rest.CopyConfig(cfg)
 	cfg.QPS, cfg.Burst = opts.QPS, opts.Burst
 	scheme := Scheme()
-
-	managed := labels.SelectorFromSet(labels.Set{esv1.LabelManaged: esv1.LabelManagedValue})
-	cacheOpts := cache.Options{
-		// Only Secrets Ferry manages are cached, so memory does not follow every Secret in
-		// the cluster.
-		ByObject: map[client.Object]cache.ByObject{&corev1.Secret{}: {Label: managed}},
-		// Nothing reads managed fields; they are a large part of every cached object.
-		DefaultTransform: cache.TransformStripManagedFields(),
-	}
-	if opts.Namespace != "" {
-		cacheOpts.DefaultNamespaces = map[string]cache.Config{opts.Namespace: {}}
-	}
-	if opts.RolloutEnabled {
-		maps.Copy(cacheOpts.ByObject, rollout.CacheByObject())
-	}
-	metricsAddr := opts.MetricsAddr
-	if metricsAddr == "" {
-		metricsAddr = "0"
-	}
-	pprofAddr := opts.PprofAddr
-	if pprofAddr == "" {
-		pprofAddr = "0"
-	}
-	healthAddr := opts.HealthAddr
-	if healthAddr == "" {
-		healthAddr = "0"
-	}
 	// Providers read auth Secrets and request tokens with an uncached client.
 	direct, err := client.New(cfg, client.Options{Scheme: scheme})
 	if err != nil {
 		return nil, fmt.Errorf("creating API client: %w", err)
 	}
+	mgr, certs, err := newManager(ctx, cfg, scheme, direct, &opts)
+	if err != nil {
+		return nil, err
+	}
+	svc, err := newServices(ctx, mgr, scheme, direct, &opts)
+	if err != nil {
+		return nil, err
+	}
+	if opts.Webhook.Enabled {
+		if err := addWebhooks(mgr, direct, opts.Providers, opts.OperatorNamespace, &opts.Webhook, certs); err != nil {
+			return nil, err
+		}
+	}
+	if err := addControllers(ctx, mgr, svc, &opts); err != nil {
+		return nil, err
+	}
+	return mgr, nil
+}
+
+// defaults fills the zero values New documents.
+func (o *Options) defaults() {
+	if o.Concurrency <= 0 {
+		o.Concurrency = DefaultConcurrency
+	}
+	if o.QPS == 0 {
+		o.QPS, o.Burst = DefaultQPS, DefaultBurst
+	}
+	if o.MetricsLabels == "" {
+		o.MetricsLabels = metrics.LabelsESO
+	}
+	for _, addr := range []*string{&o.MetricsAddr, &o.PprofAddr, &o.HealthAddr} {
+		if *addr == "" {
+			*addr = "0"
+		}
+	}
+}
+
+// cacheOptions caches only the Secrets Ferry manages (so memory does not follow every
+// Secret in the cluster), the workloads rollout watches, and no managed fields (nothing
+// reads them; they are a large part of every cached object).
+func cacheOptions(opts *Options) cache.Options {
+	managed := labels.SelectorFromSet(labels.Set{esv1.LabelManaged: esv1.LabelManagedValue})
+	c := cache.Options{
+		ByObject:         map[client.Object]cache.ByObject{&corev1.Secret{}: {Label: managed}},
+		DefaultTransform: cache.TransformStripManagedFields(),
+	}
+	if opts.Namespace != "" {
+		c.DefaultNamespaces = map[string]cache.Config{opts.Namespace: {}}
+	}
+	if opts.RolloutEnabled {
+		maps.Copy(c.ByObject, rollout.CacheByObject())
+	}
+	return c
+}
+
+// newManager builds the controller-runtime manager: cache, client, metrics, health and
+// webhook servers, leader election.
+func newManager(ctx context.Context, cfg *rest.Config, scheme *runtime.Scheme, direct client.Client, opts *Options) (manager.Manager, *webhook.Certs, error) {
 	var whServer ctrlwebhook.Server
 	var certs *webhook.Certs
 	if opts.Webhook.Enabled {
+		var err error
 		if whServer, certs, err = webhookServer(ctx, direct, opts.OperatorNamespace, &opts.Webhook); err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 	}
 	readYourWrites := true
@@ -183,44 +213,54 @@ func New(ctx context.Context, cfg *rest.Config, opts Options) (manager.Manager, 
 		RetryPeriod:   positive(opts.RetryPeriod),
 		WebhookServer: whServer,
 		Scheme:        scheme,
-		Cache:         cacheOpts,
+		Cache:         cacheOptions(opts),
 		// A read from the cache waits until it holds Ferry's own earlier writes of that
 		// object, so the reconcile that a write triggers sees the status and Secret just
 		// written instead of syncing again and writing a conflicting status.
 		Client:                        client.Options{Cache: &client.CacheOptions{EnableReadYourWritesConsistency: &readYourWrites}},
-		Metrics:                       metricsserver.Options{BindAddress: metricsAddr},
-		HealthProbeBindAddress:        healthAddr,
-		PprofBindAddress:              pprofAddr,
+		Metrics:                       metricsserver.Options{BindAddress: opts.MetricsAddr},
+		HealthProbeBindAddress:        opts.HealthAddr,
+		PprofBindAddress:              opts.PprofAddr,
 		LeaderElection:                opts.LeaderElection,
 		LeaderElectionID:              opts.LeaderElectionID,
 		LeaderElectionNamespace:       opts.OperatorNamespace,
 		LeaderElectionReleaseOnCancel: true,
 	})
 	if err != nil {
-		return nil, fmt.Errorf("creating manager: %w", err)
+		return nil, nil, fmt.Errorf("creating manager: %w", err)
 	}
 	if err := mgr.AddHealthzCheck("ping", healthz.Ping); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if err := mgr.AddReadyzCheck("ping", healthz.Ping); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
+	return mgr, certs, nil
+}
 
+// services are what every controller shares: one fetcher (one cache of provider clients
+// and values), one event recorder whose memory is bounded, one set of metrics, one hash key.
+type services struct {
+	direct   client.Client
+	fetcher  *fetch.Fetcher
+	recorder *eventRecorder
+	metrics  *metrics.Metrics
+	hashKey  digest.Key
+}
+
+func newServices(ctx context.Context, mgr manager.Manager, scheme *runtime.Scheme, direct client.Client, opts *Options) (*services, error) {
 	key := opts.HashKey
 	if key == nil {
+		var err error
 		if key, err = loadHashKey(ctx, direct, opts.OperatorNamespace); err != nil {
 			return nil, err
 		}
-	}
-	if opts.MetricsLabels == "" {
-		opts.MetricsLabels = metrics.LabelsESO
 	}
 	m, err := metrics.New(ctrlmetrics.Registry, mgr.GetCache(),
 		metrics.Options{Labels: opts.MetricsLabels, ClusterStores: opts.Namespace == ""})
 	if err != nil {
 		return nil, fmt.Errorf("registering metrics: %w", err)
 	}
-	// Every controller records events through one recorder whose memory is bounded.
 	recorder := newEventRecorder(scheme, direct, "ferry")
 	if err := mgr.Add(recorder); err != nil {
 		return nil, err
@@ -232,55 +272,54 @@ func New(ctx context.Context, cfg *rest.Config, opts Options) (manager.Manager, 
 	})); err != nil {
 		return nil, err
 	}
+	return &services{direct: direct, fetcher: fetcher, recorder: recorder, metrics: m, hashKey: digest.Key(key)}, nil
+}
 
-	if opts.Webhook.Enabled {
-		if err := addWebhooks(mgr, direct, opts.Providers, opts.OperatorNamespace, &opts.Webhook, certs); err != nil {
-			return nil, err
-		}
-	}
-
-	esOpts := controller.Options{MaxConcurrentReconciles: opts.Concurrency}
+// addControllers registers every controller on mgr. Cluster-scoped kinds are left out when
+// Ferry watches one namespace.
+func addControllers(ctx context.Context, mgr manager.Manager, svc *services, opts *Options) error {
 	es := &externalsecret.Reconciler{
-		Client: mgr.GetClient(), APIReader: mgr.GetAPIReader(), Fetcher: fetcher,
-		Recorder: recorder, HashKey: digest.Key(key), ControllerClass: opts.ControllerClass,
-		Namespace: opts.Namespace, Metrics: m, Generators: opts.Generators, Direct: direct,
+		Client: mgr.GetClient(), APIReader: mgr.GetAPIReader(), Fetcher: svc.fetcher,
+		Recorder: svc.recorder, HashKey: svc.hashKey, ControllerClass: opts.ControllerClass,
+		Namespace: opts.Namespace, Metrics: svc.metrics, Generators: opts.Generators, Direct: svc.direct,
 	}
-	if err := es.SetupWithManager(ctx, mgr, esOpts); err != nil {
-		return nil, fmt.Errorf("setting up the ExternalSecret controller: %w", err)
+	if err := es.SetupWithManager(ctx, mgr, controller.Options{MaxConcurrentReconciles: opts.Concurrency}); err != nil {
+		return fmt.Errorf("setting up the ExternalSecret controller: %w", err)
 	}
-	ps := &pushsecret.Reconciler{Client: mgr.GetClient(), APIReader: mgr.GetAPIReader(), Fetcher: fetcher,
-		Recorder: recorder, ControllerClass: opts.ControllerClass, Namespace: opts.Namespace, Metrics: m}
-	if err := ps.SetupWithManager(mgr, controller.Options{MaxConcurrentReconciles: 2}); err != nil {
-		return nil, fmt.Errorf("setting up the PushSecret controller: %w", err)
+	few := controller.Options{MaxConcurrentReconciles: 2}
+	ps := &pushsecret.Reconciler{Client: mgr.GetClient(), APIReader: mgr.GetAPIReader(), Fetcher: svc.fetcher,
+		Recorder: svc.recorder, ControllerClass: opts.ControllerClass, Namespace: opts.Namespace, Metrics: svc.metrics}
+	if err := ps.SetupWithManager(mgr, few); err != nil {
+		return fmt.Errorf("setting up the PushSecret controller: %w", err)
 	}
 	if opts.Namespace == "" {
-		ces := &clusterexternalsecret.Reconciler{Client: mgr.GetClient(), Recorder: recorder, Metrics: m}
-		if err := ces.SetupWithManager(mgr, controller.Options{MaxConcurrentReconciles: 2}); err != nil {
-			return nil, fmt.Errorf("setting up the ClusterExternalSecret controller: %w", err)
+		ces := &clusterexternalsecret.Reconciler{Client: mgr.GetClient(), Recorder: svc.recorder, Metrics: svc.metrics}
+		if err := ces.SetupWithManager(mgr, few); err != nil {
+			return fmt.Errorf("setting up the ClusterExternalSecret controller: %w", err)
 		}
 	}
 	for _, kind := range []string{esv1.SecretStoreKind, esv1.ClusterSecretStoreKind} {
 		if opts.Namespace != "" && kind == esv1.ClusterSecretStoreKind {
 			continue
 		}
-		r := &secretstore.Reconciler{Client: mgr.GetClient(), Fetcher: fetcher, Recorder: recorder,
-			ControllerClass: opts.ControllerClass, Kind: kind, Metrics: m}
-		if err := r.SetupWithManager(mgr, controller.Options{MaxConcurrentReconciles: 2}); err != nil {
-			return nil, fmt.Errorf("setting up the %s controller: %w", kind, err)
+		r := &secretstore.Reconciler{Client: mgr.GetClient(), Fetcher: svc.fetcher, Recorder: svc.recorder,
+			ControllerClass: opts.ControllerClass, Kind: kind, Metrics: svc.metrics}
+		if err := r.SetupWithManager(mgr, few); err != nil {
+			return fmt.Errorf("setting up the %s controller: %w", kind, err)
 		}
 	}
-
+	if !opts.RolloutEnabled {
+		return nil
+	}
 	// Workload restarts on Secret and ConfigMap changes (docs/rollout.md).
-	if opts.RolloutEnabled {
-		rolloutOpts := opts.Rollout
-		rolloutOpts.Namespace = opts.Namespace
-		rr := &rollout.Reconciler{Client: mgr.GetClient(), APIReader: mgr.GetAPIReader(),
-			Recorder: recorder, HashKey: digest.Key(key), Options: rolloutOpts}
-		if err := rr.SetupWithManager(ctx, mgr); err != nil {
-			return nil, fmt.Errorf("setting up the rollout controllers: %w", err)
-		}
+	rolloutOpts := opts.Rollout
+	rolloutOpts.Namespace = opts.Namespace
+	rr := &rollout.Reconciler{Client: mgr.GetClient(), APIReader: mgr.GetAPIReader(),
+		Recorder: svc.recorder, HashKey: svc.hashKey, Options: rolloutOpts}
+	if err := rr.SetupWithManager(ctx, mgr); err != nil {
+		return fmt.Errorf("setting up the rollout controllers: %w", err)
 	}
-	return mgr, nil
+	return nil
 }
 
 // positive returns d, or nil (the default) when d is not above zero.

@@ -11,7 +11,8 @@ import (
 
 // config is what cmd/ferry serves, built the way the operator builds it.
 func config(class string) preflight.Config {
-	return preflight.Config{ControllerClass: class, Providers: builtin.Providers(nil), GeneratorKinds: builtin.Generators().Kinds()}
+	providers, generators := builtin.Registries(nil)
+	return preflight.Config{ControllerClass: class, Providers: providers, GeneratorKinds: generators.Kinds()}
 }
 
 // TestJudgeManifests reads a folder of mixed manifests — served, another class's,

@@ -10,6 +10,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	esv1 "github.com/ferryhq/ferry/api/externalsecrets/v1"
+	"github.com/ferryhq/ferry/internal/conditions"
 	"github.com/ferryhq/ferry/internal/failure"
 	"github.com/ferryhq/ferry/internal/storeaccess"
 )
@@ -190,17 +191,10 @@ func readiness(kind string, store esv1.GenericStore) error {
 
 // ReadyCondition returns the store's Ready condition, or nil.
 func ReadyCondition(store esv1.GenericStore) *esv1.SecretStoreStatusCondition {
-	conds := store.GetStatus().Conditions
-	for i := range conds {
-		if conds[i].Type == esv1.SecretStoreReady {
-			return &conds[i]
-		}
-	}
-	return nil
+	return conditions.Find(store.GetStatus().Conditions, string(esv1.SecretStoreReady))
 }
 
 // Ready says whether the store's Ready condition is True.
 func Ready(store esv1.GenericStore) bool {
-	c := ReadyCondition(store)
-	return c != nil && c.Status == metav1.ConditionTrue
+	return conditions.IsTrue(store.GetStatus().Conditions, string(esv1.SecretStoreReady))
 }

@@ -14,120 +14,131 @@ import (
 	"github.com/ferryhq/ferry/internal/template"
 )
 
+// problems collects the problems of one object, each a message naming its field.
+type problems []error
+
+func (p *problems) add(format string, args ...any) { *p = append(*p, fmt.Errorf(format, args...)) }
+
+func (p problems) err() error { return errors.Join(p...) }
+
 // ExternalSecret returns every problem of the spec as written, joined, or nil.
 func ExternalSecret(es *esv1.ExternalSecret) error {
 	spec := &es.Spec
-	var errs []error
-	add := func(format string, args ...any) { errs = append(errs, fmt.Errorf(format, args...)) }
-
+	var p problems
 	target := spec.Target
 	if len(spec.Data) == 0 && len(spec.DataFrom) == 0 && (target.Template == nil ||
 		(len(target.Template.Data) == 0 && len(target.Template.TemplateFrom) == 0)) {
-		add("spec: set spec.data or spec.dataFrom (or a template with data): there is nothing to sync")
+		p.add("spec: set spec.data or spec.dataFrom (or a template with data): there is nothing to sync")
 	}
 	if target.DeletionPolicy == esv1.DeletionPolicyDelete && creationPolicy(spec) != esv1.CreatePolicyOwner &&
 		creationPolicy(spec) != esv1.CreatePolicyOrphan {
-		add("spec.target.deletionPolicy: Delete needs creationPolicy Owner or Orphan, not %s: Ferry deletes only Secrets it created",
+		p.add("spec.target.deletionPolicy: Delete needs creationPolicy Owner or Orphan, not %s: Ferry deletes only Secrets it created",
 			creationPolicy(spec))
 	}
 	if target.DeletionPolicy == esv1.DeletionPolicyMerge && creationPolicy(spec) == esv1.CreatePolicyNone {
-		add("spec.target.deletionPolicy: Merge cannot be used with creationPolicy None: no Secret is written to merge into")
+		p.add("spec.target.deletionPolicy: Merge cannot be used with creationPolicy None: no Secret is written to merge into")
 	}
-	if t := target.Template; t != nil {
-		engine := template.Engine(t.EngineVersion)
-		for _, key := range slices.Sorted(maps.Keys(t.Data)) {
-			if err := template.Check(engine, key, t.Data[key]); err != nil {
-				add("spec.target.template.data[%s]: %v", key, err)
-			}
-		}
-		for i, from := range t.TemplateFrom {
-			if from.Literal != nil {
-				if err := template.Check(engine, "literal", *from.Literal); err != nil {
-					add("spec.target.template.templateFrom[%d].literal: %v", i, err)
-				}
-			}
-			if n := btoi(from.Literal != nil) + btoi(from.ConfigMap != nil) + btoi(from.Secret != nil); n != 1 {
-				add("spec.target.template.templateFrom[%d]: set exactly one of configMap, secret or literal (found %d)", i, n)
-			}
-		}
-		for _, meta := range []struct {
-			field string
-			m     map[string]string
-		}{{"labels", t.Metadata.Labels}, {"annotations", t.Metadata.Annotations}} {
-			for _, key := range slices.Sorted(maps.Keys(meta.m)) {
-				if err := template.Check(engine, key, meta.m[key]); err != nil {
-					add("spec.target.template.metadata.%s[%s]: %v", meta.field, key, err)
-				}
-			}
-		}
-		switch t.Type {
-		case corev1.SecretTypeServiceAccountToken, corev1.SecretTypeBootstrapToken:
-			add("spec.target.template.type: %s Secrets cannot be managed by Ferry: the API server or cluster bootstrap owns them", t.Type)
-		}
+	if target.Template != nil {
+		p.template(target.Template)
 	}
 	if err := spec.RefreshInterval.Err(); err != nil {
-		add("spec.refreshInterval: %v", err)
+		p.add("spec.refreshInterval: %v", err)
 	} else if spec.RefreshInterval != nil && spec.RefreshInterval.Duration < 0 {
-		add("spec.refreshInterval: must not be negative, got %s", spec.RefreshInterval.Duration)
+		p.add("spec.refreshInterval: must not be negative, got %s", spec.RefreshInterval.Duration)
 	}
-	seen := map[string]int{}
-	for i, d := range spec.Data {
-		if j, dup := seen[d.SecretKey]; dup {
-			add("spec.data[%d].secretKey: %q is also written by spec.data[%d]: each key may be written once", i, d.SecretKey, j)
-		}
-		seen[d.SecretKey] = i
-		if d.RemoteRef.Key == "" && (d.SourceRef == nil || d.SourceRef.GeneratorRef == nil) {
-			add("spec.data[%d].remoteRef.key: required", i)
-		}
-	}
+	p.data(spec.Data)
 	for i, df := range spec.DataFrom {
-		n := 0
-		if df.Extract != nil {
-			n++
-		}
-		if df.Find != nil {
-			n++
-		}
-		if df.SourceRef != nil && df.SourceRef.GeneratorRef != nil {
-			n++
-		}
-		if n != 1 {
-			add("spec.dataFrom[%d]: set exactly one of extract, find or sourceRef.generatorRef (found %d)", i, n)
-		}
-		if df.Extract != nil && df.Extract.Key == "" {
-			add("spec.dataFrom[%d].extract.key: required", i)
-		}
-		if f := df.Find; f != nil {
-			if f.Name != nil {
-				if _, err := regexp.Compile(f.Name.RegExp); err != nil {
-					add("spec.dataFrom[%d].find.name.regexp: invalid regular expression: %v", i, err)
-				}
-			}
-			if f.Name == nil && f.Path == nil && len(f.Tags) == 0 {
-				add("spec.dataFrom[%d].find: set name, path or tags: an empty find would read every secret of the store", i)
-			}
-		}
-		for j, rw := range df.Rewrite {
-			if rw.Regexp != nil {
-				if _, err := regexp.Compile(rw.Regexp.Source); err != nil {
-					add("spec.dataFrom[%d].rewrite[%d].regexp.source: invalid regular expression: %v", i, j, err)
-				}
-			}
-			if rw.Transform != nil {
-				if err := template.Check(template.EngineV2, "transform", rw.Transform.Template); err != nil {
-					add("spec.dataFrom[%d].rewrite[%d].transform.template: %v", i, j, err)
-				}
-			}
-		}
+		p.dataFrom(i, df)
 	}
 	if w := spec.SyncWindows; w != nil {
 		for i, win := range w.Windows {
 			if _, err := time.ParseDuration(win.Duration); err != nil {
-				add("spec.syncWindows.windows[%d].duration: invalid duration %q: use a Go duration such as 30m", i, win.Duration)
+				p.add("spec.syncWindows.windows[%d].duration: invalid duration %q: use a Go duration such as 30m", i, win.Duration)
 			}
 		}
 	}
-	return errors.Join(errs...)
+	return p.err()
+}
+
+// template checks spec.target.template: every template parses, templateFrom entries name
+// one source each, and the type is one Ferry may write.
+func (p *problems) template(t *esv1.ExternalSecretTemplate) {
+	engine := template.Engine(t.EngineVersion)
+	for _, key := range slices.Sorted(maps.Keys(t.Data)) {
+		if err := template.Check(engine, key, t.Data[key]); err != nil {
+			p.add("spec.target.template.data[%s]: %v", key, err)
+		}
+	}
+	for i, from := range t.TemplateFrom {
+		if from.Literal != nil {
+			if err := template.Check(engine, "literal", *from.Literal); err != nil {
+				p.add("spec.target.template.templateFrom[%d].literal: %v", i, err)
+			}
+		}
+		if n := btoi(from.Literal != nil) + btoi(from.ConfigMap != nil) + btoi(from.Secret != nil); n != 1 {
+			p.add("spec.target.template.templateFrom[%d]: set exactly one of configMap, secret or literal (found %d)", i, n)
+		}
+	}
+	for _, meta := range []struct {
+		field string
+		m     map[string]string
+	}{{"labels", t.Metadata.Labels}, {"annotations", t.Metadata.Annotations}} {
+		for _, key := range slices.Sorted(maps.Keys(meta.m)) {
+			if err := template.Check(engine, key, meta.m[key]); err != nil {
+				p.add("spec.target.template.metadata.%s[%s]: %v", meta.field, key, err)
+			}
+		}
+	}
+	switch t.Type {
+	case corev1.SecretTypeServiceAccountToken, corev1.SecretTypeBootstrapToken:
+		p.add("spec.target.template.type: %s Secrets cannot be managed by Ferry: the API server or cluster bootstrap owns them", t.Type)
+	}
+}
+
+// data checks spec.data: each key written once, each entry naming a remote key.
+func (p *problems) data(data []esv1.ExternalSecretData) {
+	seen := map[string]int{}
+	for i, d := range data {
+		if j, dup := seen[d.SecretKey]; dup {
+			p.add("spec.data[%d].secretKey: %q is also written by spec.data[%d]: each key may be written once", i, d.SecretKey, j)
+		}
+		seen[d.SecretKey] = i
+		if d.RemoteRef.Key == "" && (d.SourceRef == nil || d.SourceRef.GeneratorRef == nil) {
+			p.add("spec.data[%d].remoteRef.key: required", i)
+		}
+	}
+}
+
+// dataFrom checks spec.dataFrom[i]: one source, and valid find expressions and rewrites.
+func (p *problems) dataFrom(i int, df esv1.ExternalSecretDataFromRemoteRef) {
+	if n := btoi(df.Extract != nil) + btoi(df.Find != nil) + btoi(df.SourceRef != nil && df.SourceRef.GeneratorRef != nil); n != 1 {
+		p.add("spec.dataFrom[%d]: set exactly one of extract, find or sourceRef.generatorRef (found %d)", i, n)
+	}
+	if df.Extract != nil && df.Extract.Key == "" {
+		p.add("spec.dataFrom[%d].extract.key: required", i)
+	}
+	if f := df.Find; f != nil {
+		if f.Name != nil {
+			if _, err := regexp.Compile(f.Name.RegExp); err != nil {
+				p.add("spec.dataFrom[%d].find.name.regexp: invalid regular expression: %v", i, err)
+			}
+		}
+		if f.Name == nil && f.Path == nil && len(f.Tags) == 0 {
+			p.add("spec.dataFrom[%d].find: set name, path or tags: an empty find would read every secret of the store", i)
+		}
+	}
+	for j, rw := range df.Rewrite {
+		if rw.Regexp != nil {
+			if _, err := regexp.Compile(rw.Regexp.Source); err != nil {
+				p.add("spec.dataFrom[%d].rewrite[%d].regexp.source: invalid regular expression: %v", i, j, err)
+			}
+		}
+		if rw.Transform != nil {
+			if err := template.Check(template.EngineV2, "transform", rw.Transform.Template); err != nil {
+				p.add("spec.dataFrom[%d].rewrite[%d].transform.template: %v", i, j, err)
+			}
+		}
+	}
 }
 
 func btoi(b bool) int {

@@ -3,7 +3,6 @@ package resilience
 import (
 	"context"
 	"fmt"
-	"io"
 	"os"
 	"strings"
 	"testing"
@@ -15,12 +14,11 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	esv1 "github.com/ferryhq/ferry/api/externalsecrets/v1"
-	"github.com/ferryhq/ferry/internal/logging"
 	"github.com/ferryhq/ferry/internal/operator"
+	"github.com/ferryhq/ferry/internal/operator/operatortest"
 	"github.com/ferryhq/ferry/internal/provider"
 	ferryaws "github.com/ferryhq/ferry/internal/provider/aws"
 	"github.com/ferryhq/ferry/internal/testenv"
@@ -45,6 +43,7 @@ func TestMain(m *testing.M) {
 }
 
 func run(m *testing.M) int {
+	operatortest.SetLogger(nil, 1)
 	var err error
 	if moto, err = testenv.StartMoto(); err != nil {
 		fmt.Fprintln(os.Stderr, "resilience:", err)
@@ -74,13 +73,7 @@ func run(m *testing.M) int {
 		return 1
 	}
 	k8s = cp.Client
-	logs := io.Discard
-	if os.Getenv("FERRY_TEST_LOG") != "" {
-		logs = os.Stderr
-	}
-	ctrl.SetLogger(logging.New(logs, 1))
-	mgr, err := operator.New(cp.Ctx, cp.Config, operator.Options{
-		HashKey:     []byte("test-hash-key-of-at-least-32-bytes!!"),
+	done, err := operatortest.Start(cp, operator.Options{
 		Providers:   provider.NewRegistry(ferryaws.New(ferryaws.WithEndpoint(proxy.URL))),
 		Concurrency: 4,
 	})
@@ -89,7 +82,7 @@ func run(m *testing.M) int {
 		_ = cp.Stop()
 		return 1
 	}
-	go func() { managerDone <- mgr.Start(cp.Ctx) }()
+	go func() { managerDone <- <-done }()
 
 	code := m.Run()
 	if err := cp.Stop(); err != nil {

@@ -3,7 +3,6 @@ package security
 import (
 	"context"
 	"fmt"
-	"io"
 	"os"
 	"strings"
 	"testing"
@@ -12,12 +11,11 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	esv1 "github.com/ferryhq/ferry/api/externalsecrets/v1"
-	"github.com/ferryhq/ferry/internal/logging"
 	"github.com/ferryhq/ferry/internal/operator"
+	"github.com/ferryhq/ferry/internal/operator/operatortest"
 	"github.com/ferryhq/ferry/internal/provider"
 	"github.com/ferryhq/ferry/internal/provider/aws"
 	"github.com/ferryhq/ferry/internal/provider/azurekv"
@@ -37,31 +35,18 @@ var (
 )
 
 func TestMain(m *testing.M) {
+	operatortest.SetLogger(nil, 1)
 	os.Exit(testenv.Run(m, func(c *testenv.ControlPlane) {
 		cp, k8s = c, c.Client
-		logs := io.Discard
-		if os.Getenv("FERRY_TEST_LOG") != "" {
-			logs = os.Stderr
-		}
-		ctrl.SetLogger(logging.New(logs, 1))
 		// Every provider the binary serves; the fake one echoes values on request.
 		registry = provider.NewRegistry(echoFake{fake.New()}, aws.New(), vault.New(),
 			kubernetes.New(kubernetes.WithLocalCluster(c.Config)), webhook.New(), gcpsm.New(), azurekv.New())
-		mgr, err := operator.New(c.Ctx, c.Config, operator.Options{
-			HashKey:        []byte("test-hash-key-of-at-least-32-bytes!!"),
+		operatortest.MustStart(c, operator.Options{
 			Providers:      registry,
 			Concurrency:    4,
 			RolloutEnabled: true,
 			Rollout:        rollout.Options{Window: -1, MinInterval: -1, PerMinute: -1},
 		})
-		if err != nil {
-			panic(err)
-		}
-		go func() {
-			if err := mgr.Start(c.Ctx); err != nil {
-				panic(err)
-			}
-		}()
 	}))
 }
 

@@ -21,6 +21,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/reconcile"
 
 	esv1 "github.com/ferryhq/ferry/api/externalsecrets/v1"
+	"github.com/ferryhq/ferry/internal/conditions"
 	"github.com/ferryhq/ferry/internal/metrics"
 )
 
@@ -195,14 +196,8 @@ func (r *Reconciler) removeStale(ctx context.Context, ces *esv1.ClusterExternalS
 }
 
 func setReady(ces *esv1.ClusterExternalSecret, status metav1.ConditionStatus, message string) {
-	cond := esv1.ClusterExternalSecretStatusCondition{Type: esv1.ClusterExternalSecretReady, Status: status, Message: message}
-	for i := range ces.Status.Conditions {
-		if ces.Status.Conditions[i].Type == esv1.ClusterExternalSecretReady {
-			ces.Status.Conditions[i] = cond
-			return
-		}
-	}
-	ces.Status.Conditions = append(ces.Status.Conditions, cond)
+	conditions.Set(&ces.Status.Conditions, esv1.ClusterExternalSecretStatusCondition{
+		Type: esv1.ClusterExternalSecretReady, Status: status, Message: message})
 }
 
 // report records the Ready condition just set and the reconcile's duration.

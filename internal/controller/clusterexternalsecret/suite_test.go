@@ -3,7 +3,6 @@ package clusterexternalsecret_test
 import (
 	"context"
 	"fmt"
-	"io"
 	"os"
 	"slices"
 	"testing"
@@ -12,12 +11,11 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	esv1 "github.com/ferryhq/ferry/api/externalsecrets/v1"
-	"github.com/ferryhq/ferry/internal/logging"
 	"github.com/ferryhq/ferry/internal/operator"
+	"github.com/ferryhq/ferry/internal/operator/operatortest"
 	"github.com/ferryhq/ferry/internal/provider"
 	"github.com/ferryhq/ferry/internal/provider/fake"
 	"github.com/ferryhq/ferry/internal/testenv"
@@ -26,21 +24,10 @@ import (
 var k8s client.Client
 
 func TestMain(m *testing.M) {
+	operatortest.SetLogger(nil, 0)
 	os.Exit(testenv.Run(m, func(cp *testenv.ControlPlane) {
 		k8s = cp.Client
-		ctrl.SetLogger(logging.New(io.Discard, 0))
-		mgr, err := operator.New(cp.Ctx, cp.Config, operator.Options{
-			HashKey:   []byte("test-hash-key-of-at-least-32-bytes!!"),
-			Providers: provider.NewRegistry(fake.New()),
-		})
-		if err != nil {
-			panic(err)
-		}
-		go func() {
-			if err := mgr.Start(cp.Ctx); err != nil {
-				panic(err)
-			}
-		}()
+		operatortest.MustStart(cp, operator.Options{Providers: provider.NewRegistry(fake.New())})
 	}))
 }
 

@@ -54,17 +54,12 @@ type Reconciler struct {
 	// request the ServiceAccount tokens their auth names.
 	Direct client.Client
 
-	// lastSync remembers, per object, its last successful sync: when (a confirmation without
-	// change counts), so that a confirmation needs no status write, and which version, so
-	// that a reconcile reading the object from a cache that does not show that sync's
-	// status yet does not sync again (and generate new values).
-	lastSync sync.Map // types.UID → syncRecord
-}
-
-// syncRecord is what lastSync remembers of one object.
-type syncRecord struct {
-	at      time.Time
-	version string // status.syncedResourceVersion written by that sync
+	// lastSync remembers when each object last synced successfully in this process (a
+	// confirmation without change counts), so that a confirmation needs no status write.
+	// A reconcile never reads a status older than this process's own last write of it:
+	// the manager's client has read-your-writes consistency (operator.newManager), so no
+	// record of the synced version is kept here (docs/design/0004).
+	lastSync sync.Map // types.UID → time.Time
 }
 
 // scope is what one reconcile works on.
@@ -152,6 +147,10 @@ func (r *Reconciler) sync(ctx context.Context, s *scope) (syncResult, error) {
 		return retryLater, nil
 	}
 
+	if err := validate(es); err != nil {
+		r.fail(s, err)
+		return retryLater, nil
+	}
 	data, missing, err := r.fetchData(ctx, s, stores)
 	if err != nil {
 		r.fail(s, err)
@@ -170,7 +169,7 @@ func (r *Reconciler) sync(ctx context.Context, s *scope) (syncResult, error) {
 		return syncResult{}, err
 	}
 	r.succeed(s, outcome)
-	r.lastSync.Store(es.UID, syncRecord{at: s.now, version: es.Status.SyncedResourceVersion})
+	r.lastSync.Store(es.UID, s.now)
 	return syncResult{Result: ctrl.Result{RequeueAfter: nextAfterSync(es.Spec.RefreshPolicy, s.now, interval, offset),
 		Priority: refreshPriority()}}, nil
 }
@@ -192,12 +191,7 @@ func (r *Reconciler) facts(s *scope) facts {
 		offset:         schedule.Offset(es, interval),
 	}
 	if last, ok := r.lastSync.Load(es.UID); ok {
-		record := last.(syncRecord)
-		f.lastSync = record.at
-		if record.version == f.currentVersion {
-			// This process synced this version; the cached status may lag behind.
-			f.syncedVersion, f.ready = record.version, true
-		}
+		f.lastSync = last.(time.Time)
 	} else {
 		f.lastSync = es.Status.RefreshTime.Time
 	}

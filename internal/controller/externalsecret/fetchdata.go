@@ -44,105 +44,141 @@ func maxCacheAge(es *esv1.ExternalSecret, forced bool, now time.Time) time.Durat
 	}
 }
 
-// fetchData reads every entry and returns the Secret data, and the remote keys that were
-// not found (which deletionPolicy acts on).
-func (r *Reconciler) fetchData(ctx context.Context, s *scope, stores map[storeref.Key]esv1.GenericStore) (map[string][]byte, []string, error) {
-	es := s.es
+// validate checks the spec as written, before any read: an invalid spec costs no provider
+// call. It runs after the stores are resolved, because an ExternalSecret whose stores
+// belong to another controller class is not Ferry's to report on.
+func validate(es *esv1.ExternalSecret) error {
 	if err := validation.ExternalSecret(es); err != nil {
-		return nil, nil, failure.Permanent(esv1.ReasonInvalidSpec, "%v", err)
+		return failure.Permanent(esv1.ReasonInvalidSpec, "%v", err)
 	}
 	if err := validation.Unsupported(es); err != nil {
-		return nil, nil, failure.Permanent(esv1.ReasonNotSupported, "%v", err)
+		return failure.Permanent(esv1.ReasonNotSupported, "%v", err)
 	}
-	forced := es.Status.SyncedResourceVersion != syncedVersion(es)
-	source := func(ref *esv1.SecretStoreRef) fetch.Source {
+	return nil
+}
+
+// sourceFunc returns where an entry with the given sourceRef.storeRef (nil: the
+// ExternalSecret's own) is read from.
+type sourceFunc func(ref *esv1.SecretStoreRef) fetch.Source
+
+func (s *scope) sources(stores map[storeref.Key]esv1.GenericStore) sourceFunc {
+	es := s.es
+	maxAge := maxCacheAge(es, es.Status.SyncedResourceVersion != syncedVersion(es), s.now)
+	return func(ref *esv1.SecretStoreRef) fetch.Source {
 		k := storeref.KeyOf(es.Spec.SecretStoreRef)
 		if ref != nil {
 			k = storeref.KeyOf(*ref)
 		}
-		return fetch.Source{Store: stores[k], Namespace: es.Namespace, MaxAge: maxCacheAge(es, forced, s.now)}
+		return fetch.Source{Store: stores[k], Namespace: es.Namespace, MaxAge: maxAge}
 	}
+}
 
+// fetchData reads every entry and returns the Secret data, and the remote keys that were
+// not found (which deletionPolicy acts on): dataFrom first, then data, later keys winning.
+func (r *Reconciler) fetchData(ctx context.Context, s *scope, stores map[storeref.Key]esv1.GenericStore) (map[string][]byte, []string, error) {
+	source := s.sources(stores)
 	data := map[string][]byte{}
 	var missing []string
-	notFound := func(err error, key string) bool {
-		if errors.Is(err, provider.ErrNotFound) {
-			missing = append(missing, key)
-			return true
-		}
-		return false
-	}
-
-	for i, d := range es.Spec.DataFrom {
-		var storeRef *esv1.SecretStoreRef
-		if d.SourceRef != nil {
-			storeRef = d.SourceRef.SecretStoreRef
-		}
+	for i, d := range s.es.Spec.DataFrom {
 		field := fmt.Sprintf("spec.dataFrom[%d]", i)
-		var values map[string][]byte
-		var conv esv1.ExternalSecretConversionStrategy
-		var dec esv1.ExternalSecretDecodingStrategy
-		var nul esv1.ExternalSecretNullBytePolicy
-		var err error
-		switch {
-		case d.Extract != nil:
-			values, err = r.Fetcher.GetSecretMap(ctx, source(storeRef), *d.Extract)
-			if notFound(err, d.Extract.Key) {
-				continue
-			}
-			conv, dec, nul = d.Extract.ConversionStrategy, d.Extract.DecodingStrategy, d.Extract.NullBytePolicy
-		case d.Find != nil:
-			values, err = r.Fetcher.GetAllSecrets(ctx, source(storeRef), *d.Find)
-			conv, dec, nul = d.Find.ConversionStrategy, d.Find.DecodingStrategy, d.Find.NullBytePolicy
-		case d.SourceRef != nil && d.SourceRef.GeneratorRef != nil:
-			// Generated values bypass the fetcher: they are new on every sync, never shared.
-			if values, err = r.generate(ctx, es.Namespace, field, *d.SourceRef.GeneratorRef); err != nil {
-				return nil, nil, err
-			}
+		values, err := r.readDataFrom(ctx, s.es.Namespace, source, field, d)
+		if d.Extract != nil && errors.Is(err, provider.ErrNotFound) {
+			missing = append(missing, d.Extract.Key)
+			continue
 		}
 		if err != nil {
-			return nil, nil, providerFailure(field, err)
+			return nil, nil, err
 		}
 		s.secrets.AddMap(values)
-		values = convertKeys(conv, values)
-		if values, err = rewrite(d.Rewrite, values); err != nil {
-			return nil, nil, failure.Permanent(esv1.ReasonInvalidSpec, "%s.rewrite: %v", field, err)
-		}
-		for k, v := range values {
-			out, err := decode(dec, v)
-			if err != nil {
-				return nil, nil, failure.Permanent(esv1.ReasonSecretSyncedError, "%s: key %q: %v", field, k, err)
-			}
-			if err := checkNullBytes(nul, out); err != nil {
-				return nil, nil, failure.Permanent(esv1.ReasonSecretSyncedError, "%s: key %q: %v", field, k, err)
-			}
-			data[k] = out
+		if err := mergeDataFrom(data, field, d, values); err != nil {
+			return nil, nil, err
 		}
 	}
-	for i, d := range es.Spec.Data {
+	for i, d := range s.es.Spec.Data {
+		field := fmt.Sprintf("spec.data[%d]", i)
 		var storeRef *esv1.SecretStoreRef
 		if d.SourceRef != nil {
 			storeRef = d.SourceRef.SecretStoreRef
 		}
-		field := fmt.Sprintf("spec.data[%d]", i)
 		v, err := r.Fetcher.GetSecret(ctx, source(storeRef), d.RemoteRef)
-		if notFound(err, d.RemoteRef.Key) {
+		if errors.Is(err, provider.ErrNotFound) {
+			missing = append(missing, d.RemoteRef.Key)
 			continue
 		}
 		if err != nil {
 			return nil, nil, providerFailure(field, err)
 		}
 		s.secrets.Add(v)
-		out, err := decode(d.RemoteRef.DecodingStrategy, v)
+		out, err := decodeValue(d.RemoteRef.DecodingStrategy, d.RemoteRef.NullBytePolicy, v)
 		if err != nil {
-			return nil, nil, failure.Permanent(esv1.ReasonSecretSyncedError, "%s (secretKey %q): %v", field, d.SecretKey, err)
-		}
-		if err := checkNullBytes(d.RemoteRef.NullBytePolicy, out); err != nil {
 			return nil, nil, failure.Permanent(esv1.ReasonSecretSyncedError, "%s (secretKey %q): %v", field, d.SecretKey, err)
 		}
 		data[d.SecretKey] = out
 	}
 	return data, missing, nil
+}
+
+// readDataFrom reads one dataFrom entry: an extracted secret, a find, or a generator.
+func (r *Reconciler) readDataFrom(ctx context.Context, namespace string, source sourceFunc, field string, d esv1.ExternalSecretDataFromRemoteRef) (map[string][]byte, error) {
+	var storeRef *esv1.SecretStoreRef
+	if d.SourceRef != nil {
+		storeRef = d.SourceRef.SecretStoreRef
+	}
+	var values map[string][]byte
+	var err error
+	switch {
+	case d.Extract != nil:
+		values, err = r.Fetcher.GetSecretMap(ctx, source(storeRef), *d.Extract)
+	case d.Find != nil:
+		values, err = r.Fetcher.GetAllSecrets(ctx, source(storeRef), *d.Find)
+	case d.SourceRef != nil && d.SourceRef.GeneratorRef != nil:
+		// Generated values bypass the fetcher: they are new on every sync, never shared.
+		return r.generate(ctx, namespace, field, *d.SourceRef.GeneratorRef)
+	}
+	if d.Extract != nil && errors.Is(err, provider.ErrNotFound) {
+		return nil, err // a missing key, which deletionPolicy acts on
+	}
+	if err != nil {
+		return nil, providerFailure(field, err)
+	}
+	return values, nil
+}
+
+// mergeDataFrom converts, rewrites and decodes the keys of one dataFrom entry into data.
+func mergeDataFrom(data map[string][]byte, field string, d esv1.ExternalSecretDataFromRemoteRef, values map[string][]byte) error {
+	var conv esv1.ExternalSecretConversionStrategy
+	var dec esv1.ExternalSecretDecodingStrategy
+	var nul esv1.ExternalSecretNullBytePolicy
+	switch {
+	case d.Extract != nil:
+		conv, dec, nul = d.Extract.ConversionStrategy, d.Extract.DecodingStrategy, d.Extract.NullBytePolicy
+	case d.Find != nil:
+		conv, dec, nul = d.Find.ConversionStrategy, d.Find.DecodingStrategy, d.Find.NullBytePolicy
+	}
+	values, err := rewrite(d.Rewrite, convertKeys(conv, values))
+	if err != nil {
+		return failure.Permanent(esv1.ReasonInvalidSpec, "%s.rewrite: %v", field, err)
+	}
+	for k, v := range values {
+		out, err := decodeValue(dec, nul, v)
+		if err != nil {
+			return failure.Permanent(esv1.ReasonSecretSyncedError, "%s: key %q: %v", field, k, err)
+		}
+		data[k] = out
+	}
+	return nil
+}
+
+// decodeValue applies a decodingStrategy, then a nullBytePolicy.
+func decodeValue(strategy esv1.ExternalSecretDecodingStrategy, policy esv1.ExternalSecretNullBytePolicy, v []byte) ([]byte, error) {
+	out, err := decode(strategy, v)
+	if err != nil {
+		return nil, err
+	}
+	if err := checkNullBytes(policy, out); err != nil {
+		return nil, err
+	}
+	return out, nil
 }
 
 // providerFailure wraps a provider error. Its text is the provider's, not Ferry's, and is

@@ -13,12 +13,11 @@ import (
 	eventsv1 "k8s.io/api/events/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	esv1 "github.com/ferryhq/ferry/api/externalsecrets/v1"
-	"github.com/ferryhq/ferry/internal/logging"
 	"github.com/ferryhq/ferry/internal/operator"
+	"github.com/ferryhq/ferry/internal/operator/operatortest"
 	"github.com/ferryhq/ferry/internal/provider"
 	"github.com/ferryhq/ferry/internal/provider/fake"
 	"github.com/ferryhq/ferry/internal/testenv"
@@ -52,24 +51,14 @@ func TestMain(m *testing.M) {
 	// Before the control plane starts: controller-runtime gives up waiting for a logger 30 s
 	// after its first use and drops every line from then on, which a slow start on a loaded
 	// machine reaches, and the leak test reads these logs.
-	ctrl.SetLogger(logging.New(&logs, 10))
+	operatortest.SetLogger(&logs, 10)
 	code := testenv.Run(m, func(cp *testenv.ControlPlane) {
 		k8s = cp.Client
-		ctx := cp.Ctx
-		mgr, err := operator.New(ctx, cp.Config, operator.Options{
-			HashKey:     []byte("test-hash-key-of-at-least-32-bytes!!"),
+		operatortest.MustStart(cp, operator.Options{
 			Providers:   provider.NewRegistry(fake.New()),
 			Generators:  testGenerators(),
 			Concurrency: 4,
 		})
-		if err != nil {
-			panic(err)
-		}
-		go func() {
-			if err := mgr.Start(ctx); err != nil {
-				panic(err)
-			}
-		}()
 	})
 	stopSharedBackends()
 	os.Exit(code)

@@ -10,6 +10,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	esv1alpha1 "github.com/ferryhq/ferry/api/externalsecrets/v1alpha1"
+	"github.com/ferryhq/ferry/internal/conditions"
 	"github.com/ferryhq/ferry/internal/metrics"
 )
 
@@ -24,7 +25,7 @@ func setStatus(s *scope, v verdict, pushed esv1alpha1.SyncedPushSecretsMap) {
 		setReady(ps, metav1.ConditionFalse, v.reason, s.secrets.Message(v.failed), s.now)
 		return
 	}
-	wasReady := readyCondition(ps) != nil && readyCondition(ps).Status == metav1.ConditionTrue
+	wasReady := conditions.IsTrue(ps.Status.Conditions, conditionReady)
 	setReady(ps, metav1.ConditionTrue, v.reason, v.message, s.now)
 	if !equality.Semantic.DeepEqual(ps.Status.SyncedPushSecrets, pushed) || ps.Status.RefreshTime.IsZero() || !wasReady {
 		ps.Status.RefreshTime = s.now
@@ -35,24 +36,12 @@ func setStatus(s *scope, v verdict, pushed esv1alpha1.SyncedPushSecretsMap) {
 
 // setReady sets the Ready condition, keeping lastTransitionTime when the status is unchanged.
 func setReady(ps *esv1alpha1.PushSecret, status metav1.ConditionStatus, reason, message string, now metav1.Time) {
-	cond := esv1alpha1.PushSecretStatusCondition{Type: conditionReady, Status: status, Reason: reason, Message: message, LastTransitionTime: now}
-	if c := readyCondition(ps); c != nil {
-		if c.Status == status {
-			cond.LastTransitionTime = c.LastTransitionTime
-		}
-		*c = cond
-		return
-	}
-	ps.Status.Conditions = append(ps.Status.Conditions, cond)
+	conditions.Set(&ps.Status.Conditions, esv1alpha1.PushSecretStatusCondition{
+		Type: conditionReady, Status: status, Reason: reason, Message: message, LastTransitionTime: now})
 }
 
 func readyCondition(ps *esv1alpha1.PushSecret) *esv1alpha1.PushSecretStatusCondition {
-	for i := range ps.Status.Conditions {
-		if ps.Status.Conditions[i].Type == conditionReady {
-			return &ps.Status.Conditions[i]
-		}
-	}
-	return nil
+	return conditions.Find(ps.Status.Conditions, conditionReady)
 }
 
 // report records the Ready condition and the reconcile's duration in the metrics, and a

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"os"
 	"testing"
 	"time"
@@ -16,13 +15,12 @@ import (
 	smtypes "github.com/aws/aws-sdk-go-v2/service/secretsmanager/types"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	esv1 "github.com/ferryhq/ferry/api/externalsecrets/v1"
 	esv1alpha1 "github.com/ferryhq/ferry/api/externalsecrets/v1alpha1"
-	"github.com/ferryhq/ferry/internal/logging"
 	"github.com/ferryhq/ferry/internal/operator"
+	"github.com/ferryhq/ferry/internal/operator/operatortest"
 	"github.com/ferryhq/ferry/internal/provider"
 	awsprovider "github.com/ferryhq/ferry/internal/provider/aws"
 	"github.com/ferryhq/ferry/internal/provider/fake"
@@ -43,22 +41,13 @@ func TestMain(m *testing.M) {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
 	}
+	operatortest.SetLogger(nil, 0)
 	code := testenv.Run(m, func(cp *testenv.ControlPlane) {
 		k8s, controlPlane = cp.Client, cp
-		ctrl.SetLogger(logging.New(io.Discard, 0))
-		mgr, err := operator.New(cp.Ctx, cp.Config, operator.Options{
-			HashKey: []byte("test-hash-key-of-at-least-32-bytes!!"),
+		operatortest.MustStart(cp, operator.Options{
 			Providers: provider.NewRegistry(fake.New(), awsprovider.New(awsprovider.WithEndpoint(moto.Endpoint)), vault.New(),
 				kubernetes.New()),
 		})
-		if err != nil {
-			panic(err)
-		}
-		go func() {
-			if err := mgr.Start(cp.Ctx); err != nil {
-				panic(err)
-			}
-		}()
 	})
 	_ = moto.Stop()
 	os.Exit(code)

@@ -19,6 +19,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/predicate"
 
 	esv1 "github.com/ferryhq/ferry/api/externalsecrets/v1"
+	"github.com/ferryhq/ferry/internal/conditions"
 	"github.com/ferryhq/ferry/internal/fetch"
 	"github.com/ferryhq/ferry/internal/metrics"
 	"github.com/ferryhq/ferry/internal/provider"
@@ -134,16 +135,8 @@ func (r *Reconciler) validate(ctx context.Context, store esv1.GenericStore) verd
 func setReady(store esv1.GenericStore, v verdict) {
 	status := store.GetStatus()
 	status.Capabilities = v.capabilities
-	cond := esv1.SecretStoreStatusCondition{Type: esv1.SecretStoreReady, Status: v.status, Reason: v.reason, Message: v.msg,
-		LastTransitionTime: metav1.Now()}
-	if c := storeref.ReadyCondition(store); c != nil {
-		if c.Status == cond.Status {
-			cond.LastTransitionTime = c.LastTransitionTime
-		}
-		*c = cond
-		return
-	}
-	status.Conditions = append(status.Conditions, cond)
+	conditions.Set(&status.Conditions, esv1.SecretStoreStatusCondition{Type: esv1.SecretStoreReady, Status: v.status,
+		Reason: v.reason, Message: v.msg, LastTransitionTime: metav1.Now()})
 }
 
 func (r *Reconciler) patchStatus(ctx context.Context, before, store esv1.GenericStore) error {

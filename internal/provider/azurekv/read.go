@@ -137,15 +137,7 @@ func plainTags(tags map[string]*string) map[string]string {
 
 // GetSecretMap spreads the JSON object at ref (or at its property) into keys.
 func (c *Client) GetSecretMap(ctx context.Context, ref esv1.ExternalSecretDataRemoteRef) (map[string][]byte, error) {
-	doc, err := c.GetSecret(ctx, ref)
-	if err != nil {
-		return nil, err
-	}
-	out, err := property.Spread(doc)
-	if err != nil {
-		return nil, fmt.Errorf("%q: %w", ref.Key, err)
-	}
-	return out, nil
+	return property.SpreadSecret(ctx, c, ref)
 }
 
 // GetAllSecrets returns the current value of every enabled secret whose name matches

@@ -171,11 +171,7 @@ func (c *Client) GetSecret(_ context.Context, ref esv1.ExternalSecretDataRemoteR
 
 // GetSecretMap spreads a JSON object value into keys.
 func (c *Client) GetSecretMap(ctx context.Context, ref esv1.ExternalSecretDataRemoteRef) (map[string][]byte, error) {
-	v, err := c.GetSecret(ctx, ref)
-	if err != nil {
-		return nil, err
-	}
-	return property.Spread(v)
+	return property.SpreadSecret(ctx, c, ref)
 }
 
 // GetAllSecrets returns the unversioned values whose key matches find's name regexp and

@@ -115,15 +115,7 @@ func (c *Client) GetSecret(ctx context.Context, ref esv1.ExternalSecretDataRemot
 
 // GetSecretMap spreads the JSON object at ref (or at its property) into keys.
 func (c *Client) GetSecretMap(ctx context.Context, ref esv1.ExternalSecretDataRemoteRef) (map[string][]byte, error) {
-	doc, err := c.GetSecret(ctx, ref)
-	if err != nil {
-		return nil, err
-	}
-	out, err := property.Spread(doc)
-	if err != nil {
-		return nil, fmt.Errorf("secret %q: %w", ref.Key, err)
-	}
-	return out, nil
+	return property.SpreadSecret(ctx, c, ref)
 }
 
 // GetAllSecrets returns the latest value of every secret whose name matches find.name and

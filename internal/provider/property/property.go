@@ -2,11 +2,14 @@ package property
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"strconv"
 	"strings"
+
+	esv1 "github.com/ferryhq/ferry/api/externalsecrets/v1"
 )
 
 // ErrNotJSON means the remote value is not the JSON document a property or extract needs.
@@ -132,4 +135,24 @@ func split(path string) []string {
 		}
 	}
 	return append(segs, cur.String())
+}
+
+// SecretGetter reads one value, as provider.Client's GetSecret does.
+type SecretGetter interface {
+	GetSecret(ctx context.Context, ref esv1.ExternalSecretDataRemoteRef) ([]byte, error)
+}
+
+// SpreadSecret is GetSecretMap for a provider whose values are JSON documents: it reads ref
+// through c (property included) and spreads the object found into keys. Errors name the
+// remote key, never the value.
+func SpreadSecret(ctx context.Context, c SecretGetter, ref esv1.ExternalSecretDataRemoteRef) (map[string][]byte, error) {
+	doc, err := c.GetSecret(ctx, ref)
+	if err != nil {
+		return nil, err
+	}
+	out, err := Spread(doc)
+	if err != nil {
+		return nil, fmt.Errorf("secret %q: %w", ref.Key, err)
+	}
+	return out, nil
 }

@@ -56,55 +56,17 @@ func validateAuth(store esv1.GenericStore, auth *esv1.VaultAuth) []error {
 		set = append(set, "tokenSecretRef")
 		errs = append(errs, provider.ValidateSecretKeyRef(store, auth.TokenSecretRef, authField+".tokenSecretRef")...)
 	}
-	if a := auth.AppRole; a != nil {
-		const field = authField + ".appRole"
+	if auth.AppRole != nil {
 		set = append(set, "appRole")
-		switch {
-		case a.RoleID == "" && a.RoleRef == nil:
-			errs = append(errs, fmt.Errorf("%s: set roleId or roleRef", field))
-		case a.RoleID != "" && a.RoleRef != nil:
-			errs = append(errs, fmt.Errorf("%s: roleId and roleRef are mutually exclusive, set one", field))
-		case a.RoleRef != nil:
-			errs = append(errs, provider.ValidateSecretKeyRef(store, a.RoleRef, field+".roleRef")...)
-		}
-		errs = append(errs, provider.ValidateSecretKeyRef(store, &a.SecretRef, field+".secretRef")...)
+		errs = append(errs, validateAppRole(store, auth.AppRole)...)
 	}
-	if k := auth.Kubernetes; k != nil {
-		const field = authField + ".kubernetes"
+	if auth.Kubernetes != nil {
 		set = append(set, "kubernetes")
-		if k.Role == "" {
-			errs = append(errs, fmt.Errorf("%s.role: required", field))
-		}
-		if k.ServiceAccountRef != nil && k.SecretRef != nil {
-			errs = append(errs, fmt.Errorf("%s: serviceAccountRef and secretRef are mutually exclusive, set one", field))
-		}
-		if k.ServiceAccountRef != nil {
-			errs = append(errs, provider.ValidateServiceAccountRef(store, k.ServiceAccountRef, field+".serviceAccountRef")...)
-		}
-		if k.SecretRef != nil {
-			errs = append(errs, provider.ValidateSecretKeyRef(store, k.SecretRef, field+".secretRef")...)
-		}
-		if k.ServiceAccountRef == nil && k.SecretRef == nil && store.GetKind() != esv1.ClusterSecretStoreKind {
-			errs = append(errs, fmt.Errorf("%s: set serviceAccountRef or secretRef; only a ClusterSecretStore may log in with Ferry's own ServiceAccount", field))
-		}
+		errs = append(errs, validateKubernetesAuth(store, auth.Kubernetes)...)
 	}
-	if j := auth.Jwt; j != nil {
-		const field = authField + ".jwt"
+	if auth.Jwt != nil {
 		set = append(set, "jwt")
-		switch {
-		case j.SecretRef == nil && j.KubernetesServiceAccountToken == nil:
-			errs = append(errs, fmt.Errorf("%s: set secretRef or kubernetesServiceAccountToken", field))
-		case j.SecretRef != nil && j.KubernetesServiceAccountToken != nil:
-			errs = append(errs, fmt.Errorf("%s: secretRef and kubernetesServiceAccountToken are mutually exclusive, set one", field))
-		case j.SecretRef != nil:
-			errs = append(errs, provider.ValidateSecretKeyRef(store, j.SecretRef, field+".secretRef")...)
-		default:
-			sat := j.KubernetesServiceAccountToken
-			errs = append(errs, provider.ValidateServiceAccountRef(store, &sat.ServiceAccountRef, field+".kubernetesServiceAccountToken.serviceAccountRef")...)
-			if sat.ExpirationSeconds != nil && *sat.ExpirationSeconds < 600 {
-				errs = append(errs, fmt.Errorf("%s.kubernetesServiceAccountToken.expirationSeconds: must be at least 600 (the TokenRequest API's minimum)", field))
-			}
-		}
+		errs = append(errs, validateJWTAuth(store, auth.Jwt)...)
 	}
 	if u := auth.UserPass; u != nil {
 		set = append(set, "userPass")
@@ -133,6 +95,59 @@ func validateAuth(store esv1.GenericStore, auth *esv1.VaultAuth) []error {
 	case 1:
 	default:
 		errs = append(errs, fmt.Errorf("%s: %v are mutually exclusive, set one", authField, set))
+	}
+	return errs
+}
+
+func validateAppRole(store esv1.GenericStore, a *esv1.VaultAppRole) []error {
+	const field = authField + ".appRole"
+	var errs []error
+	switch {
+	case a.RoleID == "" && a.RoleRef == nil:
+		errs = append(errs, fmt.Errorf("%s: set roleId or roleRef", field))
+	case a.RoleID != "" && a.RoleRef != nil:
+		errs = append(errs, fmt.Errorf("%s: roleId and roleRef are mutually exclusive, set one", field))
+	case a.RoleRef != nil:
+		errs = append(errs, provider.ValidateSecretKeyRef(store, a.RoleRef, field+".roleRef")...)
+	}
+	return append(errs, provider.ValidateSecretKeyRef(store, &a.SecretRef, field+".secretRef")...)
+}
+
+func validateKubernetesAuth(store esv1.GenericStore, k *esv1.VaultKubernetesAuth) []error {
+	const field = authField + ".kubernetes"
+	var errs []error
+	if k.Role == "" {
+		errs = append(errs, fmt.Errorf("%s.role: required", field))
+	}
+	if k.ServiceAccountRef != nil && k.SecretRef != nil {
+		errs = append(errs, fmt.Errorf("%s: serviceAccountRef and secretRef are mutually exclusive, set one", field))
+	}
+	if k.ServiceAccountRef != nil {
+		errs = append(errs, provider.ValidateServiceAccountRef(store, k.ServiceAccountRef, field+".serviceAccountRef")...)
+	}
+	if k.SecretRef != nil {
+		errs = append(errs, provider.ValidateSecretKeyRef(store, k.SecretRef, field+".secretRef")...)
+	}
+	if k.ServiceAccountRef == nil && k.SecretRef == nil && store.GetKind() != esv1.ClusterSecretStoreKind {
+		errs = append(errs, fmt.Errorf("%s: set serviceAccountRef or secretRef; only a ClusterSecretStore may log in with Ferry's own ServiceAccount", field))
+	}
+	return errs
+}
+
+func validateJWTAuth(store esv1.GenericStore, j *esv1.VaultJwtAuth) []error {
+	const field = authField + ".jwt"
+	switch {
+	case j.SecretRef == nil && j.KubernetesServiceAccountToken == nil:
+		return []error{fmt.Errorf("%s: set secretRef or kubernetesServiceAccountToken", field)}
+	case j.SecretRef != nil && j.KubernetesServiceAccountToken != nil:
+		return []error{fmt.Errorf("%s: secretRef and kubernetesServiceAccountToken are mutually exclusive, set one", field)}
+	case j.SecretRef != nil:
+		return provider.ValidateSecretKeyRef(store, j.SecretRef, field+".secretRef")
+	}
+	sat := j.KubernetesServiceAccountToken
+	errs := provider.ValidateServiceAccountRef(store, &sat.ServiceAccountRef, field+".kubernetesServiceAccountToken.serviceAccountRef")
+	if sat.ExpirationSeconds != nil && *sat.ExpirationSeconds < 600 {
+		errs = append(errs, fmt.Errorf("%s.kubernetesServiceAccountToken.expirationSeconds: must be at least 600 (the TokenRequest API's minimum)", field))
 	}
 	return errs
 }
