@@ -16,6 +16,30 @@ import (
 // RefNamespace give for refNamespace). Errors name the Secret, never a value.
 func SecretData(ctx context.Context, kube client.Reader, store esv1.GenericStore, namespace string,
 	name string, refNamespace *string, field string) (map[string][]byte, error) {
+	secret, err := readSecret(ctx, kube, store, namespace, name, refNamespace, field)
+	if err != nil {
+		return nil, err
+	}
+	return secret.Data, nil
+}
+
+// LabelledSecretData is SecretData for a Secret that must carry the label key=value, which
+// says that its owner lent it to this use: without the label, nothing of it is returned.
+func LabelledSecretData(ctx context.Context, kube client.Reader, store esv1.GenericStore, namespace string,
+	name string, refNamespace *string, key, value, field string) (map[string][]byte, error) {
+	secret, err := readSecret(ctx, kube, store, namespace, name, refNamespace, field)
+	if err != nil {
+		return nil, err
+	}
+	if secret.Labels[key] != value {
+		return nil, fmt.Errorf("%s: Secret %s/%s does not carry the label %s=%s: label it to let this store use it",
+			field, secret.Namespace, secret.Name, key, value)
+	}
+	return secret.Data, nil
+}
+
+func readSecret(ctx context.Context, kube client.Reader, store esv1.GenericStore, namespace string,
+	name string, refNamespace *string, field string) (*corev1.Secret, error) {
 	if name == "" {
 		return nil, fmt.Errorf("%s.name: required", field)
 	}
@@ -27,7 +51,7 @@ func SecretData(ctx context.Context, kube client.Reader, store esv1.GenericStore
 	if err := kube.Get(ctx, client.ObjectKey{Namespace: ns, Name: name}, &secret); err != nil {
 		return nil, fmt.Errorf("%s: reading Secret %s/%s: %w", field, ns, name, err)
 	}
-	return secret.Data, nil
+	return &secret, nil
 }
 
 // CertPool returns the CA certificates a store trusts for its server: bundle (PEM), plus

@@ -12,16 +12,19 @@ import (
 // Placeholder replaces every known value in a message.
 const Placeholder = "[redacted]"
 
-// MinLen is the length of the shortest value redacted. Shorter values are words and numbers
-// that messages contain anyway ("true", "443"), and replacing them would make every message
-// unreadable without hiding anything.
+// MinLen is the length of the shortest value redacted from text Ferry built itself. Such
+// text is made of names and fixed sentences, never of values, and a shorter value ("true",
+// "443", "a") would match words the message needs. Text Ferry did not build (see Foreign)
+// is redacted of values of every length.
 const MinLen = 6
 
 // Set is the secret values one reconcile has seen. The zero value is empty and ready; a
 // nil *Set redacts nothing. It is safe for concurrent use.
 type Set struct {
-	mu    sync.Mutex
-	forms map[string]struct{}
+	mu sync.Mutex
+	// forms maps each recognisable form of a value to whether that value is shorter than
+	// MinLen (a form of both a short and a long value counts as long).
+	forms map[string]bool
 	// sorted caches the forms longest first; nil when forms changed.
 	sorted []string
 }
@@ -63,12 +66,13 @@ func (s *Set) AddStrings(data map[string]string) {
 }
 
 func (s *Set) add(v string) {
-	if len(v) < MinLen {
+	if !recognisable(v) {
 		return
 	}
 	if s.forms == nil {
-		s.forms = map[string]struct{}{}
+		s.forms = map[string]bool{}
 	}
+	short := len(v) < MinLen
 	b := []byte(v)
 	quoted := strconv.Quote(v)
 	jsonQuoted, _ := json.Marshal(v)
@@ -81,44 +85,141 @@ func (s *Set) add(v string) {
 		quoted[1 : len(quoted)-1],
 		string(jsonQuoted[1 : len(jsonQuoted)-1]),
 	} {
-		if _, ok := s.forms[form]; !ok {
-			s.forms[form] = struct{}{}
+		if form == "" {
+			continue
+		}
+		if wasShort, ok := s.forms[form]; !ok || (wasShort && !short) {
+			s.forms[form] = short
 			s.sorted = nil
 		}
 	}
 }
 
-// String returns msg with every known value replaced by Placeholder.
+// recognisable says whether a value can be found in text at all: a value made only of
+// ASCII punctuation and spaces (":", " ", "--") cannot be told from the punctuation of
+// the message around it, and replacing it would erase that message.
+func recognisable(v string) bool {
+	if len(v) >= MinLen {
+		return true
+	}
+	for i := 0; i < len(v); i++ {
+		c := v[i]
+		if c >= 0x80 || isWordByte(c) {
+			return true
+		}
+	}
+	return false
+}
+
+func isWordByte(c byte) bool {
+	return c >= '0' && c <= '9' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z'
+}
+
+// String returns msg, text Ferry built, with every known value of at least MinLen bytes
+// replaced by Placeholder.
 func (s *Set) String(msg string) string {
 	if s == nil {
 		return msg
 	}
+	for _, f := range s.snapshot() {
+		if !f.short {
+			msg = strings.ReplaceAll(msg, f.text, Placeholder)
+		}
+	}
+	return msg
+}
+
+// foreign returns text Ferry did not build with every known value, of any length,
+// replaced. A value shorter than MinLen is replaced wherever it stands on its own: an
+// occurrence that merely continues a word ("ab" inside "table") is left, since it is not
+// that value but part of another word.
+func (s *Set) foreign(text string) string {
+	for _, f := range s.snapshot() {
+		if f.short {
+			text = replaceStandalone(text, f.text)
+		} else {
+			text = strings.ReplaceAll(text, f.text, Placeholder)
+		}
+	}
+	return text
+}
+
+type knownForm struct {
+	text  string
+	short bool
+}
+
+// snapshot returns the forms longest first, so a value is replaced whole before any
+// shorter value inside it.
+func (s *Set) snapshot() []knownForm {
 	s.mu.Lock()
+	defer s.mu.Unlock()
 	if s.sorted == nil && len(s.forms) > 0 {
 		s.sorted = make([]string, 0, len(s.forms))
 		for f := range s.forms {
 			s.sorted = append(s.sorted, f)
 		}
-		// Longest first, so a value is replaced whole before any shorter value inside it.
 		slices.SortFunc(s.sorted, func(a, b string) int { return len(b) - len(a) })
 	}
-	forms := s.sorted
-	s.mu.Unlock()
-	for _, f := range forms {
-		msg = strings.ReplaceAll(msg, f, Placeholder)
+	out := make([]knownForm, len(s.sorted))
+	for i, f := range s.sorted {
+		out[i] = knownForm{text: f, short: s.forms[f]}
 	}
-	return msg
+	return out
 }
 
-// Error returns err with a redacted message. errors.Is and errors.As still see the original
-// chain, so callers can tell a transient failure from a permanent one; only the text
-// changes. It returns nil for nil, and err itself when nothing needs redacting.
+// replaceStandalone replaces each occurrence of form in text that does not continue a
+// word: the byte before it and its first byte are not both ASCII letters or digits, nor
+// are its last byte and the byte after it.
+func replaceStandalone(text, form string) string {
+	var b strings.Builder
+	for {
+		i := strings.Index(text, form)
+		if i < 0 {
+			b.WriteString(text)
+			return b.String()
+		}
+		end := i + len(form)
+		joinsBefore := i > 0 && isWordByte(text[i-1]) && isWordByte(form[0])
+		joinsAfter := end < len(text) && isWordByte(text[end]) && isWordByte(form[len(form)-1])
+		b.WriteString(text[:i])
+		if joinsBefore || joinsAfter {
+			b.WriteString(form)
+		} else {
+			b.WriteString(Placeholder)
+		}
+		text = text[end:]
+	}
+}
+
+// Message returns err's text as it may be written to a condition, an event or a log: the
+// parts marked Foreign (a provider's own words) lose every known value of any length, and
+// the whole loses every known value of at least MinLen bytes.
+func (s *Set) Message(err error) string {
+	if err == nil {
+		return ""
+	}
+	msg := err.Error()
+	if s == nil {
+		return msg
+	}
+	for _, text := range foreignTexts(err) {
+		if text != "" {
+			msg = strings.ReplaceAll(msg, text, s.foreign(text))
+		}
+	}
+	return s.String(msg)
+}
+
+// Error returns err with the message Message gives. errors.Is and errors.As still see the
+// original chain, so callers can tell a transient failure from a permanent one; only the
+// text changes. It returns nil for nil, and err itself when nothing needs redacting.
 func (s *Set) Error(err error) error {
 	if err == nil {
 		return nil
 	}
 	msg := err.Error()
-	redacted := s.String(msg)
+	redacted := s.Message(err)
 	if redacted == msg {
 		return err
 	}
@@ -132,3 +233,41 @@ type redactedError struct {
 
 func (e *redactedError) Error() string { return e.msg }
 func (e *redactedError) Unwrap() error { return e.err }
+
+// Foreign marks err's text as not built by Ferry: a provider's, an SDK's or a server's
+// words, which may repeat what the provider holds or was sent. Every error that comes back
+// from a provider is marked where it enters a controller, so that Message redacts it of
+// values of every length. It returns nil for nil.
+func Foreign(err error) error {
+	if err == nil {
+		return nil
+	}
+	return &foreignError{err: err}
+}
+
+type foreignError struct{ err error }
+
+func (e *foreignError) Error() string { return e.err.Error() }
+func (e *foreignError) Unwrap() error { return e.err }
+
+// foreignTexts returns the texts of the outermost Foreign errors in err's tree.
+func foreignTexts(err error) []string {
+	if f, ok := err.(*foreignError); ok { //nolint:errorlint // this error itself; the tree is walked below
+		return []string{f.err.Error()}
+	}
+	switch u := err.(type) { //nolint:errorlint // walking the tree by hand
+	case interface{ Unwrap() error }:
+		if next := u.Unwrap(); next != nil {
+			return foreignTexts(next)
+		}
+	case interface{ Unwrap() []error }:
+		var out []string
+		for _, e := range u.Unwrap() {
+			if e != nil {
+				out = append(out, foreignTexts(e)...)
+			}
+		}
+		return out
+	}
+	return nil
+}

@@ -22,7 +22,7 @@ func TestString(t *testing.T) {
 		{"a line: line-two-of-key.", "a line: [redacted]."},
 		{"whole: " + fmt.Sprintf("%q", "line-one-of-key\nline-two-of-key"), `whole: "[redacted]"`},
 		{"map from-a-secret and from-a-template-source", "map [redacted] and [redacted]"},
-		{"too short to redact: short", "too short to redact: short"},
+		{"Ferry's own text keeps short words: short", "Ferry's own text keeps short words: short"},
 		{"nothing known", "nothing known"},
 	}
 	for _, tt := range tests {
@@ -77,5 +77,53 @@ func FuzzString(f *testing.F) {
 		if len(value) >= MinLen && strings.Contains(out, value) && !strings.Contains(Placeholder, value) {
 			t.Errorf("value %q survives in %q", value, out)
 		}
+		// In a provider's words, a value of any length that stands on its own is gone.
+		out = s.Message(Foreign(errors.New(msg + " " + value + " " + msg)))
+		if recognisable(value) && strings.Contains(" "+out+" ", " "+value+" ") && !strings.Contains(Placeholder, value) &&
+			!strings.Contains(msg, value) {
+			t.Errorf("value %q survives in the provider's words %q", value, out)
+		}
 	})
+}
+
+// Values shorter than MinLen are redacted from a provider's words wherever they stand on
+// their own, and only there; Ferry's own words around them are untouched.
+func TestForeignShortValues(t *testing.T) {
+	s := New()
+	s.Add([]byte("☃"), []byte("ʬq"), []byte("ab"), []byte("443"), []byte(":"), []byte(" "), []byte("hunter2-password"))
+	tests := []struct{ in, want string }{
+		{"the value ☃ is not acceptable", "the value [redacted] is not acceptable"},
+		{"snowman☃glued", "snowman[redacted]glued"},
+		{`refusing "ʬq": policy`, `refusing "[redacted]": policy`},
+		{"valueʬq", "value[redacted]"}, // ʬ is not an ASCII letter: nothing to continue
+		{"ʬqx", "ʬqx"},                 // continues a word: not that value
+		{"table ab tab", "table [redacted] tab"},
+		{"port 443 and 4430", "port [redacted] and 4430"},
+		{"key: value with spaces", "key: value with spaces"}, // punctuation values are not recognisable
+		{"long hunter2-password inside", "long [redacted] inside"},
+		{"b64 " + base64.StdEncoding.EncodeToString([]byte("☃")), "b64 [redacted]"},
+	}
+	for _, tt := range tests {
+		err := fmt.Errorf("spec.data[0] (secretKey ab): %w", Foreign(errors.New(tt.in)))
+		want := "spec.data[0] (secretKey ab): " + tt.want
+		if got := s.Message(err); got != want {
+			t.Errorf("Message(%q) = %q, want %q", tt.in, got, want)
+		}
+	}
+	// Without the Foreign mark, the text is Ferry's: short values stay.
+	if got := s.Message(errors.New("the value ☃ is not acceptable")); got != "the value ☃ is not acceptable" {
+		t.Errorf("Ferry's own text was changed: %q", got)
+	}
+	// Every Foreign part of a joined error is redacted, and the chain survives.
+	joined := errors.Join(Foreign(errors.New("first ☃")), fmt.Errorf("second: %w", Foreign(fmt.Errorf("ab %w", errTransient))))
+	redacted := s.Error(joined)
+	if got := redacted.Error(); got != "first [redacted]\nsecond: [redacted] transient" {
+		t.Errorf("joined = %q", got)
+	}
+	if !errors.Is(redacted, errTransient) {
+		t.Error("the chain is lost")
+	}
+	if Foreign(nil) != nil || s.Message(nil) != "" {
+		t.Error("nil should stay nil")
+	}
 }

@@ -6,8 +6,13 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/http/httptest"
 	"os"
+	"os/exec"
+	"strconv"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -28,6 +33,16 @@ const (
 	leakTemplate  = "leak-template-src-P2q8F"
 )
 
+// Short values, of one to five bytes, made of characters that appear nowhere else in the
+// run: a message carrying one can only be leaking it. Each meets a provider that echoes it
+// in an error.
+const (
+	leakShortAWS     = "☃"  // a Secrets Manager value, echoed by the (faulted) AWS API
+	leakShortPush    = "ǂ"  // a pushed value, echoed by the AWS API's refusal
+	leakShortWebhook = "ʬq" // a value served by a webhook endpoint, echoed in its error body
+	leakShortToken   = "ƺx" // the webhook's bearer token, echoed in that body with the request
+)
+
 // TestNoSecretValueLeaks runs the real binary at the highest log verbosity through syncs
 // that succeed and syncs that fail in every way that could carry a value into a message: a
 // template whose author calls fail with printf of a value, a sprig function whose error
@@ -45,6 +60,7 @@ func TestNoSecretValueLeaks(t *testing.T) {
 		"leak/app":       fmt.Sprintf(`{"user":%q,"password":%q}`, leakUser, leakPassword),
 		"leak/echo":      leakEcho,
 		"leak/malformed": `{"password":"` + leakMalformed, // cut short: not JSON
+		"leak/short":     leakShortAWS,
 	} {
 		if _, err := sm.CreateSecret(ctx, &secretsmanager.CreateSecretInput{Name: aws.String(name), SecretString: aws.String(value)}); err != nil {
 			t.Fatal(err)
@@ -55,6 +71,7 @@ func TestNoSecretValueLeaks(t *testing.T) {
 		"AWS_SECRET_ACCESS_KEY=test", "AWS_EC2_METADATA_DISABLED=true"},
 		"--leader-elect=false", "--metrics-bind-address=127.0.0.1:"+metricsPort, "-v=5")
 	ensureNamespace(t, "leak")
+	endpoint := startEchoingEndpoint(t)
 
 	apply(t, `
 apiVersion: external-secrets.io/v1
@@ -124,12 +141,48 @@ spec:
   secretStoreRef: {name: aws}
   refreshInterval: 1h
   data: [{secretKey: value, remoteRef: {key: leak/echo}}]
+---
+apiVersion: external-secrets.io/v1
+kind: ExternalSecret
+metadata: {name: short, namespace: leak}
+spec:
+  secretStoreRef: {name: aws}
+  refreshInterval: 1h
+  data: [{secretKey: value, remoteRef: {key: leak/short}}]
+---
+apiVersion: v1
+kind: Secret
+metadata: {name: webhook-token, namespace: leak, labels: {external-secrets.io/type: webhook}}
+stringData: {token: `+leakShortToken+`}
+---
+apiVersion: external-secrets.io/v1
+kind: SecretStore
+metadata: {name: webhook, namespace: leak}
+spec:
+  provider:
+    webhook:
+      url: "`+endpoint.URL+`/values/{{ .remoteRef.key }}"
+      headers: {Authorization: "Bearer {{ .auth.token }}"}
+      secrets: [{name: auth, secretRef: {name: webhook-token}}]
+---
+apiVersion: external-secrets.io/v1
+kind: ExternalSecret
+metadata: {name: short-webhook, namespace: leak}
+spec:
+  secretStoreRef: {name: webhook}
+  refreshInterval: 1h
+  data: [{secretKey: value, remoteRef: {key: short}}]
 `)
 	waitCondition(t, "externalsecret", "app", "True")
 	waitCondition(t, "externalsecret", "echo", "True")
 	waitCondition(t, "externalsecret", "template-fail", "False")
 	waitCondition(t, "externalsecret", "template-printf", "False")
 	waitCondition(t, "externalsecret", "malformed", "False")
+	waitCondition(t, "externalsecret", "short", "True")
+	waitCondition(t, "externalsecret", "short-webhook", "True")
+	if got := kubectl(t, "get", "secret", "-n", "leak", "short-webhook", "-o", "jsonpath={.data.value}"); got != b64(leakShortWebhook) {
+		t.Fatalf("the webhook value did not reach the Secret: %q", got)
+	}
 	if got := kubectl(t, "get", "secret", "-n", "leak", "app", "-o", "jsonpath={.data.dsn}"); got != b64(leakUser+":"+leakPassword+"@db") {
 		t.Fatalf("the template did not render the values into the Secret: dsn=%q", got)
 	}
@@ -140,6 +193,17 @@ spec:
 		Error: &testenv.AWSError{Status: 400, Code: "ValidationException", Message: "the value " + leakEcho + " is not acceptable"}})
 	annotate(t, "leak", "echo", "force-sync", "1")
 	echoMessage := waitCondition(t, "externalsecret", "echo", "False")
+	proxy.Set(testenv.Fault{Match: testenv.MatchSecretID("leak/short"),
+		Error: &testenv.AWSError{Status: 400, Code: "ValidationException", Message: "the value " + leakShortAWS + " is not acceptable"}})
+	annotate(t, "leak", "short", "force-sync", "1")
+	shortMessage := waitCondition(t, "externalsecret", "short", "False")
+	// The webhook endpoint now refuses, echoing the request (with its token) and the value.
+	endpoint.refuse()
+	annotate(t, "leak", "short-webhook", "force-sync", "1")
+	webhookMessage := waitCondition(t, "externalsecret", "short-webhook", "False")
+	if !strings.Contains(webhookMessage, "the endpoint answered 400") {
+		t.Errorf("the webhook failure is %q, want the endpoint's status", webhookMessage)
+	}
 	statuses := []string{kubectl(t, "get", "externalsecrets,secretstores", "-n", "leak", "-o", "json")}
 
 	// A PushSecret whose provider error quotes the value being pushed.
@@ -161,10 +225,31 @@ spec:
   data: [{match: {secretKey: token, remoteRef: {remoteKey: leak/pushed}}}]
 `)
 	pushMessage := waitCondition(t, "pushsecret", "push", "False")
+	proxy.Set(testenv.Fault{Match: testenv.MatchSecretID("leak/pushed-short"),
+		Error: &testenv.AWSError{Status: 400, Code: "InvalidParameterException", Message: "refusing " + leakShortPush + ": policy"}})
+	apply(t, `
+apiVersion: v1
+kind: Secret
+metadata: {name: push-short-source, namespace: leak}
+stringData: {token: `+leakShortPush+`}
+---
+apiVersion: external-secrets.io/v1alpha1
+kind: PushSecret
+metadata: {name: push-short, namespace: leak}
+spec:
+  refreshInterval: 1h
+  secretStoreRefs: [{name: aws, kind: SecretStore}]
+  selector: {secret: {name: push-short-source}}
+  data: [{match: {secretKey: token, remoteRef: {remoteKey: leak/pushed-short}}}]
+`)
+	pushShortMessage := waitCondition(t, "pushsecret", "push-short", "False")
 	proxy.Set(testenv.Fault{})
+	if !endpoint.echoed(leakShortToken) || !endpoint.echoed(leakShortWebhook) {
+		t.Error("the webhook endpoint's error body did not echo the token and the value: the scenario proves nothing")
+	}
 
 	// The scenario did put values in harm's way: the messages had something to redact.
-	for name, msg := range map[string]string{"echo": echoMessage, "push": pushMessage} {
+	for name, msg := range map[string]string{"echo": echoMessage, "push": pushMessage, "short": shortMessage, "push-short": pushShortMessage} {
 		if !strings.Contains(msg, "[redacted]") {
 			t.Errorf("the %s failure carries no redacted value (%q): the scenario did not exercise redaction", name, msg)
 		}
@@ -190,6 +275,7 @@ spec:
 
 	outputs := map[string]string{
 		"log": string(log), "events": events + eventsV1, "statuses": strings.Join(statuses, "\n"), "metrics": string(metrics),
+		"CLI output": cliOutput(t, "echo", "short", "short-webhook", "template-fail", "app"),
 	}
 	for _, value := range []string{leakUser, leakPassword, leakEcho, leakMalformed, leakPush, leakTemplate} {
 		forms := map[string]string{
@@ -204,6 +290,83 @@ spec:
 			}
 		}
 	}
+	// Short values are looked for as they are and as JSON or Go escape them to ASCII
+	// ("\u2603"); their base64 forms (four characters) occur by chance in any long text.
+	for _, value := range []string{leakShortAWS, leakShortPush, leakShortWebhook, leakShortToken} {
+		escaped := strings.Trim(strconv.QuoteToASCII(value), `"`)
+		for where, text := range outputs {
+			for _, needle := range []string{value, escaped} {
+				if i := strings.Index(text, needle); i >= 0 {
+					t.Errorf("the %s carries the short value %q: ...%s...", where, value, text[max(0, i-200):min(len(text), i+len(needle)+50)])
+				}
+			}
+		}
+	}
+}
+
+// cliOutput runs "ferry status" and "ferry explain NAME" (the commands of kubectl ferry)
+// for the leak namespace and returns everything they printed.
+func cliOutput(t *testing.T, names ...string) string {
+	t.Helper()
+	var out strings.Builder
+	commands := [][]string{{"status", "-n", "leak"}}
+	for _, name := range names {
+		commands = append(commands, []string{"explain", name, "-n", "leak"})
+	}
+	for _, args := range commands {
+		cmd := exec.Command(ferryBin, append(args, "--kubeconfig", kubeconfig)...)
+		b, err := cmd.CombinedOutput()
+		if len(b) == 0 {
+			t.Fatalf("ferry %v printed nothing (%v)", args, err)
+		}
+		out.Write(b)
+	}
+	if !strings.Contains(out.String(), "[redacted]") {
+		t.Errorf("the CLI output shows no redacted failure: the scan of it proves little\n%s", out.String())
+	}
+	return out.String()
+}
+
+// echoingEndpoint is a secrets endpoint for the webhook provider that serves leakShortWebhook
+// and, once told to refuse, answers 400 with a body that echoes the request (its
+// Authorization header) and the value: an endpoint that quotes what it got.
+type echoingEndpoint struct {
+	*httptest.Server
+	refusing atomic.Bool
+	mu       sync.Mutex
+	bodies   []string
+}
+
+func startEchoingEndpoint(t *testing.T) *echoingEndpoint {
+	t.Helper()
+	e := &echoingEndpoint{}
+	e.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if !e.refusing.Load() {
+			_, _ = w.Write([]byte(leakShortWebhook))
+			return
+		}
+		body := fmt.Sprintf("rejected %s %s with %q: the value %s is stale", r.Method, r.URL, r.Header.Get("Authorization"), leakShortWebhook)
+		e.mu.Lock()
+		e.bodies = append(e.bodies, body)
+		e.mu.Unlock()
+		http.Error(w, body, http.StatusBadRequest)
+	}))
+	t.Cleanup(e.Close)
+	return e
+}
+
+func (e *echoingEndpoint) refuse() { e.refusing.Store(true) }
+
+// echoed says whether an error body the endpoint sent held text.
+func (e *echoingEndpoint) echoed(text string) bool {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	for _, b := range e.bodies {
+		if strings.Contains(b, text) {
+			return true
+		}
+	}
+	return false
 }
 
 func b64(s string) string { return base64.StdEncoding.EncodeToString([]byte(s)) }

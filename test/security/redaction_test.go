@@ -44,3 +44,27 @@ func TestProviderErrorsAreRedacted(t *testing.T) {
 		}
 	}
 }
+
+// TestShortValuesInProviderErrorsAreRedacted: values of one to five bytes (a symbol, two
+// letters, four digits) are redacted from a provider's error too. Marking provider errors
+// (redact.Foreign in providerFailure) is what does it: without the mark this test fails.
+func TestShortValuesInProviderErrorsAreRedacted(t *testing.T) {
+	ns := testenv.Namespace(t, k8s, nil)
+	values := map[string]string{"snow": "☃", "ab": "ab", "pin": "4711"}
+	var kv []string
+	for k, v := range values {
+		kv = append(kv, k, v)
+	}
+	fakeStore(t, ns, "store", nil, kv...)
+	for key := range values {
+		name := "echo-" + key
+		es := externalSecret(ns, name, esv1.SecretStoreRef{Name: "store"}, key)
+		es.Spec.Data = append(es.Spec.Data, esv1.ExternalSecretData{SecretKey: "ab", RemoteRef: esv1.ExternalSecretDataRemoteRef{Key: "echo:" + key}})
+		create(t, es)
+		msg := waitFailed(t, ns, name)
+		want := `spec.data[1]: the backend refused [redacted]`
+		if !strings.Contains(msg, want) {
+			t.Errorf("%s: condition = %q, want %q", name, msg, want)
+		}
+	}
+}

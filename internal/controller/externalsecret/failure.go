@@ -11,11 +11,12 @@ import (
 )
 
 // fail sets Ready=False from err, and emits a Warning event when the condition changes.
-// Every value the reconcile has seen is redacted from the message first.
+// Every value the reconcile has seen is redacted from the message first (redact.Set.Message:
+// of any length from a provider's words, of MinLen bytes and more from Ferry's).
 func (r *Reconciler) fail(s *scope, err error) {
 	r.lastSync.Delete(s.es.UID) // not in sync: the next reconcile must not trust an old record
 	reason := failure.Reason(err, esv1.ReasonSecretSyncedError)
-	msg := s.secrets.String(err.Error())
+	msg := s.secrets.Message(err)
 	prev := readyCondition(s.es)
 	setReady(s.es, corev1.ConditionFalse, reason, msg, metav1.NewTime(s.now))
 	if prev == nil || prev.Status != corev1.ConditionFalse || prev.Reason != reason || prev.Message != msg {

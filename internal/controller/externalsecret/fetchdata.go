@@ -14,6 +14,7 @@ import (
 	"github.com/ferryhq/ferry/internal/failure"
 	"github.com/ferryhq/ferry/internal/fetch"
 	"github.com/ferryhq/ferry/internal/provider"
+	"github.com/ferryhq/ferry/internal/redact"
 	"github.com/ferryhq/ferry/internal/schedule"
 	"github.com/ferryhq/ferry/internal/storeref"
 	"github.com/ferryhq/ferry/internal/validation"
@@ -180,9 +181,11 @@ func decodeValue(strategy esv1.ExternalSecretDecodingStrategy, policy esv1.Exter
 	return out, nil
 }
 
-// providerFailure wraps a provider error; errors that no retry can fix are permanent.
+// providerFailure wraps a provider error. Its text is the provider's, not Ferry's, and is
+// marked so (redact.Foreign): every value the reconcile knows, of any length, is removed
+// from it before it reaches a condition, an event or a log.
 func providerFailure(field string, err error) error {
-	return failure.Transient(esv1.ReasonSecretSyncedError, fmt.Errorf("%s: %w", field, err))
+	return failure.Transient(esv1.ReasonSecretSyncedError, fmt.Errorf("%s: %w", field, redact.Foreign(err)))
 }
 
 // decode applies a decodingStrategy. Auto decodes base64 (standard, then URL) when the

@@ -11,6 +11,7 @@ import (
 	genv1alpha1 "github.com/ferryhq/ferry/api/generators/v1alpha1"
 	"github.com/ferryhq/ferry/internal/failure"
 	"github.com/ferryhq/ferry/internal/generator"
+	"github.com/ferryhq/ferry/internal/redact"
 )
 
 // generate runs the generator that the dataFrom entry at field names. It is called only
@@ -37,7 +38,7 @@ func (r *Reconciler) generate(ctx context.Context, namespace, field string, ref 
 		return nil, failure.Permanent(esv1.ReasonNotSupported, "%s: %v", field, err)
 	case err != nil:
 		// A generator not created yet, or a backend that failed: worth retrying.
-		return nil, failure.Transient(esv1.ReasonSecretSyncedError, fmt.Errorf("%s: %w", field, err))
+		return nil, failure.Transient(esv1.ReasonSecretSyncedError, fmt.Errorf("%s: %w", field, redact.Foreign(err)))
 	}
 	ctrl.LoggerFrom(ctx).V(1).Info("Generated values", "generatorKind", ref.Kind, "generator", ref.Name, "keys", len(values))
 	return values, nil

@@ -14,6 +14,7 @@ import (
 	esv1alpha1 "github.com/ferryhq/ferry/api/externalsecrets/v1alpha1"
 	"github.com/ferryhq/ferry/internal/fetch"
 	"github.com/ferryhq/ferry/internal/provider"
+	"github.com/ferryhq/ferry/internal/redact"
 	"github.com/ferryhq/ferry/internal/storeref"
 )
 
@@ -23,7 +24,7 @@ func (r *Reconciler) push(ctx context.Context, ps *esv1alpha1.PushSecret, stores
 	for _, st := range stores {
 		w, err := r.Fetcher.Writer(ctx, fetch.Source{Store: st.obj, Namespace: ps.Namespace})
 		if err != nil {
-			return nil, fmt.Errorf("%s: %w", st.key, err)
+			return nil, fmt.Errorf("%s: %w", st.key, redact.Foreign(err))
 		}
 		for i, d := range ps.Spec.Data {
 			value, err := entryValue(data, d.Match.SecretKey, d.ConversionStrategy)
@@ -34,14 +35,14 @@ func (r *Reconciler) push(ctx context.Context, ps *esv1alpha1.PushSecret, stores
 			if ps.Spec.UpdatePolicy == esv1alpha1.PushSecretUpdatePolicyIfNotExists && !wasPushed(ps, st.key, ref) {
 				exists, err := w.SecretExists(ctx, ref)
 				if err != nil {
-					return nil, fmt.Errorf("%s: spec.data[%d]: checking remote key %q: %w", st.key, i, ref.RemoteKey, err)
+					return nil, fmt.Errorf("%s: spec.data[%d]: checking remote key %q: %w", st.key, i, ref.RemoteKey, redact.Foreign(err))
 				}
 				if exists {
 					continue // updatePolicy IfNotExists: leave it alone
 				}
 			}
 			if err := w.PushSecret(ctx, value, ref); err != nil {
-				return nil, fmt.Errorf("%s: spec.data[%d]: pushing to remote key %q: %w", st.key, i, ref.RemoteKey, err)
+				return nil, fmt.Errorf("%s: spec.data[%d]: pushing to remote key %q: %w", st.key, i, ref.RemoteKey, redact.Foreign(err))
 			}
 			if pushed[st.key] == nil {
 				pushed[st.key] = map[string]esv1alpha1.PushSecretData{}
@@ -113,11 +114,11 @@ func (r *Reconciler) deleteRemote(ctx context.Context, ps *esv1alpha1.PushSecret
 	}
 	w, err := r.Fetcher.Writer(ctx, fetch.Source{Store: st, Namespace: ps.Namespace})
 	if err != nil {
-		return fmt.Errorf("%s: %w", storeKey, err)
+		return fmt.Errorf("%s: %w", storeKey, redact.Foreign(err))
 	}
 	ref := remoteRef(d)
 	if err := w.DeleteSecret(ctx, ref); err != nil {
-		return fmt.Errorf("%s: deleting remote key %q: %w", storeKey, ref.RemoteKey, err)
+		return fmt.Errorf("%s: deleting remote key %q: %w", storeKey, ref.RemoteKey, redact.Foreign(err))
 	}
 	r.Recorder.Eventf(ps, nil, corev1.EventTypeNormal, "Deleted", "Push", "Deleted remote key %s from %s", ref.RemoteKey, storeKey)
 	return nil

@@ -124,9 +124,13 @@ func validate(ps *esv1alpha1.PushSecret) error {
 
 // verdict is what a reconcile concluded: the Ready condition and when to look again.
 type verdict struct {
-	ready           bool
-	reason, message string
-	result          ctrl.Result
+	ready  bool
+	reason string
+	// message is the Ready condition's message on success; a failure's message is built
+	// from failed by the reconcile's redaction (setStatus), never from its raw text.
+	message string
+	failed  error
+	result  ctrl.Result
 	// retry is returned to controller-runtime for its backoff (transient failures).
 	retry error
 }
@@ -140,9 +144,9 @@ func decide(err error, interval time.Duration) verdict {
 		return verdict{ready: true, reason: ReasonSynced, message: "PushSecret synced successfully",
 			result: ctrl.Result{RequeueAfter: interval}}
 	case failure.IsTransient(err):
-		return verdict{reason: failure.Reason(err, ReasonErrored), message: err.Error(), retry: err}
+		return verdict{reason: failure.Reason(err, ReasonErrored), failed: err, retry: err}
 	default:
-		return verdict{reason: failure.Reason(err, ReasonErrored), message: err.Error(),
+		return verdict{reason: failure.Reason(err, ReasonErrored), failed: err,
 			result: ctrl.Result{RequeueAfter: interval}}
 	}
 }

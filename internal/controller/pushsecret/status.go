@@ -22,7 +22,7 @@ const conditionReady = "Ready"
 func setStatus(s *scope, v verdict, pushed esv1alpha1.SyncedPushSecretsMap) {
 	ps := s.ps
 	if !v.ready {
-		setReady(ps, metav1.ConditionFalse, v.reason, s.secrets.String(v.message), s.now)
+		setReady(ps, metav1.ConditionFalse, v.reason, s.secrets.Message(v.failed), s.now)
 		return
 	}
 	wasReady := conditions.IsTrue(ps.Status.Conditions, conditionReady)

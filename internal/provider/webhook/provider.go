@@ -20,6 +20,13 @@ import (
 
 const specField = "spec.provider.webhook"
 
+// SecretLabel and SecretLabelValue are the label a Secret listed under
+// spec.provider.webhook.secrets must carry (as External Secrets Operator requires).
+const (
+	SecretLabel      = "external-secrets.io/type"
+	SecretLabelValue = "webhook"
+)
+
 const (
 	// defaultTimeout bounds a request when the store sets no timeout.
 	defaultTimeout = 30 * time.Second
@@ -52,8 +59,11 @@ func (p *Provider) NewClient(ctx context.Context, store esv1.GenericStore, kube 
 	}
 	secrets := map[string]map[string]string{}
 	for i, s := range spec.Secrets {
-		data, err := provider.SecretData(ctx, kube, store, namespace, s.SecretRef.Name, s.SecretRef.Namespace,
-			fmt.Sprintf("%s.secrets[%d].secretRef", specField, i))
+		// As in External Secrets Operator, a Secret is sent to an endpoint only when its
+		// owner labelled it for that: otherwise whoever may write a store could send any
+		// Secret of the namespace to a server of their choosing.
+		data, err := provider.LabelledSecretData(ctx, kube, store, namespace, s.SecretRef.Name, s.SecretRef.Namespace,
+			SecretLabel, SecretLabelValue, fmt.Sprintf("%s.secrets[%d].secretRef", specField, i))
 		if err != nil {
 			return nil, err
 		}

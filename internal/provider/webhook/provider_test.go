@@ -178,3 +178,27 @@ func TestValidateStore(t *testing.T) {
 		})
 	}
 }
+
+// TestUnlabelledSecretsAreNotSent: a Secret listed under secrets without the label
+// external-secrets.io/type=webhook is not read into the templates, so its value never
+// reaches the endpoint (External Secrets Operator's GHSA-q7hv-xx6h-q2x8 is a regression of
+// this very check). Taking LabelledSecretData out of NewClient makes this test fail.
+func TestUnlabelledSecretsAreNotSent(t *testing.T) {
+	t.Parallel()
+	ns := testenv.Namespace(t, controlPlane.Client, nil)
+	server := newSecretServer(t, "unlabelled-token", false)
+	server.put("app", map[string]string{"v": "x"})
+	secret := &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "api"}, StringData: map[string]string{"token": "unlabelled-token"}}
+	if err := controlPlane.Client.Create(testContext(t), secret); err != nil {
+		t.Fatal(err)
+	}
+	_, err := New().NewClient(testContext(t), storeFor(ns, server), controlPlane.Client, ns)
+	if err == nil || !strings.Contains(err.Error(), "external-secrets.io/type=webhook") {
+		t.Fatalf("NewClient = %v, want a refusal naming the label", err)
+	}
+	server.mu.Lock()
+	defer server.mu.Unlock()
+	if len(server.requests) != 0 {
+		t.Errorf("the endpoint received %d requests", len(server.requests))
+	}
+}

@@ -122,10 +122,12 @@ func (s *secretServer) serveSecret(w http.ResponseWriter, r *http.Request, key s
 	_ = json.NewEncoder(w).Encode(map[string]any{"data": versions[n-1], "version": n})
 }
 
-// tokenSecret creates the Secret "api" holding the server's bearer token in ns.
+// tokenSecret creates the Secret "api" holding the server's bearer token in ns, labelled
+// for webhook stores.
 func tokenSecret(t *testing.T, ns, token string) {
 	t.Helper()
-	secret := &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "api"}, StringData: map[string]string{"token": token}}
+	secret := &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "api", Labels: map[string]string{SecretLabel: SecretLabelValue}},
+		StringData: map[string]string{"token": token}}
 	if err := controlPlane.Client.Create(testContext(t), secret); err != nil {
 		t.Fatal(err)
 	}
