@@ -1,6 +1,7 @@
 package harness
 
 import (
+	"context"
 	"fmt"
 	"maps"
 	"net"
@@ -78,6 +79,31 @@ func (p *kubeProxy) Reset() {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	p.counts = map[apiRequest]int{}
+}
+
+// waitQuiet waits until no request other than a watch or a list has reached the proxy for
+// quiet, or until limit has passed.
+func (p *kubeProxy) waitQuiet(ctx context.Context, quiet, limit time.Duration) error {
+	requests := func() int {
+		n := 0
+		for r, c := range p.Counts() {
+			if r.Verb != "watch" && r.Verb != "list" {
+				n += c
+			}
+		}
+		return n
+	}
+	deadline := time.Now().Add(limit)
+	last, since := requests(), time.Now()
+	for time.Since(since) < quiet && time.Now().Before(deadline) {
+		if err := sleep(ctx, 100*time.Millisecond); err != nil {
+			return err
+		}
+		if n := requests(); n != last {
+			last, since = n, time.Now()
+		}
+	}
+	return nil
 }
 
 func (p *kubeProxy) Stop() {
