@@ -89,11 +89,12 @@ func firstSyncFloor(ctx context.Context, base *rest.Config, cfg *Config, started
 	var events sync.WaitGroup
 	var eventErr error
 	var eventErrOnce sync.Once
-	err = parallel(ctx, cfg.N, cfg.Concurrency, func(ctx context.Context, i int) error {
-		event, err := floorFirstSync(ctx, c, cfg, i, objects[i])
+	err = parallel(ctx, cfg.N, cfg.Concurrency, func(workerCtx context.Context, i int) error {
+		event, err := floorFirstSync(workerCtx, c, cfg, i, objects[i])
 		if err != nil {
 			return err
 		}
+		// The run's context: parallel's ends when the last worker does, before the events.
 		events.Go(func() {
 			if err := c.Create(ctx, event); err != nil {
 				eventErrOnce.Do(func() { eventErr = fmt.Errorf("first-sync floor: recording an event: %w", err) })

@@ -50,6 +50,10 @@ func startKubeProxy(cfg *rest.Config) (*kubeProxy, error) {
 	proxy := httputil.NewSingleHostReverseProxy(upstream)
 	proxy.Transport = transport
 	proxy.FlushInterval = -1 // watches stream
+	// An API server that is down (the soak restarts it) or a client that went away: drop
+	// the connection, as a client talking to the API server itself would see it, instead
+	// of answering 502 and logging.
+	proxy.ErrorHandler = func(http.ResponseWriter, *http.Request, error) { panic(http.ErrAbortHandler) }
 	p := &kubeProxy{URL: "http://" + ln.Addr().String(), counts: map[apiRequest]int{}}
 	p.server = &http.Server{Handler: p.count(proxy), ReadHeaderTimeout: 10 * time.Second}
 	go func() { _ = p.server.Serve(ln) }()

@@ -5,6 +5,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"flag"
 	"fmt"
@@ -49,6 +50,8 @@ func run() error {
 	flag.StringVar(&cfg.ProfileDir, "profile-dir", "", "save CPU profiles of kube-apiserver (and of the operator, with -operator-pprof) taken during the cold start here")
 	flag.StringVar(&cfg.OperatorPprof, "operator-pprof", "", "base URL of the operator's /debug/pprof, e.g. http://127.0.0.1:6060 (add --pprof-bind-address=127.0.0.1:6060 to ferry's command line)")
 	appendTo := flag.String("append", "", "also append the Markdown result to this file (e.g. bench/RESULTS.md)")
+	soak := flag.Duration("soak", 0, "instead of the scenario, run the fault soak for this long (1h: the schedule of `make soak`) with two replicas")
+	workloads := flag.Int("workloads", 0, "soak: Deployments that restart on their Secret's changes (default k)")
 	flag.Parse()
 	cfg.Progress = os.Stderr
 	ctrllog.SetLogger(logr.Discard()) // the harness reports through Progress
@@ -56,19 +59,37 @@ func run() error {
 	// Stopping cleanly stops the control plane, moto and the operator the harness started.
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	res, err := harness.Run(ctx, cfg)
-	if err != nil {
-		return err
-	}
 	var md strings.Builder
-	res.Markdown(&md)
-	fmt.Print(md.String())
-	if *appendTo != "" {
-		f, err := os.OpenFile(*appendTo, os.O_APPEND|os.O_WRONLY, 0)
+	if *soak > 0 {
+		if cfg.Operator == harness.DefaultOperator {
+			cfg.Operator = harness.SoakOperator
+		}
+		sch := harness.HourSchedule()
+		sch.Duration = *soak
+		res, err := harness.RunSoak(ctx, harness.SoakConfig{Config: cfg, Workloads: cmp.Or(*workloads, cfg.K), Schedule: sch})
 		if err != nil {
 			return err
 		}
-		if _, err := f.WriteString("\n" + md.String()); err != nil {
+		res.Markdown(&md)
+	} else {
+		res, err := harness.Run(ctx, cfg)
+		if err != nil {
+			return err
+		}
+		res.Markdown(&md)
+	}
+	fmt.Print(md.String())
+	return appendResult(*appendTo, md.String())
+}
+
+// appendResult appends the Markdown to a file, when one is named.
+func appendResult(appendTo, md string) error {
+	if appendTo != "" {
+		f, err := os.OpenFile(appendTo, os.O_APPEND|os.O_WRONLY, 0)
+		if err != nil {
+			return err
+		}
+		if _, err := f.WriteString("\n" + md); err != nil {
 			_ = f.Close()
 			return err
 		}
