@@ -3,6 +3,8 @@ package harness
 import (
 	"context"
 	"fmt"
+	"io"
+	"log"
 	"maps"
 	"net"
 	"net/http"
@@ -54,6 +56,7 @@ func startKubeProxy(cfg *rest.Config) (*kubeProxy, error) {
 	// the connection, as a client talking to the API server itself would see it, instead
 	// of answering 502 and logging.
 	proxy.ErrorHandler = func(http.ResponseWriter, *http.Request, error) { panic(http.ErrAbortHandler) }
+	proxy.ErrorLog = log.New(io.Discard, "", 0)
 	p := &kubeProxy{URL: "http://" + ln.Addr().String(), counts: map[apiRequest]int{}}
 	p.server = &http.Server{Handler: p.count(proxy), ReadHeaderTimeout: 10 * time.Second}
 	go func() { _ = p.server.Serve(ln) }()

@@ -36,7 +36,9 @@ type replica struct {
 
 // replicaSample is what one replica reported at one moment.
 type replicaSample struct {
-	Name       string
+	Name string
+	// Up: the replica answered on its metrics endpoint (it is not starting or gone).
+	Up         bool
 	Leader     bool
 	RSS        int64
 	Goroutines int
@@ -159,5 +161,6 @@ func (r *replica) sample(ctx context.Context) (replicaSample, error) {
 			out.Leader = strings.HasSuffix(line, " 1")
 		}
 	}
+	out.Up = sc.Err() == nil
 	return out, sc.Err()
 }

@@ -16,7 +16,7 @@ func TestSmoke(t *testing.T) {
 		t.Skip("starts a control plane, moto and the operator")
 	}
 	cfg := Config{N: 50, K: 10, Namespaces: 5, Interval: 15 * time.Second, SteadyCycles: 1, Rotation: true,
-		ColdTimeout: 3 * time.Minute, Progress: testWriter{t}}
+		WarmRestart: true, ColdTimeout: 3 * time.Minute, Progress: testWriter{t}}
 	ctx, cancel := context.WithTimeout(context.Background(), 8*time.Minute)
 	defer cancel()
 	res, err := Run(ctx, cfg)
@@ -40,6 +40,17 @@ func TestSmoke(t *testing.T) {
 		t.Errorf("cold start: %d status writes, want one per object (%d)", w, cfg.N)
 	}
 	checkFirstSyncRequests(t, res.Cold, cfg.N)
+	// A restart with nothing changed writes nothing and reads the store with its batch
+	// calls, not once per object.
+	if w := res.Warm.SecretWrites(); w != 0 {
+		t.Errorf("warm restart: %d Secret writes, want 0", w)
+	}
+	if w := res.Warm.StatusWrites(); w != 0 {
+		t.Errorf("warm restart: %d status writes, want 0", w)
+	}
+	if reads := res.Warm.ProviderReads(); reads > res.Cold.ProviderReads() {
+		t.Errorf("warm restart: %d provider reads, want at most the cold start's %d", reads, res.Cold.ProviderReads())
+	}
 	for _, target := range res.Targets() {
 		switch target.Name {
 		case "steady provider calls per cycle", "steady Secret writes", "steady status writes", "rotation provider calls":

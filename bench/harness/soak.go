@@ -112,7 +112,8 @@ type soak struct {
 	// baseline is each Deployment's generation once Ferry had recorded it.
 	baseline map[string]int64
 	began    time.Time
-	mu       sync.Mutex // guards res.Samples
+	mu       sync.Mutex // guards res.Samples, res.Log and the counters of res
+	rotating sync.Mutex // one rotation at a time: gens, nextKey
 }
 
 // RunSoak runs a soak from a fresh control plane whose kube-apiserver can be restarted,
@@ -133,7 +134,9 @@ func RunSoak(ctx context.Context, sc SoakConfig) (*SoakResult, error) {
 		line := fmt.Sprintf(format, args...)
 		_, _ = fmt.Fprintf(sc.Progress, "%s  %s\n", time.Now().Format("15:04:05"), line)
 		if !s.began.IsZero() {
+			s.mu.Lock()
 			s.res.Log = append(s.res.Log, fmt.Sprintf("%s %s", time.Since(s.began).Round(time.Second), line))
+			s.mu.Unlock()
 		}
 	}
 	defer s.stop()

@@ -5,6 +5,9 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/go-logr/logr"
+	ctrllog "sigs.k8s.io/controller-runtime/pkg/log"
 )
 
 // TestSoakShort runs the soak's fault schedule for two minutes on a small N — two replicas
@@ -18,6 +21,7 @@ func TestSoakShort(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts a control plane, moto and two operator replicas for several minutes")
 	}
+	ctrllog.SetLogger(logr.Discard()) // the harness reports through Progress
 	cfg := SoakConfig{
 		Config: Config{N: 100, K: 20, Namespaces: 5, Interval: 15 * time.Second, Concurrency: 10,
 			ColdTimeout: 3 * time.Minute, Progress: testWriter{t}},

@@ -46,7 +46,7 @@ func (s *soak) events() []soakEvent {
 		kind++
 		out = append(out, soakEvent{at: at, name: "provider: " + name, do: func(context.Context) error {
 			s.fault.Set(f)
-			s.res.Faults++
+			s.count(&s.res.Faults)
 			return nil
 		}}, soakEvent{at: at + sch.FaultFor, name: "provider: normal service", do: func(context.Context) error {
 			s.fault.Set(testenv.Fault{})
@@ -71,16 +71,18 @@ func (s *soak) providerFault(kind int) (testenv.Fault, string) {
 	}
 }
 
-// faults runs the schedule, with the replicas' memory and goroutines sampled meanwhile. A
-// replica that exits on its own (as controller-runtime does when it loses the Lease during
-// an API server outage) is replaced, as Kubernetes would, and logged.
+// faults runs the schedule, with the replicas' memory and goroutines sampled meanwhile.
+// Each step starts at its time in a goroutine of its own, so that a slow one (an API server
+// that takes half a minute to start) does not hold the others back. A replica that exits on
+// its own (as controller-runtime does when it loses the Lease during an API server outage)
+// is replaced, as Kubernetes would, and logged.
 func (s *soak) faults(ctx context.Context) error {
 	s.began = time.Now()
 	s.say("faults begin: %s", s.sc.Schedule.Duration)
 	sampleCtx, stopSampling := context.WithCancel(ctx)
-	var sampling sync.WaitGroup
-	sampling.Go(func() { s.sample(sampleCtx) })
-	defer func() { stopSampling(); sampling.Wait() }()
+	var steps sync.WaitGroup
+	steps.Go(func() { s.sample(sampleCtx) })
+	defer func() { stopSampling(); steps.Wait() }()
 	for _, ev := range s.events() {
 		for time.Since(s.began) < ev.at {
 			if err := s.replaceExited(); err != nil {
@@ -90,11 +92,13 @@ func (s *soak) faults(ctx context.Context) error {
 				return err
 			}
 		}
-		if err := ev.do(ctx); err != nil {
-			s.say("%s: %v", ev.name, err)
-			continue
-		}
-		s.say("%s", ev.name)
+		steps.Go(func() {
+			if err := ev.do(ctx); err != nil {
+				s.say("%s: %v", ev.name, err)
+				return
+			}
+			s.say("%s", ev.name)
+		})
 	}
 	for time.Since(s.began) < s.sc.Schedule.Duration {
 		if err := s.replaceExited(); err != nil {
@@ -104,6 +108,8 @@ func (s *soak) faults(ctx context.Context) error {
 			return err
 		}
 	}
+	stopSampling()
+	steps.Wait()
 	s.fault.Set(testenv.Fault{})
 	return s.replaceExited()
 }
@@ -113,7 +119,7 @@ func (s *soak) replaceExited() error {
 	for _, r := range s.replicas.replicas() {
 		if done, how := r.op.exited(); done {
 			s.replicas.remove(r)
-			s.res.Exits++
+			s.count(&s.res.Exits)
 			s.say("%s exited on its own (%s): starting a replacement", r.name, how)
 			if _, err := s.replicas.start(); err != nil {
 				return err
@@ -123,8 +129,17 @@ func (s *soak) replaceExited() error {
 	return nil
 }
 
+// count adds one to a counter of the result.
+func (s *soak) count(counter *int) {
+	s.mu.Lock()
+	*counter++
+	s.mu.Unlock()
+}
+
 // rotate gives RotatePercent of the keys (at least one) a new value, the keys taken in turn.
 func (s *soak) rotate(ctx context.Context) error {
+	s.rotating.Lock()
+	defer s.rotating.Unlock()
 	k := s.cfg.K
 	count := max(1, int(float64(k)*s.sc.Schedule.RotatePercent/100))
 	for range count {
@@ -145,7 +160,7 @@ func (s *soak) killLeader(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	s.res.Kills++
+	s.count(&s.res.Kills)
 	s.say("killed %s with SIGKILL; a new replica started", name)
 	return nil
 }
@@ -158,7 +173,7 @@ func (s *soak) restartAPIServer(context.Context) error {
 	if err := s.cp.StartAPIServer(); err != nil {
 		return err
 	}
-	s.res.APIRestarts++
+	s.count(&s.res.APIRestarts)
 	s.say("kube-apiserver down for %s", time.Since(stopped).Round(100*time.Millisecond))
 	return nil
 }

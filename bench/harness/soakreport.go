@@ -62,6 +62,10 @@ func (r *SoakResult) samplesTable(p func(string, ...any)) {
 		}
 		var parts []string
 		for _, rs := range s.Replicas {
+			if !rs.Up {
+				parts = append(parts, rs.Name+" not answering")
+				continue
+			}
 			lead := ""
 			if rs.Leader {
 				lead = "*"
