@@ -40,16 +40,13 @@ func TestSmoke(t *testing.T) {
 		t.Errorf("cold start: %d status writes, want one per object (%d)", w, cfg.N)
 	}
 	checkFirstSyncRequests(t, res.Cold, cfg.N)
-	// A restart with nothing changed writes nothing and reads the store with its batch
-	// calls, not once per object.
+	// A restart with nothing changed writes nothing. (Its provider reads are reported, not
+	// asserted: objects that come due on their 15 s interval during the restart are read.)
 	if w := res.Warm.SecretWrites(); w != 0 {
 		t.Errorf("warm restart: %d Secret writes, want 0", w)
 	}
 	if w := res.Warm.StatusWrites(); w != 0 {
 		t.Errorf("warm restart: %d status writes, want 0", w)
-	}
-	if reads := res.Warm.ProviderReads(); reads > res.Cold.ProviderReads() {
-		t.Errorf("warm restart: %d provider reads, want at most the cold start's %d", reads, res.Cold.ProviderReads())
 	}
 	for _, target := range res.Targets() {
 		switch target.Name {

@@ -89,7 +89,11 @@ func waitVerified(ctx context.Context, op *operator, url string, n int, timeout 
 			return nil, fmt.Errorf("the operator exited (%s) with %d of %d re-verified", how, len(seen), n)
 		}
 		if time.Now().After(deadline) {
-			return nil, fmt.Errorf("%d of %d re-verified after %s (last scrape error: %v)", len(seen), n, timeout, lastErr)
+			err := fmt.Errorf("%d of %d re-verified after %s", len(seen), n, timeout)
+			if lastErr != nil {
+				err = fmt.Errorf("%w (last scrape error: %w)", err, lastErr)
+			}
+			return nil, err
 		}
 		began := time.Now()
 		ready, err := verifiedObjects(ctx, url)

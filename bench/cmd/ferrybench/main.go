@@ -85,7 +85,7 @@ func run() error {
 // appendResult appends the Markdown to a file, when one is named.
 func appendResult(appendTo, md string) error {
 	if appendTo != "" {
-		f, err := os.OpenFile(appendTo, os.O_APPEND|os.O_WRONLY, 0)
+		f, err := os.OpenFile(appendTo, os.O_APPEND|os.O_WRONLY, 0) //nolint:gosec // the file the user named
 		if err != nil {
 			return err
 		}
