@@ -171,6 +171,8 @@ func (s *soak) setUp(ctx context.Context) error {
 		return err
 	}
 	s.stops = append(s.stops, func() { _ = s.cp.Stop() })
+	// envtest's 20 s is too short for a restart on a loaded machine.
+	s.cp.Env.ControlPlane.APIServer.StartTimeout = 2 * time.Minute
 	if err := s.startServers(); err != nil {
 		return err
 	}
