@@ -3,9 +3,7 @@ package harness
 import (
 	"bufio"
 	"context"
-	"errors"
 	"fmt"
-	"net/http"
 	"path/filepath"
 	"slices"
 	"strconv"
@@ -135,21 +133,12 @@ func (r *replica) sample(ctx context.Context) (replicaSample, error) {
 	if m, err := r.op.memory(); err == nil {
 		out.RSS = m.Current
 	}
-	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
-	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, r.metrics, nil)
+	body, err := getMetrics(ctx, r.metrics)
 	if err != nil {
 		return out, err
 	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		return out, err
-	}
-	defer func() { _ = resp.Body.Close() }()
-	if resp.StatusCode != http.StatusOK {
-		return out, errors.New(resp.Status)
-	}
-	sc := bufio.NewScanner(resp.Body)
+	defer func() { _ = body.Close() }()
+	sc := bufio.NewScanner(body)
 	sc.Buffer(make([]byte, 64*1024), 1024*1024)
 	for sc.Scan() {
 		line := sc.Text()

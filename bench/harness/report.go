@@ -120,10 +120,7 @@ func (r *Result) Markdown(w io.Writer) {
 	cfg := r.Config
 	p := func(format string, args ...any) { _, _ = fmt.Fprintf(w, format+"\n", args...) }
 	p("### N = %d, K = %d, interval %s, %d unrelated Secrets — %s", cfg.N, cfg.K, cfg.Interval, cfg.Unrelated, r.Started.Format("2006-01-02 15:04 MST"))
-	p("")
-	p("- machine: %s", machine())
-	p("- load average (1, 5, 15 min): %s before, %s after", r.LoadBefore, r.LoadAfter)
-	p("- harness: `%s`", strings.Join(append([]string{filepath.Base(os.Args[0])}, os.Args[1:]...), " "))
+	header(p, r.LoadBefore, r.LoadAfter)
 	p("- operator: `%s`", r.Command)
 	p("")
 	p("| measure | value |")
@@ -184,6 +181,14 @@ func (r *Result) Markdown(w io.Writer) {
 		p("| %s | %s | %s | %s |", t.Name, t.Want, t.Got, met)
 	}
 	p("")
+}
+
+// header writes the lines every result starts with: the machine, its load, the command.
+func header(p func(string, ...any), loadBefore, loadAfter string) {
+	p("")
+	p("- machine: %s", machine())
+	p("- load average (1, 5, 15 min): %s before, %s after", loadBefore, loadAfter)
+	p("- harness: `%s`", strings.Join(append([]string{filepath.Base(os.Args[0])}, os.Args[1:]...), " "))
 }
 
 func rssString(m procMemory) string {

@@ -3,8 +3,6 @@ package harness
 import (
 	"fmt"
 	"io"
-	"os"
-	"path/filepath"
 	"strings"
 	"time"
 )
@@ -14,10 +12,7 @@ func (r *SoakResult) Markdown(w io.Writer) {
 	cfg, sch := r.Config, r.Config.Schedule
 	p := func(format string, args ...any) { _, _ = fmt.Fprintf(w, format+"\n", args...) }
 	p("### Soak: N = %d, K = %d, %d workloads, %s of faults — %s", cfg.N, cfg.K, cfg.Workloads, sch.Duration, r.Started.Format("2006-01-02 15:04 MST"))
-	p("")
-	p("- machine: %s", machine())
-	p("- load average (1, 5, 15 min): %s before, %s after", r.LoadBefore, r.LoadAfter)
-	p("- harness: `%s`", strings.Join(append([]string{filepath.Base(os.Args[0])}, os.Args[1:]...), " "))
+	header(p, r.LoadBefore, r.LoadAfter)
 	p("- replicas: `%s`", r.Command)
 	p("- schedule: rotate %g%% of the keys every %s; kill -9 the leader every %s; restart kube-apiserver every %s from %s; "+
 		"provider faults for %s every %s (429, 503, throttling, %s hangs in turn)",

@@ -7,7 +7,6 @@ import (
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/apimachinery/pkg/watch"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -75,28 +74,11 @@ func (w *valueWatch) listAndWatch(ctx context.Context) error {
 		w.observe(&list.Items[i], watch.Added)
 	}
 	w.missingFromList(present)
-	watcher, err := w.c.Watch(ctx, &corev1.SecretList{}, selector,
-		&client.ListOptions{Raw: &metav1.ListOptions{ResourceVersion: list.ResourceVersion}})
-	if err != nil {
-		return fmt.Errorf("watching Secrets: %w", err)
-	}
-	defer watcher.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return nil
-		case ev, ok := <-watcher.ResultChan():
-			if !ok {
-				return fmt.Errorf("the Secrets watch ended")
-			}
-			if ev.Type == watch.Error {
-				return fmt.Errorf("watch error: %v", ev.Object)
-			}
-			if s, ok := ev.Object.(*corev1.Secret); ok {
-				w.observe(s, ev.Type)
-			}
+	return follow(ctx, w.c, &corev1.SecretList{}, list.ResourceVersion, func(ev watch.Event) {
+		if s, ok := ev.Object.(*corev1.Secret); ok {
+			w.observe(s, ev.Type)
 		}
-	}
+	}, selector)
 }
 
 // missingFromList records the Secrets held before a re-list that the list no longer has.

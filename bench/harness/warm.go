@@ -21,21 +21,45 @@ const readyMetric = "externalsecret_status_condition"
 // verifiedObjects scrapes an operator's /metrics and returns the benchmark ExternalSecrets
 // (namespace/name) it reports Ready.
 func verifiedObjects(ctx context.Context, url string) (map[string]bool, error) {
+	body, err := getMetrics(ctx, url)
+	if err != nil {
+		return nil, err
+	}
+	defer func() { _ = body.Close() }()
+	return parseReady(body)
+}
+
+// getMetrics opens an operator's metrics page; the caller closes it. The request is
+// bounded by a minute.
+func getMetrics(ctx context.Context, url string) (io.ReadCloser, error) {
 	ctx, cancel := context.WithTimeout(ctx, time.Minute)
-	defer cancel()
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
 	if err != nil {
+		cancel()
 		return nil, err
 	}
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
+		cancel()
 		return nil, err
 	}
-	defer func() { _ = resp.Body.Close() }()
 	if resp.StatusCode != http.StatusOK {
+		_ = resp.Body.Close()
+		cancel()
 		return nil, fmt.Errorf("%s: %s", url, resp.Status)
 	}
-	return parseReady(resp.Body)
+	return cancelOnClose{resp.Body, cancel}, nil
+}
+
+// cancelOnClose ends a request's context when its body is closed.
+type cancelOnClose struct {
+	io.ReadCloser
+	cancel context.CancelFunc
+}
+
+func (c cancelOnClose) Close() error {
+	defer c.cancel()
+	return c.ReadCloser.Close()
 }
 
 // parseReady reads the Prometheus text format and keeps the Ready series at 1 of objects in
