@@ -81,13 +81,22 @@ func (r *Result) warmTargets() []Target {
 		return nil
 	}
 	ratio := r.Warm.Took.Seconds() / r.Cold.Took.Seconds()
-	return []Target{
+	out := []Target{
 		{Name: "warm restart Secret writes", Want: "0", Got: fmt.Sprint(r.Warm.SecretWrites()), Met: r.Warm.SecretWrites() == 0},
 		{Name: "warm restart status writes", Want: "0", Got: fmt.Sprint(r.Warm.StatusWrites()), Met: r.Warm.StatusWrites() == 0},
 		{Name: "warm restart provider reads", Want: fmt.Sprintf("≤ the cold start's = %d", r.Cold.ProviderReads()),
 			Got: fmt.Sprint(r.Warm.ProviderReads()), Met: r.Warm.ProviderReads() <= r.Cold.ProviderReads()},
 		{Name: "warm restart: all re-verified", Want: "≤ 2× the cold start", Got: fmt.Sprintf("%s = %.2f×", secs(r.Warm.Took), ratio), Met: ratio <= 2},
 	}
+	if r.AfterRestart.Took > 0 {
+		limit := ceilDiv(r.Config.K, 100) + FewCalls
+		calls, writes := r.AfterRestart.ProviderCalls(), r.AfterRestart.SecretWrites()+r.AfterRestart.StatusWrites()
+		out = append(out,
+			Target{Name: "first cycle after the restart: provider calls", Want: fmt.Sprintf("≤ ceil(K/100) + %d = %d", FewCalls, limit),
+				Got: fmt.Sprint(calls), Met: calls <= limit},
+			Target{Name: "first cycle after the restart: writes", Want: "0", Got: fmt.Sprint(writes), Met: writes == 0})
+	}
+	return out
 }
 
 // perObjectRequests are the requests a first sync must make, once per object.
@@ -168,6 +177,10 @@ func (r *Result) Markdown(w io.Writer) {
 		p("| rotation: one key, %d Secrets follow after | %s |", r.RotationSecrets, secs(r.Rotation.Took))
 		p("| rotation provider calls | %s |", calls(r.Rotation.Provider))
 		p("| rotation writes: Secrets / status | %d / %d |", r.Rotation.SecretWrites(), r.Rotation.StatusWrites())
+	}
+	if r.AfterRestart.Took > 0 {
+		p("| first refresh cycle after the restart (%s): provider calls | %s |", cfg.Interval, calls(r.AfterRestart.Provider))
+		p("| first refresh cycle after the restart: writes Secrets / status | %d / %d |", r.AfterRestart.SecretWrites(), r.AfterRestart.StatusWrites())
 	}
 	p("| peak RSS over the run | %s |", mib(r.PeakRSS))
 	p("")

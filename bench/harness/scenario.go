@@ -51,7 +51,7 @@ type Config struct {
 	// Floor measures the two floors: a bare client creating N Secrets, and a bare client
 	// doing what N first syncs must (create the Secret, patch the status, record an event).
 	Floor bool
-	// WarmRestart stops the operator after the cold start, with everything in sync, and
+	// WarmRestart stops the operator once everything is in sync (after the rotation) and
 	// starts it again: the time until the new process reports every object Ready on its
 	// metrics endpoint, and what it asked of the provider and the API server meanwhile.
 	// Operator must then hold {metrics}.
@@ -177,6 +177,8 @@ type Result struct {
 	Warm             Phase
 	WarmP50, WarmP99 time.Duration
 	WarmMemory       procMemory
+	// AfterRestart is the first refresh interval after the warm restart's counting ended.
+	AfterRestart Phase
 	// Steady is the window with nothing changed, of Cycles refresh intervals.
 	Steady Phase
 	Cycles int
@@ -226,8 +228,8 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 		on bool
 		do func(context.Context) error
 	}{
-		{r.cfg.Floor, r.floors}, {true, r.coldStart}, {r.cfg.WarmRestart, r.warmRestart},
-		{r.cfg.SteadyCycles > 0, r.steady}, {r.cfg.Rotation, r.rotation},
+		{r.cfg.Floor, r.floors}, {true, r.coldStart}, {r.cfg.SteadyCycles > 0, r.steady}, {r.cfg.Rotation, r.rotation},
+		{r.cfg.WarmRestart, r.warmRestart}, {r.cfg.WarmRestart && r.cfg.SteadyCycles > 0, r.afterRestart},
 	}
 	for _, phase := range phases {
 		if !phase.on {
@@ -438,6 +440,10 @@ const warmSettle = 2 * time.Second
 func (r *run) warmRestart(ctx context.Context) error {
 	cfg, res := &r.cfg, r.res
 	r.notePeak()
+	// In sync: no write of the previous phase still on its way.
+	if err := r.proxy.waitQuiet(ctx, time.Second, 15*time.Second); err != nil {
+		return err
+	}
 	r.say("warm restart: stopping the operator")
 	r.op.stop()
 	cpuBefore := r.resetCounters()
@@ -468,6 +474,19 @@ func (r *run) steady(ctx context.Context) error {
 		return withLog(err, r.op.log.Name())
 	}
 	r.res.Steady, r.res.Cycles = snapshot(window, r.moto, r.proxy, r.op, cpuBefore), r.cfg.SteadyCycles
+	return nil
+}
+
+// afterRestart watches the first refresh interval after the warm restart: a restart that
+// put every object on the same second, or that forgot what the store's listing tells, shows
+// here as more calls than a steady cycle's.
+func (r *run) afterRestart(ctx context.Context) error {
+	cpuBefore := r.resetCounters()
+	r.say("after the restart: watching one refresh interval (%s)", r.cfg.Interval)
+	if err := sleepWhileRunning(ctx, r.op, r.cfg.Interval); err != nil {
+		return withLog(err, r.op.log.Name())
+	}
+	r.res.AfterRestart = snapshot(r.cfg.Interval, r.moto, r.proxy, r.op, cpuBefore)
 	return nil
 }
 

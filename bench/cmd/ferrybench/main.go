@@ -45,7 +45,7 @@ func run() error {
 	flag.IntVar(&cfg.SteadyCycles, "steady-cycles", 3, "refresh intervals observed with nothing changed (0 skips)")
 	flag.BoolVar(&cfg.Rotation, "rotation", true, "change one remote value and time how long its Secrets take to follow")
 	flag.BoolVar(&cfg.Floor, "floor", true, "measure the floors: a bare client creating N Secrets, and one doing what N first syncs must")
-	flag.BoolVar(&cfg.WarmRestart, "warm-restart", true, "after the cold start, restart the operator and time until it reports every object Ready on its metrics ({metrics})")
+	flag.BoolVar(&cfg.WarmRestart, "warm-restart", true, "with everything in sync (after the rotation), restart the operator and time until it reports every object Ready on its metrics ({metrics})")
 	flag.StringVar(&cfg.WorkDir, "workdir", "", "keep the kubeconfig and the operator's logs here (default: a temporary directory)")
 	flag.StringVar(&cfg.ProfileDir, "profile-dir", "", "save CPU profiles of kube-apiserver (and of the operator, with -operator-pprof) taken during the cold start here")
 	flag.StringVar(&cfg.OperatorPprof, "operator-pprof", "", "base URL of the operator's /debug/pprof, e.g. http://127.0.0.1:6060 (add --pprof-bind-address=127.0.0.1:6060 to ferry's command line)")
