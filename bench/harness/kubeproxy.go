@@ -1,7 +1,10 @@
 package harness
 
 import (
+	"context"
 	"fmt"
+	"io"
+	"log"
 	"maps"
 	"net"
 	"net/http"
@@ -49,6 +52,11 @@ func startKubeProxy(cfg *rest.Config) (*kubeProxy, error) {
 	proxy := httputil.NewSingleHostReverseProxy(upstream)
 	proxy.Transport = transport
 	proxy.FlushInterval = -1 // watches stream
+	// An API server that is down (the soak restarts it) or a client that went away: drop
+	// the connection, as a client talking to the API server itself would see it, instead
+	// of answering 502 and logging.
+	proxy.ErrorHandler = func(http.ResponseWriter, *http.Request, error) { panic(http.ErrAbortHandler) }
+	proxy.ErrorLog = log.New(io.Discard, "", 0)
 	p := &kubeProxy{URL: "http://" + ln.Addr().String(), counts: map[apiRequest]int{}}
 	p.server = &http.Server{Handler: p.count(proxy), ReadHeaderTimeout: 10 * time.Second}
 	go func() { _ = p.server.Serve(ln) }()
@@ -78,6 +86,31 @@ func (p *kubeProxy) Reset() {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	p.counts = map[apiRequest]int{}
+}
+
+// waitQuiet waits until no request other than a watch or a list has reached the proxy for
+// quiet, or until limit has passed.
+func (p *kubeProxy) waitQuiet(ctx context.Context, quiet, limit time.Duration) error {
+	requests := func() int {
+		n := 0
+		for r, c := range p.Counts() {
+			if r.Verb != "watch" && r.Verb != "list" {
+				n += c
+			}
+		}
+		return n
+	}
+	deadline := time.Now().Add(limit)
+	last, since := requests(), time.Now()
+	for time.Since(since) < quiet && time.Now().Before(deadline) {
+		if err := sleep(ctx, 100*time.Millisecond); err != nil {
+			return err
+		}
+		if n := requests(); n != last {
+			last, since = n, time.Now()
+		}
+	}
+	return nil
 }
 
 func (p *kubeProxy) Stop() {

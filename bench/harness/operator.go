@@ -12,8 +12,10 @@ import (
 )
 
 // DefaultOperator runs the ferry binary built from this tree against the local
-// environment. {ferry}, {qps}, {burst} and {concurrent} are filled in by the harness.
-const DefaultOperator = "{ferry} --leader-elect=false --operator-namespace=ferry-system --metrics-bind-address=0 " +
+// environment. {ferry}, {qps}, {burst}, {concurrent} and {metrics} (a free loopback
+// address for the metrics endpoint, which the warm restart reads) are filled in by the
+// harness.
+const DefaultOperator = "{ferry} --leader-elect=false --operator-namespace=ferry-system --metrics-bind-address={metrics} " +
 	"--health-probe-bind-address=0 --webhook=false --client-qps={qps} --client-burst={burst} --concurrent={concurrent}"
 
 // operator is the process under test.
@@ -32,6 +34,7 @@ func (cfg *Config) expand(command string) string {
 		"{qps}", strconv.FormatFloat(cfg.QPS, 'f', -1, 64),
 		"{burst}", strconv.Itoa(cfg.Burst),
 		"{concurrent}", strconv.Itoa(cfg.Concurrency),
+		"{metrics}", cfg.MetricsAddr,
 	).Replace(command)
 }
 
@@ -67,31 +70,41 @@ func (o *operator) exited() (bool, string) {
 	}
 }
 
-// memory returns the operator's peak and current resident set sizes, in bytes, from
-// /proc/PID/status (VmHWM and VmRSS).
-func (o *operator) memory() (peak, current int64, err error) {
-	f, err := os.Open(fmt.Sprintf("/proc/%d/status", o.cmd.Process.Pid))
+// procMemory is what /proc/PID/status says of a process's resident memory, in bytes.
+type procMemory struct {
+	Peak    int64 // VmHWM: the highest resident set size so far
+	Current int64 // VmRSS
+	Anon    int64 // RssAnon: heap, stacks — what grows with the objects
+	File    int64 // RssFile: mapped files, mostly the binary's code and data
+}
+
+// memory reads the operator's resident memory.
+func (o *operator) memory() (procMemory, error) {
+	return readMemory(o.cmd.Process.Pid)
+}
+
+func readMemory(pid int) (procMemory, error) {
+	var m procMemory
+	f, err := os.Open(fmt.Sprintf("/proc/%d/status", pid))
 	if err != nil {
-		return 0, 0, err
+		return m, err
 	}
 	defer func() { _ = f.Close() }()
+	fields := map[string]*int64{"VmHWM": &m.Peak, "VmRSS": &m.Current, "RssAnon": &m.Anon, "RssFile": &m.File}
 	sc := bufio.NewScanner(f)
 	for sc.Scan() {
 		field, value, ok := strings.Cut(sc.Text(), ":")
-		if !ok || (field != "VmHWM" && field != "VmRSS") {
+		dst := fields[field]
+		if !ok || dst == nil {
 			continue
 		}
 		kb, err := strconv.ParseInt(strings.TrimSuffix(strings.TrimSpace(value), " kB"), 10, 64)
 		if err != nil {
-			return 0, 0, fmt.Errorf("parsing %s: %w", field, err)
+			return m, fmt.Errorf("parsing %s: %w", field, err)
 		}
-		if field == "VmHWM" {
-			peak = kb * 1024
-		} else {
-			current = kb * 1024
-		}
+		*dst = kb * 1024
 	}
-	return peak, current, sc.Err()
+	return m, sc.Err()
 }
 
 // stop interrupts the operator and waits up to 15s before killing it.

@@ -61,10 +61,21 @@ func (r *readiness) listAndWatch(ctx context.Context) error {
 	for i := range list.Items {
 		r.observe(&list.Items[i])
 	}
-	w, err := r.c.Watch(ctx, &esv1.ExternalSecretList{}, client.MatchingLabels{benchLabel: "1"},
-		&client.ListOptions{Raw: &metav1.ListOptions{ResourceVersion: list.ResourceVersion}})
+	return follow(ctx, r.c, &esv1.ExternalSecretList{}, list.ResourceVersion, func(ev watch.Event) {
+		if es, ok := ev.Object.(*esv1.ExternalSecret); ok {
+			r.observe(es)
+		}
+	}, client.MatchingLabels{benchLabel: "1"})
+}
+
+// follow watches the objects of list's kind from resourceVersion and hands each event to
+// observe until ctx ends (nil) or the watch breaks or ends (an error: re-list).
+func follow(ctx context.Context, c client.WithWatch, list client.ObjectList, resourceVersion string,
+	observe func(watch.Event), opts ...client.ListOption) error {
+	opts = append(opts, &client.ListOptions{Raw: &metav1.ListOptions{ResourceVersion: resourceVersion}})
+	w, err := c.Watch(ctx, list, opts...)
 	if err != nil {
-		return fmt.Errorf("watching ExternalSecrets: %w", err)
+		return fmt.Errorf("watching %T: %w", list, err)
 	}
 	defer w.Stop()
 	for {
@@ -73,14 +84,12 @@ func (r *readiness) listAndWatch(ctx context.Context) error {
 			return nil
 		case ev, ok := <-w.ResultChan():
 			if !ok {
-				return nil
+				return fmt.Errorf("the watch of %T ended", list)
 			}
 			if ev.Type == watch.Error {
 				return fmt.Errorf("watch error: %v", ev.Object)
 			}
-			if es, ok := ev.Object.(*esv1.ExternalSecret); ok {
-				r.observe(es)
-			}
+			observe(ev)
 		}
 	}
 }

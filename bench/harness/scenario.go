@@ -48,8 +48,16 @@ type Config struct {
 	SteadyCycles int
 	// Rotation changes one remote value and measures how long its Secrets take to follow.
 	Rotation bool
-	// Floor measures the bare client creating N Secrets.
+	// Floor measures the two floors: a bare client creating N Secrets, and a bare client
+	// doing what N first syncs must (create the Secret, patch the status, record an event).
 	Floor bool
+	// WarmRestart stops the operator once everything is in sync (after the rotation) and
+	// starts it again: the time until the new process reports every object Ready on its
+	// metrics endpoint, and what it asked of the provider and the API server meanwhile.
+	// Operator must then hold {metrics}.
+	WarmRestart bool
+	// MetricsAddr fills {metrics}: a free loopback address the harness picks.
+	MetricsAddr string
 	// ColdTimeout bounds the cold start.
 	ColdTimeout time.Duration
 	// WorkDir holds the kubeconfig, the built binary and the operator's logs; a temporary
@@ -148,11 +156,29 @@ type Result struct {
 	Floor time.Duration
 	// FloorCPU is the CPU time each process used during the floor.
 	FloorCPU map[string]time.Duration
+	// FirstSyncFloor is the bare client doing what N first syncs must; FirstSyncFloorCPU
+	// the CPU each process used meanwhile.
+	FirstSyncFloor    time.Duration
+	FirstSyncFloorCPU map[string]time.Duration
+	// BinarySize is the size of the ferry binary, when the operator is Ferry.
+	BinarySize int64
+	// IdleMemory is the operator's memory with the store Ready and no ExternalSecret.
+	IdleMemory procMemory
 	// Cold is the cold start: operator start until all N objects are Ready.
 	Cold     Phase
 	P50, P99 time.Duration
-	// ColdPeakRSS is the operator's peak resident memory at the end of the cold start.
+	// ColdPeakRSS is the operator's peak resident memory at the end of the cold start, and
+	// ColdMemory its memory then.
 	ColdPeakRSS int64
+	ColdMemory  procMemory
+	// Warm is the warm restart: the new process's start until it reports every object
+	// Ready, plus warmSettle; WarmP50/P99 are per-object times to that report, from its
+	// start (as fine as the scrapes); WarmMemory its memory at the end.
+	Warm             Phase
+	WarmP50, WarmP99 time.Duration
+	WarmMemory       procMemory
+	// AfterRestart is the first refresh interval after the warm restart's counting ended.
+	AfterRestart Phase
 	// Steady is the window with nothing changed, of Cycles refresh intervals.
 	Steady Phase
 	Cycles int
@@ -163,157 +189,329 @@ type Result struct {
 	PeakRSS int64
 }
 
+// run is one scenario in progress: what it started and what it measured so far.
+type run struct {
+	cfg   Config
+	res   *Result
+	say   func(format string, args ...any)
+	cp    *testenv.ControlPlane
+	moto  *testenv.Moto
+	proxy *kubeProxy
+	env   []string
+	// direct reaches the API server without the proxy and without a client-side limit:
+	// the harness's own requests are not what is measured.
+	direct *rest.Config
+	kube   client.Client
+	sm     *secretsmanager.Client
+	// op is the operator running now.
+	op *operator
+	// stops are undone in reverse order when the run ends.
+	stops []func()
+}
+
 // Run runs one scenario from a fresh control plane and moto, and stops everything it
 // started before returning.
 func Run(ctx context.Context, cfg Config) (*Result, error) {
 	cfg.Defaults()
-	res := &Result{Config: cfg, Started: time.Now(), LoadBefore: loadAverage()}
-	say := func(format string, args ...any) {
+	r := &run{cfg: cfg, res: &Result{Config: cfg, Started: time.Now(), LoadBefore: loadAverage()}}
+	r.say = func(format string, args ...any) {
 		_, _ = fmt.Fprintf(cfg.Progress, "%s  %s\n", time.Now().Format("15:04:05"), fmt.Sprintf(format, args...))
 	}
+	defer r.stop()
+	if err := r.start(ctx); err != nil {
+		return nil, err
+	}
+	if err := r.seed(ctx); err != nil {
+		return nil, err
+	}
+	phases := []struct {
+		on bool
+		do func(context.Context) error
+	}{
+		{r.cfg.Floor, r.floors}, {true, r.coldStart}, {r.cfg.SteadyCycles > 0, r.steady}, {r.cfg.Rotation, r.rotation},
+		{r.cfg.WarmRestart, r.warmRestart}, {r.cfg.WarmRestart && r.cfg.SteadyCycles > 0, r.afterRestart},
+	}
+	for _, phase := range phases {
+		if !phase.on {
+			continue
+		}
+		if err := phase.do(ctx); err != nil {
+			return nil, err
+		}
+	}
+	r.notePeak()
+	r.res.LoadAfter = loadAverage()
+	r.res.Config = r.cfg
+	return r.res, nil
+}
+
+func (r *run) stop() {
+	for i := len(r.stops) - 1; i >= 0; i-- {
+		r.stops[i]()
+	}
+}
+
+// start builds the operator if needed and starts the control plane, moto and the proxy.
+func (r *run) start(ctx context.Context) error {
+	cfg := &r.cfg
 	if cfg.WorkDir == "" {
 		dir, err := os.MkdirTemp("", "ferrybench")
 		if err != nil {
-			return nil, err
+			return err
 		}
-		defer func() { _ = os.RemoveAll(dir) }()
+		r.stops = append(r.stops, func() { _ = os.RemoveAll(dir) })
 		cfg.WorkDir = dir
 	}
 	if strings.Contains(cfg.Operator, "{ferry}") && cfg.FerryBinary == "" {
-		say("building ./cmd/ferry")
+		r.say("building ./cmd/ferry")
 		bin, err := buildFerry(cfg.WorkDir)
 		if err != nil {
-			return nil, err
+			return err
 		}
 		cfg.FerryBinary = bin
 	}
-	res.Command = cfg.expand(cfg.Operator)
+	if fi, err := os.Stat(cfg.FerryBinary); err == nil && strings.Contains(cfg.Operator, "{ferry}") {
+		r.res.BinarySize = fi.Size()
+	}
+	addr, err := freeAddr()
+	if err != nil {
+		return err
+	}
+	cfg.MetricsAddr = addr
+	r.res.Command = cfg.expand(cfg.Operator)
+	if cfg.WarmRestart && !strings.Contains(cfg.Operator, "{metrics}") {
+		return errors.New("the warm restart reads the operator's metrics: put {metrics} in -operator as its metrics listen address")
+	}
 
-	say("starting kube-apiserver, etcd and moto")
-	cp, err := testenv.StartControlPlane()
-	if err != nil {
-		return nil, err
+	r.say("starting kube-apiserver, etcd and moto")
+	if r.cp, err = testenv.StartControlPlane(); err != nil {
+		return err
 	}
-	defer func() { _ = cp.Stop() }()
-	moto, err := testenv.StartMoto()
-	if err != nil {
-		return nil, err
+	r.stops = append(r.stops, func() { _ = r.cp.Stop() })
+	return r.startServers()
+}
+
+// startServers starts moto and the counting proxy and writes the operator's kubeconfig.
+func (r *run) startServers() error {
+	var err error
+	if r.moto, err = testenv.StartMoto(); err != nil {
+		return err
 	}
-	defer func() { _ = moto.Stop() }()
-	proxy, err := startKubeProxy(cp.Config)
-	if err != nil {
-		return nil, err
+	r.stops = append(r.stops, func() { _ = r.moto.Stop() })
+	if r.proxy, err = startKubeProxy(r.cp.Config); err != nil {
+		return err
 	}
-	defer proxy.Stop()
-	kubeconfig := filepath.Join(cfg.WorkDir, "kubeconfig")
-	if err := writeKubeconfig(kubeconfig, proxy.URL); err != nil {
-		return nil, err
+	r.stops = append(r.stops, r.proxy.Stop)
+	kubeconfig := filepath.Join(r.cfg.WorkDir, "kubeconfig")
+	if err := writeKubeconfig(kubeconfig, r.proxy.URL); err != nil {
+		return err
 	}
-	env := []string{"KUBECONFIG=" + kubeconfig, "AWS_ENDPOINT_URL=" + moto.Endpoint, "AWS_REGION=" + region,
+	r.env = []string{"KUBECONFIG=" + kubeconfig, "AWS_ENDPOINT_URL=" + r.moto.Endpoint, "AWS_REGION=" + region,
 		"AWS_ACCESS_KEY_ID=bench", "AWS_SECRET_ACCESS_KEY=bench", "POD_NAMESPACE=ferry-system"}
+	r.direct = rest.CopyConfig(r.cp.Config)
+	r.direct.QPS = -1
+	if r.kube, err = client.New(r.direct, client.Options{Scheme: scheme()}); err != nil {
+		return err
+	}
+	r.sm = secretsManagerClient(r.moto.Endpoint)
+	return nil
+}
 
-	direct := rest.CopyConfig(cp.Config)
-	direct.QPS = -1 // the harness's own requests are not what is measured
-	kube, err := client.New(direct, client.Options{Scheme: scheme()})
+// seed creates the remote keys and the store, runs the operator once until the store is
+// Ready (a first install, as before any restart), and creates the ExternalSecrets.
+func (r *run) seed(ctx context.Context) error {
+	cfg := &r.cfg
+	r.say("seeding %d remote keys and the ClusterSecretStore", cfg.K)
+	if err := seedKeys(ctx, r.sm, cfg.K); err != nil {
+		return err
+	}
+	if err := seedStore(ctx, r.kube, cfg); err != nil {
+		return err
+	}
+	r.say("first operator run: validating the store")
+	idle, err := validateStore(ctx, r.kube, r.res.Command, r.env, filepath.Join(cfg.WorkDir, "operator-first.log"))
 	if err != nil {
-		return nil, err
+		return err
 	}
-	sm := secretsManagerClient(moto.Endpoint)
-
-	say("seeding %d remote keys and the ClusterSecretStore", cfg.K)
-	if err := seedKeys(ctx, sm, cfg.K); err != nil {
-		return nil, err
-	}
-	if err := seedStore(ctx, kube, &cfg); err != nil {
-		return nil, err
-	}
-	// A first run of the operator validates the store, as before any restart.
-	say("first operator run: validating the store")
-	if err := validateStore(ctx, kube, res.Command, env, filepath.Join(cfg.WorkDir, "operator-first.log")); err != nil {
-		return nil, err
-	}
-	say("creating %d ExternalSecrets in %d namespaces", cfg.N, cfg.Namespaces)
-	if err := seedExternalSecrets(ctx, kube, &cfg); err != nil {
-		return nil, err
+	r.res.IdleMemory = idle
+	r.say("creating %d ExternalSecrets in %d namespaces", cfg.N, cfg.Namespaces)
+	if err := seedExternalSecrets(ctx, r.kube, cfg); err != nil {
+		return err
 	}
 	if cfg.Unrelated > 0 {
-		say("creating %d unrelated Secrets of %d bytes", cfg.Unrelated, cfg.UnrelatedSize)
-		if err := seedUnrelated(ctx, kube, cfg.Unrelated, cfg.UnrelatedSize); err != nil {
-			return nil, err
+		r.say("creating %d unrelated Secrets of %d bytes", cfg.Unrelated, cfg.UnrelatedSize)
+		if err := seedUnrelated(ctx, r.kube, cfg.Unrelated, cfg.UnrelatedSize); err != nil {
+			return err
 		}
 	}
-	if cfg.Floor {
-		say("floor: a bare client creates %d Secrets (qps %g, burst %d, %d workers)", cfg.N, cfg.QPS, cfg.Burst, cfg.Concurrency)
-		before := cpuTimes(0)
-		took, cleanup, err := floor(ctx, direct, &cfg)
-		if err != nil {
-			return nil, err
-		}
-		res.Floor, res.FloorCPU = took, cpuSince(before, cpuTimes(0))
-		if err := cleanup(); err != nil {
-			return nil, err
-		}
-		say("floor: %s", res.Floor.Round(time.Millisecond))
-	}
+	return nil
+}
 
-	moto.ResetCalls()
-	proxy.Reset()
-	cpuBefore := cpuTimes(0)
-	ready, err := newReadiness(direct)
+// floors measures the two floors, each followed by the deletion of what it created.
+func (r *run) floors(ctx context.Context) error {
+	cfg := &r.cfg
+	measure := func(name string, f func(context.Context, *rest.Config, *Config, func()) (time.Duration, func() error, error)) (time.Duration, map[string]time.Duration, error) {
+		r.say("%s (qps %g, burst %d, %d workers)", name, cfg.QPS, cfg.Burst, cfg.Concurrency)
+		var before map[string]time.Duration
+		took, cleanup, err := f(ctx, r.direct, cfg, func() { before = cpuTimes(0) })
+		if err != nil {
+			return 0, nil, err
+		}
+		used := cpuSince(before, cpuTimes(0))
+		r.say("%s: %s", name, took.Round(time.Millisecond))
+		return took, used, cleanup()
+	}
+	var err error
+	r.res.Floor, r.res.FloorCPU, err = measure(fmt.Sprintf("floor: a bare client creates %d Secrets", cfg.N), floor)
+	if err != nil {
+		return err
+	}
+	r.res.FirstSyncFloor, r.res.FirstSyncFloorCPU, err = measure(
+		fmt.Sprintf("first-sync floor: a bare client creates %d Secrets, patches %d statuses, records %d events", cfg.N, cfg.N, cfg.N), firstSyncFloor)
+	return err
+}
+
+// startOperator starts the operator under test with its log in the work directory; the
+// run stops it at the end unless a phase stops it first.
+func (r *run) startOperator(logName string) (*operator, error) {
+	op, err := startOperator(r.res.Command, r.env, filepath.Join(r.cfg.WorkDir, logName))
 	if err != nil {
 		return nil, err
+	}
+	r.op = op
+	r.stops = append(r.stops, op.stop)
+	return op, nil
+}
+
+// resetCounters starts counting a phase; the snapshot taken at its end is relative to it.
+func (r *run) resetCounters() map[string]time.Duration {
+	r.moto.ResetCalls()
+	r.proxy.Reset()
+	pid := 0
+	if r.op != nil {
+		pid = r.op.pid()
+	}
+	return cpuTimes(pid)
+}
+
+// coldStart starts the operator and waits until every object is Ready.
+func (r *run) coldStart(ctx context.Context) error {
+	cfg, res := &r.cfg, r.res
+	cpuBefore := r.resetCounters()
+	ready, err := newReadiness(r.direct)
+	if err != nil {
+		return err
 	}
 	watchCtx, stopWatch := context.WithCancel(ctx)
 	defer stopWatch()
-	say("cold start: %s", res.Command)
-	op, err := startOperator(res.Command, env, filepath.Join(cfg.WorkDir, "operator.log"))
+	r.say("cold start: %s", res.Command)
+	op, err := r.startOperator("operator.log")
 	if err != nil {
-		return nil, err
+		return err
 	}
-	defer op.stop()
 	ready.start(watchCtx, op.started)
-	profiles := startProfiles(ctx, cfg.ProfileDir, "cold", map[string]string{"apiserver": proxy.URL, "operator": cfg.OperatorPprof})
-	if err := waitAllReady(ctx, op, ready, cfg.N, cfg.ColdTimeout, say); err != nil {
+	profiles := startProfiles(ctx, cfg.ProfileDir, "cold", map[string]string{"apiserver": r.proxy.URL, "operator": cfg.OperatorPprof})
+	if err := waitAllReady(ctx, op, ready, cfg.N, cfg.ColdTimeout, r.say); err != nil {
 		profiles.stop()
-		return nil, withLog(err, op.log.Name())
+		return withLog(err, op.log.Name())
 	}
 	profiles.stop()
 	heapProfile(ctx, cfg.ProfileDir, "operator-cold", cfg.OperatorPprof)
 	times := ready.times()
-	res.Cold = snapshot(times[len(times)-1], moto, proxy, op, cpuBefore)
+	// Events are written after the syncs they record: count them too.
+	if err := r.proxy.waitQuiet(ctx, time.Second, 15*time.Second); err != nil {
+		return err
+	}
+	res.Cold = snapshot(times[len(times)-1], r.moto, r.proxy, op, cpuBefore)
 	res.P50, res.P99 = percentile(times, 50), percentile(times, 99)
-	res.ColdPeakRSS, _, _ = op.memory()
-	say("cold start: all %d Ready after %s", cfg.N, res.Cold.Took.Round(time.Millisecond))
+	res.ColdMemory, _ = op.memory()
+	res.ColdPeakRSS = res.ColdMemory.Peak
+	r.say("cold start: all %d Ready after %s", cfg.N, res.Cold.Took.Round(time.Millisecond))
+	return nil
+}
 
-	if cfg.SteadyCycles > 0 {
-		moto.ResetCalls()
-		proxy.Reset()
-		cpuBefore := cpuTimes(op.pid())
-		window := time.Duration(cfg.SteadyCycles) * cfg.Interval
-		say("steady state: watching %s (%d refresh cycles)", window, cfg.SteadyCycles)
-		if err := sleepWhileRunning(ctx, op, window); err != nil {
-			return nil, withLog(err, op.log.Name())
-		}
-		res.Steady, res.Cycles = snapshot(window, moto, proxy, op, cpuBefore), cfg.SteadyCycles
+// warmSettle is how long the API requests must stay still after the last object was
+// re-verified before the warm restart's counting ends: a write that follows a reconcile's
+// report (a status patch) is counted too.
+const warmSettle = 2 * time.Second
+
+// warmRestart stops the operator with everything in sync, starts it again, and waits
+// until the new process reports every object Ready on its metrics endpoint.
+func (r *run) warmRestart(ctx context.Context) error {
+	cfg, res := &r.cfg, r.res
+	r.notePeak()
+	// In sync: no write of the previous phase still on its way.
+	if err := r.proxy.waitQuiet(ctx, time.Second, 15*time.Second); err != nil {
+		return err
 	}
-	if cfg.Rotation {
-		say("rotation: changing %s", remoteKey(0))
-		// Counting starts after the harness's own write of the new value.
-		var cpuBefore map[string]time.Duration
-		took, affected, err := rotate(ctx, kube, sm, &cfg, op, func() {
-			moto.ResetCalls()
-			proxy.Reset()
-			cpuBefore = cpuTimes(op.pid())
-		})
-		if err != nil {
-			return nil, withLog(err, op.log.Name())
-		}
-		res.Rotation, res.RotationSecrets = snapshot(took, moto, proxy, op, cpuBefore), affected
-		say("rotation: %d Secrets hold the new value after %s", affected, took.Round(time.Millisecond))
+	r.say("warm restart: stopping the operator")
+	r.op.stop()
+	cpuBefore := r.resetCounters()
+	op, err := r.startOperator("operator-warm.log")
+	if err != nil {
+		return err
 	}
-	res.PeakRSS, _, _ = op.memory()
-	res.LoadAfter = loadAverage()
-	return res, nil
+	times, err := waitVerified(ctx, op, "http://"+cfg.MetricsAddr+"/metrics", cfg.N, cfg.ColdTimeout, r.say)
+	if err != nil {
+		return withLog(fmt.Errorf("warm restart: %w", err), op.log.Name())
+	}
+	if err := r.proxy.waitQuiet(ctx, warmSettle, 15*time.Second); err != nil {
+		return err
+	}
+	res.Warm = snapshot(times[len(times)-1], r.moto, r.proxy, op, cpuBefore)
+	res.WarmP50, res.WarmP99 = percentile(times, 50), percentile(times, 99)
+	res.WarmMemory, _ = op.memory()
+	r.say("warm restart: all %d re-verified after %s", cfg.N, res.Warm.Took.Round(time.Millisecond))
+	return nil
+}
+
+// steady watches SteadyCycles refresh intervals with nothing changed.
+func (r *run) steady(ctx context.Context) error {
+	cpuBefore := r.resetCounters()
+	window := time.Duration(r.cfg.SteadyCycles) * r.cfg.Interval
+	r.say("steady state: watching %s (%d refresh cycles)", window, r.cfg.SteadyCycles)
+	if err := sleepWhileRunning(ctx, r.op, window); err != nil {
+		return withLog(err, r.op.log.Name())
+	}
+	r.res.Steady, r.res.Cycles = snapshot(window, r.moto, r.proxy, r.op, cpuBefore), r.cfg.SteadyCycles
+	return nil
+}
+
+// afterRestart watches the first refresh interval after the warm restart: a restart that
+// put every object on the same second, or that forgot what the store's listing tells, shows
+// here as more calls than a steady cycle's.
+func (r *run) afterRestart(ctx context.Context) error {
+	cpuBefore := r.resetCounters()
+	r.say("after the restart: watching one refresh interval (%s)", r.cfg.Interval)
+	if err := sleepWhileRunning(ctx, r.op, r.cfg.Interval); err != nil {
+		return withLog(err, r.op.log.Name())
+	}
+	r.res.AfterRestart = snapshot(r.cfg.Interval, r.moto, r.proxy, r.op, cpuBefore)
+	return nil
+}
+
+// rotation changes one remote value and waits until its Secrets hold it.
+func (r *run) rotation(ctx context.Context) error {
+	r.say("rotation: changing %s", remoteKey(0))
+	// Counting starts after the harness's own write of the new value.
+	var cpuBefore map[string]time.Duration
+	took, affected, err := rotate(ctx, r.kube, r.sm, &r.cfg, r.op, func() { cpuBefore = r.resetCounters() })
+	if err != nil {
+		return withLog(err, r.op.log.Name())
+	}
+	r.res.Rotation, r.res.RotationSecrets = snapshot(took, r.moto, r.proxy, r.op, cpuBefore), affected
+	r.say("rotation: %d Secrets hold the new value after %s", affected, took.Round(time.Millisecond))
+	return nil
+}
+
+// notePeak folds the running operator's peak resident memory into the run's.
+func (r *run) notePeak() {
+	if r.op == nil {
+		return
+	}
+	if m, err := r.op.memory(); err == nil {
+		r.res.PeakRSS = max(r.res.PeakRSS, m.Peak)
+	}
 }
 
 // snapshot reads the counters and the CPU used since cpuBefore; the operator's CPU before
@@ -357,32 +555,34 @@ func writeKubeconfig(path, server string) error {
 	return clientcmd.WriteToFile(*cfg, path)
 }
 
-// validateStore runs the operator until the ClusterSecretStore is Ready, then stops it.
-func validateStore(ctx context.Context, kube client.Client, command string, env []string, logPath string) error {
+// validateStore runs the operator until the ClusterSecretStore is Ready, then stops it,
+// and returns the operator's memory at that point: an operator with one store and no
+// ExternalSecret.
+func validateStore(ctx context.Context, kube client.Client, command string, env []string, logPath string) (procMemory, error) {
 	op, err := startOperator(command, env, logPath)
 	if err != nil {
-		return err
+		return procMemory{}, err
 	}
 	defer op.stop()
 	deadline := time.Now().Add(2 * time.Minute)
 	for time.Now().Before(deadline) {
 		var store esv1.ClusterSecretStore
 		if err := kube.Get(ctx, client.ObjectKey{Name: storeName}, &store); err != nil {
-			return err
+			return procMemory{}, err
 		}
 		for _, c := range store.Status.Conditions {
 			if c.Type == esv1.SecretStoreReady && c.Status == metav1.ConditionTrue {
-				return nil
+				return op.memory()
 			}
 		}
 		if done, how := op.exited(); done {
-			return withLog(fmt.Errorf("the operator exited (%s) before the store was Ready", how), logPath)
+			return procMemory{}, withLog(fmt.Errorf("the operator exited (%s) before the store was Ready", how), logPath)
 		}
 		if err := sleep(ctx, 200*time.Millisecond); err != nil {
-			return err
+			return procMemory{}, err
 		}
 	}
-	return withLog(errors.New("the ClusterSecretStore was not Ready after 2m"), logPath)
+	return procMemory{}, withLog(errors.New("the ClusterSecretStore was not Ready after 2m"), logPath)
 }
 
 func waitAllReady(ctx context.Context, op *operator, ready *readiness, n int, timeout time.Duration, say func(string, ...any)) error {

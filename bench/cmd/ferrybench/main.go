@@ -5,6 +5,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"flag"
 	"fmt"
@@ -39,15 +40,18 @@ func run() error {
 	flag.IntVar(&cfg.UnrelatedSize, "unrelated-size", 100*1024, "bytes of data in each unrelated Secret")
 	flag.StringVar(&cfg.Operator, "operator", harness.DefaultOperator,
 		"command line of the operator under test, run with sh -c 'exec ...'; {ferry} is ./cmd/ferry built by the harness, "+
-			"{qps} {burst} {concurrent} the flags above; KUBECONFIG, AWS_ENDPOINT_URL and AWS_REGION are set")
+			"{qps} {burst} {concurrent} the flags above, {metrics} a free loopback address for its metrics endpoint; KUBECONFIG, AWS_ENDPOINT_URL and AWS_REGION are set")
 	flag.StringVar(&cfg.FerryBinary, "ferry", "", "use this ferry binary for {ferry} instead of building one")
 	flag.IntVar(&cfg.SteadyCycles, "steady-cycles", 3, "refresh intervals observed with nothing changed (0 skips)")
 	flag.BoolVar(&cfg.Rotation, "rotation", true, "change one remote value and time how long its Secrets take to follow")
-	flag.BoolVar(&cfg.Floor, "floor", true, "measure a bare client creating N Secrets")
+	flag.BoolVar(&cfg.Floor, "floor", true, "measure the floors: a bare client creating N Secrets, and one doing what N first syncs must")
+	flag.BoolVar(&cfg.WarmRestart, "warm-restart", true, "with everything in sync (after the rotation), restart the operator and time until it reports every object Ready on its metrics ({metrics})")
 	flag.StringVar(&cfg.WorkDir, "workdir", "", "keep the kubeconfig and the operator's logs here (default: a temporary directory)")
 	flag.StringVar(&cfg.ProfileDir, "profile-dir", "", "save CPU profiles of kube-apiserver (and of the operator, with -operator-pprof) taken during the cold start here")
 	flag.StringVar(&cfg.OperatorPprof, "operator-pprof", "", "base URL of the operator's /debug/pprof, e.g. http://127.0.0.1:6060 (add --pprof-bind-address=127.0.0.1:6060 to ferry's command line)")
 	appendTo := flag.String("append", "", "also append the Markdown result to this file (e.g. bench/RESULTS.md)")
+	soak := flag.Duration("soak", 0, "instead of the scenario, run the fault soak for this long (1h: the schedule of `make soak`) with two replicas")
+	workloads := flag.Int("workloads", 0, "soak: Deployments that restart on their Secret's changes (default k)")
 	flag.Parse()
 	cfg.Progress = os.Stderr
 	ctrllog.SetLogger(logr.Discard()) // the harness reports through Progress
@@ -55,19 +59,37 @@ func run() error {
 	// Stopping cleanly stops the control plane, moto and the operator the harness started.
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	res, err := harness.Run(ctx, cfg)
-	if err != nil {
-		return err
-	}
 	var md strings.Builder
-	res.Markdown(&md)
-	fmt.Print(md.String())
-	if *appendTo != "" {
-		f, err := os.OpenFile(*appendTo, os.O_APPEND|os.O_WRONLY, 0)
+	if *soak > 0 {
+		if cfg.Operator == harness.DefaultOperator {
+			cfg.Operator = harness.SoakOperator
+		}
+		sch := harness.HourSchedule()
+		sch.Duration = *soak
+		res, err := harness.RunSoak(ctx, harness.SoakConfig{Config: cfg, Workloads: cmp.Or(*workloads, cfg.K), Schedule: sch})
 		if err != nil {
 			return err
 		}
-		if _, err := f.WriteString("\n" + md.String()); err != nil {
+		res.Markdown(&md)
+	} else {
+		res, err := harness.Run(ctx, cfg)
+		if err != nil {
+			return err
+		}
+		res.Markdown(&md)
+	}
+	fmt.Print(md.String())
+	return appendResult(*appendTo, md.String())
+}
+
+// appendResult appends the Markdown to a file, when one is named.
+func appendResult(appendTo, md string) error {
+	if appendTo != "" {
+		f, err := os.OpenFile(appendTo, os.O_APPEND|os.O_WRONLY, 0) //nolint:gosec // the file the user named
+		if err != nil {
+			return err
+		}
+		if _, err := f.WriteString("\n" + md); err != nil {
 			_ = f.Close()
 			return err
 		}
