@@ -42,7 +42,7 @@ func TestJudgeManifests(t *testing.T) {
 		{"ExternalSecret", "app", "eso-owned", preflight.HandsOff, `SecretStore eso-store, whose spec.controller is "eso"`, nil},
 		{"ExternalSecret", "app", "on-doppler", preflight.CannotYet, "reads SecretStore doppler: provider doppler is not implemented", nil},
 		{"ExternalSecret", "app", "manifest-target", preflight.CannotYet, "spec.target.manifest is not supported", nil},
-		{"ExternalSecret", "app", "windows", preflight.CannotYet, "spec.syncWindows is not supported", nil},
+		{"ExternalSecret", "app", "windows", preflight.Serves, "", nil},
 		{"ExternalSecret", "app", "gen-unknown", preflight.CannotYet, "generator kind GithubAccessToken is not implemented", nil},
 		{"ExternalSecret", "app", "gen-password", preflight.Serves, "", []string{"templates"}},
 		{"ExternalSecret", "app", "missing-store", preflight.Serves, "reads SecretStore nowhere, which is not among the manifests read", nil},

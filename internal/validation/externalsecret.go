@@ -6,11 +6,11 @@ import (
 	"maps"
 	"regexp"
 	"slices"
-	"time"
 
 	corev1 "k8s.io/api/core/v1"
 
 	esv1 "github.com/ferryhq/ferry/api/externalsecrets/v1"
+	"github.com/ferryhq/ferry/internal/schedule"
 	"github.com/ferryhq/ferry/internal/template"
 )
 
@@ -120,12 +120,8 @@ func ExternalSecret(es *esv1.ExternalSecret) error {
 			}
 		}
 	}
-	if w := spec.SyncWindows; w != nil {
-		for i, win := range w.Windows {
-			if _, err := time.ParseDuration(win.Duration); err != nil {
-				add("spec.syncWindows.windows[%d].duration: invalid duration %q: use a Go duration such as 30m", i, win.Duration)
-			}
-		}
+	if _, err := schedule.WindowsOf(es); err != nil {
+		errs = append(errs, err)
 	}
 	return errors.Join(errs...)
 }
@@ -153,9 +149,6 @@ func Unsupported(es *esv1.ExternalSecret) error {
 	}
 	if spec.Target.Manifest != nil {
 		return notYet("spec.target.manifest")
-	}
-	if spec.SyncWindows != nil {
-		return notYet("spec.syncWindows")
 	}
 	for i, d := range spec.Data {
 		if d.SourceRef != nil && d.SourceRef.GeneratorRef != nil {
