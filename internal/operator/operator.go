@@ -250,7 +250,7 @@ func New(ctx context.Context, cfg *rest.Config, opts Options) (manager.Manager, 
 	}
 	ps := &pushsecret.Reconciler{Client: mgr.GetClient(), APIReader: mgr.GetAPIReader(), Fetcher: fetcher,
 		Recorder: recorder, ControllerClass: opts.ControllerClass, Namespace: opts.Namespace, Metrics: m}
-	if err := ps.SetupWithManager(mgr, controller.Options{MaxConcurrentReconciles: 2}); err != nil {
+	if err := ps.SetupWithManager(ctx, mgr, controller.Options{MaxConcurrentReconciles: 2}); err != nil {
 		return nil, fmt.Errorf("setting up the PushSecret controller: %w", err)
 	}
 	if opts.Namespace == "" {
