@@ -4,8 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"time"
-	// The binary carries the zone database: the image may have none.
-	_ "time/tzdata"
+	_ "time/tzdata" // the binary carries the zone database: the image may have none
 
 	"github.com/robfig/cron/v3"
 
