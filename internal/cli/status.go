@@ -121,7 +121,11 @@ func nextRefresh(es *esv1.ExternalSecret, now time.Time) string {
 	if es.Status.RefreshTime.IsZero() {
 		return "pending"
 	}
-	return "in ~" + age(nextCheck(es, interval, now).Sub(now))
+	next := nextCheck(es, interval, now)
+	if next.IsZero() {
+		return "never (no sync window opens again)"
+	}
+	return "in ~" + age(next.Sub(now))
 }
 
 // nextCheck is when the controller checks the object next: the first point of its refresh
@@ -129,10 +133,13 @@ func nextRefresh(es *esv1.ExternalSecret, now time.Time) string {
 // confirmation without change moves no status field).
 func nextCheck(es *esv1.ExternalSecret, interval time.Duration, now time.Time) time.Time {
 	offset := schedule.Offset(es, interval)
-	if next := schedule.Next(es.Status.RefreshTime.Time, interval, offset); next.After(now) {
-		return next
+	next := schedule.Next(es.Status.RefreshTime.Time, interval, offset)
+	if !next.After(now) {
+		next = schedule.Next(now, interval, offset)
 	}
-	return schedule.Next(now, interval, offset)
+	// Sync windows move the refresh to the first instant they allow (zero: never).
+	windows, _ := schedule.WindowsOf(es)
+	return windows.NextAllowed(next)
 }
 
 func readyCondition(es *esv1.ExternalSecret) *esv1.ExternalSecretStatusCondition {

@@ -289,7 +289,7 @@ func addControllers(ctx context.Context, mgr manager.Manager, svc *services, opt
 	few := controller.Options{MaxConcurrentReconciles: 2}
 	ps := &pushsecret.Reconciler{Client: mgr.GetClient(), APIReader: mgr.GetAPIReader(), Fetcher: svc.fetcher,
 		Recorder: svc.recorder, ControllerClass: opts.ControllerClass, Namespace: opts.Namespace, Metrics: svc.metrics}
-	if err := ps.SetupWithManager(mgr, few); err != nil {
+	if err := ps.SetupWithManager(ctx, mgr, few); err != nil {
 		return fmt.Errorf("setting up the PushSecret controller: %w", err)
 	}
 	if opts.Namespace == "" {

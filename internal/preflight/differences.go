@@ -49,6 +49,8 @@ var Differences = []Difference{
 		Summary: "templates run with limits and without getHostByName and a few newer ESO helpers; some functions fail where ESO returned an empty value"},
 	{ID: "ces-every-class", Doc: migrationDoc + "#diff-ces-every-class", applies: isKind(esv1.ClusterExternalSecretKind),
 		Summary: "every Ferry keeps ClusterExternalSecrets, whatever its controller class; next to ESO, turn ESO's processClusterExternalSecret off"},
+	{ID: "sync-windows", Doc: migrationDoc + "#diff-sync-windows", applies: hasSyncWindows,
+		Summary: "sync windows are read in UTC as by ESO, or in the zone of the ferry.dev/sync-windows-time-zone annotation; @every D opens at multiples of D from the Unix epoch"},
 	{ID: "generator-class", Doc: migrationDoc + "#diff-generator-class", applies: generatorWithClass,
 		Summary: "a generator's spec.controller is not read: an ExternalSecret goes to the controller of its stores' class"},
 }
@@ -106,6 +108,11 @@ func hasDuration(o *Object) bool {
 		return t.Spec.RefreshInterval != nil
 	}
 	return false
+}
+
+func hasSyncWindows(o *Object) bool {
+	spec := externalSecretSpec(o)
+	return spec != nil && spec.SyncWindows != nil
 }
 
 func merges(o *Object) bool {

@@ -6,11 +6,11 @@ import (
 	"maps"
 	"regexp"
 	"slices"
-	"time"
 
 	corev1 "k8s.io/api/core/v1"
 
 	esv1 "github.com/ferryhq/ferry/api/externalsecrets/v1"
+	"github.com/ferryhq/ferry/internal/schedule"
 	"github.com/ferryhq/ferry/internal/template"
 )
 
@@ -50,12 +50,8 @@ func ExternalSecret(es *esv1.ExternalSecret) error {
 	for i, df := range spec.DataFrom {
 		p.dataFrom(i, df)
 	}
-	if w := spec.SyncWindows; w != nil {
-		for i, win := range w.Windows {
-			if _, err := time.ParseDuration(win.Duration); err != nil {
-				p.add("spec.syncWindows.windows[%d].duration: invalid duration %q: use a Go duration such as 30m", i, win.Duration)
-			}
-		}
+	if _, err := schedule.WindowsOf(es); err != nil {
+		p = append(p, err)
 	}
 	return p.err()
 }
@@ -164,9 +160,6 @@ func Unsupported(es *esv1.ExternalSecret) error {
 	}
 	if spec.Target.Manifest != nil {
 		return notYet("spec.target.manifest")
-	}
-	if spec.SyncWindows != nil {
-		return notYet("spec.syncWindows")
 	}
 	for i, d := range spec.Data {
 		if d.SourceRef != nil && d.SourceRef.GeneratorRef != nil {

@@ -98,8 +98,15 @@ func TestExternalSecretRules(t *testing.T) {
 				Rewrite: []esv1.ExternalSecretRewrite{{Transform: &esv1.ExternalSecretRewriteTransform{Template: "{{ .value | nosuch }}"}}}}}
 		}, `spec.dataFrom[0].rewrite[0].transform.template: template: transform:1: function "nosuch" not defined`},
 		{"sync window duration", func(es *esv1.ExternalSecret) {
-			es.Spec.SyncWindows = &esv1.SyncWindows{Windows: []esv1.SyncWindow{{Duration: "a while"}}}
+			es.Spec.SyncWindows = &esv1.SyncWindows{Kind: "allow", Windows: []esv1.SyncWindow{{Schedule: "@daily", Duration: "a while"}}}
 		}, `spec.syncWindows.windows[0].duration: invalid duration "a while": use a Go duration such as 30m`},
+		{"sync window schedule", func(es *esv1.ExternalSecret) {
+			es.Spec.SyncWindows = &esv1.SyncWindows{Kind: "deny", Windows: []esv1.SyncWindow{{Schedule: "0 25 * * *", Duration: "1h"}}}
+		}, `spec.syncWindows.windows[0].schedule: "0 25 * * *": `},
+		{"sync window time zone", func(es *esv1.ExternalSecret) {
+			es.Annotations = map[string]string{"ferry.dev/sync-windows-time-zone": "Nowhere/Town"}
+			es.Spec.SyncWindows = &esv1.SyncWindows{Kind: "deny", Windows: []esv1.SyncWindow{{Schedule: "@daily", Duration: "1h"}}}
+		}, `metadata.annotations[ferry.dev/sync-windows-time-zone]: unknown time zone "Nowhere/Town"`},
 	}
 	if err := ExternalSecret(validES()); err != nil {
 		t.Fatalf("the valid ExternalSecret is refused: %v", err)
@@ -138,8 +145,6 @@ func TestUnsupported(t *testing.T) {
 	}{
 		{"manifest", func(es *esv1.ExternalSecret) { es.Spec.Target.Manifest = &esv1.ManifestReference{} },
 			"spec.target.manifest is not supported by this version of Ferry yet; remove it or wait for the release that adds it"},
-		{"sync windows", func(es *esv1.ExternalSecret) { es.Spec.SyncWindows = &esv1.SyncWindows{} },
-			"spec.syncWindows is not supported by this version of Ferry yet"},
 		{"generator in data", func(es *esv1.ExternalSecret) {
 			es.Spec.Data[0].SourceRef = &esv1.StoreSourceRef{GeneratorRef: &esv1.GeneratorRef{Name: "g"}}
 		}, "spec.data[0].sourceRef.generatorRef is not supported: use generators through spec.dataFrom[].sourceRef.generatorRef"},

@@ -429,8 +429,11 @@ const (
 	RefreshPolicyOnChange    ExternalSecretRefreshPolicy = "OnChange"
 )
 
-// SyncWindows restrict when syncs may happen. Ferry does not act on them yet.
+// SyncWindows restrict when periodic refreshes may happen; a spec change or force-sync
+// syncs at once. Schedules are read in UTC, or in the zone of the annotation
+// ferry.dev/sync-windows-time-zone.
 type SyncWindows struct {
+	// Kind allow: refresh only while a window is open; deny: never while one is open.
 	// +kubebuilder:validation:Enum=allow;deny
 	Kind string `json:"kind"`
 	// +listType=atomic
@@ -439,9 +442,12 @@ type SyncWindows struct {
 
 // SyncWindow is one cron-scheduled window.
 type SyncWindow struct {
+	// Schedule of the openings: five-field cron, or @daily, @hourly, @every 6h (counted from
+	// the Unix epoch), ...
 	// +kubebuilder:validation:MinLength=1
 	// +kubebuilder:validation:Pattern:=`^(@(annually|yearly|monthly|weekly|daily|midnight|hourly)|@every [^\s]+.*|[^\s]+( [^\s]+){4})$`
 	Schedule string `json:"schedule"`
+	// Duration each opening lasts, as a Go duration (8h).
 	Duration string `json:"duration"`
 }
 
@@ -473,7 +479,7 @@ type ExternalSecretSpec struct {
 	// +optional
 	DataFrom []ExternalSecretDataFromRemoteRef `json:"dataFrom,omitempty"`
 
-	// SyncWindows restrict when syncs may happen.
+	// SyncWindows restrict when periodic refreshes may happen.
 	// +optional
 	SyncWindows *SyncWindows `json:"syncWindows,omitempty"`
 }

@@ -23,6 +23,8 @@ type facts struct {
 	targetExists    bool
 	targetUntouched bool          // the target carries our label and its data matches our hash
 	offset          time.Duration // the object's place on its refresh grid (refreshOffset)
+	// windows are spec.syncWindows, which gate periodic refreshes; nil allows all.
+	windows *schedule.Windows
 }
 
 // decision says whether to sync now, and when to look again otherwise.
@@ -57,17 +59,30 @@ func decide(f facts) decision {
 	}
 	due := schedule.Next(f.lastSync, f.interval, f.offset)
 	if !f.now.Before(due) {
-		return decision{sync: true, why: "refresh interval elapsed"}
+		if f.windows.Allows(f.now) {
+			return decision{sync: true, why: "refresh interval elapsed"}
+		}
+		due = f.now
 	}
-	return decision{requeueAfter: due.Sub(f.now)}
+	return lookAgainAt(f.windows.NextAllowed(due), f.now)
 }
 
-// nextAfterSync is when to look again after a successful sync at now.
-func nextAfterSync(policy esv1.ExternalSecretRefreshPolicy, now time.Time, interval, offset time.Duration) time.Duration {
+// lookAgainAt requeues for the instant at; zero means never (no sync window opens again).
+func lookAgainAt(at, now time.Time) decision {
+	if at.IsZero() {
+		return decision{}
+	}
+	// Never 0, which would mean never.
+	return decision{requeueAfter: max(at.Sub(now), time.Millisecond)}
+}
+
+// nextAfterSync is when to look again after a successful sync at now: the next point of the
+// refresh grid, or the first instant after it that the sync windows allow.
+func nextAfterSync(policy esv1.ExternalSecretRefreshPolicy, now time.Time, interval, offset time.Duration, windows *schedule.Windows) time.Duration {
 	if !schedule.Periodic(policy, interval) {
 		return 0
 	}
-	return schedule.Next(now, interval, offset).Sub(now)
+	return lookAgainAt(windows.NextAllowed(schedule.Next(now, interval, offset)), now).requeueAfter
 }
 
 // refreshPriority is the queue priority of periodic refreshes: below the default priority

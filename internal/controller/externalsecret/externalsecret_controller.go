@@ -170,7 +170,7 @@ func (r *Reconciler) sync(ctx context.Context, s *scope) (syncResult, error) {
 	}
 	r.succeed(s, outcome)
 	r.lastSync.Store(es.UID, s.now)
-	return syncResult{Result: ctrl.Result{RequeueAfter: nextAfterSync(es.Spec.RefreshPolicy, s.now, interval, offset),
+	return syncResult{Result: ctrl.Result{RequeueAfter: nextAfterSync(es.Spec.RefreshPolicy, s.now, interval, offset, syncWindows(es)),
 		Priority: refreshPriority()}}, nil
 }
 
@@ -189,6 +189,7 @@ func (r *Reconciler) facts(s *scope) facts {
 		orphan:         creationPolicy(es) == esv1.CreatePolicyOrphan,
 		targetExists:   s.target != nil,
 		offset:         schedule.Offset(es, interval),
+		windows:        syncWindows(es),
 	}
 	if last, ok := r.lastSync.Load(es.UID); ok {
 		f.lastSync = last.(time.Time)

@@ -143,8 +143,14 @@ func dataRef(secretKey, key, property string) esv1.ExternalSecretData {
 // waitSecretData waits until the Secret holds exactly want.
 func waitSecretData(t *testing.T, ns, name string, want map[string]string) *corev1.Secret {
 	t.Helper()
+	return waitSecretDataWithin(t, ns, name, want, 20*time.Second)
+}
+
+// waitSecretDataWithin waits up to timeout until the Secret holds exactly want.
+func waitSecretDataWithin(t *testing.T, ns, name string, want map[string]string, timeout time.Duration) *corev1.Secret {
+	t.Helper()
 	secret := &corev1.Secret{}
-	testenv.Eventually(t, 20*time.Second, "Secret "+name+" data", func() (bool, error) {
+	testenv.Eventually(t, timeout, "Secret "+name+" data", func() (bool, error) {
 		if err := k8s.Get(context.Background(), client.ObjectKey{Namespace: ns, Name: name}, secret); err != nil {
 			return false, err
 		}

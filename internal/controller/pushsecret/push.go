@@ -26,28 +26,28 @@ func (r *Reconciler) push(ctx context.Context, ps *esv1alpha1.PushSecret, stores
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", st.key, redact.Foreign(err))
 		}
-		for i, d := range ps.Spec.Data {
-			value, err := entryValue(data, d.Match.SecretKey, d.ConversionStrategy)
-			if err != nil {
-				return nil, fmt.Errorf("spec.data[%d]: %w", i, err)
-			}
-			ref := remoteRef(d)
+		entries, err := entriesFor(ps, st, data)
+		if err != nil {
+			return nil, err
+		}
+		for _, e := range entries {
+			ref := remoteRef(e.data)
 			if ps.Spec.UpdatePolicy == esv1alpha1.PushSecretUpdatePolicyIfNotExists && !wasPushed(ps, st.key, ref) {
 				exists, err := w.SecretExists(ctx, ref)
 				if err != nil {
-					return nil, fmt.Errorf("%s: spec.data[%d]: checking remote key %q: %w", st.key, i, ref.RemoteKey, redact.Foreign(err))
+					return nil, fmt.Errorf("%s: %s: checking remote key %q: %w", st.key, e.field, ref.RemoteKey, redact.Foreign(err))
 				}
 				if exists {
 					continue // updatePolicy IfNotExists: leave it alone
 				}
 			}
-			if err := w.PushSecret(ctx, value, ref); err != nil {
-				return nil, fmt.Errorf("%s: spec.data[%d]: pushing to remote key %q: %w", st.key, i, ref.RemoteKey, redact.Foreign(err))
+			if err := w.PushSecret(ctx, e.value, ref); err != nil {
+				return nil, fmt.Errorf("%s: %s: pushing to remote key %q: %w", st.key, e.field, ref.RemoteKey, redact.Foreign(err))
 			}
 			if pushed[st.key] == nil {
 				pushed[st.key] = map[string]esv1alpha1.PushSecretData{}
 			}
-			pushed[st.key][syncedKey(ref)] = d
+			pushed[st.key][syncedKey(ref)] = e.data
 		}
 	}
 	return pushed, nil

@@ -156,16 +156,17 @@ func forceSync(t *testing.T, ps *esv1alpha1.PushSecret) {
 	})
 }
 
-func update(t *testing.T, ps *esv1alpha1.PushSecret, mutate func(*esv1alpha1.PushSecret)) {
+// update applies mutate to a fresh copy of obj, retrying on conflicts.
+func update[T client.Object](t *testing.T, obj T, mutate func(T)) {
 	t.Helper()
 	for range 10 {
-		if err := k8s.Get(context.Background(), client.ObjectKeyFromObject(ps), ps); err != nil {
+		if err := k8s.Get(context.Background(), client.ObjectKeyFromObject(obj), obj); err != nil {
 			t.Fatal(err)
 		}
-		mutate(ps)
-		if err := k8s.Update(context.Background(), ps); err == nil {
+		mutate(obj)
+		if err := k8s.Update(context.Background(), obj); err == nil {
 			return
 		}
 	}
-	t.Fatal("could not update the PushSecret")
+	t.Fatalf("could not update %T %s", obj, obj.GetName())
 }

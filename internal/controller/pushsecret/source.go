@@ -3,6 +3,7 @@ package pushsecret
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"maps"
 	"slices"
@@ -17,7 +18,7 @@ import (
 	esv1alpha1 "github.com/ferryhq/ferry/api/externalsecrets/v1alpha1"
 	"github.com/ferryhq/ferry/internal/failure"
 	"github.com/ferryhq/ferry/internal/redact"
-	"github.com/ferryhq/ferry/internal/template"
+	"github.com/ferryhq/ferry/internal/render"
 )
 
 // entryValue is one key of the source data, or (no key) the whole data as a JSON object.
@@ -76,20 +77,31 @@ func (r *Reconciler) sourceData(ctx context.Context, ps *esv1alpha1.PushSecret, 
 	default:
 		return nil, failure.Permanent(esv1.ReasonInvalidSpec, "spec.selector.secret: set name or selector")
 	}
-	if t := ps.Spec.Template; t != nil && len(t.Data) > 0 {
-		renderer, err := template.New(template.Engine(t.EngineVersion), data)
-		if err != nil {
-			return nil, failure.Permanent(esv1.ReasonInvalidSpec, "spec.template: %v", err)
-		}
-		out := map[string][]byte{}
-		if t.MergePolicy == esv1.MergePolicyMerge {
-			maps.Copy(out, data)
-		}
-		if err := renderer.Render(t.Data, template.ScopeValues, out); err != nil {
-			return nil, fmt.Errorf("spec.template.data: %w", err)
-		}
-		secrets.AddMap(out)
-		data = out
+	return r.applyTemplate(ctx, ps, data, secrets)
+}
+
+// applyTemplate shapes the source data with spec.template as an ExternalSecret's template
+// shapes fetched values (internal/render): data, templateFrom (ConfigMaps, Secrets and
+// literals of the PushSecret's namespace) and metadata, which is rendered, so that its
+// mistakes are reported, though no writer uses it yet.
+func (r *Reconciler) applyTemplate(ctx context.Context, ps *esv1alpha1.PushSecret, data map[string][]byte, secrets *redact.Set) (map[string][]byte, error) {
+	if ps.Spec.Template == nil {
+		return data, nil
 	}
-	return data, nil
+	sources := render.APISources{Reader: r.APIReader, Namespace: ps.Namespace, Secrets: secrets}
+	out, err := render.Render(ctx, ps.Spec.Template, data, sources)
+	var rerr *render.Error
+	if errors.As(err, &rerr) {
+		// The renderer names the ExternalSecret's field; the PushSecret's is spec.template.
+		msg := strings.Replace(err.Error(), "spec.target.template", "spec.template", 1)
+		if rerr.Spec {
+			return nil, failure.Permanent(esv1.ReasonInvalidSpec, "%s", msg)
+		}
+		return nil, failure.Permanent(ReasonErrored, "%s", msg)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("spec.template: %w", err)
+	}
+	secrets.AddMap(out.Data)
+	return out.Data, nil
 }
