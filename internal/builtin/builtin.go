@@ -32,5 +32,6 @@ func Generators() *generator.Registry {
 	awsSessions := aws.NewSessions()
 	return generator.NewRegistry(generator.NewPassword(), generator.NewUUID(), generator.NewFake(),
 		generator.NewECRAuthorizationToken(awsSessions), generator.NewSTSSessionToken(awsSessions),
-		generator.NewVaultDynamicSecret(vault.NewCaller()))
+		generator.NewVaultDynamicSecret(vault.NewCaller()), generator.NewSSHKey(), generator.NewMFA(),
+		generator.NewWebhook(webhook.New()))
 }

@@ -143,37 +143,18 @@ func Resolve(ctx context.Context, reader client.Reader, ref esv1.GeneratorRef, n
 		return nil, invalid(fmt.Errorf("generatorRef.apiVersion: %q is not served; use %s",
 			ref.APIVersion, genv1alpha1.SchemeGroupVersion))
 	}
-	key := client.ObjectKey{Namespace: namespace, Name: ref.Name}
-	spec := &genv1alpha1.GeneratorSpec{}
-	var obj client.Object
-	switch ref.Kind {
-	case genv1alpha1.PasswordKind:
-		g := &genv1alpha1.Password{}
-		obj, spec.PasswordSpec = g, &g.Spec
-	case genv1alpha1.UUIDKind:
-		g := &genv1alpha1.UUID{}
-		obj, spec.UUIDSpec = g, &g.Spec
-	case genv1alpha1.FakeKind:
-		g := &genv1alpha1.Fake{}
-		obj, spec.FakeSpec = g, &g.Spec
-	case genv1alpha1.ECRAuthorizationTokenKind:
-		g := &genv1alpha1.ECRAuthorizationToken{}
-		obj, spec.ECRAuthorizationTokenSpec = g, &g.Spec
-	case genv1alpha1.STSSessionTokenKind:
-		g := &genv1alpha1.STSSessionToken{}
-		obj, spec.STSSessionTokenSpec = g, &g.Spec
-	case genv1alpha1.VaultDynamicSecretKind:
-		g := &genv1alpha1.VaultDynamicSecret{}
-		obj, spec.VaultDynamicSecretSpec = g, &g.Spec
-	case genv1alpha1.ClusterGeneratorKind:
+	if ref.Kind == genv1alpha1.ClusterGeneratorKind {
 		g := &genv1alpha1.ClusterGenerator{}
 		if err := get(ctx, reader, client.ObjectKey{Name: ref.Name}, g, ref.Kind, ""); err != nil {
 			return nil, err
 		}
 		return &Resolved{Kind: g.Spec.Kind, Spec: &g.Spec.Generator, cluster: &g.Spec}, nil
-	default:
+	}
+	obj, spec := emptyGenerator(ref.Kind)
+	if obj == nil {
 		return nil, notImplemented("%s generators are not implemented by this version of Ferry", ref.Kind)
 	}
+	key := client.ObjectKey{Namespace: namespace, Name: ref.Name}
 	if err := get(ctx, reader, key, obj, ref.Kind, namespace); err != nil {
 		return nil, err
 	}
@@ -192,4 +173,77 @@ func get(ctx context.Context, reader client.Reader, key client.ObjectKey, obj cl
 	default:
 		return fmt.Errorf("reading %s %q: %w", kind, key.Name, err)
 	}
+}
+
+// emptyGenerator returns an empty object of a namespaced generator kind, and a union whose
+// field of that kind points at the object's spec; nil for a kind that is not one.
+func emptyGenerator(kind string) (client.Object, *genv1alpha1.GeneratorSpec) {
+	spec := &genv1alpha1.GeneratorSpec{}
+	switch kind {
+	case genv1alpha1.PasswordKind:
+		g := &genv1alpha1.Password{}
+		spec.PasswordSpec = &g.Spec
+		return g, spec
+	case genv1alpha1.UUIDKind:
+		g := &genv1alpha1.UUID{}
+		spec.UUIDSpec = &g.Spec
+		return g, spec
+	case genv1alpha1.FakeKind:
+		g := &genv1alpha1.Fake{}
+		spec.FakeSpec = &g.Spec
+		return g, spec
+	case genv1alpha1.ECRAuthorizationTokenKind:
+		g := &genv1alpha1.ECRAuthorizationToken{}
+		spec.ECRAuthorizationTokenSpec = &g.Spec
+		return g, spec
+	case genv1alpha1.STSSessionTokenKind:
+		g := &genv1alpha1.STSSessionToken{}
+		spec.STSSessionTokenSpec = &g.Spec
+		return g, spec
+	case genv1alpha1.VaultDynamicSecretKind:
+		g := &genv1alpha1.VaultDynamicSecret{}
+		spec.VaultDynamicSecretSpec = &g.Spec
+		return g, spec
+	}
+	return emptyTokenGenerator(kind)
+}
+
+// emptyTokenGenerator is emptyGenerator for the kinds that obtain tokens or keys.
+func emptyTokenGenerator(kind string) (client.Object, *genv1alpha1.GeneratorSpec) {
+	spec := &genv1alpha1.GeneratorSpec{}
+	switch kind {
+	case genv1alpha1.SSHKeyKind:
+		g := &genv1alpha1.SSHKey{}
+		spec.SSHKeySpec = &g.Spec
+		return g, spec
+	case genv1alpha1.MFAKind:
+		g := &genv1alpha1.MFA{}
+		spec.MFASpec = &g.Spec
+		return g, spec
+	case genv1alpha1.WebhookKind:
+		g := &genv1alpha1.Webhook{}
+		spec.WebhookSpec = &g.Spec
+		return g, spec
+	case genv1alpha1.GithubAccessTokenKind:
+		g := &genv1alpha1.GithubAccessToken{}
+		spec.GithubAccessTokenSpec = &g.Spec
+		return g, spec
+	case genv1alpha1.GitlabDeployTokenKind:
+		g := &genv1alpha1.GitlabDeployToken{}
+		spec.GitlabDeployTokenSpec = &g.Spec
+		return g, spec
+	case genv1alpha1.QuayAccessTokenKind:
+		g := &genv1alpha1.QuayAccessToken{}
+		spec.QuayAccessTokenSpec = &g.Spec
+		return g, spec
+	case genv1alpha1.GrafanaKind:
+		g := &genv1alpha1.Grafana{}
+		spec.GrafanaSpec = &g.Spec
+		return g, spec
+	case genv1alpha1.CloudsmithAccessTokenKind:
+		g := &genv1alpha1.CloudsmithAccessToken{}
+		spec.CloudsmithAccessTokenSpec = &g.Spec
+		return g, spec
+	}
+	return nil, nil
 }
