@@ -91,25 +91,31 @@ func (r *Registry) Kinds() []string {
 // object is read: Ferry keeps such objects but never reads them.
 func (r *Registry) Generate(ctx context.Context, reader client.Reader, kube client.Client, ref esv1.GeneratorRef,
 	namespace string) (map[string][]byte, error) {
-	if _, ok := r.byKind[ref.Kind]; !ok && ref.Kind != genv1alpha1.ClusterGeneratorKind {
-		return nil, r.notImplemented(ref.Kind)
-	}
-	resolved, err := Resolve(ctx, reader, ref, namespace)
+	generated, err := r.GenerateState(ctx, reader, kube, ref, namespace)
 	if err != nil {
 		return nil, err
 	}
+	return generated.Values, nil
+}
+
+// resolve reads the generator ref names and checks its spec; it returns the
+// implementation of the kind that generates.
+func (r *Registry) resolve(ctx context.Context, reader client.Reader, ref esv1.GeneratorRef, namespace string) (Generator, *Resolved, error) {
+	if _, ok := r.byKind[ref.Kind]; !ok && ref.Kind != genv1alpha1.ClusterGeneratorKind {
+		return nil, nil, r.notImplemented(ref.Kind)
+	}
+	resolved, err := Resolve(ctx, reader, ref, namespace)
+	if err != nil {
+		return nil, nil, err
+	}
 	g, ok := r.byKind[resolved.Kind]
 	if !ok {
-		return nil, fmt.Errorf("%s %q: %w", ref.Kind, ref.Name, r.notImplemented(resolved.Kind))
+		return nil, nil, fmt.Errorf("%s %q: %w", ref.Kind, ref.Name, r.notImplemented(resolved.Kind))
 	}
 	if err := resolved.validate(); err != nil {
-		return nil, invalid(fmt.Errorf("%s %q: %w", ref.Kind, ref.Name, err))
+		return nil, nil, invalid(fmt.Errorf("%s %q: %w", ref.Kind, ref.Name, err))
 	}
-	values, err := g.Generate(ctx, resolved.Spec, kube, namespace)
-	if err != nil {
-		return nil, fmt.Errorf("%s %q: %w", ref.Kind, ref.Name, err)
-	}
-	return values, nil
+	return g, resolved, nil
 }
 
 // notImplemented says that kind is served but not generated, and which kinds are.
@@ -133,7 +139,12 @@ func (r *Resolved) validate() error {
 	if r.cluster != nil {
 		return validation.ClusterGenerator(r.cluster)
 	}
-	return validation.Generator(r.Kind, r.Spec, "spec")
+	return validationOf(r.Kind, r.Spec)
+}
+
+// validationOf checks the spec of a namespaced generator of kind as written.
+func validationOf(kind string, spec *genv1alpha1.GeneratorSpec) error {
+	return validation.Generator(kind, spec, "spec")
 }
 
 // Resolve reads the generator that ref names: a ClusterGenerator, or a generator in

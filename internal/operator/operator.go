@@ -32,6 +32,7 @@ import (
 	genv1alpha1 "github.com/ferryhq/ferry/api/generators/v1alpha1"
 	"github.com/ferryhq/ferry/internal/controller/clusterexternalsecret"
 	"github.com/ferryhq/ferry/internal/controller/externalsecret"
+	"github.com/ferryhq/ferry/internal/controller/generatorstate"
 	"github.com/ferryhq/ferry/internal/controller/pushsecret"
 	"github.com/ferryhq/ferry/internal/controller/secretstore"
 	"github.com/ferryhq/ferry/internal/digest"
@@ -93,6 +94,9 @@ type Options struct {
 	Providers *provider.Registry
 	// Generators is the generator registry; main builds it. nil serves no generator kind.
 	Generators *generator.Registry
+	// GeneratorGCGracePeriod is how long what a stateful generator created (a Grafana
+	// token) outlives its replacement; 0 means ESO's default, two minutes.
+	GeneratorGCGracePeriod time.Duration
 	// RolloutEnabled restarts workloads that opt in (Reloader's annotations or Ferry's) when
 	// the Secrets and ConfigMaps they use change.
 	RolloutEnabled bool
@@ -244,9 +248,16 @@ func New(ctx context.Context, cfg *rest.Config, opts Options) (manager.Manager, 
 		Client: mgr.GetClient(), APIReader: mgr.GetAPIReader(), Fetcher: fetcher,
 		Recorder: recorder, HashKey: digest.Key(key), ControllerClass: opts.ControllerClass,
 		Namespace: opts.Namespace, Metrics: m, Generators: opts.Generators, Direct: direct,
+		GeneratorGCGracePeriod: opts.GeneratorGCGracePeriod,
 	}
 	if err := es.SetupWithManager(ctx, mgr, esOpts); err != nil {
 		return nil, fmt.Errorf("setting up the ExternalSecret controller: %w", err)
+	}
+	if opts.Generators != nil {
+		gs := &generatorstate.Reconciler{Client: mgr.GetClient(), Direct: direct, Generators: opts.Generators, Recorder: recorder}
+		if err := gs.SetupWithManager(mgr, controller.Options{MaxConcurrentReconciles: 2}); err != nil {
+			return nil, fmt.Errorf("setting up the GeneratorState controller: %w", err)
+		}
 	}
 	ps := &pushsecret.Reconciler{Client: mgr.GetClient(), APIReader: mgr.GetAPIReader(), Fetcher: fetcher,
 		Recorder: recorder, ControllerClass: opts.ControllerClass, Namespace: opts.Namespace, Metrics: m}

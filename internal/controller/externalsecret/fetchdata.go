@@ -95,7 +95,7 @@ func (r *Reconciler) fetchData(ctx context.Context, s *scope, stores map[storere
 			conv, dec, nul = d.Find.ConversionStrategy, d.Find.DecodingStrategy, d.Find.NullBytePolicy
 		case d.SourceRef != nil && d.SourceRef.GeneratorRef != nil:
 			// Generated values bypass the fetcher: they are new on every sync, never shared.
-			if values, err = r.generate(ctx, es.Namespace, field, *d.SourceRef.GeneratorRef); err != nil {
+			if values, err = r.generate(ctx, s, i, field, *d.SourceRef.GeneratorRef); err != nil {
 				return nil, nil, err
 			}
 		}

@@ -87,10 +87,6 @@ var writtenObjects = []struct {
 		"body": "{}", "timeout": "5s", "result": {"jsonPath": "$.data"},
 		"secrets": [{"name": "auth", "secretRef": {"name": "hook", "key": "token"}}],
 		"caBundle": "Y2E=", "caProvider": {"type": "Secret", "name": "ca", "key": "ca.crt"}}`},
-	{apiVersion: "generators.external-secrets.io/v1alpha1", kind: "GeneratorState", spec: `{
-		"garbageCollectionDeadline": "2030-01-02T03:04:05Z",
-		"resource": {"apiVersion": "generators.external-secrets.io/v1alpha1", "kind": "Password", "spec": {"length": 8}},
-		"state": {"created": ["token-1"], "nested": {"n": 1}}}`},
 	{apiVersion: "generators.external-secrets.io/v1alpha1", kind: "ClusterGenerator", clusterScoped: true, spec: `{
 		"kind": "BeyondtrustWorkloadCredentialsDynamicSecret",
 		"generator": {"beyondtrustWorkloadCredentialsDynamicSecretSpec": {

@@ -57,10 +57,12 @@ func TestMain(m *testing.M) {
 		k8s = cp.Client
 		ctx := cp.Ctx
 		mgr, err := operator.New(ctx, cp.Config, operator.Options{
-			HashKey:     []byte("test-hash-key-of-at-least-32-bytes!!"),
-			Providers:   provider.NewRegistry(fake.New()),
-			Generators:  testGenerators(),
-			Concurrency: 4,
+			HashKey:    []byte("test-hash-key-of-at-least-32-bytes!!"),
+			Providers:  provider.NewRegistry(fake.New()),
+			Generators: testGenerators(),
+			// Replaced generated tokens are cleaned up soon, so tests see it happen.
+			GeneratorGCGracePeriod: 2 * time.Second,
+			Concurrency:            4,
 		})
 		if err != nil {
 			panic(err)
