@@ -33,5 +33,6 @@ func Generators() *generator.Registry {
 	return generator.NewRegistry(generator.NewPassword(), generator.NewUUID(), generator.NewFake(),
 		generator.NewECRAuthorizationToken(awsSessions), generator.NewSTSSessionToken(awsSessions),
 		generator.NewVaultDynamicSecret(vault.NewCaller()), generator.NewSSHKey(), generator.NewMFA(),
-		generator.NewWebhook(webhook.New()), generator.NewGithubAccessToken(), generator.NewGrafana())
+		generator.NewWebhook(webhook.New()), generator.NewGithubAccessToken(), generator.NewGrafana(),
+		generator.NewGitlabDeployToken())
 }

@@ -143,3 +143,45 @@ func issueGrafanaToken(t *testing.T, server *tokenapi.Grafana) (string, grafanaI
 	}
 	return key, grafanaIDs{account: ids[0], token: ids[1]}
 }
+
+// TestGitlabDeployTokenGenerator checks that the Secret holds the deploy token a server
+// speaking GitLab's API created for the project, with the scopes and expiry asked for,
+// and that a replaced token is revoked after the grace period.
+func TestGitlabDeployTokenGenerator(t *testing.T) {
+	server := tokenapi.NewGitLab("glpat-admin", "projects/42")
+	defer server.Close()
+	ns := testenv.Namespace(t, k8s, nil)
+	create(t, &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "gitlab"},
+		Data: map[string][]byte{"token": []byte("glpat-admin")}})
+	expires := metav1.NewTime(time.Date(2030, 1, 2, 3, 4, 5, 0, time.UTC))
+	create(t, &genv1alpha1.GitlabDeployToken{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "registry"},
+		Spec: genv1alpha1.GitlabDeployTokenSpec{URL: server.URL, ProjectID: "42", Name: "ci", Username: "ci-bot",
+			Scopes: []genv1alpha1.GitlabDeployTokenScope{"read_registry"}, ExpiresAt: &expires,
+			Auth: genv1alpha1.GitlabAuth{Token: genv1alpha1.GitlabSecretRef{SecretRef: esv1.SecretKeySelector{Name: "gitlab", Key: "token"}}}}})
+	es := generatorES(ns, "registry", genv1alpha1.GitlabDeployTokenKind, "registry", time.Hour)
+	create(t, es)
+	first := secretValue(t, ns, "registry", "token")
+	waitSecretData(t, ns, "registry", map[string]string{"username": "ci-bot", "token": first})
+	tokens := server.Tokens()
+	if len(tokens) != 1 {
+		t.Fatalf("%d deploy tokens", len(tokens))
+	}
+	for _, tok := range tokens {
+		if tok.Token != first || tok.Owner != "projects/42" || tok.ExpiresAt != "2030-01-02T03:04:05Z" ||
+			len(tok.Scopes) != 1 || tok.Scopes[0] != "read_registry" {
+			t.Errorf("deploy token for %s, scopes %v, expiring %s; or not the Secret's", tok.Owner, tok.Scopes, tok.ExpiresAt)
+		}
+	}
+
+	update(t, es, func(es *esv1.ExternalSecret) { es.Annotations = map[string]string{"force-sync": "1"} })
+	second := waitValueChange(t, ns, "registry", "token", first)
+	testenv.Eventually(t, 20*time.Second, "only the second deploy token left", func() (bool, error) {
+		tokens := server.Tokens()
+		for _, tok := range tokens {
+			if tok.Token != second {
+				return false, fmt.Errorf("%d tokens", len(tokens))
+			}
+		}
+		return len(tokens) == 1, nil
+	})
+}

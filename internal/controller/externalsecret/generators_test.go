@@ -33,7 +33,8 @@ func testGenerators() *generator.Registry {
 	return generator.NewRegistry(generator.NewPassword(), generator.NewUUID(), generator.NewFake(),
 		generator.NewECRAuthorizationToken(motoSessions{}), generator.NewSTSSessionToken(motoSessions{}),
 		generator.NewVaultDynamicSecret(vault.NewCaller()), generator.NewSSHKey(), generator.NewMFA(),
-		generator.NewWebhook(webhook.New()), generator.NewGithubAccessToken(), generator.NewGrafana())
+		generator.NewWebhook(webhook.New()), generator.NewGithubAccessToken(), generator.NewGrafana(),
+		generator.NewGitlabDeployToken())
 }
 
 // shared is the moto server of this package's tests, started once on first use and
