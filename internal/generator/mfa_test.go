@@ -11,9 +11,7 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
-	fakeclient "sigs.k8s.io/controller-runtime/pkg/client/fake"
 
 	esv1 "github.com/ferryhq/ferry/api/externalsecrets/v1"
 	genv1alpha1 "github.com/ferryhq/ferry/api/generators/v1alpha1"
@@ -22,15 +20,11 @@ import (
 // kubeWithSecrets is a client holding the given Secrets.
 func kubeWithSecrets(t *testing.T, secrets ...*corev1.Secret) client.Client {
 	t.Helper()
-	scheme := runtime.NewScheme()
-	if err := corev1.AddToScheme(scheme); err != nil {
-		t.Fatal(err)
+	objs := make([]client.Object, len(secrets))
+	for i, s := range secrets {
+		objs[i] = s
 	}
-	b := fakeclient.NewClientBuilder().WithScheme(scheme)
-	for _, s := range secrets {
-		b = b.WithObjects(s)
-	}
-	return b.Build()
+	return kubeWith(t, objs...)
 }
 
 // TestMFAMatchesRFC6238 checks the codes against the test vectors of RFC 6238, appendix B:
