@@ -81,6 +81,8 @@ func run(args []string) error {
 	fs.StringVar(&opts.Webhook.ServiceName, "webhook-service", "ferry-webhook", "Service in the operator namespace that fronts the webhook")
 	fs.StringVar(&opts.Webhook.URL, "webhook-url", "", "reach the webhook at this https URL instead of the Service (local development)")
 	fs.StringVar(&opts.Webhook.ConfigName, "webhook-config-name", "ferry-validating-webhook", "name of the ValidatingWebhookConfiguration Ferry keeps")
+	fs.DurationVar(&opts.GeneratorGCGracePeriod, "generator-gc-grace-period", 2*time.Minute,
+		"how long what a stateful generator created (a Grafana token) stays valid after a new one replaced it")
 	fs.StringVar(&opts.ControllerClass, "controller-class", "", "handle only stores whose spec.controller equals this")
 	fs.BoolVar(&opts.RolloutEnabled, "rollout", true, "restart workloads that opt in with Reloader's (or Ferry's) annotations when their Secrets or ConfigMaps change")
 	rolloutFlags(fs, &opts.Rollout)

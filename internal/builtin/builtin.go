@@ -42,5 +42,7 @@ func providers(localCluster *rest.Config, awsProvider *aws.Provider) *provider.R
 func generators(awsProvider *aws.Provider) *generator.Registry {
 	return generator.NewRegistry(generator.NewPassword(), generator.NewUUID(), generator.NewFake(),
 		generator.NewECRAuthorizationToken(awsProvider), generator.NewSTSSessionToken(awsProvider),
-		generator.NewVaultDynamicSecret(vault.NewCaller()))
+		generator.NewVaultDynamicSecret(vault.NewCaller()), generator.NewSSHKey(), generator.NewMFA(),
+		generator.NewWebhook(webhook.New()), generator.NewGithubAccessToken(), generator.NewGrafana(),
+		generator.NewGitlabDeployToken())
 }

@@ -91,25 +91,31 @@ func (r *Registry) Kinds() []string {
 // object is read: Ferry keeps such objects but never reads them.
 func (r *Registry) Generate(ctx context.Context, reader client.Reader, kube client.Client, ref esv1.GeneratorRef,
 	namespace string) (map[string][]byte, error) {
-	if _, ok := r.byKind[ref.Kind]; !ok && ref.Kind != genv1alpha1.ClusterGeneratorKind {
-		return nil, r.notImplemented(ref.Kind)
-	}
-	resolved, err := Resolve(ctx, reader, ref, namespace)
+	generated, err := r.GenerateState(ctx, reader, kube, ref, namespace)
 	if err != nil {
 		return nil, err
 	}
+	return generated.Values, nil
+}
+
+// resolve reads the generator ref names and checks its spec; it returns the
+// implementation of the kind that generates.
+func (r *Registry) resolve(ctx context.Context, reader client.Reader, ref esv1.GeneratorRef, namespace string) (Generator, *Resolved, error) {
+	if _, ok := r.byKind[ref.Kind]; !ok && ref.Kind != genv1alpha1.ClusterGeneratorKind {
+		return nil, nil, r.notImplemented(ref.Kind)
+	}
+	resolved, err := Resolve(ctx, reader, ref, namespace)
+	if err != nil {
+		return nil, nil, err
+	}
 	g, ok := r.byKind[resolved.Kind]
 	if !ok {
-		return nil, fmt.Errorf("%s %q: %w", ref.Kind, ref.Name, r.notImplemented(resolved.Kind))
+		return nil, nil, fmt.Errorf("%s %q: %w", ref.Kind, ref.Name, r.notImplemented(resolved.Kind))
 	}
 	if err := resolved.validate(); err != nil {
-		return nil, invalid(fmt.Errorf("%s %q: %w", ref.Kind, ref.Name, err))
+		return nil, nil, invalid(fmt.Errorf("%s %q: %w", ref.Kind, ref.Name, err))
 	}
-	values, err := g.Generate(ctx, resolved.Spec, kube, namespace)
-	if err != nil {
-		return nil, fmt.Errorf("%s %q: %w", ref.Kind, ref.Name, err)
-	}
-	return values, nil
+	return g, resolved, nil
 }
 
 // notImplemented says that kind is served but not generated, and which kinds are.
@@ -133,7 +139,12 @@ func (r *Resolved) validate() error {
 	if r.cluster != nil {
 		return validation.ClusterGenerator(r.cluster)
 	}
-	return validation.Generator(r.Kind, r.Spec, "spec")
+	return validationOf(r.Kind, r.Spec)
+}
+
+// validationOf checks the spec of a namespaced generator of kind as written.
+func validationOf(kind string, spec *genv1alpha1.GeneratorSpec) error {
+	return validation.Generator(kind, spec, "spec")
 }
 
 // Resolve reads the generator that ref names: a ClusterGenerator, or a generator in
@@ -143,37 +154,18 @@ func Resolve(ctx context.Context, reader client.Reader, ref esv1.GeneratorRef, n
 		return nil, invalid(fmt.Errorf("generatorRef.apiVersion: %q is not served; use %s",
 			ref.APIVersion, genv1alpha1.SchemeGroupVersion))
 	}
-	key := client.ObjectKey{Namespace: namespace, Name: ref.Name}
-	spec := &genv1alpha1.GeneratorSpec{}
-	var obj client.Object
-	switch ref.Kind {
-	case genv1alpha1.PasswordKind:
-		g := &genv1alpha1.Password{}
-		obj, spec.PasswordSpec = g, &g.Spec
-	case genv1alpha1.UUIDKind:
-		g := &genv1alpha1.UUID{}
-		obj, spec.UUIDSpec = g, &g.Spec
-	case genv1alpha1.FakeKind:
-		g := &genv1alpha1.Fake{}
-		obj, spec.FakeSpec = g, &g.Spec
-	case genv1alpha1.ECRAuthorizationTokenKind:
-		g := &genv1alpha1.ECRAuthorizationToken{}
-		obj, spec.ECRAuthorizationTokenSpec = g, &g.Spec
-	case genv1alpha1.STSSessionTokenKind:
-		g := &genv1alpha1.STSSessionToken{}
-		obj, spec.STSSessionTokenSpec = g, &g.Spec
-	case genv1alpha1.VaultDynamicSecretKind:
-		g := &genv1alpha1.VaultDynamicSecret{}
-		obj, spec.VaultDynamicSecretSpec = g, &g.Spec
-	case genv1alpha1.ClusterGeneratorKind:
+	if ref.Kind == genv1alpha1.ClusterGeneratorKind {
 		g := &genv1alpha1.ClusterGenerator{}
 		if err := get(ctx, reader, client.ObjectKey{Name: ref.Name}, g, ref.Kind, ""); err != nil {
 			return nil, err
 		}
 		return &Resolved{Kind: g.Spec.Kind, Spec: &g.Spec.Generator, cluster: &g.Spec}, nil
-	default:
+	}
+	obj, spec := emptyGenerator(ref.Kind)
+	if obj == nil {
 		return nil, notImplemented("%s generators are not implemented by this version of Ferry", ref.Kind)
 	}
+	key := client.ObjectKey{Namespace: namespace, Name: ref.Name}
 	if err := get(ctx, reader, key, obj, ref.Kind, namespace); err != nil {
 		return nil, err
 	}
@@ -192,4 +184,77 @@ func get(ctx context.Context, reader client.Reader, key client.ObjectKey, obj cl
 	default:
 		return fmt.Errorf("reading %s %q: %w", kind, key.Name, err)
 	}
+}
+
+// emptyGenerator returns an empty object of a namespaced generator kind, and a union whose
+// field of that kind points at the object's spec; nil for a kind that is not one.
+func emptyGenerator(kind string) (client.Object, *genv1alpha1.GeneratorSpec) {
+	spec := &genv1alpha1.GeneratorSpec{}
+	switch kind {
+	case genv1alpha1.PasswordKind:
+		g := &genv1alpha1.Password{}
+		spec.PasswordSpec = &g.Spec
+		return g, spec
+	case genv1alpha1.UUIDKind:
+		g := &genv1alpha1.UUID{}
+		spec.UUIDSpec = &g.Spec
+		return g, spec
+	case genv1alpha1.FakeKind:
+		g := &genv1alpha1.Fake{}
+		spec.FakeSpec = &g.Spec
+		return g, spec
+	case genv1alpha1.ECRAuthorizationTokenKind:
+		g := &genv1alpha1.ECRAuthorizationToken{}
+		spec.ECRAuthorizationTokenSpec = &g.Spec
+		return g, spec
+	case genv1alpha1.STSSessionTokenKind:
+		g := &genv1alpha1.STSSessionToken{}
+		spec.STSSessionTokenSpec = &g.Spec
+		return g, spec
+	case genv1alpha1.VaultDynamicSecretKind:
+		g := &genv1alpha1.VaultDynamicSecret{}
+		spec.VaultDynamicSecretSpec = &g.Spec
+		return g, spec
+	}
+	return emptyTokenGenerator(kind)
+}
+
+// emptyTokenGenerator is emptyGenerator for the kinds that obtain tokens or keys.
+func emptyTokenGenerator(kind string) (client.Object, *genv1alpha1.GeneratorSpec) {
+	spec := &genv1alpha1.GeneratorSpec{}
+	switch kind {
+	case genv1alpha1.SSHKeyKind:
+		g := &genv1alpha1.SSHKey{}
+		spec.SSHKeySpec = &g.Spec
+		return g, spec
+	case genv1alpha1.MFAKind:
+		g := &genv1alpha1.MFA{}
+		spec.MFASpec = &g.Spec
+		return g, spec
+	case genv1alpha1.WebhookKind:
+		g := &genv1alpha1.Webhook{}
+		spec.WebhookSpec = &g.Spec
+		return g, spec
+	case genv1alpha1.GithubAccessTokenKind:
+		g := &genv1alpha1.GithubAccessToken{}
+		spec.GithubAccessTokenSpec = &g.Spec
+		return g, spec
+	case genv1alpha1.GitlabDeployTokenKind:
+		g := &genv1alpha1.GitlabDeployToken{}
+		spec.GitlabDeployTokenSpec = &g.Spec
+		return g, spec
+	case genv1alpha1.QuayAccessTokenKind:
+		g := &genv1alpha1.QuayAccessToken{}
+		spec.QuayAccessTokenSpec = &g.Spec
+		return g, spec
+	case genv1alpha1.GrafanaKind:
+		g := &genv1alpha1.Grafana{}
+		spec.GrafanaSpec = &g.Spec
+		return g, spec
+	case genv1alpha1.CloudsmithAccessTokenKind:
+		g := &genv1alpha1.CloudsmithAccessToken{}
+		spec.CloudsmithAccessTokenSpec = &g.Spec
+		return g, spec
+	}
+	return nil, nil
 }

@@ -28,3 +28,10 @@ func (UUID) Generate(context.Context, *genv1alpha1.GeneratorSpec, client.Client,
 	id := fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:16])
 	return map[string][]byte{"uuid": []byte(id)}, nil
 }
+
+// randomID is 16 random bytes in hex, to name what a generator creates.
+func randomID() string {
+	var b [16]byte
+	_, _ = rand.Read(b[:])
+	return fmt.Sprintf("%x", b)
+}

@@ -32,6 +32,7 @@ import (
 	genv1alpha1 "github.com/ferryhq/ferry/api/generators/v1alpha1"
 	"github.com/ferryhq/ferry/internal/controller/clusterexternalsecret"
 	"github.com/ferryhq/ferry/internal/controller/externalsecret"
+	"github.com/ferryhq/ferry/internal/controller/generatorstate"
 	"github.com/ferryhq/ferry/internal/controller/pushsecret"
 	"github.com/ferryhq/ferry/internal/controller/secretstore"
 	"github.com/ferryhq/ferry/internal/digest"
@@ -93,6 +94,9 @@ type Options struct {
 	Providers *provider.Registry
 	// Generators is the generator registry; main builds it. nil serves no generator kind.
 	Generators *generator.Registry
+	// GeneratorGCGracePeriod is how long what a stateful generator created (a Grafana
+	// token) outlives its replacement; 0 means ESO's default, two minutes.
+	GeneratorGCGracePeriod time.Duration
 	// RolloutEnabled restarts workloads that opt in (Reloader's annotations or Ferry's) when
 	// the Secrets and ConfigMaps they use change.
 	RolloutEnabled bool
@@ -282,11 +286,18 @@ func addControllers(ctx context.Context, mgr manager.Manager, svc *services, opt
 		Client: mgr.GetClient(), APIReader: mgr.GetAPIReader(), Fetcher: svc.fetcher,
 		Recorder: svc.recorder, HashKey: svc.hashKey, ControllerClass: opts.ControllerClass,
 		Namespace: opts.Namespace, Metrics: svc.metrics, Generators: opts.Generators, Direct: svc.direct,
+		GeneratorGCGracePeriod: opts.GeneratorGCGracePeriod,
 	}
 	if err := es.SetupWithManager(ctx, mgr, controller.Options{MaxConcurrentReconciles: opts.Concurrency}); err != nil {
 		return fmt.Errorf("setting up the ExternalSecret controller: %w", err)
 	}
 	few := controller.Options{MaxConcurrentReconciles: 2}
+	if opts.Generators != nil {
+		gs := &generatorstate.Reconciler{Client: mgr.GetClient(), Direct: svc.direct, Generators: opts.Generators, Recorder: svc.recorder}
+		if err := gs.SetupWithManager(mgr, few); err != nil {
+			return fmt.Errorf("setting up the GeneratorState controller: %w", err)
+		}
+	}
 	ps := &pushsecret.Reconciler{Client: mgr.GetClient(), APIReader: mgr.GetAPIReader(), Fetcher: svc.fetcher,
 		Recorder: svc.recorder, ControllerClass: opts.ControllerClass, Namespace: opts.Namespace, Metrics: svc.metrics}
 	if err := ps.SetupWithManager(ctx, mgr, few); err != nil {

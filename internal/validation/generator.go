@@ -20,6 +20,14 @@ var generatorSpecKeys = map[string]string{
 	genv1alpha1.ECRAuthorizationTokenKind: "ecrAuthorizationTokenSpec",
 	genv1alpha1.STSSessionTokenKind:       "stsSessionTokenSpec",
 	genv1alpha1.VaultDynamicSecretKind:    "vaultDynamicSecretSpec",
+	genv1alpha1.SSHKeyKind:                "sshKeySpec",
+	genv1alpha1.MFAKind:                   "mfaSpec",
+	genv1alpha1.WebhookKind:               "webhookSpec",
+	genv1alpha1.GithubAccessTokenKind:     "githubAccessTokenSpec",
+	genv1alpha1.GitlabDeployTokenKind:     "gitlabDeployTokenSpec",
+	genv1alpha1.QuayAccessTokenKind:       "quayAccessTokenSpec",
+	genv1alpha1.GrafanaKind:               "grafanaSpec",
+	genv1alpha1.CloudsmithAccessTokenKind: "cloudsmithAccessTokenSpec",
 }
 
 // ClusterGenerator returns every problem of a ClusterGenerator's spec as written: the
@@ -113,12 +121,9 @@ func Generator(kind string, spec *genv1alpha1.GeneratorSpec, field string) error
 			return fmt.Errorf("%s: required for kind %s", field, kind)
 		}
 		errs = vaultDynamicSecret(s, field)
-	case genv1alpha1.UUIDKind:
-		if spec.UUIDSpec == nil {
-			return fmt.Errorf("%s: required for kind %s", field, kind)
-		}
-	case genv1alpha1.FakeKind:
-		if spec.FakeSpec == nil {
+	default:
+		// The kinds that call a service check the rest of their spec when they run.
+		if key, ok := generatorSpecKeys[kind]; ok && !slices.Contains(setUnionKeys(spec), key) {
 			return fmt.Errorf("%s: required for kind %s", field, kind)
 		}
 	}

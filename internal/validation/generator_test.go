@@ -103,9 +103,12 @@ func TestClusterGeneratorUnion(t *testing.T) {
 		{"field of a kind Ferry does not generate", genv1alpha1.ClusterGeneratorSpec{Kind: "Password",
 			Generator: genv1alpha1.GeneratorSpec{SSHKeySpec: &genv1alpha1.SSHKeySpec{}}},
 			"kind Password needs spec.generator.passwordSpec and no other field, found [sshKeySpec]"},
-		{"kind Ferry does not generate, with its spec", genv1alpha1.ClusterGeneratorSpec{Kind: "SSHKey",
+		{"kind that calls a service, with its spec", genv1alpha1.ClusterGeneratorSpec{Kind: "SSHKey",
 			Generator: genv1alpha1.GeneratorSpec{SSHKeySpec: &genv1alpha1.SSHKeySpec{KeyType: "ed25519"}}}, ""},
-		{"kind Ferry does not generate is never refused here", genv1alpha1.ClusterGeneratorSpec{Kind: "Webhook",
+		{"kind that calls a service, with another kind's spec", genv1alpha1.ClusterGeneratorSpec{Kind: "Webhook",
+			Generator: genv1alpha1.GeneratorSpec{UUIDSpec: &genv1alpha1.UUIDSpec{}}},
+			"kind Webhook needs spec.generator.webhookSpec and no other field, found [uuidSpec]"},
+		{"kind Ferry does not generate is never refused here", genv1alpha1.ClusterGeneratorSpec{Kind: "ACRAccessToken",
 			Generator: genv1alpha1.GeneratorSpec{UUIDSpec: &genv1alpha1.UUIDSpec{}}}, ""},
 	}
 	for _, tt := range tests {

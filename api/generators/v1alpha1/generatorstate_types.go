@@ -5,9 +5,14 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 )
 
+// GeneratorStateLabelOwnerKey labels the GeneratorStates of one dataFrom entry of one
+// ExternalSecret, so that those a newer generation replaced can be found.
+const GeneratorStateLabelOwnerKey = "generators.external-secrets.io/owner-key"
+
 // GeneratorStateSpec records what a generator created and the state needed to clean it up.
-// External Secrets Operator writes these; Ferry serves the kind so that existing objects
-// are kept as written, and neither creates nor collects them.
+// An ExternalSecret's sync writes one per stateful generation (Grafana tokens); once
+// garbageCollectionDeadline passes, or its ExternalSecret is gone, the object is deleted
+// and what it records is cleaned up at the service first.
 type GeneratorStateSpec struct {
 	// GarbageCollectionDeadline is when the generated resource may be cleaned up.
 	// +optional

@@ -40,8 +40,7 @@ type GithubSecretRef struct {
 	SecretRef esv1.SecretKeySelector `json:"secretRef"`
 }
 
-// GithubAccessToken generates an installation access token of a GitHub App. Ferry serves
-// the kind but does not generate it.
+// GithubAccessToken generates an installation access token of a GitHub App: key token.
 // +kubebuilder:object:root=true
 // +kubebuilder:storageversion
 // +kubebuilder:subresource:status

@@ -57,8 +57,8 @@ type GitlabSecretRef struct {
 	SecretRef esv1.SecretKeySelector `json:"secretRef"`
 }
 
-// GitlabDeployToken generates a GitLab deploy token. Ferry serves the kind but does not
-// generate it.
+// GitlabDeployToken generates a GitLab deploy token: keys username and token. Each token is
+// recorded in a GeneratorState and revoked once a newer one replaced it.
 // +kubebuilder:object:root=true
 // +kubebuilder:storageversion
 // +kubebuilder:subresource:status

@@ -47,8 +47,8 @@ type GrafanaServiceAccount struct {
 	SecondsToLive *int64 `json:"secondsToLive,omitempty"`
 }
 
-// Grafana generates a Grafana service account token. Ferry serves the kind but does not
-// generate it.
+// Grafana generates a Grafana service account token: keys login and token. Each token is
+// recorded in a GeneratorState and deleted at Grafana once a newer one replaced it.
 // +kubebuilder:object:root=true
 // +kubebuilder:storageversion
 // +kubebuilder:subresource:status

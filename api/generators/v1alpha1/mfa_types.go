@@ -28,8 +28,7 @@ type MFASpec struct {
 	When *metav1.Time `json:"when,omitempty"`
 }
 
-// MFA generates a time-based one-time password. Ferry serves the kind but does not
-// generate it.
+// MFA generates a time-based one-time password (RFC 6238): keys token and timeLeft.
 // +kubebuilder:object:root=true
 // +kubebuilder:storageversion
 // +kubebuilder:subresource:status

@@ -22,7 +22,7 @@ type SSHKeySpec struct {
 	Comment string `json:"comment,omitempty"`
 }
 
-// SSHKey generates an SSH key pair. Ferry serves the kind but does not generate it.
+// SSHKey generates an SSH key pair: keys privateKey (OpenSSH format) and publicKey.
 // +kubebuilder:object:root=true
 // +kubebuilder:storageversion
 // +kubebuilder:subresource:status

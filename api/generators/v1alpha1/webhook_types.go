@@ -58,8 +58,8 @@ type WebhookSecret struct {
 	SecretRef LocalSecretKeySelector `json:"secretRef"`
 }
 
-// Webhook generates values by calling an HTTP endpoint. Ferry serves the kind but does not
-// generate it.
+// Webhook generates values by calling an HTTP endpoint: one key per field of the JSON
+// object it answers.
 // +kubebuilder:object:root=true
 // +kubebuilder:storageversion
 // +kubebuilder:subresource:status

@@ -53,6 +53,9 @@ type Reconciler struct {
 	// Direct is an uncached client: generators are read with it, and read the Secrets and
 	// request the ServiceAccount tokens their auth names.
 	Direct client.Client
+	// GeneratorGCGracePeriod is how long what a stateful generator created outlives its
+	// replacement before it is cleaned up; 0 means DefaultGeneratorGCGracePeriod.
+	GeneratorGCGracePeriod time.Duration
 
 	// lastSync remembers when each object last synced successfully in this process (a
 	// confirmation without change counts), so that a confirmation needs no status write.
@@ -75,6 +78,8 @@ type scope struct {
 	// secrets holds every value this reconcile has seen, so that no message it writes
 	// (condition, event, returned error) carries one.
 	secrets *redact.Set
+	// states are what stateful generators created in this sync, to record or undo.
+	states []pendingState
 }
 
 // Reconcile is the skeleton: get → decide → sync phases → one status patch.
@@ -153,6 +158,7 @@ func (r *Reconciler) sync(ctx context.Context, s *scope) (syncResult, error) {
 	}
 	data, missing, err := r.fetchData(ctx, s, stores)
 	if err != nil {
+		r.rollbackStates(ctx, s)
 		r.fail(s, err)
 		if !failure.IsTransient(err) {
 			return retryLater, nil
@@ -162,12 +168,14 @@ func (r *Reconciler) sync(ctx context.Context, s *scope) (syncResult, error) {
 
 	outcome, err := r.apply(ctx, s, data, missing)
 	if err != nil {
+		r.rollbackStates(ctx, s)
 		r.fail(s, err)
 		if !failure.IsTransient(err) {
 			return retryLater, nil
 		}
 		return syncResult{}, err
 	}
+	r.commitStates(ctx, s)
 	r.succeed(s, outcome)
 	r.lastSync.Store(es.UID, s.now)
 	return syncResult{Result: ctrl.Result{RequeueAfter: nextAfterSync(es.Spec.RefreshPolicy, s.now, interval, offset, syncWindows(es)),

@@ -81,7 +81,7 @@ func (r *Reconciler) fetchData(ctx context.Context, s *scope, stores map[storere
 	var missing []string
 	for i, d := range s.es.Spec.DataFrom {
 		field := fmt.Sprintf("spec.dataFrom[%d]", i)
-		values, err := r.readDataFrom(ctx, s.es.Namespace, source, field, d)
+		values, err := r.readDataFrom(ctx, s, source, i, field, d)
 		if d.Extract != nil && errors.Is(err, provider.ErrNotFound) {
 			missing = append(missing, d.Extract.Key)
 			continue
@@ -119,7 +119,7 @@ func (r *Reconciler) fetchData(ctx context.Context, s *scope, stores map[storere
 }
 
 // readDataFrom reads one dataFrom entry: an extracted secret, a find, or a generator.
-func (r *Reconciler) readDataFrom(ctx context.Context, namespace string, source sourceFunc, field string, d esv1.ExternalSecretDataFromRemoteRef) (map[string][]byte, error) {
+func (r *Reconciler) readDataFrom(ctx context.Context, s *scope, source sourceFunc, i int, field string, d esv1.ExternalSecretDataFromRemoteRef) (map[string][]byte, error) {
 	var storeRef *esv1.SecretStoreRef
 	if d.SourceRef != nil {
 		storeRef = d.SourceRef.SecretStoreRef
@@ -133,7 +133,7 @@ func (r *Reconciler) readDataFrom(ctx context.Context, namespace string, source 
 		values, err = r.Fetcher.GetAllSecrets(ctx, source(storeRef), *d.Find)
 	case d.SourceRef != nil && d.SourceRef.GeneratorRef != nil:
 		// Generated values bypass the fetcher: they are new on every sync, never shared.
-		return r.generate(ctx, namespace, field, *d.SourceRef.GeneratorRef)
+		return r.generate(ctx, s, i, field, *d.SourceRef.GeneratorRef)
 	}
 	if d.Extract != nil && errors.Is(err, provider.ErrNotFound) {
 		return nil, err // a missing key, which deletionPolicy acts on

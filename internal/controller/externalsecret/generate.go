@@ -19,7 +19,12 @@ import (
 // when the refresh interval elapses, when the spec or the object's metadata changes, and
 // when the target Secret is missing or was edited by hand — the values it held are not
 // kept anywhere else.
-func (r *Reconciler) generate(ctx context.Context, namespace, field string, ref esv1.GeneratorRef) (map[string][]byte, error) {
+//
+// A generator that creates something at a service (Grafana) also returns a state; it is
+// kept in s until the Secret holds the values (commitStates) or the sync fails
+// (rollbackStates).
+func (r *Reconciler) generate(ctx context.Context, s *scope, index int, field string, ref esv1.GeneratorRef) (map[string][]byte, error) {
+	namespace := s.es.Namespace
 	field += ".sourceRef.generatorRef"
 	if r.Generators == nil {
 		return nil, failure.Permanent(esv1.ReasonNotSupported, "%s: this Ferry instance serves no generators", field)
@@ -28,7 +33,7 @@ func (r *Reconciler) generate(ctx context.Context, namespace, field string, ref 
 		return nil, failure.Permanent(esv1.ReasonNotSupported, "%s: ClusterGenerator %q: this Ferry serves only namespace %s "+
 			"(--namespace) and reads no cluster-scoped generators: use a generator in the namespace", field, ref.Name, r.Namespace)
 	}
-	values, err := r.Generators.Generate(ctx, r.Direct, r.Direct, ref, namespace)
+	generated, err := r.Generators.GenerateState(ctx, r.Direct, r.Direct, ref, namespace)
 	switch {
 	case errors.Is(err, generator.ErrInvalidSpec):
 		return nil, failure.Permanent(esv1.ReasonInvalidSpec, "%s: %v", field, err)
@@ -40,6 +45,9 @@ func (r *Reconciler) generate(ctx context.Context, namespace, field string, ref 
 		// A generator not created yet, or a backend that failed: worth retrying.
 		return nil, failure.Transient(esv1.ReasonSecretSyncedError, fmt.Errorf("%s: %w", field, redact.Foreign(err)))
 	}
-	ctrl.LoggerFrom(ctx).V(1).Info("Generated values", "generatorKind", ref.Kind, "generator", ref.Name, "keys", len(values))
-	return values, nil
+	if generated.State != nil {
+		s.states = append(s.states, pendingState{index: index, generated: generated})
+	}
+	ctrl.LoggerFrom(ctx).V(1).Info("Generated values", "generatorKind", ref.Kind, "generator", ref.Name, "keys", len(generated.Values))
+	return generated.Values, nil
 }

@@ -22,6 +22,7 @@ import (
 	"github.com/ferryhq/ferry/internal/generator"
 	"github.com/ferryhq/ferry/internal/provider/aws"
 	"github.com/ferryhq/ferry/internal/provider/vault"
+	"github.com/ferryhq/ferry/internal/provider/webhook"
 	"github.com/ferryhq/ferry/internal/testenv"
 )
 
@@ -31,7 +32,9 @@ import (
 func testGenerators() *generator.Registry {
 	return generator.NewRegistry(generator.NewPassword(), generator.NewUUID(), generator.NewFake(),
 		generator.NewECRAuthorizationToken(motoSessions{}), generator.NewSTSSessionToken(motoSessions{}),
-		generator.NewVaultDynamicSecret(vault.NewCaller()))
+		generator.NewVaultDynamicSecret(vault.NewCaller()), generator.NewSSHKey(), generator.NewMFA(),
+		generator.NewWebhook(webhook.New()), generator.NewGithubAccessToken(), generator.NewGrafana(),
+		generator.NewGitlabDeployToken())
 }
 
 // shared is the moto server of this package's tests, started once on first use and

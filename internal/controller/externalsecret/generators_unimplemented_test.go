@@ -87,14 +87,11 @@ var writtenObjects = []struct {
 		"body": "{}", "timeout": "5s", "result": {"jsonPath": "$.data"},
 		"secrets": [{"name": "auth", "secretRef": {"name": "hook", "key": "token"}}],
 		"caBundle": "Y2E=", "caProvider": {"type": "Secret", "name": "ca", "key": "ca.crt"}}`},
-	{apiVersion: "generators.external-secrets.io/v1alpha1", kind: "GeneratorState", spec: `{
-		"garbageCollectionDeadline": "2030-01-02T03:04:05Z",
-		"resource": {"apiVersion": "generators.external-secrets.io/v1alpha1", "kind": "Password", "spec": {"length": 8}},
-		"state": {"created": ["token-1"], "nested": {"n": 1}}}`},
 	{apiVersion: "generators.external-secrets.io/v1alpha1", kind: "ClusterGenerator", clusterScoped: true, spec: `{
-		"kind": "GitlabDeployToken",
-		"generator": {"gitlabDeployTokenSpec": {"projectID": "7", "name": "ci", "scopes": ["read_registry"],
-			"auth": {"token": {"secretRef": {"name": "gl", "key": "token"}}}}}}`},
+		"kind": "BeyondtrustWorkloadCredentialsDynamicSecret",
+		"generator": {"beyondtrustWorkloadCredentialsDynamicSecretSpec": {
+			"provider": {"server": {"apiUrl": "https://bt.example/api", "siteId": "site-1"},
+				"auth": {"apikey": {"token": {"name": "bt", "key": "token"}}}}}}}`},
 	{apiVersion: "external-secrets.io/v1alpha1", kind: "ClusterPushSecret", clusterScoped: true, spec: `{
 		"refreshTime": "10m", "pushSecretName": "pushed",
 		"pushSecretMetadata": {"annotations": {"a": "b"}, "labels": {"c": "d"}},
@@ -143,18 +140,18 @@ func TestGeneratorKindFerryDoesNotGenerate(t *testing.T) {
 		objects = append(objects, obj)
 	}
 
-	es := generatorES(ns, "sshkey", genv1alpha1.SSHKeyKind, "written", time.Hour)
+	es := generatorES(ns, "bt", genv1alpha1.BeyondtrustWorkloadCredentialsDynamicSecretKind, "written", time.Hour)
 	create(t, es)
 	msg := waitReady(t, es, corev1.ConditionFalse, esv1.ReasonProviderNotImplemented)
-	if !strings.Contains(msg, "SSHKey generators are not implemented") {
+	if !strings.Contains(msg, "BeyondtrustWorkloadCredentialsDynamicSecret generators are not implemented") {
 		t.Errorf("message %q does not name the kind", msg)
 	}
-	assertNoSecret(t, ns, "sshkey")
+	assertNoSecret(t, ns, "bt")
 
 	cluster := generatorES(ns, "cluster", genv1alpha1.ClusterGeneratorKind, "written-"+suffix, time.Hour)
 	create(t, cluster)
 	msg = waitReady(t, cluster, corev1.ConditionFalse, esv1.ReasonProviderNotImplemented)
-	if !strings.Contains(msg, `ClusterGenerator "written-`+suffix+`": GitlabDeployToken generators are not implemented`) {
+	if !strings.Contains(msg, `ClusterGenerator "written-`+suffix+`": BeyondtrustWorkloadCredentialsDynamicSecret generators are not implemented`) {
 		t.Errorf("message %q does not name the ClusterGenerator and its kind", msg)
 	}
 

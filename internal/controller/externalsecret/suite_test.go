@@ -55,9 +55,11 @@ func TestMain(m *testing.M) {
 	code := testenv.Run(m, func(cp *testenv.ControlPlane) {
 		k8s = cp.Client
 		operatortest.MustStart(cp, operator.Options{
-			Providers:   provider.NewRegistry(fake.New()),
-			Generators:  testGenerators(),
-			Concurrency: 4,
+			Providers:  provider.NewRegistry(fake.New()),
+			Generators: testGenerators(),
+			// Replaced generated tokens are cleaned up soon, so tests see it happen.
+			GeneratorGCGracePeriod: 2 * time.Second,
+			Concurrency:            4,
 		})
 	})
 	stopSharedBackends()

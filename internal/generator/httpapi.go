@@ -1,0 +1,160 @@
+package generator
+
+import (
+	"bytes"
+	"context"
+	"crypto/tls"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+	"unicode/utf8"
+)
+
+const (
+	// apiTimeout bounds one call to a service that issues tokens.
+	apiTimeout = 30 * time.Second
+	// maxAPIResponse bounds what is read of one answer.
+	maxAPIResponse = 1 << 20
+	// maxAPIMessage bounds how much of a service's error message an error quotes.
+	maxAPIMessage = 200
+)
+
+// apiClient calls the JSON APIs of the services that issue tokens (GitHub, GitLab, Quay,
+// Grafana). Its errors carry the method, the URL without its query, the status and the
+// service's own error message, never a request or a token.
+type apiClient struct {
+	http *http.Client
+}
+
+func newAPIClient() *apiClient {
+	transport := http.DefaultTransport.(*http.Transport).Clone()
+	transport.TLSClientConfig = &tls.Config{MinVersion: tls.VersionTLS12}
+	return &apiClient{http: &http.Client{Transport: transport, Timeout: apiTimeout}}
+}
+
+// apiRequest is one call: body (when not nil) is sent as JSON; out (when not nil) receives
+// the JSON answer, which must come with one of the ok statuses.
+type apiRequest struct {
+	method, url string
+	header      http.Header
+	body        any
+	ok          []int
+	out         any
+}
+
+// apiError is a service's refusal: the status and its message.
+type apiError struct {
+	call    string
+	status  int
+	message string
+}
+
+func (e *apiError) Error() string {
+	if e.message == "" {
+		return fmt.Sprintf("%s: answered %d %s", e.call, e.status, http.StatusText(e.status))
+	}
+	return fmt.Sprintf("%s: answered %d %s: %s", e.call, e.status, http.StatusText(e.status), e.message)
+}
+
+func (c *apiClient) do(ctx context.Context, r apiRequest) error {
+	var body io.Reader
+	if r.body != nil {
+		raw, err := json.Marshal(r.body)
+		if err != nil {
+			return fmt.Errorf("encoding the request: %w", err)
+		}
+		body = bytes.NewReader(raw)
+	}
+	req, err := http.NewRequestWithContext(ctx, r.method, r.url, body)
+	if err != nil {
+		return fmt.Errorf("%s: not a valid request URL", r.method)
+	}
+	call := r.method + " " + req.URL.Scheme + "://" + req.URL.Host + req.URL.Path
+	for name, values := range r.header {
+		req.Header[name] = values
+	}
+	req.Header.Set("Accept", "application/json")
+	if r.body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	if accept := r.header.Get("Accept"); accept != "" {
+		req.Header.Set("Accept", accept)
+	}
+	resp, err := c.http.Do(req)
+	if err != nil {
+		return fmt.Errorf("%s: %w", call, unwrapURL(err))
+	}
+	defer resp.Body.Close()
+	raw, err := io.ReadAll(io.LimitReader(resp.Body, maxAPIResponse))
+	if err != nil {
+		return fmt.Errorf("%s: reading the answer: %w", call, err)
+	}
+	if !statusIn(resp.StatusCode, r.ok) {
+		return &apiError{call: call, status: resp.StatusCode, message: serviceMessage(raw)}
+	}
+	if r.out != nil {
+		if err := json.Unmarshal(raw, r.out); err != nil {
+			return fmt.Errorf("%s: the answer is not the JSON expected", call)
+		}
+	}
+	return nil
+}
+
+func statusIn(status int, ok []int) bool {
+	if len(ok) == 0 {
+		return status >= 200 && status < 300
+	}
+	for _, s := range ok {
+		if s == status {
+			return true
+		}
+	}
+	return false
+}
+
+// serviceMessage returns the "message" (GitHub, GitLab, Grafana), "error" or
+// "error_message" (Quay) of an error answer, shortened; "" when there is none.
+func serviceMessage(raw []byte) string {
+	var answer map[string]any
+	if json.Unmarshal(raw, &answer) != nil {
+		return ""
+	}
+	for _, field := range []string{"message", "error_message", "error_description", "error", "detail"} {
+		var msg string
+		switch v := answer[field].(type) {
+		case string:
+			msg = v
+		case nil:
+			continue
+		default:
+			encoded, _ := json.Marshal(v)
+			msg = string(encoded)
+		}
+		msg = strings.TrimSpace(msg)
+		if len(msg) > maxAPIMessage {
+			cut := maxAPIMessage
+			for cut > 0 && !utf8.RuneStart(msg[cut]) {
+				cut--
+			}
+			msg = msg[:cut] + "..."
+		}
+		if msg != "" {
+			return msg
+		}
+	}
+	return ""
+}
+
+// unwrapURL drops the *url.Error wrapper, whose message repeats the full URL.
+func unwrapURL(err error) error {
+	var urlErr *url.Error
+	if errors.As(err, &urlErr) {
+		return urlErr.Err
+	}
+	return err
+}

@@ -1,0 +1,34 @@
+package generator
+
+import (
+	"context"
+	"fmt"
+
+	corev1 "k8s.io/api/core/v1"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	esv1 "github.com/ferryhq/ferry/api/externalsecrets/v1"
+)
+
+// secretKey reads one key of a Secret that a generator's spec names at field. The Secret
+// is read in namespace, the ExternalSecret's: a generator, a ClusterGenerator too, acts for
+// the namespace that uses it, so a selector naming another namespace is an invalid spec.
+// Errors name the Secret and key, never the value.
+func secretKey(ctx context.Context, kube client.Reader, namespace string, sel esv1.SecretKeySelector, field string) ([]byte, error) {
+	if sel.Name == "" || sel.Key == "" {
+		return nil, invalid(fmt.Errorf("%s: name and key are required", field))
+	}
+	if sel.Namespace != nil && *sel.Namespace != "" && *sel.Namespace != namespace {
+		return nil, invalid(fmt.Errorf("%s.namespace: a generator reads Secrets only in the namespace of the "+
+			"ExternalSecret that uses it (%s), not in %s", field, namespace, *sel.Namespace))
+	}
+	var secret corev1.Secret
+	if err := kube.Get(ctx, client.ObjectKey{Namespace: namespace, Name: sel.Name}, &secret); err != nil {
+		return nil, fmt.Errorf("%s: reading Secret %s/%s: %w", field, namespace, sel.Name, err)
+	}
+	value, ok := secret.Data[sel.Key]
+	if !ok {
+		return nil, fmt.Errorf("%s: Secret %s/%s has no key %q", field, namespace, sel.Name, sel.Key)
+	}
+	return value, nil
+}
