@@ -90,7 +90,9 @@ func TestWebhookGenerator(t *testing.T) {
 	}))
 	defer server.Close()
 	ns := testenv.Namespace(t, k8s, nil)
-	create(t, &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "hook"},
+	// Labelled as ESO requires: a Secret lent to webhooks (security.md, GHSA-q7hv-xx6h-q2x8).
+	create(t, &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "hook",
+		Labels: map[string]string{"external-secrets.io/type": "webhook"}},
 		Data: map[string][]byte{"token": []byte("s3cr3t-token")}})
 	create(t, &genv1alpha1.Webhook{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "db"},
 		Spec: genv1alpha1.WebhookSpec{
