@@ -7,6 +7,7 @@ import (
 	"github.com/ferryhq/ferry/internal/provider"
 	"github.com/ferryhq/ferry/internal/provider/aws"
 	"github.com/ferryhq/ferry/internal/provider/azurekv"
+	"github.com/ferryhq/ferry/internal/provider/doppler"
 	"github.com/ferryhq/ferry/internal/provider/fake"
 	"github.com/ferryhq/ferry/internal/provider/gcpsm"
 	"github.com/ferryhq/ferry/internal/provider/kubernetes"
@@ -23,7 +24,8 @@ func Providers(localCluster *rest.Config) *provider.Registry {
 		kubeOpts = append(kubeOpts, kubernetes.WithLocalCluster(localCluster))
 	}
 	return provider.NewRegistry(fake.New(), aws.New(), vault.New(), kubernetes.New(kubeOpts...),
-		webhook.New(), gcpsm.New(), azurekv.New())
+		webhook.New(), gcpsm.New(), azurekv.New(),
+		doppler.New())
 }
 
 // Generators returns the registry of every generator kind Ferry implements. The AWS kinds

@@ -34,13 +34,13 @@ func TestJudgeManifests(t *testing.T) {
 		{"SecretStore", "app", "aws", preflight.Serves, "", []string{"store-reasons"}},
 		{"SecretStore", "app", "fake-old", preflight.Serves, "", nil},
 		{"SecretStore", "app", "eso-store", preflight.HandsOff, `spec.controller is "eso"`, nil},
-		{"SecretStore", "app", "doppler", preflight.CannotYet, "provider doppler is not implemented", nil},
+		{"SecretStore", "app", "chef", preflight.CannotYet, "provider chef is not implemented", nil},
 		{"ClusterSecretStore", "", "acm", preflight.CannotYet, "CertificateManager is not supported by Ferry yet", nil},
 		{"SecretStore", "app", "webhook-ro", preflight.Serves, "", nil},
 		{"ExternalSecret", "app", "db", preflight.Serves, "", []string{"refresh-time", "refresh-grid", "ready-reasons", "data-hash", "shared-reads", "durations", "metrics"}},
 		{"ExternalSecret", "app", "legacy", preflight.Serves, "", []string{"merge-keys"}},
 		{"ExternalSecret", "app", "eso-owned", preflight.HandsOff, `SecretStore eso-store, whose spec.controller is "eso"`, nil},
-		{"ExternalSecret", "app", "on-doppler", preflight.CannotYet, "reads SecretStore doppler: provider doppler is not implemented", nil},
+		{"ExternalSecret", "app", "on-chef", preflight.CannotYet, "reads SecretStore chef: provider chef is not implemented", nil},
 		{"ExternalSecret", "app", "manifest-target", preflight.CannotYet, "spec.target.manifest is not supported", nil},
 		{"ExternalSecret", "app", "windows", preflight.CannotYet, "spec.syncWindows is not supported", nil},
 		{"ExternalSecret", "app", "gen-unknown", preflight.CannotYet, "generator kind GithubAccessToken is not implemented", nil},
@@ -127,7 +127,7 @@ func TestJudgeSources(t *testing.T) {
 	}
 	results := preflight.Judge(inv, config(""))
 	for _, tt := range []struct{ kind, name, source string }{
-		{"SecretStore", "doppler", "testdata/mixed/stores.yaml:4"},
+		{"SecretStore", "chef", "testdata/mixed/stores.yaml:4"},
 		{"ExternalSecret", "from-backup", "testdata/mixed/nested/backup.yaml:1[0]"},
 	} {
 		ns := "app"
