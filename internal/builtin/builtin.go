@@ -10,6 +10,7 @@ import (
 	"github.com/ferryhq/ferry/internal/provider/doppler"
 	"github.com/ferryhq/ferry/internal/provider/fake"
 	"github.com/ferryhq/ferry/internal/provider/gcpsm"
+	"github.com/ferryhq/ferry/internal/provider/gitlab"
 	"github.com/ferryhq/ferry/internal/provider/infisical"
 	"github.com/ferryhq/ferry/internal/provider/kubernetes"
 	"github.com/ferryhq/ferry/internal/provider/vault"
@@ -26,7 +27,7 @@ func Providers(localCluster *rest.Config) *provider.Registry {
 	}
 	return provider.NewRegistry(fake.New(), aws.New(), vault.New(), kubernetes.New(kubeOpts...),
 		webhook.New(), gcpsm.New(), azurekv.New(),
-		doppler.New(), infisical.New())
+		doppler.New(), infisical.New(), gitlab.New())
 }
 
 // Generators returns the registry of every generator kind Ferry implements. The AWS kinds
