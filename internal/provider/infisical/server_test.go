@@ -192,7 +192,8 @@ func (f *fakeInfisical) list(w http.ResponseWriter, r *http.Request) {
 	}
 	secrets := []map[string]any{}
 	for p, names := range f.folders {
-		if p != folder && !(q["recursive"] == "true" && strings.HasPrefix(p, strings.TrimSuffix(folder, "/")+"/")) {
+		below := q["recursive"] == "true" && strings.HasPrefix(p, strings.TrimSuffix(folder, "/")+"/")
+		if p != folder && !below {
 			continue
 		}
 		for name, versions := range names {
