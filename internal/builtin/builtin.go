@@ -13,6 +13,7 @@ import (
 	"github.com/ferryhq/ferry/internal/provider/gitlab"
 	"github.com/ferryhq/ferry/internal/provider/infisical"
 	"github.com/ferryhq/ferry/internal/provider/kubernetes"
+	"github.com/ferryhq/ferry/internal/provider/onepassword"
 	"github.com/ferryhq/ferry/internal/provider/vault"
 	"github.com/ferryhq/ferry/internal/provider/webhook"
 )
@@ -27,7 +28,7 @@ func Providers(localCluster *rest.Config) *provider.Registry {
 	}
 	return provider.NewRegistry(fake.New(), aws.New(), vault.New(), kubernetes.New(kubeOpts...),
 		webhook.New(), gcpsm.New(), azurekv.New(),
-		doppler.New(), infisical.New(), gitlab.New())
+		doppler.New(), infisical.New(), gitlab.New(), onepassword.New())
 }
 
 // Generators returns the registry of every generator kind Ferry implements. The AWS kinds
