@@ -9,10 +9,14 @@ import (
 	"github.com/ferryhq/ferry/internal/provider/azurekv"
 	"github.com/ferryhq/ferry/internal/provider/conjur"
 	"github.com/ferryhq/ferry/internal/provider/delinea"
+	"github.com/ferryhq/ferry/internal/provider/doppler"
 	"github.com/ferryhq/ferry/internal/provider/fake"
 	"github.com/ferryhq/ferry/internal/provider/gcpsm"
+	"github.com/ferryhq/ferry/internal/provider/gitlab"
+	"github.com/ferryhq/ferry/internal/provider/infisical"
 	"github.com/ferryhq/ferry/internal/provider/kubernetes"
 	"github.com/ferryhq/ferry/internal/provider/previder"
+	"github.com/ferryhq/ferry/internal/provider/onepassword"
 	"github.com/ferryhq/ferry/internal/provider/vault"
 	"github.com/ferryhq/ferry/internal/provider/webhook"
 )
@@ -36,7 +40,8 @@ func providers(localCluster *rest.Config, awsProvider *aws.Provider) *provider.R
 	}
 	return provider.NewRegistry(fake.New(), awsProvider, vault.New(), kubernetes.New(kubeOpts...),
 		webhook.New(), gcpsm.New(), azurekv.New(),
-		conjur.New(), delinea.New(), previder.New())
+		conjur.New(), delinea.New(), previder.New(),
+		doppler.New(), infisical.New(), gitlab.New(), onepassword.New())
 }
 
 func generators(awsProvider *aws.Provider) *generator.Registry {

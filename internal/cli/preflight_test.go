@@ -36,7 +36,7 @@ func TestPreflightExitCode(t *testing.T) {
 	}{
 		{"served or handed off", []string{"-f", preflightTestdata + "/served"}, 0, "2 served, 2 handed off, 0 cannot be served yet"},
 		{"something cannot yet", []string{"-f", preflightTestdata + "/mixed"}, 1, "11 cannot be served yet"},
-		{"one file", []string{"--filename=" + preflightTestdata + "/mixed/stores.yaml"}, 1, "provider doppler is not implemented"},
+		{"one file", []string{"--filename=" + preflightTestdata + "/mixed/stores.yaml"}, 1, "provider chef is not implemented"},
 		{"another class serves the eso objects", []string{"-f", preflightTestdata + "/served", "--controller-class", "eso"}, 1, "0 served, 2 handed off"},
 		{"json", []string{"-f", preflightTestdata + "/served", "-o", "json"}, 0, `"verdict": "hands off"`},
 		{"missing path", []string{"-f", filepath.Join(t.TempDir(), "none")}, 2, ""},
@@ -96,12 +96,12 @@ func TestPreflightCluster(t *testing.T) {
 	other := fakeStore(ns, "theirs", "k", "v")
 	other.Spec.Controller = "eso"
 	create(t, other)
-	create(t, &esv1.SecretStore{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "doppler"}, Spec: esv1.SecretStoreSpec{
-		Provider: &esv1.SecretStoreProvider{Doppler: &esv1.DopplerProvider{Auth: esv1.DopplerAuth{SecretRef: &esv1.DopplerSecretRef{
-			DopplerToken: esv1.SecretKeySelector{Name: "doppler-token", Key: "token"}}}}}}})
+	create(t, &esv1.SecretStore{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "chef"}, Spec: esv1.SecretStoreSpec{
+		Provider: &esv1.SecretStoreProvider{Chef: &esv1.ChefProvider{ServerURL: "https://chef.example.com/organizations/ops/", Username: "ferry",
+			Auth: esv1.ChefAuth{SecretRef: esv1.ChefSecretRef{PrivateKeySecretRef: esv1.SecretKeySelector{Name: "chef-key", Key: "key.pem"}}}}}}})
 	create(t, externalSecret(ns, "served", "ours", "k", "k"))
 	create(t, externalSecret(ns, "handed-off", "theirs", "k", "k"))
-	create(t, externalSecret(ns, "on-doppler", "doppler", "k", "k"))
+	create(t, externalSecret(ns, "on-chef", "chef", "k", "k"))
 	create(t, &esv1alpha1.PushSecret{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "push-generator"}, Spec: esv1alpha1.PushSecretSpec{
 		SecretStoreRefs: []esv1alpha1.PushSecretStoreRef{{Name: "ours"}},
 		Selector: esv1alpha1.PushSecretSelector{GeneratorRef: &esv1.GeneratorRef{
@@ -118,9 +118,9 @@ func TestPreflightCluster(t *testing.T) {
 		t.Fatalf("output is not JSON: %v\n%s", err, out)
 	}
 	want := map[string]preflight.Verdict{
-		"SecretStore/ours": preflight.Serves, "SecretStore/theirs": preflight.HandsOff, "SecretStore/doppler": preflight.CannotYet,
+		"SecretStore/ours": preflight.Serves, "SecretStore/theirs": preflight.HandsOff, "SecretStore/chef": preflight.CannotYet,
 		"ExternalSecret/served": preflight.Serves, "ExternalSecret/handed-off": preflight.HandsOff,
-		"ExternalSecret/on-doppler": preflight.CannotYet, "PushSecret/push-generator": preflight.CannotYet,
+		"ExternalSecret/on-chef": preflight.CannotYet, "PushSecret/push-generator": preflight.CannotYet,
 	}
 	for _, o := range r.Objects {
 		if o.Namespace != ns {

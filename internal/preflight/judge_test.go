@@ -35,16 +35,16 @@ func TestJudgeManifests(t *testing.T) {
 		{"SecretStore", "app", "aws", preflight.Serves, "", []string{"store-reasons"}},
 		{"SecretStore", "app", "fake-old", preflight.Serves, "", nil},
 		{"SecretStore", "app", "eso-store", preflight.HandsOff, `spec.controller is "eso"`, nil},
-		{"SecretStore", "app", "doppler", preflight.CannotYet, "provider doppler is not implemented", nil},
+		{"SecretStore", "app", "chef", preflight.CannotYet, "provider chef is not implemented", nil},
 		{"ClusterSecretStore", "", "acm", preflight.CannotYet, "CertificateManager is not supported by Ferry yet", nil},
 		{"SecretStore", "app", "webhook-ro", preflight.Serves, "", nil},
 		{"ExternalSecret", "app", "db", preflight.Serves, "", []string{"refresh-time", "refresh-grid", "ready-reasons", "data-hash", "shared-reads", "durations", "metrics"}},
 		{"ExternalSecret", "app", "legacy", preflight.Serves, "", []string{"merge-keys"}},
 		{"ExternalSecret", "app", "eso-owned", preflight.HandsOff, `SecretStore eso-store, whose spec.controller is "eso"`, nil},
-		{"ExternalSecret", "app", "on-doppler", preflight.CannotYet, "reads SecretStore doppler: provider doppler is not implemented", nil},
+		{"ExternalSecret", "app", "on-chef", preflight.CannotYet, "reads SecretStore chef: provider chef is not implemented", nil},
 		{"ExternalSecret", "app", "manifest-target", preflight.CannotYet, "spec.target.manifest is not supported", nil},
 		{"ExternalSecret", "app", "windows", preflight.Serves, "", []string{"sync-windows"}},
-		{"ExternalSecret", "app", "gen-unknown", preflight.CannotYet, "generator kind GithubAccessToken is not implemented", nil},
+		{"ExternalSecret", "app", "gen-unknown", preflight.CannotYet, "generator kind CloudsmithAccessToken is not implemented", nil},
 		{"ExternalSecret", "app", "gen-password", preflight.Serves, "", []string{"templates"}},
 		{"ExternalSecret", "app", "missing-store", preflight.Serves, "reads SecretStore nowhere, which is not among the manifests read", nil},
 		{"PushSecret", "app", "push-ok", preflight.Serves, "", []string{"ready-reasons"}},
@@ -54,7 +54,7 @@ func TestJudgeManifests(t *testing.T) {
 		{"PushSecret", "app", "push-read-only", preflight.CannotYet, "spec.secretStoreRefs[0] names SecretStore webhook-ro: Ferry's webhook provider reads only", nil},
 		{"PushSecret", "app", "push-by-label", preflight.Serves, "also names stores of another controller class", nil},
 		{"Password", "app", "pw", preflight.Serves, "", nil},
-		{"GithubAccessToken", "app", "gh", preflight.CannotYet, "generator kind GithubAccessToken is not implemented", nil},
+		{"CloudsmithAccessToken", "app", "cs", preflight.CannotYet, "generator kind CloudsmithAccessToken is not implemented", nil},
 		{"ClusterGenerator", "", "quay", preflight.CannotYet, "generator kind QuayAccessToken is not implemented", []string{"generator-class"}},
 		{"ClusterPushSecret", "", "everywhere", preflight.CannotYet, "Ferry does not act on ClusterPushSecret", nil},
 		{"ClusterExternalSecret", "", "shared", preflight.CannotYet, "its ExternalSecrets read ClusterSecretStore acm: spec.provider.aws.service: CertificateManager", []string{"ces-every-class", "durations"}},
@@ -128,7 +128,7 @@ func TestJudgeSources(t *testing.T) {
 	}
 	results := preflight.Judge(inv, config(""))
 	for _, tt := range []struct{ kind, name, source string }{
-		{"SecretStore", "doppler", "testdata/mixed/stores.yaml:4"},
+		{"SecretStore", "chef", "testdata/mixed/stores.yaml:4"},
 		{"ExternalSecret", "from-backup", "testdata/mixed/nested/backup.yaml:1[0]"},
 	} {
 		ns := "app"
