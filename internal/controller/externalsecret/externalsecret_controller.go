@@ -19,6 +19,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	esv1 "github.com/ferryhq/ferry/api/externalsecrets/v1"
+	"github.com/ferryhq/ferry/internal/changefeed"
 	"github.com/ferryhq/ferry/internal/digest"
 	"github.com/ferryhq/ferry/internal/failure"
 	"github.com/ferryhq/ferry/internal/fetch"
@@ -53,6 +54,9 @@ type Reconciler struct {
 	// Direct is an uncached client: generators are read with it, and read the Secrets and
 	// request the ServiceAccount tokens their auth names.
 	Direct client.Client
+	// Changes routes providers' change reports to the objects that read the changed keys
+	// and stretches the refresh of objects whose stores have healthy feeds; nil: polling only.
+	Changes *changefeed.Hub
 
 	// lastSync remembers, per object, its last successful sync: when (a confirmation without
 	// change counts), so that a confirmation needs no status write, and which version, so
@@ -80,6 +84,8 @@ type scope struct {
 	// secrets holds every value this reconcile has seen, so that no message it writes
 	// (condition, event, returned error) carries one.
 	secrets *redact.Set
+	// changeReported: a provider reported a change of a key the object reads.
+	changeReported bool
 }
 
 // Reconcile is the skeleton: get → decide → sync phases → one status patch.
@@ -88,15 +94,18 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 	if err := r.Client.Get(ctx, req.NamespacedName, es); err != nil {
 		if apierrors.IsNotFound(err) {
 			r.Metrics.Forget(metrics.ExternalSecret, req.NamespacedName)
+			r.Changes.Forget(fetch.Reader{Kind: esv1.ExtSecretKind, Namespace: req.Namespace, Name: req.Name})
 		}
 		return ctrl.Result{}, client.IgnoreNotFound(err)
 	}
 	if !es.DeletionTimestamp.IsZero() {
 		r.lastSync.Delete(es.UID)
 		r.Metrics.Forget(metrics.ExternalSecret, req.NamespacedName)
+		r.Changes.Forget(readerOf(es))
 		return ctrl.Result{}, nil
 	}
-	s := &scope{es: es, before: es.DeepCopy(), now: r.now(), started: time.Now(), secrets: redact.New()}
+	s := &scope{es: es, before: es.DeepCopy(), now: r.now(), started: time.Now(), secrets: redact.New(),
+		changeReported: r.Changes.Pending(readerOf(es))}
 
 	target, err := r.readTarget(ctx, es)
 	if err != nil {
@@ -139,8 +148,9 @@ type syncResult struct {
 // sync runs the phases: resolve stores → fetch → apply, and sets the Ready condition.
 func (r *Reconciler) sync(ctx context.Context, s *scope) (syncResult, error) {
 	es := s.es
-	interval := refreshInterval(es)
+	interval := r.interval(es)
 	offset := schedule.Offset(es, interval)
+	readsFrom := r.Fetcher.Now()
 	retryLater := syncResult{Result: ctrl.Result{RequeueAfter: retryInterval(interval)}}
 
 	stores, err := r.resolveStores(ctx, es)
@@ -171,6 +181,11 @@ func (r *Reconciler) sync(ctx context.Context, s *scope) (syncResult, error) {
 	}
 	r.succeed(s, outcome)
 	r.lastSync.Store(es.UID, syncRecord{at: s.now, version: es.Status.SyncedResourceVersion})
+	if r.Changes != nil {
+		// What this sync read is what a change must reach; reports before it are served.
+		r.Fetcher.Prune(readerOf(es), readsFrom)
+		r.Changes.Done(readerOf(es), readsFrom)
+	}
 	return syncResult{Result: ctrl.Result{RequeueAfter: nextAfterSync(es.Spec.RefreshPolicy, s.now, interval, offset),
 		Priority: refreshPriority()}}, nil
 }
@@ -178,7 +193,7 @@ func (r *Reconciler) sync(ctx context.Context, s *scope) (syncResult, error) {
 // facts gathers what decide needs.
 func (r *Reconciler) facts(s *scope) facts {
 	es := s.es
-	interval := refreshInterval(es)
+	interval := r.interval(es)
 	f := facts{
 		now:            s.now,
 		interval:       interval,
@@ -190,6 +205,7 @@ func (r *Reconciler) facts(s *scope) facts {
 		orphan:         creationPolicy(es) == esv1.CreatePolicyOrphan,
 		targetExists:   s.target != nil,
 		offset:         schedule.Offset(es, interval),
+		changeReported: s.changeReported,
 	}
 	if last, ok := r.lastSync.Load(es.UID); ok {
 		record := last.(syncRecord)

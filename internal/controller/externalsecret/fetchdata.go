@@ -25,7 +25,10 @@ import (
 // accepts a value confirmed since the object was created (and within one refresh interval,
 // the staleness any refresh allows), so objects created together share reads however long
 // their first syncs take; any other forced sync reads the provider.
-func maxCacheAge(es *esv1.ExternalSecret, forced bool, now time.Time) time.Duration {
+//
+// A sync for a reported change accepts values as old as the refresh interval: the fetcher
+// rereads the changed keys whatever the age asked, and the other keys need no version check.
+func maxCacheAge(es *esv1.ExternalSecret, forced, changeReported bool, now time.Time) time.Duration {
 	interval := refreshInterval(es)
 	window := schedule.JitterSpread(interval)
 	if window <= 0 {
@@ -33,6 +36,8 @@ func maxCacheAge(es *esv1.ExternalSecret, forced bool, now time.Time) time.Durat
 		interval, window = time.Minute, time.Minute
 	}
 	switch {
+	case !forced && changeReported:
+		return interval
 	case !forced:
 		return window
 	case es.Status.SyncedResourceVersion == "" && !es.CreationTimestamp.IsZero():
@@ -59,7 +64,7 @@ func (r *Reconciler) fetchData(ctx context.Context, s *scope, stores map[storere
 		if ref != nil {
 			k = storeref.KeyOf(*ref)
 		}
-		return fetch.Source{Store: stores[k], Namespace: es.Namespace, MaxAge: maxCacheAge(es, forced, s.now)}
+		return r.source(es, stores[k], maxCacheAge(es, forced, s.changeReported, s.now))
 	}
 
 	data := map[string][]byte{}
