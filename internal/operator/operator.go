@@ -30,6 +30,7 @@ import (
 	esv1alpha1 "github.com/ferryhq/ferry/api/externalsecrets/v1alpha1"
 	esv1beta1 "github.com/ferryhq/ferry/api/externalsecrets/v1beta1"
 	genv1alpha1 "github.com/ferryhq/ferry/api/generators/v1alpha1"
+	"github.com/ferryhq/ferry/internal/changefeed"
 	"github.com/ferryhq/ferry/internal/controller/clusterexternalsecret"
 	"github.com/ferryhq/ferry/internal/controller/externalsecret"
 	"github.com/ferryhq/ferry/internal/controller/pushsecret"
@@ -103,6 +104,8 @@ type Options struct {
 	MetricsLabels metrics.Labels
 	// Webhook configures the validating and conversion webhooks.
 	Webhook WebhookOptions
+	// Events configures event-driven refresh: the HTTP endpoint and the safety interval.
+	Events EventsOptions
 }
 
 // Scheme returns the scheme of every type Ferry reads or writes.
@@ -233,6 +236,15 @@ func New(ctx context.Context, cfg *rest.Config, opts Options) (manager.Manager, 
 		return nil, err
 	}
 
+	changeMetrics, err := changefeed.NewMetrics(ctrlmetrics.Registry)
+	if err != nil {
+		return nil, fmt.Errorf("registering change feed metrics: %w", err)
+	}
+	hub := changefeed.NewHub(fetcher, opts.Events.SafetyInterval, changeMetrics)
+	if err := addEventsEndpoint(mgr, direct, hub, changeMetrics, opts.OperatorNamespace, opts.Events); err != nil {
+		return nil, err
+	}
+
 	if opts.Webhook.Enabled {
 		if err := addWebhooks(mgr, direct, opts.Providers, opts.OperatorNamespace, &opts.Webhook, certs); err != nil {
 			return nil, err
@@ -243,7 +255,7 @@ func New(ctx context.Context, cfg *rest.Config, opts Options) (manager.Manager, 
 	es := &externalsecret.Reconciler{
 		Client: mgr.GetClient(), APIReader: mgr.GetAPIReader(), Fetcher: fetcher,
 		Recorder: recorder, HashKey: digest.Key(key), ControllerClass: opts.ControllerClass,
-		Namespace: opts.Namespace, Metrics: m, Generators: opts.Generators, Direct: direct,
+		Namespace: opts.Namespace, Metrics: m, Generators: opts.Generators, Direct: direct, Changes: hub,
 	}
 	if err := es.SetupWithManager(ctx, mgr, esOpts); err != nil {
 		return nil, fmt.Errorf("setting up the ExternalSecret controller: %w", err)
