@@ -12,7 +12,9 @@ import (
 	"github.com/ferryhq/ferry/internal/provider"
 )
 
-func reader(i int) Reader { return Reader{Kind: "ExternalSecret", Namespace: "ns", Name: fmt.Sprintf("es%d", i)} }
+func reader(i int) Reader {
+	return Reader{Kind: "ExternalSecret", Namespace: "ns", Name: fmt.Sprintf("es%d", i)}
+}
 
 func TestAChangeReachesTheObjectsThatReadTheKeyAndCostsOneRead(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {

@@ -72,7 +72,11 @@ func TestChangeReportsOverHTTP(t *testing.T) {
 		status int
 	}{
 		{"forged signature", func() *http.Request { return signedReport(eventsPort, report, now, "not-the-key") }, http.StatusUnauthorized},
-		{"no credentials", func() *http.Request { r := signedReport(eventsPort, report, now, eventsHMACKey); r.Header.Del("X-Ferry-Signature"); return r }, http.StatusUnauthorized},
+		{"no credentials", func() *http.Request {
+			r := signedReport(eventsPort, report, now, eventsHMACKey)
+			r.Header.Del("X-Ferry-Signature")
+			return r
+		}, http.StatusUnauthorized},
 		{"stale timestamp", func() *http.Request { return signedReport(eventsPort, report, stale, eventsHMACKey) }, http.StatusUnauthorized},
 		{"malformed", func() *http.Request { return signedReport(eventsPort, []byte(`{"store":`), now, eventsHMACKey) }, http.StatusBadRequest},
 		{"too large", func() *http.Request {
@@ -119,11 +123,11 @@ func TestChangeReportsOverHTTP(t *testing.T) {
 	want := map[string]float64{
 		`ferry_change_events_total{outcome="matched",` + fmt.Sprintf(store, "http") + `}`: 1,
 		`ferry_change_events_total{outcome="ignored",` + fmt.Sprintf(store, "http") + `}`: 1,
-		`ferry_change_events_refused_total{reason="unauthenticated",source="http"}`:      2,
-		`ferry_change_events_refused_total{reason="stale_timestamp",source="http"}`:      1,
-		`ferry_change_events_refused_total{reason="malformed",source="http"}`:            1,
-		`ferry_change_events_refused_total{reason="too_large",source="http"}`:            1,
-		`ferry_change_events_refused_total{reason="replayed",source="http"}`:             1,
+		`ferry_change_events_refused_total{reason="unauthenticated",source="http"}`:       2,
+		`ferry_change_events_refused_total{reason="stale_timestamp",source="http"}`:       1,
+		`ferry_change_events_refused_total{reason="malformed",source="http"}`:             1,
+		`ferry_change_events_refused_total{reason="too_large",source="http"}`:             1,
+		`ferry_change_events_refused_total{reason="replayed",source="http"}`:              1,
 	}
 	for series, v := range want {
 		if families[series] != v {
