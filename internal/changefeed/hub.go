@@ -29,8 +29,6 @@ type Hub struct {
 	pending map[fetch.Reader]time.Time // a change reported for the object, not yet synced
 	queues  map[string]workqueue.TypedRateLimitingInterface[reconcile.Request]
 	feeds   map[fetch.StoreID]FeedState
-	// onFeedChange is called (outside mu) when a store's feed health changes.
-	onFeedChange []func(fetch.StoreID)
 }
 
 // FeedState is the health of one store's feed.
@@ -54,8 +52,9 @@ func NewHub(fetcher *fetch.Fetcher, safety time.Duration, metrics *Metrics) *Hub
 }
 
 // Source is the controller-runtime source of reconcile requests for objects of kind: a
-// controller watches it to be told of changes its objects read. Changes reported before the
-// controller started are enqueued when it starts.
+// controller watches it to be told of changes its objects read (ExternalSecret), or of its
+// stores' feeds changing state (SecretStore, ClusterSecretStore). Changes reported before
+// the controller started are enqueued when it starts.
 func (h *Hub) Source(kind string) source.Source {
 	return source.Func(func(_ context.Context, q workqueue.TypedRateLimitingInterface[reconcile.Request]) error {
 		h.mu.Lock()
@@ -159,31 +158,17 @@ func (h *Hub) Feed(store fetch.StoreID) (FeedState, bool) {
 	return s, ok
 }
 
-// OnFeedChange registers fn to be called when a store's feed health changes (the store
-// controller writes its condition).
-func (h *Hub) OnFeedChange(fn func(fetch.StoreID)) {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	h.onFeedChange = append(h.onFeedChange, fn)
-}
-
-// SetFeed records the state of store's feed. When its health changes, every object that
-// reads from the store is enqueued to take up its new schedule (the safety interval, or its
-// own interval again), and the store is told.
+// SetFeed records the state of store's feed. When it changes, every object that reads from
+// the store is enqueued to take up its new schedule (the safety interval, or its own
+// interval again), and so is the store, whose controller writes the EventFeed condition.
 func (h *Hub) SetFeed(store fetch.StoreID, state FeedState) {
 	h.mu.Lock()
 	old, had := h.feeds[store]
 	h.feeds[store] = state
-	changed := !had || old.Healthy != state.Healthy || old.Reason != state.Reason
-	fns := h.onFeedChange
 	h.mu.Unlock()
 	h.metrics.feedState(store, state.Healthy)
-	if !changed {
-		return
-	}
-	h.reschedule(store)
-	for _, fn := range fns {
-		fn(store)
+	if !had || old != state {
+		h.reschedule(store)
 	}
 }
 
@@ -192,23 +177,22 @@ func (h *Hub) RemoveFeed(store fetch.StoreID) {
 	h.mu.Lock()
 	_, had := h.feeds[store]
 	delete(h.feeds, store)
-	fns := h.onFeedChange
 	h.mu.Unlock()
 	h.metrics.forgetFeed(store)
-	if !had {
-		return
-	}
-	h.reschedule(store)
-	for _, fn := range fns {
-		fn(store)
+	if had {
+		h.reschedule(store)
 	}
 }
 
-// reschedule enqueues every object that reads from store, without marking a change.
+// reschedule enqueues the store and every object that reads from it, without marking a
+// change.
 func (h *Hub) reschedule(store fetch.StoreID) {
 	readers := h.fetcher.ReadersOf(store)
 	h.mu.Lock()
 	defer h.mu.Unlock()
+	if q := h.queues[store.Kind]; q != nil {
+		q.Add(reconcile.Request{NamespacedName: types.NamespacedName{Namespace: store.Namespace, Name: store.Name}})
+	}
 	for _, r := range readers {
 		if q := h.queues[r.Kind]; q != nil {
 			q.Add(request(r))

@@ -276,10 +276,16 @@ func New(ctx context.Context, cfg *rest.Config, opts Options) (manager.Manager, 
 			continue
 		}
 		r := &secretstore.Reconciler{Client: mgr.GetClient(), Fetcher: fetcher, Recorder: recorder,
-			ControllerClass: opts.ControllerClass, Kind: kind, Metrics: m}
+			ControllerClass: opts.ControllerClass, Kind: kind, Metrics: m, Changes: hub}
 		if err := r.SetupWithManager(mgr, controller.Options{MaxConcurrentReconciles: 2}); err != nil {
 			return nil, fmt.Errorf("setting up the %s controller: %w", kind, err)
 		}
+	}
+
+	feeds := &changefeed.Feeds{Client: mgr.GetClient(), Kube: direct, Registry: opts.Providers, Hub: hub,
+		ControllerClass: opts.ControllerClass, Namespace: opts.Namespace}
+	if err := feeds.SetupWithManager(mgr); err != nil {
+		return nil, fmt.Errorf("setting up the change feeds: %w", err)
 	}
 
 	// Workload restarts on Secret and ConfigMap changes (docs/rollout.md).
