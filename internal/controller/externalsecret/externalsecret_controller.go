@@ -118,6 +118,10 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 
 	d := decide(r.facts(s))
 	if !d.sync {
+		if s.changeReported {
+			// The object does not refresh (CreatedOnce, OnChange, interval 0): the report is moot.
+			r.Changes.Done(readerOf(es), r.Fetcher.Now())
+		}
 		r.reportIdle(ctx, s)
 		return ctrl.Result{RequeueAfter: d.requeueAfter, Priority: refreshPriority()}, nil
 	}
