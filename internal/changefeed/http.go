@@ -8,7 +8,6 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"io"
 	"net/http"
 	"strconv"
@@ -138,7 +137,7 @@ func (e *Endpoint) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 	}
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(http.StatusAccepted)
-	_, _ = fmt.Fprintf(w, `{"objects":%d}`+"\n", objects)
+	_, _ = w.Write([]byte(`{"objects":` + strconv.Itoa(objects) + "}\n"))
 }
 
 func (e *Endpoint) serve(req *http.Request) (int, error) {
