@@ -18,6 +18,7 @@ import (
 	ctrl "sigs.k8s.io/controller-runtime"
 
 	"github.com/ferryhq/ferry/internal/builtin"
+	"github.com/ferryhq/ferry/internal/changefeed"
 	"github.com/ferryhq/ferry/internal/cli"
 	"github.com/ferryhq/ferry/internal/logging"
 	"github.com/ferryhq/ferry/internal/metrics"
@@ -84,6 +85,12 @@ func run(args []string) error {
 	fs.DurationVar(&opts.GeneratorGCGracePeriod, "generator-gc-grace-period", 2*time.Minute,
 		"how long what a stateful generator created (a Grafana token) stays valid after a new one replaced it")
 	fs.StringVar(&opts.ControllerClass, "controller-class", "", "handle only stores whose spec.controller equals this")
+	fs.StringVar(&opts.Events.BindAddress, "events-bind-address", "0",
+		"listen address of the HTTP endpoint that accepts change reports (POST /v1/changes); 0 disables it")
+	fs.StringVar(&opts.Events.SecretName, "events-secret", operator.DefaultEventsSecret,
+		"Secret in the operator namespace whose hmac-key and token authenticate change reports")
+	fs.DurationVar(&opts.Events.SafetyInterval, "events-safety-interval", changefeed.DefaultSafetyInterval,
+		"refresh interval of objects whose stores all have healthy change feeds (their own longer intervals win)")
 	fs.BoolVar(&opts.RolloutEnabled, "rollout", true, "restart workloads that opt in with Reloader's (or Ferry's) annotations when their Secrets or ConfigMaps change")
 	rolloutFlags(fs, &opts.Rollout)
 	verbosity := fs.Int("v", 0, fmt.Sprintf("log verbosity (0-%d); higher values are capped so request bodies are never logged", logging.MaxVerbosity))

@@ -30,14 +30,14 @@ func TestStatus(t *testing.T) {
 		t.Fatalf("%v\n%s", err, out)
 	}
 	lines := strings.Split(strings.TrimSpace(out), "\n")
-	if len(lines) != 3 || !strings.HasPrefix(lines[0], "NAME ") || !strings.Contains(lines[0], "NEXT REFRESH") {
+	if len(lines) != 3 || !strings.HasPrefix(lines[0], "NAME ") || !strings.Contains(lines[0], "NEXT REFRESH") || !strings.HasSuffix(lines[0], "EVENTS") {
 		t.Fatalf("status output:\n%s", out)
 	}
 	// Rows are sorted by name: db, orphan.
-	if !regexp.MustCompile(`^db\s+SecretStore/store\s+True\s+SecretSynced\s+\d+s ago\s+in ~\d+[smh]$`).MatchString(lines[1]) {
+	if !regexp.MustCompile(`^db\s+SecretStore/store\s+True\s+SecretSynced\s+\d+s ago\s+in ~\d+[smh]\s+-$`).MatchString(lines[1]) {
 		t.Errorf("row of the synced object: %q", lines[1])
 	}
-	if !regexp.MustCompile(`^orphan\s+SecretStore/no-such-store\s+False\s+StoreNotFound\s+never\s+retrying$`).MatchString(lines[2]) {
+	if !regexp.MustCompile(`^orphan\s+SecretStore/no-such-store\s+False\s+StoreNotFound\s+never\s+retrying\s+-$`).MatchString(lines[2]) {
 		t.Errorf("row of the failing object: %q", lines[2])
 	}
 	if strings.Contains(out, "hunter2") {

@@ -8,15 +8,17 @@ import (
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	esv1 "github.com/ferryhq/ferry/api/externalsecrets/v1"
 	"github.com/ferryhq/ferry/internal/schedule"
+	"github.com/ferryhq/ferry/internal/storeref"
 )
 
 // statusRow is one line of the status table.
 type statusRow struct {
-	namespace, name, store, ready, reason, lastSync, nextRefresh string
+	namespace, name, store, ready, reason, lastSync, nextRefresh, events string
 }
 
 // status prints the ExternalSecrets of the namespace (or of all namespaces) as a table.
@@ -37,28 +39,29 @@ func (e *env) status(ctx context.Context, all bool) error {
 		}
 		return nil
 	}
-	rows := statusRows(list.Items, e.now())
+	rows := statusRows(list.Items, e.now(), e.feeds(ctx, opts))
 	w := tabwriter.NewWriter(e.out, 0, 4, 2, ' ', 0)
 	if all {
 		fmt.Fprint(w, "NAMESPACE\t")
 	}
-	fmt.Fprintln(w, "NAME\tSTORE\tREADY\tREASON\tLAST SYNC\tNEXT REFRESH")
+	fmt.Fprintln(w, "NAME\tSTORE\tREADY\tREASON\tLAST SYNC\tNEXT REFRESH\tEVENTS")
 	for _, r := range rows {
 		if all {
 			fmt.Fprintf(w, "%s\t", r.namespace)
 		}
-		fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\t%s\n", r.name, r.store, r.ready, r.reason, r.lastSync, r.nextRefresh)
+		fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", r.name, r.store, r.ready, r.reason, r.lastSync, r.nextRefresh, r.events)
 	}
 	return w.Flush()
 }
 
-// statusRows turns ExternalSecrets into table rows, sorted by namespace and name.
-func statusRows(items []esv1.ExternalSecret, now time.Time) []statusRow {
+// statusRows turns ExternalSecrets into table rows, sorted by namespace and name. feeds
+// holds the EventFeed condition status of the stores that have one.
+func statusRows(items []esv1.ExternalSecret, now time.Time, feeds map[storeID]metav1.ConditionStatus) []statusRow {
 	rows := make([]statusRow, 0, len(items))
 	for i := range items {
 		es := &items[i]
 		r := statusRow{namespace: es.Namespace, name: es.Name, store: storeColumn(es), ready: "Unknown", reason: "-",
-			lastSync: "never", nextRefresh: nextRefresh(es, now)}
+			lastSync: "never", nextRefresh: nextRefresh(es, now), events: eventsColumn(es, feeds)}
 		if c := readyCondition(es); c != nil {
 			r.ready, r.reason = string(c.Status), c.Reason
 		}
@@ -149,4 +152,69 @@ func readyCondition(es *esv1.ExternalSecret) *esv1.ExternalSecretStatusCondition
 		}
 	}
 	return nil
+}
+
+// storeID names a store: kind, namespace (empty for a ClusterSecretStore), name.
+type storeID struct{ kind, namespace, name string }
+
+// eventFeedCondition is the store condition Ferry writes for a store with a change feed.
+const eventFeedCondition = "EventFeed"
+
+// feeds returns the EventFeed condition status of every store listed with opts (and of every
+// ClusterSecretStore) that has one. Stores that cannot be listed are left out: the column
+// then says "-".
+func (e *env) feeds(ctx context.Context, opts []client.ListOption) map[storeID]metav1.ConditionStatus {
+	out := map[storeID]metav1.ConditionStatus{}
+	add := func(id storeID, conds []esv1.SecretStoreStatusCondition) {
+		for _, c := range conds {
+			if c.Type == eventFeedCondition {
+				out[id] = c.Status
+			}
+		}
+	}
+	var stores esv1.SecretStoreList
+	if e.client.List(ctx, &stores, opts...) == nil {
+		for _, s := range stores.Items {
+			add(storeID{esv1.SecretStoreKind, s.Namespace, s.Name}, s.Status.Conditions)
+		}
+	}
+	var cluster esv1.ClusterSecretStoreList
+	if e.client.List(ctx, &cluster) == nil {
+		for _, s := range cluster.Items {
+			add(storeID{esv1.ClusterSecretStoreKind, "", s.Name}, s.Status.Conditions)
+		}
+	}
+	return out
+}
+
+// eventsColumn says whether es is refreshed by change events: "yes" when every store it
+// reads has a receiving feed (polling is then only the safety net), "down" when a feed of
+// one of them fails (es polls at its own interval), "-" otherwise.
+func eventsColumn(es *esv1.ExternalSecret, feeds map[storeID]metav1.ConditionStatus) string {
+	refs := storeref.Of(es)
+	if len(refs) == 0 {
+		return "-"
+	}
+	receiving := 0
+	for _, k := range refs {
+		id := storeID{k.Kind, es.Namespace, k.Name}
+		if k.Kind == esv1.ClusterSecretStoreKind {
+			id.namespace = ""
+		}
+		switch feeds[id] {
+		case metav1.ConditionTrue:
+			receiving++
+		case metav1.ConditionFalse, metav1.ConditionUnknown:
+			return "down"
+		}
+	}
+	for _, d := range es.Spec.DataFrom {
+		if d.SourceRef != nil && d.SourceRef.GeneratorRef != nil {
+			return "-"
+		}
+	}
+	if receiving == len(refs) {
+		return "yes"
+	}
+	return "-"
 }

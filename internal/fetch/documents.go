@@ -89,17 +89,23 @@ func (f *Fetcher) documentsOf(key clientKey) *documents {
 	return d
 }
 
-// document returns the current document of key, confirmed within src.MaxAge.
-func (f *Fetcher) document(ctx context.Context, src Source, br provider.BatchReader, key string) (provider.Document, error) {
+// document returns the current document of key, confirmed within src.MaxAge and not
+// before marked (a reported change of the key). A reported change skips the version check:
+// the key is known to need reading.
+func (f *Fetcher) document(ctx context.Context, src Source, br provider.BatchReader, key string, marked time.Time) (provider.Document, error) {
 	d := f.documentsOf(f.keyOf(src))
 	now := f.now()
 	notBefore := now.Add(-src.MaxAge)
+	changeReported := marked.After(notBefore)
+	if changeReported {
+		notBefore = marked
+	}
 	if src.MaxAge > 0 {
 		if doc, ok := d.fresh(key, now, notBefore); ok {
 			f.metrics.CacheHit()
 			return doc, nil
 		}
-		if cd, ok := br.(provider.ChangeDetector); ok && d.confirmable(key) {
+		if cd, ok := br.(provider.ChangeDetector); ok && !changeReported && d.confirmable(key) {
 			// A failed check leaves the read below to find out.
 			if err := f.checkVersions(ctx, src, d, cd, br, notBefore); err == nil {
 				if doc, ok := d.fresh(key, now, notBefore); ok {

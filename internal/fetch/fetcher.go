@@ -51,6 +51,8 @@ type Fetcher struct {
 	docs    map[clientKey]*documents
 
 	flight singleflight.Group
+
+	index *index
 }
 
 // Options tune a Fetcher; zero values pick defaults.
@@ -87,6 +89,7 @@ func New(registry *provider.Registry, kube client.Client, opts Options) *Fetcher
 		registry: registry, kube: kube, clientTTL: opts.ClientTTL, documentIdleTTL: opts.DocumentIdleTTL,
 		valueTTL: opts.ValueTTL, now: opts.Now, metrics: opts.Metrics,
 		clients: map[clientKey]*clientEntry{}, values: map[string]cachedValue{}, docs: map[clientKey]*documents{},
+		index: newIndex(),
 	}
 }
 
@@ -102,6 +105,9 @@ type Source struct {
 	// its version checked); 0 always reads the provider (identical concurrent reads are
 	// still coalesced).
 	MaxAge time.Duration
+	// Reader is the object the read is made for; when set, the fetcher indexes the keys it
+	// reads so that a reported change of a key reaches it (Changed).
+	Reader Reader
 }
 
 type clientKey struct {
@@ -119,7 +125,8 @@ type clientEntry struct {
 }
 
 type cachedValue struct {
-	value   any
+	value any
+	// fetched is when the read that returned value started.
 	fetched time.Time
 }
 
@@ -222,21 +229,28 @@ func (f *Fetcher) Forget(kind, namespace, name string) {
 // shared call runs detached from any one caller's cancellation (bounded by callTimeout), as
 // the batched document reads do, so that a caller that gives up does not fail the others
 // waiting on the same read; each caller still returns as soon as its own context ends.
-func (f *Fetcher) read(ctx context.Context, src Source, call string, opKey string,
+// A value read before marked (a reported change of its key) is not served, and a read in
+// flight that started before it is not joined.
+func (f *Fetcher) read(ctx context.Context, src Source, call string, opKey string, marked time.Time,
 	op func(context.Context, provider.Client) (any, error)) (any, error) {
 	key := f.keyOf(src).String() + "|" + call + "|" + opKey
 	if src.MaxAge > 0 {
 		f.mu.Lock()
 		cached, ok := f.values[key]
 		f.mu.Unlock()
-		if ok && f.now().Sub(cached.fetched) <= src.MaxAge {
+		if ok && f.now().Sub(cached.fetched) <= src.MaxAge && !cached.fetched.Before(marked) {
 			f.metrics.CacheHit()
 			return cached.value, nil
 		}
 	}
-	results := f.flight.DoChan(key, func() (any, error) {
+	flightKey := key
+	if !marked.IsZero() {
+		flightKey += fmt.Sprintf("|%d", marked.UnixNano())
+	}
+	results := f.flight.DoChan(flightKey, func() (any, error) {
 		shared, cancel := context.WithTimeout(context.WithoutCancel(ctx), callTimeout)
 		defer cancel()
+		started := f.now()
 		c, err := f.client(shared, src)
 		if err != nil {
 			return nil, err
@@ -247,7 +261,7 @@ func (f *Fetcher) read(ctx context.Context, src Source, call string, opKey strin
 			return nil, err
 		}
 		f.mu.Lock()
-		f.values[key] = cachedValue{value: v, fetched: f.now()}
+		f.values[key] = cachedValue{value: v, fetched: started}
 		f.mu.Unlock()
 		return v, nil
 	})
@@ -275,14 +289,15 @@ func (f *Fetcher) GetSecret(ctx context.Context, src Source, ref esv1.ExternalSe
 	if err != nil {
 		return nil, err
 	}
+	marked := f.track(src, indexKeys(ref, key)...)
 	if br != nil {
-		doc, err := f.document(ctx, src, br, key)
+		doc, err := f.document(ctx, src, br, key, marked)
 		if err != nil {
 			return nil, err
 		}
 		return br.SecretFromDocument(doc, ref)
 	}
-	v, err := f.read(ctx, src, "GetSecret", refKey(ref), func(ctx context.Context, c provider.Client) (any, error) {
+	v, err := f.read(ctx, src, "GetSecret", refKey(ref), marked, func(ctx context.Context, c provider.Client) (any, error) {
 		return c.GetSecret(ctx, ref)
 	})
 	if err != nil {
@@ -297,14 +312,15 @@ func (f *Fetcher) GetSecretMap(ctx context.Context, src Source, ref esv1.Externa
 	if err != nil {
 		return nil, err
 	}
+	marked := f.track(src, indexKeys(ref, key)...)
 	if br != nil {
-		doc, err := f.document(ctx, src, br, key)
+		doc, err := f.document(ctx, src, br, key, marked)
 		if err != nil {
 			return nil, err
 		}
 		return br.SecretMapFromDocument(doc, ref)
 	}
-	v, err := f.read(ctx, src, "GetSecretMap", refKey(ref), func(ctx context.Context, c provider.Client) (any, error) {
+	v, err := f.read(ctx, src, "GetSecretMap", refKey(ref), marked, func(ctx context.Context, c provider.Client) (any, error) {
 		return c.GetSecretMap(ctx, ref)
 	})
 	if err != nil {
@@ -315,7 +331,7 @@ func (f *Fetcher) GetSecretMap(ctx context.Context, src Source, ref esv1.Externa
 
 // GetAllSecrets reads every remote secret that find selects.
 func (f *Fetcher) GetAllSecrets(ctx context.Context, src Source, find esv1.ExternalSecretFind) (map[string][]byte, error) {
-	v, err := f.read(ctx, src, "GetAllSecrets", findKey(find), func(ctx context.Context, c provider.Client) (any, error) {
+	v, err := f.read(ctx, src, "GetAllSecrets", findKey(find), f.track(src, wholeStore), func(ctx context.Context, c provider.Client) (any, error) {
 		return c.GetAllSecrets(ctx, find)
 	})
 	if err != nil {
@@ -351,6 +367,16 @@ func (f *Fetcher) Sweep() {
 	for _, d := range docs {
 		d.sweep(now.Add(-f.documentIdleTTL))
 	}
+	f.index.sweep(now.Add(-f.documentIdleTTL))
+}
+
+// indexKeys are the names under which a read of ref is indexed: the key as the object
+// writes it and, when it differs, the provider's document key (with the store's prefix).
+func indexKeys(ref esv1.ExternalSecretDataRemoteRef, documentKey string) []string {
+	if documentKey == "" || documentKey == ref.Key {
+		return []string{ref.Key}
+	}
+	return []string{ref.Key, documentKey}
 }
 
 func refKey(ref esv1.ExternalSecretDataRemoteRef) string {

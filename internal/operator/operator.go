@@ -30,6 +30,7 @@ import (
 	esv1alpha1 "github.com/ferryhq/ferry/api/externalsecrets/v1alpha1"
 	esv1beta1 "github.com/ferryhq/ferry/api/externalsecrets/v1beta1"
 	genv1alpha1 "github.com/ferryhq/ferry/api/generators/v1alpha1"
+	"github.com/ferryhq/ferry/internal/changefeed"
 	"github.com/ferryhq/ferry/internal/controller/clusterexternalsecret"
 	"github.com/ferryhq/ferry/internal/controller/externalsecret"
 	"github.com/ferryhq/ferry/internal/controller/generatorstate"
@@ -107,6 +108,8 @@ type Options struct {
 	MetricsLabels metrics.Labels
 	// Webhook configures the validating and conversion webhooks.
 	Webhook WebhookOptions
+	// Events configures event-driven refresh: the HTTP endpoint and the safety interval.
+	Events EventsOptions
 }
 
 // Scheme returns the scheme of every type Ferry reads or writes.
@@ -150,6 +153,9 @@ func New(ctx context.Context, cfg *rest.Config, opts Options) (manager.Manager, 
 	}
 	svc, err := newServices(ctx, mgr, scheme, direct, &opts)
 	if err != nil {
+		return nil, err
+	}
+	if err := addEventsEndpoint(mgr, direct, svc.changes, svc.changeMetrics, opts.OperatorNamespace, opts.Events); err != nil {
 		return nil, err
 	}
 	if opts.Webhook.Enabled {
@@ -250,6 +256,9 @@ type services struct {
 	recorder *eventRecorder
 	metrics  *metrics.Metrics
 	hashKey  digest.Key
+	// changes routes providers' change reports to the objects that read the changed keys.
+	changes       *changefeed.Hub
+	changeMetrics *changefeed.Metrics
 }
 
 func newServices(ctx context.Context, mgr manager.Manager, scheme *runtime.Scheme, direct client.Client, opts *Options) (*services, error) {
@@ -276,7 +285,12 @@ func newServices(ctx context.Context, mgr manager.Manager, scheme *runtime.Schem
 	})); err != nil {
 		return nil, err
 	}
-	return &services{direct: direct, fetcher: fetcher, recorder: recorder, metrics: m, hashKey: digest.Key(key)}, nil
+	changeMetrics, err := changefeed.NewMetrics(ctrlmetrics.Registry)
+	if err != nil {
+		return nil, fmt.Errorf("registering change feed metrics: %w", err)
+	}
+	return &services{direct: direct, fetcher: fetcher, recorder: recorder, metrics: m, hashKey: digest.Key(key),
+		changes: changefeed.NewHub(fetcher, opts.Events.SafetyInterval, changeMetrics), changeMetrics: changeMetrics}, nil
 }
 
 // addControllers registers every controller on mgr. Cluster-scoped kinds are left out when
@@ -286,7 +300,7 @@ func addControllers(ctx context.Context, mgr manager.Manager, svc *services, opt
 		Client: mgr.GetClient(), APIReader: mgr.GetAPIReader(), Fetcher: svc.fetcher,
 		Recorder: svc.recorder, HashKey: svc.hashKey, ControllerClass: opts.ControllerClass,
 		Namespace: opts.Namespace, Metrics: svc.metrics, Generators: opts.Generators, Direct: svc.direct,
-		GeneratorGCGracePeriod: opts.GeneratorGCGracePeriod,
+		GeneratorGCGracePeriod: opts.GeneratorGCGracePeriod, Changes: svc.changes,
 	}
 	if err := es.SetupWithManager(ctx, mgr, controller.Options{MaxConcurrentReconciles: opts.Concurrency}); err != nil {
 		return fmt.Errorf("setting up the ExternalSecret controller: %w", err)
@@ -314,10 +328,15 @@ func addControllers(ctx context.Context, mgr manager.Manager, svc *services, opt
 			continue
 		}
 		r := &secretstore.Reconciler{Client: mgr.GetClient(), Fetcher: svc.fetcher, Recorder: svc.recorder,
-			ControllerClass: opts.ControllerClass, Kind: kind, Metrics: svc.metrics}
+			ControllerClass: opts.ControllerClass, Kind: kind, Metrics: svc.metrics, Changes: svc.changes}
 		if err := r.SetupWithManager(mgr, few); err != nil {
 			return fmt.Errorf("setting up the %s controller: %w", kind, err)
 		}
+	}
+	feeds := &changefeed.Feeds{Client: mgr.GetClient(), Kube: svc.direct, Registry: opts.Providers, Hub: svc.changes,
+		ControllerClass: opts.ControllerClass, Namespace: opts.Namespace}
+	if err := feeds.SetupWithManager(mgr); err != nil {
+		return fmt.Errorf("setting up the change feeds: %w", err)
 	}
 	if !opts.RolloutEnabled {
 		return nil

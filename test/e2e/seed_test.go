@@ -157,10 +157,16 @@ func motoEnv(moto *testenv.Moto) []string {
 
 func secretsManager(t *testing.T, endpoint string) *secretsmanager.Client {
 	t.Helper()
+	return secretsmanager.NewFromConfig(testAWSConfig(t), func(o *secretsmanager.Options) { o.BaseEndpoint = aws.String(endpoint) })
+}
+
+// testAWSConfig is the SDK configuration of the tests' own AWS clients: moto's region, any keys.
+func testAWSConfig(t *testing.T) aws.Config {
+	t.Helper()
 	cfg, err := config.LoadDefaultConfig(context.Background(), config.WithRegion("eu-west-1"),
 		config.WithCredentialsProvider(credentials.NewStaticCredentialsProvider("test", "test", "")))
 	if err != nil {
 		t.Fatal(err)
 	}
-	return secretsmanager.NewFromConfig(cfg, func(o *secretsmanager.Options) { o.BaseEndpoint = aws.String(endpoint) })
+	return cfg
 }

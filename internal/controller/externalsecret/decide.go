@@ -25,6 +25,7 @@ type facts struct {
 	offset          time.Duration // the object's place on its refresh grid (refreshOffset)
 	// windows are spec.syncWindows, which gate periodic refreshes; nil allows all.
 	windows *schedule.Windows
+	changeReported  bool          // a provider reported a change of a key the object reads
 }
 
 // decision says whether to sync now, and when to look again otherwise.
@@ -56,6 +57,11 @@ func decide(f facts) decision {
 	}
 	if !schedule.Periodic(f.policy, f.interval) {
 		return decision{}
+	}
+	if f.changeReported {
+		// Only objects that refresh at all follow reported changes: CreatedOnce, OnChange and
+		// refreshInterval 0 keep their meaning.
+		return decision{sync: true, why: "provider reported a change"}
 	}
 	due := schedule.Next(f.lastSync, f.interval, f.offset)
 	if !f.now.Before(due) {

@@ -36,6 +36,11 @@ func TestDecide(t *testing.T) {
 		{"target edited", with(func(f *facts) { f.targetUntouched = false }), true, 0},
 		{"creation none ignores target", with(func(f *facts) { f.writesSecret = false; f.targetExists = false }), false, 30 * time.Minute},
 		{"interval 0 syncs once", with(func(f *facts) { f.interval = 0; f.lastSync = now.Add(-48 * time.Hour) }), false, 0},
+		{"reported change syncs before the grid point", with(func(f *facts) { f.changeReported = true }), true, 0},
+		{"reported change, interval 0: synced once only", with(func(f *facts) { f.changeReported, f.interval = true, 0 }), false, 0},
+		{"reported change, OnChange policy: not followed", with(func(f *facts) {
+			f.changeReported, f.policy = true, esv1.RefreshPolicyOnChange
+		}), false, 0},
 		{"created once", with(func(f *facts) {
 			f.policy = esv1.RefreshPolicyCreatedOnce
 			f.lastSync = now.Add(-48 * time.Hour)
@@ -109,7 +114,7 @@ func TestMaxCacheAge(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			if got := maxCacheAge(tt.es, tt.forced, now); got != tt.want {
+			if got := maxCacheAge(tt.es, tt.forced, false, now); got != tt.want {
 				t.Fatalf("maxCacheAge = %s, want %s", got, tt.want)
 			}
 		})

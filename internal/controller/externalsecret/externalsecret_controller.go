@@ -19,6 +19,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	esv1 "github.com/ferryhq/ferry/api/externalsecrets/v1"
+	"github.com/ferryhq/ferry/internal/changefeed"
 	"github.com/ferryhq/ferry/internal/digest"
 	"github.com/ferryhq/ferry/internal/failure"
 	"github.com/ferryhq/ferry/internal/fetch"
@@ -56,6 +57,9 @@ type Reconciler struct {
 	// GeneratorGCGracePeriod is how long what a stateful generator created outlives its
 	// replacement before it is cleaned up; 0 means DefaultGeneratorGCGracePeriod.
 	GeneratorGCGracePeriod time.Duration
+	// Changes routes providers' change reports to the objects that read the changed keys
+	// and stretches the refresh of objects whose stores have healthy feeds; nil: polling only.
+	Changes *changefeed.Hub
 
 	// lastSync remembers when each object last synced successfully in this process (a
 	// confirmation without change counts), so that a confirmation needs no status write.
@@ -80,6 +84,8 @@ type scope struct {
 	secrets *redact.Set
 	// states are what stateful generators created in this sync, to record or undo.
 	states []pendingState
+	// changeReported: a provider reported a change of a key the object reads.
+	changeReported bool
 }
 
 // Reconcile is the skeleton: get → decide → sync phases → one status patch.
@@ -88,15 +94,18 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 	if err := r.Client.Get(ctx, req.NamespacedName, es); err != nil {
 		if apierrors.IsNotFound(err) {
 			r.Metrics.Forget(metrics.ExternalSecret, req.NamespacedName)
+			r.Changes.Forget(fetch.Reader{Kind: esv1.ExtSecretKind, Namespace: req.Namespace, Name: req.Name})
 		}
 		return ctrl.Result{}, client.IgnoreNotFound(err)
 	}
 	if !es.DeletionTimestamp.IsZero() {
 		r.lastSync.Delete(es.UID)
 		r.Metrics.Forget(metrics.ExternalSecret, req.NamespacedName)
+		r.Changes.Forget(readerOf(es))
 		return ctrl.Result{}, nil
 	}
-	s := &scope{es: es, before: es.DeepCopy(), now: r.now(), started: time.Now(), secrets: redact.New()}
+	s := &scope{es: es, before: es.DeepCopy(), now: r.now(), started: time.Now(), secrets: redact.New(),
+		changeReported: r.Changes.Pending(readerOf(es))}
 
 	target, err := r.readTarget(ctx, es)
 	if err != nil {
@@ -109,6 +118,10 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 
 	d := decide(r.facts(s))
 	if !d.sync {
+		if s.changeReported {
+			// The object does not refresh (CreatedOnce, OnChange, interval 0): the report is moot.
+			r.Changes.Done(readerOf(es), r.Fetcher.Now())
+		}
 		r.reportIdle(ctx, s)
 		return ctrl.Result{RequeueAfter: d.requeueAfter, Priority: refreshPriority()}, nil
 	}
@@ -139,8 +152,9 @@ type syncResult struct {
 // sync runs the phases: resolve stores → fetch → apply, and sets the Ready condition.
 func (r *Reconciler) sync(ctx context.Context, s *scope) (syncResult, error) {
 	es := s.es
-	interval := refreshInterval(es)
+	interval := r.interval(es)
 	offset := schedule.Offset(es, interval)
+	readsFrom := r.Fetcher.Now()
 	retryLater := syncResult{Result: ctrl.Result{RequeueAfter: retryInterval(interval)}}
 
 	stores, err := r.resolveStores(ctx, es)
@@ -178,6 +192,11 @@ func (r *Reconciler) sync(ctx context.Context, s *scope) (syncResult, error) {
 	r.commitStates(ctx, s)
 	r.succeed(s, outcome)
 	r.lastSync.Store(es.UID, s.now)
+	if r.Changes != nil {
+		// What this sync read is what a change must reach; reports before it are served.
+		r.Fetcher.Prune(readerOf(es), readsFrom)
+		r.Changes.Done(readerOf(es), readsFrom)
+	}
 	return syncResult{Result: ctrl.Result{RequeueAfter: nextAfterSync(es.Spec.RefreshPolicy, s.now, interval, offset, syncWindows(es)),
 		Priority: refreshPriority()}}, nil
 }
@@ -185,7 +204,7 @@ func (r *Reconciler) sync(ctx context.Context, s *scope) (syncResult, error) {
 // facts gathers what decide needs.
 func (r *Reconciler) facts(s *scope) facts {
 	es := s.es
-	interval := refreshInterval(es)
+	interval := r.interval(es)
 	f := facts{
 		now:            s.now,
 		interval:       interval,
@@ -198,6 +217,7 @@ func (r *Reconciler) facts(s *scope) facts {
 		targetExists:   s.target != nil,
 		offset:         schedule.Offset(es, interval),
 		windows:        syncWindows(es),
+		changeReported: s.changeReported,
 	}
 	if last, ok := r.lastSync.Load(es.UID); ok {
 		f.lastSync = last.(time.Time)

@@ -26,7 +26,10 @@ import (
 // accepts a value confirmed since the object was created (and within one refresh interval,
 // the staleness any refresh allows), so objects created together share reads however long
 // their first syncs take; any other forced sync reads the provider.
-func maxCacheAge(es *esv1.ExternalSecret, forced bool, now time.Time) time.Duration {
+//
+// A sync for a reported change accepts values as old as the refresh interval: the fetcher
+// rereads the changed keys whatever the age asked, and the other keys need no version check.
+func maxCacheAge(es *esv1.ExternalSecret, forced, changeReported bool, now time.Time) time.Duration {
 	interval := refreshInterval(es)
 	window := schedule.JitterSpread(interval)
 	if window <= 0 {
@@ -34,6 +37,8 @@ func maxCacheAge(es *esv1.ExternalSecret, forced bool, now time.Time) time.Durat
 		interval, window = time.Minute, time.Minute
 	}
 	switch {
+	case !forced && changeReported:
+		return interval
 	case !forced:
 		return window
 	case es.Status.SyncedResourceVersion == "" && !es.CreationTimestamp.IsZero():
@@ -61,22 +66,22 @@ func validate(es *esv1.ExternalSecret) error {
 // ExternalSecret's own) is read from.
 type sourceFunc func(ref *esv1.SecretStoreRef) fetch.Source
 
-func (s *scope) sources(stores map[storeref.Key]esv1.GenericStore) sourceFunc {
+func (r *Reconciler) sources(s *scope, stores map[storeref.Key]esv1.GenericStore) sourceFunc {
 	es := s.es
-	maxAge := maxCacheAge(es, es.Status.SyncedResourceVersion != syncedVersion(es), s.now)
+	maxAge := maxCacheAge(es, es.Status.SyncedResourceVersion != syncedVersion(es), s.changeReported, s.now)
 	return func(ref *esv1.SecretStoreRef) fetch.Source {
 		k := storeref.KeyOf(es.Spec.SecretStoreRef)
 		if ref != nil {
 			k = storeref.KeyOf(*ref)
 		}
-		return fetch.Source{Store: stores[k], Namespace: es.Namespace, MaxAge: maxAge}
+		return r.source(es, stores[k], maxAge)
 	}
 }
 
 // fetchData reads every entry and returns the Secret data, and the remote keys that were
 // not found (which deletionPolicy acts on): dataFrom first, then data, later keys winning.
 func (r *Reconciler) fetchData(ctx context.Context, s *scope, stores map[storeref.Key]esv1.GenericStore) (map[string][]byte, []string, error) {
-	source := s.sources(stores)
+	source := r.sources(s, stores)
 	data := map[string][]byte{}
 	var missing []string
 	for i, d := range s.es.Spec.DataFrom {

@@ -54,6 +54,10 @@ func (r *Reconciler) SetupWithManager(ctx context.Context, mgr ctrl.Manager, opt
 	if r.Namespace == "" {
 		b = b.Watches(&esv1.ClusterSecretStore{}, handler.EnqueueRequestsFromMapFunc(r.forStore), builder.WithPredicates(storeChanged()))
 	}
+	if r.Changes != nil {
+		// Objects whose keys a provider reported changed.
+		b = b.WatchesRawSource(r.Changes.Source(esv1.ExtSecretKind))
+	}
 	return b.WithOptions(opts).Complete(r)
 }
 

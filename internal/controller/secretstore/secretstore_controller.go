@@ -19,6 +19,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/predicate"
 
 	esv1 "github.com/ferryhq/ferry/api/externalsecrets/v1"
+	"github.com/ferryhq/ferry/internal/changefeed"
 	"github.com/ferryhq/ferry/internal/conditions"
 	"github.com/ferryhq/ferry/internal/fetch"
 	"github.com/ferryhq/ferry/internal/metrics"
@@ -40,6 +41,9 @@ type Reconciler struct {
 	Kind string
 	// Metrics records each store's Ready condition and reconcile duration; nil records nothing.
 	Metrics *metrics.Metrics
+	// Changes holds the state of stores' change feeds, written as the EventFeed condition;
+	// nil writes none.
+	Changes *changefeed.Hub
 }
 
 func (r *Reconciler) newStore() esv1.GenericStore {
@@ -68,6 +72,7 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 
 	v := r.validate(ctx, store)
 	setReady(store, v)
+	r.setFeedCondition(store)
 	r.Metrics.Reconciled(r.metricsKind(), req.NamespacedName, string(v.status), time.Since(start))
 	if err := r.patchStatus(ctx, before, store); err != nil {
 		return ctrl.Result{}, err
@@ -176,9 +181,25 @@ func revalidateAfter(store esv1.GenericStore) time.Duration {
 
 // SetupWithManager registers the controller for r.Kind.
 func (r *Reconciler) SetupWithManager(mgr ctrl.Manager, opts controller.Options) error {
-	return ctrl.NewControllerManagedBy(mgr).
+	b := ctrl.NewControllerManagedBy(mgr).
 		Named(map[string]string{esv1.SecretStoreKind: "secretstore", esv1.ClusterSecretStoreKind: "clustersecretstore"}[r.Kind]).
-		For(r.newStore(), builder.WithPredicates(predicate.GenerationChangedPredicate{})).
-		WithOptions(opts).
-		Complete(r)
+		For(r.newStore(), builder.WithPredicates(predicate.GenerationChangedPredicate{}))
+	if r.Changes != nil {
+		// Stores whose change feed changed state.
+		b = b.WatchesRawSource(r.Changes.Source(r.Kind))
+	}
+	return b.WithOptions(opts).Complete(r)
+}
+
+// setFeedCondition sets the EventFeed condition from the store's change feed, or removes it
+// when the store has none.
+func (r *Reconciler) setFeedCondition(store esv1.GenericStore) {
+	if r.Changes == nil {
+		return
+	}
+	var state *changefeed.FeedState
+	if s, ok := r.Changes.Feed(fetch.StoreIDOf(store)); ok {
+		state = &s
+	}
+	changefeed.SetFeedCondition(store.GetStatus(), state)
 }

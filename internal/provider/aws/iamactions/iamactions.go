@@ -31,6 +31,9 @@ type Actions struct {
 	Push []Action
 	// Unneeded are operations Ferry calls that no identity policy has to allow.
 	Unneeded []Action
+	// Events is what only a store's change feed needs (calls made in changefeed_*.go
+	// files): granted to the store's identity when a store names a queue (docs/events.md).
+	Events []Action
 }
 
 // ReadNames returns the names of a.Read, sorted.
@@ -64,6 +67,12 @@ var servicePrefixes = map[string]string{
 	"ssm":            "ssm",
 	"sts":            "sts",
 	"ecr":            "ecr",
+	"sqs":            "sqs",
+}
+
+// batchActions are SDK operations that IAM authorizes under another action's name.
+var batchActions = map[string]string{
+	"sqs:DeleteMessageBatch": "sqs:DeleteMessage",
 }
 
 // helpers are SDK functions that make a call for their caller.
@@ -178,13 +187,14 @@ func awsPackages(dir string) ([]string, error) {
 // calls maps each called action to where it is called, by reading and by pushing code.
 type calls map[string]*callSites
 
-type callSites struct{ read, push []string }
+type callSites struct{ read, push, events []string }
 
 // collect records the SDK calls of one package.
 func (c calls) collect(dir string, pkg *packages.Package) error {
 	for _, file := range pkg.Syntax {
 		name := pkg.Fset.Position(file.Pos()).Filename
 		push := strings.HasPrefix(filepath.Base(name), "push_")
+		events := strings.HasPrefix(filepath.Base(name), "changefeed_")
 		var err error
 		ast.Inspect(file, func(n ast.Node) bool {
 			sel, ok := n.(*ast.SelectorExpr)
@@ -195,7 +205,7 @@ func (c calls) collect(dir string, pkg *packages.Package) error {
 			if action, err = sdkAction(pkg.TypesInfo, sel); err != nil || action == "" {
 				return true
 			}
-			c.add(action, position(dir, pkg.Fset, sel.Sel.Pos()), push)
+			c.add(action, position(dir, pkg.Fset, sel.Sel.Pos()), push, events)
 			return true
 		})
 		if err != nil {
@@ -205,15 +215,18 @@ func (c calls) collect(dir string, pkg *packages.Package) error {
 	return nil
 }
 
-func (c calls) add(action, where string, push bool) {
+func (c calls) add(action, where string, push, events bool) {
 	sites := c[action]
 	if sites == nil {
 		sites = &callSites{}
 		c[action] = sites
 	}
-	if push {
+	switch {
+	case events:
+		sites.events = append(sites.events, where)
+	case push:
 		sites.push = append(sites.push, where)
-	} else {
+	default:
 		sites.read = append(sites.read, where)
 	}
 }
@@ -273,7 +286,11 @@ func iamAction(path, operation string) (string, error) {
 	if !ok {
 		return "", fmt.Errorf("%s calls %s of AWS service %q, which iamactions does not know: add its IAM prefix to servicePrefixes", path, operation, service)
 	}
-	return prefix + ":" + operation, nil
+	action := prefix + ":" + operation
+	if renamed, ok := batchActions[action]; ok {
+		return renamed, nil
+	}
+	return action, nil
 }
 
 func position(dir string, fset *token.FileSet, pos token.Pos) string {
@@ -287,9 +304,14 @@ func position(dir string, fset *token.FileSet, pos token.Pos) string {
 // actions splits the calls into read, push-only and unneeded actions and adds the
 // actions they imply.
 func (c calls) actions() Actions {
-	read, push, unneeded := map[string][]string{}, map[string][]string{}, map[string][]string{}
+	read, push, unneeded, events := map[string][]string{}, map[string][]string{}, map[string][]string{}, map[string][]string{}
 	for action, sites := range c {
+		if len(sites.events) > 0 {
+			events[action] = append(events[action], sites.events...)
+		}
 		switch {
+		case len(sites.read) == 0 && len(sites.push) == 0:
+			// Only a change feed calls it.
 		case noPermission[action] != "":
 			unneeded[action] = append(append(sites.read, sites.push...), noPermission[action])
 		case len(sites.read) > 0:
@@ -303,7 +325,7 @@ func (c calls) actions() Actions {
 	for action := range read {
 		delete(push, action)
 	}
-	return Actions{Read: list(read), Push: list(push), Unneeded: list(unneeded)}
+	return Actions{Read: list(read), Push: list(push), Unneeded: list(unneeded), Events: list(events)}
 }
 
 func addImplied(set map[string][]string) {

@@ -73,6 +73,8 @@ func TestDeriveFromFerrysCode(t *testing.T) {
 		{got.Push, "ssm:AddTagsToResource", "internal/provider/aws/push_parameterstore.go:"},
 		{got.Unneeded, "sts:AssumeRoleWithWebIdentity", "internal/provider/aws/auth_jwt.go:"},
 		{got.Unneeded, "sts:GetSessionToken", "internal/generator/sts.go:"},
+		{got.Events, "sqs:ReceiveMessage", "internal/provider/aws/changefeed_sqs.go:"},
+		{got.Events, "sqs:DeleteMessage", "internal/provider/aws/changefeed_sqs.go:"},
 	} {
 		why := where(c.actions, c.name)
 		if len(why) == 0 || !strings.HasPrefix(why[0], c.file) {

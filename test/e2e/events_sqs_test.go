@@ -1,0 +1,136 @@
+package e2e
+
+import (
+	"context"
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
+	"github.com/aws/aws-sdk-go-v2/service/sqs"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	esv1 "github.com/ferryhq/ferry/api/externalsecrets/v1"
+	"github.com/ferryhq/ferry/internal/testenv"
+)
+
+// cloudTrailPutSecretValue is a Secrets Manager PutSecretValue call as EventBridge delivers
+// it to an SQS target: the CloudTrail record in "detail", the secret named by its ARN.
+const cloudTrailPutSecretValue = `{
+  "version": "0",
+  "id": "6a7e8feb-b491-4cf7-a9f1-bf3703467718",
+  "detail-type": "AWS API Call via CloudTrail",
+  "source": "aws.secretsmanager",
+  "account": "123456789012",
+  "time": "%s",
+  "region": "eu-west-1",
+  "resources": [],
+  "detail": {
+    "eventVersion": "1.08",
+    "userIdentity": {"type": "AssumedRole", "principalId": "AROAEXAMPLE:rotation", "accountId": "123456789012"},
+    "eventTime": "%s",
+    "eventSource": "secretsmanager.amazonaws.com",
+    "eventName": "PutSecretValue",
+    "awsRegion": "eu-west-1",
+    "sourceIPAddress": "192.0.2.10",
+    "userAgent": "aws-cli/2.15.0",
+    "requestParameters": {"secretId": "%s", "clientRequestToken": "0b4a7a8e-4a46-4e7a-9a55-6d1c4e0b6f6a"},
+    "responseElements": {"arn": "%s", "versionId": "0b4a7a8e-4a46-4e7a-9a55-6d1c4e0b6f6a", "versionStages": ["AWSCURRENT"]},
+    "requestID": "f4a3c0c2-0a1e-4f0d-8f61-0b1c1e1f6a3d",
+    "eventID": "8f6e0e3c-5d0a-4b8e-9c51-2b9d2d7c0f31",
+    "readOnly": false,
+    "eventType": "AwsApiCall",
+    "managementEvent": true,
+    "recipientAccountId": "123456789012",
+    "eventCategory": "Management"
+  }
+}`
+
+// TestChangeEventsFromSQS: a store annotated with an SQS queue that EventBridge fills with
+// Secrets Manager's CloudTrail events. A PutSecretValue event reaches the Secrets of hourly
+// ExternalSecrets; the store says when the feed fails (the queue is deleted) and when it
+// receives again, and a change made while it was down arrives by polling.
+func TestChangeEventsFromSQS(t *testing.T) {
+	ctx := context.Background()
+	moto := testenv.MustStartMoto(t)
+	sm := secretsManager(t, moto.Endpoint)
+	q := sqsClient(t, moto.Endpoint)
+	created, err := sm.CreateSecret(ctx, &secretsmanager.CreateSecretInput{Name: aws.String("db"), SecretString: aws.String(`{"password":"one"}`)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	queue, err := q.CreateQueue(ctx, &sqs.CreateQueueInput{QueueName: aws.String("ferry-changes")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	startFerry(t, motoEnv(moto))
+	ns := "events-sqs"
+	ensureNamespace(t, ns)
+	mustCreate(t, &esv1.SecretStore{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "aws", Annotations: map[string]string{
+		"events.ferry.dev/aws-sqs-queue-url": aws.ToString(queue.QueueUrl), "events.ferry.dev/aws-sqs-wait-seconds": "2"}},
+		Spec: esv1.SecretStoreSpec{Provider: &esv1.SecretStoreProvider{AWS: &esv1.AWSProvider{
+			Service: esv1.AWSServiceSecretsManager, Region: "eu-west-1"}}}})
+	createAWSES(t, ns, "app-a", "db")
+	createAWSES(t, ns, "app-b", "db")
+	waitSecretPassword(t, ns, "app-a", "one")
+	waitSecretPassword(t, ns, "app-b", "one")
+	waitFeedCondition(t, ns, "True")
+
+	put := func(value string) {
+		t.Helper()
+		if _, err := sm.PutSecretValue(ctx, &secretsmanager.PutSecretValueInput{SecretId: aws.String("db"),
+			SecretString: aws.String(fmt.Sprintf(`{"password":%q}`, value))}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	sendEvent := func() {
+		t.Helper()
+		now := time.Now().UTC().Format(time.RFC3339)
+		body := fmt.Sprintf(cloudTrailPutSecretValue, now, now, aws.ToString(created.ARN), aws.ToString(created.ARN))
+		if _, err := q.SendMessage(ctx, &sqs.SendMessageInput{QueueUrl: queue.QueueUrl, MessageBody: aws.String(body)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	put("two")
+	sendEvent()
+	waitSecretPassword(t, ns, "app-a", "two")
+	waitSecretPassword(t, ns, "app-b", "two")
+
+	// The queue goes away: the store reports the feed down.
+	if _, err := q.DeleteQueue(ctx, &sqs.DeleteQueueInput{QueueUrl: queue.QueueUrl}); err != nil {
+		t.Fatal(err)
+	}
+	waitFeedCondition(t, ns, "False")
+	// The queue returns: the feed receives again and events flow.
+	if _, err := q.CreateQueue(ctx, &sqs.CreateQueueInput{QueueName: aws.String("ferry-changes")}); err != nil {
+		t.Fatal(err)
+	}
+	waitFeedCondition(t, ns, "True")
+	put("three")
+	sendEvent()
+	waitSecretPassword(t, ns, "app-a", "three")
+	waitSecretPassword(t, ns, "app-b", "three")
+}
+
+func waitFeedCondition(t *testing.T, ns, status string) {
+	t.Helper()
+	testenv.Eventually(t, 90*time.Second, "EventFeed condition "+status, func() (bool, error) {
+		var store esv1.SecretStore
+		if err := cp.Client.Get(context.Background(), client.ObjectKey{Namespace: ns, Name: "aws"}, &store); err != nil {
+			return false, err
+		}
+		for _, c := range store.Status.Conditions {
+			if c.Type == "EventFeed" {
+				return string(c.Status) == status, nil
+			}
+		}
+		return false, nil
+	})
+}
+
+func sqsClient(t *testing.T, endpoint string) *sqs.Client {
+	t.Helper()
+	return sqs.NewFromConfig(testAWSConfig(t), func(o *sqs.Options) { o.BaseEndpoint = aws.String(endpoint) })
+}

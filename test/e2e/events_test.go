@@ -1,0 +1,197 @@
+package e2e
+
+import (
+	"bytes"
+	"context"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"net/http"
+	"strconv"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	esv1 "github.com/ferryhq/ferry/api/externalsecrets/v1"
+	"github.com/ferryhq/ferry/internal/testenv"
+)
+
+const eventsHMACKey = "an-hmac-key-shared-with-the-sender"
+
+// TestChangeReportsOverHTTP: ExternalSecrets that refresh hourly get a rotated AWS secret as
+// soon as a signed change report names it — one read for all of them — while forged,
+// replayed, stale and malformed reports are refused with a metric and change nothing.
+func TestChangeReportsOverHTTP(t *testing.T) {
+	ctx := context.Background()
+	moto := testenv.MustStartMoto(t)
+	sm := secretsManager(t, moto.Endpoint)
+	for name, value := range map[string]string{"db": `{"password":"one"}`, "other": `{"password":"untouched"}`} {
+		if _, err := sm.CreateSecret(ctx, &secretsmanager.CreateSecretInput{Name: aws.String(name), SecretString: aws.String(value)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	ensureNamespace(t, "ferry-system")
+	authSecret := &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Namespace: "ferry-system", Name: "ferry-events-e2e"},
+		Data: map[string][]byte{"hmac-key": []byte(eventsHMACKey), "token": []byte("a-bearer-token")}}
+	mustCreate(t, authSecret)
+	t.Cleanup(func() { _ = cp.Client.Delete(ctx, authSecret) })
+
+	eventsPort, metricsPort := freePort(t), freePort(t)
+	startFerry(t, motoEnv(moto), "--events-bind-address=127.0.0.1:"+eventsPort, "--events-secret=ferry-events-e2e",
+		"--metrics-bind-address=127.0.0.1:"+metricsPort)
+	ns := "events-http"
+	ensureNamespace(t, ns)
+	mustCreate(t, &esv1.SecretStore{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "aws"}, Spec: esv1.SecretStoreSpec{
+		Provider: &esv1.SecretStoreProvider{AWS: &esv1.AWSProvider{Service: esv1.AWSServiceSecretsManager, Region: "eu-west-1"}}}})
+	readers := []string{"app-a", "app-b", "app-c"}
+	for _, name := range readers {
+		createAWSES(t, ns, name, "db")
+	}
+	createAWSES(t, ns, "bystander", "other")
+	for _, name := range readers {
+		waitSecretPassword(t, ns, name, "one")
+	}
+	waitSecretPassword(t, ns, "bystander", "untouched")
+
+	if _, err := sm.PutSecretValue(ctx, &secretsmanager.PutSecretValueInput{SecretId: aws.String("db"),
+		SecretString: aws.String(`{"password":"two"}`)}); err != nil {
+		t.Fatal(err)
+	}
+	report := []byte(`{"store":{"kind":"SecretStore","namespace":"events-http","name":"aws"},"keys":["db"]}`)
+	now := strconv.FormatInt(time.Now().Unix(), 10)
+	stale := strconv.FormatInt(time.Now().Add(-time.Hour).Unix(), 10)
+	refusals := []struct {
+		name   string
+		req    func() *http.Request
+		status int
+	}{
+		{"forged signature", func() *http.Request { return signedReport(eventsPort, report, now, "not-the-key") }, http.StatusUnauthorized},
+		{"no credentials", func() *http.Request {
+			r := signedReport(eventsPort, report, now, eventsHMACKey)
+			r.Header.Del("X-Ferry-Signature")
+			return r
+		}, http.StatusUnauthorized},
+		{"stale timestamp", func() *http.Request { return signedReport(eventsPort, report, stale, eventsHMACKey) }, http.StatusUnauthorized},
+		{"malformed", func() *http.Request { return signedReport(eventsPort, []byte(`{"store":`), now, eventsHMACKey) }, http.StatusBadRequest},
+		{"too large", func() *http.Request {
+			return signedReport(eventsPort, bytes.Repeat([]byte(" "), 70<<10), now, eventsHMACKey)
+		}, http.StatusRequestEntityTooLarge},
+	}
+	for _, r := range refusals {
+		if got := send(t, r.req()); got != r.status {
+			t.Errorf("%s: status %d, want %d", r.name, got, r.status)
+		}
+	}
+	// Nothing was routed: the Secrets still hold the old value (refresh is an hour away).
+	for _, name := range readers {
+		if got := password(t, ns, name); got != "one" {
+			t.Fatalf("%s changed to %q after refused reports", name, got)
+		}
+	}
+
+	before := moto.Calls("BatchGetSecretValue") + moto.Calls("GetSecretValue")
+	valid := signedReport(eventsPort, report, now, eventsHMACKey)
+	if got := send(t, valid); got != http.StatusAccepted {
+		t.Fatalf("signed report: status %d, want 202", got)
+	}
+	for _, name := range readers {
+		waitSecretPassword(t, ns, name, "two")
+	}
+	if reads := moto.Calls("BatchGetSecretValue") + moto.Calls("GetSecretValue") - before; reads != 1 {
+		t.Errorf("three objects over one changed key cost %d reads, want 1", reads)
+	}
+	if got := send(t, signedReport(eventsPort, report, now, eventsHMACKey)); got != http.StatusConflict {
+		t.Errorf("replayed report: status %d, want 409", got)
+	}
+	// A bearer token authenticates too; a key nobody reads is ignored.
+	unknown := bearerReport(eventsPort, []byte(`{"store":{"namespace":"events-http","name":"aws"},"keys":["nobody-reads-this"]}`))
+	if got := send(t, unknown); got != http.StatusAccepted {
+		t.Errorf("token-authenticated report: status %d, want 202", got)
+	}
+	if got := password(t, ns, "bystander"); got != "untouched" {
+		t.Errorf("bystander = %q", got)
+	}
+
+	families := scrape(t, metricsPort)
+	store := `source="%s",store="aws",store_kind="SecretStore",store_namespace="events-http"`
+	want := map[string]float64{
+		`ferry_change_events_total{outcome="matched",` + fmt.Sprintf(store, "http") + `}`: 1,
+		`ferry_change_events_total{outcome="ignored",` + fmt.Sprintf(store, "http") + `}`: 1,
+		`ferry_change_events_refused_total{reason="unauthenticated",source="http"}`:       2,
+		`ferry_change_events_refused_total{reason="stale_timestamp",source="http"}`:       1,
+		`ferry_change_events_refused_total{reason="malformed",source="http"}`:             1,
+		`ferry_change_events_refused_total{reason="too_large",source="http"}`:             1,
+		`ferry_change_events_refused_total{reason="replayed",source="http"}`:              1,
+	}
+	for series, v := range want {
+		if families[series] != v {
+			t.Errorf("%s = %v, want %v", series, families[series], v)
+		}
+	}
+}
+
+func createAWSES(t *testing.T, ns, name, key string) {
+	t.Helper()
+	mustCreate(t, &esv1.ExternalSecret{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: name}, Spec: esv1.ExternalSecretSpec{
+		SecretStoreRef: esv1.SecretStoreRef{Name: "aws"}, RefreshInterval: esv1.NewDuration(time.Hour),
+		Data: []esv1.ExternalSecretData{{SecretKey: "password", RemoteRef: esv1.ExternalSecretDataRemoteRef{Key: key, Property: "password"}}},
+	}})
+}
+
+func password(t *testing.T, ns, name string) string {
+	t.Helper()
+	var s corev1.Secret
+	if err := cp.Client.Get(context.Background(), client.ObjectKey{Namespace: ns, Name: name}, &s); err != nil {
+		t.Fatal(err)
+	}
+	return string(s.Data["password"])
+}
+
+func waitSecretPassword(t *testing.T, ns, name, want string) {
+	t.Helper()
+	testenv.Eventually(t, 60*time.Second, name+" holds "+want, func() (bool, error) {
+		var s corev1.Secret
+		err := cp.Client.Get(context.Background(), client.ObjectKey{Namespace: ns, Name: name}, &s)
+		return err == nil && string(s.Data["password"]) == want, client.IgnoreNotFound(err)
+	})
+}
+
+func signedReport(port string, body []byte, timestamp, key string) *http.Request {
+	req, _ := http.NewRequest(http.MethodPost, "http://127.0.0.1:"+port+"/v1/changes", bytes.NewReader(body))
+	mac := hmac.New(sha256.New, []byte(key))
+	mac.Write([]byte(timestamp + "."))
+	mac.Write(body)
+	req.Header.Set("X-Ferry-Timestamp", timestamp)
+	req.Header.Set("X-Ferry-Signature", "sha256="+hex.EncodeToString(mac.Sum(nil)))
+	return req
+}
+
+func bearerReport(port string, body []byte) *http.Request {
+	req, _ := http.NewRequest(http.MethodPost, "http://127.0.0.1:"+port+"/v1/changes", bytes.NewReader(body))
+	req.Header.Set("X-Ferry-Timestamp", strconv.FormatInt(time.Now().Unix(), 10))
+	req.Header.Set("Authorization", "Bearer a-bearer-token")
+	return req
+}
+
+// send posts req, retrying while the endpoint is not listening or not leading yet.
+func send(t *testing.T, req *http.Request) int {
+	t.Helper()
+	var status int
+	testenv.Eventually(t, 30*time.Second, "the change endpoint answers", func() (bool, error) {
+		req.Body, _ = req.GetBody()
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			return false, nil
+		}
+		resp.Body.Close()
+		status = resp.StatusCode
+		return status != http.StatusServiceUnavailable, nil
+	})
+	return status
+}
