@@ -6,6 +6,8 @@ import (
 	"errors"
 	"fmt"
 	"maps"
+	"slices"
+	"strings"
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
@@ -14,6 +16,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/util/validation"
 	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
 	"k8s.io/client-go/rest"
 	ctrl "sigs.k8s.io/controller-runtime"
@@ -77,7 +80,10 @@ type Options struct {
 	LeaseDuration, RenewDeadline, RetryPeriod time.Duration
 	// OperatorNamespace holds the Lease and the hash-key Secret.
 	OperatorNamespace string
-	// Namespace restricts Ferry to one namespace; "" watches all.
+	// Namespaces restricts Ferry to these namespaces, where Roles are all it needs; with
+	// Namespace also empty it serves every namespace.
+	Namespaces []string
+	// Namespace restricts Ferry to one namespace: the same as Namespaces with one entry.
 	Namespace string
 	// Concurrency is the number of ExternalSecrets synced in parallel.
 	Concurrency int
@@ -146,8 +152,19 @@ func New(ctx context.Context, cfg *rest.Config, opts Options) (manager.Manager, 
 		// Nothing reads managed fields; they are a large part of every cached object.
 		DefaultTransform: cache.TransformStripManagedFields(),
 	}
-	if opts.Namespace != "" {
-		cacheOpts.DefaultNamespaces = map[string]cache.Config{opts.Namespace: {}}
+	served, err := opts.Served()
+	if err != nil {
+		return nil, err
+	}
+	if len(served) > 0 && opts.RolloutEnabled && opts.Rollout.NamespaceSelector != "" {
+		// Namespaces are cluster-scoped: a Ferry with Roles only cannot read their labels.
+		return nil, errors.New("--namespace-selector needs a Ferry that serves every namespace: with --namespaces, list the namespaces instead")
+	}
+	for _, ns := range served {
+		if cacheOpts.DefaultNamespaces == nil {
+			cacheOpts.DefaultNamespaces = map[string]cache.Config{}
+		}
+		cacheOpts.DefaultNamespaces[ns] = cache.Config{}
 	}
 	if opts.RolloutEnabled {
 		maps.Copy(cacheOpts.ByObject, rollout.CacheByObject())
@@ -216,7 +233,7 @@ func New(ctx context.Context, cfg *rest.Config, opts Options) (manager.Manager, 
 		opts.MetricsLabels = metrics.LabelsESO
 	}
 	m, err := metrics.New(ctrlmetrics.Registry, mgr.GetCache(),
-		metrics.Options{Labels: opts.MetricsLabels, ClusterStores: opts.Namespace == ""})
+		metrics.Options{Labels: opts.MetricsLabels, ClusterStores: len(served) == 0})
 	if err != nil {
 		return nil, fmt.Errorf("registering metrics: %w", err)
 	}
@@ -243,24 +260,24 @@ func New(ctx context.Context, cfg *rest.Config, opts Options) (manager.Manager, 
 	es := &externalsecret.Reconciler{
 		Client: mgr.GetClient(), APIReader: mgr.GetAPIReader(), Fetcher: fetcher,
 		Recorder: recorder, HashKey: digest.Key(key), ControllerClass: opts.ControllerClass,
-		Namespace: opts.Namespace, Metrics: m, Generators: opts.Generators, Direct: direct,
+		Namespaces: served, Metrics: m, Generators: opts.Generators, Direct: direct,
 	}
 	if err := es.SetupWithManager(ctx, mgr, esOpts); err != nil {
 		return nil, fmt.Errorf("setting up the ExternalSecret controller: %w", err)
 	}
 	ps := &pushsecret.Reconciler{Client: mgr.GetClient(), APIReader: mgr.GetAPIReader(), Fetcher: fetcher,
-		Recorder: recorder, ControllerClass: opts.ControllerClass, Namespace: opts.Namespace, Metrics: m}
+		Recorder: recorder, ControllerClass: opts.ControllerClass, Namespaces: served, Metrics: m}
 	if err := ps.SetupWithManager(mgr, controller.Options{MaxConcurrentReconciles: 2}); err != nil {
 		return nil, fmt.Errorf("setting up the PushSecret controller: %w", err)
 	}
-	if opts.Namespace == "" {
+	if len(served) == 0 {
 		ces := &clusterexternalsecret.Reconciler{Client: mgr.GetClient(), Recorder: recorder, Metrics: m}
 		if err := ces.SetupWithManager(mgr, controller.Options{MaxConcurrentReconciles: 2}); err != nil {
 			return nil, fmt.Errorf("setting up the ClusterExternalSecret controller: %w", err)
 		}
 	}
 	for _, kind := range []string{esv1.SecretStoreKind, esv1.ClusterSecretStoreKind} {
-		if opts.Namespace != "" && kind == esv1.ClusterSecretStoreKind {
+		if len(served) > 0 && kind == esv1.ClusterSecretStoreKind {
 			continue
 		}
 		r := &secretstore.Reconciler{Client: mgr.GetClient(), Fetcher: fetcher, Recorder: recorder,
@@ -273,7 +290,7 @@ func New(ctx context.Context, cfg *rest.Config, opts Options) (manager.Manager, 
 	// Workload restarts on Secret and ConfigMap changes (docs/rollout.md).
 	if opts.RolloutEnabled {
 		rolloutOpts := opts.Rollout
-		rolloutOpts.Namespace = opts.Namespace
+		rolloutOpts.Namespaces = served
 		rr := &rollout.Reconciler{Client: mgr.GetClient(), APIReader: mgr.GetAPIReader(),
 			Recorder: recorder, HashKey: digest.Key(key), Options: rolloutOpts}
 		if err := rr.SetupWithManager(ctx, mgr); err != nil {
@@ -281,6 +298,23 @@ func New(ctx context.Context, cfg *rest.Config, opts Options) (manager.Manager, 
 		}
 	}
 	return mgr, nil
+}
+
+// Served lists the namespaces Ferry is restricted to (Namespaces and Namespace), sorted, each
+// once; empty means every namespace. A name no namespace can have is an error.
+func (o *Options) Served() ([]string, error) {
+	var namespaces []string
+	for _, ns := range append([]string{o.Namespace}, o.Namespaces...) {
+		if ns = strings.TrimSpace(ns); ns == "" || slices.Contains(namespaces, ns) {
+			continue
+		}
+		if msgs := validation.IsDNS1123Label(ns); len(msgs) > 0 {
+			return nil, fmt.Errorf("--namespaces: %q is not a namespace name: %s", ns, strings.Join(msgs, "; "))
+		}
+		namespaces = append(namespaces, ns)
+	}
+	slices.Sort(namespaces)
+	return namespaces, nil
 }
 
 // positive returns d, or nil (the default) when d is not above zero.

@@ -11,6 +11,7 @@ import (
 	genv1alpha1 "github.com/ferryhq/ferry/api/generators/v1alpha1"
 	"github.com/ferryhq/ferry/internal/failure"
 	"github.com/ferryhq/ferry/internal/generator"
+	"github.com/ferryhq/ferry/internal/storeref"
 )
 
 // generate runs the generator that the dataFrom entry at field names. It is called only
@@ -23,9 +24,9 @@ func (r *Reconciler) generate(ctx context.Context, namespace, field string, ref 
 	if r.Generators == nil {
 		return nil, failure.Permanent(esv1.ReasonNotSupported, "%s: this Ferry instance serves no generators", field)
 	}
-	if ref.Kind == genv1alpha1.ClusterGeneratorKind && r.Namespace != "" {
-		return nil, failure.Permanent(esv1.ReasonNotSupported, "%s: ClusterGenerator %q: this Ferry serves only namespace %s "+
-			"(--namespace) and reads no cluster-scoped generators: use a generator in the namespace", field, ref.Name, r.Namespace)
+	if ref.Kind == genv1alpha1.ClusterGeneratorKind && len(r.Namespaces) > 0 {
+		return nil, failure.Permanent(esv1.ReasonNotSupported, "%s: ClusterGenerator %q: this Ferry serves only %s "+
+			"(--namespaces) and reads no cluster-scoped generators: use a generator in the namespace", field, ref.Name, storeref.Served(r.Namespaces))
 	}
 	values, err := r.Generators.Generate(ctx, r.Direct, r.Direct, ref, namespace)
 	switch {
