@@ -54,8 +54,8 @@ namespace); scope: cluster of none. */}}
 {{- if eq .Values.scope "namespace" -}}
 {{- list (default .Release.Namespace .Values.watchNamespace) | toJson -}}
 {{- else -}}[]{{- end -}}
-{{- else if kindIs "map" .Values.scope -}}
-{{- .Values.scope.namespaces | default list | uniq | sortAlpha | toJson -}}
+{{- else if and (kindIs "map" .Values.scope) (kindIs "slice" .Values.scope.namespaces) -}}
+{{- .Values.scope.namespaces | uniq | sortAlpha | toJson -}}
 {{- else -}}[]{{- end -}}
 {{- end -}}
 
