@@ -85,7 +85,9 @@ func TestLimitCutsSlowClients(t *testing.T) {
 	srv := limitedValidator(t, webhook.Limits{MaxBody: 1 << 20, Timeout: 300 * time.Millisecond})
 	body, stall := io.Pipe()
 	t.Cleanup(func() { stall.Close() })
-	go func() { _, _ = stall.Write([]byte(`{"apiVersion":"admission.k8s.io/v1","kind":"AdmissionReview","req`)) }()
+	go func() {
+		_, _ = stall.Write([]byte(`{"apiVersion":"admission.k8s.io/v1","kind":"AdmissionReview","req`))
+	}()
 	// The client's own bound only keeps a broken server from hanging the test.
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
