@@ -6,7 +6,7 @@
 # Prints the bin directory.
 #
 #   hack/tools.sh [tool...]
-#   tools: kube-apiserver kube-controller-manager kubectl etcd controller-gen golangci-lint helm vault promtool tofu
+#   tools: kube-apiserver kube-controller-manager kubectl etcd controller-gen golangci-lint helm vault promtool tofu govulncheck
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cache="${FERRY_TOOLS_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/ferry/tools}"
@@ -42,6 +42,7 @@ for t in "${want[@]}"; do
 	vault) build vault vault github.com/hashicorp/vault ;;
 	promtool) build promtool promtool github.com/prometheus/prometheus/cmd/promtool ;;
 	tofu) build tofu tofu github.com/opentofu/opentofu/cmd/tofu ;;
+	govulncheck) build govulncheck vuln golang.org/x/vuln/cmd/govulncheck ;;
 	*) echo "unknown tool $t" >&2; exit 2 ;;
 	esac
 done

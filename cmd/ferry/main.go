@@ -65,7 +65,9 @@ func run(args []string) error {
 	fs.DurationVar(&opts.RetryPeriod, "leader-election-retry-period", 2*time.Second, "how often replicas try to take or renew the Lease")
 	fs.StringVar(&opts.OperatorNamespace, "operator-namespace", envOr("POD_NAMESPACE", "ferry-system"),
 		"namespace of the leader Lease and the hash-key Secret")
-	fs.StringVar(&opts.Namespace, "namespace", "", "watch only this namespace (default: all namespaces)")
+	fs.Func("namespaces", "comma-separated namespaces: serve only these, with Roles in each and no cluster-wide rights, and no cluster-scoped kinds (default: all namespaces)",
+		listFlag(&opts.Namespaces))
+	fs.StringVar(&opts.Namespace, "namespace", "", "serve only this namespace: the same as --namespaces with one name")
 	fs.IntVar(&opts.Concurrency, "concurrent", operator.DefaultConcurrency, "ExternalSecrets synced in parallel")
 	qps := fs.Float64("client-qps", operator.DefaultQPS,
 		"requests per second to the API server; negative leaves the pace to the server's API Priority and Fairness")
@@ -103,6 +105,10 @@ func run(args []string) error {
 		return err
 	}
 	opts.MetricsLabels = labels
+	served, err := opts.Served()
+	if err != nil {
+		return err
+	}
 	ctrl.SetLogger(logging.New(os.Stderr, *verbosity))
 
 	ctx := ctrl.SetupSignalHandler()
@@ -117,7 +123,7 @@ func run(args []string) error {
 		return err
 	}
 	gcPercent, memoryLimit := setGCPercent(), setMemoryLimit("/sys/fs/cgroup")
-	ctrl.Log.Info("Starting Ferry", "namespace", opts.Namespace, "controllerClass", opts.ControllerClass,
+	ctrl.Log.Info("Starting Ferry", "namespaces", served, "controllerClass", opts.ControllerClass,
 		"gcPercent", gcPercent, "softMemoryLimitBytes", memoryLimit)
 	return mgr.Start(ctx)
 }

@@ -15,8 +15,8 @@ import (
 	"github.com/ferryhq/ferry/internal/provider/gitlab"
 	"github.com/ferryhq/ferry/internal/provider/infisical"
 	"github.com/ferryhq/ferry/internal/provider/kubernetes"
-	"github.com/ferryhq/ferry/internal/provider/previder"
 	"github.com/ferryhq/ferry/internal/provider/onepassword"
+	"github.com/ferryhq/ferry/internal/provider/previder"
 	"github.com/ferryhq/ferry/internal/provider/vault"
 	"github.com/ferryhq/ferry/internal/provider/webhook"
 )

@@ -47,8 +47,8 @@ type Feeds struct {
 	Registry        *provider.Registry
 	Hub             *Hub
 	ControllerClass string
-	// Namespace, when set, is the one namespace served: ClusterSecretStores are not watched.
-	Namespace string
+	// Namespaces, when set, are the namespaces served: ClusterSecretStores are not watched.
+	Namespaces []string
 
 	mu      sync.Mutex
 	running map[fetch.StoreID]*runningFeed
@@ -66,7 +66,7 @@ func (f *Feeds) SetupWithManager(mgr ctrl.Manager) error {
 	b := ctrl.NewControllerManagedBy(mgr).Named("changefeed").
 		For(&esv1.SecretStore{}, builder.WithPredicates(changed)).
 		WithOptions(controller.Options{MaxConcurrentReconciles: 2})
-	if f.Namespace == "" {
+	if len(f.Namespaces) == 0 {
 		b = b.Watches(&esv1.ClusterSecretStore{}, handler.EnqueueRequestsFromMapFunc(
 			func(_ context.Context, o client.Object) []reconcile.Request {
 				return []reconcile.Request{{NamespacedName: types.NamespacedName{Name: o.GetName()}}}

@@ -58,7 +58,7 @@ func TestAdvise(t *testing.T) {
 		{"namespace not allowed", explainFacts{es: esWith(corev1.ConditionFalse, esv1.ReasonStoreNotAllowed, "")},
 			[]string{"do not select namespace app"}, ""},
 		{"single-namespace Ferry", explainFacts{es: esWith(corev1.ConditionFalse, esv1.ReasonStoreNotAllowed,
-			`ClusterSecretStore "shared": this Ferry serves only namespace app (--namespace) and no ClusterSecretStores: use a SecretStore in the namespace`)},
+			`ClusterSecretStore "shared": this Ferry serves only namespace app (--namespaces) and no ClusterSecretStores: use a SecretStore in the namespace`)},
 			[]string{"use a SecretStore in the namespace"}, "spec.conditions"},
 		{"remote key missing", explainFacts{es: esWith(corev1.ConditionFalse, esv1.ReasonSecretSyncedError, `spec.data[0]: remote secret not found: "db/password"`)},
 			[]string{"remote key does not exist", "deletionPolicy"}, ""},

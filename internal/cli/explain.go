@@ -215,7 +215,7 @@ func advise(f explainFacts) []string {
 					s.kind, s.name, s.store.GetSpec().Controller, s.store.GetSpec().Controller, es.Namespace)}
 			}
 		}
-		return []string{fmt.Sprintf("Ferry has not processed this ExternalSecret. Check that Ferry runs (kubectl get pods -A -l app.kubernetes.io/name=ferry) and serves namespace %s (a single-namespace Ferry serves only its own); its log says why.", es.Namespace)}
+		return []string{fmt.Sprintf("Ferry has not processed this ExternalSecret. Check that Ferry runs (kubectl get pods -A -l app.kubernetes.io/name=ferry) and serves namespace %s (a Ferry started with --namespaces serves only those); its log says why.", es.Namespace)}
 	}
 	if c.Status == corev1.ConditionTrue {
 		return []string{"Nothing: the Secret is in sync with the store."}
@@ -230,7 +230,7 @@ func advise(f explainFacts) []string {
 		steps = append(steps, storeAdvice(f)...)
 	case esv1.ReasonStoreNotAllowed:
 		if strings.Contains(c.Message, "--namespace") {
-			steps = append(steps, "The Ferry that serves this namespace runs for this namespace only (scope: namespace) and serves no ClusterSecretStores: use a SecretStore in the namespace, or run a cluster-wide Ferry for it.")
+			steps = append(steps, "The Ferry that serves this namespace runs for a list of namespaces only (--namespaces, chart scope.namespaces) and serves no ClusterSecretStores: use a SecretStore in the namespace, or run a cluster-wide Ferry for it.")
 			break
 		}
 		steps = append(steps, fmt.Sprintf("The ClusterSecretStore's spec.conditions do not select namespace %s: add the namespace (or a label it carries) to them, or use a store that serves it.", es.Namespace))

@@ -6,6 +6,8 @@ import (
 	"errors"
 	"fmt"
 	"maps"
+	"slices"
+	"strings"
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
@@ -14,6 +16,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/util/validation"
 	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
 	"k8s.io/client-go/rest"
 	ctrl "sigs.k8s.io/controller-runtime"
@@ -79,7 +82,10 @@ type Options struct {
 	LeaseDuration, RenewDeadline, RetryPeriod time.Duration
 	// OperatorNamespace holds the Lease and the hash-key Secret.
 	OperatorNamespace string
-	// Namespace restricts Ferry to one namespace; "" watches all.
+	// Namespaces restricts Ferry to these namespaces, where Roles are all it needs; with
+	// Namespace also empty it serves every namespace.
+	Namespaces []string
+	// Namespace restricts Ferry to one namespace: the same as Namespaces with one entry.
 	Namespace string
 	// Concurrency is the number of ExternalSecrets synced in parallel.
 	Concurrency int
@@ -139,6 +145,16 @@ func New(ctx context.Context, cfg *rest.Config, opts Options) (manager.Manager, 
 		return nil, errors.New("operator: Options.Providers is required")
 	}
 	opts.defaults()
+	served, err := opts.Served()
+	if err != nil {
+		return nil, err
+	}
+	if len(served) > 0 && opts.RolloutEnabled && opts.Rollout.NamespaceSelector != "" {
+		// Namespaces are cluster-scoped: a Ferry with Roles only cannot read their labels.
+		return nil, errors.New("--namespace-selector needs a Ferry that serves every namespace: with --namespaces, list the namespaces instead")
+	}
+	// From here on, Namespaces alone says which namespaces are served (none: all).
+	opts.Namespaces, opts.Namespace = served, ""
 	cfg = rest.CopyConfig(cfg)
 	cfg.QPS, cfg.Burst = opts.QPS, opts.Burst
 	scheme := Scheme()
@@ -196,8 +212,11 @@ func cacheOptions(opts *Options) cache.Options {
 		ByObject:         map[client.Object]cache.ByObject{&corev1.Secret{}: {Label: managed}},
 		DefaultTransform: cache.TransformStripManagedFields(),
 	}
-	if opts.Namespace != "" {
-		c.DefaultNamespaces = map[string]cache.Config{opts.Namespace: {}}
+	for _, ns := range opts.Namespaces {
+		if c.DefaultNamespaces == nil {
+			c.DefaultNamespaces = map[string]cache.Config{}
+		}
+		c.DefaultNamespaces[ns] = cache.Config{}
 	}
 	if opts.RolloutEnabled {
 		maps.Copy(c.ByObject, rollout.CacheByObject())
@@ -270,7 +289,7 @@ func newServices(ctx context.Context, mgr manager.Manager, scheme *runtime.Schem
 		}
 	}
 	m, err := metrics.New(ctrlmetrics.Registry, mgr.GetCache(),
-		metrics.Options{Labels: opts.MetricsLabels, ClusterStores: opts.Namespace == ""})
+		metrics.Options{Labels: opts.MetricsLabels, ClusterStores: len(opts.Namespaces) == 0})
 	if err != nil {
 		return nil, fmt.Errorf("registering metrics: %w", err)
 	}
@@ -299,7 +318,7 @@ func addControllers(ctx context.Context, mgr manager.Manager, svc *services, opt
 	es := &externalsecret.Reconciler{
 		Client: mgr.GetClient(), APIReader: mgr.GetAPIReader(), Fetcher: svc.fetcher,
 		Recorder: svc.recorder, HashKey: svc.hashKey, ControllerClass: opts.ControllerClass,
-		Namespace: opts.Namespace, Metrics: svc.metrics, Generators: opts.Generators, Direct: svc.direct,
+		Namespaces: opts.Namespaces, Metrics: svc.metrics, Generators: opts.Generators, Direct: svc.direct,
 		GeneratorGCGracePeriod: opts.GeneratorGCGracePeriod, Changes: svc.changes,
 	}
 	if err := es.SetupWithManager(ctx, mgr, controller.Options{MaxConcurrentReconciles: opts.Concurrency}); err != nil {
@@ -313,18 +332,18 @@ func addControllers(ctx context.Context, mgr manager.Manager, svc *services, opt
 		}
 	}
 	ps := &pushsecret.Reconciler{Client: mgr.GetClient(), APIReader: mgr.GetAPIReader(), Fetcher: svc.fetcher,
-		Recorder: svc.recorder, ControllerClass: opts.ControllerClass, Namespace: opts.Namespace, Metrics: svc.metrics}
+		Recorder: svc.recorder, ControllerClass: opts.ControllerClass, Namespaces: opts.Namespaces, Metrics: svc.metrics}
 	if err := ps.SetupWithManager(ctx, mgr, few); err != nil {
 		return fmt.Errorf("setting up the PushSecret controller: %w", err)
 	}
-	if opts.Namespace == "" {
+	if len(opts.Namespaces) == 0 {
 		ces := &clusterexternalsecret.Reconciler{Client: mgr.GetClient(), Recorder: svc.recorder, Metrics: svc.metrics}
 		if err := ces.SetupWithManager(mgr, few); err != nil {
 			return fmt.Errorf("setting up the ClusterExternalSecret controller: %w", err)
 		}
 	}
 	for _, kind := range []string{esv1.SecretStoreKind, esv1.ClusterSecretStoreKind} {
-		if opts.Namespace != "" && kind == esv1.ClusterSecretStoreKind {
+		if len(opts.Namespaces) > 0 && kind == esv1.ClusterSecretStoreKind {
 			continue
 		}
 		r := &secretstore.Reconciler{Client: mgr.GetClient(), Fetcher: svc.fetcher, Recorder: svc.recorder,
@@ -334,7 +353,7 @@ func addControllers(ctx context.Context, mgr manager.Manager, svc *services, opt
 		}
 	}
 	feeds := &changefeed.Feeds{Client: mgr.GetClient(), Kube: svc.direct, Registry: opts.Providers, Hub: svc.changes,
-		ControllerClass: opts.ControllerClass, Namespace: opts.Namespace}
+		ControllerClass: opts.ControllerClass, Namespaces: opts.Namespaces}
 	if err := feeds.SetupWithManager(mgr); err != nil {
 		return fmt.Errorf("setting up the change feeds: %w", err)
 	}
@@ -343,13 +362,30 @@ func addControllers(ctx context.Context, mgr manager.Manager, svc *services, opt
 	}
 	// Workload restarts on Secret and ConfigMap changes (docs/rollout.md).
 	rolloutOpts := opts.Rollout
-	rolloutOpts.Namespace = opts.Namespace
+	rolloutOpts.Namespaces = opts.Namespaces
 	rr := &rollout.Reconciler{Client: mgr.GetClient(), APIReader: mgr.GetAPIReader(),
 		Recorder: svc.recorder, HashKey: svc.hashKey, Options: rolloutOpts}
 	if err := rr.SetupWithManager(ctx, mgr); err != nil {
 		return fmt.Errorf("setting up the rollout controllers: %w", err)
 	}
 	return nil
+}
+
+// Served lists the namespaces Ferry is restricted to (Namespaces and Namespace), sorted, each
+// once; empty means every namespace. A name no namespace can have is an error.
+func (o *Options) Served() ([]string, error) {
+	var namespaces []string
+	for _, ns := range append([]string{o.Namespace}, o.Namespaces...) {
+		if ns = strings.TrimSpace(ns); ns == "" || slices.Contains(namespaces, ns) {
+			continue
+		}
+		if msgs := validation.IsDNS1123Label(ns); len(msgs) > 0 {
+			return nil, fmt.Errorf("--namespaces: %q is not a namespace name: %s", ns, strings.Join(msgs, "; "))
+		}
+		namespaces = append(namespaces, ns)
+	}
+	slices.Sort(namespaces)
+	return namespaces, nil
 }
 
 // positive returns d, or nil (the default) when d is not above zero.

@@ -97,7 +97,7 @@ func (o *WebhookOptions) hosts(namespace string) ([]string, error) {
 	return hosts, nil
 }
 
-// webhookServer builds the server and, in CertsSelf mode, makes sure certificates exist
+// webhookServer builds the server (TLS 1.2 or newer, every handler size- and time-limited) and, in CertsSelf mode, makes sure certificates exist
 // before it starts.
 func webhookServer(ctx context.Context, direct client.Client, namespace string, o *WebhookOptions) (ctrlwebhook.Server, *webhook.Certs, error) {
 	o.defaults()
@@ -106,7 +106,8 @@ func webhookServer(ctx context.Context, direct client.Client, namespace string, 
 		if o.CertDir == "" {
 			return nil, nil, errors.New("webhook: external certificates need a certificate directory")
 		}
-		return ctrlwebhook.NewServer(ctrlwebhook.Options{Host: o.Host, Port: o.Port, CertDir: o.CertDir}), nil, nil
+		return webhook.LimitedServer{Server: ctrlwebhook.NewServer(ctrlwebhook.Options{Host: o.Host, Port: o.Port, CertDir: o.CertDir,
+			TLSOpts: []func(*tls.Config){webhook.HardenTLS}})}, nil, nil
 	case CertsSelf:
 	default:
 		return nil, nil, fmt.Errorf("webhook: unknown certificate mode %q (use %s or %s)", o.CertMode, CertsSelf, CertsExternal)
@@ -123,8 +124,8 @@ func webhookServer(ctx context.Context, direct client.Client, namespace string, 
 		return nil, nil, err
 	}
 	server := ctrlwebhook.NewServer(ctrlwebhook.Options{Host: o.Host, Port: o.Port,
-		TLSOpts: []func(*tls.Config){func(c *tls.Config) { c.GetCertificate = certs.GetCertificate }}})
-	return server, certs, nil
+		TLSOpts: []func(*tls.Config){webhook.HardenTLS, func(c *tls.Config) { c.GetCertificate = certs.GetCertificate }}})
+	return webhook.LimitedServer{Server: server}, certs, nil
 }
 
 // addWebhooks registers the handlers and the maintainer that keeps certificates and the

@@ -17,6 +17,6 @@ func NewSourceCache(cfg *rest.Config, scheme *runtime.Scheme, namespace string) 
 	if err != nil {
 		return nil, err
 	}
-	c, err := newSourceCache(cfg, scheme, mapper, httpClient, Options{Namespace: namespace})
+	c, err := newSourceCache(cfg, scheme, mapper, httpClient, Options{Namespaces: []string{namespace}})
 	return c.Cache, err
 }

@@ -42,9 +42,9 @@ type Options struct {
 	// Burst is how many restarts may start at once within PerMinute; default a tenth of it,
 	// at least 1.
 	Burst int
-	// Namespace restricts the watches to one namespace; "" watches all. The operator sets it
-	// from its own Namespace option.
-	Namespace string
+	// Namespaces restricts the watches to those namespaces; empty watches all. The operator
+	// sets it from the namespaces it serves.
+	Namespaces []string
 
 	// AutoReloadAll treats every workload without an auto annotation as if it had
 	// auto "true" (--auto-reload-all). Jobs still opt in one by one.

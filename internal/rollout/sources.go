@@ -71,9 +71,7 @@ func newSourceCache(cfg *rest.Config, scheme *runtime.Scheme, mapper meta.RESTMa
 		byObject[namespaceMetadata()] = cache.ByObject{Transform: cache.TransformStripManagedFields()}
 	}
 	cacheOpts := cache.Options{Scheme: scheme, Mapper: mapper, HTTPClient: httpClient, ByObject: byObject}
-	if opts.Namespace != "" {
-		cacheOpts.DefaultNamespaces = map[string]cache.Config{opts.Namespace: {}}
-	}
+	cacheOpts.DefaultNamespaces = cacheNamespaces(opts.Namespaces)
 	c, err := cache.New(cfg, cacheOpts)
 	if err != nil {
 		return sourceCache{}, fmt.Errorf("creating the Secret and ConfigMap metadata cache: %w", err)
@@ -192,3 +190,15 @@ func (sr sourceReader) read(ctx context.Context, namespace string, ref Ref) (*so
 
 // shortDigest is the part of a keyed digest recorded per source.
 func shortDigest(digest string) string { return digest[:16] }
+
+// cacheNamespaces restricts a cache to namespaces; none leaves it cluster-wide.
+func cacheNamespaces(namespaces []string) map[string]cache.Config {
+	if len(namespaces) == 0 {
+		return nil
+	}
+	m := make(map[string]cache.Config, len(namespaces))
+	for _, ns := range namespaces {
+		m[ns] = cache.Config{}
+	}
+	return m
+}

@@ -3,6 +3,7 @@ package storeref
 import (
 	"context"
 	"fmt"
+	"strings"
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -44,9 +45,9 @@ type Resolver struct {
 	// ControllerClass is this instance's --controller-class: stores of another class are
 	// another instance's.
 	ControllerClass string
-	// Namespace, when set, is the one namespace this instance serves: ClusterSecretStores
-	// are then refused, as a namespaced identity may not read them.
-	Namespace string
+	// Namespaces, when set, are the only namespaces this instance serves: ClusterSecretStores
+	// are then refused, as an identity with Roles only may not read them.
+	Namespaces []string
 	// Live, when set, is an uncached reader asked before a store is reported missing: the
 	// cache may not have seen yet a store created together with the object, and a store of
 	// another controller class must not get the object a StoreNotFound from this instance.
@@ -144,11 +145,20 @@ func (r Resolver) list(ctx context.Context, kind, namespace string, sel labels.S
 }
 
 func (r Resolver) kindServed(kind string) error {
-	if kind == esv1.ClusterSecretStoreKind && r.Namespace != "" {
+	if kind == esv1.ClusterSecretStoreKind && len(r.Namespaces) > 0 {
 		return failure.Permanent(esv1.ReasonStoreNotAllowed,
-			"this Ferry serves only namespace %s (--namespace) and no ClusterSecretStores: use a SecretStore in the namespace", r.Namespace)
+			"this Ferry serves only %s (--namespaces) and no ClusterSecretStores: use a SecretStore in the namespace", Served(r.Namespaces))
 	}
 	return nil
+}
+
+// Served names the namespaces an instance restricted by --namespaces serves, for messages:
+// "namespace a" or "namespaces a, b".
+func Served(namespaces []string) string {
+	if len(namespaces) == 1 {
+		return "namespace " + namespaces[0]
+	}
+	return "namespaces " + strings.Join(namespaces, ", ")
 }
 
 // Check says whether an object in namespace may use store: same controller class, Ready,

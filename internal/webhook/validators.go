@@ -9,6 +9,7 @@ import (
 	"time"
 
 	admissionv1 "k8s.io/api/admission/v1"
+	"k8s.io/apimachinery/pkg/runtime"
 
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/webhook/admission"
@@ -73,15 +74,27 @@ func (storeValidator[T]) ValidateDelete(context.Context, T) (admission.Warnings,
 // Register adds the validating webhooks of the three kinds, and the conversion webhook
 // for every kind that has more than one served version, to the manager's webhook server.
 func Register(mgr ctrl.Manager, registry *provider.Registry) error {
-	// ExternalSecrets are decoded by hand first, so a value that does not even decode (a
-	// refreshInterval of "forever") is refused with the field's name.
-	mgr.GetWebhookServer().Register(ValidatePath(esv1.ExtSecretKind), &admission.Webhook{
-		Handler: externalSecretHandler{decoder: admission.NewDecoder(mgr.GetScheme())}})
+	for path, hook := range Validators(mgr.GetScheme(), registry) {
+		mgr.GetWebhookServer().Register(path, hook)
+	}
+	// The builder adds the conversion webhook of each kind (it has no validator to add).
 	return errors.Join(
-		ctrl.NewWebhookManagedBy(mgr, &esv1.ExternalSecret{}).Complete(), // conversion only
-		ctrl.NewWebhookManagedBy(mgr, &esv1.SecretStore{}).WithValidator(storeValidator[*esv1.SecretStore]{registry: registry}).Complete(),
-		ctrl.NewWebhookManagedBy(mgr, &esv1.ClusterSecretStore{}).WithValidator(storeValidator[*esv1.ClusterSecretStore]{registry: registry}).Complete(),
+		ctrl.NewWebhookManagedBy(mgr, &esv1.ExternalSecret{}).Complete(),
+		ctrl.NewWebhookManagedBy(mgr, &esv1.SecretStore{}).Complete(),
+		ctrl.NewWebhookManagedBy(mgr, &esv1.ClusterSecretStore{}).Complete(),
 	)
+}
+
+// Validators returns the validating webhooks of ExternalSecrets, SecretStores and
+// ClusterSecretStores by path, as Register serves them.
+func Validators(scheme *runtime.Scheme, registry *provider.Registry) map[string]*admission.Webhook {
+	return map[string]*admission.Webhook{
+		// ExternalSecrets are decoded by hand first, so a value that does not even decode (a
+		// refreshInterval of "forever") is refused with the field's name.
+		ValidatePath(esv1.ExtSecretKind):          {Handler: externalSecretHandler{decoder: admission.NewDecoder(scheme)}},
+		ValidatePath(esv1.SecretStoreKind):        admission.WithValidator(scheme, storeValidator[*esv1.SecretStore]{registry: registry}),
+		ValidatePath(esv1.ClusterSecretStoreKind): admission.WithValidator(scheme, storeValidator[*esv1.ClusterSecretStore]{registry: registry}),
+	}
 }
 
 // ValidatePath is the path of a kind's validating webhook.

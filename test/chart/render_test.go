@@ -65,7 +65,7 @@ crds: {install: false}
 				t.Errorf("single-namespace mode without webhook rendered the cluster-scoped %s %s, want Roles only", o.GetKind(), o.GetName())
 			}
 		}
-		wantArgs(t, deploymentArgs(t, objs), "--namespace=chart-namespace-roles-only", "--webhook=false")
+		wantArgs(t, deploymentArgs(t, objs), "--namespaces=chart-namespace-roles-only", "--webhook=false")
 		role := one(t, objs, "Role", "ferry-controller")
 		if role.GetNamespace() != "chart-namespace-roles-only" {
 			t.Errorf("controller Role in namespace %q, want the release namespace", role.GetNamespace())
@@ -74,11 +74,31 @@ crds: {install: false}
 			t.Error("controller Role grants cluster-scoped kinds in single-namespace mode")
 		}
 	}},
+	{name: "namespaces-list", values: `
+scope: {namespaces: [chart-team-b, chart-team-a]}
+webhook: {enabled: false}
+crds: {install: false}
+`, check: func(t *testing.T, objs []*unstructured.Unstructured) {
+		wantArgs(t, deploymentArgs(t, objs), "--namespaces=chart-team-a,chart-team-b", "--webhook=false")
+		var roles []string
+		for _, o := range objs {
+			if o.GetNamespace() == "" {
+				t.Errorf("namespaced mode without webhook rendered the cluster-scoped %s %s, want Roles only", o.GetKind(), o.GetName())
+			}
+			if (o.GetKind() == "Role" || o.GetKind() == "RoleBinding") && o.GetName() == "ferry-controller" {
+				roles = append(roles, o.GetKind()+"/"+o.GetNamespace())
+			}
+		}
+		sort.Strings(roles)
+		if want := []string{"Role/chart-team-a", "Role/chart-team-b", "RoleBinding/chart-team-a", "RoleBinding/chart-team-b"}; !slices.Equal(roles, want) {
+			t.Errorf("controller Roles and bindings = %v, want %v (one of each per listed namespace, none elsewhere)", roles, want)
+		}
+	}},
 	{name: "namespace-other-with-webhook", values: `
 scope: namespace
 watchNamespace: chart-team-b
 `, check: func(t *testing.T, objs []*unstructured.Unstructured) {
-		wantArgs(t, deploymentArgs(t, objs), "--namespace=chart-team-b", "--webhook=true")
+		wantArgs(t, deploymentArgs(t, objs), "--namespaces=chart-team-b", "--webhook=true")
 		if role := one(t, objs, "Role", "ferry-controller"); role.GetNamespace() != "chart-team-b" {
 			t.Errorf("controller Role in %q, want the served namespace chart-team-b", role.GetNamespace())
 		}
@@ -328,6 +348,7 @@ func TestTemplate(t *testing.T) {
 			}
 			ensureNamespace(t, ns, nil)
 			ensureNamespace(t, "chart-team-b", nil)
+			ensureNamespace(t, "chart-team-a", nil)
 			for _, o := range objs {
 				switch o.GroupVersionKind().Group {
 				case "cert-manager.io", "monitoring.coreos.com":
@@ -348,7 +369,10 @@ func TestTemplate(t *testing.T) {
 // message that says what to change.
 func TestTemplateRefusesContradictions(t *testing.T) {
 	for _, tc := range []struct{ values, want string }{
-		{`scope: everywhere`, `scope must be "cluster" or "namespace"`},
+		{`scope: everywhere`, `scope must be scope.namespaces`},
+		{`scope: {namespaces: team-a}`, "scope.namespaces must be a list"},
+		{`scope: {namespaces: [Team_A]}`, `"Team_A" is not a namespace name`},
+		{`{scope: {namespaces: [team-a]}, rollout: {namespaceSelector: "team=a"}}`, "rollout.namespaceSelector reads Namespaces"},
 		{`watchNamespace: team-a`, "watchNamespace is only used with scope=namespace"},
 		{`webhook: {enabled: false, certManager: {enabled: true}}`, "webhook.certManager.enabled needs webhook.enabled=true"},
 		{`webhook: {certManager: {enabled: true, issuerRef: {kind: ClusterIssuer}}}`, "issuerRef needs a name"},

@@ -24,8 +24,8 @@ type facts struct {
 	targetUntouched bool          // the target carries our label and its data matches our hash
 	offset          time.Duration // the object's place on its refresh grid (refreshOffset)
 	// windows are spec.syncWindows, which gate periodic refreshes; nil allows all.
-	windows *schedule.Windows
-	changeReported  bool          // a provider reported a change of a key the object reads
+	windows        *schedule.Windows
+	changeReported bool // a provider reported a change of a key the object reads
 }
 
 // decision says whether to sync now, and when to look again otherwise.

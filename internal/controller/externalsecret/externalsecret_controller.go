@@ -42,9 +42,10 @@ type Reconciler struct {
 	// ControllerClass is this instance's --controller-class; stores whose spec.controller
 	// differs are left to another instance.
 	ControllerClass string
-	// Namespace, when set, is the one namespace this instance serves (--namespace): it then
-	// neither watches nor reads ClusterSecretStores, which a namespaced identity may not list.
-	Namespace string
+	// Namespaces, when set, are the only namespaces this instance serves (--namespaces): it
+	// then neither watches nor reads ClusterSecretStores, which an identity with Roles only
+	// may not list.
+	Namespaces []string
 	// Now is the clock, for tests.
 	Now func() time.Time
 	// Metrics records syncs and writes; nil records nothing.

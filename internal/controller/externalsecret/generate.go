@@ -12,6 +12,7 @@ import (
 	"github.com/ferryhq/ferry/internal/failure"
 	"github.com/ferryhq/ferry/internal/generator"
 	"github.com/ferryhq/ferry/internal/redact"
+	"github.com/ferryhq/ferry/internal/storeref"
 )
 
 // generate runs the generator that the dataFrom entry at field names. It is called only
@@ -29,9 +30,9 @@ func (r *Reconciler) generate(ctx context.Context, s *scope, index int, field st
 	if r.Generators == nil {
 		return nil, failure.Permanent(esv1.ReasonNotSupported, "%s: this Ferry instance serves no generators", field)
 	}
-	if ref.Kind == genv1alpha1.ClusterGeneratorKind && r.Namespace != "" {
-		return nil, failure.Permanent(esv1.ReasonNotSupported, "%s: ClusterGenerator %q: this Ferry serves only namespace %s "+
-			"(--namespace) and reads no cluster-scoped generators: use a generator in the namespace", field, ref.Name, r.Namespace)
+	if ref.Kind == genv1alpha1.ClusterGeneratorKind && len(r.Namespaces) > 0 {
+		return nil, failure.Permanent(esv1.ReasonNotSupported, "%s: ClusterGenerator %q: this Ferry serves only %s "+
+			"(--namespaces) and reads no cluster-scoped generators: use a generator in the namespace", field, ref.Name, storeref.Served(r.Namespaces))
 	}
 	generated, err := r.Generators.GenerateState(ctx, r.Direct, r.Direct, ref, namespace)
 	switch {

@@ -51,7 +51,7 @@ func (r *Reconciler) SetupWithManager(ctx context.Context, mgr ctrl.Manager, opt
 		For(&esv1.ExternalSecret{}, builder.WithPredicates(esChanged)).
 		Watches(&corev1.Secret{}, handler.EnqueueRequestsFromMapFunc(r.forSecret)).
 		Watches(&esv1.SecretStore{}, handler.EnqueueRequestsFromMapFunc(r.forStore), builder.WithPredicates(storeChanged()))
-	if r.Namespace == "" {
+	if len(r.Namespaces) == 0 {
 		b = b.Watches(&esv1.ClusterSecretStore{}, handler.EnqueueRequestsFromMapFunc(r.forStore), builder.WithPredicates(storeChanged()))
 	}
 	if r.Changes != nil {

@@ -17,7 +17,7 @@ func (r *Reconciler) resolveStores(ctx context.Context, es *esv1.ExternalSecret)
 		// Only generators, no store to name a controller class: the default instance's.
 		return nil, failure.NotOurs(errors.New("no store names a controller class"))
 	}
-	resolver := storeref.Resolver{Reader: r.Client, ControllerClass: r.ControllerClass, Namespace: r.Namespace, Live: r.APIReader}
+	resolver := storeref.Resolver{Reader: r.Client, ControllerClass: r.ControllerClass, Namespaces: r.Namespaces, Live: r.APIReader}
 	for _, k := range refs {
 		if k.Name == "" {
 			return nil, failure.Permanent(esv1.ReasonInvalidSpec,

@@ -45,9 +45,9 @@ type Reconciler struct {
 	Fetcher         *fetch.Fetcher
 	Recorder        events.EventRecorder
 	ControllerClass string
-	// Namespace is set when Ferry serves one namespace (--namespace): ClusterSecretStores
-	// are then neither watched nor used.
-	Namespace string
+	// Namespaces is set when Ferry serves only those namespaces (--namespaces):
+	// ClusterSecretStores are then neither watched nor used.
+	Namespaces []string
 	// Metrics records each PushSecret's Ready condition and reconcile duration; nil records
 	// nothing.
 	Metrics *metrics.Metrics
@@ -190,5 +190,5 @@ func (r *Reconciler) SetupWithManager(ctx context.Context, mgr ctrl.Manager, opt
 
 // resolver resolves the PushSecret's store references.
 func (r *Reconciler) resolver() storeref.Resolver {
-	return storeref.Resolver{Reader: r.Client, ControllerClass: r.ControllerClass, Namespace: r.Namespace, Live: r.APIReader}
+	return storeref.Resolver{Reader: r.Client, ControllerClass: r.ControllerClass, Namespaces: r.Namespaces, Live: r.APIReader}
 }

@@ -67,8 +67,11 @@ func (r *Reconciler) newSourceCache(mgr ctrl.Manager) (sourceCache, error) {
 	opts := cache.Options{Scheme: mgr.GetScheme(), Mapper: mgr.GetRESTMapper(), HTTPClient: mgr.GetHTTPClient(),
 		ByObject: map[client.Object]cache.ByObject{secretMetadata(): {
 			Label: labels.NewSelector().Add(*notManaged), Transform: slimSourceMetadata}}}
-	if r.Namespace != "" {
-		opts.DefaultNamespaces = map[string]cache.Config{r.Namespace: {}}
+	for _, ns := range r.Namespaces {
+		if opts.DefaultNamespaces == nil {
+			opts.DefaultNamespaces = map[string]cache.Config{}
+		}
+		opts.DefaultNamespaces[ns] = cache.Config{}
 	}
 	c, err := cache.New(mgr.GetConfig(), opts)
 	if err != nil {

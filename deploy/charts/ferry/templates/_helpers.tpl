@@ -46,13 +46,21 @@ app.kubernetes.io/managed-by: {{ .Release.Service }}
 {{- end -}}
 {{- end -}}
 
-{{/* The namespace Ferry serves in namespace scope. */}}
-{{- define "ferry.watchNamespace" -}}
-{{- default .Release.Namespace .Values.watchNamespace -}}
+{{/* The namespaces Ferry serves, as a JSON list, sorted; empty: every namespace. The string
+scope: namespace is the older spelling of one namespace (watchNamespace, or the release
+namespace); scope: cluster of none. */}}
+{{- define "ferry.servedNamespaces" -}}
+{{- if kindIs "string" .Values.scope -}}
+{{- if eq .Values.scope "namespace" -}}
+{{- list (default .Release.Namespace .Values.watchNamespace) | toJson -}}
+{{- else -}}[]{{- end -}}
+{{- else if and (kindIs "map" .Values.scope) (kindIs "slice" .Values.scope.namespaces) -}}
+{{- .Values.scope.namespaces | uniq | sortAlpha | toJson -}}
+{{- else -}}[]{{- end -}}
 {{- end -}}
 
 {{- define "ferry.namespaced" -}}
-{{- if eq .Values.scope "namespace" -}}true{{- end -}}
+{{- if include "ferry.servedNamespaces" . | fromJsonArray -}}true{{- end -}}
 {{- end -}}
 
 {{/* Objects Ferry creates itself; RBAC names them so that it can update those and no others. */}}
@@ -73,11 +81,25 @@ app.kubernetes.io/managed-by: {{ .Release.Service }}
 
 {{/* Fails rendering on values that cannot work, with what to change. */}}
 {{- define "ferry.validate" -}}
+{{- if kindIs "string" .Values.scope -}}
 {{- if not (has .Values.scope (list "cluster" "namespace")) -}}
-{{- fail (printf "scope must be \"cluster\" or \"namespace\", not %q" .Values.scope) -}}
+{{- fail (printf "scope must be scope.namespaces: [a, b] (or the older \"cluster\" or \"namespace\"), not %q" .Values.scope) -}}
 {{- end -}}
-{{- if and .Values.watchNamespace (ne .Values.scope "namespace") -}}
-{{- fail "watchNamespace is only used with scope=namespace: set scope=namespace, or leave watchNamespace empty to serve every namespace" -}}
+{{- else if not (kindIs "map" .Values.scope) -}}
+{{- fail "scope must be a map: scope.namespaces lists the namespaces Ferry serves, empty for every namespace" -}}
+{{- else if not (kindIs "slice" (.Values.scope.namespaces | default list)) -}}
+{{- fail "scope.namespaces must be a list of namespace names, e.g. --set 'scope.namespaces={team-a,team-b}'" -}}
+{{- end -}}
+{{- if and .Values.watchNamespace (not (and (kindIs "string" .Values.scope) (eq .Values.scope "namespace"))) -}}
+{{- fail "watchNamespace is only used with scope=namespace: list the namespaces in scope.namespaces instead" -}}
+{{- end -}}
+{{- range include "ferry.servedNamespaces" . | fromJsonArray -}}
+{{- if not (regexMatch "^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$" (toString .)) -}}
+{{- fail (printf "scope.namespaces: %q is not a namespace name" (toString .)) -}}
+{{- end -}}
+{{- end -}}
+{{- if and (include "ferry.namespaced" .) .Values.rollout.namespaceSelector -}}
+{{- fail "rollout.namespaceSelector reads Namespaces, which a Ferry limited to scope.namespaces may not: leave it empty, the listed namespaces are the selection" -}}
 {{- end -}}
 {{- if and .Values.webhook.certManager.enabled (not .Values.webhook.enabled) -}}
 {{- fail "webhook.certManager.enabled needs webhook.enabled=true" -}}
