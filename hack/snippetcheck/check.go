@@ -136,6 +136,10 @@ func (c *Checker) checkObject(ctx context.Context, file string, u *unstructured.
 	} else {
 		u.SetNamespace("")
 	}
+	if u.GetName() == "" && u.GetGenerateName() == "" {
+		// Some snippets leave the name out; name it so that the spec is still checked.
+		u.SetGenerateName("snippetcheck-")
+	}
 	written := u.DeepCopy()
 	got, err := ri.Create(ctx, u, metav1.CreateOptions{DryRun: []string{metav1.DryRunAll}})
 	if err != nil {

@@ -8,6 +8,7 @@
 //
 // Documents of other groups (Deployments, Helm values, JSON dashboards) are counted as
 // skipped. Namespaced objects are created in -namespace whatever namespace they name, so
-// that a manifest's namespace need not exist. It exits 1 when an object was refused or lost
+// that a manifest's namespace need not exist; an object without a name gets a generated one.
+// It exits 1 when an object was refused or lost
 // a field.
 package main
