@@ -85,7 +85,7 @@ func TestLimitRefusesOtherMethods(t *testing.T) {
 func TestLimitCutsSlowClients(t *testing.T) {
 	srv := limitedValidator(t, webhook.Limits{MaxBody: 1 << 20, Timeout: 300 * time.Millisecond})
 	body, stall := io.Pipe()
-	t.Cleanup(func() { stall.Close() })
+	t.Cleanup(func() { _ = stall.Close() })
 	go func() {
 		_, _ = stall.Write([]byte(`{"apiVersion":"admission.k8s.io/v1","kind":"AdmissionReview","req`))
 	}()

@@ -34,7 +34,7 @@ func TestWebhookServerRefusesMalformedRequests(t *testing.T) {
 	}
 	for _, v := range []uint16{tls.VersionTLS10, tls.VersionTLS11} {
 		if conn, err := probe(&tls.Config{MinVersion: v, MaxVersion: v}); err == nil { //nolint:gosec // old versions on purpose
-			conn.Close()
+			_ = conn.Close()
 			t.Errorf("the webhook server accepted %s; want TLS 1.2 at least", tls.VersionName(v))
 		}
 	}
@@ -45,7 +45,7 @@ func TestWebhookServerRefusesMalformedRequests(t *testing.T) {
 	if p := conn.ConnectionState().NegotiatedProtocol; p != "http/1.1" {
 		t.Errorf("negotiated %q when h2 was offered, want http/1.1", p)
 	}
-	conn.Close()
+	_ = conn.Close()
 
 	client := &http.Client{Timeout: 2 * time.Minute, Transport: &http.Transport{ExpectContinueTimeout: time.Minute,
 		TLSClientConfig: &tls.Config{InsecureSkipVerify: true, MinVersion: tls.VersionTLS12}}} //nolint:gosec // see probe
