@@ -149,8 +149,9 @@ func New(ctx context.Context, cfg *rest.Config, opts Options) (manager.Manager, 
 	if err != nil {
 		return nil, err
 	}
-	if len(served) > 0 && opts.RolloutEnabled && opts.Rollout.NamespaceSelector != "" {
+	if len(opts.Namespaces) > 0 && opts.RolloutEnabled && opts.Rollout.NamespaceSelector != "" {
 		// Namespaces are cluster-scoped: a Ferry with Roles only cannot read their labels.
+		// The older --namespace keeps what it always allowed: its RBAC is the operator's to give.
 		return nil, errors.New("--namespace-selector needs a Ferry that serves every namespace: with --namespaces, list the namespaces instead")
 	}
 	// From here on, Namespaces alone says which namespaces are served (none: all).

@@ -32,6 +32,7 @@ import (
 	"sigs.k8s.io/yaml"
 
 	"github.com/ferryhq/ferry/internal/operator"
+	"github.com/ferryhq/ferry/internal/operator/operatortest"
 	"github.com/ferryhq/ferry/internal/testenv"
 )
 
@@ -57,6 +58,7 @@ type controlPlane struct {
 
 func TestMain(m *testing.M) {
 	flag.Parse()
+	operatortest.SetLogger(nil, 0) // controller-runtime's clients log through it
 	os.Exit(run(m))
 }
 

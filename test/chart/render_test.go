@@ -31,6 +31,8 @@ var combos = []combo{
 			"--webhook-service=ferry-webhook", "--webhook-config-name=ferry-validating-webhook", "--leader-elect=true",
 			"--metrics-bind-address=:8080", "--metrics-labels=eso", "--rollout=true")
 		noArgs(t, args, "--namespace=")
+		wantArgs(t, args, "--events-bind-address=0")
+		noArgs(t, args, "--events-secret=")
 		if n := len(find(objs, "CustomResourceDefinition", "")); n < 4 {
 			t.Errorf("rendered %d CRDs, want every CRD of config/crd/bases", n)
 		}
@@ -244,6 +246,33 @@ networkPolicy:
 		egress, _, _ := unstructured.NestedSlice(np.Object, "spec", "egress")
 		if len(egress) != 2 {
 			t.Errorf("egress rules = %d, want DNS and the given rule", len(egress))
+		}
+	}},
+	{name: "events", values: `
+events:
+  enabled: true
+  secretName: change-keys
+  safetyInterval: 30m
+networkPolicy:
+  enabled: true
+  eventsFrom:
+    - namespaceSelector: {matchLabels: {kubernetes.io/metadata.name: ci}}
+`, check: func(t *testing.T, objs []*unstructured.Unstructured) {
+		wantArgs(t, deploymentArgs(t, objs), "--events-bind-address=:8082", "--events-secret=change-keys",
+			"--events-safety-interval=30m")
+		svc := one(t, objs, "Service", "ferry-events")
+		if port := nested(t, svc, "spec", "ports", 0, "port"); port != int64(8082) {
+			t.Errorf("events Service port = %v, want 8082", port)
+		}
+		if !rulesMention(one(t, objs, "Role", "ferry-operator"), "change-keys") {
+			t.Error("the operator Role does not let Ferry read the change report Secret change-keys")
+		}
+		ingress, _, _ := unstructured.NestedSlice(one(t, objs, "NetworkPolicy", "ferry").Object, "spec", "ingress")
+		if len(ingress) != 4 {
+			t.Fatalf("ingress rules = %d, want health, webhook, metrics and events", len(ingress))
+		}
+		if from := nested(t, one(t, objs, "NetworkPolicy", "ferry"), "spec", "ingress", 3, "from"); from == nil {
+			t.Error("the change report port admits any source; want networkPolicy.eventsFrom")
 		}
 	}},
 	{name: "single-replica-no-pdb", values: `
