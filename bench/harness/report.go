@@ -128,7 +128,8 @@ func (p Phase) firstSyncRequests(n int) (got string, exact bool) {
 func (r *Result) Markdown(w io.Writer) {
 	cfg := r.Config
 	p := func(format string, args ...any) { _, _ = fmt.Fprintf(w, format+"\n", args...) }
-	p("### N = %d, K = %d, interval %s, %d unrelated Secrets — %s", cfg.N, cfg.K, cfg.Interval, cfg.Unrelated, r.Started.Format("2006-01-02 15:04 MST"))
+	p("### N = %d, K = %d, interval %s, %d unrelated Secrets, %d workloads — %s", cfg.N, cfg.K, cfg.Interval, cfg.Unrelated,
+		cfg.Workloads, r.Started.Format("2006-01-02 15:04 MST"))
 	header(p, r.LoadBefore, r.LoadAfter)
 	p("- operator: `%s`", r.Command)
 	p("")

@@ -39,6 +39,10 @@ type Config struct {
 	Concurrency int
 	// Unrelated Secrets of UnrelatedSize bytes are created before the operator starts.
 	Unrelated, UnrelatedSize int
+	// Workloads Deployments opt in to restarts with Reloader's auto annotation; Deployment j
+	// reads the Secret of ExternalSecret j mod N. The scenario creates them with the
+	// ExternalSecrets, before the cold start; the soak once every object is Ready.
+	Workloads int
 	// Operator is the command line of the operator under test (see DefaultOperator).
 	Operator string
 	// FerryBinary fills {ferry}; when empty and Operator uses it, the harness builds
@@ -341,6 +345,12 @@ func (r *run) seed(ctx context.Context) error {
 	if cfg.Unrelated > 0 {
 		r.say("creating %d unrelated Secrets of %d bytes", cfg.Unrelated, cfg.UnrelatedSize)
 		if err := seedUnrelated(ctx, r.kube, cfg.Unrelated, cfg.UnrelatedSize); err != nil {
+			return err
+		}
+	}
+	if cfg.Workloads > 0 {
+		r.say("creating %d Deployments that restart on their Secret's changes", cfg.Workloads)
+		if err := seedWorkloads(ctx, r.kube, cfg); err != nil {
 			return err
 		}
 	}

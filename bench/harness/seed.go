@@ -10,12 +10,14 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
+	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	esv1 "github.com/ferryhq/ferry/api/externalsecrets/v1"
+	"github.com/ferryhq/ferry/internal/rollout"
 )
 
 // Names of what the harness creates.
@@ -126,6 +128,34 @@ func (cfg *Config) externalSecret(i int) *esv1.ExternalSecret {
 func seedExternalSecrets(ctx context.Context, c client.Client, cfg *Config) error {
 	return parallel(ctx, cfg.N, 16, func(ctx context.Context, i int) error {
 		return createIfMissing(ctx, c, cfg.externalSecret(i))
+	})
+}
+
+// workloadName is Deployment j, which uses the Secret of ExternalSecret j mod N.
+func workloadName(j int) string { return fmt.Sprintf("app-%05d", j) }
+
+// workload is Deployment j: opted in to restarts, it reads every key of the Secret of
+// ExternalSecret j mod N. No controller runs its pods; Ferry only watches and patches it.
+func (cfg *Config) workload(j int) *appsv1.Deployment {
+	es := j % cfg.N
+	labels := map[string]string{"app": workloadName(j)}
+	return &appsv1.Deployment{
+		ObjectMeta: metav1.ObjectMeta{Namespace: cfg.namespaceOf(es), Name: workloadName(j),
+			Annotations: map[string]string{rollout.ReloaderAuto: "true"}},
+		Spec: appsv1.DeploymentSpec{
+			Selector: &metav1.LabelSelector{MatchLabels: labels},
+			Template: corev1.PodTemplateSpec{ObjectMeta: metav1.ObjectMeta{Labels: labels},
+				Spec: corev1.PodSpec{Containers: []corev1.Container{{Name: "app", Image: "example.invalid/app:1",
+					EnvFrom: []corev1.EnvFromSource{{SecretRef: &corev1.SecretEnvSource{
+						LocalObjectReference: corev1.LocalObjectReference{Name: esName(es)}}}}}}}},
+		},
+	}
+}
+
+// seedWorkloads creates the Workloads Deployments.
+func seedWorkloads(ctx context.Context, c client.Client, cfg *Config) error {
+	return parallel(ctx, cfg.Workloads, 8, func(ctx context.Context, j int) error {
+		return createIfMissing(ctx, c, cfg.workload(j))
 	})
 }
 

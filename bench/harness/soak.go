@@ -9,8 +9,6 @@ import (
 	"time"
 
 	appsv1 "k8s.io/api/apps/v1"
-	corev1 "k8s.io/api/core/v1"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"github.com/ferryhq/ferry/internal/rollout"
@@ -51,13 +49,11 @@ func ShortSchedule() Schedule {
 		FaultEvery: 20 * time.Second, FaultFor: 8 * time.Second, HangFor: 5 * time.Second, SampleEvery: 5 * time.Second}
 }
 
-// SoakConfig is a soak: Config's N ExternalSecrets over K keys, Workloads Deployments
-// (Deployment j uses the Secret of ExternalSecret j and restarts when it changes), two
-// replicas with leader election, and the fault schedule.
+// SoakConfig is a soak: Config's N ExternalSecrets over K keys and its Workloads
+// Deployments, two replicas with leader election, and the fault schedule.
 type SoakConfig struct {
 	Config
-	Workloads int
-	Schedule  Schedule
+	Schedule Schedule
 	// LeaderArgs are added to the operator's command line: leader election on, and its
 	// timings.
 	LeaderArgs string
@@ -259,30 +255,12 @@ func (s *soak) seedAndSync(ctx context.Context) error {
 	return nil
 }
 
-// workloadName is Deployment j, which uses the Secret of ExternalSecret j.
-func workloadName(j int) string { return fmt.Sprintf("app-%05d", j) }
-
 // createWorkloads creates the Deployments and waits until Ferry has recorded the digest of
 // each one's Secret (which it does without restarting it).
 func (s *soak) createWorkloads(ctx context.Context) error {
 	cfg := &s.cfg
-	s.say("creating %d Deployments that restart on their Secret's changes", s.sc.Workloads)
-	err := parallel(ctx, s.sc.Workloads, 8, func(ctx context.Context, j int) error {
-		labels := map[string]string{"app": workloadName(j)}
-		d := &appsv1.Deployment{
-			ObjectMeta: metav1.ObjectMeta{Namespace: cfg.namespaceOf(j), Name: workloadName(j),
-				Annotations: map[string]string{rollout.ReloaderAuto: "true"}},
-			Spec: appsv1.DeploymentSpec{
-				Selector: &metav1.LabelSelector{MatchLabels: labels},
-				Template: corev1.PodTemplateSpec{ObjectMeta: metav1.ObjectMeta{Labels: labels},
-					Spec: corev1.PodSpec{Containers: []corev1.Container{{Name: "app", Image: "example.invalid/app:1",
-						EnvFrom: []corev1.EnvFromSource{{SecretRef: &corev1.SecretEnvSource{
-							LocalObjectReference: corev1.LocalObjectReference{Name: esName(j)}}}}}}}},
-			},
-		}
-		return createIfMissing(ctx, s.kube, d)
-	})
-	if err != nil {
+	s.say("creating %d Deployments that restart on their Secret's changes", cfg.Workloads)
+	if err := seedWorkloads(ctx, s.kube, cfg); err != nil {
 		return err
 	}
 	deadline := time.Now().Add(cfg.ColdTimeout)
@@ -291,12 +269,12 @@ func (s *soak) createWorkloads(ctx context.Context) error {
 		if err != nil {
 			return err
 		}
-		if len(recorded) == s.sc.Workloads {
+		if len(recorded) == cfg.Workloads {
 			s.baseline = recorded
 			return nil
 		}
 		if time.Now().After(deadline) {
-			return fmt.Errorf("%d of %d Deployments recorded after %s", len(recorded), s.sc.Workloads, cfg.ColdTimeout)
+			return fmt.Errorf("%d of %d Deployments recorded after %s", len(recorded), cfg.Workloads, cfg.ColdTimeout)
 		}
 		if err := sleep(ctx, time.Second); err != nil {
 			return err

@@ -24,9 +24,8 @@ func TestSoakShort(t *testing.T) {
 	ctrllog.SetLogger(logr.Discard()) // the harness reports through Progress
 	cfg := SoakConfig{
 		Config: Config{N: 100, K: 20, Namespaces: 5, Interval: 15 * time.Second, Concurrency: 10,
-			ColdTimeout: 3 * time.Minute, Progress: testWriter{t}},
-		Workloads: 20,
-		Schedule:  ShortSchedule(),
+			ColdTimeout: 3 * time.Minute, Progress: testWriter{t}, Workloads: 20},
+		Schedule: ShortSchedule(),
 		// Leases as short as TestLeaderFailover's, so that each kill is taken over within
 		// the two minutes.
 		LeaderArgs: DefaultLeaderArgs + " --leader-election-lease-duration=4s --leader-election-renew-deadline=3s" +

@@ -51,7 +51,7 @@ func run() error {
 	flag.StringVar(&cfg.OperatorPprof, "operator-pprof", "", "base URL of the operator's /debug/pprof, e.g. http://127.0.0.1:6060 (add --pprof-bind-address=127.0.0.1:6060 to ferry's command line)")
 	appendTo := flag.String("append", "", "also append the Markdown result to this file (e.g. bench/RESULTS.md)")
 	soak := flag.Duration("soak", 0, "instead of the scenario, run the fault soak for this long (1h: the schedule of `make soak`) with two replicas")
-	workloads := flag.Int("workloads", 0, "soak: Deployments that restart on their Secret's changes (default k)")
+	flag.IntVar(&cfg.Workloads, "workloads", 0, "Deployments that restart on their Secret's changes, Deployment j reading ExternalSecret j mod n's (soak default: k)")
 	flag.Parse()
 	cfg.Progress = os.Stderr
 	ctrllog.SetLogger(logr.Discard()) // the harness reports through Progress
@@ -66,7 +66,8 @@ func run() error {
 		}
 		sch := harness.HourSchedule()
 		sch.Duration = *soak
-		res, err := harness.RunSoak(ctx, harness.SoakConfig{Config: cfg, Workloads: cmp.Or(*workloads, cfg.K), Schedule: sch})
+		cfg.Workloads = cmp.Or(cfg.Workloads, cfg.K)
+		res, err := harness.RunSoak(ctx, harness.SoakConfig{Config: cfg, Schedule: sch})
 		if err != nil {
 			return err
 		}
