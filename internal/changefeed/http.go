@@ -158,7 +158,7 @@ func (e *Endpoint) serve(req *http.Request) (int, error) {
 		}
 		return 0, refusal{http.StatusBadRequest, RefusedMalformed}
 	}
-	digest, err := e.authenticate(req, body)
+	digest, sent, err := e.authenticate(req, body)
 	if err != nil {
 		return 0, err
 	}
@@ -169,21 +169,24 @@ func (e *Endpoint) serve(req *http.Request) (int, error) {
 	if !e.firstSeen(digest) {
 		return 0, refusal{http.StatusConflict, RefusedReplayed}
 	}
+	// The sender's timestamp is the report's own time, to the second.
+	e.Metrics.Lag(SourceHTTP, e.Now().Sub(sent))
 	return e.Hub.Changed(report.storeID(), report.Keys, SourceHTTP), nil
 }
 
 // authenticate checks the timestamp and the signature or token, and returns the digest
-// that identifies the request within the replay window.
-func (e *Endpoint) authenticate(req *http.Request, body []byte) (string, error) {
+// that identifies the request within the replay window and the time it was sent.
+func (e *Endpoint) authenticate(req *http.Request, body []byte) (string, time.Time, error) {
 	creds, err := e.Credentials(req.Context())
 	if err != nil || (len(creds.HMACKey) == 0 && len(creds.Token) == 0) {
-		return "", refusal{http.StatusServiceUnavailable, RefusedNoCredentials}
+		return "", time.Time{}, refusal{http.StatusServiceUnavailable, RefusedNoCredentials}
 	}
 	ts := req.Header.Get(HeaderTimestamp)
-	sent, err := strconv.ParseInt(ts, 10, 64)
+	unix, err := strconv.ParseInt(ts, 10, 64)
 	if err != nil {
-		return "", refusal{http.StatusUnauthorized, RefusedUnauthenticated}
+		return "", time.Time{}, refusal{http.StatusUnauthorized, RefusedUnauthenticated}
 	}
+	sent := time.Unix(unix, 0)
 	signed := append([]byte(ts+"."), body...)
 	ok := false
 	if sig, found := strings.CutPrefix(req.Header.Get(HeaderSignature), "sha256="); found && len(creds.HMACKey) > 0 {
@@ -196,13 +199,13 @@ func (e *Endpoint) authenticate(req *http.Request, body []byte) (string, error) 
 		ok = subtle.ConstantTimeCompare([]byte(token), creds.Token) == 1
 	}
 	if !ok {
-		return "", refusal{http.StatusUnauthorized, RefusedUnauthenticated}
+		return "", time.Time{}, refusal{http.StatusUnauthorized, RefusedUnauthenticated}
 	}
-	if d := e.Now().Sub(time.Unix(sent, 0)); d > e.ReplayWindow || d < -e.ReplayWindow {
-		return "", refusal{http.StatusUnauthorized, RefusedStale}
+	if d := e.Now().Sub(sent); d > e.ReplayWindow || d < -e.ReplayWindow {
+		return "", time.Time{}, refusal{http.StatusUnauthorized, RefusedStale}
 	}
 	sum := sha256.Sum256(signed)
-	return hex.EncodeToString(sum[:]), nil
+	return hex.EncodeToString(sum[:]), sent, nil
 }
 
 // firstSeen remembers digest for twice the replay window (a timestamp may be that far from

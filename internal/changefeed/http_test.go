@@ -12,6 +12,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/testutil"
+	dto "github.com/prometheus/client_model/go"
 	"golang.org/x/time/rate"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
@@ -166,5 +169,35 @@ func TestFeedConditionFollowsTheFeed(t *testing.T) {
 	}
 	if !SetFeedCondition(&status, nil) || len(status.Conditions) != 0 {
 		t.Errorf("no feed left the condition: %+v", status.Conditions)
+	}
+}
+
+// TestEndpointRecordsLag: an accepted report's lag is its X-Ferry-Timestamp's age, under
+// source "http"; the series is there, empty, before any report.
+func TestEndpointRecordsLag(t *testing.T) {
+	reg := prometheus.NewRegistry()
+	m, err := NewMetrics(reg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := testutil.CollectAndCount(m.lag, "ferry_change_feed_lag_seconds"); n != 1 {
+		t.Fatalf("%d lag series before any report, want the http one", n)
+	}
+	srv, hub := endpointWithReader(t, nil)
+	srv.Config.Handler.(*Endpoint).Metrics = m
+	body := []byte(`{"store":{"namespace":"ns","name":"s"},"keys":["db"]}`)
+	sent := strconv.FormatInt(time.Now().Add(-3*time.Second).Unix(), 10)
+	if got := post(t, srv.URL, body, signed(body, sent, key)); got != http.StatusAccepted {
+		t.Fatalf("status %d, want 202", got)
+	}
+	if !hub.Pending(fetch.Reader{Kind: esv1.ExtSecretKind, Namespace: "ns", Name: "app"}) {
+		t.Fatal("the report did not reach the object")
+	}
+	var h dto.Metric
+	if err := m.lag.WithLabelValues(SourceHTTP).(prometheus.Histogram).Write(&h); err != nil {
+		t.Fatal(err)
+	}
+	if n, sum := h.GetHistogram().GetSampleCount(), h.GetHistogram().GetSampleSum(); n != 1 || sum < 3 || sum > 60 {
+		t.Errorf("lag: %d samples summing %.1fs, want one of about 3s", n, sum)
 	}
 }

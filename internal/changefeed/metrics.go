@@ -48,6 +48,9 @@ func NewMetrics(reg prometheus.Registerer) (*Metrics, error) {
 			Buckets: []float64{0.25, 0.5, 1, 2, 5, 10, 30, 60, 300},
 		}, []string{"source"}),
 	}
+	// The endpoint's series exists from the start, so that dashboards find it empty rather
+	// than missing.
+	m.lag.WithLabelValues(SourceHTTP)
 	for _, c := range []prometheus.Collector{m.events, m.refused, m.healthy, m.lag} {
 		if err := reg.Register(c); err != nil {
 			var are prometheus.AlreadyRegisteredError
