@@ -31,6 +31,9 @@ import (
 // retryFailed is when a store that failed validation against its provider is tried again.
 const retryFailed = time.Minute
 
+// retryConflict is when a store whose status write met a newer version is read again.
+const retryConflict = time.Second
+
 // Reconciler validates stores of one kind.
 type Reconciler struct {
 	Client          client.Client
@@ -74,7 +77,11 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 	setReady(store, v)
 	r.setFeedCondition(store)
 	r.Metrics.Reconciled(r.metricsKind(), req.NamespacedName, string(v.status), time.Since(start))
-	if err := r.patchStatus(ctx, before, store); err != nil {
+	if err := r.patchStatus(ctx, before, store); apierrors.IsConflict(err) {
+		// Someone else wrote the store since it was read: a label or annotation edit
+		// passes the generation predicate without an event, so try again on a fresh read.
+		return ctrl.Result{RequeueAfter: retryConflict}, nil
+	} else if err != nil {
 		return ctrl.Result{}, err
 	}
 	if v.status != metav1.ConditionTrue && v.reason != esv1.ReasonInvalidProviderConfig && v.reason != esv1.ReasonProviderNotImplemented {
@@ -157,7 +164,7 @@ func (r *Reconciler) patchStatus(ctx context.Context, before, store esv1.Generic
 		r.Recorder.Eventf(store, nil, eventType, c.Reason, "Validate", "%s", c.Message)
 	}
 	patch := client.MergeFromWithOptions(before, client.MergeFromWithOptimisticLock{})
-	if err := r.Client.Status().Patch(ctx, store, patch); err != nil && !apierrors.IsConflict(err) && !apierrors.IsNotFound(err) {
+	if err := r.Client.Status().Patch(ctx, store, patch); err != nil && !apierrors.IsNotFound(err) {
 		return fmt.Errorf("patching store status: %w", err)
 	}
 	return nil
