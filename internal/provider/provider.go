@@ -38,21 +38,44 @@ type featureNotImplemented struct{ msg string }
 func (e *featureNotImplemented) Error() string        { return e.msg }
 func (e *featureNotImplemented) Is(target error) bool { return target == ErrFeatureNotImplemented }
 
+// ErrAdmittedMistake marks a setting that cannot work but that ESO admits (a bare role name
+// where AWS needs a role ARN): the webhook admits it with a warning, as no manifest ESO
+// accepts may be refused, and the store reports it as InvalidProviderConfig.
+var ErrAdmittedMistake = errors.New("admitted, as ESO admits it, but it cannot work")
+
+// AdmittedMistake returns an error that wraps ErrAdmittedMistake; its message is the
+// formatted one alone, which names the field and the fix.
+func AdmittedMistake(format string, args ...any) error {
+	return &admittedMistake{msg: fmt.Sprintf(format, args...)}
+}
+
+type admittedMistake struct{ msg string }
+
+func (e *admittedMistake) Error() string        { return e.msg }
+func (e *admittedMistake) Is(target error) bool { return target == ErrAdmittedMistake }
+
 // SplitFeatureGaps separates the errors of a (joined) ValidateStore error into what Ferry
 // does not implement yet and what is wrong as written.
 func SplitFeatureGaps(err error) (gaps, mistakes []error) {
+	return Split(err, ErrFeatureNotImplemented)
+}
+
+// Split separates the errors of a (joined) error into those of one of classes and the rest.
+func Split(err error, classes ...error) (in, out []error) {
 	if err == nil {
 		return nil, nil
 	}
 	if joined, ok := err.(interface{ Unwrap() []error }); ok { //nolint:errorlint // walking a join, not testing a class
 		for _, e := range joined.Unwrap() {
-			g, m := SplitFeatureGaps(e)
-			gaps, mistakes = append(gaps, g...), append(mistakes, m...)
+			i, o := Split(e, classes...)
+			in, out = append(in, i...), append(out, o...)
 		}
-		return gaps, mistakes
+		return in, out
 	}
-	if errors.Is(err, ErrFeatureNotImplemented) {
-		return []error{err}, nil
+	for _, class := range classes {
+		if errors.Is(err, class) {
+			return []error{err}, nil
+		}
 	}
 	return nil, []error{err}
 }

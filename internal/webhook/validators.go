@@ -48,7 +48,9 @@ func (v storeValidator[T]) validate(store T) (admission.Warnings, error) {
 	case err != nil:
 		return nil, err
 	}
-	gaps, mistakes := provider.SplitFeatureGaps(p.ValidateStore(store))
+	// What Ferry does not implement yet, and what ESO admits although it cannot work, are
+	// admitted with a warning; the store's condition reports both.
+	gaps, mistakes := provider.Split(p.ValidateStore(store), provider.ErrFeatureNotImplemented, provider.ErrAdmittedMistake)
 	if len(mistakes) > 0 {
 		return nil, errors.Join(mistakes...)
 	}

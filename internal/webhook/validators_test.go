@@ -51,3 +51,19 @@ func TestStoreValidatorWarnsOnFeatureGaps(t *testing.T) {
 		t.Errorf("store with a missing region: %v, want the region refused and the gap left out", err)
 	}
 }
+
+// TestStoreValidatorAdmitsWhatESOAdmits: a role given as a bare name cannot work (STS
+// assumes roles by ARN), but ESO's schema admits it and ESO's docs show it: admitted with a
+// warning that names the field, never refused.
+func TestStoreValidatorAdmitsWhatESOAdmits(t *testing.T) {
+	v := storeValidator[*esv1.SecretStore]{registry: provider.NewRegistry(aws.New())}
+	store := &esv1.SecretStore{Spec: esv1.SecretStoreSpec{Provider: &esv1.SecretStoreProvider{
+		AWS: &esv1.AWSProvider{Service: esv1.AWSServiceParameterStore, Region: "eu-central-1", Role: "iam-role"}}}}
+	warnings, err := v.ValidateCreate(context.Background(), store)
+	if err != nil {
+		t.Fatalf("store with a bare role name refused: %v", err)
+	}
+	if len(warnings) != 1 || !strings.Contains(warnings[0], `spec.provider.aws.role: "iam-role" is not an IAM role ARN`) {
+		t.Errorf("warnings %q, want one naming spec.provider.aws.role", warnings)
+	}
+}

@@ -111,15 +111,19 @@ func validateRefNamespace(store esv1.GenericStore, ns *string, field string) err
 		field, store.GetNamespace(), *ns)
 }
 
+// validateRoles: ESO's schema and webhook admit any string as a role, and its docs show a
+// bare name; STS assumes roles by ARN only. Admitted with a warning, reported by the store.
 func validateRoles(aws *esv1.AWSProvider) []error {
 	var errs []error
 	for i, role := range aws.AdditionalRoles {
 		if !roleARNPattern.MatchString(role) {
-			errs = append(errs, fmt.Errorf("%s.additionalRoles[%d]: %q is not an IAM role ARN (arn:aws:iam::<account>:role/<name>)", specField, i, role))
+			errs = append(errs, provider.AdmittedMistake("%s.additionalRoles[%d]: %q is not an IAM role ARN (arn:aws:iam::<account>:role/<name>)",
+				specField, i, role))
 		}
 	}
 	if aws.Role != "" && !roleARNPattern.MatchString(aws.Role) {
-		errs = append(errs, fmt.Errorf("%s.role: %q is not an IAM role ARN (arn:aws:iam::<account>:role/<name>)", specField, aws.Role))
+		errs = append(errs, provider.AdmittedMistake("%s.role: %q is not an IAM role ARN (arn:aws:iam::<account>:role/<name>); AWS STS assumes roles by ARN only",
+			specField, aws.Role))
 	}
 	for i, tag := range aws.SessionTags {
 		if tag == nil || tag.Key == "" {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
 	"strings"
 
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
@@ -132,6 +133,9 @@ func (p Provider) servicePrincipal(ctx context.Context, store esv1.GenericStore,
 func (p Provider) workloadIdentity(ctx context.Context, store esv1.GenericStore, kube client.Client, namespace string, co azcore.ClientOptions) (azcore.TokenCredential, error) {
 	az := store.GetSpec().Provider.AzureKV
 	const saField = field + ".serviceAccountRef"
+	if az.ServiceAccountRef == nil {
+		return mountedWorkloadIdentity(az, co, p.authorityHost != "")
+	}
 	sa, err := provider.ServiceAccount(ctx, kube, store, namespace, *az.ServiceAccountRef, saField)
 	if err != nil {
 		return nil, err
@@ -162,6 +166,45 @@ func (p Provider) workloadIdentity(ctx context.Context, store esv1.GenericStore,
 		&azidentity.ClientAssertionCredentialOptions{ClientOptions: co, DisableInstanceDiscovery: p.authorityHost != ""})
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", saField, err)
+	}
+	return cred, nil
+}
+
+// The variables Azure Workload Identity's webhook sets in a pod whose ServiceAccount uses it.
+const (
+	envClientID  = "AZURE_CLIENT_ID"
+	envTenantID  = "AZURE_TENANT_ID"
+	envTokenFile = "AZURE_FEDERATED_TOKEN_FILE"
+)
+
+// mountedWorkloadIdentity is WorkloadIdentity without a serviceAccountRef, as ESO serves it:
+// Ferry's own identity, from the token the Azure Workload Identity webhook mounts into its
+// pod (read anew for each exchange: the kubelet rotates it). Like ManagedIdentity, every
+// store written so shares that one identity.
+func mountedWorkloadIdentity(az *esv1.AzureKVProvider, co azcore.ClientOptions, disableDiscovery bool) (azcore.TokenCredential, error) {
+	const how = "serviceAccountRef is not set, so Ferry uses its own workload identity, but its pod has no %s " +
+		"(label Ferry's ServiceAccount azure.workload.identity/use=true, or name a ServiceAccount in " + field + ".serviceAccountRef)"
+	tokenFile, clientID := os.Getenv(envTokenFile), os.Getenv(envClientID)
+	tenant := os.Getenv(envTenantID)
+	if az.TenantID != nil && *az.TenantID != "" {
+		tenant = *az.TenantID
+	}
+	for _, v := range [][2]string{{envTokenFile, tokenFile}, {envClientID, clientID}, {envTenantID, tenant}} {
+		if v[1] == "" {
+			return nil, fmt.Errorf(field+": "+how, v[0])
+		}
+	}
+	assertion := func(context.Context) (string, error) {
+		b, err := os.ReadFile(tokenFile) //nolint:gosec // the path the Azure webhook mounts, not user input
+		if err != nil {
+			return "", fmt.Errorf("%s: reading Ferry's workload identity token: %w", field, err)
+		}
+		return strings.TrimSpace(string(b)), nil
+	}
+	cred, err := azidentity.NewClientAssertionCredential(tenant, clientID, assertion,
+		&azidentity.ClientAssertionCredentialOptions{ClientOptions: co, DisableInstanceDiscovery: disableDiscovery})
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", field, err)
 	}
 	return cred, nil
 }

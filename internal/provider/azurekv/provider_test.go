@@ -11,6 +11,8 @@ import (
 	"errors"
 	"math/big"
 	"net/url"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -165,6 +167,42 @@ func TestWorkloadIdentity(t *testing.T) {
 	}
 }
 
+// TestMountedWorkloadIdentity: WorkloadIdentity without serviceAccountRef exchanges the token
+// the Azure Workload Identity webhook mounted into Ferry's pod, read anew for each login, for
+// the application its variables name; without them the error says what to do.
+func TestMountedWorkloadIdentity(t *testing.T) {
+	f := startAzure(t)
+	tokenFile := filepath.Join(t.TempDir(), "azure-identity-token")
+	if err := os.WriteFile(tokenFile, []byte("mounted-token-1\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	f.checkGrant = func(form url.Values) string {
+		if form.Get("client_id") != "ferry-app" || form.Get("client_assertion") != "mounted-token-1" ||
+			form.Get("client_assertion_type") != "urn:ietf:params:oauth:client-assertion-type:jwt-bearer" {
+			return "unexpected mounted workload identity grant"
+		}
+		return ""
+	}
+	store := azureStore(esv1.AzureKVProvider{VaultURL: ptr(f.srv.URL), AuthType: ptr(esv1.AzureWorkloadIdentity)})
+	kube := fake.NewClientBuilder().Build()
+
+	if _, err := testProvider(f).NewClient(context.Background(), store, kube, "apps"); err == nil ||
+		!strings.Contains(err.Error(), "AZURE_") || !strings.Contains(err.Error(), "azure.workload.identity/use=true") {
+		t.Errorf("without the webhook's variables: %v, want an error naming what is missing and what to do", err)
+	}
+	t.Setenv("AZURE_FEDERATED_TOKEN_FILE", tokenFile)
+	t.Setenv("AZURE_CLIENT_ID", "ferry-app")
+	t.Setenv("AZURE_TENANT_ID", testTenant)
+	c := newTestClient(t, f, store, kube)
+	f.put("db", "v", nil)
+	if got, err := c.GetSecret(context.Background(), esv1.ExternalSecretDataRemoteRef{Key: "db"}); err != nil || string(got) != "v" {
+		t.Fatalf("GetSecret = %q, %v", got, err)
+	}
+	if f.Logins() != 1 {
+		t.Errorf("logins = %d, want 1", f.Logins())
+	}
+}
+
 // TestClientCertificate checks the certificate flavour of ServicePrincipal: a signed
 // assertion instead of a secret.
 func TestClientCertificate(t *testing.T) {
@@ -233,8 +271,7 @@ func TestValidateStore(t *testing.T) {
 		{"other namespace", esv1.AzureKVProvider{VaultURL: ptr("https://v"), TenantID: ptr("t"),
 			AuthSecretRef: &esv1.AzureKVAuth{ClientID: sel("id"), ClientSecret: &esv1.SecretKeySelector{Name: "s", Key: "k", Namespace: &other}}},
 			"authSecretRef.clientSecret.namespace"},
-		{"workload identity without sa", esv1.AzureKVProvider{VaultURL: ptr("https://v"), AuthType: ptr(esv1.AzureWorkloadIdentity)},
-			"spec.provider.azurekv.serviceAccountRef"},
+		{"workload identity with Ferry's own token", esv1.AzureKVProvider{VaultURL: ptr("https://v"), AuthType: ptr(esv1.AzureWorkloadIdentity)}, ""},
 		{"azure stack without endpoint", esv1.AzureKVProvider{VaultURL: ptr("https://v"), AuthType: ptr(esv1.AzureManagedIdentity),
 			EnvironmentType: esv1.AzureEnvironmentAzureStackCloud}, "customCloudConfig.activeDirectoryEndpoint"},
 	} {

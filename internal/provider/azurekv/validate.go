@@ -39,9 +39,8 @@ func (Provider) ValidateStore(store esv1.GenericStore) error {
 		errs = append(errs, validateServicePrincipal(store, az)...)
 	case esv1.AzureManagedIdentity:
 	case esv1.AzureWorkloadIdentity:
-		if az.ServiceAccountRef == nil {
-			errs = append(errs, errors.New(field+".serviceAccountRef: required for WorkloadIdentity"))
-		} else {
+		// Without serviceAccountRef, Ferry's own mounted token (mountedWorkloadIdentity).
+		if az.ServiceAccountRef != nil {
 			errs = append(errs, provider.ValidateServiceAccountRef(store, az.ServiceAccountRef, field+".serviceAccountRef")...)
 		}
 	default:
