@@ -353,11 +353,11 @@ func storeSpecFromHub(st *lossless.Stash, in *esv1.SecretStoreSpec) SecretStoreS
 }
 
 // newerProvidersField keeps the providers v1alpha1 has no place for, which ESO added after it:
-// a v1 provider union with the seven v1alpha1 providers left out.
+// a v1 provider union with the v1alpha1 providers left out.
 var newerProvidersField = lossless.HubField[*esv1.SecretStoreProvider]{Name: "spec.provider"}
 
 // providerToHub converts the provider union: one line per provider v1alpha1 has, on top of
-// the newer providers kept aside.
+// the newer providers kept aside. Alibaba has no v1 form and is kept aside in turn.
 func providerToHub(st *lossless.Stash, in *SecretStoreProvider) *esv1.SecretStoreProvider {
 	out := newerProvidersField.Restore(st)
 	if in == nil {
@@ -373,6 +373,13 @@ func providerToHub(st *lossless.Stash, in *SecretStoreProvider) *esv1.SecretStor
 	out.Webhook = webhookToHub(st, in.Webhook)
 	out.GCPSM = gcpsmToHub(st, in.GCPSM)
 	out.AzureKV = azurekvToHub(st, in.AzureKV)
+	out.Akeyless = akeylessSection.ToHub(st, in.Akeyless)
+	out.Oracle = oracleSection.ToHub(st, in.Oracle)
+	out.IBM = ibmSection.ToHub(st, in.IBM)
+	out.YandexLockbox = yandexLockboxSection.ToHub(st, in.YandexLockbox)
+	out.Gitlab = gitlabSection.ToHub(st, in.Gitlab)
+	out.PasswordDepot = passwordDepotSection.ToHub(st, in.PasswordDepot)
+	alibabaField.Keep(st, in.Alibaba)
 	return out
 }
 
@@ -384,13 +391,20 @@ func providerFromHub(st *lossless.Stash, in *esv1.SecretStoreProvider) *SecretSt
 	}
 	newerProvidersField.Keep(st, newerProviders(in))
 	return &SecretStoreProvider{
-		AWS:        awsFromHub(st, in.AWS),
-		Fake:       fakeFromHub(st, in.Fake),
-		Vault:      vaultFromHub(st, in.Vault),
-		Kubernetes: kubernetesFromHub(st, in.Kubernetes),
-		Webhook:    webhookFromHub(st, in.Webhook),
-		GCPSM:      gcpsmFromHub(st, in.GCPSM),
-		AzureKV:    azurekvFromHub(st, in.AzureKV),
+		AWS:           awsFromHub(st, in.AWS),
+		Fake:          fakeFromHub(st, in.Fake),
+		Vault:         vaultFromHub(st, in.Vault),
+		Kubernetes:    kubernetesFromHub(st, in.Kubernetes),
+		Webhook:       webhookFromHub(st, in.Webhook),
+		GCPSM:         gcpsmFromHub(st, in.GCPSM),
+		AzureKV:       azurekvFromHub(st, in.AzureKV),
+		Akeyless:      akeylessSection.FromHub(st, in.Akeyless),
+		Oracle:        oracleSection.FromHub(st, in.Oracle),
+		IBM:           ibmSection.FromHub(st, in.IBM),
+		YandexLockbox: yandexLockboxSection.FromHub(st, in.YandexLockbox),
+		Gitlab:        gitlabSection.FromHub(st, in.Gitlab),
+		PasswordDepot: passwordDepotSection.FromHub(st, in.PasswordDepot),
+		Alibaba:       alibabaField.Restore(st),
 	}
 }
 
@@ -400,6 +414,8 @@ func newerProviders(in *esv1.SecretStoreProvider) *esv1.SecretStoreProvider {
 	rest := in.DeepCopy()
 	rest.AWS, rest.Fake, rest.Vault, rest.Kubernetes = nil, nil, nil, nil
 	rest.Webhook, rest.GCPSM, rest.AzureKV = nil, nil, nil
+	rest.Akeyless, rest.Oracle, rest.IBM, rest.YandexLockbox = nil, nil, nil, nil
+	rest.Gitlab, rest.PasswordDepot = nil, nil
 	if *rest == (esv1.SecretStoreProvider{}) {
 		return nil
 	}

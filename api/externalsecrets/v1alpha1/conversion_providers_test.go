@@ -135,11 +135,9 @@ func TestProviderStoresInV1(t *testing.T) {
 // v1alpha1, which shows only the providers it has, and back: nothing is lost, alone or next
 // to a v1alpha1 provider.
 func TestNewerProvidersAreKept(t *testing.T) {
-	akeyless := &esv1.AkeylessProvider{
-		AkeylessGWAPIURL: "https://gw.example.com:8080/v2",
-		AuthSecretRef: esv1.AkeylessAuthSecretRef{
-			SecretRef: &esv1.AkeylessSecretRef{AccessID: &esv1.SecretKeySelector{Name: "akeyless", Key: "id"}},
-		},
+	doppler := &esv1.DopplerProvider{
+		Project: "backend",
+		Auth:    esv1.DopplerAuth{SecretRef: &esv1.DopplerSecretRef{DopplerToken: esv1.SecretKeySelector{Name: "doppler", Key: "token"}}},
 	}
 	tests := []struct {
 		name      string
@@ -148,7 +146,7 @@ func TestNewerProvidersAreKept(t *testing.T) {
 	}{
 		{
 			name:      "a newer provider alone",
-			provider:  esv1.SecretStoreProvider{Akeyless: akeyless},
+			provider:  esv1.SecretStoreProvider{Doppler: doppler},
 			wantSpoke: `{}`,
 		},
 		{

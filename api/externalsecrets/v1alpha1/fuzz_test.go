@@ -39,8 +39,9 @@ func FuzzRoundTripV1alpha1(f *testing.F) {
 		hubCSS := conversiontest.SpokeRoundTrip(t, css, newHubCSS(), newCSS())
 
 		// v1 has a place for everything v1alpha1 says, so the way up keeps nothing aside,
-		// except fake valueMaps, which v1 serves as JSON values. This is what catches a
-		// conversion that drops a field: the annotation would hide the loss from the round trip.
+		// except fake valueMaps, which v1 serves as JSON values, and the alibaba provider,
+		// which v1 no longer has. This is what catches a conversion that drops a field: the
+		// annotation would hide the loss from the round trip.
 		if kept := conversiontest.KeptSections(t, hubES.ObjectMeta, "v1alpha1"); kept != nil {
 			t.Fatalf("v1 keeps %v of the v1alpha1 ExternalSecret\n%s", kept, conversiontest.JSON(t, es))
 		}
@@ -49,20 +50,29 @@ func FuzzRoundTripV1alpha1(f *testing.F) {
 			spec *v1alpha1.SecretStoreSpec
 		}{{hubSS.ObjectMeta, &ss.Spec}, {hubCSS.ObjectMeta, &css.Spec}} {
 			kept := conversiontest.KeptSections(t, store.hub, "v1alpha1")
-			if kept != nil && (!slices.Equal(kept, []string{"spec.provider.fake.data"}) || !hasValueMap(store.spec)) {
-				t.Fatalf("v1 keeps %v of the v1alpha1 store\n%s", kept, conversiontest.JSON(t, store.spec))
+			if want := keptOfStore(store.spec); !slices.Equal(kept, want) {
+				t.Fatalf("v1 keeps %v of the v1alpha1 store, want %v\n%s", kept, want, conversiontest.JSON(t, store.spec))
 			}
 		}
 	})
 }
 
-func hasValueMap(spec *v1alpha1.SecretStoreSpec) bool {
-	if spec.Provider == nil || spec.Provider.Fake == nil {
-		return false
+// keptOfStore returns the sections of a v1alpha1 store that v1 cannot hold, sorted as
+// KeptSections returns them: the alibaba provider and fake entries with a valueMap.
+func keptOfStore(spec *v1alpha1.SecretStoreSpec) []string {
+	if spec.Provider == nil {
+		return nil
 	}
-	return slices.ContainsFunc(spec.Provider.Fake.Data, func(data v1alpha1.FakeProviderData) bool {
+	var kept []string
+	if spec.Provider.Alibaba != nil {
+		kept = append(kept, "spec.provider.alibaba")
+	}
+	if spec.Provider.Fake != nil && slices.ContainsFunc(spec.Provider.Fake.Data, func(data v1alpha1.FakeProviderData) bool {
 		return len(data.ValueMap) > 0
-	})
+	}) {
+		kept = append(kept, "spec.provider.fake.data")
+	}
+	return kept
 }
 
 // FuzzRoundTripV1ViaV1alpha1: any v1 object converted to v1alpha1 and back is unchanged.

@@ -27,8 +27,8 @@ type SecretStoreRetrySettings struct {
 	RetryInterval *string `json:"retryInterval,omitempty"`
 }
 
-// SecretStoreProvider is a union: exactly one field is set. Its fields are the providers Ferry
-// serves; a provider added to v1 is added here too, with its v1alpha1 shape.
+// SecretStoreProvider is a union: exactly one field is set. Its fields are the providers ESO's
+// v1alpha1 had, in their v1alpha1 shape; providers added later are v1 only.
 // +kubebuilder:validation:MinProperties=1
 // +kubebuilder:validation:MaxProperties=1
 type SecretStoreProvider struct {
@@ -59,6 +59,35 @@ type SecretStoreProvider struct {
 	// AzureKV configures Azure Key Vault.
 	// +optional
 	AzureKV *AzureKVProvider `json:"azurekv,omitempty"`
+
+	// Akeyless configures the Akeyless platform.
+	// +optional
+	Akeyless *AkeylessProvider `json:"akeyless,omitempty"`
+
+	// Oracle configures Oracle Cloud Infrastructure Vault.
+	// +optional
+	Oracle *OracleProvider `json:"oracle,omitempty"`
+
+	// IBM configures IBM Cloud Secrets Manager.
+	// +optional
+	IBM *IBMProvider `json:"ibm,omitempty"`
+
+	// YandexLockbox configures Yandex Cloud Lockbox.
+	// +optional
+	YandexLockbox *YandexLockboxProvider `json:"yandexlockbox,omitempty"`
+
+	// Gitlab configures GitLab CI/CD variables.
+	// +optional
+	Gitlab *GitlabProvider `json:"gitlab,omitempty"`
+
+	// Alibaba configures Alibaba Cloud KMS secrets manager, which v1 no longer has: the store
+	// is kept, but Ferry cannot read through it.
+	// +optional
+	Alibaba *AlibabaProvider `json:"alibaba,omitempty"`
+
+	// PasswordDepot configures a Password Depot server.
+	// +optional
+	PasswordDepot *PasswordDepotProvider `json:"passworddepot,omitempty"`
 }
 
 // SecretStoreConditionType is the type of a store condition.

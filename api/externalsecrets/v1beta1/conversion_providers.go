@@ -116,15 +116,11 @@ func moreProvidersFromHub(st *lossless.Stash, in *esv1.SecretStoreProvider, out 
 
 // up converts a provider that both versions shape alike through JSON, keeping what v1 drops.
 func up[S, H any](st *lossless.Stash, name string, in S, out *H) {
-	*out = sameShape[H, S](name).ToHub(st, in)
+	*out = lossless.SameShape[H, S](name).ToHub(st, in)
 }
 
 // down converts a provider that both versions shape alike through JSON, keeping what
 // v1beta1 cannot hold.
 func down[H, S any](st *lossless.Stash, name string, in H, out *S) {
-	*out = sameShape[H, S](name).FromHub(st, in)
-}
-
-func sameShape[H, S any](name string) lossless.Section[H, S] {
-	return lossless.Section[H, S]{Name: name, Down: lossless.ViaJSON[H, S], Up: lossless.ViaJSON[S, H]}
+	*out = lossless.SameShape[H, S](name).FromHub(st, in)
 }

@@ -19,3 +19,9 @@ func ViaJSON[In, Out any](in In) Out {
 	}
 	return out
 }
+
+// SameShape is the Section of a part that both versions name and shape alike, but for fields
+// that one of them lacks: ViaJSON each way, with what is dropped kept.
+func SameShape[H, S any](name string) Section[H, S] {
+	return Section[H, S]{Name: name, Down: ViaJSON[H, S], Up: ViaJSON[S, H]}
+}
