@@ -22,7 +22,8 @@ const (
 	// block, v1 and v1beta1), copied from the shared reference. Every path it lists for a
 	// compared kind must be in Ferry's schema with the same facts.
 	referenceFile = "testdata/eso-v2.9-fields-all.txt"
-	// v1alpha1ReferenceFile is the inventory of ESO v0.15.1's v1alpha1 fields.
+	// v1alpha1ReferenceFile is the inventory of ESO v0.15.1's v1alpha1 fields, with the providers
+	// the shared copy leaves out added from ESO's v1alpha1 Go types (see the file's comments).
 	v1alpha1ReferenceFile = "testdata/eso-v1alpha1-fields.txt"
 	// storageVersion is the one version Ferry stores; the others convert to and from it.
 	storageVersion = "v1"
