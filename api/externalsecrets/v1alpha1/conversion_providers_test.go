@@ -65,25 +65,7 @@ func TestProviderStoresReadBackWithoutAnnotation(t *testing.T) {
 	for name, manifest := range map[string]string{
 		"vault": alphaVaultStore, "kubernetes": alphaKubernetesStore, "webhook": alphaWebhookStore,
 	} {
-		t.Run(name, func(t *testing.T) {
-			spoke := decode[v1alpha1.SecretStore](t, manifest)
-			conversiontest.ApplyDefaults(t, "SecretStore", "v1alpha1", spoke)
-			hub := newHubSS()
-			if err := spoke.ConvertTo(hub); err != nil {
-				t.Fatalf("cannot convert to v1: %v", err)
-			}
-			conversiontest.ApplyDefaults(t, "SecretStore", "v1", hub)
-			back := newSS()
-			if err := back.ConvertFrom(hub); err != nil {
-				t.Fatalf("cannot convert from v1: %v", err)
-			}
-			if want, got := conversiontest.JSON(t, spoke), conversiontest.JSON(t, back); got != want {
-				t.Errorf("read back\n%s\nwant\n%s\nstored\n%s", got, want, conversiontest.JSON(t, hub))
-			}
-			if kept := hub.GetAnnotations()[esv1.AnnotationConversionData]; kept != "" {
-				t.Errorf("the stored object keeps %s", kept)
-			}
-		})
+		t.Run(name, func(t *testing.T) { readBackThroughV1(t, manifest) })
 	}
 }
 
