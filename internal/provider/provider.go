@@ -147,6 +147,10 @@ func (r *Registry) ForStore(store esv1.GenericStore) (Provider, error) {
 	configured := Configured(spec.Provider)
 	switch len(configured) {
 	case 0:
+		if kept := esv1.ProvidersKeptByConversion(store.GetAnnotations()); len(kept) == 1 {
+			// Written at an older version for a provider v1 no longer has: kept, not refused.
+			return nil, &NotImplementedError{Provider: kept[0], Served: r.Names()}
+		}
 		return nil, errors.New("spec.provider: exactly one provider must be set, found none")
 	case 1:
 	default:

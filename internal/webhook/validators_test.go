@@ -67,3 +67,20 @@ func TestStoreValidatorAdmitsWhatESOAdmits(t *testing.T) {
 		t.Errorf("warnings %q, want one naming spec.provider.aws.role", warnings)
 	}
 }
+
+// TestStoreValidatorAdmitsProvidersOnlyOlderVersionsHave: an alibaba store written at
+// v1alpha1 or v1beta1 reaches the webhook as v1 with an empty spec.provider, its block kept in
+// the conversion annotation; it is admitted as a provider Ferry does not implement. An empty
+// provider without such a block is still refused.
+func TestStoreValidatorAdmitsProvidersOnlyOlderVersionsHave(t *testing.T) {
+	v := storeValidator[*esv1.SecretStore]{registry: provider.NewRegistry(fake.New())}
+	store := &esv1.SecretStore{Spec: esv1.SecretStoreSpec{Provider: &esv1.SecretStoreProvider{}}}
+	store.Annotations = map[string]string{esv1.AnnotationConversionData: `{"v1alpha1":{"spec.provider.alibaba":{"regionID":"eu-central-1"}}}`}
+	if _, err := v.ValidateCreate(context.Background(), store); err != nil {
+		t.Errorf("v1alpha1 alibaba store refused: %v", err)
+	}
+	store.Annotations = nil
+	if _, err := v.ValidateCreate(context.Background(), store); err == nil {
+		t.Error("store without a provider admitted")
+	}
+}
