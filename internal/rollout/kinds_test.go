@@ -156,7 +156,13 @@ func TestArgoRollout(t *testing.T) {
 
 func argoCRD(t *testing.T) *apiextensionsv1.CustomResourceDefinition {
 	t.Helper()
-	raw, err := os.ReadFile("testdata/argo-rollouts-crd.yaml")
+	return crdFrom(t, "testdata/argo-rollouts-crd.yaml")
+}
+
+// crdFrom reads a CustomResourceDefinition from a file of testdata.
+func crdFrom(t *testing.T, path string) *apiextensionsv1.CustomResourceDefinition {
+	t.Helper()
+	raw, err := os.ReadFile(path)
 	if err != nil {
 		t.Fatal(err)
 	}
