@@ -2,6 +2,8 @@ package rollout
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"maps"
 	"strings"
 	"sync"
@@ -102,11 +104,10 @@ func (r *Reconciler) SetupWithManager(ctx context.Context, mgr ctrl.Manager) err
 			return nil
 		}})
 	}
-	if err := w.setUpServedAtStart(ctx); err != nil {
+	// What is served already is set up now, and a failure stops Ferry, as for any other kind.
+	done, err := w.setUpServed(ctx)
+	if err != nil || done {
 		return err
-	}
-	if len(w.pending) == 0 {
-		return nil
 	}
 	return mgr.Add(w)
 }
@@ -192,7 +193,11 @@ func (w *apiWaiter) Start(ctx context.Context) error {
 	t := time.NewTicker(w.poll)
 	defer t.Stop()
 	for {
-		if w.setUpServed(ctx) {
+		done, err := w.setUpServed(ctx)
+		if err != nil {
+			ctrl.LoggerFrom(ctx).Error(err, "Setting up restarts for an API failed")
+		}
+		if done {
 			return nil
 		}
 		select {
@@ -203,42 +208,27 @@ func (w *apiWaiter) Start(ctx context.Context) error {
 	}
 }
 
-// setUpServedAtStart sets up the pending APIs served before the manager starts; a failure
-// there stops Ferry, as for any other kind.
-func (w *apiWaiter) setUpServedAtStart(ctx context.Context) error {
-	var still []optionalAPI
-	for _, api := range w.pending {
-		if !served(w.mgr.GetRESTMapper(), api.gvk) {
-			still = append(still, api)
-			continue
-		}
-		if err := api.setup(ctx); err != nil {
-			return err
-		}
-	}
-	w.pending = still
-	return nil
-}
-
-// setUpServed sets up the pending APIs now served, in order; it reports whether none is left.
-func (w *apiWaiter) setUpServed(ctx context.Context) bool {
+// setUpServed sets up the pending APIs now served, in order; those not served, and those
+// whose setup failed, stay pending. It reports whether none is left, and the failures.
+func (w *apiWaiter) setUpServed(ctx context.Context) (bool, error) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	var still []optionalAPI
+	var errs []error
 	for _, api := range w.pending {
 		if !served(w.mgr.GetRESTMapper(), api.gvk) {
 			still = append(still, api)
 			continue
 		}
 		if err := api.setup(ctx); err != nil {
-			ctrl.LoggerFrom(ctx).Error(err, "Setting up restarts for an API failed", "kind", api.name)
+			errs = append(errs, fmt.Errorf("%s: %w", api.name, err))
 			still = append(still, api)
 			continue
 		}
 		ctrl.LoggerFrom(ctx).Info("API served: restarts set up", "kind", api.name)
 	}
 	w.pending = still
-	return len(still) == 0
+	return len(still) == 0, errors.Join(errs...)
 }
 
 var _ manager.Runnable = &apiWaiter{}
