@@ -33,10 +33,10 @@ import (
 )
 
 // IndexSources maps "secret/<name>", "configmap/<name>" and "secretproviderclass/<name>" to
-// the opted-in workloads that may watch that source, so that a change finds its workloads without listing them all. A
-// workload that may watch sources it cannot name in advance (a regular expression in a
-// reload list; a kind watched as metadata) is indexed under "secret/*", "configmap/*" or
-// "secretproviderclass/*".
+// the opted-in workloads that may watch that source, so that a change finds its workloads
+// without listing them all. A workload that may watch sources it cannot name in advance (a
+// regular expression in a reload list; a kind watched as metadata) is indexed under
+// "secret/*", "configmap/*" or "secretproviderclass/*".
 const IndexSources = "ferry.index.rollout-sources"
 
 // SetupWithManager registers, for each workload kind, the sources index and a controller,
