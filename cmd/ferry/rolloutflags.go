@@ -41,6 +41,8 @@ func rolloutFlags(fs *flag.FlagSet, o *rollout.Options) {
 		}
 		return nil
 	})
+	fs.BoolVar(&o.EnableCSIIntegration, "enable-csi-integration", false,
+		"restart workloads when the Secrets Store CSI driver reports new versions of the objects of a SecretProviderClass they mount (SecretProviderClassPodStatus)")
 	fs.Func("ignored-workload-types", "comma-separated workload kinds never restarted: deployments, statefulsets, daemonsets, cronjobs, jobs, rollouts",
 		listFlag(&o.IgnoredWorkloadTypes))
 	fs.BoolVar(&o.ReloadOnCreate, "reload-on-create", false, "restart a workload when a Secret or ConfigMap it watches, missing until then, is created")

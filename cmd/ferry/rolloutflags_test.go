@@ -19,14 +19,14 @@ func TestRolloutFlags(t *testing.T) {
 	rolloutFlags(fs, &o)
 	err := fs.Parse([]string{"--auto-reload-all", "--namespaces-to-ignore=kube-system, other", "--namespace-selector=team in (a)",
 		"--resource-label-selector=reload=yes", "--resources-to-ignore=configmaps", "--ignored-workload-types=jobs,cronjobs",
-		"--reload-on-create", "--reload-on-delete=true", "--reload-strategy=env-vars"})
+		"--reload-on-create", "--reload-on-delete=true", "--reload-strategy=env-vars", "--enable-csi-integration"})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if !o.AutoReloadAll || !slices.Equal(o.NamespacesToIgnore, []string{"kube-system", "other"}) || o.NamespaceSelector != "team in (a)" ||
 		o.ResourceLabelSelector != "reload=yes" || !o.IgnoreConfigMaps || o.IgnoreSecrets ||
 		!slices.Equal(o.IgnoredWorkloadTypes, []string{"jobs", "cronjobs"}) || !o.ReloadOnCreate || !o.ReloadOnDelete ||
-		o.ReloadStrategy != rollout.StrategyEnvVars {
+		o.ReloadStrategy != rollout.StrategyEnvVars || !o.EnableCSIIntegration {
 		t.Errorf("options = %+v", o)
 	}
 	if o.Alerts != (rollout.AlertOptions{WebhookURL: "http://127.0.0.1:9/hook", Sink: "slack", AdditionalInfo: "cluster a"}) {

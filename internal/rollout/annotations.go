@@ -3,7 +3,8 @@ package rollout
 // Annotations Ferry reads. Each Reloader annotation has a Ferry equivalent under the
 // ferry.dev prefix; when a workload or source carries both, Ferry's wins.
 const (
-	// ReloaderAuto on a workload ("true") watches every Secret and ConfigMap its pod template uses.
+	// ReloaderAuto on a workload ("true") watches every Secret and ConfigMap its pod template
+	// uses, and with --enable-csi-integration every SecretProviderClass it mounts.
 	ReloaderAuto = "reloader.stakater.com/auto"
 	// ReloaderSecretAuto on a workload ("true") watches every Secret its pod template uses.
 	ReloaderSecretAuto = "secret.reloader.stakater.com/auto"
@@ -27,6 +28,13 @@ const (
 	ReloaderSecretExclude = "secrets.exclude.reloader.stakater.com/reload"
 	// ReloaderConfigMapExclude is ReloaderSecretExclude for ConfigMaps.
 	ReloaderConfigMapExclude = "configmaps.exclude.reloader.stakater.com/reload"
+	// ReloaderSecretProviderClassAuto on a workload ("true") watches every SecretProviderClass
+	// its pod template mounts through a Secrets Store CSI volume (--enable-csi-integration).
+	ReloaderSecretProviderClassAuto = "secretproviderclass.reloader.stakater.com/auto"
+	// ReloaderSecretProviderClassReload is ReloaderSecretReload for SecretProviderClasses.
+	ReloaderSecretProviderClassReload = "secretproviderclass.reloader.stakater.com/reload"
+	// ReloaderSecretProviderClassExclude is ReloaderSecretExclude for SecretProviderClasses.
+	ReloaderSecretProviderClassExclude = "secretproviderclasses.exclude.reloader.stakater.com/reload"
 	// ReloaderRolloutStrategy on an Argo Rollout picks how it restarts: "rollout" (default)
 	// changes the pod template, "restart" sets spec.restartAt.
 	ReloaderRolloutStrategy = "reloader.stakater.com/rollout-strategy"
@@ -57,6 +65,12 @@ const (
 	FerrySecretExclude = "secrets.exclude.ferry.dev/reload"
 	// FerryConfigMapExclude is Ferry's ReloaderConfigMapExclude.
 	FerryConfigMapExclude = "configmaps.exclude.ferry.dev/reload"
+	// FerrySecretProviderClassAuto is Ferry's ReloaderSecretProviderClassAuto.
+	FerrySecretProviderClassAuto = "secretproviderclass.ferry.dev/auto"
+	// FerrySecretProviderClassReload is Ferry's ReloaderSecretProviderClassReload.
+	FerrySecretProviderClassReload = "secretproviderclass.ferry.dev/reload"
+	// FerrySecretProviderClassExclude is Ferry's ReloaderSecretProviderClassExclude.
+	FerrySecretProviderClassExclude = "secretproviderclasses.exclude.ferry.dev/reload"
 	// FerryRolloutStrategy is Ferry's ReloaderRolloutStrategy.
 	FerryRolloutStrategy = "ferry.dev/rollout-strategy"
 	// FerryPausePeriod is Ferry's ReloaderPausePeriod.
@@ -70,7 +84,8 @@ const (
 	// watches. Changing it is what makes the workload controller roll the pods.
 	AnnotationConfigDigest = "ferry.dev/config-digest"
 	// AnnotationLastDigests is set on the workload's own metadata (never the pod template): for
-	// each watched source, "secret/<name>" or "configmap/<name>", the first 16 hex digits of a
+	// each watched source, "secret/<name>", "configmap/<name>" or
+	// "secretproviderclass/<name>", the first 16 hex digits of a
 	// keyed digest of its data, as Ferry last saw them. It survives Ferry restarts and leader
 	// changes, so only a real change of data restarts anything.
 	AnnotationLastDigests = "ferry.dev/last-digests"

@@ -2,6 +2,7 @@ package rollout_test
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"testing"
 	"time"
@@ -149,14 +150,22 @@ func TestArgoRollout(t *testing.T) {
 		}
 		return true, nil
 	})
-	if n := f.metric(t, "ferry_rollouts_total", "kind", "Rollout"); n != 2 {
-		t.Errorf("ferry_rollouts_total{kind=Rollout} = %v, want 2", n)
-	}
+	// Ferry counts a restart just after its write, which the test may see first.
+	testenv.Eventually(t, 10*time.Second, "two Rollout restarts counted", func() (bool, error) {
+		n := f.metric(t, "ferry_rollouts_total", "kind", "Rollout")
+		return n == 2, fmt.Errorf("ferry_rollouts_total{kind=Rollout} = %v, want 2", n)
+	})
 }
 
 func argoCRD(t *testing.T) *apiextensionsv1.CustomResourceDefinition {
 	t.Helper()
-	raw, err := os.ReadFile("testdata/argo-rollouts-crd.yaml")
+	return crdFrom(t, "testdata/argo-rollouts-crd.yaml")
+}
+
+// crdFrom reads a CustomResourceDefinition from a file of testdata.
+func crdFrom(t *testing.T, path string) *apiextensionsv1.CustomResourceDefinition {
+	t.Helper()
+	raw, err := os.ReadFile(path)
 	if err != nil {
 		t.Fatal(err)
 	}

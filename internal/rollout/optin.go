@@ -7,12 +7,14 @@ import (
 	"strings"
 )
 
-// Rule is what a workload asks for one kind of source (Secrets or ConfigMaps).
+// Rule is what a workload asks for one kind of source (Secrets, ConfigMaps or
+// SecretProviderClasses).
 type Rule struct {
 	// Auto watches every source of this kind the pod template uses.
 	Auto bool
 	// Search watches the sources of this kind the pod template uses that carry the match
-	// annotation.
+	// annotation. It is never set for SecretProviderClasses, whose pod statuses carry no
+	// annotation of the user's.
 	Search bool
 	// Named lists the entries of the reload annotation: each a name or an anchored regular
 	// expression. A source they match is watched whether or not the pod template uses it.
@@ -54,7 +56,7 @@ func (p NamePattern) Match(name string) bool {
 
 // OptIn is what a workload's annotations ask for, read as Reloader reads them.
 type OptIn struct {
-	Secrets, ConfigMaps Rule
+	Secrets, ConfigMaps, SecretProviderClasses Rule
 	// Ignored is set by the ignore annotation on the workload itself: nothing restarts it.
 	Ignored bool
 	// Invalid lists entries of the reload annotations that are not valid regular
@@ -76,11 +78,18 @@ var (
 type kindKeys struct{ typedAuto, reload, exclude annotationKeys }
 
 func keysOf(kind SourceKind) kindKeys {
-	if kind == KindSecret {
+	switch kind {
+	case KindSecret:
 		return kindKeys{
 			typedAuto: annotationKeys{FerrySecretAuto, ReloaderSecretAuto},
 			reload:    annotationKeys{FerrySecretReload, ReloaderSecretReload},
 			exclude:   annotationKeys{FerrySecretExclude, ReloaderSecretExclude},
+		}
+	case KindSecretProviderClass:
+		return kindKeys{
+			typedAuto: annotationKeys{FerrySecretProviderClassAuto, ReloaderSecretProviderClassAuto},
+			reload:    annotationKeys{FerrySecretProviderClassReload, ReloaderSecretProviderClassReload},
+			exclude:   annotationKeys{FerrySecretProviderClassExclude, ReloaderSecretProviderClassExclude},
 		}
 	}
 	return kindKeys{
@@ -100,6 +109,7 @@ func ReadOptIn(workload, template map[string]string, autoReloadAll bool) OptIn {
 	o := OptIn{Ignored: isTrue(workload, keysIgnore)}
 	o.Secrets = o.readRule(KindSecret, workload, template, autoReloadAll)
 	o.ConfigMaps = o.readRule(KindConfigMap, workload, template, autoReloadAll)
+	o.SecretProviderClasses = o.readRule(KindSecretProviderClass, workload, template, autoReloadAll)
 	return o
 }
 
@@ -113,7 +123,7 @@ func (o *OptIn) readRule(kind SourceKind, workload, template map[string]string, 
 	typedAuto, _ := lookup(annotations, keys.typedAuto)
 	r := Rule{
 		Auto:   truthy(auto) || truthy(typedAuto) || (autoReloadAll && auto == "" && typedAuto == ""),
-		Search: isTrue(annotations, keysSearch),
+		Search: kind != KindSecretProviderClass && isTrue(annotations, keysSearch),
 	}
 	reload, _ := lookup(annotations, keys.reload)
 	for _, entry := range splitList(reload) {
@@ -144,15 +154,18 @@ func compilePattern(entry string) (NamePattern, bool) {
 
 // Rule returns the rule for one kind of source.
 func (o OptIn) Rule(kind SourceKind) Rule {
-	if kind == KindSecret {
+	switch kind {
+	case KindSecret:
 		return o.Secrets
+	case KindSecretProviderClass:
+		return o.SecretProviderClasses
 	}
 	return o.ConfigMaps
 }
 
 // Enabled reports whether the workload opted in at all.
 func (o OptIn) Enabled() bool {
-	return !o.Ignored && (o.Secrets.enabled() || o.ConfigMaps.enabled())
+	return !o.Ignored && (o.Secrets.enabled() || o.ConfigMaps.enabled() || o.SecretProviderClasses.enabled())
 }
 
 // Candidates returns the sources worth reading for a workload whose pod template uses
@@ -160,7 +173,7 @@ func (o OptIn) Enabled() bool {
 // that only a regular expression of a reload list names (see Patterns).
 func (o OptIn) Candidates(referenced []Ref) []Ref {
 	var out []Ref
-	for _, kind := range []SourceKind{KindConfigMap, KindSecret} {
+	for _, kind := range sourceKinds {
 		for _, p := range o.Rule(kind).Named {
 			if p.Literal() {
 				out = append(out, Ref{Kind: kind, Name: p.Raw})

@@ -60,6 +60,11 @@ type Options struct {
 	// IgnoreSecrets and IgnoreConfigMaps make changes of that kind restart nothing; that
 	// kind is then not watched at all.
 	IgnoreSecrets, IgnoreConfigMaps bool
+	// EnableCSIIntegration watches the SecretProviderClassPodStatus objects of the Secrets
+	// Store CSI driver, so that a rotation of the objects a SecretProviderClass mounts restarts
+	// the workloads that ask for it (--enable-csi-integration). Off, SecretProviderClasses are
+	// neither watched nor read.
+	EnableCSIIntegration bool
 	// IgnoredWorkloadTypes lists workload kinds never restarted, by resource name:
 	// deployments, statefulsets, daemonsets, cronjobs, jobs, rollouts.
 	IgnoredWorkloadTypes []string
@@ -76,8 +81,8 @@ type Options struct {
 	StopOnUnhealthy bool
 	// HealthTimeout is how long a restarted workload may take to go healthy; default 10m.
 	HealthTimeout time.Duration
-	// APIPollInterval is how often Ferry looks for the API of a workload kind that comes
-	// from a CRD (Argo Rollouts) while it is not served; default 30s.
+	// APIPollInterval is how often Ferry looks for an API that comes from a CRD (Argo
+	// Rollouts, SecretProviderClassPodStatus) while it is not served; default 30s.
 	APIPollInterval time.Duration
 }
 
@@ -155,5 +160,13 @@ func (o Options) ignoresKind(kind string) bool {
 
 // ignoresSource reports whether the options leave out a kind of source.
 func (o Options) ignoresSource(kind SourceKind) bool {
-	return (kind == KindSecret && o.IgnoreSecrets) || (kind == KindConfigMap && o.IgnoreConfigMaps)
+	switch kind {
+	case KindSecret:
+		return o.IgnoreSecrets
+	case KindConfigMap:
+		return o.IgnoreConfigMaps
+	case KindSecretProviderClass:
+		return !o.EnableCSIIntegration
+	}
+	return true
 }

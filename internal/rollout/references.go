@@ -15,21 +15,31 @@ type SourceKind string
 const (
 	KindSecret    SourceKind = "secret"
 	KindConfigMap SourceKind = "configmap"
+	// KindSecretProviderClass is a Secrets Store CSI SecretProviderClass, watched through the
+	// SecretProviderClassPodStatus objects of the pods that mount it (--enable-csi-integration).
+	KindSecretProviderClass SourceKind = "secretproviderclass"
 )
 
-// Ref names a Secret or ConfigMap in the workload's namespace.
+// sourceKinds are every kind of source, in the order their rules are read.
+var sourceKinds = []SourceKind{KindConfigMap, KindSecret, KindSecretProviderClass}
+
+// Ref names a Secret, ConfigMap or SecretProviderClass in the workload's namespace.
 type Ref struct {
 	Kind SourceKind
 	Name string
 }
 
-// String returns "secret/<name>" or "configmap/<name>".
+// String returns "secret/<name>", "configmap/<name>" or "secretproviderclass/<name>".
 func (r Ref) String() string { return string(r.Kind) + "/" + r.Name }
 
-// Display returns "Secret <name>" or "ConfigMap <name>", for events.
+// Display returns "Secret <name>", "ConfigMap <name>" or "SecretProviderClass <name>", for
+// events.
 func (r Ref) Display() string {
-	if r.Kind == KindSecret {
+	switch r.Kind {
+	case KindSecret:
 		return "Secret " + r.Name
+	case KindSecretProviderClass:
+		return "SecretProviderClass " + r.Name
 	}
 	return "ConfigMap " + r.Name
 }
@@ -38,9 +48,10 @@ func compareRefs(a, b Ref) int {
 	return cmp.Or(cmp.Compare(a.Kind, b.Kind), cmp.Compare(a.Name, b.Name))
 }
 
-// References returns the Secrets and ConfigMaps a pod spec uses, sorted and each once:
-// env valueFrom (secretKeyRef, configMapKeyRef) and envFrom of every container, init and
-// ephemeral container, and secret, configMap and projected volumes.
+// References returns the Secrets, ConfigMaps and SecretProviderClasses a pod spec uses, sorted
+// and each once: env valueFrom (secretKeyRef, configMapKeyRef) and envFrom of every container,
+// init and ephemeral container; secret, configMap and projected volumes; and CSI volumes of the
+// Secrets Store driver, by their secretProviderClass attribute.
 func References(spec *corev1.PodSpec) []Ref {
 	scopes := Scopes(spec)
 	refs := make([]Ref, 0, len(scopes))
@@ -59,7 +70,8 @@ type Scope struct {
 	Keys []string
 }
 
-// Scopes returns, for each Secret and ConfigMap a pod spec uses, how it uses it.
+// Scopes returns, for each source a pod spec uses, how it uses it. A SecretProviderClass is
+// always used whole.
 func Scopes(spec *corev1.PodSpec) map[Ref]Scope {
 	scopes := map[Ref]Scope{}
 	use := func(kind SourceKind, name string, keys ...string) {
@@ -98,6 +110,8 @@ func Scopes(spec *corev1.PodSpec) map[Ref]Scope {
 			use(KindSecret, v.Secret.SecretName, itemKeys(v.Secret.Items)...)
 		case v.ConfigMap != nil:
 			use(KindConfigMap, v.ConfigMap.Name, itemKeys(v.ConfigMap.Items)...)
+		case v.CSI != nil && v.CSI.Driver == SecretsStoreDriver:
+			use(KindSecretProviderClass, v.CSI.VolumeAttributes[secretProviderClassAttribute])
 		case v.Projected != nil:
 			for _, s := range v.Projected.Sources {
 				if s.Secret != nil {
@@ -120,6 +134,13 @@ func Scopes(spec *corev1.PodSpec) map[Ref]Scope {
 	}
 	return scopes
 }
+
+// SecretsStoreDriver is the CSI driver of the Secrets Store; a volume of it names the
+// SecretProviderClass it mounts in secretProviderClassAttribute.
+const (
+	SecretsStoreDriver           = "secrets-store.csi.k8s.io"
+	secretProviderClassAttribute = "secretProviderClass"
+)
 
 func itemKeys(items []corev1.KeyToPath) []string {
 	keys := make([]string, 0, len(items))

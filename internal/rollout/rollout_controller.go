@@ -12,12 +12,13 @@ import (
 	"k8s.io/client-go/tools/events"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/controller"
 
 	"github.com/ferryhq/ferry/internal/digest"
 )
 
 // Reconciler restarts opted-in workloads when the data of the Secrets and ConfigMaps they
-// watch changes. SetupWithManager registers one controller per workload kind.
+// watch changes, or the versions of the SecretProviderClasses they mount. SetupWithManager registers one controller per workload kind.
 type Reconciler struct {
 	// Client is the manager's client: workloads and managed Secrets come from its cache.
 	Client client.Client
@@ -50,6 +51,8 @@ type shared struct {
 	sources           sourceReader
 	alerts            *alerter
 	train             train
+	// reconcilers are the kinds set up so far, for watches added when an API appears.
+	reconcilers []*kindReconciler
 }
 
 // kindReconciler reconciles the workloads of one kind.
@@ -60,6 +63,8 @@ type kindReconciler struct {
 	// workloads reads workloads of the kind: the manager's client, or for unstructured kinds
 	// (which that client does not cache) the manager's cache itself.
 	workloads client.Reader
+	// controller is the kind's controller, to which watches are added when an API appears.
+	controller controller.Controller
 }
 
 // observation is what Ferry sees of a workload's watched sources: the short digest of
@@ -155,12 +160,20 @@ func (kr *kindReconciler) get(ctx context.Context, req ctrl.Request) (client.Obj
 }
 
 // optIn reads what the workload asks for. Kinds watched as metadata opt in through their
-// own metadata only, and one by one: --auto-reload-all does not cover them.
+// own metadata only, and one by one: --auto-reload-all does not cover them. Without
+// --enable-csi-integration, the SecretProviderClass annotations are not read, so a workload
+// that asks only for those is not recorded.
 func (kr *kindReconciler) optIn(workload client.Object) OptIn {
+	var o OptIn
 	if kr.kind.metadataOnly {
-		return ReadOptIn(workload.GetAnnotations(), nil, false)
+		o = ReadOptIn(workload.GetAnnotations(), nil, false)
+	} else {
+		o = ReadOptIn(workload.GetAnnotations(), kr.kind.template(workload).Annotations, kr.opts.AutoReloadAll)
 	}
-	return ReadOptIn(workload.GetAnnotations(), kr.kind.template(workload).Annotations, kr.opts.AutoReloadAll)
+	if !kr.opts.EnableCSIIntegration {
+		o.SecretProviderClasses = Rule{}
+	}
+	return o
 }
 
 // namespaceServed applies --namespaces-to-ignore and --namespace-selector.
@@ -188,6 +201,7 @@ func (kr *kindReconciler) observe(ctx context.Context, workload client.Object, o
 	if err != nil {
 		return seen, err
 	}
+	recorded := ParseDigests(workload.GetAnnotations()[AnnotationLastDigests])
 	for _, ref := range candidates {
 		scope, referenced := scopes[ref]
 		name := recordName(ref, scope, referenced)
@@ -199,7 +213,13 @@ func (kr *kindReconciler) observe(ctx context.Context, workload client.Object, o
 			seen.missing = append(seen.missing, name)
 			continue
 		}
-		if !kr.resourceSelector.Matches(labels.Set(src.labels)) || !optIn.Watches(ref, referenced, src.annotations) {
+		if !kr.selects(ref, src) || !optIn.Watches(ref, referenced, src.annotations) {
+			continue
+		}
+		if src.held {
+			if digest, ok := recorded[name]; ok {
+				seen.digests[name] = digest
+			}
 			continue
 		}
 		data := scoped(src.data, scope, referenced)
@@ -207,6 +227,12 @@ func (kr *kindReconciler) observe(ctx context.Context, workload client.Object, o
 		seen.data[name] = data
 	}
 	return seen, nil
+}
+
+// selects applies --resource-label-selector, to Secrets and ConfigMaps: a SecretProviderClass
+// has no labels of the user's to select by.
+func (kr *kindReconciler) selects(ref Ref, src *sourceData) bool {
+	return ref.Kind == KindSecretProviderClass || kr.resourceSelector.Matches(labels.Set(src.labels))
 }
 
 // candidates returns the sources to read: those the annotations name or the pod template
@@ -218,7 +244,7 @@ func (kr *kindReconciler) candidates(ctx context.Context, namespace string, optI
 			out = append(out, ref)
 		}
 	}
-	for _, kind := range []SourceKind{KindConfigMap, KindSecret} {
+	for _, kind := range sourceKinds {
 		if kr.opts.ignoresSource(kind) || !optIn.Patterns(kind) {
 			continue
 		}

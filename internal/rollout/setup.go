@@ -2,17 +2,22 @@ package rollout
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"maps"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/equality"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apimachinery/pkg/types"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/builder"
@@ -27,15 +32,17 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/source"
 )
 
-// IndexSources maps "secret/<name>" and "configmap/<name>" to the opted-in workloads that
-// may watch that source, so that a change finds its workloads without listing them all. A
-// workload that may watch sources it cannot name in advance (a regular expression in a
-// reload list; a kind watched as metadata) is indexed under "secret/*" or "configmap/*".
+// IndexSources maps "secret/<name>", "configmap/<name>" and "secretproviderclass/<name>" to
+// the opted-in workloads that may watch that source, so that a change finds its workloads
+// without listing them all. A workload that may watch sources it cannot name in advance (a
+// regular expression in a reload list; a kind watched as metadata) is indexed under
+// "secret/*", "configmap/*" or "secretproviderclass/*".
 const IndexSources = "ferry.index.rollout-sources"
 
 // SetupWithManager registers, for each workload kind, the sources index and a controller,
 // and adds the metadata cache of Secrets and ConfigMaps and the alert sender to the manager.
-// Kinds whose API is not served yet are set up when it appears.
+// Kinds whose API is not served yet are set up when it appears; so is, with
+// --enable-csi-integration, the watch of SecretProviderClassPodStatuses.
 func (r *Reconciler) SetupWithManager(ctx context.Context, mgr ctrl.Manager) error {
 	opts := r.Options.withDefaults()
 	if err := opts.Validate(); err != nil {
@@ -54,6 +61,10 @@ func (r *Reconciler) SetupWithManager(ctx context.Context, mgr ctrl.Manager) err
 	}
 	s := &shared{opts: opts, governor: NewGovernor(opts, r.now()), metrics: m,
 		sources: sourceReader{cached: r.Client, direct: r.APIReader, meta: sources.Cache}}
+	if opts.EnableCSIIntegration {
+		// Pod statuses are small and hold no secret: the manager's cache keeps them whole.
+		s.sources.podStatuses = podStatuses{reader: mgr.GetCache(), served: &atomic.Bool{}}
+	}
 	s.namespaceSelector, _ = labels.Parse(opts.NamespaceSelector)
 	s.resourceSelector, _ = labels.Parse(opts.ResourceLabelSelector)
 	if s.alerts = newAlerter(opts.Alerts, m.alerts); s.alerts != nil {
@@ -61,28 +72,48 @@ func (r *Reconciler) SetupWithManager(ctx context.Context, mgr ctrl.Manager) err
 			return err
 		}
 	}
-	var pending []workloadKind
+	w := &apiWaiter{mgr: mgr, poll: opts.APIPollInterval}
 	for _, kind := range workloadKinds() {
 		if opts.ignoresKind(kind.name) {
 			continue
 		}
 		kr := &kindReconciler{Reconciler: r, shared: s, kind: kind}
-		if kind.optional && !served(mgr.GetRESTMapper(), kind) {
-			pending = append(pending, kind)
+		setup := func(ctx context.Context) error {
+			if err := kr.setup(ctx, mgr, sources); err != nil {
+				return err
+			}
+			s.reconcilers = append(s.reconcilers, kr)
+			return nil
+		}
+		if !kind.optional {
+			if err := setup(ctx); err != nil {
+				return err
+			}
 			continue
 		}
-		if err := kr.setup(ctx, mgr, sources); err != nil {
-			return err
-		}
+		w.add(optionalAPI{name: kind.name, gvk: kind.gvk, setup: setup})
 	}
-	if len(pending) > 0 {
-		return mgr.Add(&kindWaiter{mgr: mgr, sources: sources, reconcilers: r, shared: s, pending: pending})
+	if opts.EnableCSIIntegration {
+		w.add(optionalAPI{name: PodStatusGVK.Kind, gvk: PodStatusGVK, setup: func(ctx context.Context) error {
+			s.sources.podStatuses.served.Store(true)
+			for _, kr := range s.reconcilers {
+				if err := kr.watchPodStatuses(mgr); err != nil {
+					return err
+				}
+			}
+			return nil
+		}})
 	}
-	return nil
+	// What is served already is set up now, and a failure stops Ferry, as for any other kind.
+	done, err := w.setUpServed(ctx)
+	if err != nil || done {
+		return err
+	}
+	return mgr.Add(w)
 }
 
-func served(mapper meta.RESTMapper, kind workloadKind) bool {
-	_, err := mapper.RESTMapping(kind.gvk.GroupKind(), kind.gvk.Version)
+func served(mapper meta.RESTMapper, gvk schema.GroupVersionKind) bool {
+	_, err := mapper.RESTMapping(gvk.GroupKind(), gvk.Version)
 	return err == nil
 }
 
@@ -114,25 +145,59 @@ func (kr *kindReconciler) setup(ctx context.Context, mgr ctrl.Manager, sources s
 		b = b.WatchesRawSource(source.Kind(sources.Cache, namespaceMetadata(),
 			handler.TypedEnqueueRequestsFromMapFunc(kr.forNamespace)))
 	}
-	return b.Complete(kr)
+	c, err := b.Build(kr)
+	if err != nil {
+		return err
+	}
+	kr.controller = c
+	if kr.sources.podStatuses.enabled() {
+		return kr.watchPodStatuses(mgr)
+	}
+	return nil
 }
 
-// kindWaiter sets up the kinds whose API was not served at start once it is.
-type kindWaiter struct {
-	mgr         ctrl.Manager
-	sources     sourceCache
-	reconcilers *Reconciler
-	shared      *shared
-	mu          sync.Mutex
-	pending     []workloadKind
+// watchPodStatuses adds, to the controller of this kind, the watch of
+// SecretProviderClassPodStatuses, mapped to the workloads that may watch their class. Only
+// changes of a status pass: the driver's writes of metadata alone restart nothing.
+func (kr *kindReconciler) watchPodStatuses(mgr ctrl.Manager) error {
+	changed := predicate.TypedFuncs[*unstructured.Unstructured]{
+		UpdateFunc: func(e event.TypedUpdateEvent[*unstructured.Unstructured]) bool {
+			return !equality.Semantic.DeepEqual(e.ObjectOld.Object["status"], e.ObjectNew.Object["status"])
+		},
+	}
+	return kr.controller.Watch(source.Kind(mgr.GetCache(), podStatusObject(),
+		handler.TypedEnqueueRequestsFromMapFunc(kr.forPodStatus), changed))
 }
 
-// Start polls until every pending kind is set up or ctx ends.
-func (w *kindWaiter) Start(ctx context.Context) error {
-	t := time.NewTicker(w.shared.opts.APIPollInterval)
+// optionalAPI is an API that comes from a CRD, and what to set up once it is served.
+type optionalAPI struct {
+	name  string
+	gvk   schema.GroupVersionKind
+	setup func(context.Context) error
+}
+
+// apiWaiter sets up what needs an API that was not served at start once it is: a workload
+// kind (Argo Rollouts), the watch of SecretProviderClassPodStatuses. It polls every
+// APIPollInterval, quietly while an API is absent.
+type apiWaiter struct {
+	mgr     ctrl.Manager
+	poll    time.Duration
+	mu      sync.Mutex
+	pending []optionalAPI
+}
+
+func (w *apiWaiter) add(api optionalAPI) { w.pending = append(w.pending, api) }
+
+// Start polls until every pending API is set up or ctx ends.
+func (w *apiWaiter) Start(ctx context.Context) error {
+	t := time.NewTicker(w.poll)
 	defer t.Stop()
 	for {
-		if w.setUpServed(ctx) {
+		done, err := w.setUpServed(ctx)
+		if err != nil {
+			ctrl.LoggerFrom(ctx).Error(err, "Setting up restarts for an API failed")
+		}
+		if done {
 			return nil
 		}
 		select {
@@ -143,47 +208,49 @@ func (w *kindWaiter) Start(ctx context.Context) error {
 	}
 }
 
-// setUpServed sets up the pending kinds now served; it reports whether none is left.
-func (w *kindWaiter) setUpServed(ctx context.Context) bool {
+// setUpServed sets up the pending APIs now served, in order; those not served, and those
+// whose setup failed, stay pending. It reports whether none is left, and the failures.
+func (w *apiWaiter) setUpServed(ctx context.Context) (bool, error) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	var still []workloadKind
-	for _, kind := range w.pending {
-		if !served(w.mgr.GetRESTMapper(), kind) {
-			still = append(still, kind)
+	var still []optionalAPI
+	var errs []error
+	for _, api := range w.pending {
+		if !served(w.mgr.GetRESTMapper(), api.gvk) {
+			still = append(still, api)
 			continue
 		}
-		kr := &kindReconciler{Reconciler: w.reconcilers, shared: w.shared, kind: kind}
-		if err := kr.setup(ctx, w.mgr, w.sources); err != nil {
-			ctrl.LoggerFrom(ctx).Error(err, "Setting up restarts of a workload kind failed", "kind", kind.name)
-			still = append(still, kind)
+		if err := api.setup(ctx); err != nil {
+			errs = append(errs, fmt.Errorf("%s: %w", api.name, err))
+			still = append(still, api)
 			continue
 		}
-		ctrl.LoggerFrom(ctx).Info("Workload kind served: restarts set up", "kind", kind.name)
+		ctrl.LoggerFrom(ctx).Info("API served: restarts set up", "kind", api.name)
 	}
 	w.pending = still
-	return len(still) == 0
+	return len(still) == 0, errors.Join(errs...)
 }
 
-var _ manager.Runnable = &kindWaiter{}
+var _ manager.Runnable = &apiWaiter{}
 
 // indexKeys returns the sources an opted-in workload may watch, as IndexSources keys.
 func (kr *kindReconciler) indexKeys(o client.Object) []string {
-	if kr.kind.metadataOnly {
-		if !ReadOptIn(o.GetAnnotations(), nil, false).Enabled() {
-			return nil
-		}
-		return []string{wildcard(KindSecret), wildcard(KindConfigMap)}
-	}
 	optIn := kr.optIn(o)
 	if !optIn.Enabled() {
 		return nil
+	}
+	if kr.kind.metadataOnly {
+		keys := []string{wildcard(KindSecret), wildcard(KindConfigMap)}
+		if kr.opts.EnableCSIIntegration {
+			keys = append(keys, wildcard(KindSecretProviderClass))
+		}
+		return keys
 	}
 	var keys []string
 	for _, ref := range optIn.Candidates(References(&kr.kind.template(o).Spec)) {
 		keys = append(keys, ref.String())
 	}
-	for _, kind := range []SourceKind{KindSecret, KindConfigMap} {
+	for _, kind := range sourceKinds {
 		if optIn.Patterns(kind) {
 			keys = append(keys, wildcard(kind))
 		}
@@ -196,25 +263,41 @@ func wildcard(kind SourceKind) string { return string(kind) + "/*" }
 // forSource maps a source to the workloads of this controller's kind that may watch it.
 func (kr *kindReconciler) forSource(kind SourceKind) handler.MapFunc {
 	return func(ctx context.Context, o client.Object) []reconcile.Request {
-		seen := map[types.NamespacedName]bool{}
-		var requests []reconcile.Request
-		for _, key := range []string{Ref{Kind: kind, Name: o.GetName()}.String(), wildcard(kind)} {
-			list := kr.kind.list()
-			if err := kr.workloads.List(ctx, list, client.InNamespace(o.GetNamespace()), client.MatchingFields{IndexSources: key}); err != nil {
-				ctrl.LoggerFrom(ctx).Error(err, "Listing workloads for a source failed", "source", key)
-				return nil
-			}
-			_ = meta.EachListItem(list, func(item runtime.Object) error {
-				name := client.ObjectKeyFromObject(item.(client.Object))
-				if !seen[name] {
-					seen[name] = true
-					requests = append(requests, reconcile.Request{NamespacedName: name})
-				}
-				return nil
-			})
-		}
-		return requests
+		return kr.watchersOf(ctx, o.GetNamespace(), Ref{Kind: kind, Name: o.GetName()})
 	}
+}
+
+// forPodStatus maps a SecretProviderClassPodStatus to the workloads of this controller's kind
+// that may watch its SecretProviderClass.
+func (kr *kindReconciler) forPodStatus(ctx context.Context, o *unstructured.Unstructured) []reconcile.Request {
+	name := className(o)
+	if name == "" {
+		return nil
+	}
+	return kr.watchersOf(ctx, o.GetNamespace(), Ref{Kind: KindSecretProviderClass, Name: name})
+}
+
+// watchersOf returns the workloads of this controller's kind in a namespace that may watch a
+// source: those indexed under its name, or under its kind's wildcard.
+func (kr *kindReconciler) watchersOf(ctx context.Context, namespace string, ref Ref) []reconcile.Request {
+	seen := map[types.NamespacedName]bool{}
+	var requests []reconcile.Request
+	for _, key := range []string{ref.String(), wildcard(ref.Kind)} {
+		list := kr.kind.list()
+		if err := kr.workloads.List(ctx, list, client.InNamespace(namespace), client.MatchingFields{IndexSources: key}); err != nil {
+			ctrl.LoggerFrom(ctx).Error(err, "Listing workloads for a source failed", "source", key)
+			return nil
+		}
+		_ = meta.EachListItem(list, func(item runtime.Object) error {
+			name := client.ObjectKeyFromObject(item.(client.Object))
+			if !seen[name] {
+				seen[name] = true
+				requests = append(requests, reconcile.Request{NamespacedName: name})
+			}
+			return nil
+		})
+	}
+	return requests
 }
 
 func (kr *kindReconciler) forSourceMetadata(kind SourceKind) handler.TypedMapFunc[*metav1.PartialObjectMetadata, reconcile.Request] {

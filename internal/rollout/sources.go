@@ -109,24 +109,32 @@ func isSourceAnnotation(key string) bool {
 	return false
 }
 
-// sourceData is what Ferry reads of a Secret or ConfigMap: its data, annotations and labels.
+// sourceData is what Ferry reads of a source: the data of a Secret or ConfigMap, with its
+// annotations and labels, or the versions of a SecretProviderClass's objects.
 type sourceData struct {
 	data        map[string][]byte
 	annotations map[string]string
 	labels      map[string]string
+	// held is set for a SecretProviderClass without a settled state (classVersions): it
+	// keeps the digest recorded for it, neither changed nor missing.
+	held bool
 }
 
 // sourceReader reads sources: managed Secrets from the manager's cache, other Secrets and
 // ConfigMaps straight from the API server, so their data is never cached. meta is the
-// metadata cache, for names and Namespaces.
+// metadata cache, for names and Namespaces; podStatuses reads SecretProviderClasses.
 type sourceReader struct {
-	cached client.Reader
-	direct client.Reader
-	meta   client.Reader
+	cached      client.Reader
+	direct      client.Reader
+	meta        client.Reader
+	podStatuses podStatuses
 }
 
 // names lists the names of the sources of one kind in a namespace, from the caches.
 func (sr sourceReader) names(ctx context.Context, namespace string, kind SourceKind) ([]string, error) {
+	if kind == KindSecretProviderClass {
+		return sr.podStatuses.classNames(ctx, namespace)
+	}
 	var out []string
 	listKind := "ConfigMap"
 	if kind == KindSecret {
@@ -149,12 +157,16 @@ func (sr sourceReader) names(ctx context.Context, namespace string, kind SourceK
 	return out, nil
 }
 
-// read returns the source, or nil when it does not exist.
+// read returns the source, or nil when it does not exist. A SecretProviderClass is never
+// missing: without a settled state it is held.
 func (sr sourceReader) read(ctx context.Context, namespace string, ref Ref) (*sourceData, error) {
 	if len(validation.IsDNS1123Subdomain(ref.Name)) > 0 {
 		// No object can have this name ("other-namespace/name" in a reload list): it is
 		// missing, and must not stop the workload's other sources from being watched.
 		return nil, nil
+	}
+	if ref.Kind == KindSecretProviderClass {
+		return sr.podStatuses.read(ctx, namespace, ref.Name)
 	}
 	key := client.ObjectKey{Namespace: namespace, Name: ref.Name}
 	if ref.Kind == KindSecret {

@@ -29,7 +29,7 @@ var combos = []combo{
 		args := deploymentArgs(t, objs)
 		wantArgs(t, args, "--webhook=true", "--webhook-cert-mode=self", "--webhook-secret=ferry-webhook-tls",
 			"--webhook-service=ferry-webhook", "--webhook-config-name=ferry-validating-webhook", "--leader-elect=true",
-			"--metrics-bind-address=:8080", "--metrics-labels=eso", "--rollout=true")
+			"--metrics-bind-address=:8080", "--metrics-labels=eso", "--rollout=true", "--enable-csi-integration=false")
 		noArgs(t, args, "--namespace=")
 		wantArgs(t, args, "--events-bind-address=0")
 		noArgs(t, args, "--events-secret=")
@@ -40,7 +40,9 @@ var combos = []combo{
 		if n := len(find(objs, "ValidatingWebhookConfiguration", "")); n != 0 {
 			t.Errorf("rendered %d ValidatingWebhookConfigurations, want none", n)
 		}
-		one(t, objs, "ClusterRole", "ferry-controller")
+		if rulesMention(one(t, objs, "ClusterRole", "ferry-controller"), "secretproviderclasspodstatuses") {
+			t.Error("ClusterRole grants SecretProviderClassPodStatuses with the CSI integration off")
+		}
 		one(t, objs, "ClusterRole", "ferry-webhook")
 		one(t, objs, "Role", "ferry-operator")
 		svc := one(t, objs, "Service", "ferry-webhook")
@@ -80,6 +82,7 @@ crds: {install: false}
 scope: {namespaces: [chart-team-b, chart-team-a]}
 webhook: {enabled: false}
 crds: {install: false}
+rollout: {enableCSIIntegration: true}
 `, check: func(t *testing.T, objs []*unstructured.Unstructured) {
 		wantArgs(t, deploymentArgs(t, objs), "--namespaces=chart-team-a,chart-team-b", "--webhook=false")
 		var roles []string
@@ -89,6 +92,9 @@ crds: {install: false}
 			}
 			if (o.GetKind() == "Role" || o.GetKind() == "RoleBinding") && o.GetName() == "ferry-controller" {
 				roles = append(roles, o.GetKind()+"/"+o.GetNamespace())
+			}
+			if o.GetKind() == "Role" && o.GetName() == "ferry-controller" && !rulesMention(o, "secretproviderclasspodstatuses") {
+				t.Errorf("controller Role in %s does not grant SecretProviderClassPodStatuses with the CSI integration on", o.GetNamespace())
 			}
 		}
 		sort.Strings(roles)
@@ -297,10 +303,11 @@ rollout:
   reloadOnDelete: true
   reloadStrategy: env-vars
   stopOnUnhealthy: true
+  enableCSIIntegration: true
   alerts: {webhookURLSecret: {name: hooks, key: slack}, sink: slack, additionalInfo: prod-eu}
 `, check: func(t *testing.T, objs []*unstructured.Unstructured) {
 		args := deploymentArgs(t, objs)
-		wantArgs(t, args, "--auto-reload-all=true", "--namespaces-to-ignore=kube-system,monitoring", "--namespace-selector=team in (a,b)",
+		wantArgs(t, args, "--enable-csi-integration=true", "--auto-reload-all=true", "--namespaces-to-ignore=kube-system,monitoring", "--namespace-selector=team in (a,b)",
 			"--ignore-configmaps=true", "--ignore-secrets=false", "--ignored-workload-types=jobs,cronjobs", "--reload-on-delete=true",
 			"--reload-on-create=false", "--reload-strategy=env-vars", "--rollout-stop-on-unhealthy=true", "--alert-sink=slack",
 			"--alert-additional-info=prod-eu")
@@ -320,6 +327,9 @@ rollout:
 		}
 		if !rulesMention(one(t, objs, "ClusterRole", "ferry-controller"), "rollouts") {
 			t.Error("ClusterRole does not grant Argo Rollouts")
+		}
+		if !rulesMention(one(t, objs, "ClusterRole", "ferry-controller"), "secretproviderclasspodstatuses") {
+			t.Error("ClusterRole does not grant SecretProviderClassPodStatuses with the CSI integration on")
 		}
 	}},
 	{name: "pdb-max-unavailable-rollout-off", values: `
