@@ -29,6 +29,9 @@ import (
 // spec.refreshTime is unset.
 const defaultRefresh = time.Minute
 
+// retryConflict is when an object whose status write met a newer version is read again.
+const retryConflict = time.Second
+
 // Reconciler keeps the ExternalSecrets of each ClusterExternalSecret.
 type Reconciler struct {
 	Client   client.Client
@@ -63,7 +66,7 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 	if err != nil {
 		setReady(ces, metav1.ConditionFalse, fmt.Sprintf("spec: %v", err))
 		r.report(ces, start)
-		return ctrl.Result{}, r.patchStatus(ctx, before, ces)
+		return r.writeStatus(ctx, before, ces, ctrl.Result{})
 	}
 	name := externalSecretName(ces)
 
@@ -90,10 +93,19 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 			name, len(failed), len(wanted)))
 	}
 	r.report(ces, start)
-	if err := r.patchStatus(ctx, before, ces); err != nil {
+	return r.writeStatus(ctx, before, ces, ctrl.Result{RequeueAfter: refresh(ces)})
+}
+
+// writeStatus patches the status and returns result. A patch that met a newer version of
+// the object (a label edit, or the ExternalSecret it owns changing its own status) is not
+// dropped: the object is read again shortly.
+func (r *Reconciler) writeStatus(ctx context.Context, before, ces *esv1.ClusterExternalSecret, result ctrl.Result) (ctrl.Result, error) {
+	if err := r.patchStatus(ctx, before, ces); apierrors.IsConflict(err) {
+		return ctrl.Result{RequeueAfter: retryConflict}, nil
+	} else if err != nil {
 		return ctrl.Result{}, err
 	}
-	return ctrl.Result{RequeueAfter: refresh(ces)}, nil
+	return result, nil
 }
 
 func externalSecretName(ces *esv1.ClusterExternalSecret) string {
@@ -219,7 +231,7 @@ func (r *Reconciler) patchStatus(ctx context.Context, before, ces *esv1.ClusterE
 		}
 	}
 	patch := client.MergeFromWithOptions(before, client.MergeFromWithOptimisticLock{})
-	if err := r.Client.Status().Patch(ctx, ces, patch); err != nil && !apierrors.IsConflict(err) && !apierrors.IsNotFound(err) {
+	if err := r.Client.Status().Patch(ctx, ces, patch); err != nil && !apierrors.IsNotFound(err) {
 		return fmt.Errorf("patching ClusterExternalSecret status: %w", err)
 	}
 	return nil

@@ -21,12 +21,15 @@ import (
 	"github.com/ferryhq/ferry/internal/testenv"
 )
 
-var k8s client.Client
+var (
+	k8s          client.Client
+	controlPlane *testenv.ControlPlane
+)
 
 func TestMain(m *testing.M) {
 	operatortest.SetLogger(nil, 0)
 	os.Exit(testenv.Run(m, func(cp *testenv.ControlPlane) {
-		k8s = cp.Client
+		k8s, controlPlane = cp.Client, cp
 		operatortest.MustStart(cp, operator.Options{Providers: provider.NewRegistry(fake.New())})
 	}))
 }

@@ -30,6 +30,9 @@ import (
 // Finalizer holds a PushSecret with deletionPolicy Delete until what it pushed is deleted.
 const Finalizer = "pushsecret.externalsecrets.io/finalizer"
 
+// retryConflict is when a PushSecret whose status write met a newer version is read again.
+const retryConflict = time.Second
+
 // Condition reasons, as ESO names them. A failure with a more precise reason (a store not
 // found or not ready, an invalid spec) carries that reason instead of Errored.
 const (
@@ -92,7 +95,12 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 	v := decide(err, refreshInterval(ps))
 	setStatus(s, v, pushed)
 	r.report(s)
-	if err := r.patchStatus(ctx, s); err != nil {
+	if err := r.patchStatus(ctx, s); apierrors.IsConflict(err) {
+		// A label or annotation edit (which the predicates let pass without a reconcile)
+		// or the finalizer's own write raced this one: read the object again shortly
+		// rather than wait an hour for the refresh interval with a stale status.
+		return ctrl.Result{RequeueAfter: retryConflict}, nil
+	} else if err != nil {
 		return ctrl.Result{}, err
 	}
 	return v.result, s.secrets.Error(v.retry)
@@ -165,7 +173,7 @@ func (r *Reconciler) patchStatus(ctx context.Context, s *scope) error {
 		return nil
 	}
 	patch := client.MergeFromWithOptions(s.before, client.MergeFromWithOptimisticLock{})
-	if err := r.Client.Status().Patch(ctx, s.ps, patch); err != nil && !apierrors.IsConflict(err) && !apierrors.IsNotFound(err) {
+	if err := r.Client.Status().Patch(ctx, s.ps, patch); err != nil && !apierrors.IsNotFound(err) {
 		return fmt.Errorf("patching PushSecret status: %w", err)
 	}
 	return nil

@@ -5,13 +5,10 @@ import (
 	"os"
 	"testing"
 
-	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/client-go/tools/events"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
-	"sigs.k8s.io/controller-runtime/pkg/client/interceptor"
 
 	esv1 "github.com/ferryhq/ferry/api/externalsecrets/v1"
 	"github.com/ferryhq/ferry/internal/conditions"
@@ -41,21 +38,7 @@ func TestStatusConflictIsRetried(t *testing.T) {
 	if err := cp.Client.Create(context.Background(), store); err != nil {
 		t.Fatal(err)
 	}
-	conflicts := 1
-	direct, err := client.NewWithWatch(cp.Config, client.Options{Scheme: cp.Client.Scheme()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	c := interceptor.NewClient(direct, interceptor.Funcs{
-		SubResourcePatch: func(ctx context.Context, c client.Client, sub string, obj client.Object, patch client.Patch, opts ...client.SubResourcePatchOption) error {
-			if conflicts > 0 {
-				conflicts--
-				return apierrors.NewConflict(schema.GroupResource{Group: esv1.GroupVersion.Group, Resource: "secretstores"},
-					obj.GetName(), nil)
-			}
-			return c.SubResource(sub).Patch(ctx, obj, patch, opts...)
-		},
-	})
+	c := cp.StatusConflicts(t, 1)
 	r := &secretstore.Reconciler{Client: c, Fetcher: fetch.New(provider.NewRegistry(fake.New()), nil, fetch.Options{}),
 		Recorder: events.NewFakeRecorder(10), Kind: esv1.SecretStoreKind}
 	req := ctrl.Request{NamespacedName: client.ObjectKeyFromObject(store)}
