@@ -8,7 +8,7 @@
 # engine and gives the same shape: a static binary at /ferry run as 65532:65532, no shell.
 # This file is not built by the project's tests (their machines have no Docker engine).
 
-ARG GO_VERSION=1.26
+ARG GO_VERSION=1.27.3
 
 FROM --platform=$BUILDPLATFORM golang:${GO_VERSION} AS build
 ARG TARGETOS

@@ -2,6 +2,8 @@ module github.com/ferryhq/ferry
 
 go 1.26.0
 
+toolchain go1.27.3
+
 require (
 	cloud.google.com/go/secretmanager v1.24.0
 	github.com/Azure/azure-sdk-for-go/sdk/azcore v1.24.0

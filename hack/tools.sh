@@ -15,9 +15,11 @@ bin="$root/.cache/bin"
 [ -L "$bin" ] && rm -f "$bin"
 mkdir -p "$bin"
 
-build() { # name module-dir package
+build() { # name module-dir package [go]
 	local name=$1 dir=$2 pkg=$3 stamp target
-	stamp=$(sha256sum "$root/hack/tools/$dir/go.mod" | cut -c1-16)
+	# Tools that load Go code (linters, generators, govulncheck) must be built by the Go
+	# release that builds Ferry, or they fail on its standard library: their key has it.
+	stamp=$( (cat "$root/hack/tools/$dir/go.mod"; [ "${4:-}" != go ] || go env GOVERSION) | sha256sum | cut -c1-16)
 	target="$cache/$dir-$stamp/$name"
 	if [ ! -x "$target" ]; then
 		echo "building $name (first time only; cached in $(dirname "$target"))" >&2
@@ -36,13 +38,13 @@ for t in "${want[@]}"; do
 	kube-controller-manager) build kube-controller-manager kube k8s.io/kubernetes/cmd/kube-controller-manager ;;
 	kubectl) build kubectl kube k8s.io/kubernetes/cmd/kubectl ;;
 	etcd) build etcd etcd go.etcd.io/etcd/server/v3 ;;
-	controller-gen) build controller-gen gen sigs.k8s.io/controller-tools/cmd/controller-gen ;;
-	golangci-lint) build golangci-lint lint github.com/golangci/golangci-lint/v2/cmd/golangci-lint ;;
+	controller-gen) build controller-gen gen sigs.k8s.io/controller-tools/cmd/controller-gen go ;;
+	golangci-lint) build golangci-lint lint github.com/golangci/golangci-lint/v2/cmd/golangci-lint go ;;
 	helm) build helm helm helm.sh/helm/v3/cmd/helm ;;
 	vault) build vault vault github.com/hashicorp/vault ;;
 	promtool) build promtool promtool github.com/prometheus/prometheus/cmd/promtool ;;
 	tofu) build tofu tofu github.com/opentofu/opentofu/cmd/tofu ;;
-	govulncheck) build govulncheck vuln golang.org/x/vuln/cmd/govulncheck ;;
+	govulncheck) build govulncheck vuln golang.org/x/vuln/cmd/govulncheck go ;;
 	*) echo "unknown tool $t" >&2; exit 2 ;;
 	esac
 done
