@@ -107,12 +107,26 @@ func (f *Feeds) newStore(req ctrl.Request) (esv1.GenericStore, fetch.StoreID) {
 	return &esv1.SecretStore{}, fetch.StoreID{Kind: esv1.SecretStoreKind, Namespace: req.Namespace, Name: req.Name}
 }
 
+// HasFeed says whether store's annotations configure a change feed. The fetcher asks on
+// every read, so it builds nothing.
+func HasFeed(store esv1.GenericStore) bool {
+	for k := range store.GetAnnotations() {
+		if strings.HasPrefix(k, annotationPrefix) {
+			return true
+		}
+	}
+	return false
+}
+
+// annotationPrefix starts the store annotations that configure its feed.
+const annotationPrefix = "events.ferry.dev/"
+
 // feedConfig is what a feed is built from: the store's generation and Ferry's event
 // annotations; "" when the store configures no feed.
 func feedConfig(store esv1.GenericStore) string {
 	var parts []string
 	for k, v := range store.GetAnnotations() {
-		if strings.HasPrefix(k, "events.ferry.dev/") {
+		if strings.HasPrefix(k, annotationPrefix) {
 			parts = append(parts, k+"="+v)
 		}
 	}

@@ -53,6 +53,8 @@ type Fetcher struct {
 	flight singleflight.Group
 
 	index *index
+	// indexed filters the stores whose reads index records; nil: every store.
+	indexed func(esv1.GenericStore) bool
 }
 
 // Options tune a Fetcher; zero values pick defaults.
@@ -68,6 +70,10 @@ type Options struct {
 	Now func() time.Time
 	// Metrics records calls, cache hits and coalesced reads; nil records nothing.
 	Metrics *metrics.Metrics
+	// Indexed says which stores' reads are indexed for change reports (Changed); nil
+	// indexes every store's. The index costs memory per object and key read, which is
+	// spent for nothing on a store no change can be reported for.
+	Indexed func(esv1.GenericStore) bool
 }
 
 // New returns a Fetcher over the providers of registry. kube must be an uncached client:
@@ -89,7 +95,7 @@ func New(registry *provider.Registry, kube client.Client, opts Options) *Fetcher
 		registry: registry, kube: kube, clientTTL: opts.ClientTTL, documentIdleTTL: opts.DocumentIdleTTL,
 		valueTTL: opts.ValueTTL, now: opts.Now, metrics: opts.Metrics,
 		clients: map[clientKey]*clientEntry{}, values: map[string]cachedValue{}, docs: map[clientKey]*documents{},
-		index: newIndex(),
+		index: newIndex(), indexed: opts.Indexed,
 	}
 }
 

@@ -199,14 +199,14 @@ func (f *Fetcher) ForgetReader(r Reader) { f.index.prune(r, maxTime) }
 
 var maxTime = time.Unix(1<<62, 0)
 
-// track records src's reader (if any) under keys, and returns the latest reported change
+// track records src's reader (if any, and if the store is indexed) under keys, and returns the latest reported change
 // of those keys.
 func (f *Fetcher) track(src Source, keys ...string) time.Time {
 	if src.Store == nil {
 		return time.Time{}
 	}
 	id := StoreIDOf(src.Store)
-	if src.Reader != (Reader{}) {
+	if src.Reader != (Reader{}) && (f.indexed == nil || f.indexed(src.Store)) {
 		f.index.record(src.Reader, id, f.now(), keys...)
 	}
 	return f.index.markedAt(id, keys...)

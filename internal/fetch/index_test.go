@@ -154,3 +154,36 @@ func TestAChangeBypassesTheValueCacheOfOtherProviders(t *testing.T) {
 		t.Fatalf("%d provider reads, want 2: one before the change, one after", n)
 	}
 }
+
+// TestOnlyTheStoresAskedForAreIndexed: the reads of a store no change can be reported for
+// leave nothing in the index (it would cost memory per object and key for nothing); the
+// same reads of a store the filter admits are routed.
+func TestOnlyTheStoresAskedForAreIndexed(t *testing.T) {
+	p := newBatchProvider(2)
+	clk := &clock{now: time.Unix(1_000_000, 0)}
+	f := New(provider.NewRegistry(p), nil, Options{Now: clk.Now,
+		Indexed: func(s esv1.GenericStore) bool { return s.GetAnnotations()["feed"] == "yes" }})
+	plain, fed := store(1), store(1)
+	fed.Name = "fed"
+	fed.Annotations = map[string]string{"feed": "yes"}
+	for _, s := range []*esv1.SecretStore{plain, fed} {
+		src := Source{Store: s, Namespace: "ns", MaxAge: time.Hour, Reader: reader(0)}
+		if _, err := f.GetSecret(context.Background(), src, esv1.ExternalSecretDataRemoteRef{Key: "k0", Property: "pass"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if got := f.ReadersOf(StoreIDOf(plain)); len(got) != 0 {
+		t.Errorf("a store the filter refuses was indexed: readers %v", got)
+	}
+	if got := f.Changed(StoreIDOf(plain), []string{"k0"}); len(got) != 0 {
+		t.Errorf("Changed on a store the filter refuses reached %v", got)
+	}
+	if got := f.Changed(StoreIDOf(fed), []string{"k0"}); len(got) != 1 || got[0] != reader(0) {
+		t.Errorf("Changed on the indexed store reached %v, want [%v]", got, reader(0))
+	}
+	f.index.mu.Lock()
+	defer f.index.mu.Unlock()
+	if len(f.index.byKey) != 1 || len(f.index.byReader[reader(0)]) != 1 {
+		t.Errorf("index holds %d stores and %d entries of the reader, want 1 and 1", len(f.index.byKey), len(f.index.byReader[reader(0)]))
+	}
+}

@@ -41,7 +41,7 @@ const credentialsTTL = 30 * time.Second
 // runs, on every replica; only the leader routes them (the others answer 503).
 func addEventsEndpoint(mgr manager.Manager, direct client.Client, hub *changefeed.Hub, m *changefeed.Metrics,
 	namespace string, opts EventsOptions) error {
-	if opts.BindAddress == "" || opts.BindAddress == "0" {
+	if !opts.enabled() {
 		return nil
 	}
 	name := opts.SecretName
@@ -123,3 +123,6 @@ func cachedCredentials(c client.Client, key client.ObjectKey) func(context.Conte
 		return cached, cachedErr
 	}
 }
+
+// enabled says whether the HTTP endpoint is served.
+func (o EventsOptions) enabled() bool { return o.BindAddress != "" && o.BindAddress != "0" }

@@ -298,7 +298,12 @@ func newServices(ctx context.Context, mgr manager.Manager, scheme *runtime.Schem
 	if err := mgr.Add(recorder); err != nil {
 		return nil, err
 	}
-	fetcher := fetch.New(opts.Providers, direct, fetch.Options{Metrics: m})
+	fetchOpts := fetch.Options{Metrics: m}
+	if !opts.Events.enabled() {
+		// Without the HTTP endpoint only a store's own feed reports changes.
+		fetchOpts.Indexed = changefeed.HasFeed
+	}
+	fetcher := fetch.New(opts.Providers, direct, fetchOpts)
 	if err := mgr.Add(manager.RunnableFunc(func(ctx context.Context) error {
 		sweep(ctx, fetcher)
 		return nil
