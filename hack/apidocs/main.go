@@ -35,7 +35,7 @@ var packages = []apiPackage{
 		kinds: []string{"ExternalSecret", "SecretStore", "ClusterSecretStore", "ClusterExternalSecret"},
 		intro: "The stored version of ESO's API. Ferry also serves `v1beta1` and `v1alpha1` of these kinds and converts them losslessly (conversion webhook); their fields are ESO's."},
 	{dir: "api/externalsecrets/v1alpha1", groupVersion: "external-secrets.io/v1alpha1", kinds: []string{"PushSecret", "ClusterPushSecret"},
-		intro: "PushSecret and ClusterPushSecret, which ESO serves as `v1alpha1`. Ferry serves ClusterPushSecret and keeps it as written, but does not act on it yet."},
+		intro: "PushSecret and ClusterPushSecret, which ESO serves as `v1alpha1`."},
 	{dir: "api/generators/v1alpha1", groupVersion: "generators.external-secrets.io/v1alpha1",
 		intro: "Generators produce values instead of reading them: an ExternalSecret names one in `dataFrom[].sourceRef.generatorRef`."},
 }

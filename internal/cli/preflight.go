@@ -112,7 +112,7 @@ func readInventory(ctx context.Context, opts options) (*preflight.Inventory, boo
 
 // readCluster lists every kind the API server serves in external-secrets.io and
 // generators.external-secrets.io, in its preferred version, so that kinds Ferry has no
-// types for (ClusterPushSecret, newer generators) are judged too.
+// types for (newer generators) are judged too.
 func readCluster(ctx context.Context, cfg *rest.Config, namespace string) (*preflight.Inventory, error) {
 	disco, err := discovery.NewDiscoveryClientForConfig(cfg)
 	if err != nil {

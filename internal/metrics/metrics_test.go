@@ -169,7 +169,7 @@ func TestLowLabels(t *testing.T) {
 	m.Sync("team-a", "db", time.Millisecond, nil)
 	m.Sync("team-a", "cache", time.Millisecond, errors.New("down"))
 	for _, kind := range []metrics.Kind{metrics.ExternalSecret, metrics.SecretStore, metrics.ClusterSecretStore,
-		metrics.PushSecret, metrics.ClusterExternalSecret} {
+		metrics.PushSecret, metrics.ClusterExternalSecret, metrics.ClusterPushSecret} {
 		m.Reconciled(kind, db, "True", time.Second)
 		m.Forget(kind, types.NamespacedName{Name: "gone"})
 	}

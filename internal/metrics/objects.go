@@ -17,9 +17,10 @@ const (
 	ClusterSecretStore    Kind = "clustersecretstore"
 	PushSecret            Kind = "pushsecret"
 	ClusterExternalSecret Kind = "clusterexternalsecret"
+	ClusterPushSecret     Kind = "clusterpushsecret"
 )
 
-var kinds = []Kind{ExternalSecret, SecretStore, ClusterSecretStore, PushSecret, ClusterExternalSecret}
+var kinds = []Kind{ExternalSecret, SecretStore, ClusterSecretStore, PushSecret, ClusterExternalSecret, ClusterPushSecret}
 
 // The Ready condition is the one condition Ferry sets on every kind; its status is one of
 // these (anything else is recorded as Unknown, so a label never takes a value Ferry did

@@ -34,8 +34,8 @@ import (
 	esv1beta1 "github.com/ferryhq/ferry/api/externalsecrets/v1beta1"
 	genv1alpha1 "github.com/ferryhq/ferry/api/generators/v1alpha1"
 	"github.com/ferryhq/ferry/internal/changefeed"
-	"github.com/ferryhq/ferry/internal/controller/clusterexternalsecret"
 	"github.com/ferryhq/ferry/internal/controller/externalsecret"
+	"github.com/ferryhq/ferry/internal/controller/fanout"
 	"github.com/ferryhq/ferry/internal/controller/generatorstate"
 	"github.com/ferryhq/ferry/internal/controller/pushsecret"
 	"github.com/ferryhq/ferry/internal/controller/secretstore"
@@ -343,9 +343,15 @@ func addControllers(ctx context.Context, mgr manager.Manager, svc *services, opt
 		return fmt.Errorf("setting up the PushSecret controller: %w", err)
 	}
 	if len(opts.Namespaces) == 0 {
-		ces := &clusterexternalsecret.Reconciler{Client: mgr.GetClient(), Recorder: svc.recorder, Metrics: svc.metrics}
-		if err := ces.SetupWithManager(mgr, few); err != nil {
+		ces := &fanout.Reconciler[*esv1.ClusterExternalSecret, *esv1.ExternalSecret]{Kind: fanout.ExternalSecrets(),
+			Client: mgr.GetClient(), Recorder: svc.recorder, Metrics: svc.metrics}
+		if err := ces.SetupWithManager(mgr, "clusterexternalsecret", few); err != nil {
 			return fmt.Errorf("setting up the ClusterExternalSecret controller: %w", err)
+		}
+		cps := &fanout.Reconciler[*esv1alpha1.ClusterPushSecret, *esv1alpha1.PushSecret]{Kind: fanout.PushSecrets(),
+			Client: mgr.GetClient(), Recorder: svc.recorder, Metrics: svc.metrics}
+		if err := cps.SetupWithManager(mgr, "clusterpushsecret", few); err != nil {
+			return fmt.Errorf("setting up the ClusterPushSecret controller: %w", err)
 		}
 	}
 	for _, kind := range []string{esv1.SecretStoreKind, esv1.ClusterSecretStoreKind} {

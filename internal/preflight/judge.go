@@ -123,6 +123,8 @@ func (j *judge) object(o *Object) Result {
 		j.clusterExternalSecret(&jm, t)
 	case *esv1alpha1.PushSecret:
 		j.pushSecret(&jm, t)
+	case *esv1alpha1.ClusterPushSecret:
+		j.clusterPushSecret(&jm, t)
 	case *generatorObject:
 		j.generator(&jm, t)
 	default:

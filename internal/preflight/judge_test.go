@@ -56,7 +56,8 @@ func TestJudgeManifests(t *testing.T) {
 		{"Password", "app", "pw", preflight.Serves, "", nil},
 		{"CloudsmithAccessToken", "app", "cs", preflight.CannotYet, "generator kind CloudsmithAccessToken is not implemented", nil},
 		{"ClusterGenerator", "", "quay", preflight.CannotYet, "generator kind QuayAccessToken is not implemented", []string{"generator-class"}},
-		{"ClusterPushSecret", "", "everywhere", preflight.CannotYet, "Ferry does not act on ClusterPushSecret", nil},
+		{"ClusterPushSecret", "", "everywhere", preflight.Serves, "", nil},
+		{"ClusterPushSecret", "", "to-acm", preflight.CannotYet, "spec.pushSecretSpec.secretStoreRefs[0] names ClusterSecretStore acm: spec.provider.aws.service: CertificateManager", nil},
 		{"ClusterExternalSecret", "", "shared", preflight.CannotYet, "its ExternalSecrets read ClusterSecretStore acm: spec.provider.aws.service: CertificateManager", []string{"ces-every-class", "durations"}},
 		{"ExternalSecret", "app", "from-backup", preflight.Serves, "", nil},
 	}

@@ -46,6 +46,33 @@ func (j *judge) pushSecret(jm *judgement, ps *esv1alpha1.PushSecret) {
 	}
 }
 
+// clusterPushSecret judges the PushSecret a ClusterPushSecret stamps out. Ferry keeps the
+// PushSecrets in the selected namespaces whatever their stores' class; each then goes to
+// its stores' controller. ClusterSecretStores named are judged here; SecretStores, which
+// are per namespace, on each PushSecret.
+func (j *judge) clusterPushSecret(jm *judgement, cps *esv1alpha1.ClusterPushSecret) {
+	if err := validation.UnsupportedPushSecret(&esv1alpha1.PushSecret{Spec: cps.Spec.PushSecretSpec}); err != nil {
+		jm.cannotYet = append(jm.cannotYet, err.Error())
+	}
+	for i, ref := range cps.Spec.PushSecretSpec.SecretStoreRefs {
+		if ref.Kind != esv1.ClusterSecretStoreKind || ref.Name == "" {
+			continue
+		}
+		field := fmt.Sprintf("spec.pushSecretSpec.secretStoreRefs[%d]", i)
+		var inner judgement
+		k := storeref.Key{Kind: esv1.ClusterSecretStoreKind, Name: ref.Name}
+		switch j.useStore(&inner, k, "", field+" names") {
+		case storeOurs:
+			j.checkWritable(&inner, k, "", field)
+		case storeOtherClass:
+			jm.notes = append(jm.notes, fmt.Sprintf("its PushSecrets push to ClusterSecretStore %s of another class: Ferry creates them, and their class's controller pushes", ref.Name))
+		case storeMissing:
+		}
+		jm.cannotYet = append(jm.cannotYet, inner.cannotYet...)
+		jm.notes = append(jm.notes, inner.notes...)
+	}
+}
+
 // pushTargets lists the stores one secretStoreRef names: by name, or every store of the
 // inventory its labelSelector matches.
 func (j *judge) pushTargets(jm *judgement, ref esv1alpha1.PushSecretStoreRef, namespace, field string) []storeref.Key {

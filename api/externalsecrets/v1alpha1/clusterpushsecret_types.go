@@ -34,8 +34,7 @@ type ClusterPushSecretSpec struct {
 	NamespaceSelectors []*metav1.LabelSelector `json:"namespaceSelectors,omitempty"`
 }
 
-// ClusterPushSecretStatus is what the fan-out observed. Ferry does not fan ClusterPushSecrets
-// out yet and writes nothing here.
+// ClusterPushSecretStatus is what the fan-out observed.
 type ClusterPushSecretStatus struct {
 	// PushSecretName is the name of the PushSecrets created.
 	// +optional
@@ -50,8 +49,8 @@ type ClusterPushSecretStatus struct {
 	Conditions []PushSecretStatusCondition `json:"conditions,omitempty"`
 }
 
-// ClusterPushSecret creates the same PushSecret in every selected namespace. Ferry serves
-// and keeps the kind but does not act on it yet.
+// ClusterPushSecret creates the same PushSecret in every selected namespace, owned by it,
+// and removes it from namespaces that stop matching.
 // +kubebuilder:object:root=true
 // +kubebuilder:storageversion
 // +kubebuilder:subresource:status

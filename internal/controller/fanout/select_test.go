@@ -1,4 +1,4 @@
-package clusterexternalsecret
+package fanout
 
 import (
 	"slices"
@@ -35,7 +35,7 @@ func TestSelected(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got, err := selected(&esv1.ClusterExternalSecret{Spec: tt.spec}, all)
+			got, err := Selected(ExternalSecrets().Selection(&esv1.ClusterExternalSecret{Spec: tt.spec}), all)
 			if err != nil {
 				t.Fatal(err)
 			}

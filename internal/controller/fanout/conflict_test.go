@@ -1,4 +1,4 @@
-package clusterexternalsecret_test
+package fanout_test
 
 import (
 	"context"
@@ -11,7 +11,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	esv1 "github.com/ferryhq/ferry/api/externalsecrets/v1"
-	"github.com/ferryhq/ferry/internal/controller/clusterexternalsecret"
+	"github.com/ferryhq/ferry/internal/controller/fanout"
 	"github.com/ferryhq/ferry/internal/testenv"
 )
 
@@ -36,7 +36,13 @@ func TestStatusConflictIsRetried(t *testing.T) {
 	}
 	t.Cleanup(func() { _ = k8s.Delete(ctx, ces) })
 
-	r := &clusterexternalsecret.Reconciler{Client: controlPlane.StatusConflicts(t, 1), Recorder: events.NewFakeRecorder(10)}
+	// The suite's operator may have written the status already: a message of this
+	// reconcile's own makes sure it has something to write, and so meets the conflict.
+	kind := fanout.ExternalSecrets()
+	set := kind.SetStatus
+	kind.SetStatus = func(p *esv1.ClusterExternalSecret, o fanout.Outcome) { o.Message += " (by hand)"; set(p, o) }
+	r := &fanout.Reconciler[*esv1.ClusterExternalSecret, *esv1.ExternalSecret]{Kind: kind,
+		Client: controlPlane.StatusConflicts(t, 1), Recorder: events.NewFakeRecorder(10)}
 	res, err := r.Reconcile(ctx, ctrl.Request{NamespacedName: client.ObjectKeyFromObject(ces)})
 	if err != nil || res.RequeueAfter == 0 || res.RequeueAfter >= time.Hour {
 		t.Fatalf("after a conflicting status write: result %+v, error %v; want a prompt requeue", res, err)

@@ -1,4 +1,4 @@
-package clusterexternalsecret_test
+package fanout_test
 
 import (
 	"context"
