@@ -128,7 +128,7 @@ spec:
 		name := "from-" + strings.ToLower(kind)
 		display := map[string]string{"configMap": "ConfigMap", "secret": "Secret"}[kind]
 		msg := waitFailed(t, tenant, name)
-		if want := display + " tpl not found in the ExternalSecret's namespace"; !strings.Contains(msg, want) {
+		if want := display + " tpl not found in namespace " + tenant; !strings.Contains(msg, want) {
 			t.Errorf("%s: condition = %q, want %q", name, msg, want)
 		}
 		assertNoSecret(t, tenant, name)
