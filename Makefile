@@ -59,10 +59,11 @@ fuzz: ## Every fuzz target for FUZZTIME each (default 45s); make test runs each 
 # The sizes of bench/README.md; results are appended to BENCH_OUT.
 BENCH_OUT ?= bench/RESULTS.md
 BENCH_FLAGS ?=
-bench: tools build ## The benchmark: 1,000 and 10,000 ExternalSecrets, then 10,000 beside 10,000 unrelated Secrets and 2,000 workloads.
+bench: tools build ## The benchmark: 1,000 and 10,000 ExternalSecrets, 10,000 beside 10,000 unrelated Secrets and 2,000 workloads, 1,000 on one key changed by the SQS feed.
 	$(GO) run ./bench/cmd/ferrybench -ferry bin/ferry -append $(BENCH_OUT) -n 1000 -k 100 $(BENCH_FLAGS)
 	$(GO) run ./bench/cmd/ferrybench -ferry bin/ferry -append $(BENCH_OUT) -n 10000 -k 1000 $(BENCH_FLAGS)
 	$(GO) run ./bench/cmd/ferrybench -ferry bin/ferry -append $(BENCH_OUT) -n 10000 -k 1000 -unrelated 10000 -workloads 2000 $(BENCH_FLAGS)
+	$(GO) run ./bench/cmd/ferrybench -ferry bin/ferry -append $(BENCH_OUT) -n 1000 -k 1 -interval 1h -feed -steady-cycles 0 -floor=false -warm-restart=false $(BENCH_FLAGS)
 
 # The fault soak of bench/README.md: an hour, N = 10,000; the result is appended to BENCH_OUT.
 # Not part of `make test`, which runs its two-minute version (TestSoakShort).

@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
@@ -52,6 +53,10 @@ type Config struct {
 	SteadyCycles int
 	// Rotation changes one remote value and measures how long its Secrets take to follow.
 	Rotation bool
+	// Feed gives the store an SQS change feed (events.ferry.dev/aws-sqs-queue-url on a
+	// moto queue); the rotation then puts the change's EventBridge event on the queue, as
+	// EventBridge would, right after writing the value.
+	Feed bool
 	// Floor measures the two floors: a bare client creating N Secrets, and a bare client
 	// doing what N first syncs must (create the Secret, patch the status, record an event).
 	Floor bool
@@ -189,6 +194,9 @@ type Result struct {
 	// Rotation is one remote value changing until all Secrets that read it hold it.
 	Rotation        Phase
 	RotationSecrets int
+	// RotationP50 and RotationP99 are the times at which half and 99% of those Secrets
+	// held the new value (as fine as the harness's reads, every 100 ms).
+	RotationP50, RotationP99 time.Duration
 	// PeakRSS is the operator's peak resident memory over the whole run.
 	PeakRSS int64
 }
@@ -207,6 +215,8 @@ type run struct {
 	direct *rest.Config
 	kube   client.Client
 	sm     *secretsmanager.Client
+	// queue is the change feed's SQS queue URL (Config.Feed).
+	queue string
 	// op is the operator running now.
 	op *operator
 	// stops are undone in reverse order when the run ends.
@@ -329,7 +339,14 @@ func (r *run) seed(ctx context.Context) error {
 	if err := seedKeys(ctx, r.sm, cfg.K); err != nil {
 		return err
 	}
-	if err := seedStore(ctx, r.kube, cfg); err != nil {
+	if cfg.Feed {
+		queue, err := createQueue(ctx, r.moto.Endpoint)
+		if err != nil {
+			return err
+		}
+		r.queue = queue
+	}
+	if err := seedStore(ctx, r.kube, cfg, r.queue); err != nil {
 		return err
 	}
 	r.say("first operator run: validating the store")
@@ -505,12 +522,30 @@ func (r *run) rotation(ctx context.Context) error {
 	r.say("rotation: changing %s", remoteKey(0))
 	// Counting starts after the harness's own write of the new value.
 	var cpuBefore map[string]time.Duration
-	took, affected, err := rotate(ctx, r.kube, r.sm, &r.cfg, r.op, func() { cpuBefore = r.resetCounters() })
+	written := func() { cpuBefore = r.resetCounters() }
+	if r.queue != "" {
+		arn, err := secretARN(ctx, r.sm, remoteKey(0))
+		if err != nil {
+			return err
+		}
+		// The harness's own SendMessage is made before counting starts; Ferry's long poll
+		// returns it, and only then can Ferry act on it.
+		written = func() {
+			if err := sendChange(ctx, r.moto.Endpoint, r.queue, arn); err != nil {
+				r.say("rotation: the change event was not sent: %v", err)
+			}
+			cpuBefore = r.resetCounters()
+		}
+	}
+	arrivals, err := rotate(ctx, r.kube, r.sm, &r.cfg, r.op, written)
 	if err != nil {
 		return withLog(err, r.op.log.Name())
 	}
-	r.res.Rotation, r.res.RotationSecrets = snapshot(took, r.moto, r.proxy, r.op, cpuBefore), affected
-	r.say("rotation: %d Secrets hold the new value after %s", affected, took.Round(time.Millisecond))
+	took := arrivals[len(arrivals)-1]
+	r.res.Rotation, r.res.RotationSecrets = snapshot(took, r.moto, r.proxy, r.op, cpuBefore), len(arrivals)
+	r.res.RotationP50, r.res.RotationP99 = percentile(arrivals, 50), percentile(arrivals, 99)
+	r.say("rotation: %d Secrets hold the new value after %s (p50 %s, p99 %s)", len(arrivals), took.Round(time.Millisecond),
+		r.res.RotationP50.Round(time.Millisecond), r.res.RotationP99.Round(time.Millisecond))
 	return nil
 }
 
@@ -633,43 +668,48 @@ func sleepWhileRunning(ctx context.Context, op *operator, d time.Duration) error
 }
 
 // rotate writes a new value of key 0, calls written, and waits until every Secret that
-// reads it holds it. The wait is bounded by three refresh intervals.
-func rotate(ctx context.Context, kube client.Client, sm *secretsmanager.Client, cfg *Config, op *operator, written func()) (time.Duration, int, error) {
+// reads it holds it. It returns when each did, from written's call, sorted. The wait is
+// bounded by three refresh intervals.
+func rotate(ctx context.Context, kube client.Client, sm *secretsmanager.Client, cfg *Config, op *operator, written func()) ([]time.Duration, error) {
 	var targets []client.ObjectKey
 	for i := 0; i < cfg.N; i += cfg.K {
 		targets = append(targets, client.ObjectKey{Namespace: cfg.namespaceOf(i), Name: esName(i)})
 	}
 	value, err := rotateKey(ctx, sm, 0, 2)
 	if err != nil {
-		return 0, 0, err
+		return nil, err
 	}
 	start := time.Now()
 	written()
 	deadline := start.Add(3 * cfg.Interval)
 	pending := targets
+	arrivals := make([]time.Duration, 0, len(targets))
 	for len(pending) > 0 {
 		var still []client.ObjectKey
 		for _, key := range pending {
 			var s corev1.Secret
 			if err := kube.Get(ctx, key, &s); err != nil || string(s.Data[secretKey]) != value {
 				still = append(still, key)
+				continue
 			}
+			arrivals = append(arrivals, time.Since(start))
 		}
 		pending = still
 		if len(pending) == 0 {
 			break
 		}
 		if done, how := op.exited(); done {
-			return 0, 0, fmt.Errorf("the operator exited (%s) during the rotation", how)
+			return nil, fmt.Errorf("the operator exited (%s) during the rotation", how)
 		}
 		if time.Now().After(deadline) {
-			return 0, 0, fmt.Errorf("rotation: %d of %d Secrets still hold the old value after %s", len(pending), len(targets), 3*cfg.Interval)
+			return nil, fmt.Errorf("rotation: %d of %d Secrets still hold the old value after %s", len(pending), len(targets), 3*cfg.Interval)
 		}
 		if err := sleep(ctx, 100*time.Millisecond); err != nil {
-			return 0, 0, err
+			return nil, err
 		}
 	}
-	return time.Since(start), len(targets), nil
+	slices.Sort(arrivals)
+	return arrivals, nil
 }
 
 func sleep(ctx context.Context, d time.Duration) error {

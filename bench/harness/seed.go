@@ -81,9 +81,9 @@ func rotateKey(ctx context.Context, sm *secretsmanager.Client, k, generation int
 	return value, nil
 }
 
-// seedAuth creates the namespaces and the IRSA ServiceAccount the store authenticates with,
-// and the ClusterSecretStore itself.
-func seedStore(ctx context.Context, c client.Client, cfg *Config) error {
+// seedStore creates the namespaces and the IRSA ServiceAccount the store authenticates
+// with, and the ClusterSecretStore itself, with an SQS change feed when queue is set.
+func seedStore(ctx context.Context, c client.Client, cfg *Config, queue string) error {
 	namespaces := []string{authNamespace, floorNamespace, unrelatedNS, "ferry-system"}
 	for i := range cfg.Namespaces {
 		namespaces = append(namespaces, namespaceName(i))
@@ -100,7 +100,7 @@ func seedStore(ctx context.Context, c client.Client, cfg *Config) error {
 	}
 	ns := authNamespace
 	store := &esv1.ClusterSecretStore{
-		ObjectMeta: metav1.ObjectMeta{Name: storeName},
+		ObjectMeta: metav1.ObjectMeta{Name: storeName, Annotations: feedAnnotations(queue)},
 		Spec: esv1.SecretStoreSpec{Provider: &esv1.SecretStoreProvider{AWS: &esv1.AWSProvider{
 			Service: esv1.AWSServiceSecretsManager,
 			Region:  region,

@@ -61,6 +61,36 @@ func TestSmoke(t *testing.T) {
 	}
 }
 
+// TestSmokeFeed runs the change-feed scenario small: the store has an SQS feed and every
+// object an hour-long interval, so the rotated value can only arrive by the event the
+// harness puts on the queue. It asserts counts: every Secret of the key follows, from one
+// provider read of the key, with one write each.
+func TestSmokeFeed(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts a control plane, moto and the operator")
+	}
+	cfg := Config{N: 50, K: 5, Namespaces: 5, Interval: time.Hour, Rotation: true, Feed: true,
+		ColdTimeout: 3 * time.Minute, Progress: testWriter{t}}
+	ctx, cancel := context.WithTimeout(context.Background(), 6*time.Minute)
+	defer cancel()
+	res, err := Run(ctx, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var report strings.Builder
+	res.Markdown(&report)
+	t.Log("\n" + report.String())
+	if res.RotationSecrets != cfg.N/cfg.K {
+		t.Errorf("rotation: %d Secrets followed, want the %d that read the key", res.RotationSecrets, cfg.N/cfg.K)
+	}
+	if reads := res.Rotation.ProviderReads(); reads != 1 {
+		t.Errorf("rotation: %d provider reads, want 1 (the changed key, once): %v", reads, res.Rotation.Provider)
+	}
+	if w := res.Rotation.SecretWrites(); w != cfg.N/cfg.K {
+		t.Errorf("rotation: %d Secret writes, want one per Secret that reads the key (%d)", w, cfg.N/cfg.K)
+	}
+}
+
 // checkFirstSyncRequests asserts that a first sync costs exactly three API requests per
 // object — create the Secret, patch the status, record the event — and that nothing else
 // grows with the objects: every other request (the hash-key Secret, the ServiceAccount

@@ -231,7 +231,7 @@ func (s *soak) seedAndSync(ctx context.Context) error {
 	for k := range s.gens {
 		s.gens[k] = 1
 	}
-	if err := seedStore(ctx, s.kube, cfg); err != nil {
+	if err := seedStore(ctx, s.kube, cfg, ""); err != nil {
 		return err
 	}
 	if err := seedExternalSecrets(ctx, s.kube, cfg); err != nil {

@@ -44,6 +44,7 @@ func run() error {
 	flag.StringVar(&cfg.FerryBinary, "ferry", "", "use this ferry binary for {ferry} instead of building one")
 	flag.IntVar(&cfg.SteadyCycles, "steady-cycles", 3, "refresh intervals observed with nothing changed (0 skips)")
 	flag.BoolVar(&cfg.Rotation, "rotation", true, "change one remote value and time how long its Secrets take to follow")
+	flag.BoolVar(&cfg.Feed, "feed", false, "give the store an SQS change feed (on moto); the rotation sends the change's EventBridge event")
 	flag.BoolVar(&cfg.Floor, "floor", true, "measure the floors: a bare client creating N Secrets, and one doing what N first syncs must")
 	flag.BoolVar(&cfg.WarmRestart, "warm-restart", true, "with everything in sync (after the rotation), restart the operator and time until it reports every object Ready on its metrics ({metrics})")
 	flag.StringVar(&cfg.WorkDir, "workdir", "", "keep the kubeconfig and the operator's logs here (default: a temporary directory)")
