@@ -685,10 +685,15 @@ func rotate(ctx context.Context, kube client.Client, sm *secretsmanager.Client, 
 	pending := targets
 	arrivals := make([]time.Duration, 0, len(targets))
 	for len(pending) > 0 {
+		// One list per namespace, not a read per Secret: a thousand reads would take longer
+		// than the change, and blur the times.
+		held, err := holding(ctx, kube, pending, value)
+		if err != nil {
+			return nil, err
+		}
 		var still []client.ObjectKey
 		for _, key := range pending {
-			var s corev1.Secret
-			if err := kube.Get(ctx, key, &s); err != nil || string(s.Data[secretKey]) != value {
+			if !held[key] {
 				still = append(still, key)
 				continue
 			}
@@ -710,6 +715,27 @@ func rotate(ctx context.Context, kube client.Client, sm *secretsmanager.Client, 
 	}
 	slices.Sort(arrivals)
 	return arrivals, nil
+}
+
+// holding returns which of keys name Secrets whose secretKey holds value.
+func holding(ctx context.Context, kube client.Client, keys []client.ObjectKey, value string) (map[client.ObjectKey]bool, error) {
+	namespaces := map[string]bool{}
+	for _, k := range keys {
+		namespaces[k.Namespace] = true
+	}
+	held := map[client.ObjectKey]bool{}
+	for ns := range namespaces {
+		var list corev1.SecretList
+		if err := kube.List(ctx, &list, client.InNamespace(ns)); err != nil {
+			return nil, fmt.Errorf("listing Secrets in %s: %w", ns, err)
+		}
+		for i := range list.Items {
+			if string(list.Items[i].Data[secretKey]) == value {
+				held[client.ObjectKeyFromObject(&list.Items[i])] = true
+			}
+		}
+	}
+	return held, nil
 }
 
 func sleep(ctx context.Context, d time.Duration) error {
