@@ -36,7 +36,7 @@ func (c *Client) pushTarget(ctx context.Context, key string) (*target, error) {
 		return nil, err
 	}
 	if ref.id != "" {
-		return nil, fmt.Errorf("remote key %q: PushSecret names a Scaleway secret by name: or path:, not id:", key)
+		return nil, fmt.Errorf("remote key %q: PushSecret takes a name: or path: key, not an id: key", key)
 	}
 	t := &target{ref: ref}
 	t.secret, err = c.resolve(ctx, ref)
