@@ -304,21 +304,22 @@ func TestBadAnswers(t *testing.T) {
 func TestValidateStore(t *testing.T) {
 	other := "other"
 	for _, tc := range []struct {
-		name string
-		edit func(*esv1.ScalewayProvider)
-		want string
+		name     string
+		edit     func(*esv1.ScalewayProvider)
+		want     string
+		admitted bool // ESO admits it: a warning at admission, not a refusal
 	}{
-		{"ok", func(*esv1.ScalewayProvider) {}, ""},
-		{"default api url", func(p *esv1.ScalewayProvider) { p.APIURL = "" }, ""},
-		{"no region", func(p *esv1.ScalewayProvider) { p.Region = "" }, field + ".region: required"},
-		{"bad region", func(p *esv1.ScalewayProvider) { p.Region = "paris" }, field + ".region: \"paris\""},
-		{"no project", func(p *esv1.ScalewayProvider) { p.ProjectID = "" }, field + ".projectId: required"},
-		{"bad project", func(p *esv1.ScalewayProvider) { p.ProjectID = "my-project" }, field + ".projectId: \"my-project\" is not"},
-		{"bad url", func(p *esv1.ScalewayProvider) { p.APIURL = "api.scaleway.com" }, field + ".apiUrl"},
-		{"no access key", func(p *esv1.ScalewayProvider) { p.AccessKey = esv1.InlineOrSecretValue{} }, field + ".accessKey: set value or secretRef"},
-		{"both", func(p *esv1.ScalewayProvider) { p.SecretKey.Value = "inline" }, field + ".secretKey: set value or secretRef, not both"},
-		{"ref without key", func(p *esv1.ScalewayProvider) { p.SecretKey.SecretRef.Key = "" }, field + ".secretKey.secretRef.key: required"},
-		{"other namespace", func(p *esv1.ScalewayProvider) { p.SecretKey.SecretRef.Namespace = &other }, field + ".secretKey.secretRef.namespace"},
+		{"ok", func(*esv1.ScalewayProvider) {}, "", false},
+		{"default api url", func(p *esv1.ScalewayProvider) { p.APIURL = "" }, "", false},
+		{"no region", func(p *esv1.ScalewayProvider) { p.Region = "" }, field + ".region: required", false},
+		{"bad region", func(p *esv1.ScalewayProvider) { p.Region = "paris" }, field + ".region: \"paris\"", false},
+		{"no project", func(p *esv1.ScalewayProvider) { p.ProjectID = "" }, field + ".projectId: required", false},
+		{"bad project", func(p *esv1.ScalewayProvider) { p.ProjectID = "my-project" }, field + ".projectId: \"my-project\" is not", true},
+		{"bad url", func(p *esv1.ScalewayProvider) { p.APIURL = "api.scaleway.com" }, field + ".apiUrl", true},
+		{"no access key", func(p *esv1.ScalewayProvider) { p.AccessKey = esv1.InlineOrSecretValue{} }, field + ".accessKey: set value or secretRef", false},
+		{"both", func(p *esv1.ScalewayProvider) { p.SecretKey.Value = "inline" }, field + ".secretKey: set value or secretRef, not both", false},
+		{"ref without key", func(p *esv1.ScalewayProvider) { p.SecretKey.SecretRef.Key = "" }, field + ".secretKey.secretRef.key: required", false},
+		{"other namespace", func(p *esv1.ScalewayProvider) { p.SecretKey.SecretRef.Namespace = &other }, field + ".secretKey.secretRef.namespace", false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			store := scalewayStore("https://api.scaleway.com")
@@ -329,6 +330,8 @@ func TestValidateStore(t *testing.T) {
 				t.Errorf("ValidateStore = %v, want nil", err)
 			case tc.want != "" && (err == nil || !strings.Contains(err.Error(), tc.want)):
 				t.Errorf("ValidateStore = %v, want %q", err, tc.want)
+			case err != nil && errors.Is(err, provider.ErrAdmittedMistake) != tc.admitted:
+				t.Errorf("ValidateStore = %v: admitted as ESO admits it = %v, want %v", err, !tc.admitted, tc.admitted)
 			}
 		})
 	}

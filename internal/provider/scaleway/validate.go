@@ -19,7 +19,9 @@ var (
 )
 
 // ValidateStore checks the store as written, without any call; errors name the field.
-// The webhook and the store controller both call it.
+// The webhook and the store controller both call it. What ESO refuses is refused; a
+// project ID or API URL that ESO admits but that cannot work is an admitted mistake:
+// the webhook warns and the store reports it.
 func (*Provider) ValidateStore(store esv1.GenericStore) error {
 	spec := store.GetSpec()
 	if spec.Provider == nil || spec.Provider.Scaleway == nil {
@@ -37,11 +39,13 @@ func (*Provider) ValidateStore(store esv1.GenericStore) error {
 	case s.ProjectID == "":
 		errs = append(errs, errors.New(field+".projectId: required"))
 	case !uuidFormat.MatchString(s.ProjectID):
-		errs = append(errs, fmt.Errorf("%s.projectId: %q is not a project ID (a UUID)", field, s.ProjectID))
+		// Some of the SDK versions ESO builds with match a UUID anywhere in the string.
+		errs = append(errs, provider.AdmittedMistake("%s.projectId: %q is not a project ID (a UUID)", field, s.ProjectID))
 	}
 	if s.APIURL != "" {
 		if u, err := url.Parse(s.APIURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-			errs = append(errs, fmt.Errorf("%s.apiUrl: %q is not an http(s) URL", field, s.APIURL))
+			// ESO only checks that the URL parses.
+			errs = append(errs, provider.AdmittedMistake("%s.apiUrl: %q is not an http(s) URL such as %s", field, s.APIURL, DefaultAPIURL))
 		}
 	}
 	errs = append(errs, validateInlineOrSecret(store, s.AccessKey, field+".accessKey")...)
