@@ -289,8 +289,22 @@ func TestBadAnswers(t *testing.T) {
 			}
 		})
 	}
-	// A wrong key is a 401 that names the field to check, not the key.
+	// A 404 to a lookup (a wrong region or API URL) is not a missing secret.
 	f := startScaleway(t)
+	f.put("/", "k", []byte("secret-value"))
+	f.fault = func(w http.ResponseWriter, r *http.Request) bool {
+		if strings.HasSuffix(r.URL.Path, "/secrets") {
+			notFound(w, "", "")
+			return true
+		}
+		return false
+	}
+	if _, err := newClient(t, f.srv.URL, testSecretKey).GetSecret(context.Background(), esv1.ExternalSecretDataRemoteRef{Key: "name:k"}); err == nil || errors.Is(err, provider.ErrNotFound) {
+		t.Errorf("a 404 to the lookup = %v, want an error that is not ErrNotFound", err)
+	}
+	f.fault = nil
+
+	// A wrong key is a 401 that names the field to check, not the key.
 	_, err := newClient(t, f.srv.URL, "wrong-key-value").Validate(context.Background())
 	if err == nil || !strings.Contains(err.Error(), "HTTP 401") || !strings.Contains(err.Error(), field+".secretKey") ||
 		strings.Contains(err.Error(), "wrong-key-value") {
