@@ -17,6 +17,7 @@ import (
 	"github.com/ferryhq/ferry/internal/provider/kubernetes"
 	"github.com/ferryhq/ferry/internal/provider/onepassword"
 	"github.com/ferryhq/ferry/internal/provider/previder"
+	"github.com/ferryhq/ferry/internal/provider/scaleway"
 	"github.com/ferryhq/ferry/internal/provider/vault"
 	"github.com/ferryhq/ferry/internal/provider/webhook"
 )
@@ -41,7 +42,7 @@ func providers(localCluster *rest.Config, awsProvider *aws.Provider) *provider.R
 	return provider.NewRegistry(fake.New(), awsProvider, vault.New(), kubernetes.New(kubeOpts...),
 		webhook.New(), gcpsm.New(), azurekv.New(),
 		conjur.New(), delinea.New(), previder.New(),
-		doppler.New(), infisical.New(), gitlab.New(), onepassword.New())
+		doppler.New(), infisical.New(), gitlab.New(), onepassword.New(), scaleway.New())
 }
 
 func generators(awsProvider *aws.Provider) *generator.Registry {

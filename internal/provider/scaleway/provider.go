@@ -1,0 +1,105 @@
+package scaleway
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"strings"
+
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	esv1 "github.com/ferryhq/ferry/api/externalsecrets/v1"
+	"github.com/ferryhq/ferry/internal/provider"
+	"github.com/ferryhq/ferry/internal/provider/restclient"
+)
+
+// DefaultAPIURL is Scaleway's API, used when the store sets no apiUrl.
+const DefaultAPIURL = "https://api.scaleway.com"
+
+// Provider builds Scaleway Secret Manager clients. Build it with New.
+type Provider struct {
+	http *http.Client
+}
+
+// Option configures a Provider.
+type Option func(*Provider)
+
+// WithHTTPClient sends every call through hc (tests: an in-process server's client).
+func WithHTTPClient(hc *http.Client) Option { return func(p *Provider) { p.http = hc } }
+
+// New returns the Scaleway provider.
+func New(opts ...Option) *Provider {
+	p := &Provider{}
+	for _, o := range opts {
+		o(p)
+	}
+	return p
+}
+
+var (
+	_ provider.Provider             = (*Provider)(nil)
+	_ provider.NamespaceIndependent = (*Provider)(nil)
+	_ provider.Writer               = (*Client)(nil)
+)
+
+// Name is the provider's key in spec.provider.
+func (*Provider) Name() string { return "scaleway" }
+
+// Capabilities says the provider reads and writes, as External Secrets Operator's does.
+func (*Provider) Capabilities() esv1.SecretStoreCapabilities { return esv1.SecretStoreReadWrite }
+
+// NewClient validates the store, reads its keys and returns a client. The access key is
+// read, as ESO reads it, so that a store naming a missing Secret fails the same way,
+// but only the secret key is sent: it is what Scaleway's API authenticates.
+func (p *Provider) NewClient(ctx context.Context, store esv1.GenericStore, kube client.Client, namespace string) (provider.Client, error) {
+	if err := p.ValidateStore(store); err != nil {
+		return nil, err
+	}
+	spec := store.GetSpec().Provider.Scaleway
+	if _, err := inlineOrSecret(ctx, kube, store, namespace, spec.AccessKey, field+".accessKey"); err != nil {
+		return nil, err
+	}
+	secretKey, err := inlineOrSecret(ctx, kube, store, namespace, spec.SecretKey, field+".secretKey")
+	if err != nil {
+		return nil, err
+	}
+	if secretKey == "" {
+		return nil, errors.New(field + ".secretKey: the value is empty")
+	}
+	base := strings.TrimSuffix(spec.APIURL, "/")
+	if base == "" {
+		base = DefaultAPIURL
+	}
+	hc := p.http
+	if hc == nil {
+		hc = restclient.NewHTTPClient(nil, 0)
+	}
+	return &Client{
+		api:       &restclient.Client{Service: "scaleway", BaseURL: base, HTTP: hc, Message: errorMessage, Header: userAgent},
+		secretKey: secretKey,
+		region:    spec.Region,
+		projectID: spec.ProjectID,
+	}, nil
+}
+
+func userAgent(h http.Header) { h.Set("User-Agent", "ferry") }
+
+// inlineOrSecret returns v's inline value or the Secret key it names, trimmed.
+func inlineOrSecret(ctx context.Context, kube client.Client, store esv1.GenericStore, namespace string,
+	v esv1.InlineOrSecretValue, field string) (string, error) {
+	if v.SecretRef == nil {
+		return strings.TrimSpace(v.Value), nil
+	}
+	raw, err := provider.SecretKeyValue(ctx, kube, store, namespace, *v.SecretRef, field+".secretRef")
+	return strings.TrimSpace(string(raw)), err
+}
+
+// SameForEveryNamespace reports whether a store's clients are the same whatever namespace
+// they act for: each key is inline or in a Secret whose namespace the ref names.
+func (*Provider) SameForEveryNamespace(store esv1.GenericStore) bool {
+	spec := store.GetSpec().Provider.Scaleway
+	fixed := func(v esv1.InlineOrSecretValue) bool {
+		return v.SecretRef == nil || (v.SecretRef.Namespace != nil && *v.SecretRef.Namespace != "")
+	}
+	return spec != nil && fixed(spec.AccessKey) && fixed(spec.SecretKey)
+}
