@@ -58,7 +58,17 @@ func (r *Reconciler) SetupWithManager(ctx context.Context, mgr ctrl.Manager, opt
 		// Objects whose keys a provider reported changed.
 		b = b.WatchesRawSource(r.Changes.Source(esv1.ExtSecretKind))
 	}
-	return b.WithOptions(opts).Complete(r)
+	var rec reconcile.Reconciler = r
+	if r.Shards != nil {
+		filter, err := r.Shards.Filter(mgr.GetCache(), mgr.GetScheme(), &esv1.ExternalSecret{})
+		if err != nil {
+			return err
+		}
+		b = b.WatchesRawSource(filter.Source())
+		rec = filter.Reconciler(r)
+		opts.NeedLeaderElection = new(false)
+	}
+	return b.WithOptions(opts).Complete(rec)
 }
 
 // forSecret maps a managed Secret to the ExternalSecrets that target it.
