@@ -57,7 +57,8 @@ type Options struct {
 	Metrics *Metrics
 }
 
-// Validate reports options that cannot work, in the words of the flags that set them.
+// Validate reports options that cannot work, in the words of the flags that set them. It
+// does not look at Client, so that flags can be checked before there is one.
 func (o *Options) Validate() error {
 	var errs []error
 	if o.Count < 1 || o.Count > 4096 {
@@ -77,9 +78,6 @@ func (o *Options) Validate() error {
 		if msgs := validation.IsDNS1123Subdomain(name); len(msgs) > 0 {
 			errs = append(errs, fmt.Errorf("lease name %q (from --leader-election-id and the replica name): %v", name, msgs))
 		}
-	}
-	if o.Client == nil {
-		errs = append(errs, errors.New("shard: Options.Client is required"))
 	}
 	return errors.Join(errs...)
 }
@@ -132,6 +130,9 @@ type observation struct {
 
 // New returns a Gate; it does nothing until Start.
 func New(opts Options) (*Gate, error) {
+	if opts.Client == nil {
+		return nil, errors.New("shard: Options.Client is required")
+	}
 	if err := opts.Validate(); err != nil {
 		return nil, err
 	}
