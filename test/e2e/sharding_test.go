@@ -137,11 +137,11 @@ func secretWrites(writes []apiWrite, prefix string) []apiWrite {
 }
 
 const (
-	shardTestGroup    = "ferry-shard-test"
-	shardTestCount    = 64
-	shardLeaseSeconds = 4 * time.Second
-	shardRenew        = 3 * time.Second
-	shardRetry        = 500 * time.Millisecond
+	shardTestGroup = "ferry-shard-test"
+	shardTestCount = 64
+	shardLease     = 4 * time.Second
+	shardRenew     = 3 * time.Second
+	shardRetry     = 500 * time.Millisecond
 )
 
 // shardHolders returns the holder of each shard Lease of the test's group (index: shard).
@@ -230,7 +230,7 @@ func TestSharding(t *testing.T) {
 	start := func(name string) *replica {
 		metricsPorts[name] = freePort(t)
 		return startReplica(t, name, env, "--leader-elect=true", "--leader-election-id="+shardTestGroup,
-			"--leader-election-lease-duration="+shardLeaseSeconds.String(), "--leader-election-renew-deadline="+shardRenew.String(),
+			"--leader-election-lease-duration="+shardLease.String(), "--leader-election-renew-deadline="+shardRenew.String(),
 			"--leader-election-retry-period="+shardRetry.String(),
 			"--sharding=on", fmt.Sprintf("--shard-count=%d", shardTestCount), "--replica-name="+name,
 			"--metrics-bind-address=127.0.0.1:"+metricsPorts[name], "-v=1")
@@ -273,7 +273,7 @@ func TestSharding(t *testing.T) {
 	waitAll("v1")
 	holders := waitSpread(t, time.Minute, "r1", "r2", "r3")
 	t.Logf("shards per replica: %v", shardsPer(holders))
-	writes, mark := proxy.since(0)
+	writes, _ := proxy.since(0)
 	creates := 0
 	writers := map[string]map[string]bool{} // namespace → replicas that wrote its Secrets
 	for _, w := range secretWrites(writes, prefix) {
@@ -354,12 +354,12 @@ func TestSharding(t *testing.T) {
 		}
 	}
 
-	mark = proxy.mark()
+	mark := proxy.mark()
 	changeAll("v2")
 	r2.kill(t)
 	killed := time.Now()
 	delete(metricsPorts, "r2")
-	limit := shardLeaseSeconds + 2*shardRetry + 3*time.Second // lease duration, a retry on each side, and slack for a busy machine
+	limit := shardLease + 2*shardRetry + 3*time.Second // lease duration, a retry on each side, and slack for a busy machine
 	testenv.Eventually(t, limit+30*time.Second, "r2's shards taken over", func() (bool, error) {
 		per := shardsPer(shardHolders(t))
 		return per["r2"] == 0 && per[""] == 0, nil
@@ -377,15 +377,15 @@ func TestSharding(t *testing.T) {
 	// 3. r2's replacement comes (as the Deployment would start one), then a fourth replica,
 	// which takes a quarter of the shards; nothing is written again.
 	r5 := start("r5")
-	holders = waitSpread(t, time.Minute, "r1", "r3", "r5")
+	waitSpread(t, time.Minute, "r1", "r3", "r5")
 	time.Sleep(3 * time.Second) // let the hand-off to r5 settle: its new objects looked at
 	holders = waitSpread(t, time.Minute, "r1", "r3", "r5")
 	mark = proxy.mark()
 	start("r4")
-	after := waitSpread(t, time.Minute, "r1", "r3", "r4", "r5")
+	waitSpread(t, time.Minute, "r1", "r3", "r4", "r5")
 	// Wait for the hand-off to settle: the new owners look at their objects.
 	time.Sleep(3 * time.Second)
-	after = waitSpread(t, time.Minute, "r1", "r3", "r4", "r5")
+	after := waitSpread(t, time.Minute, "r1", "r3", "r4", "r5")
 	moved, toNew := 0, 0
 	for s := range after {
 		if after[s] != holders[s] {
