@@ -29,6 +29,15 @@ type Filter struct {
 
 	mu      sync.Mutex
 	flushed map[int]uint64 // shard → epoch whose objects were enqueued
+	forget  func(types.NamespacedName)
+}
+
+// OnLost sets what to drop of an object whose shard this replica lost (its metric series,
+// what the fetcher remembers of its reads): the new owner keeps them now.
+func (f *Filter) OnLost(forget func(types.NamespacedName)) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.forget = forget
 }
 
 // Filter returns the filter of a controller of obj's kind, whose objects reader (the
@@ -111,18 +120,25 @@ func (f *Filter) run(ctx context.Context, q workqueue.TypedRateLimitingInterface
 	}
 }
 
-// enqueueAcquired enqueues the objects of the shards acquired since the last call.
+// enqueueAcquired enqueues the objects of the shards acquired since the last call, and
+// forgets those of the shards lost since.
 func (f *Filter) enqueueAcquired(ctx context.Context, q workqueue.TypedRateLimitingInterface[reconcile.Request]) error {
 	held := f.gate.heldShards()
 	f.mu.Lock()
-	fresh := map[int]uint64{}
+	fresh, lost := map[int]uint64{}, map[int]bool{}
 	for s, epoch := range held {
 		if f.flushed[s] != epoch {
 			fresh[s] = epoch
 		}
 	}
+	for s := range f.flushed {
+		if _, ok := held[s]; !ok {
+			lost[s] = true
+		}
+	}
+	forget := f.forget
 	f.mu.Unlock()
-	if len(fresh) == 0 {
+	if len(fresh) == 0 && len(lost) == 0 {
 		return nil
 	}
 	keys, err := f.list(ctx)
@@ -130,13 +146,20 @@ func (f *Filter) enqueueAcquired(ctx context.Context, q workqueue.TypedRateLimit
 		return err
 	}
 	for _, k := range keys {
-		if _, ok := fresh[f.gate.ShardOf(k.Namespace, k.Name)]; ok {
+		s := f.gate.ShardOf(k.Namespace, k.Name)
+		if _, ok := fresh[s]; ok {
 			q.Add(reconcile.Request{NamespacedName: k})
+		}
+		if lost[s] && forget != nil {
+			forget(k)
 		}
 	}
 	f.mu.Lock()
 	for s, epoch := range fresh {
 		f.flushed[s] = epoch
+	}
+	for s := range lost {
+		delete(f.flushed, s)
 	}
 	f.mu.Unlock()
 	return nil

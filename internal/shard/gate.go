@@ -390,6 +390,9 @@ func (g *Gate) loseLocked(s int) {
 	}
 	st.held = false
 	st.stopWork()
+	for _, f := range g.filters {
+		f.wake()
+	}
 }
 
 // begin admits work on shard s: it returns a context that ends when ctx does or the shard is

@@ -13,9 +13,9 @@ import (
 
 const (
 	testCount = 16
-	testLease = 400 * time.Millisecond
-	testRenew = 250 * time.Millisecond
-	testRetry = 50 * time.Millisecond
+	testLease = 1200 * time.Millisecond
+	testRenew = 800 * time.Millisecond
+	testRetry = 100 * time.Millisecond
 )
 
 func fakeClient(t *testing.T) client.Client {
@@ -130,12 +130,27 @@ func TestCutOffOwnerStopsBeforeTakeover(t *testing.T) {
 		t.Fatal("a may not work on a shard it holds")
 	}
 	defer done()
-	cut := time.Now()
+	aShards := a.heldShards()
+	a.mu.Lock()
+	var lastRenewal time.Time
+	for s := range aShards {
+		if r := a.shards[s].renewed; r.After(lastRenewal) {
+			lastRenewal = r
+		}
+	}
+	a.mu.Unlock()
 	// From now on only b ticks; a's renew-deadline timers still run.
-	untilTicking(t, 3*time.Second, func() bool { return len(b.heldShards()) == testCount }, []*Gate{b}, []*Gate{a, b})
-	took := time.Since(cut)
-	if took < testLease {
-		t.Errorf("b took a's shards %s after a's last renewal, before the lease duration %s", took, testLease)
+	var firstTakeover time.Time
+	untilTicking(t, 5*time.Second, func() bool {
+		for s := range b.heldShards() {
+			if _, was := aShards[s]; was && firstTakeover.IsZero() {
+				firstTakeover = time.Now()
+			}
+		}
+		return len(b.heldShards()) == testCount
+	}, []*Gate{b}, []*Gate{a, b})
+	if took := firstTakeover.Sub(lastRenewal); took < testLease {
+		t.Errorf("b took a shard of a's %s after a's last renewal, before the lease duration %s", took, testLease)
 	}
 	if work.Err() == nil {
 		t.Error("the work a had running was not cancelled when a lost the shard")

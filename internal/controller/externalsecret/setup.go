@@ -15,6 +15,8 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/reconcile"
 
 	esv1 "github.com/ferryhq/ferry/api/externalsecrets/v1"
+	"github.com/ferryhq/ferry/internal/fetch"
+	"github.com/ferryhq/ferry/internal/metrics"
 	"github.com/ferryhq/ferry/internal/storeref"
 )
 
@@ -64,6 +66,10 @@ func (r *Reconciler) SetupWithManager(ctx context.Context, mgr ctrl.Manager, opt
 		if err != nil {
 			return err
 		}
+		filter.OnLost(func(key types.NamespacedName) {
+			r.Metrics.Forget(metrics.ExternalSecret, key)
+			r.Changes.Forget(fetch.Reader{Kind: esv1.ExtSecretKind, Namespace: key.Namespace, Name: key.Name})
+		})
 		b = b.WatchesRawSource(filter.Source())
 		rec = filter.Reconciler(r)
 		opts.NeedLeaderElection = new(false)

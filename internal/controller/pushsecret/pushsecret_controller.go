@@ -9,6 +9,7 @@ import (
 	"k8s.io/apimachinery/pkg/api/equality"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/client-go/tools/events"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/builder"
@@ -195,6 +196,7 @@ func (r *Reconciler) SetupWithManager(ctx context.Context, mgr ctrl.Manager, opt
 		if err != nil {
 			return err
 		}
+		filter.OnLost(func(key types.NamespacedName) { r.Metrics.Forget(metrics.PushSecret, key) })
 		b = b.WatchesRawSource(filter.Source())
 		rec = filter.Reconciler(r)
 		opts.NeedLeaderElection = new(false)
