@@ -8,6 +8,7 @@ import (
 	"net/http/httputil"
 	"net/url"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -208,8 +209,8 @@ func waitSpread(t *testing.T, limit time.Duration, replicas ...string) []string 
 // namespaces, behind a proxy that records which replica wrote what:
 //
 //  1. every Secret is created by exactly one replica, each namespace is written by one
-//     replica only, and the shards split within ±20% between the replicas (their metrics say
-//     the same);
+//     replica only, and the shards split within ±20% between the replicas (their metrics and
+//     `ferry status` say the same);
 //  2. kill -9 of one replica while a change of every value is being synced: the others take
 //     its shards within the lease duration and one retry, every Secret reaches the new value,
 //     and each is written exactly once;
@@ -300,6 +301,23 @@ func TestSharding(t *testing.T) {
 			t.Errorf("namespace %s: Secrets written by %v, but its shard's Lease is held by %s", ns, ws, owner)
 		}
 	}
+	// What a user sees: `kubectl ferry status` names each object's replica.
+	statusNS := prefix + "00"
+	out, err := exec.Command(ferryBin, "status", "--kubeconfig", kubeconfig, "-n", statusNS).Output()
+	if err != nil {
+		t.Fatalf("ferry status: %v\n%s", err, out)
+	}
+	lines := strings.Split(strings.TrimSpace(string(out)), "\n")
+	wantOwner := replicaOf(holders[shard.Of(shard.ByNamespace, shardTestCount, statusNS, "")])
+	if len(lines) != perNS+1 || !strings.HasSuffix(lines[0], "REPLICA") {
+		t.Errorf("ferry status -n %s: want a REPLICA column and %d rows:\n%s", statusNS, perNS, out)
+	}
+	for _, line := range lines[1:] {
+		if fields := strings.Fields(line); fields[len(fields)-1] != wantOwner {
+			t.Errorf("ferry status names %s as the replica of a row, want %s (the shard Lease's holder): %q", fields[len(fields)-1], wantOwner, line)
+		}
+	}
+
 	var owned, objects float64
 	for name, port := range metricsPorts {
 		m := scrape(t, port)
