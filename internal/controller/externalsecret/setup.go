@@ -67,6 +67,11 @@ func (r *Reconciler) SetupWithManager(ctx context.Context, mgr ctrl.Manager, opt
 			return err
 		}
 		filter.OnLost(func(key types.NamespacedName) {
+			// The new owner's syncs do not reach this replica's memory of the last one.
+			var es esv1.ExternalSecret
+			if r.Client.Get(ctx, key, &es) == nil {
+				r.lastSync.Delete(es.UID)
+			}
 			r.Metrics.Forget(metrics.ExternalSecret, key)
 			r.Changes.Forget(fetch.Reader{Kind: esv1.ExtSecretKind, Namespace: key.Namespace, Name: key.Name})
 		})
