@@ -91,10 +91,16 @@ func (p *kubeProxy) Reset() {
 // waitQuiet waits until no request other than a watch or a list has reached the proxy for
 // quiet, or until limit has passed.
 func (p *kubeProxy) waitQuiet(ctx context.Context, quiet, limit time.Duration) error {
+	return p.waitQuietExcept(ctx, quiet, limit, "")
+}
+
+// waitQuietExcept is waitQuiet not counting requests of the resource ignored either (e.g.
+// "leases", which sharded replicas renew all the time).
+func (p *kubeProxy) waitQuietExcept(ctx context.Context, quiet, limit time.Duration, ignored string) error {
 	requests := func() int {
 		n := 0
 		for r, c := range p.Counts() {
-			if r.Verb != "watch" && r.Verb != "list" {
+			if r.Verb != "watch" && r.Verb != "list" && r.Resource != ignored {
 				n += c
 			}
 		}

@@ -190,6 +190,7 @@ func (r *Result) Markdown(w io.Writer) {
 		p("| first refresh cycle after the restart (%s): provider calls | %s |", cfg.Interval, calls(r.AfterRestart.Provider))
 		p("| first refresh cycle after the restart: writes Secrets / status | %d / %d |", r.AfterRestart.SecretWrites(), r.AfterRestart.StatusWrites())
 	}
+	r.shardedLines(p)
 	p("| peak RSS over the run | %s |", mib(r.PeakRSS))
 	p("")
 	p("| target | want | got | met |")

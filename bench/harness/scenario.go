@@ -81,6 +81,10 @@ type Config struct {
 	// OperatorPprof is the base URL of the operator's /debug/pprof endpoints, e.g.
 	// http://127.0.0.1:6060 with Ferry's --pprof-bind-address=127.0.0.1:6060.
 	OperatorPprof string
+	// Sharded, above 1, ends the run with that many Ferry replicas with --sharding=on in
+	// place of the operator, and reports each one's memory (docs/design/0006-sharding.md).
+	// Operator must then be Ferry's and hold {metrics}.
+	Sharded int
 }
 
 // Defaults fills the zero fields of cfg.
@@ -199,6 +203,10 @@ type Result struct {
 	RotationP50, RotationP99 time.Duration
 	// PeakRSS is the operator's peak resident memory over the whole run.
 	PeakRSS int64
+	// ShardedMemory is each sharded replica's memory once all were quiet, ShardedTook the
+	// time from their start until then.
+	ShardedMemory []procMemory
+	ShardedTook   time.Duration
 }
 
 // run is one scenario in progress: what it started and what it measured so far.
@@ -244,6 +252,7 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	}{
 		{r.cfg.Floor, r.floors}, {true, r.coldStart}, {r.cfg.SteadyCycles > 0, r.steady}, {r.cfg.Rotation, r.rotation},
 		{r.cfg.WarmRestart, r.warmRestart}, {r.cfg.WarmRestart && r.cfg.SteadyCycles > 0, r.afterRestart},
+		{r.cfg.Sharded > 1, r.sharded},
 	}
 	for _, phase := range phases {
 		if !phase.on {

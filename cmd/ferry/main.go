@@ -23,6 +23,7 @@ import (
 	"github.com/ferryhq/ferry/internal/logging"
 	"github.com/ferryhq/ferry/internal/metrics"
 	"github.com/ferryhq/ferry/internal/operator"
+	"github.com/ferryhq/ferry/internal/shard"
 	"github.com/ferryhq/ferry/internal/version"
 
 	// The Mozilla roots compiled in: the image has no /etc/ssl, and TLS to AWS, Vault, GCP
@@ -95,11 +96,26 @@ func run(args []string) error {
 		"refresh interval of objects whose stores all have healthy change feeds (their own longer intervals win)")
 	fs.BoolVar(&opts.RolloutEnabled, "rollout", true, "restart workloads that opt in with Reloader's (or Ferry's) annotations when their Secrets or ConfigMaps change")
 	rolloutFlags(fs, &opts.Rollout)
+	fs.Func("sharding", "on: every replica reconciles the ExternalSecrets, PushSecrets and workloads of its shards "+
+		"(active-active; cluster-scoped work stays with the leader); off (default): the leader does everything",
+		onOff(&opts.Sharding.Enabled))
+	fs.IntVar(&opts.Sharding.Count, "shard-count", operator.DefaultShardCount, "number of shards, the same on every replica (with --sharding=on)")
+	shardKey := fs.String("shard-key", string(shard.ByNamespace),
+		"what an object's shard is computed from: namespace (a namespace's objects and stores stay together) or namespace-name (with --sharding=on)")
+	fs.StringVar(&opts.Sharding.ReplicaName, "replica-name", replicaName(),
+		"this replica's name in its Leases and its user agent (default $POD_NAME, then the host name)")
 	verbosity := fs.Int("v", 0, fmt.Sprintf("log verbosity (0-%d); higher values are capped so request bodies are never logged", logging.MaxVerbosity))
-	if err := fs.Parse(args); err != nil {
+	err := fs.Parse(args)
+	if err != nil {
 		return err
 	}
 	opts.QPS = float32(*qps)
+	if opts.Sharding.KeyBy, err = shard.ParseKeyBy(*shardKey); err != nil {
+		return err
+	}
+	if err := shardingFlagsUsed(fs, opts.Sharding.Enabled); err != nil {
+		return err
+	}
 	labels, err := metrics.ParseLabels(*metricsLabels)
 	if err != nil {
 		return err

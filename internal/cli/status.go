@@ -40,16 +40,26 @@ func (e *env) status(ctx context.Context, all bool) error {
 		return nil
 	}
 	rows := statusRows(list.Items, e.now(), e.feeds(ctx, opts))
+	// A sharded Ferry: which replica works on each object.
+	owners := e.shardOwners(ctx)
 	w := tabwriter.NewWriter(e.out, 0, 4, 2, ' ', 0)
 	if all {
 		fmt.Fprint(w, "NAMESPACE\t")
 	}
-	fmt.Fprintln(w, "NAME\tSTORE\tREADY\tREASON\tLAST SYNC\tNEXT REFRESH\tEVENTS")
+	fmt.Fprint(w, "NAME\tSTORE\tREADY\tREASON\tLAST SYNC\tNEXT REFRESH\tEVENTS")
+	if owners != nil {
+		fmt.Fprint(w, "\tREPLICA")
+	}
+	fmt.Fprintln(w)
 	for _, r := range rows {
 		if all {
 			fmt.Fprintf(w, "%s\t", r.namespace)
 		}
-		fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", r.name, r.store, r.ready, r.reason, r.lastSync, r.nextRefresh, r.events)
+		fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\t%s\t%s", r.name, r.store, r.ready, r.reason, r.lastSync, r.nextRefresh, r.events)
+		if owners != nil {
+			fmt.Fprintf(w, "\t%s", owners.owner(r.namespace, r.name))
+		}
+		fmt.Fprintln(w)
 	}
 	return w.Flush()
 }

@@ -45,6 +45,7 @@ import (
 	"github.com/ferryhq/ferry/internal/metrics"
 	"github.com/ferryhq/ferry/internal/provider"
 	"github.com/ferryhq/ferry/internal/rollout"
+	"github.com/ferryhq/ferry/internal/shard"
 	"github.com/ferryhq/ferry/internal/webhook"
 )
 
@@ -116,7 +117,34 @@ type Options struct {
 	Webhook WebhookOptions
 	// Events configures event-driven refresh: the HTTP endpoint and the safety interval.
 	Events EventsOptions
+	// Sharding splits the namespaced work between active replicas.
+	Sharding ShardingOptions
 }
+
+// ShardingOptions configure active-active sharding (docs/design/0006-sharding.md): every
+// replica reconciles the ExternalSecrets, PushSecrets and workloads of the shards it holds;
+// cluster-scoped work stays with the elected leader.
+type ShardingOptions struct {
+	Enabled bool
+	// Count is the number of shards (DefaultShardCount when 0); all replicas must agree.
+	Count int
+	// KeyBy is what an object's shard is computed from (shard.ByNamespace when empty).
+	KeyBy shard.KeyBy
+	// ReplicaName names this replica (the pod's name) in its Leases and in the user agent of
+	// its requests, so the API server's audit log tells replicas apart.
+	ReplicaName string
+}
+
+// DefaultShardCount is enough shards to spread over a few dozen replicas, few enough that
+// their Leases cost little: each is renewed every retry period.
+const DefaultShardCount = 64
+
+// Sharding defaults: controller-runtime's leader election durations, which sharding uses too.
+const (
+	defaultLeaseDuration = 15 * time.Second
+	defaultRenewDeadline = 10 * time.Second
+	defaultRetryPeriod   = 2 * time.Second
+)
 
 // Scheme returns the scheme of every type Ferry reads or writes.
 func Scheme() *runtime.Scheme {
@@ -154,10 +182,16 @@ func New(ctx context.Context, cfg *rest.Config, opts Options) (manager.Manager, 
 		// The older --namespace keeps what it always allowed: its RBAC is the operator's to give.
 		return nil, errors.New("--namespace-selector needs a Ferry that serves every namespace: with --namespaces, list the namespaces instead")
 	}
+	if err := opts.validateSharding(); err != nil {
+		return nil, err
+	}
 	// From here on, Namespaces alone says which namespaces are served (none: all).
 	opts.Namespaces, opts.Namespace = served, ""
 	cfg = rest.CopyConfig(cfg)
 	cfg.QPS, cfg.Burst = opts.QPS, opts.Burst
+	if opts.Sharding.Enabled {
+		cfg.UserAgent = rest.DefaultKubernetesUserAgent() + " replica/" + opts.Sharding.ReplicaName
+	}
 	scheme := Scheme()
 	// Providers read auth Secrets and request tokens with an uncached client.
 	direct, err := client.New(cfg, client.Options{Scheme: scheme})
@@ -171,6 +205,11 @@ func New(ctx context.Context, cfg *rest.Config, opts Options) (manager.Manager, 
 	svc, err := newServices(ctx, mgr, scheme, direct, &opts)
 	if err != nil {
 		return nil, err
+	}
+	if opts.Sharding.Enabled {
+		if svc.shards, err = newGate(mgr, direct, &opts); err != nil {
+			return nil, err
+		}
 	}
 	if err := addEventsEndpoint(mgr, direct, svc.changes, svc.changeMetrics, opts.OperatorNamespace, opts.Events); err != nil {
 		return nil, err
@@ -279,6 +318,8 @@ type services struct {
 	// changes routes providers' change reports to the objects that read the changed keys.
 	changes       *changefeed.Hub
 	changeMetrics *changefeed.Metrics
+	// shards confines the namespaced controllers to this replica's shards; nil: no sharding.
+	shards *shard.Gate
 }
 
 func newServices(ctx context.Context, mgr manager.Manager, scheme *runtime.Scheme, direct client.Client, opts *Options) (*services, error) {
@@ -325,7 +366,7 @@ func addControllers(ctx context.Context, mgr manager.Manager, svc *services, opt
 		Client: mgr.GetClient(), APIReader: mgr.GetAPIReader(), Fetcher: svc.fetcher,
 		Recorder: svc.recorder, HashKey: svc.hashKey, ControllerClass: opts.ControllerClass,
 		Namespaces: opts.Namespaces, Metrics: svc.metrics, Generators: opts.Generators, Direct: svc.direct,
-		GeneratorGCGracePeriod: opts.GeneratorGCGracePeriod, Changes: svc.changes,
+		GeneratorGCGracePeriod: opts.GeneratorGCGracePeriod, Changes: svc.changes, Shards: svc.shards,
 	}
 	if err := es.SetupWithManager(ctx, mgr, controller.Options{MaxConcurrentReconciles: opts.Concurrency}); err != nil {
 		return fmt.Errorf("setting up the ExternalSecret controller: %w", err)
@@ -338,7 +379,8 @@ func addControllers(ctx context.Context, mgr manager.Manager, svc *services, opt
 		}
 	}
 	ps := &pushsecret.Reconciler{Client: mgr.GetClient(), APIReader: mgr.GetAPIReader(), Fetcher: svc.fetcher,
-		Recorder: svc.recorder, ControllerClass: opts.ControllerClass, Namespaces: opts.Namespaces, Metrics: svc.metrics}
+		Recorder: svc.recorder, ControllerClass: opts.ControllerClass, Namespaces: opts.Namespaces, Metrics: svc.metrics,
+		Shards: svc.shards}
 	if err := ps.SetupWithManager(ctx, mgr, few); err != nil {
 		return fmt.Errorf("setting up the PushSecret controller: %w", err)
 	}
@@ -376,7 +418,7 @@ func addControllers(ctx context.Context, mgr manager.Manager, svc *services, opt
 	rolloutOpts := opts.Rollout
 	rolloutOpts.Namespaces = opts.Namespaces
 	rr := &rollout.Reconciler{Client: mgr.GetClient(), APIReader: mgr.GetAPIReader(),
-		Recorder: svc.recorder, HashKey: svc.hashKey, Options: rolloutOpts}
+		Recorder: svc.recorder, HashKey: svc.hashKey, Options: rolloutOpts, Shards: svc.shards}
 	if err := rr.SetupWithManager(ctx, mgr); err != nil {
 		return fmt.Errorf("setting up the rollout controllers: %w", err)
 	}

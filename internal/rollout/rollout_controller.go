@@ -15,6 +15,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/controller"
 
 	"github.com/ferryhq/ferry/internal/digest"
+	"github.com/ferryhq/ferry/internal/shard"
 )
 
 // Reconciler restarts opted-in workloads when the data of the Secrets and ConfigMaps they
@@ -32,6 +33,10 @@ type Reconciler struct {
 	Options Options
 	// Clock returns the current time; nil means time.Now.
 	Clock func() time.Time
+	// Shards, when set, confines the controllers to the workloads of this replica's shards
+	// and runs them on every replica, leader or not; nil restarts every workload (on the
+	// leader).
+	Shards *shard.Gate
 }
 
 func (r *Reconciler) now() func() time.Time {

@@ -30,6 +30,8 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/predicate"
 	"sigs.k8s.io/controller-runtime/pkg/reconcile"
 	"sigs.k8s.io/controller-runtime/pkg/source"
+
+	"github.com/ferryhq/ferry/internal/shard"
 )
 
 // IndexSources maps "secret/<name>", "configmap/<name>" and "secretproviderclass/<name>" to
@@ -126,10 +128,24 @@ func (kr *kindReconciler) setup(ctx context.Context, mgr ctrl.Manager, sources s
 	if err := mgr.GetFieldIndexer().IndexField(ctx, kr.kind.object(), IndexSources, kr.indexKeys); err != nil {
 		return err
 	}
+	opts := controller.Options{MaxConcurrentReconciles: 2, SkipNameValidation: new(true)}
+	var rec reconcile.Reconciler = kr
+	var filter *shard.Filter
+	if kr.Shards != nil {
+		var err error
+		if filter, err = kr.Shards.Filter(kr.workloads, mgr.GetScheme(), kr.kind.object()); err != nil {
+			return err
+		}
+		rec = filter.Reconciler(kr)
+		opts.NeedLeaderElection = new(false)
+	}
 	b := ctrl.NewControllerManagedBy(mgr).
 		Named("rollout-"+strings.ToLower(kr.kind.name)).
 		For(kr.kind.object(), builder.WithPredicates(kr.workloadChanged())).
-		WithOptions(controller.Options{MaxConcurrentReconciles: 2, SkipNameValidation: new(true)})
+		WithOptions(opts)
+	if filter != nil {
+		b = b.WatchesRawSource(filter.Source())
+	}
 	if !kr.opts.IgnoreSecrets {
 		// Managed Secrets, with their data, from the manager's label-filtered cache; every
 		// other Secret, metadata only.
@@ -145,7 +161,7 @@ func (kr *kindReconciler) setup(ctx context.Context, mgr ctrl.Manager, sources s
 		b = b.WatchesRawSource(source.Kind(sources.Cache, namespaceMetadata(),
 			handler.TypedEnqueueRequestsFromMapFunc(kr.forNamespace)))
 	}
-	c, err := b.Build(kr)
+	c, err := b.Build(rec)
 	if err != nil {
 		return err
 	}

@@ -31,6 +31,11 @@ var combos = []combo{
 			"--webhook-service=ferry-webhook", "--webhook-config-name=ferry-validating-webhook", "--leader-elect=true",
 			"--metrics-bind-address=:8080", "--metrics-labels=eso", "--rollout=true", "--enable-csi-integration=false")
 		noArgs(t, args, "--namespace=")
+		noArgs(t, args, "--sharding")
+		noArgs(t, args, "--shard-")
+		if leaseVerbs(t, one(t, objs, "Role", "ferry-operator"), "list") {
+			t.Error("the operator Role lets Ferry list Leases without sharding")
+		}
 		wantArgs(t, args, "--events-bind-address=0")
 		noArgs(t, args, "--events-secret=")
 		if n := len(find(objs, "CustomResourceDefinition", "")); n < 4 {
@@ -57,6 +62,19 @@ var combos = []combo{
 		if n := len(find(objs, "NetworkPolicy", "")) + len(find(objs, "ServiceMonitor", "")) + len(find(objs, "Certificate", "")) +
 			len(find(objs, "PrometheusRule", "")) + len(find(objs, "ConfigMap", "")); n != 0 {
 			t.Errorf("default values rendered %d optional objects (NetworkPolicy, ServiceMonitor, Certificate, PrometheusRule, dashboard ConfigMap), want none", n)
+		}
+	}},
+	{name: "sharding", values: `
+replicaCount: 3
+sharding: {enabled: true, shardCount: 32, key: namespace-name}
+`, check: func(t *testing.T, objs []*unstructured.Unstructured) {
+		wantArgs(t, deploymentArgs(t, objs), "--sharding=on", "--shard-count=32", "--shard-key=namespace-name", "--leader-elect=true")
+		if n := nested(t, one(t, objs, "Deployment", "ferry"), "spec", "replicas"); n != int64(3) {
+			t.Errorf("replicas = %v, want 3", n)
+		}
+		// Member and shard Leases are named after pods: listed, not named in the Role.
+		if !leaseVerbs(t, one(t, objs, "Role", "ferry-operator"), "list", "update", "delete") {
+			t.Error("the operator Role does not let Ferry list, update and delete Leases")
 		}
 	}},
 	{name: "namespace-roles-only", values: `
@@ -417,6 +435,8 @@ func TestTemplateRefusesContradictions(t *testing.T) {
 		{`webhook: {certManager: {enabled: true, issuerRef: {kind: ClusterIssuer}}}`, "issuerRef needs a name"},
 		{`metrics: {service: {enabled: false}, serviceMonitor: {enabled: true}}`, "needs metrics.service.enabled=true"},
 		{`logLevel: 9`, "logLevel is at most 5"},
+		{`{sharding: {enabled: true}, leaderElection: {enabled: false}}`, "sharding.enabled needs leaderElection.enabled=true"},
+		{`sharding: {key: name}`, `sharding.key must be "namespace" or "namespace-name"`},
 		{`metrics: {labels: per-object}`, `metrics.labels must be "eso" or "low"`},
 	} {
 		_, err := helm("template", "ferry", chartDir, "-f", valuesFile(t, tc.values))
@@ -477,6 +497,29 @@ func noArgs(t *testing.T, args []string, prefix string) {
 			t.Errorf("args contain %s", a)
 		}
 	}
+}
+
+// leaseVerbs says whether one rule of role grants all verbs on every Lease (no resourceNames).
+func leaseVerbs(t *testing.T, role *unstructured.Unstructured, verbs ...string) bool {
+	t.Helper()
+	rules, _, _ := unstructured.NestedSlice(role.Object, "rules")
+	for _, r := range rules {
+		rule := r.(map[string]any)
+		resources, _, _ := unstructured.NestedStringSlice(rule, "resources")
+		names, _, _ := unstructured.NestedStringSlice(rule, "resourceNames")
+		granted, _, _ := unstructured.NestedStringSlice(rule, "verbs")
+		if !slices.Contains(resources, "leases") || len(names) > 0 {
+			continue
+		}
+		all := true
+		for _, v := range verbs {
+			all = all && slices.Contains(granted, v)
+		}
+		if all {
+			return true
+		}
+	}
+	return false
 }
 
 // rulesMention says whether any rule of a Role or ClusterRole names s (a resource or a resourceName).

@@ -50,6 +50,7 @@ func run() error {
 	flag.StringVar(&cfg.WorkDir, "workdir", "", "keep the kubeconfig and the operator's logs here (default: a temporary directory)")
 	flag.StringVar(&cfg.ProfileDir, "profile-dir", "", "save CPU profiles of kube-apiserver (and of the operator, with -operator-pprof) taken during the cold start here")
 	flag.StringVar(&cfg.OperatorPprof, "operator-pprof", "", "base URL of the operator's /debug/pprof, e.g. http://127.0.0.1:6060 (add --pprof-bind-address=127.0.0.1:6060 to ferry's command line)")
+	flag.IntVar(&cfg.Sharded, "sharded", 0, "end with this many Ferry replicas with --sharding=on in place of the operator, and report each one's memory (use -namespaces well above the shard count's share, e.g. 100)")
 	appendTo := flag.String("append", "", "also append the Markdown result to this file (e.g. bench/RESULTS.md)")
 	soak := flag.Duration("soak", 0, "instead of the scenario, run the fault soak for this long (1h: the schedule of `make soak`) with two replicas")
 	flag.IntVar(&cfg.Workloads, "workloads", 0, "Deployments that restart on their Secret's changes, Deployment j reading ExternalSecret j mod n's (soak default: k)")

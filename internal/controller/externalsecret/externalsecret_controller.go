@@ -27,6 +27,7 @@ import (
 	"github.com/ferryhq/ferry/internal/metrics"
 	"github.com/ferryhq/ferry/internal/redact"
 	"github.com/ferryhq/ferry/internal/schedule"
+	"github.com/ferryhq/ferry/internal/shard"
 )
 
 // Reconciler keeps the target Secret of each ExternalSecret in sync.
@@ -61,6 +62,9 @@ type Reconciler struct {
 	// Changes routes providers' change reports to the objects that read the changed keys
 	// and stretches the refresh of objects whose stores have healthy feeds; nil: polling only.
 	Changes *changefeed.Hub
+	// Shards, when set, confines the controller to the objects of this replica's shards and
+	// runs it on every replica, leader or not; nil reconciles every object (on the leader).
+	Shards *shard.Gate
 
 	// lastSync remembers when each object last synced successfully in this process (a
 	// confirmation without change counts), so that a confirmation needs no status write.

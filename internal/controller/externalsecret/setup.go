@@ -15,6 +15,8 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/reconcile"
 
 	esv1 "github.com/ferryhq/ferry/api/externalsecrets/v1"
+	"github.com/ferryhq/ferry/internal/fetch"
+	"github.com/ferryhq/ferry/internal/metrics"
 	"github.com/ferryhq/ferry/internal/storeref"
 )
 
@@ -58,7 +60,26 @@ func (r *Reconciler) SetupWithManager(ctx context.Context, mgr ctrl.Manager, opt
 		// Objects whose keys a provider reported changed.
 		b = b.WatchesRawSource(r.Changes.Source(esv1.ExtSecretKind))
 	}
-	return b.WithOptions(opts).Complete(r)
+	var rec reconcile.Reconciler = r
+	if r.Shards != nil {
+		filter, err := r.Shards.Filter(mgr.GetCache(), mgr.GetScheme(), &esv1.ExternalSecret{})
+		if err != nil {
+			return err
+		}
+		filter.OnLost(func(key types.NamespacedName) {
+			// The new owner's syncs do not reach this replica's memory of the last one.
+			var es esv1.ExternalSecret
+			if r.Client.Get(ctx, key, &es) == nil {
+				r.lastSync.Delete(es.UID)
+			}
+			r.Metrics.Forget(metrics.ExternalSecret, key)
+			r.Changes.Forget(fetch.Reader{Kind: esv1.ExtSecretKind, Namespace: key.Namespace, Name: key.Name})
+		})
+		b = b.WatchesRawSource(filter.Source())
+		rec = filter.Reconciler(r)
+		opts.NeedLeaderElection = new(false)
+	}
+	return b.WithOptions(opts).Complete(rec)
 }
 
 // forSecret maps a managed Secret to the ExternalSecrets that target it.

@@ -9,6 +9,7 @@ import (
 	"k8s.io/apimachinery/pkg/api/equality"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/client-go/tools/events"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/builder"
@@ -16,6 +17,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/controller"
 	"sigs.k8s.io/controller-runtime/pkg/handler"
 	"sigs.k8s.io/controller-runtime/pkg/predicate"
+	"sigs.k8s.io/controller-runtime/pkg/reconcile"
 
 	esv1 "github.com/ferryhq/ferry/api/externalsecrets/v1"
 	esv1alpha1 "github.com/ferryhq/ferry/api/externalsecrets/v1alpha1"
@@ -23,6 +25,7 @@ import (
 	"github.com/ferryhq/ferry/internal/fetch"
 	"github.com/ferryhq/ferry/internal/metrics"
 	"github.com/ferryhq/ferry/internal/redact"
+	"github.com/ferryhq/ferry/internal/shard"
 	"github.com/ferryhq/ferry/internal/storeref"
 	"github.com/ferryhq/ferry/internal/validation"
 )
@@ -54,6 +57,9 @@ type Reconciler struct {
 	// Metrics records each PushSecret's Ready condition and reconcile duration; nil records
 	// nothing.
 	Metrics *metrics.Metrics
+	// Shards, when set, confines the controller to the objects of this replica's shards and
+	// runs it on every replica, leader or not; nil reconciles every object (on the leader).
+	Shards *shard.Gate
 }
 
 // scope is what one reconcile works on.
@@ -187,13 +193,23 @@ func (r *Reconciler) SetupWithManager(ctx context.Context, mgr ctrl.Manager, opt
 		return err
 	}
 	changed := predicate.Or(predicate.GenerationChangedPredicate{}, predicate.AnnotationChangedPredicate{})
-	return ctrl.NewControllerManagedBy(mgr).
+	b := ctrl.NewControllerManagedBy(mgr).
 		Named("pushsecret").
 		For(&esv1alpha1.PushSecret{}, builder.WithPredicates(changed)).
 		Watches(&corev1.Secret{}, handler.EnqueueRequestsFromMapFunc(r.forSource)).
-		WatchesRawSource(unmanaged).
-		WithOptions(opts).
-		Complete(r)
+		WatchesRawSource(unmanaged)
+	var rec reconcile.Reconciler = r
+	if r.Shards != nil {
+		filter, err := r.Shards.Filter(mgr.GetCache(), mgr.GetScheme(), &esv1alpha1.PushSecret{})
+		if err != nil {
+			return err
+		}
+		filter.OnLost(func(key types.NamespacedName) { r.Metrics.Forget(metrics.PushSecret, key) })
+		b = b.WatchesRawSource(filter.Source())
+		rec = filter.Reconciler(r)
+		opts.NeedLeaderElection = new(false)
+	}
+	return b.WithOptions(opts).Complete(rec)
 }
 
 // resolver resolves the PushSecret's store references.

@@ -113,4 +113,10 @@ namespace); scope: cluster of none. */}}
 {{- if gt (int .Values.logLevel) 5 -}}
 {{- fail "logLevel is at most 5" -}}
 {{- end -}}
+{{- if and .Values.sharding.enabled (not .Values.leaderElection.enabled) -}}
+{{- fail "sharding.enabled needs leaderElection.enabled=true: cluster-scoped work stays with one elected replica" -}}
+{{- end -}}
+{{- if not (has .Values.sharding.key (list "namespace" "namespace-name")) -}}
+{{- fail (printf "sharding.key must be \"namespace\" or \"namespace-name\", not %q" .Values.sharding.key) -}}
+{{- end -}}
 {{- end -}}
