@@ -167,6 +167,15 @@ func freePort(t *testing.T) string {
 	return port
 }
 
+// startFerryWithWebhooks runs Ferry serving its webhooks on port and, when the test ends
+// and Ferry has stopped, takes back what they registered (restoreWebhookState), so that
+// later tests do not meet a webhook that no longer answers.
+func startFerryWithWebhooks(t *testing.T, env []string, port string) string {
+	t.Helper()
+	restoreWebhookState(t)
+	return startFerry(t, env, webhookArgs(port)...)
+}
+
 // webhookArgs serves Ferry's webhooks on a loopback port the API server reaches by URL.
 func webhookArgs(port string) []string {
 	return []string{"--webhook=true", "--webhook-host=127.0.0.1", "--webhook-port=" + port, "--webhook-url=https://127.0.0.1:" + port}

@@ -26,7 +26,7 @@ func TestSeedWalkthrough(t *testing.T) {
 	moto, sm := motoWithExampleSecret(t)
 	ctx := context.Background()
 	port := freePort(t)
-	startFerry(t, motoEnv(moto), webhookArgs(port)...)
+	startFerryWithWebhooks(t, motoEnv(moto), port)
 	waitWebhook(t, port)
 
 	for _, m := range seedManifests() {

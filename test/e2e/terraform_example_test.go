@@ -41,10 +41,9 @@ func TestTerraformExampleManifests(t *testing.T) {
 	// The secret Terraform creates empty, filled as step 3 of the example's README does.
 	moto, sm := motoWithExampleSecret(t)
 	ctx := context.Background()
-	// With its webhooks, as the chart runs it (and as the webhook configuration an earlier
-	// test left behind expects).
+	// With its webhooks, as the chart runs it.
 	port := freePort(t)
-	startFerry(t, motoEnv(moto), webhookArgs(port)...)
+	startFerryWithWebhooks(t, motoEnv(moto), port)
 	waitWebhook(t, port)
 
 	for _, m := range []string{"00-namespace.yaml", "10-clustersecretstore.yaml", "20-externalsecret.yaml", "30-deployment.yaml"} {

@@ -22,7 +22,7 @@ import (
 // still serves the API server afterwards.
 func TestWebhookServerRefusesMalformedRequests(t *testing.T) {
 	port := freePort(t)
-	startFerry(t, nil, webhookArgs(port)...)
+	startFerryWithWebhooks(t, nil, port)
 	waitWebhook(t, port)
 	base := "https://127.0.0.1:" + port
 

@@ -31,7 +31,7 @@ func waitWebhook(t *testing.T, port string) {
 // API server refuses each with a message that names the field.
 func TestInvalidManifestsAreRefused(t *testing.T) {
 	port := freePort(t)
-	startFerry(t, nil, webhookArgs(port)...)
+	startFerryWithWebhooks(t, nil, port)
 	waitWebhook(t, port)
 	ensureNamespace(t, "invalid")
 
