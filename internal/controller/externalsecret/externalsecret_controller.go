@@ -20,6 +20,7 @@ import (
 
 	esv1 "github.com/ferryhq/ferry/api/externalsecrets/v1"
 	"github.com/ferryhq/ferry/internal/changefeed"
+	"github.com/ferryhq/ferry/internal/controller/statuswrite"
 	"github.com/ferryhq/ferry/internal/digest"
 	"github.com/ferryhq/ferry/internal/failure"
 	"github.com/ferryhq/ferry/internal/fetch"
@@ -254,15 +255,12 @@ func (r *Reconciler) patchStatus(ctx context.Context, s *scope) error {
 	if equality.Semantic.DeepEqual(s.before.Status, s.es.Status) {
 		return nil
 	}
-	patch := client.MergeFromWithOptions(s.before, client.MergeFromWithOptimisticLock{})
 	r.Metrics.StatusWrite()
-	if err := r.Client.Status().Patch(ctx, s.es, patch); err != nil {
-		if apierrors.IsConflict(err) || apierrors.IsNotFound(err) {
-			// A newer version exists (or the object is gone); its own reconcile follows.
-			return nil
-		}
-		return fmt.Errorf("patching ExternalSecret status: %w", err)
+	if err := statuswrite.Patch(ctx, r.Client, s.before, s.es, esv1.ExtSecretKind); !apierrors.IsConflict(err) {
+		return err
 	}
+	// A newer version exists: a change to the spec, labels or annotations reconciles it, so its own
+	// reconcile follows and writes the status of what it reads.
 	return nil
 }
 

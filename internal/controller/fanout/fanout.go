@@ -20,15 +20,13 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/reconcile"
 
 	esv1 "github.com/ferryhq/ferry/api/externalsecrets/v1"
+	"github.com/ferryhq/ferry/internal/controller/statuswrite"
 	"github.com/ferryhq/ferry/internal/metrics"
 )
 
 // DefaultRefresh is how often the selected namespaces are looked at again when the parent
 // sets no refresh interval.
 const DefaultRefresh = time.Minute
-
-// retryConflict is when a parent whose status write met a newer version is read again.
-const retryConflict = time.Second
 
 // Outcome is what one reconcile found, for the parent's status.
 type Outcome struct {
@@ -216,12 +214,7 @@ func (r *Reconciler[P, C]) removeStale(ctx context.Context, parent P, wanted []s
 // met a newer version of the parent is not dropped: the parent is read again shortly.
 func (r *Reconciler[P, C]) writeStatus(ctx context.Context, before, parent P, start time.Time, result ctrl.Result) (ctrl.Result, error) {
 	r.Metrics.Reconciled(r.Kind.Metrics, client.ObjectKeyFromObject(parent), r.Kind.ReadyStatus(parent), time.Since(start))
-	if err := r.patchStatus(ctx, before, parent); apierrors.IsConflict(err) {
-		return ctrl.Result{RequeueAfter: retryConflict}, nil
-	} else if err != nil {
-		return ctrl.Result{}, err
-	}
-	return result, nil
+	return statuswrite.Result(r.patchStatus(ctx, before, parent), result)
 }
 
 func (r *Reconciler[P, C]) patchStatus(ctx context.Context, before, parent P) error {
@@ -234,11 +227,7 @@ func (r *Reconciler[P, C]) patchStatus(ctx context.Context, before, parent P) er
 			r.Recorder.Eventf(parent, nil, corev1.EventTypeWarning, "NamespaceFailed", "Reconcile", "namespace %s: %s", f.Namespace, f.Reason)
 		}
 	}
-	patch := client.MergeFromWithOptions(before, client.MergeFromWithOptimisticLock{})
-	if err := r.Client.Status().Patch(ctx, parent, patch); err != nil && !apierrors.IsNotFound(err) {
-		return fmt.Errorf("patching %s status: %w", r.Kind.Parent, err)
-	}
-	return nil
+	return statuswrite.Patch(ctx, r.Client, before, parent, r.Kind.Parent)
 }
 
 // SetupWithManager registers the controller as name: the parents, the children they own,

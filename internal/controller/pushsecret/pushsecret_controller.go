@@ -2,7 +2,6 @@ package pushsecret
 
 import (
 	"context"
-	"fmt"
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
@@ -21,6 +20,7 @@ import (
 
 	esv1 "github.com/ferryhq/ferry/api/externalsecrets/v1"
 	esv1alpha1 "github.com/ferryhq/ferry/api/externalsecrets/v1alpha1"
+	"github.com/ferryhq/ferry/internal/controller/statuswrite"
 	"github.com/ferryhq/ferry/internal/failure"
 	"github.com/ferryhq/ferry/internal/fetch"
 	"github.com/ferryhq/ferry/internal/metrics"
@@ -32,9 +32,6 @@ import (
 
 // Finalizer holds a PushSecret with deletionPolicy Delete until what it pushed is deleted.
 const Finalizer = "pushsecret.externalsecrets.io/finalizer"
-
-// retryConflict is when a PushSecret whose status write met a newer version is read again.
-const retryConflict = time.Second
 
 // Condition reasons, as ESO names them. A failure with a more precise reason (a store not
 // found or not ready, an invalid spec) carries that reason instead of Errored.
@@ -101,13 +98,8 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 	v := decide(err, refreshInterval(ps))
 	setStatus(s, v, pushed)
 	r.report(s)
-	if err := r.patchStatus(ctx, s); apierrors.IsConflict(err) {
-		// A label or annotation edit (which the predicates let pass without a reconcile)
-		// or the finalizer's own write raced this one: read the object again shortly
-		// rather than wait an hour for the refresh interval with a stale status.
-		return ctrl.Result{RequeueAfter: retryConflict}, nil
-	} else if err != nil {
-		return ctrl.Result{}, err
+	if err := r.patchStatus(ctx, s); err != nil {
+		return statuswrite.Result(err, v.result)
 	}
 	return v.result, s.secrets.Error(v.retry)
 }
@@ -178,11 +170,7 @@ func (r *Reconciler) patchStatus(ctx context.Context, s *scope) error {
 	if equality.Semantic.DeepEqual(s.before.Status, s.ps.Status) {
 		return nil
 	}
-	patch := client.MergeFromWithOptions(s.before, client.MergeFromWithOptimisticLock{})
-	if err := r.Client.Status().Patch(ctx, s.ps, patch); err != nil && !apierrors.IsNotFound(err) {
-		return fmt.Errorf("patching PushSecret status: %w", err)
-	}
-	return nil
+	return statuswrite.Patch(ctx, r.Client, s.before, s.ps, "PushSecret")
 }
 
 // SetupWithManager registers the controller. Besides its own changes, a PushSecret is

@@ -21,6 +21,7 @@ import (
 	esv1 "github.com/ferryhq/ferry/api/externalsecrets/v1"
 	"github.com/ferryhq/ferry/internal/changefeed"
 	"github.com/ferryhq/ferry/internal/conditions"
+	"github.com/ferryhq/ferry/internal/controller/statuswrite"
 	"github.com/ferryhq/ferry/internal/fetch"
 	"github.com/ferryhq/ferry/internal/metrics"
 	"github.com/ferryhq/ferry/internal/provider"
@@ -30,9 +31,6 @@ import (
 
 // retryFailed is when a store that failed validation against its provider is tried again.
 const retryFailed = time.Minute
-
-// retryConflict is when a store whose status write met a newer version is read again.
-const retryConflict = time.Second
 
 // Reconciler validates stores of one kind.
 type Reconciler struct {
@@ -77,17 +75,11 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 	setReady(store, v)
 	r.setFeedCondition(store)
 	r.Metrics.Reconciled(r.metricsKind(), req.NamespacedName, string(v.status), time.Since(start))
-	if err := r.patchStatus(ctx, before, store); apierrors.IsConflict(err) {
-		// Someone else wrote the store since it was read: a label or annotation edit
-		// passes the generation predicate without an event, so try again on a fresh read.
-		return ctrl.Result{RequeueAfter: retryConflict}, nil
-	} else if err != nil {
-		return ctrl.Result{}, err
-	}
+	result := ctrl.Result{RequeueAfter: revalidateAfter(store)}
 	if v.status != metav1.ConditionTrue && v.reason != esv1.ReasonInvalidProviderConfig && v.reason != esv1.ReasonProviderNotImplemented {
-		return ctrl.Result{RequeueAfter: retryFailed}, nil
+		result = ctrl.Result{RequeueAfter: retryFailed}
 	}
-	return ctrl.Result{RequeueAfter: revalidateAfter(store)}, nil
+	return statuswrite.Result(r.patchStatus(ctx, before, store), result)
 }
 
 // metricsKind names the kind's series: secretstore_* or clustersecretstore_*.
@@ -163,11 +155,7 @@ func (r *Reconciler) patchStatus(ctx context.Context, before, store esv1.Generic
 		}
 		r.Recorder.Eventf(store, nil, eventType, c.Reason, "Validate", "%s", c.Message)
 	}
-	patch := client.MergeFromWithOptions(before, client.MergeFromWithOptimisticLock{})
-	if err := r.Client.Status().Patch(ctx, store, patch); err != nil && !apierrors.IsNotFound(err) {
-		return fmt.Errorf("patching store status: %w", err)
-	}
-	return nil
+	return statuswrite.Patch(ctx, r.Client, before, store, r.Kind)
 }
 
 // revalidateAfter is spec.refreshInterval (seconds, or a duration string); 0 means only on change.
