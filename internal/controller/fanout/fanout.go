@@ -9,6 +9,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/equality"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/client-go/tools/events"
@@ -47,8 +48,6 @@ type Kind[P, C client.Object] struct {
 	NewParent     func() P
 	NewChild      func() C
 	NewParentList func() client.ObjectList
-	// ParentNames lists the names of the parents in a list NewParentList returned.
-	ParentNames func(client.ObjectList) []string
 	// Selection, ChildName and Refresh read the parent's spec (Refresh 0: DefaultRefresh).
 	Selection func(P) Selection
 	ChildName func(P) string
@@ -249,10 +248,16 @@ func (r *Reconciler[P, C]) all(ctx context.Context, _ client.Object) []reconcile
 		ctrl.LoggerFrom(ctx).Error(err, "Listing "+r.Kind.Parent+"s failed")
 		return nil
 	}
-	names := r.Kind.ParentNames(list)
-	out := make([]reconcile.Request, 0, len(names))
-	for _, n := range names {
-		out = append(out, reconcile.Request{NamespacedName: types.NamespacedName{Name: n}})
+	items, err := meta.ExtractList(list)
+	if err != nil {
+		ctrl.LoggerFrom(ctx).Error(err, "Reading the list of "+r.Kind.Parent+"s failed")
+		return nil
+	}
+	out := make([]reconcile.Request, 0, len(items))
+	for _, item := range items {
+		if o, err := meta.Accessor(item); err == nil {
+			out = append(out, reconcile.Request{NamespacedName: types.NamespacedName{Name: o.GetName()}})
+		}
 	}
 	return out
 }

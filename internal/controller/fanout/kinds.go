@@ -22,13 +22,6 @@ func ExternalSecrets() Kind[*esv1.ClusterExternalSecret, *esv1.ExternalSecret] {
 		NewParent:     func() *esv1.ClusterExternalSecret { return &esv1.ClusterExternalSecret{} },
 		NewChild:      func() *esv1.ExternalSecret { return &esv1.ExternalSecret{} },
 		NewParentList: func() client.ObjectList { return &esv1.ClusterExternalSecretList{} },
-		ParentNames: func(l client.ObjectList) []string {
-			var out []string
-			for _, p := range l.(*esv1.ClusterExternalSecretList).Items {
-				out = append(out, p.Name)
-			}
-			return out
-		},
 		Selection: func(p *esv1.ClusterExternalSecret) Selection {
 			sel := Selection{Selectors: p.Spec.NamespaceSelectors}
 			if p.Spec.NamespaceSelector != nil {
@@ -72,13 +65,6 @@ func PushSecrets() Kind[*esv1alpha1.ClusterPushSecret, *esv1alpha1.PushSecret] {
 		NewParent:     func() *esv1alpha1.ClusterPushSecret { return &esv1alpha1.ClusterPushSecret{} },
 		NewChild:      func() *esv1alpha1.PushSecret { return &esv1alpha1.PushSecret{} },
 		NewParentList: func() client.ObjectList { return &esv1alpha1.ClusterPushSecretList{} },
-		ParentNames: func(l client.ObjectList) []string {
-			var out []string
-			for _, p := range l.(*esv1alpha1.ClusterPushSecretList).Items {
-				out = append(out, p.Name)
-			}
-			return out
-		},
 		Selection: func(p *esv1alpha1.ClusterPushSecret) Selection {
 			return Selection{Selectors: p.Spec.NamespaceSelectors}
 		},
