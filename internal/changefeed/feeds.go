@@ -21,6 +21,7 @@ import (
 	esv1 "github.com/ferryhq/ferry/api/externalsecrets/v1"
 	"github.com/ferryhq/ferry/internal/fetch"
 	"github.com/ferryhq/ferry/internal/provider"
+	"github.com/ferryhq/ferry/internal/redact"
 )
 
 // ConditionEventFeed is the store condition that reports its change feed: True while it
@@ -183,8 +184,10 @@ func (f *Feeds) run(ctx context.Context, store esv1.GenericStore, id fetch.Store
 		if ctx.Err() != nil {
 			return
 		}
-		log.Info("Change feed failing; objects fall back to their own refresh intervals", "error", err.Error())
-		f.Hub.SetFeed(id, FeedState{Reason: ReasonFeedFailing, Message: err.Error(), Source: sourceOf(feed)})
+		// The queue's or the login's own words, which may repeat the credentials sent.
+		msg := redact.New().Message(redact.Foreign(err))
+		log.Info("Change feed failing; objects fall back to their own refresh intervals", "error", msg)
+		f.Hub.SetFeed(id, FeedState{Reason: ReasonFeedFailing, Message: msg, Source: sourceOf(feed)})
 		select {
 		case <-ctx.Done():
 			return

@@ -8,6 +8,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	esv1 "github.com/ferryhq/ferry/api/externalsecrets/v1"
+	"github.com/ferryhq/ferry/internal/redact"
 )
 
 // secretKey reads one key of a Secret that a generator's spec names at field. The Secret
@@ -30,5 +31,6 @@ func secretKey(ctx context.Context, kube client.Reader, namespace string, sel es
 	if !ok {
 		return nil, fmt.Errorf("%s: Secret %s/%s has no key %q", field, namespace, sel.Name, sel.Key)
 	}
+	redact.RememberCredential(value)
 	return value, nil
 }

@@ -11,6 +11,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	esv1 "github.com/ferryhq/ferry/api/externalsecrets/v1"
+	"github.com/ferryhq/ferry/internal/redact"
 )
 
 // ErrNeedsNamespace means a ClusterSecretStore's auth reference has no namespace and the
@@ -58,6 +59,7 @@ func SecretKeyValue(ctx context.Context, kube client.Reader, store esv1.GenericS
 	if !ok {
 		return nil, fmt.Errorf("%s: Secret %s/%s has no key %q", field, ns, sel.Name, sel.Key)
 	}
+	redact.RememberCredential(value)
 	return value, nil
 }
 
@@ -86,5 +88,6 @@ func ServiceAccountToken(ctx context.Context, kube client.Client, sa *corev1.Ser
 	if err := kube.SubResource("token").Create(ctx, sa, req); err != nil {
 		return "", metav1.Time{}, fmt.Errorf("requesting a token for ServiceAccount %s/%s: %w", sa.Namespace, sa.Name, err)
 	}
+	redact.RememberCredentialString(req.Status.Token)
 	return req.Status.Token, req.Status.ExpirationTimestamp, nil
 }

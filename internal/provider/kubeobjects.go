@@ -10,6 +10,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	esv1 "github.com/ferryhq/ferry/api/externalsecrets/v1"
+	"github.com/ferryhq/ferry/internal/redact"
 )
 
 // SecretData reads every key of the Secret named name (in the namespace the rules of
@@ -20,6 +21,7 @@ func SecretData(ctx context.Context, kube client.Reader, store esv1.GenericStore
 	if err != nil {
 		return nil, err
 	}
+	rememberData(secret.Data)
 	return secret.Data, nil
 }
 
@@ -35,7 +37,16 @@ func LabelledSecretData(ctx context.Context, kube client.Reader, store esv1.Gene
 		return nil, fmt.Errorf("%s: Secret %s/%s does not carry the label %s=%s: label it to let this store use it",
 			field, secret.Namespace, secret.Name, key, value)
 	}
+	rememberData(secret.Data)
 	return secret.Data, nil
+}
+
+// rememberData records every value of a Secret a store authenticates with as a
+// credential, for every message of the process to be redacted of it.
+func rememberData(data map[string][]byte) {
+	for _, v := range data {
+		redact.RememberCredential(v)
+	}
 }
 
 func readSecret(ctx context.Context, kube client.Reader, store esv1.GenericStore, namespace string,

@@ -19,7 +19,8 @@ const Placeholder = "[redacted]"
 const MinLen = 6
 
 // Set is the secret values one reconcile has seen. The zero value is empty and ready; a
-// nil *Set redacts nothing. It is safe for concurrent use.
+// nil *Set redacts only the process's credentials (RememberCredential), as every Set does
+// besides its own values. It is safe for concurrent use.
 type Set struct {
 	mu sync.Mutex
 	// forms maps each recognisable form of a value to whether that value is shorter than
@@ -118,9 +119,6 @@ func isWordByte(c byte) bool {
 // String returns msg, text Ferry built, with every known value of at least MinLen bytes
 // replaced by Placeholder.
 func (s *Set) String(msg string) string {
-	if s == nil {
-		return msg
-	}
 	for _, f := range s.snapshot() {
 		if !f.short {
 			msg = strings.ReplaceAll(msg, f.text, Placeholder)
@@ -149,9 +147,24 @@ type knownForm struct {
 	short bool
 }
 
-// snapshot returns the forms longest first, so a value is replaced whole before any
-// shorter value inside it.
+// snapshot returns the forms of the Set's values and of the process's credentials,
+// longest first, so a value is replaced whole before any shorter value inside it.
 func (s *Set) snapshot() []knownForm {
+	creds := credentials.forms()
+	if s == nil {
+		return creds
+	}
+	own := s.own()
+	if len(creds) == 0 {
+		return own
+	}
+	out := append(own[:len(own):len(own)], creds...)
+	slices.SortStableFunc(out, func(a, b knownForm) int { return len(b.text) - len(a.text) })
+	return out
+}
+
+// own returns the forms of the Set's own values, longest first.
+func (s *Set) own() []knownForm {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.sorted == nil && len(s.forms) > 0 {
@@ -200,9 +213,6 @@ func (s *Set) Message(err error) string {
 		return ""
 	}
 	msg := err.Error()
-	if s == nil {
-		return msg
-	}
 	for _, text := range foreignTexts(err) {
 		if text != "" {
 			msg = strings.ReplaceAll(msg, text, s.foreign(text))

@@ -80,7 +80,9 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 	}
 	if !ps.DeletionTimestamp.IsZero() {
 		r.Metrics.Forget(metrics.PushSecret, req.NamespacedName)
-		return ctrl.Result{}, r.finalize(ctx, ps)
+		// Deleting what was pushed reads no value, but a provider's error may repeat the
+		// credentials it was sent; controller-runtime logs what is returned.
+		return ctrl.Result{}, redact.New().Error(r.finalize(ctx, ps))
 	}
 	stores, storeErr := r.resolveStores(ctx, ps)
 	if failure.IsNotOurs(storeErr) {

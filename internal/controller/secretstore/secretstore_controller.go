@@ -3,7 +3,6 @@ package secretstore
 import (
 	"context"
 	"errors"
-	"fmt"
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
@@ -25,6 +24,7 @@ import (
 	"github.com/ferryhq/ferry/internal/fetch"
 	"github.com/ferryhq/ferry/internal/metrics"
 	"github.com/ferryhq/ferry/internal/provider"
+	"github.com/ferryhq/ferry/internal/redact"
 	"github.com/ferryhq/ferry/internal/storeref"
 	"github.com/ferryhq/ferry/internal/validation"
 )
@@ -126,8 +126,10 @@ func (r *Reconciler) validate(ctx context.Context, store esv1.GenericStore) verd
 		if err == nil {
 			err = errors.New("the provider reported an error")
 		}
+		// The provider's own words may repeat the credentials it was sent: a Set of its
+		// own is empty, but every Set redacts the process's credentials.
 		return verdict{status: metav1.ConditionFalse, reason: esv1.ReasonValidationFailed,
-			msg: fmt.Sprintf("could not validate the store against its provider: %v", err)}
+			msg: "could not validate the store against its provider: " + redact.New().Message(redact.Foreign(err))}
 	case result == esv1.ValidationResultUnknown:
 		return verdict{status: metav1.ConditionTrue, reason: esv1.ReasonValidationUnknown,
 			msg: "store configuration is valid; the provider could not confirm access", capabilities: p.Capabilities()}

@@ -5,6 +5,8 @@ import (
 	"errors"
 	"sync"
 	"time"
+
+	"github.com/ferryhq/ferry/internal/redact"
 )
 
 // Token is a credential and the time it stops working; a zero Expiry never expires.
@@ -62,6 +64,7 @@ func (s *Source) Get(ctx context.Context) (string, error) {
 	if tok.Value == "" {
 		return "", errors.New("the login answer holds no token")
 	}
+	redact.RememberCredentialString(tok.Value)
 	s.token, s.obtained, s.lastLogin = tok, now, now
 	return tok.Value, nil
 }
