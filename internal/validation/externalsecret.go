@@ -39,7 +39,11 @@ func ExternalSecret(es *esv1.ExternalSecret) error {
 		p.add("spec.target.deletionPolicy: Merge cannot be used with creationPolicy None: no Secret is written to merge into")
 	}
 	if target.Template != nil {
-		p.template(target.Template)
+		p.template("spec.target.template", target.Template)
+		switch target.Template.Type {
+		case corev1.SecretTypeServiceAccountToken, corev1.SecretTypeBootstrapToken:
+			p.add("spec.target.template.type: %s Secrets cannot be managed by Ferry: the API server or cluster bootstrap owns them", target.Template.Type)
+		}
 	}
 	if err := spec.RefreshInterval.Err(); err != nil {
 		p.add("spec.refreshInterval: %v", err)
@@ -56,23 +60,23 @@ func ExternalSecret(es *esv1.ExternalSecret) error {
 	return p.err()
 }
 
-// template checks spec.target.template: every template parses, templateFrom entries name
-// one source each, and the type is one Ferry may write.
-func (p *problems) template(t *esv1.ExternalSecretTemplate) {
+// template checks the template at field: every template parses, and templateFrom entries
+// name one source each.
+func (p *problems) template(field string, t *esv1.ExternalSecretTemplate) {
 	engine := template.Engine(t.EngineVersion)
 	for _, key := range slices.Sorted(maps.Keys(t.Data)) {
 		if err := template.Check(engine, key, t.Data[key]); err != nil {
-			p.add("spec.target.template.data[%s]: %v", key, err)
+			p.add("%s.data[%s]: %v", field, key, err)
 		}
 	}
 	for i, from := range t.TemplateFrom {
 		if from.Literal != nil {
 			if err := template.Check(engine, "literal", *from.Literal); err != nil {
-				p.add("spec.target.template.templateFrom[%d].literal: %v", i, err)
+				p.add("%s.templateFrom[%d].literal: %v", field, i, err)
 			}
 		}
 		if n := btoi(from.Literal != nil) + btoi(from.ConfigMap != nil) + btoi(from.Secret != nil); n != 1 {
-			p.add("spec.target.template.templateFrom[%d]: set exactly one of configMap, secret or literal (found %d)", i, n)
+			p.add("%s.templateFrom[%d]: set exactly one of configMap, secret or literal (found %d)", field, i, n)
 		}
 	}
 	for _, meta := range []struct {
@@ -81,13 +85,9 @@ func (p *problems) template(t *esv1.ExternalSecretTemplate) {
 	}{{"labels", t.Metadata.Labels}, {"annotations", t.Metadata.Annotations}} {
 		for _, key := range slices.Sorted(maps.Keys(meta.m)) {
 			if err := template.Check(engine, key, meta.m[key]); err != nil {
-				p.add("spec.target.template.metadata.%s[%s]: %v", meta.field, key, err)
+				p.add("%s.metadata.%s[%s]: %v", field, meta.field, key, err)
 			}
 		}
-	}
-	switch t.Type {
-	case corev1.SecretTypeServiceAccountToken, corev1.SecretTypeBootstrapToken:
-		p.add("spec.target.template.type: %s Secrets cannot be managed by Ferry: the API server or cluster bootstrap owns them", t.Type)
 	}
 }
 
@@ -124,15 +124,21 @@ func (p *problems) dataFrom(i int, df esv1.ExternalSecretDataFromRemoteRef) {
 		}
 	}
 	for j, rw := range df.Rewrite {
-		if rw.Regexp != nil {
-			if _, err := regexp.Compile(rw.Regexp.Source); err != nil {
-				p.add("spec.dataFrom[%d].rewrite[%d].regexp.source: invalid regular expression: %v", i, j, err)
-			}
+		p.rewrite(fmt.Sprintf("spec.dataFrom[%d].rewrite[%d]", i, j), rw.Regexp, rw.Transform)
+	}
+}
+
+// rewrite checks one rewrite rule at field: its regular expression compiles and its
+// transform template parses.
+func (p *problems) rewrite(field string, re *esv1.ExternalSecretRewriteRegexp, tr *esv1.ExternalSecretRewriteTransform) {
+	if re != nil {
+		if _, err := regexp.Compile(re.Source); err != nil {
+			p.add("%s.regexp.source: invalid regular expression: %v", field, err)
 		}
-		if rw.Transform != nil {
-			if err := template.Check(template.EngineV2, "transform", rw.Transform.Template); err != nil {
-				p.add("spec.dataFrom[%d].rewrite[%d].transform.template: %v", i, j, err)
-			}
+	}
+	if tr != nil {
+		if err := template.Check(template.EngineV2, "transform", tr.Template); err != nil {
+			p.add("%s.transform.template: %v", field, err)
 		}
 	}
 }

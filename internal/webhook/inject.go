@@ -16,6 +16,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	esv1 "github.com/ferryhq/ferry/api/externalsecrets/v1"
+	esv1alpha1 "github.com/ferryhq/ferry/api/externalsecrets/v1alpha1"
 )
 
 // Endpoint says how the API server reaches the webhook: a Service in the cluster, or a
@@ -45,9 +46,21 @@ var ConvertedCRDs = []string{
 	"externalsecrets." + esv1.Group, "secretstores." + esv1.Group, "clustersecretstores." + esv1.Group,
 }
 
-// validated lists the kinds with a validating webhook: resource, kind.
-var validated = [][2]string{
-	{"externalsecrets", esv1.ExtSecretKind}, {"secretstores", esv1.SecretStoreKind}, {"clustersecretstores", esv1.ClusterSecretStoreKind},
+// validatedKind is a kind with a validating webhook.
+type validatedKind struct {
+	resource, kind, version string
+	// warnOnly: the webhook never refuses (see warnOnly), so an unreachable webhook must
+	// not refuse either.
+	warnOnly bool
+}
+
+// validated lists the kinds with a validating webhook.
+var validated = []validatedKind{
+	{resource: "externalsecrets", kind: esv1.ExtSecretKind, version: esv1.Version},
+	{resource: "secretstores", kind: esv1.SecretStoreKind, version: esv1.Version},
+	{resource: "clustersecretstores", kind: esv1.ClusterSecretStoreKind, version: esv1.Version},
+	{resource: "pushsecrets", kind: esv1alpha1.PushSecretKind, version: esv1alpha1.Version, warnOnly: true},
+	{resource: "clusterpushsecrets", kind: esv1alpha1.ClusterPushSecretKind, version: esv1alpha1.Version, warnOnly: true},
 }
 
 // Injector points the CRDs' conversion and the ValidatingWebhookConfiguration at the
@@ -96,24 +109,28 @@ func (i *Injector) injectCRD(ctx context.Context, name string, bundle []byte) er
 }
 
 func (i *Injector) injectValidating(ctx context.Context, bundle []byte) error {
-	fail := admissionregistrationv1.Fail
+	fail, ignore := admissionregistrationv1.Fail, admissionregistrationv1.Ignore
 	none := admissionregistrationv1.SideEffectClassNone
 	equivalent := admissionregistrationv1.Equivalent
 	timeout := int32(10)
 	want := admissionregistrationv1.ValidatingWebhookConfiguration{ObjectMeta: metav1.ObjectMeta{Name: i.ConfigName,
 		Labels: map[string]string{"app.kubernetes.io/managed-by": "ferry"}}}
 	for _, v := range validated {
-		cc, _ := i.Endpoint.clientConfig(ValidatePath(v[1]), bundle)
+		cc, _ := i.Endpoint.clientConfig(ValidatePath(v.kind), bundle)
+		policy := &fail
+		if v.warnOnly {
+			policy = &ignore
+		}
 		want.Webhooks = append(want.Webhooks, admissionregistrationv1.ValidatingWebhook{
-			Name:         v[0] + ".validate.ferry.dev",
+			Name:         v.resource + ".validate.ferry.dev",
 			ClientConfig: cc,
 			Rules: []admissionregistrationv1.RuleWithOperations{{
 				Operations: []admissionregistrationv1.OperationType{admissionregistrationv1.Create, admissionregistrationv1.Update},
-				Rule:       admissionregistrationv1.Rule{APIGroups: []string{esv1.Group}, APIVersions: []string{esv1.Version}, Resources: []string{v[0]}},
+				Rule:       admissionregistrationv1.Rule{APIGroups: []string{esv1.Group}, APIVersions: []string{v.version}, Resources: []string{v.resource}},
 			}},
 			// Requests in v1alpha1 and v1beta1 are converted to v1 before they reach us.
 			MatchPolicy:             &equivalent,
-			FailurePolicy:           &fail,
+			FailurePolicy:           policy,
 			SideEffects:             &none,
 			AdmissionReviewVersions: []string{"v1"},
 			TimeoutSeconds:          &timeout,

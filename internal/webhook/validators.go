@@ -15,6 +15,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/webhook/admission"
 
 	esv1 "github.com/ferryhq/ferry/api/externalsecrets/v1"
+	esv1alpha1 "github.com/ferryhq/ferry/api/externalsecrets/v1alpha1"
 	"github.com/ferryhq/ferry/internal/provider"
 	"github.com/ferryhq/ferry/internal/validation"
 )
@@ -73,7 +74,7 @@ func (storeValidator[T]) ValidateDelete(context.Context, T) (admission.Warnings,
 	return nil, nil
 }
 
-// Register adds the validating webhooks of the three kinds, and the conversion webhook
+// Register adds the validating webhooks, and the conversion webhook
 // for every kind that has more than one served version, to the manager's webhook server.
 func Register(mgr ctrl.Manager, registry *provider.Registry) error {
 	for path, hook := range Validators(mgr.GetScheme(), registry) {
@@ -87,8 +88,8 @@ func Register(mgr ctrl.Manager, registry *provider.Registry) error {
 	)
 }
 
-// Validators returns the validating webhooks of ExternalSecrets, SecretStores and
-// ClusterSecretStores by path, as Register serves them.
+// Validators returns the validating webhooks of ExternalSecrets, SecretStores,
+// ClusterSecretStores, PushSecrets and ClusterPushSecrets by path, as Register serves them.
 func Validators(scheme *runtime.Scheme, registry *provider.Registry) map[string]*admission.Webhook {
 	return map[string]*admission.Webhook{
 		// ExternalSecrets are decoded by hand first, so a value that does not even decode (a
@@ -96,12 +97,66 @@ func Validators(scheme *runtime.Scheme, registry *provider.Registry) map[string]
 		ValidatePath(esv1.ExtSecretKind):          {Handler: externalSecretHandler{decoder: admission.NewDecoder(scheme)}},
 		ValidatePath(esv1.SecretStoreKind):        admission.WithValidator(scheme, storeValidator[*esv1.SecretStore]{registry: registry}),
 		ValidatePath(esv1.ClusterSecretStoreKind): admission.WithValidator(scheme, storeValidator[*esv1.ClusterSecretStore]{registry: registry}),
+		ValidatePath(esv1alpha1.PushSecretKind): admission.WithValidator(scheme, warnOnly[*esv1alpha1.PushSecret]{
+			check: func(ps *esv1alpha1.PushSecret) []error {
+				return []error{validation.PushSecret(&ps.Spec), validation.UnsupportedPushSecret(ps)}
+			}}),
+		ValidatePath(esv1alpha1.ClusterPushSecretKind): admission.WithValidator(scheme, warnOnly[*esv1alpha1.ClusterPushSecret]{
+			field: "spec.pushSecretSpec.",
+			check: func(cps *esv1alpha1.ClusterPushSecret) []error {
+				return []error{validation.PushSecret(&cps.Spec.PushSecretSpec),
+					validation.UnsupportedPushSecret(&esv1alpha1.PushSecret{Spec: cps.Spec.PushSecretSpec})}
+			}}),
 	}
 }
 
-// ValidatePath is the path of a kind's validating webhook.
+// ValidatePath is the path of a kind's validating webhook, at the version it is served in
+// (v1, or v1alpha1 for the kinds ESO serves only there).
 func ValidatePath(kind string) string {
-	return "/validate-" + strings.ReplaceAll(esv1.Group, ".", "-") + "-" + esv1.Version + "-" + strings.ToLower(kind)
+	version := esv1.Version
+	if kind == esv1alpha1.PushSecretKind || kind == esv1alpha1.ClusterPushSecretKind {
+		version = esv1alpha1.Version
+	}
+	return "/validate-" + strings.ReplaceAll(esv1.Group, ".", "-") + "-" + version + "-" + strings.ToLower(kind)
+}
+
+// warnOnly admits every object and returns what check finds wrong as warnings, one per
+// problem. It is for kinds External Secrets Operator serves without a validating webhook
+// (PushSecret, ClusterPushSecret): ESO admits whatever their schema admits, so Ferry does
+// too, and tells the user at apply time what the object's condition will say. field, when
+// set, replaces the leading "spec." of each message: the checks name a PushSecret's fields,
+// which a ClusterPushSecret holds under spec.pushSecretSpec.
+type warnOnly[T runtime.Object] struct {
+	field string
+	check func(T) []error
+}
+
+func (v warnOnly[T]) warnings(obj T) admission.Warnings {
+	var out admission.Warnings
+	for _, err := range v.check(obj) {
+		if err == nil {
+			continue
+		}
+		for _, line := range strings.Split(err.Error(), "\n") {
+			if rest, ok := strings.CutPrefix(line, "spec."); ok && v.field != "" {
+				line = v.field + rest
+			}
+			out = append(out, line)
+		}
+	}
+	return out
+}
+
+func (v warnOnly[T]) ValidateCreate(_ context.Context, obj T) (admission.Warnings, error) {
+	return v.warnings(obj), nil
+}
+
+func (v warnOnly[T]) ValidateUpdate(_ context.Context, _, obj T) (admission.Warnings, error) {
+	return v.warnings(obj), nil
+}
+
+func (warnOnly[T]) ValidateDelete(context.Context, T) (admission.Warnings, error) {
+	return nil, nil
 }
 
 // externalSecretHandler validates ExternalSecrets, naming the field when one does not decode.

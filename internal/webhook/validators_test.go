@@ -2,13 +2,20 @@ package webhook
 
 import (
 	"context"
+	"errors"
+	"maps"
+	"slices"
 	"strings"
 	"testing"
 
+	"k8s.io/apimachinery/pkg/runtime"
+
 	esv1 "github.com/ferryhq/ferry/api/externalsecrets/v1"
+	esv1alpha1 "github.com/ferryhq/ferry/api/externalsecrets/v1alpha1"
 	"github.com/ferryhq/ferry/internal/provider"
 	"github.com/ferryhq/ferry/internal/provider/aws"
 	"github.com/ferryhq/ferry/internal/provider/fake"
+	"github.com/ferryhq/ferry/internal/validation"
 )
 
 // TestStoreValidatorAdmitsUnimplementedProviders: the webhook validates the providers
@@ -82,5 +89,48 @@ func TestStoreValidatorAdmitsProvidersOnlyOlderVersionsHave(t *testing.T) {
 	store.Annotations = nil
 	if _, err := v.ValidateCreate(context.Background(), store); err == nil {
 		t.Error("store without a provider admitted")
+	}
+}
+
+// TestPushSecretsAreWarnedNeverRefused: ESO serves PushSecrets and ClusterPushSecrets
+// without a validating webhook, so Ferry admits every one; what no sync could get past is
+// returned as one warning per problem, each naming its field (under spec.pushSecretSpec for
+// a ClusterPushSecret).
+func TestPushSecretsAreWarnedNeverRefused(t *testing.T) {
+	scheme := runtime.NewScheme()
+	if err := errors.Join(esv1.AddToScheme(scheme), esv1alpha1.AddToScheme(scheme)); err != nil {
+		t.Fatal(err)
+	}
+	hooks := Validators(scheme, provider.NewRegistry(fake.New()))
+	if hooks[ValidatePath(esv1alpha1.PushSecretKind)] == nil || hooks[ValidatePath(esv1alpha1.ClusterPushSecretKind)] == nil {
+		t.Fatalf("no PushSecret or ClusterPushSecret webhook among %v", slices.Collect(maps.Keys(hooks)))
+	}
+	spec := esv1alpha1.PushSecretSpec{
+		SecretStoreRefs: []esv1alpha1.PushSecretStoreRef{{Name: "vault"}},
+		DataTo:          []esv1alpha1.PushSecretDataTo{{StoreRef: &esv1alpha1.PushSecretStoreRef{Name: "vault"}, Match: &esv1alpha1.PushSecretDataToMatch{RegExp: "(db"}}},
+	}
+	ps := warnOnly[*esv1alpha1.PushSecret]{check: func(ps *esv1alpha1.PushSecret) []error {
+		return []error{validation.PushSecret(&ps.Spec)}
+	}}
+	warnings, err := ps.ValidateCreate(context.Background(), &esv1alpha1.PushSecret{Spec: spec})
+	if err != nil {
+		t.Fatalf("refused: %v", err)
+	}
+	want := []string{"spec.selector.secret: required: name the Secret to push",
+		"spec.dataTo[0].match.regexp: invalid regular expression: error parsing regexp: missing closing ): `(db`"}
+	if !slices.Equal(warnings, want) {
+		t.Errorf("warnings = %q, want %q", warnings, want)
+	}
+	cps := warnOnly[*esv1alpha1.ClusterPushSecret]{field: "spec.pushSecretSpec.", check: func(c *esv1alpha1.ClusterPushSecret) []error {
+		return []error{validation.PushSecret(&c.Spec.PushSecretSpec)}
+	}}
+	warnings, err = cps.ValidateUpdate(context.Background(), nil, &esv1alpha1.ClusterPushSecret{Spec: esv1alpha1.ClusterPushSecretSpec{PushSecretSpec: spec}})
+	if err != nil || len(warnings) != 2 || !strings.HasPrefix(warnings[0], "spec.pushSecretSpec.selector.secret: required") {
+		t.Errorf("ClusterPushSecret: warnings %q, err %v; want two under spec.pushSecretSpec", warnings, err)
+	}
+	spec.Selector.Secret = &esv1alpha1.PushSecretSecret{Name: "db"}
+	spec.DataTo[0].Match.RegExp = "^db-"
+	if warnings, _ := ps.ValidateCreate(context.Background(), &esv1alpha1.PushSecret{Spec: spec}); len(warnings) != 0 {
+		t.Errorf("a PushSecret that can sync was warned: %q", warnings)
 	}
 }

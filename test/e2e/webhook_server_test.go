@@ -12,6 +12,7 @@ import (
 	admissionv1 "k8s.io/api/admission/v1"
 
 	esv1 "github.com/ferryhq/ferry/api/externalsecrets/v1"
+	esv1alpha1 "github.com/ferryhq/ferry/api/externalsecrets/v1alpha1"
 	"github.com/ferryhq/ferry/internal/webhook"
 )
 
@@ -50,7 +51,8 @@ func TestWebhookServerRefusesMalformedRequests(t *testing.T) {
 	client := &http.Client{Timeout: 2 * time.Minute, Transport: &http.Transport{ExpectContinueTimeout: time.Minute,
 		TLSClientConfig: &tls.Config{InsecureSkipVerify: true, MinVersion: tls.VersionTLS12}}} //nolint:gosec // see probe
 	paths := []string{webhook.ValidatePath(esv1.ExtSecretKind), webhook.ValidatePath(esv1.SecretStoreKind),
-		webhook.ValidatePath(esv1.ClusterSecretStoreKind), webhook.ConversionPath}
+		webhook.ValidatePath(esv1.ClusterSecretStoreKind), webhook.ValidatePath(esv1alpha1.PushSecretKind),
+		webhook.ValidatePath(esv1alpha1.ClusterPushSecretKind), webhook.ConversionPath}
 	bodies := map[string]string{
 		"empty":                    "",
 		"not JSON":                 "{",

@@ -1,6 +1,8 @@
 package e2e
 
 import (
+	"bytes"
+	"os/exec"
 	"strings"
 	"testing"
 	"time"
@@ -140,6 +142,47 @@ spec:
   provider:
     fake: {data: []}`, "spec.conditions[0].namespaceRegexes[0]: invalid regular expression"},
 	}
+	// External Secrets Operator serves PushSecrets and ClusterPushSecrets without a
+	// validating webhook, so it admits every one its schema admits, and so does Ferry: a
+	// mistake no sync can get past is admitted, kept as written, and named in a warning.
+	warned := []struct {
+		name, kind, manifest, want string
+	}{
+		{"PushSecret with a bad regexp", "pushsecret/badre", `
+apiVersion: external-secrets.io/v1alpha1
+kind: PushSecret
+metadata: {name: badre, namespace: invalid}
+spec:
+  secretStoreRefs: [{name: nowhere}]
+  selector: {secret: {name: src}}
+  dataTo: [{storeRef: {name: nowhere}, match: {regexp: "(db"}}]`, "Warning: spec.dataTo[0].match.regexp: invalid regular expression"},
+		{"ClusterPushSecret with a bad source selector", "clusterpushsecret/badsource", `
+apiVersion: external-secrets.io/v1alpha1
+kind: ClusterPushSecret
+metadata: {name: badsource}
+spec:
+  namespaceSelectors: [{matchLabels: {team: none}}]
+  pushSecretSpec:
+    secretStoreRefs: [{name: nowhere}]
+    selector: {secret: {selector: {matchExpressions: [{key: tier, operator: Bogus}]}}}`,
+			`Warning: spec.pushSecretSpec.selector.secret.selector: "Bogus" is not a valid label selector operator`},
+	}
+	for _, tt := range warned {
+		t.Run(tt.name, func(t *testing.T) {
+			cmd := exec.Command(kubectlBin, "--kubeconfig", kubeconfig, "apply", "-f", "-")
+			cmd.Stdin = strings.NewReader(tt.manifest)
+			var stderr bytes.Buffer
+			cmd.Stderr = &stderr
+			if err := cmd.Run(); err != nil {
+				t.Fatalf("the API server refused it: %v: %s", err, stderr.String())
+			}
+			t.Cleanup(func() { _, _ = kubectlErr("delete", tt.kind, "-n", "invalid", "--ignore-not-found") })
+			if !strings.Contains(stderr.String(), tt.want) {
+				t.Errorf("apply printed %q, want the warning %q", stderr.String(), tt.want)
+			}
+		})
+	}
+
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			out, err := kubectlApplyStdin(tt.manifest)

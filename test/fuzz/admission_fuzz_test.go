@@ -11,13 +11,15 @@ import (
 	admissionv1 "k8s.io/api/admission/v1"
 
 	esv1 "github.com/ferryhq/ferry/api/externalsecrets/v1"
+	esv1alpha1 "github.com/ferryhq/ferry/api/externalsecrets/v1alpha1"
 	"github.com/ferryhq/ferry/internal/builtin"
 	"github.com/ferryhq/ferry/internal/operator"
 	"github.com/ferryhq/ferry/internal/provider"
 	"github.com/ferryhq/ferry/internal/webhook"
 )
 
-var admissionKinds = []string{esv1.ExtSecretKind, esv1.SecretStoreKind, esv1.ClusterSecretStoreKind}
+var admissionKinds = []string{esv1.ExtSecretKind, esv1.SecretStoreKind, esv1.ClusterSecretStoreKind,
+	esv1alpha1.PushSecretKind, esv1alpha1.ClusterPushSecretKind}
 
 // admissionBody wraps object in an AdmissionReview for kind; an object that is not JSON goes
 // in as a string, which is malformed too. With raw, object is the whole body.
@@ -60,6 +62,8 @@ func FuzzAdmissionReview(f *testing.F) {
 		`{"apiVersion":"external-secrets.io/v1","kind":"ExternalSecret","metadata":{"name":"a"},"spec":{"secretStoreRef":{"name":"s"},"data":[{"secretKey":"k","remoteRef":{"key":"k"}}]}}`,
 		`{"apiVersion":"external-secrets.io/v1","kind":"SecretStore","metadata":{"name":"a"},"spec":{"provider":{"fake":{"data":[{"key":"k","value":"v"}]}}}}`,
 		`{"apiVersion":"external-secrets.io/v1","kind":"ClusterSecretStore","metadata":{"name":"a"},"spec":{"provider":{"aws":{"service":"SecretsManager","region":"eu-west-1","auth":{"secretRef":{"accessKeyIDSecretRef":{"name":"x","key":"k"}}}}}}}`,
+		`{"apiVersion":"external-secrets.io/v1alpha1","kind":"PushSecret","metadata":{"name":"a"},"spec":{"secretStoreRefs":[{"labelSelector":{"matchExpressions":[{"key":"k","operator":"Bogus"}]}}],"selector":{},"dataTo":[{"match":{"regexp":"(x"},"rewrite":[{"regexp":{"source":"["}},{"transform":{"template":"{{"}}]}]}}`,
+		`{"spec":{"pushSecretSpec":{"selector":{"secret":{"selector":{"matchLabels":{"":""}}}},"template":{"data":{"k":"{{ .x"}}}}}}`,
 		`{"spec":{"refreshInterval":5,"data":"x","dataFrom":[null,{}],"target":{"template":{"data":{"k":"{{ .x"}}}}}`,
 		`{"spec":{"provider":{"vault":{"server":"","auth":{}},"aws":{},"fake":null}}}`,
 		`{"spec":{"provider":{"webhook":{"url":"http://[::1","result":{"jsonPath":"$["}}}}}`,

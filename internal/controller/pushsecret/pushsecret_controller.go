@@ -123,9 +123,13 @@ func (r *Reconciler) sync(ctx context.Context, s *scope, stores []store) (esv1al
 	return pushed, r.deleteStale(ctx, s.ps, pushed)
 }
 
-// validate refuses, before any read, what this Ferry does not act on
+// validate refuses, before any read, a spec no sync could get past
+// (validation.PushSecret) and what this Ferry does not act on
 // (validation.UnsupportedPushSecret).
 func validate(ps *esv1alpha1.PushSecret) error {
+	if err := validation.PushSecret(&ps.Spec); err != nil {
+		return failure.Permanent(esv1.ReasonInvalidSpec, "%v", err)
+	}
 	if err := validation.UnsupportedPushSecret(ps); err != nil {
 		return failure.Permanent(esv1.ReasonNotSupported, "%v", err)
 	}
