@@ -2,7 +2,11 @@ package aws
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"sort"
+	"strings"
+	"sync"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -20,43 +24,105 @@ const credentialsExpiryWindow = time.Minute
 
 // credentials resolves the store's base credentials (auth.jwt, then auth.secretRef, else the
 // SDK's default chain), then assumes additionalRoles and role in turn. Every link is
-// cached: a client built once costs one STS call per link until the credentials near
-// expiry, however many reads go through it.
+// cached, and the whole chain is shared by every caller that resolves the same one (the
+// fetcher's client of a store, its change feed, a generator with the same auth): a chain
+// costs one STS call per link until its credentials near expiry, however many clients and
+// reads go through it.
 func (p *Provider) credentials(ctx context.Context, cfg aws.Config, store esv1.GenericStore,
 	kube client.Client, namespace string) (aws.CredentialsProvider, error) {
 	spec := store.GetSpec().Provider.AWS
-	var creds aws.CredentialsProvider
+	var base aws.CredentialsProvider
+	var identity string
 	switch {
 	case spec.Auth.JWTAuth != nil:
-		jwt, err := p.webIdentityCredentials(ctx, cfg, store, kube, namespace, spec.Auth.JWTAuth)
+		jwt, who, err := p.webIdentityCredentials(ctx, cfg, store, kube, namespace, spec.Auth.JWTAuth)
 		if err != nil {
 			return nil, err
 		}
-		creds = cache(jwt)
+		base, identity = cache(jwt), "jwt:"+who
 	case spec.Auth.SecretRef != nil:
 		static, err := staticCredentials(ctx, store, kube, namespace, spec.Auth.SecretRef)
 		if err != nil {
 			return nil, err
 		}
-		creds = cache(static)
+		v := static.Value
+		sum := sha256.Sum256([]byte(v.AccessKeyID + "\x00" + v.SecretAccessKey + "\x00" + v.SessionToken))
+		base, identity = cache(static), "static:"+hex.EncodeToString(sum[:])
 	default:
 		// LoadDefaultConfig already wraps its chain in a cache.
-		creds = cfg.Credentials
+		base, identity = cfg.Credentials, "default"
 	}
-	for _, role := range spec.AdditionalRoles {
-		creds = p.assumeRole(cfg, creds, role, sessionName(store), nil)
+	key := chainKey(identity, cfg.Region, sessionName(store), spec.AdditionalRoles, spec.Role, spec.ExternalID,
+		sessionTags(store, namespace), spec.TransitiveTagKeys)
+	return p.chains.get(key, func() aws.CredentialsProvider {
+		creds := base
+		for _, role := range spec.AdditionalRoles {
+			creds = p.assumeRole(cfg, creds, role, sessionName(store), nil)
+		}
+		if spec.Role != "" {
+			tags := sessionTags(store, namespace)
+			creds = p.assumeRole(cfg, creds, spec.Role, sessionName(store), func(o *stscreds.AssumeRoleOptions) {
+				if spec.ExternalID != "" {
+					o.ExternalID = aws.String(spec.ExternalID)
+				}
+				o.Tags = tags
+				o.TransitiveTagKeys = spec.TransitiveTagKeys
+			})
+		}
+		return creds
+	}), nil
+}
+
+// chainKey names a credential chain by everything that decides what it returns: the base
+// credentials' identity (never a secret in clear: static keys are hashed), the region its
+// STS calls go to, and each role with the session name, external ID and tags it is assumed
+// with.
+func chainKey(identity, region, session string, additionalRoles []string, role, externalID string,
+	tags []ststypes.Tag, transitive []string) string {
+	parts := []string{identity, region, session, strings.Join(additionalRoles, ","), role, externalID,
+		strings.Join(transitive, ",")}
+	for _, t := range tags {
+		parts = append(parts, aws.ToString(t.Key)+"="+aws.ToString(t.Value))
 	}
-	if spec.Role != "" {
-		tags := sessionTags(store, namespace)
-		creds = p.assumeRole(cfg, creds, spec.Role, sessionName(store), func(o *stscreds.AssumeRoleOptions) {
-			if spec.ExternalID != "" {
-				o.ExternalID = aws.String(spec.ExternalID)
-			}
-			o.Tags = tags
-			o.TransitiveTagKeys = spec.TransitiveTagKeys
-		})
+	return strings.Join(parts, "\x00")
+}
+
+// chainIdle is how long a shared chain is kept unused: a store deleted, or static keys
+// rotated, leave one behind that nobody resolves again.
+const chainIdle = 24 * time.Hour
+
+// chains is the process's shared credential chains by chainKey.
+type chains struct {
+	mu      sync.Mutex
+	entries map[string]*sharedChain
+}
+
+type sharedChain struct {
+	creds aws.CredentialsProvider
+	used  time.Time
+}
+
+// get returns the chain of key, building it with build when there is none, and drops the
+// chains unused for chainIdle.
+func (c *chains) get(key string, build func() aws.CredentialsProvider) aws.CredentialsProvider {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	now := time.Now()
+	if e, ok := c.entries[key]; ok {
+		e.used = now
+		return e.creds
 	}
-	return creds, nil
+	if c.entries == nil {
+		c.entries = map[string]*sharedChain{}
+	}
+	for k, e := range c.entries {
+		if now.Sub(e.used) > chainIdle {
+			delete(c.entries, k)
+		}
+	}
+	e := &sharedChain{creds: build(), used: now}
+	c.entries[key] = e
+	return e.creds
 }
 
 // assumeRole returns cached credentials of roleARN, assumed with the source credentials.

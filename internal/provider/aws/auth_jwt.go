@@ -3,6 +3,7 @@ package aws
 import (
 	"context"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -32,15 +33,15 @@ const tokenRequestTimeout = 30 * time.Second
 // webIdentityCredentials exchanges tokens of the ServiceAccount that auth.jwt names for
 // credentials of the role in its eks.amazonaws.com/role-arn annotation (IRSA).
 func (p *Provider) webIdentityCredentials(ctx context.Context, cfg aws.Config, store esv1.GenericStore,
-	kube client.Client, namespace string, jwt *esv1.AWSJWTAuth) (aws.CredentialsProvider, error) {
+	kube client.Client, namespace string, jwt *esv1.AWSJWTAuth) (aws.CredentialsProvider, string, error) {
 	const field = specField + ".auth.jwt.serviceAccountRef"
 	sa, err := provider.ServiceAccount(ctx, kube, store, namespace, *jwt.ServiceAccountRef, field)
 	if err != nil {
-		return nil, err
+		return nil, "", err
 	}
 	roleARN := sa.Annotations[annotationRoleARN]
 	if roleARN == "" {
-		return nil, fmt.Errorf("%s: ServiceAccount %s/%s has no %s annotation naming the role to assume",
+		return nil, "", fmt.Errorf("%s: ServiceAccount %s/%s has no %s annotation naming the role to assume",
 			field, sa.Namespace, sa.Name, annotationRoleARN)
 	}
 	audience := sa.Annotations[annotationAudience]
@@ -56,9 +57,10 @@ func (p *Provider) webIdentityCredentials(ctx context.Context, cfg aws.Config, s
 	stsConfig := cfg.Copy()
 	stsConfig.Credentials = aws.AnonymousCredentials{}
 	stsClient := sts.NewFromConfig(stsConfig, p.stsOptions)
+	identity := strings.Join(append([]string{sa.Namespace, sa.Name, roleARN}, tokens.audiences...), "/")
 	return stscreds.NewWebIdentityRoleProvider(stsClient, roleARN, tokens, func(o *stscreds.WebIdentityRoleOptions) {
 		o.RoleSessionName = sessionName(store)
-	}), nil
+	}), identity, nil
 }
 
 // serviceAccountTokens requests a fresh ServiceAccount token each time the SDK needs to

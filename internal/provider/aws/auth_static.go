@@ -3,7 +3,6 @@ package aws
 import (
 	"context"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
@@ -15,21 +14,21 @@ import (
 // the Secrets that auth.secretRef names. They are read once, when the client is built: a
 // rotated key reaches Ferry with the next client.
 func staticCredentials(ctx context.Context, store esv1.GenericStore, kube client.Client, namespace string,
-	ref *esv1.AWSAuthSecretRef) (aws.CredentialsProvider, error) {
+	ref *esv1.AWSAuthSecretRef) (credentials.StaticCredentialsProvider, error) {
 	const field = specField + ".auth.secretRef"
 	keyID, err := provider.SecretKeyValue(ctx, kube, store, namespace, ref.AccessKeyID, field+".accessKeyIDSecretRef")
 	if err != nil {
-		return nil, err
+		return credentials.StaticCredentialsProvider{}, err
 	}
 	secretKey, err := provider.SecretKeyValue(ctx, kube, store, namespace, ref.SecretAccessKey, field+".secretAccessKeySecretRef")
 	if err != nil {
-		return nil, err
+		return credentials.StaticCredentialsProvider{}, err
 	}
 	var sessionToken []byte
 	if ref.SessionToken != nil {
 		sessionToken, err = provider.SecretKeyValue(ctx, kube, store, namespace, *ref.SessionToken, field+".sessionTokenSecretRef")
 		if err != nil {
-			return nil, err
+			return credentials.StaticCredentialsProvider{}, err
 		}
 	}
 	return credentials.NewStaticCredentialsProvider(string(keyID), string(secretKey), string(sessionToken)), nil

@@ -416,3 +416,52 @@ func TestValidateUnreachable(t *testing.T) {
 		t.Fatalf("GetSecret error = %v; an unreachable service is not a missing secret", err)
 	}
 }
+
+// TestCredentialChainsAreShared: the fetcher's client of a store, the change feed of the
+// same store (which builds its own SDK configuration) and a generator resolving the same
+// auth all draw on one credential chain: one TokenRequest and one AssumeRoleWithWebIdentity
+// for the process, not one per caller. A store of another ServiceAccount gets a chain of
+// its own. Building a new chain per SessionConfig (as before) makes the first check fail
+// with 3 of each.
+func TestCredentialChainsAreShared(t *testing.T) {
+	t.Parallel()
+	moto := testenv.MustStartMoto(t)
+	ns := testenv.Namespace(t, controlPlane.Client, nil)
+	serviceAccount(t, ns, "reader", map[string]string{annotationRoleARN: "arn:aws:iam::123456789012:role/shared"})
+	serviceAccount(t, ns, "other", map[string]string{annotationRoleARN: "arn:aws:iam::123456789012:role/other"})
+	createSecret(t, seedSecretsManager(moto), "shared/db", "v", nil)
+	kube := newTokenRequests(t)
+	jwtStore := func(sa string) *esv1.SecretStore {
+		return secretStore(ns, esv1.AWSProvider{Service: esv1.AWSServiceSecretsManager,
+			Auth: esv1.AWSAuth{JWTAuth: &esv1.AWSJWTAuth{ServiceAccountRef: &esv1.ServiceAccountSelector{Name: sa}}}})
+	}
+	p := NewSessions(WithEndpoint(moto.Endpoint))
+	ctx := testContext(t)
+	read := func(store esv1.GenericStore) {
+		t.Helper()
+		c, err := p.NewClient(ctx, store, kube, ns)
+		if err != nil {
+			t.Fatalf("NewClient: %v", err)
+		}
+		defer func() { _ = c.Close(ctx) }()
+		if _, err := c.GetSecret(ctx, esv1.ExternalSecretDataRemoteRef{Key: "shared/db"}); err != nil {
+			t.Fatalf("GetSecret: %v", err)
+		}
+	}
+	read(jwtStore("reader"))
+	cfg, err := p.SessionConfig(ctx, jwtStore("reader"), kube, ns) // as the change feed does
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := cfg.Credentials.Retrieve(ctx); err != nil {
+		t.Fatal(err)
+	}
+	read(jwtStore("reader"))
+	if a, k := moto.Calls("AssumeRoleWithWebIdentity"), kube.count(); a != 1 || k != 1 {
+		t.Errorf("three users of one store: %d AssumeRoleWithWebIdentity, %d TokenRequests; want 1 and 1", a, k)
+	}
+	read(jwtStore("other"))
+	if a, k := moto.Calls("AssumeRoleWithWebIdentity"), kube.count(); a != 2 || k != 2 {
+		t.Errorf("a store of another ServiceAccount: %d AssumeRoleWithWebIdentity, %d TokenRequests in all; want 2 and 2", a, k)
+	}
+}

@@ -24,6 +24,9 @@ type Provider struct {
 	// httpClient is shared by every client the provider builds, so all stores draw on one
 	// pool of connections.
 	httpClient *awshttp.BuildableClient
+	// chains are the credential chains shared by every client, change feed and generator
+	// that resolves the same one.
+	chains *chains
 }
 
 // Option configures a Provider.
@@ -39,7 +42,7 @@ func WithEndpoint(url string) Option {
 // named by AWS_ENDPOINT_URL, AWS_ENDPOINT_URL_<SERVICE>, and External Secrets Operator's
 // AWS_SECRETSMANAGER_ENDPOINT, AWS_SSM_ENDPOINT and AWS_STS_ENDPOINT.
 func New(opts ...Option) provider.Provider {
-	p := &Provider{httpClient: awshttp.NewBuildableClient()}
+	p := &Provider{httpClient: awshttp.NewBuildableClient(), chains: &chains{}}
 	for _, opt := range opts {
 		opt(p)
 	}
