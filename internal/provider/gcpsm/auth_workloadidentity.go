@@ -33,6 +33,9 @@ type Endpoints struct {
 	IAMCredentials string
 	// HTTPClient makes the calls; nil means http.DefaultClient.
 	HTTPClient *http.Client
+	// PubSub is the base of the Pub/Sub API the change feed pulls from; "" means
+	// "https://pubsub.googleapis.com".
+	PubSub string
 }
 
 func defaultEndpoints() Endpoints {

@@ -163,20 +163,29 @@ func (f *fakeSecretManager) DeleteSecret(_ context.Context, req *secretmanagerpb
 // client options that point the official client at it.
 func startFake(t *testing.T) (*fakeSecretManager, []option.ClientOption) {
 	t.Helper()
-	lis, err := net.Listen("tcp", "127.0.0.1:0")
+	fake, opts, stop, err := serveFake()
 	if err != nil {
 		t.Fatal(err)
+	}
+	t.Cleanup(stop)
+	return fake, opts
+}
+
+// serveFake is startFake for a whole package's tests: the caller stops it.
+func serveFake() (*fakeSecretManager, []option.ClientOption, func(), error) {
+	lis, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return nil, nil, nil, err
 	}
 	fake := &fakeSecretManager{secrets: map[string]*fakeSecret{}, calls: map[string]int{}}
 	srv := grpc.NewServer()
 	secretmanagerpb.RegisterSecretManagerServiceServer(srv, fake)
 	go func() { _ = srv.Serve(lis) }()
-	t.Cleanup(srv.Stop)
 	return fake, []option.ClientOption{
 		option.WithEndpoint(lis.Addr().String()),
 		option.WithoutAuthentication(),
 		option.WithGRPCDialOption(grpc.WithTransportCredentials(insecure.NewCredentials())),
-	}
+	}, srv.Stop, nil
 }
 
 // serverHasLabels is the server's side of a label filter: every wanted label present.

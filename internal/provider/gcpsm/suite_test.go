@@ -1,0 +1,47 @@
+package gcpsm
+
+import (
+	"fmt"
+	"os"
+	"testing"
+
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	"github.com/ferryhq/ferry/internal/operator"
+	"github.com/ferryhq/ferry/internal/operator/operatortest"
+	"github.com/ferryhq/ferry/internal/provider"
+	"github.com/ferryhq/ferry/internal/testenv"
+)
+
+// The package's control plane, where a Ferry operator serving only this provider runs
+// against an in-process Secret Manager and Pub/Sub (operator_test.go). The other tests
+// start fakes of their own.
+var (
+	k8s          client.Client
+	operatorSM   *fakeSecretManager
+	operatorPS   *fakePubSub
+	subscription = "projects/p/subscriptions/ferry-operator"
+)
+
+func TestMain(m *testing.M) {
+	operatortest.SetLogger(nil, 0)
+	sm, opts, stopSM, err := serveFake()
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	ps, err := servePubSub(subscription)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	operatorSM, operatorPS = sm, ps
+	code := testenv.Run(m, func(cp *testenv.ControlPlane) {
+		k8s = cp.Client
+		p := New(WithClientOptions(opts...), WithEndpoints(Endpoints{PubSub: ps.srv.URL}))
+		operatortest.MustStart(cp, operator.Options{Providers: provider.NewRegistry(p)})
+	})
+	stopSM()
+	ps.srv.Close()
+	os.Exit(code)
+}
