@@ -105,7 +105,9 @@ func (p *problems) data(data []esv1.ExternalSecretData) {
 	}
 }
 
-// dataFrom checks spec.dataFrom[i]: one source, and valid find expressions and rewrites.
+// dataFrom checks spec.dataFrom[i]: one source, and valid find expressions and rewrites. A
+// find without conditions is admitted, as ESO admits it: the providers that serve it as
+// "every secret" (as ESO does for them) read it so, and the others report it at sync.
 func (p *problems) dataFrom(i int, df esv1.ExternalSecretDataFromRemoteRef) {
 	if n := btoi(df.Extract != nil) + btoi(df.Find != nil) + btoi(df.SourceRef != nil && df.SourceRef.GeneratorRef != nil); n != 1 {
 		p.add("spec.dataFrom[%d]: set exactly one of extract, find or sourceRef.generatorRef (found %d)", i, n)
@@ -118,9 +120,6 @@ func (p *problems) dataFrom(i int, df esv1.ExternalSecretDataFromRemoteRef) {
 			if _, err := regexp.Compile(f.Name.RegExp); err != nil {
 				p.add("spec.dataFrom[%d].find.name.regexp: invalid regular expression: %v", i, err)
 			}
-		}
-		if f.Name == nil && f.Path == nil && len(f.Tags) == 0 {
-			p.add("spec.dataFrom[%d].find: set name, path or tags: an empty find would read every secret of the store", i)
 		}
 	}
 	for j, rw := range df.Rewrite {

@@ -86,9 +86,6 @@ func TestExternalSecretRules(t *testing.T) {
 		{"find with a bad regexp", func(es *esv1.ExternalSecret) {
 			es.Spec.DataFrom = []esv1.ExternalSecretDataFromRemoteRef{{Find: &esv1.ExternalSecretFind{Name: &esv1.FindName{RegExp: "([a-z"}}}}
 		}, "spec.dataFrom[0].find.name.regexp: invalid regular expression: error parsing regexp: missing closing ]"},
-		{"find of everything", func(es *esv1.ExternalSecret) {
-			es.Spec.DataFrom = []esv1.ExternalSecretDataFromRemoteRef{{Find: &esv1.ExternalSecretFind{}}}
-		}, "spec.dataFrom[0].find: set name, path or tags: an empty find would read every secret of the store"},
 		{"rewrite with a bad regexp", func(es *esv1.ExternalSecret) {
 			es.Spec.DataFrom = []esv1.ExternalSecretDataFromRemoteRef{{Extract: &esv1.ExternalSecretDataRemoteRef{Key: "a"},
 				Rewrite: []esv1.ExternalSecretRewrite{{Regexp: &esv1.ExternalSecretRewriteRegexp{Source: "(", Target: "x"}}}}}
@@ -118,6 +115,32 @@ func TestExternalSecretRules(t *testing.T) {
 			err := ExternalSecret(es)
 			if err == nil || !strings.Contains(err.Error(), tt.want) {
 				t.Errorf("ExternalSecret() = %v\nwant a message containing %q", err, tt.want)
+			}
+		})
+	}
+}
+
+// TestExternalSecretAdmitsWhatESOAdmits: specs ESO's webhook admits and Ferry acts on.
+func TestExternalSecretAdmitsWhatESOAdmits(t *testing.T) {
+	tests := []struct {
+		name   string
+		mutate func(es *esv1.ExternalSecret)
+	}{
+		// ESO's documentation uses it (senhasegura-dsm-external-secret-all.yaml); the
+		// providers whose find selects every secret without conditions read it so.
+		{"find without conditions", func(es *esv1.ExternalSecret) {
+			es.Spec.DataFrom = []esv1.ExternalSecretDataFromRemoteRef{{Find: &esv1.ExternalSecretFind{}}}
+		}},
+		{"find with empty tags", func(es *esv1.ExternalSecret) {
+			es.Spec.DataFrom = []esv1.ExternalSecretDataFromRemoteRef{{Find: &esv1.ExternalSecretFind{Tags: map[string]string{}}}}
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			es := validES()
+			tt.mutate(es)
+			if err := ExternalSecret(es); err != nil {
+				t.Errorf("ExternalSecret() = %v, want admitted", err)
 			}
 		})
 	}

@@ -48,7 +48,8 @@ func (*Provider) ValidateStore(store esv1.GenericStore) error {
 
 func validateAuth(store esv1.GenericStore, auth *esv1.VaultAuth) []error {
 	if auth == nil {
-		return []error{fmt.Errorf("%s: required: set one of tokenSecretRef, appRole, kubernetes, jwt, userPass, ldap or cert", authField)}
+		// ESO's schema and webhook admit a Vault store without auth (its login then fails).
+		return []error{provider.AdmittedMistake("%s: required: set one of tokenSecretRef, appRole, kubernetes, jwt, userPass, ldap or cert", authField)}
 	}
 	var set []string
 	var errs []error
@@ -91,7 +92,9 @@ func validateAuth(store esv1.GenericStore, auth *esv1.VaultAuth) []error {
 	}
 	switch len(set) {
 	case 0:
-		errs = append(errs, fmt.Errorf("%s: set one of tokenSecretRef, appRole, kubernetes, jwt, userPass, ldap or cert", authField))
+		// An auth with no method, such as one whose only field was pruned as unknown: ESO
+		// admits it too.
+		errs = append(errs, provider.AdmittedMistake("%s: set one of tokenSecretRef, appRole, kubernetes, jwt, userPass, ldap or cert", authField))
 	case 1:
 	default:
 		errs = append(errs, fmt.Errorf("%s: %v are mutually exclusive, set one", authField, set))
@@ -113,14 +116,13 @@ func validateAppRole(store esv1.GenericStore, a *esv1.VaultAppRole) []error {
 	return append(errs, provider.ValidateSecretKeyRef(store, &a.SecretRef, field+".secretRef")...)
 }
 
+// validateKubernetesAuth checks the kubernetes method. serviceAccountRef and secretRef may
+// both be set, as ESO admits: the ServiceAccount's token is used and secretRef is not read.
 func validateKubernetesAuth(store esv1.GenericStore, k *esv1.VaultKubernetesAuth) []error {
 	const field = authField + ".kubernetes"
 	var errs []error
 	if k.Role == "" {
 		errs = append(errs, fmt.Errorf("%s.role: required", field))
-	}
-	if k.ServiceAccountRef != nil && k.SecretRef != nil {
-		errs = append(errs, fmt.Errorf("%s: serviceAccountRef and secretRef are mutually exclusive, set one", field))
 	}
 	if k.ServiceAccountRef != nil {
 		errs = append(errs, provider.ValidateServiceAccountRef(store, k.ServiceAccountRef, field+".serviceAccountRef")...)

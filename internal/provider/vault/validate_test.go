@@ -1,12 +1,14 @@
 package vault
 
 import (
+	"errors"
 	"strings"
 	"testing"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	esv1 "github.com/ferryhq/ferry/api/externalsecrets/v1"
+	"github.com/ferryhq/ferry/internal/provider"
 )
 
 func TestValidateStore(t *testing.T) {
@@ -17,13 +19,16 @@ func TestValidateStore(t *testing.T) {
 		cluster bool
 		spec    esv1.VaultProvider
 		want    string // a substring of the error; empty: valid
+		// admitted: ESO admits it, so the error is an admitted mistake (a warning at
+		// admission, InvalidProviderConfig on the store), not a refusal.
+		admitted bool
 	}{
 		{name: "token", spec: esv1.VaultProvider{Server: "https://vault:8200", Auth: token}},
 		{name: "no server", spec: esv1.VaultProvider{Auth: token}, want: "spec.provider.vault.server: required"},
 		{name: "server not a URL", spec: esv1.VaultProvider{Server: "vault:8200", Auth: token}, want: "spec.provider.vault.server:"},
 		{name: "bad version", spec: esv1.VaultProvider{Server: "http://v", Version: "v3", Auth: token}, want: "spec.provider.vault.version:"},
-		{name: "no auth", spec: esv1.VaultProvider{Server: "http://v"}, want: "spec.provider.vault.auth: required"},
-		{name: "empty auth", spec: esv1.VaultProvider{Server: "http://v", Auth: &esv1.VaultAuth{}}, want: "spec.provider.vault.auth: set one of"},
+		{name: "no auth", spec: esv1.VaultProvider{Server: "http://v"}, want: "spec.provider.vault.auth: required", admitted: true},
+		{name: "empty auth", spec: esv1.VaultProvider{Server: "http://v", Auth: &esv1.VaultAuth{}}, want: "spec.provider.vault.auth: set one of", admitted: true},
 		{name: "two methods", spec: esv1.VaultProvider{Server: "http://v", Auth: &esv1.VaultAuth{
 			TokenSecretRef: token.TokenSecretRef, UserPass: &esv1.VaultUserPassAuth{Username: "u", SecretRef: esv1.SecretKeySelector{Name: "p", Key: "k"}},
 		}}, want: "mutually exclusive"},
@@ -33,6 +38,9 @@ func TestValidateStore(t *testing.T) {
 			SecretRef: esv1.SecretKeySelector{Name: "s", Key: "k"}}}}, want: "spec.provider.vault.auth.appRole: set roleId or roleRef"},
 		{name: "kubernetes without role", spec: esv1.VaultProvider{Server: "http://v", Auth: &esv1.VaultAuth{Kubernetes: &esv1.VaultKubernetesAuth{
 			ServiceAccountRef: &esv1.ServiceAccountSelector{Name: "sa"}}}}, want: "spec.provider.vault.auth.kubernetes.role: required"},
+		{name: "kubernetes with serviceAccountRef and secretRef", spec: esv1.VaultProvider{Server: "http://v", Auth: &esv1.VaultAuth{
+			Kubernetes: &esv1.VaultKubernetesAuth{Role: "r", ServiceAccountRef: &esv1.ServiceAccountSelector{Name: "sa"},
+				SecretRef: &esv1.SecretKeySelector{Name: "s", Key: "vault"}}}}},
 		{name: "kubernetes with Ferry's own token in a SecretStore", spec: esv1.VaultProvider{Server: "http://v", Auth: &esv1.VaultAuth{
 			Kubernetes: &esv1.VaultKubernetesAuth{Role: "r"}}}, want: "only a ClusterSecretStore"},
 		{name: "kubernetes with Ferry's own token in a ClusterSecretStore", cluster: true, spec: esv1.VaultProvider{Server: "http://v",
@@ -72,6 +80,8 @@ func TestValidateStore(t *testing.T) {
 				t.Errorf("ValidateStore = %v, want valid", err)
 			case tt.want != "" && (err == nil || !strings.Contains(err.Error(), tt.want)):
 				t.Errorf("ValidateStore = %v, want an error containing %q", err, tt.want)
+			case err != nil && errors.Is(err, provider.ErrAdmittedMistake) != tt.admitted:
+				t.Errorf("ValidateStore = %v: an admitted mistake = %v, want %v", err, !tt.admitted, tt.admitted)
 			}
 		})
 	}
