@@ -80,6 +80,7 @@ func (s LimitedServer) Register(path string, hook http.Handler) {
 	limits := AdmissionLimits
 	if path == ConversionPath {
 		limits = ConversionLimits
+		hook = KeepExplicitZeros(hook)
 	}
 	s.Server.Register(path, Limit(hook, limits))
 }

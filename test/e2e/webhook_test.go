@@ -183,6 +183,30 @@ spec:
 		})
 	}
 
+	// A zero value written at v1beta1 survives the conversion to the v1 storage version and
+	// back (webhook.KeepExplicitZeros): the object reads back as written.
+	t.Run("explicit false kept through conversion", func(t *testing.T) {
+		if out, err := kubectlApplyStdin(`
+apiVersion: external-secrets.io/v1beta1
+kind: ExternalSecret
+metadata: {name: keepfalse, namespace: invalid}
+spec:
+  secretStoreRef: {name: nowhere}
+  target: {name: keepfalse, immutable: false}
+  data: [{secretKey: k, remoteRef: {key: r}}]`); err != nil {
+			t.Fatalf("apply: %v %s", err, out)
+		}
+		t.Cleanup(func() {
+			_, _ = kubectlErr("delete", "externalsecret", "keepfalse", "-n", "invalid", "--ignore-not-found")
+		})
+		for _, resource := range []string{"externalsecrets.v1beta1.external-secrets.io", "externalsecrets.v1.external-secrets.io"} {
+			got, err := kubectlErr("get", resource, "keepfalse", "-n", "invalid", "-o", "jsonpath={.spec.target.immutable}")
+			if err != nil || strings.TrimSpace(got) != "false" {
+				t.Errorf("%s: spec.target.immutable reads back %q (%v), want false as written", resource, got, err)
+			}
+		}
+	})
+
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			out, err := kubectlApplyStdin(tt.manifest)

@@ -50,7 +50,8 @@ func conversionBody(object []byte, desired uint8, raw bool) []byte {
 // desired version) or a failure. A panic in a conversion, which the handler turns into a
 // failure, fails the target too (controller-runtime counts it).
 func FuzzConversionReview(f *testing.F) {
-	handler := webhook.Limit(conversion.NewWebhookHandler(operator.Scheme(), conversion.NewRegistry()), webhook.ConversionLimits)
+	handler := webhook.Limit(webhook.KeepExplicitZeros(conversion.NewWebhookHandler(operator.Scheme(), conversion.NewRegistry())),
+		webhook.ConversionLimits)
 	seeds := []string{
 		`{"apiVersion":"external-secrets.io/v1beta1","kind":"ExternalSecret","metadata":{"name":"a","namespace":"n"},"spec":{"secretStoreRef":{"name":"s"},"data":[{"secretKey":"k","remoteRef":{"key":"k"}}]}}`,
 		`{"apiVersion":"external-secrets.io/v1alpha1","kind":"ExternalSecret","metadata":{"name":"a"},"spec":{"data":[{"secretKey":"k","remoteRef":{"key":"k"}}],"dataFrom":[{"key":"k"}]}}`,
