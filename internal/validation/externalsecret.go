@@ -10,6 +10,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 
 	esv1 "github.com/ferryhq/ferry/api/externalsecrets/v1"
+	"github.com/ferryhq/ferry/internal/provider"
 	"github.com/ferryhq/ferry/internal/schedule"
 	"github.com/ferryhq/ferry/internal/template"
 )
@@ -19,9 +20,18 @@ type problems []error
 
 func (p *problems) add(format string, args ...any) { *p = append(*p, fmt.Errorf(format, args...)) }
 
+// admit records a problem that External Secrets Operator's webhook admits (it fails only at
+// sync): Ferry's webhook admits it too, with a warning, since no manifest ESO accepts may be
+// refused, and the controller reports it as InvalidSpec before any read.
+func (p *problems) admit(format string, args ...any) {
+	*p = append(*p, provider.AdmittedMistake(format, args...))
+}
+
 func (p problems) err() error { return errors.Join(p...) }
 
-// ExternalSecret returns every problem of the spec as written, joined, or nil.
+// ExternalSecret returns every problem of the spec as written, joined, or nil. Those ESO's
+// webhook refuses too are plain errors; those it admits are provider.AdmittedMistake, which
+// Ferry's webhook turns into warnings.
 func ExternalSecret(es *esv1.ExternalSecret) error {
 	spec := &es.Spec
 	var p problems
@@ -42,20 +52,21 @@ func ExternalSecret(es *esv1.ExternalSecret) error {
 		p.template("spec.target.template", target.Template)
 		switch target.Template.Type {
 		case corev1.SecretTypeServiceAccountToken, corev1.SecretTypeBootstrapToken:
-			p.add("spec.target.template.type: %s Secrets cannot be managed by Ferry: the API server or cluster bootstrap owns them", target.Template.Type)
+			p.admit("spec.target.template.type: %s Secrets cannot be managed by Ferry: the API server or cluster bootstrap owns them", target.Template.Type)
 		}
 	}
 	if err := spec.RefreshInterval.Err(); err != nil {
 		p.add("spec.refreshInterval: %v", err)
 	} else if spec.RefreshInterval != nil && spec.RefreshInterval.Duration < 0 {
-		p.add("spec.refreshInterval: must not be negative, got %s", spec.RefreshInterval.Duration)
+		p.admit("spec.refreshInterval: must not be negative, got %s", spec.RefreshInterval.Duration)
 	}
-	p.data(spec.Data)
+	// ESO refuses a key written twice only under deletionPolicy Retain (the default).
+	p.data(spec.Data, target.DeletionPolicy == "" || target.DeletionPolicy == esv1.DeletionPolicyRetain)
 	for i, df := range spec.DataFrom {
 		p.dataFrom(i, df)
 	}
 	if _, err := schedule.WindowsOf(es); err != nil {
-		p = append(p, err)
+		p.admit("%v", err)
 	}
 	return p.err()
 }
@@ -66,17 +77,17 @@ func (p *problems) template(field string, t *esv1.ExternalSecretTemplate) {
 	engine := template.Engine(t.EngineVersion)
 	for _, key := range slices.Sorted(maps.Keys(t.Data)) {
 		if err := template.Check(engine, key, t.Data[key]); err != nil {
-			p.add("%s.data[%s]: %v", field, key, err)
+			p.admit("%s.data[%s]: %v", field, key, err)
 		}
 	}
 	for i, from := range t.TemplateFrom {
 		if from.Literal != nil {
 			if err := template.Check(engine, "literal", *from.Literal); err != nil {
-				p.add("%s.templateFrom[%d].literal: %v", field, i, err)
+				p.admit("%s.templateFrom[%d].literal: %v", field, i, err)
 			}
 		}
 		if n := btoi(from.Literal != nil) + btoi(from.ConfigMap != nil) + btoi(from.Secret != nil); n != 1 {
-			p.add("%s.templateFrom[%d]: set exactly one of configMap, secret or literal (found %d)", field, i, n)
+			p.admit("%s.templateFrom[%d]: set exactly one of configMap, secret or literal (found %d)", field, i, n)
 		}
 	}
 	for _, meta := range []struct {
@@ -85,22 +96,27 @@ func (p *problems) template(field string, t *esv1.ExternalSecretTemplate) {
 	}{{"labels", t.Metadata.Labels}, {"annotations", t.Metadata.Annotations}} {
 		for _, key := range slices.Sorted(maps.Keys(meta.m)) {
 			if err := template.Check(engine, key, meta.m[key]); err != nil {
-				p.add("%s.metadata.%s[%s]: %v", field, meta.field, key, err)
+				p.admit("%s.metadata.%s[%s]: %v", field, meta.field, key, err)
 			}
 		}
 	}
 }
 
-// data checks spec.data: each key written once, each entry naming a remote key.
-func (p *problems) data(data []esv1.ExternalSecretData) {
+// data checks spec.data: each key written once (refusedTwice: ESO refuses it too), each
+// entry naming a remote key.
+func (p *problems) data(data []esv1.ExternalSecretData, refusedTwice bool) {
 	seen := map[string]int{}
 	for i, d := range data {
 		if j, dup := seen[d.SecretKey]; dup {
-			p.add("spec.data[%d].secretKey: %q is also written by spec.data[%d]: each key may be written once", i, d.SecretKey, j)
+			record := p.admit
+			if refusedTwice {
+				record = p.add
+			}
+			record("spec.data[%d].secretKey: %q is also written by spec.data[%d]: each key may be written once", i, d.SecretKey, j)
 		}
 		seen[d.SecretKey] = i
 		if d.RemoteRef.Key == "" && (d.SourceRef == nil || d.SourceRef.GeneratorRef == nil) {
-			p.add("spec.data[%d].remoteRef.key: required", i)
+			p.admit("spec.data[%d].remoteRef.key: required", i)
 		}
 	}
 }
@@ -109,16 +125,21 @@ func (p *problems) data(data []esv1.ExternalSecretData) {
 // find without conditions is admitted, as ESO admits it: the providers that serve it as
 // "every secret" (as ESO does for them) read it so, and the others report it at sync.
 func (p *problems) dataFrom(i int, df esv1.ExternalSecretDataFromRemoteRef) {
-	if n := btoi(df.Extract != nil) + btoi(df.Find != nil) + btoi(df.SourceRef != nil && df.SourceRef.GeneratorRef != nil); n != 1 {
+	n := btoi(df.Extract != nil) + btoi(df.Find != nil) + btoi(df.SourceRef != nil && df.SourceRef.GeneratorRef != nil)
+	switch {
+	case n == 0 && df.SourceRef != nil && df.SourceRef.SecretStoreRef != nil:
+		// ESO admits an entry that names only its store.
+		p.admit("spec.dataFrom[%d]: set exactly one of extract, find or sourceRef.generatorRef (found none)", i)
+	case n != 1:
 		p.add("spec.dataFrom[%d]: set exactly one of extract, find or sourceRef.generatorRef (found %d)", i, n)
 	}
 	if df.Extract != nil && df.Extract.Key == "" {
-		p.add("spec.dataFrom[%d].extract.key: required", i)
+		p.admit("spec.dataFrom[%d].extract.key: required", i)
 	}
 	if f := df.Find; f != nil {
 		if f.Name != nil {
 			if _, err := regexp.Compile(f.Name.RegExp); err != nil {
-				p.add("spec.dataFrom[%d].find.name.regexp: invalid regular expression: %v", i, err)
+				p.admit("spec.dataFrom[%d].find.name.regexp: invalid regular expression: %v", i, err)
 			}
 		}
 	}
@@ -132,12 +153,12 @@ func (p *problems) dataFrom(i int, df esv1.ExternalSecretDataFromRemoteRef) {
 func (p *problems) rewrite(field string, re *esv1.ExternalSecretRewriteRegexp, tr *esv1.ExternalSecretRewriteTransform) {
 	if re != nil {
 		if _, err := regexp.Compile(re.Source); err != nil {
-			p.add("%s.regexp.source: invalid regular expression: %v", field, err)
+			p.admit("%s.regexp.source: invalid regular expression: %v", field, err)
 		}
 	}
 	if tr != nil {
 		if err := template.Check(template.EngineV2, "transform", tr.Template); err != nil {
-			p.add("%s.transform.template: %v", field, err)
+			p.admit("%s.transform.template: %v", field, err)
 		}
 	}
 }

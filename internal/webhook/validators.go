@@ -183,8 +183,15 @@ func (h externalSecretHandler) Handle(ctx context.Context, req admission.Request
 	if err := h.decoder.Decode(req, es); err != nil {
 		return admission.Denied(fmt.Sprintf("the ExternalSecret does not decode: %v", err))
 	}
-	if err := validation.ExternalSecret(es); err != nil {
-		return admission.Denied(err.Error())
+	// What ESO's webhook refuses is refused; what it admits, though it cannot work, is
+	// admitted with a warning, and the ExternalSecret's condition reports it.
+	mistakes, refused := provider.Split(validation.ExternalSecret(es), provider.ErrAdmittedMistake)
+	if len(refused) > 0 {
+		return admission.Denied(errors.Join(refused...).Error())
 	}
-	return admission.Allowed("").WithWarnings(warnUnsupported(es)...)
+	warnings := warnUnsupported(es)
+	for _, m := range mistakes {
+		warnings = append(warnings, m.Error())
+	}
+	return admission.Allowed("").WithWarnings(warnings...)
 }

@@ -8,7 +8,9 @@ import (
 	"strings"
 	"testing"
 
+	admissionv1 "k8s.io/api/admission/v1"
 	"k8s.io/apimachinery/pkg/runtime"
+	"sigs.k8s.io/controller-runtime/pkg/webhook/admission"
 
 	esv1 "github.com/ferryhq/ferry/api/externalsecrets/v1"
 	esv1alpha1 "github.com/ferryhq/ferry/api/externalsecrets/v1alpha1"
@@ -132,5 +134,33 @@ func TestPushSecretsAreWarnedNeverRefused(t *testing.T) {
 	spec.DataTo[0].Match.RegExp = "^db-"
 	if warnings, _ := ps.ValidateCreate(context.Background(), &esv1alpha1.PushSecret{Spec: spec}); len(warnings) != 0 {
 		t.Errorf("a PushSecret that can sync was warned: %q", warnings)
+	}
+}
+
+// TestExternalSecretRefusesOnlyWhatESORefuses: a mistake ESO's webhook admits (a template
+// that does not parse) is admitted with a warning naming it; one ESO refuses too (extract
+// and find in one dataFrom entry) is refused, and the admitted one is not repeated in
+// the refusal.
+func TestExternalSecretRefusesOnlyWhatESORefuses(t *testing.T) {
+	scheme := runtime.NewScheme()
+	if err := esv1.AddToScheme(scheme); err != nil {
+		t.Fatal(err)
+	}
+	h := externalSecretHandler{decoder: admission.NewDecoder(scheme)}
+	review := func(spec string) admission.Response {
+		raw := `{"apiVersion":"external-secrets.io/v1","kind":"ExternalSecret","metadata":{"name":"a","namespace":"n"},"spec":` + spec + `}`
+		return h.Handle(context.Background(), admission.Request{AdmissionRequest: admissionv1.AdmissionRequest{
+			Operation: admissionv1.Create, Object: runtime.RawExtension{Raw: []byte(raw)}}})
+	}
+	badTemplate := `{"secretStoreRef":{"name":"s"},"target":{"template":{"data":{"tls.crt":"{{ .c | filterPEMChain }}"}}},
+		"data":[{"secretKey":"c","remoteRef":{"key":"c"}}]`
+	resp := review(badTemplate + `}`)
+	if !resp.Allowed || len(resp.Warnings) != 1 || !strings.Contains(resp.Warnings[0], "spec.target.template.data[tls.crt]") {
+		t.Errorf("template ESO admits: allowed=%v warnings=%q, want admitted with one warning naming it", resp.Allowed, resp.Warnings)
+	}
+	resp = review(badTemplate + `,"dataFrom":[{"extract":{"key":"a"},"find":{"path":"b"}}]}`)
+	if resp.Allowed || !strings.Contains(resp.Result.Message, "spec.dataFrom[0]: set exactly one of extract, find") ||
+		strings.Contains(resp.Result.Message, "tls.crt") {
+		t.Errorf("extract and find together: allowed=%v %q, want refused naming only the dataFrom entry", resp.Allowed, resp.Result.Message)
 	}
 }

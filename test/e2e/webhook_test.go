@@ -84,29 +84,6 @@ metadata: {name: dup, namespace: invalid}
 spec:
   secretStoreRef: {name: s}
   data: [{secretKey: a, remoteRef: {key: a}}, {secretKey: a, remoteRef: {key: b}}]`, `spec.data[1].secretKey: "a" is also written by spec.data[0]`},
-		{"service account token type", `
-apiVersion: external-secrets.io/v1
-kind: ExternalSecret
-metadata: {name: satype, namespace: invalid}
-spec:
-  secretStoreRef: {name: s}
-  target: {template: {type: kubernetes.io/service-account-token}}
-  data: [{secretKey: a, remoteRef: {key: a}}]`, "spec.target.template.type: kubernetes.io/service-account-token"},
-		{"bootstrap token type", `
-apiVersion: external-secrets.io/v1
-kind: ExternalSecret
-metadata: {name: bttype, namespace: invalid}
-spec:
-  secretStoreRef: {name: s}
-  target: {template: {type: bootstrap.kubernetes.io/token}}
-  data: [{secretKey: a, remoteRef: {key: a}}]`, "bootstrap.kubernetes.io/token"},
-		{"bad regexp", `
-apiVersion: external-secrets.io/v1
-kind: ExternalSecret
-metadata: {name: badre, namespace: invalid}
-spec:
-  secretStoreRef: {name: s}
-  dataFrom: [{find: {name: {regexp: "([a-z"}}}]`, "spec.dataFrom[0].find.name.regexp: invalid regular expression"},
 		{"extract and find together", `
 apiVersion: external-secrets.io/v1
 kind: ExternalSecret
@@ -122,17 +99,6 @@ spec:
   secretStoreRef: {name: s}
   refreshInterval: forever
   data: [{secretKey: a, remoteRef: {key: a}}]`, "refreshInterval"},
-		{"template with an unknown function", `
-apiVersion: external-secrets.io/v1
-kind: ExternalSecret
-metadata: {name: badtpl, namespace: invalid}
-spec:
-  secretStoreRef: {name: s}
-  target:
-    template:
-      data:
-        config: "host={{ .host | nosuchfunc }}"
-  data: [{secretKey: host, remoteRef: {key: a}}]`, "spec.target.template.data[config]"},
 		{"bad namespace regexp on a ClusterSecretStore", `
 apiVersion: external-secrets.io/v1
 kind: ClusterSecretStore
@@ -142,12 +108,47 @@ spec:
   provider:
     fake: {data: []}`, "spec.conditions[0].namespaceRegexes[0]: invalid regular expression"},
 	}
-	// External Secrets Operator serves PushSecrets and ClusterPushSecrets without a
-	// validating webhook, so it admits every one its schema admits, and so does Ferry: a
-	// mistake no sync can get past is admitted, kept as written, and named in a warning.
+	// What External Secrets Operator's webhook admits though no sync can get past it (a
+	// template that does not parse, a regexp that does not compile, a Secret type the API
+	// server owns; any PushSecret or ClusterPushSecret, which ESO serves without a
+	// validating webhook), Ferry admits too: kept as written, and named in a warning.
 	warned := []struct {
 		name, kind, manifest, want string
 	}{
+		{"service account token type", "externalsecret/satype", `
+apiVersion: external-secrets.io/v1
+kind: ExternalSecret
+metadata: {name: satype, namespace: invalid}
+spec:
+  secretStoreRef: {name: s}
+  target: {template: {type: kubernetes.io/service-account-token}}
+  data: [{secretKey: a, remoteRef: {key: a}}]`, "Warning: spec.target.template.type: kubernetes.io/service-account-token"},
+		{"bootstrap token type", "externalsecret/bttype", `
+apiVersion: external-secrets.io/v1
+kind: ExternalSecret
+metadata: {name: bttype, namespace: invalid}
+spec:
+  secretStoreRef: {name: s}
+  target: {template: {type: bootstrap.kubernetes.io/token}}
+  data: [{secretKey: a, remoteRef: {key: a}}]`, "Warning: spec.target.template.type: bootstrap.kubernetes.io/token"},
+		{"bad regexp", "externalsecret/badre", `
+apiVersion: external-secrets.io/v1
+kind: ExternalSecret
+metadata: {name: badre, namespace: invalid}
+spec:
+  secretStoreRef: {name: s}
+  dataFrom: [{find: {name: {regexp: "([a-z"}}}]`, "Warning: spec.dataFrom[0].find.name.regexp: invalid regular expression"},
+		{"template with an unknown function", "externalsecret/badtpl", `
+apiVersion: external-secrets.io/v1
+kind: ExternalSecret
+metadata: {name: badtpl, namespace: invalid}
+spec:
+  secretStoreRef: {name: s}
+  target:
+    template:
+      data:
+        config: "host={{ .host | nosuchfunc }}"
+  data: [{secretKey: host, remoteRef: {key: a}}]`, "Warning: spec.target.template.data[config]"},
 		{"PushSecret with a bad regexp", "pushsecret/badre", `
 apiVersion: external-secrets.io/v1alpha1
 kind: PushSecret
