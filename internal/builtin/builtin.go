@@ -50,5 +50,5 @@ func generators(awsProvider *aws.Provider) *generator.Registry {
 		generator.NewECRAuthorizationToken(awsProvider), generator.NewSTSSessionToken(awsProvider),
 		generator.NewVaultDynamicSecret(vault.NewCaller()), generator.NewSSHKey(), generator.NewMFA(),
 		generator.NewWebhook(webhook.New()), generator.NewGithubAccessToken(), generator.NewGrafana(),
-		generator.NewGitlabDeployToken())
+		generator.NewGitlabDeployToken(), generator.NewQuayAccessToken())
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"crypto/tls"
+	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -25,16 +26,31 @@ const (
 )
 
 // apiClient calls the JSON APIs of the services that issue tokens (GitHub, GitLab, Quay,
-// Grafana). Its errors carry the method, the URL without its query, the status and the
-// service's own error message, never a request or a token.
+// Grafana, Cloudsmith). Its errors carry the method, the URL without its query, the status and,
+// for a 4xx refusal, the service's own error message; never a request, a token or the body
+// of a 5xx answer.
 type apiClient struct {
 	http *http.Client
 }
 
-func newAPIClient() *apiClient {
+func newAPIClient(opts ...Option) *apiClient {
 	transport := http.DefaultTransport.(*http.Transport).Clone()
 	transport.TLSClientConfig = &tls.Config{MinVersion: tls.VersionTLS12}
-	return &apiClient{http: &http.Client{Transport: transport, Timeout: apiTimeout}}
+	c := &apiClient{http: &http.Client{Transport: transport, Timeout: apiTimeout}}
+	for _, opt := range opts {
+		opt(c)
+	}
+	return c
+}
+
+// Option changes how a generator that calls a service reaches it.
+type Option func(*apiClient)
+
+// WithHTTPClient makes the generator call its service through httpClient instead of its
+// own client (TLS 1.2 and up, the system's roots, a 30 s timeout). Tests use it to trust
+// an in-process server's certificate.
+func WithHTTPClient(httpClient *http.Client) Option {
+	return func(c *apiClient) { c.http = httpClient }
 }
 
 // apiRequest is one call: body (when not nil) is sent as JSON; out (when not nil) receives
@@ -95,7 +111,13 @@ func (c *apiClient) do(ctx context.Context, r apiRequest) error {
 		return fmt.Errorf("%s: reading the answer: %w", call, err)
 	}
 	if !statusIn(resp.StatusCode, r.ok) {
-		return &apiError{call: call, status: resp.StatusCode, message: serviceMessage(raw)}
+		refusal := &apiError{call: call, status: resp.StatusCode}
+		// A refusal's message says what to fix; what a failing server or a proxy in front
+		// of it answers is not the service's word, and could repeat anything.
+		if resp.StatusCode < http.StatusInternalServerError {
+			refusal.message = serviceMessage(raw)
+		}
+		return refusal
 	}
 	if r.out != nil {
 		if err := json.Unmarshal(raw, r.out); err != nil {
@@ -103,6 +125,11 @@ func (c *apiClient) do(ctx context.Context, r apiRequest) error {
 		}
 	}
 	return nil
+}
+
+// basicAuth is the Authorization header of HTTP Basic authentication.
+func basicAuth(user, password string) string {
+	return "Basic " + base64.StdEncoding.EncodeToString([]byte(user+":"+password))
 }
 
 func statusIn(status int, ok []int) bool {

@@ -24,17 +24,20 @@ import (
 	"github.com/ferryhq/ferry/internal/provider/vault"
 	"github.com/ferryhq/ferry/internal/provider/webhook"
 	"github.com/ferryhq/ferry/internal/testenv"
+	"github.com/ferryhq/ferry/internal/testenv/tokenapi"
 )
 
 // testGenerators is the generator registry of the operator under test. The AWS generators
 // reach a moto server that the first test needing it starts (see useMoto); the Vault tests
-// start a Vault dev server the same way (useVault).
+// start a Vault dev server the same way (useVault). The registry generators reach only
+// the in-process TLS servers of tokenapi.
 func testGenerators() *generator.Registry {
+	inProcess := generator.WithHTTPClient(tokenapi.TLSClient())
 	return generator.NewRegistry(generator.NewPassword(), generator.NewUUID(), generator.NewFake(),
 		generator.NewECRAuthorizationToken(motoSessions{}), generator.NewSTSSessionToken(motoSessions{}),
 		generator.NewVaultDynamicSecret(vault.NewCaller()), generator.NewSSHKey(), generator.NewMFA(),
 		generator.NewWebhook(webhook.New()), generator.NewGithubAccessToken(), generator.NewGrafana(),
-		generator.NewGitlabDeployToken())
+		generator.NewGitlabDeployToken(), generator.NewQuayAccessToken(inProcess))
 }
 
 // shared is the moto server of this package's tests, started once on first use and

@@ -1,0 +1,59 @@
+package validation
+
+import (
+	"fmt"
+	"strings"
+
+	esv1 "github.com/ferryhq/ferry/api/externalsecrets/v1"
+	genv1alpha1 "github.com/ferryhq/ferry/api/generators/v1alpha1"
+)
+
+// QuayDefaultRegistry is the registry of a QuayAccessToken without url.
+const QuayDefaultRegistry = "quay.io"
+
+// QuayRegistry returns the registry host of a QuayAccessToken's url, which, as in External
+// Secrets Operator, is a host (and port) with or without https://; QuayDefaultRegistry
+// when unset.
+func QuayRegistry(specURL string) (string, error) {
+	if specURL == "" {
+		return QuayDefaultRegistry, nil
+	}
+	host := strings.TrimSuffix(strings.TrimPrefix(specURL, "https://"), "/")
+	if host == "" || strings.ContainsAny(host, "/?#@ ") || strings.Contains(host, ":/") {
+		return "", fmt.Errorf("%q is not a registry host: write it quay.example.com or https://quay.example.com "+
+			"(Quay's federation endpoint is served over HTTPS only)", specURL)
+	}
+	return host, nil
+}
+
+// registryTokenSpec returns the problems of the spec of a kind that exchanges a
+// ServiceAccount token for a registry token, and whether kind is one.
+func registryTokenSpec(kind string, spec *genv1alpha1.GeneratorSpec, field string) ([]error, bool) {
+	var errs []error
+	add := func(format string, args ...any) { errs = append(errs, fmt.Errorf(format, args...)) }
+	switch kind {
+	case genv1alpha1.QuayAccessTokenKind:
+		s := spec.QuayAccessTokenSpec
+		if s == nil {
+			return []error{fmt.Errorf("%s: required for kind %s", field, kind)}, true
+		}
+		if _, err := QuayRegistry(s.URL); err != nil {
+			add("%s.url: %w", field, err)
+		}
+		if org, name, ok := strings.Cut(s.RobotAccount, "+"); !ok || org == "" || name == "" {
+			add("%s.robotAccount: %q is not a robot account: write it as Quay names it, organization+name", field, s.RobotAccount)
+		}
+		errs = append(errs, serviceAccountRef(s.ServiceAccountRef, field+".serviceAccountRef")...)
+	default:
+		return nil, false
+	}
+	return errs, true
+}
+
+// serviceAccountRef checks a reference to the ServiceAccount whose token is exchanged.
+func serviceAccountRef(ref esv1.ServiceAccountSelector, field string) []error {
+	if ref.Name == "" {
+		return []error{fmt.Errorf("%s.name: required: the ServiceAccount whose token is exchanged", field)}
+	}
+	return nil
+}
