@@ -50,5 +50,6 @@ func generators(awsProvider *aws.Provider) *generator.Registry {
 		generator.NewECRAuthorizationToken(awsProvider), generator.NewSTSSessionToken(awsProvider),
 		generator.NewVaultDynamicSecret(vault.NewCaller()), generator.NewSSHKey(), generator.NewMFA(),
 		generator.NewWebhook(webhook.New()), generator.NewGithubAccessToken(), generator.NewGrafana(),
-		generator.NewGitlabDeployToken(), generator.NewQuayAccessToken())
+		generator.NewGitlabDeployToken(), generator.NewQuayAccessToken(),
+		generator.NewCloudsmithAccessToken())
 }

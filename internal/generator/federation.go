@@ -44,6 +44,34 @@ func serviceAccountToken(ctx context.Context, kube client.Client, namespace stri
 	return token, nil
 }
 
+// federatedToken trades a token of the ServiceAccount sel names (see serviceAccountToken)
+// for a service's token: exchange builds the call that sends it, whose answer is
+// {"token": ...}, a JWT. It returns that token and its expiry (Unix seconds); errors
+// start with call, which names the exchange.
+func federatedToken(ctx context.Context, api *apiClient, kube client.Client, namespace string, sel esv1.ServiceAccountSelector,
+	call string, exchange func(saToken string) apiRequest) (string, int64, error) {
+	saToken, err := serviceAccountToken(ctx, kube, namespace, sel, "spec.serviceAccountRef")
+	if err != nil {
+		return "", 0, err
+	}
+	var answer struct {
+		Token string `json:"token"`
+	}
+	request := exchange(saToken)
+	request.out = &answer
+	if err := api.do(ctx, request); err != nil {
+		return "", 0, fmt.Errorf("%s: %w", call, err)
+	}
+	if answer.Token == "" {
+		return "", 0, fmt.Errorf("%s: the answer holds no token", call)
+	}
+	expiry, err := jwtExpiry(answer.Token)
+	if err != nil {
+		return "", 0, fmt.Errorf("%s: %w", call, err)
+	}
+	return answer.Token, expiry, nil
+}
+
 // jwtExpiry returns the exp claim (Unix seconds) of a JWT, read without verifying it: the
 // token comes from the service that signed it, and only its lifetime is wanted.
 func jwtExpiry(token string) (int64, error) {

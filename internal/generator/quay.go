@@ -3,7 +3,6 @@ package generator
 import (
 	"context"
 	"encoding/base64"
-	"errors"
 	"fmt"
 	"net/http"
 	"strconv"
@@ -40,32 +39,17 @@ func (g *QuayAccessToken) Generate(ctx context.Context, spec *genv1alpha1.Genera
 	if err != nil {
 		return nil, invalid(fmt.Errorf("spec.url: %w", err))
 	}
-	saToken, err := serviceAccountToken(ctx, kube, namespace, s.ServiceAccountRef, "spec.serviceAccountRef")
+	token, expiry, err := federatedToken(ctx, g.api, kube, namespace, s.ServiceAccountRef, "robot federation at Quay",
+		func(saToken string) apiRequest {
+			return apiRequest{method: http.MethodGet, url: "https://" + registry + "/oauth2/federation/robot/token",
+				header: http.Header{"Authorization": {basicAuth(s.RobotAccount, saToken)}}, ok: []int{http.StatusOK}}
+		})
 	if err != nil {
 		return nil, err
 	}
-	var answer struct {
-		Token string `json:"token"`
-	}
-	err = g.api.do(ctx, apiRequest{
-		method: http.MethodGet,
-		url:    "https://" + registry + "/oauth2/federation/robot/token",
-		header: http.Header{"Authorization": {basicAuth(s.RobotAccount, saToken)}},
-		ok:     []int{http.StatusOK}, out: &answer,
-	})
-	if err != nil {
-		return nil, fmt.Errorf("robot federation at Quay: %w", err)
-	}
-	if answer.Token == "" {
-		return nil, errors.New("robot federation at Quay: the answer holds no token")
-	}
-	expiry, err := jwtExpiry(answer.Token)
-	if err != nil {
-		return nil, fmt.Errorf("robot federation at Quay: %w", err)
-	}
 	return map[string][]byte{
 		"registry": []byte(registry),
-		"auth":     []byte(base64.StdEncoding.EncodeToString([]byte(s.RobotAccount + ":" + answer.Token))),
+		"auth":     []byte(base64.StdEncoding.EncodeToString([]byte(s.RobotAccount + ":" + token))),
 		"expiry":   []byte(strconv.FormatInt(expiry, 10)),
 	}, nil
 }

@@ -2,6 +2,7 @@ package validation
 
 import (
 	"fmt"
+	"net/url"
 	"strings"
 
 	esv1 "github.com/ferryhq/ferry/api/externalsecrets/v1"
@@ -42,6 +43,23 @@ func registryTokenSpec(kind string, spec *genv1alpha1.GeneratorSpec, field strin
 		}
 		if org, name, ok := strings.Cut(s.RobotAccount, "+"); !ok || org == "" || name == "" {
 			add("%s.robotAccount: %q is not a robot account: write it as Quay names it, organization+name", field, s.RobotAccount)
+		}
+		errs = append(errs, serviceAccountRef(s.ServiceAccountRef, field+".serviceAccountRef")...)
+	case genv1alpha1.CloudsmithAccessTokenKind:
+		s := spec.CloudsmithAccessTokenSpec
+		if s == nil {
+			return []error{fmt.Errorf("%s: required for kind %s", field, kind)}, true
+		}
+		if s.APIURL != "" {
+			if u, err := url.Parse(s.APIURL); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+				add("%s.apiUrl: %q is not an http(s) URL; leave it unset for https://api.cloudsmith.io", field, s.APIURL)
+			}
+		}
+		if s.OrgSlug == "" {
+			add("%s.orgSlug: required: the slug of the Cloudsmith organization", field)
+		}
+		if s.ServiceSlug == "" {
+			add("%s.serviceSlug: required: the slug of the Cloudsmith service account whose token is wanted", field)
 		}
 		errs = append(errs, serviceAccountRef(s.ServiceAccountRef, field+".serviceAccountRef")...)
 	default:

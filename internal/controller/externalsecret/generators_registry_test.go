@@ -49,6 +49,46 @@ func secretData(t *testing.T, ns, name string) map[string][]byte {
 	return secret.Data
 }
 
+// syncGenerator creates an ExternalSecret named after the generator kind/name reads, waits
+// for its Ready condition to have reason, and checks that the message holds want (the
+// status a service answered) and nothing of a failing service's body.
+func syncGenerator(t *testing.T, ns, kind, name, reason, want string) {
+	t.Helper()
+	status := corev1.ConditionFalse
+	if reason == esv1.ReasonSecretSynced {
+		status = corev1.ConditionTrue
+	}
+	es := generatorES(ns, name, kind, name, time.Hour)
+	create(t, es)
+	msg := waitReady(t, es, status, reason)
+	if !strings.Contains(msg, want) || strings.Contains(msg, tokenapi.CanaryBody) {
+		t.Errorf("message %q: want %q in it and nothing of the service's body", msg, want)
+	}
+	if status == corev1.ConditionFalse && reason != esv1.ReasonSecretSyncedError {
+		assertNoSecret(t, ns, name)
+	}
+}
+
+// assertExchanged checks that a Secret holds exactly want, written from the only token a
+// server issued, and that no issued token reached the operator's logs; issued are the
+// server's exchanges at the end of the test.
+func assertExchanged(t *testing.T, data map[string][]byte, want map[string]string, issued []tokenapi.Exchange) {
+	t.Helper()
+	if len(data) != len(want) {
+		t.Errorf("keys %v, want %d", keys(data), len(want))
+	}
+	for k, v := range want {
+		if string(data[k]) != v {
+			t.Errorf("%s = %q, want %q", k, data[k], v)
+		}
+	}
+	for _, x := range issued {
+		if strings.Contains(logs.String(), x.Token) {
+			t.Error("an issued token reached the operator's logs")
+		}
+	}
+}
+
 // TestQuayAccessToken exchanges a ServiceAccount token for a Quay robot token and writes
 // the registry, the Docker auth of the robot and the expiry; Quay's refusals and failures
 // reach the condition with their status, nothing else of the answer.
@@ -61,16 +101,14 @@ func TestQuayAccessToken(t *testing.T) {
 		"org+ferry": {{Issuer: issuer.Issuer, Subject: tokenapi.ServiceAccountSubject(ns, "puller")}},
 	})
 	defer quay.Close()
-	quayGenerator := func(name, robot, sa string) {
+	quayGenerator := func(name, sa string, saNamespace *string) {
 		create(t, &genv1alpha1.QuayAccessToken{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: name},
-			Spec: genv1alpha1.QuayAccessTokenSpec{URL: "https://" + quay.Host, RobotAccount: robot,
-				ServiceAccountRef: esv1.ServiceAccountSelector{Name: sa, Audiences: []string{"quay.example"}}}})
+			Spec: genv1alpha1.QuayAccessTokenSpec{URL: "https://" + quay.Host, RobotAccount: "org+ferry",
+				ServiceAccountRef: esv1.ServiceAccountSelector{Name: sa, Namespace: saNamespace, Audiences: []string{"quay.example"}}}})
 	}
 
-	quayGenerator("pull", "org+ferry", "puller")
-	es := generatorES(ns, "pull", genv1alpha1.QuayAccessTokenKind, "pull", time.Hour)
-	create(t, es)
-	waitReady(t, es, corev1.ConditionTrue, esv1.ReasonSecretSynced)
+	quayGenerator("pull", "puller", nil)
+	syncGenerator(t, ns, genv1alpha1.QuayAccessTokenKind, "pull", esv1.ReasonSecretSynced, "")
 	data := secretData(t, ns, "pull")
 	exchanges := quay.Exchanges()
 	if len(exchanges) != 1 {
@@ -80,61 +118,93 @@ func TestQuayAccessToken(t *testing.T) {
 	if x.Claims.Subject != tokenapi.ServiceAccountSubject(ns, "puller") || !x.Claims.HasAudience("quay.example") {
 		t.Errorf("Quay received a token of %s for %v; want puller's, for quay.example", x.Claims.Subject, x.Claims.Audience)
 	}
-	want := map[string]string{
-		"registry": quay.Host,
-		"auth":     base64.StdEncoding.EncodeToString([]byte("org+ferry:" + x.Token)),
-		"expiry":   strconv.FormatInt(x.Expiry.Unix(), 10),
-	}
-	if len(data) != len(want) {
-		t.Errorf("keys %v, want %v", keys(data), want)
-	}
-	for k, v := range want {
-		if string(data[k]) != v {
-			t.Errorf("%s = %q, want %q", k, data[k], v)
-		}
-	}
 
 	t.Run("robot not federated with this ServiceAccount", func(t *testing.T) {
-		quayGenerator("stranger", "org+ferry", "stranger")
-		es := generatorES(ns, "stranger", genv1alpha1.QuayAccessTokenKind, "stranger", time.Hour)
-		create(t, es)
-		msg := waitReady(t, es, corev1.ConditionFalse, esv1.ReasonSecretSyncedError)
-		if !strings.Contains(msg, "/oauth2/federation/robot/token: answered 401 Unauthorized: Token does not match robot") {
-			t.Errorf("message %q does not give Quay's status and reason", msg)
-		}
+		quayGenerator("stranger", "stranger", nil)
+		syncGenerator(t, ns, genv1alpha1.QuayAccessTokenKind, "stranger", esv1.ReasonSecretSyncedError,
+			"/oauth2/federation/robot/token: answered 401 Unauthorized: Token does not match robot")
 		assertNoSecret(t, ns, "stranger")
 	})
-	t.Run("Quay failing", func(t *testing.T) {
+	t.Run("Quay failing, then back", func(t *testing.T) {
 		quay.Fail(http.StatusServiceUnavailable)
-		quayGenerator("down", "org+ferry", "puller")
-		es := generatorES(ns, "down", genv1alpha1.QuayAccessTokenKind, "down", time.Hour)
-		create(t, es)
-		msg := waitReady(t, es, corev1.ConditionFalse, esv1.ReasonSecretSyncedError)
-		if !strings.Contains(msg, "answered 503 Service Unavailable") || strings.Contains(msg, tokenapi.CanaryBody) {
-			t.Errorf("message %q: want the status and nothing of the body", msg)
-		}
-		// Retried with backoff: synced once Quay answers again.
-		quay.Fail(0)
+		quayGenerator("down", "puller", nil)
+		syncGenerator(t, ns, genv1alpha1.QuayAccessTokenKind, "down", esv1.ReasonSecretSyncedError, "answered 503 Service Unavailable")
+		quay.Fail(0) // retried with backoff
 		if got := secretData(t, ns, "down")["registry"]; string(got) != quay.Host {
 			t.Errorf("registry %q after Quay recovered", got)
 		}
 	})
 	t.Run("ServiceAccount of another namespace", func(t *testing.T) {
 		other := "kube-system"
-		create(t, &genv1alpha1.QuayAccessToken{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "elsewhere"},
-			Spec: genv1alpha1.QuayAccessTokenSpec{URL: quay.Host, RobotAccount: "org+ferry",
-				ServiceAccountRef: esv1.ServiceAccountSelector{Name: "default", Namespace: &other}}})
-		es := generatorES(ns, "elsewhere", genv1alpha1.QuayAccessTokenKind, "elsewhere", time.Hour)
-		create(t, es)
-		msg := waitReady(t, es, corev1.ConditionFalse, esv1.ReasonInvalidSpec)
-		if !strings.Contains(msg, "spec.serviceAccountRef.namespace") {
-			t.Errorf("message %q does not name the field", msg)
-		}
+		quayGenerator("elsewhere", "default", &other)
+		syncGenerator(t, ns, genv1alpha1.QuayAccessTokenKind, "elsewhere", esv1.ReasonInvalidSpec,
+			"spec.serviceAccountRef.namespace: a generator requests tokens only for ServiceAccounts in the namespace")
 	})
 	if n := len(quay.Exchanges()); n != 2 {
 		t.Errorf("%d robot tokens issued, want 2 (the first sync and the recovered one)", n)
 	}
-	if strings.Contains(logs.String(), quay.Exchanges()[0].Token) {
-		t.Error("a robot token reached the operator's logs")
+	assertExchanged(t, data, map[string]string{
+		"registry": quay.Host,
+		"auth":     base64.StdEncoding.EncodeToString([]byte("org+ferry:" + x.Token)),
+		"expiry":   strconv.FormatInt(x.Expiry.Unix(), 10),
+	}, quay.Exchanges())
+}
+
+// TestCloudsmithAccessToken exchanges a ServiceAccount token at Cloudsmith's OIDC endpoint
+// for a service account's token and writes its Docker auth and expiry; Cloudsmith's
+// refusals and failures reach the condition with their status, nothing else of the answer.
+func TestCloudsmithAccessToken(t *testing.T) {
+	ns := testenv.Namespace(t, k8s, nil)
+	issuer := kubeIssuer(t)
+	serviceAccount(t, ns, "builder")
+	cloudsmith := tokenapi.NewCloudsmith(issuer, map[string]map[string]tokenapi.CloudsmithService{
+		"acme": {"ci-robot": {Issuer: issuer.Issuer, RequiredClaims: map[string]string{
+			"sub": tokenapi.ServiceAccountSubject(ns, "builder"), "aud": "https://api.cloudsmith.io"}}},
+	})
+	defer cloudsmith.Close()
+	cloudsmithGenerator := func(name, org, serviceSlug, audience string) {
+		create(t, &genv1alpha1.CloudsmithAccessToken{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: name},
+			Spec: genv1alpha1.CloudsmithAccessTokenSpec{APIURL: cloudsmith.URL + "/", OrgSlug: org, ServiceSlug: serviceSlug,
+				ServiceAccountRef: esv1.ServiceAccountSelector{Name: "builder", Audiences: []string{audience}}}})
 	}
+
+	cloudsmithGenerator("push", "acme", "ci-robot", "https://api.cloudsmith.io")
+	syncGenerator(t, ns, genv1alpha1.CloudsmithAccessTokenKind, "push", esv1.ReasonSecretSynced, "")
+	data := secretData(t, ns, "push")
+	exchanges := cloudsmith.Exchanges()
+	if len(exchanges) != 1 || exchanges[0].Principal != "ci-robot" {
+		t.Fatalf("%d exchanges at Cloudsmith, want 1 for ci-robot, for one sync", len(exchanges))
+	}
+	x := exchanges[0]
+
+	t.Run("token for another audience", func(t *testing.T) {
+		cloudsmithGenerator("wrong-audience", "acme", "ci-robot", "sts.amazonaws.com")
+		syncGenerator(t, ns, genv1alpha1.CloudsmithAccessTokenKind, "wrong-audience", esv1.ReasonSecretSyncedError,
+			"/openid/acme/: answered 401 Unauthorized: OIDC token cannot be authenticated.")
+		assertNoSecret(t, ns, "wrong-audience")
+	})
+	t.Run("unknown organization", func(t *testing.T) {
+		cloudsmithGenerator("nowhere", "umbrella", "ci-robot", "https://api.cloudsmith.io")
+		syncGenerator(t, ns, genv1alpha1.CloudsmithAccessTokenKind, "nowhere", esv1.ReasonSecretSyncedError, "answered 404 Not Found")
+	})
+	t.Run("Cloudsmith failing, then back", func(t *testing.T) {
+		cloudsmith.Fail(http.StatusBadGateway)
+		cloudsmithGenerator("down", "acme", "ci-robot", "https://api.cloudsmith.io")
+		syncGenerator(t, ns, genv1alpha1.CloudsmithAccessTokenKind, "down", esv1.ReasonSecretSyncedError, "answered 502 Bad Gateway")
+		cloudsmith.Fail(0) // retried with backoff
+		if got := secretData(t, ns, "down")["auth"]; len(got) == 0 {
+			t.Error("no auth after Cloudsmith recovered")
+		}
+	})
+	t.Run("spec without serviceSlug", func(t *testing.T) {
+		cloudsmithGenerator("incomplete", "acme", "", "https://api.cloudsmith.io")
+		syncGenerator(t, ns, genv1alpha1.CloudsmithAccessTokenKind, "incomplete", esv1.ReasonInvalidSpec, "spec.serviceSlug: required")
+	})
+	if n := len(cloudsmith.Exchanges()); n != 2 {
+		t.Errorf("%d Cloudsmith tokens issued, want 2 (the first sync and the recovered one)", n)
+	}
+	assertExchanged(t, data, map[string]string{
+		"auth":   base64.StdEncoding.EncodeToString([]byte("token:" + x.Token)),
+		"expiry": strconv.FormatInt(x.Expiry.Unix(), 10),
+	}, cloudsmith.Exchanges())
 }

@@ -37,7 +37,8 @@ func testGenerators() *generator.Registry {
 		generator.NewECRAuthorizationToken(motoSessions{}), generator.NewSTSSessionToken(motoSessions{}),
 		generator.NewVaultDynamicSecret(vault.NewCaller()), generator.NewSSHKey(), generator.NewMFA(),
 		generator.NewWebhook(webhook.New()), generator.NewGithubAccessToken(), generator.NewGrafana(),
-		generator.NewGitlabDeployToken(), generator.NewQuayAccessToken(inProcess))
+		generator.NewGitlabDeployToken(), generator.NewQuayAccessToken(inProcess),
+		generator.NewCloudsmithAccessToken(inProcess))
 }
 
 // shared is the moto server of this package's tests, started once on first use and

@@ -1,30 +1,15 @@
 package tokenapi
 
 import (
-	"crypto"
-	"crypto/rand"
-	"crypto/rsa"
-	"crypto/sha256"
-	"encoding/base64"
-	"encoding/json"
 	"net/http"
 	"net/http/httptest"
 	"strings"
-	"sync"
 	"time"
 )
 
 // QuayFederation is one trust a robot account has: tokens of issuer with subject.
 type QuayFederation struct {
 	Issuer, Subject string
-}
-
-// QuayExchange is one robot token Quay issued.
-type QuayExchange struct {
-	Robot  string
-	Claims KubeClaims // of the token that was exchanged
-	Token  string     // the robot token issued, a JWT
-	Expiry time.Time
 }
 
 // Quay serves Quay's robot account federation over TLS: GET /oauth2/federation/robot/token
@@ -36,25 +21,17 @@ type QuayExchange struct {
 type Quay struct {
 	URL  string // https://127.0.0.1:PORT
 	Host string // 127.0.0.1:PORT, the registry as a QuayAccessToken names it
+	federation
 
 	server *httptest.Server
 	issuer *KubeIssuer
 	robots map[string][]QuayFederation
-	key    *rsa.PrivateKey
-
-	mu        sync.Mutex
-	exchanges []QuayExchange
-	failure   int
 }
 
 // NewQuay starts a server whose robots trust the given federations; tokens are verified
 // with issuer, the only OIDC issuer the server can reach.
 func NewQuay(issuer *KubeIssuer, robots map[string][]QuayFederation) *Quay {
-	key, err := rsa.GenerateKey(rand.Reader, 2048)
-	if err != nil {
-		panic(err)
-	}
-	q := &Quay{issuer: issuer, robots: robots, key: key}
+	q := &Quay{federation: newFederation(), issuer: issuer, robots: robots}
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /oauth2/federation/robot/token", q.token)
 	q.server = httptest.NewTLSServer(mux)
@@ -66,37 +43,14 @@ func NewQuay(issuer *KubeIssuer, robots map[string][]QuayFederation) *Quay {
 // Close stops the server.
 func (q *Quay) Close() { q.server.Close() }
 
-// Exchanges returns the robot tokens issued, oldest first.
-func (q *Quay) Exchanges() []QuayExchange {
-	q.mu.Lock()
-	defer q.mu.Unlock()
-	return append([]QuayExchange(nil), q.exchanges...)
-}
-
-// Fail makes every request fail with status (0: none) until it is called again, as a Quay
-// behind a failing proxy would: with a body that is not Quay's, holding a canary string
-// (CanaryBody) a client must not repeat.
-func (q *Quay) Fail(status int) {
-	q.mu.Lock()
-	defer q.mu.Unlock()
-	q.failure = status
-}
-
-// CanaryBody is in the body of every failure FailNext injects.
-const CanaryBody = "canary-5f2c-do-not-echo"
-
 func quayError(w http.ResponseWriter, message string) {
 	writeJSON(w, http.StatusUnauthorized, map[string]string{"error": message})
 }
 
 func (q *Quay) token(w http.ResponseWriter, r *http.Request) {
-	q.mu.Lock()
-	if status := q.failure; status != 0 {
-		q.mu.Unlock()
-		writeJSON(w, status, map[string]string{"error": CanaryBody, "message": CanaryBody})
+	if q.failed(w) {
 		return
 	}
-	q.mu.Unlock()
 	if r.Header.Get("Authorization") == "" {
 		quayError(w, "No auth header")
 		return
@@ -130,24 +84,6 @@ func (q *Quay) token(w http.ResponseWriter, r *http.Request) {
 		quayError(w, "Token does not match robot")
 		return
 	}
-	expiry := time.Now().Add(time.Hour).Truncate(time.Second)
-	token := q.robotJWT(robot, expiry)
-	q.mu.Lock()
-	q.exchanges = append(q.exchanges, QuayExchange{Robot: robot, Claims: *claims, Token: token, Expiry: expiry})
-	q.mu.Unlock()
+	token := q.issue(robot, claims, time.Hour, map[string]any{"iss": "quay", "aud": q.Host})
 	writeJSON(w, http.StatusOK, map[string]string{"token": token})
-}
-
-// robotJWT is a temporary robot token as Quay issues it: RS256, signed by the instance.
-func (q *Quay) robotJWT(robot string, expiry time.Time) string {
-	header, _ := json.Marshal(map[string]string{"alg": "RS256", "typ": "JWT"})
-	claims, _ := json.Marshal(map[string]any{"iss": "quay", "sub": robot, "aud": q.Host,
-		"iat": time.Now().Unix(), "nbf": time.Now().Unix(), "exp": expiry.Unix(), "jti": randomToken(16)})
-	signed := base64.RawURLEncoding.EncodeToString(header) + "." + base64.RawURLEncoding.EncodeToString(claims)
-	digest := sha256.Sum256([]byte(signed))
-	signature, err := rsa.SignPKCS1v15(rand.Reader, q.key, crypto.SHA256, digest[:])
-	if err != nil {
-		panic(err)
-	}
-	return signed + "." + base64.RawURLEncoding.EncodeToString(signature)
 }
