@@ -29,9 +29,8 @@ func serviceAccountToken(ctx context.Context, kube client.Client, namespace stri
 	if sel.Name == "" {
 		return "", invalid(fmt.Errorf("%s.name: required", field))
 	}
-	if sel.Namespace != nil && *sel.Namespace != "" && *sel.Namespace != namespace {
-		return "", invalid(fmt.Errorf("%s.namespace: a generator requests tokens only for ServiceAccounts in the "+
-			"namespace of the ExternalSecret that uses it (%s), not in %s", field, namespace, *sel.Namespace))
+	if err := inNamespace(sel.Namespace, namespace, field, "requests tokens for ServiceAccounts"); err != nil {
+		return "", err
 	}
 	sa := &corev1.ServiceAccount{ObjectMeta: metav1.ObjectMeta{Namespace: namespace, Name: sel.Name}}
 	token, _, err := provider.ServiceAccountToken(ctx, kube, sa, sel.Audiences, federatedTokenSeconds)

@@ -28,6 +28,7 @@ var generatorSpecKeys = map[string]string{
 	genv1alpha1.QuayAccessTokenKind:       "quayAccessTokenSpec",
 	genv1alpha1.GrafanaKind:               "grafanaSpec",
 	genv1alpha1.CloudsmithAccessTokenKind: "cloudsmithAccessTokenSpec",
+	genv1alpha1.ACRAccessTokenKind:        "acrAccessTokenSpec",
 }
 
 // ClusterGenerator returns every problem of a ClusterGenerator's spec as written: the

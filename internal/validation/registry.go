@@ -62,6 +62,12 @@ func registryTokenSpec(kind string, spec *genv1alpha1.GeneratorSpec, field strin
 			add("%s.serviceSlug: required: the slug of the Cloudsmith service account whose token is wanted", field)
 		}
 		errs = append(errs, serviceAccountRef(s.ServiceAccountRef, field+".serviceAccountRef")...)
+	case genv1alpha1.ACRAccessTokenKind:
+		s := spec.ACRAccessTokenSpec
+		if s == nil {
+			return []error{fmt.Errorf("%s: required for kind %s", field, kind)}, true
+		}
+		errs = acrAccessToken(s, field)
 	default:
 		return nil, false
 	}
@@ -74,4 +80,45 @@ func serviceAccountRef(ref esv1.ServiceAccountSelector, field string) []error {
 		return []error{fmt.Errorf("%s.name: required: the ServiceAccount whose token is exchanged", field)}
 	}
 	return nil
+}
+
+// acrAccessToken checks an ACRAccessToken's spec: a registry host, exactly one auth, and
+// what that auth needs.
+func acrAccessToken(s *genv1alpha1.ACRAccessTokenSpec, field string) []error {
+	var errs []error
+	add := func(format string, args ...any) { errs = append(errs, fmt.Errorf(format, args...)) }
+	if s.Registry == "" || strings.ContainsAny(s.Registry, "/?#@ ") {
+		add("%s.registry: %q is not a registry host: write it as the login server, e.g. example.azurecr.io", field, s.Registry)
+	}
+	switch s.EnvironmentType {
+	case "", esv1.AzureEnvironmentPublicCloud, esv1.AzureEnvironmentUSGovernmentCloud, esv1.AzureEnvironmentChinaCloud,
+		esv1.AzureEnvironmentGermanCloud:
+	default:
+		add("%s.environmentType: must be PublicCloud, USGovernmentCloud, ChinaCloud or GermanCloud, not %q", field, s.EnvironmentType)
+	}
+	a := s.Auth
+	set := 0
+	for _, isSet := range []bool{a.ServicePrincipal != nil, a.ManagedIdentity != nil, a.WorkloadIdentity != nil} {
+		if isSet {
+			set++
+		}
+	}
+	if set != 1 {
+		add("%s.auth: set exactly one of servicePrincipal, managedIdentity and workloadIdentity, not %d", field, set)
+	}
+	if sp := a.ServicePrincipal; sp != nil {
+		if s.TenantID == "" {
+			add("%s.tenantId: required with auth.servicePrincipal: the tenant of the application", field)
+		}
+		if ref := sp.SecretRef.ClientID; ref.Name == "" || ref.Key == "" {
+			add("%s.auth.servicePrincipal.secretRef.clientId: name and key are required", field)
+		}
+		if ref := sp.SecretRef.ClientSecret; ref.Name == "" || ref.Key == "" {
+			add("%s.auth.servicePrincipal.secretRef.clientSecret: name and key are required", field)
+		}
+	}
+	if wi := a.WorkloadIdentity; wi != nil && wi.ServiceAccountRef != nil {
+		errs = append(errs, serviceAccountRef(*wi.ServiceAccountRef, field+".auth.workloadIdentity.serviceAccountRef")...)
+	}
+	return errs
 }

@@ -3,6 +3,7 @@ package externalsecret_test
 import (
 	"context"
 	"encoding/base64"
+	"fmt"
 	"net/http"
 	"strconv"
 	"strings"
@@ -51,7 +52,8 @@ func secretData(t *testing.T, ns, name string) map[string][]byte {
 
 // syncGenerator creates an ExternalSecret named after the generator kind/name reads, waits
 // for its Ready condition to have reason, and checks that the message holds want (the
-// status a service answered) and nothing of a failing service's body.
+// status a service answered) and nothing of a failing service's body, and, on a failure,
+// that no Secret was written.
 func syncGenerator(t *testing.T, ns, kind, name, reason, want string) {
 	t.Helper()
 	status := corev1.ConditionFalse
@@ -64,8 +66,22 @@ func syncGenerator(t *testing.T, ns, kind, name, reason, want string) {
 	if !strings.Contains(msg, want) || strings.Contains(msg, tokenapi.CanaryBody) {
 		t.Errorf("message %q: want %q in it and nothing of the service's body", msg, want)
 	}
-	if status == corev1.ConditionFalse && reason != esv1.ReasonSecretSyncedError {
+	if status == corev1.ConditionFalse {
 		assertNoSecret(t, ns, name)
+	}
+}
+
+// syncThroughOutage creates a generator (with create) while its service fails with status,
+// checks that the condition gives the status and nothing of the answer, then lets the
+// service recover and waits for the retry (with backoff) to write key.
+func syncThroughOutage(t *testing.T, service interface{ Fail(int) }, status int, ns, kind, name, key string, create func()) {
+	t.Helper()
+	service.Fail(status)
+	create()
+	syncGenerator(t, ns, kind, name, esv1.ReasonSecretSyncedError, fmt.Sprintf("answered %d %s", status, http.StatusText(status)))
+	service.Fail(0)
+	if got := secretData(t, ns, name)[key]; len(got) == 0 {
+		t.Errorf("no %s after the service recovered", key)
 	}
 }
 
@@ -123,22 +139,16 @@ func TestQuayAccessToken(t *testing.T) {
 		quayGenerator("stranger", "stranger", nil)
 		syncGenerator(t, ns, genv1alpha1.QuayAccessTokenKind, "stranger", esv1.ReasonSecretSyncedError,
 			"/oauth2/federation/robot/token: answered 401 Unauthorized: Token does not match robot")
-		assertNoSecret(t, ns, "stranger")
 	})
 	t.Run("Quay failing, then back", func(t *testing.T) {
-		quay.Fail(http.StatusServiceUnavailable)
-		quayGenerator("down", "puller", nil)
-		syncGenerator(t, ns, genv1alpha1.QuayAccessTokenKind, "down", esv1.ReasonSecretSyncedError, "answered 503 Service Unavailable")
-		quay.Fail(0) // retried with backoff
-		if got := secretData(t, ns, "down")["registry"]; string(got) != quay.Host {
-			t.Errorf("registry %q after Quay recovered", got)
-		}
+		syncThroughOutage(t, quay, http.StatusServiceUnavailable, ns, genv1alpha1.QuayAccessTokenKind, "down", "auth",
+			func() { quayGenerator("down", "puller", nil) })
 	})
 	t.Run("ServiceAccount of another namespace", func(t *testing.T) {
 		other := "kube-system"
 		quayGenerator("elsewhere", "default", &other)
 		syncGenerator(t, ns, genv1alpha1.QuayAccessTokenKind, "elsewhere", esv1.ReasonInvalidSpec,
-			"spec.serviceAccountRef.namespace: a generator requests tokens only for ServiceAccounts in the namespace")
+			"spec.serviceAccountRef.namespace: a generator requests tokens for ServiceAccounts only in the namespace")
 	})
 	if n := len(quay.Exchanges()); n != 2 {
 		t.Errorf("%d robot tokens issued, want 2 (the first sync and the recovered one)", n)
@@ -181,20 +191,14 @@ func TestCloudsmithAccessToken(t *testing.T) {
 		cloudsmithGenerator("wrong-audience", "acme", "ci-robot", "sts.amazonaws.com")
 		syncGenerator(t, ns, genv1alpha1.CloudsmithAccessTokenKind, "wrong-audience", esv1.ReasonSecretSyncedError,
 			"/openid/acme/: answered 401 Unauthorized: OIDC token cannot be authenticated.")
-		assertNoSecret(t, ns, "wrong-audience")
 	})
 	t.Run("unknown organization", func(t *testing.T) {
 		cloudsmithGenerator("nowhere", "umbrella", "ci-robot", "https://api.cloudsmith.io")
 		syncGenerator(t, ns, genv1alpha1.CloudsmithAccessTokenKind, "nowhere", esv1.ReasonSecretSyncedError, "answered 404 Not Found")
 	})
 	t.Run("Cloudsmith failing, then back", func(t *testing.T) {
-		cloudsmith.Fail(http.StatusBadGateway)
-		cloudsmithGenerator("down", "acme", "ci-robot", "https://api.cloudsmith.io")
-		syncGenerator(t, ns, genv1alpha1.CloudsmithAccessTokenKind, "down", esv1.ReasonSecretSyncedError, "answered 502 Bad Gateway")
-		cloudsmith.Fail(0) // retried with backoff
-		if got := secretData(t, ns, "down")["auth"]; len(got) == 0 {
-			t.Error("no auth after Cloudsmith recovered")
-		}
+		syncThroughOutage(t, cloudsmith, http.StatusBadGateway, ns, genv1alpha1.CloudsmithAccessTokenKind, "down", "auth",
+			func() { cloudsmithGenerator("down", "acme", "ci-robot", "https://api.cloudsmith.io") })
 	})
 	t.Run("spec without serviceSlug", func(t *testing.T) {
 		cloudsmithGenerator("incomplete", "acme", "", "https://api.cloudsmith.io")
@@ -207,4 +211,91 @@ func TestCloudsmithAccessToken(t *testing.T) {
 		"auth":   base64.StdEncoding.EncodeToString([]byte("token:" + x.Token)),
 		"expiry": strconv.FormatInt(x.Expiry.Unix(), 10),
 	}, cloudsmith.Exchanges())
+}
+
+// TestACRAccessToken logs in to Entra ID as a service principal or with workload identity
+// (a ServiceAccount token the in-process tenant verifies with the API server's keys), trades
+// the Entra ID token for an ACR refresh token, and, with a scope, that for an access token;
+// Entra ID's and ACR's refusals reach the condition with their status and message only.
+func TestACRAccessToken(t *testing.T) {
+	ns := testenv.Namespace(t, k8s, nil)
+	spID, wiID := "sp-"+ns, "wi-"+ns
+	entra.Register(spID, tokenapi.EntraApp{ClientSecret: "sp-secret"})
+	entra.Register(wiID, tokenapi.EntraApp{FederatedSubject: tokenapi.ServiceAccountSubject(ns, "acr-puller")})
+	entra.Register("norole-"+ns, tokenapi.EntraApp{ClientSecret: "sp-secret"})
+	acr := tokenapi.NewACR(entra, spID, wiID)
+	defer acr.Close()
+	create(t, &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "azure"}, Data: map[string][]byte{
+		"id": []byte(spID), "secret": []byte("sp-secret"), "wrong": []byte("not-the-secret"), "norole": []byte("norole-" + ns)}})
+	create(t, &corev1.ServiceAccount{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "acr-puller",
+		Annotations: map[string]string{"azure.workload.identity/client-id": wiID}}})
+	servicePrincipal := func(name, idKey, secretKey, scope string) {
+		create(t, &genv1alpha1.ACRAccessToken{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: name},
+			Spec: genv1alpha1.ACRAccessTokenSpec{Registry: acr.Host, TenantID: entra.Tenant, Scope: scope,
+				Auth: genv1alpha1.ACRAuth{ServicePrincipal: &genv1alpha1.AzureACRServicePrincipalAuth{
+					SecretRef: genv1alpha1.AzureACRServicePrincipalAuthSecretRef{
+						ClientID: esv1.SecretKeySelector{Name: "azure", Key: idKey}, ClientSecret: esv1.SecretKeySelector{Name: "azure", Key: secretKey}}}}}})
+	}
+
+	servicePrincipal("sp", "id", "secret", "")
+	syncGenerator(t, ns, genv1alpha1.ACRAccessTokenKind, "sp", esv1.ReasonSecretSynced, "")
+	spData := secretData(t, ns, "sp")
+	issued := acr.Exchanges()
+	if len(issued) != 1 || issued[0].Principal != spID {
+		t.Fatalf("%d ACR tokens issued, want 1 refresh token for the service principal for one sync", len(issued))
+	}
+	assertExchanged(t, spData, map[string]string{"username": "00000000-0000-0000-0000-000000000000", "password": issued[0].Token}, nil)
+
+	t.Run("workload identity with a scope", func(t *testing.T) {
+		create(t, &genv1alpha1.ACRAccessToken{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "wi"},
+			Spec: genv1alpha1.ACRAccessTokenSpec{Registry: acr.Host, TenantID: entra.Tenant, Scope: "repository:app:pull",
+				Auth: genv1alpha1.ACRAuth{WorkloadIdentity: &genv1alpha1.AzureACRWorkloadIdentityAuth{
+					ServiceAccountRef: &esv1.ServiceAccountSelector{Name: "acr-puller"}}}}})
+		syncGenerator(t, ns, genv1alpha1.ACRAccessTokenKind, "wi", esv1.ReasonSecretSynced, "")
+		data := secretData(t, ns, "wi")
+		issued := acr.Exchanges()
+		if len(issued) != 3 || issued[1].Principal != wiID || issued[2].Principal != wiID {
+			t.Fatalf("%d ACR tokens issued, want a refresh and an access token more, for the workload identity", len(issued))
+		}
+		assertExchanged(t, data, map[string]string{"username": "00000000-0000-0000-0000-000000000000", "password": issued[2].Token}, nil)
+		var login *tokenapi.Exchange
+		for _, x := range entra.Exchanges() {
+			if x.Principal == wiID {
+				login = &x
+			}
+		}
+		if login == nil || login.Claims.Subject != tokenapi.ServiceAccountSubject(ns, "acr-puller") ||
+			!login.Claims.HasAudience("api://AzureADTokenExchange") {
+			t.Errorf("Entra ID did not log the workload identity in with acr-puller's token for api://AzureADTokenExchange: %+v", login)
+		}
+	})
+	t.Run("wrong client secret", func(t *testing.T) {
+		servicePrincipal("wrong-secret", "id", "wrong", "")
+		syncGenerator(t, ns, genv1alpha1.ACRAccessTokenKind, "wrong-secret", esv1.ReasonSecretSyncedError,
+			"/ferry-tenant/oauth2/v2.0/token: answered 401 Unauthorized: AADSTS7000215: Invalid client secret provided.")
+	})
+	t.Run("principal without a role on the registry", func(t *testing.T) {
+		servicePrincipal("norole", "norole", "secret", "")
+		syncGenerator(t, ns, genv1alpha1.ACRAccessTokenKind, "norole", esv1.ReasonSecretSyncedError,
+			"/oauth2/exchange: answered 401 Unauthorized: the principal has no role on the registry")
+	})
+	t.Run("registry failing, then back", func(t *testing.T) {
+		syncThroughOutage(t, acr, http.StatusServiceUnavailable, ns, genv1alpha1.ACRAccessTokenKind, "down", "password",
+			func() { servicePrincipal("down", "id", "secret", "repository:app:pull") })
+	})
+	t.Run("Secret of another namespace", func(t *testing.T) {
+		other := "kube-system"
+		create(t, &genv1alpha1.ACRAccessToken{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "elsewhere"},
+			Spec: genv1alpha1.ACRAccessTokenSpec{Registry: acr.Host, TenantID: entra.Tenant,
+				Auth: genv1alpha1.ACRAuth{ServicePrincipal: &genv1alpha1.AzureACRServicePrincipalAuth{
+					SecretRef: genv1alpha1.AzureACRServicePrincipalAuthSecretRef{
+						ClientID:     esv1.SecretKeySelector{Name: "azure", Key: "id", Namespace: &other},
+						ClientSecret: esv1.SecretKeySelector{Name: "azure", Key: "secret"}}}}}})
+		syncGenerator(t, ns, genv1alpha1.ACRAccessTokenKind, "elsewhere", esv1.ReasonInvalidSpec,
+			"spec.auth.servicePrincipal.secretRef.clientId.namespace: a generator reads Secrets only in the namespace")
+	})
+	if n := len(acr.Exchanges()); n != 5 {
+		t.Errorf("%d ACR tokens issued, want 5 (1 + 2 for the scoped one + 2 once the registry recovered)", n)
+	}
+	assertExchanged(t, nil, nil, append(acr.Exchanges(), entra.Exchanges()...))
 }

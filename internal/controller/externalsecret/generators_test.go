@@ -21,6 +21,7 @@ import (
 	genv1alpha1 "github.com/ferryhq/ferry/api/generators/v1alpha1"
 	"github.com/ferryhq/ferry/internal/generator"
 	"github.com/ferryhq/ferry/internal/provider/aws"
+	"github.com/ferryhq/ferry/internal/provider/azurekv"
 	"github.com/ferryhq/ferry/internal/provider/vault"
 	"github.com/ferryhq/ferry/internal/provider/webhook"
 	"github.com/ferryhq/ferry/internal/testenv"
@@ -31,14 +32,20 @@ import (
 // reach a moto server that the first test needing it starts (see useMoto); the Vault tests
 // start a Vault dev server the same way (useVault). The registry generators reach only
 // the in-process TLS servers of tokenapi.
-func testGenerators() *generator.Registry {
+func testGenerators(cp *testenv.ControlPlane) *generator.Registry {
 	inProcess := generator.WithHTTPClient(tokenapi.TLSClient())
+	issuer, err := tokenapi.NewKubeIssuer(cp.Config)
+	if err != nil {
+		panic(fmt.Sprintf("reading the API server's OIDC issuer: %v", err))
+	}
+	entra = tokenapi.NewEntraID(issuer, "ferry-tenant")
+	azure := azurekv.New(azurekv.WithHTTPClient(tokenapi.TLSClient()), azurekv.WithAuthorityHost(entra.URL))
 	return generator.NewRegistry(generator.NewPassword(), generator.NewUUID(), generator.NewFake(),
 		generator.NewECRAuthorizationToken(motoSessions{}), generator.NewSTSSessionToken(motoSessions{}),
 		generator.NewVaultDynamicSecret(vault.NewCaller()), generator.NewSSHKey(), generator.NewMFA(),
 		generator.NewWebhook(webhook.New()), generator.NewGithubAccessToken(), generator.NewGrafana(),
 		generator.NewGitlabDeployToken(), generator.NewQuayAccessToken(inProcess),
-		generator.NewCloudsmithAccessToken(inProcess))
+		generator.NewCloudsmithAccessToken(inProcess), generator.NewACRAccessToken(azure, inProcess))
 }
 
 // shared is the moto server of this package's tests, started once on first use and
@@ -66,8 +73,14 @@ func useMoto(t *testing.T) *testenv.Moto {
 	return shared.moto
 }
 
-// stopSharedBackends stops the servers useMoto and useVault started.
+// entra is the Entra ID tenant of the ACRAccessToken tests, started with the operator.
+var entra *tokenapi.EntraID
+
+// stopSharedBackends stops the servers useMoto and useVault started, and entra.
 func stopSharedBackends() {
+	if entra != nil {
+		entra.Close()
+	}
 	if shared.moto != nil {
 		_ = shared.moto.Stop()
 	}

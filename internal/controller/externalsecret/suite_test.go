@@ -59,7 +59,7 @@ func TestMain(m *testing.M) {
 		k8s, controlPlane = cp.Client, cp
 		operatortest.MustStart(cp, operator.Options{
 			Providers:  provider.NewRegistry(fake.New()),
-			Generators: testGenerators(),
+			Generators: testGenerators(cp),
 			// Replaced generated tokens are cleaned up soon, so tests see it happen.
 			GeneratorGCGracePeriod: 2 * time.Second,
 			Concurrency:            4,
