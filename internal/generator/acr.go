@@ -172,12 +172,12 @@ func entraFailure(err error) error {
 	if !errors.As(err, &failed) || failed.RawResponse == nil || failed.RawResponse.Request == nil {
 		return unwrapURL(err)
 	}
-	resp, u := failed.RawResponse, failed.RawResponse.Request.URL
+	resp := failed.RawResponse
 	var raw []byte
 	if resp.Body != nil {
 		raw, _ = io.ReadAll(io.LimitReader(resp.Body, maxAPIResponse))
 	}
-	return refusal(resp.Request.Method+" "+u.Scheme+"://"+u.Host+u.Path, resp.StatusCode, raw)
+	return refusal(callOf(resp.Request), resp.StatusCode, raw)
 }
 
 func ptrTo[T any](v T) *T { return &v }

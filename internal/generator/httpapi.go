@@ -96,7 +96,7 @@ func (c *apiClient) do(ctx context.Context, r apiRequest) error {
 	if err != nil {
 		return fmt.Errorf("%s: not a valid request URL", r.method)
 	}
-	call := r.method + " " + req.URL.Scheme + "://" + req.URL.Host + req.URL.Path
+	call := callOf(req)
 	for name, values := range r.header {
 		req.Header[name] = values
 	}
@@ -130,6 +130,12 @@ func (c *apiClient) do(ctx context.Context, r apiRequest) error {
 // basicAuth is the Authorization header of HTTP Basic authentication.
 func basicAuth(user, password string) string {
 	return "Basic " + base64.StdEncoding.EncodeToString([]byte(user+":"+password))
+}
+
+// callOf names a request in errors: its method and URL without the query, which may hold
+// credentials.
+func callOf(req *http.Request) string {
+	return req.Method + " " + req.URL.Scheme + "://" + req.URL.Host + req.URL.Path
 }
 
 // refusal is the error of a call answered with status and body raw. A 4xx refusal's

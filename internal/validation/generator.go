@@ -29,6 +29,7 @@ var generatorSpecKeys = map[string]string{
 	genv1alpha1.GrafanaKind:               "grafanaSpec",
 	genv1alpha1.CloudsmithAccessTokenKind: "cloudsmithAccessTokenSpec",
 	genv1alpha1.ACRAccessTokenKind:        "acrAccessTokenSpec",
+	genv1alpha1.GCRAccessTokenKind:        "gcrAccessTokenSpec",
 }
 
 // ClusterGenerator returns every problem of a ClusterGenerator's spec as written: the

@@ -110,6 +110,16 @@ func TestGeneratorSpecs(t *testing.T) {
 				EnvironmentType: esv1.AzureEnvironmentAzureStackCloud,
 				Auth:            genv1alpha1.ACRAuth{ManagedIdentity: &genv1alpha1.AzureACRManagedIdentityAuth{}}}},
 			"spec.environmentType: must be PublicCloud, USGovernmentCloud, ChinaCloud or GermanCloud"},
+		{"gcr with default credentials", genv1alpha1.GCRAccessTokenKind,
+			genv1alpha1.GeneratorSpec{GCRAccessTokenSpec: &genv1alpha1.GCRAccessTokenSpec{ProjectID: "p"}}, ""},
+		{"gcr without project", genv1alpha1.GCRAccessTokenKind,
+			genv1alpha1.GeneratorSpec{GCRAccessTokenSpec: &genv1alpha1.GCRAccessTokenSpec{}}, "spec.projectID: required"},
+		{"gcr two auths, workload identity without cluster", genv1alpha1.GCRAccessTokenKind,
+			genv1alpha1.GeneratorSpec{GCRAccessTokenSpec: &genv1alpha1.GCRAccessTokenSpec{ProjectID: "p", Auth: genv1alpha1.GCRAuth{
+				SecretRef: &esv1.GCPSMAuthSecretRef{}, WorkloadIdentity: &genv1alpha1.GCRWorkloadIdentity{
+					ServiceAccountRef: esv1.ServiceAccountSelector{Name: "sa"}}}}},
+			"spec.auth: set at most one of secretRef, workloadIdentity and workloadIdentityFederation, not 2\n" +
+				"spec.auth.workloadIdentity: clusterLocation and clusterName are required"},
 		{"vault valid", genv1alpha1.VaultDynamicSecretKind,
 			genv1alpha1.GeneratorSpec{VaultDynamicSecretSpec: &genv1alpha1.VaultDynamicSecretSpec{Path: "database/creds/app",
 				Provider: &esv1.VaultProvider{Server: "http://vault:8200"}}}, ""},

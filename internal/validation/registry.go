@@ -68,6 +68,12 @@ func registryTokenSpec(kind string, spec *genv1alpha1.GeneratorSpec, field strin
 			return []error{fmt.Errorf("%s: required for kind %s", field, kind)}, true
 		}
 		errs = acrAccessToken(s, field)
+	case genv1alpha1.GCRAccessTokenKind:
+		s := spec.GCRAccessTokenSpec
+		if s == nil {
+			return []error{fmt.Errorf("%s: required for kind %s", field, kind)}, true
+		}
+		errs = gcrAccessToken(s, field)
 	default:
 		return nil, false
 	}
@@ -119,6 +125,33 @@ func acrAccessToken(s *genv1alpha1.ACRAccessTokenSpec, field string) []error {
 	}
 	if wi := a.WorkloadIdentity; wi != nil && wi.ServiceAccountRef != nil {
 		errs = append(errs, serviceAccountRef(*wi.ServiceAccountRef, field+".auth.workloadIdentity.serviceAccountRef")...)
+	}
+	return errs
+}
+
+// gcrAccessToken checks a GCRAccessToken's spec: a project and at most one auth (none means
+// Ferry's own Application Default Credentials); the Secret Manager provider checks the rest
+// of the auth when the generator runs.
+func gcrAccessToken(s *genv1alpha1.GCRAccessTokenSpec, field string) []error {
+	var errs []error
+	if s.ProjectID == "" {
+		errs = append(errs, fmt.Errorf("%s.projectID: required: the project of the registry", field))
+	}
+	set := 0
+	for _, isSet := range []bool{s.Auth.SecretRef != nil, s.Auth.WorkloadIdentity != nil, s.Auth.WorkloadIdentityFederation != nil} {
+		if isSet {
+			set++
+		}
+	}
+	if set > 1 {
+		errs = append(errs, fmt.Errorf("%s.auth: set at most one of secretRef, workloadIdentity and workloadIdentityFederation, not %d", field, set))
+	}
+	if wi := s.Auth.WorkloadIdentity; wi != nil {
+		errs = append(errs, serviceAccountRef(wi.ServiceAccountRef, field+".auth.workloadIdentity.serviceAccountRef")...)
+		if wi.ClusterLocation == "" || wi.ClusterName == "" {
+			errs = append(errs, fmt.Errorf("%s.auth.workloadIdentity: clusterLocation and clusterName are required: "+
+				"they name the GKE cluster whose workload identity pool trusts the token", field))
+		}
 	}
 	return errs
 }

@@ -1,6 +1,7 @@
 package externalsecret_test
 
 import (
+	"bytes"
 	"context"
 	"encoding/base64"
 	"fmt"
@@ -298,4 +299,96 @@ func TestACRAccessToken(t *testing.T) {
 		t.Errorf("%d ACR tokens issued, want 5 (1 + 2 for the scoped one + 2 once the registry recovered)", n)
 	}
 	assertExchanged(t, nil, nil, append(acr.Exchanges(), entra.Exchanges()...))
+}
+
+// TestGCRAccessToken obtains Google access tokens with a service account key (the JWT
+// bearer grant at the key's token_uri) and with GKE workload identity (a ServiceAccount
+// token exchanged at STS, then generateAccessToken for the bound GCP service account), and
+// writes the registry login; Google's refusals and failures reach the condition with their
+// status only.
+func TestGCRAccessToken(t *testing.T) {
+	ns := testenv.Namespace(t, k8s, nil)
+	keyAccount, wiAccount := "key-"+ns+"@ferry-project.iam.gserviceaccount.com", "wi-"+ns+"@ferry-project.iam.gserviceaccount.com"
+	googleAPI.Bind(wiAccount, ns, "gcr-puller")
+	// A key of the same account that Google does not know, with the same token_uri.
+	unknownKey := tokenapi.NewGoogle(nil, "ferry-project", "x", "y")
+	foreignKey := bytes.ReplaceAll(unknownKey.ServiceAccountKey(keyAccount), []byte(unknownKey.URL), []byte(googleAPI.URL))
+	unknownKey.Close()
+	create(t, &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "gcp"}, Data: map[string][]byte{
+		"sa.json": googleAPI.ServiceAccountKey(keyAccount), "foreign.json": foreignKey}})
+	for name, gcpSA := range map[string]string{"gcr-puller": wiAccount, "unbound": "unbound@ferry-project.iam.gserviceaccount.com"} {
+		create(t, &corev1.ServiceAccount{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: name,
+			Annotations: map[string]string{"iam.gke.io/gcp-service-account": gcpSA}}})
+	}
+	withKey := func(name, key string) {
+		create(t, &genv1alpha1.GCRAccessToken{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: name},
+			Spec: genv1alpha1.GCRAccessTokenSpec{ProjectID: "ferry-project", Auth: genv1alpha1.GCRAuth{
+				SecretRef: &esv1.GCPSMAuthSecretRef{SecretAccessKey: esv1.SecretKeySelector{Name: "gcp", Key: key}}}}})
+	}
+	withWorkloadIdentity := func(name, sa string) {
+		create(t, &genv1alpha1.GCRAccessToken{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: name},
+			Spec: genv1alpha1.GCRAccessTokenSpec{ProjectID: "ferry-project", Auth: genv1alpha1.GCRAuth{
+				WorkloadIdentity: &genv1alpha1.GCRWorkloadIdentity{ServiceAccountRef: esv1.ServiceAccountSelector{Name: sa},
+					ClusterLocation: "europe-west1", ClusterName: "test"}}}})
+	}
+	issuedTo := func(principal string) []tokenapi.Exchange {
+		var out []tokenapi.Exchange
+		for _, x := range googleAPI.Exchanges() {
+			if x.Principal == principal {
+				out = append(out, x)
+			}
+		}
+		return out
+	}
+
+	withKey("key", "sa.json")
+	syncGenerator(t, ns, genv1alpha1.GCRAccessTokenKind, "key", esv1.ReasonSecretSynced, "")
+	data := secretData(t, ns, "key")
+	issued := issuedTo(keyAccount)
+	if len(issued) != 1 {
+		t.Fatalf("%d tokens issued to the key's account, want 1 for one sync", len(issued))
+	}
+	expiry, _ := strconv.ParseInt(string(data["expiry"]), 10, 64)
+	if left := time.Until(time.Unix(expiry, 0)); left < 58*time.Minute || left > time.Hour {
+		t.Errorf("expiry %s away, want the hour Google grants", left)
+	}
+	assertExchanged(t, data, map[string]string{"username": "oauth2accesstoken", "password": issued[0].Token,
+		"expiry": string(data["expiry"])}, nil)
+
+	t.Run("workload identity", func(t *testing.T) {
+		withWorkloadIdentity("wi", "gcr-puller")
+		syncGenerator(t, ns, genv1alpha1.GCRAccessTokenKind, "wi", esv1.ReasonSecretSynced, "")
+		data := secretData(t, ns, "wi")
+		federated, impersonated := issuedTo("principal:"+tokenapi.ServiceAccountSubject(ns, "gcr-puller")), issuedTo(wiAccount)
+		if len(federated) != 1 || !federated[0].Claims.HasAudience(googleAPI.Pool()) || len(impersonated) != 1 {
+			t.Fatalf("%d STS exchanges (want 1, of a token for the pool) and %d generateAccessToken (want 1)", len(federated), len(impersonated))
+		}
+		assertExchanged(t, data, map[string]string{"username": "oauth2accesstoken", "password": impersonated[0].Token,
+			"expiry": strconv.FormatInt(impersonated[0].Expiry.Unix(), 10)}, nil)
+	})
+	t.Run("ServiceAccount not bound to its GCP service account", func(t *testing.T) {
+		withWorkloadIdentity("unbound", "unbound")
+		syncGenerator(t, ns, genv1alpha1.GCRAccessTokenKind, "unbound", esv1.ReasonSecretSyncedError,
+			"generateAccessToken for unbound@ferry-project.iam.gserviceaccount.com failed with HTTP 403")
+	})
+	t.Run("key Google does not know", func(t *testing.T) {
+		withKey("foreign", "foreign.json")
+		syncGenerator(t, ns, genv1alpha1.GCRAccessTokenKind, "foreign", esv1.ReasonSecretSyncedError,
+			"/token: answered 400 Bad Request: Invalid JWT Signature.")
+	})
+	t.Run("Google failing, then back", func(t *testing.T) {
+		syncThroughOutage(t, googleAPI, http.StatusInternalServerError, ns, genv1alpha1.GCRAccessTokenKind, "down", "password",
+			func() { withKey("down", "sa.json") })
+	})
+	t.Run("workload identity federation", func(t *testing.T) {
+		create(t, &genv1alpha1.GCRAccessToken{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "wif"},
+			Spec: genv1alpha1.GCRAccessTokenSpec{ProjectID: "ferry-project", Auth: genv1alpha1.GCRAuth{
+				WorkloadIdentityFederation: &esv1.GCPWorkloadIdentityFederation{Audience: "//iam.googleapis.com/x"}}}})
+		syncGenerator(t, ns, genv1alpha1.GCRAccessTokenKind, "wif", esv1.ReasonNotSupported,
+			"spec.auth.workloadIdentityFederation is not supported by this version of Ferry")
+	})
+	if n := len(issuedTo(keyAccount)); n != 2 {
+		t.Errorf("%d tokens issued to the key's account, want 2 (the first sync and the recovered one)", n)
+	}
+	assertExchanged(t, nil, nil, googleAPI.Exchanges())
 }

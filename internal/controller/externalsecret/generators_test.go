@@ -22,6 +22,7 @@ import (
 	"github.com/ferryhq/ferry/internal/generator"
 	"github.com/ferryhq/ferry/internal/provider/aws"
 	"github.com/ferryhq/ferry/internal/provider/azurekv"
+	"github.com/ferryhq/ferry/internal/provider/gcpsm"
 	"github.com/ferryhq/ferry/internal/provider/vault"
 	"github.com/ferryhq/ferry/internal/provider/webhook"
 	"github.com/ferryhq/ferry/internal/testenv"
@@ -40,12 +41,16 @@ func testGenerators(cp *testenv.ControlPlane) *generator.Registry {
 	}
 	entra = tokenapi.NewEntraID(issuer, "ferry-tenant")
 	azure := azurekv.New(azurekv.WithHTTPClient(tokenapi.TLSClient()), azurekv.WithAuthorityHost(entra.URL))
+	googleAPI = tokenapi.NewGoogle(issuer, "ferry-project", "europe-west1", "test")
+	gcp := gcpsm.New(gcpsm.WithEndpoints(gcpsm.Endpoints{STS: googleAPI.URL + "/v1/token", IAMCredentials: googleAPI.URL,
+		HTTPClient: tokenapi.TLSClient()}))
 	return generator.NewRegistry(generator.NewPassword(), generator.NewUUID(), generator.NewFake(),
 		generator.NewECRAuthorizationToken(motoSessions{}), generator.NewSTSSessionToken(motoSessions{}),
 		generator.NewVaultDynamicSecret(vault.NewCaller()), generator.NewSSHKey(), generator.NewMFA(),
 		generator.NewWebhook(webhook.New()), generator.NewGithubAccessToken(), generator.NewGrafana(),
 		generator.NewGitlabDeployToken(), generator.NewQuayAccessToken(inProcess),
-		generator.NewCloudsmithAccessToken(inProcess), generator.NewACRAccessToken(azure, inProcess))
+		generator.NewCloudsmithAccessToken(inProcess), generator.NewACRAccessToken(azure, inProcess),
+		generator.NewGCRAccessToken(gcp))
 }
 
 // shared is the moto server of this package's tests, started once on first use and
@@ -73,13 +78,18 @@ func useMoto(t *testing.T) *testenv.Moto {
 	return shared.moto
 }
 
-// entra is the Entra ID tenant of the ACRAccessToken tests, started with the operator.
-var entra *tokenapi.EntraID
+// entra and googleAPI are the Entra ID tenant of the ACRAccessToken tests and the Google
+// token endpoints of the GCRAccessToken tests, started with the operator.
+var (
+	entra     *tokenapi.EntraID
+	googleAPI *tokenapi.Google
+)
 
 // stopSharedBackends stops the servers useMoto and useVault started, and entra.
 func stopSharedBackends() {
 	if entra != nil {
 		entra.Close()
+		googleAPI.Close()
 	}
 	if shared.moto != nil {
 		_ = shared.moto.Stop()
@@ -374,10 +384,10 @@ func TestGeneratorFailures(t *testing.T) {
 		}
 	})
 	t.Run("kind not implemented", func(t *testing.T) {
-		es := generatorES(ns, "gcr", "GCRAccessToken", "gcr", time.Hour)
+		es := generatorES(ns, "bt", genv1alpha1.BeyondtrustWorkloadCredentialsDynamicSecretKind, "bt", time.Hour)
 		create(t, es)
 		msg := waitReady(t, es, corev1.ConditionFalse, esv1.ReasonProviderNotImplemented)
-		if !strings.Contains(msg, "GCRAccessToken generators are not implemented") {
+		if !strings.Contains(msg, "BeyondtrustWorkloadCredentialsDynamicSecret generators are not implemented") {
 			t.Errorf("message %q does not name the kind", msg)
 		}
 	})

@@ -72,6 +72,12 @@ func (f *federation) failed(w http.ResponseWriter) bool {
 
 // issue signs a token for principal (RS256), valid for lifetime, and records the exchange.
 func (f *federation) issue(principal string, claims *KubeClaims, lifetime time.Duration, extra map[string]any) string {
+	token, _ := f.issueUntil(principal, claims, lifetime, extra)
+	return token
+}
+
+// issueUntil is issue, also returning the token's expiry.
+func (f *federation) issueUntil(principal string, claims *KubeClaims, lifetime time.Duration, extra map[string]any) (string, time.Time) {
 	now := time.Now()
 	expiry := now.Add(lifetime).Truncate(time.Second)
 	payload := map[string]any{"sub": principal, "iat": now.Unix(), "nbf": now.Unix(), "exp": expiry.Unix(), "jti": randomToken(16)}
@@ -90,5 +96,5 @@ func (f *federation) issue(principal string, claims *KubeClaims, lifetime time.D
 	f.mu.Lock()
 	f.exchanges = append(f.exchanges, Exchange{Principal: principal, Claims: *claims, Token: token, Expiry: expiry})
 	f.mu.Unlock()
-	return token
+	return token, expiry
 }
