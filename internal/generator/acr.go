@@ -75,22 +75,24 @@ func (g *ACRAccessToken) Generate(ctx context.Context, spec *genv1alpha1.Generat
 		ok: []int{http.StatusOK}, out: &refresh}); err != nil {
 		return nil, fmt.Errorf("ACR refresh token: %w", err)
 	}
-	token := refresh.RefreshToken
-	if s.Scope != "" && token != "" {
-		var access struct {
-			AccessToken string `json:"access_token"`
-		}
-		form := url.Values{"grant_type": {"refresh_token"}, "service": {s.Registry}, "scope": {s.Scope}, "refresh_token": {token}}
-		if err := g.api.do(ctx, apiRequest{method: http.MethodPost, url: base + "/oauth2/token", form: form,
-			ok: []int{http.StatusOK}, out: &access}); err != nil {
-			return nil, fmt.Errorf("ACR access token: %w", err)
-		}
-		token = access.AccessToken
+	if refresh.RefreshToken == "" {
+		return nil, errors.New("ACR refresh token: the answer holds no refresh_token")
 	}
-	if token == "" {
-		return nil, fmt.Errorf("ACR %s: the answer holds no token", map[bool]string{true: "access token", false: "refresh token"}[s.Scope != ""])
+	if s.Scope == "" {
+		return map[string][]byte{"username": []byte(acrUsername), "password": []byte(refresh.RefreshToken)}, nil
 	}
-	return map[string][]byte{"username": []byte(acrUsername), "password": []byte(token)}, nil
+	var access struct {
+		AccessToken string `json:"access_token"`
+	}
+	form = url.Values{"grant_type": {"refresh_token"}, "service": {s.Registry}, "scope": {s.Scope}, "refresh_token": {refresh.RefreshToken}}
+	if err := g.api.do(ctx, apiRequest{method: http.MethodPost, url: base + "/oauth2/token", form: form,
+		ok: []int{http.StatusOK}, out: &access}); err != nil {
+		return nil, fmt.Errorf("ACR access token: %w", err)
+	}
+	if access.AccessToken == "" {
+		return nil, errors.New("ACR access token: the answer holds no access_token")
+	}
+	return map[string][]byte{"username": []byte(acrUsername), "password": []byte(access.AccessToken)}, nil
 }
 
 // acrStore expresses the spec's auth as a Key Vault store in namespace, the
