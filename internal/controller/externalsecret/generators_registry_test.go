@@ -6,6 +6,8 @@ import (
 	"encoding/base64"
 	"fmt"
 	"net/http"
+	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
@@ -224,7 +226,8 @@ func TestACRAccessToken(t *testing.T) {
 	entra.Register(spID, tokenapi.EntraApp{ClientSecret: "sp-secret"})
 	entra.Register(wiID, tokenapi.EntraApp{FederatedSubject: tokenapi.ServiceAccountSubject(ns, "acr-puller")})
 	entra.Register("norole-"+ns, tokenapi.EntraApp{ClientSecret: "sp-secret"})
-	acr := tokenapi.NewACR(entra, spID, wiID)
+	miID := "mi-" + ns
+	acr := tokenapi.NewACR(entra, spID, wiID, miID)
 	defer acr.Close()
 	create(t, &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "azure"}, Data: map[string][]byte{
 		"id": []byte(spID), "secret": []byte("sp-secret"), "wrong": []byte("not-the-secret"), "norole": []byte("norole-" + ns)}})
@@ -270,6 +273,20 @@ func TestACRAccessToken(t *testing.T) {
 			t.Errorf("Entra ID did not log the workload identity in with acr-puller's token for api://AzureADTokenExchange: %+v", login)
 		}
 	})
+	t.Run("managed identity", func(t *testing.T) {
+		// An App Service host's managed identity endpoint, which the SDK finds through these
+		// variables; the operator runs in this process, so it reads them.
+		t.Setenv("IDENTITY_ENDPOINT", entra.URL+"msi/token")
+		t.Setenv("IDENTITY_HEADER", tokenapi.ManagedIdentityHeader)
+		create(t, &genv1alpha1.ACRAccessToken{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "mi"},
+			Spec: genv1alpha1.ACRAccessTokenSpec{Registry: acr.Host, TenantID: entra.Tenant,
+				Auth: genv1alpha1.ACRAuth{ManagedIdentity: &genv1alpha1.AzureACRManagedIdentityAuth{IdentityID: miID}}}})
+		syncGenerator(t, ns, genv1alpha1.ACRAccessTokenKind, "mi", esv1.ReasonSecretSynced, "")
+		issued := acr.Exchanges()
+		if last := issued[len(issued)-1]; last.Principal != miID || string(secretData(t, ns, "mi")["password"]) != last.Token {
+			t.Errorf("the registry's last token went to %s, want the managed identity's, in the Secret", last.Principal)
+		}
+	})
 	t.Run("wrong client secret", func(t *testing.T) {
 		servicePrincipal("wrong-secret", "id", "wrong", "")
 		syncGenerator(t, ns, genv1alpha1.ACRAccessTokenKind, "wrong-secret", esv1.ReasonSecretSyncedError,
@@ -295,8 +312,8 @@ func TestACRAccessToken(t *testing.T) {
 		syncGenerator(t, ns, genv1alpha1.ACRAccessTokenKind, "elsewhere", esv1.ReasonInvalidSpec,
 			"spec.auth.servicePrincipal.secretRef.clientId.namespace: a generator reads Secrets only in the namespace")
 	})
-	if n := len(acr.Exchanges()); n != 5 {
-		t.Errorf("%d ACR tokens issued, want 5 (1 + 2 for the scoped one + 2 once the registry recovered)", n)
+	if n := len(acr.Exchanges()); n != 6 {
+		t.Errorf("%d ACR tokens issued, want 6 (1 + 2 for the scoped one + 1 for the managed identity + 2 once the registry recovered)", n)
 	}
 	assertExchanged(t, nil, nil, append(acr.Exchanges(), entra.Exchanges()...))
 }
@@ -379,6 +396,23 @@ func TestGCRAccessToken(t *testing.T) {
 	t.Run("Google failing, then back", func(t *testing.T) {
 		syncThroughOutage(t, googleAPI, http.StatusInternalServerError, ns, genv1alpha1.GCRAccessTokenKind, "down", "password",
 			func() { withKey("down", "sa.json") })
+	})
+	t.Run("Ferry's own default credentials", func(t *testing.T) {
+		// GOOGLE_APPLICATION_CREDENTIALS is the first place Application Default Credentials
+		// look; the operator runs in this process, so it reads this key.
+		adcAccount := "adc-" + ns + "@ferry-project.iam.gserviceaccount.com"
+		keyFile := filepath.Join(t.TempDir(), "key.json")
+		if err := os.WriteFile(keyFile, googleAPI.ServiceAccountKey(adcAccount), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		t.Setenv("GOOGLE_APPLICATION_CREDENTIALS", keyFile)
+		create(t, &genv1alpha1.GCRAccessToken{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "adc"},
+			Spec: genv1alpha1.GCRAccessTokenSpec{ProjectID: "ferry-project"}})
+		syncGenerator(t, ns, genv1alpha1.GCRAccessTokenKind, "adc", esv1.ReasonSecretSynced, "")
+		issued := issuedTo(adcAccount)
+		if len(issued) != 1 || string(secretData(t, ns, "adc")["password"]) != issued[0].Token {
+			t.Errorf("%d tokens issued to the default credentials' account, want 1, in the Secret", len(issued))
+		}
 	})
 	t.Run("workload identity federation", func(t *testing.T) {
 		create(t, &genv1alpha1.GCRAccessToken{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "wif"},

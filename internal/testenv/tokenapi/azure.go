@@ -46,6 +46,7 @@ func NewEntraID(issuer *KubeIssuer, tenant string) *EntraID {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /{tenant}/v2.0/.well-known/openid-configuration", e.discovery)
 	mux.HandleFunc("POST /{tenant}/oauth2/v2.0/token", e.token)
+	mux.HandleFunc("GET /msi/token", e.managedIdentity)
 	e.server = httptest.NewTLSServer(mux)
 	e.URL = e.server.URL + "/"
 	return e
@@ -53,6 +54,38 @@ func NewEntraID(issuer *KubeIssuer, tenant string) *EntraID {
 
 // Close stops the server.
 func (e *EntraID) Close() { e.server.Close() }
+
+// ManagedIdentityHeader is the secret an App Service host sets in IDENTITY_HEADER; the
+// managed identity endpoint (IDENTITY_ENDPOINT = URL + "msi/token") requires it.
+const ManagedIdentityHeader = "identity-header-of-the-test-host"
+
+// managedIdentity serves the managed identity endpoint of an App Service host (API version
+// 2019-08-01): GET with X-IDENTITY-HEADER, resource, and client_id for a user-assigned
+// identity, answering a token with expires_on in Unix seconds. Every client ID is an
+// identity of the host; the system-assigned one is "system-assigned".
+func (e *EntraID) managedIdentity(w http.ResponseWriter, r *http.Request) {
+	if e.failed(w) {
+		return
+	}
+	q := r.URL.Query()
+	if r.Header.Get("X-IDENTITY-HEADER") != ManagedIdentityHeader || q.Get("api-version") != "2019-08-01" {
+		writeJSON(w, http.StatusBadRequest, map[string]any{"statusCode": 400, "message": "Bad request: X-IDENTITY-HEADER or api-version."})
+		return
+	}
+	resource := q.Get("resource")
+	if resource == "" {
+		writeJSON(w, http.StatusBadRequest, map[string]any{"statusCode": 400, "message": "Required query variable 'resource' is missing."})
+		return
+	}
+	identity := q.Get("client_id")
+	if identity == "" {
+		identity = "system-assigned"
+	}
+	token, expiry := e.issueUntil(identity, &KubeClaims{}, time.Hour, map[string]any{"aud": resource, "tid": e.Tenant,
+		"appid": identity, "iss": "https://sts.windows.net/" + e.Tenant + "/"})
+	writeJSON(w, http.StatusOK, map[string]string{"access_token": token, "expires_on": strconv.FormatInt(expiry.Unix(), 10),
+		"resource": resource, "token_type": "Bearer", "client_id": identity})
+}
 
 // Register adds (or replaces) the application clientID.
 func (e *EntraID) Register(clientID string, app EntraApp) {
@@ -207,8 +240,10 @@ func (a *ACR) exchange(w http.ResponseWriter, r *http.Request) {
 		acrError(w, http.StatusBadRequest, "DENIED", "service does not match the registry")
 		return
 	}
+	// Azure Resource Manager's audience, written with or without the slash as the resource
+	// was asked for (v2.0 scopes keep it, managed identity resources may not).
 	claims, ok := a.entra.verify(r.PostForm.Get("access_token"))
-	if !ok || claims["aud"] != "https://management.azure.com/" {
+	if aud, _ := claims["aud"].(string); !ok || strings.TrimSuffix(aud, "/") != "https://management.azure.com" {
 		acrError(w, http.StatusUnauthorized, "UNAUTHORIZED", "the access token is not valid for Azure Resource Manager")
 		return
 	}
