@@ -27,8 +27,9 @@ func QuayRegistry(specURL string) (string, error) {
 	return host, nil
 }
 
-// registryTokenSpec returns the problems of the spec of a kind that exchanges a
-// ServiceAccount token for a registry token, and whether kind is one.
+// registryTokenSpec returns the problems of the spec of a registry login kind (Quay,
+// Cloudsmith, ACR, GCR), and whether kind is one. What needs the ExternalSecret's
+// namespace or a call (Secrets, ServiceAccounts) is checked when the generator runs.
 func registryTokenSpec(kind string, spec *genv1alpha1.GeneratorSpec, field string) ([]error, bool) {
 	var errs []error
 	add := func(format string, args ...any) { errs = append(errs, fmt.Errorf(format, args...)) }
