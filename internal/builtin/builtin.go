@@ -28,27 +28,30 @@ import (
 //
 // The AWS generators (ECRAuthorizationToken, STSSessionToken) use the AWS provider's own
 // instance, so AWS SecretStores and generators share one connection pool and one cache
-// of credentials.
+// of credentials; ACRAccessToken and GCRAccessToken authenticate with the Azure Key Vault
+// and Google Cloud Secret Manager providers' code.
 func Registries(localCluster *rest.Config) (*provider.Registry, *generator.Registry) {
-	awsProvider := aws.NewSessions()
-	return providers(localCluster, awsProvider), generators(awsProvider)
+	awsProvider, azureProvider, gcpProvider := aws.NewSessions(), azurekv.New(), gcpsm.New()
+	return providers(localCluster, awsProvider, azureProvider, gcpProvider), generators(awsProvider, azureProvider, gcpProvider)
 }
 
-func providers(localCluster *rest.Config, awsProvider *aws.Provider) *provider.Registry {
+func providers(localCluster *rest.Config, awsProvider *aws.Provider, azureProvider azurekv.Provider, gcpProvider gcpsm.Provider) *provider.Registry {
 	var kubeOpts []kubernetes.Option
 	if localCluster != nil {
 		kubeOpts = append(kubeOpts, kubernetes.WithLocalCluster(localCluster))
 	}
 	return provider.NewRegistry(fake.New(), awsProvider, vault.New(), kubernetes.New(kubeOpts...),
-		webhook.New(), gcpsm.New(), azurekv.New(),
+		webhook.New(), gcpProvider, azureProvider,
 		conjur.New(), delinea.New(), previder.New(),
 		doppler.New(), infisical.New(), gitlab.New(), onepassword.New(), scaleway.New())
 }
 
-func generators(awsProvider *aws.Provider) *generator.Registry {
+func generators(awsProvider *aws.Provider, azureProvider azurekv.Provider, gcpProvider gcpsm.Provider) *generator.Registry {
 	return generator.NewRegistry(generator.NewPassword(), generator.NewUUID(), generator.NewFake(),
 		generator.NewECRAuthorizationToken(awsProvider), generator.NewSTSSessionToken(awsProvider),
 		generator.NewVaultDynamicSecret(vault.NewCaller()), generator.NewSSHKey(), generator.NewMFA(),
 		generator.NewWebhook(webhook.New()), generator.NewGithubAccessToken(), generator.NewGrafana(),
-		generator.NewGitlabDeployToken())
+		generator.NewGitlabDeployToken(), generator.NewQuayAccessToken(),
+		generator.NewCloudsmithAccessToken(), generator.NewACRAccessToken(azureProvider),
+		generator.NewGCRAccessToken(gcpProvider))
 }

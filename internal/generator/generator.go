@@ -255,6 +255,14 @@ func emptyTokenGenerator(kind string) (client.Object, *genv1alpha1.GeneratorSpec
 		g := &genv1alpha1.CloudsmithAccessToken{}
 		spec.CloudsmithAccessTokenSpec = &g.Spec
 		return g, spec
+	case genv1alpha1.ACRAccessTokenKind:
+		g := &genv1alpha1.ACRAccessToken{}
+		spec.ACRAccessTokenSpec = &g.Spec
+		return g, spec
+	case genv1alpha1.GCRAccessTokenKind:
+		g := &genv1alpha1.GCRAccessToken{}
+		spec.GCRAccessTokenSpec = &g.Spec
+		return g, spec
 	}
 	return nil, nil
 }

@@ -2,7 +2,6 @@ package generator
 
 import (
 	"context"
-	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -129,8 +128,7 @@ func (g *Grafana) connection(ctx context.Context, s *genv1alpha1.GrafanaSpec, ku
 		if err != nil {
 			return "", nil, err
 		}
-		credentials := base64.StdEncoding.EncodeToString([]byte(s.Auth.Basic.Username + ":" + string(password)))
-		return base, http.Header{"Authorization": {"Basic " + credentials}}, nil
+		return base, http.Header{"Authorization": {basicAuth(s.Auth.Basic.Username, string(password))}}, nil
 	}
 	return "", nil, invalid(errors.New("spec.auth: set token or basic"))
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"crypto/tls"
+	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -25,24 +26,41 @@ const (
 )
 
 // apiClient calls the JSON APIs of the services that issue tokens (GitHub, GitLab, Quay,
-// Grafana). Its errors carry the method, the URL without its query, the status and the
-// service's own error message, never a request or a token.
+// Grafana, Cloudsmith). Its errors carry the method, the URL without its query, the status and,
+// for a 4xx refusal, the service's own error message; never a request, a token or the body
+// of a 5xx answer.
 type apiClient struct {
 	http *http.Client
 }
 
-func newAPIClient() *apiClient {
+func newAPIClient(opts ...Option) *apiClient {
 	transport := http.DefaultTransport.(*http.Transport).Clone()
 	transport.TLSClientConfig = &tls.Config{MinVersion: tls.VersionTLS12}
-	return &apiClient{http: &http.Client{Transport: transport, Timeout: apiTimeout}}
+	c := &apiClient{http: &http.Client{Transport: transport, Timeout: apiTimeout}}
+	for _, opt := range opts {
+		opt(c)
+	}
+	return c
 }
 
-// apiRequest is one call: body (when not nil) is sent as JSON; out (when not nil) receives
-// the JSON answer, which must come with one of the ok statuses.
+// Option changes how a generator that calls a service reaches it.
+type Option func(*apiClient)
+
+// WithHTTPClient makes the generator call its service through httpClient instead of its
+// own client (TLS 1.2 and up, the system's roots, a 30 s timeout). Tests use it to trust
+// an in-process server's certificate.
+func WithHTTPClient(httpClient *http.Client) Option {
+	return func(c *apiClient) { c.http = httpClient }
+}
+
+// apiRequest is one call: body (when not nil) is sent as JSON, or form (when not nil) as
+// a form; out (when not nil) receives the JSON answer, which must come with one of the ok
+// statuses.
 type apiRequest struct {
 	method, url string
 	header      http.Header
 	body        any
+	form        url.Values
 	ok          []int
 	out         any
 }
@@ -63,24 +81,28 @@ func (e *apiError) Error() string {
 
 func (c *apiClient) do(ctx context.Context, r apiRequest) error {
 	var body io.Reader
-	if r.body != nil {
+	contentType := ""
+	switch {
+	case r.body != nil:
 		raw, err := json.Marshal(r.body)
 		if err != nil {
 			return fmt.Errorf("encoding the request: %w", err)
 		}
-		body = bytes.NewReader(raw)
+		body, contentType = bytes.NewReader(raw), "application/json"
+	case r.form != nil:
+		body, contentType = strings.NewReader(r.form.Encode()), "application/x-www-form-urlencoded"
 	}
 	req, err := http.NewRequestWithContext(ctx, r.method, r.url, body)
 	if err != nil {
 		return fmt.Errorf("%s: not a valid request URL", r.method)
 	}
-	call := r.method + " " + req.URL.Scheme + "://" + req.URL.Host + req.URL.Path
+	call := callOf(req)
 	for name, values := range r.header {
 		req.Header[name] = values
 	}
 	req.Header.Set("Accept", "application/json")
-	if r.body != nil {
-		req.Header.Set("Content-Type", "application/json")
+	if contentType != "" {
+		req.Header.Set("Content-Type", contentType)
 	}
 	if accept := r.header.Get("Accept"); accept != "" {
 		req.Header.Set("Accept", accept)
@@ -95,7 +117,7 @@ func (c *apiClient) do(ctx context.Context, r apiRequest) error {
 		return fmt.Errorf("%s: reading the answer: %w", call, err)
 	}
 	if !statusIn(resp.StatusCode, r.ok) {
-		return &apiError{call: call, status: resp.StatusCode, message: serviceMessage(raw)}
+		return refusal(call, resp.StatusCode, raw)
 	}
 	if r.out != nil {
 		if err := json.Unmarshal(raw, r.out); err != nil {
@@ -103,6 +125,28 @@ func (c *apiClient) do(ctx context.Context, r apiRequest) error {
 		}
 	}
 	return nil
+}
+
+// basicAuth is the Authorization header of HTTP Basic authentication.
+func basicAuth(user, password string) string {
+	return "Basic " + base64.StdEncoding.EncodeToString([]byte(user+":"+password))
+}
+
+// callOf names a request in errors: its method and URL without the query, which may hold
+// credentials.
+func callOf(req *http.Request) string {
+	return req.Method + " " + req.URL.Scheme + "://" + req.URL.Host + req.URL.Path
+}
+
+// refusal is the error of a call answered with status and body raw. A 4xx refusal's
+// message says what to fix; what a failing server, or a proxy in front of it, answers is
+// not the service's word and could repeat anything, so it is left out.
+func refusal(call string, status int, raw []byte) *apiError {
+	e := &apiError{call: call, status: status}
+	if status < http.StatusInternalServerError {
+		e.message = serviceMessage(raw)
+	}
+	return e
 }
 
 func statusIn(status int, ok []int) bool {
@@ -118,11 +162,20 @@ func statusIn(status int, ok []int) bool {
 }
 
 // serviceMessage returns the "message" (GitHub, GitLab, Grafana), "error" or
-// "error_message" (Quay) of an error answer, shortened; "" when there is none.
+// "error_message" (Quay), "detail" (Cloudsmith) of an error answer, or the first message
+// of a Docker registry's "errors" (ACR), shortened; "" when there is none.
 func serviceMessage(raw []byte) string {
 	var answer map[string]any
 	if json.Unmarshal(raw, &answer) != nil {
 		return ""
+	}
+	var registry struct {
+		Errors []struct {
+			Message string `json:"message"`
+		} `json:"errors"`
+	}
+	if json.Unmarshal(raw, &registry) == nil && len(registry.Errors) > 0 {
+		answer = map[string]any{"message": registry.Errors[0].Message}
 	}
 	for _, field := range []string{"message", "error_message", "error_description", "error", "detail"} {
 		var msg string

@@ -19,9 +19,8 @@ func secretKey(ctx context.Context, kube client.Reader, namespace string, sel es
 	if sel.Name == "" || sel.Key == "" {
 		return nil, invalid(fmt.Errorf("%s: name and key are required", field))
 	}
-	if sel.Namespace != nil && *sel.Namespace != "" && *sel.Namespace != namespace {
-		return nil, invalid(fmt.Errorf("%s.namespace: a generator reads Secrets only in the namespace of the "+
-			"ExternalSecret that uses it (%s), not in %s", field, namespace, *sel.Namespace))
+	if err := inNamespace(sel.Namespace, namespace, field, "reads Secrets"); err != nil {
+		return nil, err
 	}
 	var secret corev1.Secret
 	if err := kube.Get(ctx, client.ObjectKey{Namespace: namespace, Name: sel.Name}, &secret); err != nil {
@@ -33,4 +32,15 @@ func secretKey(ctx context.Context, kube client.Reader, namespace string, sel es
 	}
 	redact.RememberCredential(value)
 	return value, nil
+}
+
+// inNamespace refuses a reference (at field) whose namespace is set to another than
+// namespace, the ExternalSecret's: a generator, a ClusterGenerator too, acts for the
+// namespace that uses it. what says what the generator does there ("reads Secrets").
+func inNamespace(refNamespace *string, namespace, field, what string) error {
+	if refNamespace == nil || *refNamespace == "" || *refNamespace == namespace {
+		return nil
+	}
+	return invalid(fmt.Errorf("%s.namespace: a generator %s only in the namespace of the ExternalSecret that uses it (%s), not in %s",
+		field, what, namespace, *refNamespace))
 }

@@ -28,6 +28,8 @@ var generatorSpecKeys = map[string]string{
 	genv1alpha1.QuayAccessTokenKind:       "quayAccessTokenSpec",
 	genv1alpha1.GrafanaKind:               "grafanaSpec",
 	genv1alpha1.CloudsmithAccessTokenKind: "cloudsmithAccessTokenSpec",
+	genv1alpha1.ACRAccessTokenKind:        "acrAccessTokenSpec",
+	genv1alpha1.GCRAccessTokenKind:        "gcrAccessTokenSpec",
 }
 
 // ClusterGenerator returns every problem of a ClusterGenerator's spec as written: the
@@ -122,7 +124,10 @@ func Generator(kind string, spec *genv1alpha1.GeneratorSpec, field string) error
 		}
 		errs = vaultDynamicSecret(s, field)
 	default:
-		// The kinds that call a service check the rest of their spec when they run.
+		if registryErrs, ok := registryTokenSpec(kind, spec, field); ok {
+			return errors.Join(registryErrs...)
+		}
+		// The other kinds that call a service check the rest of their spec when they run.
 		if key, ok := generatorSpecKeys[kind]; ok && !slices.Contains(setUnionKeys(spec), key) {
 			return fmt.Errorf("%s: required for kind %s", field, kind)
 		}

@@ -73,8 +73,8 @@ type AzureACRWorkloadIdentityAuth struct {
 	ServiceAccountRef *esv1.ServiceAccountSelector `json:"serviceAccountRef,omitempty"`
 }
 
-// ACRAccessToken generates a token for an Azure Container Registry. Ferry serves the kind
-// but does not generate it.
+// ACRAccessToken generates a login for an Azure Container Registry: keys username (the
+// null GUID) and password (an ACR refresh token, or an access token of scope).
 // +kubebuilder:object:root=true
 // +kubebuilder:storageversion
 // +kubebuilder:subresource:status

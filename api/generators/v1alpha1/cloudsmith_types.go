@@ -23,8 +23,8 @@ type CloudsmithAccessTokenSpec struct {
 	ServiceAccountRef esv1.ServiceAccountSelector `json:"serviceAccountRef"`
 }
 
-// CloudsmithAccessToken generates a Cloudsmith access token. Ferry serves the kind but
-// does not generate it.
+// CloudsmithAccessToken generates a short-lived Cloudsmith access token by OIDC exchange:
+// keys auth (base64 of "token:TOKEN") and expiry (Unix seconds).
 // +kubebuilder:object:root=true
 // +kubebuilder:storageversion
 // +kubebuilder:subresource:status

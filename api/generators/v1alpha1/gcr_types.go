@@ -49,7 +49,7 @@ type GCRWorkloadIdentity struct {
 }
 
 // GCRAccessToken generates a registry login for Google Container Registry or Artifact
-// Registry. Ferry serves the kind but does not generate it.
+// Registry: keys username (oauth2accesstoken), password (a Google access token) and expiry.
 // +kubebuilder:object:root=true
 // +kubebuilder:storageversion
 // +kubebuilder:subresource:status

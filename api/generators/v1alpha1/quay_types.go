@@ -20,8 +20,8 @@ type QuayAccessTokenSpec struct {
 	ServiceAccountRef esv1.ServiceAccountSelector `json:"serviceAccountRef"`
 }
 
-// QuayAccessToken generates a Quay robot account token. Ferry serves the kind but does
-// not generate it.
+// QuayAccessToken generates a short-lived Quay robot account token by robot federation:
+// keys registry, auth (base64 of "robot:token") and expiry (Unix seconds).
 // +kubebuilder:object:root=true
 // +kubebuilder:storageversion
 // +kubebuilder:subresource:status

@@ -21,20 +21,36 @@ import (
 	genv1alpha1 "github.com/ferryhq/ferry/api/generators/v1alpha1"
 	"github.com/ferryhq/ferry/internal/generator"
 	"github.com/ferryhq/ferry/internal/provider/aws"
+	"github.com/ferryhq/ferry/internal/provider/azurekv"
+	"github.com/ferryhq/ferry/internal/provider/gcpsm"
 	"github.com/ferryhq/ferry/internal/provider/vault"
 	"github.com/ferryhq/ferry/internal/provider/webhook"
 	"github.com/ferryhq/ferry/internal/testenv"
+	"github.com/ferryhq/ferry/internal/testenv/tokenapi"
 )
 
 // testGenerators is the generator registry of the operator under test. The AWS generators
 // reach a moto server that the first test needing it starts (see useMoto); the Vault tests
-// start a Vault dev server the same way (useVault).
-func testGenerators() *generator.Registry {
+// start a Vault dev server the same way (useVault). The registry generators reach only
+// the in-process TLS servers of tokenapi.
+func testGenerators(cp *testenv.ControlPlane) *generator.Registry {
+	inProcess := generator.WithHTTPClient(tokenapi.TLSClient())
+	issuer, err := tokenapi.NewKubeIssuer(cp.Config)
+	if err != nil {
+		panic(fmt.Sprintf("reading the API server's OIDC issuer: %v", err))
+	}
+	entra = tokenapi.NewEntraID(issuer, "ferry-tenant")
+	azure := azurekv.New(azurekv.WithHTTPClient(tokenapi.TLSClient()), azurekv.WithAuthorityHost(entra.URL))
+	googleAPI = tokenapi.NewGoogle(issuer, "ferry-project", "europe-west1", "test")
+	gcp := gcpsm.New(gcpsm.WithEndpoints(gcpsm.Endpoints{STS: googleAPI.URL + "/v1/token", IAMCredentials: googleAPI.URL,
+		HTTPClient: tokenapi.TLSClient()}))
 	return generator.NewRegistry(generator.NewPassword(), generator.NewUUID(), generator.NewFake(),
 		generator.NewECRAuthorizationToken(motoSessions{}), generator.NewSTSSessionToken(motoSessions{}),
 		generator.NewVaultDynamicSecret(vault.NewCaller()), generator.NewSSHKey(), generator.NewMFA(),
 		generator.NewWebhook(webhook.New()), generator.NewGithubAccessToken(), generator.NewGrafana(),
-		generator.NewGitlabDeployToken())
+		generator.NewGitlabDeployToken(), generator.NewQuayAccessToken(inProcess),
+		generator.NewCloudsmithAccessToken(inProcess), generator.NewACRAccessToken(azure, inProcess),
+		generator.NewGCRAccessToken(gcp))
 }
 
 // shared is the moto server of this package's tests, started once on first use and
@@ -62,8 +78,19 @@ func useMoto(t *testing.T) *testenv.Moto {
 	return shared.moto
 }
 
-// stopSharedBackends stops the servers useMoto and useVault started.
+// entra and googleAPI are the Entra ID tenant of the ACRAccessToken tests and the Google
+// token endpoints of the GCRAccessToken tests, started with the operator.
+var (
+	entra     *tokenapi.EntraID
+	googleAPI *tokenapi.Google
+)
+
+// stopSharedBackends stops the servers useMoto and useVault started, and entra.
 func stopSharedBackends() {
+	if entra != nil {
+		entra.Close()
+		googleAPI.Close()
+	}
 	if shared.moto != nil {
 		_ = shared.moto.Stop()
 	}
@@ -357,10 +384,10 @@ func TestGeneratorFailures(t *testing.T) {
 		}
 	})
 	t.Run("kind not implemented", func(t *testing.T) {
-		es := generatorES(ns, "gcr", "GCRAccessToken", "gcr", time.Hour)
+		es := generatorES(ns, "bt", genv1alpha1.BeyondtrustWorkloadCredentialsDynamicSecretKind, "bt", time.Hour)
 		create(t, es)
 		msg := waitReady(t, es, corev1.ConditionFalse, esv1.ReasonProviderNotImplemented)
-		if !strings.Contains(msg, "GCRAccessToken generators are not implemented") {
+		if !strings.Contains(msg, "BeyondtrustWorkloadCredentialsDynamicSecret generators are not implemented") {
 			t.Errorf("message %q does not name the kind", msg)
 		}
 	})

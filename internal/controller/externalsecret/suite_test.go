@@ -25,6 +25,9 @@ import (
 
 var (
 	k8s client.Client
+	// controlPlane is the package's control plane; token servers verify ServiceAccount
+	// tokens with its issuer.
+	controlPlane *testenv.ControlPlane
 	// logs captures everything the operator logs, at every verbosity, so tests can check
 	// that no secret value reaches a log line.
 	logs syncBuffer
@@ -53,10 +56,10 @@ func TestMain(m *testing.M) {
 	// machine reaches, and the leak test reads these logs.
 	operatortest.SetLogger(&logs, 10)
 	code := testenv.Run(m, func(cp *testenv.ControlPlane) {
-		k8s = cp.Client
+		k8s, controlPlane = cp.Client, cp
 		operatortest.MustStart(cp, operator.Options{
 			Providers:  provider.NewRegistry(fake.New()),
-			Generators: testGenerators(),
+			Generators: testGenerators(cp),
 			// Replaced generated tokens are cleaned up soon, so tests see it happen.
 			GeneratorGCGracePeriod: 2 * time.Second,
 			Concurrency:            4,

@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"strings"
 
+	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
 	"github.com/Azure/azure-sdk-for-go/sdk/security/keyvault/azkeys"
 	"github.com/Azure/azure-sdk-for-go/sdk/security/keyvault/azsecrets"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -64,6 +65,16 @@ func (Provider) Name() string { return "azurekv" }
 
 // Capabilities says the provider reads and writes.
 func (Provider) Capabilities() esv1.SecretStoreCapabilities { return esv1.SecretStoreReadWrite }
+
+// Credential validates store as written and returns the Entra ID credential its auth
+// describes, built by the code every Key Vault store uses. Generators that need an Azure
+// token (ACRAccessToken) express their auth as a store and call this.
+func (p Provider) Credential(ctx context.Context, store esv1.GenericStore, kube client.Client, namespace string) (azcore.TokenCredential, error) {
+	if err := p.ValidateStore(store); err != nil {
+		return nil, err
+	}
+	return p.credential(ctx, store, kube, namespace)
+}
 
 // NewClient builds secret, key and certificate clients for the store's vault, sharing one
 // credential.

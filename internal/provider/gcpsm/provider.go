@@ -7,6 +7,8 @@ import (
 	"fmt"
 
 	secretmanager "cloud.google.com/go/secretmanager/apiv1"
+	"golang.org/x/oauth2"
+	"golang.org/x/oauth2/google"
 	"google.golang.org/api/option"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
@@ -93,19 +95,11 @@ func (p Provider) authOptions(ctx context.Context, store esv1.GenericStore, kube
 	gcp := store.GetSpec().Provider.GCPSM
 	switch {
 	case gcp.Auth.SecretRef != nil:
-		key, err := provider.SecretKeyValue(ctx, kube, store, namespace, gcp.Auth.SecretRef.SecretAccessKey,
-			field+".auth.secretRef.secretAccessKeySecretRef")
+		key, project, err := serviceAccountKey(ctx, store, kube, namespace)
 		if err != nil {
 			return nil, "", err
 		}
-		var parsed struct {
-			Type      string `json:"type"`
-			ProjectID string `json:"project_id"`
-		}
-		if err := json.Unmarshal(key, &parsed); err != nil || parsed.Type != "service_account" {
-			return nil, "", errors.New(field + ".auth.secretRef.secretAccessKeySecretRef: the key is not a service account key (JSON with type service_account)")
-		}
-		return []option.ClientOption{option.WithAuthCredentialsJSON(option.ServiceAccount, key)}, parsed.ProjectID, nil
+		return []option.ClientOption{option.WithAuthCredentialsJSON(option.ServiceAccount, key)}, project, nil
 	case gcp.Auth.WorkloadIdentity != nil:
 		ts, err := p.workloadIdentityTokenSource(ctx, store, kube, namespace)
 		if err != nil {
@@ -114,5 +108,59 @@ func (p Provider) authOptions(ctx context.Context, store esv1.GenericStore, kube
 		return []option.ClientOption{option.WithTokenSource(ts)}, "", nil
 	default:
 		return nil, "", nil
+	}
+}
+
+// serviceAccountKey reads the service account key of the store's auth.secretRef and the
+// project it names. A key of another type is refused without being quoted.
+func serviceAccountKey(ctx context.Context, store esv1.GenericStore, kube client.Client, namespace string) ([]byte, string, error) {
+	gcp := store.GetSpec().Provider.GCPSM
+	key, err := provider.SecretKeyValue(ctx, kube, store, namespace, gcp.Auth.SecretRef.SecretAccessKey,
+		field+".auth.secretRef.secretAccessKeySecretRef")
+	if err != nil {
+		return nil, "", err
+	}
+	var parsed struct {
+		Type      string `json:"type"`
+		ProjectID string `json:"project_id"`
+	}
+	if err := json.Unmarshal(key, &parsed); err != nil || parsed.Type != "service_account" {
+		return nil, "", errors.New(field + ".auth.secretRef.secretAccessKeySecretRef: the key is not a service account key (JSON with type service_account)")
+	}
+	return key, parsed.ProjectID, nil
+}
+
+// TokenSource validates store as written and returns a source of Google access tokens
+// (scope cloud-platform) of its auth, built by the code every Secret Manager store uses: a
+// service account key (signed at the key's token_uri), GKE workload identity, or, with no
+// auth, Application Default Credentials. Generators that need a Google token
+// (GCRAccessToken) express their auth as a store and call this.
+func (p Provider) TokenSource(ctx context.Context, store esv1.GenericStore, kube client.Client, namespace string) (oauth2.TokenSource, error) {
+	if err := p.ValidateStore(store); err != nil {
+		return nil, err
+	}
+	gcp := store.GetSpec().Provider.GCPSM
+	if p.endpoints.HTTPClient != nil {
+		ctx = context.WithValue(ctx, oauth2.HTTPClient, p.endpoints.HTTPClient)
+	}
+	switch {
+	case gcp.Auth.SecretRef != nil:
+		key, _, err := serviceAccountKey(ctx, store, kube, namespace)
+		if err != nil {
+			return nil, err
+		}
+		creds, err := google.CredentialsFromJSONWithType(ctx, key, google.ServiceAccount, cloudPlatformScope)
+		if err != nil {
+			return nil, errors.New(field + ".auth.secretRef.secretAccessKeySecretRef: the service account key cannot be read")
+		}
+		return creds.TokenSource, nil
+	case gcp.Auth.WorkloadIdentity != nil:
+		return p.workloadIdentityTokenSource(ctx, store, kube, namespace)
+	default:
+		creds, err := google.FindDefaultCredentials(ctx, cloudPlatformScope)
+		if err != nil {
+			return nil, fmt.Errorf("%s.auth: not set, and Ferry's pod has no Application Default Credentials: %w", field, err)
+		}
+		return creds.TokenSource, nil
 	}
 }
