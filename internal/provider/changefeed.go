@@ -37,3 +37,44 @@ type Change struct {
 	At        time.Time
 	Malformed bool
 }
+
+// Pacer paces a feed whose backend answers at once when it holds nothing (a pull that does
+// not wait for messages), so that an empty feed is polled at Cadence, not in a busy loop.
+type Pacer struct {
+	Cadence time.Duration
+	// Now and Pause are the clock and the wait; tests replace them.
+	Now   func() time.Time
+	Pause func(ctx context.Context, d time.Duration)
+}
+
+// NewPacer returns a Pacer of cadence on the real clock.
+func NewPacer(cadence time.Duration) Pacer {
+	return Pacer{Cadence: cadence, Now: time.Now, Pause: func(ctx context.Context, d time.Duration) {
+		t := time.NewTimer(d)
+		defer t.Stop()
+		select {
+		case <-ctx.Done():
+		case <-t.C:
+		}
+	}}
+}
+
+// Idle waits what remains of the cadence since start, when a receive begun at start found
+// nothing.
+func (p Pacer) Idle(ctx context.Context, start time.Time) {
+	if rest := p.Cadence - p.Now().Sub(start); rest > 0 {
+		p.Pause(ctx, rest)
+	}
+}
+
+// ChangeKeys lists the keys of changes in order, and counts the malformed ones: what a
+// feed's test compares.
+func ChangeKeys(changes []Change) (keys []string, malformed int) {
+	for _, c := range changes {
+		keys = append(keys, c.Keys...)
+		if c.Malformed {
+			malformed++
+		}
+	}
+	return keys, malformed
+}

@@ -31,6 +31,10 @@ type fakeAzure struct {
 	logins  int
 	// checkGrant, when set, vets each token request's form; a non-empty answer refuses it.
 	checkGrant func(form url.Values) string
+	// scopes records the scope each access token was issued for.
+	scopes map[string]string
+	// queue is the Storage queue testQueue (queue_server_test.go).
+	queue fakeQueue
 }
 
 type fakeSecret struct {
@@ -46,7 +50,8 @@ type fakeVersion struct {
 
 func startAzure(t *testing.T) *fakeAzure {
 	t.Helper()
-	f := &fakeAzure{secrets: map[string]*fakeSecret{}, keys: map[string]string{}, certs: map[string][]byte{}, tokens: map[string]bool{}}
+	f := &fakeAzure{secrets: map[string]*fakeSecret{}, keys: map[string]string{}, certs: map[string][]byte{}, tokens: map[string]bool{},
+		scopes: map[string]string{}, queue: fakeQueue{receipts: map[string]string{}}}
 	f.srv = httptest.NewTLSServer(http.HandlerFunc(f.serve))
 	t.Cleanup(f.srv.Close)
 	return f
@@ -113,6 +118,9 @@ func (f *fakeAzure) serve(w http.ResponseWriter, r *http.Request) {
 		return
 	case path == "/"+testTenant+"/oauth2/v2.0/token":
 		f.token(w, r)
+		return
+	case strings.HasPrefix(path, "/"+testQueue+"/messages"):
+		f.serveQueue(w, r)
 		return
 	}
 	// Key Vault: first an anonymous request answered with a challenge, then a bearer token.
@@ -237,5 +245,6 @@ func (f *fakeAzure) token(w http.ResponseWriter, r *http.Request) {
 	f.logins++
 	token := "at-" + newID()
 	f.tokens[token] = true
+	f.scopes[token] = r.PostForm.Get("scope")
 	writeJSON(w, http.StatusOK, map[string]any{"token_type": "Bearer", "expires_in": 3600, "ext_expires_in": 3600, "access_token": token})
 }

@@ -64,25 +64,14 @@ func (p Provider) NewChangeFeed(ctx context.Context, store esv1.GenericStore, ku
 	if base == "" {
 		base = defaultPubSub
 	}
-	return &pubsubFeed{http: hc, url: strings.TrimSuffix(base, "/") + "/v1/" + sub, now: time.Now, pause: sleep}, nil
+	return &pubsubFeed{http: hc, url: strings.TrimSuffix(base, "/") + "/v1/" + sub, pace: provider.NewPacer(pullCadence)}, nil
 }
 
 // pubsubFeed pulls a subscription that Secret Manager's notifications fill.
 type pubsubFeed struct {
 	http *http.Client
 	url  string // the subscription's resource URL
-	now  func() time.Time
-	// pause waits d or until ctx is done.
-	pause func(ctx context.Context, d time.Duration)
-}
-
-func sleep(ctx context.Context, d time.Duration) {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-	case <-t.C:
-	}
+	pace provider.Pacer
 }
 
 // Source names the feed.
@@ -92,7 +81,7 @@ func (f *pubsubFeed) Source() string { return "gcp-pubsub" }
 // after this point is caught by the safety-net refresh) and returns the changes it
 // reports. A pull that finds nothing returns after pullCadence at the earliest.
 func (f *pubsubFeed) Receive(ctx context.Context) ([]provider.Change, error) {
-	start := f.now()
+	start := f.pace.Now()
 	var out struct {
 		ReceivedMessages []struct {
 			AckID   string        `json:"ackId"`
@@ -103,9 +92,7 @@ func (f *pubsubFeed) Receive(ctx context.Context) ([]provider.Change, error) {
 		return nil, fmt.Errorf("pulling from the change subscription: %w", err)
 	}
 	if len(out.ReceivedMessages) == 0 {
-		if rest := pullCadence - f.now().Sub(start); rest > 0 {
-			f.pause(ctx, rest)
-		}
+		f.pace.Idle(ctx, start)
 		return nil, nil
 	}
 	changes := make([]provider.Change, 0, len(out.ReceivedMessages))

@@ -241,14 +241,7 @@ func TestPubSubFeedReceivesSecretManagerNotifications(t *testing.T) {
 	if err != nil {
 		t.Fatalf("Receive: %v", err)
 	}
-	var keys []string
-	malformed := 0
-	for _, c := range changes {
-		keys = append(keys, c.Keys...)
-		if c.Malformed {
-			malformed++
-		}
-	}
+	keys, malformed := provider.ChangeKeys(changes)
 	want := []string{"db-password", "projects/p/secrets/db-password", "api-key", "projects/p/locations/europe-west1/secrets/api-key"}
 	if !slices.Equal(keys, want) || malformed != 1 || len(changes) != 4 {
 		t.Errorf("received %d changes, keys %q, %d malformed; want 4, %q, 1", len(changes), keys, malformed, want)
@@ -266,8 +259,8 @@ func TestPubSubFeedReceivesSecretManagerNotifications(t *testing.T) {
 	// An empty pull pauses for the rest of pullCadence, so the feed's loop cannot spin.
 	var paused time.Duration
 	still := time.Now()
-	feed.(*pubsubFeed).now = func() time.Time { return still }
-	feed.(*pubsubFeed).pause = func(_ context.Context, d time.Duration) { paused += d }
+	feed.(*pubsubFeed).pace.Now = func() time.Time { return still }
+	feed.(*pubsubFeed).pace.Pause = func(_ context.Context, d time.Duration) { paused += d }
 	if changes, err := feed.Receive(ctx); err != nil || len(changes) != 0 {
 		t.Errorf("an empty subscription: Receive = %v, %v; want nothing", changes, err)
 	}
