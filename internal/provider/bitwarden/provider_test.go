@@ -13,6 +13,7 @@ import (
 
 	esv1 "github.com/ferryhq/ferry/api/externalsecrets/v1"
 	"github.com/ferryhq/ferry/internal/provider"
+	"github.com/ferryhq/ferry/internal/provider/conformance"
 )
 
 const (
@@ -300,36 +301,28 @@ func TestBadAnswers(t *testing.T) {
 func TestValidateStore(t *testing.T) {
 	other := "other"
 	for _, tc := range []struct {
-		name     string
-		edit     func(*esv1.BitwardenSecretsManagerProvider)
-		want     string
-		admitted bool // ESO admits it: a warning at admission, not a refusal
+		name  string
+		edit  func(*esv1.BitwardenSecretsManagerProvider)
+		want  string
+		class error // nil: refused; provider.ErrAdmittedMistake: admitted, as ESO admits it
 	}{
-		{"ok", func(*esv1.BitwardenSecretsManagerProvider) {}, "", false},
-		{"pem bundle", func(p *esv1.BitwardenSecretsManagerProvider) { p.CABundle = "-----BEGIN CERTIFICATE-----\n" }, "", false},
-		{"no ca", func(p *esv1.BitwardenSecretsManagerProvider) { p.CABundle = "" }, "", false},
-		{"no sdk url", func(p *esv1.BitwardenSecretsManagerProvider) { p.BitwardenServerSDKURL = "" }, field + ".bitwardenServerSDKURL: required", false},
-		{"http sdk url", func(p *esv1.BitwardenSecretsManagerProvider) { p.BitwardenServerSDKURL = "http://sdk:9998" }, "is not an https URL", true},
-		{"bad api url", func(p *esv1.BitwardenSecretsManagerProvider) { p.APIURL = "api.bitwarden.com" }, field + ".apiURL", true},
-		{"bad org", func(p *esv1.BitwardenSecretsManagerProvider) { p.OrganizationID = "my-org" }, field + ".organizationID: \"my-org\" is not", true},
-		{"no project", func(p *esv1.BitwardenSecretsManagerProvider) { p.ProjectID = "" }, field + ".projectID: required", true},
-		{"bad bundle", func(p *esv1.BitwardenSecretsManagerProvider) { p.CABundle = "not a bundle" }, field + ".caBundle", true},
-		{"ref without key", func(p *esv1.BitwardenSecretsManagerProvider) { p.Auth.SecretRef.Credentials.Key = "" }, ".credentials.key: required", false},
-		{"other namespace", func(p *esv1.BitwardenSecretsManagerProvider) { p.Auth.SecretRef.Credentials.Namespace = &other }, ".credentials.namespace", false},
-		{"bad ca provider", func(p *esv1.BitwardenSecretsManagerProvider) { p.CAProvider = &esv1.CAProvider{Type: "Vault"} }, field + ".caProvider.type", false},
+		{"ok", func(*esv1.BitwardenSecretsManagerProvider) {}, "", nil},
+		{"pem bundle", func(p *esv1.BitwardenSecretsManagerProvider) { p.CABundle = "-----BEGIN CERTIFICATE-----\n" }, "", nil},
+		{"no ca", func(p *esv1.BitwardenSecretsManagerProvider) { p.CABundle = "" }, "", nil},
+		{"no sdk url", func(p *esv1.BitwardenSecretsManagerProvider) { p.BitwardenServerSDKURL = "" }, field + ".bitwardenServerSDKURL: required", nil},
+		{"http sdk url", func(p *esv1.BitwardenSecretsManagerProvider) { p.BitwardenServerSDKURL = "http://sdk:9998" }, "is not an https URL", provider.ErrAdmittedMistake},
+		{"bad api url", func(p *esv1.BitwardenSecretsManagerProvider) { p.APIURL = "api.bitwarden.com" }, field + ".apiURL", provider.ErrAdmittedMistake},
+		{"bad org", func(p *esv1.BitwardenSecretsManagerProvider) { p.OrganizationID = "my-org" }, field + ".organizationID: \"my-org\" is not", provider.ErrAdmittedMistake},
+		{"no project", func(p *esv1.BitwardenSecretsManagerProvider) { p.ProjectID = "" }, field + ".projectID: required", provider.ErrAdmittedMistake},
+		{"bad bundle", func(p *esv1.BitwardenSecretsManagerProvider) { p.CABundle = "not a bundle" }, field + ".caBundle", provider.ErrAdmittedMistake},
+		{"ref without key", func(p *esv1.BitwardenSecretsManagerProvider) { p.Auth.SecretRef.Credentials.Key = "" }, ".credentials.key: required", nil},
+		{"other namespace", func(p *esv1.BitwardenSecretsManagerProvider) { p.Auth.SecretRef.Credentials.Namespace = &other }, ".credentials.namespace", nil},
+		{"bad ca provider", func(p *esv1.BitwardenSecretsManagerProvider) { p.CAProvider = &esv1.CAProvider{Type: "Vault"} }, field + ".caProvider.type", nil},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			store := bitwardenStore("https://bitwarden-sdk-server.default.svc.cluster.local:9998", "-----BEGIN CERTIFICATE-----\n")
 			tc.edit(store.Spec.Provider.BitwardenSecretsManager)
-			err := New().ValidateStore(store)
-			switch {
-			case tc.want == "" && err != nil:
-				t.Errorf("ValidateStore = %v, want nil", err)
-			case tc.want != "" && (err == nil || !strings.Contains(err.Error(), tc.want)):
-				t.Errorf("ValidateStore = %v, want %q", err, tc.want)
-			case err != nil && errors.Is(err, provider.ErrAdmittedMistake) != tc.admitted:
-				t.Errorf("ValidateStore = %v: admitted = %v, want %v", err, !tc.admitted, tc.admitted)
-			}
+			conformance.CheckStoreError(t, New().ValidateStore(store), tc.want, tc.class)
 		})
 	}
 }
