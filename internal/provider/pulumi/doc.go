@@ -1,0 +1,11 @@
+// Package pulumi is Ferry's provider for Pulumi ESC environments (spec.provider.pulumi): it
+// opens the store's environment through the ESC REST API and reads values from the open
+// session by property path, authenticated by an access token in
+// "Authorization: token <token>".
+//
+// An open session is a snapshot of the environment's resolved values, so a client reuses
+// one for a few seconds only (the reads of one refresh wave), then opens again. It reads
+// only: PushSecret, find and OIDC login are not implemented.
+//
+// It must not put a value or the token in an error or a log line.
+package pulumi

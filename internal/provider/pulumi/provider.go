@@ -1,0 +1,90 @@
+package pulumi
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	esv1 "github.com/ferryhq/ferry/api/externalsecrets/v1"
+	"github.com/ferryhq/ferry/internal/provider"
+	"github.com/ferryhq/ferry/internal/provider/credcache"
+	"github.com/ferryhq/ferry/internal/provider/restclient"
+)
+
+// DefaultAPIURL is Pulumi Cloud's ESC API, used when the store sets no apiUrl (the CRD's
+// default too).
+const DefaultAPIURL = "https://api.pulumi.com/api/esc"
+
+// Provider builds Pulumi ESC clients. Build it with New.
+type Provider struct {
+	now func() time.Time
+}
+
+// New returns the Pulumi ESC provider.
+func New() *Provider { return &Provider{now: time.Now} }
+
+var (
+	_ provider.Provider             = (*Provider)(nil)
+	_ provider.NamespaceIndependent = (*Provider)(nil)
+)
+
+// Name is the provider's key in spec.provider.
+func (*Provider) Name() string { return "pulumi" }
+
+// Capabilities says the provider reads only: Ferry does not push to ESC environments.
+func (*Provider) Capabilities() esv1.SecretStoreCapabilities { return esv1.SecretStoreReadOnly }
+
+// NewClient validates the store, reads the access token and returns a client of the store's
+// environment.
+func (p *Provider) NewClient(ctx context.Context, store esv1.GenericStore, kube client.Client, namespace string) (provider.Client, error) {
+	if err := p.ValidateStore(store); err != nil {
+		return nil, err
+	}
+	spec := store.GetSpec().Provider.Pulumi
+	ref, refField, _ := tokenRef(spec) // ValidateStore refused every other case
+	raw, err := provider.SecretKeyValue(ctx, kube, store, namespace, *ref.SecretRef, refField+".secretRef")
+	if err != nil {
+		return nil, err
+	}
+	token := strings.TrimSpace(string(raw))
+	if token == "" {
+		return nil, errors.New(refField + ".secretRef: the access token is empty")
+	}
+	base := strings.TrimSuffix(spec.APIURL, "/")
+	if base == "" {
+		base = DefaultAPIURL
+	}
+	c := &Client{
+		api: &restclient.Client{Service: "pulumi-esc", BaseURL: base, HTTP: restclient.NewHTTPClient(nil, 0),
+			Message: errorMessage, Header: headers},
+		auth:     http.Header{"Authorization": {"token " + token}},
+		envPath:  "/environments/" + url.PathEscape(spec.Organization) + "/" + url.PathEscape(spec.Project) + "/" + url.PathEscape(spec.Environment),
+		envName:  spec.Organization + "/" + spec.Project + "/" + spec.Environment,
+		tokenRef: refField,
+		now:      p.now,
+	}
+	c.session = credcache.New(c.open, credcache.WithClock(p.now))
+	return c, nil
+}
+
+// headers sets the media type Pulumi's REST API asks every request for.
+func headers(h http.Header) {
+	h.Set("Accept", "application/vnd.pulumi+8")
+	h.Set("User-Agent", "ferry")
+}
+
+// SameForEveryNamespace reports whether a store's clients are the same whatever namespace
+// they act for: the token's Secret names its namespace.
+func (*Provider) SameForEveryNamespace(store esv1.GenericStore) bool {
+	spec := store.GetSpec().Provider.Pulumi
+	if spec == nil {
+		return false
+	}
+	ref, _, err := tokenRef(spec)
+	return err == nil && ref != nil && ref.SecretRef != nil && ref.SecretRef.Namespace != nil && *ref.SecretRef.Namespace != ""
+}
