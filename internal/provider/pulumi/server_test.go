@@ -1,0 +1,234 @@
+package pulumi
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+const (
+	testOrg, testProject, testEnv = "acme", "payments", "prod"
+	testToken                     = "pul-0123456789abcdef0123456789abcdef01234567"
+)
+
+// fakeESC is an in-process Pulumi ESC API, written from Pulumi Cloud's REST API reference
+// for environments: "Authorization: token <token>" (401 without a valid one), the media
+// type application/vnd.pulumi+8, POST /api/esc/environments/{org}/{project}/{env}/open
+// (optional duration) answering {"id", "diagnostics"}, GET .../open/{openSessionID} with an
+// optional property path answering an ESC Value ({"value", "secret", "unknown", "trace"},
+// whose objects and arrays hold Values), and {"code", "message"} error bodies. An open
+// session is a snapshot of the environment taken when it was opened. No Pulumi service was
+// reached; this stands in for it.
+//
+// The reference does not say what a missing property or an expired session answers; the
+// fake answers 404 for both, the status of a missing resource.
+type fakeESC struct {
+	srv *httptest.Server
+
+	mu       sync.Mutex
+	values   map[string]any // the environment's resolved values
+	sessions map[string]fakeSession
+	next     int
+	requests map[string]int // "METHOD route" → count
+	accept   string         // the Accept header of the last request
+	// numericIDs answers opens with a number as id, as the reference's example does.
+	numericIDs bool
+	// fault, when set, answers a request instead of the API.
+	fault func(w http.ResponseWriter, r *http.Request) bool
+}
+
+type fakeSession struct {
+	values  map[string]any
+	expires time.Time
+}
+
+func startESC(t *testing.T) *fakeESC {
+	t.Helper()
+	f := &fakeESC{values: map[string]any{}, sessions: map[string]fakeSession{}, requests: map[string]int{}}
+	f.srv = httptest.NewServer(http.HandlerFunc(f.serve))
+	t.Cleanup(f.srv.Close)
+	return f
+}
+
+// apiURL is the store's apiUrl for this server.
+func (f *fakeESC) apiURL() string { return f.srv.URL + "/api/esc" }
+
+func (f *fakeESC) set(key string, value any) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.values[key] = value
+}
+
+func (f *fakeESC) remove(key string) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	delete(f.values, key)
+}
+
+func (f *fakeESC) count(route string) int {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.requests[route]
+}
+
+func fail(w http.ResponseWriter, status int, msg string) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	_ = json.NewEncoder(w).Encode(map[string]any{"code": status, "message": msg})
+}
+
+// escValue wraps a plain value as ESC answers it.
+func escValue(v any) map[string]any {
+	var inner any
+	switch t := v.(type) {
+	case map[string]any:
+		m := map[string]any{}
+		for k, x := range t {
+			m[k] = escValue(x)
+		}
+		inner = m
+	case []any:
+		l := make([]any, len(t))
+		for i, x := range t {
+			l[i] = escValue(x)
+		}
+		inner = l
+	default:
+		inner = t
+	}
+	return map[string]any{"value": inner, "secret": false, "unknown": false,
+		"trace": map[string]any{"def": map[string]any{"environment": testEnv}}}
+}
+
+// lookup follows a property path: names joined by dots, [n] indexes, ["name"] names.
+func lookup(values map[string]any, path string) (any, bool) {
+	var cur any = values
+	for path != "" {
+		var seg string
+		switch {
+		case strings.HasPrefix(path, `["`):
+			end := strings.Index(path, `"]`)
+			if end < 0 {
+				return nil, false
+			}
+			seg, path = path[2:end], path[end+2:]
+		case strings.HasPrefix(path, "["):
+			end := strings.Index(path, "]")
+			if end < 0 {
+				return nil, false
+			}
+			i, err := strconv.Atoi(path[1:end])
+			list, ok := cur.([]any)
+			if err != nil || !ok || i < 0 || i >= len(list) {
+				return nil, false
+			}
+			cur, path = list[i], path[end+1:]
+			path = strings.TrimPrefix(path, ".")
+			continue
+		default:
+			end := strings.IndexAny(path, ".[")
+			if end < 0 {
+				end = len(path)
+			}
+			seg, path = path[:end], path[end:]
+		}
+		path = strings.TrimPrefix(path, ".")
+		m, ok := cur.(map[string]any)
+		if !ok {
+			return nil, false
+		}
+		if cur, ok = m[seg]; !ok {
+			return nil, false
+		}
+	}
+	return cur, true
+}
+
+func clone(v any) any {
+	raw, _ := json.Marshal(v)
+	var out any
+	_ = json.Unmarshal(raw, &out)
+	return out
+}
+
+func (f *fakeESC) serve(w http.ResponseWriter, r *http.Request) {
+	rest, ok := strings.CutPrefix(r.URL.Path, "/api/esc/environments/")
+	parts := strings.Split(rest, "/")
+	route := r.Method + " " + r.URL.Path
+	switch len(parts) {
+	case 4:
+		route = r.Method + " open"
+	case 5:
+		route = r.Method + " open/*"
+	}
+	f.mu.Lock()
+	f.requests[route]++
+	f.accept = r.Header.Get("Accept")
+	fault := f.fault
+	f.mu.Unlock()
+	if fault != nil && fault(w, r) {
+		return
+	}
+	if r.Header.Get("Authorization") != "token "+testToken {
+		fail(w, http.StatusUnauthorized, "Unauthorized: No credentials provided or are invalid.")
+		return
+	}
+	if !ok || len(parts) < 4 || parts[3] != "open" {
+		fail(w, http.StatusNotFound, "Not Found")
+		return
+	}
+	if parts[0] != testOrg || parts[1] != testProject || parts[2] != testEnv {
+		fail(w, http.StatusNotFound, "Environment '"+strings.Join(parts[:3], "/")+"' not found")
+		return
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	switch {
+	case len(parts) == 4 && r.Method == http.MethodPost:
+		lifetime := 2 * time.Hour
+		if d := r.URL.Query().Get("duration"); d != "" {
+			var err error
+			if lifetime, err = time.ParseDuration(d); err != nil {
+				fail(w, http.StatusBadRequest, "invalid duration")
+				return
+			}
+		}
+		f.next++
+		id := strconv.Itoa(1234566 + f.next)
+		f.sessions[id] = fakeSession{values: clone(f.values).(map[string]any), expires: time.Now().Add(lifetime)}
+		var idJSON any = id
+		if f.numericIDs {
+			idJSON = 1234566 + f.next
+		}
+		w.Header().Set("Content-Type", "application/json")
+		_ = json.NewEncoder(w).Encode(map[string]any{"id": idJSON, "diagnostics": nil})
+	case len(parts) == 5 && r.Method == http.MethodGet:
+		s, ok := f.sessions[parts[4]]
+		if !ok || time.Now().After(s.expires) {
+			fail(w, http.StatusNotFound, "open session not found")
+			return
+		}
+		v, found := lookup(s.values, r.URL.Query().Get("property"))
+		if !found {
+			fail(w, http.StatusNotFound, fmt.Sprintf("property %q not found", r.URL.Query().Get("property")))
+			return
+		}
+		w.Header().Set("Content-Type", "application/json")
+		_ = json.NewEncoder(w).Encode(escValue(v))
+	default:
+		fail(w, http.StatusMethodNotAllowed, "Method Not Allowed")
+	}
+}
+
+// expireSessions ends every open session, as their lifetime would.
+func (f *fakeESC) expireSessions() {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.sessions = map[string]fakeSession{}
+}
