@@ -1,0 +1,82 @@
+package pulumi
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	esv1 "github.com/ferryhq/ferry/api/externalsecrets/v1"
+	"github.com/ferryhq/ferry/internal/operator/operatortest"
+	"github.com/ferryhq/ferry/internal/testenv"
+)
+
+// TestThroughTheOperator runs Pulumi SecretStores, ExternalSecrets and a PushSecret through
+// a Ferry operator on a real kube-apiserver, against the in-process ESC API: the store
+// becomes Ready and ExternalSecrets write the bytes they read by path and by extract; a
+// store with a wrong token reports ValidationFailed and its ExternalSecret writes nothing;
+// a PushSecret to the read-only provider fails with the reason and opens nothing.
+func TestThroughTheOperator(t *testing.T) {
+	ctx := context.Background()
+	f := startESC(t)
+	f.set("db", map[string]any{"user": "admin", "password": "pw-1", "port": 5432})
+	ns := testenv.Namespace(t, k8s, nil)
+	operatortest.Create(t, k8s, &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "pulumi-access-token"},
+		Data: map[string][]byte{"token": []byte(testToken), "wrong": []byte("pul-not-a-token")}})
+	store := pulumiStore(f.apiURL())
+	store.Namespace = ns
+	operatortest.Create(t, k8s, store)
+	operatortest.WaitReady(t, k8s, store, metav1.ConditionTrue)
+
+	byPath := &esv1.ExternalSecret{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "by-path"}, Spec: esv1.ExternalSecretSpec{
+		SecretStoreRef: esv1.SecretStoreRef{Name: store.Name, Kind: esv1.SecretStoreKind}, RefreshInterval: esv1.NewDuration(time.Hour),
+		Data: []esv1.ExternalSecretData{
+			{SecretKey: "user", RemoteRef: esv1.ExternalSecretDataRemoteRef{Key: "db.user"}},
+			{SecretKey: "port", RemoteRef: esv1.ExternalSecretDataRemoteRef{Key: "db.port"}},
+		}}}
+	extract := &esv1.ExternalSecret{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "extract"}, Spec: esv1.ExternalSecretSpec{
+		SecretStoreRef: esv1.SecretStoreRef{Name: store.Name, Kind: esv1.SecretStoreKind}, RefreshInterval: esv1.NewDuration(time.Hour),
+		DataFrom: []esv1.ExternalSecretDataFromRemoteRef{{Extract: &esv1.ExternalSecretDataRemoteRef{Key: "db"}}}}}
+	operatortest.Create(t, k8s, byPath)
+	operatortest.Create(t, k8s, extract)
+	operatortest.WaitSecretData(t, k8s, ns, "by-path", map[string]string{"user": "admin", "port": "5432"})
+	operatortest.WaitSecretData(t, k8s, ns, "extract", map[string]string{"user": "admin", "password": "pw-1", "port": "5432"})
+
+	bad := pulumiStore(f.apiURL())
+	bad.Name, bad.Namespace = "pulumi-wrong-token", ns
+	bad.Spec.Provider.Pulumi.Auth.AccessToken.SecretRef.Key = "wrong"
+	operatortest.Create(t, k8s, bad)
+	c := operatortest.WaitReady(t, k8s, bad, metav1.ConditionFalse)
+	if c.Reason != esv1.ReasonValidationFailed || !strings.Contains(c.Message, "HTTP 401") || strings.Contains(c.Message, "pul-not-a-token") {
+		t.Errorf("the store with a wrong token is %s: %q", c.Reason, c.Message)
+	}
+	badES := byPath.DeepCopy()
+	badES.ObjectMeta = metav1.ObjectMeta{Namespace: ns, Name: "on-wrong-token"}
+	badES.Spec.SecretStoreRef.Name = bad.Name
+	operatortest.Create(t, k8s, badES)
+	if c := operatortest.WaitReady(t, k8s, badES, metav1.ConditionFalse); c.Reason == esv1.ReasonSecretSynced {
+		t.Errorf("the ExternalSecret of a store with a wrong token is %s", c.Reason)
+	}
+	if err := k8s.Get(ctx, client.ObjectKey{Namespace: ns, Name: badES.Name}, &corev1.Secret{}); !apierrors.IsNotFound(err) {
+		t.Errorf("the ExternalSecret of a store with a wrong token wrote its Secret: %v", err)
+	}
+
+	// Ferry does not push to ESC: the PushSecret says so and touches nothing.
+	operatortest.Create(t, k8s, &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "source"},
+		Data: map[string][]byte{"token": []byte("pushed-value")}})
+	opens := f.count("POST open")
+	push := operatortest.PushSecret(ns, "to-esc", store.Name, "source", "token", "db.token")
+	operatortest.Create(t, k8s, push)
+	if c := operatortest.WaitReady(t, k8s, push, metav1.ConditionFalse); !strings.Contains(c.Message, "cannot write") {
+		t.Errorf("the PushSecret to a read-only store is %s: %q", c.Reason, c.Message)
+	}
+	if n := f.count("POST open") - opens; n != 0 {
+		t.Errorf("the refused PushSecret opened the environment %d times", n)
+	}
+	operatortest.WaitGone(t, k8s, push)
+}
