@@ -18,6 +18,7 @@ import (
 	"github.com/ferryhq/ferry/internal/provider/kubernetes"
 	"github.com/ferryhq/ferry/internal/provider/onepassword"
 	"github.com/ferryhq/ferry/internal/provider/previder"
+	"github.com/ferryhq/ferry/internal/provider/pulumi"
 	"github.com/ferryhq/ferry/internal/provider/scaleway"
 	"github.com/ferryhq/ferry/internal/provider/vault"
 	"github.com/ferryhq/ferry/internal/provider/webhook"
@@ -45,7 +46,7 @@ func providers(localCluster *rest.Config, awsProvider *aws.Provider, azureProvid
 		webhook.New(), gcpProvider, azureProvider,
 		conjur.New(), delinea.New(), previder.New(),
 		doppler.New(), infisical.New(), gitlab.New(), onepassword.New(), scaleway.New(),
-		bitwarden.New())
+		bitwarden.New(), pulumi.New())
 }
 
 func generators(awsProvider *aws.Provider, azureProvider azurekv.Provider, gcpProvider gcpsm.Provider) *generator.Registry {
