@@ -2,7 +2,6 @@ package pulumi
 
 import (
 	"context"
-	"errors"
 	"net/http"
 	"net/url"
 	"strings"
@@ -39,34 +38,30 @@ func (*Provider) Name() string { return "pulumi" }
 // Capabilities says the provider reads only: Ferry does not push to ESC environments.
 func (*Provider) Capabilities() esv1.SecretStoreCapabilities { return esv1.SecretStoreReadOnly }
 
-// NewClient validates the store, reads the access token and returns a client of the store's
-// environment.
+// NewClient validates the store, reads the access token (or prepares the OIDC login) and
+// returns a client of the store's environment.
 func (p *Provider) NewClient(ctx context.Context, store esv1.GenericStore, kube client.Client, namespace string) (provider.Client, error) {
 	if err := p.ValidateStore(store); err != nil {
 		return nil, err
 	}
 	spec := store.GetSpec().Provider.Pulumi
-	ref, refField, _ := tokenRef(spec) // ValidateStore refused every other case
-	raw, err := provider.SecretKeyValue(ctx, kube, store, namespace, *ref.SecretRef, refField+".secretRef")
-	if err != nil {
-		return nil, err
-	}
-	token := strings.TrimSpace(string(raw))
-	if token == "" {
-		return nil, errors.New(refField + ".secretRef: the access token is empty")
-	}
 	base := strings.TrimSuffix(spec.APIURL, "/")
 	if base == "" {
 		base = DefaultAPIURL
 	}
+	api := &restclient.Client{Service: "pulumi-esc", BaseURL: base, HTTP: restclient.NewHTTPClient(nil, 0),
+		Message: errorMessage, Header: headers}
+	token, tokenField, err := p.credential(ctx, store, kube, namespace, api)
+	if err != nil {
+		return nil, err
+	}
 	c := &Client{
-		api: &restclient.Client{Service: "pulumi-esc", BaseURL: base, HTTP: restclient.NewHTTPClient(nil, 0),
-			Message: errorMessage, Header: headers},
-		auth:     http.Header{"Authorization": {"token " + token}},
-		envPath:  "/environments/" + url.PathEscape(spec.Organization) + "/" + url.PathEscape(spec.Project) + "/" + url.PathEscape(spec.Environment),
-		envName:  spec.Organization + "/" + spec.Project + "/" + spec.Environment,
-		tokenRef: refField,
-		now:      p.now,
+		api:        api,
+		token:      token,
+		envPath:    "/environments/" + url.PathEscape(spec.Organization) + "/" + url.PathEscape(spec.Project) + "/" + url.PathEscape(spec.Environment),
+		envName:    spec.Organization + "/" + spec.Project + "/" + spec.Environment,
+		tokenField: tokenField,
+		now:        p.now,
 	}
 	c.session = credcache.New(c.open, credcache.WithClock(p.now))
 	return c, nil
@@ -79,12 +74,19 @@ func headers(h http.Header) {
 }
 
 // SameForEveryNamespace reports whether a store's clients are the same whatever namespace
-// they act for: the token's Secret names its namespace.
+// they act for: the token's Secret, or the OIDC ServiceAccount, names its namespace.
 func (*Provider) SameForEveryNamespace(store esv1.GenericStore) bool {
 	spec := store.GetSpec().Provider.Pulumi
 	if spec == nil {
 		return false
 	}
+	fixed := func(ns *string) bool { return ns != nil && *ns != "" }
 	ref, _, err := tokenRef(spec)
-	return err == nil && ref != nil && ref.SecretRef != nil && ref.SecretRef.Namespace != nil && *ref.SecretRef.Namespace != ""
+	switch {
+	case err != nil:
+		return false
+	case ref == nil: // OIDC
+		return fixed(spec.Auth.OIDCConfig.ServiceAccountRef.Namespace)
+	}
+	return ref.SecretRef != nil && fixed(ref.SecretRef.Namespace)
 }

@@ -186,7 +186,7 @@ func TestValidateStore(t *testing.T) {
 		name  string
 		edit  func(*esv1.PulumiProvider)
 		want  string
-		class error // nil: refused; else admitted as ESO admits it, marked so
+		class error // nil: refused; provider.ErrAdmittedMistake: admitted, as ESO admits it
 	}{
 		{"ok", func(*esv1.PulumiProvider) {}, "", nil},
 		{"older accessToken", func(p *esv1.PulumiProvider) { p.AccessToken, p.Auth = p.Auth.AccessToken, nil }, "", nil},
@@ -197,9 +197,19 @@ func TestValidateStore(t *testing.T) {
 		{"no secretRef", func(p *esv1.PulumiProvider) { p.Auth.AccessToken.SecretRef = nil }, field + ".auth.accessToken.secretRef: required", nil},
 		{"other namespace", func(p *esv1.PulumiProvider) { p.Auth.AccessToken.SecretRef.Namespace = &other }, ".secretRef.namespace", nil},
 		{"bad url", func(p *esv1.PulumiProvider) { p.APIURL = "api.pulumi.com" }, field + ".apiUrl", provider.ErrAdmittedMistake},
-		{"oidc", func(p *esv1.PulumiProvider) {
-			p.Auth = &esv1.PulumiAuth{OIDCConfig: &esv1.PulumiOIDCConfig{Organization: testOrg, ServiceAccountRef: esv1.ServiceAccountSelector{Name: "esc"}}}
-		}, field + ".auth.oidcConfig: Ferry does not implement Pulumi OIDC login yet", provider.ErrFeatureNotImplemented},
+		{"oidc", func(p *esv1.PulumiProvider) { p.Auth = oidcStore("").Spec.Provider.Pulumi.Auth }, "", nil},
+		{"oidc without organization", func(p *esv1.PulumiProvider) {
+			p.Auth = oidcStore("").Spec.Provider.Pulumi.Auth
+			p.Auth.OIDCConfig.Organization = ""
+		}, field + ".auth.oidcConfig.organization: required", nil},
+		{"oidc short token", func(p *esv1.PulumiProvider) {
+			p.Auth = oidcStore("").Spec.Provider.Pulumi.Auth
+			p.Auth.OIDCConfig.ExpirationSeconds = 60
+		}, ".expirationSeconds: 60 is less than 600", nil},
+		{"oidc in another namespace", func(p *esv1.PulumiProvider) {
+			p.Auth = oidcStore("").Spec.Provider.Pulumi.Auth
+			p.Auth.OIDCConfig.ServiceAccountRef.Namespace = &other
+		}, ".serviceAccountRef.namespace", nil},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			store := pulumiStore(DefaultAPIURL)

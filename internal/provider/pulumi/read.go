@@ -30,13 +30,22 @@ const (
 
 // Client reads the values of one ESC environment.
 type Client struct {
-	api      *restclient.Client
-	auth     http.Header
-	envPath  string // /environments/{org}/{project}/{env}, escaped
-	envName  string // org/project/env, for messages
-	tokenRef string // the field of the token, for hints
-	session  *credcache.Source
-	now      func() time.Time
+	api        *restclient.Client
+	token      *credcache.Source // the Pulumi access token
+	envPath    string            // /environments/{org}/{project}/{env}, escaped
+	envName    string            // org/project/env, for messages
+	tokenField string            // where the token comes from, for hints
+	session    *credcache.Source // the open session's ID
+	now        func() time.Time
+}
+
+// auth returns the Authorization header of the client's token.
+func (c *Client) auth(ctx context.Context) (http.Header, error) {
+	token, err := c.token.Get(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return http.Header{"Authorization": {"token " + token}}, nil
 }
 
 // errorMessage reads Pulumi's error body, {"code": ..., "message": ...}.
@@ -53,7 +62,7 @@ func errorMessage(body []byte) string {
 func (c *Client) hint(err error) error {
 	switch restclient.Status(err) {
 	case http.StatusUnauthorized:
-		return fmt.Errorf("%w (Pulumi did not accept the access token: check %s)", err, c.tokenRef)
+		return fmt.Errorf("%w (Pulumi did not accept the access token: check %s)", err, c.tokenField)
 	case http.StatusForbidden:
 		return fmt.Errorf("%w (the token may not open environment %s)", err, c.envName)
 	case http.StatusTooManyRequests:
@@ -68,7 +77,11 @@ func (c *Client) open(ctx context.Context) (credcache.Token, error) {
 	var out struct {
 		ID json.RawMessage `json:"id"` // a string in the SDK, a number in the REST reference's example
 	}
-	req := restclient.Request{Method: http.MethodPost, Path: c.envPath + "/open", Header: c.auth,
+	auth, err := c.auth(ctx)
+	if err != nil {
+		return credcache.Token{}, err
+	}
+	req := restclient.Request{Method: http.MethodPost, Path: c.envPath + "/open", Header: auth,
 		Query: url.Values{"duration": {sessionLifetime}}}
 	if _, err := c.api.Do(ctx, req, &out); err != nil {
 		err = c.hint(err)
@@ -114,10 +127,14 @@ func (c *Client) read(ctx context.Context, path string) (any, error) {
 }
 
 func (c *Client) readSession(ctx context.Context, session, path string) (json.RawMessage, error) {
+	auth, err := c.auth(ctx)
+	if err != nil {
+		return nil, err
+	}
 	var raw json.RawMessage
 	req := restclient.Request{Method: http.MethodGet, Path: c.envPath + "/open/" + url.PathEscape(session),
-		Query: url.Values{"property": {path}}, Header: c.auth}
-	_, err := c.api.Do(ctx, req, &raw)
+		Query: url.Values{"property": {path}}, Header: auth}
+	_, err = c.api.Do(ctx, req, &raw)
 	return raw, err
 }
 

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -41,6 +42,10 @@ type fakeESC struct {
 	numericIDs bool
 	// fault, when set, answers a request instead of the API.
 	fault func(w http.ResponseWriter, r *http.Request) bool
+	// oidcToken is the ServiceAccount token the OAuth token exchange accepts for testOrg;
+	// issued are the organization tokens it gave, which authenticate as testToken does.
+	oidcToken string
+	issued    []string
 }
 
 type fakeSession struct {
@@ -158,6 +163,10 @@ func clone(v any) any {
 }
 
 func (f *fakeESC) serve(w http.ResponseWriter, r *http.Request) {
+	if r.URL.Path == "/api/oauth/token" {
+		f.exchange(w, r)
+		return
+	}
 	rest, ok := strings.CutPrefix(r.URL.Path, "/api/esc/environments/")
 	parts := strings.Split(rest, "/")
 	route := r.Method + " " + r.URL.Path
@@ -175,7 +184,7 @@ func (f *fakeESC) serve(w http.ResponseWriter, r *http.Request) {
 	if fault != nil && fault(w, r) {
 		return
 	}
-	if r.Header.Get("Authorization") != "token "+testToken {
+	if !f.authorized(r.Header.Get("Authorization")) {
 		fail(w, http.StatusUnauthorized, "Unauthorized: No credentials provided or are invalid.")
 		return
 	}
@@ -231,4 +240,41 @@ func (f *fakeESC) expireSessions() {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.sessions = map[string]fakeSession{}
+}
+
+func (f *fakeESC) authorized(header string) bool {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	token, ok := strings.CutPrefix(header, "token ")
+	return ok && (token == testToken || slices.Contains(f.issued, token))
+}
+
+// exchange is Pulumi Cloud's OAuth token exchange (POST /api/oauth/token, RFC 8693), as
+// its REST reference describes it: a JSON body with audience urn:pulumi:org:<org>, the
+// token-exchange grant, an id_token subject and a requested token type; it answers
+// access_token, issued_token_type, token_type, expires_in and scope. The fake trusts one
+// ServiceAccount token for testOrg.
+func (f *fakeESC) exchange(w http.ResponseWriter, r *http.Request) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.requests["POST /api/oauth/token"]++
+	var in map[string]string
+	if r.Method != http.MethodPost || json.NewDecoder(r.Body).Decode(&in) != nil {
+		fail(w, http.StatusBadRequest, "invalid request")
+		return
+	}
+	if in["grant_type"] != "urn:ietf:params:oauth:grant-type:token-exchange" || in["subject_token_type"] != "urn:ietf:params:oauth:token-type:id_token" ||
+		in["requested_token_type"] != "urn:pulumi:token-type:access_token:organization" {
+		fail(w, http.StatusBadRequest, "unsupported token exchange parameters")
+		return
+	}
+	if in["audience"] != "urn:pulumi:org:"+testOrg || f.oidcToken == "" || in["subject_token"] != f.oidcToken {
+		fail(w, http.StatusUnauthorized, "no authorization policy matches the token")
+		return
+	}
+	token := fmt.Sprintf("pul-org-issued-%d", len(f.issued)+1)
+	f.issued = append(f.issued, token)
+	w.Header().Set("Content-Type", "application/json")
+	_ = json.NewEncoder(w).Encode(map[string]any{"access_token": token, "issued_token_type": "urn:pulumi:token-type:access_token:organization",
+		"token_type": "token", "expires_in": 7200, "scope": ""})
 }

@@ -13,8 +13,8 @@ const field = "spec.provider.pulumi"
 
 // ValidateStore checks the store as written, without any call; errors name the field.
 // What ESO refuses (no organization, project or environment; no or several auth methods;
-// a token ref without name or key) is refused. OIDC login is admitted, as ESO admits it,
-// and reported as not implemented by Ferry yet.
+// a token ref without name or key; an OIDC login without organization or ServiceAccount,
+// or without the ServiceAccount's namespace in a ClusterSecretStore) is refused.
 func (*Provider) ValidateStore(store esv1.GenericStore) error {
 	spec := store.GetSpec()
 	if spec.Provider == nil || spec.Provider.Pulumi == nil {
@@ -42,9 +42,8 @@ func (*Provider) ValidateStore(store esv1.GenericStore) error {
 		} else {
 			errs = append(errs, provider.ValidateSecretKeyRef(store, ref.SecretRef, refField+".secretRef")...)
 		}
-	default: // OIDC
-		errs = append(errs, provider.FeatureNotImplemented(
-			"%s.auth.oidcConfig: Ferry does not implement Pulumi OIDC login yet; use auth.accessToken, or leave this store to External Secrets Operator", field))
+	default:
+		errs = append(errs, validateOIDC(store, p.Auth.OIDCConfig)...)
 	}
 	return errors.Join(errs...)
 }
@@ -74,4 +73,19 @@ func tokenRef(p *esv1.PulumiProvider) (*esv1.SecretKeySource, string, error) {
 		return p.Auth.AccessToken, field + ".auth.accessToken", nil
 	}
 	return nil, "", nil
+}
+
+func validateOIDC(store esv1.GenericStore, oidc *esv1.PulumiOIDCConfig) []error {
+	f := field + ".auth.oidcConfig"
+	var errs []error
+	if oidc.Organization == "" {
+		errs = append(errs, errors.New(f+".organization: required: the Pulumi organization whose token is requested"))
+	}
+	if store.GetKind() == esv1.ClusterSecretStoreKind && (oidc.ServiceAccountRef.Namespace == nil || *oidc.ServiceAccountRef.Namespace == "") {
+		errs = append(errs, errors.New(f+".serviceAccountRef.namespace: required in a ClusterSecretStore"))
+	}
+	if oidc.ExpirationSeconds != 0 && oidc.ExpirationSeconds < 600 {
+		errs = append(errs, fmt.Errorf("%s.expirationSeconds: %d is less than 600", f, oidc.ExpirationSeconds))
+	}
+	return append(errs, provider.ValidateServiceAccountRef(store, &oidc.ServiceAccountRef, f+".serviceAccountRef")...)
 }
