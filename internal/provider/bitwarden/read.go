@@ -160,6 +160,12 @@ func (c *Client) resolve(ctx context.Context, key string) (*secret, error) {
 	if err != nil {
 		return nil, err
 	}
+	return c.pick(key, found)
+}
+
+// pick returns the one secret of the store's project among those named key; none is
+// provider.ErrNotFound, several an error that asks for an ID, as in ESO.
+func (c *Client) pick(key string, found []*secret) (*secret, error) {
 	switch len(found) {
 	case 0:
 		return nil, fmt.Errorf("%w (no secret of that name in project %s)", provider.NotFound(key), c.projectID)
@@ -183,11 +189,17 @@ func (c *Client) GetSecret(ctx context.Context, ref esv1.ExternalSecretDataRemot
 	if err != nil {
 		return nil, err
 	}
+	return c.selectProperty([]byte(s.Value), ref)
+}
+
+// selectProperty returns value, or its JSON property ref.Property unless that is the
+// store's project ID.
+func (c *Client) selectProperty(value []byte, ref esv1.ExternalSecretDataRemoteRef) ([]byte, error) {
 	prop := ref.Property
 	if prop == c.projectID {
 		prop = ""
 	}
-	out, err := property.Select([]byte(s.Value), prop)
+	out, err := property.Select(value, prop)
 	if err != nil {
 		return nil, fmt.Errorf("secret %q: %w", ref.Key, err)
 	}
@@ -224,16 +236,11 @@ func (c *Client) GetAllSecrets(ctx context.Context, find esv1.ExternalSecretFind
 	if len(wanted) == 0 {
 		return out, nil
 	}
-	var got struct {
-		Data *[]secret `json:"data"`
+	got, err := c.byIDs(ctx, wanted)
+	if err != nil {
+		return nil, err
 	}
-	if err := c.do(ctx, http.MethodGet, "/secrets-by-ids", map[string][]string{"ids": wanted}, &got); err != nil {
-		return nil, fmt.Errorf("reading %d secrets of organization %s: %w", len(wanted), c.organizationID, err)
-	}
-	if got.Data == nil {
-		return nil, fmt.Errorf("reading %d secrets of organization %s: the answer has no data", len(wanted), c.organizationID)
-	}
-	for _, s := range *got.Data {
+	for _, s := range got {
 		if !s.inProject(c.projectID) || !sel.MatchName(s.Key) {
 			continue
 		}
@@ -243,6 +250,20 @@ func (c *Client) GetAllSecrets(ctx context.Context, find esv1.ExternalSecretFind
 		out[s.Key] = []byte(s.Value)
 	}
 	return out, nil
+}
+
+// byIDs reads the secrets of ids in one call.
+func (c *Client) byIDs(ctx context.Context, ids []string) ([]secret, error) {
+	var got struct {
+		Data *[]secret `json:"data"`
+	}
+	if err := c.do(ctx, http.MethodGet, "/secrets-by-ids", map[string][]string{"ids": ids}, &got); err != nil {
+		return nil, fmt.Errorf("reading %d secrets of organization %s: %w", len(ids), c.organizationID, err)
+	}
+	if got.Data == nil {
+		return nil, fmt.Errorf("reading %d secrets of organization %s: the answer has no data", len(ids), c.organizationID)
+	}
+	return *got.Data, nil
 }
 
 // Validate checks that the SDK server answers and logs in with the token, by listing the
