@@ -5,8 +5,9 @@
 // ServiceAccount token at Pulumi Cloud's OAuth token exchange (auth.oidcConfig).
 //
 // An open session is a snapshot of the environment's resolved values, so a client reuses
-// one for a few seconds only (the reads of one refresh wave), then opens again. It reads
-// only: PushSecret and find are not implemented.
+// one for a few seconds only (the reads of one refresh wave), then opens again. PushSecret
+// edits the environment's YAML definition and overwrites or deletes only the values whose
+// key carries Ferry's ownership comment. Find is not implemented, as in ESO.
 //
 // It must not put a value or the token in an error or a log line.
 package pulumi

@@ -16,11 +16,12 @@ import (
 	"github.com/ferryhq/ferry/internal/testenv"
 )
 
-// TestThroughTheOperator runs Pulumi SecretStores, ExternalSecrets and a PushSecret through
+// TestThroughTheOperator runs Pulumi SecretStores, ExternalSecrets and PushSecrets through
 // a Ferry operator on a real kube-apiserver, against the in-process ESC API: the store
 // becomes Ready and ExternalSecrets write the bytes they read by path and by extract; a
 // store with a wrong token reports ValidationFailed and its ExternalSecret writes nothing;
-// a PushSecret to the read-only provider fails with the reason and opens nothing.
+// a PushSecret sets a value marked as Ferry's and its deletion removes it; a PushSecret
+// onto a value someone else wrote fails and leaves it.
 func TestThroughTheOperator(t *testing.T) {
 	ctx := context.Background()
 	f := startESC(t)
@@ -66,17 +67,32 @@ func TestThroughTheOperator(t *testing.T) {
 		t.Errorf("the ExternalSecret of a store with a wrong token wrote its Secret: %v", err)
 	}
 
-	// Ferry does not push to ESC: the PushSecret says so and touches nothing.
+	// A push sets a value Ferry marks as its own; a push onto a value someone else wrote
+	// fails and leaves it; deleting the PushSecrets removes only Ferry's.
+	f.set("theirs", "keep-me")
 	operatortest.Create(t, k8s, &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "source"},
 		Data: map[string][]byte{"token": []byte("pushed-value")}})
-	opens := f.count("POST open")
-	push := operatortest.PushSecret(ns, "to-esc", store.Name, "source", "token", "db.token")
-	operatortest.Create(t, k8s, push)
-	if c := operatortest.WaitReady(t, k8s, push, metav1.ConditionFalse); !strings.Contains(c.Message, "cannot write") {
-		t.Errorf("the PushSecret to a read-only store is %s: %q", c.Reason, c.Message)
+	ours := operatortest.PushSecret(ns, "ours", store.Name, "source", "token", "app.token")
+	operatortest.Create(t, k8s, ours)
+	operatortest.WaitReady(t, k8s, ours, metav1.ConditionTrue)
+	if def := f.definitionText(); !strings.Contains(def, "token: "+OwnershipComment) {
+		t.Errorf("the pushed value is not marked as Ferry's:\n%s", def)
 	}
-	if n := f.count("POST open") - opens; n != 0 {
-		t.Errorf("the refused PushSecret opened the environment %d times", n)
+	if v, ok := lookupPath(f.resolved(), "app.token"); !ok || v != "pushed-value" {
+		t.Errorf("the environment holds %v at app.token, want the pushed value", v)
 	}
-	operatortest.WaitGone(t, k8s, push)
+	theirs := operatortest.PushSecret(ns, "theirs", store.Name, "source", "token", "theirs")
+	operatortest.Create(t, k8s, theirs)
+	if c := operatortest.WaitReady(t, k8s, theirs, metav1.ConditionFalse); !strings.Contains(c.Message, "was not created by Ferry") {
+		t.Errorf("the refused push says %q, want the reason", c.Message)
+	}
+	operatortest.WaitGone(t, k8s, ours)
+	operatortest.WaitGone(t, k8s, theirs)
+	resolved := f.resolved()
+	if _, ok := lookupPath(resolved, "app.token"); ok {
+		t.Error("deleting the PushSecret left the value it pushed")
+	}
+	if v, _ := lookupPath(resolved, "theirs"); v != "keep-me" {
+		t.Errorf("a value Ferry did not write is now %v", v)
+	}
 }

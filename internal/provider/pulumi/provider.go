@@ -35,8 +35,9 @@ var (
 // Name is the provider's key in spec.provider.
 func (*Provider) Name() string { return "pulumi" }
 
-// Capabilities says the provider reads only: Ferry does not push to ESC environments.
-func (*Provider) Capabilities() esv1.SecretStoreCapabilities { return esv1.SecretStoreReadOnly }
+// Capabilities says the provider reads and writes: PushSecret sets values in the
+// environment's definition, as ESO's does.
+func (*Provider) Capabilities() esv1.SecretStoreCapabilities { return esv1.SecretStoreReadWrite }
 
 // NewClient validates the store, reads the access token (or prepares the OIDC login) and
 // returns a client of the store's environment.

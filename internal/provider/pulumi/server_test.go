@@ -1,8 +1,10 @@
 package pulumi
 
 import (
+	"encoding/base64"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"slices"
@@ -11,6 +13,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	yaml "go.yaml.in/yaml/v3"
 )
 
 const (
@@ -27,13 +31,17 @@ const (
 // session is a snapshot of the environment taken when it was opened. No Pulumi service was
 // reached; this stands in for it.
 //
+// The definition is kept as a YAML document: GET /api/esc/environments/{org}/{project}/{env}
+// returns it (fn::secret values as {ciphertext: ...}, as ESC shows them) and PATCH with a
+// YAML body replaces it, comments included; opening evaluates its values.
+//
 // The reference does not say what a missing property or an expired session answers; the
 // fake answers 404 for both, the status of a missing resource.
 type fakeESC struct {
 	srv *httptest.Server
 
 	mu       sync.Mutex
-	values   map[string]any // the environment's resolved values
+	def      *yaml.Node // the environment's definition, a YAML document
 	sessions map[string]fakeSession
 	next     int
 	requests map[string]int // "METHOD route" → count
@@ -55,7 +63,8 @@ type fakeSession struct {
 
 func startESC(t *testing.T) *fakeESC {
 	t.Helper()
-	f := &fakeESC{values: map[string]any{}, sessions: map[string]fakeSession{}, requests: map[string]int{}}
+	f := &fakeESC{sessions: map[string]fakeSession{}, requests: map[string]int{}}
+	f.setDefinition(t, "values: {}\n")
 	f.srv = httptest.NewServer(http.HandlerFunc(f.serve))
 	t.Cleanup(f.srv.Close)
 	return f
@@ -64,16 +73,116 @@ func startESC(t *testing.T) *fakeESC {
 // apiURL is the store's apiUrl for this server.
 func (f *fakeESC) apiURL() string { return f.srv.URL + "/api/esc" }
 
-func (f *fakeESC) set(key string, value any) {
+// setDefinition replaces the definition with text, as an edit in Pulumi Cloud would.
+func (f *fakeESC) setDefinition(t *testing.T, text string) {
+	t.Helper()
+	var doc yaml.Node
+	if err := yaml.Unmarshal([]byte(text), &doc); err != nil {
+		t.Fatal(err)
+	}
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	f.values[key] = value
+	f.def = &doc
+}
+
+// valuesNode is the definition's values mapping.
+func (f *fakeESC) valuesNode() *yaml.Node {
+	root := f.def.Content[0]
+	for i := 0; i+1 < len(root.Content); i += 2 {
+		if root.Content[i].Value == "values" {
+			return root.Content[i+1]
+		}
+	}
+	v := &yaml.Node{Kind: yaml.MappingNode, Tag: "!!map"}
+	root.Content = append(root.Content, &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: "values"}, v)
+	return v
+}
+
+// set writes a top-level value into the definition.
+func (f *fakeESC) set(key string, value any) {
+	var n yaml.Node
+	if err := n.Encode(value); err != nil {
+		panic(err)
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	values := f.valuesNode()
+	for i := 0; i+1 < len(values.Content); i += 2 {
+		if values.Content[i].Value == key {
+			values.Content[i+1] = &n
+			return
+		}
+	}
+	values.Content = append(values.Content, &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: key}, &n)
 }
 
 func (f *fakeESC) remove(key string) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	delete(f.values, key)
+	values := f.valuesNode()
+	for i := 0; i+1 < len(values.Content); i += 2 {
+		if values.Content[i].Value == key {
+			values.Content = append(values.Content[:i], values.Content[i+2:]...)
+			return
+		}
+	}
+}
+
+// definitionText is the definition as GET returns it: fn::secret values as ciphertext.
+func (f *fakeESC) definitionText() string {
+	raw, _ := yaml.Marshal(f.def)
+	var doc yaml.Node
+	_ = yaml.Unmarshal(raw, &doc)
+	encryptSecrets(&doc)
+	out, _ := yaml.Marshal(&doc)
+	return string(out)
+}
+
+func encryptSecrets(n *yaml.Node) {
+	if n.Kind == yaml.MappingNode && len(n.Content) == 2 && n.Content[0].Value == "fn::secret" && n.Content[1].Kind == yaml.ScalarNode {
+		plain := n.Content[1].Value
+		n.Content[1] = &yaml.Node{Kind: yaml.MappingNode, Tag: "!!map", Content: []*yaml.Node{
+			{Kind: yaml.ScalarNode, Tag: "!!str", Value: "ciphertext"},
+			{Kind: yaml.ScalarNode, Tag: "!!str", Value: base64.StdEncoding.EncodeToString([]byte(plain))}}}
+		return
+	}
+	for _, c := range n.Content {
+		encryptSecrets(c)
+	}
+}
+
+// resolved is what opening the environment evaluates: its values, fn::secret unwrapped.
+func (f *fakeESC) resolved() map[string]any {
+	var values map[string]any
+	if err := f.valuesNode().Decode(&values); err != nil || values == nil {
+		return map[string]any{}
+	}
+	return resolve(values).(map[string]any)
+}
+
+func resolve(v any) any {
+	switch t := v.(type) {
+	case map[string]any:
+		if s, ok := t["fn::secret"]; ok && len(t) == 1 {
+			if c, ok := s.(map[string]any); ok {
+				plain, _ := base64.StdEncoding.DecodeString(fmt.Sprint(c["ciphertext"]))
+				return string(plain)
+			}
+			return s
+		}
+		out := map[string]any{}
+		for k, x := range t {
+			out[k] = resolve(x)
+		}
+		return out
+	case []any:
+		out := make([]any, len(t))
+		for i, x := range t {
+			out[i] = resolve(x)
+		}
+		return out
+	}
+	return v
 }
 
 func (f *fakeESC) count(route string) int {
@@ -112,7 +221,7 @@ func escValue(v any) map[string]any {
 }
 
 // lookup follows a property path: names joined by dots, [n] indexes, ["name"] names.
-func lookup(values map[string]any, path string) (any, bool) {
+func lookupPath(values map[string]any, path string) (any, bool) {
 	var cur any = values
 	for path != "" {
 		var seg string
@@ -171,6 +280,8 @@ func (f *fakeESC) serve(w http.ResponseWriter, r *http.Request) {
 	parts := strings.Split(rest, "/")
 	route := r.Method + " " + r.URL.Path
 	switch len(parts) {
+	case 3:
+		route = r.Method + " definition"
 	case 4:
 		route = r.Method + " open"
 	case 5:
@@ -188,7 +299,7 @@ func (f *fakeESC) serve(w http.ResponseWriter, r *http.Request) {
 		fail(w, http.StatusUnauthorized, "Unauthorized: No credentials provided or are invalid.")
 		return
 	}
-	if !ok || len(parts) < 4 || parts[3] != "open" {
+	if !ok || len(parts) < 3 || (len(parts) > 3 && parts[3] != "open") {
 		fail(w, http.StatusNotFound, "Not Found")
 		return
 	}
@@ -199,6 +310,18 @@ func (f *fakeESC) serve(w http.ResponseWriter, r *http.Request) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	switch {
+	case len(parts) == 3 && r.Method == http.MethodGet:
+		w.Header().Set("Content-Type", "application/x-yaml")
+		_, _ = w.Write([]byte(f.definitionText()))
+	case len(parts) == 3 && r.Method == http.MethodPatch:
+		var doc yaml.Node
+		body, _ := io.ReadAll(r.Body)
+		if err := yaml.Unmarshal(body, &doc); err != nil || doc.Kind != yaml.DocumentNode || doc.Content[0].Kind != yaml.MappingNode {
+			fail(w, http.StatusBadRequest, "invalid environment definition")
+			return
+		}
+		f.def = &doc
+		w.WriteHeader(http.StatusOK)
 	case len(parts) == 4 && r.Method == http.MethodPost:
 		lifetime := 2 * time.Hour
 		if d := r.URL.Query().Get("duration"); d != "" {
@@ -210,7 +333,7 @@ func (f *fakeESC) serve(w http.ResponseWriter, r *http.Request) {
 		}
 		f.next++
 		id := strconv.Itoa(1234566 + f.next)
-		f.sessions[id] = fakeSession{values: clone(f.values).(map[string]any), expires: time.Now().Add(lifetime)}
+		f.sessions[id] = fakeSession{values: clone(f.resolved()).(map[string]any), expires: time.Now().Add(lifetime)}
 		var idJSON any = id
 		if f.numericIDs {
 			idJSON = 1234566 + f.next
@@ -223,7 +346,7 @@ func (f *fakeESC) serve(w http.ResponseWriter, r *http.Request) {
 			fail(w, http.StatusNotFound, "open session not found")
 			return
 		}
-		v, found := lookup(s.values, r.URL.Query().Get("property"))
+		v, found := lookupPath(s.values, r.URL.Query().Get("property"))
 		if !found {
 			fail(w, http.StatusNotFound, fmt.Sprintf("property %q not found", r.URL.Query().Get("property")))
 			return
