@@ -163,8 +163,8 @@ func valueNode(value []byte, secret bool) *yaml.Node {
 // PushSecret sets the value at the dotted path ref.RemoteKey (and ref.Property) under the
 // environment definition's values, wrapped in fn::secret unless the metadata says
 // otherwise, as ESO does, and marks its key with OwnershipComment. A value already there
-// (read from an open session) makes no new revision; a key Ferry did not write is left
-// alone.
+// (read from a session opened for the push) makes no new revision; a key Ferry did not
+// write is left alone.
 func (c *Client) PushSecret(ctx context.Context, value []byte, ref provider.PushRef) error {
 	names, err := pushPath(ref)
 	if err != nil {
@@ -188,7 +188,7 @@ func (c *Client) PushSecret(ctx context.Context, value []byte, ref provider.Push
 			return fmt.Errorf("%q of environment %s: %w (its key lacks the comment %s)", path, c.envName, provider.ErrNotManaged, OwnershipComment)
 		}
 		if isSecret := current.Kind == yaml.MappingNode && fnKey(current) && current.Content[0].Value == "fn::secret"; isSecret == secret {
-			if got, err := c.read(ctx, path); err == nil && got == string(value) {
+			if got, err := c.readFresh(ctx, path); err == nil && got == string(value) {
 				return nil
 			}
 		}

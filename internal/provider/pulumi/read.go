@@ -109,12 +109,25 @@ func (c *Client) read(ctx context.Context, path string) (any, error) {
 	raw, err := c.readSession(ctx, session, path)
 	if restclient.Status(err) == http.StatusNotFound {
 		c.session.Rejected(session)
-		fresh, openErr := c.open(ctx)
-		if openErr != nil {
-			return nil, openErr
-		}
-		raw, err = c.readSession(ctx, fresh.Value, path)
+		return c.readFresh(ctx, path)
 	}
+	return c.decode(raw, path, err)
+}
+
+// readFresh reads path from a session opened for this read alone: what the environment
+// holds now.
+func (c *Client) readFresh(ctx context.Context, path string) (any, error) {
+	fresh, err := c.open(ctx)
+	if err != nil {
+		return nil, err
+	}
+	raw, err := c.readSession(ctx, fresh.Value, path)
+	return c.decode(raw, path, err)
+}
+
+// decode turns a read's answer into a plain value, or its error into one that names the
+// path, provider.ErrNotFound for a 404.
+func (c *Client) decode(raw json.RawMessage, path string, err error) (any, error) {
 	if err != nil {
 		err = fmt.Errorf("reading %q of environment %s: %w", path, c.envName, c.hint(err))
 		return nil, restclient.NotFoundOr(err, path)
