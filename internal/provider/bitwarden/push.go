@@ -40,6 +40,14 @@ func ownedNote(note string) string {
 	return strings.TrimRight(note, "\n") + "\n" + OwnershipLine
 }
 
+// nameOnly refuses an ID as a push's remote key: ESO would create a secret named after it.
+func nameOnly(key string) error {
+	if uuidFormat.MatchString(key) {
+		return fmt.Errorf("remote key %q: PushSecret names a secret by its name (key) in the store's project, not by an ID", key)
+	}
+	return nil
+}
+
 // pushTarget is what a push remote key names in the store's project: the secret Ferry
 // owns there, if any, and whether a secret of that name exists at all.
 type pushTarget struct {
@@ -50,8 +58,8 @@ type pushTarget struct {
 // target finds the secrets of the store's project named key and picks the one Ferry owns.
 // A name only others' secrets hold is provider.ErrNotManaged; two of Ferry's is an error.
 func (c *Client) target(ctx context.Context, key string) (*pushTarget, error) {
-	if uuidFormat.MatchString(key) {
-		return nil, fmt.Errorf("remote key %q: PushSecret names a secret by its name (key) in the store's project, not by an ID", key)
+	if err := nameOnly(key); err != nil {
+		return nil, err
 	}
 	found, err := c.named(ctx, key)
 	if err != nil {
@@ -181,8 +189,8 @@ func (c *Client) DeleteSecret(ctx context.Context, ref provider.PushRef) error {
 // SecretExists says whether a secret of that name is in the store's project (and, with a
 // property, whether Ferry's holds that key).
 func (c *Client) SecretExists(ctx context.Context, ref provider.PushRef) (bool, error) {
-	if uuidFormat.MatchString(ref.RemoteKey) {
-		return false, fmt.Errorf("remote key %q: PushSecret names a secret by its name (key) in the store's project, not by an ID", ref.RemoteKey)
+	if err := nameOnly(ref.RemoteKey); err != nil {
+		return false, err
 	}
 	found, err := c.named(ctx, ref.RemoteKey)
 	if err != nil || ref.Property == "" {
