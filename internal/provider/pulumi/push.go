@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"slices"
 	"strings"
+	"unicode/utf8"
 
 	yaml "go.yaml.in/yaml/v3"
 
@@ -34,7 +35,7 @@ func pushPath(ref provider.PushRef) ([]string, error) {
 	}
 	names := strings.Split(key, ".")
 	for _, n := range names {
-		if n == "" || strings.ContainsAny(n, `[]"'`) {
+		if n == "" || strings.ContainsAny(n, `[]"'`) || !utf8.ValidString(n) {
 			return nil, fmt.Errorf("remote key %q: PushSecret takes names joined by dots (db.password), without indexes or quotes", key)
 		}
 	}
@@ -70,32 +71,53 @@ func (c *Client) definition(ctx context.Context) (*yaml.Node, error) {
 	if err != nil {
 		return nil, fmt.Errorf("reading the definition of environment %s: %w", c.envName, c.hint(err))
 	}
+	doc, err := parseDefinition(resp.Body)
+	if err != nil {
+		return nil, fmt.Errorf("reading the definition of environment %s: %w", c.envName, err)
+	}
+	return doc, nil
+}
+
+// parseDefinition reads a definition: a YAML mapping, or nothing.
+func parseDefinition(text []byte) (*yaml.Node, error) {
 	var doc yaml.Node
-	if err := yaml.Unmarshal(resp.Body, &doc); err != nil {
-		return nil, fmt.Errorf("reading the definition of environment %s: it is not YAML", c.envName)
+	if err := yaml.Unmarshal(text, &doc); err != nil {
+		return nil, errors.New("it is not YAML")
 	}
 	if doc.Kind == 0 { // an empty definition
 		doc = yaml.Node{Kind: yaml.DocumentNode, Content: []*yaml.Node{{Kind: yaml.MappingNode, Tag: "!!map"}}}
 	}
 	if doc.Kind != yaml.DocumentNode || len(doc.Content) != 1 || doc.Content[0].Kind != yaml.MappingNode {
-		return nil, fmt.Errorf("reading the definition of environment %s: it is not a YAML mapping", c.envName)
+		return nil, errors.New("it is not a YAML mapping")
 	}
 	return &doc, nil
 }
 
-// saveDefinition writes the environment's definition back (PATCH, a new revision).
-func (c *Client) saveDefinition(ctx context.Context, doc *yaml.Node) error {
+// encodeDefinition writes a definition as YAML text.
+func encodeDefinition(doc *yaml.Node) ([]byte, error) {
 	var buf bytes.Buffer
 	enc := yaml.NewEncoder(&buf)
 	enc.SetIndent(2)
 	if err := enc.Encode(doc); err != nil {
+		return nil, err
+	}
+	if err := enc.Close(); err != nil {
+		return nil, err
+	}
+	return buf.Bytes(), nil
+}
+
+// saveDefinition writes the environment's definition back (PATCH, a new revision).
+func (c *Client) saveDefinition(ctx context.Context, doc *yaml.Node) error {
+	text, err := encodeDefinition(doc)
+	if err != nil {
 		return fmt.Errorf("writing the definition of environment %s: %w", c.envName, err)
 	}
 	auth, err := c.auth(ctx)
 	if err != nil {
 		return err
 	}
-	req := restclient.Request{Method: http.MethodPatch, Path: c.envPath, Header: auth, Raw: buf.Bytes(), RawType: yamlType}
+	req := restclient.Request{Method: http.MethodPatch, Path: c.envPath, Header: auth, Raw: text, RawType: yamlType}
 	if _, err := c.api.Do(ctx, req, nil); err != nil {
 		return fmt.Errorf("writing the definition of environment %s: %w", c.envName, c.hint(err))
 	}
@@ -146,6 +168,17 @@ func fnKey(m *yaml.Node) bool {
 	return len(m.Content) == 2 && strings.HasPrefix(m.Content[0].Value, "fn::")
 }
 
+// setEntry puts value in place of current, or adds name: value to parent with Ferry's
+// comment on the key when key is nil.
+func setEntry(parent, key, current *yaml.Node, name string, value *yaml.Node) {
+	if key != nil {
+		parent.Content[slices.Index(parent.Content, current)] = value
+		return
+	}
+	key = &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: name, LineComment: OwnershipComment}
+	parent.Content = append(parent.Content, key, value)
+}
+
 func owned(key *yaml.Node) bool {
 	return strings.Contains(key.LineComment, OwnershipComment) || strings.Contains(key.HeadComment, OwnershipComment)
 }
@@ -192,11 +225,8 @@ func (c *Client) PushSecret(ctx context.Context, value []byte, ref provider.Push
 				return nil
 			}
 		}
-		parent.Content[slices.Index(parent.Content, current)] = valueNode(value, secret)
-	} else {
-		key = &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: names[len(names)-1], LineComment: OwnershipComment}
-		parent.Content = append(parent.Content, key, valueNode(value, secret))
 	}
+	setEntry(parent, key, current, names[len(names)-1], valueNode(value, secret))
 	return c.saveDefinition(ctx, doc)
 }
 
