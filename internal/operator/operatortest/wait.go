@@ -123,3 +123,19 @@ func WaitGone(t *testing.T, k8s client.Client, obj client.Object) {
 		return apierrors.IsNotFound(err), err
 	})
 }
+
+// WaitNotSynced creates es, waits until it is Ready=False, and fails the test when it
+// reports SecretSynced or wrote its target Secret (named after it); it returns the condition.
+func WaitNotSynced(t *testing.T, k8s client.Client, es *esv1.ExternalSecret) Condition {
+	t.Helper()
+	Create(t, k8s, es)
+	c := WaitReady(t, k8s, es, metav1.ConditionFalse)
+	if c.Reason == esv1.ReasonSecretSynced {
+		t.Errorf("ExternalSecret %s is %s", es.Name, c.Reason)
+	}
+	err := k8s.Get(context.Background(), client.ObjectKey{Namespace: es.Namespace, Name: es.Name}, &corev1.Secret{})
+	if !apierrors.IsNotFound(err) {
+		t.Errorf("ExternalSecret %s wrote its Secret: %v", es.Name, err)
+	}
+	return c
+}
