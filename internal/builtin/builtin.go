@@ -7,6 +7,7 @@ import (
 	"github.com/ferryhq/ferry/internal/provider"
 	"github.com/ferryhq/ferry/internal/provider/aws"
 	"github.com/ferryhq/ferry/internal/provider/azurekv"
+	"github.com/ferryhq/ferry/internal/provider/bitwarden"
 	"github.com/ferryhq/ferry/internal/provider/conjur"
 	"github.com/ferryhq/ferry/internal/provider/delinea"
 	"github.com/ferryhq/ferry/internal/provider/doppler"
@@ -17,6 +18,7 @@ import (
 	"github.com/ferryhq/ferry/internal/provider/kubernetes"
 	"github.com/ferryhq/ferry/internal/provider/onepassword"
 	"github.com/ferryhq/ferry/internal/provider/previder"
+	"github.com/ferryhq/ferry/internal/provider/pulumi"
 	"github.com/ferryhq/ferry/internal/provider/scaleway"
 	"github.com/ferryhq/ferry/internal/provider/vault"
 	"github.com/ferryhq/ferry/internal/provider/webhook"
@@ -43,7 +45,8 @@ func providers(localCluster *rest.Config, awsProvider *aws.Provider, azureProvid
 	return provider.NewRegistry(fake.New(), awsProvider, vault.New(), kubernetes.New(kubeOpts...),
 		webhook.New(), gcpProvider, azureProvider,
 		conjur.New(), delinea.New(), previder.New(),
-		doppler.New(), infisical.New(), gitlab.New(), onepassword.New(), scaleway.New())
+		doppler.New(), infisical.New(), gitlab.New(), onepassword.New(), scaleway.New(),
+		bitwarden.New(), pulumi.New())
 }
 
 func generators(awsProvider *aws.Provider, azureProvider azurekv.Provider, gcpProvider gcpsm.Provider) *generator.Registry {

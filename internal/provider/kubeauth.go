@@ -91,3 +91,13 @@ func ServiceAccountToken(ctx context.Context, kube client.Client, sa *corev1.Ser
 	redact.RememberCredentialString(req.Status.Token)
 	return req.Status.Token, req.Status.ExpirationTimestamp, nil
 }
+
+// StoreAudience is the audience that binds a ServiceAccount token to one store, as ESO's
+// OIDC logins add it, so a token issued for one store cannot be replayed through another's
+// identity.
+func StoreAudience(store esv1.GenericStore) string {
+	if store.GetKind() == esv1.ClusterSecretStoreKind {
+		return "clusterSecretStore:" + store.GetName()
+	}
+	return "secretStore:" + store.GetNamespace() + ":" + store.GetName()
+}

@@ -4,11 +4,14 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"testing"
 
 	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"github.com/ferryhq/ferry/internal/logging"
 	"github.com/ferryhq/ferry/internal/operator"
+	"github.com/ferryhq/ferry/internal/provider"
 	"github.com/ferryhq/ferry/internal/testenv"
 )
 
@@ -71,4 +74,15 @@ func MustStart(cp *testenv.ControlPlane, opts operator.Options) {
 			panic(fmt.Sprintf("the operator stopped: %v", err))
 		}
 	}()
+}
+
+// RunProviders is the TestMain of a provider package: it starts a control plane and a
+// Ferry operator serving only providers, sets *k8s to the control plane's client, and runs
+// the package's tests; pass its result to os.Exit.
+func RunProviders(m *testing.M, k8s *client.Client, providers ...provider.Provider) int {
+	SetLogger(nil, 0)
+	return testenv.Run(m, func(cp *testenv.ControlPlane) {
+		*k8s = cp.Client
+		MustStart(cp, operator.Options{Providers: provider.NewRegistry(providers...)})
+	})
 }

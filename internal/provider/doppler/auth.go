@@ -42,7 +42,7 @@ func (p *Provider) token(ctx context.Context, store esv1.GenericStore, kube clie
 	if oidc.ExpirationSeconds != nil {
 		expiration = *oidc.ExpirationSeconds
 	}
-	audiences := []string{p.baseURL, resourceAudience(store)}
+	audiences := []string{p.baseURL, provider.StoreAudience(store)}
 	return restclient.NewToken(func(ctx context.Context) (string, time.Time, error) {
 		saToken, _, err := provider.ServiceAccountToken(ctx, kube, sa, audiences, expiration)
 		if err != nil {
@@ -50,15 +50,6 @@ func (p *Provider) token(ctx context.Context, store esv1.GenericStore, kube clie
 		}
 		return exchange(ctx, api, oidc.Identity, saToken)
 	}), nil
-}
-
-// resourceAudience binds a ServiceAccount token to one store, as ESO does, so a token
-// issued for one store cannot be replayed through another's identity.
-func resourceAudience(store esv1.GenericStore) string {
-	if store.GetKind() == esv1.ClusterSecretStoreKind {
-		return "clusterSecretStore:" + store.GetName()
-	}
-	return "secretStore:" + store.GetNamespace() + ":" + store.GetName()
 }
 
 // exchange trades a ServiceAccount token for a Doppler token (POST /v3/auth/oidc).

@@ -66,6 +66,10 @@ type Request struct {
 	Body any
 	// Form, when set, is sent as application/x-www-form-urlencoded instead of Body.
 	Form url.Values
+	// Raw, when set, is sent as it is, with the content type RawType (a YAML document),
+	// instead of Body.
+	Raw     []byte
+	RawType string
 }
 
 // Response is a successful answer.
@@ -173,6 +177,8 @@ func (c *Client) build(ctx context.Context, req Request) (*http.Request, error) 
 	switch {
 	case req.Form != nil:
 		body, contentType = strings.NewReader(req.Form.Encode()), "application/x-www-form-urlencoded"
+	case req.Raw != nil:
+		body, contentType = bytes.NewReader(req.Raw), req.RawType
 	case req.Body != nil:
 		raw, err := json.Marshal(req.Body)
 		if err != nil {

@@ -10,6 +10,7 @@ import (
 
 	esv1 "github.com/ferryhq/ferry/api/externalsecrets/v1"
 	"github.com/ferryhq/ferry/internal/provider"
+	"github.com/ferryhq/ferry/internal/provider/conformance"
 )
 
 const (
@@ -318,35 +319,27 @@ func TestBadAnswers(t *testing.T) {
 func TestValidateStore(t *testing.T) {
 	other := "other"
 	for _, tc := range []struct {
-		name     string
-		edit     func(*esv1.ScalewayProvider)
-		want     string
-		admitted bool // ESO admits it: a warning at admission, not a refusal
+		name  string
+		edit  func(*esv1.ScalewayProvider)
+		want  string
+		class error // nil: refused; provider.ErrAdmittedMistake: admitted, as ESO admits it
 	}{
-		{"ok", func(*esv1.ScalewayProvider) {}, "", false},
-		{"default api url", func(p *esv1.ScalewayProvider) { p.APIURL = "" }, "", false},
-		{"no region", func(p *esv1.ScalewayProvider) { p.Region = "" }, field + ".region: required", false},
-		{"bad region", func(p *esv1.ScalewayProvider) { p.Region = "paris" }, field + ".region: \"paris\"", false},
-		{"no project", func(p *esv1.ScalewayProvider) { p.ProjectID = "" }, field + ".projectId: required", false},
-		{"bad project", func(p *esv1.ScalewayProvider) { p.ProjectID = "my-project" }, field + ".projectId: \"my-project\" is not", true},
-		{"bad url", func(p *esv1.ScalewayProvider) { p.APIURL = "api.scaleway.com" }, field + ".apiUrl", true},
-		{"no access key", func(p *esv1.ScalewayProvider) { p.AccessKey = esv1.InlineOrSecretValue{} }, field + ".accessKey: set value or secretRef", false},
-		{"both", func(p *esv1.ScalewayProvider) { p.SecretKey.Value = "inline" }, field + ".secretKey: set value or secretRef, not both", false},
-		{"ref without key", func(p *esv1.ScalewayProvider) { p.SecretKey.SecretRef.Key = "" }, field + ".secretKey.secretRef.key: required", false},
-		{"other namespace", func(p *esv1.ScalewayProvider) { p.SecretKey.SecretRef.Namespace = &other }, field + ".secretKey.secretRef.namespace", false},
+		{"ok", func(*esv1.ScalewayProvider) {}, "", nil},
+		{"default api url", func(p *esv1.ScalewayProvider) { p.APIURL = "" }, "", nil},
+		{"no region", func(p *esv1.ScalewayProvider) { p.Region = "" }, field + ".region: required", nil},
+		{"bad region", func(p *esv1.ScalewayProvider) { p.Region = "paris" }, field + ".region: \"paris\"", nil},
+		{"no project", func(p *esv1.ScalewayProvider) { p.ProjectID = "" }, field + ".projectId: required", nil},
+		{"bad project", func(p *esv1.ScalewayProvider) { p.ProjectID = "my-project" }, field + ".projectId: \"my-project\" is not", provider.ErrAdmittedMistake},
+		{"bad url", func(p *esv1.ScalewayProvider) { p.APIURL = "api.scaleway.com" }, field + ".apiUrl", provider.ErrAdmittedMistake},
+		{"no access key", func(p *esv1.ScalewayProvider) { p.AccessKey = esv1.InlineOrSecretValue{} }, field + ".accessKey: set value or secretRef", nil},
+		{"both", func(p *esv1.ScalewayProvider) { p.SecretKey.Value = "inline" }, field + ".secretKey: set value or secretRef, not both", nil},
+		{"ref without key", func(p *esv1.ScalewayProvider) { p.SecretKey.SecretRef.Key = "" }, field + ".secretKey.secretRef.key: required", nil},
+		{"other namespace", func(p *esv1.ScalewayProvider) { p.SecretKey.SecretRef.Namespace = &other }, field + ".secretKey.secretRef.namespace", nil},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			store := scalewayStore("https://api.scaleway.com")
 			tc.edit(store.GetSpec().Provider.Scaleway)
-			err := New().ValidateStore(store)
-			switch {
-			case tc.want == "" && err != nil:
-				t.Errorf("ValidateStore = %v, want nil", err)
-			case tc.want != "" && (err == nil || !strings.Contains(err.Error(), tc.want)):
-				t.Errorf("ValidateStore = %v, want %q", err, tc.want)
-			case err != nil && errors.Is(err, provider.ErrAdmittedMistake) != tc.admitted:
-				t.Errorf("ValidateStore = %v: admitted as ESO admits it = %v, want %v", err, !tc.admitted, tc.admitted)
-			}
+			conformance.CheckStoreError(t, New().ValidateStore(store), tc.want, tc.class)
 		})
 	}
 }

@@ -261,15 +261,7 @@ func (c *Client) GetSecret(ctx context.Context, ref esv1.ExternalSecretDataRemot
 
 // GetSecretMap spreads the JSON object in the payload (or at ref.Property of it) into keys.
 func (c *Client) GetSecretMap(ctx context.Context, ref esv1.ExternalSecretDataRemoteRef) (map[string][]byte, error) {
-	v, err := c.value(ctx, ref)
-	if err != nil {
-		return nil, err
-	}
-	out, err := property.SpreadAt(v, ref.Property)
-	if err != nil {
-		return nil, fmt.Errorf("secret %q: %w", ref.Key, err)
-	}
-	return out, nil
+	return property.SpreadSecret(ctx, c, ref)
 }
 
 // GetAllSecrets returns, keyed by name, the latest enabled payload of every secret of the
