@@ -13,6 +13,7 @@ import (
 
 	esv1 "github.com/ferryhq/ferry/api/externalsecrets/v1"
 	esv1alpha1 "github.com/ferryhq/ferry/api/externalsecrets/v1alpha1"
+	"github.com/ferryhq/ferry/internal/changefeed"
 	"github.com/ferryhq/ferry/internal/testenv"
 )
 
@@ -138,4 +139,21 @@ func WaitNotSynced(t *testing.T, k8s client.Client, es *esv1.ExternalSecret) Con
 		t.Errorf("ExternalSecret %s wrote its Secret: %v", es.Name, err)
 	}
 	return c
+}
+
+// WaitFeedReceiving reads store until its EventFeed condition says the change feed
+// receives.
+func WaitFeedReceiving(t *testing.T, k8s client.Client, store esv1.GenericStore) {
+	t.Helper()
+	testenv.Eventually(t, waitTimeout, "store "+store.GetName()+" EventFeed Receiving", func() (bool, error) {
+		if err := k8s.Get(context.Background(), client.ObjectKeyFromObject(store), store); err != nil {
+			return false, err
+		}
+		for _, c := range store.GetStatus().Conditions {
+			if c.Type == changefeed.ConditionEventFeed {
+				return c.Reason == changefeed.ReasonFeedReceiving, fmt.Errorf("%s: %s", c.Reason, c.Message)
+			}
+		}
+		return false, nil
+	})
 }

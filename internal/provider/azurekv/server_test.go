@@ -50,10 +50,16 @@ type fakeVersion struct {
 
 func startAzure(t *testing.T) *fakeAzure {
 	t.Helper()
+	f := serveAzure()
+	t.Cleanup(f.srv.Close)
+	return f
+}
+
+// serveAzure is startAzure for a whole package's tests: the caller closes f.srv.
+func serveAzure() *fakeAzure {
 	f := &fakeAzure{secrets: map[string]*fakeSecret{}, keys: map[string]string{}, certs: map[string][]byte{}, tokens: map[string]bool{},
 		scopes: map[string]string{}, queue: fakeQueue{receipts: map[string]string{}}}
 	f.srv = httptest.NewTLSServer(http.HandlerFunc(f.serve))
-	t.Cleanup(f.srv.Close)
 	return f
 }
 

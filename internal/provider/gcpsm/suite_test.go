@@ -7,10 +7,7 @@ import (
 
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
-	"github.com/ferryhq/ferry/internal/operator"
 	"github.com/ferryhq/ferry/internal/operator/operatortest"
-	"github.com/ferryhq/ferry/internal/provider"
-	"github.com/ferryhq/ferry/internal/testenv"
 )
 
 // The package's control plane, where a Ferry operator serving only this provider runs
@@ -24,7 +21,6 @@ var (
 )
 
 func TestMain(m *testing.M) {
-	operatortest.SetLogger(nil, 0)
 	sm, opts, stopSM, err := serveFake()
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
@@ -36,11 +32,7 @@ func TestMain(m *testing.M) {
 		os.Exit(1)
 	}
 	operatorSM, operatorPS = sm, ps
-	code := testenv.Run(m, func(cp *testenv.ControlPlane) {
-		k8s = cp.Client
-		p := New(WithClientOptions(opts...), WithEndpoints(Endpoints{PubSub: ps.srv.URL}))
-		operatortest.MustStart(cp, operator.Options{Providers: provider.NewRegistry(p)})
-	})
+	code := operatortest.RunProviders(m, &k8s, New(WithClientOptions(opts...), WithEndpoints(Endpoints{PubSub: ps.srv.URL})))
 	stopSM()
 	ps.srv.Close()
 	os.Exit(code)
