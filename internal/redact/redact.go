@@ -158,9 +158,16 @@ func (s *Set) snapshot() []knownForm {
 	if len(creds) == 0 {
 		return own
 	}
-	out := append(own[:len(own):len(own)], creds...)
-	slices.SortStableFunc(out, func(a, b knownForm) int { return len(b.text) - len(a.text) })
-	return out
+	// Both lists are sorted already: merge them rather than sort every message's forms.
+	out := make([]knownForm, 0, len(own)+len(creds))
+	for len(own) > 0 && len(creds) > 0 {
+		if len(own[0].text) >= len(creds[0].text) {
+			out, own = append(out, own[0]), own[1:]
+		} else {
+			out, creds = append(out, creds[0]), creds[1:]
+		}
+	}
+	return append(append(out, own...), creds...)
 }
 
 // own returns the forms of the Set's own values, longest first.
