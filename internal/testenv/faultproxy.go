@@ -34,6 +34,7 @@ type FaultProxy struct {
 	records  []Record
 	inFlight map[string]int
 	held     int
+	released int // held requests whose delay ended and which went on
 }
 
 // Fault is what the proxy does to the requests it matches. The zero value forwards every
@@ -181,7 +182,10 @@ func (p *FaultProxy) serve(w http.ResponseWriter, r *http.Request) {
 		p.hold(1)
 		select {
 		case <-time.After(f.Latency):
-			p.hold(-1)
+			p.mu.Lock()
+			p.held--
+			p.released++
+			p.mu.Unlock()
 		case <-r.Context().Done():
 			p.hold(-1)
 			return
@@ -310,6 +314,15 @@ func (p *FaultProxy) Held() int {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	return p.held
+}
+
+// Released returns how many held requests have come to the end of their delay and gone on
+// to their outcome. A caller that retries at once is held again, so Held may never be seen
+// at zero; Released moving past a value read while a request was held says that one returned.
+func (p *FaultProxy) Released() int {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.released
 }
 
 // WaitHeld waits until the proxy delays a request: the caller is then in the middle of

@@ -89,6 +89,9 @@ func TestFaultProxy(t *testing.T) {
 	if err := <-done; err != nil {
 		t.Errorf("delayed request failed: %v", err)
 	}
+	if p.Held() != 0 || p.Released() != 1 {
+		t.Errorf("after the delayed request returned: held %d, released %d; want 0 and 1", p.Held(), p.Released())
+	}
 
 	counts := map[Outcome]int{}
 	for _, o := range []Outcome{Forwarded, Failed, Throttled, Dropped} {

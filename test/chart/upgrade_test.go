@@ -53,8 +53,12 @@ func TestHelmUpgrade(t *testing.T) {
 
 	ensureNamespace(t, app, nil)
 	mustCreate(t, fakeStore(app, "store", "db-password", "v1"))
+	// Refreshes fall on a grid placed in the interval by the store's name: with an hourly
+	// interval the first refresh can come due while the test runs (it did, once a minute-39
+	// run met the grid point of this store). A 30-day interval leaves a grid point in the
+	// test's half minute a chance of about one in 86,000.
 	mustCreate(t, &esv1.ExternalSecret{ObjectMeta: metav1.ObjectMeta{Namespace: app, Name: "db"}, Spec: esv1.ExternalSecretSpec{
-		SecretStoreRef: esv1.SecretStoreRef{Name: "store"}, RefreshInterval: esv1.NewDuration(time.Hour),
+		SecretStoreRef: esv1.SecretStoreRef{Name: "store"}, RefreshInterval: esv1.NewDuration(30 * 24 * time.Hour),
 		Data: []esv1.ExternalSecretData{{SecretKey: "password", RemoteRef: esv1.ExternalSecretDataRemoteRef{Key: "db-password"}}},
 	}})
 	waitSecret(t, app, "db", "password", "v1")
