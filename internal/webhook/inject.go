@@ -139,10 +139,18 @@ func (i *Injector) injectValidating(ctx context.Context, bundle []byte) error {
 	var current admissionregistrationv1.ValidatingWebhookConfiguration
 	err := i.Client.Get(ctx, client.ObjectKey{Name: i.ConfigName}, &current)
 	if apierrors.IsNotFound(err) {
-		if err := i.Client.Create(ctx, &want); err != nil && !apierrors.IsAlreadyExists(err) {
+		// Installed by the chart, the configuration exists and Ferry may not create one;
+		// elsewhere (make dev, a plain binary) Ferry creates it.
+		err := i.Client.Create(ctx, &want)
+		switch {
+		case err == nil, apierrors.IsAlreadyExists(err):
+			return nil
+		case apierrors.IsForbidden(err):
+			return fmt.Errorf("ValidatingWebhookConfiguration %s does not exist and Ferry may not create it: "+
+				"install it with the chart (webhook.enabled) or grant create on validatingwebhookconfigurations: %w", i.ConfigName, err)
+		default:
 			return fmt.Errorf("creating ValidatingWebhookConfiguration %s: %w", i.ConfigName, err)
 		}
-		return nil
 	}
 	if err != nil {
 		return fmt.Errorf("reading ValidatingWebhookConfiguration %s: %w", i.ConfigName, err)

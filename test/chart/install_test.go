@@ -108,6 +108,7 @@ func TestHelmInstall(t *testing.T) {
 		{Verb: "delete", Group: "apiextensions.k8s.io", Resource: "customresourcedefinitions", Name: "externalsecrets.external-secrets.io"},
 		{Verb: "update", Group: "apiextensions.k8s.io", Resource: "customresourcedefinitions", Name: "certificates.cert-manager.io"},
 		{Verb: "update", Group: "admissionregistration.k8s.io", Resource: "validatingwebhookconfigurations", Name: "someone-elses-webhook"},
+		{Verb: "create", Group: "admissionregistration.k8s.io", Resource: "validatingwebhookconfigurations"},
 		{Verb: "delete", Group: "apps", Resource: "deployments", Namespace: app},
 		{Verb: "update", Group: "coordination.k8s.io", Resource: "leases", Namespace: ns, Name: "another-lease"},
 	})
@@ -191,12 +192,15 @@ func uninstall(t *testing.T, release, namespace string) {
 	if out, err := helm("uninstall", release, "--namespace", namespace); err != nil {
 		t.Errorf("%v\n%s", err, out)
 	}
-	// Ferry's own webhook configuration, and the CRDs' conversion, point at a webhook that
-	// no longer runs.
+	// The release owns the webhook configuration: one left behind would refuse every
+	// ExternalSecret write once Ferry is gone.
 	vwc := &unstructured.Unstructured{}
 	vwc.SetGroupVersionKind(schema.GroupVersionKind{Group: "admissionregistration.k8s.io", Version: "v1", Kind: "ValidatingWebhookConfiguration"})
-	vwc.SetName("ferry-validating-webhook")
-	_ = client.IgnoreNotFound(cp.client.Delete(ctx, vwc))
+	if err := cp.client.Get(ctx, client.ObjectKey{Name: "ferry-validating-webhook"}, vwc); err == nil {
+		t.Errorf("helm uninstall left ValidatingWebhookConfiguration %s behind", vwc.GetName())
+		_ = cp.client.Delete(ctx, vwc)
+	}
+	// The CRDs are kept, and their conversion points at a webhook that no longer runs.
 	for _, name := range []string{"externalsecrets", "secretstores", "clustersecretstores"} {
 		var crd apiextensionsv1.CustomResourceDefinition
 		if err := cp.client.Get(ctx, client.ObjectKey{Name: name + ".external-secrets.io"}, &crd); err != nil {

@@ -41,9 +41,14 @@ var combos = []combo{
 		if n := len(find(objs, "CustomResourceDefinition", "")); n < 4 {
 			t.Errorf("rendered %d CRDs, want every CRD of config/crd/bases", n)
 		}
-		// Ferry creates its ValidatingWebhookConfiguration itself, with the CA it keeps.
-		if n := len(find(objs, "ValidatingWebhookConfiguration", "")); n != 0 {
-			t.Errorf("rendered %d ValidatingWebhookConfigurations, want none", n)
+		// The release owns the ValidatingWebhookConfiguration, without webhooks (Ferry fills
+		// them in), and Ferry's identity may not create one.
+		vwc := one(t, objs, "ValidatingWebhookConfiguration", "ferry-validating-webhook")
+		if _, set := vwc.Object["webhooks"]; set {
+			t.Error("the chart sets the webhooks of the ValidatingWebhookConfiguration; Ferry keeps them, and an upgrade would reset them")
+		}
+		if rulesGrant(one(t, objs, "ClusterRole", "ferry-webhook"), "create") {
+			t.Error("ClusterRole ferry-webhook grants create (on webhook configurations), which cannot be limited by name")
 		}
 		if rulesMention(one(t, objs, "ClusterRole", "ferry-controller"), "secretproviderclasspodstatuses") {
 			t.Error("ClusterRole grants SecretProviderClassPodStatuses with the CSI integration off")
@@ -131,7 +136,8 @@ watchNamespace: chart-team-b
 		if op := one(t, objs, "Role", "ferry-operator"); op.GetNamespace() != "chart-namespace-other-with-webhook" {
 			t.Errorf("operator Role in %q, want the release namespace", op.GetNamespace())
 		}
-		// The one cluster-wide grant: the CRDs' conversion and Ferry's webhook configuration, by name.
+		// The one cluster-wide grant: the CRDs' conversion and Ferry's webhook configuration,
+		// by name; and the one cluster-wide object besides the CRDs, that configuration.
 		var cluster []string
 		for _, o := range objs {
 			if o.GetNamespace() == "" && o.GetKind() != "CustomResourceDefinition" {
@@ -139,8 +145,9 @@ watchNamespace: chart-team-b
 			}
 		}
 		sort.Strings(cluster)
-		if want := []string{"ClusterRole/ferry-webhook", "ClusterRoleBinding/ferry-webhook"}; !slices.Equal(cluster, want) {
-			t.Errorf("cluster-scoped RBAC = %v, want %v", cluster, want)
+		if want := []string{"ClusterRole/ferry-webhook", "ClusterRoleBinding/ferry-webhook",
+			"ValidatingWebhookConfiguration/ferry-validating-webhook"}; !slices.Equal(cluster, want) {
+			t.Errorf("cluster-scoped objects = %v, want %v", cluster, want)
 		}
 	}},
 	{name: "cert-manager", values: `
@@ -532,6 +539,18 @@ func rulesMention(role *unstructured.Unstructured, s string) bool {
 			if slices.Contains(list, s) {
 				return true
 			}
+		}
+	}
+	return false
+}
+
+// rulesGrant says whether any rule of role grants verb.
+func rulesGrant(role *unstructured.Unstructured, verb string) bool {
+	rules, _, _ := unstructured.NestedSlice(role.Object, "rules")
+	for _, r := range rules {
+		verbs, _, _ := unstructured.NestedStringSlice(r.(map[string]any), "verbs")
+		if slices.Contains(verbs, verb) || slices.Contains(verbs, "*") {
+			return true
 		}
 	}
 	return false
