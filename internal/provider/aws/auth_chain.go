@@ -16,6 +16,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	esv1 "github.com/ferryhq/ferry/api/externalsecrets/v1"
+	"github.com/ferryhq/ferry/internal/redact"
 )
 
 // credentialsExpiryWindow renews cached credentials this long before they expire, so a
@@ -49,8 +50,12 @@ func (p *Provider) credentials(ctx context.Context, cfg aws.Config, store esv1.G
 		sum := sha256.Sum256([]byte(v.AccessKeyID + "\x00" + v.SecretAccessKey + "\x00" + v.SessionToken))
 		base, identity = cache(static), "static:"+hex.EncodeToString(sum[:])
 	default:
-		// LoadDefaultConfig already wraps its chain in a cache.
+		// The SDK's default chain (environment, shared files, IMDS, IRSA), cached again
+		// here so that what it returns is remembered.
 		base, identity = cfg.Credentials, "default"
+		if base != nil {
+			base = cache(base)
+		}
 	}
 	key := chainKey(identity, cfg.Region, sessionName(store), spec.AdditionalRoles, spec.Role, spec.ExternalID,
 		sessionTags(store, namespace), spec.TransitiveTagKeys)
@@ -139,10 +144,26 @@ func (p *Provider) assumeRole(cfg aws.Config, source aws.CredentialsProvider, ro
 	}))
 }
 
+// cache caches creds until shortly before they expire, and remembers each set it fetches
+// as credentials (redact.RememberCredential), so that a message echoing them (an error body
+// that quotes the request's session token) never reaches a condition, event or log.
 func cache(creds aws.CredentialsProvider) aws.CredentialsProvider {
-	return aws.NewCredentialsCache(creds, func(o *aws.CredentialsCacheOptions) {
+	return aws.NewCredentialsCache(remembered{creds}, func(o *aws.CredentialsCacheOptions) {
 		o.ExpiryWindow = credentialsExpiryWindow
 	})
+}
+
+// remembered remembers the secret parts of the credentials it retrieves. Behind a cache,
+// it runs once per set of credentials.
+type remembered struct{ aws.CredentialsProvider }
+
+func (r remembered) Retrieve(ctx context.Context) (aws.Credentials, error) {
+	creds, err := r.CredentialsProvider.Retrieve(ctx)
+	if err == nil {
+		redact.RememberCredentialString(creds.SecretAccessKey)
+		redact.RememberCredentialString(creds.SessionToken)
+	}
+	return creds, err
 }
 
 // sessionTags returns the tags passed when assuming role: sessionTags, then with the
