@@ -291,48 +291,40 @@ func providerName(store esv1.GenericStore) string {
 
 // GetSecret reads one value.
 func (f *Fetcher) GetSecret(ctx context.Context, src Source, ref esv1.ExternalSecretDataRemoteRef) ([]byte, error) {
-	br, key, err := f.documentReader(ctx, src, ref)
-	if err != nil {
-		return nil, err
-	}
-	marked := f.track(src, indexKeys(ref, key)...)
-	if br != nil {
-		doc, err := f.document(ctx, src, br, key, marked)
-		if err != nil {
-			return nil, err
-		}
-		return br.SecretFromDocument(doc, ref)
-	}
-	v, err := f.read(ctx, src, "GetSecret", refKey(ref), marked, func(ctx context.Context, c provider.Client) (any, error) {
-		return c.GetSecret(ctx, ref)
-	})
-	if err != nil {
-		return nil, err
-	}
-	return v.([]byte), nil
+	return readRef(ctx, f, src, ref, "GetSecret", provider.BatchReader.SecretFromDocument, provider.Client.GetSecret)
 }
 
 // GetSecretMap reads the keys of one JSON value.
 func (f *Fetcher) GetSecretMap(ctx context.Context, src Source, ref esv1.ExternalSecretDataRemoteRef) (map[string][]byte, error) {
+	return readRef(ctx, f, src, ref, "GetSecretMap", provider.BatchReader.SecretMapFromDocument, provider.Client.GetSecretMap)
+}
+
+// readRef reads what ref names: from the document of its key where the provider reads
+// whole documents (shared with every reference to the same key), otherwise with one call
+// of op (coalesced with identical reads in flight).
+func readRef[T any](ctx context.Context, f *Fetcher, src Source, ref esv1.ExternalSecretDataRemoteRef, op string,
+	fromDocument func(provider.BatchReader, provider.Document, esv1.ExternalSecretDataRemoteRef) (T, error),
+	call func(provider.Client, context.Context, esv1.ExternalSecretDataRemoteRef) (T, error)) (T, error) {
+	var none T
 	br, key, err := f.documentReader(ctx, src, ref)
 	if err != nil {
-		return nil, err
+		return none, err
 	}
 	marked := f.track(src, indexKeys(ref, key)...)
 	if br != nil {
 		doc, err := f.document(ctx, src, br, key, marked)
 		if err != nil {
-			return nil, err
+			return none, err
 		}
-		return br.SecretMapFromDocument(doc, ref)
+		return fromDocument(br, doc, ref)
 	}
-	v, err := f.read(ctx, src, "GetSecretMap", refKey(ref), marked, func(ctx context.Context, c provider.Client) (any, error) {
-		return c.GetSecretMap(ctx, ref)
+	v, err := f.read(ctx, src, op, refKey(ref), marked, func(ctx context.Context, c provider.Client) (any, error) {
+		return call(c, ctx, ref)
 	})
 	if err != nil {
-		return nil, err
+		return none, err
 	}
-	return v.(map[string][]byte), nil
+	return v.(T), nil
 }
 
 // GetAllSecrets reads every remote secret that find selects.
