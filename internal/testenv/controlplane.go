@@ -108,6 +108,11 @@ type ControlPlane struct {
 // StartControlPlane starts a control plane with the CRDs of config/crd/bases installed.
 // Call Stop when done; packages start one in TestMain.
 func StartControlPlane() (*ControlPlane, error) {
+	return startControlPlane(envtest.ControlPlane{})
+}
+
+// startControlPlane starts etcd and kube-apiserver, configured by plane, with Ferry's CRDs.
+func startControlPlane(plane envtest.ControlPlane) (*ControlPlane, error) {
 	assets, err := AssetsDir()
 	if err != nil {
 		return nil, err
@@ -122,7 +127,8 @@ func StartControlPlane() (*ControlPlane, error) {
 		ErrorIfCRDPathMissing: true,
 		// Only the hub version: envtest would otherwise point the CRDs' conversion at a
 		// webhook of its own. Ferry's webhook, when a test runs it, injects its own.
-		Scheme: hubScheme(),
+		Scheme:       hubScheme(),
+		ControlPlane: plane,
 	}
 	cfg, err := env.Start()
 	if err != nil {

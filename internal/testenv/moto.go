@@ -58,17 +58,27 @@ func StartMoto() (*Moto, error) {
 		_ = m.Stop()
 		return nil, fmt.Errorf("moto_server did not come up: %w", err)
 	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
+	if m.server, m.Endpoint, err = serveProxy(m.upstream, m.count); err != nil {
 		_ = m.Stop()
 		return nil, err
 	}
-	target, _ := url.Parse(m.upstream)
-	proxy := httputil.NewSingleHostReverseProxy(target)
-	m.server = &http.Server{Handler: m.count(proxy), ReadHeaderTimeout: 10 * time.Second}
-	go func() { _ = m.server.Serve(ln) }()
-	m.Endpoint = "http://" + ln.Addr().String()
 	return m, nil
+}
+
+// serveProxy serves a reverse proxy to upstream, wrapped by wrap (a counter), on a free
+// loopback port, and returns its server and address.
+func serveProxy(upstream string, wrap func(http.Handler) http.Handler) (*http.Server, string, error) {
+	target, err := url.Parse(upstream)
+	if err != nil {
+		return nil, "", err
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return nil, "", err
+	}
+	server := &http.Server{Handler: wrap(httputil.NewSingleHostReverseProxy(target)), ReadHeaderTimeout: 10 * time.Second}
+	go func() { _ = server.Serve(ln) }()
+	return server, "http://" + ln.Addr().String(), nil
 }
 
 // MustStartMoto starts moto for one test and stops it at the end. A missing moto_server

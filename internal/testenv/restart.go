@@ -1,14 +1,11 @@
 package testenv
 
 import (
-	"context"
 	"fmt"
 	"net"
-	"path/filepath"
 	"strings"
 	"time"
 
-	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/envtest"
 )
 
@@ -18,37 +15,11 @@ import (
 // holds the certificates; the caller creates it and removes it after Stop. etcd runs on
 // across the restart, so nothing stored is lost.
 func StartRestartableControlPlane(certDir string) (*ControlPlane, error) {
-	assets, err := AssetsDir()
-	if err != nil {
-		return nil, err
-	}
-	root, err := RepoRoot()
-	if err != nil {
-		return nil, err
-	}
-	env := &envtest.Environment{
-		BinaryAssetsDirectory: assets,
-		CRDDirectoryPaths:     []string{filepath.Join(root, "config", "crd", "bases")},
-		ErrorIfCRDPathMissing: true,
-		Scheme:                hubScheme(),
-		// A directory of our own: envtest drops a directory it made itself when the server
-		// stops, and a restart would then serve a new CA that no client trusts.
-		// kube-apiserver drains open watches for long on SIGTERM; after StopTimeout it is
-		// killed, which is a crash as a restart test wants it.
-		ControlPlane: envtest.ControlPlane{APIServer: &envtest.APIServer{CertDir: certDir, StopTimeout: 3 * time.Second}},
-	}
-	cfg, err := env.Start()
-	if err != nil {
-		return nil, fmt.Errorf("starting kube-apiserver and etcd: %w", err)
-	}
-	cfg.QPS, cfg.Burst = 200, 400
-	c, err := client.New(cfg, client.Options{Scheme: Scheme()})
-	if err != nil {
-		_ = env.Stop()
-		return nil, err
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	return &ControlPlane{Env: env, Config: cfg, Client: c, Ctx: ctx, cancel: cancel}, nil
+	// A directory of our own: envtest drops a directory it made itself when the server
+	// stops, and a restart would then serve a new CA that no client trusts.
+	// kube-apiserver drains open watches for long on SIGTERM; after StopTimeout it is
+	// killed, which is a crash as a restart test wants it.
+	return startControlPlane(envtest.ControlPlane{APIServer: &envtest.APIServer{CertDir: certDir, StopTimeout: 3 * time.Second}})
 }
 
 // StopAPIServer stops kube-apiserver, leaving etcd running: gracefully if it drains within

@@ -9,10 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
-	"net/http/httputil"
-	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -72,16 +69,10 @@ func StartVault() (*Vault, error) {
 	if err != nil {
 		return nil, err
 	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
+	if v.server, v.Address, err = serveProxy(v.Direct, v.count); err != nil {
 		_ = v.Stop()
 		return nil, err
 	}
-	target, _ := url.Parse(v.Direct)
-	proxy := httputil.NewSingleHostReverseProxy(target)
-	v.server = &http.Server{Handler: v.count(proxy), ReadHeaderTimeout: 10 * time.Second}
-	go func() { _ = v.server.Serve(ln) }()
-	v.Address = "http://" + ln.Addr().String()
 	return v, nil
 }
 
