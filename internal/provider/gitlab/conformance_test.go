@@ -11,6 +11,7 @@ import (
 
 	esv1 "github.com/ferryhq/ferry/api/externalsecrets/v1"
 	"github.com/ferryhq/ferry/internal/provider/conformance"
+	"github.com/ferryhq/ferry/internal/provider/restclient"
 )
 
 const projectOwner = "projects/" + testProject
@@ -30,7 +31,7 @@ func tokenKube(token string) client.Client {
 		Data: map[string][]byte{"token": []byte(token)}}).Build()
 }
 
-func testProvider(f *fakeGitLab) *Provider { return New(WithHTTPClient(f.srv.Client())) }
+func testProvider(f *fakeGitLab) *Provider { return New(restclient.WithHTTPClient(f.srv.Client())) }
 
 // TestConformance runs the provider suite against the in-process GitLab API. The suite's
 // keys hold dashes, which GitLab refuses in variable names; they are seeded straight into

@@ -23,23 +23,12 @@ const field = "spec.provider.gitlab"
 
 // Provider builds GitLab clients. Build it with New.
 type Provider struct {
-	http *http.Client
+	transport restclient.Transport
 }
 
-// Option configures a Provider.
-type Option func(*Provider)
-
-// WithHTTPClient sends every call through hc instead of a client built from the store's
-// CA settings.
-func WithHTTPClient(hc *http.Client) Option { return func(p *Provider) { p.http = hc } }
-
-// New returns the GitLab provider.
-func New(opts ...Option) *Provider {
-	p := &Provider{}
-	for _, o := range opts {
-		o(p)
-	}
-	return p
+// New returns the GitLab provider. Tests pass restclient.WithHTTPClient.
+func New(opts ...restclient.Option) *Provider {
+	return &Provider{transport: restclient.NewTransport(opts...)}
 }
 
 var (
@@ -89,13 +78,9 @@ func (p *Provider) NewClient(ctx context.Context, store esv1.GenericStore, kube 
 	if err != nil {
 		return nil, err
 	}
-	hc := p.http
-	if hc == nil {
-		pool, err := provider.CertPool(ctx, kube, store, namespace, spec.CABundle, spec.CAProvider, field)
-		if err != nil {
-			return nil, err
-		}
-		hc = restclient.NewHTTPClient(pool, 0)
+	hc, err := p.transport.Client(ctx, kube, store, namespace, spec.CABundle, spec.CAProvider, field)
+	if err != nil {
+		return nil, err
 	}
 	base := spec.URL
 	if base == "" {

@@ -11,6 +11,7 @@ import (
 
 	esv1 "github.com/ferryhq/ferry/api/externalsecrets/v1"
 	"github.com/ferryhq/ferry/internal/provider/conformance"
+	"github.com/ferryhq/ferry/internal/provider/restclient"
 )
 
 func infisicalStore(f *fakeInfisical, auth esv1.InfisicalAuth) esv1.GenericStore {
@@ -52,7 +53,7 @@ func startWithIdentities(t *testing.T) *fakeInfisical {
 	return f
 }
 
-func testProvider(f *fakeInfisical) *Provider { return New(WithHTTPClient(f.srv.Client())) }
+func testProvider(f *fakeInfisical) *Provider { return New(restclient.WithHTTPClient(f.srv.Client())) }
 
 // TestConformance runs the provider suite against the in-process Infisical API with
 // universal auth; logins are counted at the login endpoint.

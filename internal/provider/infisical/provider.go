@@ -2,7 +2,6 @@ package infisical
 
 import (
 	"context"
-	"net/http"
 	"path"
 	"strings"
 
@@ -19,23 +18,12 @@ const DefaultHostAPI = "https://app.infisical.com/api"
 
 // Provider builds Infisical clients. Build it with New.
 type Provider struct {
-	http *http.Client
+	transport restclient.Transport
 }
 
-// Option configures a Provider.
-type Option func(*Provider)
-
-// WithHTTPClient sends every call through hc instead of a client built from the store's
-// CA settings.
-func WithHTTPClient(hc *http.Client) Option { return func(p *Provider) { p.http = hc } }
-
-// New returns the Infisical provider.
-func New(opts ...Option) *Provider {
-	p := &Provider{}
-	for _, o := range opts {
-		o(p)
-	}
-	return p
+// New returns the Infisical provider. Tests pass restclient.WithHTTPClient.
+func New(opts ...restclient.Option) *Provider {
+	return &Provider{transport: restclient.NewTransport(opts...)}
 }
 
 var (
@@ -56,13 +44,9 @@ func (p *Provider) NewClient(ctx context.Context, store esv1.GenericStore, kube 
 		return nil, err
 	}
 	spec := store.GetSpec().Provider.Infisical
-	hc := p.http
-	if hc == nil {
-		pool, err := provider.CertPool(ctx, kube, store, namespace, spec.CABundle, spec.CAProvider, field)
-		if err != nil {
-			return nil, err
-		}
-		hc = restclient.NewHTTPClient(pool, 0)
+	hc, err := p.transport.Client(ctx, kube, store, namespace, spec.CABundle, spec.CAProvider, field)
+	if err != nil {
+		return nil, err
 	}
 	api := &restclient.Client{Service: "infisical", BaseURL: apiBase(spec.HostAPI), HTTP: hc, Message: errorMessage}
 	login, err := loginFor(ctx, store, kube, namespace, api)

@@ -11,6 +11,7 @@ import (
 
 	esv1 "github.com/ferryhq/ferry/api/externalsecrets/v1"
 	"github.com/ferryhq/ferry/internal/provider/conformance"
+	"github.com/ferryhq/ferry/internal/provider/restclient"
 )
 
 func connectStore(f *fakeConnect, vaults map[string]int) esv1.GenericStore {
@@ -29,7 +30,7 @@ func tokenKube(token string) client.Client {
 		Data: map[string][]byte{"token": []byte(token)}}).Build()
 }
 
-func testProvider(f *fakeConnect) *Provider { return New(WithHTTPClient(f.srv.Client())) }
+func testProvider(f *fakeConnect) *Provider { return New(restclient.WithHTTPClient(f.srv.Client())) }
 
 // fieldsOf turns a secret's pairs into item fields, in a stable order.
 func fieldsOf(data map[string]string) []itemField {

@@ -22,22 +22,12 @@ const field = "spec.provider.onepassword"
 
 // Provider builds 1Password Connect clients. Build it with New.
 type Provider struct {
-	http *http.Client
+	transport restclient.Transport
 }
 
-// Option configures a Provider.
-type Option func(*Provider)
-
-// WithHTTPClient sends every call through hc.
-func WithHTTPClient(hc *http.Client) Option { return func(p *Provider) { p.http = hc } }
-
-// New returns the 1Password Connect provider.
-func New(opts ...Option) *Provider {
-	p := &Provider{}
-	for _, o := range opts {
-		o(p)
-	}
-	return p
+// New returns the 1Password Connect provider. Tests pass restclient.WithHTTPClient.
+func New(opts ...restclient.Option) *Provider {
+	return &Provider{transport: restclient.NewTransport(opts...)}
 }
 
 var (
@@ -86,9 +76,9 @@ func (p *Provider) NewClient(ctx context.Context, store esv1.GenericStore, kube 
 	if err != nil {
 		return nil, err
 	}
-	hc := p.http
-	if hc == nil {
-		hc = restclient.NewHTTPClient(nil, 0)
+	hc, err := p.transport.Client(ctx, kube, store, namespace, nil, nil, field)
+	if err != nil {
+		return nil, err
 	}
 	bearer := "Bearer " + strings.TrimSpace(string(token))
 	api := &restclient.Client{Service: "1password connect", BaseURL: strings.TrimSuffix(op.ConnectHost, "/"), HTTP: hc,

@@ -18,22 +18,12 @@ const DefaultAPIURL = "https://api.scaleway.com"
 
 // Provider builds Scaleway Secret Manager clients. Build it with New.
 type Provider struct {
-	http *http.Client
+	transport restclient.Transport
 }
 
-// Option configures a Provider.
-type Option func(*Provider)
-
-// WithHTTPClient sends every call through hc (tests: an in-process server's client).
-func WithHTTPClient(hc *http.Client) Option { return func(p *Provider) { p.http = hc } }
-
-// New returns the Scaleway provider.
-func New(opts ...Option) *Provider {
-	p := &Provider{}
-	for _, o := range opts {
-		o(p)
-	}
-	return p
+// New returns the Scaleway provider. Tests pass restclient.WithHTTPClient.
+func New(opts ...restclient.Option) *Provider {
+	return &Provider{transport: restclient.NewTransport(opts...)}
 }
 
 var (
@@ -70,9 +60,9 @@ func (p *Provider) NewClient(ctx context.Context, store esv1.GenericStore, kube 
 	if base == "" {
 		base = DefaultAPIURL
 	}
-	hc := p.http
-	if hc == nil {
-		hc = restclient.NewHTTPClient(nil, 0)
+	hc, err := p.transport.Client(ctx, kube, store, namespace, nil, nil, field)
+	if err != nil {
+		return nil, err
 	}
 	return &Client{
 		api:       &restclient.Client{Service: "scaleway", BaseURL: base, HTTP: hc, Message: errorMessage, Header: userAgent},
