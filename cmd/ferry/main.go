@@ -52,6 +52,35 @@ func run(args []string) error {
 	if len(args) > 0 && slices.Contains(cli.Commands, args[0]) {
 		return cli.Main(args, os.Stdout, os.Stderr)
 	}
+	opts, verbosity, err := parseFlags(args)
+	if err != nil {
+		return err
+	}
+	served, err := opts.Served()
+	if err != nil {
+		return err
+	}
+	ctrl.SetLogger(logging.New(os.Stderr, verbosity))
+
+	ctx := ctrl.SetupSignalHandler()
+	cfg, err := ctrl.GetConfig()
+	if err != nil {
+		return fmt.Errorf("loading kubeconfig: %w", err)
+	}
+	// The kubernetes provider reads "the cluster Ferry runs in" at this config's address.
+	opts.Providers, opts.Generators = builtin.Registries(cfg)
+	mgr, err := operator.New(ctx, cfg, opts)
+	if err != nil {
+		return err
+	}
+	gcPercent, memoryLimit := setGCPercent(), setMemoryLimit("/sys/fs/cgroup")
+	ctrl.Log.Info("Starting Ferry", "namespaces", served, "controllerClass", opts.ControllerClass,
+		"gcPercent", gcPercent, "softMemoryLimitBytes", memoryLimit)
+	return mgr.Start(ctx)
+}
+
+// parseFlags reads the operator's flags into its options, and the log verbosity.
+func parseFlags(args []string) (operator.Options, int, error) {
 	fs := flag.NewFlagSet("ferry", flag.ContinueOnError)
 	opts := operator.Options{}
 	fs.StringVar(&opts.MetricsAddr, "metrics-bind-address", ":8080", "metrics listen address; 0 disables metrics")
@@ -105,43 +134,24 @@ func run(args []string) error {
 	fs.StringVar(&opts.Sharding.ReplicaName, "replica-name", replicaName(),
 		"this replica's name in its Leases and its user agent (default $POD_NAME, then the host name)")
 	verbosity := fs.Int("v", 0, fmt.Sprintf("log verbosity (0-%d); higher values are capped so request bodies are never logged", logging.MaxVerbosity))
-	err := fs.Parse(args)
-	if err != nil {
-		return err
+	if err := fs.Parse(args); err != nil {
+		return opts, 0, err
 	}
 	opts.QPS = float32(*qps)
-	if opts.Sharding.KeyBy, err = shard.ParseKeyBy(*shardKey); err != nil {
-		return err
+	keyBy, err := shard.ParseKeyBy(*shardKey)
+	if err != nil {
+		return opts, 0, err
 	}
+	opts.Sharding.KeyBy = keyBy
 	if err := shardingFlagsUsed(fs, opts.Sharding.Enabled); err != nil {
-		return err
+		return opts, 0, err
 	}
 	labels, err := metrics.ParseLabels(*metricsLabels)
 	if err != nil {
-		return err
+		return opts, 0, err
 	}
 	opts.MetricsLabels = labels
-	served, err := opts.Served()
-	if err != nil {
-		return err
-	}
-	ctrl.SetLogger(logging.New(os.Stderr, *verbosity))
-
-	ctx := ctrl.SetupSignalHandler()
-	cfg, err := ctrl.GetConfig()
-	if err != nil {
-		return fmt.Errorf("loading kubeconfig: %w", err)
-	}
-	// The kubernetes provider reads "the cluster Ferry runs in" at this config's address.
-	opts.Providers, opts.Generators = builtin.Registries(cfg)
-	mgr, err := operator.New(ctx, cfg, opts)
-	if err != nil {
-		return err
-	}
-	gcPercent, memoryLimit := setGCPercent(), setMemoryLimit("/sys/fs/cgroup")
-	ctrl.Log.Info("Starting Ferry", "namespaces", served, "controllerClass", opts.ControllerClass,
-		"gcPercent", gcPercent, "softMemoryLimitBytes", memoryLimit)
-	return mgr.Start(ctx)
+	return opts, *verbosity, nil
 }
 
 // isVersion tells whether arg asks for the version: the subcommand, or the flag every
