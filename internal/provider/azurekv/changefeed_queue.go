@@ -1,6 +1,7 @@
 package azurekv
 
 import (
+	"bytes"
 	"context"
 	"encoding/base64"
 	"encoding/json"
@@ -46,17 +47,50 @@ const (
 
 var _ provider.ChangeFeeder = Provider{}
 
-// NewChangeFeed returns the Storage queue feed that the store's AnnotationStorageQueueURL
-// names, reading with the store's own credentials, or nil when the store names none.
+// queueKind is a kind of queue a store's annotation can name.
+type queueKind struct {
+	annotation, form string // the annotation, and the URL form errors show
+	scope, service   string // the Entra ID scope of its data plane, and its name in errors
+	header           func(http.Header, time.Time)
+	feed             func(bearerCaller, string) provider.ChangeFeed
+}
+
+var queueKinds = []queueKind{
+	{annotation: AnnotationStorageQueueURL, form: "https://ACCOUNT.queue.core.windows.net/QUEUE",
+		scope: storageScope, service: "the Queue service", header: storageHeaders,
+		feed: func(c bearerCaller, target string) provider.ChangeFeed {
+			return &queueFeed{caller: c, url: target, pace: provider.NewPacer(queueCadence)}
+		}},
+	{annotation: AnnotationServiceBusQueueURL, form: "https://NAMESPACE.servicebus.windows.net/QUEUE",
+		scope: serviceBusScope, service: "Service Bus",
+		feed: func(c bearerCaller, target string) provider.ChangeFeed {
+			return &serviceBusFeed{caller: c, url: target, wait: serviceBusWait, pace: provider.NewPacer(queueCadence)}
+		}},
+}
+
+// NewChangeFeed returns the feed the store's annotation names, reading with the store's own
+// credentials: a Storage queue (AnnotationStorageQueueURL) or a Service Bus queue
+// (AnnotationServiceBusQueueURL); nil when the store names none.
 func (p Provider) NewChangeFeed(ctx context.Context, store esv1.GenericStore, kube client.Client, namespace string) (provider.ChangeFeed, error) {
-	raw := store.GetAnnotations()[AnnotationStorageQueueURL]
+	var kind queueKind
+	var raw string
+	for _, k := range queueKinds {
+		v := store.GetAnnotations()[k.annotation]
+		if v == "" {
+			continue
+		}
+		if raw != "" {
+			return nil, fmt.Errorf("annotations %s and %s: set one of them", kind.annotation, k.annotation)
+		}
+		kind, raw = k, v
+	}
 	if raw == "" {
 		return nil, nil
 	}
 	u, err := url.Parse(raw)
 	if err != nil || u.Host == "" || u.RawQuery != "" || strings.Count(strings.Trim(u.Path, "/"), "/") != 0 || strings.Trim(u.Path, "/") == "" ||
 		(u.Scheme != "https" && p.authorityHost == "") {
-		return nil, fmt.Errorf("annotation %s: want https://ACCOUNT.queue.core.windows.net/QUEUE, got %q", AnnotationStorageQueueURL, raw)
+		return nil, fmt.Errorf("annotation %s: want %s, got %q", kind.annotation, kind.form, raw)
 	}
 	if err := p.ValidateStore(store); err != nil {
 		return nil, err
@@ -69,16 +103,16 @@ func (p Provider) NewChangeFeed(ctx context.Context, store esv1.GenericStore, ku
 	if hc == nil {
 		hc = http.DefaultClient
 	}
-	return &queueFeed{http: hc, cred: cred, url: strings.TrimSuffix(u.String(), "/"), pace: provider.NewPacer(queueCadence)}, nil
+	caller := bearerCaller{http: hc, cred: cred, scope: kind.scope, service: kind.service, header: kind.header}
+	return kind.feed(caller, strings.TrimSuffix(u.String(), "/")), nil
 }
 
 // queueFeed reads a Storage queue that an Event Grid subscription fills with Key Vault
 // events.
 type queueFeed struct {
-	http *http.Client
-	cred azcore.TokenCredential
-	url  string
-	pace provider.Pacer
+	caller bearerCaller
+	url    string
+	pace   provider.Pacer
 }
 
 // Source names the feed.
@@ -97,7 +131,7 @@ func (f *queueFeed) Receive(ctx context.Context) ([]provider.Change, error) {
 			Text       string `xml:"MessageText"`
 		} `xml:"QueueMessage"`
 	}
-	body, err := f.call(ctx, http.MethodGet, f.url+"/messages?"+q.Encode())
+	_, body, err := f.caller.call(ctx, http.MethodGet, f.url+"/messages?"+q.Encode())
 	if err != nil {
 		return nil, fmt.Errorf("receiving from the change queue: %w", err)
 	}
@@ -110,44 +144,62 @@ func (f *queueFeed) Receive(ctx context.Context) ([]provider.Change, error) {
 	}
 	changes := make([]provider.Change, 0, len(list.Messages))
 	for _, m := range list.Messages {
-		changes = append(changes, parseVaultEvent(m.Text))
+		changes = append(changes, parseVaultEvents(m.Text)...)
 		// Undeleted messages come back after the visibility timeout: one more read each.
-		_, _ = f.call(ctx, http.MethodDelete, f.url+"/messages/"+url.PathEscape(m.ID)+"?"+url.Values{"popreceipt": {m.PopReceipt}}.Encode())
+		_, _, _ = f.caller.call(ctx, http.MethodDelete, f.url+"/messages/"+url.PathEscape(m.ID)+"?"+url.Values{"popreceipt": {m.PopReceipt}}.Encode())
 	}
 	return changes, nil
 }
 
-// call makes one Queue service request with a bearer token of the store's credential. A
-// refusal is reported by its HTTP status and the service's error code, never by its text.
-func (f *queueFeed) call(ctx context.Context, method, target string) ([]byte, error) {
-	tok, err := f.cred.GetToken(ctx, policy.TokenRequestOptions{Scopes: []string{storageScope}})
+// storageHeaders are the headers every Queue service request carries.
+func storageHeaders(h http.Header, now time.Time) {
+	h.Set("x-ms-version", storageVersion)
+	h.Set("x-ms-date", now.UTC().Format(http.TimeFormat))
+}
+
+// bearerCaller calls an Azure data-plane service with Entra ID bearer tokens of one
+// credential for scope.
+type bearerCaller struct {
+	http    *http.Client
+	cred    azcore.TokenCredential
+	scope   string
+	service string // names the service in errors
+	// header, when set, adds the service's own headers.
+	header func(h http.Header, now time.Time)
+}
+
+// call makes one request and returns the status and body of a 2xx answer. A refusal is
+// reported by its HTTP status and the service's error code header, never by its text.
+func (b bearerCaller) call(ctx context.Context, method, target string) (int, []byte, error) {
+	tok, err := b.cred.GetToken(ctx, policy.TokenRequestOptions{Scopes: []string{b.scope}})
 	if err != nil {
-		return nil, fmt.Errorf("getting an Entra ID token for Azure Storage: %w", err)
+		return 0, nil, fmt.Errorf("getting an Entra ID token for %s: %w", b.service, err)
 	}
 	req, err := http.NewRequestWithContext(ctx, method, target, nil)
 	if err != nil {
-		return nil, err
+		return 0, nil, err
 	}
 	req.Header.Set("Authorization", "Bearer "+tok.Token)
-	req.Header.Set("x-ms-version", storageVersion)
-	req.Header.Set("x-ms-date", f.pace.Now().UTC().Format(http.TimeFormat))
-	resp, err := f.http.Do(req)
+	if b.header != nil {
+		b.header(req.Header, time.Now())
+	}
+	resp, err := b.http.Do(req)
 	if err != nil {
-		return nil, err
+		return 0, nil, err
 	}
 	defer func() { _ = resp.Body.Close() }()
 	body, err := io.ReadAll(io.LimitReader(resp.Body, maxQueueAnswer))
 	if err != nil {
-		return nil, err
+		return 0, nil, err
 	}
 	if resp.StatusCode/100 != 2 {
-		msg := "the Queue service answered " + resp.Status
+		msg := b.service + " answered " + resp.Status
 		if code := resp.Header.Get("x-ms-error-code"); code != "" {
 			msg += " (" + code + ")"
 		}
-		return nil, errors.New(msg)
+		return 0, nil, errors.New(msg)
 	}
-	return body, nil
+	return resp.StatusCode, body, nil
 }
 
 // vaultEvent is the part of a Key Vault event (Event Grid or CloudEvents schema) the feed
@@ -162,18 +214,41 @@ type vaultEvent struct {
 	} `json:"data"`
 }
 
-// parseVaultEvent returns the change a queued Key Vault event reports: the object's name,
-// alone (as secrets are read) and with its kind's prefix (secret/, key/, cert/), as
-// ExternalSecrets write it. Event Grid may deliver the event's JSON as it is or base64
-// encoded; both are read. Anything else is malformed.
-func parseVaultEvent(text string) provider.Change {
-	var e vaultEvent
-	if json.Unmarshal([]byte(text), &e) != nil {
-		decoded, err := base64.StdEncoding.DecodeString(strings.TrimSpace(text))
-		if err != nil || json.Unmarshal(decoded, &e) != nil {
-			return provider.Change{Malformed: true}
+// parseVaultEvents returns the changes a queued message reports: for each Key Vault event
+// in it (one event, or an array of them), the object's name alone (as secrets are read)
+// and with its kind's prefix (secret/, key/, cert/), as ExternalSecrets write it. Event Grid
+// may deliver the JSON as it is or base64 encoded; both are read. Anything else is one
+// malformed change.
+func parseVaultEvents(text string) []provider.Change {
+	raw := []byte(strings.TrimSpace(text))
+	if !json.Valid(raw) {
+		decoded, err := base64.StdEncoding.DecodeString(string(raw))
+		if err != nil || !json.Valid(decoded) {
+			return []provider.Change{{Malformed: true}}
 		}
+		raw = bytes.TrimSpace(decoded)
 	}
+	var events []vaultEvent
+	if len(raw) > 0 && raw[0] == '[' {
+		if json.Unmarshal(raw, &events) != nil || len(events) == 0 {
+			return []provider.Change{{Malformed: true}}
+		}
+	} else {
+		var e vaultEvent
+		if json.Unmarshal(raw, &e) != nil {
+			return []provider.Change{{Malformed: true}}
+		}
+		events = []vaultEvent{e}
+	}
+	changes := make([]provider.Change, 0, len(events))
+	for _, e := range events {
+		changes = append(changes, e.change())
+	}
+	return changes
+}
+
+// change is the change one event reports.
+func (e vaultEvent) change() provider.Change {
 	name := e.Data.ObjectName
 	if name == "" || strings.Contains(name, "/") {
 		return provider.Change{Malformed: true}

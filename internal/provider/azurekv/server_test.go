@@ -35,6 +35,8 @@ type fakeAzure struct {
 	scopes map[string]string
 	// queue is the Storage queue testQueue (queue_server_test.go).
 	queue fakeQueue
+	// bus is the Service Bus queue testBusQueue (servicebus_server_test.go).
+	bus fakeBus
 }
 
 type fakeSecret struct {
@@ -58,7 +60,7 @@ func startAzure(t *testing.T) *fakeAzure {
 // serveAzure is startAzure for a whole package's tests: the caller closes f.srv.
 func serveAzure() *fakeAzure {
 	f := &fakeAzure{secrets: map[string]*fakeSecret{}, keys: map[string]string{}, certs: map[string][]byte{}, tokens: map[string]bool{},
-		scopes: map[string]string{}, queue: fakeQueue{receipts: map[string]string{}}}
+		scopes: map[string]string{}, queue: fakeQueue{receipts: map[string]string{}}, bus: fakeBus{arrived: make(chan struct{}, 1)}}
 	f.srv = httptest.NewTLSServer(http.HandlerFunc(f.serve))
 	return f
 }
@@ -110,6 +112,10 @@ func kvError(w http.ResponseWriter, status int, code string) {
 }
 
 func (f *fakeAzure) serve(w http.ResponseWriter, r *http.Request) {
+	if strings.HasSuffix(r.URL.Path, "/messages/head") {
+		f.serveBus(w, r) // waits for messages: takes f.mu only while it looks
+		return
+	}
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	path := r.URL.Path
