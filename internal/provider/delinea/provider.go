@@ -48,11 +48,11 @@ func (p *Provider) NewClient(ctx context.Context, store esv1.GenericStore, kube 
 		return nil, err
 	}
 	spec := store.GetSpec().Provider.Delinea
-	clientID, err := inlineOrSecret(ctx, kube, store, namespace, spec.ClientID, specField+".clientId")
+	clientID, err := provider.InlineOrSecret(ctx, kube, store, namespace, spec.ClientID, specField+".clientId")
 	if err != nil {
 		return nil, err
 	}
-	clientSecret, err := inlineOrSecret(ctx, kube, store, namespace, spec.ClientSecret, specField+".clientSecret")
+	clientSecret, err := provider.InlineOrSecret(ctx, kube, store, namespace, spec.ClientSecret, specField+".clientSecret")
 	if err != nil {
 		return nil, err
 	}
@@ -67,16 +67,6 @@ func (p *Provider) NewClient(ctx context.Context, store esv1.GenericStore, kube 
 	return &Client{api: a, tokens: credcache.New(a.login(clientID, clientSecret), p.cacheOpts...)}, nil
 }
 
-// inlineOrSecret returns v's inline value or the Secret key it names.
-func inlineOrSecret(ctx context.Context, kube client.Client, store esv1.GenericStore, namespace string,
-	v esv1.InlineOrSecretValue, field string) (string, error) {
-	if v.SecretRef == nil {
-		return v.Value, nil
-	}
-	raw, err := provider.SecretKeyValue(ctx, kube, store, namespace, *v.SecretRef, field+".secretRef")
-	return strings.TrimSpace(string(raw)), err
-}
-
 // ValidateStore checks the store's DSV configuration as written, without any call. Each
 // error names the offending field path.
 func (*Provider) ValidateStore(store esv1.GenericStore) error {
@@ -89,8 +79,8 @@ func (*Provider) ValidateStore(store esv1.GenericStore) error {
 	if d.Tenant == "" {
 		errs = append(errs, fmt.Errorf("%s.tenant: required", specField))
 	}
-	errs = append(errs, validateInlineOrSecret(store, d.ClientID, specField+".clientId")...)
-	errs = append(errs, validateInlineOrSecret(store, d.ClientSecret, specField+".clientSecret")...)
+	errs = append(errs, provider.ValidateInlineOrSecret(store, d.ClientID, specField+".clientId")...)
+	errs = append(errs, provider.ValidateInlineOrSecret(store, d.ClientSecret, specField+".clientSecret")...)
 	if d.URLTemplate != "" {
 		if n := strings.Count(d.URLTemplate, "%s"); n != 4 || strings.Count(d.URLTemplate, "%") != 4 {
 			errs = append(errs, fmt.Errorf("%s.urlTemplate: must hold exactly four %%s (tenant, tld, resource, path), as %q does", specField, defaultURLTemplate))
@@ -102,26 +92,11 @@ func (*Provider) ValidateStore(store esv1.GenericStore) error {
 	return errors.Join(errs...)
 }
 
-func validateInlineOrSecret(store esv1.GenericStore, v esv1.InlineOrSecretValue, field string) []error {
-	switch {
-	case v.SecretRef != nil && v.Value != "":
-		return []error{fmt.Errorf("%s: set value or secretRef, not both", field)}
-	case v.SecretRef != nil:
-		return provider.ValidateSecretKeyRef(store, v.SecretRef, field+".secretRef")
-	case v.Value == "":
-		return []error{fmt.Errorf("%s: set value or secretRef", field)}
-	}
-	return nil
-}
-
 var _ provider.NamespaceIndependent = (*Provider)(nil)
 
 // SameForEveryNamespace reports whether a store's clients are the same whatever namespace
 // they act for: each credential is inline or in a Secret whose namespace the ref names.
 func (*Provider) SameForEveryNamespace(store esv1.GenericStore) bool {
 	spec := store.GetSpec().Provider.Delinea
-	fixed := func(v esv1.InlineOrSecretValue) bool {
-		return v.SecretRef == nil || (v.SecretRef.Namespace != nil && *v.SecretRef.Namespace != "")
-	}
-	return spec != nil && fixed(spec.ClientID) && fixed(spec.ClientSecret)
+	return spec != nil && provider.InlineOrSecretFixed(spec.ClientID) && provider.InlineOrSecretFixed(spec.ClientSecret)
 }

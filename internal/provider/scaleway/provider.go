@@ -46,10 +46,10 @@ func (p *Provider) NewClient(ctx context.Context, store esv1.GenericStore, kube 
 		return nil, err
 	}
 	spec := store.GetSpec().Provider.Scaleway
-	if _, err := inlineOrSecret(ctx, kube, store, namespace, spec.AccessKey, field+".accessKey"); err != nil {
+	if _, err := provider.InlineOrSecret(ctx, kube, store, namespace, spec.AccessKey, field+".accessKey"); err != nil {
 		return nil, err
 	}
-	secretKey, err := inlineOrSecret(ctx, kube, store, namespace, spec.SecretKey, field+".secretKey")
+	secretKey, err := provider.InlineOrSecret(ctx, kube, store, namespace, spec.SecretKey, field+".secretKey")
 	if err != nil {
 		return nil, err
 	}
@@ -74,22 +74,9 @@ func (p *Provider) NewClient(ctx context.Context, store esv1.GenericStore, kube 
 
 func userAgent(h http.Header) { h.Set("User-Agent", "ferry") }
 
-// inlineOrSecret returns v's inline value or the Secret key it names, trimmed.
-func inlineOrSecret(ctx context.Context, kube client.Client, store esv1.GenericStore, namespace string,
-	v esv1.InlineOrSecretValue, field string) (string, error) {
-	if v.SecretRef == nil {
-		return strings.TrimSpace(v.Value), nil
-	}
-	raw, err := provider.SecretKeyValue(ctx, kube, store, namespace, *v.SecretRef, field+".secretRef")
-	return strings.TrimSpace(string(raw)), err
-}
-
 // SameForEveryNamespace reports whether a store's clients are the same whatever namespace
 // they act for: each key is inline or in a Secret whose namespace the ref names.
 func (*Provider) SameForEveryNamespace(store esv1.GenericStore) bool {
 	spec := store.GetSpec().Provider.Scaleway
-	fixed := func(v esv1.InlineOrSecretValue) bool {
-		return v.SecretRef == nil || (v.SecretRef.Namespace != nil && *v.SecretRef.Namespace != "")
-	}
-	return spec != nil && fixed(spec.AccessKey) && fixed(spec.SecretKey)
+	return spec != nil && provider.InlineOrSecretFixed(spec.AccessKey) && provider.InlineOrSecretFixed(spec.SecretKey)
 }

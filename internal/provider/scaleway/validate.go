@@ -48,19 +48,7 @@ func (*Provider) ValidateStore(store esv1.GenericStore) error {
 			errs = append(errs, provider.AdmittedMistake("%s.apiUrl: %q is not an http(s) URL such as %s", field, s.APIURL, DefaultAPIURL))
 		}
 	}
-	errs = append(errs, validateInlineOrSecret(store, s.AccessKey, field+".accessKey")...)
-	errs = append(errs, validateInlineOrSecret(store, s.SecretKey, field+".secretKey")...)
+	errs = append(errs, provider.ValidateInlineOrSecret(store, s.AccessKey, field+".accessKey")...)
+	errs = append(errs, provider.ValidateInlineOrSecret(store, s.SecretKey, field+".secretKey")...)
 	return errors.Join(errs...)
-}
-
-func validateInlineOrSecret(store esv1.GenericStore, v esv1.InlineOrSecretValue, field string) []error {
-	switch {
-	case v.SecretRef != nil && v.Value != "":
-		return []error{fmt.Errorf("%s: set value or secretRef, not both", field)}
-	case v.SecretRef != nil:
-		return provider.ValidateSecretKeyRef(store, v.SecretRef, field+".secretRef")
-	case v.Value == "":
-		return []error{fmt.Errorf("%s: set value or secretRef", field)}
-	}
-	return nil
 }
