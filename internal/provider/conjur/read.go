@@ -99,15 +99,7 @@ func (c *Client) GetSecret(ctx context.Context, ref esv1.ExternalSecretDataRemot
 // GetSecretMap spreads a JSON object value (or the object at ref.Property inside it) into
 // keys; with metadataPolicy Fetch it returns the variable's annotations.
 func (c *Client) GetSecretMap(ctx context.Context, ref esv1.ExternalSecretDataRemoteRef) (map[string][]byte, error) {
-	doc, err := c.document(ctx, ref)
-	if err != nil {
-		return nil, err
-	}
-	out, err := property.SpreadAt(doc, ref.Property)
-	if err != nil {
-		return nil, fmt.Errorf("conjur variable %q: %w", ref.Key, err)
-	}
-	return out, nil
+	return property.SpreadFrom(ctx, c.document, ref, "conjur variable")
 }
 
 // document is the value ref reads: the variable's value, or its annotations as JSON.

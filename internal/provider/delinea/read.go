@@ -32,29 +32,13 @@ type secret struct {
 // GetSecret returns the secret's data as a JSON object, or the value at ref.Property
 // inside it; with metadataPolicy Fetch, its attributes instead.
 func (c *Client) GetSecret(ctx context.Context, ref esv1.ExternalSecretDataRemoteRef) ([]byte, error) {
-	doc, err := c.document(ctx, ref)
-	if err != nil {
-		return nil, err
-	}
-	out, err := property.Select(doc, ref.Property)
-	if err != nil {
-		return nil, fmt.Errorf("delinea dsv secret %q: %w", ref.Key, err)
-	}
-	return out, nil
+	return property.SelectFrom(ctx, c.document, ref, "delinea dsv secret")
 }
 
 // GetSecretMap spreads the secret's data (or the object at ref.Property inside it, or its
 // attributes with metadataPolicy Fetch) into keys.
 func (c *Client) GetSecretMap(ctx context.Context, ref esv1.ExternalSecretDataRemoteRef) (map[string][]byte, error) {
-	doc, err := c.document(ctx, ref)
-	if err != nil {
-		return nil, err
-	}
-	out, err := property.SpreadAt(doc, ref.Property)
-	if err != nil {
-		return nil, fmt.Errorf("delinea dsv secret %q: %w", ref.Key, err)
-	}
-	return out, nil
+	return property.SpreadFrom(ctx, c.document, ref, "delinea dsv secret")
 }
 
 // document reads the secret at ref.Key: its data, or its attributes.

@@ -147,15 +147,7 @@ func (c *Client) value(ctx context.Context, ref esv1.ExternalSecretDataRemoteRef
 
 // GetSecret returns the secret's value, or the value at ref.Property of a JSON value.
 func (c *Client) GetSecret(ctx context.Context, ref esv1.ExternalSecretDataRemoteRef) ([]byte, error) {
-	v, err := c.value(ctx, ref)
-	if err != nil {
-		return nil, err
-	}
-	out, err := property.Select(v, ref.Property)
-	if err != nil {
-		return nil, fmt.Errorf("previder secret %q: %w", ref.Key, err)
-	}
-	return out, nil
+	return property.SelectFrom(ctx, c.value, ref, "previder secret")
 }
 
 // GetSecretMap spreads a JSON object value (or the object at ref.Property) into keys. A

@@ -248,15 +248,7 @@ func (c *Client) value(ctx context.Context, ref esv1.ExternalSecretDataRemoteRef
 // GetSecret returns the payload of the secret ref.Key names (at ref.Version), or the JSON
 // property ref.Property of it.
 func (c *Client) GetSecret(ctx context.Context, ref esv1.ExternalSecretDataRemoteRef) ([]byte, error) {
-	v, err := c.value(ctx, ref)
-	if err != nil {
-		return nil, err
-	}
-	out, err := property.Select(v, ref.Property)
-	if err != nil {
-		return nil, fmt.Errorf("secret %q: %w", ref.Key, err)
-	}
-	return out, nil
+	return property.SelectFrom(ctx, c.value, ref, "secret")
 }
 
 // GetSecretMap spreads the JSON object in the payload (or at ref.Property of it) into keys.
