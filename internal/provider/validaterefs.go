@@ -2,6 +2,7 @@ package provider
 
 import (
 	"fmt"
+	"net/url"
 
 	esv1 "github.com/ferryhq/ferry/api/externalsecrets/v1"
 )
@@ -60,4 +61,11 @@ func ValidateRefNamespace(store esv1.GenericStore, ns *string, field string) err
 	}
 	return fmt.Errorf("%s.namespace: a SecretStore may only reference its own namespace %q, not %q",
 		field, store.GetNamespace(), *ns)
+}
+
+// HTTPURL says whether s is an absolute http or https URL with a host, as a store's server
+// address must be.
+func HTTPURL(s string) bool {
+	u, err := url.Parse(s)
+	return err == nil && (u.Scheme == "http" || u.Scheme == "https") && u.Host != ""
 }

@@ -3,7 +3,6 @@ package conjur
 import (
 	"errors"
 	"fmt"
-	"net/url"
 
 	esv1 "github.com/ferryhq/ferry/api/externalsecrets/v1"
 	"github.com/ferryhq/ferry/internal/provider"
@@ -20,7 +19,7 @@ func (*Provider) ValidateStore(store esv1.GenericStore) error {
 	var errs []error
 	if c.URL == "" {
 		errs = append(errs, fmt.Errorf("%s.url: required", specField))
-	} else if u, err := url.Parse(c.URL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+	} else if !provider.HTTPURL(c.URL) {
 		errs = append(errs, fmt.Errorf("%s.url: %q is not an http(s) URL", specField, c.URL))
 	}
 	if c.CAProvider != nil {

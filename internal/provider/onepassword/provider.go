@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"net/url"
 	"sort"
 	"strings"
 	"sync"
@@ -49,7 +48,7 @@ func (*Provider) ValidateStore(store esv1.GenericStore) error {
 	}
 	op := spec.Provider.OnePassword
 	var errs []error
-	if u, err := url.Parse(op.ConnectHost); op.ConnectHost == "" || err != nil || u.Host == "" || (u.Scheme != "http" && u.Scheme != "https") {
+	if !provider.HTTPURL(op.ConnectHost) {
 		errs = append(errs, fmt.Errorf("%s.connectHost: %q is not an http(s) URL", field, op.ConnectHost))
 	}
 	if len(op.Vaults) == 0 {

@@ -46,10 +46,8 @@ func (*Provider) ValidateStore(store esv1.GenericStore) error {
 	}
 	p := spec.Provider.Previder
 	var errs []error
-	if p.BaseURI != "" {
-		if u, err := url.Parse(p.BaseURI); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-			errs = append(errs, fmt.Errorf("%s.baseUri: %q is not an http(s) URL", specField, p.BaseURI))
-		}
+	if p.BaseURI != "" && !provider.HTTPURL(p.BaseURI) {
+		errs = append(errs, fmt.Errorf("%s.baseUri: %q is not an http(s) URL", specField, p.BaseURI))
 	}
 	if p.Auth.SecretRef == nil {
 		errs = append(errs, fmt.Errorf("%s.auth.secretRef: required", specField))

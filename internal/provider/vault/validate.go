@@ -3,7 +3,6 @@ package vault
 import (
 	"errors"
 	"fmt"
-	"net/url"
 
 	esv1 "github.com/ferryhq/ferry/api/externalsecrets/v1"
 	"github.com/ferryhq/ferry/internal/provider"
@@ -20,7 +19,7 @@ func (*Provider) ValidateStore(store esv1.GenericStore) error {
 	var errs []error
 	if v.Server == "" {
 		errs = append(errs, fmt.Errorf("%s.server: required", specField))
-	} else if u, err := url.Parse(v.Server); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+	} else if !provider.HTTPURL(v.Server) {
 		errs = append(errs, fmt.Errorf("%s.server: %q is not an http(s) URL", specField, v.Server))
 	}
 	switch v.Version {
