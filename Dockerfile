@@ -6,7 +6,8 @@
 #
 # The project itself builds its image with `make image` (hack/image), which needs no container
 # engine and gives the same shape: a static binary at /ferry run as 65532:65532, no shell.
-# This file is not built by the project's tests (their machines have no Docker engine).
+# No test builds this file (the project's machines run no container engine); hack/image's
+# TestDockerfileMatchesTheImage checks that it agrees with the image `make image` builds.
 
 ARG GO_VERSION=1.27.3
 
@@ -30,6 +31,7 @@ ARG VERSION=dev
 ARG COMMIT=unknown
 ARG DATE=unknown
 LABEL org.opencontainers.image.title="ferry" \
+      org.opencontainers.image.description="Keeps Kubernetes Secrets in sync with external secret managers (external-secrets.io API)" \
       org.opencontainers.image.source="https://github.com/ferryhq/ferry" \
       org.opencontainers.image.version="${VERSION}" \
       org.opencontainers.image.revision="${COMMIT}" \
