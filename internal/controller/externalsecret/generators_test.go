@@ -51,7 +51,7 @@ func testGenerators(cp *testenv.ControlPlane) *generator.Registry {
 		generator.NewWebhook(webhook.New()), generator.NewGithubAccessToken(), generator.NewGrafana(),
 		generator.NewGitlabDeployToken(), generator.NewQuayAccessToken(inProcess),
 		generator.NewCloudsmithAccessToken(inProcess), generator.NewACRAccessToken(azure, inProcess),
-		generator.NewGCRAccessToken(gcp))
+		generator.NewGCRAccessToken(gcp), generator.NewBeyondtrustWorkloadCredentialsDynamicSecret())
 }
 
 // shared is the moto server of this package's tests, started once on first use and
@@ -385,14 +385,6 @@ func TestGeneratorFailures(t *testing.T) {
 		msg := waitReady(t, es, corev1.ConditionFalse, esv1.ReasonInvalidSpec)
 		if !strings.Contains(msg, "needs spec.generator.passwordSpec") {
 			t.Errorf("message %q does not name the union field", msg)
-		}
-	})
-	t.Run("kind not implemented", func(t *testing.T) {
-		es := generatorES(ns, "bt", genv1alpha1.BeyondtrustWorkloadCredentialsDynamicSecretKind, "bt", time.Hour)
-		create(t, es)
-		msg := waitReady(t, es, corev1.ConditionFalse, esv1.ReasonProviderNotImplemented)
-		if !strings.Contains(msg, "BeyondtrustWorkloadCredentialsDynamicSecret generators are not implemented") {
-			t.Errorf("message %q does not name the kind", msg)
 		}
 	})
 }
