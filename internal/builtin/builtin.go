@@ -56,5 +56,5 @@ func generators(awsProvider *aws.Provider, azureProvider azurekv.Provider, gcpPr
 		generator.NewWebhook(webhook.New()), generator.NewGithubAccessToken(), generator.NewGrafana(),
 		generator.NewGitlabDeployToken(), generator.NewQuayAccessToken(),
 		generator.NewCloudsmithAccessToken(), generator.NewACRAccessToken(azureProvider),
-		generator.NewGCRAccessToken(gcpProvider))
+		generator.NewGCRAccessToken(gcpProvider), generator.NewBeyondtrustWorkloadCredentialsDynamicSecret())
 }

@@ -3,13 +3,15 @@ package generator
 import (
 	"context"
 	"encoding/base64"
-	"errors"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/ecr"
 	ecrtypes "github.com/aws/aws-sdk-go-v2/service/ecr/types"
+	"github.com/aws/aws-sdk-go-v2/service/ecrpublic"
+	ecrpublictypes "github.com/aws/aws-sdk-go-v2/service/ecrpublic/types"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 	ststypes "github.com/aws/aws-sdk-go-v2/service/sts/types"
 
@@ -76,10 +78,36 @@ func TestSessionToken(t *testing.T) {
 	}
 }
 
-func TestECRPublicIsNotServedYet(t *testing.T) {
-	g := NewECRAuthorizationToken(nil)
-	spec := &genv1alpha1.GeneratorSpec{ECRAuthorizationTokenSpec: &genv1alpha1.ECRAuthorizationTokenSpec{Region: "us-east-1", Scope: "public"}}
-	if _, err := g.Generate(context.Background(), spec, nil, "ns"); !errors.Is(err, ErrNotServed) {
-		t.Errorf("got %v, want ErrNotServed", err)
+type fakeECRPublic struct {
+	out *ecrpublic.GetAuthorizationTokenOutput
+}
+
+func (f fakeECRPublic) GetAuthorizationToken(context.Context, *ecrpublic.GetAuthorizationTokenInput, ...func(*ecrpublic.Options)) (*ecrpublic.GetAuthorizationTokenOutput, error) {
+	return f.out, nil
+}
+
+func TestECRPublicLogin(t *testing.T) {
+	expires := time.Unix(1767225600, 0)
+	token := base64.StdEncoding.EncodeToString([]byte("AWS:public:pass"))
+	got, err := ecrPublicLogin(context.Background(), fakeECRPublic{&ecrpublic.GetAuthorizationTokenOutput{
+		AuthorizationData: &ecrpublictypes.AuthorizationData{AuthorizationToken: aws.String(token), ExpiresAt: &expires}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]string{"username": "AWS", "password": "public:pass", "expires_at": "1767225600"}
+	if len(got) != len(want) {
+		t.Errorf("keys %v, want those of %v", got, want)
+	}
+	for k, v := range want {
+		if string(got[k]) != v {
+			t.Errorf("%s = %q, want %q", k, got[k], v)
+		}
+	}
+	for _, out := range []*ecrpublic.GetAuthorizationTokenOutput{{}, {AuthorizationData: &ecrpublictypes.AuthorizationData{
+		AuthorizationToken: aws.String("not base64!")}}} {
+		_, err := ecrPublicLogin(context.Background(), fakeECRPublic{out})
+		if err == nil || strings.Contains(err.Error(), "not base64!") {
+			t.Errorf("answer %+v: error %v, want one that does not quote the token", out.AuthorizationData, err)
+		}
 	}
 }

@@ -263,6 +263,10 @@ func emptyTokenGenerator(kind string) (client.Object, *genv1alpha1.GeneratorSpec
 		g := &genv1alpha1.GCRAccessToken{}
 		spec.GCRAccessTokenSpec = &g.Spec
 		return g, spec
+	case genv1alpha1.BeyondtrustWorkloadCredentialsDynamicSecretKind:
+		g := &genv1alpha1.BeyondtrustWorkloadCredentialsDynamicSecret{}
+		spec.BeyondtrustWorkloadCredentialsDynamicSecretSpec = &g.Spec
+		return g, spec
 	}
 	return nil, nil
 }

@@ -11,8 +11,8 @@ import (
 	genv1alpha1 "github.com/ferryhq/ferry/api/generators/v1alpha1"
 )
 
-// generatorSpecKeys maps each generator kind Ferry generates to its key in a
-// ClusterGenerator's spec.generator union; the other kinds are served but not checked here.
+// generatorSpecKeys maps each generator kind Ferry generates (every kind of ESO v2.9) to its key in a
+// ClusterGenerator's spec.generator union.
 var generatorSpecKeys = map[string]string{
 	genv1alpha1.PasswordKind:              "passwordSpec",
 	genv1alpha1.UUIDKind:                  "uuidSpec",
@@ -30,6 +30,8 @@ var generatorSpecKeys = map[string]string{
 	genv1alpha1.CloudsmithAccessTokenKind: "cloudsmithAccessTokenSpec",
 	genv1alpha1.ACRAccessTokenKind:        "acrAccessTokenSpec",
 	genv1alpha1.GCRAccessTokenKind:        "gcrAccessTokenSpec",
+
+	genv1alpha1.BeyondtrustWorkloadCredentialsDynamicSecretKind: "beyondtrustWorkloadCredentialsDynamicSecretSpec",
 }
 
 // ClusterGenerator returns every problem of a ClusterGenerator's spec as written: the
@@ -123,6 +125,12 @@ func Generator(kind string, spec *genv1alpha1.GeneratorSpec, field string) error
 			return fmt.Errorf("%s: required for kind %s", field, kind)
 		}
 		errs = vaultDynamicSecret(s, field)
+	case genv1alpha1.BeyondtrustWorkloadCredentialsDynamicSecretKind:
+		s := spec.BeyondtrustWorkloadCredentialsDynamicSecretSpec
+		if s == nil {
+			return fmt.Errorf("%s: required for kind %s", field, kind)
+		}
+		errs = beyondtrustDynamicSecret(s, field)
 	default:
 		if registryErrs, ok := registryTokenSpec(kind, spec, field); ok {
 			return errors.Join(registryErrs...)

@@ -10,6 +10,18 @@ import (
 
 func ptr[T any](v T) *T { return &v }
 
+// beyondtrust returns a valid BeyondtrustWorkloadCredentialsDynamicSecret spec that edit changes.
+func beyondtrust(edit func(*genv1alpha1.BeyondtrustWorkloadCredentialsProvider)) *genv1alpha1.BeyondtrustWorkloadCredentialsDynamicSecretSpec {
+	s := &genv1alpha1.BeyondtrustWorkloadCredentialsDynamicSecretSpec{Provider: genv1alpha1.BeyondtrustWorkloadCredentialsProvider{
+		Server: genv1alpha1.BeyondtrustWorkloadCredentialsServer{APIURL: "https://api.beyondtrust.io/site", SiteID: "0f3c6a52-8d7e-4b1a-9c2d-5e6f7a8b9c0d"},
+		Auth: genv1alpha1.BeyondtrustWorkloadCredentialsAuth{APIKey: genv1alpha1.BeyondtrustWorkloadCredentialsAPIKey{
+			Token: esv1.SecretKeySelector{Name: "bt", Key: "token"}}},
+		FolderPath: "apps/aws/deploy",
+	}}
+	edit(&s.Provider)
+	return s
+}
+
 func TestGeneratorSpecs(t *testing.T) {
 	tests := []struct {
 		name string
@@ -45,6 +57,30 @@ func TestGeneratorSpecs(t *testing.T) {
 			`spec.secretKeys[1]: "a" is also secretKeys[0]`},
 		{"unknown encoding", genv1alpha1.PasswordKind,
 			genv1alpha1.GeneratorSpec{PasswordSpec: &genv1alpha1.PasswordSpec{Length: 24, Encoding: ptr("rot13")}}, "spec.encoding"},
+		{"beyondtrust valid", genv1alpha1.BeyondtrustWorkloadCredentialsDynamicSecretKind,
+			genv1alpha1.GeneratorSpec{BeyondtrustWorkloadCredentialsDynamicSecretSpec: beyondtrust(func(*genv1alpha1.BeyondtrustWorkloadCredentialsProvider) {})}, ""},
+		{"beyondtrust definition at the top", genv1alpha1.BeyondtrustWorkloadCredentialsDynamicSecretKind,
+			genv1alpha1.GeneratorSpec{BeyondtrustWorkloadCredentialsDynamicSecretSpec: beyondtrust(func(p *genv1alpha1.BeyondtrustWorkloadCredentialsProvider) {
+				p.FolderPath = "deploy"
+			})}, ""},
+		{"beyondtrust http", genv1alpha1.BeyondtrustWorkloadCredentialsDynamicSecretKind,
+			genv1alpha1.GeneratorSpec{BeyondtrustWorkloadCredentialsDynamicSecretSpec: beyondtrust(func(p *genv1alpha1.BeyondtrustWorkloadCredentialsProvider) {
+				p.Server.APIURL = "http://bt.example/site"
+			})}, "spec.provider.server.apiUrl: \"http://bt.example/site\" is not an https URL"},
+		{"beyondtrust site not a UUID", genv1alpha1.BeyondtrustWorkloadCredentialsDynamicSecretKind,
+			genv1alpha1.GeneratorSpec{BeyondtrustWorkloadCredentialsDynamicSecretSpec: beyondtrust(func(p *genv1alpha1.BeyondtrustWorkloadCredentialsProvider) {
+				p.Server.SiteID = "site-1"
+			})}, "spec.provider.server.siteId"},
+		{"beyondtrust without token key", genv1alpha1.BeyondtrustWorkloadCredentialsDynamicSecretKind,
+			genv1alpha1.GeneratorSpec{BeyondtrustWorkloadCredentialsDynamicSecretSpec: beyondtrust(func(p *genv1alpha1.BeyondtrustWorkloadCredentialsProvider) {
+				p.Auth.APIKey.Token.Key = ""
+			})}, "spec.provider.auth.apikey.token: name and key are required"},
+		{"beyondtrust folder without a name", genv1alpha1.BeyondtrustWorkloadCredentialsDynamicSecretKind,
+			genv1alpha1.GeneratorSpec{BeyondtrustWorkloadCredentialsDynamicSecretSpec: beyondtrust(func(p *genv1alpha1.BeyondtrustWorkloadCredentialsProvider) {
+				p.FolderPath = ""
+			})}, "spec.provider.folderPath: \"\" names no dynamic secret"},
+		{"beyondtrust without its spec", genv1alpha1.BeyondtrustWorkloadCredentialsDynamicSecretKind,
+			genv1alpha1.GeneratorSpec{}, "spec: required for kind BeyondtrustWorkloadCredentialsDynamicSecret"},
 		{"ecr without region", genv1alpha1.ECRAuthorizationTokenKind,
 			genv1alpha1.GeneratorSpec{ECRAuthorizationTokenSpec: &genv1alpha1.ECRAuthorizationTokenSpec{}}, "spec.region: required"},
 		{"ecr unknown scope", genv1alpha1.ECRAuthorizationTokenKind,
@@ -162,7 +198,9 @@ func TestClusterGeneratorUnion(t *testing.T) {
 		{"field path in nested errors", genv1alpha1.ClusterGeneratorSpec{Kind: "Password",
 			Generator: genv1alpha1.GeneratorSpec{PasswordSpec: &genv1alpha1.PasswordSpec{Length: 0}}},
 			"spec.generator.passwordSpec.length: must be at least 1"},
-		{"unserved kind is left to the registry", genv1alpha1.ClusterGeneratorSpec{Kind: "BeyondtrustWorkloadCredentialsDynamicSecret"}, ""},
+		{"kind without its spec", genv1alpha1.ClusterGeneratorSpec{Kind: "BeyondtrustWorkloadCredentialsDynamicSecret"},
+			"kind BeyondtrustWorkloadCredentialsDynamicSecret needs spec.generator.beyondtrustWorkloadCredentialsDynamicSecretSpec and no other field, found []"},
+		{"kind outside ESO's list is left to the API server", genv1alpha1.ClusterGeneratorSpec{Kind: "Nope"}, ""},
 		{"field of a kind Ferry does not generate", genv1alpha1.ClusterGeneratorSpec{Kind: "Password",
 			Generator: genv1alpha1.GeneratorSpec{SSHKeySpec: &genv1alpha1.SSHKeySpec{}}},
 			"kind Password needs spec.generator.passwordSpec and no other field, found [sshKeySpec]"},
@@ -171,8 +209,6 @@ func TestClusterGeneratorUnion(t *testing.T) {
 		{"kind that calls a service, with another kind's spec", genv1alpha1.ClusterGeneratorSpec{Kind: "Webhook",
 			Generator: genv1alpha1.GeneratorSpec{UUIDSpec: &genv1alpha1.UUIDSpec{}}},
 			"kind Webhook needs spec.generator.webhookSpec and no other field, found [uuidSpec]"},
-		{"kind Ferry does not generate is never refused here", genv1alpha1.ClusterGeneratorSpec{Kind: "BeyondtrustWorkloadCredentialsDynamicSecret",
-			Generator: genv1alpha1.GeneratorSpec{UUIDSpec: &genv1alpha1.UUIDSpec{}}}, ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

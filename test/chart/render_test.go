@@ -53,6 +53,14 @@ var combos = []combo{
 		if rulesMention(one(t, objs, "ClusterRole", "ferry-controller"), "secretproviderclasspodstatuses") {
 			t.Error("ClusterRole grants SecretProviderClassPodStatuses with the CSI integration off")
 		}
+		// Ferry generates every namespaced generator kind it serves, so it must read each.
+		for _, crd := range find(objs, "CustomResourceDefinition", "") {
+			plural := nested(t, crd, "spec", "names", "plural").(string)
+			if nested(t, crd, "spec", "group") == "generators.external-secrets.io" && nested(t, crd, "spec", "scope") == "Namespaced" &&
+				plural != "generatorstates" && !rulesMention(one(t, objs, "ClusterRole", "ferry-controller"), plural) {
+				t.Errorf("ClusterRole does not let Ferry read generator kind %s", plural)
+			}
+		}
 		one(t, objs, "ClusterRole", "ferry-webhook")
 		one(t, objs, "Role", "ferry-operator")
 		svc := one(t, objs, "Service", "ferry-webhook")

@@ -62,7 +62,7 @@ type BeyondtrustWorkloadCredentialsAPIKey struct {
 }
 
 // BeyondtrustWorkloadCredentialsDynamicSecret generates credentials from a BeyondTrust
-// Workload Credentials dynamic secret. Ferry serves the kind but does not generate it.
+// Workload Credentials dynamic secret.
 // +kubebuilder:object:root=true
 // +kubebuilder:storageversion
 // +kubebuilder:subresource:status

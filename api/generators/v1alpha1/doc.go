@@ -3,8 +3,7 @@
 // spec.dataFrom[].sourceRef.generatorRef, ClusterGenerator, which wraps any of them at
 // cluster scope, and GeneratorState, ESO's record of generated resources. The schemas are
 // ESO's, field for field, so that every object a user wrote is served and kept as written.
-// Ferry generates values for the kinds docs/generators.md lists; the others are served but
-// not generated.
+// Ferry generates values for every kind; docs/generators.md lists them.
 //
 // This package holds types, markers and constants only. It must not import
 // controller-runtime clients, generator code or anything with behaviour.

@@ -40,17 +40,18 @@ func testGenerators(cp *testenv.ControlPlane) *generator.Registry {
 		panic(fmt.Sprintf("reading the API server's OIDC issuer: %v", err))
 	}
 	entra = tokenapi.NewEntraID(issuer, "ferry-tenant")
+	ecrPublic = tokenapi.NewECRPublic(awsTestKeyID, awsTestSecretKey)
 	azure := azurekv.New(azurekv.WithHTTPClient(tokenapi.TLSClient()), azurekv.WithAuthorityHost(entra.URL))
 	googleAPI = tokenapi.NewGoogle(issuer, "ferry-project", "europe-west1", "test")
 	gcp := gcpsm.New(gcpsm.WithEndpoints(gcpsm.Endpoints{STS: googleAPI.URL + "/v1/token", IAMCredentials: googleAPI.URL,
 		HTTPClient: tokenapi.TLSClient()}))
 	return generator.NewRegistry(generator.NewPassword(), generator.NewUUID(), generator.NewFake(),
-		generator.NewECRAuthorizationToken(motoSessions{}), generator.NewSTSSessionToken(motoSessions{}),
+		generator.NewECRAuthorizationToken(motoSessions{}, generator.WithECRPublicEndpoint(ecrPublic.URL)), generator.NewSTSSessionToken(motoSessions{}),
 		generator.NewVaultDynamicSecret(vault.NewCaller()), generator.NewSSHKey(), generator.NewMFA(),
 		generator.NewWebhook(webhook.New()), generator.NewGithubAccessToken(), generator.NewGrafana(),
 		generator.NewGitlabDeployToken(), generator.NewQuayAccessToken(inProcess),
 		generator.NewCloudsmithAccessToken(inProcess), generator.NewACRAccessToken(azure, inProcess),
-		generator.NewGCRAccessToken(gcp))
+		generator.NewGCRAccessToken(gcp), generator.NewBeyondtrustWorkloadCredentialsDynamicSecret())
 }
 
 // shared is the moto server of this package's tests, started once on first use and
@@ -79,10 +80,12 @@ func useMoto(t *testing.T) *testenv.Moto {
 }
 
 // entra and googleAPI are the Entra ID tenant of the ACRAccessToken tests and the Google
-// token endpoints of the GCRAccessToken tests, started with the operator.
+// token endpoints of the GCRAccessToken tests, and ecrPublic the ECR Public API of the
+// ECRAuthorizationToken tests of scope public, started with the operator.
 var (
 	entra     *tokenapi.EntraID
 	googleAPI *tokenapi.Google
+	ecrPublic *tokenapi.ECRPublic
 )
 
 // stopSharedBackends stops the servers useMoto and useVault started, and entra.
@@ -90,6 +93,7 @@ func stopSharedBackends() {
 	if entra != nil {
 		entra.Close()
 		googleAPI.Close()
+		ecrPublic.Close()
 	}
 	if shared.moto != nil {
 		_ = shared.moto.Stop()
@@ -383,21 +387,19 @@ func TestGeneratorFailures(t *testing.T) {
 			t.Errorf("message %q does not name the union field", msg)
 		}
 	})
-	t.Run("kind not implemented", func(t *testing.T) {
-		es := generatorES(ns, "bt", genv1alpha1.BeyondtrustWorkloadCredentialsDynamicSecretKind, "bt", time.Hour)
-		create(t, es)
-		msg := waitReady(t, es, corev1.ConditionFalse, esv1.ReasonProviderNotImplemented)
-		if !strings.Contains(msg, "BeyondtrustWorkloadCredentialsDynamicSecret generators are not implemented") {
-			t.Errorf("message %q does not name the kind", msg)
-		}
-	})
 }
+
+// The static AWS keys the AWS generators authenticate with.
+const (
+	awsTestKeyID     = "AKIAFERRYTEST"
+	awsTestSecretKey = "ferry-test-secret"
+)
 
 // awsCredentials creates the Secret of static AWS keys the AWS generators authenticate with.
 func awsCredentials(t *testing.T, ns string) esv1.AWSAuth {
 	t.Helper()
 	create(t, &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "aws"},
-		Data: map[string][]byte{"id": []byte("AKIAFERRYTEST"), "secret": []byte("ferry-test-secret")}})
+		Data: map[string][]byte{"id": []byte(awsTestKeyID), "secret": []byte(awsTestSecretKey)}})
 	return esv1.AWSAuth{SecretRef: &esv1.AWSAuthSecretRef{
 		AccessKeyID:     esv1.SecretKeySelector{Name: "aws", Key: "id"},
 		SecretAccessKey: esv1.SecretKeySelector{Name: "aws", Key: "secret"},

@@ -1,7 +1,8 @@
 // Package tokenapi runs, in process on 127.0.0.1, small servers that speak the wire
 // protocols of the services Ferry's generators obtain tokens from: GitHub's App
 // installation tokens, GitLab's deploy tokens, Grafana's service-account tokens, Quay's
-// robot federation and Cloudsmith's OIDC exchange. The servers that trade Kubernetes
+// robot federation, Cloudsmith's OIDC exchange and Amazon ECR Public's authorization
+// tokens (which moto does not emulate). The servers that trade Kubernetes
 // ServiceAccount tokens verify them as a federated service does, with the OIDC keys the
 // test's kube-apiserver publishes (KubeIssuer), and serve TLS that TLSClient trusts.
 //
