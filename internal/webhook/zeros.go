@@ -7,14 +7,21 @@ import (
 	"net/http/httptest"
 )
 
-// KeepExplicitZeros wraps the conversion webhook so that a field a user wrote with its zero
-// value (false, 0, "") survives conversion. Conversion goes through Go types whose
-// omitempty fields drop zero values, so `target.immutable: false` written at v1beta1 would
-// read back without the field: the same meaning, but not what was written, and a GitOps
-// diff shows the difference. Each converted object gets back every zero-valued field of
-// the object it was converted from that it lacks, where the field's parent object exists
-// in it; a field the target version does not have is then pruned by the API server as any
-// unknown field is.
+// KeepExplicitZeros wraps the conversion webhook so that an object reads back as it was
+// written. Conversion goes through Go types, which lose two things on the way:
+//
+//   - a field written with its zero value (false, 0, ""): omitempty drops it, so
+//     `target.immutable: false` written at v1beta1 would read back without the field;
+//   - the absence of an object: a struct held by value is marshalled as `{}` even when
+//     nothing was written, so a v1beta1 ExternalSecret written without `secretStoreRef`
+//     (all its data from generators) would read back at v1beta1 with `secretStoreRef: {}`.
+//
+// Either keeps the meaning but is not what was written, and a tool that compares what it
+// wrote with what it reads sees a difference. Each converted object gets back every
+// zero-valued field of the object it was converted from that it lacks, and loses every
+// empty object that object did not have, inside the objects (and the lists of equal
+// length) both have; a field the target version does not have is then pruned by the API
+// server as any unknown field is.
 func KeepExplicitZeros(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		var in bytes.Buffer // Limit, around this handler, bounds the body
@@ -44,8 +51,9 @@ type readCloser struct{ *bytes.Reader }
 func (readCloser) Close() error { return nil }
 
 // withZeros returns the ConversionReview answer resp with the zero-valued fields of the
-// request's objects put back into the converted objects, or resp unchanged when either
-// does not decode or their objects do not pair up.
+// request's objects put back into the converted objects and the empty objects the
+// conversion added taken out, or resp unchanged when either does not decode or their
+// objects do not pair up.
 func withZeros(req, resp []byte) []byte {
 	var in struct {
 		Request struct {
@@ -71,8 +79,13 @@ func withZeros(req, resp []byte) []byte {
 		c, _ := converted[i].(map[string]any)
 		// Only what the user writes: metadata and status are the API server's.
 		if spec, ok := o["spec"].(map[string]any); ok {
-			if target, ok := c["spec"].(map[string]any); ok && restoreZeros(spec, target) {
-				changed = true
+			if target, ok := c["spec"].(map[string]any); ok {
+				if restoreZeros(spec, target) {
+					changed = true
+				}
+				if dropAddedEmpties(spec, target) {
+					changed = true
+				}
 			}
 		}
 	}
@@ -99,16 +112,8 @@ func restoreZeros(from, to map[string]any) bool {
 				added = true
 			}
 		case []any:
-			l, ok := got.([]any)
-			if !ok || len(l) != len(v) {
-				continue
-			}
-			for i := range v {
-				a, aok := v[i].(map[string]any)
-				b, bok := l[i].(map[string]any)
-				if aok && bok && restoreZeros(a, b) {
-					added = true
-				}
+			if eachObjectPair(v, got, restoreZeros) {
+				added = true
 			}
 		case bool, json.Number, string:
 			if !present && isZero(v) {
@@ -118,6 +123,52 @@ func restoreZeros(from, to map[string]any) bool {
 		}
 	}
 	return added
+}
+
+// dropAddedEmpties deletes from to every empty object that from has no field for,
+// recursing into the objects both have (and the lists both have at the same length), and
+// reports whether it deleted any. An empty object from has is kept: `find: {}` written by
+// a user means something.
+func dropAddedEmpties(from, to map[string]any) bool {
+	dropped := false
+	for k, got := range to {
+		v, present := from[k]
+		m, isMap := got.(map[string]any)
+		switch {
+		case !present:
+			if isMap && len(m) == 0 {
+				delete(to, k)
+				dropped = true
+			}
+		case isMap:
+			if f, ok := v.(map[string]any); ok && dropAddedEmpties(f, m) {
+				dropped = true
+			}
+		default:
+			if f, ok := v.([]any); ok && eachObjectPair(f, got, dropAddedEmpties) {
+				dropped = true
+			}
+		}
+	}
+	return dropped
+}
+
+// eachObjectPair calls f on the objects at the same index of from and to when to is a list
+// of the same length, and reports whether any call did.
+func eachObjectPair(from []any, to any, f func(from, to map[string]any) bool) bool {
+	l, ok := to.([]any)
+	if !ok || len(l) != len(from) {
+		return false
+	}
+	did := false
+	for i := range from {
+		a, aok := from[i].(map[string]any)
+		b, bok := l[i].(map[string]any)
+		if aok && bok && f(a, b) {
+			did = true
+		}
+	}
+	return did
 }
 
 // decode reads JSON keeping numbers as written, so an integer past 2^53 is not rounded on

@@ -187,23 +187,35 @@ spec:
 	// A zero value written at v1beta1 survives the conversion to the v1 storage version and
 	// back (webhook.KeepExplicitZeros): the object reads back as written.
 	t.Run("explicit false kept through conversion", func(t *testing.T) {
-		if out, err := kubectlApplyStdin(`
+		for resource, got := range readBackAtV1beta1AndV1(t, "keepfalse", `
 apiVersion: external-secrets.io/v1beta1
 kind: ExternalSecret
 metadata: {name: keepfalse, namespace: invalid}
 spec:
   secretStoreRef: {name: nowhere}
   target: {name: keepfalse, immutable: false}
-  data: [{secretKey: k, remoteRef: {key: r}}]`); err != nil {
-			t.Fatalf("apply: %v %s", err, out)
+  data: [{secretKey: k, remoteRef: {key: r}}]`, "{.spec.target.immutable}") {
+			if strings.TrimSpace(got) != "false" {
+				t.Errorf("%s: spec.target.immutable reads back %q, want false as written", resource, got)
+			}
 		}
-		t.Cleanup(func() {
-			_, _ = kubectlErr("delete", "externalsecret", "keepfalse", "-n", "invalid", "--ignore-not-found")
-		})
-		for _, resource := range []string{"externalsecrets.v1beta1.external-secrets.io", "externalsecrets.v1.external-secrets.io"} {
-			got, err := kubectlErr("get", resource, "keepfalse", "-n", "invalid", "-o", "jsonpath={.spec.target.immutable}")
-			if err != nil || strings.TrimSpace(got) != "false" {
-				t.Errorf("%s: spec.target.immutable reads back %q (%v), want false as written", resource, got, err)
+	})
+
+	// An ExternalSecret written at v1beta1 without secretStoreRef (its data all from a
+	// generator) reads back at v1beta1 without one: the typed conversion from the v1 storage
+	// version writes `secretStoreRef: {}`, which webhook.KeepExplicitZeros takes out again.
+	t.Run("no empty secretStoreRef added by conversion", func(t *testing.T) {
+		for resource, got := range readBackAtV1beta1AndV1(t, "nostore", `
+apiVersion: external-secrets.io/v1beta1
+kind: ExternalSecret
+metadata: {name: nostore, namespace: invalid}
+spec:
+  target: {name: nostore}
+  dataFrom:
+  - sourceRef:
+      generatorRef: {apiVersion: generators.external-secrets.io/v1alpha1, kind: Password, name: pw}`, "{.spec}") {
+			if strings.Contains(got, "secretStoreRef") {
+				t.Errorf("%s: spec reads back %s, want it without the secretStoreRef that was not written", resource, got)
 			}
 		}
 	})
@@ -219,4 +231,26 @@ spec:
 			}
 		})
 	}
+}
+
+// readBackAtV1beta1AndV1 applies manifest, an ExternalSecret called name in the namespace
+// "invalid", deletes it when the test ends, and returns what jsonpath reads of it at
+// v1beta1 and at v1, by resource.
+func readBackAtV1beta1AndV1(t *testing.T, name, manifest, jsonpath string) map[string]string {
+	t.Helper()
+	if out, err := kubectlApplyStdin(manifest); err != nil {
+		t.Fatalf("apply: %v %s", err, out)
+	}
+	t.Cleanup(func() {
+		_, _ = kubectlErr("delete", "externalsecret", name, "-n", "invalid", "--ignore-not-found")
+	})
+	read := map[string]string{}
+	for _, resource := range []string{"externalsecrets.v1beta1.external-secrets.io", "externalsecrets.v1.external-secrets.io"} {
+		got, err := kubectlErr("get", resource, name, "-n", "invalid", "-o", "jsonpath="+jsonpath)
+		if err != nil {
+			t.Fatalf("%s: reading it back: %v", resource, err)
+		}
+		read[resource] = got
+	}
+	return read
 }
