@@ -1,6 +1,8 @@
 package template
 
 import (
+	"fmt"
+	"math"
 	"regexp"
 
 	"go.yaml.in/yaml/v3"
@@ -63,4 +65,114 @@ func resolveAlias(node *yaml.Node) *yaml.Node {
 		node = node.Alias
 	}
 	return node
+}
+
+// RenderDocument renders one template and parses its output as a YAML (or JSON) document
+// of any shape: a mapping, a list or a scalar, as the generic targets' templateFrom[].target
+// paths take it. Mappings become map[string]any, lists []any, integers int64: the types of
+// an unstructured Kubernetes object. Errors name the template and lines, never the text.
+func (r *Renderer) RenderDocument(name, text string) (any, error) {
+	body, err := r.execute(name, text)
+	if err != nil {
+		return nil, err
+	}
+	doc, err := parseDocument(body)
+	if err != nil {
+		return nil, fmt.Errorf("template: %s: %w", name, err)
+	}
+	return doc, nil
+}
+
+// parseDocument reads a rendered document into the types of an unstructured object.
+func parseDocument(rendered []byte) (doc any, err error) {
+	defer func() {
+		if recover() != nil {
+			doc, err = nil, safeErrorf("the rendered text is not valid YAML")
+		}
+	}()
+	var node yaml.Node
+	if err := yaml.Unmarshal(rendered, &node); err != nil {
+		if line := yamlLine.FindStringSubmatch(err.Error()); line != nil {
+			return nil, safeErrorf("the rendered text is not valid YAML (line %s)", line[1])
+		}
+		return nil, safeErrorf("the rendered text is not valid YAML")
+	}
+	if len(node.Content) == 0 {
+		return nil, nil
+	}
+	return nodeValue(node.Content[0], 0)
+}
+
+// nodeValue converts a YAML node; depth bounds nesting (and alias chains).
+func nodeValue(node *yaml.Node, depth int) (any, error) {
+	if depth > 64 {
+		return nil, safeErrorf("the rendered text nests more than 64 levels deep")
+	}
+	node = resolveAlias(node)
+	switch node.Kind {
+	case yaml.MappingNode:
+		out := make(map[string]any, len(node.Content)/2)
+		for i := 0; i+1 < len(node.Content); i += 2 {
+			keyNode := resolveAlias(node.Content[i])
+			if keyNode.Kind != yaml.ScalarNode {
+				return nil, safeErrorf("the key on line %d is not a string", node.Content[i].Line)
+			}
+			value, err := nodeValue(node.Content[i+1], depth+1)
+			if err != nil {
+				return nil, err
+			}
+			out[keyNode.Value] = value
+		}
+		return out, nil
+	case yaml.SequenceNode:
+		out := make([]any, 0, len(node.Content))
+		for _, item := range node.Content {
+			value, err := nodeValue(item, depth+1)
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, value)
+		}
+		return out, nil
+	case yaml.ScalarNode:
+		return scalarValue(node)
+	default:
+		return nil, safeErrorf("the value on line %d is not supported", node.Line)
+	}
+}
+
+// scalarValue decodes a scalar by its resolved tag: numbers as int64 or float64, as JSON
+// would give them to an unstructured object.
+func scalarValue(node *yaml.Node) (any, error) {
+	switch node.ShortTag() {
+	case "!!null":
+		return nil, nil
+	case "!!bool":
+		var b bool
+		if err := node.Decode(&b); err != nil {
+			return nil, safeErrorf("the value on line %d is not a boolean", node.Line)
+		}
+		return b, nil
+	case "!!int":
+		var i int64
+		if err := node.Decode(&i); err == nil {
+			return i, nil
+		}
+		var f float64
+		if err := node.Decode(&f); err != nil {
+			return nil, safeErrorf("the value on line %d is not a number", node.Line)
+		}
+		return f, nil
+	case "!!float":
+		var f float64
+		if err := node.Decode(&f); err != nil {
+			return nil, safeErrorf("the value on line %d is not a number", node.Line)
+		}
+		if math.IsInf(f, 0) || math.IsNaN(f) {
+			return nil, safeErrorf("the value on line %d is not a finite number", node.Line)
+		}
+		return f, nil
+	default:
+		return node.Value, nil
+	}
 }

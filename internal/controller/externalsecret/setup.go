@@ -4,6 +4,9 @@ import (
 	"context"
 
 	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/meta"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apimachinery/pkg/types"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/builder"
@@ -56,6 +59,10 @@ func (r *Reconciler) SetupWithManager(ctx context.Context, mgr ctrl.Manager, opt
 	if len(r.Namespaces) == 0 {
 		b = b.Watches(&esv1.ClusterSecretStore{}, handler.EnqueueRequestsFromMapFunc(r.forStore), builder.WithPredicates(storeChanged()))
 	}
+	for _, watched := range r.genericWatches(ctx, mgr) {
+		// A change made to a generic target outside Ferry is repaired, as for a Secret.
+		b = b.WatchesMetadata(watched, handler.EnqueueRequestsFromMapFunc(r.forSecret), builder.WithPredicates(managedOnly()))
+	}
 	if r.Changes != nil {
 		// Objects whose keys a provider reported changed.
 		b = b.WatchesRawSource(r.Changes.Source(esv1.ExtSecretKind))
@@ -82,7 +89,48 @@ func (r *Reconciler) SetupWithManager(ctx context.Context, mgr ctrl.Manager, opt
 	return b.WithOptions(opts).Complete(rec)
 }
 
-// forSecret maps a managed Secret to the ExternalSecrets that target it.
+// genericWatches are the kinds of generic targets to watch, metadata only: the allowed
+// kinds the API server serves when Ferry starts (ConfigMaps when every kind is allowed).
+// A kind installed later, or any other kind, is repaired at the next refresh instead: a
+// watch on a kind the API server does not serve would stop the controller from starting.
+func (r *Reconciler) genericWatches(ctx context.Context, mgr ctrl.Manager) []*metav1.PartialObjectMetadata {
+	if !r.GenericTargets.Enabled {
+		return nil
+	}
+	kinds := r.GenericTargets.Kinds
+	if len(kinds) == 0 {
+		kinds = []schema.GroupKind{{Kind: "ConfigMap"}}
+	}
+	var out []*metav1.PartialObjectMetadata
+	for _, gk := range kinds {
+		mapping, err := mgr.GetRESTMapper().RESTMapping(gk)
+		if err != nil {
+			ctrl.LoggerFrom(ctx).Info("Not watching a generic target kind: the API server does not serve it; its targets are repaired at each refresh",
+				"kind", gk.String(), "error", err.Error())
+			continue
+		}
+		if mapping.Scope.Name() != meta.RESTScopeNameNamespace {
+			continue
+		}
+		watched := &metav1.PartialObjectMetadata{}
+		watched.SetGroupVersionKind(mapping.GroupVersionKind)
+		out = append(out, watched)
+	}
+	return out
+}
+
+// managedOnly passes events of objects that carry Ferry's managed label (before or after).
+func managedOnly() predicate.Predicate {
+	managed := func(o client.Object) bool { return o.GetLabels()[esv1.LabelManaged] == esv1.LabelManagedValue }
+	return predicate.Funcs{
+		CreateFunc:  func(e event.CreateEvent) bool { return managed(e.Object) },
+		DeleteFunc:  func(e event.DeleteEvent) bool { return managed(e.Object) },
+		UpdateFunc:  func(e event.UpdateEvent) bool { return managed(e.ObjectOld) || managed(e.ObjectNew) },
+		GenericFunc: func(e event.GenericEvent) bool { return managed(e.Object) },
+	}
+}
+
+// forSecret maps a managed Secret (or generic target) to the ExternalSecrets that target it.
 func (r *Reconciler) forSecret(ctx context.Context, o client.Object) []reconcile.Request {
 	var list esv1.ExternalSecretList
 	if err := r.Client.List(ctx, &list, client.InNamespace(o.GetNamespace()), client.MatchingFields{IndexTarget: o.GetName()}); err != nil {
