@@ -136,7 +136,9 @@ func TestGenericTargetConfigMap(t *testing.T) {
 	}
 
 	t.Run("provider change", func(t *testing.T) {
-		update(t, store, func(s *esv1.SecretStore) { s.Spec.Provider.Fake.Data = fakeData("host", "db2.internal", "password", dbPass) })
+		update(t, store, func(s *esv1.SecretStore) {
+			s.Spec.Provider.Fake.Data = fakeData("host", "db2.internal", "password", dbPass)
+		})
 		waitField(t, configMapGVK, ns, "app-config", map[string]any{"host": "db2.internal", "password": dbPass}, "data")
 	})
 
