@@ -186,6 +186,9 @@ func TestGenericTargetConfigMap(t *testing.T) {
 	if strings.Contains(strings.Join(eventNotes(t, ns), "\n"), dbPass) {
 		t.Error("an event carries a value")
 	}
+	if strings.Contains(logs.String(), dbPass) {
+		t.Error("a log line carries a value")
+	}
 }
 
 func TestGenericTargetCustomResource(t *testing.T) {
