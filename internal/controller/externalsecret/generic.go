@@ -188,7 +188,7 @@ func appendNonEmpty(out []placement, path []string, values map[string]any) []pla
 // removed; unless merge, each path's value replaces what obj holds there. Several
 // placements at one path merge their mappings, as ESO's do.
 func place(obj map[string]any, placements []placement, previous [][]string, merge bool) [][]string {
-	var paths [][]string
+	paths := [][]string{}
 	if !merge {
 		for _, p := range previous {
 			if !slices.ContainsFunc(placements, func(pl placement) bool { return slices.Equal(pl.path, p) }) {
@@ -253,8 +253,10 @@ func (r *Reconciler) untouchedGeneric(obj *unstructured.Unstructured) bool {
 	if obj.GetLabels()[esv1.LabelManaged] != esv1.LabelManagedValue {
 		return false
 	}
-	paths := managedFields(obj)
-	return paths != nil && obj.GetAnnotations()[esv1.AnnotationDataHash] == r.fieldsDigest(obj.Object, paths)
+	if _, ok := obj.GetAnnotations()[managedFieldsAnnotation]; !ok {
+		return false
+	}
+	return obj.GetAnnotations()[esv1.AnnotationDataHash] == r.fieldsDigest(obj.Object, managedFields(obj))
 }
 
 // rememberValues adds the strings a generic target holds at the paths Ferry wrote to the
@@ -289,6 +291,9 @@ func (r *Reconciler) applyGeneric(ctx context.Context, s *scope, shaped render.R
 	if err != nil {
 		return unchanged, err
 	}
+	if err := r.checkNamespaced(gvk); err != nil {
+		return unchanged, err
+	}
 	placements, err := genericPlacements(es, gvk, shaped)
 	if err != nil {
 		return unchanged, err
@@ -315,6 +320,24 @@ func (r *Reconciler) applyGeneric(ctx context.Context, s *scope, shaped render.R
 		return unchanged, writeError(err, "updating", gvk.Kind, desired.GetName())
 	}
 	return updated, nil
+}
+
+// checkNamespaced refuses a kind the API server does not serve, or serves cluster-wide: a
+// generic target lives in its ExternalSecret's namespace, as in ESO.
+func (r *Reconciler) checkNamespaced(gvk schema.GroupVersionKind) error {
+	mapping, err := r.Client.RESTMapper().RESTMapping(gvk.GroupKind(), gvk.Version)
+	switch {
+	case meta.IsNoMatchError(err):
+		return failure.Permanent(reasonTargetKindNotInstalled,
+			"spec.target.manifest: the API server does not serve kind %s in %s (is its CustomResourceDefinition installed?); "+
+				"Ferry tries again at the next refresh", gvk.Kind, gvk.GroupVersion())
+	case err != nil:
+		return failure.Transient(esv1.ReasonSecretSyncedError, fmt.Errorf("looking up kind %s: %w", gvk.Kind, err))
+	case mapping.Scope.Name() != meta.RESTScopeNameNamespace:
+		return failure.Permanent(esv1.ReasonInvalidSpec,
+			"spec.target.manifest: %s is cluster-scoped; a generic target is a namespaced object in the ExternalSecret's namespace", gvk.GroupKind())
+	}
+	return nil
 }
 
 // createGeneric creates the generic target; when one exists already it reads it into
