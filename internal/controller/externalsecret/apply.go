@@ -252,7 +252,11 @@ func (r *Reconciler) deleteManaged(ctx context.Context, s *scope, target client.
 	}
 	r.Metrics.SecretWrite("delete")
 	uid, version := target.GetUID(), target.GetResourceVersion()
-	err := r.Client.Delete(ctx, target, client.Preconditions{UID: &uid, ResourceVersion: &version})
+	writer := r.Client
+	if isGeneric(s.es) {
+		writer = r.genericWriter()
+	}
+	err := writer.Delete(ctx, target, client.Preconditions{UID: &uid, ResourceVersion: &version})
 	if err != nil && !apierrors.IsNotFound(err) {
 		return unchanged, failure.Transient(esv1.ReasonSecretSyncedError, fmt.Errorf("deleting %s %s: %w", kind, target.GetName(), err))
 	}

@@ -316,10 +316,20 @@ func (r *Reconciler) applyGeneric(ctx context.Context, s *scope, shaped render.R
 		return unchanged, nil
 	}
 	r.Metrics.SecretWrite("update")
-	if err := r.Client.Update(ctx, desired); err != nil {
+	if err := r.genericWriter().Update(ctx, desired); err != nil {
 		return unchanged, writeError(err, "updating", gvk.Kind, desired.GetName())
 	}
 	return updated, nil
+}
+
+// genericWriter is the client that writes generic targets: uncached, since the manager's
+// client would wait to read each write back from an informer of the kind's whole objects,
+// which Ferry does not keep (it watches their metadata only).
+func (r *Reconciler) genericWriter() client.Client {
+	if r.Direct != nil {
+		return r.Direct
+	}
+	return r.Client
 }
 
 // checkNamespaced refuses a kind the API server does not serve, or serves cluster-wide: a
@@ -358,7 +368,7 @@ func (r *Reconciler) createGeneric(ctx context.Context, s *scope, gvk schema.Gro
 		return unchanged, err
 	}
 	r.Metrics.SecretWrite("create")
-	err := r.Client.Create(ctx, obj)
+	err := r.genericWriter().Create(ctx, obj)
 	switch {
 	case err == nil:
 		return created, nil

@@ -2,7 +2,9 @@ package externalsecret
 
 import (
 	"context"
+	"fmt"
 
+	authorizationv1 "k8s.io/api/authorization/v1"
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -112,11 +114,44 @@ func (r *Reconciler) genericWatches(ctx context.Context, mgr ctrl.Manager) []*me
 		if mapping.Scope.Name() != meta.RESTScopeNameNamespace {
 			continue
 		}
+		if err := r.mayWatch(ctx, mgr, mapping.Resource); err != nil {
+			// A watch Ferry may not open would keep every ExternalSecret from syncing.
+			ctrl.LoggerFrom(ctx).Info("Not watching a generic target kind: its targets are repaired at each refresh",
+				"kind", gk.String(), "reason", err.Error())
+			continue
+		}
 		watched := &metav1.PartialObjectMetadata{}
 		watched.SetGroupVersionKind(mapping.GroupVersionKind)
 		out = append(out, watched)
 	}
 	return out
+}
+
+// mayWatch asks the API server whether Ferry may list and watch resource where it serves.
+func (r *Reconciler) mayWatch(ctx context.Context, mgr ctrl.Manager, resource schema.GroupVersionResource) error {
+	// Uncached: the manager's client waits to read back what it creates, and a review is
+	// never stored.
+	c, err := client.New(mgr.GetConfig(), client.Options{Scheme: mgr.GetScheme(), Mapper: mgr.GetRESTMapper()})
+	if err != nil {
+		return err
+	}
+	namespaces := r.Namespaces
+	if len(namespaces) == 0 {
+		namespaces = []string{""}
+	}
+	for _, ns := range namespaces {
+		for _, verb := range []string{"list", "watch"} {
+			review := &authorizationv1.SelfSubjectAccessReview{Spec: authorizationv1.SelfSubjectAccessReviewSpec{
+				ResourceAttributes: &authorizationv1.ResourceAttributes{Namespace: ns, Verb: verb, Group: resource.Group, Resource: resource.Resource}}}
+			if err := c.Create(ctx, review); err != nil {
+				return fmt.Errorf("asking whether %s on %s is allowed: %w", verb, resource.GroupResource(), err)
+			}
+			if !review.Status.Allowed {
+				return fmt.Errorf("not allowed to %s %s (grant it, e.g. with the chart's genericTargets.kinds)", verb, resource.GroupResource())
+			}
+		}
+	}
+	return nil
 }
 
 // managedOnly passes events of objects that carry Ferry's managed label (before or after).
