@@ -14,17 +14,9 @@ var yamlLine = regexp.MustCompile(`line (\d+)`)
 // whose values are scalars. Each entry becomes a key; a null value becomes "". Errors
 // name lines, never the rendered text nor its keys: both may be made of values.
 func parseKeysAndValues(rendered []byte) (pairs map[string][]byte, err error) {
-	defer func() {
-		if recover() != nil {
-			pairs, err = nil, safeErrorf("the rendered text is not valid YAML")
-		}
-	}()
-	var doc yaml.Node
-	if err := yaml.Unmarshal(rendered, &doc); err != nil {
-		if line := yamlLine.FindStringSubmatch(err.Error()); line != nil {
-			return nil, safeErrorf("the rendered text is not valid YAML (line %s)", line[1])
-		}
-		return nil, safeErrorf("the rendered text is not valid YAML")
+	doc, err := unmarshalRendered(rendered)
+	if err != nil {
+		return nil, err
 	}
 	pairs = map[string][]byte{}
 	if len(doc.Content) == 0 {
@@ -53,6 +45,24 @@ func parseKeysAndValues(rendered []byte) (pairs map[string][]byte, err error) {
 		}
 	}
 	return pairs, nil
+}
+
+// unmarshalRendered parses rendered text as a YAML document node. Its errors name a line at
+// most, never the text; a parser panic is an error too.
+func unmarshalRendered(rendered []byte) (doc *yaml.Node, err error) {
+	defer func() {
+		if recover() != nil {
+			doc, err = nil, safeErrorf("the rendered text is not valid YAML")
+		}
+	}()
+	doc = &yaml.Node{}
+	if err := yaml.Unmarshal(rendered, doc); err != nil {
+		if line := yamlLine.FindStringSubmatch(err.Error()); line != nil {
+			return nil, safeErrorf("the rendered text is not valid YAML (line %s)", line[1])
+		}
+		return nil, safeErrorf("the rendered text is not valid YAML")
+	}
+	return doc, nil
 }
 
 // resolveAlias follows *alias references to their anchored node (a bounded number of
@@ -84,18 +94,10 @@ func (r *Renderer) RenderDocument(name, text string) (any, error) {
 }
 
 // parseDocument reads a rendered document into the types of an unstructured object.
-func parseDocument(rendered []byte) (doc any, err error) {
-	defer func() {
-		if recover() != nil {
-			doc, err = nil, safeErrorf("the rendered text is not valid YAML")
-		}
-	}()
-	var node yaml.Node
-	if err := yaml.Unmarshal(rendered, &node); err != nil {
-		if line := yamlLine.FindStringSubmatch(err.Error()); line != nil {
-			return nil, safeErrorf("the rendered text is not valid YAML (line %s)", line[1])
-		}
-		return nil, safeErrorf("the rendered text is not valid YAML")
+func parseDocument(rendered []byte) (any, error) {
+	node, err := unmarshalRendered(rendered)
+	if err != nil {
+		return nil, err
 	}
 	if len(node.Content) == 0 {
 		return nil, nil
@@ -141,37 +143,28 @@ func nodeValue(node *yaml.Node, depth int) (any, error) {
 	}
 }
 
-// scalarValue decodes a scalar by its resolved tag: numbers as int64 or float64, as JSON
-// would give them to an unstructured object.
+// scalarValue decodes a scalar by its resolved tag, into the types JSON gives an
+// unstructured object: int64 or float64 for numbers, bool, nil, and text for the rest
+// (timestamps included).
 func scalarValue(node *yaml.Node) (any, error) {
-	switch node.ShortTag() {
-	case "!!null":
-		return nil, nil
-	case "!!bool":
-		var b bool
-		if err := node.Decode(&b); err != nil {
-			return nil, safeErrorf("the value on line %d is not a boolean", node.Line)
-		}
-		return b, nil
-	case "!!int":
-		var i int64
-		if err := node.Decode(&i); err == nil {
-			return i, nil
-		}
-		var f float64
-		if err := node.Decode(&f); err != nil {
-			return nil, safeErrorf("the value on line %d is not a number", node.Line)
-		}
-		return f, nil
-	case "!!float":
-		var f float64
-		if err := node.Decode(&f); err != nil {
-			return nil, safeErrorf("the value on line %d is not a number", node.Line)
-		}
-		if math.IsInf(f, 0) || math.IsNaN(f) {
+	var v any
+	if err := node.Decode(&v); err != nil {
+		return nil, safeErrorf("the value on line %d is not a valid scalar", node.Line)
+	}
+	switch n := v.(type) {
+	case nil, bool, string:
+		return n, nil
+	case int:
+		return int64(n), nil
+	case int64:
+		return n, nil
+	case uint64:
+		return float64(n), nil
+	case float64:
+		if math.IsInf(n, 0) || math.IsNaN(n) {
 			return nil, safeErrorf("the value on line %d is not a finite number", node.Line)
 		}
-		return f, nil
+		return n, nil
 	default:
 		return node.Value, nil
 	}

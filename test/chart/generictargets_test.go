@@ -34,17 +34,8 @@ genericTargets:
   enabled: true
   kinds: [{group: "", kind: ConfigMap, resource: configmaps}]
 `)
-	if out, err := helm("install", "ferry", chartDir, "--namespace", ns, "-f", values); err != nil {
-		t.Fatalf("%v\n%s", err, out)
-	}
-	t.Cleanup(func() { uninstall(t, "ferry", ns) })
-	objs := releaseObjects(t, ns)
-
-	kubeconfig, saConfig := serviceAccountKubeconfig(t, ns, "ferry")
-	ports := freePorts(t, 2)
-	args := append(deploymentArgs(t, objs), "--metrics-bind-address=127.0.0.1:"+ports[0], "--health-probe-bind-address=127.0.0.1:"+ports[1])
-	logPath := startFerry(t, kubeconfig, ns, args)
-	waitHTTP(t, "http://127.0.0.1:"+ports[1]+"/readyz")
+	installRelease(t, ns, "-f", values)
+	logPath, saConfig := startReleaseFerry(t, ns, releaseObjects(t, ns))
 
 	mustCreate(t, fakeStore(app, "store", "log-level", "debug"))
 	target := func(name, apiVersion, kind string) *esv1.ExternalSecret {
