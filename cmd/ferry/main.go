@@ -20,6 +20,7 @@ import (
 	"github.com/ferryhq/ferry/internal/builtin"
 	"github.com/ferryhq/ferry/internal/changefeed"
 	"github.com/ferryhq/ferry/internal/cli"
+	"github.com/ferryhq/ferry/internal/controller/externalsecret"
 	"github.com/ferryhq/ferry/internal/logging"
 	"github.com/ferryhq/ferry/internal/metrics"
 	"github.com/ferryhq/ferry/internal/operator"
@@ -133,11 +134,21 @@ func parseFlags(args []string) (operator.Options, int, error) {
 		"what an object's shard is computed from: namespace (a namespace's objects and stores stay together) or namespace-name (with --sharding=on)")
 	fs.StringVar(&opts.Sharding.ReplicaName, "replica-name", replicaName(),
 		"this replica's name in its Leases and its user agent (default $POD_NAME, then the host name)")
+	fs.BoolVar(&opts.GenericTargets.Enabled, "unsafe-allow-generic-targets", false,
+		"let ExternalSecrets write ConfigMaps and custom resources (spec.target.manifest), which are not stored as Secrets are")
+	var genericKinds []string
+	fs.Func("generic-target-kinds", "comma-separated kinds generic targets may write: Kind for the core group, group/Kind otherwise "+
+		"(ConfigMap,example.com/Widget); default: every kind Ferry's RBAC allows", listFlag(&genericKinds))
 	verbosity := fs.Int("v", 0, fmt.Sprintf("log verbosity (0-%d); higher values are capped so request bodies are never logged", logging.MaxVerbosity))
 	if err := fs.Parse(args); err != nil {
 		return opts, 0, err
 	}
 	opts.QPS = float32(*qps)
+	kinds, err := externalsecret.ParseGenericTargetKinds(genericKinds)
+	if err != nil {
+		return opts, 0, err
+	}
+	opts.GenericTargets.Kinds = kinds
 	keyBy, err := shard.ParseKeyBy(*shardKey)
 	if err != nil {
 		return opts, 0, err

@@ -119,6 +119,9 @@ type Options struct {
 	Events EventsOptions
 	// Sharding splits the namespaced work between active replicas.
 	Sharding ShardingOptions
+	// GenericTargets lets ExternalSecrets write kinds other than Secret (spec.target.manifest):
+	// ESO's --unsafe-allow-generic-targets, and which kinds.
+	GenericTargets externalsecret.GenericTargets
 }
 
 // ShardingOptions configure active-active sharding (docs/design/0006-sharding.md): every
@@ -367,6 +370,7 @@ func addControllers(ctx context.Context, mgr manager.Manager, svc *services, opt
 		Recorder: svc.recorder, HashKey: svc.hashKey, ControllerClass: opts.ControllerClass,
 		Namespaces: opts.Namespaces, Metrics: svc.metrics, Generators: opts.Generators, Direct: svc.direct,
 		GeneratorGCGracePeriod: opts.GeneratorGCGracePeriod, Changes: svc.changes, Shards: svc.shards,
+		GenericTargets: opts.GenericTargets,
 	}
 	if err := es.SetupWithManager(ctx, mgr, controller.Options{MaxConcurrentReconciles: opts.Concurrency}); err != nil {
 		return fmt.Errorf("setting up the ExternalSecret controller: %w", err)

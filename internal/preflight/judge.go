@@ -235,6 +235,11 @@ func (j *judge) externalSecretSpec(jm *judgement, es *esv1.ExternalSecret) {
 	if err := validation.ExternalSecret(es); err != nil {
 		jm.notes = append(jm.notes, "Ferry will report it InvalidSpec: "+err.Error())
 	}
+	if m := es.Spec.Target.Manifest; m != nil && (m.APIVersion != "v1" || m.Kind != "Secret") {
+		jm.notes = append(jm.notes, fmt.Sprintf("it writes a %s (spec.target.manifest), in plain text: Ferry must run with "+
+			"--unsafe-allow-generic-targets and allow the kind in --generic-target-kinds (Helm: genericTargets), "+
+			"or it reports GenericTargetsDisabled and writes nothing", m.Kind))
+	}
 	for i, d := range es.Spec.DataFrom {
 		if d.SourceRef == nil || d.SourceRef.GeneratorRef == nil {
 			continue

@@ -44,7 +44,7 @@ func TestJudgeManifests(t *testing.T) {
 		{"ExternalSecret", "app", "legacy", preflight.Serves, "", []string{"merge-keys"}},
 		{"ExternalSecret", "app", "eso-owned", preflight.HandsOff, `SecretStore eso-store, whose spec.controller is "eso"`, nil},
 		{"ExternalSecret", "app", "on-chef", preflight.CannotYet, "reads SecretStore chef: provider chef is not implemented", nil},
-		{"ExternalSecret", "app", "manifest-target", preflight.CannotYet, "spec.target.manifest is not supported", nil},
+		{"ExternalSecret", "app", "manifest-target", preflight.Serves, "--unsafe-allow-generic-targets", nil},
 		{"ExternalSecret", "app", "windows", preflight.Serves, "", []string{"sync-windows"}},
 		{"ExternalSecret", "app", "gen-beyondtrust", preflight.Serves, "", nil},
 		{"ExternalSecret", "app", "gen-password", preflight.Serves, "", []string{"templates"}},

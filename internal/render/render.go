@@ -1,6 +1,7 @@
 // Package render shapes fetched values into a Secret through an ExternalSecret's
 // spec.target.template: data, templateFrom (ConfigMaps, Secrets, literals; Values or
-// KeysAndValues; Data, Annotations or Labels) and metadata. The controller and the offline
+// KeysAndValues; Data, Annotations, Labels, or a field path such as spec.database for a
+// generic target) and metadata. The controller and the offline
 // `ferry render` command share it, so a template renders the same in both. Where the
 // templates of templateFrom come from is the caller's: a Sources value. Errors name the
 // template and line, never a value.
@@ -11,6 +12,8 @@ import (
 	"errors"
 	"fmt"
 	"maps"
+	"slices"
+	"strings"
 
 	esv1 "github.com/ferryhq/ferry/api/externalsecrets/v1"
 	"github.com/ferryhq/ferry/internal/template"
@@ -28,6 +31,27 @@ type Result struct {
 	Data        map[string][]byte
 	Labels      map[string]string
 	Annotations map[string]string
+	// Fields are what templateFrom entries whose target is a field path rendered, in the
+	// order of the entries: only a generic target (spec.target.manifest) has such fields.
+	Fields []Field
+}
+
+// Field is a rendered value placed at a path of the target object (the segments of a
+// dot-separated templateFrom target, and with Values the key as one last segment).
+type Field struct {
+	Path  []string
+	Value any
+}
+
+// FieldPath says whether a templateFrom target is a field path (spec, spec.database) rather
+// than one of Data, Annotations and Labels, which ESO matches in any case.
+func FieldPath(target esv1.TemplateTarget) bool {
+	for _, named := range []esv1.TemplateTarget{"", esv1.TemplateTargetData, esv1.TemplateTargetAnnotations, esv1.TemplateTargetLabels} {
+		if strings.EqualFold(string(target), string(named)) {
+			return false
+		}
+	}
+	return true
 }
 
 // Error is a template failure; Field names the part of the spec that failed.
@@ -66,16 +90,24 @@ func Render(ctx context.Context, t *esv1.ExternalSecretTemplate, fetched map[str
 			return out, &Error{Field: field, Spec: true, Err: err}
 		}
 		for _, src := range list {
+			if FieldPath(from.Target) {
+				fields, err := renderFields(renderer, string(from.Target), src)
+				if err != nil {
+					return out, &Error{Field: field, Err: err}
+				}
+				out.Fields = append(out.Fields, fields...)
+				continue
+			}
 			target := map[string][]byte{}
 			if err := renderer.Render(src.templates, src.scope, target); err != nil {
 				return out, &Error{Field: field, Err: err}
 			}
-			switch from.Target {
-			case esv1.TemplateTargetAnnotations:
+			switch {
+			case strings.EqualFold(string(from.Target), string(esv1.TemplateTargetAnnotations)):
 				for k, v := range target {
 					out.Annotations[k] = string(v)
 				}
-			case esv1.TemplateTargetLabels:
+			case strings.EqualFold(string(from.Target), string(esv1.TemplateTargetLabels)):
 				for k, v := range target {
 					out.Labels[k] = string(v)
 				}
@@ -94,6 +126,32 @@ func Render(ctx context.Context, t *esv1.ExternalSecretTemplate, fetched map[str
 		return out, &Error{Field: "spec.target.template.metadata.annotations", Err: err}
 	}
 	return out, nil
+}
+
+// renderFields renders one source for a field path. A KeysAndValues template is one YAML
+// document placed at the path; with Values each template's output is a string placed
+// under the path at its key (path.key), as ESO places Values at "spec".
+func renderFields(renderer *template.Renderer, path string, src source) ([]Field, error) {
+	if src.scope == template.ScopeKeysAndValues {
+		var fields []Field
+		for _, name := range slices.Sorted(maps.Keys(src.templates)) {
+			doc, err := renderer.RenderDocument(name, src.templates[name])
+			if err != nil {
+				return nil, err
+			}
+			fields = append(fields, Field{Path: strings.Split(path, "."), Value: doc})
+		}
+		return fields, nil
+	}
+	values := map[string][]byte{}
+	if err := renderer.Render(src.templates, src.scope, values); err != nil {
+		return nil, err
+	}
+	fields := make([]Field, 0, len(values))
+	for _, key := range slices.Sorted(maps.Keys(values)) {
+		fields = append(fields, Field{Path: append(strings.Split(path, "."), key), Value: string(values[key])})
+	}
+	return fields, nil
 }
 
 // source is one set of templates read from a templateFrom entry.

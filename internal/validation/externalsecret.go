@@ -6,11 +6,14 @@ import (
 	"maps"
 	"regexp"
 	"slices"
+	"strings"
 
 	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/runtime/schema"
 
 	esv1 "github.com/ferryhq/ferry/api/externalsecrets/v1"
 	"github.com/ferryhq/ferry/internal/provider"
+	"github.com/ferryhq/ferry/internal/render"
 	"github.com/ferryhq/ferry/internal/schedule"
 	"github.com/ferryhq/ferry/internal/template"
 )
@@ -48,8 +51,12 @@ func ExternalSecret(es *esv1.ExternalSecret) error {
 	if target.DeletionPolicy == esv1.DeletionPolicyMerge && creationPolicy(spec) == esv1.CreatePolicyNone {
 		p.add("spec.target.deletionPolicy: Merge cannot be used with creationPolicy None: no Secret is written to merge into")
 	}
+	if target.Manifest != nil {
+		p.manifest(target.Manifest)
+	}
 	if target.Template != nil {
 		p.template("spec.target.template", target.Template)
+		p.templateTargets(target)
 		switch target.Template.Type {
 		case corev1.SecretTypeServiceAccountToken, corev1.SecretTypeBootstrapToken:
 			p.admit("spec.target.template.type: %s Secrets cannot be managed by Ferry: the API server or cluster bootstrap owns them", target.Template.Type)
@@ -98,6 +105,40 @@ func (p *problems) template(field string, t *esv1.ExternalSecretTemplate) {
 			if err := template.Check(engine, key, meta.m[key]); err != nil {
 				p.admit("%s.metadata.%s[%s]: %v", field, meta.field, key, err)
 			}
+		}
+	}
+}
+
+// manifest checks spec.target.manifest: an apiVersion Kubernetes can parse. ESO's webhook
+// admits any text (it fails at sync), so this is a warning too.
+func (p *problems) manifest(m *esv1.ManifestReference) {
+	if _, err := schema.ParseGroupVersion(m.APIVersion); err != nil || m.APIVersion == "" {
+		p.admit("spec.target.manifest.apiVersion: %q is not an apiVersion (group/version, or v1 for the core group)", m.APIVersion)
+	}
+}
+
+// templateTargets checks templateFrom[].target: a field path (spec.database) only places
+// values in a generic target, and never in the metadata, status or type of the object.
+func (p *problems) templateTargets(target esv1.ExternalSecretTarget) {
+	for i, from := range target.Template.TemplateFrom {
+		if !render.FieldPath(from.Target) {
+			continue
+		}
+		field := fmt.Sprintf("spec.target.template.templateFrom[%d].target", i)
+		if target.Manifest == nil {
+			p.admit("%s: %q is a field path, which only a generic target (spec.target.manifest) has; "+
+				"a Secret takes Data, Annotations or Labels", field, from.Target)
+			continue
+		}
+		segments := strings.Split(string(from.Target), ".")
+		if slices.Contains(segments, "") {
+			p.admit("%s: %q has an empty segment: write a dot-separated path such as spec.database", field, from.Target)
+			continue
+		}
+		switch segments[0] {
+		case "apiVersion", "kind", "metadata", "status":
+			p.admit("%s: %q is not a path Ferry writes: use Labels or Annotations for metadata; apiVersion, kind and status are not templated",
+				field, from.Target)
 		}
 	}
 }
@@ -181,12 +222,6 @@ func creationPolicy(spec *esv1.ExternalSecretSpec) esv1.ExternalSecretCreationPo
 // the schema but does not act on yet, or nil.
 func Unsupported(es *esv1.ExternalSecret) error {
 	spec := &es.Spec
-	notYet := func(field string) error {
-		return fmt.Errorf("%s is not supported by this version of Ferry yet; remove it or wait for the release that adds it", field)
-	}
-	if spec.Target.Manifest != nil {
-		return notYet("spec.target.manifest")
-	}
 	for i, d := range spec.Data {
 		if d.SourceRef != nil && d.SourceRef.GeneratorRef != nil {
 			// ESO's schema has the field, but neither ESO nor Ferry generates into one key.

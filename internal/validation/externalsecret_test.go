@@ -97,6 +97,20 @@ func TestExternalSecretRules(t *testing.T) {
 		{"sync window duration", func(es *esv1.ExternalSecret) {
 			es.Spec.SyncWindows = &esv1.SyncWindows{Kind: "allow", Windows: []esv1.SyncWindow{{Schedule: "@daily", Duration: "a while"}}}
 		}, `spec.syncWindows.windows[0].duration: invalid duration "a while": use a Go duration such as 30m`},
+		{"field path on a Secret", func(es *esv1.ExternalSecret) {
+			es.Spec.Target.Template = &esv1.ExternalSecretTemplate{TemplateFrom: []esv1.TemplateFrom{{Literal: new("a: b"), Target: "spec.db"}}}
+		}, `spec.target.template.templateFrom[0].target: "spec.db" is a field path, which only a generic target (spec.target.manifest) has`},
+		{"field path into metadata", func(es *esv1.ExternalSecret) {
+			es.Spec.Target.Manifest = &esv1.ManifestReference{APIVersion: "v1", Kind: "ConfigMap"}
+			es.Spec.Target.Template = &esv1.ExternalSecretTemplate{TemplateFrom: []esv1.TemplateFrom{{Literal: new("a: b"), Target: "metadata.labels"}}}
+		}, `spec.target.template.templateFrom[0].target: "metadata.labels" is not a path Ferry writes`},
+		{"field path with an empty segment", func(es *esv1.ExternalSecret) {
+			es.Spec.Target.Manifest = &esv1.ManifestReference{APIVersion: "v1", Kind: "ConfigMap"}
+			es.Spec.Target.Template = &esv1.ExternalSecretTemplate{TemplateFrom: []esv1.TemplateFrom{{Literal: new("a: b"), Target: "spec..db"}}}
+		}, `"spec..db" has an empty segment`},
+		{"manifest apiVersion", func(es *esv1.ExternalSecret) {
+			es.Spec.Target.Manifest = &esv1.ManifestReference{APIVersion: "a/b/c", Kind: "Widget"}
+		}, `spec.target.manifest.apiVersion: "a/b/c" is not an apiVersion`},
 		{"sync window schedule", func(es *esv1.ExternalSecret) {
 			es.Spec.SyncWindows = &esv1.SyncWindows{Kind: "deny", Windows: []esv1.SyncWindow{{Schedule: "0 25 * * *", Duration: "1h"}}}
 		}, `spec.syncWindows.windows[0].schedule: "0 25 * * *": `},
@@ -134,6 +148,13 @@ func TestExternalSecretAdmitsWhatESOAdmits(t *testing.T) {
 		{"find with empty tags", func(es *esv1.ExternalSecret) {
 			es.Spec.DataFrom = []esv1.ExternalSecretDataFromRemoteRef{{Find: &esv1.ExternalSecretFind{Tags: map[string]string{}}}}
 		}},
+		// ESO's generic targets (manifest-advanced-path.yaml, with v2.9's field name).
+		{"generic target with field paths", func(es *esv1.ExternalSecret) {
+			es.Spec.Target.Manifest = &esv1.ManifestReference{APIVersion: "config.example.com/v1", Kind: "AppConfig"}
+			es.Spec.Target.Template = &esv1.ExternalSecretTemplate{TemplateFrom: []esv1.TemplateFrom{
+				{Literal: new("host: {{ .a }}"), Target: "spec.database"}, {Literal: new("level: info"), Target: "spec"},
+				{Literal: new("x: y"), Target: "labels"}}}
+		}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -166,14 +187,17 @@ func TestUnsupported(t *testing.T) {
 		mutate func(es *esv1.ExternalSecret)
 		want   string
 	}{
-		{"manifest", func(es *esv1.ExternalSecret) { es.Spec.Target.Manifest = &esv1.ManifestReference{} },
-			"spec.target.manifest is not supported by this version of Ferry yet; remove it or wait for the release that adds it"},
 		{"generator in data", func(es *esv1.ExternalSecret) {
 			es.Spec.Data[0].SourceRef = &esv1.StoreSourceRef{GeneratorRef: &esv1.GeneratorRef{Name: "g"}}
 		}, "spec.data[0].sourceRef.generatorRef is not supported: use generators through spec.dataFrom[].sourceRef.generatorRef"},
 	}
 	if err := Unsupported(validES()); err != nil {
 		t.Fatalf("a plain ExternalSecret is unsupported: %v", err)
+	}
+	generic := validES()
+	generic.Spec.Target.Manifest = &esv1.ManifestReference{APIVersion: "v1", Kind: "ConfigMap"}
+	if err := Unsupported(generic); err != nil {
+		t.Errorf("a generic target (spec.target.manifest) is unsupported: %v", err)
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -123,11 +123,7 @@ func TestHelmInstallNamespaceScope(t *testing.T) {
 	installCRDs(t)
 	ensureNamespace(t, ns, map[string]string{"pod-security.kubernetes.io/enforce": "restricted"})
 	ensureNamespace(t, "team-b", nil)
-	if out, err := helm("install", "ferry", chartDir, "--namespace", ns,
-		"--set", "scope=namespace", "--set", "webhook.enabled=false", "--set", "crds.install=false"); err != nil {
-		t.Fatalf("%v\n%s", err, out)
-	}
-	t.Cleanup(func() { uninstall(t, "ferry", ns) })
+	installRelease(t, ns, "--set", "scope=namespace", "--set", "webhook.enabled=false", "--set", "crds.install=false")
 	objs := releaseObjects(t, ns)
 	for _, o := range objs {
 		if o.GetNamespace() == "" {
@@ -137,11 +133,7 @@ func TestHelmInstallNamespaceScope(t *testing.T) {
 	assertInstalled(t, objs)
 	assertRestrictedPod(t, ns, objs)
 
-	kubeconfig, saConfig := serviceAccountKubeconfig(t, ns, "ferry")
-	ports := freePorts(t, 2)
-	args := append(deploymentArgs(t, objs), "--metrics-bind-address=127.0.0.1:"+ports[0], "--health-probe-bind-address=127.0.0.1:"+ports[1])
-	logPath := startFerry(t, kubeconfig, ns, args)
-	waitHTTP(t, "http://127.0.0.1:"+ports[1]+"/readyz")
+	logPath, saConfig := startReleaseFerry(t, ns, objs)
 
 	store := fakeStore(ns, "store", "db-password", "v1")
 	mustCreate(t, store)
@@ -184,6 +176,29 @@ func TestHelmInstallNamespaceScope(t *testing.T) {
 		{Verb: "update", Group: "apiextensions.k8s.io", Resource: "customresourcedefinitions", Name: "externalsecrets.external-secrets.io"},
 		{Verb: "patch", Group: "apps", Resource: "deployments", Namespace: "team-b"},
 	})
+}
+
+// installRelease installs the chart as release ferry in ns with the given helm arguments,
+// and uninstalls it when the test ends.
+func installRelease(t *testing.T, ns string, args ...string) {
+	t.Helper()
+	if out, err := helm(append([]string{"install", "ferry", chartDir, "--namespace", ns}, args...)...); err != nil {
+		t.Fatalf("%v\n%s", err, out)
+	}
+	t.Cleanup(func() { uninstall(t, "ferry", ns) })
+}
+
+// startReleaseFerry runs the binary with the release's Deployment arguments under its
+// ServiceAccount (without a webhook), metrics and probes on loopback, and waits until it is
+// ready. It returns the log's path and the ServiceAccount's client config.
+func startReleaseFerry(t *testing.T, ns string, objs []*unstructured.Unstructured) (string, *rest.Config) {
+	t.Helper()
+	kubeconfig, saConfig := serviceAccountKubeconfig(t, ns, "ferry")
+	ports := freePorts(t, 2)
+	args := append(deploymentArgs(t, objs), "--metrics-bind-address=127.0.0.1:"+ports[0], "--health-probe-bind-address=127.0.0.1:"+ports[1])
+	logPath := startFerry(t, kubeconfig, ns, args)
+	waitHTTP(t, "http://127.0.0.1:"+ports[1]+"/readyz")
+	return logPath, saConfig
 }
 
 // uninstall removes a release and what Ferry created outside it, so the next test starts clean.

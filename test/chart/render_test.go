@@ -38,6 +38,11 @@ var combos = []combo{
 		}
 		wantArgs(t, args, "--events-bind-address=0")
 		noArgs(t, args, "--events-secret=")
+		noArgs(t, args, "--unsafe-allow-generic-targets")
+		noArgs(t, args, "--generic-target-kinds")
+		if grants(one(t, objs, "ClusterRole", "ferry-controller"), "", "configmaps", "create") {
+			t.Error("ClusterRole lets Ferry write ConfigMaps with generic targets off")
+		}
 		if n := len(find(objs, "CustomResourceDefinition", "")); n < 4 {
 			t.Errorf("rendered %d CRDs, want every CRD of config/crd/bases", n)
 		}
@@ -365,6 +370,23 @@ rollout:
 			t.Error("ClusterRole does not grant SecretProviderClassPodStatuses with the CSI integration on")
 		}
 	}},
+	{name: "generic-targets", values: `
+genericTargets:
+  enabled: true
+  kinds:
+  - {group: "", kind: ConfigMap, resource: configmaps}
+  - {group: example.com, kind: Widget, resource: widgets}
+`, check: func(t *testing.T, objs []*unstructured.Unstructured) {
+		wantArgs(t, deploymentArgs(t, objs), "--unsafe-allow-generic-targets=true", "--generic-target-kinds=ConfigMap,example.com/Widget")
+		cr := one(t, objs, "ClusterRole", "ferry-controller")
+		all := []string{"get", "list", "watch", "create", "update", "patch", "delete"}
+		if !grants(cr, "", "configmaps", all...) || !grants(cr, "example.com", "widgets", all...) {
+			t.Error("ClusterRole does not grant the listed kinds every verb a target needs")
+		}
+		if rulesMention(cr, "gadgets") || grants(cr, "", "secrets", "patch") {
+			t.Error("ClusterRole grants a kind that is not listed")
+		}
+	}},
 	{name: "pdb-max-unavailable-rollout-off", values: `
 replicaCount: 3
 podDisruptionBudget: {maxUnavailable: 1}
@@ -453,6 +475,8 @@ func TestTemplateRefusesContradictions(t *testing.T) {
 		{`{sharding: {enabled: true}, leaderElection: {enabled: false}}`, "sharding.enabled needs leaderElection.enabled=true"},
 		{`sharding: {key: name}`, `sharding.key must be "namespace" or "namespace-name"`},
 		{`metrics: {labels: per-object}`, `metrics.labels must be "eso" or "low"`},
+		{`genericTargets: {enabled: true}`, "genericTargets.enabled needs genericTargets.kinds"},
+		{`genericTargets: {enabled: true, kinds: [{kind: Widget, resource: widgets}]}`, "needs group"},
 	} {
 		_, err := helm("template", "ferry", chartDir, "-f", valuesFile(t, tc.values))
 		if err == nil || !strings.Contains(err.Error(), tc.want) {
@@ -517,39 +541,48 @@ func noArgs(t *testing.T, args []string, prefix string) {
 // leaseVerbs says whether one rule of role grants all verbs on every Lease (no resourceNames).
 func leaseVerbs(t *testing.T, role *unstructured.Unstructured, verbs ...string) bool {
 	t.Helper()
+	return anyRule(role, func(rule map[string][]string) bool {
+		return slices.Contains(rule["resources"], "leases") && len(rule["resourceNames"]) == 0 && containsAll(rule["verbs"], verbs)
+	})
+}
+
+// grants says whether one rule of role grants every verb on resource of group.
+func grants(role *unstructured.Unstructured, group, resource string, verbs ...string) bool {
+	return anyRule(role, func(rule map[string][]string) bool {
+		return slices.Contains(rule["apiGroups"], group) && slices.Contains(rule["resources"], resource) && containsAll(rule["verbs"], verbs)
+	})
+}
+
+// rulesMention says whether any rule of a Role or ClusterRole names s (a resource or a resourceName).
+func rulesMention(role *unstructured.Unstructured, s string) bool {
+	return anyRule(role, func(rule map[string][]string) bool {
+		return slices.Contains(rule["resources"], s) || slices.Contains(rule["resourceNames"], s)
+	})
+}
+
+// anyRule says whether match holds for one rule of role, read as its lists by field.
+func anyRule(role *unstructured.Unstructured, match func(rule map[string][]string) bool) bool {
 	rules, _, _ := unstructured.NestedSlice(role.Object, "rules")
 	for _, r := range rules {
-		rule := r.(map[string]any)
-		resources, _, _ := unstructured.NestedStringSlice(rule, "resources")
-		names, _, _ := unstructured.NestedStringSlice(rule, "resourceNames")
-		granted, _, _ := unstructured.NestedStringSlice(rule, "verbs")
-		if !slices.Contains(resources, "leases") || len(names) > 0 {
-			continue
+		lists := map[string][]string{}
+		for _, field := range []string{"apiGroups", "resources", "resourceNames", "verbs"} {
+			lists[field], _, _ = unstructured.NestedStringSlice(r.(map[string]any), field)
 		}
-		all := true
-		for _, v := range verbs {
-			all = all && slices.Contains(granted, v)
-		}
-		if all {
+		if match(lists) {
 			return true
 		}
 	}
 	return false
 }
 
-// rulesMention says whether any rule of a Role or ClusterRole names s (a resource or a resourceName).
-func rulesMention(role *unstructured.Unstructured, s string) bool {
-	rules, _, _ := unstructured.NestedSlice(role.Object, "rules")
-	for _, r := range rules {
-		rule := r.(map[string]any)
-		for _, field := range []string{"resources", "resourceNames"} {
-			list, _, _ := unstructured.NestedStringSlice(rule, field)
-			if slices.Contains(list, s) {
-				return true
-			}
+// containsAll says whether granted holds every one of verbs.
+func containsAll(granted, verbs []string) bool {
+	for _, v := range verbs {
+		if !slices.Contains(granted, v) {
+			return false
 		}
 	}
-	return false
+	return true
 }
 
 // rulesGrant says whether any rule of role grants verb.

@@ -74,7 +74,9 @@ type ExternalSecretTarget struct {
 	// +optional
 	Template *ExternalSecretTemplate `json:"template,omitempty"`
 
-	// Manifest names a kind other than Secret to write. Ferry does not support it yet.
+	// Manifest names a kind other than Secret to write (a ConfigMap, a custom resource), in
+	// the ExternalSecret's namespace: ESO's generic targets, which Ferry writes only when
+	// started with --unsafe-allow-generic-targets (docs/generic-targets.md).
 	// +optional
 	Manifest *ManifestReference `json:"manifest,omitempty"`
 
@@ -83,7 +85,7 @@ type ExternalSecretTarget struct {
 	Immutable bool `json:"immutable,omitempty"`
 }
 
-// ManifestReference names a non-Secret target kind.
+// ManifestReference names the kind of a generic target.
 type ManifestReference struct {
 	// APIVersion of the target resource.
 	// +kubebuilder:validation:MinLength=1
@@ -160,7 +162,8 @@ const (
 	TemplateScopeKeysAndValues TemplateScope = "KeysAndValues"
 )
 
-// TemplateTarget says where a rendered template goes.
+// TemplateTarget says where a rendered template goes: Data, Annotations, Labels, or for a
+// generic target a dot-separated field path such as spec.database.
 type TemplateTarget string
 
 // Template targets.

@@ -28,7 +28,7 @@ func (r *Reconciler) apply(ctx context.Context, s *scope, data map[string][]byte
 		switch deletionPolicy(es) {
 		case esv1.DeletionPolicyRetain:
 			return unchanged, failure.Permanent(esv1.ReasonSecretSyncedError,
-				"remote secret %s not found; the Secret is kept as it is (deletionPolicy Retain)", quoteList(missing))
+				"remote secret %s not found; the %s is kept as it is (deletionPolicy Retain)", quoteList(missing), targetKind(es))
 		case esv1.DeletionPolicyDelete:
 			if len(data) == 0 {
 				return r.deleteTarget(ctx, s)
@@ -43,6 +43,14 @@ func (r *Reconciler) apply(ctx context.Context, s *scope, data map[string][]byte
 	if policy == esv1.CreatePolicyNone {
 		return notWritten, nil
 	}
+	if isGeneric(es) {
+		s.labels, s.annotations = shaped.Labels, shaped.Annotations
+		return r.applyGeneric(ctx, s, shaped)
+	}
+	if len(shaped.Fields) > 0 {
+		return unchanged, failure.Permanent(esv1.ReasonInvalidSpec,
+			"spec.target.template.templateFrom: a field path target needs a generic target (spec.target.manifest); a Secret takes Data, Annotations or Labels")
+	}
 	data = shaped.Data
 	s.labels, s.annotations = shaped.Labels, shaped.Annotations
 	if s.target == nil {
@@ -53,7 +61,7 @@ func (r *Reconciler) apply(ctx context.Context, s *scope, data map[string][]byte
 		// The Secret exists, unmanaged: adopt it or refuse, as for one read up front.
 	}
 	target := s.target
-	if err := checkOwner(es, target); err != nil {
+	if err := checkOwner(es, target, "Secret"); err != nil {
 		return unchanged, err
 	}
 	desired := target.DeepCopy()
@@ -135,41 +143,60 @@ func checkData(secret *corev1.Secret) error {
 	return nil
 }
 
-// checkOwner refuses a Secret that another object controls.
-func checkOwner(es *esv1.ExternalSecret, target *corev1.Secret) error {
+// checkOwner refuses a target (a Secret, or the kind of a generic target) that another
+// object controls.
+func checkOwner(es *esv1.ExternalSecret, target metav1.Object, kind string) error {
 	owner := metav1.GetControllerOf(target)
 	if owner == nil || owner.UID == es.UID {
 		return nil
 	}
 	return failure.Permanent(esv1.ReasonSecretOwnedElsewhere,
-		"target Secret %s is already owned by %s %s: two ExternalSecrets cannot own one Secret; change spec.target.name",
-		target.Name, owner.Kind, owner.Name)
+		"target %s %s is already owned by %s %s: two ExternalSecrets cannot own one %s; change spec.target.name",
+		kind, target.GetName(), owner.Kind, owner.Name, kind)
+}
+
+// shapeMeta sets what every target carries, a Secret or a generic one: the rendered labels
+// and annotations, the template's finalizers, the managed label and, under creationPolicy
+// Owner, the ExternalSecret as controller.
+func (r *Reconciler) shapeMeta(s *scope, target client.Object, kind string) error {
+	es := s.es
+	labels, annotations := target.GetLabels(), target.GetAnnotations()
+	if labels == nil {
+		labels = map[string]string{}
+	}
+	if annotations == nil {
+		annotations = map[string]string{}
+	}
+	maps.Copy(labels, s.labels)
+	maps.Copy(annotations, s.annotations)
+	labels[esv1.LabelManaged] = esv1.LabelManagedValue
+	target.SetLabels(labels)
+	target.SetAnnotations(annotations)
+	if t := es.Spec.Target.Template; t != nil {
+		for _, f := range t.Metadata.Finalizers {
+			controllerutil.AddFinalizer(target, f)
+		}
+	}
+	if creationPolicy(es) == esv1.CreatePolicyOwner {
+		if err := controllerutil.SetControllerReference(es, target, r.Client.Scheme()); err != nil {
+			return failure.Permanent(esv1.ReasonSecretOwnedElsewhere, "setting owner of %s %s: %v", kind, target.GetName(), err)
+		}
+	}
+	return nil
 }
 
 // shape sets the data, type, labels, annotations and owner of secret for this object.
 func (r *Reconciler) shape(s *scope, secret *corev1.Secret, data map[string][]byte) error {
 	es := s.es
-	policy := creationPolicy(es)
-	if secret.Labels == nil {
-		secret.Labels = map[string]string{}
+	if err := r.shapeMeta(s, secret, "Secret"); err != nil {
+		return err
 	}
-	if secret.Annotations == nil {
-		secret.Annotations = map[string]string{}
-	}
-	maps.Copy(secret.Labels, s.labels)
-	maps.Copy(secret.Annotations, s.annotations)
-	if t := es.Spec.Target.Template; t != nil {
-		for _, f := range t.Metadata.Finalizers {
-			controllerutil.AddFinalizer(secret, f)
-		}
-		if t.Type != "" {
-			secret.Type = t.Type
-		}
+	if t := es.Spec.Target.Template; t != nil && t.Type != "" {
+		secret.Type = t.Type
 	}
 	if secret.Type == "" {
 		secret.Type = corev1.SecretTypeOpaque
 	}
-	secret.Labels[esv1.LabelManaged] = esv1.LabelManagedValue
 
 	if merges(es) {
 		merged := map[string][]byte{}
@@ -191,17 +218,18 @@ func (r *Reconciler) shape(s *scope, secret *corev1.Secret, data map[string][]by
 	if es.Spec.Target.Immutable {
 		secret.Immutable = ptrTo(true)
 	}
-	if policy == esv1.CreatePolicyOwner {
-		if err := controllerutil.SetControllerReference(es, secret, r.Client.Scheme()); err != nil {
-			return failure.Permanent(esv1.ReasonSecretOwnedElsewhere, "setting owner of Secret %s: %v", secret.Name, err)
-		}
-	}
 	return nil
 }
 
-// deleteTarget deletes the target Secret for deletionPolicy Delete, but only a Secret this
+// deleteTarget deletes the target for deletionPolicy Delete, but only a target this
 // object manages.
 func (r *Reconciler) deleteTarget(ctx context.Context, s *scope) (outcome, error) {
+	if isGeneric(s.es) {
+		if s.object == nil { // read at the start of the reconcile
+			return deleted, nil
+		}
+		return r.deleteManaged(ctx, s, s.object)
+	}
 	target := s.target
 	if target == nil { // not in the cache of managed Secrets: an unmanaged one may exist
 		var err error
@@ -209,17 +237,28 @@ func (r *Reconciler) deleteTarget(ctx context.Context, s *scope) (outcome, error
 			return deleted, err
 		}
 	}
-	if target.Labels[esv1.LabelManaged] != esv1.LabelManagedValue {
+	return r.deleteManaged(ctx, s, target)
+}
+
+// deleteManaged deletes target, a Secret or a generic target, when this object manages it.
+func (r *Reconciler) deleteManaged(ctx context.Context, s *scope, target client.Object) (outcome, error) {
+	kind := targetKind(s.es)
+	if target.GetLabels()[esv1.LabelManaged] != esv1.LabelManagedValue {
 		return unchanged, failure.Permanent(esv1.ReasonSecretSyncedError,
-			"the remote data is gone but Secret %s is not managed by Ferry, so it is kept", target.Name)
+			"the remote data is gone but %s %s is not managed by Ferry, so it is kept", kind, target.GetName())
 	}
-	if err := checkOwner(s.es, target); err != nil {
+	if err := checkOwner(s.es, target, kind); err != nil {
 		return unchanged, err
 	}
 	r.Metrics.SecretWrite("delete")
-	err := r.Client.Delete(ctx, target, client.Preconditions{UID: &target.UID, ResourceVersion: &target.ResourceVersion})
+	uid, version := target.GetUID(), target.GetResourceVersion()
+	writer := r.Client
+	if isGeneric(s.es) {
+		writer = r.genericWriter()
+	}
+	err := writer.Delete(ctx, target, client.Preconditions{UID: &uid, ResourceVersion: &version})
 	if err != nil && !apierrors.IsNotFound(err) {
-		return unchanged, failure.Transient(esv1.ReasonSecretSyncedError, fmt.Errorf("deleting Secret %s: %w", target.Name, err))
+		return unchanged, failure.Transient(esv1.ReasonSecretSyncedError, fmt.Errorf("deleting %s %s: %w", kind, target.GetName(), err))
 	}
 	return deleted, nil
 }

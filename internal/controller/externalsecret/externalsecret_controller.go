@@ -14,6 +14,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/equality"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/client-go/tools/events"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -63,6 +64,9 @@ type Reconciler struct {
 	// Changes routes providers' change reports to the objects that read the changed keys
 	// and stretches the refresh of objects whose stores have healthy feeds; nil: polling only.
 	Changes *changefeed.Hub
+	// GenericTargets says whether and which kinds other than Secret (spec.target.manifest)
+	// may be written; the zero value refuses them all.
+	GenericTargets GenericTargets
 	// Shards, when set, confines the controller to the objects of this replica's shards and
 	// runs it on every replica, leader or not; nil reconciles every object (on the leader).
 	Shards *shard.Gate
@@ -83,6 +87,8 @@ type scope struct {
 	// started is the wall-clock start of the reconcile, which its duration is measured from.
 	started time.Time
 	target  *corev1.Secret // nil when it does not exist
+	// object is the generic target (spec.target.manifest), nil when it does not exist.
+	object *unstructured.Unstructured
 	// labels and annotations rendered from spec.target.template.metadata and templateFrom.
 	labels, annotations map[string]string
 	// secrets holds every value this reconcile has seen, so that no message it writes
@@ -113,13 +119,8 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 	s := &scope{es: es, before: es.DeepCopy(), now: r.now(), started: time.Now(), secrets: redact.New(),
 		changeReported: r.Changes.Pending(readerOf(es))}
 
-	target, err := r.readTarget(ctx, es)
-	if err != nil {
+	if err := r.readTargets(ctx, s); err != nil {
 		return ctrl.Result{}, err
-	}
-	s.target = target
-	if target != nil {
-		s.secrets.AddMap(target.Data)
 	}
 
 	d := decide(r.facts(s))
@@ -172,7 +173,7 @@ func (r *Reconciler) sync(ctx context.Context, s *scope) (syncResult, error) {
 		return retryLater, nil
 	}
 
-	if err := validate(es); err != nil {
+	if err := r.validate(es); err != nil {
 		r.fail(s, err)
 		return retryLater, nil
 	}
@@ -220,7 +221,7 @@ func (r *Reconciler) facts(s *scope) facts {
 		ready:          isReady(es),
 		writesSecret:   creationPolicy(es) != esv1.CreatePolicyNone,
 		orphan:         creationPolicy(es) == esv1.CreatePolicyOrphan,
-		targetExists:   s.target != nil,
+		targetExists:   s.target != nil || s.object != nil,
 		offset:         schedule.Offset(es, interval),
 		windows:        syncWindows(es),
 		changeReported: s.changeReported,
@@ -236,8 +237,11 @@ func (r *Reconciler) facts(s *scope) facts {
 		f.targetUntouched = true
 		return f
 	}
-	if s.target != nil {
+	switch {
+	case s.target != nil:
 		f.targetUntouched = r.untouched(es, s.target)
+	case s.object != nil:
+		f.targetUntouched = r.untouchedGeneric(s.object)
 	}
 	return f
 }
@@ -269,6 +273,30 @@ func (r *Reconciler) now() time.Time {
 		return r.Now()
 	}
 	return time.Now()
+}
+
+// readTargets reads the target of the ExternalSecret: its Secret, or its generic target.
+func (r *Reconciler) readTargets(ctx context.Context, s *scope) error {
+	if isGeneric(s.es) {
+		object, err := r.readGeneric(ctx, s.es)
+		if err != nil {
+			return err
+		}
+		if object != nil {
+			rememberValues(s, object)
+		}
+		s.object = object
+		return nil
+	}
+	target, err := r.readTarget(ctx, s.es)
+	if err != nil {
+		return err
+	}
+	if target != nil {
+		s.secrets.AddMap(target.Data)
+	}
+	s.target = target
+	return nil
 }
 
 // readTarget returns the target Secret, or nil when it is not known to exist. Managed

@@ -40,12 +40,13 @@ const (
 func (r *Reconciler) succeed(s *scope, o outcome) {
 	es := s.es
 	now := metav1.NewTime(s.now)
-	reason, msg := esv1.ReasonSecretSynced, "Secret was synced"
+	kind := targetKind(es)
+	reason, msg := esv1.ReasonSecretSynced, kind+" was synced"
 	switch o {
 	case deleted:
-		reason, msg = esv1.ReasonSecretDeleted, "Secret was deleted: the remote data is gone and deletionPolicy is Delete"
+		reason, msg = esv1.ReasonSecretDeleted, kind+" was deleted: the remote data is gone and deletionPolicy is Delete"
 	case notWritten:
-		msg = "values were fetched; no Secret is written (creationPolicy None)"
+		msg = "values were fetched; no " + kind + " is written (creationPolicy None)"
 	}
 	wasReady := isReady(es)
 	setReady(es, corev1.ConditionTrue, reason, msg, now)
@@ -57,11 +58,11 @@ func (r *Reconciler) succeed(s *scope, o outcome) {
 	es.Status.Binding = corev1.LocalObjectReference{Name: targetName(es)}
 	switch o {
 	case created:
-		r.Recorder.Eventf(es, nil, corev1.EventTypeNormal, "Created", "Sync", "Created Secret %s", targetName(es))
+		r.Recorder.Eventf(es, nil, corev1.EventTypeNormal, "Created", "Sync", "Created %s %s", kind, targetName(es))
 	case updated:
-		r.Recorder.Eventf(es, nil, corev1.EventTypeNormal, "Updated", "Sync", "Updated Secret %s", targetName(es))
+		r.Recorder.Eventf(es, nil, corev1.EventTypeNormal, "Updated", "Sync", "Updated %s %s", kind, targetName(es))
 	case deleted:
-		r.Recorder.Eventf(es, nil, corev1.EventTypeNormal, "Deleted", "Sync", "Deleted Secret %s: the remote data is gone", targetName(es))
+		r.Recorder.Eventf(es, nil, corev1.EventTypeNormal, "Deleted", "Sync", "Deleted %s %s: the remote data is gone", kind, targetName(es))
 	}
 }
 

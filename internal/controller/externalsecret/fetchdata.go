@@ -49,15 +49,19 @@ func maxCacheAge(es *esv1.ExternalSecret, forced, changeReported bool, now time.
 	}
 }
 
-// validate checks the spec as written, before any read: an invalid spec costs no provider
-// call. It runs after the stores are resolved, because an ExternalSecret whose stores
-// belong to another controller class is not Ferry's to report on.
-func validate(es *esv1.ExternalSecret) error {
+// validate checks the spec as written, before any read: an invalid spec, or a generic
+// target this Ferry may not write, costs no provider call. It runs after the stores are
+// resolved, because an ExternalSecret whose stores belong to another controller class is
+// not Ferry's to report on.
+func (r *Reconciler) validate(es *esv1.ExternalSecret) error {
 	if err := validation.ExternalSecret(es); err != nil {
 		return failure.Permanent(esv1.ReasonInvalidSpec, "%v", err)
 	}
 	if err := validation.Unsupported(es); err != nil {
 		return failure.Permanent(esv1.ReasonNotSupported, "%v", err)
+	}
+	if isGeneric(es) {
+		return r.GenericTargets.allow(es)
 	}
 	return nil
 }

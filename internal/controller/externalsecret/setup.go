@@ -2,8 +2,13 @@ package externalsecret
 
 import (
 	"context"
+	"fmt"
 
+	authorizationv1 "k8s.io/api/authorization/v1"
 	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/meta"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apimachinery/pkg/types"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/builder"
@@ -56,6 +61,10 @@ func (r *Reconciler) SetupWithManager(ctx context.Context, mgr ctrl.Manager, opt
 	if len(r.Namespaces) == 0 {
 		b = b.Watches(&esv1.ClusterSecretStore{}, handler.EnqueueRequestsFromMapFunc(r.forStore), builder.WithPredicates(storeChanged()))
 	}
+	for _, watched := range r.genericWatches(ctx, mgr) {
+		// A change made to a generic target outside Ferry is repaired, as for a Secret.
+		b = b.WatchesMetadata(watched, handler.EnqueueRequestsFromMapFunc(r.forSecret), builder.WithPredicates(managedOnly()))
+	}
 	if r.Changes != nil {
 		// Objects whose keys a provider reported changed.
 		b = b.WatchesRawSource(r.Changes.Source(esv1.ExtSecretKind))
@@ -82,7 +91,81 @@ func (r *Reconciler) SetupWithManager(ctx context.Context, mgr ctrl.Manager, opt
 	return b.WithOptions(opts).Complete(rec)
 }
 
-// forSecret maps a managed Secret to the ExternalSecrets that target it.
+// genericWatches are the kinds of generic targets to watch, metadata only: the allowed
+// kinds the API server serves when Ferry starts (ConfigMaps when every kind is allowed).
+// A kind installed later, or any other kind, is repaired at the next refresh instead: a
+// watch on a kind the API server does not serve would stop the controller from starting.
+func (r *Reconciler) genericWatches(ctx context.Context, mgr ctrl.Manager) []*metav1.PartialObjectMetadata {
+	if !r.GenericTargets.Enabled {
+		return nil
+	}
+	kinds := r.GenericTargets.Kinds
+	if len(kinds) == 0 {
+		kinds = []schema.GroupKind{{Kind: "ConfigMap"}}
+	}
+	var out []*metav1.PartialObjectMetadata
+	for _, gk := range kinds {
+		mapping, err := mgr.GetRESTMapper().RESTMapping(gk)
+		if err != nil {
+			ctrl.LoggerFrom(ctx).Info("Not watching a generic target kind: the API server does not serve it; its targets are repaired at each refresh",
+				"kind", gk.String(), "error", err.Error())
+			continue
+		}
+		if mapping.Scope.Name() != meta.RESTScopeNameNamespace {
+			continue
+		}
+		if err := r.mayWatch(ctx, mgr, mapping.Resource); err != nil {
+			// A watch Ferry may not open would keep every ExternalSecret from syncing.
+			ctrl.LoggerFrom(ctx).Info("Not watching a generic target kind: its targets are repaired at each refresh",
+				"kind", gk.String(), "reason", err.Error())
+			continue
+		}
+		watched := &metav1.PartialObjectMetadata{}
+		watched.SetGroupVersionKind(mapping.GroupVersionKind)
+		out = append(out, watched)
+	}
+	return out
+}
+
+// mayWatch asks the API server whether Ferry may list and watch resource where it serves.
+func (r *Reconciler) mayWatch(ctx context.Context, mgr ctrl.Manager, resource schema.GroupVersionResource) error {
+	// Uncached: the manager's client waits to read back what it creates, and a review is
+	// never stored.
+	c, err := client.New(mgr.GetConfig(), client.Options{Scheme: mgr.GetScheme(), Mapper: mgr.GetRESTMapper()})
+	if err != nil {
+		return err
+	}
+	namespaces := r.Namespaces
+	if len(namespaces) == 0 {
+		namespaces = []string{""}
+	}
+	for _, ns := range namespaces {
+		for _, verb := range []string{"list", "watch"} {
+			review := &authorizationv1.SelfSubjectAccessReview{Spec: authorizationv1.SelfSubjectAccessReviewSpec{
+				ResourceAttributes: &authorizationv1.ResourceAttributes{Namespace: ns, Verb: verb, Group: resource.Group, Resource: resource.Resource}}}
+			if err := c.Create(ctx, review); err != nil {
+				return fmt.Errorf("asking whether %s on %s is allowed: %w", verb, resource.GroupResource(), err)
+			}
+			if !review.Status.Allowed {
+				return fmt.Errorf("not allowed to %s %s (grant it, e.g. with the chart's genericTargets.kinds)", verb, resource.GroupResource())
+			}
+		}
+	}
+	return nil
+}
+
+// managedOnly passes events of objects that carry Ferry's managed label (before or after).
+func managedOnly() predicate.Predicate {
+	managed := func(o client.Object) bool { return o.GetLabels()[esv1.LabelManaged] == esv1.LabelManagedValue }
+	return predicate.Funcs{
+		CreateFunc:  func(e event.CreateEvent) bool { return managed(e.Object) },
+		DeleteFunc:  func(e event.DeleteEvent) bool { return managed(e.Object) },
+		UpdateFunc:  func(e event.UpdateEvent) bool { return managed(e.ObjectOld) || managed(e.ObjectNew) },
+		GenericFunc: func(e event.GenericEvent) bool { return managed(e.Object) },
+	}
+}
+
+// forSecret maps a managed Secret (or generic target) to the ExternalSecrets that target it.
 func (r *Reconciler) forSecret(ctx context.Context, o client.Object) []reconcile.Request {
 	var list esv1.ExternalSecretList
 	if err := r.Client.List(ctx, &list, client.InNamespace(o.GetNamespace()), client.MatchingFields{IndexTarget: o.GetName()}); err != nil {

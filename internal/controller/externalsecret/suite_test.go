@@ -13,9 +13,11 @@ import (
 	eventsv1 "k8s.io/api/events/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime/schema"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	esv1 "github.com/ferryhq/ferry/api/externalsecrets/v1"
+	"github.com/ferryhq/ferry/internal/controller/externalsecret"
 	"github.com/ferryhq/ferry/internal/operator"
 	"github.com/ferryhq/ferry/internal/operator/operatortest"
 	"github.com/ferryhq/ferry/internal/provider"
@@ -57,7 +59,12 @@ func TestMain(m *testing.M) {
 	operatortest.SetLogger(&logs, 10)
 	code := testenv.Run(m, func(cp *testenv.ControlPlane) {
 		k8s, controlPlane = cp.Client, cp
+		installWidgetCRD(cp)
 		operatortest.MustStart(cp, operator.Options{
+			// Generic targets: ConfigMaps and Widgets (a test CRD) are watched; Gadgets are
+			// allowed but not installed when the operator starts.
+			GenericTargets: externalsecret.GenericTargets{Enabled: true,
+				Kinds: []schema.GroupKind{{Kind: "ConfigMap"}, widgetGVK.GroupKind(), gadgetGVK.GroupKind()}},
 			Providers:  provider.NewRegistry(fake.New()),
 			Generators: testGenerators(cp),
 			// Replaced generated tokens are cleaned up soon, so tests see it happen.

@@ -79,6 +79,15 @@ namespace); scope: cluster of none. */}}
 
 {{- define "ferry.certDir" -}}/etc/ferry/webhook-certs{{- end -}}
 
+{{/* The --generic-target-kinds value: Kind for the core group, group/Kind otherwise. */}}
+{{- define "ferry.genericTargetKinds" -}}
+{{- $kinds := list -}}
+{{- range .Values.genericTargets.kinds -}}
+{{- $kinds = append $kinds (ternary .kind (printf "%s/%s" .group .kind) (eq .group "")) -}}
+{{- end -}}
+{{- join "," $kinds -}}
+{{- end -}}
+
 {{/* Fails rendering on values that cannot work, with what to change. */}}
 {{- define "ferry.validate" -}}
 {{- if kindIs "string" .Values.scope -}}
@@ -115,6 +124,14 @@ namespace); scope: cluster of none. */}}
 {{- end -}}
 {{- if and .Values.sharding.enabled (not .Values.leaderElection.enabled) -}}
 {{- fail "sharding.enabled needs leaderElection.enabled=true: cluster-scoped work stays with one elected replica" -}}
+{{- end -}}
+{{- if and .Values.genericTargets.enabled (not .Values.genericTargets.kinds) -}}
+{{- fail "genericTargets.enabled needs genericTargets.kinds: list each kind Ferry may write as {group, kind, resource}, e.g. {group: \"\", kind: ConfigMap, resource: configmaps}" -}}
+{{- end -}}
+{{- range .Values.genericTargets.kinds -}}
+{{- if not (and (kindIs "map" .) .kind .resource (hasKey . "group")) -}}
+{{- fail (printf "genericTargets.kinds: %v needs group (\"\" for the core group), kind and resource (the plural)" .) -}}
+{{- end -}}
 {{- end -}}
 {{- if not (has .Values.sharding.key (list "namespace" "namespace-name")) -}}
 {{- fail (printf "sharding.key must be \"namespace\" or \"namespace-name\", not %q" .Values.sharding.key) -}}
