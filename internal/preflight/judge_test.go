@@ -51,7 +51,7 @@ func TestJudgeManifests(t *testing.T) {
 		{"ExternalSecret", "app", "missing-store", preflight.Serves, "reads SecretStore nowhere, which is not among the manifests read", nil},
 		{"PushSecret", "app", "push-ok", preflight.Serves, "", []string{"ready-reasons"}},
 		{"PushSecret", "app", "push-data-to", preflight.Serves, "", []string{"ready-reasons"}},
-		{"PushSecret", "app", "push-generator", preflight.CannotYet, "spec.selector.generatorRef is not supported", nil},
+		{"PushSecret", "app", "push-generator", preflight.Serves, "", []string{"ready-reasons"}},
 		{"PushSecret", "app", "push-eso", preflight.HandsOff, `SecretStore eso-store, whose spec.controller is "eso"`, nil},
 		{"PushSecret", "app", "push-read-only", preflight.CannotYet, "spec.secretStoreRefs[0] names SecretStore webhook-ro: Ferry's webhook provider reads only", nil},
 		{"PushSecret", "app", "push-by-label", preflight.Serves, "also names stores of another controller class", nil},

@@ -19,6 +19,7 @@ import (
 
 	esv1 "github.com/ferryhq/ferry/api/externalsecrets/v1"
 	esv1alpha1 "github.com/ferryhq/ferry/api/externalsecrets/v1alpha1"
+	"github.com/ferryhq/ferry/internal/generator"
 	"github.com/ferryhq/ferry/internal/operator"
 	"github.com/ferryhq/ferry/internal/operator/operatortest"
 	"github.com/ferryhq/ferry/internal/provider"
@@ -47,6 +48,9 @@ func TestMain(m *testing.M) {
 		operatortest.MustStart(cp, operator.Options{
 			Providers: provider.NewRegistry(fake.New(), awsprovider.New(awsprovider.WithEndpoint(moto.Endpoint)), vault.New(),
 				kubernetes.New()),
+			Generators: generator.NewRegistry(generator.NewPassword(), generator.NewGrafana()),
+			// Replaced generated tokens are cleaned up soon, so tests see it happen.
+			GeneratorGCGracePeriod: 2 * time.Second,
 		})
 	})
 	_ = moto.Stop()
