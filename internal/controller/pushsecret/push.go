@@ -57,7 +57,8 @@ func (r *Reconciler) push(ctx context.Context, ps *esv1alpha1.PushSecret, stores
 // conversionStrategy ReverseUnicode, a property escaped by an ExternalSecret's Unicode
 // conversion ("db_U002e_host") is pushed under its original name ("db.host").
 func remoteRef(d esv1alpha1.PushSecretData) provider.PushRef {
-	ref := provider.PushRef{RemoteKey: d.Match.RemoteRef.RemoteKey, Property: d.Match.RemoteRef.Property, Metadata: d.Metadata}
+	ref := provider.PushRef{RemoteKey: d.Match.RemoteRef.RemoteKey, Property: d.Match.RemoteRef.Property,
+		SecretKey: d.Match.SecretKey, Metadata: d.Metadata}
 	if d.ConversionStrategy == esv1alpha1.PushSecretConversionReverseUnicode {
 		ref.Property = reverseUnicode(ref.Property)
 	}
