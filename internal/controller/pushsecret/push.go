@@ -2,6 +2,7 @@ package pushsecret
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 
@@ -12,6 +13,7 @@ import (
 
 	esv1 "github.com/ferryhq/ferry/api/externalsecrets/v1"
 	esv1alpha1 "github.com/ferryhq/ferry/api/externalsecrets/v1alpha1"
+	"github.com/ferryhq/ferry/internal/failure"
 	"github.com/ferryhq/ferry/internal/fetch"
 	"github.com/ferryhq/ferry/internal/provider"
 	"github.com/ferryhq/ferry/internal/redact"
@@ -42,6 +44,10 @@ func (r *Reconciler) push(ctx context.Context, ps *esv1alpha1.PushSecret, stores
 				}
 			}
 			if err := w.PushSecret(ctx, e.value, ref); err != nil {
+				if errors.Is(err, provider.ErrInvalidMetadata) {
+					// Only the user can fix it: wait for a change rather than retry.
+					return nil, failure.Permanent(esv1.ReasonInvalidSpec, "%s: %s: %v", st.key, e.field, err)
+				}
 				return nil, fmt.Errorf("%s: %s: pushing to remote key %q: %w", st.key, e.field, ref.RemoteKey, redact.Foreign(err))
 			}
 			if pushed[st.key] == nil {

@@ -18,6 +18,9 @@ import (
 // and as they are in the headers and body. Without a body template the value is the body.
 // Every push sends the request: an endpoint cannot be asked whether it holds the value.
 func (c *webhookClient) PushSecret(ctx context.Context, value []byte, ref provider.PushRef) error {
+	if err := provider.NoMetadata(ref, "webhook"); err != nil {
+		return err
+	}
 	if ref.RemoteKey == "" {
 		return errors.New("webhook: remoteRef.remoteKey: required; the url and body templates name it")
 	}
