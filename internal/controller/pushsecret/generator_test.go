@@ -230,3 +230,41 @@ func TestPushGeneratedGrafanaToken(t *testing.T) {
 		return len(pushStates(t, ns)) == 0, nil
 	})
 }
+
+// TestSwitchFromGeneratorCleansUpItsState: a PushSecret that pushed a Grafana token and
+// then pushes a Secret instead flags the token's GeneratorState for collection, and the
+// token is deleted at Grafana after the grace period.
+func TestSwitchFromGeneratorCleansUpItsState(t *testing.T) {
+	server := tokenapi.NewGrafana("admin-token", "", "")
+	defer server.Close()
+	ns := testenv.Namespace(t, k8s, nil)
+	awsStore(t, ns)
+	create(t, &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "grafana-admin"},
+		Data: map[string][]byte{"token": []byte("admin-token")}})
+	create(t, &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "source"},
+		Data: map[string][]byte{"token": []byte("from-a-secret")}})
+	create(t, &genv1alpha1.Grafana{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "dash"},
+		Spec: genv1alpha1.GrafanaSpec{URL: server.URL,
+			Auth:           genv1alpha1.GrafanaAuth{Token: &genv1alpha1.LocalSecretKeySelector{Name: "grafana-admin", Key: "token"}},
+			ServiceAccount: genv1alpha1.GrafanaServiceAccount{Name: "ci", Role: "Viewer"}}})
+	ps := generatorPush(ns, "push", genv1alpha1.GrafanaKind, "dash", entry("token", ns+"/token", ""))
+	create(t, ps)
+	waitPushReady(t, ps, metav1.ConditionTrue)
+	waitLiveTokens(t, server, "the pushed token live", 1)
+	testenv.Eventually(t, 20*time.Second, "one GeneratorState", func() (bool, error) {
+		return len(pushStates(t, ns)) == 1, nil
+	})
+
+	update(t, ps, func(ps *esv1alpha1.PushSecret) {
+		ps.Spec.Selector = esv1alpha1.PushSecretSelector{Secret: &esv1alpha1.PushSecretSecret{Name: "source"}}
+	})
+	sm := secretsManager(t)
+	testenv.Eventually(t, 20*time.Second, "the Secret's value pushed", func() (bool, error) {
+		v, _ := remoteValue(t, sm, ns+"/token")
+		return v == "from-a-secret", nil
+	})
+	waitLiveTokens(t, server, "the generator's token deleted once no longer pushed", 0)
+	testenv.Eventually(t, 20*time.Second, "no GeneratorState left", func() (bool, error) {
+		return len(pushStates(t, ns)) == 0, nil
+	})
+}
