@@ -10,14 +10,13 @@ import (
 	esv1 "github.com/ferryhq/ferry/api/externalsecrets/v1"
 	esv1alpha1 "github.com/ferryhq/ferry/api/externalsecrets/v1alpha1"
 	"github.com/ferryhq/ferry/internal/storeref"
-	"github.com/ferryhq/ferry/internal/validation"
 )
 
 // pushSecret judges a PushSecret as its controller resolves it: Ferry pushes to the stores
 // of its class and hands the object off when every store it names is another class's.
 func (j *judge) pushSecret(jm *judgement, ps *esv1alpha1.PushSecret) {
-	if err := validation.UnsupportedPushSecret(ps); err != nil {
-		jm.cannotYet = append(jm.cannotYet, err.Error())
+	if ref := ps.Spec.Selector.GeneratorRef; ref != nil {
+		j.useGenerator(jm, *ref, ps.Namespace, "spec.selector.generatorRef")
 	}
 	var stores judgement
 	ours, others := 0, 0
@@ -51,8 +50,8 @@ func (j *judge) pushSecret(jm *judgement, ps *esv1alpha1.PushSecret) {
 // its stores' controller. ClusterSecretStores named are judged here; SecretStores, which
 // are per namespace, on each PushSecret.
 func (j *judge) clusterPushSecret(jm *judgement, cps *esv1alpha1.ClusterPushSecret) {
-	if err := validation.UnsupportedPushSecret(&esv1alpha1.PushSecret{Spec: cps.Spec.PushSecretSpec}); err != nil {
-		jm.cannotYet = append(jm.cannotYet, err.Error())
+	if ref := cps.Spec.PushSecretSpec.Selector.GeneratorRef; ref != nil {
+		j.useGenerator(jm, *ref, "", "spec.pushSecretSpec.selector.generatorRef")
 	}
 	for i, ref := range cps.Spec.PushSecretSpec.SecretStoreRefs {
 		if ref.Kind != esv1.ClusterSecretStoreKind || ref.Name == "" {

@@ -14,6 +14,9 @@ type PushRef struct {
 	// Property, when set, writes the value under this key of a JSON object stored at
 	// RemoteKey, keeping the object's other keys.
 	Property string
+	// SecretKey is the key of the source data the value comes from ("" for the whole data
+	// as a JSON object), for providers whose requests name it (webhook templates).
+	SecretKey string
 	// Metadata is provider-specific (spec.data[].metadata of the PushSecret).
 	Metadata *apiextensionsv1.JSON
 }

@@ -1,7 +1,6 @@
 package validation
 
 import (
-	"errors"
 	"fmt"
 	"regexp"
 
@@ -62,14 +61,4 @@ func (p *problems) ref(field, name string, selector *metav1.LabelSelector, selec
 			p.add("%s.%s: %v", field, selectorField, err)
 		}
 	}
-}
-
-// UnsupportedPushSecret returns the first field of a PushSecret that this version of Ferry
-// accepts in the schema but does not act on yet, or nil: selector.generatorRef
-// (a newer ESO field) is refused rather than silently ignored.
-func UnsupportedPushSecret(ps *esv1alpha1.PushSecret) error {
-	if ps.Spec.Selector.GeneratorRef != nil {
-		return errors.New("spec.selector.generatorRef is not supported by this version of Ferry yet; push a Secret")
-	}
-	return nil
 }

@@ -99,13 +99,12 @@ func Validators(scheme *runtime.Scheme, registry *provider.Registry) map[string]
 		ValidatePath(esv1.ClusterSecretStoreKind): admission.WithValidator(scheme, storeValidator[*esv1.ClusterSecretStore]{registry: registry}),
 		ValidatePath(esv1alpha1.PushSecretKind): admission.WithValidator(scheme, warnOnly[*esv1alpha1.PushSecret]{
 			check: func(ps *esv1alpha1.PushSecret) []error {
-				return []error{validation.PushSecret(&ps.Spec), validation.UnsupportedPushSecret(ps)}
+				return []error{validation.PushSecret(&ps.Spec)}
 			}}),
 		ValidatePath(esv1alpha1.ClusterPushSecretKind): admission.WithValidator(scheme, warnOnly[*esv1alpha1.ClusterPushSecret]{
 			field: "spec.pushSecretSpec.",
 			check: func(cps *esv1alpha1.ClusterPushSecret) []error {
-				return []error{validation.PushSecret(&cps.Spec.PushSecretSpec),
-					validation.UnsupportedPushSecret(&esv1alpha1.PushSecret{Spec: cps.Spec.PushSecretSpec})}
+				return []error{validation.PushSecret(&cps.Spec.PushSecretSpec)}
 			}}),
 	}
 }

@@ -4,9 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"hash/fnv"
-	"maps"
-	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -26,6 +23,7 @@ import (
 	"github.com/ferryhq/ferry/internal/failure"
 	"github.com/ferryhq/ferry/internal/fetch"
 	"github.com/ferryhq/ferry/internal/generator"
+	"github.com/ferryhq/ferry/internal/genstate"
 	"github.com/ferryhq/ferry/internal/metrics"
 	"github.com/ferryhq/ferry/internal/redact"
 	"github.com/ferryhq/ferry/internal/schedule"
@@ -59,7 +57,7 @@ type Reconciler struct {
 	// request the ServiceAccount tokens their auth names.
 	Direct client.Client
 	// GeneratorGCGracePeriod is how long what a stateful generator created outlives its
-	// replacement before it is cleaned up; 0 means DefaultGeneratorGCGracePeriod.
+	// replacement before it is cleaned up; 0 means genstate.DefaultGracePeriod.
 	GeneratorGCGracePeriod time.Duration
 	// Changes routes providers' change reports to the objects that read the changed keys
 	// and stretches the refresh of objects whose stores have healthy feeds; nil: polling only.
@@ -95,7 +93,7 @@ type scope struct {
 	// (condition, event, returned error) carries one.
 	secrets *redact.Set
 	// states are what stateful generators created in this sync, to record or undo.
-	states []pendingState
+	states []genstate.Pending
 	// changeReported: a provider reported a change of a key the object reads.
 	changeReported bool
 }
@@ -373,19 +371,7 @@ func retryInterval(interval time.Duration) time.Duration {
 
 // syncedVersion identifies the spec generation and the user's metadata, so that any change
 // of the spec, labels or annotations (the force-sync pattern) triggers a sync.
-func syncedVersion(es *esv1.ExternalSecret) string {
-	h := fnv.New64a()
-	for _, m := range []map[string]string{es.Labels, es.Annotations} {
-		for _, k := range slices.Sorted(maps.Keys(m)) {
-			if k == corev1.LastAppliedConfigAnnotation {
-				continue
-			}
-			fmt.Fprintf(h, "%s=%s\x00", k, m[k])
-		}
-		_, _ = h.Write([]byte{1})
-	}
-	return fmt.Sprintf("%d-%x", es.Generation, h.Sum64())
-}
+func syncedVersion(es *esv1.ExternalSecret) string { return statuswrite.SyncedVersion(es) }
 
 // managedKeysAnnotation lists the keys an ExternalSecret merged into a Secret it does not
 // own, so they can be removed again (deletionPolicy Merge) without touching other keys.

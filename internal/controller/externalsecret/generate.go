@@ -2,17 +2,10 @@ package externalsecret
 
 import (
 	"context"
-	"errors"
-	"fmt"
-
-	ctrl "sigs.k8s.io/controller-runtime"
+	"strconv"
 
 	esv1 "github.com/ferryhq/ferry/api/externalsecrets/v1"
-	genv1alpha1 "github.com/ferryhq/ferry/api/generators/v1alpha1"
-	"github.com/ferryhq/ferry/internal/failure"
-	"github.com/ferryhq/ferry/internal/generator"
-	"github.com/ferryhq/ferry/internal/redact"
-	"github.com/ferryhq/ferry/internal/storeref"
+	"github.com/ferryhq/ferry/internal/genstate"
 )
 
 // generate runs the generator that the dataFrom entry at field names. It is called only
@@ -25,30 +18,38 @@ import (
 // kept in s until the Secret holds the values (commitStates) or the sync fails
 // (rollbackStates).
 func (r *Reconciler) generate(ctx context.Context, s *scope, index int, field string, ref esv1.GeneratorRef) (map[string][]byte, error) {
-	namespace := s.es.Namespace
-	field += ".sourceRef.generatorRef"
-	if r.Generators == nil {
-		return nil, failure.Permanent(esv1.ReasonNotSupported, "%s: this Ferry instance serves no generators", field)
-	}
-	if ref.Kind == genv1alpha1.ClusterGeneratorKind && len(r.Namespaces) > 0 {
-		return nil, failure.Permanent(esv1.ReasonNotSupported, "%s: ClusterGenerator %q: this Ferry serves only %s "+
-			"(--namespaces) and reads no cluster-scoped generators: use a generator in the namespace", field, ref.Name, storeref.Served(r.Namespaces))
-	}
-	generated, err := r.Generators.GenerateState(ctx, r.Direct, r.Direct, ref, namespace)
-	switch {
-	case errors.Is(err, generator.ErrInvalidSpec):
-		return nil, failure.Permanent(esv1.ReasonInvalidSpec, "%s: %v", field, err)
-	case errors.Is(err, generator.ErrNotImplemented):
-		return nil, failure.Permanent(esv1.ReasonProviderNotImplemented, "%s: %v", field, err)
-	case errors.Is(err, generator.ErrNotServed):
-		return nil, failure.Permanent(esv1.ReasonNotSupported, "%s: %v", field, err)
-	case err != nil:
-		// A generator not created yet, or a backend that failed: worth retrying.
-		return nil, failure.Transient(esv1.ReasonSecretSyncedError, fmt.Errorf("%s: %w", field, redact.Foreign(err)))
+	generated, err := r.generators().Generate(ctx, ref, s.es.Namespace, field+".sourceRef.generatorRef")
+	if err != nil {
+		return nil, err
 	}
 	if generated.State != nil {
-		s.states = append(s.states, pendingState{index: index, generated: generated})
+		s.states = append(s.states, genstate.Pending{Key: strconv.Itoa(index), Generated: generated})
 	}
-	ctrl.LoggerFrom(ctx).V(1).Info("Generated values", "generatorKind", ref.Kind, "generator", ref.Name, "keys", len(generated.Values))
 	return generated.Values, nil
+}
+
+// generators runs the generators of dataFrom entries; GeneratorStates are keyed by the
+// entry's index.
+func (r *Reconciler) generators() *genstate.Runner {
+	return &genstate.Runner{Generators: r.Generators, Direct: r.Direct, Namespaces: r.Namespaces,
+		GracePeriod: r.GeneratorGCGracePeriod, RetryReason: esv1.ReasonSecretSyncedError, Now: r.Now}
+}
+
+// owner is es as the owner of GeneratorStates.
+func owner(es *esv1.ExternalSecret) genstate.Owner {
+	return genstate.Owner{Object: es, Kind: esv1.ExtSecretKind, APIVersion: esv1.SchemeGroupVersion.String()}
+}
+
+// commitStates records what this sync's stateful generators created, now that the
+// Secret holds their values, and flags the states they replace for garbage collection.
+func (r *Reconciler) commitStates(ctx context.Context, s *scope) {
+	r.generators().Commit(ctx, owner(s.es), s.states)
+	s.states = nil
+}
+
+// rollbackStates undoes what this sync's stateful generators created, since their values
+// were not written.
+func (r *Reconciler) rollbackStates(ctx context.Context, s *scope) {
+	r.generators().Rollback(ctx, owner(s.es), s.states)
+	s.states = nil
 }

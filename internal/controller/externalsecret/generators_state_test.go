@@ -13,8 +13,8 @@ import (
 
 	esv1 "github.com/ferryhq/ferry/api/externalsecrets/v1"
 	genv1alpha1 "github.com/ferryhq/ferry/api/generators/v1alpha1"
-	"github.com/ferryhq/ferry/internal/controller/externalsecret"
 	"github.com/ferryhq/ferry/internal/controller/generatorstate"
+	"github.com/ferryhq/ferry/internal/genstate"
 	"github.com/ferryhq/ferry/internal/testenv"
 	"github.com/ferryhq/ferry/internal/testenv/tokenapi"
 )
@@ -73,7 +73,7 @@ func TestGrafanaGeneratorTokensAreCleanedUp(t *testing.T) {
 	testenv.Eventually(t, 20*time.Second, "one GeneratorState, with the finalizer", func() (bool, error) {
 		list := states(t, ns)
 		return len(list) == 1 && len(list[0].Finalizers) == 1 && list[0].Spec.GarbageCollectionDeadline == nil &&
-			list[0].Labels[genv1alpha1.GeneratorStateLabelOwnerKey] == externalsecret.OwnerKey("dash", 0), fmt.Errorf("%d states", len(list))
+			list[0].Labels[genv1alpha1.GeneratorStateLabelOwnerKey] == genstate.OwnerKey(esv1.ExtSecretKind, "dash", "0"), fmt.Errorf("%d states", len(list))
 	})
 
 	update(t, es, func(es *esv1.ExternalSecret) { es.Annotations = map[string]string{"force-sync": "1"} })

@@ -20,6 +20,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/reconcile"
 
 	esv1 "github.com/ferryhq/ferry/api/externalsecrets/v1"
+	esv1alpha1 "github.com/ferryhq/ferry/api/externalsecrets/v1alpha1"
 	genv1alpha1 "github.com/ferryhq/ferry/api/generators/v1alpha1"
 	"github.com/ferryhq/ferry/internal/generator"
 )
@@ -110,22 +111,27 @@ func (r *Reconciler) finish(ctx context.Context, state *genv1alpha1.GeneratorSta
 	return nil
 }
 
-// orphaned tells whether the ExternalSecret that owns state is gone (or replaced by
-// another object of the same name), which Kubernetes' garbage collector would also act
-// on; Ferry does not wait for it.
+// orphaned tells whether the ExternalSecret or PushSecret that owns state is gone (or
+// replaced by another object of the same name), which Kubernetes' garbage collector would
+// also act on; Ferry does not wait for it.
 func (r *Reconciler) orphaned(ctx context.Context, state *genv1alpha1.GeneratorState) (bool, error) {
 	for _, owner := range state.OwnerReferences {
-		if owner.Kind != esv1.ExtSecretKind {
+		var obj client.Object
+		switch owner.Kind {
+		case esv1.ExtSecretKind:
+			obj = &esv1.ExternalSecret{}
+		case esv1alpha1.PushSecretKind:
+			obj = &esv1alpha1.PushSecret{}
+		default:
 			continue
 		}
-		es := &esv1.ExternalSecret{}
-		err := r.Direct.Get(ctx, client.ObjectKey{Namespace: state.Namespace, Name: owner.Name}, es)
+		err := r.Direct.Get(ctx, client.ObjectKey{Namespace: state.Namespace, Name: owner.Name}, obj)
 		switch {
 		case apierrors.IsNotFound(err):
 			return true, nil
 		case err != nil:
-			return false, fmt.Errorf("reading the owning ExternalSecret: %w", err)
-		case es.UID != owner.UID:
+			return false, fmt.Errorf("reading the owning %s: %w", owner.Kind, err)
+		case obj.GetUID() != owner.UID:
 			return true, nil
 		}
 	}
@@ -139,8 +145,8 @@ func (r *Reconciler) now() time.Time {
 	return time.Now()
 }
 
-// SetupWithManager watches GeneratorStates, and deleted ExternalSecrets for the states
-// they own.
+// SetupWithManager watches GeneratorStates, and deleted ExternalSecrets and PushSecrets
+// for the states they own.
 func (r *Reconciler) SetupWithManager(mgr ctrl.Manager, opts controller.Options) error {
 	deletedOnly := predicate.Funcs{
 		CreateFunc:  func(event.CreateEvent) bool { return false },
@@ -150,13 +156,14 @@ func (r *Reconciler) SetupWithManager(mgr ctrl.Manager, opts controller.Options)
 	return ctrl.NewControllerManagedBy(mgr).
 		Named("generatorstate").
 		For(&genv1alpha1.GeneratorState{}).
-		Watches(&esv1.ExternalSecret{}, handler.EnqueueRequestsFromMapFunc(r.forExternalSecret), builder.WithPredicates(deletedOnly)).
+		Watches(&esv1.ExternalSecret{}, handler.EnqueueRequestsFromMapFunc(r.forOwner), builder.WithPredicates(deletedOnly)).
+		Watches(&esv1alpha1.PushSecret{}, handler.EnqueueRequestsFromMapFunc(r.forOwner), builder.WithPredicates(deletedOnly)).
 		WithOptions(opts).
 		Complete(r)
 }
 
-// forExternalSecret maps a deleted ExternalSecret to the states it owns.
-func (r *Reconciler) forExternalSecret(ctx context.Context, o client.Object) []reconcile.Request {
+// forOwner maps a deleted ExternalSecret or PushSecret to the states it owns.
+func (r *Reconciler) forOwner(ctx context.Context, o client.Object) []reconcile.Request {
 	var list genv1alpha1.GeneratorStateList
 	if err := r.Client.List(ctx, &list, client.InNamespace(o.GetNamespace())); err != nil {
 		return nil
@@ -164,7 +171,7 @@ func (r *Reconciler) forExternalSecret(ctx context.Context, o client.Object) []r
 	var requests []reconcile.Request
 	for _, gs := range list.Items {
 		for _, owner := range gs.OwnerReferences {
-			if owner.Kind == esv1.ExtSecretKind && owner.UID == o.GetUID() {
+			if owner.UID == o.GetUID() {
 				requests = append(requests, reconcile.Request{NamespacedName: client.ObjectKeyFromObject(&gs)})
 			}
 		}

@@ -2,6 +2,7 @@ package pushsecret
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 
@@ -12,6 +13,7 @@ import (
 
 	esv1 "github.com/ferryhq/ferry/api/externalsecrets/v1"
 	esv1alpha1 "github.com/ferryhq/ferry/api/externalsecrets/v1alpha1"
+	"github.com/ferryhq/ferry/internal/failure"
 	"github.com/ferryhq/ferry/internal/fetch"
 	"github.com/ferryhq/ferry/internal/provider"
 	"github.com/ferryhq/ferry/internal/redact"
@@ -42,6 +44,10 @@ func (r *Reconciler) push(ctx context.Context, ps *esv1alpha1.PushSecret, stores
 				}
 			}
 			if err := w.PushSecret(ctx, e.value, ref); err != nil {
+				if errors.Is(err, provider.ErrInvalidMetadata) {
+					// Only the user can fix it: wait for a change rather than retry.
+					return nil, failure.Permanent(esv1.ReasonInvalidSpec, "%s: %s: %v", st.key, e.field, err)
+				}
 				return nil, fmt.Errorf("%s: %s: pushing to remote key %q: %w", st.key, e.field, ref.RemoteKey, redact.Foreign(err))
 			}
 			if pushed[st.key] == nil {
@@ -57,7 +63,8 @@ func (r *Reconciler) push(ctx context.Context, ps *esv1alpha1.PushSecret, stores
 // conversionStrategy ReverseUnicode, a property escaped by an ExternalSecret's Unicode
 // conversion ("db_U002e_host") is pushed under its original name ("db.host").
 func remoteRef(d esv1alpha1.PushSecretData) provider.PushRef {
-	ref := provider.PushRef{RemoteKey: d.Match.RemoteRef.RemoteKey, Property: d.Match.RemoteRef.Property, Metadata: d.Metadata}
+	ref := provider.PushRef{RemoteKey: d.Match.RemoteRef.RemoteKey, Property: d.Match.RemoteRef.Property,
+		SecretKey: d.Match.SecretKey, Metadata: d.Metadata}
 	if d.ConversionStrategy == esv1alpha1.PushSecretConversionReverseUnicode {
 		ref.Property = reverseUnicode(ref.Property)
 	}

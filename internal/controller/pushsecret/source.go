@@ -41,12 +41,21 @@ func entryValue(data map[string][]byte, secretKey string, conversion esv1alpha1.
 }
 
 // sourceData reads the selected Secret (or the Secrets matching the selector, merged in
-// name order) of the PushSecret's namespace, then applies spec.template. It records every
-// value read or rendered in secrets.
-func (r *Reconciler) sourceData(ctx context.Context, ps *esv1alpha1.PushSecret, secrets *redact.Set) (map[string][]byte, error) {
+// name order) of the PushSecret's namespace, or runs the selected generator, then applies
+// spec.template. It records every value read, generated or rendered in s.secrets.
+func (r *Reconciler) sourceData(ctx context.Context, s *scope) (map[string][]byte, error) {
+	ps, secrets := s.ps, s.secrets
+	if ps.Spec.Selector.GeneratorRef != nil {
+		data, err := r.generate(ctx, s)
+		if err != nil {
+			return nil, err
+		}
+		secrets.AddMap(data)
+		return r.applyTemplate(ctx, ps, data, secrets)
+	}
 	sel := ps.Spec.Selector.Secret
 	if sel == nil {
-		return nil, failure.Permanent(esv1.ReasonInvalidSpec, "spec.selector.secret: required")
+		return nil, failure.Permanent(esv1.ReasonInvalidSpec, "spec.selector: name a Secret (secret) or a generator (generatorRef)")
 	}
 	data := map[string][]byte{}
 	switch {

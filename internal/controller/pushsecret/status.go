@@ -1,7 +1,6 @@
 package pushsecret
 
 import (
-	"fmt"
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
@@ -11,14 +10,16 @@ import (
 
 	esv1alpha1 "github.com/ferryhq/ferry/api/externalsecrets/v1alpha1"
 	"github.com/ferryhq/ferry/internal/conditions"
+	"github.com/ferryhq/ferry/internal/controller/statuswrite"
 	"github.com/ferryhq/ferry/internal/metrics"
 )
 
 const conditionReady = "Ready"
 
 // setStatus sets the Ready condition from the verdict and, on success, what was pushed.
-// refreshTime moves only when what was pushed changed or the object was not in sync, so a
-// steady state writes nothing.
+// refreshTime moves only when what was pushed changed, the object was not in sync, or the
+// values were generated anew (which generationDue counts from), so a steady state writes
+// nothing.
 func setStatus(s *scope, v verdict, pushed esv1alpha1.SyncedPushSecretsMap) {
 	ps := s.ps
 	if !v.ready {
@@ -27,11 +28,11 @@ func setStatus(s *scope, v verdict, pushed esv1alpha1.SyncedPushSecretsMap) {
 	}
 	wasReady := conditions.IsTrue(ps.Status.Conditions, conditionReady)
 	setReady(ps, metav1.ConditionTrue, v.reason, v.message, s.now)
-	if !equality.Semantic.DeepEqual(ps.Status.SyncedPushSecrets, pushed) || ps.Status.RefreshTime.IsZero() || !wasReady {
+	if !equality.Semantic.DeepEqual(ps.Status.SyncedPushSecrets, pushed) || ps.Status.RefreshTime.IsZero() || !wasReady || s.generated {
 		ps.Status.RefreshTime = s.now
 	}
 	ps.Status.SyncedPushSecrets = pushed
-	ps.Status.SyncedResourceVersion = fmt.Sprint(ps.Generation)
+	ps.Status.SyncedResourceVersion = statuswrite.SyncedVersion(ps)
 }
 
 // setReady sets the Ready condition, keeping lastTransitionTime when the status is unchanged.

@@ -19,6 +19,7 @@ import (
 
 	esv1 "github.com/ferryhq/ferry/api/externalsecrets/v1"
 	esv1alpha1 "github.com/ferryhq/ferry/api/externalsecrets/v1alpha1"
+	"github.com/ferryhq/ferry/internal/generator"
 	"github.com/ferryhq/ferry/internal/operator"
 	"github.com/ferryhq/ferry/internal/operator/operatortest"
 	"github.com/ferryhq/ferry/internal/provider"
@@ -26,6 +27,7 @@ import (
 	"github.com/ferryhq/ferry/internal/provider/fake"
 	"github.com/ferryhq/ferry/internal/provider/kubernetes"
 	"github.com/ferryhq/ferry/internal/provider/vault"
+	"github.com/ferryhq/ferry/internal/provider/webhook"
 	"github.com/ferryhq/ferry/internal/testenv"
 )
 
@@ -46,7 +48,10 @@ func TestMain(m *testing.M) {
 		k8s, controlPlane = cp.Client, cp
 		operatortest.MustStart(cp, operator.Options{
 			Providers: provider.NewRegistry(fake.New(), awsprovider.New(awsprovider.WithEndpoint(moto.Endpoint)), vault.New(),
-				kubernetes.New()),
+				kubernetes.New(), webhook.New()),
+			Generators: generator.NewRegistry(generator.NewPassword(), generator.NewGrafana()),
+			// Replaced generated tokens are cleaned up soon, so tests see it happen.
+			GeneratorGCGracePeriod: 2 * time.Second,
 		})
 	})
 	_ = moto.Stop()

@@ -2,8 +2,11 @@ package aws
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
+	"slices"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/ssm"
@@ -45,10 +48,48 @@ func (p *parameterStore) currentParameter(ctx context.Context, key string) (valu
 	return value, true, tags[provider.ManagedByTag] == provider.ManagedByValue, nil
 }
 
-// PushSecret writes value (or sets ref.Property of the JSON object) as a SecureString
-// parameter, tagged managed-by=external-secrets on creation. A parameter that exists without
-// that tag is not overwritten; an unchanged value writes nothing.
+// parameterStoreMetadata is the push metadata ESO documents for Parameter Store.
+type parameterStoreMetadata struct {
+	// ParameterStoreType is String, StringList or SecureString (Ferry's default).
+	ParameterStoreType string `json:"parameterStoreType,omitempty"`
+	// ParameterStoreKeyID is the KMS key of a SecureString.
+	ParameterStoreKeyID string `json:"parameterStoreKeyID,omitempty"`
+	// Tags are added to the parameter Ferry creates, beside managed-by.
+	Tags map[string]string `json:"tags,omitempty"`
+	// Tier is read so that it is refused by name: Ferry writes Standard parameters.
+	Tier json.RawMessage `json:"tier,omitempty"`
+}
+
+func parameterStoreMetadataOf(ref provider.PushRef) (parameterStoreMetadata, error) {
+	var meta parameterStoreMetadata
+	if err := provider.DecodeMetadata(ref, "aws (ParameterStore)", &meta); err != nil {
+		return meta, err
+	}
+	switch ssmtypes.ParameterType(meta.ParameterStoreType) {
+	case "":
+		meta.ParameterStoreType = string(ssmtypes.ParameterTypeSecureString)
+	case ssmtypes.ParameterTypeString, ssmtypes.ParameterTypeStringList, ssmtypes.ParameterTypeSecureString:
+	default:
+		return meta, fmt.Errorf("%w: metadata.spec.parameterStoreType: %q: use String, StringList or SecureString", provider.ErrInvalidMetadata, meta.ParameterStoreType)
+	}
+	switch {
+	case meta.ParameterStoreKeyID != "" && meta.ParameterStoreType != string(ssmtypes.ParameterTypeSecureString):
+		return meta, fmt.Errorf("%w: metadata.spec.parameterStoreKeyID: only a SecureString is encrypted with a key", provider.ErrInvalidMetadata)
+	case len(meta.Tier) > 0:
+		return meta, fmt.Errorf("%w: metadata.spec.tier: not supported by Ferry yet; it writes Standard parameters", provider.ErrInvalidMetadata)
+	}
+	return meta, refuseManagedByTag(meta.Tags)
+}
+
+// PushSecret writes value (or sets ref.Property of the JSON object) as a parameter of the
+// metadata's type (SecureString by default), tagged managed-by=external-secrets and the
+// metadata's tags on creation. A parameter that exists without that tag is not
+// overwritten; an unchanged value writes nothing.
 func (p *parameterStore) PushSecret(ctx context.Context, value []byte, ref provider.PushRef) error {
+	meta, err := parameterStoreMetadataOf(ref)
+	if err != nil {
+		return err
+	}
 	w, err := p.writer()
 	if err != nil {
 		return err
@@ -69,13 +110,20 @@ func (p *parameterStore) PushSecret(ctx context.Context, value []byte, ref provi
 		return nil
 	}
 	in := &ssm.PutParameterInput{Name: aws.String(key), Value: aws.String(string(next)),
-		Type: ssmtypes.ParameterTypeSecureString, Overwrite: aws.Bool(exists)}
+		Type: ssmtypes.ParameterType(meta.ParameterStoreType), Overwrite: aws.Bool(exists)}
+	if meta.ParameterStoreKeyID != "" {
+		in.KeyId = aws.String(meta.ParameterStoreKeyID)
+	}
 	if _, err := w.PutParameter(ctx, in); err != nil {
 		return fmt.Errorf("writing parameter %q: %w", key, err)
 	}
 	if !exists {
+		tags := []ssmtypes.Tag{{Key: aws.String(provider.ManagedByTag), Value: aws.String(provider.ManagedByValue)}}
+		for _, k := range slices.Sorted(maps.Keys(meta.Tags)) {
+			tags = append(tags, ssmtypes.Tag{Key: aws.String(k), Value: aws.String(meta.Tags[k])})
+		}
 		if _, err := w.AddTagsToResource(ctx, &ssm.AddTagsToResourceInput{ResourceType: ssmtypes.ResourceTypeForTaggingParameter,
-			ResourceId: aws.String(key), Tags: []ssmtypes.Tag{{Key: aws.String(provider.ManagedByTag), Value: aws.String(provider.ManagedByValue)}}}); err != nil {
+			ResourceId: aws.String(key), Tags: tags}); err != nil {
 			return fmt.Errorf("tagging parameter %q: %w", key, err)
 		}
 	}

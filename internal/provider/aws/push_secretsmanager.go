@@ -6,6 +6,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
+	"slices"
 	"unicode/utf8"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -61,10 +63,42 @@ func (s *secretsManager) current(ctx context.Context, key string) (value []byte,
 	return value, true, managed, err
 }
 
+// secretsManagerMetadata is the push metadata ESO documents for Secrets Manager.
+type secretsManagerMetadata struct {
+	// SecretPushFormat is "string" (SecretString) or "binary" (SecretBinary); unset, text
+	// goes as a string and anything else as binary.
+	SecretPushFormat string `json:"secretPushFormat,omitempty"`
+	// KMSKeyID, Description and Tags are given to CreateSecret.
+	KMSKeyID    string            `json:"kmsKeyID,omitempty"`
+	Description string            `json:"description,omitempty"`
+	Tags        map[string]string `json:"tags,omitempty"`
+	// ResourcePolicy is read so that it is refused by name: Ferry does not attach policies.
+	ResourcePolicy json.RawMessage `json:"resourcePolicy,omitempty"`
+}
+
+func secretsManagerMetadataOf(ref provider.PushRef) (secretsManagerMetadata, error) {
+	var meta secretsManagerMetadata
+	if err := provider.DecodeMetadata(ref, "aws (SecretsManager)", &meta); err != nil {
+		return meta, err
+	}
+	switch {
+	case meta.SecretPushFormat != "" && meta.SecretPushFormat != "string" && meta.SecretPushFormat != "binary":
+		return meta, fmt.Errorf("%w: metadata.spec.secretPushFormat: %q: use string or binary", provider.ErrInvalidMetadata, meta.SecretPushFormat)
+	case len(meta.ResourcePolicy) > 0:
+		return meta, fmt.Errorf("%w: metadata.spec.resourcePolicy: not supported by Ferry yet; attach the policy outside Ferry", provider.ErrInvalidMetadata)
+	}
+	return meta, refuseManagedByTag(meta.Tags)
+}
+
 // PushSecret writes value (or sets ref.Property of the JSON object) at ref.RemoteKey,
-// creating the secret tagged managed-by=external-secrets when missing. A secret that
-// exists without that tag is not overwritten; an unchanged value writes nothing.
+// creating the secret tagged managed-by=external-secrets when missing, with the
+// metadata's description, KMS key and tags. A secret that exists without that tag is not
+// overwritten; an unchanged value writes nothing.
 func (s *secretsManager) PushSecret(ctx context.Context, value []byte, ref provider.PushRef) error {
+	meta, err := secretsManagerMetadataOf(ref)
+	if err != nil {
+		return err
+	}
 	w, err := s.writer()
 	if err != nil {
 		return err
@@ -87,16 +121,54 @@ func (s *secretsManager) PushSecret(ctx context.Context, value []byte, ref provi
 	if !exists {
 		in := &secretsmanager.CreateSecretInput{Name: aws.String(key),
 			Tags: []smtypes.Tag{{Key: aws.String(provider.ManagedByTag), Value: aws.String(provider.ManagedByValue)}}}
-		setPayload(next, &in.SecretString, &in.SecretBinary)
+		for _, k := range slices.Sorted(maps.Keys(meta.Tags)) {
+			in.Tags = append(in.Tags, smtypes.Tag{Key: aws.String(k), Value: aws.String(meta.Tags[k])})
+		}
+		if meta.Description != "" {
+			in.Description = aws.String(meta.Description)
+		}
+		if meta.KMSKeyID != "" {
+			in.KmsKeyId = aws.String(meta.KMSKeyID)
+		}
+		if err := setPayloadAs(next, meta.SecretPushFormat, &in.SecretString, &in.SecretBinary); err != nil {
+			return fmt.Errorf("secret %q: %w", key, err)
+		}
 		if _, err := w.CreateSecret(ctx, in); err != nil {
 			return fmt.Errorf("creating secret %q: %w", key, err)
 		}
 		return nil
 	}
 	in := &secretsmanager.PutSecretValueInput{SecretId: aws.String(key)}
-	setPayload(next, &in.SecretString, &in.SecretBinary)
+	if err := setPayloadAs(next, meta.SecretPushFormat, &in.SecretString, &in.SecretBinary); err != nil {
+		return fmt.Errorf("secret %q: %w", key, err)
+	}
 	if _, err := w.PutSecretValue(ctx, in); err != nil {
 		return fmt.Errorf("writing secret %q: %w", key, err)
+	}
+	return nil
+}
+
+// refuseManagedByTag refuses metadata tags that would set the tag Ferry sets itself.
+func refuseManagedByTag(tags map[string]string) error {
+	if _, ok := tags[provider.ManagedByTag]; ok {
+		return fmt.Errorf("%w: metadata.spec.tags.%s: set by Ferry itself; remove it", provider.ErrInvalidMetadata, provider.ManagedByTag)
+	}
+	return nil
+}
+
+// setPayloadAs sets the value as SecretString or SecretBinary as metadata's
+// secretPushFormat says, or by its content when unset.
+func setPayloadAs(value []byte, format string, str **string, bin *[]byte) error {
+	switch format {
+	case "string":
+		if !utf8.Valid(value) {
+			return fmt.Errorf("%w: metadata.spec.secretPushFormat: string, but the value is not UTF-8 text; use binary", provider.ErrInvalidMetadata)
+		}
+		*str = aws.String(string(value))
+	case "binary":
+		*bin = value
+	default:
+		setPayload(value, str, bin)
 	}
 	return nil
 }

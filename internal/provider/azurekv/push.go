@@ -41,6 +41,9 @@ func managed(tags map[string]*string) bool {
 // PushSecret sets the secret at ref to value (or its property), tagging it managed-by:
 // external-secrets. A secret without that tag is left alone.
 func (c *Client) PushSecret(ctx context.Context, value []byte, ref provider.PushRef) error {
+	if err := provider.NoMetadata(ref, "azurekv"); err != nil {
+		return err
+	}
 	name, err := secretName(ref.RemoteKey)
 	if err != nil {
 		return err

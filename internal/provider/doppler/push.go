@@ -45,6 +45,9 @@ func (c *Client) update(ctx context.Context, ch change) error {
 // PushSecret sets the secret named ref.RemoteKey (or the JSON property ref.Property of it)
 // to value. Writing the value already there makes no call that changes anything.
 func (c *Client) PushSecret(ctx context.Context, value []byte, ref provider.PushRef) error {
+	if err := provider.NoMetadata(ref, "doppler"); err != nil {
+		return err
+	}
 	old, found, err := c.current(ctx, ref.RemoteKey)
 	if err != nil {
 		return err

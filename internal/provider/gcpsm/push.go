@@ -15,6 +15,9 @@ import (
 // PushSecret writes value at ref as a new version, creating the secret (labelled
 // managed-by: external-secrets) when missing. A secret without that label is left alone.
 func (c *Client) PushSecret(ctx context.Context, value []byte, ref provider.PushRef) error {
+	if err := provider.NoMetadata(ref, "gcpsm"); err != nil {
+		return err
+	}
 	key := ref.RemoteKey
 	s, err := c.sm.GetSecret(ctx, &secretmanagerpb.GetSecretRequest{Name: c.secretName(key)})
 	switch {

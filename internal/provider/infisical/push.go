@@ -74,6 +74,9 @@ func (c *Client) write(ctx context.Context, method, key string, value *string) e
 // PushSecret creates or updates the secret at ref.RemoteKey (or its JSON property);
 // writing the value already there makes no write.
 func (c *Client) PushSecret(ctx context.Context, value []byte, ref provider.PushRef) error {
+	if err := provider.NoMetadata(ref, "infisical"); err != nil {
+		return err
+	}
 	old, found, err := c.current(ctx, ref.RemoteKey)
 	if err != nil {
 		return err

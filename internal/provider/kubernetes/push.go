@@ -52,6 +52,9 @@ func managed(s *corev1.Secret) bool {
 // property, makes value (a JSON object of strings) the Secret's data. Secrets Ferry creates
 // carry the label managed-by=external-secrets; an existing Secret without it is left alone.
 func (c *secretsClient) PushSecret(ctx context.Context, value []byte, ref provider.PushRef) error {
+	if err := provider.NoMetadata(ref, "kubernetes"); err != nil {
+		return err
+	}
 	w, err := c.writer()
 	if err != nil {
 		return err

@@ -61,6 +61,9 @@ func (t *target) owned() bool { return slices.Contains(t.secret.Tags, OwnershipT
 // ("/" for a name) when missing. The previous version is disabled, as ESO does. Pushing
 // the value already there makes no write; a secret Ferry did not create is left alone.
 func (c *Client) PushSecret(ctx context.Context, value []byte, ref provider.PushRef) error {
+	if err := provider.NoMetadata(ref, "scaleway"); err != nil {
+		return err
+	}
 	t, err := c.pushTarget(ctx, ref.RemoteKey)
 	if err != nil {
 		return err

@@ -42,6 +42,9 @@ func (c *kvClient) current(ctx context.Context, key string) (map[string]any, boo
 // JSON). Secrets Ferry creates carry custom_metadata managed-by=external-secrets (KV v2);
 // an existing secret without it is left alone. An unchanged secret is not written again.
 func (c *kvClient) PushSecret(ctx context.Context, value []byte, ref provider.PushRef) error {
+	if err := provider.NoMetadata(ref, "vault"); err != nil {
+		return err
+	}
 	cur, exists, managed, err := c.current(ctx, ref.RemoteKey)
 	if err != nil {
 		return err

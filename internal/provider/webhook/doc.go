@@ -6,7 +6,8 @@
 // of the Kubernetes Secrets the store lists under secrets (.<name>.<key>), with sprig's
 // functions minus those that read the operator's environment or network. A 404 answer is
 // "not found"; the value is the body, or what result.jsonPath selects in its JSON.
-// Webhooks read one key at a time: dataFrom.find is not supported.
+// Webhooks read one key at a time: dataFrom.find is not supported. A PushSecret sends
+// the value to the same templated request (push.go), DELETE to delete.
 //
 // This package must not log secret values or put them in errors (template errors are
 // scrubbed of every value the templates can see, and response bodies are never quoted),

@@ -43,8 +43,8 @@ func New() provider.Provider { return &Provider{} }
 // Name returns "webhook", the provider's key in spec.provider.
 func (*Provider) Name() string { return "webhook" }
 
-// Capabilities returns ReadOnly.
-func (*Provider) Capabilities() esv1.SecretStoreCapabilities { return esv1.SecretStoreReadOnly }
+// Capabilities returns ReadWrite: the same endpoint template is called to push (see push.go).
+func (*Provider) Capabilities() esv1.SecretStoreCapabilities { return esv1.SecretStoreReadWrite }
 
 // NewClient validates the store, parses its templates, reads the Secrets it lists and its
 // CA (through kube, for objects in namespace) and returns a client.
@@ -83,12 +83,9 @@ func (p *Provider) NewClient(ctx context.Context, store esv1.GenericStore, kube 
 	if spec.Timeout != nil && spec.Timeout.Duration > 0 {
 		timeout = spec.Timeout.Duration
 	}
-	method := strings.ToUpper(spec.Method)
-	if method == "" {
-		method = http.MethodGet
-	}
 	return &webhookClient{
-		method:    method,
+		method:    strings.ToUpper(spec.Method),
+		hasBody:   spec.Body != "",
 		templates: tmpl,
 		secrets:   secrets,
 		http:      &http.Client{Transport: transport, Timeout: timeout},
@@ -97,19 +94,25 @@ func (p *Provider) NewClient(ctx context.Context, store esv1.GenericStore, kube 
 
 // webhookClient calls one store's endpoint.
 type webhookClient struct {
-	method    string
+	// method is spec.method as written, upper case: "" means GET to read, POST to push.
+	method string
+	// hasBody: spec.body is set; a push without one sends the value as the body.
+	hasBody   bool
 	templates *templates
 	secrets   map[string]map[string]string
 	http      *http.Client
 }
 
-var _ provider.Client = (*webhookClient)(nil)
+var (
+	_ provider.Client = (*webhookClient)(nil)
+	_ provider.Writer = (*webhookClient)(nil)
+)
 
 // GetSecret calls the endpoint for ref and returns the body, or what result.jsonPath
 // selects in it. A 404 answer is provider.ErrNotFound.
 func (c *webhookClient) GetSecret(ctx context.Context, ref esv1.ExternalSecretDataRemoteRef) ([]byte, error) {
 	data := newTemplateData(c.secrets, ref.Key, ref.Version, ref.Property)
-	body, err := c.call(ctx, ref.Key, data)
+	body, err := c.call(ctx, ref.Key, c.readMethod(), data, data, nil)
 	if err != nil {
 		return nil, err
 	}
@@ -154,27 +157,39 @@ func (c *webhookClient) Close(context.Context) error {
 	return nil
 }
 
-// call renders the request for key and returns the response body of a 2xx answer.
-func (c *webhookClient) call(ctx context.Context, key string, data *templateData) ([]byte, error) {
-	u, err := data.execute(c.templates.url)
+func (c *webhookClient) readMethod() string {
+	if c.method == "" {
+		return http.MethodGet
+	}
+	return c.method
+}
+
+// call renders the request for key — the url from urlData, the headers and body from
+// rawData, or body as given when not nil — and returns the response body of a 2xx answer.
+// A 404 answer is provider.ErrNotFound.
+func (c *webhookClient) call(ctx context.Context, key, method string, urlData, rawData *templateData, body *string) ([]byte, error) {
+	u, err := urlData.execute(c.templates.url)
 	if err != nil {
 		return nil, err
 	}
-	body, err := data.execute(c.templates.body)
-	if err != nil {
-		return nil, err
+	if body == nil {
+		rendered, err := rawData.execute(c.templates.body)
+		if err != nil {
+			return nil, err
+		}
+		body = &rendered
 	}
 	var reader io.Reader
-	if body != "" {
-		reader = strings.NewReader(body)
+	if *body != "" {
+		reader = strings.NewReader(*body)
 	}
-	req, err := http.NewRequestWithContext(ctx, c.method, u, reader)
+	req, err := http.NewRequestWithContext(ctx, method, u, reader)
 	if err != nil {
 		// The URL may hold a secret (a token in a query), so it is not quoted.
 		return nil, fmt.Errorf("webhook for key %q: the rendered url is not a valid request URL", key)
 	}
 	for name, t := range c.templates.headers {
-		v, err := data.execute(t)
+		v, err := rawData.execute(t)
 		if err != nil {
 			return nil, err
 		}
@@ -182,8 +197,8 @@ func (c *webhookClient) call(ctx context.Context, key string, data *templateData
 	}
 	resp, err := c.http.Do(req)
 	if err != nil {
-		return nil, fmt.Errorf("webhook for key %q: %s %s://%s%s: %w", key, c.method, req.URL.Scheme, req.URL.Host, req.URL.Path,
-			unwrapURLError(err))
+		// Only the scheme and host: a pushed value may be part of the path.
+		return nil, fmt.Errorf("webhook for key %q: %s %s://%s: %w", key, method, req.URL.Scheme, req.URL.Host, unwrapURLError(err))
 	}
 	defer resp.Body.Close()
 	raw, err := io.ReadAll(io.LimitReader(resp.Body, maxResponseBytes+1))
