@@ -55,6 +55,10 @@ func run() error {
 	soak := flag.Duration("soak", 0, "instead of the scenario, run the fault soak for this long (1h: the schedule of `make soak`) with two replicas")
 	flag.IntVar(&cfg.Workloads, "workloads", 0, "Deployments that restart on their Secret's changes, Deployment j reading ExternalSecret j mod n's (soak default: k)")
 	flag.Parse()
+	// Fail before the run, not after an hour of it, when the result could not be written.
+	if err := appendResult(*appendTo, ""); err != nil {
+		return err
+	}
 	cfg.Progress = os.Stderr
 	ctrllog.SetLogger(logr.Discard()) // the harness reports through Progress
 
@@ -88,9 +92,12 @@ func run() error {
 // appendResult appends the Markdown to a file, when one is named.
 func appendResult(appendTo, md string) error {
 	if appendTo != "" {
-		f, err := os.OpenFile(appendTo, os.O_APPEND|os.O_WRONLY, 0) //nolint:gosec // the file the user named
+		f, err := os.OpenFile(appendTo, os.O_APPEND|os.O_WRONLY|os.O_CREATE, 0o644) //nolint:gosec // the file the user named
 		if err != nil {
 			return err
+		}
+		if md == "" {
+			return f.Close()
 		}
 		if _, err := f.WriteString("\n" + md); err != nil {
 			_ = f.Close()
