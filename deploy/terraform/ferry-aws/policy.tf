@@ -82,7 +82,7 @@ data "aws_iam_policy_document" "ferry" {
     content {
       sid       = "ECRAuthorizationToken"
       effect    = "Allow"
-      actions   = ["ecr:GetAuthorizationToken"]
+      actions   = ["ecr:GetAuthorizationToken", "ecr-public:GetAuthorizationToken", "sts:GetServiceBearerToken"]
       resources = ["*"]
     }
   }

@@ -110,7 +110,7 @@ variable "assume_role_arns" {
 }
 
 variable "enable_ecr_authorization_token" {
-  description = "Grant ecr:GetAuthorizationToken for the ECRAuthorizationToken generator."
+  description = "Grant ecr:GetAuthorizationToken, ecr-public:GetAuthorizationToken and sts:GetServiceBearerToken for the ECRAuthorizationToken generator."
   type        = bool
   default     = false
 }

@@ -67,6 +67,7 @@ var servicePrefixes = map[string]string{
 	"ssm":            "ssm",
 	"sts":            "sts",
 	"ecr":            "ecr",
+	"ecrpublic":      "ecr-public",
 	"sqs":            "sqs",
 }
 
@@ -109,6 +110,8 @@ var implied = map[string][]string{
 	"secretsmanager:PutSecretValue": {"kms:GenerateDataKey", "kms:Decrypt"},
 	// Standard SecureStrings are encrypted with Encrypt, advanced ones with a data key.
 	"ssm:PutParameter": {"kms:Encrypt", "kms:GenerateDataKey"},
+	// ECR Public hands out its token through an STS service bearer token.
+	"ecr-public:GetAuthorizationToken": {"sts:GetServiceBearerToken"},
 	// A store's role may be assumed with session tags.
 	"sts:AssumeRole": {"sts:TagSession"},
 }
