@@ -302,6 +302,15 @@ func installCRDs(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, o := range objs {
+		// Owned by the release TestHelmInstall and TestHelmUpgrade install (ferry in
+		// ferry-system), so that Helm adopts them whichever test runs first.
+		annotations := o.GetAnnotations()
+		if annotations == nil {
+			annotations = map[string]string{}
+		}
+		annotations["meta.helm.sh/release-name"] = "ferry"
+		annotations["meta.helm.sh/release-namespace"] = "ferry-system"
+		o.SetAnnotations(annotations)
 		if err := apply(context.Background(), o, false); err != nil {
 			t.Fatalf("installing CRD %s: %v", o.GetName(), err)
 		}

@@ -102,7 +102,7 @@ func TestPolicyTestCatchesDrift(t *testing.T) {
 	}{
 		{name: "an action removed from the HCL", old: `, "secretsmanager:ListSecrets"]`, new: `]`,
 			wantReport: "read action secretsmanager:ListSecrets is not granted"},
-		{name: "an action no code calls", old: `["ecr:GetAuthorizationToken"]`, new: `["ecr:GetAuthorizationToken", "ecr:BatchGetImage"]`,
+		{name: "an action no code calls", old: `"sts:GetServiceBearerToken"]`, new: `"sts:GetServiceBearerToken", "ecr:BatchGetImage"]`,
 			wantReport: "read statements grant ecr:BatchGetImage, which no code of Ferry needs"},
 		{name: "a push action granted without var.enable_push_secret", old: `for_each = var.enable_push_secret && length(local.parameter_arns) > 0 ? [1] : []
     content {

@@ -123,6 +123,8 @@ var anyResource = map[string]bool{
 	"secretsmanager:BatchGetSecretValue": true,
 	"ssm:DescribeParameters":             true,
 	"ecr:GetAuthorizationToken":          true,
+	"ecr-public:GetAuthorizationToken":   true,
+	"sts:GetServiceBearerToken":          true,
 }
 
 // AnyResource reports whether action applies to no particular resource, so that a policy
