@@ -189,10 +189,14 @@ func TestLeaderFailover(t *testing.T) {
 	}})
 	mustCreate(t, restartable(ns, "api", false))
 	waitPassword(t, ns, "v1")
-	testenv.Eventually(t, 30*time.Second, "api recorded", func() (bool, error) {
+	// The Deployment may be recorded before the Secret exists (digest Absent); the Secret's
+	// creation is then recorded by a second write, which bumps a Deployment's generation
+	// like a restart does. Wait for the record of the Secret's data.
+	testenv.Eventually(t, 30*time.Second, "api recorded with the Secret's data", func() (bool, error) {
 		var d appsv1.Deployment
 		err := cp.Client.Get(ctx, client.ObjectKey{Namespace: ns, Name: "api"}, &d)
-		return err == nil && strings.Contains(d.Annotations[rollout.AnnotationLastDigests], "secret/db="), err
+		digest, ok := rollout.ParseDigests(d.Annotations[rollout.AnnotationLastDigests])["secret/db"]
+		return err == nil && ok && digest != rollout.Absent, err
 	})
 	var before appsv1.Deployment
 	if err := cp.Client.Get(ctx, client.ObjectKey{Namespace: ns, Name: "api"}, &before); err != nil {
