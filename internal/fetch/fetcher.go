@@ -327,6 +327,26 @@ func readRef[T any](ctx context.Context, f *Fetcher, src Source, ref esv1.Extern
 	return v.(T), nil
 }
 
+// Expect indexes src's reader under what ref names (or, with find, under the whole store)
+// without reading anything, so that a change report reaches an object this process has not
+// synced yet: one that was in sync when the process started and is not due for a while.
+// The document key needs the store's client; when it cannot be built, the key as written
+// is indexed alone.
+func (f *Fetcher) Expect(ctx context.Context, src Source, ref *esv1.ExternalSecretDataRemoteRef) {
+	if src.Store == nil {
+		return
+	}
+	if ref == nil {
+		f.track(src, wholeStore)
+		return
+	}
+	_, key, err := f.documentReader(ctx, src, *ref)
+	if err != nil {
+		key = ""
+	}
+	f.track(src, indexKeys(*ref, key)...)
+}
+
 // GetAllSecrets reads every remote secret that find selects.
 func (f *Fetcher) GetAllSecrets(ctx context.Context, src Source, find esv1.ExternalSecretFind) (map[string][]byte, error) {
 	v, err := f.read(ctx, src, "GetAllSecrets", findKey(find), f.track(src, wholeStore), func(ctx context.Context, c provider.Client) (any, error) {

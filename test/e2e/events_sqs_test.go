@@ -22,24 +22,10 @@ import (
 // receives again, and a change made while it was down arrives by polling.
 func TestChangeEventsFromSQS(t *testing.T) {
 	ctx := context.Background()
-	moto := testenv.MustStartMoto(t)
-	sm := secretsManager(t, moto.Endpoint)
-	q := sqsClient(t, moto.Endpoint)
-	created, err := sm.CreateSecret(ctx, &secretsmanager.CreateSecretInput{Name: aws.String("db"), SecretString: aws.String(`{"password":"one"}`)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	queue, err := q.CreateQueue(ctx, &sqs.CreateQueueInput{QueueName: aws.String("ferry-changes")})
-	if err != nil {
-		t.Fatal(err)
-	}
+	moto, sm, q, created, queue := sqsScenario(t, "ferry-changes")
 	startFerry(t, motoEnv(moto))
 	ns := "events-sqs"
-	ensureNamespace(t, ns)
-	mustCreate(t, &esv1.SecretStore{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "aws", Annotations: map[string]string{
-		"events.ferry.dev/aws-sqs-queue-url": aws.ToString(queue.QueueUrl), "events.ferry.dev/aws-sqs-wait-seconds": "2"}},
-		Spec: esv1.SecretStoreSpec{Provider: &esv1.SecretStoreProvider{AWS: &esv1.AWSProvider{
-			Service: esv1.AWSServiceSecretsManager, Region: "eu-west-1"}}}})
+	sqsStore(t, ns, queue.QueueUrl)
 	createAWSES(t, ns, "app-a", "db")
 	createAWSES(t, ns, "app-b", "db")
 	waitSecretPassword(t, ns, "app-a", "one")
@@ -81,6 +67,35 @@ func TestChangeEventsFromSQS(t *testing.T) {
 	waitSecretPassword(t, ns, "app-b", "three")
 }
 
+// sqsScenario starts moto with the secret "db" ({"password":"one"}) and an SQS queue.
+func sqsScenario(t *testing.T, queueName string) (*testenv.Moto, *secretsmanager.Client, *sqs.Client,
+	*secretsmanager.CreateSecretOutput, *sqs.CreateQueueOutput) {
+	t.Helper()
+	ctx := context.Background()
+	moto := testenv.MustStartMoto(t)
+	sm := secretsManager(t, moto.Endpoint)
+	q := sqsClient(t, moto.Endpoint)
+	created, err := sm.CreateSecret(ctx, &secretsmanager.CreateSecretInput{Name: aws.String("db"), SecretString: aws.String(`{"password":"one"}`)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	queue, err := q.CreateQueue(ctx, &sqs.CreateQueueInput{QueueName: aws.String(queueName)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return moto, sm, q, created, queue
+}
+
+// sqsStore creates the namespace and its SecretStore "aws", fed by the queue.
+func sqsStore(t *testing.T, ns string, queueURL *string) {
+	t.Helper()
+	ensureNamespace(t, ns)
+	mustCreate(t, &esv1.SecretStore{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "aws", Annotations: map[string]string{
+		"events.ferry.dev/aws-sqs-queue-url": aws.ToString(queueURL), "events.ferry.dev/aws-sqs-wait-seconds": "2"}},
+		Spec: esv1.SecretStoreSpec{Provider: &esv1.SecretStoreProvider{AWS: &esv1.AWSProvider{
+			Service: esv1.AWSServiceSecretsManager, Region: "eu-west-1"}}}})
+}
+
 func waitFeedCondition(t *testing.T, ns, status string) {
 	t.Helper()
 	testenv.Eventually(t, 90*time.Second, "EventFeed condition "+status, func() (bool, error) {
@@ -100,4 +115,37 @@ func waitFeedCondition(t *testing.T, ns, status string) {
 func sqsClient(t *testing.T, endpoint string) *sqs.Client {
 	t.Helper()
 	return sqs.NewFromConfig(testAWSConfig(t), func(o *sqs.Options) { o.BaseEndpoint = aws.String(endpoint) })
+}
+
+// TestChangeEventsAfterRestart: Ferry restarts with an hourly ExternalSecret in sync, so the
+// new process has no reason to read it for an hour. A change event that arrives then must
+// still reach it: the process indexes what each object reads on its first look, not only
+// when it reads.
+func TestChangeEventsAfterRestart(t *testing.T) {
+	ctx := context.Background()
+	moto, sm, q, created, queue := sqsScenario(t, "ferry-changes-restart")
+	first := startReplica(t, "first", motoEnv(moto), "--leader-elect=false")
+	ns := "events-restart"
+	sqsStore(t, ns, queue.QueueUrl)
+	createAWSES(t, ns, "app", "db")
+	waitSecretPassword(t, ns, "app", "one")
+	waitFeedCondition(t, ns, "True")
+
+	first.kill(t)
+	port := freePort(t)
+	startReplica(t, "second", motoEnv(moto), "--leader-elect=false", "--metrics-bind-address=127.0.0.1:"+port)
+	// The new process has looked at the object (and found it in sync) once it reports its
+	// Ready condition.
+	testenv.Eventually(t, 60*time.Second, "the new process reports app Ready", func() (bool, error) {
+		return scrape(t, port)[`externalsecret_status_condition{condition="Ready",name="app",namespace="`+ns+`",status="True"}`] == 1, nil
+	})
+	if _, err := sm.PutSecretValue(ctx, &secretsmanager.PutSecretValueInput{SecretId: aws.String("db"),
+		SecretString: aws.String(`{"password":"two"}`)}); err != nil {
+		t.Fatal(err)
+	}
+	body := testenv.CloudTrailPutSecretValue(aws.ToString(created.ARN), time.Now())
+	if _, err := q.SendMessage(ctx, &sqs.SendMessageInput{QueueUrl: queue.QueueUrl, MessageBody: aws.String(body)}); err != nil {
+		t.Fatal(err)
+	}
+	waitSecretPassword(t, ns, "app", "two")
 }

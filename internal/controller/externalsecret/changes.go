@@ -1,6 +1,7 @@
 package externalsecret
 
 import (
+	"context"
 	"time"
 
 	esv1 "github.com/ferryhq/ferry/api/externalsecrets/v1"
@@ -54,4 +55,29 @@ func (r *Reconciler) source(es *esv1.ExternalSecret, store esv1.GenericStore, ma
 		src.Reader = readerOf(es)
 	}
 	return src
+}
+
+// expectReads indexes es under every remote key it reads from a store, without reading
+// (generated entries read no store).
+func (r *Reconciler) expectReads(ctx context.Context, s *scope, stores map[storeref.Key]esv1.GenericStore) {
+	source := r.sources(s, stores)
+	for _, d := range s.es.Spec.DataFrom {
+		var storeRef *esv1.SecretStoreRef
+		if d.SourceRef != nil {
+			storeRef = d.SourceRef.SecretStoreRef
+		}
+		switch {
+		case d.Extract != nil:
+			r.Fetcher.Expect(ctx, source(storeRef), d.Extract)
+		case d.Find != nil:
+			r.Fetcher.Expect(ctx, source(storeRef), nil)
+		}
+	}
+	for _, d := range s.es.Spec.Data {
+		var storeRef *esv1.SecretStoreRef
+		if d.SourceRef != nil {
+			storeRef = d.SourceRef.SecretStoreRef
+		}
+		r.Fetcher.Expect(ctx, source(storeRef), &d.RemoteRef)
+	}
 }

@@ -127,7 +127,7 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 			// The object does not refresh (CreatedOnce, OnChange, interval 0): the report is moot.
 			r.Changes.Done(readerOf(es), r.Fetcher.Now())
 		}
-		r.reportIdle(ctx, s)
+		r.idle(ctx, s)
 		return ctrl.Result{RequeueAfter: d.requeueAfter, Priority: refreshPriority()}, nil
 	}
 	ctrl.LoggerFrom(ctx).V(1).Info("Syncing", "why", d.why)

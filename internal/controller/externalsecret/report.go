@@ -15,14 +15,20 @@ func (r *Reconciler) report(s *scope) {
 	r.Metrics.Reconciled(metrics.ExternalSecret, key(s), readyStatus(s), time.Since(s.started))
 }
 
-// reportIdle records a reconcile that found nothing due. The Ready condition this process
-// set at its last sync stands; an object it has not synced yet (after a start) reports the
-// condition of its status, unless another controller class handles it.
-func (r *Reconciler) reportIdle(ctx context.Context, s *scope) {
+// idle handles a reconcile that found nothing due. The Ready condition this process set at
+// its last sync stands; an object it has not synced yet (after a start) reports the
+// condition of its status, unless another controller class handles it, and is indexed
+// under the keys it reads, so that a change report reaches it before its first refresh in
+// this process.
+func (r *Reconciler) idle(ctx context.Context, s *scope) {
 	ready := ""
 	if _, syncedHere := r.lastSync.Load(s.es.UID); !syncedHere {
-		if _, err := r.resolveStores(ctx, s.es); failure.IsNotOurs(err) {
+		stores, err := r.resolveStores(ctx, s.es)
+		if failure.IsNotOurs(err) {
 			return
+		}
+		if err == nil && r.Changes != nil {
+			r.expectReads(ctx, s, stores)
 		}
 		ready = readyStatus(s)
 	}
