@@ -26,13 +26,20 @@ import (
 //     most one read call in flight per store scope and a busy fetcher reads many keys per
 //     call, while an idle one adds no delay.
 
+// widenLimit caps how many expected keys a read of an uncached key takes along.
+const widenLimit = 200
+
 // documents is the cache of one store scope.
 type documents struct {
 	mu      sync.Mutex
 	entries map[string]*document
-	forming *readBatch    // keys waiting for the next read
-	reading *readBatch    // the read in flight
-	check   *versionCheck // the version check in flight
+	// expected: keys some object reads that are not cached, with when that was last said
+	// (Fetcher.Expect). A read of an uncached key takes them along, so that a fresh process
+	// reads its store in batches rather than one key per object as each comes due.
+	expected map[string]time.Time
+	forming  *readBatch    // keys waiting for the next read
+	reading  *readBatch    // the read in flight
+	check    *versionCheck // the version check in flight
 }
 
 type document struct {
@@ -83,7 +90,7 @@ func (f *Fetcher) documentsOf(key clientKey) *documents {
 	defer f.mu.Unlock()
 	d, ok := f.docs[key]
 	if !ok {
-		d = &documents{entries: map[string]*document{}}
+		d = &documents{entries: map[string]*document{}, expected: map[string]time.Time{}}
 		f.docs[key] = d
 	}
 	return d
@@ -225,7 +232,7 @@ func (f *Fetcher) readDocument(ctx context.Context, src Source, d *documents, br
 		if d.forming != nil && d.forming.keys[key] {
 			f.metrics.Coalesced()
 		}
-		b = f.enqueueRead(src, d, br, []string{key})
+		b = f.enqueueRead(src, d, br, append([]string{key}, d.takeExpected(key)...))
 	}
 	d.mu.Unlock()
 	select {
@@ -241,6 +248,36 @@ func (f *Fetcher) readDocument(ctx context.Context, src Source, d *documents, br
 		return provider.Document{}, errors.New("the provider's batch read did not answer for this key")
 	}
 	return doc, nil
+}
+
+// expect notes that an object reads key, unless it is cached.
+func (d *documents) expect(key string, now time.Time) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if _, ok := d.entries[key]; !ok {
+		d.expected[key] = now
+	}
+}
+
+// takeExpected returns up to widenLimit expected keys to read along with key when key is
+// not cached (a cached key is being refreshed: the others wait for their own askers), and
+// forgets them. Callers hold d.mu.
+func (d *documents) takeExpected(key string) []string {
+	delete(d.expected, key)
+	if _, cached := d.entries[key]; cached || len(d.expected) == 0 {
+		return nil
+	}
+	var keys []string
+	for k := range d.expected {
+		if len(keys) == widenLimit {
+			break
+		}
+		delete(d.expected, k)
+		if _, ok := d.entries[k]; !ok {
+			keys = append(keys, k)
+		}
+	}
+	return keys
 }
 
 // enqueueRead adds keys to the next read, starting it when none is in flight, and returns
@@ -304,6 +341,11 @@ func (d *documents) sweep(before time.Time) {
 	for k, e := range d.entries {
 		if e.used.Before(before) {
 			delete(d.entries, k)
+		}
+	}
+	for k, at := range d.expected {
+		if at.Before(before) {
+			delete(d.expected, k)
 		}
 	}
 }

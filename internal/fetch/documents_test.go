@@ -266,6 +266,41 @@ func TestRefreshConfirmsByVersionAndRereadsOnlyChanges(t *testing.T) {
 	}
 }
 
+// A fresh process is told what its in-sync objects read (Expect); as they come due one by
+// one, the first uncached read takes every expected key along, and the rest are cached.
+func TestExpectedKeysJoinTheFirstReadOfTheStore(t *testing.T) {
+	p := newBatchProvider(30)
+	f, _ := newBatchFetcher(p)
+	ctx := context.Background()
+	src := Source{Store: store(1), Namespace: "ns", MaxAge: time.Minute}
+	for i := range 30 {
+		f.Expect(ctx, src, &esv1.ExternalSecretDataRemoteRef{Key: fmt.Sprintf("k%d", i), Property: "pass"})
+	}
+	if reads, _, _ := p.counts(); reads != 0 {
+		t.Fatalf("Expect read the provider (%d read calls)", reads)
+	}
+	for i := range 30 {
+		v, err := f.GetSecret(ctx, src, esv1.ExternalSecretDataRemoteRef{Key: fmt.Sprintf("k%d", i), Property: "pass"})
+		if err != nil || string(v) != fmt.Sprintf("p%d", i) {
+			t.Fatalf("GetSecret(k%d) = %q, %v", i, v, err)
+		}
+	}
+	reads, keysRead, _ := p.counts()
+	if reads != 1 || keysRead != 30 {
+		t.Fatalf("30 expected keys asked one by one: %d read calls over %d keys, want 1 over 30", reads, keysRead)
+	}
+
+	// A cached key is refreshed alone: an expected key waits for its own asker.
+	p.set("k30", `{"pass":"p30"}`)
+	f.Expect(ctx, src, &esv1.ExternalSecretDataRemoteRef{Key: "k30"})
+	if _, err := f.GetSecret(ctx, Source{Store: store(1), Namespace: "ns"}, esv1.ExternalSecretDataRemoteRef{Key: "k0"}); err != nil {
+		t.Fatal(err)
+	}
+	if reads, _, _ := p.counts(); reads != 2 || !slices.Equal(p.reads[1], []string{"k0"}) {
+		t.Fatalf("a forced read of a cached key read %v, want [k0] alone", p.reads[1:])
+	}
+}
+
 func TestForcedReadsSkipTheCacheButShareABatch(t *testing.T) {
 	p := newBatchProvider(1)
 	f, _ := newBatchFetcher(p)

@@ -327,11 +327,14 @@ func readRef[T any](ctx context.Context, f *Fetcher, src Source, ref esv1.Extern
 	return v.(T), nil
 }
 
-// Expect indexes src's reader under what ref names (or, with find, under the whole store)
-// without reading anything, so that a change report reaches an object this process has not
-// synced yet: one that was in sync when the process started and is not due for a while.
-// The document key needs the store's client; when it cannot be built, the key as written
-// is indexed alone.
+// Expect says that src's object reads what ref names (with a nil ref, whatever find
+// selects in the whole store), without reading anything: the object was in sync when this
+// process started and is not due for a while. It is indexed under those keys, so that a
+// change report reaches it before its first read here; and where the provider reads whole
+// documents, the key joins the next read of an uncached key of the same store, so that a
+// fresh process reads its store in batches as objects come due, not one key at a time. The
+// document key needs the store's client; when it cannot be built, the key as written is
+// indexed alone.
 func (f *Fetcher) Expect(ctx context.Context, src Source, ref *esv1.ExternalSecretDataRemoteRef) {
 	if src.Store == nil {
 		return
@@ -340,11 +343,14 @@ func (f *Fetcher) Expect(ctx context.Context, src Source, ref *esv1.ExternalSecr
 		f.track(src, wholeStore)
 		return
 	}
-	_, key, err := f.documentReader(ctx, src, *ref)
+	br, key, err := f.documentReader(ctx, src, *ref)
 	if err != nil {
 		key = ""
 	}
 	f.track(src, indexKeys(*ref, key)...)
+	if br != nil {
+		f.documentsOf(f.keyOf(src)).expect(key, f.now())
+	}
 }
 
 // GetAllSecrets reads every remote secret that find selects.

@@ -57,7 +57,7 @@ func (r *Reconciler) source(es *esv1.ExternalSecret, store esv1.GenericStore, ma
 	return src
 }
 
-// expectReads indexes es under every remote key it reads from a store, without reading
+// expectReads tells the fetcher every remote key es reads from a store, without reading
 // (generated entries read no store).
 func (r *Reconciler) expectReads(ctx context.Context, s *scope, stores map[storeref.Key]esv1.GenericStore) {
 	source := r.sources(s, stores)

@@ -17,9 +17,9 @@ func (r *Reconciler) report(s *scope) {
 
 // idle handles a reconcile that found nothing due. The Ready condition this process set at
 // its last sync stands; an object it has not synced yet (after a start) reports the
-// condition of its status, unless another controller class handles it, and is indexed
-// under the keys it reads, so that a change report reaches it before its first refresh in
-// this process.
+// condition of its status, unless another controller class handles it, and tells the
+// fetcher what it reads (Fetcher.Expect): a change report reaches it before its first
+// refresh in this process, and that refresh reads its store in batches.
 func (r *Reconciler) idle(ctx context.Context, s *scope) {
 	ready := ""
 	if _, syncedHere := r.lastSync.Load(s.es.UID); !syncedHere {
@@ -27,7 +27,7 @@ func (r *Reconciler) idle(ctx context.Context, s *scope) {
 		if failure.IsNotOurs(err) {
 			return
 		}
-		if err == nil && r.Changes != nil {
+		if err == nil {
 			r.expectReads(ctx, s, stores)
 		}
 		ready = readyStatus(s)
