@@ -89,6 +89,9 @@ func TestPushMetadataToKubernetes(t *testing.T) {
 	moved := pushSecret(local, "moved", "k8s", esv1alpha1.PushSecretDeletionPolicyNone,
 		withMetadata(entry("token", "moved", "api-token"), `{"apiVersion": "kubernetes.external-secrets.io/v1alpha1", "kind": "PushSecretMetadata",
 			"spec": {"remoteNamespace": "kube-system"}}`))
+	// IfNotExists asks whether the Secret exists first: that check refuses the metadata
+	// the same way.
+	moved.Spec.UpdatePolicy = esv1alpha1.PushSecretUpdatePolicyIfNotExists
 	create(t, moved)
 	msg := waitPushReady(t, moved, metav1.ConditionFalse)
 	if c := moved.Status.Conditions[0]; c.Reason != "InvalidSpec" || !strings.Contains(msg, "metadata.spec.remoteNamespace") {
