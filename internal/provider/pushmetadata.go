@@ -29,7 +29,7 @@ const (
 // of another apiVersion or kind is ErrInvalidMetadata with a message naming the key and
 // the keys the provider reads. No metadata leaves spec as it is.
 func DecodeMetadata(ref PushRef, providerName string, spec any) error {
-	if ref.Metadata == nil || len(bytes.TrimSpace(ref.Metadata.Raw)) == 0 || string(bytes.TrimSpace(ref.Metadata.Raw)) == "null" {
+	if !HasMetadata(ref) {
 		return nil
 	}
 	var top map[string]json.RawMessage
@@ -79,6 +79,26 @@ func DecodeMetadata(ref PushRef, providerName string, spec any) error {
 			return metadataError("metadata.spec.%s: must be a %s", typeErr.Field, typeErr.Type)
 		}
 		return metadataError("metadata.spec: %v", err)
+	}
+	return nil
+}
+
+// HasMetadata says whether the entry carries metadata at all; writers that leave the
+// remote secret's own metadata alone when none is given use it.
+func HasMetadata(ref PushRef) bool {
+	if ref.Metadata == nil {
+		return false
+	}
+	raw := bytes.TrimSpace(ref.Metadata.Raw)
+	return len(raw) > 0 && string(raw) != "null"
+}
+
+// RefuseManagedByKey refuses metadata that would set Ferry's own marker (field names the
+// map, as metadata.spec.labels): the writer sets it, and a different value would make the
+// secret unmanaged.
+func RefuseManagedByKey(field string, m map[string]string) error {
+	if _, ok := m[ManagedByTag]; ok {
+		return metadataError("metadata.spec.%s.%s: set by Ferry itself; remove it", field, ManagedByTag)
 	}
 	return nil
 }

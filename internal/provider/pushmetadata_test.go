@@ -57,3 +57,25 @@ func TestDecodeMetadata(t *testing.T) {
 		t.Errorf("NoMetadata: %v", err)
 	}
 }
+
+func TestHasMetadataAndManagedBy(t *testing.T) {
+	for raw, want := range map[string]bool{"": false, " null ": false, "{}": true, `{"spec":{}}`: true} {
+		ref := provider.PushRef{}
+		if raw != "" {
+			ref.Metadata = &apiextensionsv1.JSON{Raw: []byte(raw)}
+		}
+		if got := provider.HasMetadata(ref); got != want {
+			t.Errorf("HasMetadata(%q) = %v, want %v", raw, got, want)
+		}
+	}
+	if provider.HasMetadata(provider.PushRef{Metadata: &apiextensionsv1.JSON{}}) {
+		t.Error("empty raw metadata counted as metadata")
+	}
+	err := provider.RefuseManagedByKey("labels", map[string]string{"managed-by": "external-secrets"})
+	if !errors.Is(err, provider.ErrInvalidMetadata) || !strings.Contains(err.Error(), "metadata.spec.labels.managed-by") {
+		t.Errorf("RefuseManagedByKey = %v", err)
+	}
+	if err := provider.RefuseManagedByKey("tags", map[string]string{"team": "a"}); err != nil {
+		t.Errorf("RefuseManagedByKey without the key = %v", err)
+	}
+}

@@ -2,6 +2,7 @@ package pushsecret_test
 
 import (
 	"context"
+	"strings"
 	"testing"
 	"time"
 
@@ -16,12 +17,13 @@ import (
 	"github.com/ferryhq/ferry/internal/testenv"
 )
 
-// TestPushToKubernetes pushes into another namespace through the kubernetes provider,
-// authenticated as a ServiceAccount that the API server authorizes (RBAC) to write there.
-func TestPushToKubernetes(t *testing.T) {
-	ctx := context.Background()
-	local := testenv.Namespace(t, k8s, nil)
-	remote := testenv.Namespace(t, k8s, nil)
+// kubernetesStore creates a local namespace with a SecretStore "k8s" that pushes into a
+// remote namespace as a ServiceAccount the API server authorizes (RBAC) to write there,
+// and a source Secret holding token; it returns both namespaces.
+func kubernetesStore(t *testing.T) (local, remote string) {
+	t.Helper()
+	local = testenv.Namespace(t, k8s, nil)
+	remote = testenv.Namespace(t, k8s, nil)
 	create(t, &corev1.ServiceAccount{ObjectMeta: metav1.ObjectMeta{Namespace: local, Name: "pusher"}})
 	create(t, &rbacv1.Role{ObjectMeta: metav1.ObjectMeta{Namespace: remote, Name: "pusher"},
 		Rules: []rbacv1.PolicyRule{{APIGroups: []string{""}, Resources: []string{"secrets"},
@@ -39,7 +41,13 @@ func TestPushToKubernetes(t *testing.T) {
 	waitStoreReady(t, store)
 	create(t, &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Namespace: local, Name: "source"},
 		Data: map[string][]byte{"token": []byte("k8s-t0ken")}})
+	return local, remote
+}
 
+// TestPushToKubernetes pushes into another namespace through the kubernetes provider.
+func TestPushToKubernetes(t *testing.T) {
+	ctx := context.Background()
+	local, remote := kubernetesStore(t)
 	ps := pushSecret(local, "push", "k8s", esv1alpha1.PushSecretDeletionPolicyDelete, entry("token", "copied", "api-token"))
 	create(t, ps)
 	waitPushReady(t, ps, metav1.ConditionTrue)
@@ -58,4 +66,38 @@ func TestPushToKubernetes(t *testing.T) {
 		err := k8s.Get(ctx, client.ObjectKey{Namespace: remote, Name: "copied"}, &corev1.Secret{})
 		return apierrors.IsNotFound(err), nil
 	})
+}
+
+// TestPushMetadataToKubernetes sets the labels and annotations the metadata names on the
+// remote Secret, and reports metadata a SecretStore may not use as InvalidSpec.
+func TestPushMetadataToKubernetes(t *testing.T) {
+	ctx := context.Background()
+	local, remote := kubernetesStore(t)
+	ps := pushSecret(local, "push", "k8s", esv1alpha1.PushSecretDeletionPolicyNone,
+		withMetadata(entry("token", "labelled", "api-token"), `{"apiVersion": "kubernetes.external-secrets.io/v1alpha1", "kind": "PushSecretMetadata",
+			"spec": {"labels": {"team": "payments"}, "annotations": {"owner": "alice"}}}`))
+	create(t, ps)
+	waitPushReady(t, ps, metav1.ConditionTrue)
+	var pushed corev1.Secret
+	if err := k8s.Get(ctx, client.ObjectKey{Namespace: remote, Name: "labelled"}, &pushed); err != nil {
+		t.Fatal(err)
+	}
+	if pushed.Labels["team"] != "payments" || pushed.Labels["managed-by"] != "external-secrets" || pushed.Annotations["owner"] != "alice" {
+		t.Errorf("pushed Secret: labels %v, annotations %v", pushed.Labels, pushed.Annotations)
+	}
+
+	moved := pushSecret(local, "moved", "k8s", esv1alpha1.PushSecretDeletionPolicyNone,
+		withMetadata(entry("token", "moved", "api-token"), `{"apiVersion": "kubernetes.external-secrets.io/v1alpha1", "kind": "PushSecretMetadata",
+			"spec": {"remoteNamespace": "kube-system"}}`))
+	// IfNotExists asks whether the Secret exists first: that check refuses the metadata
+	// the same way.
+	moved.Spec.UpdatePolicy = esv1alpha1.PushSecretUpdatePolicyIfNotExists
+	create(t, moved)
+	msg := waitPushReady(t, moved, metav1.ConditionFalse)
+	if c := moved.Status.Conditions[0]; c.Reason != "InvalidSpec" || !strings.Contains(msg, "metadata.spec.remoteNamespace") {
+		t.Errorf("condition %s: %q; want InvalidSpec naming metadata.spec.remoteNamespace", c.Reason, msg)
+	}
+	if err := k8s.Get(ctx, client.ObjectKey{Namespace: "kube-system", Name: "moved"}, &corev1.Secret{}); !apierrors.IsNotFound(err) {
+		t.Errorf("a Secret was pushed to kube-system: %v", err)
+	}
 }

@@ -36,6 +36,9 @@ func (r *Reconciler) push(ctx context.Context, ps *esv1alpha1.PushSecret, stores
 			ref := remoteRef(e.data)
 			if ps.Spec.UpdatePolicy == esv1alpha1.PushSecretUpdatePolicyIfNotExists && !wasPushed(ps, st.key, ref) {
 				exists, err := w.SecretExists(ctx, ref)
+				if errors.Is(err, provider.ErrInvalidMetadata) {
+					return nil, failure.Permanent(esv1.ReasonInvalidSpec, "%s: %s: %v", st.key, e.field, err)
+				}
 				if err != nil {
 					return nil, fmt.Errorf("%s: %s: checking remote key %q: %w", st.key, e.field, ref.RemoteKey, redact.Foreign(err))
 				}

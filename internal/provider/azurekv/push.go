@@ -20,17 +20,18 @@ func secretName(key string) (string, error) {
 	return name, nil
 }
 
-// current reads the secret's current value and tags; found is false when it is missing.
-func (c *Client) current(ctx context.Context, name string) (value *string, tags map[string]*string, found bool, err error) {
+// current reads the secret's current version; nil when it is missing.
+func (c *Client) current(ctx context.Context, name string) (*secretVersion, error) {
 	resp, err := c.secrets.GetSecret(ctx, name, "", nil)
 	if err != nil {
 		err = apiError(err, name, "reading secret")
 		if errors.Is(err, provider.ErrNotFound) {
-			return nil, nil, false, nil
+			return nil, nil
 		}
-		return nil, nil, false, err
+		return nil, err
 	}
-	return resp.Value, resp.Tags, true, nil
+	v := versionOf(resp.Secret)
+	return &v, nil
 }
 
 func managed(tags map[string]*string) bool {
@@ -39,27 +40,25 @@ func managed(tags map[string]*string) bool {
 }
 
 // PushSecret sets the secret at ref to value (or its property), tagging it managed-by:
-// external-secrets. A secret without that tag is left alone.
+// external-secrets, with the metadata's tags, content type and expiry. A secret without
+// that tag is left alone; a version that already holds all of it is not written again.
 func (c *Client) PushSecret(ctx context.Context, value []byte, ref provider.PushRef) error {
-	if err := provider.NoMetadata(ref, "azurekv"); err != nil {
-		return err
-	}
 	name, err := secretName(ref.RemoteKey)
 	if err != nil {
 		return err
 	}
-	old, tags, found, err := c.current(ctx, name)
+	cur, err := c.current(ctx, name)
 	if err != nil {
 		return err
 	}
-	if found && !managed(tags) {
+	if cur != nil && !managed(cur.tags) {
 		return fmt.Errorf("secret %q: %w", name, provider.ErrNotManaged)
 	}
-	next := string(value)
+	nextValue := string(value)
 	if ref.Property != "" {
 		obj := map[string]json.RawMessage{}
-		if old != nil && *old != "" {
-			if err := json.Unmarshal([]byte(*old), &obj); err != nil {
+		if cur != nil && cur.value != "" {
+			if err := json.Unmarshal([]byte(cur.value), &obj); err != nil {
 				return fmt.Errorf("secret %q: the value is not a JSON object, so property %q cannot be set", name, ref.Property)
 			}
 		}
@@ -69,21 +68,26 @@ func (c *Client) PushSecret(ctx context.Context, value []byte, ref provider.Push
 		if err != nil {
 			return fmt.Errorf("secret %q: %w", name, err)
 		}
-		next = string(doc)
+		nextValue = string(doc)
 	}
-	if found && old != nil && *old == next {
-		return nil
-	}
-	return c.set(ctx, name, next, tags)
-}
-
-func (c *Client) set(ctx context.Context, name, value string, tags map[string]*string) error {
-	if tags == nil {
-		tags = map[string]*string{}
+	next, err := nextVersion(ref, nextValue, cur)
+	if err != nil {
+		return err
 	}
 	managedBy := provider.ManagedByValue
-	tags[provider.ManagedByTag] = &managedBy
-	if _, err := c.secrets.SetSecret(ctx, name, azsecrets.SetSecretParameters{Value: &value, Tags: tags}, nil); err != nil {
+	next.tags[provider.ManagedByTag] = &managedBy
+	if cur != nil && cur.same(next) {
+		return nil
+	}
+	return c.set(ctx, name, next)
+}
+
+func (c *Client) set(ctx context.Context, name string, v secretVersion) error {
+	params := azsecrets.SetSecretParameters{Value: &v.value, ContentType: v.contentType, Tags: v.tags}
+	if v.expires != nil {
+		params.SecretAttributes = &azsecrets.SecretAttributes{Expires: v.expires}
+	}
+	if _, err := c.secrets.SetSecret(ctx, name, params, nil); err != nil {
 		return apiError(err, name, "setting secret")
 	}
 	return nil
@@ -96,16 +100,16 @@ func (c *Client) DeleteSecret(ctx context.Context, ref provider.PushRef) error {
 	if err != nil {
 		return err
 	}
-	old, tags, found, err := c.current(ctx, name)
-	if err != nil || !found {
+	cur, err := c.current(ctx, name)
+	if err != nil || cur == nil {
 		return err
 	}
-	if !managed(tags) {
+	if !managed(cur.tags) {
 		return fmt.Errorf("secret %q: %w", name, provider.ErrNotManaged)
 	}
 	if ref.Property != "" {
 		obj := map[string]json.RawMessage{}
-		if old == nil || json.Unmarshal([]byte(*old), &obj) != nil {
+		if json.Unmarshal([]byte(cur.value), &obj) != nil {
 			return fmt.Errorf("secret %q: the value is not a JSON object, so property %q cannot be removed", name, ref.Property)
 		}
 		if _, ok := obj[ref.Property]; !ok {
@@ -117,7 +121,10 @@ func (c *Client) DeleteSecret(ctx context.Context, ref provider.PushRef) error {
 			if err != nil {
 				return fmt.Errorf("secret %q: %w", name, err)
 			}
-			return c.set(ctx, name, string(doc), tags)
+			// The remaining keys keep the version's tags, content type and expiry.
+			rest := *cur
+			rest.value = string(doc)
+			return c.set(ctx, name, rest)
 		}
 	}
 	if _, err := c.secrets.DeleteSecret(ctx, name, nil); err != nil {
@@ -134,12 +141,12 @@ func (c *Client) SecretExists(ctx context.Context, ref provider.PushRef) (bool, 
 	if err != nil {
 		return false, err
 	}
-	value, _, found, err := c.current(ctx, name)
-	if err != nil || !found || ref.Property == "" {
-		return found, err
+	cur, err := c.current(ctx, name)
+	if err != nil || cur == nil || ref.Property == "" {
+		return cur != nil, err
 	}
 	obj := map[string]json.RawMessage{}
-	if value == nil || json.Unmarshal([]byte(*value), &obj) != nil {
+	if json.Unmarshal([]byte(cur.value), &obj) != nil {
 		return false, nil
 	}
 	_, ok := obj[ref.Property]

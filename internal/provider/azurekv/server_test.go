@@ -46,8 +46,10 @@ type fakeSecret struct {
 }
 
 type fakeVersion struct {
-	id    string
-	value string
+	id          string
+	value       string
+	contentType string
+	exp         int64 // attributes.exp, seconds since the epoch; 0 is none
 }
 
 func startAzure(t *testing.T) *fakeAzure {
@@ -153,17 +155,26 @@ func (f *fakeAzure) serve(w http.ResponseWriter, r *http.Request) {
 	case parts[0] == "secrets" && r.Method == http.MethodGet:
 		f.getSecret(w, parts[1], at(parts, 2))
 	case parts[0] == "secrets" && r.Method == http.MethodPut:
+		// Set Secret: a new version with its own tags, content type and attributes.
 		var body struct {
-			Value string            `json:"value"`
-			Tags  map[string]string `json:"tags"`
+			Value       string            `json:"value"`
+			Tags        map[string]string `json:"tags"`
+			ContentType string            `json:"contentType"`
+			Attributes  struct {
+				Exp int64 `json:"exp"`
+			} `json:"attributes"`
 		}
 		if err := json.NewDecoder(r.Body).Decode(&body); err != nil {
 			kvError(w, http.StatusBadRequest, "BadParameter")
 			return
 		}
-		f.mu.Unlock()
-		f.put(parts[1], body.Value, body.Tags)
-		f.mu.Lock()
+		s, ok := f.secrets[parts[1]]
+		if !ok {
+			s = &fakeSecret{enabled: true}
+			f.secrets[parts[1]] = s
+		}
+		s.tags = body.Tags
+		s.versions = append(s.versions, fakeVersion{id: newID(), value: body.Value, contentType: body.ContentType, exp: body.Attributes.Exp})
 		f.getSecret(w, parts[1], "")
 	case parts[0] == "secrets" && r.Method == http.MethodDelete:
 		if _, ok := f.secrets[parts[1]]; !ok {
@@ -222,10 +233,18 @@ func (f *fakeAzure) getSecret(w http.ResponseWriter, name, version string) {
 			return
 		}
 	}
-	writeJSON(w, http.StatusOK, map[string]any{
+	attributes := map[string]any{"enabled": true}
+	if v.exp != 0 {
+		attributes["exp"] = v.exp
+	}
+	body := map[string]any{
 		"value": v.value, "id": f.srv.URL + "/secrets/" + name + "/" + v.id,
-		"attributes": map[string]any{"enabled": true}, "tags": s.tags,
-	})
+		"attributes": attributes, "tags": s.tags,
+	}
+	if v.contentType != "" {
+		body["contentType"] = v.contentType
+	}
+	writeJSON(w, http.StatusOK, body)
 }
 
 func (f *fakeAzure) listSecrets(w http.ResponseWriter) {

@@ -6,16 +6,21 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 
 	"cloud.google.com/go/secretmanager/apiv1/secretmanagerpb"
+	"google.golang.org/protobuf/types/known/fieldmaskpb"
 
 	"github.com/ferryhq/ferry/internal/provider"
 )
 
 // PushSecret writes value at ref as a new version, creating the secret (labelled
-// managed-by: external-secrets) when missing. A secret without that label is left alone.
+// managed-by: external-secrets, with the metadata's labels, annotations, topics,
+// replication and key) when missing. An existing secret's labels and annotations follow
+// the metadata when the entry has any. A secret without that label is left alone.
 func (c *Client) PushSecret(ctx context.Context, value []byte, ref provider.PushRef) error {
-	if err := provider.NoMetadata(ref, "gcpsm"); err != nil {
+	meta, err := c.pushMetadataOf(ref)
+	if err != nil {
 		return err
 	}
 	key := ref.RemoteKey
@@ -25,8 +30,13 @@ func (c *Client) PushSecret(ctx context.Context, value []byte, ref provider.Push
 		if s.GetLabels()[provider.ManagedByTag] != provider.ManagedByValue {
 			return fmt.Errorf("secret %q: %w", key, provider.ErrNotManaged)
 		}
+		if provider.HasMetadata(ref) {
+			if err := c.updateMetadata(ctx, key, s, meta); err != nil {
+				return err
+			}
+		}
 	case errors.Is(apiError(err, key, ""), provider.ErrNotFound):
-		if err := c.create(ctx, key); err != nil {
+		if err := c.create(ctx, key, meta); err != nil {
 			return err
 		}
 	default:
@@ -48,17 +58,27 @@ func (c *Client) PushSecret(ctx context.Context, value []byte, ref provider.Push
 	return c.addVersion(ctx, key, next)
 }
 
-func (c *Client) create(ctx context.Context, key string) error {
-	secret := &secretmanagerpb.Secret{Labels: map[string]string{provider.ManagedByTag: provider.ManagedByValue}}
-	if c.location == "" {
-		// Regional secrets have no replication; global ones need a policy.
-		secret.Replication = &secretmanagerpb.Replication{
-			Replication: &secretmanagerpb.Replication_Automatic_{Automatic: &secretmanagerpb.Replication_Automatic{}},
-		}
-	}
-	_, err := c.sm.CreateSecret(ctx, &secretmanagerpb.CreateSecretRequest{Parent: c.parent(), SecretId: key, Secret: secret})
+func (c *Client) create(ctx context.Context, key string, meta pushMetadata) error {
+	_, err := c.sm.CreateSecret(ctx, &secretmanagerpb.CreateSecretRequest{Parent: c.parent(), SecretId: key, Secret: c.newSecret(meta)})
 	if err != nil {
 		return apiError(err, key, "creating secret")
+	}
+	return nil
+}
+
+// updateMetadata sets the secret's labels and annotations to what meta asks for, when they
+// differ; topics, replication and key stay as they were created.
+func (c *Client) updateMetadata(ctx context.Context, key string, s *secretmanagerpb.Secret, meta pushMetadata) error {
+	labels := meta.labels(s.GetLabels())
+	if maps.Equal(labels, s.GetLabels()) && maps.Equal(meta.Annotations, s.GetAnnotations()) {
+		return nil
+	}
+	_, err := c.sm.UpdateSecret(ctx, &secretmanagerpb.UpdateSecretRequest{
+		Secret:     &secretmanagerpb.Secret{Name: s.GetName(), Etag: s.GetEtag(), Labels: labels, Annotations: meta.Annotations},
+		UpdateMask: &fieldmaskpb.FieldMask{Paths: []string{"labels", "annotations"}},
+	})
+	if err != nil {
+		return apiError(err, key, "updating the labels and annotations of secret")
 	}
 	return nil
 }

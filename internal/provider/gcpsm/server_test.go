@@ -61,8 +61,42 @@ func (f *fakeSecretManager) CreateSecret(_ context.Context, req *secretmanagerpb
 	}
 	meta := proto.Clone(req.GetSecret()).(*secretmanagerpb.Secret)
 	meta.Name = name
+	meta.Etag = `"1"`
 	f.secrets[name] = &fakeSecret{meta: meta}
 	return meta, nil
+}
+
+// UpdateSecret changes the fields update_mask names (the metadata ones the API lets
+// change), refusing a stale etag as the service does.
+func (f *fakeSecretManager) UpdateSecret(_ context.Context, req *secretmanagerpb.UpdateSecretRequest) (*secretmanagerpb.Secret, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.count("UpdateSecret")
+	s, ok := f.secrets[req.GetSecret().GetName()]
+	if !ok {
+		return nil, status.Error(codes.NotFound, "secret not found")
+	}
+	if len(req.GetUpdateMask().GetPaths()) == 0 {
+		return nil, status.Error(codes.InvalidArgument, "update_mask is required")
+	}
+	if etag := req.GetSecret().GetEtag(); etag != "" && etag != s.meta.GetEtag() {
+		return nil, status.Error(codes.Aborted, "etag does not match")
+	}
+	for _, path := range req.GetUpdateMask().GetPaths() {
+		switch path {
+		case "labels":
+			s.meta.Labels = req.GetSecret().GetLabels()
+		case "annotations":
+			s.meta.Annotations = req.GetSecret().GetAnnotations()
+		case "topics":
+			s.meta.Topics = req.GetSecret().GetTopics()
+		default:
+			return nil, status.Errorf(codes.InvalidArgument, "update_mask path %q cannot be updated", path)
+		}
+	}
+	n, _ := strconv.Atoi(strings.Trim(s.meta.GetEtag(), `"`))
+	s.meta.Etag = fmt.Sprintf(`"%d"`, n+1)
+	return proto.Clone(s.meta).(*secretmanagerpb.Secret), nil
 }
 
 func (f *fakeSecretManager) GetSecret(_ context.Context, req *secretmanagerpb.GetSecretRequest) (*secretmanagerpb.Secret, error) {

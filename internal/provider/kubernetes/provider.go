@@ -94,6 +94,10 @@ func (p *Provider) NewClient(ctx context.Context, store esv1.GenericStore, kube 
 		reviews:   clientset.AuthorizationV1().SelfSubjectAccessReviews(),
 		namespace: remote,
 		http:      httpClient,
+		secretsIn: func(namespace string) secretsAPI {
+			return clientset.CoreV1().Secrets(namespace)
+		},
+		clusterStore: store.GetKind() == esv1.ClusterSecretStoreKind,
 	}, nil
 }
 

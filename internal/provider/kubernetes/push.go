@@ -17,6 +17,7 @@ import (
 
 // secretsWriteAPI is the part of the remote cluster's Secrets API PushSecret writes with.
 type secretsWriteAPI interface {
+	secretsAPI
 	Create(ctx context.Context, secret *corev1.Secret, opts metav1.CreateOptions) (*corev1.Secret, error)
 	Update(ctx context.Context, secret *corev1.Secret, opts metav1.UpdateOptions) (*corev1.Secret, error)
 	Delete(ctx context.Context, name string, opts metav1.DeleteOptions) error
@@ -24,22 +25,32 @@ type secretsWriteAPI interface {
 
 var _ provider.Writer = (*secretsClient)(nil)
 
-func (c *secretsClient) writer() (secretsWriteAPI, error) {
-	w, ok := c.secrets.(secretsWriteAPI)
-	if !ok {
-		return nil, errors.New("this Kubernetes client cannot write")
+// target is the namespace and Secrets API an entry is pushed through: the store's remote
+// namespace, or the metadata's remoteNamespace (ClusterSecretStore only).
+func (c *secretsClient) target(ref provider.PushRef) (secretsWriteAPI, string, pushMetadata, error) {
+	meta, err := pushMetadataOf(ref, c.clusterStore)
+	if err != nil {
+		return nil, "", meta, err
 	}
-	return w, nil
+	secrets, namespace := c.secrets, c.namespace
+	if meta.RemoteNamespace != "" && meta.RemoteNamespace != c.namespace && c.secretsIn != nil {
+		secrets, namespace = c.secretsIn(meta.RemoteNamespace), meta.RemoteNamespace
+	}
+	w, ok := secrets.(secretsWriteAPI)
+	if !ok {
+		return nil, "", meta, errors.New("this Kubernetes client cannot write")
+	}
+	return w, namespace, meta, nil
 }
 
 // remote reads the Secret at name; nil when it does not exist.
-func (c *secretsClient) remote(ctx context.Context, name string) (*corev1.Secret, error) {
-	s, err := c.secrets.Get(ctx, name, metav1.GetOptions{})
+func remote(ctx context.Context, secrets secretsAPI, namespace, name string) (*corev1.Secret, error) {
+	s, err := secrets.Get(ctx, name, metav1.GetOptions{})
 	if apierrors.IsNotFound(err) {
 		return nil, nil
 	}
 	if err != nil {
-		return nil, fmt.Errorf("reading Secret %s/%s: %w", c.namespace, name, err)
+		return nil, fmt.Errorf("reading Secret %s/%s: %w", namespace, name, err)
 	}
 	return s, nil
 }
@@ -49,29 +60,27 @@ func managed(s *corev1.Secret) bool {
 }
 
 // PushSecret writes value under key ref.Property of the Secret ref.RemoteKey, or, without a
-// property, makes value (a JSON object of strings) the Secret's data. Secrets Ferry creates
-// carry the label managed-by=external-secrets; an existing Secret without it is left alone.
+// property, makes value (a JSON object of strings) the Secret's data, with the metadata's
+// labels and annotations. Secrets Ferry creates carry the label
+// managed-by=external-secrets; an existing Secret without it is left alone.
 func (c *secretsClient) PushSecret(ctx context.Context, value []byte, ref provider.PushRef) error {
-	if err := provider.NoMetadata(ref, "kubernetes"); err != nil {
-		return err
-	}
-	w, err := c.writer()
+	w, namespace, meta, err := c.target(ref)
 	if err != nil {
 		return err
 	}
-	cur, err := c.remote(ctx, ref.RemoteKey)
+	cur, err := remote(ctx, w, namespace, ref.RemoteKey)
 	if err != nil {
 		return err
 	}
 	if cur != nil && !managed(cur) {
-		return fmt.Errorf("secret %s/%s: %w", c.namespace, ref.RemoteKey, provider.ErrNotManaged)
+		return fmt.Errorf("secret %s/%s: %w", namespace, ref.RemoteKey, provider.ErrNotManaged)
 	}
 	data := map[string][]byte{}
 	if ref.Property == "" {
 		var obj map[string]string
 		if err := json.Unmarshal(value, &obj); err != nil {
 			return fmt.Errorf("secret %s/%s: without remoteRef.property the pushed value must be a JSON object of strings; set a property to push one key",
-				c.namespace, ref.RemoteKey)
+				namespace, ref.RemoteKey)
 		}
 		for k, v := range obj {
 			data[k] = []byte(v)
@@ -83,19 +92,24 @@ func (c *secretsClient) PushSecret(ctx context.Context, value []byte, ref provid
 		data[ref.Property] = value
 	}
 	if cur == nil {
-		secret := &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Name: ref.RemoteKey, Namespace: c.namespace,
-			Labels: map[string]string{provider.ManagedByTag: provider.ManagedByValue}}, Data: data}
+		labels, annotations := meta.apply(nil, nil)
+		secret := &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Name: ref.RemoteKey, Namespace: namespace,
+			Labels: labels, Annotations: annotations}, Data: data}
 		if _, err := w.Create(ctx, secret, metav1.CreateOptions{}); err != nil {
-			return fmt.Errorf("creating Secret %s/%s: %w", c.namespace, ref.RemoteKey, err)
+			return fmt.Errorf("creating Secret %s/%s: %w", namespace, ref.RemoteKey, err)
 		}
 		return nil
 	}
-	if sameData(cur.Data, data) {
+	labels, annotations := cur.Labels, cur.Annotations
+	if provider.HasMetadata(ref) {
+		labels, annotations = meta.apply(cur.Labels, cur.Annotations)
+	}
+	if sameData(cur.Data, data) && maps.Equal(labels, cur.Labels) && maps.Equal(annotations, cur.Annotations) {
 		return nil
 	}
-	cur.Data = data
+	cur.Data, cur.Labels, cur.Annotations = data, labels, annotations
 	if _, err := w.Update(ctx, cur, metav1.UpdateOptions{}); err != nil {
-		return fmt.Errorf("updating Secret %s/%s: %w", c.namespace, ref.RemoteKey, err)
+		return fmt.Errorf("updating Secret %s/%s: %w", namespace, ref.RemoteKey, err)
 	}
 	return nil
 }
@@ -103,22 +117,22 @@ func (c *secretsClient) PushSecret(ctx context.Context, value []byte, ref provid
 // DeleteSecret removes key ref.Property from the Secret, or the whole Secret when no
 // property is set or no key is left.
 func (c *secretsClient) DeleteSecret(ctx context.Context, ref provider.PushRef) error {
-	w, err := c.writer()
+	w, namespace, _, err := c.target(ref)
 	if err != nil {
 		return err
 	}
-	cur, err := c.remote(ctx, ref.RemoteKey)
+	cur, err := remote(ctx, w, namespace, ref.RemoteKey)
 	if err != nil || cur == nil {
 		return err
 	}
 	if !managed(cur) {
-		return fmt.Errorf("secret %s/%s: %w", c.namespace, ref.RemoteKey, provider.ErrNotManaged)
+		return fmt.Errorf("secret %s/%s: %w", namespace, ref.RemoteKey, provider.ErrNotManaged)
 	}
 	if ref.Property != "" {
 		delete(cur.Data, ref.Property)
 		if len(cur.Data) > 0 {
 			if _, err := w.Update(ctx, cur, metav1.UpdateOptions{}); err != nil {
-				return fmt.Errorf("updating Secret %s/%s: %w", c.namespace, ref.RemoteKey, err)
+				return fmt.Errorf("updating Secret %s/%s: %w", namespace, ref.RemoteKey, err)
 			}
 			return nil
 		}
@@ -126,14 +140,18 @@ func (c *secretsClient) DeleteSecret(ctx context.Context, ref provider.PushRef) 
 	uid := cur.UID
 	err = w.Delete(ctx, ref.RemoteKey, metav1.DeleteOptions{Preconditions: &metav1.Preconditions{UID: &uid}})
 	if err != nil && !apierrors.IsNotFound(err) {
-		return fmt.Errorf("deleting Secret %s/%s: %w", c.namespace, ref.RemoteKey, err)
+		return fmt.Errorf("deleting Secret %s/%s: %w", namespace, ref.RemoteKey, err)
 	}
 	return nil
 }
 
 // SecretExists says whether the Secret (or its key ref.Property) exists.
 func (c *secretsClient) SecretExists(ctx context.Context, ref provider.PushRef) (bool, error) {
-	cur, err := c.remote(ctx, ref.RemoteKey)
+	w, namespace, _, err := c.target(ref)
+	if err != nil {
+		return false, err
+	}
+	cur, err := remote(ctx, w, namespace, ref.RemoteKey)
 	if err != nil || cur == nil {
 		return false, err
 	}

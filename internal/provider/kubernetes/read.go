@@ -25,6 +25,10 @@ type secretsClient struct {
 	reviews   accessReviewAPI
 	namespace string
 	http      *http.Client
+	// secretsIn reaches another namespace of the same cluster, for push metadata's
+	// remoteNamespace; clusterStore says whether the store may use it.
+	secretsIn    func(namespace string) secretsAPI
+	clusterStore bool
 }
 
 var _ provider.Client = (*secretsClient)(nil)
