@@ -76,23 +76,29 @@ func TestConformance(t *testing.T) {
 				}},
 			})
 		},
-		Seed: func(t *testing.T, key string, s conformance.Secret) string {
-			data := map[string]any{}
-			for k, v := range s.Data {
-				data[k] = v
-			}
-			version := writeKV2(t, key, data)
-			if len(s.Tags) > 0 {
-				server.MustDo(t, "POST", "secret/metadata/"+key, map[string]any{"custom_metadata": s.Tags}, nil)
-			}
-			return strconv.Itoa(version)
-		},
-		Delete: func(t *testing.T, key string) {
-			server.MustDo(t, "DELETE", "secret/data/"+key, nil, nil)
-		},
+		Seed:      seedKV2,
+		Delete:    deleteKV2,
 		KeyPrefix: ns + "-",
 		Versions:  true,
 		Find:      conformance.FindByNameAndTags,
 		Logins:    func() int { return server.Calls("POST /v1/auth/approle/login") },
 	})
+}
+
+// seedKV2 writes a conformance secret to secret/<key>, its tags as custom_metadata.
+func seedKV2(t *testing.T, key string, s conformance.Secret) string {
+	data := map[string]any{}
+	for k, v := range s.Data {
+		data[k] = v
+	}
+	version := writeKV2(t, key, data)
+	if len(s.Tags) > 0 {
+		server.MustDo(t, "POST", "secret/metadata/"+key, map[string]any{"custom_metadata": s.Tags}, nil)
+	}
+	return strconv.Itoa(version)
+}
+
+// deleteKV2 soft-deletes the latest version of secret/<key>.
+func deleteKV2(t *testing.T, key string) {
+	server.MustDo(t, "DELETE", "secret/data/"+key, nil, nil)
 }

@@ -25,7 +25,7 @@ func (c *kvClient) current(ctx context.Context, key string) (map[string]any, boo
 	}
 	obj := map[string]any{}
 	if err := json.Unmarshal(data, &obj); err != nil {
-		return nil, false, false, fmt.Errorf("vault secret %q does not hold a JSON object", key)
+		return nil, false, false, fmt.Errorf("%s secret %q does not hold a JSON object", c.product(), key)
 	}
 	if !c.conn.layout.v2 {
 		return obj, true, true, nil
@@ -50,12 +50,12 @@ func (c *kvClient) PushSecret(ctx context.Context, value []byte, ref provider.Pu
 		return err
 	}
 	if exists && !managed {
-		return fmt.Errorf("vault secret %q: %w", ref.RemoteKey, provider.ErrNotManaged)
+		return fmt.Errorf("%s secret %q: %w", c.product(), ref.RemoteKey, provider.ErrNotManaged)
 	}
 	next := map[string]any{}
 	if ref.Property == "" {
 		if err := json.Unmarshal(value, &next); err != nil {
-			return fmt.Errorf("vault secret %q: without remoteRef.property the pushed value must be a JSON object; set a property to push a single value", ref.RemoteKey)
+			return fmt.Errorf("%s secret %q: without remoteRef.property the pushed value must be a JSON object; set a property to push a single value", c.product(), ref.RemoteKey)
 		}
 	} else {
 		for k, v := range cur {
@@ -77,12 +77,12 @@ func (c *kvClient) write(ctx context.Context, key string, data map[string]any, c
 		body = map[string]any{"data": data}
 	}
 	if err := c.conn.call(ctx, request{method: http.MethodPut, path: l.dataPath(key), body: body}, nil); err != nil {
-		return fmt.Errorf("writing vault secret %q: %w", key, err)
+		return fmt.Errorf("writing %s secret %q: %w", c.product(), key, err)
 	}
 	if l.v2 && created {
 		meta := map[string]any{"custom_metadata": map[string]string{provider.ManagedByTag: provider.ManagedByValue}}
 		if err := c.conn.call(ctx, request{method: http.MethodPost, path: l.metadataPath(key), body: meta}, nil); err != nil {
-			return fmt.Errorf("tagging vault secret %q: %w", key, err)
+			return fmt.Errorf("tagging %s secret %q: %w", c.product(), key, err)
 		}
 	}
 	return nil
@@ -96,7 +96,7 @@ func (c *kvClient) DeleteSecret(ctx context.Context, ref provider.PushRef) error
 		return err
 	}
 	if !managed {
-		return fmt.Errorf("vault secret %q: %w", ref.RemoteKey, provider.ErrNotManaged)
+		return fmt.Errorf("%s secret %q: %w", c.product(), ref.RemoteKey, provider.ErrNotManaged)
 	}
 	if ref.Property != "" {
 		delete(cur, ref.Property)
@@ -110,7 +110,7 @@ func (c *kvClient) DeleteSecret(ctx context.Context, ref provider.PushRef) error
 		path = l.metadataPath(ref.RemoteKey)
 	}
 	if err := c.conn.call(ctx, request{method: http.MethodDelete, path: path}, nil); err != nil && statusOf(err) != http.StatusNotFound {
-		return fmt.Errorf("deleting vault secret %q: %w", ref.RemoteKey, err)
+		return fmt.Errorf("deleting %s secret %q: %w", c.product(), ref.RemoteKey, err)
 	}
 	return nil
 }

@@ -18,6 +18,8 @@ import (
 // kvClient reads a KV secrets engine, version 1 or 2.
 type kvClient struct {
 	conn *conn
+	// listsKV1 lets dataFrom.find list a KV v1 engine (OpenBao stores).
+	listsKV1 bool
 }
 
 var _ provider.Client = (*kvClient)(nil)
@@ -57,13 +59,13 @@ func (c *kvClient) GetSecret(ctx context.Context, ref esv1.ExternalSecretDataRem
 		if v, ok := meta[ref.Property]; ok {
 			return []byte(v), nil
 		}
-		return selectProperty(mapJSON(meta), ref.Key, ref.Property)
+		return c.selectProperty(mapJSON(meta), ref.Key, ref.Property)
 	}
 	data, err := c.data(ctx, ref.Key, ref.Version)
 	if err != nil {
 		return nil, err
 	}
-	return selectProperty(data, ref.Key, ref.Property)
+	return c.selectProperty(data, ref.Key, ref.Property)
 }
 
 // GetSecretMap spreads the secret's data (or the object at ref.Property inside it) into
@@ -83,13 +85,13 @@ func (c *kvClient) GetSecretMap(ctx context.Context, ref esv1.ExternalSecretData
 		}
 		doc = data
 	}
-	doc, err := selectProperty(doc, ref.Key, ref.Property)
+	doc, err := c.selectProperty(doc, ref.Key, ref.Property)
 	if err != nil {
 		return nil, err
 	}
 	out, err := property.Spread(doc)
 	if err != nil {
-		return nil, fmt.Errorf("vault secret %q: %w", ref.Key, err)
+		return nil, fmt.Errorf("%s secret %q: %w", c.product(), ref.Key, err)
 	}
 	return out, nil
 }
@@ -99,10 +101,13 @@ func (c *kvClient) GetSecretMap(ctx context.Context, ref esv1.ExternalSecretData
 func (c *kvClient) Validate(ctx context.Context) (esv1.ValidationResult, error) {
 	err := c.conn.call(ctx, request{method: http.MethodGet, path: "auth/token/lookup-self"}, nil)
 	if err != nil {
-		return esv1.ValidationResultError, fmt.Errorf("checking the vault token: %w", err)
+		return esv1.ValidationResultError, fmt.Errorf("checking the %s token: %w", c.product(), err)
 	}
 	return esv1.ValidationResultReady, nil
 }
+
+// product names the server in messages: "vault" or "openbao".
+func (c *kvClient) product() string { return c.conn.transport.product }
 
 // Close drops the client's idle connections. The token is left to expire: revoking it
 // would cost a call and gain nothing, as Vault bounds its life anyway.
@@ -119,16 +124,21 @@ func (c *kvClient) data(ctx context.Context, key, version string) ([]byte, error
 		if version != "" {
 			return nil, fmt.Errorf("remoteRef.version %q: a KV v1 engine keeps no versions", version)
 		}
-		var out kvV1Data
-		if err := c.conn.call(ctx, request{method: http.MethodGet, path: l.dataPath(key)}, &out); err != nil {
-			return nil, readError(err, key)
-		}
-		if isNull(out.Data) {
-			return nil, provider.NotFound(key)
-		}
-		return out.Data, nil
+		return c.dataV1(ctx, l.dataPath(key), key)
 	}
 	return c.dataV2(ctx, l.dataPath(key), key, version)
+}
+
+// dataV1 reads a KV v1 path; key names the secret in errors.
+func (c *kvClient) dataV1(ctx context.Context, path, key string) ([]byte, error) {
+	var out kvV1Data
+	if err := c.conn.call(ctx, request{method: http.MethodGet, path: path}, &out); err != nil {
+		return nil, c.readError(err, key)
+	}
+	if isNull(out.Data) {
+		return nil, provider.NotFound(key)
+	}
+	return out.Data, nil
 }
 
 // dataV2 reads a KV v2 data path; key names the secret in errors.
@@ -142,7 +152,7 @@ func (c *kvClient) dataV2(ctx context.Context, path, key, version string) ([]byt
 	}
 	var out kvV2Data
 	if err := c.conn.call(ctx, req, &out); err != nil {
-		return nil, readError(err, key)
+		return nil, c.readError(err, key)
 	}
 	if out.Data == nil || isNull(out.Data.Data) ||
 		(out.Data.Metadata != nil && (out.Data.Metadata.DeletionTime != "" || out.Data.Metadata.Destroyed)) {
@@ -165,7 +175,7 @@ func (c *kvClient) customMetadata(ctx context.Context, key string) (map[string]s
 func (c *kvClient) metadataV2(ctx context.Context, path, key string) (map[string]string, error) {
 	var out kvV2Metadata
 	if err := c.conn.call(ctx, request{method: http.MethodGet, path: path}, &out); err != nil {
-		return nil, readError(err, key)
+		return nil, c.readError(err, key)
 	}
 	if out.Data == nil {
 		return nil, provider.NotFound(key)
@@ -177,20 +187,20 @@ func (c *kvClient) metadataV2(ctx context.Context, path, key string) (map[string
 }
 
 // readError maps 404 to provider.ErrNotFound and names the key in any other error.
-func readError(err error, key string) error {
+func (c *kvClient) readError(err error, key string) error {
 	if statusOf(err) == http.StatusNotFound {
 		return provider.NotFound(key)
 	}
-	return fmt.Errorf("reading vault secret %q: %w", key, err)
+	return fmt.Errorf("reading %s secret %q: %w", c.product(), key, err)
 }
 
-func selectProperty(doc []byte, key, path string) ([]byte, error) {
+func (c *kvClient) selectProperty(doc []byte, key, path string) ([]byte, error) {
 	if path == "" {
 		return doc, nil
 	}
 	out, err := property.Get(doc, path)
 	if err != nil {
-		return nil, fmt.Errorf("vault secret %q: %w", key, err)
+		return nil, fmt.Errorf("%s secret %q: %w", c.product(), key, err)
 	}
 	return out, nil
 }
