@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	esv1 "github.com/ferryhq/ferry/api/externalsecrets/v1"
+	"github.com/ferryhq/ferry/internal/provider"
 	"github.com/ferryhq/ferry/internal/provider/conformance"
 	"github.com/ferryhq/ferry/internal/testenv"
 )
@@ -60,22 +61,29 @@ func appRole(t *testing.T, role string, settings map[string]any) (roleID, secret
 }
 
 func TestConformance(t *testing.T) {
+	runKV2Conformance(t, New(), "conformance", func(ns, roleID string) esv1.GenericStore {
+		return secretStore(ns, esv1.VaultProvider{
+			Path: ptr("secret"), Version: esv1.VaultKVStoreV2,
+			Auth: &esv1.VaultAuth{AppRole: &esv1.VaultAppRole{
+				Path: "approle", RoleID: roleID,
+				SecretRef: esv1.SecretKeySelector{Name: "approle", Key: "secret-id"},
+			}},
+		})
+	})
+}
+
+// runKV2Conformance runs the shared suite against the dev server's secret/ mount through
+// p, with an AppRole role of its own; store builds the store for the role's id, reading
+// the secret id from the Secret approle/secret-id.
+func runKV2Conformance(t *testing.T, p provider.Provider, role string, store func(ns, roleID string) esv1.GenericStore) {
 	ns := testenv.Namespace(t, controlPlane.Client, nil)
-	roleID, secretID := appRole(t, "conformance", nil)
+	roleID, secretID := appRole(t, role, nil)
 	kubeSecret(t, ns, "approle", map[string]string{"secret-id": secretID})
 	conformance.Run(t, conformance.Backend{
-		Provider:  New(),
+		Provider:  p,
 		Kube:      controlPlane.Client,
 		Namespace: ns,
-		Store: func(*testing.T) esv1.GenericStore {
-			return secretStore(ns, esv1.VaultProvider{
-				Path: ptr("secret"), Version: esv1.VaultKVStoreV2,
-				Auth: &esv1.VaultAuth{AppRole: &esv1.VaultAppRole{
-					Path: "approle", RoleID: roleID,
-					SecretRef: esv1.SecretKeySelector{Name: "approle", Key: "secret-id"},
-				}},
-			})
-		},
+		Store:     func(*testing.T) esv1.GenericStore { return store(ns, roleID) },
 		Seed:      seedKV2,
 		Delete:    deleteKV2,
 		KeyPrefix: ns + "-",

@@ -133,3 +133,55 @@ func TestPushMetadataRefused(t *testing.T) {
 		})
 	}
 }
+
+// TestOpenBaoPush creates, updates and deletes through an OpenBao store, with custom
+// metadata, and leaves a secret it did not create alone.
+func TestOpenBaoPush(t *testing.T) {
+	t.Parallel()
+	ns := testenv.Namespace(t, controlPlane.Client, nil)
+	ctx := testContext(t)
+	w := newOpenBaoClient(t, openBaoStore(ns, esv1.OpenBaoProvider{Path: "secret", Auth: openBaoRootToken(t, ns)}), ns).(provider.Writer)
+	key := ns + "/pushed"
+
+	ref := provider.PushRef{RemoteKey: key, Property: "user", Metadata: pushMeta(`{"customMetadata":{"team":"a"}}`)}
+	if err := w.PushSecret(ctx, []byte("admin"), ref); err != nil {
+		t.Fatalf("PushSecret: %v", err)
+	}
+	if err := w.PushSecret(ctx, []byte("pw"), provider.PushRef{RemoteKey: key, Property: "password"}); err != nil {
+		t.Fatalf("PushSecret: %v", err)
+	}
+	var data struct {
+		Data struct {
+			Data map[string]string `json:"data"`
+		} `json:"data"`
+	}
+	server.MustDo(t, "GET", "secret/data/"+key, nil, &data)
+	if want := map[string]string{"user": "admin", "password": "pw"}; !maps.Equal(data.Data.Data, want) {
+		t.Errorf("data = %v, want %v", data.Data.Data, want)
+	}
+	if custom, _ := kv2Metadata(t, "secret", key); !maps.Equal(custom, map[string]string{"managed-by": "external-secrets", "team": "a"}) {
+		t.Errorf("custom_metadata = %v, want the marker and team=a", custom)
+	}
+
+	if err := w.DeleteSecret(ctx, provider.PushRef{RemoteKey: key, Property: "user"}); err != nil {
+		t.Fatalf("DeleteSecret property: %v", err)
+	}
+	if exists, err := w.SecretExists(ctx, provider.PushRef{RemoteKey: key, Property: "user"}); err != nil || exists {
+		t.Errorf("deleted property exists = %v, %v", exists, err)
+	}
+	if err := w.DeleteSecret(ctx, provider.PushRef{RemoteKey: key}); err != nil {
+		t.Fatalf("DeleteSecret: %v", err)
+	}
+	if exists, err := w.SecretExists(ctx, provider.PushRef{RemoteKey: key}); err != nil || exists {
+		t.Errorf("deleted secret exists = %v, %v", exists, err)
+	}
+
+	writeKV2(t, ns+"/foreign", map[string]any{"user": "theirs"})
+	err := w.PushSecret(ctx, []byte("mine"), provider.PushRef{RemoteKey: ns + "/foreign", Property: "user"})
+	if !errors.Is(err, provider.ErrNotManaged) {
+		t.Errorf("pushing over a secret Ferry did not create = %v, want ErrNotManaged", err)
+	}
+	if err := w.DeleteSecret(ctx, provider.PushRef{RemoteKey: ns + "/foreign"}); !errors.Is(err, provider.ErrNotManaged) {
+		t.Errorf("deleting a secret Ferry did not create = %v, want ErrNotManaged", err)
+	}
+}
