@@ -43,7 +43,8 @@ func (p *OpenBaoProvider) NewClient(ctx context.Context, store esv1.GenericStore
 	if err := p.ValidateStore(store); err != nil {
 		return nil, err
 	}
-	cfg := storeConfig{spec: vaultShape(store.GetSpec().Provider.OpenBao), field: openBaoField, product: "openbao", listsKV1: true}
+	cfg := storeConfig{spec: vaultShape(store.GetSpec().Provider.OpenBao), field: openBaoField, product: "openbao",
+		listsKV1: true, versionField: openBaoField + ".version"}
 	return newKVClient(ctx, cfg, store, kube, namespace)
 }
 

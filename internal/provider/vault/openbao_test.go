@@ -166,6 +166,41 @@ func TestOpenBaoDefaultsAndKVv1(t *testing.T) {
 	}
 }
 
+// TestOpenBaoValidateChecksTheMount checks that Validate compares the store's version with
+// the mount's, as ESO's OpenBao provider does, and says what to set.
+func TestOpenBaoValidateChecksTheMount(t *testing.T) {
+	t.Parallel()
+	once(t, "mount kv1", func() {
+		server.MustDo(t, "POST", "sys/mounts/kv1", map[string]any{"type": "kv", "options": map[string]string{"version": "1"}}, nil)
+	})
+	once(t, "mount transit", func() {
+		server.MustDo(t, "POST", "sys/mounts/transit", map[string]any{"type": "transit"}, nil)
+	})
+	ns := testenv.Namespace(t, controlPlane.Client, nil)
+	auth := openBaoRootToken(t, ns)
+	tests := []struct {
+		name, path, version, want string
+	}{
+		{"v2 mount, v2 store", "secret", "v2", ""},
+		{"v1 mount, v1 store", "kv1", "v1", ""},
+		{"v2 mount, v1 store", "secret", "v1", `openbao mount "secret" is KV v2 but the store says v1: set spec.provider.openBao.version: v2`},
+		{"v1 mount, default version", "kv1", "", `openbao mount "kv1" is KV v1 but the store says v2: set spec.provider.openBao.version: v1`},
+		{"not KV", "transit", "v2", `is a "transit" engine, not KV`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c := newOpenBaoClient(t, openBaoStore(ns, esv1.OpenBaoProvider{Path: tt.path, Version: tt.version, Auth: auth}), ns)
+			result, err := c.Validate(testContext(t))
+			switch {
+			case tt.want == "" && (err != nil || result != esv1.ValidationResultReady):
+				t.Errorf("Validate = %v, %v; want Ready", result, err)
+			case tt.want != "" && (result != esv1.ValidationResultError || err == nil || !strings.Contains(err.Error(), tt.want)):
+				t.Errorf("Validate = %v, %v; want an error containing %q", result, err, tt.want)
+			}
+		})
+	}
+}
+
 func TestOpenBaoValidateStore(t *testing.T) {
 	token := &esv1.OpenBaoAuth{TokenSecretRef: &esv1.SecretKeySelector{Name: "t", Key: "token"}}
 	secret := esv1.SecretKeySelector{Name: "s", Key: "k"}

@@ -54,6 +54,9 @@ type storeConfig struct {
 	// listsKV1 lets dataFrom.find list a KV v1 engine, as ESO's OpenBao provider does
 	// (its Vault provider refuses).
 	listsKV1 bool
+	// versionField, when set, makes Validate check that the mount is KV of the store's
+	// version, as ESO's OpenBao provider does, and names the field to change.
+	versionField string
 }
 
 func newKVClient(ctx context.Context, cfg storeConfig, store esv1.GenericStore, kube client.Client, namespace string) (*kvClient, error) {
@@ -83,7 +86,7 @@ func newKVClient(ctx context.Context, cfg storeConfig, store esv1.GenericStore, 
 		t.close()
 		return nil, err
 	}
-	return &kvClient{listsKV1: cfg.listsKV1, conn: &conn{
+	return &kvClient{listsKV1: cfg.listsKV1, versionField: cfg.versionField, conn: &conn{
 		transport: t,
 		tokens:    tokens,
 		namespace: storeNamespace,

@@ -20,6 +20,9 @@ type kvClient struct {
 	conn *conn
 	// listsKV1 lets dataFrom.find list a KV v1 engine (OpenBao stores).
 	listsKV1 bool
+	// versionField, when set, makes Validate check the mount's KV version and names the
+	// field to change (OpenBao stores, whose mount is always known).
+	versionField string
 }
 
 var _ provider.Client = (*kvClient)(nil)
@@ -97,13 +100,56 @@ func (c *kvClient) GetSecretMap(ctx context.Context, ref esv1.ExternalSecretData
 }
 
 // Validate proves that Vault accepts the store's token (logging in first if the method
-// needs to) by looking the token up.
+// needs to) by looking the token up, then, for stores that check their mount, that the
+// mount is a KV engine of the store's version.
 func (c *kvClient) Validate(ctx context.Context) (esv1.ValidationResult, error) {
 	err := c.conn.call(ctx, request{method: http.MethodGet, path: "auth/token/lookup-self"}, nil)
 	if err != nil {
 		return esv1.ValidationResultError, fmt.Errorf("checking the %s token: %w", c.product(), err)
 	}
+	if c.versionField != "" {
+		if err := c.checkMount(ctx); err != nil {
+			return esv1.ValidationResultError, err
+		}
+	}
 	return esv1.ValidationResultReady, nil
+}
+
+// checkMount compares the store's mount with the engine the server reports at
+// sys/internal/ui/mounts/<mount>, which answers any token allowed on a path below the
+// mount. A token it does not answer, or an answer without the engine's type, proves
+// nothing either way and passes: reads will tell. A mount that is not KV, or of the other
+// KV version, fails with what to change.
+func (c *kvClient) checkMount(ctx context.Context) error {
+	l := c.conn.layout
+	token, err := c.conn.tokens.get(ctx)
+	if err != nil {
+		return err
+	}
+	var out struct {
+		Data *struct {
+			Type    string            `json:"type"`
+			Options map[string]string `json:"options"`
+		} `json:"data"`
+	}
+	// Not conn.call: a refusal here says nothing about the token, which lookup-self proved.
+	req := request{method: http.MethodGet, path: "sys/internal/ui/mounts/" + l.mount, token: token, namespace: c.conn.namespace}
+	if err := c.conn.transport.do(ctx, req, &out); err != nil || out.Data == nil || out.Data.Type == "" {
+		return nil
+	}
+	if out.Data.Type != "kv" {
+		return fmt.Errorf("%s mount %q is a %q engine, not KV: set the store's path to a KV mount", c.product(), l.mount, out.Data.Type)
+	}
+	mountV2 := out.Data.Options["version"] == "2"
+	if mountV2 == l.v2 {
+		return nil
+	}
+	mountVersion, storeVersion := "v1", "v2"
+	if mountV2 {
+		mountVersion, storeVersion = "v2", "v1"
+	}
+	return fmt.Errorf("%s mount %q is KV %s but the store says %s: set %s: %s",
+		c.product(), l.mount, mountVersion, storeVersion, c.versionField, mountVersion)
 }
 
 // product names the server in messages: "vault" or "openbao".
