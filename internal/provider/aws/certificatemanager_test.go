@@ -418,3 +418,29 @@ func mustJSON(t *testing.T, v any) []byte {
 	}
 	return b
 }
+
+// TestSameChain covers what moto cannot show: AWS answers GetCertificate for a certificate
+// imported without a chain with the certificate itself as its chain (so ESO's provider
+// notes; not checked against AWS here).
+func TestSameChain(t *testing.T) {
+	t.Parallel()
+	leaf, ca, other, extra := []byte("leaf"), []byte("ca"), []byte("other-ca"), []byte("amazon-ca")
+	tests := []struct {
+		name          string
+		inACM, pushed [][]byte
+		same          bool
+	}{
+		{"no chain, AWS repeats the certificate", [][]byte{leaf}, nil, true},
+		{"same chain", [][]byte{ca}, [][]byte{ca}, true},
+		{"ACM appends a certificate", [][]byte{ca, extra}, [][]byte{ca}, true},
+		{"chain added", nil, [][]byte{ca}, false},
+		{"chain added where AWS repeats the certificate", [][]byte{leaf}, [][]byte{ca}, false},
+		{"another CA", [][]byte{ca}, [][]byte{other}, false},
+		{"chain grew", [][]byte{ca}, [][]byte{ca, other}, false},
+	}
+	for _, tt := range tests {
+		if got := sameChain(tt.inACM, tt.pushed, leaf); got != tt.same {
+			t.Errorf("%s: sameChain = %v, want %v", tt.name, got, tt.same)
+		}
+	}
+}
