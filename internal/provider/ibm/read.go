@@ -86,12 +86,9 @@ func parseKey(key string) (address, error) {
 	return a, nil
 }
 
-// read fetches the secret (or the version of it) that ref names, as a JSON object.
-func (c *Client) read(ctx context.Context, ref esv1.ExternalSecretDataRemoteRef) (address, map[string]any, error) {
-	addr, err := parseKey(ref.Key)
-	if err != nil {
-		return addr, nil, err
-	}
+// read fetches the secret addr names (or its version, when version is set), as a JSON
+// object.
+func (c *Client) read(ctx context.Context, addr address, version string) (map[string]any, error) {
 	var path string
 	if addr.byID() {
 		path = "/api/v2/secrets/" + url.PathEscape(addr.name)
@@ -99,22 +96,21 @@ func (c *Client) read(ctx context.Context, ref esv1.ExternalSecretDataRemoteRef)
 		path = "/api/v2/secret_groups/" + url.PathEscape(addr.group) + "/secret_types/" + url.PathEscape(addr.secretType) +
 			"/secrets/" + url.PathEscape(addr.name)
 	}
-	if ref.Version != "" {
+	if version != "" {
 		id := addr.name
 		if !addr.byID() {
 			// A version is read by the secret's ID: learn it from the secret.
 			secret, err := c.fetch(ctx, addr, path)
 			if err != nil {
-				return addr, nil, err
+				return nil, err
 			}
 			if id, _ = secret["id"].(string); id == "" {
-				return addr, nil, fmt.Errorf("reading secret %q: Secrets Manager answered without the secret's id", ref.Key)
+				return nil, fmt.Errorf("reading secret %q: Secrets Manager answered without the secret's id", addr.key)
 			}
 		}
-		path = "/api/v2/secrets/" + url.PathEscape(id) + "/versions/" + url.PathEscape(ref.Version)
+		path = "/api/v2/secrets/" + url.PathEscape(id) + "/versions/" + url.PathEscape(version)
 	}
-	secret, err := c.fetch(ctx, addr, path)
-	return addr, secret, err
+	return c.fetch(ctx, addr, path)
 }
 
 // fetch reads path and checks that the secret is of the type the key names.
@@ -216,18 +212,22 @@ func documentField(secretType string) string {
 // GetSecret returns the value of the secret ref.Key names, as ESO gives it for its type:
 // arbitrary its payload, iam_credentials its API key, service_credentials its credentials
 // object; username_password and the certificates the field ref.Property names; kv and
-// custom_credentials their object or the value at ref.Property in it. With metadataPolicy
-// Fetch, the top-level field ref.Property names (id, created_at, labels…).
+// custom_credentials their object or the value at ref.Property in it. metadataPolicy is
+// not read here, as in ESO: a secret's metadata comes with dataFrom.extract.
 func (c *Client) GetSecret(ctx context.Context, ref esv1.ExternalSecretDataRemoteRef) ([]byte, error) {
-	addr, secret, err := c.read(ctx, ref)
+	addr, err := parseKey(ref.Key)
 	if err != nil {
 		return nil, err
 	}
-	if ref.MetadataPolicy == esv1.MetadataPolicyFetch {
+	switch addr.secretType {
+	case typeUsernamePassword, typeImportedCert, typePublicCert, typePrivateCert:
 		if ref.Property == "" {
-			return nil, fmt.Errorf("remoteRef.key %q: metadataPolicy Fetch needs remoteRef.property naming a field of the secret, such as created_at", ref.Key)
+			return nil, fmt.Errorf("remoteRef.key %q: a %s secret needs remoteRef.property: %s", ref.Key, addr.secretType, propertyChoices(addr.secretType))
 		}
-		return fieldOf(addr, secret, ref.Property)
+	}
+	secret, err := c.read(ctx, addr, ref.Version)
+	if err != nil {
+		return nil, err
 	}
 	switch addr.secretType {
 	case typeArbitrary:
@@ -246,9 +246,6 @@ func (c *Client) GetSecret(ctx context.Context, ref esv1.ExternalSecretDataRemot
 			return nil, fmt.Errorf("remoteRef.key %q: %w", ref.Key, err)
 		}
 		return out, nil
-	}
-	if ref.Property == "" {
-		return nil, fmt.Errorf("remoteRef.key %q: a %s secret needs remoteRef.property: %s", ref.Key, addr.secretType, propertyChoices(addr.secretType))
 	}
 	if addr.secretType == typeImportedCert && (ref.Property == "intermediate" || ref.Property == "private_key") {
 		return optionalField(secret, ref.Property), nil
@@ -270,7 +267,11 @@ func propertyChoices(secretType string) string {
 // keys of their object (at ref.Property). With metadataPolicy Fetch, every top-level field
 // of the secret comes too, under the type's keys.
 func (c *Client) GetSecretMap(ctx context.Context, ref esv1.ExternalSecretDataRemoteRef) (map[string][]byte, error) {
-	addr, secret, err := c.read(ctx, ref)
+	addr, err := parseKey(ref.Key)
+	if err != nil {
+		return nil, err
+	}
+	secret, err := c.read(ctx, addr, ref.Version)
 	if err != nil {
 		return nil, err
 	}

@@ -17,8 +17,10 @@ import (
 // on a loopback server of its own, written from IBM's public API references: IAM's
 // POST /identity/token (form body; the apikey and cr-token grants; access_token,
 // expires_in and expiration; {"errorCode","errorMessage"} errors), and Secrets Manager v2's
-// GET /api/v2/secrets/{id}, GET /api/v2/secret_groups/{group}/secret_types/{type}/secrets/{name}
-// and GET /api/v2/secrets/{id}/versions/{version} (bearer token; the secret resource with
+// GET /api/v2/secrets/{id}, GET /api/v2/secret_groups/{secret_group_name}/secret_types/{type}/secrets/{name}
+// (the group by its name; its ID is in the secret's secret_group_id, "default" for the
+// default group and a UUID for the others) and GET /api/v2/secrets/{id}/versions/{version}
+// (an ID, or the aliases current and previous) (bearer token; the secret resource with
 // secret_type and the type's fields; {"errors":[{"code","message","more_info"}],
 // "status_code","trace"} errors). No IBM emulator exists; it stands in for the services.
 type fakeIBM struct {
@@ -34,6 +36,7 @@ type fakeIBM struct {
 	logins          int
 	expiresIn       int
 	secrets         map[string]*fakeSecret // by ID
+	groups          map[string]string      // secret group name → ID
 	requests        map[string]int         // "METHOD path" → count
 	lastContentType string
 	// fault, when set, answers a Secrets Manager request instead of the instance.
@@ -48,7 +51,7 @@ type fakeSecret struct {
 func startIBM(t *testing.T) *fakeIBM {
 	t.Helper()
 	f := &fakeIBM{apiKeys: map[string]bool{testAPIKey: true}, tokens: map[string]time.Time{}, expiresIn: 3600,
-		secrets: map[string]*fakeSecret{}, requests: map[string]int{}}
+		secrets: map[string]*fakeSecret{}, groups: map[string]string{"default": "default"}, requests: map[string]int{}}
 	f.iam = httptest.NewServer(http.HandlerFunc(f.serveIAM))
 	f.sm = httptest.NewServer(http.HandlerFunc(f.serveSM))
 	t.Cleanup(f.iam.Close)
@@ -63,11 +66,17 @@ func newID() string {
 	return h[:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:]
 }
 
-// put creates the secret named name of secretType in group (or adds a version to it) with
-// the type's value fields, and returns the secret's ID and the new version's ID.
-func (f *fakeIBM) put(group, secretType, name string, values map[string]any) (id, version string) {
+// put creates the secret named name of secretType in the group named group (creating the
+// group, with an ID of its own, when it is new), or adds a version to it, with the type's
+// value fields, and returns the secret's ID and the new version's ID.
+func (f *fakeIBM) put(groupName, secretType, name string, values map[string]any) (id, version string) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
+	group, ok := f.groups[groupName]
+	if !ok {
+		group = newID()
+		f.groups[groupName] = group
+	}
 	var s *fakeSecret
 	for _, cand := range f.secrets {
 		if cand.fields["name"] == name && cand.fields["secret_type"] == secretType && cand.fields["secret_group_id"] == group {
@@ -93,9 +102,10 @@ func (f *fakeIBM) put(group, secretType, name string, values map[string]any) (id
 	return s.fields["id"].(string), version
 }
 
-func (f *fakeIBM) remove(group, secretType, name string) {
+func (f *fakeIBM) remove(groupName, secretType, name string) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
+	group := f.groups[groupName]
 	for id, s := range f.secrets {
 		if s.fields["name"] == name && s.fields["secret_type"] == secretType && s.fields["secret_group_id"] == group {
 			delete(f.secrets, id)
@@ -114,6 +124,19 @@ func (f *fakeIBM) count(key string) int {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	return f.requests[key]
+}
+
+// smRequests counts the requests Secrets Manager received.
+func (f *fakeIBM) smRequests() int {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	n := 0
+	for key, count := range f.requests {
+		if strings.Contains(key, " /api/") {
+			n += count
+		}
+	}
+	return n
 }
 
 // dropTokens forgets every issued token, as when IAM's tokens have expired server side.
@@ -191,8 +214,8 @@ func (f *fakeIBM) serveSM(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	parts := strings.Split(strings.TrimPrefix(r.URL.Path, "/api/v2/"), "/")
-	if r.Method != http.MethodGet || !strings.HasPrefix(r.URL.Path, "/api/v2/") || r.Header.Get("Accept") != "application/json" {
-		smError(w, http.StatusBadRequest, "bad_request", "Bad request")
+	if r.Method != http.MethodGet || !strings.HasPrefix(r.URL.Path, "/api/v2/") {
+		smError(w, http.StatusMethodNotAllowed, "method_not_allowed", "Method not allowed")
 		return
 	}
 	switch {
@@ -201,9 +224,14 @@ func (f *fakeIBM) serveSM(w http.ResponseWriter, r *http.Request) {
 	case len(parts) == 4 && parts[0] == "secrets" && parts[2] == "versions":
 		f.answer(w, f.secrets[parts[1]], parts[3])
 	case len(parts) == 6 && parts[0] == "secret_groups" && parts[2] == "secret_types" && parts[4] == "secrets":
+		group, ok := f.groups[parts[1]]
+		if !ok {
+			smError(w, http.StatusNotFound, "not_found", "Secret group not found")
+			return
+		}
 		var found *fakeSecret
 		for _, s := range f.secrets {
-			if s.fields["secret_group_id"] == parts[1] && s.fields["secret_type"] == parts[3] && s.fields["name"] == parts[5] {
+			if s.fields["secret_group_id"] == group && s.fields["secret_type"] == parts[3] && s.fields["name"] == parts[5] {
 				found = s
 			}
 		}

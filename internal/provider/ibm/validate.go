@@ -2,7 +2,6 @@ package ibm
 
 import (
 	"errors"
-	"fmt"
 
 	esv1 "github.com/ferryhq/ferry/api/externalsecrets/v1"
 	"github.com/ferryhq/ferry/internal/provider"
@@ -13,6 +12,7 @@ const field = "spec.provider.ibm"
 // ValidateStore checks the store as written, without any call; errors name the field. As
 // ESO's webhook, it needs serviceUrl and exactly one auth method; unlike it, it does not
 // open the container auth token file, which is read by the controller, not the webhook.
+// URLs that are not http(s) are admitted mistakes: ESO admits them.
 func (*Provider) ValidateStore(store esv1.GenericStore) error {
 	spec := store.GetSpec()
 	if spec.Provider == nil || spec.Provider.IBM == nil {
@@ -24,7 +24,7 @@ func (*Provider) ValidateStore(store esv1.GenericStore) error {
 	case ibm.ServiceURL == "":
 		errs = append(errs, errors.New(field+".serviceUrl: required: the instance's endpoint, https://<instance id>.<region>.secrets-manager.appdomain.cloud"))
 	case !provider.HTTPURL(ibm.ServiceURL):
-		errs = append(errs, fmt.Errorf("%s.serviceUrl: %q is not an http(s) URL", field, ibm.ServiceURL))
+		errs = append(errs, provider.AdmittedMistake("%s.serviceUrl: %q is not an http(s) URL; write https://<instance id>.<region>.secrets-manager.appdomain.cloud", field, ibm.ServiceURL))
 	}
 	auth := ibm.Auth
 	switch {
@@ -48,7 +48,7 @@ func (*Provider) ValidateStore(store esv1.GenericStore) error {
 
 func validateIAMEndpoint(endpoint, name string) []error {
 	if endpoint != "" && !provider.HTTPURL(endpoint) {
-		return []error{fmt.Errorf("%s: %q is not an http(s) URL", name, endpoint)}
+		return []error{provider.AdmittedMistake("%s: %q is not an http(s) URL; leave it out for %s", name, endpoint, DefaultIAMEndpoint)}
 	}
 	return nil
 }
