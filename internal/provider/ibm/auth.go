@@ -100,21 +100,21 @@ func exchange(a *api, endpoint string, hint func(int) string, form func() (url.V
 }
 
 func apiKeyHint(status int) string {
-	switch {
-	case status == http.StatusBadRequest || status == http.StatusUnauthorized || status == http.StatusForbidden:
+	switch status {
+	case http.StatusBadRequest, http.StatusUnauthorized, http.StatusForbidden:
 		return "IAM did not accept the API key: check the key in auth.secretRef.secretApiKeySecretRef, and that it is not deleted, locked or disabled"
-	case status == http.StatusTooManyRequests:
+	case http.StatusTooManyRequests:
 		return provider.RateLimitHint
 	}
 	return ""
 }
 
 func containerHint(status int) string {
-	switch {
-	case status == http.StatusBadRequest || status == http.StatusUnauthorized || status == http.StatusForbidden:
+	switch status {
+	case http.StatusBadRequest, http.StatusUnauthorized, http.StatusForbidden:
 		return "IAM did not accept the compute resource token for the trusted profile: check auth.containerAuth.profile, " +
 			"that the profile trusts this cluster, and the token file at auth.containerAuth.tokenLocation"
-	case status == http.StatusTooManyRequests:
+	case http.StatusTooManyRequests:
 		return provider.RateLimitHint
 	}
 	return ""
