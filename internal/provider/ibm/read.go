@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/url"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 
@@ -72,11 +73,7 @@ func parseKey(key string) (address, error) {
 			return a, fmt.Errorf("remoteRef.key %q: a part is empty; write <secret id>, <secret type>/<secret id> or <secret group>/<secret type>/<secret name>", key)
 		}
 	}
-	known := false
-	for _, t := range knownTypes {
-		known = known || t == a.secretType
-	}
-	if !known {
+	if !slices.Contains(knownTypes, a.secretType) {
 		return a, fmt.Errorf("remoteRef.key %q: unknown secret type %q; Ferry reads %s", key, a.secretType, strings.Join(knownTypes, ", "))
 	}
 	if !a.byID() && a.group == "" {
@@ -128,8 +125,14 @@ func (c *Client) fetch(ctx context.Context, addr address, path string) (map[stri
 	if err := dec.Decode(&secret); err != nil || secret == nil {
 		return nil, fmt.Errorf("reading secret %q: the answer is not a JSON object", addr.key)
 	}
-	if got, _ := secret["secret_type"].(string); got != "" && got != addr.secretType {
+	got, _ := secret["secret_type"].(string)
+	switch {
+	case got == "" || got == addr.secretType:
+	case slices.Contains(knownTypes, got):
 		return nil, fmt.Errorf("remoteRef.key %q: the secret is of type %s, not %s; write %s/%s", addr.key, got, addr.secretType, got, addr.name)
+	default:
+		// Not a type of the API reference: the answer's text is not quoted.
+		return nil, fmt.Errorf("remoteRef.key %q: the secret is of a type Ferry does not read, not %s", addr.key, addr.secretType)
 	}
 	return secret, nil
 }

@@ -14,7 +14,7 @@ import (
 )
 
 // newClient builds a client of the store with API key auth against f.
-func newClient(t *testing.T, f *fakeIBM, p *Provider) *Client {
+func newClient(t testing.TB, f *fakeIBM, p *Provider) *Client {
 	t.Helper()
 	c, err := p.NewClient(context.Background(), ibmStore(f, apiKeyAuth(f)), kubeWith(testAPIKey), "apps")
 	if err != nil {

@@ -48,7 +48,7 @@ type fakeSecret struct {
 	versions []map[string]any // oldest first; each holds its id and value fields
 }
 
-func startIBM(t *testing.T) *fakeIBM {
+func startIBM(t testing.TB) *fakeIBM {
 	t.Helper()
 	f := &fakeIBM{apiKeys: map[string]bool{testAPIKey: true}, tokens: map[string]time.Time{}, expiresIn: 3600,
 		secrets: map[string]*fakeSecret{}, groups: map[string]string{"default": "default"}, requests: map[string]int{}}
