@@ -1,0 +1,133 @@
+package akeyless
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/ferryhq/ferry/internal/provider"
+)
+
+// maxResponseBytes bounds what is read of one Akeyless answer.
+const maxResponseBytes = 16 << 20
+
+// maxMessage bounds the part of Akeyless's error message an error quotes.
+const maxMessage = 300
+
+// api sends the commands of Akeyless's REST API (v2) to one endpoint: every command is a
+// POST of a JSON body to /<command>, with the token inside the body.
+type api struct {
+	base string
+	http *http.Client
+	// clock is the time source of token expiries; nil is time.Now.
+	clock func() time.Time
+}
+
+func (a *api) now() time.Time {
+	if a.clock != nil {
+		return a.clock()
+	}
+	return time.Now()
+}
+
+// hint says what a user checks for a status Akeyless answered.
+func hint(command string, status int) string {
+	switch {
+	case status == http.StatusTooManyRequests:
+		return provider.RateLimitHint
+	case command == "auth" && (status == http.StatusUnauthorized || status == http.StatusForbidden):
+		return "Akeyless did not accept the credentials: check the access id, the access type and its access key or Kubernetes auth config name"
+	case status == http.StatusUnauthorized:
+		return "Akeyless did not accept the token"
+	case status == http.StatusForbidden:
+		return "the auth method's access role does not allow this item: check the role's rules and sub-claims"
+	}
+	return ""
+}
+
+// errorMessage reads Akeyless's message from an error body: a JSON object whose "error" (or
+// "message") names what failed. Item names, never values, appear in it.
+func errorMessage(raw []byte) string {
+	var body struct {
+		Error   string `json:"error"`
+		Message string `json:"message"`
+	}
+	if json.Unmarshal(raw, &body) != nil {
+		return ""
+	}
+	msg := body.Error
+	if msg == "" {
+		msg = body.Message
+	}
+	msg = strings.TrimSpace(msg)
+	if len(msg) > maxMessage {
+		msg = msg[:maxMessage] + "…"
+	}
+	return msg
+}
+
+// do posts body to /<command> and decodes the JSON answer into out. Errors quote
+// Akeyless's error message only, never an answer's body.
+func (a *api) do(ctx context.Context, command string, body, out any) error {
+	raw, err := json.Marshal(body)
+	if err != nil {
+		return fmt.Errorf("encoding an akeyless %s request: %w", command, err)
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, a.base+"/"+command, bytes.NewReader(raw))
+	if err != nil {
+		return fmt.Errorf("akeyless %s: %w", command, err)
+	}
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Accept", "application/json")
+	resp, err := a.http.Do(req)
+	if err != nil {
+		return fmt.Errorf("akeyless %s: %w", command, unwrapURLError(err))
+	}
+	defer resp.Body.Close()
+	answer, err := io.ReadAll(io.LimitReader(resp.Body, maxResponseBytes))
+	if err != nil {
+		return fmt.Errorf("akeyless %s: reading the answer: %w", command, unwrapURLError(err))
+	}
+	if resp.StatusCode >= 400 {
+		return &provider.StatusError{Service: "akeyless", Method: http.MethodPost, Path: "/" + command,
+			Status: resp.StatusCode, Message: errorMessage(answer), Hint: hint(command, resp.StatusCode)}
+	}
+	if err := json.Unmarshal(answer, out); err != nil {
+		return fmt.Errorf("akeyless %s: the answer is not the JSON expected (%d bytes)", command, len(answer))
+	}
+	return nil
+}
+
+// unwrapURLError drops the *url.Error wrapper, whose message repeats the URL.
+func unwrapURLError(err error) error {
+	var urlErr *url.Error
+	if errors.As(err, &urlErr) {
+		if urlErr.Timeout() {
+			return fmt.Errorf("no answer in time: %w", urlErr.Err)
+		}
+		return urlErr.Err
+	}
+	return err
+}
+
+// defaultTokenLife is how long a token is taken to live when Akeyless's answer does not say
+// (as ESO, below the Kubernetes auth method's default of five minutes).
+const defaultTokenLife = 4 * time.Minute
+
+// tokenExpiry reads the expiration of an /auth answer; a missing or unreadable one gives
+// defaultTokenLife from now.
+func tokenExpiry(expiration string, now time.Time) time.Time {
+	for _, layout := range []string{time.RFC3339Nano, "2006-01-02 15:04:05 -0700 MST", "2006-01-02 15:04:05.999999999 -0700 MST"} {
+		if t, err := time.Parse(layout, strings.TrimSpace(expiration)); err == nil && t.After(now) {
+			return t
+		}
+	}
+	return now.Add(defaultTokenLife)
+}

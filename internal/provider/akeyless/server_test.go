@@ -1,0 +1,287 @@
+package akeyless
+
+import (
+	"crypto/rand"
+	"encoding/base64"
+	"encoding/hex"
+	"encoding/json"
+	"net/http"
+	"net/http/httptest"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+// fakeAkeyless is an in-process Akeyless API (v2, as api.akeyless.io and a gateway's /v2
+// serve it): every command is a POST of a JSON body to /<command> with the token inside the
+// body, answered with JSON; errors are a status with a JSON body {"error": "..."}. It speaks
+// /auth (access_key and k8s), /describe-item, /get-secret-value, /get-dynamic-secret-value,
+// /get-rotated-secret-value, /get-certificate-value and /list-items, with the field names of
+// Akeyless's OpenAPI description (names, version, token, ignore-cache, access-id,
+// access-key, k8s-service-account-token, k8s-auth-config-name, item_name, item_type,
+// item_tags, next_page, pagination-token). No Akeyless runs on the build machine, so it
+// stands in for the real service.
+type fakeAkeyless struct {
+	srv *httptest.Server
+
+	accessID, accessKey string
+	// k8sAccessID and k8sConf are the Kubernetes auth method; k8sSubject, when set, is the
+	// sub claim its ServiceAccount tokens must carry.
+	k8sAccessID, k8sConf, k8sSubject string
+
+	mu     sync.Mutex
+	items  map[string]*fakeItem
+	tokens map[string]time.Time
+	calls  map[string]int
+	// tokenLife is the life of the tokens /auth issues; expiration is announced with them.
+	tokenLife time.Duration
+	// pageSize splits /list-items answers into pages.
+	pageSize int
+	// ignoreCache records the ignore-cache flags /get-secret-value was sent.
+	ignoreCache []string
+}
+
+type fakeItem struct {
+	typ      string
+	versions []string       // static secrets: version i+1 is versions[i]
+	object   map[string]any // dynamic, rotated and certificate answers
+	tags     []string
+}
+
+func startAkeyless(t *testing.T) *fakeAkeyless {
+	t.Helper()
+	f := &fakeAkeyless{accessID: "p-apikey1", accessKey: "access-key-1", k8sAccessID: "p-k8s1", k8sConf: "ferry-k8s",
+		items: map[string]*fakeItem{}, tokens: map[string]time.Time{}, calls: map[string]int{}, tokenLife: time.Hour, pageSize: 1000}
+	f.srv = httptest.NewServer(http.HandlerFunc(f.serve))
+	t.Cleanup(f.srv.Close)
+	return f
+}
+
+// putStatic writes a new version of a static secret and returns its number.
+func (f *fakeAkeyless) putStatic(name, value string, tags ...string) int {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	it := f.items[name]
+	if it == nil || it.typ != typeStatic {
+		it = &fakeItem{typ: typeStatic}
+		f.items[name] = it
+	}
+	it.versions = append(it.versions, value)
+	it.tags = tags
+	return len(it.versions)
+}
+
+func (f *fakeAkeyless) putObject(name, typ string, object map[string]any) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.items[name] = &fakeItem{typ: typ, object: object}
+}
+
+func (f *fakeAkeyless) remove(name string) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	delete(f.items, name)
+}
+
+func (f *fakeAkeyless) count(command string) int {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.calls[command]
+}
+
+// Logins counts the tokens /auth issued.
+func (f *fakeAkeyless) Logins() int { return f.count("auth ok") }
+
+func (f *fakeAkeyless) dropTokens() {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.tokens = map[string]time.Time{}
+}
+
+func akeylessError(w http.ResponseWriter, status int, msg string) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	_ = json.NewEncoder(w).Encode(map[string]string{"error": msg})
+}
+
+func (f *fakeAkeyless) serve(w http.ResponseWriter, r *http.Request) {
+	command := strings.TrimPrefix(r.URL.Path, "/")
+	if r.Method != http.MethodPost {
+		akeylessError(w, http.StatusMethodNotAllowed, "commands are POSTed")
+		return
+	}
+	var body map[string]any
+	if !strings.HasPrefix(r.Header.Get("Content-Type"), "application/json") || json.NewDecoder(r.Body).Decode(&body) != nil {
+		akeylessError(w, http.StatusBadRequest, "failed to parse the request body")
+		return
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.calls[command]++
+	if command == "auth" {
+		f.auth(w, body)
+		return
+	}
+	token, _ := body["token"].(string)
+	if exp, ok := f.tokens[token]; !ok || time.Now().After(exp) {
+		akeylessError(w, http.StatusUnauthorized, "Unauthorized: the token is invalid or expired")
+		return
+	}
+	switch command {
+	case "describe-item":
+		name, _ := body["name"].(string)
+		it := f.items[name]
+		if it == nil {
+			akeylessError(w, http.StatusNotFound, "Item "+name+" not found")
+			return
+		}
+		_ = json.NewEncoder(w).Encode(map[string]any{"item_name": name, "item_type": it.typ, "item_tags": it.tags, "item_id": 1})
+	case "get-secret-value":
+		f.getSecretValue(w, body)
+	case "get-dynamic-secret-value", "get-certificate-value":
+		name, _ := body["name"].(string)
+		f.object(w, name)
+	case "get-rotated-secret-value":
+		name, _ := body["names"].(string)
+		f.object(w, name)
+	case "list-items":
+		f.listItems(w, body)
+	default:
+		akeylessError(w, http.StatusNotFound, "unknown command "+command)
+	}
+}
+
+func (f *fakeAkeyless) auth(w http.ResponseWriter, body map[string]any) {
+	str := func(k string) string { s, _ := body[k].(string); return s }
+	switch str("access-type") {
+	case "access_key", "api_key", "":
+		if str("access-id") != f.accessID || str("access-key") != f.accessKey {
+			akeylessError(w, http.StatusUnauthorized, "failed to authenticate: access denied for access id "+str("access-id"))
+			return
+		}
+	case "k8s":
+		if str("access-id") != f.k8sAccessID || str("k8s-auth-config-name") != f.k8sConf {
+			akeylessError(w, http.StatusUnauthorized, "failed to authenticate: unknown k8s auth config "+str("k8s-auth-config-name"))
+			return
+		}
+		if sub, ok := jwtSubject(str("k8s-service-account-token")); !ok || (f.k8sSubject != "" && sub != f.k8sSubject) {
+			akeylessError(w, http.StatusUnauthorized, "failed to authenticate: the k8s service account token was not accepted")
+			return
+		}
+	default:
+		akeylessError(w, http.StatusBadRequest, "unsupported access type "+str("access-type"))
+		return
+	}
+	var raw [16]byte
+	_, _ = rand.Read(raw[:])
+	tok := "t-" + hex.EncodeToString(raw[:])
+	exp := time.Now().Add(f.tokenLife)
+	f.tokens[tok] = exp
+	f.calls["auth ok"]++
+	_ = json.NewEncoder(w).Encode(map[string]any{"token": tok, "expiration": exp.UTC().Format(time.RFC3339)})
+}
+
+// jwtSubject decodes a base64-encoded JWT, as k8s logins send it, and returns its sub claim.
+func jwtSubject(b64 string) (string, bool) {
+	raw, err := base64.StdEncoding.DecodeString(b64)
+	if err != nil {
+		return "", false
+	}
+	parts := strings.Split(string(raw), ".")
+	if len(parts) != 3 {
+		return "", false
+	}
+	payload, err := base64.RawURLEncoding.DecodeString(parts[1])
+	if err != nil {
+		return "", false
+	}
+	var claims struct {
+		Sub string `json:"sub"`
+	}
+	if json.Unmarshal(payload, &claims) != nil || claims.Sub == "" {
+		return "", false
+	}
+	return claims.Sub, true
+}
+
+func (f *fakeAkeyless) getSecretValue(w http.ResponseWriter, body map[string]any) {
+	names, _ := body["names"].([]any)
+	if len(names) == 0 {
+		akeylessError(w, http.StatusBadRequest, "names: required")
+		return
+	}
+	ignore, _ := body["ignore-cache"].(string)
+	f.ignoreCache = append(f.ignoreCache, ignore)
+	version, _ := body["version"].(float64)
+	out := map[string]string{}
+	for _, n := range names {
+		name, _ := n.(string)
+		it := f.items[name]
+		if it == nil || it.typ != typeStatic {
+			akeylessError(w, http.StatusNotFound, "Item "+name+" not found")
+			return
+		}
+		v := len(it.versions)
+		if version > 0 {
+			v = int(version)
+		}
+		if v > len(it.versions) {
+			akeylessError(w, http.StatusNotFound, "Item "+name+" version not found")
+			return
+		}
+		out[name] = it.versions[v-1]
+	}
+	_ = json.NewEncoder(w).Encode(out)
+}
+
+func (f *fakeAkeyless) object(w http.ResponseWriter, name string) {
+	it := f.items[name]
+	if it == nil || it.object == nil {
+		akeylessError(w, http.StatusNotFound, "Item "+name+" not found")
+		return
+	}
+	_ = json.NewEncoder(w).Encode(it.object)
+}
+
+func (f *fakeAkeyless) listItems(w http.ResponseWriter, body map[string]any) {
+	filter, _ := body["filter"].(string)
+	tag, _ := body["tag"].(string)
+	types, _ := body["type"].([]any)
+	minimal, _ := body["minimal-view"].(bool)
+	var names []string
+	for name, it := range f.items {
+		want := strings.ToLower(strings.ReplaceAll(it.typ, "_", "-"))
+		if !slices.ContainsFunc(types, func(t any) bool { return t == want }) {
+			continue
+		}
+		if !strings.Contains(name, filter) || (tag != "" && !slices.Contains(it.tags, tag)) {
+			continue
+		}
+		names = append(names, name)
+	}
+	slices.Sort(names)
+	start := 0
+	if tok, _ := body["pagination-token"].(string); tok != "" {
+		for i, n := range names {
+			if n == tok {
+				start = i
+			}
+		}
+	}
+	end := min(start+f.pageSize, len(names))
+	items := []map[string]any{}
+	for _, n := range names[start:end] {
+		item := map[string]any{"item_name": n, "item_type": f.items[n].typ}
+		if !minimal {
+			item["item_tags"] = f.items[n].tags
+		}
+		items = append(items, item)
+	}
+	out := map[string]any{"items": items}
+	if end < len(names) {
+		out["next_page"] = names[end]
+	}
+	_ = json.NewEncoder(w).Encode(out)
+}
