@@ -4,15 +4,14 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"net/http"
-	"net/url"
 	"strings"
 	"time"
 
 	"github.com/ferryhq/ferry/internal/provider"
+	"github.com/ferryhq/ferry/internal/provider/restclient"
 )
 
 // maxResponseBytes bounds what is read of one Akeyless answer.
@@ -88,12 +87,12 @@ func (a *api) do(ctx context.Context, command string, body, out any) error {
 	req.Header.Set("Accept", "application/json")
 	resp, err := a.http.Do(req)
 	if err != nil {
-		return fmt.Errorf("akeyless %s: %w", command, unwrapURLError(err))
+		return fmt.Errorf("akeyless %s: %w", command, restclient.UnwrapURLError(err))
 	}
 	defer resp.Body.Close()
 	answer, err := io.ReadAll(io.LimitReader(resp.Body, maxResponseBytes))
 	if err != nil {
-		return fmt.Errorf("akeyless %s: reading the answer: %w", command, unwrapURLError(err))
+		return fmt.Errorf("akeyless %s: reading the answer: %w", command, restclient.UnwrapURLError(err))
 	}
 	if resp.StatusCode >= 400 {
 		return &provider.StatusError{Service: "akeyless", Method: http.MethodPost, Path: "/" + command,
@@ -103,18 +102,6 @@ func (a *api) do(ctx context.Context, command string, body, out any) error {
 		return fmt.Errorf("akeyless %s: the answer is not the JSON expected (%d bytes)", command, len(answer))
 	}
 	return nil
-}
-
-// unwrapURLError drops the *url.Error wrapper, whose message repeats the URL.
-func unwrapURLError(err error) error {
-	var urlErr *url.Error
-	if errors.As(err, &urlErr) {
-		if urlErr.Timeout() {
-			return fmt.Errorf("no answer in time: %w", urlErr.Err)
-		}
-		return urlErr.Err
-	}
-	return err
 }
 
 // defaultTokenLife is how long a token is taken to live when Akeyless's answer does not say

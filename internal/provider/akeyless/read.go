@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 	"slices"
@@ -90,7 +91,7 @@ func (c *Client) value(ctx context.Context, name string, version int32) ([]byte,
 	default:
 		return nil, fmt.Errorf("akeyless item %q is a %s; Ferry reads static, dynamic and rotated secrets and certificates", name, itemType)
 	}
-	if statusOf(err) == http.StatusNotFound {
+	if itemMissing(err) {
 		c.types.forget(name)
 		return nil, fmt.Errorf("%w (%w)", provider.NotFound(name), err)
 	}
@@ -117,7 +118,7 @@ func (c *Client) itemType(ctx context.Context, name string) (string, error) {
 		ItemType string `json:"item_type"`
 	}
 	err := c.authorized(ctx, "describe-item", map[string]any{"name": name}, &item)
-	if statusOf(err) == http.StatusNotFound {
+	if itemMissing(err) {
 		return "", fmt.Errorf("%w (%w)", provider.NotFound(name), err)
 	}
 	if err != nil {
@@ -190,13 +191,13 @@ func (c *Client) objectValue(ctx context.Context, command string, body map[strin
 func (c *Client) authorized(ctx context.Context, command string, body map[string]any, out any) error {
 	token, err := c.tokens.Get(ctx)
 	if err != nil {
-		return err
+		return &loginError{err: err}
 	}
 	body["token"] = token
 	err = c.api.do(ctx, command, body, out)
 	if statusOf(err) == http.StatusUnauthorized && c.tokens.Rejected(token) {
 		if token, err = c.tokens.Get(ctx); err != nil {
-			return err
+			return &loginError{err: err}
 		}
 		body["token"] = token
 		err = c.api.do(ctx, command, body, out)
@@ -205,6 +206,20 @@ func (c *Client) authorized(ctx context.Context, command string, body map[string
 }
 
 func statusOf(err error) int { return provider.HTTPStatus(err) }
+
+// loginError is a failed login met on the way to a command: its status (a 404 from a URL
+// that is not Akeyless's API) says nothing about the item.
+type loginError struct{ err error }
+
+func (e *loginError) Error() string { return e.err.Error() }
+func (e *loginError) Unwrap() error { return e.err }
+
+// itemMissing says whether Akeyless answered a command about an item with 404, the one
+// answer that means the item (or its version) does not exist.
+func itemMissing(err error) bool {
+	var login *loginError
+	return statusOf(err) == http.StatusNotFound && !errors.As(err, &login)
+}
 
 // listedItem is one item of a /list-items answer.
 type listedItem struct {
