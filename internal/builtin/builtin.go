@@ -43,7 +43,7 @@ func providers(localCluster *rest.Config, awsProvider *aws.Provider, azureProvid
 	if localCluster != nil {
 		kubeOpts = append(kubeOpts, kubernetes.WithLocalCluster(localCluster))
 	}
-	return provider.NewRegistry(fake.New(), awsProvider, vault.New(), kubernetes.New(kubeOpts...),
+	return provider.NewRegistry(fake.New(), awsProvider, vault.New(), vault.NewOpenBao(), kubernetes.New(kubeOpts...),
 		webhook.New(), gcpProvider, azureProvider,
 		conjur.New(), delinea.New(), previder.New(),
 		doppler.New(), infisical.New(), gitlab.New(), onepassword.New(), scaleway.New(),

@@ -27,6 +27,7 @@ type Hub struct {
 
 	mu      sync.Mutex
 	pending map[fetch.Reader]time.Time // a change reported for the object, not yet synced
+	publish func(fetch.StoreID, []string)
 	queues  map[string]workqueue.TypedRateLimitingInterface[reconcile.Request]
 	feeds   map[fetch.StoreID]FeedState
 }
@@ -73,13 +74,34 @@ func request(r fetch.Reader) reconcile.Request {
 	return reconcile.Request{NamespacedName: types.NamespacedName{Namespace: r.Namespace, Name: r.Name}}
 }
 
-// Changed reports that keys of store changed: the objects that read them are marked
-// pending and enqueued. It returns how many objects the report reached; 0 means that no
-// object reads any of the keys (the report is ignored).
+// SetRelay hands every report the hub receives to publish as well (Relay.Publish), for the
+// other replicas' objects.
+func (h *Hub) SetRelay(publish func(store fetch.StoreID, keys []string)) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.publish = publish
+}
+
+// Changed reports that keys of store changed: the objects of this replica that read them
+// are marked pending and enqueued, and the report is relayed to the other replicas when a
+// relay is set. It returns how many objects of this replica the report reached; 0 means
+// that none reads any of the keys.
 func (h *Hub) Changed(store fetch.StoreID, keys []string, source string) int {
 	if h == nil {
 		return 0
 	}
+	n := h.route(store, keys, source)
+	h.mu.Lock()
+	publish := h.publish
+	h.mu.Unlock()
+	if publish != nil {
+		publish(store, keys)
+	}
+	return n
+}
+
+// route marks and enqueues the objects of this replica that read keys of store.
+func (h *Hub) route(store fetch.StoreID, keys []string, source string) int {
 	readers := h.fetcher.Changed(store, keys)
 	now := h.fetcher.Now()
 	h.mu.Lock()

@@ -213,6 +213,9 @@ func New(ctx context.Context, cfg *rest.Config, opts Options) (manager.Manager, 
 		if svc.shards, err = newGate(mgr, direct, &opts); err != nil {
 			return nil, err
 		}
+		if err := addRelay(mgr, cfg, scheme, svc, &opts); err != nil {
+			return nil, err
+		}
 	}
 	if err := addEventsEndpoint(mgr, direct, svc.changes, svc.changeMetrics, opts.OperatorNamespace, opts.Events); err != nil {
 		return nil, err

@@ -7,11 +7,14 @@ import (
 	"fmt"
 	"strings"
 
+	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/util/validation"
+	"k8s.io/client-go/rest"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/manager"
 	ctrlmetrics "sigs.k8s.io/controller-runtime/pkg/metrics"
 
+	"github.com/ferryhq/ferry/internal/changefeed"
 	"github.com/ferryhq/ferry/internal/shard"
 )
 
@@ -78,4 +81,18 @@ func newGate(mgr manager.Manager, direct client.Client, opts *Options) (*shard.G
 		return nil, err
 	}
 	return gate, nil
+}
+
+// addRelay shares the change reports the elected replica receives with the replicas that
+// own the objects they concern (changefeed.Relay), through a ConfigMap named after the
+// leader election ID.
+func addRelay(mgr manager.Manager, cfg *rest.Config, scheme *runtime.Scheme, svc *services, opts *Options) error {
+	c, err := client.NewWithWatch(cfg, client.Options{Scheme: scheme})
+	if err != nil {
+		return fmt.Errorf("creating the change relay's client: %w", err)
+	}
+	relay := &changefeed.Relay{Client: c, Namespace: opts.OperatorNamespace, Name: opts.LeaderElectionID + "-changes",
+		Identity: svc.shards.Identity(), Hub: svc.changes}
+	svc.changes.SetRelay(relay.Publish)
+	return mgr.Add(relay)
 }

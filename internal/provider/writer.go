@@ -19,6 +19,20 @@ type PushRef struct {
 	SecretKey string
 	// Metadata is provider-specific (spec.data[].metadata of the PushSecret).
 	Metadata *apiextensionsv1.JSON
+	// Source is the Kubernetes metadata of what is pushed, for providers that keep it (the
+	// Kubernetes provider): nil for generated values.
+	Source *SourceMeta
+}
+
+// SourceMeta is the labels, annotations and type of a PushSecret's source Secret, as
+// spec.template leaves them: its metadata replaces the source's labels and annotations where
+// it sets them, and its type the source's. Labels and annotations that belong to the object
+// they are on are left out: those of External Secrets Operator and Ferry (under
+// reconcile.external-secrets.io/) and kubectl's last-applied-configuration, which holds the
+// source's whole manifest.
+type SourceMeta struct {
+	Labels, Annotations map[string]string
+	Type                string
 }
 
 // Writer pushes values to a provider (PushSecret). A provider that cannot write does not

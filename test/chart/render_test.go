@@ -36,6 +36,9 @@ var combos = []combo{
 		if leaseVerbs(t, one(t, objs, "Role", "ferry-operator"), "list") {
 			t.Error("the operator Role lets Ferry list Leases without sharding")
 		}
+		if rulesMention(one(t, objs, "Role", "ferry-operator"), "configmaps") {
+			t.Error("the operator Role grants ConfigMaps without sharding")
+		}
 		wantArgs(t, args, "--events-bind-address=0")
 		noArgs(t, args, "--events-secret=")
 		noArgs(t, args, "--unsafe-allow-generic-targets")
@@ -93,6 +96,14 @@ sharding: {enabled: true, shardCount: 32, key: namespace-name}
 		// Member and shard Leases are named after pods: listed, not named in the Role.
 		if !leaseVerbs(t, one(t, objs, "Role", "ferry-operator"), "list", "update", "delete") {
 			t.Error("the operator Role does not let Ferry list, update and delete Leases")
+		}
+		// The change relay's ConfigMap, by name.
+		role := one(t, objs, "Role", "ferry-operator")
+		if !anyRule(role, func(rule map[string][]string) bool {
+			return slices.Contains(rule["resources"], "configmaps") && slices.Equal(rule["resourceNames"], []string{"ferry.ferry.dev-changes"}) &&
+				containsAll(rule["verbs"], []string{"get", "list", "watch", "update"})
+		}) || !grants(role, "", "configmaps", "create") {
+			t.Error("the operator Role does not let the replicas create, read, watch and update the change relay's ConfigMap")
 		}
 	}},
 	{name: "namespace-roles-only", values: `

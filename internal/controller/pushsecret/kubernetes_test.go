@@ -101,3 +101,66 @@ func TestPushMetadataToKubernetes(t *testing.T) {
 		t.Errorf("a Secret was pushed to kube-system: %v", err)
 	}
 }
+
+// TestPushCopiesSourceMetadataToKubernetes: as ESO does, the remote Secret gets the source
+// Secret's labels, annotations and type, with the entry's metadata over them (or alone,
+// with sourceMergePolicy Replace) and spec.template's metadata and type instead of the
+// source's. The source's bookkeeping (kubectl's last-applied manifest, which holds the
+// data, and ESO's reconcile.external-secrets.io/ keys) stays behind.
+func TestPushCopiesSourceMetadataToKubernetes(t *testing.T) {
+	ctx := context.Background()
+	local, remote := kubernetesStore(t)
+	create(t, &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Namespace: local, Name: "tls-source",
+		Labels:      map[string]string{"team": "payments", "reconcile.external-secrets.io/managed": "true"},
+		Annotations: map[string]string{"owner": "alice", corev1.LastAppliedConfigAnnotation: `{"data":{"tls.key":"c2VjcmV0"}}`}},
+		Type: corev1.SecretTypeTLS, Data: map[string][]byte{"tls.crt": []byte("cert"), "tls.key": []byte("key")}})
+	whole := func(name, remoteKey string) *esv1alpha1.PushSecret {
+		ps := pushSecret(local, name, "k8s", esv1alpha1.PushSecretDeletionPolicyNone,
+			esv1alpha1.PushSecretData{Match: esv1alpha1.PushSecretMatch{RemoteRef: esv1alpha1.PushSecretRemoteRef{RemoteKey: remoteKey}}})
+		ps.Spec.Selector.Secret.Name = "tls-source"
+		return ps
+	}
+	get := func(name string) corev1.Secret {
+		t.Helper()
+		var s corev1.Secret
+		if err := k8s.Get(ctx, client.ObjectKey{Namespace: remote, Name: name}, &s); err != nil {
+			t.Fatal(err)
+		}
+		return s
+	}
+
+	plain := whole("plain", "tls-copy")
+	create(t, plain)
+	waitPushReady(t, plain, metav1.ConditionTrue)
+	copied := get("tls-copy")
+	if copied.Type != corev1.SecretTypeTLS || string(copied.Data["tls.key"]) != "key" {
+		t.Errorf("copy: type %s, data keys %d; want the source's type and data", copied.Type, len(copied.Data))
+	}
+	if copied.Labels["team"] != "payments" || copied.Annotations["owner"] != "alice" || copied.Labels["managed-by"] != "external-secrets" {
+		t.Errorf("copy: labels %v, annotations %v; want the source's and managed-by", copied.Labels, copied.Annotations)
+	}
+	if _, ok := copied.Annotations[corev1.LastAppliedConfigAnnotation]; ok {
+		t.Error("copy carries the source's last-applied-configuration annotation")
+	}
+	if _, ok := copied.Labels["reconcile.external-secrets.io/managed"]; ok {
+		t.Error("copy carries the source's reconcile.external-secrets.io/managed label")
+	}
+
+	replaced := whole("replaced", "tls-replaced")
+	replaced.Spec.Data[0] = withMetadata(replaced.Spec.Data[0], `{"apiVersion": "kubernetes.external-secrets.io/v1alpha1", "kind": "PushSecretMetadata",
+		"spec": {"sourceMergePolicy": "Replace", "labels": {"tier": "gold"}}}`)
+	create(t, replaced)
+	waitPushReady(t, replaced, metav1.ConditionTrue)
+	if s := get("tls-replaced"); s.Labels["tier"] != "gold" || s.Labels["team"] != "" || s.Annotations["owner"] != "" {
+		t.Errorf("sourceMergePolicy Replace: labels %v, annotations %v; want the metadata's only", s.Labels, s.Annotations)
+	}
+
+	templated := whole("templated", "opaque-copy")
+	templated.Spec.Template = &esv1.ExternalSecretTemplate{Type: corev1.SecretTypeOpaque,
+		Metadata: esv1.ExternalSecretTemplateMetadata{Labels: map[string]string{"from": "template"}}}
+	create(t, templated)
+	waitPushReady(t, templated, metav1.ConditionTrue)
+	if s := get("opaque-copy"); s.Type != corev1.SecretTypeOpaque || s.Labels["from"] != "template" || s.Labels["team"] != "" || s.Annotations["owner"] != "alice" {
+		t.Errorf("template: type %s, labels %v, annotations %v; want Opaque, the template's labels, the source's annotations", s.Type, s.Labels, s.Annotations)
+	}
+}

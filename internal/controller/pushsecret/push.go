@@ -21,7 +21,8 @@ import (
 )
 
 // push writes every data entry to every store and returns what was pushed.
-func (r *Reconciler) push(ctx context.Context, ps *esv1alpha1.PushSecret, stores []store, data map[string][]byte) (esv1alpha1.SyncedPushSecretsMap, error) {
+func (r *Reconciler) push(ctx context.Context, ps *esv1alpha1.PushSecret, stores []store, data map[string][]byte,
+	source *provider.SourceMeta) (esv1alpha1.SyncedPushSecretsMap, error) {
 	pushed := esv1alpha1.SyncedPushSecretsMap{}
 	for _, st := range stores {
 		w, err := r.Fetcher.Writer(ctx, fetch.Source{Store: st.obj, Namespace: ps.Namespace})
@@ -34,6 +35,7 @@ func (r *Reconciler) push(ctx context.Context, ps *esv1alpha1.PushSecret, stores
 		}
 		for _, e := range entries {
 			ref := remoteRef(e.data)
+			ref.Source = source
 			if ps.Spec.UpdatePolicy == esv1alpha1.PushSecretUpdatePolicyIfNotExists && !wasPushed(ps, st.key, ref) {
 				exists, err := w.SecretExists(ctx, ref)
 				if errors.Is(err, provider.ErrInvalidMetadata) {

@@ -135,11 +135,11 @@ func (r *Reconciler) sync(ctx context.Context, s *scope, stores []store) (esv1al
 	if err := validate(s.ps); err != nil {
 		return nil, err
 	}
-	data, err := r.sourceData(ctx, s)
+	data, source, err := r.sourceData(ctx, s)
 	if err != nil {
 		return nil, err
 	}
-	pushed, err := r.push(ctx, s.ps, stores, data)
+	pushed, err := r.push(ctx, s.ps, stores, data, source)
 	if err != nil {
 		return nil, err
 	}

@@ -60,8 +60,9 @@ func managed(s *corev1.Secret) bool {
 }
 
 // PushSecret writes value under key ref.Property of the Secret ref.RemoteKey, or, without a
-// property, makes value (a JSON object of strings) the Secret's data, with the metadata's
-// labels and annotations. Secrets Ferry creates carry the label
+// property, makes value (a JSON object of strings) the Secret's data, with the source's
+// labels and annotations and the metadata's (pushMetadata.apply); a Secret it creates has
+// the source's type. Secrets Ferry creates carry the label
 // managed-by=external-secrets; an existing Secret without it is left alone.
 func (c *secretsClient) PushSecret(ctx context.Context, value []byte, ref provider.PushRef) error {
 	w, namespace, meta, err := c.target(ref)
@@ -92,17 +93,21 @@ func (c *secretsClient) PushSecret(ctx context.Context, value []byte, ref provid
 		data[ref.Property] = value
 	}
 	if cur == nil {
-		labels, annotations := meta.apply(nil, nil)
+		labels, annotations := meta.apply(ref.Source, nil, nil)
 		secret := &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Name: ref.RemoteKey, Namespace: namespace,
 			Labels: labels, Annotations: annotations}, Data: data}
+		if ref.Source != nil {
+			// The type is the source's (or spec.template's); it cannot change once created.
+			secret.Type = corev1.SecretType(ref.Source.Type)
+		}
 		if _, err := w.Create(ctx, secret, metav1.CreateOptions{}); err != nil {
 			return fmt.Errorf("creating Secret %s/%s: %w", namespace, ref.RemoteKey, err)
 		}
 		return nil
 	}
 	labels, annotations := cur.Labels, cur.Annotations
-	if provider.HasMetadata(ref) {
-		labels, annotations = meta.apply(cur.Labels, cur.Annotations)
+	if ref.Source != nil || provider.HasMetadata(ref) {
+		labels, annotations = meta.apply(ref.Source, cur.Labels, cur.Annotations)
 	}
 	if sameData(cur.Data, data) && maps.Equal(labels, cur.Labels) && maps.Equal(annotations, cur.Annotations) {
 		return nil

@@ -16,9 +16,8 @@ type pushMetadata struct {
 	// TargetMergePolicy is Merge (the default: set these over the Secret's own), Replace
 	// (these only) or Ignore (leave the Secret's alone).
 	TargetMergePolicy string `json:"targetMergePolicy"`
-	// SourceMergePolicy, in ESO, says whether these are merged with the source Secret's
-	// labels and annotations (Merge) or replace them (Replace). Ferry does not copy the
-	// source's, so both mean these alone.
+	// SourceMergePolicy says whether these are merged over the source Secret's labels and
+	// annotations (Merge, the default) or replace them (Replace).
 	SourceMergePolicy string `json:"sourceMergePolicy"`
 	// RemoteNamespace, for a ClusterSecretStore, is the namespace the Secret is pushed to
 	// instead of the store's remoteNamespace.
@@ -58,19 +57,33 @@ func pushMetadataOf(ref provider.PushRef, clusterStore bool) (pushMetadata, erro
 	return meta, nil
 }
 
+// desired returns the labels and annotations an entry gives the remote Secret: the
+// source's (as spec.template leaves them) with these over them, or these alone.
+func (meta pushMetadata) desired(source *provider.SourceMeta) (map[string]string, map[string]string) {
+	labels, annotations := map[string]string{}, map[string]string{}
+	if source != nil && meta.SourceMergePolicy != policyReplace {
+		maps.Copy(labels, source.Labels)
+		maps.Copy(annotations, source.Annotations)
+	}
+	maps.Copy(labels, meta.Labels)
+	maps.Copy(annotations, meta.Annotations)
+	return labels, annotations
+}
+
 // apply returns the labels and annotations the remote Secret should carry, given those it
-// has (nil when it is new); managed-by is always among the labels.
-func (meta pushMetadata) apply(labels, annotations map[string]string) (map[string]string, map[string]string) {
+// has (nil when it is new) and the source's; managed-by is always among the labels.
+func (meta pushMetadata) apply(source *provider.SourceMeta, labels, annotations map[string]string) (map[string]string, map[string]string) {
+	wantLabels, wantAnnotations := meta.desired(source)
 	outLabels, outAnnotations := map[string]string{}, map[string]string{}
 	switch meta.TargetMergePolicy {
 	case "", policyMerge:
 		maps.Copy(outLabels, labels)
-		maps.Copy(outLabels, meta.Labels)
+		maps.Copy(outLabels, wantLabels)
 		maps.Copy(outAnnotations, annotations)
-		maps.Copy(outAnnotations, meta.Annotations)
+		maps.Copy(outAnnotations, wantAnnotations)
 	case policyReplace:
-		maps.Copy(outLabels, meta.Labels)
-		maps.Copy(outAnnotations, meta.Annotations)
+		maps.Copy(outLabels, wantLabels)
+		maps.Copy(outAnnotations, wantAnnotations)
 	case policyIgnore:
 		maps.Copy(outLabels, labels)
 		maps.Copy(outAnnotations, annotations)

@@ -2,6 +2,7 @@ package vault
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/http"
 	"sync"
@@ -80,7 +81,7 @@ func (s *tokenSource) get(ctx context.Context) (string, error) {
 		return "", err
 	}
 	if auth.ClientToken == "" {
-		return "", fmt.Errorf("vault login: the answer holds no token")
+		return "", errors.New("login: the answer holds no token")
 	}
 	s.set(auth, now)
 	s.loginTTL = s.ttl
@@ -165,7 +166,7 @@ func renewSelf(t *transport, namespace string) func(ctx context.Context, token s
 			return nil, err
 		}
 		if out.Auth == nil {
-			return nil, fmt.Errorf("vault token renewal: the answer holds no auth")
+			return nil, errors.New("token renewal: the answer holds no auth")
 		}
 		return out.Auth, nil
 	}
@@ -177,10 +178,10 @@ func loginAt(ctx context.Context, t *transport, namespace, path string, body map
 		Auth *authResponse `json:"auth"`
 	}
 	if err := t.do(ctx, request{method: http.MethodPost, path: path, namespace: namespace, body: body}, &out); err != nil {
-		return nil, fmt.Errorf("logging in to vault: %w", err)
+		return nil, fmt.Errorf("logging in to %s: %w", t.product, err)
 	}
 	if out.Auth == nil {
-		return nil, fmt.Errorf("logging in to vault at %s: the answer holds no token", path)
+		return nil, fmt.Errorf("logging in to %s at %s: the answer holds no token", t.product, path)
 	}
 	return out.Auth, nil
 }

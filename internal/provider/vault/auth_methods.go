@@ -16,17 +16,16 @@ import (
 // Defaults of External Secrets Operator for auth methods' mount paths and requested
 // ServiceAccount tokens.
 const (
-	defaultAppRolePath       = "approle"
-	defaultKubernetesPath    = "kubernetes"
-	defaultJWTPath           = "jwt"
-	defaultUserPassPath      = "userpass"
-	defaultLDAPPath          = "ldap"
-	defaultCertPath          = "cert"
-	defaultTokenSeconds      = int64(600)
-	defaultJWTAudience       = "vault"
-	serviceAccountTokenFile  = "/var/run/secrets/kubernetes.io/serviceaccount/token"
-	authField                = specField + ".auth"
-	errNoAuthMethodSetPrefix = specField + ".auth: "
+	defaultAppRolePath      = "approle"
+	defaultKubernetesPath   = "kubernetes"
+	defaultJWTPath          = "jwt"
+	defaultUserPassPath     = "userpass"
+	defaultLDAPPath         = "ldap"
+	defaultCertPath         = "cert"
+	defaultTokenSeconds     = int64(600)
+	defaultJWTAudience      = "vault"
+	serviceAccountTokenFile = "/var/run/secrets/kubernetes.io/serviceaccount/token"
+	authField               = specField + ".auth"
 )
 
 // authEnv is what an auth method needs to log in: the store, the Kubernetes client that
@@ -38,6 +37,8 @@ type authEnv struct {
 	transport *transport
 	// loginNamespace is the Vault namespace logins go to (auth.namespace, else the store's).
 	loginNamespace string
+	// field is the path of the store's auth block in messages, e.g. spec.provider.vault.auth.
+	field string
 }
 
 func (e *authEnv) secret(ctx context.Context, sel esv1.SecretKeySelector, field string) (string, error) {
@@ -78,9 +79,9 @@ func newTokenSource(ctx context.Context, auth *esv1.VaultAuth, env *authEnv) (*t
 	var l login
 	switch {
 	case auth == nil:
-		return nil, errors.New(errNoAuthMethodSetPrefix + "required: set one auth method")
+		return nil, errors.New(env.field + ": required: set one auth method")
 	case auth.TokenSecretRef != nil:
-		token, err := env.secret(ctx, *auth.TokenSecretRef, authField+".tokenSecretRef")
+		token, err := env.secret(ctx, *auth.TokenSecretRef, env.field+".tokenSecretRef")
 		if err != nil {
 			return nil, err
 		}
@@ -93,10 +94,10 @@ func newTokenSource(ctx context.Context, auth *esv1.VaultAuth, env *authEnv) (*t
 		l = jwtLogin(auth.Jwt, env)
 	case auth.UserPass != nil:
 		l = passwordLogin(orDefault(auth.UserPass.Path, defaultUserPassPath), auth.UserPass.Username,
-			auth.UserPass.SecretRef, authField+".userPass.secretRef", env)
+			auth.UserPass.SecretRef, env.field+".userPass.secretRef", env)
 	case auth.Ldap != nil:
 		l = passwordLogin(orDefault(auth.Ldap.Path, defaultLDAPPath), auth.Ldap.Username,
-			auth.Ldap.SecretRef, authField+".ldap.secretRef", env)
+			auth.Ldap.SecretRef, env.field+".ldap.secretRef", env)
 	case auth.Cert != nil:
 		// The certificate itself is presented by the transport's TLS configuration.
 		role := auth.Cert.VaultRole
@@ -104,14 +105,14 @@ func newTokenSource(ctx context.Context, auth *esv1.VaultAuth, env *authEnv) (*t
 			return map[string]any{"name": role}, nil
 		})
 	default:
-		return nil, errors.New(errNoAuthMethodSetPrefix + "no auth method that Ferry supports is set")
+		return nil, errors.New(env.field + ": no auth method that Ferry supports is set")
 	}
 	return &tokenSource{login: l, renew: renewSelf(env.transport, env.loginNamespace), now: timeNow,
 		reloginAfter403: defaultReloginAfter403}, nil
 }
 
 func appRoleLogin(cfg *esv1.VaultAppRole, env *authEnv) login {
-	const field = authField + ".appRole"
+	field := env.field + ".appRole"
 	path := "auth/" + mountPath(cfg.Path, defaultAppRolePath) + "/login"
 	return env.login(path, func(ctx context.Context) (map[string]any, error) {
 		roleID := cfg.RoleID
@@ -130,7 +131,7 @@ func appRoleLogin(cfg *esv1.VaultAppRole, env *authEnv) login {
 }
 
 func kubernetesLogin(cfg *esv1.VaultKubernetesAuth, env *authEnv) login {
-	const field = authField + ".kubernetes"
+	field := env.field + ".kubernetes"
 	path := "auth/" + mountPath(cfg.Path, defaultKubernetesPath) + "/login"
 	return env.login(path, func(ctx context.Context) (map[string]any, error) {
 		var jwt string
@@ -168,7 +169,7 @@ func ownServiceAccountToken(store esv1.GenericStore, field string) (string, erro
 }
 
 func jwtLogin(cfg *esv1.VaultJwtAuth, env *authEnv) login {
-	const field = authField + ".jwt"
+	field := env.field + ".jwt"
 	path := "auth/" + mountPath(cfg.Path, defaultJWTPath) + "/login"
 	return env.login(path, func(ctx context.Context) (map[string]any, error) {
 		var jwt string

@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	esv1 "github.com/ferryhq/ferry/api/externalsecrets/v1"
+	"github.com/ferryhq/ferry/internal/provider"
 	"github.com/ferryhq/ferry/internal/provider/conformance"
 	"github.com/ferryhq/ferry/internal/testenv"
 )
@@ -60,39 +61,52 @@ func appRole(t *testing.T, role string, settings map[string]any) (roleID, secret
 }
 
 func TestConformance(t *testing.T) {
+	runKV2Conformance(t, New(), "conformance", func(ns, roleID string) esv1.GenericStore {
+		return secretStore(ns, esv1.VaultProvider{
+			Path: ptr("secret"), Version: esv1.VaultKVStoreV2,
+			Auth: &esv1.VaultAuth{AppRole: &esv1.VaultAppRole{
+				Path: "approle", RoleID: roleID,
+				SecretRef: esv1.SecretKeySelector{Name: "approle", Key: "secret-id"},
+			}},
+		})
+	})
+}
+
+// runKV2Conformance runs the shared suite against the dev server's secret/ mount through
+// p, with an AppRole role of its own; store builds the store for the role's id, reading
+// the secret id from the Secret approle/secret-id.
+func runKV2Conformance(t *testing.T, p provider.Provider, role string, store func(ns, roleID string) esv1.GenericStore) {
 	ns := testenv.Namespace(t, controlPlane.Client, nil)
-	roleID, secretID := appRole(t, "conformance", nil)
+	roleID, secretID := appRole(t, role, nil)
 	kubeSecret(t, ns, "approle", map[string]string{"secret-id": secretID})
 	conformance.Run(t, conformance.Backend{
-		Provider:  New(),
+		Provider:  p,
 		Kube:      controlPlane.Client,
 		Namespace: ns,
-		Store: func(*testing.T) esv1.GenericStore {
-			return secretStore(ns, esv1.VaultProvider{
-				Path: ptr("secret"), Version: esv1.VaultKVStoreV2,
-				Auth: &esv1.VaultAuth{AppRole: &esv1.VaultAppRole{
-					Path: "approle", RoleID: roleID,
-					SecretRef: esv1.SecretKeySelector{Name: "approle", Key: "secret-id"},
-				}},
-			})
-		},
-		Seed: func(t *testing.T, key string, s conformance.Secret) string {
-			data := map[string]any{}
-			for k, v := range s.Data {
-				data[k] = v
-			}
-			version := writeKV2(t, key, data)
-			if len(s.Tags) > 0 {
-				server.MustDo(t, "POST", "secret/metadata/"+key, map[string]any{"custom_metadata": s.Tags}, nil)
-			}
-			return strconv.Itoa(version)
-		},
-		Delete: func(t *testing.T, key string) {
-			server.MustDo(t, "DELETE", "secret/data/"+key, nil, nil)
-		},
+		Store:     func(*testing.T) esv1.GenericStore { return store(ns, roleID) },
+		Seed:      seedKV2,
+		Delete:    deleteKV2,
 		KeyPrefix: ns + "-",
 		Versions:  true,
 		Find:      conformance.FindByNameAndTags,
 		Logins:    func() int { return server.Calls("POST /v1/auth/approle/login") },
 	})
+}
+
+// seedKV2 writes a conformance secret to secret/<key>, its tags as custom_metadata.
+func seedKV2(t *testing.T, key string, s conformance.Secret) string {
+	data := map[string]any{}
+	for k, v := range s.Data {
+		data[k] = v
+	}
+	version := writeKV2(t, key, data)
+	if len(s.Tags) > 0 {
+		server.MustDo(t, "POST", "secret/metadata/"+key, map[string]any{"custom_metadata": s.Tags}, nil)
+	}
+	return strconv.Itoa(version)
+}
+
+// deleteKV2 soft-deletes the latest version of secret/<key>.
+func deleteKV2(t *testing.T, key string) {
+	server.MustDo(t, "DELETE", "secret/data/"+key, nil, nil)
 }

@@ -1,5 +1,8 @@
 // Package vault is Ferry's provider for HashiCorp Vault's KV secrets engine, versions 1
-// and 2 (spec.provider.vault of a SecretStore or ClusterSecretStore).
+// and 2 (spec.provider.vault of a SecretStore or ClusterSecretStore), and for OpenBao's
+// (spec.provider.openBao, openbao.go): OpenBao is a fork of Vault that serves the same KV,
+// token, AppRole and userpass APIs, so its stores run on the same client with their own
+// shape, defaults and messages.
 //
 // It speaks Vault's HTTP API with net/http (http.go): the few endpoints Ferry needs (KV
 // reads and lists, logins, token renewal and lookup) do not justify the SDK's weight. A

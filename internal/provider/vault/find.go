@@ -24,14 +24,17 @@ type kvList struct {
 	} `json:"data"`
 }
 
-// GetAllSecrets walks the KV v2 folder find.path names (recursively), keeps the secrets
+// GetAllSecrets walks the KV folder find.path names (recursively), keeps the secrets
 // whose path matches find.name.regexp and whose custom_metadata holds every find.tags
 // pair, and returns each one's data as a JSON object, keyed by the remote key a remoteRef
 // of this store would name it with.
 func (c *kvClient) GetAllSecrets(ctx context.Context, find esv1.ExternalSecretFind) (map[string][]byte, error) {
 	l := c.conn.layout
-	if !l.v2 {
+	switch {
+	case !l.v2 && !c.listsKV1:
 		return nil, errors.New("dataFrom.find: a KV v1 engine cannot be searched; use a KV v2 store")
+	case !l.v2 && len(find.Tags) > 0:
+		return nil, errors.New("dataFrom.find.tags: a KV v1 engine keeps no metadata to match tags against; use a KV v2 store or find by name")
 	}
 	sel, err := provider.CompileFind(find, provider.FindOptions{PathIsScope: true, EmptySelectsAll: true})
 	if err != nil {
@@ -63,7 +66,12 @@ func (c *kvClient) GetAllSecrets(ctx context.Context, find esv1.ExternalSecretFi
 				continue
 			}
 		}
-		data, err := c.dataV2(ctx, joinPath(mount, "data", path), key, "")
+		var data []byte
+		if l.v2 {
+			data, err = c.dataV2(ctx, joinPath(mount, "data", path), key, "")
+		} else {
+			data, err = c.dataV1(ctx, joinPath(mount, path), key)
+		}
 		if errors.Is(err, provider.ErrNotFound) {
 			// Deleted since it was listed, or its latest version is soft-deleted.
 			continue
@@ -76,7 +84,7 @@ func (c *kvClient) GetAllSecrets(ctx context.Context, find esv1.ExternalSecretFi
 	return out, nil
 }
 
-// walk lists the secrets below folder of a KV v2 mount, depth first, as paths below the
+// walk lists the secrets below folder of a KV mount, depth first, as paths below the
 // mount, sorted.
 func (c *kvClient) walk(ctx context.Context, mount, folder string) ([]string, error) {
 	var found []string
@@ -85,13 +93,17 @@ func (c *kvClient) walk(ctx context.Context, mount, folder string) ([]string, er
 		dir := pending[len(pending)-1]
 		pending = pending[:len(pending)-1]
 		var out kvList
-		req := request{method: http.MethodGet, path: joinPath(mount, "metadata", dir), query: url.Values{"list": {"true"}}}
+		listPath := joinPath(mount, dir)
+		if c.conn.layout.v2 {
+			listPath = joinPath(mount, "metadata", dir)
+		}
+		req := request{method: http.MethodGet, path: listPath, query: url.Values{"list": {"true"}}}
 		err := c.conn.call(ctx, req, &out)
 		if statusOf(err) == http.StatusNotFound {
 			continue // an empty or missing folder
 		}
 		if err != nil {
-			return nil, fmt.Errorf("listing vault folder %q: %w", joinPath(mount, dir), err)
+			return nil, fmt.Errorf("listing %s folder %q: %w", c.product(), joinPath(mount, dir), err)
 		}
 		if out.Data == nil {
 			continue

@@ -40,6 +40,8 @@ type request struct {
 
 // transport sends requests to one Vault server with a store's TLS settings and headers.
 type transport struct {
+	// product names the server in errors: "vault", or "openbao" for OpenBao stores.
+	product             string
 	server              string
 	http                *http.Client
 	headers             map[string]string
@@ -55,6 +57,7 @@ type transport struct {
 // apiError is a response with a status of 400 or more. Vault's messages name paths and
 // roles, never secret values.
 type apiError struct {
+	product      string
 	method, path string
 	status       int
 	messages     []string
@@ -65,7 +68,7 @@ func (e *apiError) Error() string {
 	if msg == "" {
 		msg = http.StatusText(e.status)
 	}
-	return fmt.Sprintf("vault %s /v1/%s: %d: %s", e.method, e.path, e.status, msg)
+	return fmt.Sprintf("%s %s /v1/%s: %d: %s", e.product, e.method, e.path, e.status, msg)
 }
 
 // statusOf returns the HTTP status of a Vault error, or 0.
@@ -85,7 +88,7 @@ func (t *transport) do(ctx context.Context, req request, out any) error {
 	if req.body != nil {
 		raw, err := json.Marshal(req.body)
 		if err != nil {
-			return fmt.Errorf("encoding a request to vault: %w", err)
+			return fmt.Errorf("encoding a request to %s: %w", t.product, err)
 		}
 		body = bytes.NewReader(raw)
 	}
@@ -95,7 +98,7 @@ func (t *transport) do(ctx context.Context, req request, out any) error {
 	}
 	httpReq, err := http.NewRequestWithContext(ctx, req.method, u, body)
 	if err != nil {
-		return fmt.Errorf("vault %s /v1/%s: %w", req.method, req.path, err)
+		return fmt.Errorf("%s %s /v1/%s: %w", t.product, req.method, req.path, err)
 	}
 	for k, v := range t.headers {
 		httpReq.Header.Set(k, v)
@@ -121,12 +124,12 @@ func (t *transport) do(ctx context.Context, req request, out any) error {
 	}
 	resp, err := t.http.Do(httpReq)
 	if err != nil {
-		return fmt.Errorf("vault %s /v1/%s: %w", req.method, req.path, err)
+		return fmt.Errorf("%s %s /v1/%s: %w", t.product, req.method, req.path, err)
 	}
 	defer resp.Body.Close()
 	raw, err := io.ReadAll(io.LimitReader(resp.Body, maxResponseBytes))
 	if err != nil {
-		return fmt.Errorf("vault %s /v1/%s: reading the response: %w", req.method, req.path, err)
+		return fmt.Errorf("%s %s /v1/%s: reading the response: %w", t.product, req.method, req.path, err)
 	}
 	if t.readYourWrites {
 		t.remember(resp.Header.Values(headerIndex))
@@ -139,11 +142,11 @@ func (t *transport) do(ctx context.Context, req request, out any) error {
 		if resp.StatusCode == http.StatusNotFound && out != nil && len(raw) > 0 {
 			_ = json.Unmarshal(raw, out)
 		}
-		return &apiError{method: req.method, path: req.path, status: resp.StatusCode, messages: errBody.Errors}
+		return &apiError{product: t.product, method: req.method, path: req.path, status: resp.StatusCode, messages: errBody.Errors}
 	}
 	if out != nil && len(bytes.TrimSpace(raw)) > 0 {
 		if err := json.Unmarshal(raw, out); err != nil {
-			return fmt.Errorf("vault %s /v1/%s: the response is not JSON: %w", req.method, req.path, err)
+			return fmt.Errorf("%s %s /v1/%s: the response is not JSON: %w", t.product, req.method, req.path, err)
 		}
 	}
 	return nil

@@ -39,14 +39,36 @@ func (p *Provider) NewClient(ctx context.Context, store esv1.GenericStore, kube 
 	if err := p.ValidateStore(store); err != nil {
 		return nil, err
 	}
-	spec := store.GetSpec().Provider.Vault
-	tlsConfig, err := clientTLS(ctx, spec, store, kube, namespace)
+	return newKVClient(ctx, storeConfig{spec: store.GetSpec().Provider.Vault, field: specField, product: "vault"},
+		store, kube, namespace)
+}
+
+// storeConfig is what a KV client is built from: a Vault store's settings (or an OpenBao
+// store's, carried over to the same shape) and how messages name them.
+type storeConfig struct {
+	spec *esv1.VaultProvider
+	// field is the path of the provider block in messages, e.g. spec.provider.vault.
+	field string
+	// product names the server in messages: "vault" or "openbao".
+	product string
+	// listsKV1 lets dataFrom.find list a KV v1 engine, as ESO's OpenBao provider does
+	// (its Vault provider refuses).
+	listsKV1 bool
+	// versionField, when set, makes Validate check that the mount is KV of the store's
+	// version, as ESO's OpenBao provider does, and names the field to change.
+	versionField string
+}
+
+func newKVClient(ctx context.Context, cfg storeConfig, store esv1.GenericStore, kube client.Client, namespace string) (*kvClient, error) {
+	spec := cfg.spec
+	tlsConfig, err := clientTLS(ctx, spec, cfg.field, store, kube, namespace)
 	if err != nil {
 		return nil, err
 	}
 	base := http.DefaultTransport.(*http.Transport).Clone()
 	base.TLSClientConfig = tlsConfig
 	t := &transport{
+		product:             cfg.product,
 		server:              strings.TrimRight(spec.Server, "/"),
 		http:                &http.Client{Transport: base, Timeout: 60 * time.Second},
 		headers:             spec.Headers,
@@ -54,7 +76,8 @@ func (p *Provider) NewClient(ctx context.Context, store esv1.GenericStore, kube 
 		readYourWrites:      spec.ReadYourWrites,
 	}
 	storeNamespace := deref(spec.Namespace)
-	env := &authEnv{store: store, kube: kube, namespace: namespace, transport: t, loginNamespace: storeNamespace}
+	env := &authEnv{store: store, kube: kube, namespace: namespace, transport: t, loginNamespace: storeNamespace,
+		field: cfg.field + ".auth"}
 	if spec.Auth != nil && spec.Auth.Namespace != nil {
 		env.loginNamespace = *spec.Auth.Namespace
 	}
@@ -63,7 +86,7 @@ func (p *Provider) NewClient(ctx context.Context, store esv1.GenericStore, kube 
 		t.close()
 		return nil, err
 	}
-	return &kvClient{conn: &conn{
+	return &kvClient{listsKV1: cfg.listsKV1, versionField: cfg.versionField, conn: &conn{
 		transport: t,
 		tokens:    tokens,
 		namespace: storeNamespace,
@@ -73,9 +96,9 @@ func (p *Provider) NewClient(ctx context.Context, store esv1.GenericStore, kube 
 
 // clientTLS returns the TLS configuration of a store: the CAs that verify Vault, and the
 // client certificate of spec.tls or of the cert auth method.
-func clientTLS(ctx context.Context, spec *esv1.VaultProvider, store esv1.GenericStore, kube client.Client, namespace string) (*tls.Config, error) {
+func clientTLS(ctx context.Context, spec *esv1.VaultProvider, providerField string, store esv1.GenericStore, kube client.Client, namespace string) (*tls.Config, error) {
 	cfg := &tls.Config{MinVersion: tls.VersionTLS12}
-	pool, err := provider.CertPool(ctx, kube, store, namespace, spec.CABundle, spec.CAProvider, specField)
+	pool, err := provider.CertPool(ctx, kube, store, namespace, spec.CABundle, spec.CAProvider, providerField)
 	if err != nil {
 		return nil, err
 	}

@@ -18,6 +18,11 @@ import (
 // kvClient reads a KV secrets engine, version 1 or 2.
 type kvClient struct {
 	conn *conn
+	// listsKV1 lets dataFrom.find list a KV v1 engine (OpenBao stores).
+	listsKV1 bool
+	// versionField, when set, makes Validate check the mount's KV version and names the
+	// field to change (OpenBao stores, whose mount is always known).
+	versionField string
 }
 
 var _ provider.Client = (*kvClient)(nil)
@@ -57,13 +62,13 @@ func (c *kvClient) GetSecret(ctx context.Context, ref esv1.ExternalSecretDataRem
 		if v, ok := meta[ref.Property]; ok {
 			return []byte(v), nil
 		}
-		return selectProperty(mapJSON(meta), ref.Key, ref.Property)
+		return c.selectProperty(mapJSON(meta), ref.Key, ref.Property)
 	}
 	data, err := c.data(ctx, ref.Key, ref.Version)
 	if err != nil {
 		return nil, err
 	}
-	return selectProperty(data, ref.Key, ref.Property)
+	return c.selectProperty(data, ref.Key, ref.Property)
 }
 
 // GetSecretMap spreads the secret's data (or the object at ref.Property inside it) into
@@ -83,26 +88,72 @@ func (c *kvClient) GetSecretMap(ctx context.Context, ref esv1.ExternalSecretData
 		}
 		doc = data
 	}
-	doc, err := selectProperty(doc, ref.Key, ref.Property)
+	doc, err := c.selectProperty(doc, ref.Key, ref.Property)
 	if err != nil {
 		return nil, err
 	}
 	out, err := property.Spread(doc)
 	if err != nil {
-		return nil, fmt.Errorf("vault secret %q: %w", ref.Key, err)
+		return nil, fmt.Errorf("%s secret %q: %w", c.product(), ref.Key, err)
 	}
 	return out, nil
 }
 
 // Validate proves that Vault accepts the store's token (logging in first if the method
-// needs to) by looking the token up.
+// needs to) by looking the token up, then, for stores that check their mount, that the
+// mount is a KV engine of the store's version.
 func (c *kvClient) Validate(ctx context.Context) (esv1.ValidationResult, error) {
 	err := c.conn.call(ctx, request{method: http.MethodGet, path: "auth/token/lookup-self"}, nil)
 	if err != nil {
-		return esv1.ValidationResultError, fmt.Errorf("checking the vault token: %w", err)
+		return esv1.ValidationResultError, fmt.Errorf("checking the %s token: %w", c.product(), err)
+	}
+	if c.versionField != "" {
+		if err := c.checkMount(ctx); err != nil {
+			return esv1.ValidationResultError, err
+		}
 	}
 	return esv1.ValidationResultReady, nil
 }
+
+// checkMount compares the store's mount with the engine the server reports at
+// sys/internal/ui/mounts/<mount>, which answers any token allowed on a path below the
+// mount. A token it does not answer, or an answer without the engine's type, proves
+// nothing either way and passes: reads will tell. A mount that is not KV, or of the other
+// KV version, fails with what to change.
+func (c *kvClient) checkMount(ctx context.Context) error {
+	l := c.conn.layout
+	token, err := c.conn.tokens.get(ctx)
+	if err != nil {
+		return err
+	}
+	var out struct {
+		Data *struct {
+			Type    string            `json:"type"`
+			Options map[string]string `json:"options"`
+		} `json:"data"`
+	}
+	// Not conn.call: a refusal here says nothing about the token, which lookup-self proved.
+	req := request{method: http.MethodGet, path: "sys/internal/ui/mounts/" + l.mount, token: token, namespace: c.conn.namespace}
+	if err := c.conn.transport.do(ctx, req, &out); err != nil || out.Data == nil || out.Data.Type == "" {
+		return nil
+	}
+	if out.Data.Type != "kv" {
+		return fmt.Errorf("%s mount %q is a %q engine, not KV: set the store's path to a KV mount", c.product(), l.mount, out.Data.Type)
+	}
+	mountV2 := out.Data.Options["version"] == "2"
+	if mountV2 == l.v2 {
+		return nil
+	}
+	mountVersion, storeVersion := "v1", "v2"
+	if mountV2 {
+		mountVersion, storeVersion = "v2", "v1"
+	}
+	return fmt.Errorf("%s mount %q is KV %s but the store says %s: set %s: %s",
+		c.product(), l.mount, mountVersion, storeVersion, c.versionField, mountVersion)
+}
+
+// product names the server in messages: "vault" or "openbao".
+func (c *kvClient) product() string { return c.conn.transport.product }
 
 // Close drops the client's idle connections. The token is left to expire: revoking it
 // would cost a call and gain nothing, as Vault bounds its life anyway.
@@ -119,16 +170,21 @@ func (c *kvClient) data(ctx context.Context, key, version string) ([]byte, error
 		if version != "" {
 			return nil, fmt.Errorf("remoteRef.version %q: a KV v1 engine keeps no versions", version)
 		}
-		var out kvV1Data
-		if err := c.conn.call(ctx, request{method: http.MethodGet, path: l.dataPath(key)}, &out); err != nil {
-			return nil, readError(err, key)
-		}
-		if isNull(out.Data) {
-			return nil, provider.NotFound(key)
-		}
-		return out.Data, nil
+		return c.dataV1(ctx, l.dataPath(key), key)
 	}
 	return c.dataV2(ctx, l.dataPath(key), key, version)
+}
+
+// dataV1 reads a KV v1 path; key names the secret in errors.
+func (c *kvClient) dataV1(ctx context.Context, path, key string) ([]byte, error) {
+	var out kvV1Data
+	if err := c.conn.call(ctx, request{method: http.MethodGet, path: path}, &out); err != nil {
+		return nil, c.readError(err, key)
+	}
+	if isNull(out.Data) {
+		return nil, provider.NotFound(key)
+	}
+	return out.Data, nil
 }
 
 // dataV2 reads a KV v2 data path; key names the secret in errors.
@@ -142,7 +198,7 @@ func (c *kvClient) dataV2(ctx context.Context, path, key, version string) ([]byt
 	}
 	var out kvV2Data
 	if err := c.conn.call(ctx, req, &out); err != nil {
-		return nil, readError(err, key)
+		return nil, c.readError(err, key)
 	}
 	if out.Data == nil || isNull(out.Data.Data) ||
 		(out.Data.Metadata != nil && (out.Data.Metadata.DeletionTime != "" || out.Data.Metadata.Destroyed)) {
@@ -165,7 +221,7 @@ func (c *kvClient) customMetadata(ctx context.Context, key string) (map[string]s
 func (c *kvClient) metadataV2(ctx context.Context, path, key string) (map[string]string, error) {
 	var out kvV2Metadata
 	if err := c.conn.call(ctx, request{method: http.MethodGet, path: path}, &out); err != nil {
-		return nil, readError(err, key)
+		return nil, c.readError(err, key)
 	}
 	if out.Data == nil {
 		return nil, provider.NotFound(key)
@@ -177,20 +233,20 @@ func (c *kvClient) metadataV2(ctx context.Context, path, key string) (map[string
 }
 
 // readError maps 404 to provider.ErrNotFound and names the key in any other error.
-func readError(err error, key string) error {
+func (c *kvClient) readError(err error, key string) error {
 	if statusOf(err) == http.StatusNotFound {
 		return provider.NotFound(key)
 	}
-	return fmt.Errorf("reading vault secret %q: %w", key, err)
+	return fmt.Errorf("reading %s secret %q: %w", c.product(), key, err)
 }
 
-func selectProperty(doc []byte, key, path string) ([]byte, error) {
+func (c *kvClient) selectProperty(doc []byte, key, path string) ([]byte, error) {
 	if path == "" {
 		return doc, nil
 	}
 	out, err := property.Get(doc, path)
 	if err != nil {
-		return nil, fmt.Errorf("vault secret %q: %w", key, err)
+		return nil, fmt.Errorf("%s secret %q: %w", c.product(), key, err)
 	}
 	return out, nil
 }

@@ -11,6 +11,8 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	esv1 "github.com/ferryhq/ferry/api/externalsecrets/v1"
+	"github.com/ferryhq/ferry/internal/operator"
+	"github.com/ferryhq/ferry/internal/operator/operatortest"
 	"github.com/ferryhq/ferry/internal/provider"
 	"github.com/ferryhq/ferry/internal/testenv"
 )
@@ -36,7 +38,13 @@ func run(m *testing.M) int {
 	}
 	defer func() { _ = v.Stop() }()
 	server = v
-	return testenv.Run(m, func(cp *testenv.ControlPlane) { controlPlane = cp })
+	operatortest.SetLogger(nil, 0)
+	return testenv.Run(m, func(cp *testenv.ControlPlane) {
+		controlPlane = cp
+		// A Ferry operator serving Vault and OpenBao stores, for the tests that check what
+		// a user sees on the objects (operator_test.go).
+		operatortest.MustStart(cp, operator.Options{Providers: provider.NewRegistry(New(), NewOpenBao())})
+	})
 }
 
 func testContext(t *testing.T) context.Context {

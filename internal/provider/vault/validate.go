@@ -17,16 +17,7 @@ func (*Provider) ValidateStore(store esv1.GenericStore) error {
 	}
 	v := spec.Provider.Vault
 	var errs []error
-	if v.Server == "" {
-		errs = append(errs, fmt.Errorf("%s.server: required", specField))
-	} else if !provider.HTTPURL(v.Server) {
-		errs = append(errs, fmt.Errorf("%s.server: %q is not an http(s) URL", specField, v.Server))
-	}
-	switch v.Version {
-	case "", esv1.VaultKVStoreV1, esv1.VaultKVStoreV2:
-	default:
-		errs = append(errs, fmt.Errorf("%s.version: %q is not v1 or v2", specField, v.Version))
-	}
+	errs = append(errs, validateServerAndVersion(v.Server, v.Version, specField)...)
 	if v.CAProvider != nil {
 		errs = append(errs, provider.ValidateCAProvider(store, v.CAProvider, specField+".caProvider")...)
 	}
@@ -45,6 +36,23 @@ func (*Provider) ValidateStore(store esv1.GenericStore) error {
 	return errors.Join(errs...)
 }
 
+// validateServerAndVersion checks a store's server URL and KV version; field is the
+// provider block's path.
+func validateServerAndVersion(server string, version esv1.VaultKVStoreVersion, field string) []error {
+	var errs []error
+	if server == "" {
+		errs = append(errs, fmt.Errorf("%s.server: required", field))
+	} else if !provider.HTTPURL(server) {
+		errs = append(errs, fmt.Errorf("%s.server: %q is not an http(s) URL", field, server))
+	}
+	switch version {
+	case "", esv1.VaultKVStoreV1, esv1.VaultKVStoreV2:
+	default:
+		errs = append(errs, fmt.Errorf("%s.version: %q is not v1 or v2", field, version))
+	}
+	return errs
+}
+
 func validateAuth(store esv1.GenericStore, auth *esv1.VaultAuth) []error {
 	if auth == nil {
 		// ESO's schema and webhook admit a Vault store without auth (its login then fails).
@@ -58,7 +66,7 @@ func validateAuth(store esv1.GenericStore, auth *esv1.VaultAuth) []error {
 	}
 	if auth.AppRole != nil {
 		set = append(set, "appRole")
-		errs = append(errs, validateAppRole(store, auth.AppRole)...)
+		errs = append(errs, validateAppRole(store, auth.AppRole, authField+".appRole")...)
 	}
 	if auth.Kubernetes != nil {
 		set = append(set, "kubernetes")
@@ -101,8 +109,7 @@ func validateAuth(store esv1.GenericStore, auth *esv1.VaultAuth) []error {
 	return errs
 }
 
-func validateAppRole(store esv1.GenericStore, a *esv1.VaultAppRole) []error {
-	const field = authField + ".appRole"
+func validateAppRole(store esv1.GenericStore, a *esv1.VaultAppRole, field string) []error {
 	var errs []error
 	switch {
 	case a.RoleID == "" && a.RoleRef == nil:
