@@ -42,7 +42,7 @@ func hint(command string, status int) string {
 	case status == http.StatusTooManyRequests:
 		return provider.RateLimitHint
 	case command == "auth" && (status == http.StatusUnauthorized || status == http.StatusForbidden):
-		return "Akeyless did not accept the credentials: check the access id, the access type and its access key or Kubernetes auth config name"
+		return "Akeyless did not accept the credentials: check the access id, the access type, and its access key, Kubernetes auth config name or cloud identity"
 	case status == http.StatusUnauthorized:
 		return "Akeyless did not accept the token"
 	case status == http.StatusForbidden:
@@ -65,6 +65,11 @@ func errorMessage(raw []byte) string {
 	if msg == "" {
 		msg = body.Message
 	}
+	return truncate(msg)
+}
+
+// truncate bounds a message quoted from a service to maxMessage bytes.
+func truncate(msg string) string {
 	msg = strings.TrimSpace(msg)
 	if len(msg) > maxMessage {
 		msg = msg[:maxMessage] + "…"

@@ -29,10 +29,10 @@ const (
 	accessAPIKey    = "api_key"
 	accessAccessKey = "access_key"
 	accessK8s       = "k8s"
+	accessAWSIAM    = "aws_iam"
+	accessAzureAD   = "azure_ad"
+	accessGCP       = "gcp"
 )
-
-// cloudAccessTypes are the access types ESO reads a cloud identity for; Ferry does not.
-var cloudAccessTypes = map[string]bool{"aws_iam": true, "gcp": true, "azure_ad": true}
 
 // jwtSource returns the ServiceAccount token a k8s login presents.
 type jwtSource func(ctx context.Context) (string, error)
@@ -49,22 +49,28 @@ func (p *Provider) loginFor(ctx context.Context, store esv1.GenericStore, kube c
 		return nil, fmt.Errorf("%s: set kubernetesAuth, or secretRef with accessID and accessType", authField)
 	}
 	ref := auth.SecretRef
-	read := func(sel *esv1.SecretKeySelector, name string) (string, error) {
+	// The access type names a method and the k8s config name is an identifier: read as
+	// settings, so that redaction does not blank words like "api_key" in every message.
+	read := func(sel *esv1.SecretKeySelector, name string, credential bool) (string, error) {
 		if sel == nil || sel.Name == "" {
 			return "", nil
 		}
-		v, err := provider.SecretKeyValue(ctx, kube, store, namespace, *sel, authField+".secretRef."+name)
+		readKey := provider.SecretKeySetting
+		if credential {
+			readKey = provider.SecretKeyValue
+		}
+		v, err := readKey(ctx, kube, store, namespace, *sel, authField+".secretRef."+name)
 		return strings.TrimSpace(string(v)), err
 	}
-	accessID, err := read(ref.AccessID, "accessID")
+	accessID, err := read(ref.AccessID, "accessID", true)
 	if err != nil {
 		return nil, err
 	}
-	accessType, err := read(ref.AccessType, "accessType")
+	accessType, err := read(ref.AccessType, "accessType", false)
 	if err != nil {
 		return nil, err
 	}
-	param, err := read(ref.AccessTypeParam, "accessTypeParam")
+	param, err := read(ref.AccessTypeParam, "accessTypeParam", false)
 	if err != nil {
 		return nil, err
 	}
@@ -83,11 +89,11 @@ func (p *Provider) loginFor(ctx context.Context, store esv1.GenericStore, kube c
 			return nil, fmt.Errorf("%s.secretRef.accessTypeParam: access type k8s needs the name of the Kubernetes auth config here", authField)
 		}
 		return a.k8sLogin(accessID, param, p.podJWT), nil
-	case cloudAccessTypes[accessType]:
-		return nil, provider.FeatureNotImplemented("%s.secretRef.accessType: the cloud-identity access type %s is not implemented by Ferry yet; "+
-			"use api_key or k8s, or leave this store to External Secrets Operator with spec.controller", authField, accessType)
+	case accessType == accessAWSIAM || accessType == accessAzureAD || accessType == accessGCP:
+		return a.cloudLogin(accessID, accessType, param, p.cloudIdentity()), nil
 	}
-	return nil, fmt.Errorf("%s.secretRef.accessType: %q is not an access type of the Akeyless provider; use api_key, access_key or k8s", authField, accessType)
+	return nil, fmt.Errorf("%s.secretRef.accessType: %q is not an access type of the Akeyless provider; "+
+		"use api_key, access_key, k8s, aws_iam, azure_ad or gcp", authField, accessType)
 }
 
 // kubernetesJWT returns where kubernetesAuth's token comes from: a token requested for its
@@ -152,6 +158,23 @@ func (a *api) k8sLogin(accessID, confName string, jwt jwtSource) credcache.Login
 		return a.login(ctx, map[string]string{"access-type": accessK8s, "access-id": accessID,
 			"k8s-service-account-token": base64.StdEncoding.EncodeToString([]byte(token)), "k8s-auth-config-name": confName})
 	}
+}
+
+// cloudLogin logs in with the cloud identity of Ferry's pod, made again at each login
+// (the signed request and the metadata tokens are short-lived).
+func (a *api) cloudLogin(accessID, accessType, param string, id *cloudIdentity) credcache.Login {
+	return func(ctx context.Context) (credcache.Token, error) {
+		cloudID, err := id.cloudID(ctx, accessType, param)
+		if err != nil {
+			return credcache.Token{}, fmt.Errorf("%s: logging in to akeyless as %s: %w", authField, accessID, err)
+		}
+		return a.login(ctx, map[string]string{"access-type": accessType, "access-id": accessID, "cloud-id": cloudID})
+	}
+}
+
+// cloudIdentity returns the maker of the store's cloud identities.
+func (p *Provider) cloudIdentity() *cloudIdentity {
+	return &cloudIdentity{loadAWS: p.loadAWS, azureIMDS: p.azureIMDS, gcpMetadata: p.gcpMetadata, now: p.clock, http: newMetadataClient()}
 }
 
 // login posts body to /auth and returns the token with its expiration.

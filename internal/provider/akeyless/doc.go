@@ -3,9 +3,10 @@
 // secrets by name, path and tag, over Akeyless's REST API (v2: one POST per command, the
 // token in the JSON body) with net/http, against api.akeyless.io or a customer gateway.
 //
-// It logs in with an access id and key (api_key, access_key) or with a Kubernetes
-// ServiceAccount token (k8s), keeps the token per client and replaces it before it
-// expires. The cloud-identity access types (aws_iam, gcp, azure_ad) are refused, by field,
-// not emulated. It must not put a secret value, an access key or a token in an error or a
-// log line.
+// It logs in with an access id and key (api_key, access_key), a Kubernetes ServiceAccount
+// token (k8s), or the cloud identity of Ferry's pod (aws_iam: an STS GetCallerIdentity
+// request signed with the AWS SDK's default credentials; azure_ad: the managed identity's
+// token from Azure's instance metadata service; gcp: an identity token from GCP's metadata
+// server), keeps the token per client and replaces it before it expires. It must not put a
+// secret value, an access key or a token in an error or a log line.
 package akeyless

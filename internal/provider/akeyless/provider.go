@@ -5,6 +5,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	esv1 "github.com/ferryhq/ferry/api/externalsecrets/v1"
@@ -29,6 +30,10 @@ type Provider struct {
 	clock func() time.Time
 	// tokenFile replaces Ferry's pod token file in tests.
 	tokenFile string
+	// loadAWS, azureIMDS and gcpMetadata replace, in tests, where the cloud identities
+	// of aws_iam, azure_ad and gcp logins come from (see cloudIdentity).
+	loadAWS                func(ctx context.Context) (aws.Config, error)
+	azureIMDS, gcpMetadata string
 }
 
 // New returns the Akeyless provider.

@@ -17,6 +17,9 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/client/fake"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+
 	esv1 "github.com/ferryhq/ferry/api/externalsecrets/v1"
 	"github.com/ferryhq/ferry/internal/provider"
 	"github.com/ferryhq/ferry/internal/provider/conformance"
@@ -287,9 +290,8 @@ func TestFailingServer(t *testing.T) {
 }
 
 // TestAccessTypes: the access types of authSecretRef.secretRef. access_key is api_key's
-// alias; k8s presents Ferry's pod token with the config name of accessTypeParam; the
-// cloud-identity types are gaps of Ferry's named by field; an unknown type and a missing
-// key are mistakes.
+// alias; k8s presents Ferry's pod token with the config name of accessTypeParam; an
+// unknown type and a missing key are mistakes named by field.
 func TestAccessTypes(t *testing.T) {
 	f := startAkeyless(t)
 	f.putStatic("/a", "v")
@@ -302,23 +304,19 @@ func TestAccessTypes(t *testing.T) {
 	for _, tt := range []struct {
 		accessID, accessType, param string
 		want                        string
-		gap                         bool
 	}{
-		{f.accessID, "access_key", f.accessKey, "", false},
-		{f.k8sAccessID, "k8s", f.k8sConf, "", false},
-		{f.accessID, "aws_iam", "", "authSecretRef.secretRef.accessType: the cloud-identity access type aws_iam is not implemented", true},
-		{f.accessID, "gcp", "aud", "access type gcp is not implemented", true},
-		{f.accessID, "azure_ad", "", "access type azure_ad is not implemented", true},
-		{f.accessID, "universal_identity", "", `"universal_identity" is not an access type`, false},
-		{f.accessID, "api_key", "", "accessTypeParam: access type api_key needs the access key", false},
-		{f.k8sAccessID, "k8s", "", "accessTypeParam: access type k8s needs the name of the Kubernetes auth config", false},
+		{f.accessID, "access_key", f.accessKey, ""},
+		{f.k8sAccessID, "k8s", f.k8sConf, ""},
+		{f.accessID, "universal_identity", "", `secretRef.accessType: "universal_identity" is not an access type`},
+		{f.accessID, "api_key", "", "accessTypeParam: access type api_key needs the access key"},
+		{f.k8sAccessID, "k8s", "", "accessTypeParam: access type k8s needs the name of the Kubernetes auth config"},
 	} {
 		t.Run(tt.accessType+"/"+tt.param, func(t *testing.T) {
 			kube := fake.NewClientBuilder().WithObjects(credsSecret("apps", tt.accessID, tt.accessType, tt.param)).Build()
 			c, err := p.NewClient(context.Background(), akeylessStore(f.srv.URL, credsAuth()), kube, "apps")
 			if tt.want != "" {
-				if err == nil || !strings.Contains(err.Error(), tt.want) || errors.Is(err, provider.ErrFeatureNotImplemented) != tt.gap {
-					t.Errorf("NewClient = %v, want %q (a gap of Ferry's: %v)", err, tt.want, tt.gap)
+				if err == nil || !strings.Contains(err.Error(), tt.want) {
+					t.Errorf("NewClient = %v, want %q", err, tt.want)
 				}
 				return
 			}
@@ -329,6 +327,77 @@ func TestAccessTypes(t *testing.T) {
 				t.Errorf("GetSecret = %q, %v", got, err)
 			}
 		})
+	}
+}
+
+// TestCloudIdentities: aws_iam signs STS GetCallerIdentity with the AWS credentials of the
+// SDK's default chain (here the environment's), azure_ad presents the managed identity's
+// token from the instance metadata service (of the user-assigned identity accessTypeParam
+// names), gcp the metadata server's identity token for audience akeyless.io (or
+// accessTypeParam). Akeyless accepts only the identities bound to the auth method, and a
+// metadata service's refusal is quoted; no key or token is in any error.
+func TestCloudIdentities(t *testing.T) {
+	f := startAkeyless(t)
+	f.putStatic("/a", "v")
+	empty := filepath.Join(t.TempDir(), "none")
+	for k, v := range map[string]string{"AWS_ACCESS_KEY_ID": "AKIAFERRYTEST", "AWS_SECRET_ACCESS_KEY": "secret-of-the-key",
+		"AWS_SESSION_TOKEN": "", "AWS_PROFILE": "", "AWS_ROLE_ARN": "", "AWS_WEB_IDENTITY_TOKEN_FILE": "",
+		"AWS_CONFIG_FILE": empty, "AWS_SHARED_CREDENTIALS_FILE": empty, "AWS_EC2_METADATA_DISABLED": "true"} {
+		t.Setenv(k, v)
+	}
+	p := &Provider{azureIMDS: startAzureIMDS(t, f, "obj-system", f.azureObject), gcpMetadata: startGCPMetadata(t, f, f.gcpAccount)}
+	for _, tt := range []struct {
+		accessID, accessType, param string
+		want                        string
+	}{
+		{f.awsAccessID, "aws_iam", "", ""},
+		{f.azureAccessID, "azure_ad", f.azureObject, ""},
+		{f.azureAccessID, "azure_ad", "", "failed to authenticate: the azure ad token is not of the bound identity"},
+		{f.azureAccessID, "azure_ad", "obj-unknown", "azure_ad: asking the instance metadata service for the managed identity's token: status 400: Identity not found"},
+		{f.gcpAccessID, "gcp", "", ""},
+		{f.gcpAccessID, "gcp", "https://other.example", "the gcp identity token's audience is not akeyless.io"},
+		{f.awsAccessID, "gcp", "", "the gcp identity token is not of the bound service account"},
+	} {
+		t.Run(tt.accessType+"/"+tt.param, func(t *testing.T) {
+			kube := fake.NewClientBuilder().WithObjects(credsSecret("apps", tt.accessID, tt.accessType, tt.param)).Build()
+			c := newClientOf(t, p, akeylessStore(f.srv.URL, credsAuth()), kube)
+			got, err := c.GetSecret(context.Background(), esv1.ExternalSecretDataRemoteRef{Key: "/a"})
+			if tt.want == "" {
+				if err != nil || string(got) != "v" {
+					t.Errorf("GetSecret = %q, %v", got, err)
+				}
+				return
+			}
+			if err == nil || !strings.Contains(err.Error(), tt.want) || strings.Contains(err.Error(), "secret-of-the-key") ||
+				strings.Contains(err.Error(), "eyJ") || errors.Is(err, provider.ErrNotFound) {
+				t.Errorf("GetSecret = %v, want an error saying %q without a key or token", err, tt.want)
+			}
+		})
+	}
+}
+
+// TestAWSIdentityRefused: STS refuses a request signed with a wrong secret, and Akeyless
+// an identity not bound to the auth method; a session token is signed along.
+func TestAWSIdentityRefused(t *testing.T) {
+	f := startAkeyless(t)
+	f.putStatic("/a", "v")
+	for _, tt := range []struct {
+		keyID, secret, session, want string
+	}{
+		{"AKIAFERRYTEST", "secret-of-the-key", "session-1", ""},
+		{"AKIAFERRYTEST", "a-wrong-secret", "", "STS: SignatureDoesNotMatch"},
+		{"AKIAOTHER", "other-secret", "", "the caller identity is not bound to the auth method"},
+		{"AKIAUNKNOWN", "x", "", "STS: InvalidClientTokenId"},
+	} {
+		p := &Provider{loadAWS: func(context.Context) (aws.Config, error) {
+			return aws.Config{Region: "us-east-1", Credentials: credentials.NewStaticCredentialsProvider(tt.keyID, tt.secret, tt.session)}, nil
+		}}
+		kube := fake.NewClientBuilder().WithObjects(credsSecret("apps", f.awsAccessID, "aws_iam", "")).Build()
+		c := newClientOf(t, p, akeylessStore(f.srv.URL, credsAuth()), kube)
+		_, err := c.Validate(context.Background())
+		if (tt.want == "") != (err == nil) || (err != nil && (!strings.Contains(err.Error(), tt.want) || strings.Contains(err.Error(), tt.secret))) {
+			t.Errorf("key %s: Validate = %v, want %q", tt.keyID, err, tt.want)
+		}
 	}
 }
 

@@ -2,6 +2,7 @@ package akeyless
 
 import (
 	"crypto/rand"
+	"crypto/sha256"
 	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
@@ -28,8 +29,24 @@ type fakeAkeyless struct {
 
 	accessID, accessKey string
 	// k8sAccessID and k8sConf are the Kubernetes auth method; k8sSubject, when set, is the
-	// sub claim its ServiceAccount tokens must carry.
+	// subject its ServiceAccount tokens must carry.
 	k8sAccessID, k8sConf, k8sSubject string
+	// reviewK8s returns the subject of a ServiceAccount token the way the gateway's
+	// Kubernetes auth config learns it (a TokenReview); nil reads the sub claim unchecked,
+	// for tests without a control plane.
+	reviewK8s func(token string) (string, bool)
+	// The cloud auth methods: the AWS IAM method's access id and the IAM identity (access
+	// key id) it is bound to, with the secret keys STS knows; the Azure AD method bound to
+	// a managed identity's object id; the GCP method bound to a service account.
+	awsAccessID, awsBoundKeyID string
+	awsSecrets                 map[string]string
+	azureAccessID, azureObject string
+	gcpAccessID, gcpAccount    string
+	// azureTokens and gcpTokens are the tokens the metadata services issued, with the
+	// object id or (email, audience) they were issued for: what Azure AD and Google would
+	// verify.
+	azureTokens map[string]string
+	gcpTokens   map[string][2]string
 
 	mu     sync.Mutex
 	items  map[string]*fakeItem
@@ -53,6 +70,9 @@ type fakeItem struct {
 func startAkeyless(t *testing.T) *fakeAkeyless {
 	t.Helper()
 	f := &fakeAkeyless{accessID: "p-apikey1", accessKey: "access-key-1", k8sAccessID: "p-k8s1", k8sConf: "ferry-k8s",
+		awsAccessID: "p-aws1", awsBoundKeyID: "AKIAFERRYTEST", awsSecrets: map[string]string{"AKIAFERRYTEST": "secret-of-the-key", "AKIAOTHER": "other-secret"},
+		azureAccessID: "p-azure1", azureObject: "obj-ferry", gcpAccessID: "p-gcp1", gcpAccount: "ferry@proj.iam.gserviceaccount.com",
+		azureTokens: map[string]string{}, gcpTokens: map[string][2]string{},
 		items: map[string]*fakeItem{}, tokens: map[string]time.Time{}, calls: map[string]int{}, tokenLife: time.Hour, pageSize: 1000}
 	f.srv = httptest.NewServer(http.HandlerFunc(f.serve))
 	t.Cleanup(f.srv.Close)
@@ -166,30 +186,53 @@ func (f *fakeAkeyless) auth(w http.ResponseWriter, body map[string]any) {
 			akeylessError(w, http.StatusUnauthorized, "failed to authenticate: unknown k8s auth config "+str("k8s-auth-config-name"))
 			return
 		}
-		if sub, ok := jwtSubject(str("k8s-service-account-token")); !ok || (f.k8sSubject != "" && sub != f.k8sSubject) {
+		if sub, ok := f.k8sTokenSubject(str("k8s-service-account-token")); !ok || (f.k8sSubject != "" && sub != f.k8sSubject) {
 			akeylessError(w, http.StatusUnauthorized, "failed to authenticate: the k8s service account token was not accepted")
+			return
+		}
+	case "aws_iam", "azure_ad", "gcp":
+		if reason := f.cloudIdentity(str("access-type"), str("access-id"), str("cloud-id")); reason != "" {
+			akeylessError(w, http.StatusUnauthorized, "failed to authenticate: "+reason)
 			return
 		}
 	default:
 		akeylessError(w, http.StatusBadRequest, "unsupported access type "+str("access-type"))
 		return
 	}
-	var raw [16]byte
-	_, _ = rand.Read(raw[:])
-	tok := "t-" + hex.EncodeToString(raw[:])
+	tok := "t-" + randomHex()
 	exp := time.Now().Add(f.tokenLife)
 	f.tokens[tok] = exp
 	f.calls["auth ok"]++
 	_ = json.NewEncoder(w).Encode(map[string]any{"token": tok, "expiration": exp.UTC().Format(time.RFC3339)})
 }
 
-// jwtSubject decodes a base64-encoded JWT, as k8s logins send it, and returns its sub claim.
-func jwtSubject(b64 string) (string, bool) {
+func randomHex() string {
+	var raw [16]byte
+	_, _ = rand.Read(raw[:])
+	return hex.EncodeToString(raw[:])
+}
+
+func hexSHA256(s string) string {
+	sum := sha256.Sum256([]byte(s))
+	return hex.EncodeToString(sum[:])
+}
+
+// k8sTokenSubject decodes a base64-encoded ServiceAccount token, as k8s logins send it,
+// and returns its subject.
+func (f *fakeAkeyless) k8sTokenSubject(b64 string) (string, bool) {
 	raw, err := base64.StdEncoding.DecodeString(b64)
 	if err != nil {
 		return "", false
 	}
-	parts := strings.Split(string(raw), ".")
+	if f.reviewK8s != nil {
+		return f.reviewK8s(string(raw))
+	}
+	return jwtSubject(string(raw))
+}
+
+// jwtSubject returns the sub claim of a JWT, unchecked.
+func jwtSubject(token string) (string, bool) {
+	parts := strings.Split(token, ".")
 	if len(parts) != 3 {
 		return "", false
 	}

@@ -70,7 +70,7 @@ func validateSecretRef(store esv1.GenericStore, ref *esv1.AkeylessSecretRef) []e
 	}
 	errs := provider.ValidateSecretKeyRef(store, ref.AccessID, field+".accessID")
 	if ref.AccessType == nil || ref.AccessType.Name == "" || ref.AccessType.Key == "" {
-		errs = append(errs, provider.AdmittedMistake("%s.accessType: name the Secret key that holds the access type (api_key, access_key or k8s)", field))
+		errs = append(errs, provider.AdmittedMistake("%s.accessType: name the Secret key that holds the access type (api_key, access_key, k8s, aws_iam, azure_ad or gcp)", field))
 	} else if err := provider.ValidateRefNamespace(store, ref.AccessType.Namespace, field+".accessType"); err != nil {
 		errs = append(errs, err)
 	}
