@@ -376,6 +376,18 @@ func TestCloudIdentities(t *testing.T) {
 	}
 }
 
+// TestAzureWorkloadIdentityIsAGap: azure_ad with authSecretRef.serviceAccountRef (ESO's
+// Azure Workload Identity) is refused as a gap of Ferry's, naming the field.
+func TestAzureWorkloadIdentityIsAGap(t *testing.T) {
+	auth := credsAuth()
+	auth.ServiceAccountRef = &esv1.ServiceAccountSelector{Name: "akeyless-azure"}
+	kube := fake.NewClientBuilder().WithObjects(credsSecret("apps", "p-azure1", "azure_ad", "")).Build()
+	_, err := (&Provider{}).NewClient(context.Background(), akeylessStore("http://127.0.0.1:1", auth), kube, "apps")
+	if !errors.Is(err, provider.ErrFeatureNotImplemented) || !strings.Contains(err.Error(), "authSecretRef.serviceAccountRef: azure_ad through Azure Workload Identity") {
+		t.Errorf("NewClient = %v, want a gap naming authSecretRef.serviceAccountRef", err)
+	}
+}
+
 // TestAWSIdentityRefused: STS refuses a request signed with a wrong secret, and Akeyless
 // an identity not bound to the auth method; a session token is signed along.
 func TestAWSIdentityRefused(t *testing.T) {
