@@ -141,8 +141,8 @@ func TestIgnoreCache(t *testing.T) {
 }
 
 // TestFindByPathAndTags: find.path lists below the path (a leading and trailing slash
-// added, as ESO adds them) through every page of /list-items; find.tags asks for each tag
-// value; name, path and tags must all hold.
+// added, as ESO adds them) through every page of /list-items, keeping only the names
+// below it; find.tags asks for each tag value; name, path and tags must all hold.
 func TestFindByPathAndTags(t *testing.T) {
 	f := startAkeyless(t)
 	f.pageSize = 2
@@ -152,6 +152,9 @@ func TestFindByPathAndTags(t *testing.T) {
 	f.putStatic("/team-a/empty", "", "prod")
 	f.putStatic("/team-b/db", "b", "prod", "db")
 	f.putObject("/team-a/dyn", typeDynamic, map[string]any{"user": "x"})
+	// list-items' filter matches a part of the name: an item elsewhere whose name holds
+	// the path is listed, and must be left out.
+	f.putStatic("/archive/team-a/old", "o", "prod", "db")
 	c := newClient(t, f, f.accessKey)
 	ctx := context.Background()
 	path := "team-a"

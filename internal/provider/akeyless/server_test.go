@@ -17,13 +17,17 @@ import (
 
 // fakeAkeyless is an in-process Akeyless API (v2, as api.akeyless.io and a gateway's /v2
 // serve it): every command is a POST of a JSON body to /<command> with the token inside the
-// body, answered with JSON; errors are a status with a JSON body {"error": "..."}. It speaks
+// body, answered with JSON; errors are a status with the reference's errorResponse, a JSON
+// object with one "error" field. The reference gives no status codes for errors: refused
+// logins and tokens are 401, missing items and versions 404, as the provider's page says. It speaks
 // /auth (access_key and k8s), /describe-item, /get-secret-value, /get-dynamic-secret-value,
 // /get-rotated-secret-value, /get-certificate-value and /list-items, with the field names of
 // Akeyless's OpenAPI description (names, version, token, ignore-cache, access-id,
 // access-key, k8s-service-account-token, k8s-auth-config-name, item_name, item_type,
-// item_tags, next_page, pagination-token). No Akeyless runs on the build machine, so it
-// stands in for the real service.
+// item_tags, next_page, pagination-token); list-items' filter matches any part of a name,
+// as the reference describes it, and /auth knows only its own access types (access_key, the
+// default, not ESO's "api_key"). No Akeyless runs on the build machine, so it stands in for
+// the real service.
 type fakeAkeyless struct {
 	srv *httptest.Server
 
@@ -176,7 +180,7 @@ func (f *fakeAkeyless) serve(w http.ResponseWriter, r *http.Request) {
 func (f *fakeAkeyless) auth(w http.ResponseWriter, body map[string]any) {
 	str := func(k string) string { s, _ := body[k].(string); return s }
 	switch str("access-type") {
-	case "access_key", "api_key", "":
+	case "access_key", "": // /auth's default; "api_key" is ESO's name for it, not an access type of /auth
 		if str("access-id") != f.accessID || str("access-key") != f.accessKey {
 			akeylessError(w, http.StatusUnauthorized, "failed to authenticate: access denied for access id "+str("access-id"))
 			return
