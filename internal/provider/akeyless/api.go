@@ -8,6 +8,7 @@ import (
 	"io"
 	"net/http"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/ferryhq/ferry/internal/provider"
@@ -23,8 +24,12 @@ const maxMessage = 300
 // api sends the commands of Akeyless's REST API (v2) to one endpoint: every command is a
 // POST of a JSON body to /<command>, with the token inside the body.
 type api struct {
-	base string
-	http *http.Client
+	// base is the API's URL; with findV2, a gateway's root that may need "/v2" (resolved
+	// by the first command).
+	base   string
+	findV2 bool
+	once   sync.Once
+	http   *http.Client
 	// clock is the time source of token expiries; nil is time.Now.
 	clock func() time.Time
 }
@@ -84,6 +89,7 @@ func (a *api) do(ctx context.Context, command string, body, out any) error {
 	if err != nil {
 		return fmt.Errorf("encoding an akeyless %s request: %w", command, err)
 	}
+	a.once.Do(func() { a.resolveV2(ctx) })
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, a.base+"/"+command, bytes.NewReader(raw))
 	if err != nil {
 		return fmt.Errorf("akeyless %s: %w", command, err)
@@ -107,6 +113,31 @@ func (a *api) do(ctx context.Context, command string, body, out any) error {
 		return fmt.Errorf("akeyless %s: the answer is not the JSON expected (%d bytes)", command, len(answer))
 	}
 	return nil
+}
+
+// resolveV2 follows ESO's rule for akeylessGWApiURL: the URL is Akeyless's v2 API when a
+// POST to it answers "unknown command" (the API's answer to its root); otherwise it is a
+// gateway's root, whose v2 API is below /v2. A URL ending in /v2 is taken as written. An
+// unreachable URL is kept, for the command to fail with the reason.
+func (a *api) resolveV2(ctx context.Context) {
+	if !a.findV2 || strings.HasSuffix(a.base, "/v2") {
+		return
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, a.base, http.NoBody)
+	if err != nil {
+		return
+	}
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := a.http.Do(req)
+	if err != nil {
+		return
+	}
+	defer resp.Body.Close()
+	answer, err := io.ReadAll(io.LimitReader(resp.Body, maxMessage*4))
+	if err != nil || strings.Contains(string(answer), "unknown command") {
+		return
+	}
+	a.base += "/v2"
 }
 
 // defaultTokenLife is how long a token is taken to live when Akeyless's answer does not say

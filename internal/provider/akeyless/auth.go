@@ -90,10 +90,11 @@ func (p *Provider) loginFor(ctx context.Context, store esv1.GenericStore, kube c
 		}
 		return a.k8sLogin(accessID, param, p.podJWT), nil
 	case accessType == accessAzureAD && auth.ServiceAccountRef != nil:
-		// ESO trades this ServiceAccount's token with Entra ID (workload identity); the
-		// node's managed identity in its place would be another identity.
-		return nil, provider.FeatureNotImplemented("%s.serviceAccountRef: azure_ad through Azure Workload Identity is not implemented by Ferry yet; "+
-			"remove serviceAccountRef to use the managed identity of Ferry's node, or leave this store to External Secrets Operator with spec.controller", authField)
+		workload, err := p.azureWorkloadIdentity(ctx, store, kube, namespace, *auth.ServiceAccountRef, param)
+		if err != nil {
+			return nil, err
+		}
+		return a.cloudLogin(accessID, accessType, param, &cloudIdentity{azureWorkload: workload}), nil
 	case accessType == accessAWSIAM || accessType == accessAzureAD || accessType == accessGCP:
 		return a.cloudLogin(accessID, accessType, param, p.cloudIdentity()), nil
 	}

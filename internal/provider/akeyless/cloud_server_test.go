@@ -46,7 +46,12 @@ func (f *fakeAkeyless) cloudIdentity(accessType, accessID, cloudID string) strin
 		}
 	case "azure_ad":
 		object, ok := f.azureTokens[string(raw)]
-		if accessID != f.azureAccessID || !ok || object != f.azureObject {
+		bound := ok && object == f.azureObject
+		if !ok && f.entraApp != nil {
+			app, issued := f.entraApp(string(raw))
+			bound = issued && app == f.azureApp && tokenAudience(string(raw)) == "https://management.azure.com/"
+		}
+		if accessID != f.azureAccessID || !bound {
 			return "the azure ad token is not of the bound identity"
 		}
 	case "gcp":
@@ -195,3 +200,19 @@ func fakeJWT(claims map[string]any) string {
 }
 
 func jsonNumber(n int64) string { b, _ := json.Marshal(n); return string(b) }
+
+// tokenAudience returns the aud claim of a JWT, unchecked (its issuer vouched for it).
+func tokenAudience(token string) string {
+	parts := strings.Split(token, ".")
+	if len(parts) != 3 {
+		return ""
+	}
+	payload, err := base64.RawURLEncoding.DecodeString(parts[1])
+	var claims struct {
+		Aud string `json:"aud"`
+	}
+	if err != nil || json.Unmarshal(payload, &claims) != nil {
+		return ""
+	}
+	return claims.Aud
+}

@@ -2,6 +2,7 @@ package akeyless
 
 import (
 	"context"
+	"net/http"
 	"strings"
 	"time"
 
@@ -34,6 +35,10 @@ type Provider struct {
 	// of aws_iam, azure_ad and gcp logins come from (see cloudIdentity).
 	loadAWS                func(ctx context.Context) (aws.Config, error)
 	azureIMDS, gcpMetadata string
+	// entraAuthority and entraHTTP replace Entra ID, in tests, for azure_ad through Azure
+	// Workload Identity.
+	entraAuthority string
+	entraHTTP      *http.Client
 }
 
 // New returns the Akeyless provider.
@@ -61,7 +66,7 @@ func (p *Provider) NewClient(ctx context.Context, store esv1.GenericStore, kube 
 	if base == "" {
 		base = defaultAPIURL
 	}
-	a := &api{base: base, http: restclient.NewHTTPClient(pool, 0), clock: p.clock}
+	a := &api{base: base, findV2: base != defaultAPIURL, http: restclient.NewHTTPClient(pool, 0), clock: p.clock}
 	login, err := p.loginFor(ctx, store, kube, namespace, a)
 	if err != nil {
 		return nil, err

@@ -379,18 +379,6 @@ func TestCloudIdentities(t *testing.T) {
 	}
 }
 
-// TestAzureWorkloadIdentityIsAGap: azure_ad with authSecretRef.serviceAccountRef (ESO's
-// Azure Workload Identity) is refused as a gap of Ferry's, naming the field.
-func TestAzureWorkloadIdentityIsAGap(t *testing.T) {
-	auth := credsAuth()
-	auth.ServiceAccountRef = &esv1.ServiceAccountSelector{Name: "akeyless-azure"}
-	kube := fake.NewClientBuilder().WithObjects(credsSecret("apps", "p-azure1", "azure_ad", "")).Build()
-	_, err := (&Provider{}).NewClient(context.Background(), akeylessStore("http://127.0.0.1:1", auth), kube, "apps")
-	if !errors.Is(err, provider.ErrFeatureNotImplemented) || !strings.Contains(err.Error(), "authSecretRef.serviceAccountRef: azure_ad through Azure Workload Identity") {
-		t.Errorf("NewClient = %v, want a gap naming authSecretRef.serviceAccountRef", err)
-	}
-}
-
 // TestAWSIdentityRefused: STS refuses a request signed with a wrong secret, and Akeyless
 // an identity not bound to the auth method; a session token is signed along.
 func TestAWSIdentityRefused(t *testing.T) {
@@ -470,5 +458,29 @@ func TestValidateStore(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			conformance.CheckStoreError(t, New().ValidateStore(akeylessStore(tt.url, tt.auth)), tt.want, tt.class)
 		})
+	}
+}
+
+// TestGatewayRoot: akeylessGWApiURL naming a gateway's root, whose v2 API is below /v2,
+// reaches the v2 API as ESO's provider does (a POST to the URL that does not answer
+// "unknown command" means a gateway's root); a URL ending in /v2 is used as written.
+func TestGatewayRoot(t *testing.T) {
+	f := startAkeyless(t)
+	f.putStatic("/a", "v")
+	gateway := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if rest, ok := strings.CutPrefix(r.URL.Path, "/v2/"); ok {
+			r.URL.Path = "/" + rest
+			f.srv.Config.Handler.ServeHTTP(w, r)
+			return
+		}
+		http.Error(w, "404 page not found", http.StatusNotFound)
+	}))
+	t.Cleanup(gateway.Close)
+	for _, url := range []string{gateway.URL, gateway.URL + "/", gateway.URL + "/v2"} {
+		kube := fake.NewClientBuilder().WithObjects(credsSecret("apps", f.accessID, "api_key", f.accessKey)).Build()
+		c := newClientOf(t, &Provider{}, akeylessStore(url, credsAuth()), kube)
+		if got, err := c.GetSecret(context.Background(), esv1.ExternalSecretDataRemoteRef{Key: "/a"}); err != nil || string(got) != "v" {
+			t.Errorf("akeylessGWApiURL %s: GetSecret = %q, %v", url, got, err)
+		}
 	}
 }

@@ -50,7 +50,12 @@ type fakeAkeyless struct {
 	// object id or (email, audience) they were issued for: what Azure AD and Google would
 	// verify.
 	azureTokens map[string]string
-	gcpTokens   map[string][2]string
+	// entraApp, when set, returns the Entra ID application an access token was issued to
+	// (Azure Workload Identity), and azureApp is the application the Azure AD method is
+	// bound to.
+	entraApp  func(token string) (string, bool)
+	azureApp  string
+	gcpTokens map[string][2]string
 
 	mu     sync.Mutex
 	items  map[string]*fakeItem
@@ -130,10 +135,23 @@ func akeylessError(w http.ResponseWriter, status int, msg string) {
 	_ = json.NewEncoder(w).Encode(map[string]string{"error": msg})
 }
 
+// knownCommands are the commands the server speaks.
+var knownCommands = map[string]bool{"auth": true, "describe-item": true, "get-secret-value": true, "get-dynamic-secret-value": true,
+	"get-certificate-value": true, "get-rotated-secret-value": true, "list-items": true}
+
 func (f *fakeAkeyless) serve(w http.ResponseWriter, r *http.Request) {
 	command := strings.TrimPrefix(r.URL.Path, "/")
 	if r.Method != http.MethodPost {
 		akeylessError(w, http.StatusMethodNotAllowed, "commands are POSTed")
+		return
+	}
+	// The API root and any other path are not commands: "unknown command", whatever the
+	// body (ESO's provider tells a v2 API from a gateway's root by this answer).
+	if !knownCommands[command] {
+		f.mu.Lock()
+		f.calls["unknown"]++
+		f.mu.Unlock()
+		akeylessError(w, http.StatusNotFound, "unknown command "+command)
 		return
 	}
 	var body map[string]any
@@ -172,8 +190,6 @@ func (f *fakeAkeyless) serve(w http.ResponseWriter, r *http.Request) {
 		f.object(w, name)
 	case "list-items":
 		f.listItems(w, body)
-	default:
-		akeylessError(w, http.StatusNotFound, "unknown command "+command)
 	}
 }
 
