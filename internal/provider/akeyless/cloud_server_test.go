@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/base64"
 	"encoding/json"
+	"encoding/xml"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -36,6 +37,16 @@ func (f *fakeAkeyless) cloudIdentity(accessType, accessID, cloudID string) strin
 	case "aws_iam":
 		if accessID != f.awsAccessID {
 			return "no aws_iam auth method " + accessID
+		}
+		if f.stsEndpoint != "" {
+			arn, reason := f.sendToSTS(raw)
+			if reason != "" {
+				return reason
+			}
+			if !strings.HasPrefix(arn, f.awsBoundARN) {
+				return "the caller identity " + arn + " is not bound to the auth method"
+			}
+			return ""
 		}
 		keyID, reason := f.stsCallerIdentity(raw)
 		if reason != "" {
@@ -70,22 +81,11 @@ func (f *fakeAkeyless) cloudIdentity(accessType, accessID, cloudID string) strin
 // is a GetCallerIdentity to the global endpoint signed, within 15 minutes, by a key it
 // knows, and returns that key's id.
 func (f *fakeAkeyless) stsCallerIdentity(raw []byte) (string, string) {
-	var doc map[string]string
-	if json.Unmarshal(raw, &doc) != nil {
-		return "", "cloud-id is not a JSON object"
+	sts, reason := decodeSTSRequest(raw)
+	if reason != "" {
+		return "", reason
 	}
-	decode := func(k string) string {
-		v, _ := base64.StdEncoding.DecodeString(doc[k])
-		return string(v)
-	}
-	target, body := decode("sts_request_url"), decode("sts_request_body")
-	var headers http.Header
-	if json.Unmarshal([]byte(decode("sts_request_headers")), &headers) != nil {
-		return "", "sts_request_headers is not JSON"
-	}
-	if doc["sts_request_method"] != http.MethodPost || target != "https://sts.amazonaws.com/" || body != "Action=GetCallerIdentity&Version=2011-06-15" {
-		return "", "the STS request is not GetCallerIdentity to sts.amazonaws.com"
-	}
+	target, body, headers := sts.url, sts.body, sts.headers
 	m := authorizationRE.FindStringSubmatch(headers.Get("Authorization"))
 	if m == nil || m[3] != "us-east-1" || m[4] != "sts" {
 		return "", "STS: IncompleteSignature"
@@ -215,4 +215,59 @@ func tokenAudience(token string) string {
 		return ""
 	}
 	return claims.Aud
+}
+
+// sendToSTS sends the signed GetCallerIdentity request of an aws_iam cloud-id, with its
+// headers as signed, to the STS at stsEndpoint, as Akeyless sends it to AWS, and returns
+// the caller's ARN from STS's answer.
+func (f *fakeAkeyless) sendToSTS(raw []byte) (string, string) {
+	sts, reason := decodeSTSRequest(raw)
+	if reason != "" {
+		return "", reason
+	}
+	req, err := http.NewRequestWithContext(context.Background(), sts.method, f.stsEndpoint, strings.NewReader(sts.body))
+	if err != nil {
+		return "", "not an STS request"
+	}
+	headers := sts.headers
+	req.Header = headers
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return "", "STS unreachable"
+	}
+	defer resp.Body.Close()
+	var out struct {
+		Arn string `xml:"GetCallerIdentityResult>Arn"`
+	}
+	if resp.StatusCode != http.StatusOK || xml.NewDecoder(resp.Body).Decode(&out) != nil || out.Arn == "" {
+		return "", "STS refused the request: " + resp.Status
+	}
+	return out.Arn, ""
+}
+
+// stsRequest is the request an aws_iam cloud-id carries.
+type stsRequest struct {
+	method, url, body string
+	headers           http.Header
+}
+
+// decodeSTSRequest reads an aws_iam cloud-id: JSON of the method, and the base64-encoded
+// URL, body and JSON headers; only a GetCallerIdentity to the global endpoint is taken.
+func decodeSTSRequest(raw []byte) (stsRequest, string) {
+	var doc map[string]string
+	if json.Unmarshal(raw, &doc) != nil {
+		return stsRequest{}, "cloud-id is not a JSON object"
+	}
+	decode := func(k string) string {
+		v, _ := base64.StdEncoding.DecodeString(doc[k])
+		return string(v)
+	}
+	r := stsRequest{method: doc["sts_request_method"], url: decode("sts_request_url"), body: decode("sts_request_body")}
+	if json.Unmarshal([]byte(decode("sts_request_headers")), &r.headers) != nil {
+		return stsRequest{}, "sts_request_headers is not JSON"
+	}
+	if r.method != http.MethodPost || r.url != "https://sts.amazonaws.com/" || r.body != "Action=GetCallerIdentity&Version=2011-06-15" {
+		return stsRequest{}, "the STS request is not GetCallerIdentity to sts.amazonaws.com"
+	}
+	return r, ""
 }

@@ -24,6 +24,7 @@ import (
 	"github.com/ferryhq/ferry/internal/provider"
 	"github.com/ferryhq/ferry/internal/provider/conformance"
 	"github.com/ferryhq/ferry/internal/provider/credcache"
+	"github.com/ferryhq/ferry/internal/testenv"
 )
 
 // testJWT is a ServiceAccount token of apps/reader as kube-apiserver shapes one (the
@@ -376,6 +377,48 @@ func TestCloudIdentities(t *testing.T) {
 				t.Errorf("GetSecret = %v, want an error saying %q without a key or token", err, tt.want)
 			}
 		})
+	}
+}
+
+// TestGCPMetadataHost: without a metadata address of the test's, gcp logins ask the host
+// GCE_METADATA_HOST names, as Google's libraries do.
+func TestGCPMetadataHost(t *testing.T) {
+	f := startAkeyless(t)
+	f.putStatic("/a", "v")
+	t.Setenv("GCE_METADATA_HOST", strings.TrimPrefix(startGCPMetadata(t, f, f.gcpAccount), "http://"))
+	kube := fake.NewClientBuilder().WithObjects(credsSecret("apps", f.gcpAccessID, "gcp", "")).Build()
+	c := newClientOf(t, &Provider{}, akeylessStore(f.srv.URL, credsAuth()), kube)
+	if got, err := c.GetSecret(context.Background(), esv1.ExternalSecretDataRemoteRef{Key: "/a"}); err != nil || string(got) != "v" {
+		t.Errorf("GetSecret = %q, %v", got, err)
+	}
+}
+
+// TestAWSWebIdentity: aws_iam in a pod with IRSA: the AWS SDK's default chain trades the
+// web identity token for the role's credentials at STS (moto), and Akeyless, sending the
+// signed GetCallerIdentity request to that STS, sees the assumed role.
+func TestAWSWebIdentity(t *testing.T) {
+	moto := testenv.MustStartMoto(t)
+	f := startAkeyless(t)
+	f.putStatic("/a", "v")
+	f.stsEndpoint, f.awsBoundARN = moto.Endpoint, "arn:aws:sts::123456789012:assumed-role/akeyless-reader/"
+	dir := t.TempDir()
+	tokenFile := filepath.Join(dir, "token")
+	if err := os.WriteFile(tokenFile, []byte(testJWT), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for k, v := range map[string]string{"AWS_ACCESS_KEY_ID": "", "AWS_SECRET_ACCESS_KEY": "", "AWS_SESSION_TOKEN": "", "AWS_PROFILE": "",
+		"AWS_ROLE_ARN": "arn:aws:iam::123456789012:role/akeyless-reader", "AWS_WEB_IDENTITY_TOKEN_FILE": tokenFile,
+		"AWS_ENDPOINT_URL_STS": moto.Endpoint, "AWS_CONFIG_FILE": filepath.Join(dir, "none"),
+		"AWS_SHARED_CREDENTIALS_FILE": filepath.Join(dir, "none"), "AWS_EC2_METADATA_DISABLED": "true"} {
+		t.Setenv(k, v)
+	}
+	kube := fake.NewClientBuilder().WithObjects(credsSecret("apps", f.awsAccessID, "aws_iam", "")).Build()
+	c := newClientOf(t, &Provider{}, akeylessStore(f.srv.URL, credsAuth()), kube)
+	if got, err := c.GetSecret(context.Background(), esv1.ExternalSecretDataRemoteRef{Key: "/a"}); err != nil || string(got) != "v" {
+		t.Errorf("GetSecret = %q, %v", got, err)
+	}
+	if moto.Calls("AssumeRoleWithWebIdentity") != 1 || moto.Calls("GetCallerIdentity") != 1 {
+		t.Errorf("STS calls: %s, want one AssumeRoleWithWebIdentity (Ferry) and one GetCallerIdentity (Akeyless)", moto)
 	}
 }
 

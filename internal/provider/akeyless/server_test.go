@@ -44,6 +44,9 @@ type fakeAkeyless struct {
 	// a managed identity's object id; the GCP method bound to a service account.
 	awsAccessID, awsBoundKeyID string
 	awsSecrets                 map[string]string
+	// stsEndpoint, when set, is a real STS (moto) the aws_iam request is sent to, as
+	// Akeyless sends it to AWS; the caller's ARN must then start with awsBoundARN.
+	stsEndpoint, awsBoundARN   string
 	azureAccessID, azureObject string
 	gcpAccessID, gcpAccount    string
 	// azureTokens and gcpTokens are the tokens the metadata services issued, with the
