@@ -1,7 +1,8 @@
 // Package akeyless is Ferry's provider for Akeyless (spec.provider.akeyless): it reads
-// static, dynamic and rotated secrets and certificates, by name and version, and finds
-// secrets by name, path and tag, over Akeyless's REST API (v2: one POST per command, the
-// token in the JSON body) with net/http, against api.akeyless.io or a customer gateway.
+// static, dynamic and rotated secrets and certificates, by name and version, finds secrets
+// by name, path and tag, and pushes static secrets (only over items tagged as ESO tags
+// them), over Akeyless's REST API (v2: one POST per command, the token in the JSON body)
+// with net/http, against api.akeyless.io or a customer gateway.
 //
 // It logs in with an access id and key (api_key, access_key), a Kubernetes ServiceAccount
 // token (k8s), or the cloud identity of Ferry's pod (aws_iam: an STS GetCallerIdentity

@@ -22,8 +22,9 @@ import (
 // ServiceAccount (TokenRequest) become Ready and their ExternalSecrets write the bytes
 // they read; a store with a wrong access key reports ValidationFailed in Akeyless's words
 // without the key, and one with an access type Akeyless's provider has not names the field.
-// The in-process Akeyless learns the ServiceAccount token's subject with a TokenReview,
-// as the gateway's Kubernetes auth config does.
+// A PushSecret creates a tagged static secret and deletes it with itself, and leaves an
+// item without the tag alone. The in-process Akeyless learns the ServiceAccount token's
+// subject with a TokenReview, as the gateway's Kubernetes auth config does.
 func TestThroughTheOperator(t *testing.T) {
 	f := startAkeyless(t)
 	f.putStatic("/apps/db", `{"user":"admin","password":"pw-1"}`)
@@ -78,6 +79,30 @@ func TestThroughTheOperator(t *testing.T) {
 	}
 	operatortest.WaitNotSynced(t, k8s, read("on-wrong-key", "akeyless-wrong-key",
 		esv1.ExternalSecretData{SecretKey: "user", RemoteRef: esv1.ExternalSecretDataRemoteRef{Key: "/apps/db", Property: "user"}}))
+
+	// PushSecret: a new static secret tagged as ESO tags it; an item without the tag is
+	// refused and survives the PushSecret's deletion.
+	operatortest.Create(t, k8s, &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "source"},
+		Data: map[string][]byte{"token": []byte("pushed-value")}})
+	ours := operatortest.PushSecret(ns, "ours", apiKey.Name, "source", "token", "/apps/pushed")
+	operatortest.Create(t, k8s, ours)
+	operatortest.WaitReady(t, k8s, ours, metav1.ConditionTrue)
+	if got := f.versions("/apps/pushed"); len(got) != 1 || got[0] != "pushed-value" {
+		t.Errorf("pushed item versions = %q, want the value once", got)
+	}
+	theirs := operatortest.PushSecret(ns, "theirs", apiKey.Name, "source", "token", "/apps/db")
+	operatortest.Create(t, k8s, theirs)
+	if msg := operatortest.WaitReady(t, k8s, theirs, metav1.ConditionFalse).Message; !strings.Contains(msg, "was not created by Ferry") {
+		t.Errorf("the refused push says %q, want the reason", msg)
+	}
+	operatortest.WaitGone(t, k8s, ours)
+	if f.versions("/apps/pushed") != nil {
+		t.Error("deleting the PushSecret did not delete the item it pushed")
+	}
+	operatortest.WaitGone(t, k8s, theirs)
+	if got := f.versions("/apps/db"); len(got) != 1 {
+		t.Errorf("an item Ferry did not create was changed or deleted: %d versions", len(got))
+	}
 }
 
 // tokenReview returns the subject of a ServiceAccount token the control plane

@@ -47,9 +47,8 @@ func New() provider.Provider { return &Provider{} }
 // Name returns "akeyless", the provider's key in spec.provider.
 func (*Provider) Name() string { return "akeyless" }
 
-// Capabilities returns ReadOnly: Ferry reads Akeyless; PushSecret to it is not implemented
-// yet (ESO's provider writes static secrets).
-func (*Provider) Capabilities() esv1.SecretStoreCapabilities { return esv1.SecretStoreReadOnly }
+// Capabilities returns ReadWrite: Ferry reads Akeyless and pushes static secrets.
+func (*Provider) Capabilities() esv1.SecretStoreCapabilities { return esv1.SecretStoreReadWrite }
 
 // NewClient validates the store, reads its credentials and CA certificates, and returns a
 // client that logs in on its first call and keeps its token.

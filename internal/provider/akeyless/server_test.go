@@ -21,7 +21,8 @@ import (
 // object with one "error" field. The reference gives no status codes for errors: refused
 // logins and tokens are 401, missing items and versions 404, as the provider's page says. It speaks
 // /auth (access_key and k8s), /describe-item, /get-secret-value, /get-dynamic-secret-value,
-// /get-rotated-secret-value, /get-certificate-value and /list-items, with the field names of
+// /get-rotated-secret-value, /get-certificate-value, /list-items, /create-secret,
+// /update-secret-val and /delete-item, with the field names of
 // Akeyless's OpenAPI description (names, version, token, ignore-cache, access-id,
 // access-key, k8s-service-account-token, k8s-auth-config-name, item_name, item_type,
 // item_tags, next_page, pagination-token); list-items' filter matches any part of a name,
@@ -140,7 +141,8 @@ func akeylessError(w http.ResponseWriter, status int, msg string) {
 
 // knownCommands are the commands the server speaks.
 var knownCommands = map[string]bool{"auth": true, "describe-item": true, "get-secret-value": true, "get-dynamic-secret-value": true,
-	"get-certificate-value": true, "get-rotated-secret-value": true, "list-items": true}
+	"get-certificate-value": true, "get-rotated-secret-value": true, "list-items": true,
+	"create-secret": true, "update-secret-val": true, "delete-item": true}
 
 func (f *fakeAkeyless) serve(w http.ResponseWriter, r *http.Request) {
 	command := strings.TrimPrefix(r.URL.Path, "/")
@@ -193,6 +195,8 @@ func (f *fakeAkeyless) serve(w http.ResponseWriter, r *http.Request) {
 		f.object(w, name)
 	case "list-items":
 		f.listItems(w, body)
+	case "create-secret", "update-secret-val", "delete-item":
+		f.write(w, command, body)
 	}
 }
 
@@ -350,4 +354,52 @@ func (f *fakeAkeyless) listItems(w http.ResponseWriter, body map[string]any) {
 		out["next_page"] = names[end]
 	}
 	_ = json.NewEncoder(w).Encode(out)
+}
+
+// write serves create-secret (name, value, tags), update-secret-val (name, value: a new
+// version of a static secret) and delete-item (name), each answering {"name": ...}.
+func (f *fakeAkeyless) write(w http.ResponseWriter, command string, body map[string]any) {
+	name, _ := body["name"].(string)
+	value, hasValue := body["value"].(string)
+	it := f.items[name]
+	switch {
+	case name == "" || (command != "delete-item" && !hasValue):
+		akeylessError(w, http.StatusBadRequest, "name and value are required")
+		return
+	case command == "create-secret" && it != nil:
+		akeylessError(w, http.StatusConflict, "Item "+name+" already exists")
+		return
+	case command != "create-secret" && it == nil:
+		akeylessError(w, http.StatusNotFound, "Item "+name+" not found")
+		return
+	case command == "update-secret-val" && it.typ != typeStatic:
+		akeylessError(w, http.StatusBadRequest, "Item "+name+" is not a static secret")
+		return
+	}
+	switch command {
+	case "create-secret":
+		var tags []string
+		raw, _ := body["tags"].([]any)
+		for _, t := range raw {
+			if s, ok := t.(string); ok {
+				tags = append(tags, s)
+			}
+		}
+		f.items[name] = &fakeItem{typ: typeStatic, versions: []string{value}, tags: tags}
+	case "update-secret-val":
+		it.versions = append(it.versions, value)
+	case "delete-item":
+		delete(f.items, name)
+	}
+	_ = json.NewEncoder(w).Encode(map[string]string{"name": name})
+}
+
+// versions returns the versions of a static secret, oldest first.
+func (f *fakeAkeyless) versions(name string) []string {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if it := f.items[name]; it != nil {
+		return append([]string(nil), it.versions...)
+	}
+	return nil
 }
