@@ -86,12 +86,17 @@ func newKVClient(ctx context.Context, cfg storeConfig, store esv1.GenericStore, 
 		t.close()
 		return nil, err
 	}
-	return &kvClient{listsKV1: cfg.listsKV1, versionField: cfg.versionField, conn: &conn{
-		transport: t,
-		tokens:    tokens,
-		namespace: storeNamespace,
-		layout:    layout{mount: strings.Trim(deref(spec.Path), "/"), v2: spec.Version != esv1.VaultKVStoreV1},
-	}}, nil
+	return &kvClient{
+		listsKV1:     cfg.listsKV1,
+		versionField: cfg.versionField,
+		checkAndSet:  spec.CheckAndSet != nil && spec.CheckAndSet.Required,
+		conn: &conn{
+			transport: t,
+			tokens:    tokens,
+			namespace: storeNamespace,
+			layout:    layout{mount: strings.Trim(deref(spec.Path), "/"), v2: spec.Version != esv1.VaultKVStoreV1},
+		},
+	}, nil
 }
 
 // clientTLS returns the TLS configuration of a store: the CAs that verify Vault, and the

@@ -66,35 +66,52 @@ func (m pushMetadata) customMetadataFor(current map[string]string) map[string]st
 	return out
 }
 
-// current returns the secret's data as a JSON object, whether it exists, and its KV v2
-// custom_metadata (nil for KV v1, which keeps none).
-func (c *kvClient) current(ctx context.Context, key string) (map[string]any, bool, map[string]string, error) {
-	data, err := c.data(ctx, key, "")
-	if errors.Is(err, provider.ErrNotFound) {
-		return map[string]any{}, false, nil, nil
-	}
-	if err != nil {
-		return nil, false, nil, err
-	}
-	obj := map[string]any{}
-	if err := json.Unmarshal(data, &obj); err != nil {
-		return nil, false, nil, fmt.Errorf("%s secret %q does not hold a JSON object", c.product(), key)
-	}
-	if !c.conn.layout.v2 {
-		return obj, true, nil, nil
-	}
-	meta, err := c.customMetadata(ctx, key)
-	if err != nil {
-		return nil, false, nil, err
-	}
-	return obj, true, meta, nil
+// remoteSecret is what a write needs to know of a secret first.
+type remoteSecret struct {
+	// data is the secret's data (empty when it has none); exists says it has readable data.
+	data   map[string]any
+	exists bool
+	// tracked says KV v2 keeps metadata for the secret: it exists, or once did and its
+	// newest version is deleted. meta is its custom_metadata, version its newest version.
+	tracked bool
+	meta    map[string]string
+	version uint64
 }
 
-// managed says whether Ferry or ESO created a secret, given its custom_metadata (KV v2
-// custom_metadata managed-by=external-secrets; KV v1 keeps no metadata, so every KV v1
-// secret counts as managed).
-func (c *kvClient) managed(meta map[string]string) bool {
-	return !c.conn.layout.v2 || meta[provider.ManagedByTag] == provider.ManagedByValue
+// current reads the secret: on KV v2 its metadata first, so that a secret whose newest
+// version is deleted is still known, with the marker saying whose it is and the version a
+// check-and-set write must name.
+func (c *kvClient) current(ctx context.Context, key string) (remoteSecret, error) {
+	r := remoteSecret{data: map[string]any{}}
+	if c.conn.layout.v2 {
+		md, err := c.metadataDocV2(ctx, c.conn.layout.metadataPath(key), key)
+		if errors.Is(err, provider.ErrNotFound) {
+			return r, nil
+		}
+		if err != nil {
+			return r, err
+		}
+		r.tracked, r.meta, r.version = true, md.CustomMetadata, md.CurrentVersion
+	}
+	data, err := c.data(ctx, key, "")
+	if errors.Is(err, provider.ErrNotFound) {
+		return r, nil
+	}
+	if err != nil {
+		return r, err
+	}
+	if err := json.Unmarshal(data, &r.data); err != nil {
+		return r, fmt.Errorf("%s secret %q does not hold a JSON object", c.product(), key)
+	}
+	r.exists = true
+	return r, nil
+}
+
+// managed says whether Ferry or ESO created a secret: on KV v2 its custom_metadata
+// carries managed-by=external-secrets (whether or not its newest version is deleted); KV
+// v1 keeps no metadata, so every KV v1 secret counts as managed.
+func (c *kvClient) managed(r remoteSecret) bool {
+	return !c.conn.layout.v2 || !r.tracked || r.meta[provider.ManagedByTag] == provider.ManagedByValue
 }
 
 // PushSecret sets ref.Property of the secret to value, or, without a property, replaces
@@ -107,11 +124,11 @@ func (c *kvClient) PushSecret(ctx context.Context, value []byte, ref provider.Pu
 	if err != nil {
 		return err
 	}
-	cur, exists, curMeta, err := c.current(ctx, ref.RemoteKey)
+	cur, err := c.current(ctx, ref.RemoteKey)
 	if err != nil {
 		return err
 	}
-	if exists && !c.managed(curMeta) {
+	if !c.managed(cur) {
 		return fmt.Errorf("%s secret %q: %w", c.product(), ref.RemoteKey, provider.ErrNotManaged)
 	}
 	next := map[string]any{}
@@ -120,31 +137,37 @@ func (c *kvClient) PushSecret(ctx context.Context, value []byte, ref provider.Pu
 			return fmt.Errorf("%s secret %q: without remoteRef.property the pushed value must be a JSON object; set a property to push a single value", c.product(), ref.RemoteKey)
 		}
 	} else {
-		maps.Copy(next, cur)
+		maps.Copy(next, cur.data)
 		next[ref.Property] = string(value)
 	}
 	if c.conn.layout.v2 {
 		// The metadata goes first, so a new secret is marked as managed before it has
 		// data: a retry after a failed data write still finds it Ferry's.
-		wantMeta := pushMeta.customMetadataFor(curMeta)
-		if !exists || !maps.Equal(curMeta, wantMeta) {
+		wantMeta := pushMeta.customMetadataFor(cur.meta)
+		if !cur.tracked || !maps.Equal(cur.meta, wantMeta) {
 			if err := c.writeCustomMetadata(ctx, ref.RemoteKey, wantMeta); err != nil {
 				return err
 			}
 		}
 	}
-	if exists && jsonEqual(cur, next) {
+	if cur.exists && jsonEqual(cur.data, next) {
 		return nil
 	}
-	return c.write(ctx, ref.RemoteKey, next)
+	return c.write(ctx, ref.RemoteKey, next, cur.version)
 }
 
-// write stores data at key.
-func (c *kvClient) write(ctx context.Context, key string, data map[string]any) error {
+// write stores data at key. On KV v2 with checkAndSet.required, the write names version,
+// the newest version read before it (0: the secret must not exist yet), so that Vault
+// refuses it should another writer have written in between; the next push reads again.
+func (c *kvClient) write(ctx context.Context, key string, data map[string]any, version uint64) error {
 	l := c.conn.layout
 	body := any(data)
 	if l.v2 {
-		body = map[string]any{"data": data}
+		v2 := map[string]any{"data": data}
+		if c.checkAndSet {
+			v2["options"] = map[string]any{"cas": version}
+		}
+		body = v2
 	}
 	if err := c.conn.call(ctx, request{method: http.MethodPut, path: l.dataPath(key), body: body}, nil); err != nil {
 		return fmt.Errorf("writing %s secret %q: %w", c.product(), key, err)
@@ -164,17 +187,17 @@ func (c *kvClient) writeCustomMetadata(ctx context.Context, key string, meta map
 // DeleteSecret removes ref.Property from the secret, or the whole secret (every KV v2
 // version and its metadata) when no property is set or none is left.
 func (c *kvClient) DeleteSecret(ctx context.Context, ref provider.PushRef) error {
-	cur, exists, curMeta, err := c.current(ctx, ref.RemoteKey)
-	if err != nil || !exists {
+	cur, err := c.current(ctx, ref.RemoteKey)
+	if err != nil || !cur.exists {
 		return err
 	}
-	if !c.managed(curMeta) {
+	if !c.managed(cur) {
 		return fmt.Errorf("%s secret %q: %w", c.product(), ref.RemoteKey, provider.ErrNotManaged)
 	}
-	if ref.Property != "" {
-		delete(cur, ref.Property)
-		if len(cur) > 0 {
-			return c.write(ctx, ref.RemoteKey, cur)
+	if ref.Property != "" && cur.exists {
+		delete(cur.data, ref.Property)
+		if len(cur.data) > 0 {
+			return c.write(ctx, ref.RemoteKey, cur.data, cur.version)
 		}
 	}
 	l := c.conn.layout
@@ -190,11 +213,11 @@ func (c *kvClient) DeleteSecret(ctx context.Context, ref provider.PushRef) error
 
 // SecretExists says whether the secret (or its property) exists.
 func (c *kvClient) SecretExists(ctx context.Context, ref provider.PushRef) (bool, error) {
-	cur, exists, _, err := c.current(ctx, ref.RemoteKey)
-	if err != nil || !exists || ref.Property == "" {
-		return exists, err
+	cur, err := c.current(ctx, ref.RemoteKey)
+	if err != nil || !cur.exists || ref.Property == "" {
+		return cur.exists, err
 	}
-	_, ok := cur[ref.Property]
+	_, ok := cur.data[ref.Property]
 	return ok, nil
 }
 

@@ -26,6 +26,18 @@ func kv2Metadata(t *testing.T, mount, key string) (custom map[string]string, cur
 	return out.Data.CustomMetadata, out.Data.CurrentVersion
 }
 
+// kv2Data reads the newest version of a KV v2 secret's data from Vault's API.
+func kv2Data(t *testing.T, mount, key string) map[string]string {
+	t.Helper()
+	var out struct {
+		Data struct {
+			Data map[string]string `json:"data"`
+		} `json:"data"`
+	}
+	server.MustDo(t, "GET", mount+"/data/"+key, nil, &out)
+	return out.Data.Data
+}
+
 func metadata(raw string) *apiextensionsv1.JSON {
 	return &apiextensionsv1.JSON{Raw: []byte(raw)}
 }
@@ -150,14 +162,8 @@ func TestOpenBaoPush(t *testing.T) {
 	if err := w.PushSecret(ctx, []byte("pw"), provider.PushRef{RemoteKey: key, Property: "password"}); err != nil {
 		t.Fatalf("PushSecret: %v", err)
 	}
-	var data struct {
-		Data struct {
-			Data map[string]string `json:"data"`
-		} `json:"data"`
-	}
-	server.MustDo(t, "GET", "secret/data/"+key, nil, &data)
-	if want := map[string]string{"user": "admin", "password": "pw"}; !maps.Equal(data.Data.Data, want) {
-		t.Errorf("data = %v, want %v", data.Data.Data, want)
+	if data, want := kv2Data(t, "secret", key), map[string]string{"user": "admin", "password": "pw"}; !maps.Equal(data, want) {
+		t.Errorf("data = %v, want %v", data, want)
 	}
 	if custom, _ := kv2Metadata(t, "secret", key); !maps.Equal(custom, map[string]string{"managed-by": "external-secrets", "team": "a"}) {
 		t.Errorf("custom_metadata = %v, want the marker and team=a", custom)
@@ -183,5 +189,68 @@ func TestOpenBaoPush(t *testing.T) {
 	}
 	if err := w.DeleteSecret(ctx, provider.PushRef{RemoteKey: ns + "/foreign"}); !errors.Is(err, provider.ErrNotManaged) {
 		t.Errorf("deleting a secret Ferry did not create = %v, want ErrNotManaged", err)
+	}
+}
+
+// TestPushCheckAndSet pushes to a KV v2 mount that requires check-and-set: a store without
+// checkAndSet.required is refused by Vault, one with it creates and updates the secret,
+// and a write naming a version that is no longer the newest is refused.
+func TestPushCheckAndSet(t *testing.T) {
+	t.Parallel()
+	once(t, "mount kv-cas", func() {
+		server.MustDo(t, "POST", "sys/mounts/kv-cas", map[string]any{"type": "kv", "options": map[string]string{"version": "2"}}, nil)
+		server.MustDo(t, "POST", "kv-cas/config", map[string]any{"cas_required": true}, nil)
+	})
+	ns := testenv.Namespace(t, controlPlane.Client, nil)
+	ctx := testContext(t)
+	auth := rootTokenAuth(t, ns)
+	key := ns + "/pushed"
+	ref := provider.PushRef{RemoteKey: key, Property: "password"}
+
+	plain := newClient(t, secretStore(ns, esv1.VaultProvider{Path: ptr("kv-cas"), Auth: auth}), ns).(provider.Writer)
+	err := plain.PushSecret(ctx, []byte("v1"), ref)
+	if err == nil || !strings.Contains(err.Error(), "check-and-set") {
+		t.Fatalf("PushSecret without checkAndSet to a cas_required mount = %v, want Vault's check-and-set refusal", err)
+	}
+
+	cas := newClient(t, secretStore(ns, esv1.VaultProvider{Path: ptr("kv-cas"), Auth: auth,
+		CheckAndSet: &esv1.VaultCheckAndSet{Required: true}}), ns).(provider.Writer)
+	for i, value := range []string{"v1", "v2"} {
+		if err := cas.PushSecret(ctx, []byte(value), ref); err != nil {
+			t.Fatalf("PushSecret %s with checkAndSet.required: %v", value, err)
+		}
+		if _, version := kv2Metadata(t, "kv-cas", key); version != i+1 {
+			t.Errorf("current_version after pushing %s = %d, want %d", value, version, i+1)
+		}
+	}
+
+	// A write that read version 1 before someone else wrote version 2 is refused.
+	kv := cas.(*kvClient)
+	if err := kv.write(ctx, key, map[string]any{"password": "stale"}, 1); err == nil || !strings.Contains(err.Error(), "check-and-set") {
+		t.Errorf("write naming version 1 of 2 = %v, want Vault's check-and-set refusal", err)
+	}
+	if got := kv2Data(t, "kv-cas", key)["password"]; got != "v2" {
+		t.Errorf("password after the refused write = %q, want v2", got)
+	}
+}
+
+// TestPushLeavesDeletedForeignSecretAlone pushes to a KV v2 secret someone else wrote whose
+// newest version was then deleted: it is not Ferry's, so the push is refused and its
+// versions are left as they are.
+func TestPushLeavesDeletedForeignSecretAlone(t *testing.T) {
+	t.Parallel()
+	ns := testenv.Namespace(t, controlPlane.Client, nil)
+	ctx := testContext(t)
+	w := newClient(t, secretStore(ns, esv1.VaultProvider{Path: ptr("secret"), Auth: rootTokenAuth(t, ns)}), ns).(provider.Writer)
+	key := ns + "/theirs"
+	writeKV2(t, key, map[string]any{"password": "theirs"})
+	server.MustDo(t, "DELETE", "secret/data/"+key, nil, nil)
+
+	err := w.PushSecret(ctx, []byte("ours"), provider.PushRef{RemoteKey: key, Property: "password"})
+	if !errors.Is(err, provider.ErrNotManaged) {
+		t.Fatalf("PushSecret over a deleted secret Ferry did not create = %v, want ErrNotManaged", err)
+	}
+	if custom, version := kv2Metadata(t, "secret", key); version != 1 || custom["managed-by"] != "" {
+		t.Errorf("after the refused push: current_version %d, custom_metadata %v; want 1 and no marker", version, custom)
 	}
 }

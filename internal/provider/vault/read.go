@@ -23,6 +23,8 @@ type kvClient struct {
 	// versionField, when set, makes Validate check the mount's KV version and names the
 	// field to change (OpenBao stores, whose mount is always known).
 	versionField string
+	// checkAndSet makes KV v2 writes name the version they replace (checkAndSet.required).
+	checkAndSet bool
 }
 
 var _ provider.Client = (*kvClient)(nil)
@@ -45,9 +47,14 @@ type kvV1Data struct {
 
 // kvV2Metadata is KV v2's answer to a read of <mount>/metadata/<path>.
 type kvV2Metadata struct {
-	Data *struct {
-		CustomMetadata map[string]string `json:"custom_metadata"`
-	} `json:"data"`
+	Data *kvV2MetadataData `json:"data"`
+}
+
+// kvV2MetadataData is the part of a KV v2 metadata answer Ferry uses.
+type kvV2MetadataData struct {
+	CustomMetadata map[string]string `json:"custom_metadata"`
+	// CurrentVersion is the newest version, deleted or not; check-and-set writes name it.
+	CurrentVersion uint64 `json:"current_version"`
 }
 
 // GetSecret returns the secret's data as a JSON object, or the value at ref.Property inside
@@ -219,17 +226,27 @@ func (c *kvClient) customMetadata(ctx context.Context, key string) (map[string]s
 // metadataV2 reads the custom_metadata at a KV v2 metadata path; key names the secret in
 // errors.
 func (c *kvClient) metadataV2(ctx context.Context, path, key string) (map[string]string, error) {
+	md, err := c.metadataDocV2(ctx, path, key)
+	if err != nil {
+		return nil, err
+	}
+	return md.CustomMetadata, nil
+}
+
+// metadataDocV2 reads a KV v2 metadata path (custom_metadata never nil); key names the
+// secret in errors.
+func (c *kvClient) metadataDocV2(ctx context.Context, path, key string) (kvV2MetadataData, error) {
 	var out kvV2Metadata
 	if err := c.conn.call(ctx, request{method: http.MethodGet, path: path}, &out); err != nil {
-		return nil, c.readError(err, key)
+		return kvV2MetadataData{}, c.readError(err, key)
 	}
 	if out.Data == nil {
-		return nil, provider.NotFound(key)
+		return kvV2MetadataData{}, provider.NotFound(key)
 	}
 	if out.Data.CustomMetadata == nil {
-		return map[string]string{}, nil
+		out.Data.CustomMetadata = map[string]string{}
 	}
-	return out.Data.CustomMetadata, nil
+	return *out.Data, nil
 }
 
 // readError maps 404 to provider.ErrNotFound and names the key in any other error.
