@@ -300,4 +300,3 @@ func (c *Client) Close(context.Context) error {
 	c.api.HTTP.CloseIdleConnections()
 	return nil
 }
-
