@@ -323,7 +323,7 @@ func TestValidateStore(t *testing.T) {
 			Password: &esv1.SecretServerCredential{SecretRef: ref}}, ""},
 		{"token", esv1.SecretServerProvider{ServerURL: "https://t.secretservercloud.com", Token: &esv1.SecretServerCredential{SecretRef: ref}}, ""},
 		{"no url", esv1.SecretServerProvider{Token: value("t")}, "spec.provider.secretserver.serverURL: required"},
-		{"bad url", esv1.SecretServerProvider{ServerURL: "ss.example", Token: value("t")}, "serverURL: must be an http(s) URL"},
+		{"bad url", esv1.SecretServerProvider{ServerURL: "ss.example", Token: value("t")}, "serverURL: \"ss.example\" is not an http(s) URL"},
 		{"no credentials", esv1.SecretServerProvider{ServerURL: "https://ss.example"}, "set token, or username and password"},
 		{"no password", esv1.SecretServerProvider{ServerURL: "https://ss.example", Username: value("u")}, "password: required with username"},
 		{"no username", esv1.SecretServerProvider{ServerURL: "https://ss.example", Password: value("p")}, "username: required with password"},
@@ -342,6 +342,8 @@ func TestValidateStore(t *testing.T) {
 				t.Errorf("ValidateStore = %v, want nil", err)
 			case tt.want != "" && (err == nil || !strings.Contains(err.Error(), tt.want)):
 				t.Errorf("ValidateStore = %v, want %q", err, tt.want)
+			case err != nil && errors.Is(err, provider.ErrAdmittedMistake) != (tt.name == "bad url"):
+				t.Errorf("ValidateStore = %v: only a malformed serverURL is admitted, as ESO admits it", err)
 			}
 		})
 	}

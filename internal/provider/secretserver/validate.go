@@ -3,7 +3,6 @@ package secretserver
 import (
 	"errors"
 	"fmt"
-	"net/url"
 
 	esv1 "github.com/ferryhq/ferry/api/externalsecrets/v1"
 	"github.com/ferryhq/ferry/internal/provider"
@@ -20,8 +19,9 @@ func (*Provider) ValidateStore(store esv1.GenericStore) error {
 	var errs []error
 	if s.ServerURL == "" {
 		errs = append(errs, fmt.Errorf("%s.serverURL: required: set the address of Secret Server, e.g. https://example.secretservercloud.com or https://host/SecretServer", specField))
-	} else if u, err := url.Parse(s.ServerURL); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
-		errs = append(errs, fmt.Errorf("%s.serverURL: must be an http(s) URL with a host, e.g. https://host/SecretServer", specField))
+	} else if !provider.HTTPURL(s.ServerURL) {
+		// ESO admits any serverURL; its SDK then fails each call.
+		errs = append(errs, provider.AdmittedMistake("%s.serverURL: %q is not an http(s) URL with a host, such as https://host/SecretServer", specField, s.ServerURL))
 	}
 	switch {
 	case s.Token != nil:
