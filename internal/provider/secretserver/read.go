@@ -85,20 +85,30 @@ func (c *Client) GetSecret(ctx context.Context, ref esv1.ExternalSecretDataRemot
 		}
 		return whole, nil
 	}
+	v, err := s.property(ref.Property)
+	if err != nil {
+		return nil, fmt.Errorf("secret server secret %q: %w", ref.Key, err)
+	}
+	return v, nil
+}
+
+// property is ESO's rule: the value at path in the JSON the first field holds, or else the
+// value of the field whose slug or name path is.
+func (s *secret) property(path string) ([]byte, error) {
 	if len(s.Items) > 0 {
 		if first := []byte(s.Items[0].ItemValue); json.Valid(first) {
-			if v, err := property.Get(first, ref.Property); err == nil {
+			if v, err := property.Get(first, path); err == nil {
 				return v, nil
 			}
 		}
 	}
 	for _, f := range s.Items {
-		if f.Slug == ref.Property || f.FieldName == ref.Property {
+		if f.Slug == path || f.FieldName == path {
 			return []byte(f.ItemValue), nil
 		}
 	}
-	return nil, fmt.Errorf("secret server secret %q: %w: %q is neither a key of the JSON in its first field nor the slug or name of a field",
-		ref.Key, property.ErrNoSuchProperty, ref.Property)
+	return nil, fmt.Errorf("%w: %q is neither a key of the JSON in the first field nor the slug or name of a field",
+		property.ErrNoSuchProperty, path)
 }
 
 // GetSecretMap spreads the JSON object the secret's first field holds (or the object at
