@@ -192,9 +192,9 @@ func TestNotFoundAndDenied(t *testing.T) {
 	}
 }
 
-// TestTokenKeptAndReplaced checks one login for many reads, a new login once two thirds
-// of the announced life have passed, and one more once the server refuses the token; and
-// that the domain is sent.
+// TestTokenKeptAndReplaced checks, read after read, when the client logs in: once for the
+// first reads, with the domain; again once two thirds of the 20 minutes the server
+// announces have passed; again when the server drops its token.
 func TestTokenKeptAndReplaced(t *testing.T) {
 	f := startSS(t)
 	f.domain = "CORP"
@@ -203,30 +203,33 @@ func TestTokenKeptAndReplaced(t *testing.T) {
 	p := New()
 	p.cacheOpts = []credcache.Option{credcache.WithClock(func() time.Time { return now })}
 	c := newClientOf(t, p, f, f.password)
-	read := func() {
-		t.Helper()
-		if _, err := c.GetSecret(context.Background(), esv1.ExternalSecretDataRemoteRef{Key: "41", Property: "username"}); err != nil {
-			t.Fatal(err)
+	for _, step := range []struct {
+		what       string
+		later      time.Duration
+		dropTokens bool
+		reads      int
+		logins     int
+	}{
+		{"five reads", 0, false, 5, 1},
+		{"13 minutes on", 13 * time.Minute, false, 1, 1},
+		{"14 minutes on", time.Minute, false, 1, 2},
+		{"the server forgets its tokens", time.Minute, true, 2, 3},
+	} {
+		now = now.Add(step.later)
+		if step.dropTokens {
+			f.mu.Lock()
+			f.tokens = map[string]time.Time{}
+			f.mu.Unlock()
 		}
-	}
-	for range 5 {
-		read()
-	}
-	if f.Logins() != 1 {
-		t.Errorf("5 reads made %d logins, want 1", f.Logins())
-	}
-	now = now.Add(14 * time.Minute) // of the 20 the fake announces
-	read()
-	if f.Logins() != 2 {
-		t.Errorf("logins = %d after 14 of 20 minutes, want 2", f.Logins())
-	}
-	now = now.Add(time.Minute)
-	f.mu.Lock()
-	f.tokens = map[string]time.Time{}
-	f.mu.Unlock()
-	read()
-	if f.Logins() != 3 {
-		t.Errorf("logins = %d after the server dropped the token, want 3", f.Logins())
+		for range step.reads {
+			got, err := c.GetSecret(context.Background(), esv1.ExternalSecretDataRemoteRef{Key: "41", Property: "username"})
+			if err != nil || string(got) != "admin" {
+				t.Fatalf("%s: read = %q, %v", step.what, got, err)
+			}
+		}
+		if f.Logins() != step.logins {
+			t.Errorf("%s: %d logins in all, want %d", step.what, f.Logins(), step.logins)
+		}
 	}
 }
 
