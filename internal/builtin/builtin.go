@@ -14,6 +14,7 @@ import (
 	"github.com/ferryhq/ferry/internal/provider/fake"
 	"github.com/ferryhq/ferry/internal/provider/gcpsm"
 	"github.com/ferryhq/ferry/internal/provider/gitlab"
+	"github.com/ferryhq/ferry/internal/provider/ibm"
 	"github.com/ferryhq/ferry/internal/provider/infisical"
 	"github.com/ferryhq/ferry/internal/provider/kubernetes"
 	"github.com/ferryhq/ferry/internal/provider/onepassword"
@@ -47,7 +48,7 @@ func providers(localCluster *rest.Config, awsProvider *aws.Provider, azureProvid
 		webhook.New(), gcpProvider, azureProvider,
 		conjur.New(), delinea.New(), secretserver.New(), previder.New(),
 		doppler.New(), infisical.New(), gitlab.New(), onepassword.New(), scaleway.New(),
-		bitwarden.New(), pulumi.New())
+		bitwarden.New(), pulumi.New(), ibm.New())
 }
 
 func generators(awsProvider *aws.Provider, azureProvider azurekv.Provider, gcpProvider gcpsm.Provider) *generator.Registry {

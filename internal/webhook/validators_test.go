@@ -17,6 +17,7 @@ import (
 	"github.com/ferryhq/ferry/internal/provider"
 	"github.com/ferryhq/ferry/internal/provider/aws"
 	"github.com/ferryhq/ferry/internal/provider/fake"
+	webhookprovider "github.com/ferryhq/ferry/internal/provider/webhook"
 	"github.com/ferryhq/ferry/internal/validation"
 )
 
@@ -41,23 +42,25 @@ func TestStoreValidatorAdmitsUnimplementedProviders(t *testing.T) {
 }
 
 // TestStoreValidatorWarnsOnFeatureGaps: a store using a provider setting Ferry does not
-// implement yet (AWS CertificateManager) is admitted with a warning, as it may be another
-// controller's; the same store with a mistake as well is refused, naming only the mistake.
+// implement yet (the webhook provider's NTLM auth) is admitted with a warning, as it may be
+// another controller's; the same store with a mistake as well is refused, naming only the
+// mistake.
 func TestStoreValidatorWarnsOnFeatureGaps(t *testing.T) {
-	v := storeValidator[*esv1.SecretStore]{registry: provider.NewRegistry(aws.New())}
-	acm := &esv1.SecretStore{Spec: esv1.SecretStoreSpec{Controller: "eso", Provider: &esv1.SecretStoreProvider{
-		AWS: &esv1.AWSProvider{Service: esv1.AWSServiceCertificateManager, Region: "eu-west-1"}}}}
-	warnings, err := v.ValidateCreate(context.Background(), acm)
+	v := storeValidator[*esv1.SecretStore]{registry: provider.NewRegistry(webhookprovider.New())}
+	ntlm := &esv1.SecretStore{Spec: esv1.SecretStoreSpec{Controller: "eso", Provider: &esv1.SecretStoreProvider{
+		Webhook: &esv1.WebhookProvider{URL: "https://example.test/{{ .remoteRef.key }}", Auth: &esv1.WebhookAuth{NTLM: &esv1.NTLMProtocol{
+			UserName: esv1.SecretKeySelector{Name: "ntlm", Key: "user"}, Password: esv1.SecretKeySelector{Name: "ntlm", Key: "password"}}}}}}}
+	warnings, err := v.ValidateCreate(context.Background(), ntlm)
 	if err != nil {
 		t.Fatalf("store using a setting Ferry does not implement refused: %v", err)
 	}
-	if len(warnings) != 1 || !strings.Contains(warnings[0], "spec.provider.aws.service: CertificateManager is not supported by Ferry yet") {
-		t.Errorf("warnings %q, want one naming spec.provider.aws.service", warnings)
+	if len(warnings) != 1 || !strings.Contains(warnings[0], "spec.provider.webhook.auth.ntlm: NTLM authentication is not supported by Ferry yet") {
+		t.Errorf("warnings %q, want one naming spec.provider.webhook.auth.ntlm", warnings)
 	}
-	acm.Spec.Provider.AWS.Region = ""
-	_, err = v.ValidateUpdate(context.Background(), acm, acm)
-	if err == nil || !strings.Contains(err.Error(), "spec.provider.aws.region: required") || strings.Contains(err.Error(), "CertificateManager") {
-		t.Errorf("store with a missing region: %v, want the region refused and the gap left out", err)
+	ntlm.Spec.Provider.Webhook.URL = ""
+	_, err = v.ValidateUpdate(context.Background(), ntlm, ntlm)
+	if err == nil || !strings.Contains(err.Error(), "spec.provider.webhook.url: required") || strings.Contains(err.Error(), "NTLM") {
+		t.Errorf("store with a missing url: %v, want the url refused and the gap left out", err)
 	}
 }
 

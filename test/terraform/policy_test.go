@@ -184,11 +184,18 @@ func checkPushConditions(st statement) error {
 		return c != nil && c.test == "StringEquals" && slices.Equal(c.values, []string{provider.ManagedByValue})
 	}
 	allKMS := !slices.ContainsFunc(st.actions, func(a string) bool { return !strings.HasPrefix(a, "kms:") })
+	allCertificateManager := !slices.ContainsFunc(st.actions, func(a string) bool { return !strings.HasPrefix(a, "acm:") })
 	switch {
+	case slices.Equal(st.actions, []string{"tag:GetResources"}):
+		// Finding a pushed certificate by its tags: a read of tags, with no resource or
+		// condition AWS would check.
 	case allKMS:
 		if find("kms:ViaService") == nil {
 			return fmt.Errorf("KMS actions %v without a kms:ViaService condition", st.actions)
 		}
+	case tagged("aws:RequestTag/"+provider.ManagedByTag) && allCertificateManager:
+		// ACM imports carry the remote key tag and the metadata's tags beside managed-by:
+		// the keys are the user's, only the managed-by value is pinned.
 	case tagged("aws:RequestTag/" + provider.ManagedByTag):
 		keys := find("aws:TagKeys")
 		if keys == nil || keys.test != "ForAllValues:StringEquals" || !slices.Equal(keys.values, []string{provider.ManagedByTag}) {

@@ -11,7 +11,7 @@ const (
 	AWSServiceCertificateManager AWSServiceType = "CertificateManager"
 )
 
-// AWSProvider configures AWS Secrets Manager or Parameter Store.
+// AWSProvider configures AWS Secrets Manager, Parameter Store or Certificate Manager.
 type AWSProvider struct {
 	// Service to read from.
 	Service AWSServiceType `json:"service"`

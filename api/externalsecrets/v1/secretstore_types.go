@@ -61,7 +61,7 @@ type SecretStoreRetrySettings struct {
 // +kubebuilder:validation:MinProperties=1
 // +kubebuilder:validation:MaxProperties=1
 type SecretStoreProvider struct {
-	// AWS configures AWS Secrets Manager or Parameter Store.
+	// AWS configures AWS Secrets Manager, Parameter Store or Certificate Manager.
 	// +optional
 	AWS *AWSProvider `json:"aws,omitempty"`
 

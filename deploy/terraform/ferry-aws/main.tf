@@ -21,8 +21,13 @@ locals {
     "arn:${local.partition}:ssm:${local.region}:${local.account_id}:parameter/${trimprefix(prefix, "/")}*"
   ])
 
+  # Every certificate of the account and region: a certificate PushSecret imports gets its
+  # ARN from ACM, so the push statements cannot name it in advance; tags restrict them.
+  all_certificates = "arn:${local.partition}:acm:${local.region}:${local.account_id}:certificate/*"
+
   grants_anything = anytrue([
     length(local.secret_arns) > 0,
+    length(var.certificate_manager_arns) > 0,
     length(local.parameter_arns) > 0,
     length(var.kms_key_arns) > 0,
     length(var.assume_role_arns) > 0,

@@ -50,6 +50,18 @@ data "aws_iam_policy_document" "ferry" {
     }
   }
 
+  # Certificate Manager: GetCertificate shows whether a certificate changed, ExportCertificate
+  # exports it only then.
+  dynamic "statement" {
+    for_each = length(var.certificate_manager_arns) > 0 ? [1] : []
+    content {
+      sid       = "CertificateManagerRead"
+      effect    = "Allow"
+      actions   = ["acm:ExportCertificate", "acm:GetCertificate"]
+      resources = var.certificate_manager_arns
+    }
+  }
+
   dynamic "statement" {
     for_each = length(var.kms_key_arns) > 0 ? [1] : []
     content {
@@ -197,6 +209,55 @@ data "aws_iam_policy_document" "ferry" {
         variable = "kms:ViaService"
         values   = local.kms_via_services
       }
+    }
+  }
+
+  # PushSecret: a new certificate is imported with the managed-by tag (ImportCertificate
+  # checks AddTagsToCertificate for the tags it carries). Its other tags, the remote key and
+  # the metadata's, are the user's to choose, so aws:TagKeys is not pinned.
+  dynamic "statement" {
+    for_each = var.enable_push_secret && length(var.certificate_manager_arns) > 0 ? [1] : []
+    content {
+      sid       = "PushCertificateManagerImport"
+      effect    = "Allow"
+      actions   = ["acm:AddTagsToCertificate", "acm:ImportCertificate"]
+      resources = [local.all_certificates]
+
+      condition {
+        test     = "StringEquals"
+        variable = "aws:RequestTag/${local.managed_by_key}"
+        values   = [local.managed_by_value]
+      }
+    }
+  }
+
+  # PushSecret: only certificates tagged managed-by=external-secrets are compared,
+  # re-imported, retagged or deleted.
+  dynamic "statement" {
+    for_each = var.enable_push_secret && length(var.certificate_manager_arns) > 0 ? [1] : []
+    content {
+      sid       = "PushCertificateManagerWriteManaged"
+      effect    = "Allow"
+      actions   = ["acm:AddTagsToCertificate", "acm:DeleteCertificate", "acm:GetCertificate", "acm:ImportCertificate", "acm:ListTagsForCertificate", "acm:RemoveTagsFromCertificate"]
+      resources = [local.all_certificates]
+
+      condition {
+        test     = "StringEquals"
+        variable = "aws:ResourceTag/${local.managed_by_key}"
+        values   = [local.managed_by_value]
+      }
+    }
+  }
+
+  # PushSecret finds the certificate it imported for a remote key by its tags; the
+  # Resource Groups Tagging API names no resource and reads tags only.
+  dynamic "statement" {
+    for_each = var.enable_push_secret && length(var.certificate_manager_arns) > 0 ? [1] : []
+    content {
+      sid       = "PushCertificateManagerFind"
+      effect    = "Allow"
+      actions   = ["tag:GetResources"]
+      resources = ["*"]
     }
   }
 }

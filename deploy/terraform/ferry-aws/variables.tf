@@ -91,6 +91,12 @@ variable "parameter_store_path_prefixes" {
   default     = []
 }
 
+variable "certificate_manager_arns" {
+  description = "ARNs (wildcards allowed) of the AWS Certificate Manager certificates Ferry may export (spec.provider.aws.service CertificateManager). With enable_push_secret, PushSecret may also import certificates tagged managed-by=external-secrets in this account and region, and re-import, retag or delete only those that carry that tag."
+  type        = list(string)
+  default     = []
+}
+
 variable "kms_key_arns" {
   description = "ARNs of customer-managed KMS keys of those secrets and parameters. Ferry may decrypt with them (and encrypt, with enable_push_secret) only through Secrets Manager and Parameter Store. Not needed for the AWS managed keys."
   type        = list(string)

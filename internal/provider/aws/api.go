@@ -3,6 +3,7 @@ package aws
 import (
 	"context"
 
+	"github.com/aws/aws-sdk-go-v2/service/acm"
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 	"github.com/aws/aws-sdk-go-v2/service/ssm"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
@@ -35,6 +36,14 @@ type parameterStoreAPI interface {
 		opts ...func(*ssm.Options)) (*ssm.DescribeParametersOutput, error)
 	ListTagsForResource(ctx context.Context, in *ssm.ListTagsForResourceInput,
 		opts ...func(*ssm.Options)) (*ssm.ListTagsForResourceOutput, error)
+}
+
+// certificateManagerAPI is the part of the Certificate Manager client that Ferry reads with.
+type certificateManagerAPI interface {
+	GetCertificate(ctx context.Context, in *acm.GetCertificateInput,
+		opts ...func(*acm.Options)) (*acm.GetCertificateOutput, error)
+	ExportCertificate(ctx context.Context, in *acm.ExportCertificateInput,
+		opts ...func(*acm.Options)) (*acm.ExportCertificateOutput, error)
 }
 
 // callerIdentityAPI proves that credentials are accepted, whatever IAM policy they carry.

@@ -393,6 +393,22 @@ func TestEndpointEnvironment(t *testing.T) {
 	if res, err := ps.Validate(ctx); err != nil || res != esv1.ValidationResultReady {
 		t.Errorf("Validate = %v, %v; want Ready", res, err)
 	}
+
+	// Certificate Manager and the tagging API it finds pushed certificates with: moto
+	// answers only through their variables (AWS_ENDPOINT_URL points nowhere).
+	t.Setenv(envACMEndpoint, moto.Endpoint)
+	t.Setenv(envTaggingEndpoint, moto.Endpoint)
+	cm, err := New().NewClient(ctx, secretStore("default", esv1.AWSProvider{Service: esv1.AWSServiceCertificateManager}), controlPlane.Client, "default")
+	if err != nil {
+		t.Fatal(err)
+	}
+	missing := "arn:aws:acm:" + testRegion + ":123456789012:certificate/00000000-0000-0000-0000-000000000000"
+	if _, err := cm.GetSecret(ctx, esv1.ExternalSecretDataRemoteRef{Key: missing}); !errors.Is(err, provider.ErrNotFound) {
+		t.Errorf("GetSecret of a missing certificate = %v, want ErrNotFound from moto", err)
+	}
+	if exists, err := cm.(provider.Writer).SecretExists(ctx, provider.PushRef{RemoteKey: "env/cert"}); err != nil || exists {
+		t.Errorf("SecretExists = %v, %v; want false from moto's tagging API", exists, err)
+	}
 }
 
 func TestValidateUnreachable(t *testing.T) {

@@ -9,6 +9,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws/retry"
 	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	"github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/service/acm"
+	"github.com/aws/aws-sdk-go-v2/service/resourcegroupstaggingapi"
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 	"github.com/aws/aws-sdk-go-v2/service/ssm"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
@@ -32,7 +34,8 @@ type Provider struct {
 // Option configures a Provider.
 type Option func(*Provider)
 
-// WithEndpoint sends every call (Secrets Manager, Parameter Store and STS) to url, ahead of
+// WithEndpoint sends every call (Secrets Manager, Parameter Store, Certificate Manager, the
+// Resource Groups Tagging API and STS) to url, ahead of
 // any endpoint environment variable. It is meant for tests and local emulators.
 func WithEndpoint(url string) Option {
 	return func(p *Provider) { p.endpoint = url }
@@ -40,7 +43,8 @@ func WithEndpoint(url string) Option {
 
 // New returns the AWS provider. Without options it reaches AWS's public endpoints, or those
 // named by AWS_ENDPOINT_URL, AWS_ENDPOINT_URL_<SERVICE>, and External Secrets Operator's
-// AWS_SECRETSMANAGER_ENDPOINT, AWS_SSM_ENDPOINT and AWS_STS_ENDPOINT.
+// AWS_SECRETSMANAGER_ENDPOINT, AWS_SSM_ENDPOINT, AWS_ACM_ENDPOINT,
+// AWS_RESOURCE_GROUPS_TAGGING_API_ENDPOINT and AWS_STS_ENDPOINT.
 func New(opts ...Option) provider.Provider {
 	p := &Provider{httpClient: awshttp.NewBuildableClient(), chains: &chains{}}
 	for _, opt := range opts {
@@ -52,7 +56,7 @@ func New(opts ...Option) provider.Provider {
 // Name returns "aws", the provider's key in spec.provider.
 func (p *Provider) Name() string { return "aws" }
 
-// Capabilities returns ReadWrite: both services can be read and pushed to.
+// Capabilities returns ReadWrite: every service can be read and pushed to.
 func (p *Provider) Capabilities() esv1.SecretStoreCapabilities { return esv1.SecretStoreReadWrite }
 
 // NewClient validates the store, reads the Secrets or ServiceAccount its auth names
@@ -75,6 +79,15 @@ func (p *Provider) NewClient(ctx context.Context, store esv1.GenericStore, kube 
 	cfg.Credentials = creds
 	identity := sts.NewFromConfig(cfg, p.stsOptions)
 	switch spec.Service {
+	case esv1.AWSServiceCertificateManager:
+		return &certificateManager{
+			api:      acm.NewFromConfig(cfg, p.acmOptions),
+			tagging:  resourcegroupstaggingapi.NewFromConfig(cfg, p.taggingOptions),
+			identity: identity,
+			prefix:   spec.Prefix,
+			exports:  newExportCache(),
+			arns:     newARNCache(),
+		}, nil
 	case esv1.AWSServiceParameterStore:
 		return &parameterStore{
 			api:      ssm.NewFromConfig(cfg, p.ssmOptions),
@@ -136,6 +149,8 @@ const (
 	envSecretsManagerEndpoint = "AWS_SECRETSMANAGER_ENDPOINT"
 	envSSMEndpoint            = "AWS_SSM_ENDPOINT"
 	envSTSEndpoint            = "AWS_STS_ENDPOINT"
+	envACMEndpoint            = "AWS_ACM_ENDPOINT"
+	envTaggingEndpoint        = "AWS_RESOURCE_GROUPS_TAGGING_API_ENDPOINT"
 )
 
 // baseEndpoint returns the endpoint a service's client must use, or nil to let the SDK
@@ -158,6 +173,18 @@ func (p *Provider) secretsManagerOptions(o *secretsmanager.Options) {
 
 func (p *Provider) ssmOptions(o *ssm.Options) {
 	if url := p.baseEndpoint(envSSMEndpoint); url != nil {
+		o.BaseEndpoint = url
+	}
+}
+
+func (p *Provider) acmOptions(o *acm.Options) {
+	if url := p.baseEndpoint(envACMEndpoint); url != nil {
+		o.BaseEndpoint = url
+	}
+}
+
+func (p *Provider) taggingOptions(o *resourcegroupstaggingapi.Options) {
+	if url := p.baseEndpoint(envTaggingEndpoint); url != nil {
 		o.BaseEndpoint = url
 	}
 }

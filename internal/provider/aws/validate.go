@@ -38,13 +38,11 @@ func (p *Provider) ValidateStore(store esv1.GenericStore) error {
 	aws := spec.Provider.AWS
 	var errs []error
 	switch aws.Service {
-	case esv1.AWSServiceSecretsManager, esv1.AWSServiceParameterStore:
-	case esv1.AWSServiceCertificateManager:
-		errs = append(errs, provider.FeatureNotImplemented("%s.service: CertificateManager is not supported by Ferry yet; use SecretsManager or ParameterStore", specField))
+	case esv1.AWSServiceSecretsManager, esv1.AWSServiceParameterStore, esv1.AWSServiceCertificateManager:
 	case "":
-		errs = append(errs, fmt.Errorf("%s.service: required (SecretsManager or ParameterStore)", specField))
+		errs = append(errs, fmt.Errorf("%s.service: required (SecretsManager, ParameterStore or CertificateManager)", specField))
 	default:
-		errs = append(errs, fmt.Errorf("%s.service: %q is not an AWS service Ferry reads from (SecretsManager or ParameterStore)", specField, aws.Service))
+		errs = append(errs, fmt.Errorf("%s.service: %q is not an AWS service Ferry reads from (SecretsManager, ParameterStore or CertificateManager)", specField, aws.Service))
 	}
 	if aws.Region == "" {
 		errs = append(errs, fmt.Errorf("%s.region: required", specField))

@@ -27,8 +27,7 @@ func TestValidateStore(t *testing.T) {
 	}{
 		{name: "minimal", mutate: func(*esv1.AWSProvider) {}},
 		{name: "parameter store", mutate: func(p *esv1.AWSProvider) { p.Service = esv1.AWSServiceParameterStore }},
-		{name: "certificate manager", mutate: func(p *esv1.AWSProvider) { p.Service = esv1.AWSServiceCertificateManager },
-			wantErr: []string{"spec.provider.aws.service: CertificateManager is not supported"}},
+		{name: "certificate manager", mutate: func(p *esv1.AWSProvider) { p.Service = esv1.AWSServiceCertificateManager }},
 		{name: "no service", mutate: func(p *esv1.AWSProvider) { p.Service = "" },
 			wantErr: []string{"spec.provider.aws.service: required"}},
 		{name: "unknown service", mutate: func(p *esv1.AWSProvider) { p.Service = "S3" },

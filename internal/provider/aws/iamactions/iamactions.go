@@ -69,6 +69,9 @@ var servicePrefixes = map[string]string{
 	"ecr":            "ecr",
 	"ecrpublic":      "ecr-public",
 	"sqs":            "sqs",
+	"acm":            "acm",
+	// The Resource Groups Tagging API, which finds the certificates PushSecret imported.
+	"resourcegroupstaggingapi": "tag",
 }
 
 // batchActions are SDK operations that IAM authorizes under another action's name.
@@ -112,6 +115,9 @@ var implied = map[string][]string{
 	"ssm:PutParameter": {"kms:Encrypt", "kms:GenerateDataKey"},
 	// ECR Public hands out its token through an STS service bearer token.
 	"ecr-public:GetAuthorizationToken": {"sts:GetServiceBearerToken"},
+	// PushSecret imports certificates with the managed-by tag, which checks
+	// AddTagsToCertificate.
+	"acm:ImportCertificate": {"acm:AddTagsToCertificate"},
 	// A store's role may be assumed with session tags.
 	"sts:AssumeRole": {"sts:TagSession"},
 }
@@ -125,6 +131,7 @@ var anyResource = map[string]bool{
 	"ecr:GetAuthorizationToken":          true,
 	"ecr-public:GetAuthorizationToken":   true,
 	"sts:GetServiceBearerToken":          true,
+	"tag:GetResources":                   true,
 }
 
 // AnyResource reports whether action applies to no particular resource, so that a policy
