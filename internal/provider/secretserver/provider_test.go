@@ -264,14 +264,7 @@ func TestGivenToken(t *testing.T) {
 // on and without the password, and that reads are not "not found".
 func TestWrongPassword(t *testing.T) {
 	f := startSS(t)
-	c := newClient(t, f, "wrong-password-3")
-	_, err := c.Validate(context.Background())
-	if err == nil || !strings.Contains(err.Error(), "check username, password and domain") || strings.Contains(err.Error(), "wrong-password-3") {
-		t.Errorf("Validate = %v, want the reason without the password", err)
-	}
-	if _, err := c.GetSecret(context.Background(), esv1.ExternalSecretDataRemoteRef{Key: "x"}); err == nil || errors.Is(err, provider.ErrNotFound) {
-		t.Errorf("GetSecret with a refused login = %v, want an error that is not ErrNotFound", err)
-	}
+	conformance.CheckRefusedCredentials(t, newClient(t, f, "wrong-password-3"), "check username, password and domain", "wrong-password-3")
 }
 
 // TestCABundle checks that a TLS Secret Server is trusted through the store's caBundle and
