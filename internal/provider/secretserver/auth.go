@@ -51,8 +51,8 @@ func passwordGrant(api *restclient.Client, username, password, domain string) cr
 		if err != nil {
 			return credcache.Token{}, fmt.Errorf("logging in to secret server: %w%s", err, loginHint(restclient.Status(err)))
 		}
-		// Decoded here rather than by Do, whose error would describe the body of an answer
-		// that holds the token.
+		// Decoded here, so that an answer that is not JSON, and may hold the token, is
+		// described by its size alone.
 		if err := json.Unmarshal(resp.Body, &grant); err != nil {
 			return credcache.Token{}, fmt.Errorf("logging in to secret server: the token answer is not JSON (%d bytes)", len(resp.Body))
 		}
