@@ -5,6 +5,7 @@ import (
 
 	"github.com/ferryhq/ferry/internal/generator"
 	"github.com/ferryhq/ferry/internal/provider"
+	"github.com/ferryhq/ferry/internal/provider/akeyless"
 	"github.com/ferryhq/ferry/internal/provider/aws"
 	"github.com/ferryhq/ferry/internal/provider/azurekv"
 	"github.com/ferryhq/ferry/internal/provider/bitwarden"
@@ -48,7 +49,7 @@ func providers(localCluster *rest.Config, awsProvider *aws.Provider, azureProvid
 		webhook.New(), gcpProvider, azureProvider,
 		conjur.New(), delinea.New(), secretserver.New(), previder.New(),
 		doppler.New(), infisical.New(), gitlab.New(), onepassword.New(), scaleway.New(),
-		bitwarden.New(), pulumi.New(), ibm.New())
+		bitwarden.New(), pulumi.New(), ibm.New(), akeyless.New())
 }
 
 func generators(awsProvider *aws.Provider, azureProvider azurekv.Provider, gcpProvider gcpsm.Provider) *generator.Registry {

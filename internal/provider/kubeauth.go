@@ -44,6 +44,19 @@ func RefNamespace(store esv1.GenericStore, refNamespace *string, namespace, fiel
 // RefNamespace. Errors name the Secret and key, never the value.
 func SecretKeyValue(ctx context.Context, kube client.Reader, store esv1.GenericStore, namespace string,
 	sel esv1.SecretKeySelector, field string) ([]byte, error) {
+	value, err := SecretKeySetting(ctx, kube, store, namespace, sel, field)
+	if err != nil {
+		return nil, err
+	}
+	redact.RememberCredential(value)
+	return value, nil
+}
+
+// SecretKeySetting is SecretKeyValue for a key that holds a setting, not a credential (a
+// method's name, such as Akeyless's access type "api_key"): its value is not remembered for
+// redaction, which would blank that word in every message of the process.
+func SecretKeySetting(ctx context.Context, kube client.Reader, store esv1.GenericStore, namespace string,
+	sel esv1.SecretKeySelector, field string) ([]byte, error) {
 	if sel.Name == "" || sel.Key == "" {
 		return nil, fmt.Errorf("%s: name and key are required", field)
 	}
@@ -59,7 +72,6 @@ func SecretKeyValue(ctx context.Context, kube client.Reader, store esv1.GenericS
 	if !ok {
 		return nil, fmt.Errorf("%s: Secret %s/%s has no key %q", field, ns, sel.Name, sel.Key)
 	}
-	redact.RememberCredential(value)
 	return value, nil
 }
 

@@ -150,12 +150,12 @@ func (c *Client) send(ctx context.Context, req Request) (*Response, error) {
 	}
 	resp, err := c.HTTP.Do(httpReq)
 	if err != nil {
-		return nil, fmt.Errorf("%s %s %s: %w", c.Service, req.Method, req.Path, unwrapURLError(err))
+		return nil, fmt.Errorf("%s %s %s: %w", c.Service, req.Method, req.Path, UnwrapURLError(err))
 	}
 	defer resp.Body.Close()
 	raw, err := io.ReadAll(io.LimitReader(resp.Body, MaxResponseBytes+1))
 	if err != nil {
-		return nil, fmt.Errorf("%s %s %s: reading the answer: %w", c.Service, req.Method, req.Path, unwrapURLError(err))
+		return nil, fmt.Errorf("%s %s %s: reading the answer: %w", c.Service, req.Method, req.Path, UnwrapURLError(err))
 	}
 	if len(raw) > MaxResponseBytes {
 		return nil, fmt.Errorf("%s %s %s: the answer is larger than %d bytes", c.Service, req.Method, req.Path, MaxResponseBytes)
@@ -192,7 +192,7 @@ func (c *Client) build(ctx context.Context, req Request) (*http.Request, error) 
 	}
 	httpReq, err := http.NewRequestWithContext(ctx, req.Method, u, body)
 	if err != nil {
-		return nil, fmt.Errorf("%s %s %s: %w", c.Service, req.Method, req.Path, unwrapURLError(err))
+		return nil, fmt.Errorf("%s %s %s: %w", c.Service, req.Method, req.Path, UnwrapURLError(err))
 	}
 	httpReq.Header.Set("Accept", "application/json")
 	if contentType != "" {
@@ -229,8 +229,9 @@ func truncate(s string) string {
 	return s
 }
 
-// unwrapURLError drops the *url.Error wrapper, whose message repeats the whole URL.
-func unwrapURLError(err error) error {
+// UnwrapURLError drops the *url.Error wrapper, whose message repeats the whole URL (and
+// may carry its query); a timeout says so.
+func UnwrapURLError(err error) error {
 	var urlErr *url.Error
 	if errors.As(err, &urlErr) {
 		if urlErr.Timeout() {
