@@ -22,6 +22,7 @@ import (
 	"github.com/ferryhq/ferry/internal/provider/previder"
 	"github.com/ferryhq/ferry/internal/provider/pulumi"
 	"github.com/ferryhq/ferry/internal/provider/scaleway"
+	"github.com/ferryhq/ferry/internal/provider/secretserver"
 	"github.com/ferryhq/ferry/internal/provider/vault"
 	"github.com/ferryhq/ferry/internal/provider/webhook"
 )
@@ -46,7 +47,7 @@ func providers(localCluster *rest.Config, awsProvider *aws.Provider, azureProvid
 	}
 	return provider.NewRegistry(fake.New(), awsProvider, vault.New(), vault.NewOpenBao(), kubernetes.New(kubeOpts...),
 		webhook.New(), gcpProvider, azureProvider,
-		conjur.New(), delinea.New(), previder.New(),
+		conjur.New(), delinea.New(), secretserver.New(), previder.New(),
 		doppler.New(), infisical.New(), gitlab.New(), onepassword.New(), scaleway.New(),
 		bitwarden.New(), pulumi.New(), ibm.New(), akeyless.New())
 }

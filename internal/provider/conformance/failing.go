@@ -6,6 +6,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"testing"
 	"time"
 
@@ -75,5 +76,27 @@ func RunFailingServers(t *testing.T, opts FailingOptions, build FailingServer) {
 				t.Errorf("GetSecret = %v, want an error that is not ErrNotFound", err)
 			}
 		})
+	}
+}
+
+// CheckRefusedCredentials checks a client whose credentials the backend refuses: Validate
+// fails with an error that gives reason (what the user checks) and does not quote
+// credential, and a read fails without being "not found", which would delete target
+// Secrets.
+func CheckRefusedCredentials(t *testing.T, c provider.Client, reason, credential string) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	_, err := c.Validate(ctx)
+	switch {
+	case err == nil:
+		t.Error("Validate with refused credentials succeeded")
+	case !strings.Contains(err.Error(), reason):
+		t.Errorf("Validate = %v, want the reason %q", err, reason)
+	case strings.Contains(err.Error(), credential):
+		t.Errorf("Validate quotes the refused credential: %v", err)
+	}
+	if _, err := c.GetSecret(ctx, esv1.ExternalSecretDataRemoteRef{Key: "x"}); err == nil || errors.Is(err, provider.ErrNotFound) {
+		t.Errorf("GetSecret with refused credentials = %v, want an error that is not ErrNotFound", err)
 	}
 }

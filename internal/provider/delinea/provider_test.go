@@ -94,14 +94,7 @@ func TestTokenKeptAndReplaced(t *testing.T) {
 // acts on and without the client secret, and that reads are not "not found".
 func TestWrongCredentials(t *testing.T) {
 	f := startDSV(t)
-	c := newClient(t, f, "wrong-client-secret")
-	_, err := c.Validate(context.Background())
-	if err == nil || !strings.Contains(err.Error(), "did not accept the client credentials") || strings.Contains(err.Error(), "wrong-client-secret") {
-		t.Errorf("Validate = %v, want the reason without the secret", err)
-	}
-	if _, err := c.GetSecret(context.Background(), esv1.ExternalSecretDataRemoteRef{Key: "x"}); err == nil || errors.Is(err, provider.ErrNotFound) {
-		t.Errorf("GetSecret with a refused login = %v, want an error that is not ErrNotFound", err)
-	}
+	conformance.CheckRefusedCredentials(t, newClient(t, f, "wrong-client-secret"), "did not accept the client credentials", "wrong-client-secret")
 }
 
 // TestFailingServer checks that a server answering errors, garbage or nothing fails
