@@ -20,48 +20,45 @@ import (
 // unimplementedStores are stores of three providers Ferry does not implement, as a user of
 // External Secrets Operator writes them (fields from ESO's v2.9 schema).
 var unimplementedStores = map[string]string{
-	"doppler": `
+	"oracle": `
 apiVersion: external-secrets.io/v1
 kind: SecretStore
-metadata: {name: doppler}
+metadata: {name: oracle}
 spec:
   provider:
-    doppler:
-      project: backend
-      config: prd
-      nameTransformer: lower-snake
-      format: json
+    oracle:
+      vault: ocid1.vault.oc1.eu-frankfurt-1.example
+      region: eu-frankfurt-1
+      principalType: UserPrincipal
+      auth:
+        tenancy: ocid1.tenancy.oc1..example
+        user: ocid1.user.oc1..example
+        secretRef:
+          privatekey: {name: oracle-secret, key: privateKey}
+          fingerprint: {name: oracle-secret, key: fingerprint}
+`,
+	"chef": `
+apiVersion: external-secrets.io/v1
+kind: SecretStore
+metadata: {name: chef}
+spec:
+  provider:
+    chef:
+      username: ferry-reader
+      serverUrl: https://chef.example/organizations/ops/
       auth:
         secretRef:
-          dopplerToken: {name: doppler-token, key: token}
+          privateKeySecretRef: {name: chef-user-key, key: user-private-key}
 `,
-	"onepassword": `
+	"keepersecurity": `
 apiVersion: external-secrets.io/v1
 kind: SecretStore
-metadata: {name: onepassword}
-spec:
-  refreshInterval: 1h
-  provider:
-    onepassword:
-      connectHost: https://onepassword-connect.example
-      vaults: {production: 1, staging: 2}
-      auth:
-        secretRef:
-          connectTokenSecretRef: {name: onepassword-connect-token, key: token}
-`,
-	"akeyless": `
-apiVersion: external-secrets.io/v1
-kind: SecretStore
-metadata: {name: akeyless}
+metadata: {name: keepersecurity}
 spec:
   provider:
-    akeyless:
-      akeylessGWApiURL: https://api.akeyless.example
-      authSecretRef:
-        secretRef:
-          accessID: {name: akeyless-secret-creds, key: accessId}
-          accessType: {name: akeyless-secret-creds, key: accessType}
-          accessTypeParam: {name: akeyless-secret-creds, key: accessTypeParam}
+    keepersecurity:
+      authRef: {name: keeper-config, key: auth}
+      folderID: 7h2dWkYRrCLR9rxFyGCIzw
 `,
 }
 
@@ -88,7 +85,7 @@ func TestUnimplementedProvidersAreReportedAndKept(t *testing.T) {
 	mine := externalSecret(ns, "mine", "ours", time.Hour)
 	mine.Spec.Data = []esv1.ExternalSecretData{dataRef("k", "k", "")}
 	create(t, mine)
-	blocked := externalSecret(ns, "blocked", "doppler", time.Hour)
+	blocked := externalSecret(ns, "blocked", "oracle", time.Hour)
 	blocked.Spec.Data = []esv1.ExternalSecretData{dataRef("k", "DB_PASSWORD", "")}
 	create(t, blocked)
 
@@ -117,7 +114,7 @@ func TestUnimplementedProvidersAreReportedAndKept(t *testing.T) {
 		}
 	}
 	msg := waitReady(t, blocked, corev1.ConditionFalse, esv1.ReasonProviderNotImplemented)
-	if !strings.Contains(msg, "doppler") {
+	if !strings.Contains(msg, "oracle") {
 		t.Errorf("ExternalSecret message %q does not name the provider", msg)
 	}
 }
