@@ -20,7 +20,8 @@ import (
 // secrets they create. The writer therefore touches only the secret the remote key names
 // exactly (never a search's nearest match), and, when the entry's metadata names a folder,
 // only a secret in that folder: a secret found elsewhere is ErrNotManaged. A delete with a
-// property empties that field only, leaving the rest of the secret alone.
+// property empties that field only, leaving the rest of the secret alone (a secret left
+// holding nothing is deleted).
 
 var _ provider.Writer = (*Client)(nil)
 
@@ -73,8 +74,9 @@ func (c *Client) PushSecret(ctx context.Context, value []byte, ref provider.Push
 	return c.setField(ctx, s.ID, f.Slug, string(value), ref.RemoteKey)
 }
 
-// DeleteSecret deletes the secret ref.RemoteKey names, or with a property empties that
-// field only. A secret that is gone is not an error.
+// DeleteSecret deletes the secret ref.RemoteKey names. With a property it empties that
+// field only, unless the field is all the secret holds: then the secret is deleted. A
+// secret that is gone is not an error.
 func (c *Client) DeleteSecret(ctx context.Context, ref provider.PushRef) error {
 	meta, err := decodePushMetadata(ref)
 	if err != nil {
@@ -90,7 +92,10 @@ func (c *Client) DeleteSecret(ctx context.Context, ref provider.PushRef) error {
 			// No such field: nothing Ferry wrote is there.
 			return nil //nolint:nilerr // a field that does not exist is already deleted
 		}
-		return c.setField(ctx, s.ID, f.Slug, "", ref.RemoteKey)
+		if s.holdsBeside(f) {
+			return c.setField(ctx, s.ID, f.Slug, "", ref.RemoteKey)
+		}
+		// The field is all the secret holds: the secret goes with it.
 	}
 	_, err = c.do(ctx, restclient.Request{Method: http.MethodDelete, Path: "/api/v1/secrets/" + strconv.Itoa(s.ID)}, nil)
 	if err != nil && restclient.Status(err) != http.StatusNotFound {
@@ -186,6 +191,18 @@ func (s *secret) writableField(property string) (*field, error) {
 		return nil, fmt.Errorf("field %q is a file field, which Ferry does not push to", f.Slug)
 	}
 	return f, nil
+}
+
+// holdsBeside reports whether the secret holds anything besides field f: a value or a file
+// in another field.
+func (s *secret) holdsBeside(f *field) bool {
+	for i := range s.Items {
+		other := &s.Items[i]
+		if other != f && (other.ItemValue != "" || other.IsFile) {
+			return true
+		}
+	}
+	return false
 }
 
 // setField writes one field: PUT /api/v1/secrets/{id}/fields/{slug}.

@@ -193,7 +193,8 @@ func TestPushTouchesOnlyTheNamedSecret(t *testing.T) {
 }
 
 // TestDeleteAndExists deletes a whole secret (gone is not an error), empties one field
-// with a property, and answers SecretExists, which updatePolicy IfNotExists asks.
+// with a property (deleting the secret when that field was all it held), and answers
+// SecretExists, which updatePolicy IfNotExists asks.
 func TestDeleteAndExists(t *testing.T) {
 	f := startSS(t)
 	c := newClient(t, f, f.password)
@@ -229,20 +230,30 @@ func TestDeleteAndExists(t *testing.T) {
 		t.Error("SecretExists: an emptied field is reported present")
 	}
 
+	// A field that is all its secret holds (as in a secret a push created) takes the secret
+	// with it.
+	f.put("/Apps/Prod", "lonely", fakeItem{name: "Username", slug: "username"}, fakeItem{name: "Password", slug: "password", value: "x"})
+	if err := c.DeleteSecret(ctx, provider.PushRef{RemoteKey: "lonely", Property: "password"}); err != nil {
+		t.Fatalf("delete the last field: %v", err)
+	}
+	if _, ok := f.field("lonely", "password"); ok || f.callCount("delete") != 1 {
+		t.Errorf("after deleting its only value, lonely is still stored (%d DELETE calls)", f.callCount("delete"))
+	}
+
 	if err := c.DeleteSecret(ctx, provider.PushRef{RemoteKey: "orders-db"}); err != nil {
 		t.Fatalf("delete: %v", err)
 	}
 	if _, ok := f.field("orders-db", "password"); ok {
 		t.Error("orders-db is still stored after DeleteSecret")
 	}
-	if n := f.callCount("delete"); n != 1 {
-		t.Errorf("%d DELETE calls; want 1", n)
+	if n := f.callCount("delete"); n != 2 {
+		t.Errorf("%d DELETE calls; want 2", n)
 	}
 	if err := c.DeleteSecret(ctx, provider.PushRef{RemoteKey: "orders-db"}); err != nil {
 		t.Errorf("deleting a secret that is gone: %v", err)
 	}
-	if n := f.callCount("delete"); n != 1 {
-		t.Errorf("%d DELETE calls after deleting a missing secret; want still 1", n)
+	if n := f.callCount("delete"); n != 2 {
+		t.Errorf("%d DELETE calls after deleting a missing secret; want still 2", n)
 	}
 }
 
