@@ -229,6 +229,11 @@ func (c *Client) create(ctx context.Context, value string, ref provider.PushRef,
 	if name == "" || name == "/" || name == "." {
 		return fmt.Errorf("secret server: remoteKey %q names no secret: end it with the secret's name", ref.RemoteKey)
 	}
+	if strings.HasPrefix(ref.RemoteKey, "/") {
+		if err := c.checkFolderPath(ctx, ref.RemoteKey, meta.FolderID); err != nil {
+			return err
+		}
+	}
 	var stub map[string]any
 	query := url.Values{"secretTemplateId": {strconv.Itoa(meta.SecretTemplateID)}, "folderId": {strconv.Itoa(meta.FolderID)}}
 	if err := c.get(ctx, "/api/v1/secrets/stub", query, &stub); err != nil {
@@ -242,6 +247,26 @@ func (c *Client) create(ctx context.Context, value string, ref provider.PushRef,
 	stub["secretTemplateId"] = meta.SecretTemplateID
 	if _, err := c.do(ctx, restclient.Request{Method: http.MethodPost, Path: "/api/v1/secrets", Body: stub}, nil); err != nil {
 		return fmt.Errorf("creating secret server secret %q in folder %d: %w", ref.RemoteKey, meta.FolderID, err)
+	}
+	return nil
+}
+
+// checkFolderPath refuses to create the secret a /folder/path/name key names in a folder
+// whose path is another: later reads by that path would not find it, and every push would
+// create one more.
+func (c *Client) checkFolderPath(ctx context.Context, key string, folderID int) error {
+	var folder struct {
+		FolderPath string `json:"folderPath"`
+	}
+	if err := c.get(ctx, "/api/v1/folders/"+strconv.Itoa(folderID), nil, &folder); err != nil {
+		return fmt.Errorf("secret server secret %q: reading folder %d: %w", key, folderID, err)
+	}
+	// Secret Server writes folder paths with backslashes (\Apps\Prod).
+	want := strings.Trim(path.Dir(strings.TrimRight(key, "/")), "/")
+	have := strings.Trim(strings.ReplaceAll(folder.FolderPath, `\`, "/"), "/")
+	if !strings.EqualFold(want, have) {
+		return fmt.Errorf("secret server secret %q does not exist, and folder %d that the push metadata names is %q, not /%s: "+
+			"make folderId the id of /%s, or name the secret by its name alone", key, folderID, folder.FolderPath, want, want)
 	}
 	return nil
 }

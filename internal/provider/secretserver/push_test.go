@@ -94,16 +94,32 @@ func TestPushCreateUpdateUnchanged(t *testing.T) {
 }
 
 // TestPushCreateByPathAndWholeTemplate creates by a folder path (named after its last
-// segment) into the first field of a one-field template.
+// segment) into the first field of a one-field template; the next push finds it by that
+// path and creates no other. A path whose folder is not folderId's creates nothing.
 func TestPushCreateByPathAndWholeTemplate(t *testing.T) {
 	f := startSS(t)
 	c := newClient(t, f, f.password)
-	ref := provider.PushRef{RemoteKey: "/Apps/Prod/orders-config", Metadata: pushMeta(`{"folderId":12,"secretTemplateId":6003}`)}
-	if err := c.PushSecret(context.Background(), []byte(`{"a":"1"}`), ref); err != nil {
+	ctx := context.Background()
+	ref := provider.PushRef{RemoteKey: "/Ferry/Pushed/orders-config", Metadata: pushMeta(`{"folderId":12,"secretTemplateId":6003}`)}
+	if err := c.PushSecret(ctx, []byte(`{"a":"1"}`), ref); err != nil {
 		t.Fatalf("create by path: %v", err)
 	}
-	if got, ok := f.field("orders-config", "data"); !ok || got != `{"a":"1"}` {
+	if err := c.PushSecret(ctx, []byte(`{"a":"2"}`), ref); err != nil {
+		t.Fatalf("update by path: %v", err)
+	}
+	if got, ok := f.field("orders-config", "data"); !ok || got != `{"a":"2"}` {
 		t.Errorf("stored data = %q, %v", got, ok)
+	}
+	if w := writes(f); w["create"] != 1 || w["update"] != 1 || f.callCount("folder") != 1 {
+		t.Errorf("calls = %v, %d folder reads; want one create, one update, one folder read", w, f.callCount("folder"))
+	}
+	other := provider.PushRef{RemoteKey: "/Apps/Prod/orders-config", Metadata: pushMeta(`{"folderId":13,"secretTemplateId":6003}`)}
+	err := c.PushSecret(ctx, []byte(`{"a":"3"}`), other)
+	if err == nil || !strings.Contains(err.Error(), `folder 13 that the push metadata names is "\\Ferry\\Other", not /Apps/Prod`) {
+		t.Errorf("create by a path outside folderId: %v", err)
+	}
+	if n := f.callCount("create"); n != 1 {
+		t.Errorf("%d creates; want still 1", n)
 	}
 }
 

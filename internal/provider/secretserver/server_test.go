@@ -47,6 +47,8 @@ type fakeSS struct {
 	// templates are the secret templates, by id: the fields (name and slug) of their
 	// secrets.
 	templates map[int][]fakeItem
+	// folders are the folders pushes create secrets in, by id: their paths.
+	folders map[int]string
 }
 
 type fakeSecret struct {
@@ -81,7 +83,7 @@ func newSS() *fakeSS {
 		denied: map[int]bool{}, expiresIn: 1200, templates: map[int][]fakeItem{
 			6003: {{name: "Data", slug: "data"}},
 			6010: {{name: "Username", slug: "username"}, {name: "Password", slug: "password"}, {name: "Notes", slug: "notes"}},
-		}}
+		}, folders: map[int]string{12: "/Ferry/Pushed", 13: "/Ferry/Other"}}
 }
 
 func (f *fakeSS) url() string { return f.srv.URL + fakeBase }
@@ -162,6 +164,9 @@ func (f *fakeSS) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	case path == "api/v1/secrets" && r.Method == http.MethodPost:
 		f.calls["create"]++
 		f.create(w, r)
+	case len(segs) == 4 && segs[0] == "api" && segs[2] == "folders" && r.Method == http.MethodGet:
+		f.calls["folder"]++
+		f.folder(w, segs[3])
 	case path == "api/v1/secrets/stub" && r.Method == http.MethodGet:
 		f.calls["stub"]++
 		f.stub(w, r)
@@ -381,7 +386,7 @@ func (f *fakeSS) create(w http.ResponseWriter, r *http.Request) {
 		items[it.FieldID-300].value = it.ItemValue
 	}
 	f.nextID++
-	s := &fakeSecret{id: f.nextID, name: in.Name, folderID: in.FolderID, templateID: in.SecretTemplateID, items: items}
+	s := &fakeSecret{id: f.nextID, name: in.Name, folder: f.folders[in.FolderID], folderID: in.FolderID, templateID: in.SecretTemplateID, items: items}
 	f.secrets[s.id] = s
 	writeJSON(w, s.model())
 }
@@ -444,4 +449,17 @@ func (f *fakeSS) field(name, slug string) (string, bool) {
 		}
 	}
 	return "", false
+}
+
+// folder answers GET /api/v1/folders/{id}, with the path written as Secret Server writes
+// it, with backslashes.
+func (f *fakeSS) folder(w http.ResponseWriter, idText string) {
+	id, _ := strconv.Atoi(idText)
+	p, ok := f.folders[id]
+	if !ok {
+		ssError(w, http.StatusNotFound, "API_FolderNotFound", "Folder not found.")
+		return
+	}
+	writeJSON(w, map[string]any{"id": id, "folderName": p[strings.LastIndex(p, "/")+1:], "folderPath": strings.ReplaceAll(p, "/", `\`),
+		"parentFolderId": -1, "folderTypeId": 1, "secretPolicyId": -1, "inheritSecretPolicy": true, "inheritPermissions": true})
 }
