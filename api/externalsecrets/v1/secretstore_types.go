@@ -213,7 +213,7 @@ type SecretStoreProvider struct {
 	// +optional
 	Scaleway *ScalewayProvider `json:"scaleway,omitempty"`
 
-	// SecretServer reads secrets from Delinea Secret Server.
+	// SecretServer reads secrets from, and pushes secrets to, Delinea Secret Server.
 	// +optional
 	SecretServer *SecretServerProvider `json:"secretserver,omitempty"`
 

@@ -9,6 +9,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	esv1 "github.com/ferryhq/ferry/api/externalsecrets/v1"
+	esv1alpha1 "github.com/ferryhq/ferry/api/externalsecrets/v1alpha1"
 	"github.com/ferryhq/ferry/internal/operator/operatortest"
 	"github.com/ferryhq/ferry/internal/testenv"
 )
@@ -17,7 +18,9 @@ import (
 // Ferry operator on a real kube-apiserver, against the in-process Secret Server: the store
 // becomes Ready and ExternalSecrets write the bytes they read by name, id and path and by
 // extract; a store with a wrong password reports ValidationFailed without the password,
-// and its ExternalSecret writes nothing.
+// and its ExternalSecret writes nothing. A PushSecret creates a secret from the metadata's
+// template in its folder and deletes it with itself; one naming a secret outside that
+// folder is refused and leaves it alone.
 func TestThroughTheOperator(t *testing.T) {
 	f := startSS(t)
 	f.put("/Apps", "orders-db", dbItems()...)
@@ -57,4 +60,31 @@ func TestThroughTheOperator(t *testing.T) {
 	badES.ObjectMeta = metav1.ObjectMeta{Namespace: ns, Name: "on-wrong-password"}
 	badES.Spec.SecretStoreRef.Name = bad.Name
 	operatortest.WaitNotSynced(t, k8s, badES)
+
+	operatortest.Create(t, k8s, &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "source"},
+		Data: map[string][]byte{"token": []byte("pushed-value")}})
+	push := func(name, remoteKey string) *esv1alpha1.PushSecret {
+		ps := operatortest.PushSecret(ns, name, good.Name, "source", "token", remoteKey)
+		ps.Spec.Data[0].Match.RemoteRef.Property = "password"
+		ps.Spec.Data[0].Metadata = pushMeta(`{"folderId":12,"secretTemplateId":6010}`)
+		operatortest.Create(t, k8s, ps)
+		return ps
+	}
+	ours := push("ours", "pushed-db")
+	operatortest.WaitReady(t, k8s, ours, metav1.ConditionTrue)
+	if got, ok := f.field("pushed-db", "password"); !ok || got != "pushed-value" {
+		t.Errorf("pushed secret's password = %q, %v; want pushed-value", got, ok)
+	}
+	theirs := push("theirs", "41")
+	if msg := operatortest.WaitReady(t, k8s, theirs, metav1.ConditionFalse).Message; !strings.Contains(msg, "was not created by Ferry") {
+		t.Errorf("the refused push says %q, want the reason", msg)
+	}
+	operatortest.WaitGone(t, k8s, ours)
+	if _, ok := f.field("pushed-db", "password"); ok {
+		t.Error("deleting the PushSecret did not delete the secret it created")
+	}
+	operatortest.WaitGone(t, k8s, theirs)
+	if got, ok := f.field("orders-db", "password"); !ok || got != "pw-9f2c" {
+		t.Errorf("a secret outside the push's folder was changed or deleted: %q, %v", got, ok)
+	}
 }

@@ -31,8 +31,8 @@ func New(opts ...restclient.Option) *Provider {
 // Name returns "secretserver", the provider's key in spec.provider.
 func (*Provider) Name() string { return "secretserver" }
 
-// Capabilities returns ReadOnly: Ferry reads Secret Server; it does not push to it.
-func (*Provider) Capabilities() esv1.SecretStoreCapabilities { return esv1.SecretStoreReadOnly }
+// Capabilities returns ReadWrite: Ferry reads Secret Server and pushes to it.
+func (*Provider) Capabilities() esv1.SecretStoreCapabilities { return esv1.SecretStoreReadWrite }
 
 // NewClient validates the store, reads its credentials and CA, and returns a client that
 // logs in on its first call (or uses the store's token as it is).

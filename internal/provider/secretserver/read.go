@@ -220,14 +220,19 @@ func (c *Client) get(ctx context.Context, path string, query url.Values, out any
 	return err
 }
 
-// send sends a GET with the client's token; a token Secret Server refuses is replaced once
-// and the request repeated.
+// send sends a GET with the client's token.
 func (c *Client) send(ctx context.Context, path string, query url.Values, out any) (*restclient.Response, error) {
+	return c.do(ctx, restclient.Request{Method: http.MethodGet, Path: path, Query: query}, out)
+}
+
+// do sends req with the client's token; a token Secret Server refuses is replaced once and
+// the request repeated.
+func (c *Client) do(ctx context.Context, req restclient.Request, out any) (*restclient.Response, error) {
 	token, err := c.tokens.Get(ctx)
 	if err != nil {
 		return nil, err
 	}
-	req := restclient.Request{Method: http.MethodGet, Path: path, Query: query, Header: restclient.Bearer(token)}
+	req.Header = restclient.Bearer(token)
 	resp, err := c.api.Do(ctx, req, out)
 	if restclient.Status(err) == http.StatusUnauthorized && c.tokens.Rejected(token) {
 		if token, err = c.tokens.Get(ctx); err != nil {
@@ -248,7 +253,7 @@ func explain(err error) error {
 	case http.StatusUnauthorized:
 		return fmt.Errorf("%w (Secret Server refused the token: a token given in the store may have expired)", err)
 	case http.StatusForbidden:
-		return fmt.Errorf("%w (the user may not view this secret: check its permissions in Secret Server)", err)
+		return fmt.Errorf("%w (the user lacks a permission on this secret or its folder, View to read, Edit to push, Owner to delete: check its permissions in Secret Server)", err)
 	case http.StatusTooManyRequests:
 		return fmt.Errorf("%w (%s)", err, provider.RateLimitHint)
 	}

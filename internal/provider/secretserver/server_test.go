@@ -19,7 +19,10 @@ import (
 // domain), and, with a bearer token, GET /api/v1/secrets/{id}, /api/v1/secrets/0?secretPath=,
 // the search /api/v1/secrets?filter.searchText=&filter.searchField=&skip=&take=, file
 // fields at /api/v1/secrets/{id}/fields/{slug} and /api/v1/users/current, with camelCase
-// models and {"errorCode", "message"} error bodies. No Secret Server runs on the build
+// models and {"errorCode", "message"} error bodies; and for pushes the template's stub
+// secret GET /api/v1/secrets/stub?secretTemplateId=&folderId=, POST /api/v1/secrets (the
+// stub, filled in), PUT /api/v1/secrets/{id}/fields/{slug} ({"value"}) and
+// DELETE /api/v1/secrets/{id}. No Secret Server runs on the build
 // machine, so it stands in for the real service. It is served below /SecretServer, as an
 // on-premises install is.
 type fakeSS struct {
@@ -35,19 +38,27 @@ type fakeSS struct {
 	tokens  map[string]time.Time
 	logins  int
 	// calls counts the API calls (not the logins) by kind: "id", "path", "search", "file",
-	// "user".
+	// "user", "stub", "create", "update", "delete".
 	calls map[string]int
 	// denied lists the ids the user may not view.
 	denied map[int]bool
 	// expiresIn is the token life the token endpoint announces, in seconds.
 	expiresIn int
+	// templates are the secret templates, by id: the fields (name and slug) of their
+	// secrets.
+	templates map[int][]fakeItem
+	// folders are the folders pushes create secrets in, by id: their paths.
+	folders map[int]string
 }
 
 type fakeSecret struct {
 	id     int
 	name   string
 	folder string // a folder path such as "/Apps/Prod", "" for the root
-	items  []fakeItem
+	// folderID is the folder's id; 0 stands for len(folder), the ids seeded secrets have.
+	folderID   int
+	templateID int
+	items      []fakeItem
 }
 
 type fakeItem struct {
@@ -69,7 +80,10 @@ func startSS(t *testing.T) *fakeSS {
 func newSS() *fakeSS {
 	return &fakeSS{username: "svc-ferry", password: "user-password-1", staticToken: "static-token-1",
 		secrets: map[int]*fakeSecret{}, nextID: 40, tokens: map[string]time.Time{}, calls: map[string]int{},
-		denied: map[int]bool{}, expiresIn: 1200}
+		denied: map[int]bool{}, expiresIn: 1200, templates: map[int][]fakeItem{
+			6003: {{name: "Data", slug: "data"}},
+			6010: {{name: "Username", slug: "username"}, {name: "Password", slug: "password"}, {name: "Notes", slug: "notes"}},
+		}, folders: map[int]string{12: "/Ferry/Pushed", 13: "/Ferry/Other"}}
 }
 
 func (f *fakeSS) url() string { return f.srv.URL + fakeBase }
@@ -130,7 +144,7 @@ func (f *fakeSS) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		f.token(w, r)
 		return
 	}
-	if r.Method != http.MethodGet {
+	if r.Method != http.MethodGet && r.Method != http.MethodPost && r.Method != http.MethodPut && r.Method != http.MethodDelete {
 		ssError(w, http.StatusMethodNotAllowed, "API_MethodNotAllowed", "The requested resource does not support http method '"+r.Method+"'.")
 		return
 	}
@@ -144,14 +158,29 @@ func (f *fakeSS) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	case path == "api/v1/users/current":
 		f.calls["user"]++
 		writeJSON(w, map[string]any{"id": 7, "userName": f.username, "displayName": "Ferry", "enabled": true})
-	case path == "api/v1/secrets":
+	case path == "api/v1/secrets" && r.Method == http.MethodGet:
 		f.calls["search"]++
 		f.search(w, r)
-	case len(segs) == 4 && segs[0] == "api" && segs[2] == "secrets":
+	case path == "api/v1/secrets" && r.Method == http.MethodPost:
+		f.calls["create"]++
+		f.create(w, r)
+	case len(segs) == 4 && segs[0] == "api" && segs[2] == "folders" && r.Method == http.MethodGet:
+		f.calls["folder"]++
+		f.folder(w, segs[3])
+	case path == "api/v1/secrets/stub" && r.Method == http.MethodGet:
+		f.calls["stub"]++
+		f.stub(w, r)
+	case len(segs) == 4 && segs[0] == "api" && segs[2] == "secrets" && r.Method == http.MethodGet:
 		f.read(w, r, segs[3])
-	case len(segs) == 6 && segs[0] == "api" && segs[2] == "secrets" && segs[4] == "fields":
+	case len(segs) == 4 && segs[0] == "api" && segs[2] == "secrets" && r.Method == http.MethodDelete:
+		f.calls["delete"]++
+		f.remove(w, segs[3])
+	case len(segs) == 6 && segs[0] == "api" && segs[2] == "secrets" && segs[4] == "fields" && r.Method == http.MethodGet:
 		f.calls["file"]++
 		f.file(w, segs[3], segs[5])
+	case len(segs) == 6 && segs[0] == "api" && segs[2] == "secrets" && segs[4] == "fields" && r.Method == http.MethodPut:
+		f.calls["update"]++
+		f.setField(w, r, segs[3], segs[5])
 	default:
 		ssError(w, http.StatusNotFound, "API_NotFound", "No HTTP resource was found that matches the request URI.")
 	}
@@ -222,7 +251,7 @@ func (s *fakeSecret) model() map[string]any {
 		}
 		items[i] = item
 	}
-	return map[string]any{"id": s.id, "name": s.name, "secretTemplateId": 6003, "folderId": len(s.folder), "active": true,
+	return map[string]any{"id": s.id, "name": s.name, "secretTemplateId": s.template(), "folderId": s.folderNumber(), "active": true,
 		"items": items, "launcherConnectAsSecretId": nil, "checkOutMinutesRemaining": nil, "checkedOut": false,
 		"checkOutUserDisplayName": "", "checkOutUserId": nil, "isRestricted": false, "isOutOfSync": false, "outOfSyncReason": "",
 		"autoChangeEnabled": false, "autoChangeNextPassword": nil, "requiresApprovalForAccess": false, "requiresComment": false,
@@ -245,7 +274,8 @@ func (f *fakeSS) search(w http.ResponseWriter, r *http.Request) {
 	}
 	var found []*fakeSecret
 	for _, s := range f.secrets {
-		if strings.Contains(strings.ToLower(s.name), text) {
+		folder := q.Get("filter.folderId")
+		if strings.Contains(strings.ToLower(s.name), text) && (folder == "" || folder == strconv.Itoa(s.folderNumber())) {
 			found = append(found, s)
 		}
 	}
@@ -258,8 +288,8 @@ func (f *fakeSS) search(w http.ResponseWriter, r *http.Request) {
 	page := found[min(skip, len(found)):min(skip+take, len(found))]
 	records := make([]map[string]any, len(page))
 	for i, s := range page {
-		records[i] = map[string]any{"id": s.id, "name": s.name, "secretTemplateId": 6003, "secretTemplateName": "Ferry Test",
-			"folderId": len(s.folder), "siteId": 1, "active": true, "checkedOut": false, "isRestricted": false, "isOutOfSync": false,
+		records[i] = map[string]any{"id": s.id, "name": s.name, "secretTemplateId": s.template(), "secretTemplateName": "Ferry Test",
+			"folderId": s.folderNumber(), "siteId": 1, "active": true, "checkedOut": false, "isRestricted": false, "isOutOfSync": false,
 			"lastHeartBeatStatus": "Pending", "lastPasswordChangeAttempt": "0001-01-01T00:00:00", "responseCodes": nil,
 			"lastAccessed": nil, "extendedFields": nil, "checkOutEnabled": false, "autoChangeEnabled": false,
 			"doubleLockEnabled": false, "requiresApproval": false, "requiresComment": false, "inheritsPermissions": true,
@@ -286,4 +316,150 @@ func (f *fakeSS) file(w http.ResponseWriter, idText, slug string) {
 		}
 	}
 	ssError(w, http.StatusNotFound, "API_FieldNotFound", "Field not found.")
+}
+
+func (s *fakeSecret) folderNumber() int {
+	if s.folderID != 0 {
+		return s.folderID
+	}
+	return len(s.folder)
+}
+
+func (s *fakeSecret) template() int {
+	if s.templateID != 0 {
+		return s.templateID
+	}
+	return 6003
+}
+
+// stub answers GET /api/v1/secrets/stub: a new secret of the template, in the folder, with
+// empty items, for the caller to fill in and post.
+func (f *fakeSS) stub(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	templateID, err1 := strconv.Atoi(q.Get("secretTemplateId"))
+	folderID, err2 := strconv.Atoi(q.Get("folderId"))
+	fields, ok := f.templates[templateID]
+	switch {
+	case err1 != nil || err2 != nil:
+		ssError(w, http.StatusBadRequest, "API_InvalidParameter", "The request is invalid.")
+		return
+	case !ok:
+		ssError(w, http.StatusNotFound, "API_SecretTemplateNotFound", "Secret Template not found.")
+		return
+	}
+	items := make([]fakeItem, len(fields))
+	copy(items, fields)
+	stub := (&fakeSecret{folderID: folderID, templateID: templateID, items: items}).model()
+	stub["name"] = ""
+	writeJSON(w, stub)
+}
+
+// create answers POST /api/v1/secrets: the secret model, with a name, a folder, a known
+// template and items naming its fields by fieldId.
+func (f *fakeSS) create(w http.ResponseWriter, r *http.Request) {
+	var in struct {
+		Name             string `json:"name"`
+		FolderID         int    `json:"folderId"`
+		SecretTemplateID int    `json:"secretTemplateId"`
+		SiteID           int    `json:"siteId"`
+		Items            []struct {
+			FieldID   int    `json:"fieldId"`
+			ItemValue string `json:"itemValue"`
+		} `json:"items"`
+	}
+	if json.NewDecoder(r.Body).Decode(&in) != nil || in.Name == "" || in.SiteID <= 0 {
+		ssError(w, http.StatusBadRequest, "API_InvalidParameter", "The request is invalid: name and siteId are required.")
+		return
+	}
+	fields, ok := f.templates[in.SecretTemplateID]
+	if !ok {
+		ssError(w, http.StatusBadRequest, "API_SecretTemplateNotFound", "Secret Template not found.")
+		return
+	}
+	items := make([]fakeItem, len(fields))
+	copy(items, fields)
+	for _, it := range in.Items {
+		if it.FieldID < 300 || it.FieldID >= 300+len(items) {
+			ssError(w, http.StatusBadRequest, "API_InvalidParameter", "The field is not on the template.")
+			return
+		}
+		items[it.FieldID-300].value = it.ItemValue
+	}
+	f.nextID++
+	s := &fakeSecret{id: f.nextID, name: in.Name, folder: f.folders[in.FolderID], folderID: in.FolderID, templateID: in.SecretTemplateID, items: items}
+	f.secrets[s.id] = s
+	writeJSON(w, s.model())
+}
+
+// setField answers PUT /api/v1/secrets/{id}/fields/{slug} with {"value": ...}.
+func (f *fakeSS) setField(w http.ResponseWriter, r *http.Request, idText, slug string) {
+	id, _ := strconv.Atoi(idText)
+	s := f.secrets[id]
+	var in struct {
+		Value *string `json:"value"`
+	}
+	switch {
+	case s == nil:
+		ssError(w, http.StatusNotFound, "API_SecretNotFound", "Secret not found.")
+		return
+	case f.denied[id]:
+		ssError(w, http.StatusForbidden, "API_AccessDenied", "Access Denied")
+		return
+	case json.NewDecoder(r.Body).Decode(&in) != nil || in.Value == nil:
+		ssError(w, http.StatusBadRequest, "API_InvalidParameter", "The request is invalid.")
+		return
+	}
+	for i := range s.items {
+		if s.items[i].slug == slug {
+			s.items[i].value = *in.Value
+			writeJSON(w, *in.Value)
+			return
+		}
+	}
+	ssError(w, http.StatusNotFound, "API_FieldNotFound", "Field not found.")
+}
+
+// remove answers DELETE /api/v1/secrets/{id}.
+func (f *fakeSS) remove(w http.ResponseWriter, idText string) {
+	id, _ := strconv.Atoi(idText)
+	switch {
+	case f.secrets[id] == nil:
+		ssError(w, http.StatusNotFound, "API_SecretNotFound", "Secret not found.")
+	case f.denied[id]:
+		ssError(w, http.StatusForbidden, "API_AccessDenied", "Access Denied")
+	default:
+		delete(f.secrets, id)
+		writeJSON(w, map[string]any{"id": id, "objectType": "Secret", "responseCodes": []any{}})
+	}
+}
+
+// field returns the value of the field slug of the secret named name, and whether it
+// exists.
+func (f *fakeSS) field(name, slug string) (string, bool) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	for _, s := range f.secrets {
+		if s.name != name {
+			continue
+		}
+		for _, it := range s.items {
+			if it.slug == slug {
+				return it.value, true
+			}
+		}
+	}
+	return "", false
+}
+
+// folder answers GET /api/v1/folders/{id}, with the path written as Secret Server writes
+// it, with backslashes.
+func (f *fakeSS) folder(w http.ResponseWriter, idText string) {
+	id, _ := strconv.Atoi(idText)
+	p, ok := f.folders[id]
+	if !ok {
+		ssError(w, http.StatusNotFound, "API_FolderNotFound", "Folder not found.")
+		return
+	}
+	writeJSON(w, map[string]any{"id": id, "folderName": p[strings.LastIndex(p, "/")+1:], "folderPath": strings.ReplaceAll(p, "/", `\`),
+		"parentFolderId": -1, "folderTypeId": 1, "secretPolicyId": -1, "inheritSecretPolicy": true, "inheritPermissions": true})
 }
