@@ -23,7 +23,7 @@ func (*Provider) ValidateStore(store esv1.GenericStore) error {
 	o := spec.Provider.Oracle
 	var errs []error
 	if o.Vault == "" {
-		errs = append(errs, fmt.Errorf("%s.vault: required: set the OCID of the vault, ocid1.vault.oc1.<region>...", specField))
+		errs = append(errs, fmt.Errorf("%s.vault: required: set the OCID of the vault (ocid1.vault.oc1.<region>.<id>)", specField))
 	}
 	switch {
 	case o.Region == "":
@@ -53,10 +53,10 @@ func validateAuth(store esv1.GenericStore, o *esv1.OracleProvider) []error {
 	var errs []error
 	field := specField + ".auth"
 	if o.Auth.Tenancy == "" {
-		errs = append(errs, fmt.Errorf("%s.tenancy: required: set the OCID of the tenancy, ocid1.tenancy.oc1...", field))
+		errs = append(errs, fmt.Errorf("%s.tenancy: required: set the OCID of the tenancy (ocid1.tenancy.oc1..<id>)", field))
 	}
 	if o.Auth.User == "" {
-		errs = append(errs, fmt.Errorf("%s.user: required: set the OCID of the user the API key belongs to, ocid1.user.oc1...", field))
+		errs = append(errs, fmt.Errorf("%s.user: required: set the OCID of the user the API key belongs to (ocid1.user.oc1..<id>)", field))
 	}
 	errs = append(errs, provider.ValidateSecretKeyRef(store, &o.Auth.SecretRef.PrivateKey, field+".secretRef.privatekey")...)
 	errs = append(errs, provider.ValidateSecretKeyRef(store, &o.Auth.SecretRef.Fingerprint, field+".secretRef.fingerprint")...)
