@@ -75,6 +75,12 @@ func TestValidateStore(t *testing.T) {
 			conformance.CheckStoreError(t, New().ValidateStore(tt.store), tt.want, tt.class)
 		})
 	}
+	// As in ESO, auth is checked whenever it is set: a Workload store is refused for an
+	// incomplete auth beside being reported as a gap.
+	err := New().ValidateStore(full(func(o *esv1.OracleProvider) { o.PrincipalType = "Workload"; o.Auth.User = "" }))
+	if gaps, mistakes := provider.SplitFeatureGaps(err); len(gaps) != 1 || len(mistakes) != 1 || !strings.Contains(mistakes[0].Error(), "auth.user: required") {
+		t.Errorf("Workload with an incomplete auth: gaps %v, mistakes %v; want the gap and auth.user refused", gaps, mistakes)
+	}
 }
 
 // TestRefusedSignature: a store whose private key is not the one OCI holds for its

@@ -40,17 +40,20 @@ func (*Provider) ValidateStore(store esv1.GenericStore) error {
 
 // validateAuth checks the principal: ESO authenticates as a workload for Workload, as the
 // instance for InstancePrincipal or when auth is unset, and otherwise as the user of auth.
-// Ferry implements the user principal only.
+// Ferry implements the user principal only. Like ESO, it checks auth whenever it is set.
 func validateAuth(store esv1.GenericStore, o *esv1.OracleProvider) []error {
+	var errs []error
 	switch {
 	case o.PrincipalType == workloadPrincipal:
-		return []error{provider.FeatureNotImplemented("%s.principalType: Workload (OKE workload identity) is not supported by Ferry yet: set principalType UserPrincipal with auth", specField)}
+		errs = append(errs, provider.FeatureNotImplemented("%s.principalType: Workload (OKE workload identity) is not supported by Ferry yet: set principalType UserPrincipal with auth", specField))
 	case o.PrincipalType == instancePrincipal:
-		return []error{provider.FeatureNotImplemented("%s.principalType: InstancePrincipal is not supported by Ferry yet: set principalType UserPrincipal with auth", specField)}
+		errs = append(errs, provider.FeatureNotImplemented("%s.principalType: InstancePrincipal is not supported by Ferry yet: set principalType UserPrincipal with auth", specField))
 	case o.Auth == nil:
-		return []error{provider.FeatureNotImplemented("%s.auth: unset, so External Secrets Operator authenticates as the instance principal, which Ferry does not support yet: set auth (tenancy, user, secretRef.privatekey, secretRef.fingerprint)", specField)}
+		errs = append(errs, provider.FeatureNotImplemented("%s.auth: unset, so External Secrets Operator authenticates as the instance principal, which Ferry does not support yet: set auth (tenancy, user, secretRef.privatekey, secretRef.fingerprint)", specField))
 	}
-	var errs []error
+	if o.Auth == nil {
+		return errs
+	}
 	field := specField + ".auth"
 	if o.Auth.Tenancy == "" {
 		errs = append(errs, fmt.Errorf("%s.tenancy: required: set the OCID of the tenancy (ocid1.tenancy.oc1..<id>)", field))
