@@ -10,6 +10,7 @@ import (
 	"encoding/pem"
 	"errors"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
@@ -300,4 +301,19 @@ func TestPrivateKeyFormats(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestFailingServers: whatever fails on OCI's side (refusals, throttling, errors, a proxy's
+// page, no answer), the store is not Ready and reads fail without being "not found".
+func TestFailingServers(t *testing.T) {
+	conformance.RunFailingServers(t, conformance.FailingOptions{}, func(t *testing.T, srv *httptest.Server) provider.Client {
+		p := New()
+		p.endpoint = func(string, string) string { return srv.URL }
+		store, kube := userStore(pkcs1PEM(apiKey(t, 0)))
+		c, err := p.NewClient(context.Background(), store, kube, "apps")
+		if err != nil {
+			t.Fatal(err)
+		}
+		return c
+	})
 }

@@ -143,10 +143,15 @@ func live(state string) bool {
 // Management service, as ESO does. A user who may read secrets but not vaults is told
 // apart: the result is Unknown, not an error, as in ESO.
 func (c *Client) Validate(ctx context.Context) (esv1.ValidationResult, error) {
-	_, err := c.kms.Do(ctx, restclient.Request{Method: http.MethodGet, Path: "/20180608/vaults/" + url.PathEscape(c.vault)}, nil)
+	var vault struct {
+		ID string `json:"id"`
+	}
+	_, err := c.kms.Do(ctx, restclient.Request{Method: http.MethodGet, Path: "/20180608/vaults/" + url.PathEscape(c.vault)}, &vault)
 	switch {
-	case err == nil:
+	case err == nil && vault.ID == c.vault:
 		return esv1.ValidationResultReady, nil
+	case err == nil:
+		return esv1.ValidationResultError, fmt.Errorf("checking the oci vault: the Key Management service answered without vault %q: is this OCI?", c.vault)
 	case restclient.Status(err) == http.StatusNotFound:
 		return esv1.ValidationResultUnknown, fmt.Errorf("checking the oci vault: %w (the key was accepted, but the vault cannot be read: it may not exist, or the user may read secrets without reading vaults)", err)
 	}
