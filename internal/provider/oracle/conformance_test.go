@@ -65,7 +65,7 @@ func userStore(keyPEM []byte) (esv1.GenericStore, client.Client) {
 	creds := &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Name: "oci-key", Namespace: "apps"},
 		Data: map[string][]byte{"privateKey": keyPEM, "fingerprint": []byte(testFingerprint + "\n")}}
 	store := oracleStore(esv1.OracleProvider{
-		Region: "us-ashburn-1", Vault: fakeVault, Compartment: fakeCompartment, PrincipalType: "UserPrincipal",
+		Region: "us-ashburn-1", Vault: fakeVault, Compartment: fakeCompartment, EncryptionKey: fakeKey, PrincipalType: "UserPrincipal",
 		Auth: &esv1.OracleAuth{Tenancy: testTenancy, User: testUser, SecretRef: esv1.OracleSecretRef{
 			PrivateKey:  esv1.SecretKeySelector{Name: "oci-key", Key: "privateKey"},
 			Fingerprint: esv1.SecretKeySelector{Name: "oci-key", Key: "fingerprint"},

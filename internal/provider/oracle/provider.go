@@ -66,8 +66,8 @@ func publicEndpoint(service, region string) string {
 // Name returns "oracle", the provider's key in spec.provider.
 func (*Provider) Name() string { return "oracle" }
 
-// Capabilities returns ReadOnly: Ferry reads OCI Vault; it does not push to it yet.
-func (*Provider) Capabilities() esv1.SecretStoreCapabilities { return esv1.SecretStoreReadOnly }
+// Capabilities returns ReadWrite: Ferry reads OCI Vault and pushes to it.
+func (*Provider) Capabilities() esv1.SecretStoreCapabilities { return esv1.SecretStoreReadWrite }
 
 // NewClient validates the store, reads the API key from its Secrets and returns a client
 // that signs each call with it.
@@ -103,6 +103,6 @@ func (p *Provider) NewClient(ctx context.Context, store esv1.GenericStore, kube 
 	}
 	return &Client{
 		secrets: api(secretsService), vaults: api(vaultsService), kms: api(kmsService),
-		vault: spec.Vault, compartment: spec.Compartment,
+		vault: spec.Vault, compartment: spec.Compartment, encryptionKey: spec.EncryptionKey,
 	}, nil
 }

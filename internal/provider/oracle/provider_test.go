@@ -147,9 +147,9 @@ func TestSignedBody(t *testing.T) {
 		_ = resp.Body.Close()
 		return resp.StatusCode
 	}
-	// The fake Vault service lists only; a POST that passes authentication is answered 404.
-	if got := send(false); got != http.StatusNotFound {
-		t.Errorf("signed POST: HTTP %d, want it past authentication (404)", got)
+	// The body lacks what CreateSecret needs: past authentication, it is answered 400.
+	if got := send(false); got != http.StatusBadRequest {
+		t.Errorf("signed POST: HTTP %d, want it past authentication (400)", got)
 	}
 	if got := send(true); got != http.StatusUnauthorized {
 		t.Errorf("POST whose body changed after signing: HTTP %d, want 401", got)

@@ -21,8 +21,8 @@ const maxListPages = 1000
 
 // Client reads one OCI vault for a store.
 type Client struct {
-	secrets, vaults, kms *restclient.Client
-	vault, compartment   string
+	secrets, vaults, kms              *restclient.Client
+	vault, compartment, encryptionKey string
 }
 
 var _ provider.Client = (*Client)(nil)

@@ -58,6 +58,7 @@ type fakeSecret struct {
 }
 
 const (
+	fakeKey         = "ocid1.key.oc1.iad.fakekey"
 	fakeVault       = "ocid1.vault.oc1.iad.fakevault"
 	fakeCompartment = "ocid1.compartment.oc1..fakecompartment"
 )
@@ -67,7 +68,7 @@ func startOCI(t *testing.T) *fakeOCI {
 	f := &fakeOCI{servers: map[string]*httptest.Server{}, keys: map[string]*rsa.PublicKey{}, vault: fakeVault,
 		compartment: fakeCompartment, secrets: map[string]*fakeSecret{}, pageSize: 2, calls: map[string]int{}, now: time.Now}
 	routes := map[string]func(w http.ResponseWriter, r *http.Request){
-		secretsService: f.getByName, vaultsService: f.listSecrets, kmsService: f.getVault,
+		secretsService: f.getByName, vaultsService: f.vaultService, kmsService: f.getVault,
 	}
 	for service, route := range routes {
 		srv := httptest.NewServer(f.authenticated(route))
@@ -269,11 +270,120 @@ func (f *fakeOCI) getByName(w http.ResponseWriter, r *http.Request) {
 	})
 }
 
-func (f *fakeOCI) listSecrets(w http.ResponseWriter, r *http.Request) {
-	if r.Method != http.MethodGet || r.URL.Path != "/20180608/secrets" {
+// vaultService routes the Vault service's calls: ListSecrets, CreateSecret, UpdateSecret
+// and ScheduleSecretDeletion.
+func (f *fakeOCI) vaultService(w http.ResponseWriter, r *http.Request) {
+	rest, isSecret := strings.CutPrefix(r.URL.Path, "/20180608/secrets/")
+	switch {
+	case r.Method == http.MethodGet && r.URL.Path == "/20180608/secrets":
+		f.listSecrets(w, r)
+	case r.Method == http.MethodPost && r.URL.Path == "/20180608/secrets":
+		f.createSecret(w, r)
+	case r.Method == http.MethodPut && isSecret && !strings.Contains(rest, "/"):
+		f.updateSecret(w, r, rest)
+	case r.Method == http.MethodPost && isSecret && strings.HasSuffix(rest, "/actions/scheduleDeletion"):
+		f.scheduleDeletion(w, strings.TrimSuffix(rest, "/actions/scheduleDeletion"))
+	default:
+		notFound(w)
+	}
+}
+
+// secretContent is the secretContent of CreateSecret and UpdateSecret.
+type secretContent struct {
+	ContentType string `json:"contentType"`
+	Content     string `json:"content"`
+}
+
+func (c secretContent) decode() ([]byte, bool) {
+	v, err := base64.StdEncoding.DecodeString(c.Content)
+	return v, c.ContentType == "BASE64" && err == nil
+}
+
+func (f *fakeOCI) createSecret(w http.ResponseWriter, r *http.Request) {
+	var req struct {
+		CompartmentID string            `json:"compartmentId"`
+		VaultID       string            `json:"vaultId"`
+		KeyID         string            `json:"keyId"`
+		SecretName    string            `json:"secretName"`
+		SecretContent secretContent     `json:"secretContent"`
+		FreeformTags  map[string]string `json:"freeformTags"`
+	}
+	if json.NewDecoder(r.Body).Decode(&req) != nil || req.CompartmentID == "" || req.VaultID == "" || req.KeyID == "" || req.SecretName == "" {
+		ociError(w, http.StatusBadRequest, "InvalidParameter", "compartmentId, vaultId, keyId and secretName are required.")
+		return
+	}
+	value, ok := req.SecretContent.decode()
+	if !ok {
+		ociError(w, http.StatusBadRequest, "InvalidParameter", "secretContent must be BASE64 content.")
+		return
+	}
+	f.mu.Lock()
+	f.calls["create"]++
+	_, taken := f.secrets[req.SecretName]
+	f.mu.Unlock()
+	switch {
+	case req.CompartmentID != f.compartment || req.VaultID != f.vault || req.KeyID != fakeKey:
+		notFound(w)
+	case taken:
+		ociError(w, http.StatusConflict, "Conflict", "A secret with this name already exists in the vault.")
+	default:
+		f.put(req.SecretName, value, req.FreeformTags)
+		writeJSON(w, map[string]any{"secretName": req.SecretName, "lifecycleState": "CREATING"})
+	}
+}
+
+// byID returns the secret with this OCID; f.mu is held.
+func (f *fakeOCI) byID(id string) *fakeSecret {
+	for _, s := range f.secrets {
+		if s.id == id {
+			return s
+		}
+	}
+	return nil
+}
+
+func (f *fakeOCI) updateSecret(w http.ResponseWriter, r *http.Request, id string) {
+	var req struct {
+		SecretContent secretContent `json:"secretContent"`
+	}
+	value, ok := []byte(nil), false
+	if json.NewDecoder(r.Body).Decode(&req) == nil {
+		value, ok = req.SecretContent.decode()
+	}
+	if !ok {
+		ociError(w, http.StatusBadRequest, "InvalidParameter", "secretContent must be BASE64 content.")
+		return
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.calls["update"]++
+	s := f.byID(id)
+	switch {
+	case s == nil:
+		notFound(w)
+	case s.pendingDeletion:
+		ociError(w, http.StatusConflict, "IncorrectState", "The secret is pending deletion.")
+	default:
+		s.versions = append(s.versions, value)
+		writeJSON(w, map[string]any{"id": id, "lifecycleState": "UPDATING"})
+	}
+}
+
+func (f *fakeOCI) scheduleDeletion(w http.ResponseWriter, id string) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.calls["delete"]++
+	s := f.byID(id)
+	if s == nil {
 		notFound(w)
 		return
 	}
+	s.pendingDeletion = true
+	w.Header().Set("opc-request-id", "fake-request")
+	w.WriteHeader(http.StatusOK)
+}
+
+func (f *fakeOCI) listSecrets(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
 	f.mu.Lock()
 	defer f.mu.Unlock()
@@ -285,7 +395,9 @@ func (f *fakeOCI) listSecrets(w http.ResponseWriter, r *http.Request) {
 	var names []string
 	if q.Get("compartmentId") == f.compartment && (q.Get("vaultId") == "" || q.Get("vaultId") == f.vault) {
 		for name := range f.secrets {
-			names = append(names, name)
+			if q.Get("name") == "" || q.Get("name") == name {
+				names = append(names, name)
+			}
 		}
 	}
 	// OCI sorts by timeCreated by default; any stable order will do for a client.
