@@ -16,7 +16,7 @@ import (
 // TestThroughTheOperator runs OCI Vault SecretStores and ExternalSecrets through a Ferry
 // operator on a real kube-apiserver, against the in-process OCI: the store becomes Ready
 // and an ExternalSecret writes the bytes it reads by property, by stage and by extract and
-// find; a store whose key is not the user's reports ValidationFailed without the key, and
+// find, and a PushSecret creates a tagged secret and schedules its deletion when deleted; a store whose key is not the user's reports ValidationFailed without the key, and
 // its ExternalSecret writes nothing; an InstancePrincipal store is admitted and reports
 // InvalidProviderConfig.
 func TestThroughTheOperator(t *testing.T) {
@@ -64,6 +64,27 @@ func TestThroughTheOperator(t *testing.T) {
 	badES.ObjectMeta = metav1.ObjectMeta{Namespace: ns, Name: "on-wrong-key"}
 	badES.Spec.SecretStoreRef.Name = bad.Name
 	operatortest.WaitNotSynced(t, k8s, badES)
+
+	operatortest.Create(t, k8s, &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "source"},
+		Data: map[string][]byte{"token": []byte("tok-31ab")}})
+	push := operatortest.PushSecret(ns, "push", good.Name, "source", "token", "pushed-token")
+	operatortest.Create(t, k8s, push)
+	pushed := func() string {
+		f.mu.Lock()
+		defer f.mu.Unlock()
+		s := f.secrets["pushed-token"]
+		if s == nil || s.pendingDeletion {
+			return ""
+		}
+		return string(s.versions[len(s.versions)-1]) + " " + s.tags["managed-by"]
+	}
+	testenv.Eventually(t, 20*time.Second, "the value pushed to OCI", func() (bool, error) {
+		return pushed() == "tok-31ab external-secrets", nil
+	})
+	operatortest.WaitGone(t, k8s, push)
+	if got := pushed(); got != "" {
+		t.Errorf("after the PushSecret is deleted, OCI holds %q, want the secret scheduled for deletion", got)
+	}
 
 	instance := store("oracle-instance", "privateKey")
 	instance.Spec.Provider.Oracle.PrincipalType = "InstancePrincipal"
