@@ -13,11 +13,12 @@ import (
 	"github.com/ferryhq/ferry/internal/testenv"
 )
 
-// TestThroughTheOperator runs OCI Vault SecretStores and ExternalSecrets through a Ferry
-// operator on a real kube-apiserver, against the in-process OCI: the store becomes Ready
-// and an ExternalSecret writes the bytes it reads by property, by stage and by extract and
-// find, and a PushSecret creates a tagged secret and schedules its deletion when deleted; a store whose key is not the user's reports ValidationFailed without the key, and
-// its ExternalSecret writes nothing; an InstancePrincipal store is admitted and reports
+// TestThroughTheOperator runs OCI Vault SecretStores, ExternalSecrets and a PushSecret
+// through a Ferry operator on a real kube-apiserver, against the in-process OCI: the store
+// becomes Ready; an ExternalSecret writes the bytes it reads by property, by stage and by
+// extract and find; a PushSecret creates a tagged secret and schedules its deletion when
+// deleted; a store whose key is not the user's reports ValidationFailed without the key,
+// and its ExternalSecret writes nothing; an InstancePrincipal store is admitted and reports
 // InvalidProviderConfig.
 func TestThroughTheOperator(t *testing.T) {
 	f := startOCI(t)
