@@ -15,16 +15,24 @@ bin="$root/.cache/bin"
 [ -L "$bin" ] && rm -f "$bin"
 mkdir -p "$bin"
 
+# The Go release that builds the tools that only run (servers and CLIs: kube-apiserver, etcd,
+# Vault, Helm, promtool, OpenTofu). Go 1.27 took HTTP/2 into the standard library and the
+# x/net/http2 of the versions these pin no longer compiles under it (OpenTofu 1.12's gRPC needs
+# http2.TrailerPrefix), so they are built by the 1.26 release their go.mod files name; the go
+# command fetches it from the module proxy when the machine has another.
+tools_go=go1.26.8
+
 build() { # name module-dir package [go]
-	local name=$1 dir=$2 pkg=$3 stamp target
+	local name=$1 dir=$2 pkg=$3 stamp target toolchain=$tools_go
 	# Tools that load Go code (linters, generators, govulncheck) must be built by the Go
 	# release that builds Ferry, or they fail on its standard library: their key has it.
-	stamp=$( (cat "$root/hack/tools/$dir/go.mod"; [ "${4:-}" != go ] || go env GOVERSION) | sha256sum | cut -c1-16)
+	[ "${4:-}" != go ] || toolchain=$(go env GOVERSION)
+	stamp=$( (cat "$root/hack/tools/$dir/go.mod"; [ "${4:-}" != go ] || echo "$toolchain") | sha256sum | cut -c1-16)
 	target="$cache/$dir-$stamp/$name"
 	if [ ! -x "$target" ]; then
 		echo "building $name (first time only; cached in $(dirname "$target"))" >&2
 		mkdir -p "$(dirname "$target")"
-		(cd "$root/hack/tools/$dir" && go build -trimpath -ldflags '-s -w' -o "$target.tmp.$$" "$pkg")
+		(cd "$root/hack/tools/$dir" && GOTOOLCHAIN=$toolchain go build -trimpath -ldflags '-s -w' -o "$target.tmp.$$" "$pkg")
 		mv "$target.tmp.$$" "$target"
 	fi
 	[ "$(readlink "$bin/$name" 2>/dev/null)" = "$target" ] || ln -sfn "$target" "$bin/$name"
