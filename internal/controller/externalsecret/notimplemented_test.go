@@ -20,22 +20,18 @@ import (
 // unimplementedStores are stores of three providers Ferry does not implement, as a user of
 // External Secrets Operator writes them (fields from ESO's v2.9 schema).
 var unimplementedStores = map[string]string{
-	"oracle": `
+	"yandexlockbox": `
 apiVersion: external-secrets.io/v1
 kind: SecretStore
-metadata: {name: oracle}
+metadata: {name: yandexlockbox}
 spec:
   provider:
-    oracle:
-      vault: ocid1.vault.oc1.eu-frankfurt-1.example
-      region: eu-frankfurt-1
-      principalType: UserPrincipal
+    yandexlockbox:
+      apiEndpoint: api.cloud.yandex.net:443
       auth:
-        tenancy: ocid1.tenancy.oc1..example
-        user: ocid1.user.oc1..example
-        secretRef:
-          privatekey: {name: oracle-secret, key: privateKey}
-          fingerprint: {name: oracle-secret, key: fingerprint}
+        authorizedKeySecretRef: {name: yc-auth, key: authorized-key}
+      fetching:
+        byName: {folderID: b1g0example}
 `,
 	"chef": `
 apiVersion: external-secrets.io/v1
@@ -85,7 +81,7 @@ func TestUnimplementedProvidersAreReportedAndKept(t *testing.T) {
 	mine := externalSecret(ns, "mine", "ours", time.Hour)
 	mine.Spec.Data = []esv1.ExternalSecretData{dataRef("k", "k", "")}
 	create(t, mine)
-	blocked := externalSecret(ns, "blocked", "oracle", time.Hour)
+	blocked := externalSecret(ns, "blocked", "yandexlockbox", time.Hour)
 	blocked.Spec.Data = []esv1.ExternalSecretData{dataRef("k", "DB_PASSWORD", "")}
 	create(t, blocked)
 
@@ -114,7 +110,7 @@ func TestUnimplementedProvidersAreReportedAndKept(t *testing.T) {
 		}
 	}
 	msg := waitReady(t, blocked, corev1.ConditionFalse, esv1.ReasonProviderNotImplemented)
-	if !strings.Contains(msg, "oracle") {
+	if !strings.Contains(msg, "yandexlockbox") {
 		t.Errorf("ExternalSecret message %q does not name the provider", msg)
 	}
 }

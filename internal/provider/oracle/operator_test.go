@@ -1,0 +1,97 @@
+package oracle
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	esv1 "github.com/ferryhq/ferry/api/externalsecrets/v1"
+	"github.com/ferryhq/ferry/internal/operator/operatortest"
+	"github.com/ferryhq/ferry/internal/testenv"
+)
+
+// TestThroughTheOperator runs OCI Vault SecretStores, ExternalSecrets and a PushSecret
+// through a Ferry operator on a real kube-apiserver, against the in-process OCI: the store
+// becomes Ready; an ExternalSecret writes the bytes it reads by property, by stage and by
+// extract and find; a PushSecret creates a tagged secret and schedules its deletion when
+// deleted; a store whose key is not the user's reports ValidationFailed without the key,
+// and its ExternalSecret writes nothing; an InstancePrincipal store is admitted and reports
+// InvalidProviderConfig.
+func TestThroughTheOperator(t *testing.T) {
+	f := startOCI(t)
+	operatorOCI.Store(f)
+	f.addKey(testKeyID, &apiKey(t, 0).PublicKey)
+	f.put("orders-db", []byte(`{"user":"app","password":"pw-old"}`), nil)
+	f.put("orders-db", []byte(`{"user":"app","password":"pw-9f2c"}`), nil)
+	f.put("orders-config", []byte(`{"region":"eu-1","replicas":"3"}`), map[string]string{"team": "orders"})
+	f.put("orders-flags", []byte(`{"beta":"on"}`), map[string]string{"team": "orders"})
+	ns := testenv.Namespace(t, k8s, nil)
+	operatortest.Create(t, k8s, &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "oci-key"},
+		Data: map[string][]byte{"privateKey": pkcs1PEM(apiKey(t, 0)), "other": pkcs1PEM(apiKey(t, 1)), "fingerprint": []byte(testFingerprint)}})
+	store := func(name, keyKey string) *esv1.SecretStore {
+		s, _ := userStore(nil)
+		spec := s.GetSpec().DeepCopy()
+		spec.Provider.Oracle.Auth.SecretRef.PrivateKey.Key = keyKey
+		return &esv1.SecretStore{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: name}, Spec: *spec}
+	}
+	good := store("oracle", "privateKey")
+	operatortest.Create(t, k8s, good)
+	operatortest.WaitReady(t, k8s, good, metav1.ConditionTrue)
+
+	es := &esv1.ExternalSecret{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "orders"}, Spec: esv1.ExternalSecretSpec{
+		SecretStoreRef: esv1.SecretStoreRef{Name: good.Name, Kind: esv1.SecretStoreKind}, RefreshInterval: esv1.NewDuration(time.Hour),
+		Data: []esv1.ExternalSecretData{
+			{SecretKey: "password", RemoteRef: esv1.ExternalSecretDataRemoteRef{Key: "orders-db", Property: "password"}},
+			{SecretKey: "previous", RemoteRef: esv1.ExternalSecretDataRemoteRef{Key: "orders-db", Property: "password", Version: "PREVIOUS"}},
+		},
+		DataFrom: []esv1.ExternalSecretDataFromRemoteRef{
+			{Extract: &esv1.ExternalSecretDataRemoteRef{Key: "orders-config"}},
+			{Find: &esv1.ExternalSecretFind{Tags: map[string]string{"team": "orders"}, Name: &esv1.FindName{RegExp: "flags$"}}},
+		}}}
+	operatortest.Create(t, k8s, es)
+	operatortest.WaitSecretData(t, k8s, ns, "orders", map[string]string{"password": "pw-9f2c", "previous": "pw-old",
+		"region": "eu-1", "replicas": "3", "orders-flags": `{"beta":"on"}`})
+
+	bad := store("oracle-wrong-key", "other")
+	operatortest.Create(t, k8s, bad)
+	c := operatortest.WaitReady(t, k8s, bad, metav1.ConditionFalse)
+	if c.Reason != esv1.ReasonValidationFailed || !strings.Contains(c.Message, "OCI refused the request signature") || strings.Contains(c.Message, "PRIVATE KEY") {
+		t.Errorf("the store with the wrong key is %s: %q", c.Reason, c.Message)
+	}
+	badES := es.DeepCopy()
+	badES.ObjectMeta = metav1.ObjectMeta{Namespace: ns, Name: "on-wrong-key"}
+	badES.Spec.SecretStoreRef.Name = bad.Name
+	operatortest.WaitNotSynced(t, k8s, badES)
+
+	operatortest.Create(t, k8s, &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "source"},
+		Data: map[string][]byte{"token": []byte("tok-31ab")}})
+	push := operatortest.PushSecret(ns, "push", good.Name, "source", "token", "pushed-token")
+	operatortest.Create(t, k8s, push)
+	pushed := func() string {
+		f.mu.Lock()
+		defer f.mu.Unlock()
+		s := f.secrets["pushed-token"]
+		if s == nil || s.pendingDeletion {
+			return ""
+		}
+		return string(s.versions[len(s.versions)-1]) + " " + s.tags["managed-by"]
+	}
+	testenv.Eventually(t, 20*time.Second, "the value pushed to OCI", func() (bool, error) {
+		return pushed() == "tok-31ab external-secrets", nil
+	})
+	operatortest.WaitGone(t, k8s, push)
+	if got := pushed(); got != "" {
+		t.Errorf("after the PushSecret is deleted, OCI holds %q, want the secret scheduled for deletion", got)
+	}
+
+	instance := store("oracle-instance", "privateKey")
+	instance.Spec.Provider.Oracle.PrincipalType = "InstancePrincipal"
+	operatortest.Create(t, k8s, instance)
+	c = operatortest.WaitReady(t, k8s, instance, metav1.ConditionFalse)
+	if c.Reason != esv1.ReasonInvalidProviderConfig || !strings.Contains(c.Message, "InstancePrincipal is not supported by Ferry yet") {
+		t.Errorf("the InstancePrincipal store is %s: %q", c.Reason, c.Message)
+	}
+}

@@ -1,0 +1,108 @@
+package oracle
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"time"
+
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	esv1 "github.com/ferryhq/ferry/api/externalsecrets/v1"
+	"github.com/ferryhq/ferry/internal/provider"
+	"github.com/ferryhq/ferry/internal/provider/restclient"
+)
+
+const specField = "spec.provider.oracle"
+
+// The principal types of spec.provider.oracle.principalType.
+const (
+	userPrincipal     = "UserPrincipal"
+	instancePrincipal = "InstancePrincipal"
+	workloadPrincipal = "Workload"
+)
+
+// The OCI services the provider calls.
+const (
+	// secretsService is the Secrets retrieval service (secret bundles).
+	secretsService = "secrets"
+	// vaultsService is the Vault service (secret metadata, ListSecrets).
+	vaultsService = "vaults"
+	// kmsService is the Key Management service, whose GetVault proves the credentials.
+	kmsService = "kms"
+)
+
+// Provider builds clients for spec.provider.oracle. Build it with New.
+type Provider struct {
+	transport restclient.Transport
+	// endpoint gives the base URL of a service in a region; tests point every service at
+	// their in-process server.
+	endpoint func(service, region string) string
+	// now is the clock requests are dated with.
+	now func() time.Time
+}
+
+var _ provider.Provider = (*Provider)(nil)
+
+// New returns the Oracle Cloud Infrastructure Vault provider. Tests pass
+// restclient.WithHTTPClient.
+func New(opts ...restclient.Option) *Provider {
+	return &Provider{transport: restclient.NewTransport(opts...), endpoint: publicEndpoint, now: time.Now}
+}
+
+// publicEndpoint is the address of a service in a region of OCI's commercial realm (oc1),
+// the one the OCI SDK uses there.
+func publicEndpoint(service, region string) string {
+	switch service {
+	case secretsService:
+		return "https://secrets.vaults." + region + ".oci.oraclecloud.com"
+	case vaultsService:
+		return "https://vaults." + region + ".oci.oraclecloud.com"
+	default:
+		return "https://kms." + region + ".oraclecloud.com"
+	}
+}
+
+// Name returns "oracle", the provider's key in spec.provider.
+func (*Provider) Name() string { return "oracle" }
+
+// Capabilities returns ReadWrite: Ferry reads OCI Vault and pushes to it.
+func (*Provider) Capabilities() esv1.SecretStoreCapabilities { return esv1.SecretStoreReadWrite }
+
+// NewClient validates the store, reads the API key from its Secrets and returns a client
+// that signs each call with it.
+func (p *Provider) NewClient(ctx context.Context, store esv1.GenericStore, kube client.Client, namespace string) (provider.Client, error) {
+	if err := p.ValidateStore(store); err != nil {
+		return nil, err
+	}
+	spec := store.GetSpec().Provider.Oracle
+	keyField := specField + ".auth.secretRef.privatekey"
+	privateKey, err := provider.SecretKeyValue(ctx, kube, store, namespace, spec.Auth.SecretRef.PrivateKey, keyField)
+	if err != nil {
+		return nil, err
+	}
+	fingerprint, err := provider.SecretKeySetting(ctx, kube, store, namespace, spec.Auth.SecretRef.Fingerprint, specField+".auth.secretRef.fingerprint")
+	if err != nil {
+		return nil, err
+	}
+	sign, err := newSigner(spec.Auth.Tenancy, spec.Auth.User, string(fingerprint), privateKey, p.now)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", keyField, err)
+	}
+	hc, err := p.transport.Client(ctx, kube, store, namespace, nil, nil, specField)
+	if err != nil {
+		return nil, err
+	}
+	next := hc.Transport
+	if next == nil {
+		next = http.DefaultTransport
+	}
+	signed := &http.Client{Transport: &signingTransport{signer: sign, next: next}, Timeout: hc.Timeout}
+	api := func(service string) *restclient.Client {
+		return &restclient.Client{Service: "oci " + service, BaseURL: p.endpoint(service, spec.Region), HTTP: signed, Message: errorMessage}
+	}
+	return &Client{
+		secrets: api(secretsService), vaults: api(vaultsService), kms: api(kmsService),
+		vault: spec.Vault, compartment: spec.Compartment, encryptionKey: spec.EncryptionKey,
+	}, nil
+}
