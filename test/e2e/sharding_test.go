@@ -34,6 +34,30 @@ type apiWrite struct {
 	namespace string
 	resource  string // e.g. secrets, externalsecrets/status
 	name      string // empty for a create (the name is in the body)
+	status    int    // the API server's answer; 0 when none came (the replica gave up or died)
+}
+
+// done tells whether the API server carried the write out.
+func (w apiWrite) done() bool { return w.status >= 200 && w.status < 300 }
+
+// recorder keeps the status of the answer the proxy relays.
+type recorder struct {
+	http.ResponseWriter
+	status int
+}
+
+func (r *recorder) WriteHeader(code int) {
+	if r.status == 0 {
+		r.status = code
+	}
+	r.ResponseWriter.WriteHeader(code)
+}
+
+// Flush lets watches stream through the recorder.
+func (r *recorder) Flush() {
+	if f, ok := r.ResponseWriter.(http.Flusher); ok {
+		f.Flush()
+	}
 }
 
 // writeProxy is a plain-HTTP reverse proxy on loopback in front of the test API server. The
@@ -62,14 +86,29 @@ func startWriteProxy(t *testing.T) *writeProxy {
 	rp := httputil.NewSingleHostReverseProxy(upstream)
 	rp.Transport = transport
 	rp.FlushInterval = -1 // watches stream
+	rp.ErrorHandler = func(w http.ResponseWriter, _ *http.Request, _ error) {
+		// No answer from the API server (the request was cancelled): record none.
+		w.(*recorder).status = -1
+		w.WriteHeader(http.StatusBadGateway)
+	}
 	p := &writeProxy{}
 	srv := &http.Server{ReadHeaderTimeout: 10 * time.Second, Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if w, ok := classifyWrite(r); ok {
-			p.mu.Lock()
-			p.writes = append(p.writes, w)
-			p.mu.Unlock()
+		write, ok := classifyWrite(r)
+		rec := &recorder{ResponseWriter: w}
+		rp.ServeHTTP(rec, r)
+		if !ok {
+			return
 		}
-		rp.ServeHTTP(w, r)
+		switch {
+		case rec.status < 0: // no answer
+		case rec.status == 0:
+			write.status = http.StatusOK // a body without a header is a 200
+		default:
+			write.status = rec.status
+		}
+		p.mu.Lock()
+		p.writes = append(p.writes, write)
+		p.mu.Unlock()
 	})}
 	go func() { _ = srv.Serve(ln) }()
 	t.Cleanup(func() { _ = srv.Close() })
@@ -281,7 +320,7 @@ func TestSharding(t *testing.T) {
 		if w.replica == "" {
 			t.Errorf("a Secret write in %s came without a replica in its user agent", w.namespace)
 		}
-		if w.verb == "create" {
+		if w.verb == "create" && w.done() {
 			creates++
 		}
 		if writers[w.namespace] == nil {
@@ -351,23 +390,36 @@ func TestSharding(t *testing.T) {
 			}
 		}
 	}
-	// writtenOnce checks that every Secret was updated exactly once by writes.
+	// writtenOnce checks that the API server carried out exactly one write of every Secret.
+	// A write the replica gave up on (cancelled by its shutdown, or lost with it) may still
+	// have landed unseen; such a Secret may count no write the proxy saw answered.
 	writtenOnce := func(writes []apiWrite) {
 		t.Helper()
-		perSecret := map[string]int{}
+		perSecret, unanswered := map[string][]apiWrite{}, map[string]bool{}
 		for _, w := range secretWrites(writes, prefix) {
 			if w.verb == "create" || w.verb == "delete" {
 				t.Errorf("%s %s a Secret in %s during a value change", w.replica, w.verb, w.namespace)
 				continue
 			}
-			perSecret[w.namespace+"/"+w.name]++
+			key := w.namespace + "/" + w.name
+			perSecret[key] = append(perSecret[key], w)
+			if w.status == 0 {
+				unanswered[key] = true
+			}
 		}
 		if len(perSecret) != namespaces*perNS {
 			t.Errorf("%d Secrets were written for the change, want %d", len(perSecret), namespaces*perNS)
 		}
-		for key, n := range perSecret {
-			if n != 1 {
-				t.Errorf("Secret %s was written %d times for one change, want once", key, n)
+		t.Logf("%d Secrets had a write that got no answer (its replica stopped)", len(unanswered))
+		for key, ws := range perSecret {
+			done := 0
+			for _, w := range ws {
+				if w.done() {
+					done++
+				}
+			}
+			if done > 1 || done == 0 && !unanswered[key] {
+				t.Errorf("Secret %s was written %d times for one change, want once; attempts (replica, verb, status): %v", key, done, ws)
 			}
 		}
 	}
