@@ -70,8 +70,9 @@ bench: tools build ## The benchmark: 1,000 and 10,000 ExternalSecrets, 10,000 be
 soak: tools build ## The one-hour fault soak: two replicas, leader killed, API server restarted, provider faults, rotations.
 	$(GO) run ./bench/cmd/ferrybench -ferry bin/ferry -append $(BENCH_OUT) -soak 1h -n 10000 -k 1000 -interval 1m $(SOAK_FLAGS)
 
-lint: ## gofmt, go vet and golangci-lint.
+lint: ## gofmt, go vet, golangci-lint, and go.mod as `go mod tidy` leaves it.
 	hack/tools.sh golangci-lint >/dev/null
+	@$(GO) mod tidy -diff || { echo "go.mod or go.sum is not tidy: run 'go mod tidy' and commit" >&2; exit 1; }
 	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { gofmt -l $$(git ls-files '*.go'); exit 1; }
 	$(GO) vet ./...
 	$(TOOLS_BIN)/golangci-lint run ./...
