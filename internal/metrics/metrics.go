@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
+	"k8s.io/apimachinery/pkg/types"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"github.com/ferryhq/ferry/internal/version"
@@ -37,6 +38,8 @@ func ParseLabels(s string) (Labels, error) {
 type Metrics struct {
 	labels Labels
 
+	// syncCalls and syncErrors count syncs by namespace with LabelsLow; with LabelsESO the
+	// ExternalSecret table counts them by object.
 	syncCalls     *prometheus.CounterVec
 	syncErrors    *prometheus.CounterVec
 	syncDuration  *prometheus.HistogramVec
@@ -47,7 +50,7 @@ type Metrics struct {
 	secretWrites  *prometheus.CounterVec
 	statusWrites  prometheus.Counter
 	// objects holds the per-object series of each kind; empty with LabelsLow.
-	objects map[Kind]*objectSeries
+	objects map[Kind]*objectTable
 }
 
 // Options choose what the metrics show.
@@ -68,27 +71,20 @@ func New(reg prometheus.Registerer, reader client.Reader, opts Options) (*Metric
 	if _, err := ParseLabels(string(labels)); err != nil {
 		return nil, err
 	}
-	objLabels := []string{"name", "namespace"}
-	if labels == LabelsLow {
-		objLabels = []string{"namespace"}
-	}
-	m := &Metrics{labels: labels, objects: map[Kind]*objectSeries{}}
-	m.syncCalls = prometheus.NewCounterVec(prometheus.CounterOpts{
-		Name: "externalsecret_sync_calls_total", Help: "Syncs of ExternalSecrets attempted.",
-	}, objLabels)
-	m.syncErrors = prometheus.NewCounterVec(prometheus.CounterOpts{
-		Name: "externalsecret_sync_calls_error", Help: "Syncs of ExternalSecrets that failed.",
-	}, objLabels)
+	m := &Metrics{labels: labels, objects: map[Kind]*objectTable{}}
 	m.providerCalls = prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: "externalsecret_provider_api_calls_count", Help: "Calls from the fetcher to providers.",
 	}, []string{"provider", "call", "status"})
-	collectors := []prometheus.Collector{m.syncCalls, m.syncErrors, m.providerCalls,
+	collectors := []prometheus.Collector{m.providerCalls,
 		newExternalSecretCollector(reader, labels == LabelsLow), newStoreCollector(reader, opts.ClusterStores)}
-	if labels != LabelsLow {
+	if labels == LabelsLow {
+		m.syncCalls = prometheus.NewCounterVec(prometheus.CounterOpts{Name: syncCallsName, Help: syncCallsHelp}, []string{"namespace"})
+		m.syncErrors = prometheus.NewCounterVec(prometheus.CounterOpts{Name: syncErrorsName, Help: syncErrorsHelp}, []string{"namespace"})
+		collectors = append(collectors, m.syncCalls, m.syncErrors)
+	} else {
 		for _, kind := range kinds {
-			s := newObjectSeries(kind)
-			m.objects[kind] = s
-			collectors = append(collectors, s.condition, s.duration)
+			m.objects[kind] = newObjectTable(kind)
+			collectors = append(collectors, m.objects[kind])
 		}
 	}
 	collectors = append(collectors, m.newFerrySeries()...)
@@ -136,27 +132,37 @@ func buildInfo(info version.Info) prometheus.Collector {
 	return g
 }
 
+// ESO's sync counters.
+const (
+	syncCallsName  = "externalsecret_sync_calls_total"
+	syncCallsHelp  = "Syncs of ExternalSecrets attempted."
+	syncErrorsName = "externalsecret_sync_calls_error"
+	syncErrorsHelp = "Syncs of ExternalSecrets that failed."
+)
+
 // Sync records one sync attempt of an ExternalSecret and how it ended.
 func (m *Metrics) Sync(namespace, name string, took time.Duration, err error) {
 	if m == nil {
 		return
 	}
-	labels := m.objectLabels(namespace, name)
-	m.syncCalls.WithLabelValues(labels...).Inc()
 	result := "success"
 	if err != nil {
 		result = "error"
-		m.syncErrors.WithLabelValues(labels...).Inc()
 	}
 	m.syncDuration.WithLabelValues(result).Observe(took.Seconds())
-}
-
-// objectLabels are the label values of the per-ExternalSecret counters.
-func (m *Metrics) objectLabels(namespace, name string) []string {
 	if m.labels == LabelsLow {
-		return []string{namespace}
+		m.syncCalls.WithLabelValues(namespace).Inc()
+		if err != nil {
+			m.syncErrors.WithLabelValues(namespace).Inc()
+		}
+		return
 	}
-	return []string{name, namespace}
+	m.objects[ExternalSecret].update(types.NamespacedName{Namespace: namespace, Name: name}, func(s *objectState) {
+		s.calls++
+		if err != nil {
+			s.errors++
+		}
+	})
 }
 
 // ProviderCall records one call to a provider.

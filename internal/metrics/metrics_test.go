@@ -3,6 +3,8 @@ package metrics_test
 import (
 	"context"
 	"errors"
+	"fmt"
+	"runtime"
 	"slices"
 	"strings"
 	"testing"
@@ -331,4 +333,33 @@ func withReady(namespace, name, status string) esv1.ExternalSecret {
 			{Type: esv1.ExternalSecretReady, Status: corev1.ConditionStatus(status)},
 		}},
 	}
+}
+
+// BenchmarkSeriesMemory reports the heap that ESO's per-object series of 10,000
+// ExternalSecrets hold (Ready, reconciled and synced once each), in bytes per object.
+func BenchmarkSeriesMemory(b *testing.B) {
+	const n = 10_000
+	keys := make([]types.NamespacedName, n)
+	for i := range keys {
+		keys[i] = types.NamespacedName{Namespace: fmt.Sprintf("ns-%03d", i/100), Name: fmt.Sprintf("es-%05d", i)}
+	}
+	var perObject float64
+	for b.Loop() {
+		runtime.GC()
+		var before, after runtime.MemStats
+		runtime.ReadMemStats(&before)
+		m, err := metrics.New(prometheus.NewRegistry(), nil, metrics.Options{Labels: metrics.LabelsESO})
+		if err != nil {
+			b.Fatal(err)
+		}
+		for _, k := range keys {
+			m.Sync(k.Namespace, k.Name, time.Millisecond, nil)
+			m.Reconciled(metrics.ExternalSecret, k, "True", time.Millisecond)
+		}
+		runtime.GC()
+		runtime.ReadMemStats(&after)
+		perObject = float64(after.HeapAlloc-before.HeapAlloc) / n
+		runtime.KeepAlive(m)
+	}
+	b.ReportMetric(perObject, "heap-B/object")
 }
