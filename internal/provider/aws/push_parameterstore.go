@@ -95,19 +95,9 @@ func (p *parameterStore) PushSecret(ctx context.Context, value []byte, ref provi
 		return err
 	}
 	key := remoteKey(p.prefix, ref.RemoteKey)
-	cur, exists, managed, err := p.currentParameter(ctx, key)
-	if err != nil {
+	next, exists, unchanged, err := planPush(ctx, p.currentParameter, "parameter", key, value, ref.Property)
+	if err != nil || unchanged {
 		return err
-	}
-	if exists && !managed {
-		return fmt.Errorf("parameter %q: %w", key, provider.ErrNotManaged)
-	}
-	next, err := withProperty(cur, value, ref.Property)
-	if err != nil {
-		return fmt.Errorf("parameter %q: %w", key, err)
-	}
-	if exists && string(cur) == string(next) {
-		return nil
 	}
 	in := &ssm.PutParameterInput{Name: aws.String(key), Value: aws.String(string(next)),
 		Type: ssmtypes.ParameterType(meta.ParameterStoreType), Overwrite: aws.Bool(exists)}
@@ -137,23 +127,14 @@ func (p *parameterStore) DeleteSecret(ctx context.Context, ref provider.PushRef)
 		return err
 	}
 	key := remoteKey(p.prefix, ref.RemoteKey)
-	cur, exists, managed, err := p.currentParameter(ctx, key)
+	rest, exists, err := planDelete(ctx, p.currentParameter, "parameter", key, ref.Property)
 	if err != nil || !exists {
 		return err
 	}
-	if !managed {
-		return fmt.Errorf("parameter %q: %w", key, provider.ErrNotManaged)
-	}
-	if ref.Property != "" {
-		rest, empty, err := withoutProperty(cur, ref.Property)
-		if err != nil {
-			return fmt.Errorf("parameter %q: %w", key, err)
-		}
-		if !empty {
-			_, err := w.PutParameter(ctx, &ssm.PutParameterInput{Name: aws.String(key), Value: aws.String(string(rest)),
-				Type: ssmtypes.ParameterTypeSecureString, Overwrite: aws.Bool(true)})
-			return err
-		}
+	if rest != nil {
+		_, err := w.PutParameter(ctx, &ssm.PutParameterInput{Name: aws.String(key), Value: aws.String(string(rest)),
+			Type: ssmtypes.ParameterTypeSecureString, Overwrite: aws.Bool(true)})
+		return err
 	}
 	if _, err := w.DeleteParameter(ctx, &ssm.DeleteParameterInput{Name: aws.String(key)}); err != nil {
 		var nf *ssmtypes.ParameterNotFound

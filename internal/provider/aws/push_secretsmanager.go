@@ -1,7 +1,6 @@
 package aws
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -104,19 +103,9 @@ func (s *secretsManager) PushSecret(ctx context.Context, value []byte, ref provi
 		return err
 	}
 	key := remoteKey(s.prefix, ref.RemoteKey)
-	cur, exists, managed, err := s.current(ctx, key)
-	if err != nil {
+	next, exists, unchanged, err := planPush(ctx, s.current, "secret", key, value, ref.Property)
+	if err != nil || unchanged {
 		return err
-	}
-	if exists && !managed {
-		return fmt.Errorf("secret %q: %w", key, provider.ErrNotManaged)
-	}
-	next, err := withProperty(cur, value, ref.Property)
-	if err != nil {
-		return fmt.Errorf("secret %q: %w", key, err)
-	}
-	if exists && cur != nil && bytes.Equal(cur, next) {
-		return nil
 	}
 	if !exists {
 		in := &secretsmanager.CreateSecretInput{Name: aws.String(key),
@@ -181,25 +170,16 @@ func (s *secretsManager) DeleteSecret(ctx context.Context, ref provider.PushRef)
 		return err
 	}
 	key := remoteKey(s.prefix, ref.RemoteKey)
-	cur, exists, managed, err := s.current(ctx, key)
+	rest, exists, err := planDelete(ctx, s.current, "secret", key, ref.Property)
 	if err != nil || !exists {
 		return err
 	}
-	if !managed {
-		return fmt.Errorf("secret %q: %w", key, provider.ErrNotManaged)
-	}
-	if ref.Property != "" {
-		rest, empty, err := withoutProperty(cur, ref.Property)
-		if err != nil {
-			return fmt.Errorf("secret %q: %w", key, err)
+	if rest != nil {
+		in := &secretsmanager.PutSecretValueInput{SecretId: aws.String(key), SecretString: aws.String(string(rest))}
+		if _, err := w.PutSecretValue(ctx, in); err != nil {
+			return fmt.Errorf("writing secret %q: %w", key, err)
 		}
-		if !empty {
-			in := &secretsmanager.PutSecretValueInput{SecretId: aws.String(key), SecretString: aws.String(string(rest))}
-			if _, err := w.PutSecretValue(ctx, in); err != nil {
-				return fmt.Errorf("writing secret %q: %w", key, err)
-			}
-			return nil
-		}
+		return nil
 	}
 	in := &secretsmanager.DeleteSecretInput{SecretId: aws.String(key)}
 	if d := s.deletions; d != nil {
@@ -237,32 +217,4 @@ func setPayload(value []byte, str **string, bin *[]byte) {
 		return
 	}
 	*bin = value
-}
-
-// withProperty returns value, or the JSON object cur with property set to value.
-func withProperty(cur, value []byte, property string) ([]byte, error) {
-	if property == "" {
-		return value, nil
-	}
-	obj := map[string]any{}
-	if len(cur) > 0 {
-		if err := json.Unmarshal(cur, &obj); err != nil {
-			return nil, fmt.Errorf("the value is not a JSON object, so property %q cannot be set in it", property)
-		}
-	}
-	obj[property] = string(value)
-	return json.Marshal(obj)
-}
-
-// withoutProperty removes property from the JSON object cur and says whether it is empty.
-func withoutProperty(cur []byte, property string) ([]byte, bool, error) {
-	obj := map[string]any{}
-	if len(cur) > 0 {
-		if err := json.Unmarshal(cur, &obj); err != nil {
-			return nil, false, fmt.Errorf("the value is not a JSON object, so property %q cannot be removed from it", property)
-		}
-	}
-	delete(obj, property)
-	out, err := json.Marshal(obj)
-	return out, len(obj) == 0, err
 }
