@@ -27,8 +27,11 @@ type FailingOptions struct {
 // every request with one kind of failure.
 type FailingServer func(t *testing.T, srv *httptest.Server) provider.Client
 
-// RunFailingServers checks that a store whose server answers 401, 403, 429, 500, garbage, or nothing at all fails Validate, and fails reads without calling
-// them "not found" (which would delete target Secrets), within the caller's deadline.
+// RunFailingServers checks that a store whose server answers 401, 403, 429, 500, garbage, or
+// nothing at all fails Validate, and fails reads without calling them "not found" (which
+// would delete target Secrets), within the caller's deadline. A server that answers a bare
+// 404 to everything (a wrong URL, a proxy's page) fails Validate too; its reads may be
+// "not found", as a vendor's own 404 for a missing key is.
 func RunFailingServers(t *testing.T, opts FailingOptions, build FailingServer) {
 	t.Helper()
 	status := func(code int) http.HandlerFunc {
@@ -44,6 +47,7 @@ func RunFailingServers(t *testing.T, opts FailingOptions, build FailingServer) {
 		{"forbidden", status(http.StatusForbidden)},
 		{"rate limited", status(http.StatusTooManyRequests)},
 		{"server error", status(http.StatusInternalServerError)},
+		{"not found everywhere", status(http.StatusNotFound)},
 		{"garbage", func(w http.ResponseWriter, _ *http.Request) { _, _ = w.Write([]byte("<html>a proxy</html>")) }},
 		{"hang", func(_ http.ResponseWriter, r *http.Request) {
 			_, _ = io.Copy(io.Discard, r.Body)
@@ -72,7 +76,7 @@ func RunFailingServers(t *testing.T, opts FailingOptions, build FailingServer) {
 				t.Error("Validate succeeded")
 			}
 			_, err := c.GetSecret(ctx, esv1.ExternalSecretDataRemoteRef{Key: "some-key"})
-			if err == nil || errors.Is(err, provider.ErrNotFound) {
+			if err == nil || errors.Is(err, provider.ErrNotFound) && tt.name != "not found everywhere" {
 				t.Errorf("GetSecret = %v, want an error that is not ErrNotFound", err)
 			}
 		})

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -338,6 +339,19 @@ func (c *Client) GetAllSecrets(context.Context, esv1.ExternalSecretFind) (map[st
 func (c *Client) Validate(ctx context.Context) (esv1.ValidationResult, error) {
 	if _, err := c.tokens.Get(ctx); err != nil {
 		return esv1.ValidationResultError, fmt.Errorf("checking the IBM Cloud credentials: %w", err)
+	}
+	// The token says nothing of serviceUrl: list the instance's secret groups, which any
+	// reader may. A 403 proves the instance and the token; reads report their own.
+	var groups struct {
+		SecretGroups *[]json.RawMessage `json:"secret_groups"`
+	}
+	err := c.authorized(ctx, "/api/v2/secret_groups", &groups)
+	switch {
+	case provider.HTTPStatus(err) == http.StatusForbidden:
+	case err != nil:
+		return esv1.ValidationResultError, fmt.Errorf("checking serviceUrl (listing secret groups): %w", err)
+	case groups.SecretGroups == nil:
+		return esv1.ValidationResultError, errors.New("checking serviceUrl (listing secret groups): the answer is not Secrets Manager's; check that serviceUrl is the instance's endpoint")
 	}
 	return esv1.ValidationResultReady, nil
 }

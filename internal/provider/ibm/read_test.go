@@ -5,12 +5,14 @@ import (
 	"errors"
 	"maps"
 	"net/http"
+	"net/http/httptest"
 	"slices"
 	"strings"
 	"testing"
 
 	esv1 "github.com/ferryhq/ferry/api/externalsecrets/v1"
 	"github.com/ferryhq/ferry/internal/provider"
+	"github.com/ferryhq/ferry/internal/provider/conformance"
 )
 
 // newClient builds a client of the store with API key auth against f.
@@ -308,4 +310,36 @@ func TestStatusErrors(t *testing.T) {
 			t.Errorf("error quotes a credential or value: %v", e)
 		}
 	}
+}
+
+// TestFailingServer runs the failing-server matrix twice: with Secrets Manager answering
+// every request with one failure (IAM healthy), and with IAM doing so. Each fails Validate
+// and reads, never as "not found" (but for a bare 404 from Secrets Manager), within the
+// caller's deadline.
+func TestFailingServer(t *testing.T) {
+	f := startIBM(t)
+	t.Run("secrets manager", func(t *testing.T) {
+		// A 403 to the check proves the token and the instance: the reads report their own.
+		conformance.RunFailingServers(t, conformance.FailingOptions{Forbidden403IsReady: true}, func(t *testing.T, srv *httptest.Server) provider.Client {
+			store := ibmStore(f, apiKeyAuth(f)).(*esv1.SecretStore)
+			store.Spec.Provider.IBM.ServiceURL = srv.URL
+			return newStoreClient(t, store)
+		})
+	})
+	t.Run("iam", func(t *testing.T) {
+		conformance.RunFailingServers(t, conformance.FailingOptions{}, func(t *testing.T, srv *httptest.Server) provider.Client {
+			store := ibmStore(f, apiKeyAuth(f)).(*esv1.SecretStore)
+			store.Spec.Provider.IBM.Auth.SecretRef.IAMEndpoint = srv.URL
+			return newStoreClient(t, store)
+		})
+	})
+}
+
+func newStoreClient(t *testing.T, store *esv1.SecretStore) provider.Client {
+	t.Helper()
+	c, err := New().NewClient(context.Background(), store, kubeWith(testAPIKey), "apps")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
 }

@@ -20,7 +20,8 @@ import (
 // GET /api/v2/secrets/{id}, GET /api/v2/secret_groups/{secret_group_name}/secret_types/{type}/secrets/{name}
 // (the group by its name; its ID is in the secret's secret_group_id, "default" for the
 // default group and a UUID for the others) and GET /api/v2/secrets/{id}/versions/{version}
-// (an ID, or the aliases current and previous) (bearer token; the secret resource with
+// (an ID, or the aliases current and previous) and GET /api/v2/secret_groups
+// ({"secret_groups":[{"id","name",...}],"total_count"}) (bearer token; the secret resource with
 // secret_type and the type's fields; {"errors":[{"code","message","more_info"}],
 // "status_code","trace"} errors). No IBM emulator exists; it stands in for the services.
 type fakeIBM struct {
@@ -219,6 +220,12 @@ func (f *fakeIBM) serveSM(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	switch {
+	case len(parts) == 1 && parts[0] == "secret_groups":
+		groups := []map[string]any{}
+		for name, id := range f.groups {
+			groups = append(groups, map[string]any{"id": id, "name": name})
+		}
+		writeJSON(w, http.StatusOK, map[string]any{"secret_groups": groups, "total_count": len(groups)})
 	case len(parts) == 2 && parts[0] == "secrets":
 		f.answer(w, f.secrets[parts[1]], "")
 	case len(parts) == 4 && parts[0] == "secrets" && parts[2] == "versions":
