@@ -1,0 +1,35 @@
+package onboardbase
+
+import (
+	"errors"
+
+	esv1 "github.com/ferryhq/ferry/api/externalsecrets/v1"
+	"github.com/ferryhq/ferry/internal/provider"
+)
+
+const field = "spec.provider.onboardbase"
+
+// ValidateStore checks the store as written, without any call; errors name the field. As
+// ESO's webhook, it needs both Secret references; an apiHost that is not an http(s) URL,
+// and an empty project or environment, are admitted mistakes, since ESO admits them.
+func (*Provider) ValidateStore(store esv1.GenericStore) error {
+	spec := store.GetSpec()
+	if spec.Provider == nil || spec.Provider.Onboardbase == nil {
+		return errors.New(field + ": required")
+	}
+	o := spec.Provider.Onboardbase
+	var errs []error
+	errs = append(errs, provider.ValidateSecretKeyRef(store, &o.Auth.APIKeyRef, field+".auth.apiKeyRef")...)
+	errs = append(errs, provider.ValidateSecretKeyRef(store, &o.Auth.PasscodeRef, field+".auth.passcodeRef")...)
+	if o.APIHost != "" && !provider.HTTPURL(o.APIHost) {
+		errs = append(errs, provider.AdmittedMistake("%s.apiHost: %q is not an http(s) URL; write the API's address, e.g. %s, or leave it out for that default",
+			field, o.APIHost, DefaultAPIHost))
+	}
+	if o.Project == "" {
+		errs = append(errs, provider.AdmittedMistake("%s.project: empty: name the Onboardbase project to read", field))
+	}
+	if o.Environment == "" {
+		errs = append(errs, provider.AdmittedMistake("%s.environment: empty: name the project's environment to read, e.g. development", field))
+	}
+	return errors.Join(errs...)
+}
