@@ -340,8 +340,8 @@ func TestValidateStore(t *testing.T) {
 	}{
 		{"ok", func(*esv1.OnboardbaseProvider) {}, "", nil},
 		{"default apiHost", func(o *esv1.OnboardbaseProvider) { o.APIHost = "" }, "", nil},
-		{"no API key name", func(o *esv1.OnboardbaseProvider) { o.Auth.APIKeyRef.Name = "" }, "auth.apiKeyRef.name: required", nil},
-		{"no passcode key", func(o *esv1.OnboardbaseProvider) { o.Auth.PasscodeRef.Key = "" }, "auth.passcodeRef.key: required", nil},
+		{"no API key name", func(o *esv1.OnboardbaseProvider) { o.Auth.APIKeyRef.Name = "" }, "auth.apiKeyRef.name: required: the Secret that holds the API key", nil},
+		{"no passcode key", func(o *esv1.OnboardbaseProvider) { o.Auth.PasscodeRef.Key = "" }, "auth.passcodeRef.key: empty: name the key of the Secret that holds the API key's passcode", provider.ErrAdmittedMistake},
 		{"passcode in another namespace", func(o *esv1.OnboardbaseProvider) { o.Auth.PasscodeRef.Namespace = &other }, "its own namespace", nil},
 		{"apiHost not a URL", func(o *esv1.OnboardbaseProvider) { o.APIHost = "public.onboardbase.com" }, "apiHost: \"public.onboardbase.com\" is not an http(s) URL", provider.ErrAdmittedMistake},
 		{"empty project", func(o *esv1.OnboardbaseProvider) { o.Project = "" }, "project: empty", provider.ErrAdmittedMistake},
