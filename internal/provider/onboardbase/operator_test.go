@@ -26,7 +26,8 @@ func externalSecret(ns, name, store string, spec esv1.ExternalSecretSpec) *esv1.
 // property, by extract and by find; a store whose passcode does not decrypt reports
 // ValidationFailed naming passcodeRef and its ExternalSecret writes nothing; when the API
 // answers 500, an ExternalSecret reports the error and writes nothing, and one that names a
-// secret the environment lacks writes nothing either, not even the keys it could read.
+// secret the environment lacks writes nothing either, not even the keys it could read; a
+// PushSecret is refused.
 func TestThroughTheOperator(t *testing.T) {
 	f := startWithKey(t)
 	f.set(testProject, testEnvironment, "DATABASE_URL", "postgres://admin:pw@db:5432/app")
@@ -72,6 +73,13 @@ func TestThroughTheOperator(t *testing.T) {
 	}
 	operatortest.WaitNotSynced(t, k8s, externalSecret(ns, "on-wrong-passcode", wrong.Name, esv1.ExternalSecretSpec{
 		Data: []esv1.ExternalSecretData{{SecretKey: "url", RemoteRef: esv1.ExternalSecretDataRemoteRef{Key: "DATABASE_URL"}}}}))
+
+	// Onboardbase is read-only, in Ferry as in ESO: a PushSecret is refused, not reported done.
+	push := operatortest.PushSecret(ns, "push", store.Name, "onboardbase-api-key", "API_KEY", "PUSHED")
+	operatortest.Create(t, k8s, push)
+	if c := operatortest.WaitReady(t, k8s, push, metav1.ConditionFalse); !strings.Contains(c.Message, "onboardbase provider cannot write") {
+		t.Errorf("the PushSecret says %q, want the provider's refusal", c.Message)
+	}
 
 	// A second store on the same environment, Ready before the API fails, so that its
 	// ExternalSecret's read is the first through it and meets the failure.
