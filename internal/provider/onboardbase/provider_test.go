@@ -225,6 +225,11 @@ func TestBadAnswers(t *testing.T) {
 				nestError(w, http.StatusInternalServerError, "Internal server error")
 			}
 		}, want: []string{"HTTP 500 Internal Server Error"}},
+		{name: "success status without the secrets list", setup: func(f *fakeOnboardbase) {
+			f.fault = func(w http.ResponseWriter, _ *http.Request) {
+				writeJSON(w, http.StatusOK, map[string]any{"status": "error", "message": "Project not found", "data": nil})
+			}
+		}, want: []string{"the answer holds no data.secrets list", "Project not found"}},
 		{name: "truncated answer", setup: func(f *fakeOnboardbase) {
 			f.fault = func(w http.ResponseWriter, _ *http.Request) {
 				w.Header().Set("Content-Type", "application/json")

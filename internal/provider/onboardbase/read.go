@@ -29,8 +29,11 @@ type Client struct {
 // environmentAnswer is the body of GET /secrets: the environment's secrets, each name and
 // value encrypted with the API key's passcode.
 type environmentAnswer struct {
-	Data struct {
-		Secrets []struct {
+	Message string `json:"message"`
+	Data    *struct {
+		// Secrets is a pointer so that an answer without the list is told from an empty
+		// environment: only the second may make a read "not found".
+		Secrets *[]struct {
 			ID    string `json:"id"`
 			Key   string `json:"key"`
 			Value string `json:"value"`
@@ -77,8 +80,13 @@ func (c *Client) readEnvironment(ctx context.Context) (map[string]string, error)
 	if err != nil {
 		return nil, fmt.Errorf("reading project %q environment %q: %w%s", c.project, c.environment, err, hint(err))
 	}
-	values := make(map[string]string, len(answer.Data.Secrets))
-	for _, s := range answer.Data.Secrets {
+	if answer.Data == nil || answer.Data.Secrets == nil {
+		return nil, fmt.Errorf("reading project %q environment %q: the answer holds no data.secrets list (its message: %q)",
+			c.project, c.environment, truncate(answer.Message))
+	}
+	secrets := *answer.Data.Secrets
+	values := make(map[string]string, len(secrets))
+	for _, s := range secrets {
 		name, err := decrypt(s.Key, c.creds.passcode)
 		if err != nil {
 			return nil, c.undecryptable("the name", s.ID, err)
@@ -90,6 +98,15 @@ func (c *Client) readEnvironment(ctx context.Context) (map[string]string, error)
 		values[name] = value
 	}
 	return values, nil
+}
+
+// truncate bounds the vendor message an error quotes.
+func truncate(msg string) string {
+	const limit = 200
+	if len(msg) > limit {
+		return msg[:limit] + "…"
+	}
+	return msg
 }
 
 func (c *Client) undecryptable(what, id string, err error) error {
