@@ -20,7 +20,13 @@ var errUndecryptable = errors.New("not AES ciphertext this passcode opens")
 // decrypt opens what CryptoJS.AES.encrypt(text, passphrase) produced: base64 of "Salted__",
 // an 8-byte salt and AES-256-CBC ciphertext with PKCS#7 padding, whose key and IV are derived
 // from the passphrase and salt by OpenSSL's EVP_BytesToKey (MD5, one round).
+//
+// An empty text is the empty string, as CryptoJS decrypts it, so that a value sent empty
+// reads as empty rather than failing the environment.
 func decrypt(encoded, passphrase string) (string, error) {
+	if encoded == "" {
+		return "", nil
+	}
 	raw, err := base64.StdEncoding.DecodeString(encoded)
 	if err != nil {
 		return "", errUndecryptable

@@ -81,14 +81,17 @@ func TestOneReadServesEveryExternalSecretOfAStore(t *testing.T) {
 }
 
 // TestReadsDecryptNamesAndValues: what the server sends encrypted with the passcode comes
-// back as written, by name, by property and by extract; the API key travels in the API_KEY
-// header to {apiHost}/secrets with the store's project and environment.
+// back as written, by name, by property and by extract; an empty value sent as "" is empty
+// and a secret whose name is empty is left out; the API key travels in the API_KEY header
+// to {apiHost}/secrets with the store's project and environment.
 func TestReadsDecryptNamesAndValues(t *testing.T) {
 	f := startWithKey(t)
 	f.set(testProject, testEnvironment, "DATABASE_URL", "postgres://admin:pw@db:5432/app")
 	f.set(testProject, testEnvironment, "DB", `{"user":"admin","port":5432,"tls":{"mode":"verify"}}`)
 	f.set(testProject, testEnvironment, "EMPTY", "")
 	f.set(testProject, "staging", "DATABASE_URL", "staging-url")
+	f.set(testProject, testEnvironment, "", "a secret without a name")
+	f.sendEmpty = true
 	var seen []string
 	inner := f.srv.Config.Handler
 	f.srv.Config.Handler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -105,7 +108,7 @@ func TestReadsDecryptNamesAndValues(t *testing.T) {
 		{esv1.ExternalSecretDataRemoteRef{Key: "DB", Property: "user"}, "admin"},
 		{esv1.ExternalSecretDataRemoteRef{Key: "DB", Property: "port"}, "5432"},
 		{esv1.ExternalSecretDataRemoteRef{Key: "DB", Property: "tls.mode"}, "verify"},
-		{esv1.ExternalSecretDataRemoteRef{Key: "EMPTY"}, ""},
+		{esv1.ExternalSecretDataRemoteRef{Key: "EMPTY"}, ""}, // sent as "", not as ciphertext
 	} {
 		got, err := c.GetSecret(ctx, tt.ref)
 		if err != nil || string(got) != tt.want {
@@ -116,6 +119,10 @@ func TestReadsDecryptNamesAndValues(t *testing.T) {
 	want := map[string]string{"user": "admin", "port": "5432", "tls": `{"mode":"verify"}`}
 	if err != nil || !maps.Equal(asStrings(m), want) {
 		t.Errorf("GetSecretMap(DB) = %v, %v, want %v", asStrings(m), err, want)
+	}
+	all, err := c.GetAllSecrets(ctx, esv1.ExternalSecretFind{})
+	if names := slices.Sorted(maps.Keys(all)); err != nil || !slices.Equal(names, []string{"DATABASE_URL", "DB", "EMPTY"}) {
+		t.Errorf("find of everything = %v, %v, want the three named secrets, the nameless one left out", names, err)
 	}
 	wantCall := "GET /api/v1/secrets?environment=" + testEnvironment + "&project=" + testProject + " key=" + testAPIKey
 	if len(seen) == 0 || seen[0] != wantCall {

@@ -91,6 +91,10 @@ func (c *Client) readEnvironment(ctx context.Context) (map[string]string, error)
 		if err != nil {
 			return nil, c.undecryptable("the name", s.ID, err)
 		}
+		if name == "" {
+			// No remoteRef can name it and no Secret key can hold it.
+			continue
+		}
 		value, err := decrypt(s.Value, c.creds.passcode)
 		if err != nil {
 			return nil, c.undecryptable(fmt.Sprintf("the value of %q", name), s.ID, err)
@@ -104,7 +108,7 @@ func (c *Client) readEnvironment(ctx context.Context) (map[string]string, error)
 func truncate(msg string) string {
 	const limit = 200
 	if len(msg) > limit {
-		return msg[:limit] + "…"
+		return strings.ToValidUTF8(msg[:limit], "") + "…"
 	}
 	return msg
 }

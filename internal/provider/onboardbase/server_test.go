@@ -38,6 +38,9 @@ type fakeOnboardbase struct {
 	keys map[string]string
 	// noReadScope lists API keys without the scope to read secrets.
 	noReadScope map[string]bool
+	// sendEmpty sends empty values as "" rather than as the ciphertext of "" (the API
+	// reference does not say which the service does; the client must read both).
+	sendEmpty bool
 	// reads counts the GET /secrets requests answered, whatever their outcome.
 	reads int
 	// fault, when set, answers a request instead of the API.
@@ -131,7 +134,11 @@ func (f *fakeOnboardbase) serve(w http.ResponseWriter, r *http.Request) {
 	}
 	list := make([]secret, 0, len(names))
 	for i, name := range names {
-		list = append(list, secret{ID: fmt.Sprintf("sec-%d", i), Key: cryptoJSEncrypt(name, passcode), Value: cryptoJSEncrypt(secrets[name], passcode)})
+		value := cryptoJSEncrypt(secrets[name], passcode)
+		if secrets[name] == "" && f.sendEmpty {
+			value = ""
+		}
+		list = append(list, secret{ID: fmt.Sprintf("sec-%d", i), Key: cryptoJSEncrypt(name, passcode), Value: value})
 	}
 	writeJSON(w, http.StatusOK, map[string]any{
 		"status":  "success",
