@@ -93,13 +93,7 @@ func (c *Client) readConfig(ctx context.Context) (map[string]string, error) {
 }
 
 func checkRef(ref esv1.ExternalSecretDataRemoteRef) error {
-	if ref.Version != "" {
-		return fmt.Errorf("%q: Doppler keeps no versions Ferry can read; remove remoteRef.version", ref.Key)
-	}
-	if ref.MetadataPolicy == esv1.MetadataPolicyFetch {
-		return fmt.Errorf("%q: Doppler secrets have no metadata; remove remoteRef.metadataPolicy", ref.Key)
-	}
-	return nil
+	return flatscope.CheckCurrent(ref, "Doppler")
 }
 
 // GetSecret returns the secret named ref.Key, or the JSON property ref.Property of it.

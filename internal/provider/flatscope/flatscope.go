@@ -30,6 +30,18 @@ func Get(values map[string]string, ref esv1.ExternalSecretDataRemoteRef) ([]byte
 	return out, nil
 }
 
+// CheckCurrent refuses what a scope of current values cannot answer: a remoteRef.version or
+// metadata, for backends (named by backend) that keep neither.
+func CheckCurrent(ref esv1.ExternalSecretDataRemoteRef, backend string) error {
+	if ref.Version != "" {
+		return fmt.Errorf("%q: %s keeps no versions Ferry can read; remove remoteRef.version", ref.Key, backend)
+	}
+	if ref.MetadataPolicy == esv1.MetadataPolicyFetch {
+		return fmt.Errorf("%q: %s secrets have no metadata; remove remoteRef.metadataPolicy", ref.Key, backend)
+	}
+	return nil
+}
+
 // GetMap spreads the JSON object at ref (or at its property) into keys.
 func GetMap(values map[string]string, ref esv1.ExternalSecretDataRemoteRef) (map[string][]byte, error) {
 	doc, err := Get(values, ref)
