@@ -186,6 +186,12 @@ func (f *Fetcher) Changed(store StoreID, keys []string) []Reader {
 	return f.index.changed(store, keys, f.now())
 }
 
+// Wrote notes that src's reader writes keys of its store (a PushSecret's remote keys), so
+// that a reported change of one of them (another writer's, a rotation) reaches the writer,
+// which then puts its value back. Reads and writes share the index: Prune and ForgetReader
+// serve both.
+func (f *Fetcher) Wrote(src Source, keys ...string) { f.track(src, keys...) }
+
 // ReadersOf returns the objects that read from store, e.g. to reschedule them when the
 // store's change feed comes up or fails.
 func (f *Fetcher) ReadersOf(store StoreID) []Reader { return f.index.readersOf(store) }

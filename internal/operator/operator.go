@@ -387,7 +387,8 @@ func addControllers(ctx context.Context, mgr manager.Manager, svc *services, opt
 	}
 	ps := &pushsecret.Reconciler{Client: mgr.GetClient(), APIReader: mgr.GetAPIReader(), Fetcher: svc.fetcher,
 		Recorder: svc.recorder, ControllerClass: opts.ControllerClass, Namespaces: opts.Namespaces, Metrics: svc.metrics,
-		Shards: svc.shards, Generators: opts.Generators, Direct: svc.direct, GeneratorGCGracePeriod: opts.GeneratorGCGracePeriod}
+		Shards: svc.shards, Generators: opts.Generators, Direct: svc.direct, GeneratorGCGracePeriod: opts.GeneratorGCGracePeriod,
+		Changes: svc.changes}
 	if err := ps.SetupWithManager(ctx, mgr, few); err != nil {
 		return fmt.Errorf("setting up the PushSecret controller: %w", err)
 	}

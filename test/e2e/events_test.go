@@ -19,6 +19,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	esv1 "github.com/ferryhq/ferry/api/externalsecrets/v1"
+	esv1alpha1 "github.com/ferryhq/ferry/api/externalsecrets/v1alpha1"
 	"github.com/ferryhq/ferry/internal/testenv"
 )
 
@@ -194,4 +195,73 @@ func send(t *testing.T, req *http.Request) int {
 		return status != http.StatusServiceUnavailable, nil
 	})
 	return status
+}
+
+// TestChangeReportRestoresPushedValue: a PushSecret that refreshes hourly puts its value
+// back as soon as a change report names the remote key it wrote (someone changed it behind
+// Ferry's back), and a report of a key that holds the pushed value already writes nothing.
+func TestChangeReportRestoresPushedValue(t *testing.T) {
+	ctx := context.Background()
+	moto := testenv.MustStartMoto(t)
+	sm := secretsManager(t, moto.Endpoint)
+	ensureNamespace(t, "ferry-system")
+	authSecret := &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Namespace: "ferry-system", Name: "ferry-events-push"},
+		Data: map[string][]byte{"hmac-key": []byte(eventsHMACKey), "token": []byte("a-bearer-token")}}
+	mustCreate(t, authSecret)
+	t.Cleanup(func() { _ = cp.Client.Delete(ctx, authSecret) })
+	eventsPort := freePort(t)
+	startFerry(t, motoEnv(moto), "--events-bind-address=127.0.0.1:"+eventsPort, "--events-secret=ferry-events-push")
+
+	ns := "events-push"
+	ensureNamespace(t, ns)
+	mustCreate(t, &esv1.SecretStore{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "aws"}, Spec: esv1.SecretStoreSpec{
+		Provider: &esv1.SecretStoreProvider{AWS: &esv1.AWSProvider{Service: esv1.AWSServiceSecretsManager, Region: "eu-west-1"}}}})
+	mustCreate(t, &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "source"},
+		Data: map[string][]byte{"password": []byte("pushed-by-ferry")}})
+	mustCreate(t, &esv1alpha1.PushSecret{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "push"},
+		Spec: esv1alpha1.PushSecretSpec{
+			RefreshInterval: esv1.NewDuration(time.Hour),
+			SecretStoreRefs: []esv1alpha1.PushSecretStoreRef{{Name: "aws", Kind: esv1.SecretStoreKind}},
+			Selector:        esv1alpha1.PushSecretSelector{Secret: &esv1alpha1.PushSecretSecret{Name: "source"}},
+			Data: []esv1alpha1.PushSecretData{{Match: esv1alpha1.PushSecretMatch{SecretKey: "password",
+				RemoteRef: esv1alpha1.PushSecretRemoteRef{RemoteKey: "pushed-db"}}}},
+		}})
+	remote := func() string {
+		out, err := sm.GetSecretValue(ctx, &secretsmanager.GetSecretValueInput{SecretId: aws.String("pushed-db")})
+		if err != nil {
+			return ""
+		}
+		return aws.ToString(out.SecretString)
+	}
+	testenv.Eventually(t, time.Minute, "the value pushed", func() (bool, error) {
+		return remote() == "pushed-by-ferry", fmt.Errorf("not pushed yet; %s; store %s", statusOf(ctx, &esv1alpha1.PushSecret{}, ns, "push"),
+			statusOf(ctx, &esv1.SecretStore{}, ns, "aws"))
+	})
+
+	if _, err := sm.PutSecretValue(ctx, &secretsmanager.PutSecretValueInput{SecretId: aws.String("pushed-db"),
+		SecretString: aws.String("changed-behind-ferry")}); err != nil {
+		t.Fatal(err)
+	}
+	report := []byte(`{"store":{"kind":"SecretStore","namespace":"events-push","name":"aws"},"keys":["pushed-db"]}`)
+	if got := send(t, signedReport(eventsPort, report, strconv.FormatInt(time.Now().Unix(), 10), eventsHMACKey)); got != http.StatusAccepted {
+		t.Fatalf("signed report: status %d, want 202", got)
+	}
+	testenv.Eventually(t, 30*time.Second, "the pushed value put back", func() (bool, error) { return remote() == "pushed-by-ferry", nil })
+
+	// The value is Ferry's again: a second report costs a look, and no write.
+	writes := moto.Calls("PutSecretValue")
+	lookups := moto.Calls("DescribeSecret")
+	again := []byte(`{"store":{"kind":"SecretStore","namespace":"events-push","name":"aws"},"keys":["pushed-db","nobody-writes-this"]}`)
+	if got := send(t, bearerReport(eventsPort, again)); got != http.StatusAccepted {
+		t.Fatalf("second report: status %d, want 202", got)
+	}
+	testenv.Eventually(t, 30*time.Second, "the PushSecret looks again", func() (bool, error) {
+		return moto.Calls("DescribeSecret") > lookups, nil
+	})
+	if got := moto.Calls("PutSecretValue") - writes; got != 0 {
+		t.Errorf("a report of a key that holds the pushed value wrote it %d times, want 0", got)
+	}
+	if got := remote(); got != "pushed-by-ferry" {
+		t.Errorf("remote value = %q", got)
+	}
 }

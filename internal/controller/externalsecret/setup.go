@@ -57,9 +57,9 @@ func (r *Reconciler) SetupWithManager(ctx context.Context, mgr ctrl.Manager, opt
 		Named("externalsecret").
 		For(&esv1.ExternalSecret{}, builder.WithPredicates(esChanged)).
 		Watches(&corev1.Secret{}, handler.EnqueueRequestsFromMapFunc(r.forSecret)).
-		Watches(&esv1.SecretStore{}, handler.EnqueueRequestsFromMapFunc(r.forStore), builder.WithPredicates(storeChanged()))
+		Watches(&esv1.SecretStore{}, handler.EnqueueRequestsFromMapFunc(r.forStore), builder.WithPredicates(storeref.Changed()))
 	if len(r.Namespaces) == 0 {
-		b = b.Watches(&esv1.ClusterSecretStore{}, handler.EnqueueRequestsFromMapFunc(r.forStore), builder.WithPredicates(storeChanged()))
+		b = b.Watches(&esv1.ClusterSecretStore{}, handler.EnqueueRequestsFromMapFunc(r.forStore), builder.WithPredicates(storeref.Changed()))
 	}
 	for _, watched := range r.genericWatches(ctx, mgr) {
 		// A change made to a generic target outside Ferry is repaired, as for a Secret.
@@ -196,24 +196,4 @@ func requests(items []esv1.ExternalSecret) []reconcile.Request {
 		out[i] = reconcile.Request{NamespacedName: types.NamespacedName{Namespace: items[i].Namespace, Name: items[i].Name}}
 	}
 	return out
-}
-
-// storeChanged passes store events that can change what its ExternalSecrets see: creation,
-// deletion, a new generation, or a change of its Ready condition's status or reason (a
-// store first validated as not ready, or as a provider Ferry does not implement, is news
-// to ExternalSecrets that saw it unvalidated).
-func storeChanged() predicate.Predicate {
-	return predicate.Funcs{
-		UpdateFunc: func(e event.UpdateEvent) bool {
-			oldStore, newStore := e.ObjectOld.(esv1.GenericStore), e.ObjectNew.(esv1.GenericStore)
-			return oldStore.GetGeneration() != newStore.GetGeneration() || readiness(oldStore) != readiness(newStore)
-		},
-	}
-}
-
-func readiness(store esv1.GenericStore) string {
-	if c := storeref.ReadyCondition(store); c != nil {
-		return string(c.Status) + "/" + c.Reason
-	}
-	return ""
 }

@@ -55,6 +55,12 @@ func (r *Reconciler) push(ctx context.Context, ps *esv1alpha1.PushSecret, stores
 				}
 				return nil, fmt.Errorf("%s: %s: pushing to remote key %q: %w", st.key, e.field, ref.RemoteKey, redact.Foreign(err))
 			}
+			if r.Changes != nil && ps.Spec.UpdatePolicy != esv1alpha1.PushSecretUpdatePolicyIfNotExists && ps.Spec.Selector.GeneratorRef == nil {
+				// A change of the key by anyone else is reported back here and pushed over
+				// (not for IfNotExists, which leaves a key alone once written, nor for
+				// generated values, which change only when due).
+				r.Fetcher.Wrote(fetch.Source{Store: st.obj, Namespace: ps.Namespace, Reader: writerOf(ps.Namespace, ps.Name)}, ref.RemoteKey)
+			}
 			if pushed[st.key] == nil {
 				pushed[st.key] = map[string]esv1alpha1.PushSecretData{}
 			}

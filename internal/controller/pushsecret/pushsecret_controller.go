@@ -20,6 +20,7 @@ import (
 
 	esv1 "github.com/ferryhq/ferry/api/externalsecrets/v1"
 	esv1alpha1 "github.com/ferryhq/ferry/api/externalsecrets/v1alpha1"
+	"github.com/ferryhq/ferry/internal/changefeed"
 	"github.com/ferryhq/ferry/internal/controller/statuswrite"
 	"github.com/ferryhq/ferry/internal/failure"
 	"github.com/ferryhq/ferry/internal/fetch"
@@ -67,6 +68,10 @@ type Reconciler struct {
 	// GeneratorGCGracePeriod is how long what a stateful generator created outlives its
 	// replacement before it is cleaned up; 0 means genstate.DefaultGracePeriod.
 	GeneratorGCGracePeriod time.Duration
+	// Changes routes providers' change reports of the remote keys a PushSecret wrote back to
+	// it, so that a value changed behind its back is put back within seconds, not at the next
+	// refresh; nil routes none.
+	Changes *changefeed.Hub
 	// Now is the clock, for tests; nil is time.Now.
 	Now func() time.Time
 }
@@ -91,11 +96,13 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 	if err := r.Client.Get(ctx, req.NamespacedName, ps); err != nil {
 		if apierrors.IsNotFound(err) {
 			r.Metrics.Forget(metrics.PushSecret, req.NamespacedName)
+			r.Changes.Forget(writerOf(req.Namespace, req.Name))
 		}
 		return ctrl.Result{}, client.IgnoreNotFound(err)
 	}
 	if !ps.DeletionTimestamp.IsZero() {
 		r.Metrics.Forget(metrics.PushSecret, req.NamespacedName)
+		r.Changes.Forget(writerOf(ps.Namespace, ps.Name))
 		// Deleting what was pushed reads no value, but a provider's error may repeat the
 		// credentials it was sent; controller-runtime logs what is returned.
 		return ctrl.Result{}, redact.New().Error(r.finalize(ctx, ps))
@@ -117,8 +124,14 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 	s := &scope{ps: ps, before: ps.DeepCopy(), now: metav1.NewTime(now), secrets: redact.New()}
 	pushed, err := esv1alpha1.SyncedPushSecretsMap(nil), storeErr
 	if err == nil {
+		started := r.Fetcher.Now()
 		pushed, err = r.sync(ctx, s, stores)
 		r.settleStates(ctx, s, err)
+		if err == nil && r.Changes != nil {
+			// What this push wrote is what a change report must reach; reports before it are served.
+			r.Fetcher.Prune(writerOf(ps.Namespace, ps.Name), started)
+			r.Changes.Done(writerOf(ps.Namespace, ps.Name), started)
+		}
 	}
 	v := decide(err, refreshInterval(ps))
 	setStatus(s, v, pushed)
@@ -228,7 +241,8 @@ func (r *Reconciler) patchStatus(ctx context.Context, s *scope) error {
 }
 
 // SetupWithManager registers the controller. Besides its own changes, a PushSecret is
-// reconciled when a Secret it reads changes, so the change is pushed within seconds.
+// reconciled when a Secret it reads changes, so the change is pushed within seconds, and
+// when a store it names is created, validated or changed.
 func (r *Reconciler) SetupWithManager(ctx context.Context, mgr ctrl.Manager, opts controller.Options) error {
 	unmanaged, err := r.watchSources(ctx, mgr)
 	if err != nil {
@@ -239,7 +253,14 @@ func (r *Reconciler) SetupWithManager(ctx context.Context, mgr ctrl.Manager, opt
 		Named("pushsecret").
 		For(&esv1alpha1.PushSecret{}, builder.WithPredicates(changed)).
 		Watches(&corev1.Secret{}, handler.EnqueueRequestsFromMapFunc(r.forSource)).
-		WatchesRawSource(unmanaged)
+		WatchesRawSource(unmanaged).
+		Watches(&esv1.SecretStore{}, handler.EnqueueRequestsFromMapFunc(r.forStore), builder.WithPredicates(storeref.Changed()))
+	if len(r.Namespaces) == 0 {
+		b = b.Watches(&esv1.ClusterSecretStore{}, handler.EnqueueRequestsFromMapFunc(r.forStore), builder.WithPredicates(storeref.Changed()))
+	}
+	if r.Changes != nil {
+		b = b.WatchesRawSource(r.Changes.Source(esv1alpha1.PushSecretKind))
+	}
 	var rec reconcile.Reconciler = r
 	if r.Shards != nil {
 		filter, err := r.Shards.Filter(mgr.GetCache(), mgr.GetScheme(), &esv1alpha1.PushSecret{})
@@ -252,6 +273,11 @@ func (r *Reconciler) SetupWithManager(ctx context.Context, mgr ctrl.Manager, opt
 		opts.NeedLeaderElection = new(false)
 	}
 	return b.WithOptions(opts).Complete(rec)
+}
+
+// writerOf names a PushSecret to the fetcher's index of who reads and writes what.
+func writerOf(namespace, name string) fetch.Reader {
+	return fetch.Reader{Kind: esv1alpha1.PushSecretKind, Namespace: namespace, Name: name}
 }
 
 // resolver resolves the PushSecret's store references.

@@ -170,3 +170,22 @@ func update[T client.Object](t *testing.T, obj T, mutate func(T)) {
 	}
 	t.Fatalf("could not update %T %s", obj, obj.GetName())
 }
+
+// TestPushWaitsForItsStore: a PushSecret applied before its store (or with it, the store
+// not validated yet) pushes as soon as the store is Ready, not at its hourly refresh.
+func TestPushWaitsForItsStore(t *testing.T) {
+	ns := testenv.Namespace(t, k8s, nil)
+	sm := secretsManager(t)
+	create(t, &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "source"},
+		Data: map[string][]byte{"password": []byte("early-bird")}})
+	ps := pushSecret(ns, "push", "aws", esv1alpha1.PushSecretDeletionPolicyDelete, entry("password", ns+"/early", ""))
+	create(t, ps)
+	if msg := waitPushReady(t, ps, metav1.ConditionFalse); !strings.Contains(msg, `"aws"`) {
+		t.Errorf("before its store exists the PushSecret says %q, want the store named", msg)
+	}
+	awsStore(t, ns)
+	waitPushReady(t, ps, metav1.ConditionTrue)
+	if v, _ := remoteValue(t, sm, ns+"/early"); v != "early-bird" {
+		t.Errorf("pushed value = %q, want early-bird", v)
+	}
+}
