@@ -1,6 +1,7 @@
 package yandex
 
 import (
+	"context"
 	"encoding/json"
 	"testing"
 
@@ -122,4 +123,23 @@ func TestConformanceByName(t *testing.T) {
 		Find:     conformance.FindNone,
 		Logins:   f.Logins,
 	})
+}
+
+// setSecret writes one key of a Secret of namespace apps, creating it when missing.
+func setSecret(t *testing.T, f fixture, name, key string, value []byte) {
+	t.Helper()
+	ctx := context.Background()
+	var s corev1.Secret
+	err := f.kube.Get(ctx, client.ObjectKey{Namespace: "apps", Name: name}, &s)
+	if err != nil {
+		s = corev1.Secret{ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: "apps"}, Data: map[string][]byte{key: value}}
+		if err := f.kube.Create(ctx, &s); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	s.Data[key] = value
+	if err := f.kube.Update(ctx, &s); err != nil {
+		t.Fatal(err)
+	}
 }
