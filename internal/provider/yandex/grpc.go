@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"sync"
+	"time"
 
 	"github.com/yandex-cloud/go-genproto/yandex/cloud/endpoint"
 	"google.golang.org/grpc"
@@ -19,6 +20,9 @@ import (
 	"github.com/ferryhq/ferry/internal/provider"
 	"github.com/ferryhq/ferry/internal/provider/credcache"
 )
+
+// callTimeout bounds one read, with the address look-up and the login it may need.
+const callTimeout = 30 * time.Second
 
 // dialer opens TLS connections to the API endpoint service and to the services whose
 // addresses it gives.
@@ -125,6 +129,8 @@ func (s *session) connection(ctx context.Context) (*grpc.ClientConn, error) {
 // and the call repeated. Only the service's own answer is read as "not found": a code of
 // IAM or of the API endpoint service never is.
 func (s *session) call(ctx context.Context, key string, rpc func(ctx context.Context, conn *grpc.ClientConn) error) error {
+	ctx, cancel := context.WithTimeout(ctx, callTimeout)
+	defer cancel()
 	conn, err := s.connection(ctx)
 	if err != nil {
 		return err
