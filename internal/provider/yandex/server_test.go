@@ -46,8 +46,11 @@ type fakeYandex struct {
 	// tokenTTL is the life of the IAM tokens IAM issues (12 hours at Yandex).
 	tokenTTL time.Duration
 
-	mu          sync.Mutex
+	mu sync.Mutex
+	// now is the servers' clock, which tests move; live makes it the wall clock, for an
+	// operator whose provider reads the wall clock.
 	now         time.Time
+	live        bool
 	addresses   map[string]string // endpoint ID → address
 	keys        map[string]fakeKey
 	tokens      map[string]fakeToken
@@ -153,6 +156,14 @@ func testCA(t *testing.T) ([]byte, tls.Certificate) {
 func (f *fakeYandex) Now() time.Time {
 	f.mu.Lock()
 	defer f.mu.Unlock()
+	return f.clock()
+}
+
+// clock is Now with f.mu held.
+func (f *fakeYandex) clock() time.Time {
+	if f.live {
+		return time.Now()
+	}
 	return f.now
 }
 
@@ -307,7 +318,7 @@ func (s iamServer) Create(_ context.Context, req *iamv1.CreateIamTokenRequest) (
 	if err := json.Unmarshal(payload, &claims); err != nil {
 		return nil, status.Error(codes.InvalidArgument, "Invalid JWT claims")
 	}
-	now := f.now.Unix()
+	now := f.clock().Unix()
 	switch {
 	case claims.Iss != key.serviceAccountID:
 		return nil, status.Error(codes.Unauthenticated, "JWT issuer is not the key's service account")
@@ -319,7 +330,7 @@ func (s iamServer) Create(_ context.Context, req *iamv1.CreateIamTokenRequest) (
 	var tok [12]byte
 	_, _ = rand.Read(tok[:])
 	token := "t1." + base64.RawURLEncoding.EncodeToString(tok[:])
-	expiry := f.now.Add(f.tokenTTL)
+	expiry := f.clock().Add(f.tokenTTL)
 	f.tokens[token] = fakeToken{serviceAccountID: key.serviceAccountID, expiry: expiry}
 	return &iamv1.CreateIamTokenResponse{IamToken: token, ExpiresAt: timestamppb.New(expiry)}, nil
 }
@@ -333,7 +344,7 @@ func (f *fakeYandex) caller(ctx context.Context) (string, error) {
 		return "", status.Error(codes.Unauthenticated, "Authorization header is missing")
 	}
 	tok, ok := f.tokens[strings.TrimPrefix(auth[0], "Bearer ")]
-	if !ok || !f.now.Before(tok.expiry) {
+	if !ok || !f.clock().Before(tok.expiry) {
 		return "", status.Error(codes.Unauthenticated, "The token is invalid")
 	}
 	return tok.serviceAccountID, nil
