@@ -163,11 +163,10 @@ func (s *session) readError(err error, key string) error {
 	if s.byName() {
 		what = "name in folder " + s.folderID
 	}
-	return fmt.Errorf("reading %s %q by %s: %w", s.service.title, key, what, describe(err, func(code codes.Code) string {
+	return fmt.Errorf("reading %s %q by %s: %w", s.service.item, key, what, describe(err, func(code codes.Code) string {
 		switch code {
 		case codes.PermissionDenied:
-			return "the service account of the authorized key may not read it: grant it a viewer role on the secret or its folder " +
-				"(lockbox.payloadViewer for Lockbox, certificate-manager.certificates.downloader for Certificate Manager)"
+			return "the service account of the authorized key may not read it: grant it " + s.service.viewerRole + " on it or its folder"
 		case codes.Unauthenticated:
 			return "the service refused the IAM token of the authorized key"
 		case codes.InvalidArgument:

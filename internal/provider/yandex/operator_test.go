@@ -20,7 +20,9 @@ import (
 // ValidationFailed in IAM's words, without the key.
 func TestThroughTheOperator(t *testing.T) {
 	f := startYandex(t)
+	f.mu.Lock()
 	f.live = true
+	f.mu.Unlock()
 	ns := testenv.Namespace(t, k8s, nil)
 	keyFile := f.newKey(t, testKeyID, testServiceAccount)
 	operatortest.Create(t, k8s, &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "yc-auth"},

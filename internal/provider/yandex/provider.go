@@ -36,7 +36,8 @@ type settings struct {
 // service says what differs between Lockbox and Certificate Manager.
 type service struct {
 	name       string // the key in spec.provider
-	title      string // the service's name in messages
+	item       string // what a remote key names, in messages
+	viewerRole string // the role that lets a service account read an item
 	endpointID string
 	settings   func(*esv1.SecretStoreProvider) *settings
 	newClient  func(*session) provider.Client
@@ -72,7 +73,8 @@ func newProvider(s service, opts []Option) *Provider {
 // NewLockbox returns the Yandex Lockbox provider (spec.provider.yandexlockbox).
 func NewLockbox(opts ...Option) *Provider {
 	return newProvider(service{
-		name: "yandexlockbox", title: "Lockbox", endpointID: lockboxEndpointID,
+		name: "yandexlockbox", item: "Lockbox secret", viewerRole: "lockbox.payloadViewer",
+		endpointID: lockboxEndpointID,
 		settings: func(u *esv1.SecretStoreProvider) *settings {
 			if u == nil || u.YandexLockbox == nil {
 				return nil
@@ -88,7 +90,8 @@ func NewLockbox(opts ...Option) *Provider {
 // (spec.provider.yandexcertificatemanager).
 func NewCertificateManager(opts ...Option) *Provider {
 	return newProvider(service{
-		name: "yandexcertificatemanager", title: "Certificate Manager", endpointID: certificatesEndpointID,
+		name: "yandexcertificatemanager", item: "Certificate Manager certificate",
+		viewerRole: "certificate-manager.certificates.downloader", endpointID: certificatesEndpointID,
 		settings: func(u *esv1.SecretStoreProvider) *settings {
 			if u == nil || u.YandexCertificateManager == nil {
 				return nil

@@ -44,7 +44,7 @@ func (p *Provider) ValidateStore(store esv1.GenericStore) error {
 		case (f.ByID == nil) == (f.ByName == nil):
 			errs = append(errs, errors.New(s.field+".fetching: set exactly one of byID and byName"))
 		case f.ByName != nil && f.ByName.FolderID == "":
-			errs = append(errs, errors.New(s.field+".fetching.byName.folderID: required: the ID of the folder whose "+p.service.title+" names remoteRef.key gives"))
+			errs = append(errs, errors.New(s.field+".fetching.byName.folderID: required: the ID of the folder in which remoteRef.key is the name of a "+p.service.item))
 		}
 	}
 	return errors.Join(errs...)
