@@ -26,6 +26,10 @@ import (
 // iamAudience is the audience IAM requires in a service account's JWT.
 const iamAudience = "https://iam.api.cloud.yandex.net/iam/v1/tokens"
 
+// tokenRefresh is how often IAM tokens are replaced at most, as Yandex's IAM guide
+// recommends.
+const tokenRefresh = time.Hour
+
 // jwtLifetime is how long a signed JWT may be exchanged; IAM accepts at most an hour.
 const jwtLifetime = time.Hour
 
@@ -142,9 +146,12 @@ func iamLogin(api *dialer, key *authorizedKey, now func() time.Time) credcache.L
 		if resp.GetIamToken() == "" {
 			return credcache.Token{}, errors.New("getting an IAM token: IAM answered without iam_token")
 		}
-		tok := credcache.Token{Value: resp.GetIamToken()}
-		if resp.GetExpiresAt() != nil {
-			tok.Expiry = resp.GetExpiresAt().AsTime()
+		tok := credcache.Token{Value: resp.GetIamToken(), Expiry: resp.GetExpiresAt().AsTime()}
+		// A token lives up to 12 hours, but Yandex recommends a new one every hour: the
+		// cache, which replaces a token after two thirds of the life it is told, is told
+		// at most an hour and a half.
+		if limit := now().Add(3 * tokenRefresh / 2); resp.GetExpiresAt() == nil || tok.Expiry.After(limit) {
+			tok.Expiry = limit
 		}
 		return tok, nil
 	}

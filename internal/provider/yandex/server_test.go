@@ -322,7 +322,7 @@ func (s iamServer) Create(_ context.Context, req *iamv1.CreateIamTokenRequest) (
 	switch {
 	case claims.Iss != key.serviceAccountID:
 		return nil, status.Error(codes.Unauthenticated, "JWT issuer is not the key's service account")
-	case claims.Aud != "https://iam.api.cloud.yandex.net/iam/v1/tokens":
+	case !audienceIs(claims.Aud, "https://iam.api.cloud.yandex.net/iam/v1/tokens"):
 		return nil, status.Error(codes.Unauthenticated, "JWT audience is invalid")
 	case claims.Exp <= now || claims.Iat > now+60 || claims.Exp-claims.Iat > 3600:
 		return nil, status.Error(codes.Unauthenticated, "JWT is expired or lives too long")
@@ -333,6 +333,18 @@ func (s iamServer) Create(_ context.Context, req *iamv1.CreateIamTokenRequest) (
 	expiry := f.clock().Add(f.tokenTTL)
 	f.tokens[token] = fakeToken{serviceAccountID: key.serviceAccountID, expiry: expiry}
 	return &iamv1.CreateIamTokenResponse{IamToken: token, ExpiresAt: timestamppb.New(expiry)}, nil
+}
+
+// audienceIs reports whether a JWT's aud, a string or an array of strings (RFC 7519), is
+// want.
+func audienceIs(aud any, want string) bool {
+	switch a := aud.(type) {
+	case string:
+		return a == want
+	case []any:
+		return len(a) == 1 && a[0] == want
+	}
+	return false
 }
 
 // caller returns the service account of the IAM token in the call's authorization
