@@ -7,6 +7,9 @@ import (
 	"testing"
 	"time"
 
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
+
 	esv1 "github.com/ferryhq/ferry/api/externalsecrets/v1"
 	"github.com/ferryhq/ferry/internal/provider"
 )
@@ -211,5 +214,49 @@ func TestTLSNeedsTheStoreCA(t *testing.T) {
 	}
 	if n := f.Calls("endpoint.Get"); n != 0 {
 		t.Errorf("the endpoint service answered %d calls over an untrusted connection", n)
+	}
+}
+
+// TestFailingServices: when IAM or Lockbox answer UNAVAILABLE, INTERNAL or
+// RESOURCE_EXHAUSTED, or never answer, Validate fails and reads fail without being "not
+// found" (which would delete target Secrets), within the caller's deadline.
+func TestFailingServices(t *testing.T) {
+	for _, tt := range []struct {
+		name    string
+		failing error
+		hanging bool
+		iamOK   bool // IAM answers; only Lockbox fails
+	}{
+		{"IAM unavailable", status.Error(codes.Unavailable, "try later"), false, false},
+		{"IAM internal", status.Error(codes.Internal, "oops"), false, false},
+		{"Lockbox rate limited", status.Error(codes.ResourceExhausted, "quota"), false, true},
+		{"Lockbox internal", status.Error(codes.Internal, "oops"), false, true},
+		{"hanging", nil, true, false},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			f := newFixture(t)
+			f.putSecret("e6qsecret1", testFolder, "db", text("user", "admin"))
+			c := f.client(t, NewLockbox(WithClock(f.Now)), f.lockboxStore(""))
+			ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+			defer cancel()
+			if tt.iamOK {
+				if _, err := c.Validate(ctx); err != nil {
+					t.Fatal(err)
+				}
+			}
+			f.mu.Lock()
+			f.failing, f.hanging = tt.failing, tt.hanging
+			f.mu.Unlock()
+			if _, err := c.Validate(ctx); err == nil && !tt.iamOK {
+				t.Error("Validate succeeded")
+			}
+			_, err := c.GetSecret(ctx, esv1.ExternalSecretDataRemoteRef{Key: "e6qsecret1"})
+			if err == nil || errors.Is(err, provider.ErrNotFound) {
+				t.Errorf("GetSecret = %v, want an error that is not ErrNotFound", err)
+			}
+			if ctx.Err() != nil && !tt.hanging {
+				t.Errorf("the read outlived its deadline")
+			}
+		})
 	}
 }

@@ -58,6 +58,10 @@ type fakeYandex struct {
 	certs       map[string]*fakeCert   // Certificate Manager, by ID
 	calls       map[string]int
 	lastVersion int
+	// failing, when set, is what every IAM, Lockbox and Certificate Manager call answers;
+	// hanging makes them wait for the caller to give up.
+	failing error
+	hanging bool
 }
 
 type fakeKey struct {
@@ -282,11 +286,14 @@ type iamServer struct {
 	f *fakeYandex
 }
 
-func (s iamServer) Create(_ context.Context, req *iamv1.CreateIamTokenRequest) (*iamv1.CreateIamTokenResponse, error) {
+func (s iamServer) Create(ctx context.Context, req *iamv1.CreateIamTokenRequest) (*iamv1.CreateIamTokenResponse, error) {
 	f := s.f
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.count("iam.Create")
+	if err := f.failure(ctx); err != nil {
+		return nil, err
+	}
 	raw := req.GetJwt()
 	if raw == "" {
 		return nil, status.Error(codes.InvalidArgument, "Request validation error: jwt: required")
@@ -347,6 +354,18 @@ func audienceIs(aud any, want string) bool {
 	return false
 }
 
+// failure is the answer the test set for every call, if any. f.mu is held; a hanging
+// call lets it go while it waits.
+func (f *fakeYandex) failure(ctx context.Context) error {
+	if f.hanging {
+		f.mu.Unlock()
+		<-ctx.Done()
+		f.mu.Lock()
+		return status.FromContextError(ctx.Err()).Err()
+	}
+	return f.failing
+}
+
 // caller returns the service account of the IAM token in the call's authorization
 // metadata, or UNAUTHENTICATED. f.mu is held.
 func (f *fakeYandex) caller(ctx context.Context) (string, error) {
@@ -399,6 +418,9 @@ func (s payloadServer) Get(ctx context.Context, req *lockbox.GetPayloadRequest) 
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.count("lockbox.Get")
+	if err := f.failure(ctx); err != nil {
+		return nil, err
+	}
 	caller, err := f.caller(ctx)
 	if err != nil {
 		return nil, err
@@ -418,6 +440,9 @@ func (s payloadServer) GetEx(ctx context.Context, req *lockbox.GetExRequest) (*l
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.count("lockbox.GetEx")
+	if err := f.failure(ctx); err != nil {
+		return nil, err
+	}
 	caller, err := f.caller(ctx)
 	if err != nil {
 		return nil, err
@@ -481,6 +506,9 @@ func (s contentServer) Get(ctx context.Context, req *cm.GetCertificateContentReq
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.count("cm.Get")
+	if err := f.failure(ctx); err != nil {
+		return nil, err
+	}
 	caller, err := f.caller(ctx)
 	if err != nil {
 		return nil, err
@@ -497,6 +525,9 @@ func (s contentServer) GetEx(ctx context.Context, req *cm.GetExCertificateConten
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.count("cm.GetEx")
+	if err := f.failure(ctx); err != nil {
+		return nil, err
+	}
 	caller, err := f.caller(ctx)
 	if err != nil {
 		return nil, err
