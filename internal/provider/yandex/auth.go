@@ -21,6 +21,7 @@ import (
 	esv1 "github.com/ferryhq/ferry/api/externalsecrets/v1"
 	"github.com/ferryhq/ferry/internal/provider"
 	"github.com/ferryhq/ferry/internal/provider/credcache"
+	"github.com/ferryhq/ferry/internal/redact"
 )
 
 // iamAudience is the audience IAM requires in a service account's JWT.
@@ -52,7 +53,14 @@ func readAuthorizedKey(ctx context.Context, store esv1.GenericStore, kube client
 	if err != nil {
 		return nil, err
 	}
-	return parseAuthorizedKey(raw, field)
+	key, err := parseAuthorizedKey(raw, field)
+	if err != nil {
+		return nil, err
+	}
+	// The Secret's value is remembered as JSON text; the PEM itself, with real newlines,
+	// is another form of it.
+	redact.RememberCredentialString(key.PrivateKey)
+	return key, nil
 }
 
 func parseAuthorizedKey(raw []byte, field string) (*authorizedKey, error) {

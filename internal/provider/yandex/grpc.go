@@ -173,6 +173,8 @@ func (s *session) readError(err error, key string) error {
 			return "check remoteRef.key and remoteRef.version (IDs, or a name when the store fetches byName)"
 		case codes.ResourceExhausted:
 			return provider.RateLimitHint
+		case codes.Unavailable:
+			return "the service at the address the API endpoint gave did not answer gRPC over TLS: check caProvider and any proxy on the way"
 		}
 		return ""
 	}))

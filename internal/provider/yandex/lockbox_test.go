@@ -2,7 +2,10 @@ package yandex
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
+	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
@@ -232,6 +235,7 @@ func TestFailingServices(t *testing.T) {
 		{"Lockbox rate limited", status.Error(codes.ResourceExhausted, "quota"), false, true},
 		{"Lockbox internal", status.Error(codes.Internal, "oops"), false, true},
 		{"hanging", nil, true, false},
+		{"not gRPC", nil, false, true},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			f := newFixture(t)
@@ -246,6 +250,17 @@ func TestFailingServices(t *testing.T) {
 			}
 			f.mu.Lock()
 			f.failing, f.hanging = tt.failing, tt.hanging
+			if tt.name == "not gRPC" {
+				// A proxy answering HTTP/1.1 with a page, where Lockbox should be.
+				page := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+					_, _ = w.Write([]byte("<html>a proxy</html>"))
+				}))
+				page.TLS = &tls.Config{Certificates: []tls.Certificate{f.serverCert}, MinVersion: tls.VersionTLS12}
+				page.StartTLS()
+				t.Cleanup(page.Close)
+				f.addresses["lockbox-payload"] = page.Listener.Addr().String()
+				c = f.client(t, NewLockbox(WithClock(f.Now)), f.lockboxStore(""))
+			}
 			f.mu.Unlock()
 			if _, err := c.Validate(ctx); err == nil && !tt.iamOK {
 				t.Error("Validate succeeded")
@@ -253,6 +268,8 @@ func TestFailingServices(t *testing.T) {
 			_, err := c.GetSecret(ctx, esv1.ExternalSecretDataRemoteRef{Key: "e6qsecret1"})
 			if err == nil || errors.Is(err, provider.ErrNotFound) {
 				t.Errorf("GetSecret = %v, want an error that is not ErrNotFound", err)
+			} else if tt.name == "not gRPC" && !strings.Contains(err.Error(), "did not answer gRPC over TLS") {
+				t.Errorf("GetSecret from a page = %v, want what to check", err)
 			}
 			if ctx.Err() != nil && !tt.hanging {
 				t.Errorf("the read outlived its deadline")

@@ -41,8 +41,9 @@ import (
 type fakeYandex struct {
 	// apiEndpoint is the address stores name; it lists the other servers' addresses.
 	apiEndpoint string
-	// caPEM signs every server's certificate.
-	caPEM []byte
+	// caPEM signs every server's certificate, serverCert.
+	caPEM      []byte
+	serverCert tls.Certificate
 	// tokenTTL is the life of the IAM tokens IAM issues (12 hours at Yandex).
 	tokenTTL time.Duration
 
@@ -109,7 +110,7 @@ func startYandex(t *testing.T) *fakeYandex {
 		addresses: map[string]string{}, keys: map[string]fakeKey{}, tokens: map[string]fakeToken{},
 		secrets: map[string]*fakeSecret{}, certs: map[string]*fakeCert{}, calls: map[string]int{}}
 	caPEM, serverCert := testCA(t)
-	f.caPEM = caPEM
+	f.caPEM, f.serverCert = caPEM, serverCert
 	serve := func(register func(*grpc.Server)) string {
 		lis, err := net.Listen("tcp", "127.0.0.1:0")
 		if err != nil {
