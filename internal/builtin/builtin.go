@@ -27,6 +27,7 @@ import (
 	"github.com/ferryhq/ferry/internal/provider/secretserver"
 	"github.com/ferryhq/ferry/internal/provider/vault"
 	"github.com/ferryhq/ferry/internal/provider/webhook"
+	"github.com/ferryhq/ferry/internal/provider/yandex"
 )
 
 // Registries returns the registries of every provider and every generator kind Ferry
@@ -52,7 +53,7 @@ func providers(localCluster *rest.Config, awsProvider *aws.Provider, azureProvid
 		conjur.New(), delinea.New(), secretserver.New(), previder.New(),
 		doppler.New(), infisical.New(), gitlab.New(), onepassword.New(), scaleway.New(),
 		bitwarden.New(), pulumi.New(), ibm.New(), akeyless.New(), oracle.New(),
-		onboardbase.New())
+		onboardbase.New(), yandex.NewLockbox(), yandex.NewCertificateManager())
 }
 
 func generators(awsProvider *aws.Provider, azureProvider azurekv.Provider, gcpProvider gcpsm.Provider) *generator.Registry {

@@ -20,18 +20,19 @@ import (
 // unimplementedStores are stores of three providers Ferry does not implement, as a user of
 // External Secrets Operator writes them (fields from ESO's v2.9 schema).
 var unimplementedStores = map[string]string{
-	"yandexlockbox": `
+	"senhasegura": `
 apiVersion: external-secrets.io/v1
 kind: SecretStore
-metadata: {name: yandexlockbox}
+metadata: {name: senhasegura}
 spec:
   provider:
-    yandexlockbox:
-      apiEndpoint: api.cloud.yandex.net:443
+    senhasegura:
+      url: https://senhasegura.example
+      module: DSM
+      ignoreSslCertificate: false
       auth:
-        authorizedKeySecretRef: {name: yc-auth, key: authorized-key}
-      fetching:
-        byName: {folderID: b1g0example}
+        clientId: ferry-reader
+        clientSecretSecretRef: {name: senhasegura-auth, key: client-secret}
 `,
 	"chef": `
 apiVersion: external-secrets.io/v1
@@ -81,7 +82,7 @@ func TestUnimplementedProvidersAreReportedAndKept(t *testing.T) {
 	mine := externalSecret(ns, "mine", "ours", time.Hour)
 	mine.Spec.Data = []esv1.ExternalSecretData{dataRef("k", "k", "")}
 	create(t, mine)
-	blocked := externalSecret(ns, "blocked", "yandexlockbox", time.Hour)
+	blocked := externalSecret(ns, "blocked", "keepersecurity", time.Hour)
 	blocked.Spec.Data = []esv1.ExternalSecretData{dataRef("k", "DB_PASSWORD", "")}
 	create(t, blocked)
 
@@ -110,7 +111,7 @@ func TestUnimplementedProvidersAreReportedAndKept(t *testing.T) {
 		}
 	}
 	msg := waitReady(t, blocked, corev1.ConditionFalse, esv1.ReasonProviderNotImplemented)
-	if !strings.Contains(msg, "yandexlockbox") {
+	if !strings.Contains(msg, "keepersecurity") {
 		t.Errorf("ExternalSecret message %q does not name the provider", msg)
 	}
 }
