@@ -20,6 +20,7 @@ import (
 	"github.com/ferryhq/ferry/internal/provider/kubernetes"
 	"github.com/ferryhq/ferry/internal/provider/onepassword"
 	"github.com/ferryhq/ferry/internal/provider/oracle"
+	"github.com/ferryhq/ferry/internal/provider/passbolt"
 	"github.com/ferryhq/ferry/internal/provider/previder"
 	"github.com/ferryhq/ferry/internal/provider/pulumi"
 	"github.com/ferryhq/ferry/internal/provider/scaleway"
@@ -50,7 +51,7 @@ func providers(localCluster *rest.Config, awsProvider *aws.Provider, azureProvid
 		webhook.New(), gcpProvider, azureProvider,
 		conjur.New(), delinea.New(), secretserver.New(), previder.New(),
 		doppler.New(), infisical.New(), gitlab.New(), onepassword.New(), scaleway.New(),
-		bitwarden.New(), pulumi.New(), ibm.New(), akeyless.New(), oracle.New())
+		bitwarden.New(), pulumi.New(), ibm.New(), akeyless.New(), oracle.New(), passbolt.New())
 }
 
 func generators(awsProvider *aws.Provider, azureProvider azurekv.Provider, gcpProvider gcpsm.Provider) *generator.Registry {
