@@ -28,7 +28,10 @@ func New(opts ...restclient.Option) *Provider {
 	return &Provider{transport: restclient.NewTransport(opts...)}
 }
 
-var _ provider.Provider = (*Provider)(nil)
+var (
+	_ provider.Provider             = (*Provider)(nil)
+	_ provider.NamespaceIndependent = (*Provider)(nil)
+)
 
 // Name is the provider's key in spec.provider.
 func (*Provider) Name() string { return "passbolt" }
@@ -72,4 +75,16 @@ func (p *Provider) NewClient(ctx context.Context, store esv1.GenericStore, kube 
 		types:        map[string]string{},
 		metadataKeys: map[string]openpgp.EntityList{},
 	}, nil
+}
+
+// SameForEveryNamespace reports whether a store's clients are the same whatever namespace
+// they act for: when both auth references (and a caProvider, if any) name their namespace,
+// every namespace reads the same key, passphrase and CA, so one client (and one session)
+// serves them all.
+func (*Provider) SameForEveryNamespace(store esv1.GenericStore) bool {
+	spec := store.GetSpec().Provider.Passbolt
+	if spec == nil || spec.Auth.PasswordSecretRef.Namespace == nil || spec.Auth.PrivateKeySecretRef.Namespace == nil {
+		return false
+	}
+	return spec.CAProvider == nil || spec.CAProvider.Namespace != nil
 }

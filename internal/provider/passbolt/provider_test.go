@@ -297,3 +297,45 @@ func TestFailingServers(t *testing.T) {
 		return c
 	})
 }
+
+// TestSecretNotForThisKey: a secret the server holds encrypted to another key fails the
+// read, naming why, and is not "not found".
+func TestSecretNotForThisKey(t *testing.T) {
+	f := startPassbolt(t, testUser())
+	other := genKey(t, "other")
+	id := f.add(encryptTo(t, other, f.serverKey, []byte(`{"password":"not-yours-123"}`)),
+		map[string]any{"name": "n", "resource_type_id": fakeTypeIDs["password-and-description"]})
+	c := newTestClient(t, New(), pbStore(f))
+	_, err := c.GetSecret(testCtx(t), esv1.ExternalSecretDataRemoteRef{Key: id, Property: "password"})
+	if err == nil || errors.Is(err, provider.ErrNotFound) || !strings.Contains(err.Error(), "its secret: cannot decrypt it with the key: it is not encrypted to this key") {
+		t.Errorf("GetSecret of a secret encrypted to another key = %v", err)
+	}
+}
+
+func TestSameForEveryNamespace(t *testing.T) {
+	ns := "ferry"
+	for _, tt := range []struct {
+		name string
+		set  func(p *esv1.PassboltProvider)
+		want bool
+	}{
+		{"refs follow the namespace", func(*esv1.PassboltProvider) {}, false},
+		{"one ref names its namespace", func(p *esv1.PassboltProvider) { p.Auth.PasswordSecretRef.Namespace = &ns }, false},
+		{"both refs name their namespace", func(p *esv1.PassboltProvider) {
+			p.Auth.PasswordSecretRef.Namespace, p.Auth.PrivateKeySecretRef.Namespace = &ns, &ns
+		}, true},
+		{"a caProvider follows the namespace", func(p *esv1.PassboltProvider) {
+			p.Auth.PasswordSecretRef.Namespace, p.Auth.PrivateKeySecretRef.Namespace = &ns, &ns
+			p.CAProvider = &esv1.CAProvider{Type: esv1.CAProviderTypeConfigMap, Name: "ca", Key: "ca.crt"}
+		}, false},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			spec := &esv1.PassboltProvider{Host: "https://passbolt.example.com"}
+			tt.set(spec)
+			store := &esv1.ClusterSecretStore{Spec: esv1.SecretStoreSpec{Provider: &esv1.SecretStoreProvider{Passbolt: spec}}}
+			if got := New().SameForEveryNamespace(store); got != tt.want {
+				t.Errorf("SameForEveryNamespace = %v, want %v", got, tt.want)
+			}
+		})
+	}
+}

@@ -195,13 +195,22 @@ func (c *Client) withSecret(ctx context.Context, res apiResource, e entry) (entr
 	if err != nil {
 		return entry{}, err
 	}
+	if e, err = withPlainSecret(e, slug, plain); err != nil {
+		return entry{}, fmt.Errorf("resource %s: %w", res.ID, err)
+	}
+	return e, nil
+}
+
+// withPlainSecret puts a decrypted secret of resource type slug into e. An error
+// describes the plaintext, never quotes it.
+func withPlainSecret(e entry, slug string, plain []byte) (entry, error) {
 	if slug == "password-string" || slug == "v5-password-string" {
 		e.Password = string(plain)
 		return e, nil
 	}
 	var data secretData
 	if err := json.Unmarshal(plain, &data); err != nil {
-		return entry{}, fmt.Errorf("resource %s: its decrypted secret is not the JSON object resource type %q defines (%d bytes)", res.ID, slug, len(plain))
+		return entry{}, fmt.Errorf("its decrypted secret is not the JSON object resource type %q defines (%d bytes)", slug, len(plain))
 	}
 	e.Password = deref(data.Password)
 	if data.Description != nil {
