@@ -55,11 +55,11 @@ func gpgAuthLogin(a *api, key *userKey) credcache.Login {
 			return credcache.Token{}, loginRefused("stage 1", stage1,
 				"the server sent no token for the key: check that auth.privateKeySecretRef holds the private key of an active Passbolt user of this server")
 		}
-		armored, err := url.QueryUnescape(encrypted)
+		armored, err := url.QueryUnescape(unquoteMeta(encrypted))
 		if err != nil {
 			return credcache.Token{}, errors.New("logging in: the server's X-GPGAuth-User-Auth-Token is not URL-encoded")
 		}
-		plain, err := decrypt(key.ring, strings.ReplaceAll(armored, `\ `, " "))
+		plain, err := decrypt(key.ring, armored)
 		if err != nil {
 			return credcache.Token{}, fmt.Errorf("logging in: the server's token: %w; check that auth.privateKeySecretRef holds this user's key", err)
 		}
@@ -100,4 +100,20 @@ func loginRefused(stage string, ans *answer, hint string) error {
 		msg = http.StatusText(ans.status)
 	}
 	return fmt.Errorf("logging in (GPGAuth %s): %s POST %s: %d: %s (%s)", stage, service, loginPath, ans.status, msg, hint)
+}
+
+// unquoteMeta undoes the backslashes PHP's quotemeta puts in the token header (Passbolt
+// sends quotemeta(urlencode(message))): an armored message holds no backslash of its own.
+func unquoteMeta(s string) string {
+	var b strings.Builder
+	escaped := false
+	for _, r := range s {
+		if r == '\\' && !escaped {
+			escaped = true
+			continue
+		}
+		escaped = false
+		b.WriteRune(r)
+	}
+	return b.String()
 }

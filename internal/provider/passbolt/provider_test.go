@@ -129,35 +129,40 @@ func TestPropertyErrors(t *testing.T) {
 	}
 }
 
-// TestSessionExpiry: a session the server ended is replaced by one new login, and the
-// read that met the expired session succeeds.
+// TestSessionExpiry: a session the server ended (answered 403, as Passbolt answers, or
+// 401) is replaced by one new login, and the read that met the expired session succeeds.
 func TestSessionExpiry(t *testing.T) {
-	f := startPassbolt(t, testUser())
-	id := f.addV4(t, "password-and-description", entry{Name: "n", Password: "first"})
-	now := time.Now()
-	p := New()
-	p.cacheOpts = []credcache.Option{credcache.WithClock(func() time.Time { return now })}
-	c := newTestClient(t, p, pbStore(f))
-	for range 3 {
-		if _, err := c.GetSecret(testCtx(t), esv1.ExternalSecretDataRemoteRef{Key: id, Property: "password"}); err != nil {
-			t.Fatalf("GetSecret: %v", err)
-		}
-	}
-	if f.Logins() != 1 {
-		t.Fatalf("3 reads logged in %d times, want 1", f.Logins())
-	}
-	f.expireSessions()
-	now = now.Add(25 * time.Minute) // past the relogin guard, as a real session timeout would be
-	got, err := c.GetSecret(testCtx(t), esv1.ExternalSecretDataRemoteRef{Key: id, Property: "password"})
-	if err != nil || string(got) != "first" {
-		t.Fatalf("GetSecret after the session expired = %q, %v", got, err)
-	}
-	if f.Logins() != 2 {
-		t.Errorf("logins = %d after the session expired, want 2", f.Logins())
-	}
-	// Stage 1 and stage 2 per login.
-	if n := f.Calls(http.MethodPost, "/auth/login.json"); n != 4 {
-		t.Errorf("POST /auth/login.json %d times, want 4 (two stages, two logins)", n)
+	for _, status := range []int{http.StatusForbidden, http.StatusUnauthorized} {
+		t.Run(http.StatusText(status), func(t *testing.T) {
+			f := startPassbolt(t, testUser())
+			f.noSession = func(w http.ResponseWriter, r *http.Request) { reply(w, r, status, "Authentication is required.", nil) }
+			id := f.addV4(t, "password-and-description", entry{Name: "n", Password: "first"})
+			now := time.Now()
+			p := New()
+			p.cacheOpts = []credcache.Option{credcache.WithClock(func() time.Time { return now })}
+			c := newTestClient(t, p, pbStore(f))
+			for range 3 {
+				if _, err := c.GetSecret(testCtx(t), esv1.ExternalSecretDataRemoteRef{Key: id, Property: "password"}); err != nil {
+					t.Fatalf("GetSecret: %v", err)
+				}
+			}
+			if f.Logins() != 1 {
+				t.Fatalf("3 reads logged in %d times, want 1", f.Logins())
+			}
+			f.expireSessions()
+			now = now.Add(25 * time.Minute) // past the relogin guard, as a real session timeout would be
+			got, err := c.GetSecret(testCtx(t), esv1.ExternalSecretDataRemoteRef{Key: id, Property: "password"})
+			if err != nil || string(got) != "first" {
+				t.Fatalf("GetSecret after the session expired = %q, %v", got, err)
+			}
+			if f.Logins() != 2 {
+				t.Errorf("logins = %d after the session expired, want 2", f.Logins())
+			}
+			// Stage 1 and stage 2 per login.
+			if n := f.Calls(http.MethodPost, "/auth/login.json"); n != 4 {
+				t.Errorf("POST /auth/login.json %d times, want 4 (two stages, two logins)", n)
+			}
+		})
 	}
 }
 
@@ -170,7 +175,7 @@ func TestLoginRefused(t *testing.T) {
 	if err != nil {
 		t.Fatalf("NewClient: %v", err)
 	}
-	conformance.CheckRefusedCredentials(t, c, "There is no user associated with this key", strangerPass)
+	conformance.CheckRefusedCredentials(t, c, "The authentication failed. (the server sent no token for the key", strangerPass)
 	if _, err := c.GetSecret(testCtx(t), esv1.ExternalSecretDataRemoteRef{Key: id}); err == nil || !strings.Contains(err.Error(), "GPGAuth stage 1") {
 		t.Errorf("GetSecret with an unknown key = %v, want the stage 1 refusal", err)
 	}

@@ -27,15 +27,16 @@ import (
 //
 //   - POST /auth/login.json, GPGAuth stage 1: {"gpg_auth":{"keyid":<fingerprint>}}; the
 //     server encrypts "gpgauthv1.3.0|36|<uuid>|gpgauthv1.3.0" to the user's key and sends
-//     it URL-encoded in X-GPGAuth-User-Auth-Token, with an error envelope ("The
-//     authentication failed.") as go-passbolt expects of stage 1. Stage 2 adds
+//     it in X-GPGAuth-User-Auth-Token URL-encoded and then escaped with PHP's quotemeta
+//     (as Passbolt's GpgAuthenticator does), with an error envelope ("The authentication
+//     failed."), as go-passbolt expects of stage 1. Stage 2 adds
 //     user_token_result; the server checks it is the token it issued to that key, unused
 //     and fresh, and answers X-GPGAuth-Authenticated: true with a passbolt_session cookie.
 //   - GET /auth/verify.json gives the server's public key (body.fingerprint, keydata).
 //   - GET /resources/{id}.json, /resources.json, /secrets/resource/{id}.json,
 //     /resource-types.json, /metadata/keys.json?contain[metadata_private_keys]=1 with the
 //     session cookie; every answer is {"header":{id,status,servertime,action,message,url,
-//     code},"body":...}; no session is 401 "Authentication is required to continue", an
+//     code},"body":...}; no session is 403 "You need to login to access this location.", an
 //     ID that is not a UUID 400, a resource that does not exist (or is deleted) 404.
 //
 // Secrets and v5 metadata are OpenPGP messages encrypted to the user's public key (or to
@@ -62,6 +63,10 @@ type fakePassbolt struct {
 	metadataKeyID string
 	// stage1Status is the HTTP status of stage 1's answer.
 	stage1Status int
+	// noSession answers a request without a valid session: Passbolt's GPGAuth sessions
+	// get 403 "You need to login to access this location."; 401 is what a JWT server
+	// answers, accepted too.
+	noSession func(w http.ResponseWriter, r *http.Request)
 }
 
 type issuedToken struct {
@@ -340,7 +345,11 @@ func (f *fakePassbolt) serve(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if !f.authenticated(r) {
-		reply(w, r, http.StatusUnauthorized, "Authentication is required to continue", nil)
+		if f.noSession != nil {
+			f.noSession(w, r)
+			return
+		}
+		reply(w, r, http.StatusForbidden, "You need to login to access this location.", nil)
 		return
 	}
 	if r.Method != http.MethodGet {
@@ -450,9 +459,9 @@ func (f *fakePassbolt) serveLogin(w http.ResponseWriter, r *http.Request) {
 	user := f.userPublic[strings.ToUpper(req.GPGAuth.KeyID)]
 	w.Header().Set("X-GPGAuth-Version", "1.3.0")
 	if user == nil {
+		// Passbolt sets X-GPGAuth-Debug ("User not found.") only when its debug mode is on.
 		w.Header().Set("X-GPGAuth-Error", "true")
-		w.Header().Set("X-GPGAuth-Debug", "There is no user associated with this key.")
-		reply(w, r, http.StatusNotFound, "The authentication failed.", nil)
+		reply(w, r, f.stage1Status, "The authentication failed.", nil)
 		return
 	}
 	f.mu.Lock()
@@ -467,7 +476,7 @@ func (f *fakePassbolt) serveLogin(w http.ResponseWriter, r *http.Request) {
 			reply(w, r, http.StatusInternalServerError, "Encryption failed.", nil)
 			return
 		}
-		w.Header().Set("X-GPGAuth-User-Auth-Token", url.QueryEscape(encrypted))
+		w.Header().Set("X-GPGAuth-User-Auth-Token", quotemeta(url.QueryEscape(encrypted)))
 		reply(w, r, f.stage1Status, "The authentication failed.", nil)
 		return
 	}
@@ -477,7 +486,7 @@ func (f *fakePassbolt) serveLogin(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("X-GPGAuth-Error", "true")
 		w.Header().Set("X-GPGAuth-Debug", "The user token result does not match.")
 		w.Header().Set("X-GPGAuth-Authenticated", "false")
-		reply(w, r, http.StatusForbidden, "The authentication failed.", nil)
+		reply(w, r, f.stage1Status, "The authentication failed.", nil)
 		return
 	}
 	session := newUUID()
@@ -488,4 +497,17 @@ func (f *fakePassbolt) serveLogin(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("X-GPGAuth-Authenticated", "true")
 	w.Header().Set("X-GPGAuth-Refer", "/")
 	reply(w, r, http.StatusOK, "You are successfully logged in.", map[string]string{"id": newUUID()})
+}
+
+// quotemeta is PHP's quotemeta, which Passbolt applies to the URL-encoded token: a
+// backslash before each of . \ + * ? [ ^ ] $ ( ).
+func quotemeta(s string) string {
+	var b strings.Builder
+	for _, r := range s {
+		if strings.ContainsRune(`.\+*?[^]$()`, r) {
+			b.WriteByte('\\')
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
 }
