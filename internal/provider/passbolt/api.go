@@ -111,8 +111,10 @@ func (a *api) get(ctx context.Context, path string, query url.Values, session st
 func statusError(method, path string, ans *answer) error {
 	se := &provider.StatusError{Service: service, Method: method, Path: path, Status: ans.status, Message: envelopeMessage(ans.body)}
 	switch ans.status {
-	case http.StatusUnauthorized, http.StatusForbidden:
+	case http.StatusUnauthorized:
 		se.Hint = "the session is not accepted; Ferry logs in again on the next read"
+	case http.StatusForbidden:
+		se.Hint = "the session is not accepted, or the account requires MFA, which Ferry cannot answer: use a Passbolt user without MFA"
 	case http.StatusTooManyRequests:
 		se.Hint = provider.RateLimitHint
 	}

@@ -55,7 +55,7 @@ func (p *Provider) NewClient(ctx context.Context, store esv1.GenericStore, kube 
 	if err != nil {
 		return nil, err
 	}
-	redact.RememberCredential(passphrase)
+	redact.RememberCredential(passphrase, armored)
 	if len(strings.TrimSpace(string(armored))) == 0 {
 		return nil, errors.New(keyField + ": the Secret's key is empty; put the Passbolt user's armored private key in it")
 	}
