@@ -2,6 +2,7 @@ package passbolt
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sort"
 	"strings"
@@ -28,6 +29,10 @@ type Client struct {
 }
 
 var _ provider.Client = (*Client)(nil)
+
+// errPropertyWithExtract refuses a property with dataFrom.extract, which always gives all
+// five fields.
+var errPropertyWithExtract = errors.New("dataFrom.extract of a Passbolt resource gives name, username, uri, password and description; remove remoteRef.property")
 
 // GetSecret returns the resource ref.Key names (its ID): without a property, the JSON
 // object ESO gives ({"name","username","password","uri","description"}); with one, that

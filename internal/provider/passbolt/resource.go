@@ -3,7 +3,6 @@ package passbolt
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -100,7 +99,6 @@ func (e entry) asJSON() ([]byte, error) {
 	enc := json.NewEncoder(&b)
 	enc.SetEscapeHTML(false)
 	if err := enc.Encode(e); err != nil { //nolint:gosec // G117: the password is the value the ExternalSecret asks for
-
 		return nil, err
 	}
 	return []byte(strings.TrimSuffix(b.String(), "\n")), nil
@@ -332,5 +330,3 @@ func deref(s *string) string {
 	}
 	return *s
 }
-
-var errPropertyWithExtract = errors.New("dataFrom.extract of a Passbolt resource gives name, username, uri, password and description; remove remoteRef.property")
