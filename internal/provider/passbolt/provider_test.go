@@ -344,3 +344,53 @@ func TestSameForEveryNamespace(t *testing.T) {
 		})
 	}
 }
+
+// TestReadFailures: after a good login, a read the server fails is an error that says what
+// happened, never "not found", and quotes no value; a 404 alone is "not found".
+func TestReadFailures(t *testing.T) {
+	f := startPassbolt(t, testUser())
+	id := f.addV4(t, "password-and-description", entry{Name: "n", Password: "pw-kept-secret"})
+	c := newTestClient(t, New(), pbStore(f))
+	if _, err := c.Validate(testCtx(t)); err != nil {
+		t.Fatalf("Validate: %v", err)
+	}
+	for _, tt := range []struct {
+		name     string
+		fault    http.HandlerFunc
+		want     string
+		notFound bool
+	}{
+		{"server error", func(w http.ResponseWriter, r *http.Request) {
+			reply(w, r, http.StatusInternalServerError, "Internal error.", nil)
+		}, "500: Internal error.", false},
+		{"rate limited", func(w http.ResponseWriter, r *http.Request) {
+			reply(w, r, http.StatusTooManyRequests, "Too many requests.", nil)
+		}, provider.RateLimitHint, false},
+		{"not an envelope", func(w http.ResponseWriter, _ *http.Request) {
+			_, _ = w.Write([]byte("<html>pw-kept-secret</html>"))
+		}, "the answer is not Passbolt's JSON envelope (27 bytes)", false},
+		{"bad request", func(w http.ResponseWriter, r *http.Request) {
+			reply(w, r, http.StatusBadRequest, "The resource identifier should be a valid UUID.", nil)
+		}, "400: The resource identifier should be a valid UUID.", false},
+		{"not found", func(w http.ResponseWriter, r *http.Request) {
+			reply(w, r, http.StatusNotFound, "The resource does not exist.", nil)
+		}, "The resource does not exist.", true},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			f.mu.Lock()
+			f.fault = tt.fault
+			f.mu.Unlock()
+			_, err := c.GetSecret(testCtx(t), esv1.ExternalSecretDataRemoteRef{Key: id})
+			switch {
+			case err == nil:
+				t.Fatal("GetSecret succeeded")
+			case errors.Is(err, provider.ErrNotFound) != tt.notFound:
+				t.Errorf("GetSecret = %v: not found is %v, want %v", err, errors.Is(err, provider.ErrNotFound), tt.notFound)
+			case !strings.Contains(err.Error(), tt.want):
+				t.Errorf("GetSecret = %v, want %q", err, tt.want)
+			case strings.Contains(err.Error(), "pw-kept-secret"):
+				t.Errorf("GetSecret quotes the body: %v", err)
+			}
+		})
+	}
+}

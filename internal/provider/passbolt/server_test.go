@@ -69,6 +69,8 @@ type fakePassbolt struct {
 	// get 403 "You need to login to access this location."; 401 is what a JWT server
 	// answers, accepted too.
 	noSession func(w http.ResponseWriter, r *http.Request)
+	// fault, when set, answers an authenticated request instead of the server.
+	fault http.HandlerFunc
 }
 
 type issuedToken struct {
@@ -355,6 +357,13 @@ func (f *fakePassbolt) serve(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		reply(w, r, http.StatusForbidden, "You need to login to access this location.", nil)
+		return
+	}
+	f.mu.Lock()
+	fault := f.fault
+	f.mu.Unlock()
+	if fault != nil {
+		fault(w, r)
 		return
 	}
 	if r.Method != http.MethodGet {
