@@ -21,6 +21,7 @@ import (
 	"github.com/ferryhq/ferry/internal/provider/onboardbase"
 	"github.com/ferryhq/ferry/internal/provider/onepassword"
 	"github.com/ferryhq/ferry/internal/provider/oracle"
+	"github.com/ferryhq/ferry/internal/provider/passbolt"
 	"github.com/ferryhq/ferry/internal/provider/previder"
 	"github.com/ferryhq/ferry/internal/provider/pulumi"
 	"github.com/ferryhq/ferry/internal/provider/scaleway"
@@ -53,7 +54,7 @@ func providers(localCluster *rest.Config, awsProvider *aws.Provider, azureProvid
 		conjur.New(), delinea.New(), secretserver.New(), previder.New(),
 		doppler.New(), infisical.New(), gitlab.New(), onepassword.New(), scaleway.New(),
 		bitwarden.New(), pulumi.New(), ibm.New(), akeyless.New(), oracle.New(),
-		onboardbase.New(), yandex.NewLockbox(), yandex.NewCertificateManager())
+		onboardbase.New(), passbolt.New(), yandex.NewLockbox(), yandex.NewCertificateManager())
 }
 
 func generators(awsProvider *aws.Provider, azureProvider azurekv.Provider, gcpProvider gcpsm.Provider) *generator.Registry {

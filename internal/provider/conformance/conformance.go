@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"maps"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -74,6 +75,14 @@ type Backend struct {
 	// Logins counts, at the backend, the logins or credential exchanges made so far; nil
 	// when the backend's authentication cannot be counted.
 	Logins func() int
+	// Fields, when set, are the only properties the backend's secrets have (Passbolt: name,
+	// username, uri, password, description; "password" must be one of them): the suite's
+	// secrets are made of these fields, one value each, instead of its own pairs.
+	Fields []string
+	// RemoteKey, when set, gives the remoteRef.key of what Seed wrote under key (Passbolt:
+	// the resource ID the server gave it), and for a key never seeded one that names
+	// nothing. Nil reads key itself.
+	RemoteKey func(key string) string
 }
 
 // Run runs every check of the suite against b, each as a subtest.
@@ -129,8 +138,36 @@ func secretValue() string {
 	return "s3cr3t-" + hex.EncodeToString(raw[:])
 }
 
-func sample() Secret {
+func (b Backend) sample() Secret {
+	if len(b.Fields) > 0 {
+		return b.filled("")
+	}
 	return Secret{Data: map[string]string{"user": "admin", "password": secretValue(), "port": "5432"}}
+}
+
+// filled is a secret of the backend's Fields: each holds value, or when value is empty its
+// own (the password a secret value).
+func (b Backend) filled(value string) Secret {
+	s := Secret{Data: map[string]string{}}
+	for _, f := range b.Fields {
+		switch {
+		case value != "":
+			s.Data[f] = value
+		case f == "password":
+			s.Data[f] = secretValue()
+		default:
+			s.Data[f] = "value-of-" + f
+		}
+	}
+	return s
+}
+
+// remote is the remoteRef.key the suite reads key under.
+func (b Backend) remote(key string) string {
+	if b.RemoteKey == nil {
+		return key
+	}
+	return b.RemoteKey(key)
 }
 
 // sameObject reports whether got is a JSON object holding exactly want.
@@ -151,9 +188,9 @@ func asStrings(m map[string][]byte) map[string]string {
 }
 
 func testGetWholeValue(t *testing.T, b Backend) {
-	key, s := b.key("whole"), sample()
+	key, s := b.key("whole"), b.sample()
 	b.Seed(t, key, s)
-	got, err := b.client(t).GetSecret(ctx(t), esv1.ExternalSecretDataRemoteRef{Key: key})
+	got, err := b.client(t).GetSecret(ctx(t), esv1.ExternalSecretDataRemoteRef{Key: b.remote(key)})
 	if err != nil {
 		t.Fatalf("GetSecret: %v", err)
 	}
@@ -169,11 +206,11 @@ func testGetWholeValue(t *testing.T, b Backend) {
 }
 
 func testGetProperty(t *testing.T, b Backend) {
-	key, s := b.key("prop"), sample()
+	key, s := b.key("prop"), b.sample()
 	b.Seed(t, key, s)
 	c := b.client(t)
-	for _, p := range []string{"user", "password", "port"} {
-		got, err := c.GetSecret(ctx(t), esv1.ExternalSecretDataRemoteRef{Key: key, Property: p})
+	for _, p := range slices.Sorted(maps.Keys(s.Data)) {
+		got, err := c.GetSecret(ctx(t), esv1.ExternalSecretDataRemoteRef{Key: b.remote(key), Property: p})
 		if err != nil {
 			t.Fatalf("GetSecret property %q: %v", p, err)
 		}
@@ -181,7 +218,7 @@ func testGetProperty(t *testing.T, b Backend) {
 			t.Errorf("GetSecret property %q: got %d bytes, not the seeded value", p, len(got))
 		}
 	}
-	_, err := c.GetSecret(ctx(t), esv1.ExternalSecretDataRemoteRef{Key: key, Property: "no-such-property"})
+	_, err := c.GetSecret(ctx(t), esv1.ExternalSecretDataRemoteRef{Key: b.remote(key), Property: "no-such-property"})
 	if err == nil {
 		t.Fatal("a missing property gave no error")
 	}
@@ -204,7 +241,7 @@ func testGetVersion(t *testing.T, b Backend) {
 	}
 	c := b.client(t)
 	for _, tt := range []struct{ version, want string }{{"", "two"}, {v1, "one"}, {v2, "two"}} {
-		got, err := c.GetSecret(ctx(t), esv1.ExternalSecretDataRemoteRef{Key: key, Property: "v", Version: tt.version})
+		got, err := c.GetSecret(ctx(t), esv1.ExternalSecretDataRemoteRef{Key: b.remote(key), Property: "v", Version: tt.version})
 		if err != nil {
 			t.Fatalf("GetSecret version %q: %v", tt.version, err)
 		}
@@ -212,7 +249,7 @@ func testGetVersion(t *testing.T, b Backend) {
 			t.Errorf("GetSecret version %q = %q, want %q", tt.version, got, tt.want)
 		}
 	}
-	m, err := c.GetSecretMap(ctx(t), esv1.ExternalSecretDataRemoteRef{Key: key, Version: v1})
+	m, err := c.GetSecretMap(ctx(t), esv1.ExternalSecretDataRemoteRef{Key: b.remote(key), Version: v1})
 	if err != nil {
 		t.Fatalf("GetSecretMap version %q: %v", v1, err)
 	}
@@ -222,9 +259,9 @@ func testGetVersion(t *testing.T, b Backend) {
 }
 
 func testExtract(t *testing.T, b Backend) {
-	key, s := b.key("extract"), sample()
+	key, s := b.key("extract"), b.sample()
 	b.Seed(t, key, s)
-	got, err := b.client(t).GetSecretMap(ctx(t), esv1.ExternalSecretDataRemoteRef{Key: key})
+	got, err := b.client(t).GetSecretMap(ctx(t), esv1.ExternalSecretDataRemoteRef{Key: b.remote(key)})
 	if err != nil {
 		t.Fatalf("GetSecretMap: %v", err)
 	}
@@ -286,25 +323,25 @@ func testFind(t *testing.T, b Backend) {
 func testNotFound(t *testing.T, b Backend) {
 	c := b.client(t)
 	missing := b.key("missing")
-	if _, err := c.GetSecret(ctx(t), esv1.ExternalSecretDataRemoteRef{Key: missing}); !errors.Is(err, provider.ErrNotFound) {
+	if _, err := c.GetSecret(ctx(t), esv1.ExternalSecretDataRemoteRef{Key: b.remote(missing)}); !errors.Is(err, provider.ErrNotFound) {
 		t.Errorf("GetSecret of a missing key = %v, want ErrNotFound", err)
 	}
-	if _, err := c.GetSecret(ctx(t), esv1.ExternalSecretDataRemoteRef{Key: missing, Property: "user"}); !errors.Is(err, provider.ErrNotFound) {
+	if _, err := c.GetSecret(ctx(t), esv1.ExternalSecretDataRemoteRef{Key: b.remote(missing), Property: "password"}); !errors.Is(err, provider.ErrNotFound) {
 		t.Errorf("GetSecret of a property of a missing key = %v, want ErrNotFound", err)
 	}
-	if _, err := c.GetSecretMap(ctx(t), esv1.ExternalSecretDataRemoteRef{Key: missing}); !errors.Is(err, provider.ErrNotFound) {
+	if _, err := c.GetSecretMap(ctx(t), esv1.ExternalSecretDataRemoteRef{Key: b.remote(missing)}); !errors.Is(err, provider.ErrNotFound) {
 		t.Errorf("GetSecretMap of a missing key = %v, want ErrNotFound", err)
 	}
 	if b.Delete == nil {
 		return
 	}
 	key := b.key("deleted")
-	b.Seed(t, key, sample())
-	if _, err := c.GetSecret(ctx(t), esv1.ExternalSecretDataRemoteRef{Key: key}); err != nil {
+	b.Seed(t, key, b.sample())
+	if _, err := c.GetSecret(ctx(t), esv1.ExternalSecretDataRemoteRef{Key: b.remote(key)}); err != nil {
 		t.Fatalf("GetSecret before the delete: %v", err)
 	}
 	b.Delete(t, key)
-	if _, err := c.GetSecret(ctx(t), esv1.ExternalSecretDataRemoteRef{Key: key}); !errors.Is(err, provider.ErrNotFound) {
+	if _, err := c.GetSecret(ctx(t), esv1.ExternalSecretDataRemoteRef{Key: b.remote(key)}); !errors.Is(err, provider.ErrNotFound) {
 		t.Errorf("GetSecret of a deleted key = %v, want ErrNotFound", err)
 	}
 }
@@ -312,17 +349,21 @@ func testNotFound(t *testing.T, b Backend) {
 func testNoValueInErrors(t *testing.T, b Backend) {
 	key := b.key("leak")
 	value := secretValue()
-	b.Seed(t, key, Secret{Data: map[string]string{"password": value, "user": value}})
+	leaky := Secret{Data: map[string]string{"password": value, "user": value}}
+	if len(b.Fields) > 0 {
+		leaky = b.filled(value)
+	}
+	b.Seed(t, key, leaky)
 	c := b.client(t)
 	var errs []error
-	_, err := c.GetSecret(ctx(t), esv1.ExternalSecretDataRemoteRef{Key: key, Property: "password.deeper"})
+	_, err := c.GetSecret(ctx(t), esv1.ExternalSecretDataRemoteRef{Key: b.remote(key), Property: "password.deeper"})
 	errs = append(errs, err)
-	_, err = c.GetSecret(ctx(t), esv1.ExternalSecretDataRemoteRef{Key: key, Property: "absent"})
+	_, err = c.GetSecret(ctx(t), esv1.ExternalSecretDataRemoteRef{Key: b.remote(key), Property: "absent"})
 	errs = append(errs, err)
-	_, err = c.GetSecretMap(ctx(t), esv1.ExternalSecretDataRemoteRef{Key: key, Property: "password"})
+	_, err = c.GetSecretMap(ctx(t), esv1.ExternalSecretDataRemoteRef{Key: b.remote(key), Property: "password"})
 	errs = append(errs, err)
 	if b.Versions {
-		_, err = c.GetSecret(ctx(t), esv1.ExternalSecretDataRemoteRef{Key: key, Version: "999999"})
+		_, err = c.GetSecret(ctx(t), esv1.ExternalSecretDataRemoteRef{Key: b.remote(key), Version: "999999"})
 		errs = append(errs, err)
 	}
 	failed := 0
@@ -342,7 +383,7 @@ func testNoValueInErrors(t *testing.T, b Backend) {
 
 func testConcurrentUse(t *testing.T, b Backend) {
 	const callers, calls = 8, 5
-	key, s := b.key("concurrent"), sample()
+	key, s := b.key("concurrent"), b.sample()
 	b.Seed(t, key, s)
 	c := b.client(t)
 	readCtx := ctx(t)
@@ -351,7 +392,7 @@ func testConcurrentUse(t *testing.T, b Backend) {
 	for range callers {
 		wg.Go(func() {
 			for range calls {
-				got, err := c.GetSecret(readCtx, esv1.ExternalSecretDataRemoteRef{Key: key, Property: "password"})
+				got, err := c.GetSecret(readCtx, esv1.ExternalSecretDataRemoteRef{Key: b.remote(key), Property: "password"})
 				switch {
 				case err != nil:
 					errs <- err
@@ -372,15 +413,15 @@ func testCredentialsReused(t *testing.T, b Backend) {
 	if b.Logins == nil {
 		t.Skip("the backend's authentication cannot be counted")
 	}
-	key, s := b.key("logins"), sample()
+	key, s := b.key("logins"), b.sample()
 	b.Seed(t, key, s)
 	c := b.client(t)
 	before := b.Logins()
 	for range 10 {
-		if _, err := c.GetSecret(ctx(t), esv1.ExternalSecretDataRemoteRef{Key: key}); err != nil {
+		if _, err := c.GetSecret(ctx(t), esv1.ExternalSecretDataRemoteRef{Key: b.remote(key)}); err != nil {
 			t.Fatalf("GetSecret: %v", err)
 		}
-		if _, err := c.GetSecretMap(ctx(t), esv1.ExternalSecretDataRemoteRef{Key: key}); err != nil {
+		if _, err := c.GetSecretMap(ctx(t), esv1.ExternalSecretDataRemoteRef{Key: b.remote(key)}); err != nil {
 			t.Fatalf("GetSecretMap: %v", err)
 		}
 	}
