@@ -14,6 +14,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	esv1 "github.com/ferryhq/ferry/api/externalsecrets/v1"
+	"github.com/ferryhq/ferry/internal/builtin"
 	"github.com/ferryhq/ferry/internal/operator"
 	"github.com/ferryhq/ferry/internal/operator/operatortest"
 	"github.com/ferryhq/ferry/internal/provider"
@@ -35,12 +36,16 @@ var (
 	cp       *testenv.ControlPlane
 	k8s      client.Client
 	registry *provider.Registry
+	// served is every provider the ferry binary serves (internal/builtin), for the checks
+	// that judge stores without running them.
+	served *provider.Registry
 )
 
 func TestMain(m *testing.M) {
 	operatortest.SetLogger(nil, 1)
 	os.Exit(testenv.Run(m, func(c *testenv.ControlPlane) {
 		cp, k8s = c, c.Client
+		served, _ = builtin.Registries(c.Config)
 		// Every provider the binary serves; the fake one echoes values on request.
 		registry = provider.NewRegistry(echoFake{fake.New()}, aws.New(), vault.New(),
 			kubernetes.New(kubernetes.WithLocalCluster(c.Config)), webhook.New(), gcpsm.New(), azurekv.New(),
