@@ -460,7 +460,9 @@ func mustApplyV1alpha1(t *testing.T, namespace string) {
 
 func waitSecret(t *testing.T, namespace, name, key, want string) {
 	t.Helper()
-	testenv.Eventually(t, 30*time.Second, "Secret "+namespace+"/"+name+" synced", func() (bool, error) {
+	// A minute: on a loaded machine a just-installed operator's first sync (cache sync,
+	// store validation, then the read) took over 30 s once.
+	testenv.Eventually(t, time.Minute, "Secret "+namespace+"/"+name+" synced", func() (bool, error) {
 		var s corev1.Secret
 		if err := cp.client.Get(context.Background(), client.ObjectKey{Namespace: namespace, Name: name}, &s); err != nil {
 			return false, err
