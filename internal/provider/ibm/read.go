@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -286,7 +287,9 @@ func (c *Client) GetSecretMap(ctx context.Context, ref esv1.ExternalSecretDataRe
 		}
 	}
 	copyFields := func(names map[string]string) error {
-		for key, name := range names {
+		// In key order, so that the first missing field named is the same on every read.
+		for _, key := range slices.Sorted(maps.Keys(names)) {
+			name := names[key]
 			v, err := fieldOf(addr, secret, name)
 			if err != nil {
 				return err
