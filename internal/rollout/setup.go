@@ -12,6 +12,7 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/equality"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
@@ -114,9 +115,18 @@ func (r *Reconciler) SetupWithManager(ctx context.Context, mgr ctrl.Manager) err
 	return mgr.Add(w)
 }
 
-func served(mapper meta.RESTMapper, gvk schema.GroupVersionKind) bool {
-	_, err := mapper.RESTMapping(gvk.GroupKind(), gvk.Version)
-	return err == nil
+// served says whether the API server serves gvk. Discovery may still list a kind whose CRD
+// was just deleted, and an informer on it never syncs: set up before the manager starts, it
+// would hold every controller back. So a kind discovery lists is also listed once, live; only
+// "not found" means it is gone (a list Ferry may not make cluster-wide still proves it served).
+func served(ctx context.Context, mgr ctrl.Manager, gvk schema.GroupVersionKind) bool {
+	if _, err := mgr.GetRESTMapper().RESTMapping(gvk.GroupKind(), gvk.Version); err != nil {
+		return false
+	}
+	list := &metav1.PartialObjectMetadataList{}
+	list.SetGroupVersionKind(gvk.GroupVersion().WithKind(gvk.Kind + "List"))
+	err := mgr.GetAPIReader().List(ctx, list, client.Limit(1))
+	return !apierrors.IsNotFound(err) && !meta.IsNoMatchError(err)
 }
 
 // setup registers the index and the controller of one kind.
@@ -232,7 +242,7 @@ func (w *apiWaiter) setUpServed(ctx context.Context) (bool, error) {
 	var still []optionalAPI
 	var errs []error
 	for _, api := range w.pending {
-		if !served(w.mgr.GetRESTMapper(), api.gvk) {
+		if !served(ctx, w.mgr, api.gvk) {
 			still = append(still, api)
 			continue
 		}
