@@ -18,8 +18,9 @@ import (
 // becomes Ready; an ExternalSecret writes the bytes it reads by property, by stage and by
 // extract and find; a PushSecret creates a tagged secret and schedules its deletion when
 // deleted; a store whose key is not the user's reports ValidationFailed without the key,
-// and its ExternalSecret writes nothing; an InstancePrincipal store is admitted and reports
-// InvalidProviderConfig.
+// and its ExternalSecret writes nothing; an InstancePrincipal store, without auth, becomes
+// Ready through the in-process instance metadata and auth services, and its ExternalSecret
+// writes the bytes it reads.
 func TestThroughTheOperator(t *testing.T) {
 	f := startOCI(t)
 	operatorOCI.Store(f)
@@ -89,9 +90,16 @@ func TestThroughTheOperator(t *testing.T) {
 
 	instance := store("oracle-instance", "privateKey")
 	instance.Spec.Provider.Oracle.PrincipalType = "InstancePrincipal"
+	instance.Spec.Provider.Oracle.Auth = nil
 	operatortest.Create(t, k8s, instance)
-	c = operatortest.WaitReady(t, k8s, instance, metav1.ConditionFalse)
-	if c.Reason != esv1.ReasonInvalidProviderConfig || !strings.Contains(c.Message, "InstancePrincipal is not supported by Ferry yet") {
-		t.Errorf("the InstancePrincipal store is %s: %q", c.Reason, c.Message)
+	operatortest.WaitReady(t, k8s, instance, metav1.ConditionTrue)
+	onInstance := es.DeepCopy()
+	onInstance.ObjectMeta = metav1.ObjectMeta{Namespace: ns, Name: "on-instance"}
+	onInstance.Spec.SecretStoreRef.Name = instance.Name
+	onInstance.Spec.DataFrom = nil
+	operatortest.Create(t, k8s, onInstance)
+	operatortest.WaitSecretData(t, k8s, ns, "on-instance", map[string]string{"password": "pw-9f2c", "previous": "pw-old"})
+	if f.count("x509") != 1 {
+		t.Errorf("the operator federated %d times, want 1: the instance's token is reused", f.count("x509"))
 	}
 }

@@ -21,5 +21,6 @@ var operatorOCI atomic.Pointer[fakeOCI]
 func TestMain(m *testing.M) {
 	p := New()
 	p.endpoint = func(service, region string) string { return operatorOCI.Load().endpoint(service, region) }
+	p.metadata = func() string { return operatorOCI.Load().servers[metadataService].URL + "/opc/v2" }
 	os.Exit(operatortest.RunProviders(m, &k8s, p))
 }
