@@ -108,13 +108,9 @@ func (p *Provider) instanceSession(ctx context.Context) (*session, error) {
 	if tenancy == "" {
 		return nil, errors.New("the instance's certificate names no tenancy (no opc-tenant: subject attribute): is this an OCI instance?")
 	}
-	sessionKey, err := rsa.GenerateKey(rand.Reader, sessionKeyBits)
+	sessionKey, publicKey, err := newSessionKey()
 	if err != nil {
-		return nil, fmt.Errorf("making the session key: %w", err)
-	}
-	publicKey, err := x509.MarshalPKIXPublicKey(&sessionKey.PublicKey)
-	if err != nil {
-		return nil, fmt.Errorf("encoding the session key: %w", err)
+		return nil, err
 	}
 	request := x509Federation{
 		Certificate:          base64.StdEncoding.EncodeToString(leaf[0].Raw),
@@ -141,6 +137,20 @@ func (p *Provider) instanceSession(ctx context.Context) (*session, error) {
 		return nil, fmt.Errorf("the security token of OCI's auth service: %w", err)
 	}
 	return &session{token: answer.Token, key: sessionKey, expires: expires}, nil
+}
+
+// newSessionKey makes the RSA key a security token is issued for and returns it with its
+// public key in PKIX DER.
+func newSessionKey() (*rsa.PrivateKey, []byte, error) {
+	key, err := rsa.GenerateKey(rand.Reader, sessionKeyBits)
+	if err != nil {
+		return nil, nil, fmt.Errorf("making the session key: %w", err)
+	}
+	public, err := x509.MarshalPKIXPublicKey(&key.PublicKey)
+	if err != nil {
+		return nil, nil, fmt.Errorf("encoding the session key: %w", err)
+	}
+	return key, public, nil
 }
 
 // x509Federation is the body of the auth service's X509 federation request: DER
@@ -249,21 +259,31 @@ func fingerprint(c *x509.Certificate) string {
 }
 
 // tokenExpiry returns the exp claim of a security token (a JWT), without checking its
-// signature: only the auth service that issued it checks that.
+// signature: only the service that issued it checks that.
 func tokenExpiry(token string) (time.Time, error) {
+	_, exp, err := tokenTimes(token)
+	return exp, err
+}
+
+// tokenTimes returns the iat (zero when absent) and exp claims of a JWT.
+func tokenTimes(token string) (issued, expires time.Time, err error) {
 	parts := strings.Split(token, ".")
 	if len(parts) != 3 {
-		return time.Time{}, errors.New("it is not a JWT")
+		return time.Time{}, time.Time{}, errors.New("it is not a JWT")
 	}
 	payload, err := base64.RawURLEncoding.DecodeString(strings.TrimRight(parts[1], "="))
 	if err != nil {
-		return time.Time{}, errors.New("its payload is not base64url")
+		return time.Time{}, time.Time{}, errors.New("its payload is not base64url")
 	}
 	var claims struct {
+		Iat *float64 `json:"iat"`
 		Exp *float64 `json:"exp"`
 	}
 	if json.Unmarshal(payload, &claims) != nil || claims.Exp == nil {
-		return time.Time{}, errors.New("it has no exp claim")
+		return time.Time{}, time.Time{}, errors.New("it has no exp claim")
 	}
-	return time.Unix(int64(*claims.Exp), 0), nil
+	if claims.Iat != nil {
+		issued = time.Unix(int64(*claims.Iat), 0)
+	}
+	return issued, time.Unix(int64(*claims.Exp), 0), nil
 }

@@ -177,18 +177,40 @@ func (f *fakeOCI) federateX509(w http.ResponseWriter, r *http.Request) {
 		ociError(w, http.StatusBadRequest, "InvalidParameter", "publicKey is not a base64 PKIX RSA public key.")
 		return
 	}
+	token := f.issueToken(session, now, ttl, map[string]any{"sub": leaf.Subject.CommonName, "tenant": tenancyOf(leaf), "ptype": "instance"})
+	writeJSON(w, map[string]string{"token": token})
+}
+
+// issueToken mints a security token (a JWT with iat and exp) that OCI then accepts, as
+// keyId "ST$<token>", with the session key until its exp.
+func (f *fakeOCI) issueToken(session *rsa.PublicKey, now time.Time, ttl time.Duration, claims map[string]any) string {
 	exp := now.Add(ttl).Truncate(time.Second)
+	claims["iat"], claims["exp"] = now.Truncate(time.Second).Unix(), exp.Unix()
 	enc := base64.RawURLEncoding.EncodeToString
-	claims, _ := json.Marshal(map[string]any{"sub": leaf.Subject.CommonName, "tenant": tenancyOf(leaf), "ptype": "instance",
-		"iat": now.Unix(), "exp": exp.Unix()})
+	payload, _ := json.Marshal(claims)
 	nonce := make([]byte, 32)
 	_, _ = rand.Read(nonce)
-	token := enc([]byte(`{"alg":"RS256","typ":"JWT"}`)) + "." + enc(claims) + "." + enc(nonce)
+	token := enc([]byte(`{"alg":"RS256","typ":"JWT"}`)) + "." + enc(payload) + "." + enc(nonce)
 	f.mu.Lock()
+	defer f.mu.Unlock()
 	f.keys["ST$"+token] = session
 	f.tokens[token] = exp
-	f.mu.Unlock()
-	writeJSON(w, map[string]string{"token": token})
+	return token
+}
+
+// testClock is a clock that moves only when advanced.
+func testClock() (now func() time.Time, advance func(time.Duration)) {
+	var mu sync.Mutex
+	clock := time.Now()
+	return func() time.Time {
+			mu.Lock()
+			defer mu.Unlock()
+			return clock
+		}, func(d time.Duration) {
+			mu.Lock()
+			defer mu.Unlock()
+			clock = clock.Add(d)
+		}
 }
 
 // instanceStore is a store that authenticates as the instance principal.
@@ -242,18 +264,7 @@ func TestInstancePrincipal(t *testing.T) {
 func TestInstancePrincipalRenewsToken(t *testing.T) {
 	f := startOCI(t)
 	f.put("db", []byte("v1"), nil)
-	var mu sync.Mutex
-	clock := time.Now()
-	now := func() time.Time {
-		mu.Lock()
-		defer mu.Unlock()
-		return clock
-	}
-	advance := func(d time.Duration) {
-		mu.Lock()
-		defer mu.Unlock()
-		clock = clock.Add(d)
-	}
+	now, advance := testClock()
 	f.now = now
 	p := instanceProvider(f)
 	p.now = now

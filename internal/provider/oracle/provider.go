@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"sync"
 	"time"
 
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -49,6 +50,13 @@ type Provider struct {
 	// instance is the instance principal's session, shared by the stores that use it: the
 	// identity is the node's, not a store's.
 	instance *principalSessions
+	// proxymux gives OKE's workload identity endpoint; serviceAccountDir holds the pod's
+	// ServiceAccount token and the cluster's CA. workloads are the workload principals'
+	// sessions, by ServiceAccount ("" for the pod's own).
+	proxymux          func() (string, error)
+	serviceAccountDir string
+	workloadsMu       sync.Mutex
+	workloads         map[string]*principalSessions
 }
 
 var _ provider.Provider = (*Provider)(nil)
@@ -57,7 +65,8 @@ var _ provider.Provider = (*Provider)(nil)
 // restclient.WithHTTPClient.
 func New(opts ...restclient.Option) *Provider {
 	p := &Provider{transport: restclient.NewTransport(opts...), endpoint: publicEndpoint, now: time.Now,
-		metadata: func() string { return instanceMetadata }, instanceHTTP: restclient.NewHTTPClient(nil, 0)}
+		metadata: func() string { return instanceMetadata }, instanceHTTP: restclient.NewHTTPClient(nil, 0),
+		proxymux: proxymuxEndpoint, serviceAccountDir: podServiceAccount, workloads: map[string]*principalSessions{}}
 	p.instance = &principalSessions{federate: p.instanceSession, now: func() time.Time { return p.now() }}
 	return p
 }
@@ -84,17 +93,25 @@ func (*Provider) Name() string { return "oracle" }
 func (*Provider) Capabilities() esv1.SecretStoreCapabilities { return esv1.SecretStoreReadWrite }
 
 // NewClient validates the store and returns a client that signs each call as its
-// principal: the instance (principalType InstancePrincipal, or auth unset, as in ESO) or
-// the user whose API key it reads from the store's Secrets.
+// principal: the workload (principalType Workload, through OKE workload identity), the
+// instance (InstancePrincipal, or auth unset, as in ESO) or the user whose API key it reads
+// from the store's Secrets.
 func (p *Provider) NewClient(ctx context.Context, store esv1.GenericStore, kube client.Client, namespace string) (provider.Client, error) {
 	if err := p.ValidateStore(store); err != nil {
 		return nil, err
 	}
 	spec := store.GetSpec().Provider.Oracle
 	var sign *signer
-	if usesInstance(spec) {
+	switch {
+	case spec.PrincipalType == workloadPrincipal:
+		sessions, err := p.workloadSessions(ctx, store, kube, namespace)
+		if err != nil {
+			return nil, err
+		}
+		sign = &signer{credentials: sessions.credentials, now: p.now}
+	case usesInstance(spec):
 		sign = &signer{credentials: p.instance.credentials, now: p.now}
-	} else {
+	default:
 		var err error
 		if sign, err = p.userSigner(ctx, store, kube, namespace); err != nil {
 			return nil, err

@@ -40,14 +40,12 @@ func (*Provider) ValidateStore(store esv1.GenericStore) error {
 
 // validateAuth checks the principal: ESO authenticates as a workload for Workload, as the
 // instance for InstancePrincipal or when auth is unset, and otherwise as the user of auth.
-// Ferry implements the instance and user principals. Like ESO, it checks auth whenever it
+// Like ESO, it checks auth whenever it
 // is set, even when the principal does not use it.
 func validateAuth(store esv1.GenericStore, o *esv1.OracleProvider) []error {
 	var errs []error
 	switch o.PrincipalType {
-	case "", userPrincipal, instancePrincipal:
-	case workloadPrincipal:
-		errs = append(errs, provider.FeatureNotImplemented("%s.principalType: Workload (OKE workload identity) is not supported by Ferry yet: set principalType InstancePrincipal, or UserPrincipal with auth", specField))
+	case "", userPrincipal, instancePrincipal, workloadPrincipal:
 	default:
 		errs = append(errs, fmt.Errorf("%s.principalType: %q is not a principal type: set UserPrincipal, InstancePrincipal or Workload", specField, o.PrincipalType))
 	}
