@@ -64,12 +64,19 @@ func (p *principalSessions) credentials(ctx context.Context) (string, *rsa.Priva
 	if s := p.current; s == nil || !p.now().Before(s.expires.Add(-renewBefore)) {
 		next, err := p.federate(ctx)
 		if err != nil {
-			return "", nil, err
+			return "", nil, &principalError{err: err}
 		}
 		p.current = next
 	}
 	return "ST$" + p.current.token, p.current.key, nil
 }
+
+// principalError is a failure to obtain a principal's session. It keeps the message but
+// hides the HTTP status of the auth or workload identity endpoint, so that their 404 or 401
+// is never taken for a Vault answer ("not found", a refused API key signature).
+type principalError struct{ err error }
+
+func (e *principalError) Error() string { return e.err.Error() }
 
 // instanceSession obtains the instance's security token as OCI's X.509 federation does:
 // it reads the instance's leaf certificate, its key and the intermediate certificate from

@@ -9,6 +9,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"encoding/pem"
+	"errors"
 	"fmt"
 	"math/big"
 	"net/http"
@@ -18,6 +19,7 @@ import (
 	"time"
 
 	esv1 "github.com/ferryhq/ferry/api/externalsecrets/v1"
+	"github.com/ferryhq/ferry/internal/provider"
 )
 
 // metadataService names the in-process instance metadata service among fakeOCI's servers.
@@ -337,6 +339,30 @@ func TestInstancePrincipalFailures(t *testing.T) {
 		}
 		if f.count("bundle") != 0 || f.refusals() != 1 {
 			t.Errorf("reads %d, refusals %d; want the federation refused and no read", f.count("bundle"), f.refusals())
+		}
+	})
+	t.Run("auth service not found", func(t *testing.T) {
+		// A 404 of the auth service (a wrong endpoint) is not the secret's "not found",
+		// which would delete the target Secret under deletionPolicy Delete.
+		f := startOCI(t)
+		p := instanceProvider(f)
+		p.endpoint = func(service, region string) string {
+			if service == authService {
+				return f.servers[secretsService].URL + "/nowhere"
+			}
+			return f.endpoint(service, region)
+		}
+		c, err := p.NewClient(context.Background(), instanceStore(), nil, "apps")
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, err = get(c, "db", "", "")
+		if err == nil || errors.Is(err, provider.ErrNotFound) || !strings.Contains(err.Error(), "HTTP 404") {
+			t.Errorf("GetSecret = %v, want the auth service's 404 as an error that is not \"not found\"", err)
+		}
+		res, err := c.Validate(context.Background())
+		if res != esv1.ValidationResultError || err == nil || strings.Contains(err.Error(), "OCI refused the request signature") {
+			t.Errorf("Validate = %v, %v; want an error that is not taken for the Key Management service's answer", res, err)
 		}
 	})
 	t.Run("region key", func(t *testing.T) {
