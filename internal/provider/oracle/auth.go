@@ -27,7 +27,10 @@ type signer struct {
 	keyID       string
 	key         *rsa.PrivateKey
 	credentials func(ctx context.Context) (keyID string, key *rsa.PrivateKey, err error)
-	now         func() time.Time
+	// forget, with credentials, drops the session of keyID after OCI refused it, so that
+	// the next request obtains a new one instead of waiting for its expiry.
+	forget func(keyID string)
+	now    func() time.Time
 }
 
 // newSigner parses the API private key (PEM, PKCS#1 or PKCS#8, unencrypted, as ESO reads
@@ -83,11 +86,17 @@ func parsePrivateKey(privateKeyPEM []byte) (*rsa.PrivateKey, error) {
 // host, and for PUT, POST and PATCH also x-content-sha256, content-type and
 // content-length.
 func (s *signer) sign(req *http.Request) error {
+	_, err := s.signAs(req)
+	return err
+}
+
+// signAs is sign, returning the keyId the request was signed as.
+func (s *signer) signAs(req *http.Request) (string, error) {
 	keyID, key := s.keyID, s.key
 	if s.credentials != nil {
 		var err error
 		if keyID, key, err = s.credentials(req.Context()); err != nil {
-			return err
+			return "", err
 		}
 	}
 	req.Header.Set("Date", s.now().UTC().Format(http.TimeFormat))
@@ -96,7 +105,7 @@ func (s *signer) sign(req *http.Request) error {
 	case http.MethodPost, http.MethodPut, http.MethodPatch:
 		body, err := readBody(req)
 		if err != nil {
-			return err
+			return "", err
 		}
 		sum := sha256.Sum256(body)
 		req.Header.Set("X-Content-Sha256", base64.StdEncoding.EncodeToString(sum[:]))
@@ -109,11 +118,11 @@ func (s *signer) sign(req *http.Request) error {
 	digest := sha256.Sum256([]byte(signingString(req, names)))
 	sig, err := rsa.SignPKCS1v15(rand.Reader, key, crypto.SHA256, digest[:])
 	if err != nil {
-		return fmt.Errorf("signing the request: %w", err)
+		return "", fmt.Errorf("signing the request: %w", err)
 	}
 	req.Header.Set("Authorization", fmt.Sprintf(`Signature version="1",keyId="%s",algorithm="rsa-sha256",headers="%s",signature="%s"`,
 		keyID, strings.Join(names, " "), base64.StdEncoding.EncodeToString(sig)))
-	return nil
+	return keyID, nil
 }
 
 // readBody reads a request's body and puts it back, for its hash and length.
@@ -165,8 +174,13 @@ func (t *signingTransport) RoundTrip(req *http.Request) (*http.Response, error) 
 	if req.Body != nil {
 		signed.Body = req.Body
 	}
-	if err := t.signer.sign(signed); err != nil {
+	keyID, err := t.signer.signAs(signed)
+	if err != nil {
 		return nil, err
 	}
-	return t.next.RoundTrip(signed)
+	resp, err := t.next.RoundTrip(signed)
+	if err == nil && resp.StatusCode == http.StatusUnauthorized && t.signer.forget != nil {
+		t.signer.forget(keyID)
+	}
+	return resp, err
 }

@@ -78,6 +78,15 @@ type principalError struct{ err error }
 
 func (e *principalError) Error() string { return e.err.Error() }
 
+// forget drops the current session if keyID is still its keyId.
+func (p *principalSessions) forget(keyID string) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.current != nil && "ST$"+p.current.token == keyID {
+		p.current = nil
+	}
+}
+
 // instanceSession obtains the instance's security token as OCI's X.509 federation does:
 // it reads the instance's leaf certificate, its key and the intermediate certificate from
 // the instance metadata service, makes a session key, and asks the auth service of the

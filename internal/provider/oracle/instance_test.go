@@ -295,6 +295,36 @@ func TestInstancePrincipalRenewsToken(t *testing.T) {
 	}
 }
 
+// TestRevokedTokenRenewed: a security token OCI refuses before its exp (revoked) fails
+// that call with what to check, and the next call federates again instead of sending the
+// refused token until its exp.
+func TestRevokedTokenRenewed(t *testing.T) {
+	f := startOCI(t)
+	f.put("db", []byte("v1"), nil)
+	c, err := instanceProvider(f).NewClient(context.Background(), instanceStore(), nil, "apps")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := get(c, "db", "", ""); err != nil {
+		t.Fatal(err)
+	}
+	f.mu.Lock()
+	for token := range f.tokens {
+		delete(f.tokens, token)
+	}
+	f.mu.Unlock()
+	_, err = get(c, "db", "", "")
+	if err == nil || !strings.Contains(err.Error(), "the instance's security token was not accepted") || strings.Contains(err.Error(), "auth.user") {
+		t.Errorf("GetSecret with a revoked token = %v, want the instance principal's hint", err)
+	}
+	if got, err := get(c, "db", "", ""); err != nil || string(got) != "v1" {
+		t.Errorf("GetSecret after the refusal = %q, %v; want v1 with a new token", got, err)
+	}
+	if f.count("x509") != 2 || f.refusals() != 1 {
+		t.Errorf("federations %d, refusals %d; want 2, 1", f.count("x509"), f.refusals())
+	}
+}
+
 // TestInstancePrincipalFailures: where the metadata service cannot be reached (not an OCI
 // instance) or the auth service refuses the instance's certificate, reads and Validate fail
 // with what to check, and no key, certificate or token is quoted.

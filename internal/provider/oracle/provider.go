@@ -102,15 +102,18 @@ func (p *Provider) NewClient(ctx context.Context, store esv1.GenericStore, kube 
 	}
 	spec := store.GetSpec().Provider.Oracle
 	var sign *signer
+	hint := "check auth.tenancy, auth.user, the fingerprint and that the private key is the one of that fingerprint"
 	switch {
 	case spec.PrincipalType == workloadPrincipal:
+		hint = "the workload's session token was not accepted (revoked, or the node's clock is off); the next call obtains a new one"
 		sessions, err := p.workloadSessions(ctx, store, kube, namespace)
 		if err != nil {
 			return nil, err
 		}
-		sign = &signer{credentials: sessions.credentials, now: p.now}
+		sign = &signer{credentials: sessions.credentials, forget: sessions.forget, now: p.now}
 	case usesInstance(spec):
-		sign = &signer{credentials: p.instance.credentials, now: p.now}
+		hint = "the instance's security token was not accepted (revoked, or the node's clock is off); the next call obtains a new one"
+		sign = &signer{credentials: p.instance.credentials, forget: p.instance.forget, now: p.now}
 	default:
 		var err error
 		if sign, err = p.userSigner(ctx, store, kube, namespace); err != nil {
@@ -131,7 +134,7 @@ func (p *Provider) NewClient(ctx context.Context, store esv1.GenericStore, kube 
 	}
 	return &Client{
 		secrets: api(secretsService), vaults: api(vaultsService), kms: api(kmsService),
-		vault: spec.Vault, compartment: spec.Compartment, encryptionKey: spec.EncryptionKey,
+		vault: spec.Vault, compartment: spec.Compartment, encryptionKey: spec.EncryptionKey, refusedHint: hint,
 	}, nil
 }
 
