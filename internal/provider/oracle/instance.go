@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/ferryhq/ferry/internal/provider/restclient"
+	"github.com/ferryhq/ferry/internal/redact"
 )
 
 // instanceMetadata is OCI's instance metadata service, version 2, at the link-local address
@@ -104,6 +105,7 @@ func (p *Provider) instanceSession(ctx context.Context) (*session, error) {
 	if err != nil {
 		return nil, err
 	}
+	redact.RememberCredential(keyPEM)
 	intermediatePEM, err := p.readMetadata(ctx, "/identity/intermediate.pem")
 	if err != nil {
 		return nil, err
@@ -148,6 +150,7 @@ func (p *Provider) instanceSession(ctx context.Context) (*session, error) {
 		}
 		return nil, fmt.Errorf("getting the instance principal's security token: %w", err)
 	}
+	redact.RememberCredentialString(answer.Token)
 	expires, err := tokenExpiry(answer.Token)
 	if err != nil {
 		return nil, fmt.Errorf("the security token of OCI's auth service: %w", err)

@@ -20,6 +20,7 @@ import (
 
 	esv1 "github.com/ferryhq/ferry/api/externalsecrets/v1"
 	"github.com/ferryhq/ferry/internal/provider"
+	"github.com/ferryhq/ferry/internal/redact"
 )
 
 // metadataService names the in-process instance metadata service among fakeOCI's servers.
@@ -258,6 +259,13 @@ func TestInstancePrincipal(t *testing.T) {
 		t.Errorf("federations %d, metadata reads %d, reads %d, refusals %d; want 1, 4 (region, certificate, key, intermediate), 2, 0",
 			f.count("x509"), f.count("imds"), f.count("bundle"), f.refusals())
 	}
+	f.mu.Lock()
+	for token := range f.tokens {
+		if msg := redact.New().String("echo: " + token); strings.Contains(msg, token) {
+			t.Errorf("a message quoting the security token is not redacted: %q", msg)
+		}
+	}
+	f.mu.Unlock()
 }
 
 // TestInstancePrincipalRenewsToken: the security token is replaced five minutes before its

@@ -24,6 +24,7 @@ import (
 	esv1 "github.com/ferryhq/ferry/api/externalsecrets/v1"
 	"github.com/ferryhq/ferry/internal/provider"
 	"github.com/ferryhq/ferry/internal/provider/restclient"
+	"github.com/ferryhq/ferry/internal/redact"
 )
 
 // podServiceAccount is where Kubernetes mounts the pod's ServiceAccount token and the
@@ -63,7 +64,9 @@ func (p *Provider) workloadSessions(ctx context.Context, store esv1.GenericStore
 		if err != nil {
 			return "", fmt.Errorf("reading Ferry's ServiceAccount token: %w (%s)", err, notOKE)
 		}
-		return strings.TrimSpace(string(raw)), nil
+		token := strings.TrimSpace(string(raw))
+		redact.RememberCredentialString(token)
+		return token, nil
 	}
 	key := ""
 	if ref != nil {
@@ -152,6 +155,7 @@ func (p *Provider) workloadSession(ctx context.Context, saToken func(context.Con
 	if err != nil {
 		return nil, fmt.Errorf("OKE workload identity %s: the answer %w", endpoint, err)
 	}
+	redact.RememberCredentialString(rpst)
 	expires, err := workloadTokenRenewal(rpst)
 	if err != nil {
 		return nil, fmt.Errorf("OKE workload identity %s: the session token: %w", endpoint, err)

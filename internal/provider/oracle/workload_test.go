@@ -20,6 +20,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client/fake"
 
 	esv1 "github.com/ferryhq/ferry/api/externalsecrets/v1"
+	"github.com/ferryhq/ferry/internal/redact"
 )
 
 const podToken = "pod-sa-token-5c1d"
@@ -121,6 +122,19 @@ func TestWorkload(t *testing.T) {
 	}
 	if f.count("proxymux") != 1 || f.count("bundle") != 2 || f.refusals() != 0 {
 		t.Errorf("exchanges %d, reads %d, refusals %d; want 1, 2, 0", f.count("proxymux"), f.count("bundle"), f.refusals())
+	}
+	// The pod's token and the session token are credentials: no message of the process
+	// shows them.
+	f.mu.Lock()
+	var session string
+	for token := range f.tokens {
+		session = token
+	}
+	f.mu.Unlock()
+	for _, secret := range []string{podToken, session} {
+		if msg := redact.New().String("echo: " + secret); strings.Contains(msg, secret) {
+			t.Errorf("a message quoting a credential is redacted to %q", msg)
+		}
 	}
 }
 
