@@ -40,8 +40,7 @@ func (*Provider) ValidateStore(store esv1.GenericStore) error {
 
 // validateAuth checks the principal: ESO authenticates as a workload for Workload, as the
 // instance for InstancePrincipal or when auth is unset, and otherwise as the user of auth.
-// Like ESO, it checks auth whenever it
-// is set, even when the principal does not use it.
+// Like ESO, it checks auth whenever it is set, even when the principal does not use it.
 func validateAuth(store esv1.GenericStore, o *esv1.OracleProvider) []error {
 	var errs []error
 	switch o.PrincipalType {
