@@ -2,6 +2,7 @@ package oracle
 
 import (
 	"bytes"
+	"context"
 	"crypto"
 	"crypto/rand"
 	"crypto/rsa"
@@ -18,18 +19,37 @@ import (
 	"time"
 )
 
-// signer signs requests as an OCI user principal: OCI's HTTP signature scheme, version 1,
-// with the API key whose fingerprint the user registered.
+// signer signs requests with OCI's HTTP signature scheme, version 1: as a user principal
+// with the API key whose fingerprint the user registered (keyID and key), or, when
+// credentials is set, with the keyId and key it returns for each request (a principal's
+// security token and session key, renewed as they expire).
 type signer struct {
-	keyID string
-	key   *rsa.PrivateKey
-	now   func() time.Time
+	keyID       string
+	key         *rsa.PrivateKey
+	credentials func(ctx context.Context) (keyID string, key *rsa.PrivateKey, err error)
+	// forget, with credentials, drops the session of keyID after OCI refused it, so that
+	// the next request obtains a new one instead of waiting for its expiry.
+	forget func(keyID string)
+	now    func() time.Time
 }
 
 // newSigner parses the API private key (PEM, PKCS#1 or PKCS#8, unencrypted, as ESO reads
 // it) and returns the signer of tenancy/user/fingerprint. Errors say what is wrong with the
 // key without quoting it.
 func newSigner(tenancy, user, fingerprint string, privateKeyPEM []byte, now func() time.Time) (*signer, error) {
+	key, err := parsePrivateKey(privateKeyPEM)
+	if err != nil {
+		return nil, err
+	}
+	if now == nil {
+		now = time.Now
+	}
+	return &signer{keyID: tenancy + "/" + user + "/" + strings.TrimSpace(fingerprint), key: key, now: now}, nil
+}
+
+// parsePrivateKey parses an RSA private key in PEM, PKCS#1 or PKCS#8, unencrypted. Errors
+// say what is wrong with the key without quoting it.
+func parsePrivateKey(privateKeyPEM []byte) (*rsa.PrivateKey, error) {
 	block, _ := pem.Decode(privateKeyPEM)
 	if block == nil {
 		return nil, errors.New("the private key is not PEM: it must be the API key's private key as OCI gives it, starting with -----BEGIN")
@@ -58,10 +78,7 @@ func newSigner(tenancy, user, fingerprint string, privateKeyPEM []byte, now func
 	default:
 		return nil, fmt.Errorf("the private key is a PEM %q block: OCI API keys are RSA PRIVATE KEY or PRIVATE KEY blocks", block.Type)
 	}
-	if now == nil {
-		now = time.Now
-	}
-	return &signer{keyID: tenancy + "/" + user + "/" + strings.TrimSpace(fingerprint), key: key, now: now}, nil
+	return key, nil
 }
 
 // sign adds the date, the body headers (for a request with a body) and the Authorization
@@ -69,13 +86,26 @@ func newSigner(tenancy, user, fingerprint string, privateKeyPEM []byte, now func
 // host, and for PUT, POST and PATCH also x-content-sha256, content-type and
 // content-length.
 func (s *signer) sign(req *http.Request) error {
+	_, err := s.signAs(req)
+	return err
+}
+
+// signAs is sign, returning the keyId the request was signed as.
+func (s *signer) signAs(req *http.Request) (string, error) {
+	keyID, key := s.keyID, s.key
+	if s.credentials != nil {
+		var err error
+		if keyID, key, err = s.credentials(req.Context()); err != nil {
+			return "", err
+		}
+	}
 	req.Header.Set("Date", s.now().UTC().Format(http.TimeFormat))
 	names := []string{"date", "(request-target)", "host"}
 	switch req.Method {
 	case http.MethodPost, http.MethodPut, http.MethodPatch:
 		body, err := readBody(req)
 		if err != nil {
-			return err
+			return "", err
 		}
 		sum := sha256.Sum256(body)
 		req.Header.Set("X-Content-Sha256", base64.StdEncoding.EncodeToString(sum[:]))
@@ -86,13 +116,13 @@ func (s *signer) sign(req *http.Request) error {
 		names = append(names, "content-length", "content-type", "x-content-sha256")
 	}
 	digest := sha256.Sum256([]byte(signingString(req, names)))
-	sig, err := rsa.SignPKCS1v15(rand.Reader, s.key, crypto.SHA256, digest[:])
+	sig, err := rsa.SignPKCS1v15(rand.Reader, key, crypto.SHA256, digest[:])
 	if err != nil {
-		return fmt.Errorf("signing the request: %w", err)
+		return "", fmt.Errorf("signing the request: %w", err)
 	}
 	req.Header.Set("Authorization", fmt.Sprintf(`Signature version="1",keyId="%s",algorithm="rsa-sha256",headers="%s",signature="%s"`,
-		s.keyID, strings.Join(names, " "), base64.StdEncoding.EncodeToString(sig)))
-	return nil
+		keyID, strings.Join(names, " "), base64.StdEncoding.EncodeToString(sig)))
+	return keyID, nil
 }
 
 // readBody reads a request's body and puts it back, for its hash and length.
@@ -144,8 +174,13 @@ func (t *signingTransport) RoundTrip(req *http.Request) (*http.Response, error) 
 	if req.Body != nil {
 		signed.Body = req.Body
 	}
-	if err := t.signer.sign(signed); err != nil {
+	keyID, err := t.signer.signAs(signed)
+	if err != nil {
 		return nil, err
 	}
-	return t.next.RoundTrip(signed)
+	resp, err := t.next.RoundTrip(signed)
+	if err == nil && resp.StatusCode == http.StatusUnauthorized && t.signer.forget != nil {
+		t.signer.forget(keyID)
+	}
+	return resp, err
 }

@@ -6,6 +6,8 @@
 // pushes by creating secrets tagged managed-by=external-secrets, writing new versions of
 // them and scheduling their deletion; it never writes or deletes a secret without that tag.
 //
-// It authenticates as a user principal with an API key read from a Secret. It must not put
-// the private key, a signature or a secret's value in an error or a log line.
+// It authenticates as a user principal with an API key read from a Secret, as the instance
+// principal (a security token federated from the instance's metadata-service certificate)
+// or as an OKE workload (a session token exchanged for a ServiceAccount token). It must not
+// put a private key, a signature, a token or a secret's value in an error or a log line.
 package oracle

@@ -1,10 +1,14 @@
 package oracle
 
 import (
+	"context"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
+	authv1 "k8s.io/api/authentication/v1"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
@@ -18,8 +22,11 @@ import (
 // becomes Ready; an ExternalSecret writes the bytes it reads by property, by stage and by
 // extract and find; a PushSecret creates a tagged secret and schedules its deletion when
 // deleted; a store whose key is not the user's reports ValidationFailed without the key,
-// and its ExternalSecret writes nothing; an InstancePrincipal store is admitted and reports
-// InvalidProviderConfig.
+// and its ExternalSecret writes nothing; an InstancePrincipal store, without auth, becomes
+// Ready through the in-process instance metadata and auth services, and its ExternalSecret
+// writes the bytes it reads; so does a Workload store with a serviceAccountRef, whose token
+// (requested from the kube-apiserver) the in-process OKE workload identity endpoint checks
+// with a TokenReview.
 func TestThroughTheOperator(t *testing.T) {
 	f := startOCI(t)
 	operatorOCI.Store(f)
@@ -89,9 +96,50 @@ func TestThroughTheOperator(t *testing.T) {
 
 	instance := store("oracle-instance", "privateKey")
 	instance.Spec.Provider.Oracle.PrincipalType = "InstancePrincipal"
+	instance.Spec.Provider.Oracle.Auth = nil
 	operatortest.Create(t, k8s, instance)
-	c = operatortest.WaitReady(t, k8s, instance, metav1.ConditionFalse)
-	if c.Reason != esv1.ReasonInvalidProviderConfig || !strings.Contains(c.Message, "InstancePrincipal is not supported by Ferry yet") {
-		t.Errorf("the InstancePrincipal store is %s: %q", c.Reason, c.Message)
+	operatortest.WaitReady(t, k8s, instance, metav1.ConditionTrue)
+	onInstance := es.DeepCopy()
+	onInstance.ObjectMeta = metav1.ObjectMeta{Namespace: ns, Name: "on-instance"}
+	onInstance.Spec.SecretStoreRef.Name = instance.Name
+	onInstance.Spec.DataFrom = nil
+	operatortest.Create(t, k8s, onInstance)
+	operatortest.WaitSecretData(t, k8s, ns, "on-instance", map[string]string{"password": "pw-9f2c", "previous": "pw-old"})
+	if f.count("x509") != 1 {
+		t.Errorf("the operator federated %d times, want 1: the instance's token is reused", f.count("x509"))
+	}
+
+	// OKE checks the ServiceAccount token with the cluster: here a TokenReview on the test's
+	// kube-apiserver, for the audience "api".
+	operatortest.Create(t, k8s, &corev1.ServiceAccount{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "oci-reader"}})
+	endpoint, saDir := startProxymux(t, f, func(token string) bool {
+		review := &authv1.TokenReview{Spec: authv1.TokenReviewSpec{Token: token, Audiences: []string{"api"}}}
+		if err := k8s.Create(context.Background(), review); err != nil {
+			t.Errorf("TokenReview: %v", err)
+			return false
+		}
+		return review.Status.Authenticated && review.Status.User.Username == "system:serviceaccount:"+ns+":oci-reader"
+	})
+	ca, err := os.ReadFile(filepath.Join(saDir, "ca.crt"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(operatorSADir, "ca.crt"), ca, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	operatorProxymux.Store(&endpoint)
+	workload := store("oracle-workload", "privateKey")
+	workload.Spec.Provider.Oracle.PrincipalType = "Workload"
+	workload.Spec.Provider.Oracle.Auth = nil
+	workload.Spec.Provider.Oracle.ServiceAccountRef = &esv1.ServiceAccountSelector{Name: "oci-reader"}
+	operatortest.Create(t, k8s, workload)
+	operatortest.WaitReady(t, k8s, workload, metav1.ConditionTrue)
+	onWorkload := onInstance.DeepCopy()
+	onWorkload.ObjectMeta = metav1.ObjectMeta{Namespace: ns, Name: "on-workload"}
+	onWorkload.Spec.SecretStoreRef.Name = workload.Name
+	operatortest.Create(t, k8s, onWorkload)
+	operatortest.WaitSecretData(t, k8s, ns, "on-workload", map[string]string{"password": "pw-9f2c", "previous": "pw-old"})
+	if f.count("proxymux") != 1 {
+		t.Errorf("the operator exchanged %d ServiceAccount tokens, want 1", f.count("proxymux"))
 	}
 }

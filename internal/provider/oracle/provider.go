@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"sync"
 	"time"
 
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -30,6 +31,8 @@ const (
 	vaultsService = "vaults"
 	// kmsService is the Key Management service, whose GetVault proves the credentials.
 	kmsService = "kms"
+	// authService is the auth service, which issues principals' security tokens.
+	authService = "auth"
 )
 
 // Provider builds clients for spec.provider.oracle. Build it with New.
@@ -40,6 +43,20 @@ type Provider struct {
 	endpoint func(service, region string) string
 	// now is the clock requests are dated with.
 	now func() time.Time
+	// metadata gives the base URL of the instance metadata service; instanceHTTP reaches
+	// it and the auth service.
+	metadata     func() string
+	instanceHTTP *http.Client
+	// instance is the instance principal's session, shared by the stores that use it: the
+	// identity is the node's, not a store's.
+	instance *principalSessions
+	// proxymux gives OKE's workload identity endpoint; serviceAccountDir holds the pod's
+	// ServiceAccount token and the cluster's CA. workloads are the workload principals'
+	// sessions, by ServiceAccount ("" for the pod's own).
+	proxymux          func() (string, error)
+	serviceAccountDir string
+	workloadsMu       sync.Mutex
+	workloads         map[string]*principalSessions
 }
 
 var _ provider.Provider = (*Provider)(nil)
@@ -47,7 +64,11 @@ var _ provider.Provider = (*Provider)(nil)
 // New returns the Oracle Cloud Infrastructure Vault provider. Tests pass
 // restclient.WithHTTPClient.
 func New(opts ...restclient.Option) *Provider {
-	return &Provider{transport: restclient.NewTransport(opts...), endpoint: publicEndpoint, now: time.Now}
+	p := &Provider{transport: restclient.NewTransport(opts...), endpoint: publicEndpoint, now: time.Now,
+		metadata: func() string { return instanceMetadata }, instanceHTTP: restclient.NewHTTPClient(nil, 0),
+		proxymux: proxymuxEndpoint, serviceAccountDir: podServiceAccount, workloads: map[string]*principalSessions{}}
+	p.instance = &principalSessions{federate: p.instanceSession, now: func() time.Time { return p.now() }}
+	return p
 }
 
 // publicEndpoint is the address of a service in a region of OCI's commercial realm (oc1),
@@ -58,6 +79,8 @@ func publicEndpoint(service, region string) string {
 		return "https://secrets.vaults." + region + ".oci.oraclecloud.com"
 	case vaultsService:
 		return "https://vaults." + region + ".oci.oraclecloud.com"
+	case authService:
+		return "https://auth." + region + ".oraclecloud.com"
 	default:
 		return "https://kms." + region + ".oraclecloud.com"
 	}
@@ -69,25 +92,33 @@ func (*Provider) Name() string { return "oracle" }
 // Capabilities returns ReadWrite: Ferry reads OCI Vault and pushes to it.
 func (*Provider) Capabilities() esv1.SecretStoreCapabilities { return esv1.SecretStoreReadWrite }
 
-// NewClient validates the store, reads the API key from its Secrets and returns a client
-// that signs each call with it.
+// NewClient validates the store and returns a client that signs each call as its
+// principal: the workload (principalType Workload, through OKE workload identity), the
+// instance (InstancePrincipal, or auth unset, as in ESO) or the user whose API key it reads
+// from the store's Secrets.
 func (p *Provider) NewClient(ctx context.Context, store esv1.GenericStore, kube client.Client, namespace string) (provider.Client, error) {
 	if err := p.ValidateStore(store); err != nil {
 		return nil, err
 	}
 	spec := store.GetSpec().Provider.Oracle
-	keyField := specField + ".auth.secretRef.privatekey"
-	privateKey, err := provider.SecretKeyValue(ctx, kube, store, namespace, spec.Auth.SecretRef.PrivateKey, keyField)
-	if err != nil {
-		return nil, err
-	}
-	fingerprint, err := provider.SecretKeySetting(ctx, kube, store, namespace, spec.Auth.SecretRef.Fingerprint, specField+".auth.secretRef.fingerprint")
-	if err != nil {
-		return nil, err
-	}
-	sign, err := newSigner(spec.Auth.Tenancy, spec.Auth.User, string(fingerprint), privateKey, p.now)
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", keyField, err)
+	var sign *signer
+	hint := "check auth.tenancy, auth.user, the fingerprint and that the private key is the one of that fingerprint"
+	switch {
+	case spec.PrincipalType == workloadPrincipal:
+		hint = "the workload's session token was not accepted (revoked, or the node's clock is off); the next call obtains a new one"
+		sessions, err := p.workloadSessions(ctx, store, kube, namespace)
+		if err != nil {
+			return nil, err
+		}
+		sign = &signer{credentials: sessions.credentials, forget: sessions.forget, now: p.now}
+	case usesInstance(spec):
+		hint = "the instance's security token was not accepted (revoked, or the node's clock is off); the next call obtains a new one"
+		sign = &signer{credentials: p.instance.credentials, forget: p.instance.forget, now: p.now}
+	default:
+		var err error
+		if sign, err = p.userSigner(ctx, store, kube, namespace); err != nil {
+			return nil, err
+		}
 	}
 	hc, err := p.transport.Client(ctx, kube, store, namespace, nil, nil, specField)
 	if err != nil {
@@ -103,6 +134,31 @@ func (p *Provider) NewClient(ctx context.Context, store esv1.GenericStore, kube 
 	}
 	return &Client{
 		secrets: api(secretsService), vaults: api(vaultsService), kms: api(kmsService),
-		vault: spec.Vault, compartment: spec.Compartment, encryptionKey: spec.EncryptionKey,
+		vault: spec.Vault, compartment: spec.Compartment, encryptionKey: spec.EncryptionKey, refusedHint: hint,
 	}, nil
+}
+
+// usesInstance says whether the store authenticates as the instance principal: ESO does
+// for principalType InstancePrincipal and, whatever the type, when auth is unset.
+func usesInstance(o *esv1.OracleProvider) bool {
+	return o.PrincipalType == instancePrincipal || (o.PrincipalType != workloadPrincipal && o.Auth == nil)
+}
+
+// userSigner reads the user's API key and fingerprint from the store's Secrets.
+func (p *Provider) userSigner(ctx context.Context, store esv1.GenericStore, kube client.Client, namespace string) (*signer, error) {
+	spec := store.GetSpec().Provider.Oracle
+	keyField := specField + ".auth.secretRef.privatekey"
+	privateKey, err := provider.SecretKeyValue(ctx, kube, store, namespace, spec.Auth.SecretRef.PrivateKey, keyField)
+	if err != nil {
+		return nil, err
+	}
+	fingerprint, err := provider.SecretKeySetting(ctx, kube, store, namespace, spec.Auth.SecretRef.Fingerprint, specField+".auth.secretRef.fingerprint")
+	if err != nil {
+		return nil, err
+	}
+	sign, err := newSigner(spec.Auth.Tenancy, spec.Auth.User, string(fingerprint), privateKey, p.now)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", keyField, err)
+	}
+	return sign, nil
 }

@@ -63,10 +63,13 @@ func TestValidateStore(t *testing.T) {
 		{"no private key name", full(func(o *esv1.OracleProvider) { o.Auth.SecretRef.PrivateKey.Name = "" }), "spec.provider.oracle.auth.secretRef.privatekey.name: required", nil},
 		{"no fingerprint key", full(func(o *esv1.OracleProvider) { o.Auth.SecretRef.Fingerprint.Key = "" }), "spec.provider.oracle.auth.secretRef.fingerprint.key: required", nil},
 		{"key in another namespace", full(func(o *esv1.OracleProvider) { ns := "other"; o.Auth.SecretRef.PrivateKey.Namespace = &ns }), "spec.provider.oracle.auth.secretRef.privatekey", nil},
-		{"instance principal", full(func(o *esv1.OracleProvider) { o.PrincipalType = "InstancePrincipal" }), "principalType: InstancePrincipal is not supported by Ferry yet", provider.ErrFeatureNotImplemented},
-		{"workload", full(func(o *esv1.OracleProvider) { o.PrincipalType = "Workload"; o.Auth = nil }), "principalType: Workload (OKE workload identity) is not supported by Ferry yet", provider.ErrFeatureNotImplemented},
-		{"no auth means instance principal", full(func(o *esv1.OracleProvider) { o.PrincipalType = ""; o.Auth = nil }), "spec.provider.oracle.auth: unset, so External Secrets Operator authenticates as the instance principal", provider.ErrFeatureNotImplemented},
-		{"user principal without auth", full(func(o *esv1.OracleProvider) { o.Auth = nil }), "spec.provider.oracle.auth: unset", provider.ErrFeatureNotImplemented},
+		{"instance principal", full(func(o *esv1.OracleProvider) { o.PrincipalType = "InstancePrincipal"; o.Auth = nil }), "", nil},
+		{"instance principal with auth", full(func(o *esv1.OracleProvider) { o.PrincipalType = "InstancePrincipal" }), "", nil},
+		{"instance principal with incomplete auth", full(func(o *esv1.OracleProvider) { o.PrincipalType = "InstancePrincipal"; o.Auth.Tenancy = "" }), "spec.provider.oracle.auth.tenancy: required", nil},
+		{"workload", full(func(o *esv1.OracleProvider) { o.PrincipalType = "Workload"; o.Auth = nil }), "", nil},
+		{"no auth means instance principal", full(func(o *esv1.OracleProvider) { o.PrincipalType = ""; o.Auth = nil }), "", nil},
+		{"user principal without auth", full(func(o *esv1.OracleProvider) { o.Auth = nil }), "", nil},
+		{"unknown principal type", full(func(o *esv1.OracleProvider) { o.PrincipalType = "Resource" }), `spec.provider.oracle.principalType: "Resource" is not a principal type`, nil},
 		{"service account elsewhere", full(func(o *esv1.OracleProvider) {
 			ns := "other"
 			o.ServiceAccountRef = &esv1.ServiceAccountSelector{Name: "sa", Namespace: &ns}
@@ -77,10 +80,10 @@ func TestValidateStore(t *testing.T) {
 		})
 	}
 	// As in ESO, auth is checked whenever it is set: a Workload store is refused for an
-	// incomplete auth beside being reported as a gap.
+	// incomplete auth it does not use.
 	err := New().ValidateStore(full(func(o *esv1.OracleProvider) { o.PrincipalType = "Workload"; o.Auth.User = "" }))
-	if gaps, mistakes := provider.SplitFeatureGaps(err); len(gaps) != 1 || len(mistakes) != 1 || !strings.Contains(mistakes[0].Error(), "auth.user: required") {
-		t.Errorf("Workload with an incomplete auth: gaps %v, mistakes %v; want the gap and auth.user refused", gaps, mistakes)
+	if gaps, mistakes := provider.SplitFeatureGaps(err); len(gaps) != 0 || len(mistakes) != 1 || !strings.Contains(mistakes[0].Error(), "auth.user: required") {
+		t.Errorf("Workload with an incomplete auth: gaps %v, mistakes %v; want auth.user refused", gaps, mistakes)
 	}
 }
 

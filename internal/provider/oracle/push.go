@@ -67,7 +67,7 @@ func (c *Client) PushSecret(ctx context.Context, value []byte, ref provider.Push
 			"secretContent": base64Content(next), "freeformTags": map[string]string{provider.ManagedByTag: provider.ManagedByValue},
 		}
 		if _, err := c.vaults.Do(ctx, restclient.Request{Method: http.MethodPost, Path: "/20180608/secrets", Body: body}, nil); err != nil {
-			return fmt.Errorf("creating oci vault secret %q: %w", key, explain(err))
+			return fmt.Errorf("creating oci vault secret %q: %w", key, c.explain(err))
 		}
 		return nil
 	}
@@ -93,7 +93,7 @@ func (c *Client) PushSecret(ctx context.Context, value []byte, ref provider.Push
 func (c *Client) update(ctx context.Context, s *managedSecret, value []byte) error {
 	body := map[string]any{"secretContent": base64Content(value)}
 	if _, err := c.vaults.Do(ctx, restclient.Request{Method: http.MethodPut, Path: "/20180608/secrets/" + url.PathEscape(s.ID), Body: body}, nil); err != nil {
-		return fmt.Errorf("updating oci vault secret %q: %w", s.SecretName, explain(err))
+		return fmt.Errorf("updating oci vault secret %q: %w", s.SecretName, c.explain(err))
 	}
 	return nil
 }
@@ -137,7 +137,7 @@ func (c *Client) DeleteSecret(ctx context.Context, ref provider.PushRef) error {
 	}
 	path := "/20180608/secrets/" + url.PathEscape(existing.ID) + "/actions/scheduleDeletion"
 	if _, err := c.vaults.Do(ctx, restclient.Request{Method: http.MethodPost, Path: path, Body: map[string]any{}}, nil); err != nil {
-		return fmt.Errorf("scheduling the deletion of oci vault secret %q: %w", key, explain(err))
+		return fmt.Errorf("scheduling the deletion of oci vault secret %q: %w", key, c.explain(err))
 	}
 	return nil
 }
@@ -182,7 +182,7 @@ func (c *Client) lookup(ctx context.Context, name string) (*managedSecret, error
 	query := url.Values{"compartmentId": {c.compartment}, "vaultId": {c.vault}, "name": {name}}
 	var found []managedSecret
 	if _, err := c.vaults.Do(ctx, restclient.Request{Method: http.MethodGet, Path: "/20180608/secrets", Query: query}, &found); err != nil {
-		return nil, fmt.Errorf("looking up oci vault secret %q: %w", name, explain(err))
+		return nil, fmt.Errorf("looking up oci vault secret %q: %w", name, c.explain(err))
 	}
 	for i := range found {
 		if found[i].SecretName == name && live(found[i].LifecycleState) {

@@ -23,6 +23,8 @@ const maxListPages = 1000
 type Client struct {
 	secrets, vaults, kms              *restclient.Client
 	vault, compartment, encryptionKey string
+	// refusedHint says what to check when OCI refuses a signature, for the store's principal.
+	refusedHint string
 }
 
 var _ provider.Client = (*Client)(nil)
@@ -66,7 +68,7 @@ func (c *Client) read(ctx context.Context, ref esv1.ExternalSecretDataRemoteRef)
 		if restclient.Status(err) == http.StatusNotFound {
 			return nil, fmt.Errorf("%w (%w)", provider.NotFound(ref.Key), err)
 		}
-		return nil, fmt.Errorf("reading oci vault secret %q: %w", ref.Key, explain(err))
+		return nil, fmt.Errorf("reading oci vault secret %q: %w", ref.Key, c.explain(err))
 	}
 	if bundle.Content.ContentType != "BASE64" {
 		return nil, fmt.Errorf("oci vault secret %q: its bundle content is of type %q, not BASE64", ref.Key, bundle.Content.ContentType)
@@ -106,7 +108,7 @@ func (c *Client) GetAllSecrets(ctx context.Context, ref esv1.ExternalSecretFind)
 		var summaries []secretSummary
 		resp, err := c.vaults.Do(ctx, restclient.Request{Method: http.MethodGet, Path: "/20180608/secrets", Query: query}, &summaries)
 		if err != nil {
-			return nil, fmt.Errorf("listing oci vault secrets: %w", explain(err))
+			return nil, fmt.Errorf("listing oci vault secrets: %w", c.explain(err))
 		}
 		for _, s := range summaries {
 			if s.TimeOfDeletion == nil && live(s.LifecycleState) && find.Match(s.SecretName, s.FreeformTags) {
@@ -155,7 +157,7 @@ func (c *Client) Validate(ctx context.Context) (esv1.ValidationResult, error) {
 	case restclient.Status(err) == http.StatusNotFound:
 		return esv1.ValidationResultUnknown, fmt.Errorf("checking the oci vault: %w (the key was accepted, but the vault cannot be read: it may not exist, or the user may read secrets without reading vaults)", err)
 	}
-	return esv1.ValidationResultError, fmt.Errorf("checking the oci vault: %w", explain(err))
+	return esv1.ValidationResultError, fmt.Errorf("checking the oci vault: %w", c.explain(err))
 }
 
 // Close drops the client's idle connections.
@@ -165,10 +167,10 @@ func (c *Client) Close(context.Context) error {
 }
 
 // explain adds what to check to a refused call.
-func explain(err error) error {
+func (c *Client) explain(err error) error {
 	switch restclient.Status(err) {
 	case http.StatusUnauthorized:
-		return fmt.Errorf("%w (OCI refused the request signature: check auth.tenancy, auth.user, the fingerprint and that the private key is the one of that fingerprint)", err)
+		return fmt.Errorf("%w (OCI refused the request signature: %s)", err, c.refusedHint)
 	case http.StatusTooManyRequests:
 		return fmt.Errorf("%w (%s)", err, provider.RateLimitHint)
 	}

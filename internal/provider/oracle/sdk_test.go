@@ -5,10 +5,12 @@ import (
 	"io"
 	"net/http"
 	"regexp"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/oracle/oci-go-sdk/v65/common"
+	"github.com/oracle/oci-go-sdk/v65/common/auth"
 )
 
 var signatureOf = regexp.MustCompile(`signature="([^"]*)"`)
@@ -80,5 +82,39 @@ func TestSignatureMatchesOCISDK(t *testing.T) {
 	_ = resp.Body.Close()
 	if resp.StatusCode != http.StatusOK {
 		t.Errorf("the in-process OCI answers the SDK's request with HTTP %d, want 200: %s", resp.StatusCode, body)
+	}
+}
+
+// TestInstancePrincipalMatchesOCISDK: Oracle's own Go SDK, pointed at the in-process
+// metadata and auth services (OCI_METADATA_BASE_URL, OCI_SDK_AUTH_CLIENT_REGION_URL),
+// obtains an instance principal token from them, and a request it signs with that token is
+// accepted. This checks the in-process services against an implementation that is not
+// Ferry's; Ferry's own client passes the same services in TestInstancePrincipal.
+func TestInstancePrincipalMatchesOCISDK(t *testing.T) {
+	f := startOCI(t)
+	f.put("db", []byte("v"), nil)
+	t.Setenv("OCI_METADATA_BASE_URL", f.servers[metadataService].URL+"/opc/v2")
+	t.Setenv("OCI_SDK_AUTH_CLIENT_REGION_URL", f.servers[authService].URL)
+	t.Setenv("OCI_SDK_AUTH_CLIENT_CIRCUIT_BREAKER_ENABLED", "false")
+	sdk, err := auth.InstancePrincipalConfigurationProvider()
+	if err != nil {
+		t.Fatalf("the SDK's instance principal: %v", err)
+	}
+	req, _ := http.NewRequest(http.MethodGet, f.servers[secretsService].URL+"/20190301/secretbundles/actions/getByName?secretName=db&vaultId="+fakeVault, http.NoBody)
+	req.Header.Set("Date", time.Now().UTC().Format(http.TimeFormat))
+	if err := common.DefaultRequestSigner(sdk).Sign(req); err != nil {
+		t.Fatalf("the SDK's signer: %v", err)
+	}
+	if !strings.Contains(req.Header.Get("Authorization"), `keyId="ST$`) {
+		t.Errorf("the SDK signed without a security token: %s", req.Header.Get("Authorization"))
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	_ = resp.Body.Close()
+	if resp.StatusCode != http.StatusOK || f.count("x509") != 1 {
+		t.Errorf("the in-process OCI answers the SDK's request with HTTP %d after %d federations, want 200 after 1: %s", resp.StatusCode, f.count("x509"), body)
 	}
 }

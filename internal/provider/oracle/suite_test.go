@@ -14,12 +14,27 @@ import (
 // OCI Vault provider runs.
 var k8s client.Client
 
-// operatorOCI is the in-process OCI the operator's provider calls; the test that runs the
-// operator starts it.
-var operatorOCI atomic.Pointer[fakeOCI]
+// operatorOCI is the in-process OCI the operator's provider calls, and operatorProxymux
+// its OKE workload identity endpoint; the test that runs the operator starts them.
+// operatorSADir is the operator's ServiceAccount folder, where that test puts the
+// endpoint's CA.
+var (
+	operatorOCI      atomic.Pointer[fakeOCI]
+	operatorProxymux atomic.Pointer[string]
+	operatorSADir    string
+)
 
 func TestMain(m *testing.M) {
 	p := New()
 	p.endpoint = func(service, region string) string { return operatorOCI.Load().endpoint(service, region) }
-	os.Exit(operatortest.RunProviders(m, &k8s, p))
+	p.metadata = func() string { return operatorOCI.Load().servers[metadataService].URL + "/opc/v2" }
+	p.proxymux = func() (string, error) { return *operatorProxymux.Load(), nil }
+	dir, err := os.MkdirTemp("", "oracle-serviceaccount-")
+	if err != nil {
+		panic(err)
+	}
+	operatorSADir, p.serviceAccountDir = dir, dir
+	code := operatortest.RunProviders(m, &k8s, p)
+	_ = os.RemoveAll(dir)
+	os.Exit(code)
 }

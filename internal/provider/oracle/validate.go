@@ -40,16 +40,13 @@ func (*Provider) ValidateStore(store esv1.GenericStore) error {
 
 // validateAuth checks the principal: ESO authenticates as a workload for Workload, as the
 // instance for InstancePrincipal or when auth is unset, and otherwise as the user of auth.
-// Ferry implements the user principal only. Like ESO, it checks auth whenever it is set.
+// Like ESO, it checks auth whenever it is set, even when the principal does not use it.
 func validateAuth(store esv1.GenericStore, o *esv1.OracleProvider) []error {
 	var errs []error
-	switch {
-	case o.PrincipalType == workloadPrincipal:
-		errs = append(errs, provider.FeatureNotImplemented("%s.principalType: Workload (OKE workload identity) is not supported by Ferry yet: set principalType UserPrincipal with auth", specField))
-	case o.PrincipalType == instancePrincipal:
-		errs = append(errs, provider.FeatureNotImplemented("%s.principalType: InstancePrincipal is not supported by Ferry yet: set principalType UserPrincipal with auth", specField))
-	case o.Auth == nil:
-		errs = append(errs, provider.FeatureNotImplemented("%s.auth: unset, so External Secrets Operator authenticates as the instance principal, which Ferry does not support yet: set auth (tenancy, user, secretRef.privatekey, secretRef.fingerprint)", specField))
+	switch o.PrincipalType {
+	case "", userPrincipal, instancePrincipal, workloadPrincipal:
+	default:
+		errs = append(errs, fmt.Errorf("%s.principalType: %q is not a principal type: set UserPrincipal, InstancePrincipal or Workload", specField, o.PrincipalType))
 	}
 	if o.Auth == nil {
 		return errs
