@@ -7,7 +7,6 @@ import (
 	"crypto/rand"
 	"encoding/base64"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -167,10 +166,4 @@ func truncate(s string) string {
 		return s[:limit] + "…"
 	}
 	return s
-}
-
-// errUnauthorized tells whether err is Keeper refusing the application's credentials.
-func errUnauthorized(err error) bool {
-	var e *apiError
-	return errors.As(err, &e) && (e.Status == http.StatusUnauthorized || e.Status == http.StatusForbidden)
 }

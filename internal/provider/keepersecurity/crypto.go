@@ -71,24 +71,6 @@ func sealTo(to *ecdh.PublicKey, data []byte) ([]byte, error) {
 	return append(ephemeral.PublicKey().Bytes(), sealed...), nil
 }
 
-// openFrom reverses sealTo with the recipient's private key.
-func openFrom(priv *ecdh.PrivateKey, data []byte) ([]byte, error) {
-	const pointSize = 65
-	if len(data) <= pointSize {
-		return nil, errors.New("the encrypted key is too short")
-	}
-	ephemeral, err := ecdh.P256().NewPublicKey(data[:pointSize])
-	if err != nil {
-		return nil, err
-	}
-	shared, err := priv.ECDH(ephemeral)
-	if err != nil {
-		return nil, err
-	}
-	key := sha256.Sum256(shared)
-	return open(key[:], data[pointSize:])
-}
-
 // sign is the ECDSA P-256 signature (ASN.1 DER) over SHA-256 of data.
 func sign(priv *ecdsa.PrivateKey, data []byte) ([]byte, error) {
 	digest := sha256.Sum256(data)
