@@ -326,12 +326,16 @@ func randomBytes(t testing.TB, n int) []byte {
 	return b
 }
 
-func gcmSeal(key, plain []byte) ([]byte, error) {
+func testGCM(key []byte) (cipher.AEAD, error) {
 	block, err := aes.NewCipher(key)
 	if err != nil {
 		return nil, err
 	}
-	aead, err := cipher.NewGCM(block)
+	return cipher.NewGCM(block)
+}
+
+func gcmSeal(key, plain []byte) ([]byte, error) {
+	aead, err := testGCM(key)
 	if err != nil {
 		return nil, err
 	}
@@ -343,11 +347,7 @@ func gcmSeal(key, plain []byte) ([]byte, error) {
 }
 
 func gcmOpen(key, sealed []byte) ([]byte, error) {
-	block, err := aes.NewCipher(key)
-	if err != nil {
-		return nil, err
-	}
-	aead, err := cipher.NewGCM(block)
+	aead, err := testGCM(key)
 	if err != nil {
 		return nil, err
 	}
