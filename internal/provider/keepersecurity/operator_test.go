@@ -10,7 +10,6 @@ import (
 
 	esv1 "github.com/ferryhq/ferry/api/externalsecrets/v1"
 	"github.com/ferryhq/ferry/internal/operator/operatortest"
-	"github.com/ferryhq/ferry/internal/provider/restclient"
 	"github.com/ferryhq/ferry/internal/testenv"
 )
 
@@ -21,9 +20,7 @@ import (
 // does not hold is not Ready, carries Keeper's refusal and quotes no part of the
 // configuration, and its ExternalSecret writes nothing.
 func TestThroughTheOperator(t *testing.T) {
-	f := startKeeper(t)
-	served.transport = restclient.NewTransport(restclient.WithHTTPClient(f.srv.Client()))
-	served.serverKeys = f.publicKeys()
+	f := operatorKeeper
 	db := f.add(t, "", databaseRecord)
 	cache := f.add(t, "team-folder", customRecord("orders-cache", map[string]string{"host": "cache.internal", "token": "tk-77aa"}))
 	f.add(t, "", customRecord("billing-db", map[string]string{"password": "pw-other"}))

@@ -62,8 +62,18 @@ type app struct {
 
 func startKeeper(t *testing.T) *fakeKeeper {
 	t.Helper()
+	f, err := newFakeKeeper()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(f.srv.Close)
+	return f
+}
+
+// newFakeKeeper starts a server with two server keys, ids 10 and 12; its caller closes it.
+func newFakeKeeper() (*fakeKeeper, error) {
 	f := &fakeKeeper{
-		appKey:     randomBytes(t, 32),
+		appKey:     make([]byte, 32),
 		serverKeys: map[string]*ecdh.PrivateKey{},
 		clients:    map[string]*ecdsa.PublicKey{},
 		records:    map[string]*storedRecord{},
@@ -71,16 +81,18 @@ func startKeeper(t *testing.T) *fakeKeeper {
 		calls:      map[string]int{},
 		refused:    map[string]int{},
 	}
+	if _, err := rand.Read(f.appKey); err != nil {
+		return nil, err
+	}
 	for _, id := range []string{"10", "12"} {
 		k, err := ecdh.P256().GenerateKey(rand.Reader)
 		if err != nil {
-			t.Fatal(err)
+			return nil, err
 		}
 		f.serverKeys[id] = k
 	}
 	f.srv = httptest.NewTLSServer(http.HandlerFunc(f.serve))
-	t.Cleanup(f.srv.Close)
-	return f
+	return f, nil
 }
 
 // publicKeys are the server's public keys, for the provider under test.

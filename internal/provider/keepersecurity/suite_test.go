@@ -1,6 +1,7 @@
 package keepersecurity
 
 import (
+	"fmt"
 	"os"
 	"testing"
 
@@ -13,10 +14,18 @@ import (
 // Keeper provider runs.
 var k8s client.Client
 
-// served is the provider the operator serves; TestThroughTheOperator points it at its
-// in-process server before it creates a store.
-var served = New()
+// operatorKeeper is the in-process server the operator's provider calls, for
+// TestThroughTheOperator.
+var operatorKeeper *fakeKeeper
 
 func TestMain(m *testing.M) {
-	os.Exit(operatortest.RunProviders(m, &k8s, served))
+	f, err := newFakeKeeper()
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "starting the in-process Keeper:", err)
+		os.Exit(1)
+	}
+	operatorKeeper = f
+	code := operatortest.RunProviders(m, &k8s, testProvider(f))
+	f.srv.Close()
+	os.Exit(code)
 }
