@@ -99,10 +99,14 @@ func (c *Client) GetAllSecrets(ctx context.Context, find esv1.ExternalSecretFind
 	return out, nil
 }
 
-// Validate proves that Keeper accepts the application's signature and key by reading one
-// record UID no record has: an accepted request answers no record.
+// validationUID is a well-formed record UID (16 zero bytes, URL-safe base64) that no
+// record has: reading it costs Keeper no record and proves the request was accepted.
+const validationUID = "AAAAAAAAAAAAAAAAAAAAAA"
+
+// Validate proves that Keeper accepts the application's signature and key by reading
+// validationUID: an accepted request answers no record.
 func (c *Client) Validate(ctx context.Context) (esv1.ValidationResult, error) {
-	if _, err := c.fetch(ctx, []string{"ferry-validate"}); err != nil {
+	if _, err := c.fetch(ctx, []string{validationUID}); err != nil {
 		return esv1.ValidationResultError, fmt.Errorf("checking the Secrets Manager configuration: %w", err)
 	}
 	return esv1.ValidationResultReady, nil
