@@ -17,6 +17,7 @@ import (
 	"github.com/ferryhq/ferry/internal/provider/gitlab"
 	"github.com/ferryhq/ferry/internal/provider/ibm"
 	"github.com/ferryhq/ferry/internal/provider/infisical"
+	"github.com/ferryhq/ferry/internal/provider/keepersecurity"
 	"github.com/ferryhq/ferry/internal/provider/kubernetes"
 	"github.com/ferryhq/ferry/internal/provider/onboardbase"
 	"github.com/ferryhq/ferry/internal/provider/onepassword"
@@ -54,7 +55,7 @@ func providers(localCluster *rest.Config, awsProvider *aws.Provider, azureProvid
 		conjur.New(), delinea.New(), secretserver.New(), previder.New(),
 		doppler.New(), infisical.New(), gitlab.New(), onepassword.New(), scaleway.New(),
 		bitwarden.New(), pulumi.New(), ibm.New(), akeyless.New(), oracle.New(),
-		onboardbase.New(), passbolt.New(), yandex.NewLockbox(), yandex.NewCertificateManager())
+		onboardbase.New(), passbolt.New(), keepersecurity.New(), yandex.NewLockbox(), yandex.NewCertificateManager())
 }
 
 func generators(awsProvider *aws.Provider, azureProvider azurekv.Provider, gcpProvider gcpsm.Provider) *generator.Registry {

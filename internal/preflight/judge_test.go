@@ -50,6 +50,7 @@ func TestJudgeManifests(t *testing.T) {
 		{"SecretStore", "app", "yandexlockbox", preflight.Serves, "", nil},
 		{"SecretStore", "app", "yandexcertificatemanager", preflight.Serves, "", nil},
 		{"SecretStore", "app", "passbolt", preflight.Serves, "", nil},
+		{"SecretStore", "app", "keepersecurity", preflight.Serves, "", nil},
 		{"ExternalSecret", "app", "db", preflight.Serves, "", []string{"refresh-time", "refresh-grid", "ready-reasons", "data-hash", "shared-reads", "durations", "metrics"}},
 		{"ExternalSecret", "app", "legacy", preflight.Serves, "", []string{"merge-keys"}},
 		{"ExternalSecret", "app", "eso-owned", preflight.HandsOff, `SecretStore eso-store, whose spec.controller is "eso"`, nil},

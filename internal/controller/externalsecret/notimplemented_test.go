@@ -47,15 +47,18 @@ spec:
         secretRef:
           privateKeySecretRef: {name: chef-user-key, key: user-private-key}
 `,
-	"keepersecurity": `
+	"passworddepot": `
 apiVersion: external-secrets.io/v1
 kind: SecretStore
-metadata: {name: keepersecurity}
+metadata: {name: passworddepot}
 spec:
   provider:
-    keepersecurity:
-      authRef: {name: keeper-config, key: auth}
-      folderID: 7h2dWkYRrCLR9rxFyGCIzw
+    passworddepot:
+      host: passworddepot.example
+      database: ops
+      auth:
+        secretRef:
+          credentials: {name: passworddepot-credentials, key: credentials}
 `,
 }
 
@@ -82,7 +85,7 @@ func TestUnimplementedProvidersAreReportedAndKept(t *testing.T) {
 	mine := externalSecret(ns, "mine", "ours", time.Hour)
 	mine.Spec.Data = []esv1.ExternalSecretData{dataRef("k", "k", "")}
 	create(t, mine)
-	blocked := externalSecret(ns, "blocked", "keepersecurity", time.Hour)
+	blocked := externalSecret(ns, "blocked", "chef", time.Hour)
 	blocked.Spec.Data = []esv1.ExternalSecretData{dataRef("k", "DB_PASSWORD", "")}
 	create(t, blocked)
 
@@ -111,7 +114,7 @@ func TestUnimplementedProvidersAreReportedAndKept(t *testing.T) {
 		}
 	}
 	msg := waitReady(t, blocked, corev1.ConditionFalse, esv1.ReasonProviderNotImplemented)
-	if !strings.Contains(msg, "keepersecurity") {
+	if !strings.Contains(msg, "chef") {
 		t.Errorf("ExternalSecret message %q does not name the provider", msg)
 	}
 }
