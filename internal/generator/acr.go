@@ -12,11 +12,12 @@ import (
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/policy"
 	"github.com/Azure/azure-sdk-for-go/sdk/azidentity"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	esv1 "github.com/ferryhq/ferry/api/externalsecrets/v1"
 	genv1alpha1 "github.com/ferryhq/ferry/api/generators/v1alpha1"
+	"github.com/ferryhq/ferry/internal/provider"
+	"github.com/ferryhq/ferry/internal/provider/identity"
 )
 
 // acrUsername is the user name that tells a registry the password is an ACR token.
@@ -25,8 +26,11 @@ const acrUsername = "00000000-0000-0000-0000-000000000000"
 // AzureCredentials builds Entra ID credentials with the Azure Key Vault provider's code, so
 // a generator authenticates exactly as a Key Vault store does; azurekv.New returns one.
 type AzureCredentials interface {
-	// Credential validates store's spec.provider.azurekv and returns its credential.
-	Credential(ctx context.Context, store esv1.GenericStore, kube client.Client, namespace string) (azcore.TokenCredential, error)
+	// ValidateAccess checks an identity as written, without any call.
+	ValidateAccess(a identity.Azure) error
+	// Credential validates an identity written as spec.provider.azurekv's auth and returns
+	// its credential.
+	Credential(ctx context.Context, a identity.Azure, kube client.Client, namespace string) (azcore.TokenCredential, error)
 }
 
 // ACRAccessToken generates logins for an Azure Container Registry: an Entra ID token of the
@@ -51,11 +55,14 @@ func (*ACRAccessToken) Kind() string { return genv1alpha1.ACRAccessTokenKind }
 // Generate obtains an Entra ID token and trades it for an ACR token.
 func (g *ACRAccessToken) Generate(ctx context.Context, spec *genv1alpha1.GeneratorSpec, kube client.Client, namespace string) (map[string][]byte, error) {
 	s := spec.ACRAccessTokenSpec
-	store, err := acrStore(s, namespace)
+	id, err := acrAccess(s, namespace)
 	if err != nil {
 		return nil, err
 	}
-	cred, err := g.azure.Credential(ctx, store, kube, namespace)
+	if err := g.azure.ValidateAccess(id); err != nil {
+		return nil, invalid(acrFields(err))
+	}
+	cred, err := g.azure.Credential(ctx, id, kube, namespace)
 	if err != nil {
 		return nil, acrFields(err)
 	}
@@ -95,27 +102,17 @@ func (g *ACRAccessToken) Generate(ctx context.Context, spec *genv1alpha1.Generat
 	return map[string][]byte{"username": []byte(acrUsername), "password": []byte(access.AccessToken)}, nil
 }
 
-// acrStore expresses the spec's auth as a Key Vault store in namespace, the
-// ExternalSecret's: its Secrets and ServiceAccount are read there, so a reference to another
-// namespace is an invalid spec, also for a ClusterGenerator.
-func acrStore(s *genv1alpha1.ACRAccessTokenSpec, namespace string) (*esv1.SecretStore, error) {
-	az := &esv1.AzureKVProvider{
-		// Not called: the store only carries the auth. Its host keeps validation content.
-		VaultURL:        ptrTo("https://" + s.Registry),
-		EnvironmentType: s.EnvironmentType,
-	}
+// acrAccess expresses the spec's auth in the Key Vault provider's terms, used by the
+// generator in namespace, the ExternalSecret's: its Secrets and ServiceAccount are read
+// there, so a reference to another namespace is an invalid spec, also for a ClusterGenerator.
+func acrAccess(s *genv1alpha1.ACRAccessTokenSpec, namespace string) (identity.Azure, error) {
+	az := &esv1.AzureKVProvider{EnvironmentType: s.EnvironmentType}
 	if s.TenantID != "" {
 		az.TenantID = ptrTo(s.TenantID)
 	}
 	switch a := s.Auth; {
 	case a.ServicePrincipal != nil:
 		ref := a.ServicePrincipal.SecretRef
-		if err := inNamespace(ref.ClientID.Namespace, namespace, "spec.auth.servicePrincipal.secretRef.clientId", "reads Secrets"); err != nil {
-			return nil, err
-		}
-		if err := inNamespace(ref.ClientSecret.Namespace, namespace, "spec.auth.servicePrincipal.secretRef.clientSecret", "reads Secrets"); err != nil {
-			return nil, err
-		}
 		az.AuthType = ptrTo(esv1.AzureServicePrincipal)
 		az.AuthSecretRef = &esv1.AzureKVAuth{ClientID: ptrTo(ref.ClientID), ClientSecret: ptrTo(ref.ClientSecret)}
 	case a.ManagedIdentity != nil:
@@ -125,20 +122,11 @@ func acrStore(s *genv1alpha1.ACRAccessTokenSpec, namespace string) (*esv1.Secret
 		}
 	case a.WorkloadIdentity != nil:
 		az.AuthType = ptrTo(esv1.AzureWorkloadIdentity)
-		if ref := a.WorkloadIdentity.ServiceAccountRef; ref != nil {
-			if err := inNamespace(ref.Namespace, namespace, "spec.auth.workloadIdentity.serviceAccountRef",
-				"requests tokens for ServiceAccounts"); err != nil {
-				return nil, err
-			}
-			az.ServiceAccountRef = ref
-		}
+		az.ServiceAccountRef = a.WorkloadIdentity.ServiceAccountRef
 	default:
-		return nil, invalid(fmt.Errorf("spec.auth: set one of servicePrincipal, managedIdentity and workloadIdentity"))
+		return identity.Azure{}, invalid(fmt.Errorf("spec.auth: set one of servicePrincipal, managedIdentity and workloadIdentity"))
 	}
-	return &esv1.SecretStore{
-		ObjectMeta: metav1.ObjectMeta{Namespace: namespace, Name: "acraccesstoken"},
-		Spec:       esv1.SecretStoreSpec{Provider: &esv1.SecretStoreProvider{AzureKV: az}},
-	}, nil
+	return identity.Azure{For: provider.GeneratorUse{Kind: genv1alpha1.ACRAccessTokenKind, Namespace: namespace}, Spec: az}, nil
 }
 
 // armScope is the Entra ID scope of Azure Resource Manager in env, the audience ACR's

@@ -3,6 +3,7 @@ package generator
 import (
 	"context"
 	"encoding/base64"
+	"errors"
 	"strings"
 	"testing"
 	"time"
@@ -15,7 +16,9 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 	ststypes "github.com/aws/aws-sdk-go-v2/service/sts/types"
 
+	esv1 "github.com/ferryhq/ferry/api/externalsecrets/v1"
 	genv1alpha1 "github.com/ferryhq/ferry/api/generators/v1alpha1"
+	awsprovider "github.com/ferryhq/ferry/internal/provider/aws"
 )
 
 // The calls against a real backend run in the ExternalSecret controller's tests (moto);
@@ -109,5 +112,45 @@ func TestECRPublicLogin(t *testing.T) {
 		if err == nil || strings.Contains(err.Error(), "not base64!") {
 			t.Errorf("answer %+v: error %v, want one that does not quote the token", out.AuthorizationData, err)
 		}
+	}
+}
+
+// TestAWSAccessIsTheGenerators checks that the AWS provider validates a generator's auth
+// as the generator's own: errors name spec.region, spec.role and spec.auth (no store's
+// spec.provider.aws), and a Secret in another namespace than its user's is refused as a
+// generator's reference, before any call.
+func TestAWSAccessIsTheGenerators(t *testing.T) {
+	sessions := awsprovider.NewSessions(awsprovider.WithEndpoint("http://127.0.0.1:1"))
+	other := "other"
+	for _, tt := range []struct {
+		name string
+		spec esv1.AWSProvider
+		want []string
+	}{
+		{"no region", esv1.AWSProvider{}, []string{"spec.region: required"}},
+		{"role not an ARN", esv1.AWSProvider{Region: "eu-west-1", Role: "deployer"},
+			[]string{`spec.role: "deployer" is not an IAM role ARN`}},
+		{"Secret in another namespace", esv1.AWSProvider{Region: "eu-west-1", Auth: esv1.AWSAuth{SecretRef: &esv1.AWSAuthSecretRef{
+			AccessKeyID:     esv1.SecretKeySelector{Name: "aws", Key: "id", Namespace: &other},
+			SecretAccessKey: esv1.SecretKeySelector{Name: "aws", Key: "secret"},
+		}}}, []string{"spec.auth.secretRef.accessKeyIDSecretRef.namespace: a generator reads only in the namespace of the object that uses it (team), not in other"}},
+		{"ServiceAccount in another namespace", esv1.AWSProvider{Region: "eu-west-1", Auth: esv1.AWSAuth{JWTAuth: &esv1.AWSJWTAuth{
+			ServiceAccountRef: &esv1.ServiceAccountSelector{Name: "irsa", Namespace: &other},
+		}}}, []string{"spec.auth.jwt.serviceAccountRef.namespace: a generator reads only in the namespace"}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := awsConfig(context.Background(), sessions, genv1alpha1.ECRAuthorizationTokenKind, &tt.spec, nil, "team")
+			if !errors.Is(err, ErrInvalidSpec) {
+				t.Fatalf("err = %v, want an invalid spec", err)
+			}
+			for _, want := range tt.want {
+				if !strings.Contains(err.Error(), want) {
+					t.Errorf("err = %q, want it to contain %q", err, want)
+				}
+			}
+			if strings.Contains(err.Error(), "provider.aws") {
+				t.Errorf("err = %q names a store's field", err)
+			}
+		})
 	}
 }

@@ -8,11 +8,12 @@ import (
 	"strings"
 
 	"golang.org/x/oauth2"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	esv1 "github.com/ferryhq/ferry/api/externalsecrets/v1"
 	genv1alpha1 "github.com/ferryhq/ferry/api/generators/v1alpha1"
+	"github.com/ferryhq/ferry/internal/provider"
+	"github.com/ferryhq/ferry/internal/provider/identity"
 )
 
 // gcrUsername is the user name Google's registries expect with an OAuth access token.
@@ -22,8 +23,11 @@ const gcrUsername = "oauth2accesstoken"
 // code, so a generator authenticates exactly as a Secret Manager store does; gcpsm.New
 // returns one.
 type GoogleTokens interface {
-	// TokenSource validates store's spec.provider.gcpsm and returns its token source.
-	TokenSource(ctx context.Context, store esv1.GenericStore, kube client.Client, namespace string) (oauth2.TokenSource, error)
+	// ValidateAccess checks an identity as written, without any call.
+	ValidateAccess(a identity.Google) error
+	// TokenSource validates an identity written as spec.provider.gcpsm's auth and returns
+	// its token source.
+	TokenSource(ctx context.Context, a identity.Google, kube client.Client, namespace string) (oauth2.TokenSource, error)
 }
 
 // GCRAccessToken generates logins for Google Container Registry and Artifact Registry: a
@@ -42,11 +46,14 @@ func (*GCRAccessToken) Kind() string { return genv1alpha1.GCRAccessTokenKind }
 
 // Generate obtains a Google access token.
 func (g *GCRAccessToken) Generate(ctx context.Context, spec *genv1alpha1.GeneratorSpec, kube client.Client, namespace string) (map[string][]byte, error) {
-	store, err := gcrStore(spec.GCRAccessTokenSpec, namespace)
+	id, err := gcrAccess(spec.GCRAccessTokenSpec, namespace)
 	if err != nil {
 		return nil, err
 	}
-	source, err := g.google.TokenSource(ctx, store, kube, namespace)
+	if err := g.google.ValidateAccess(id); err != nil {
+		return nil, invalid(gcrFields(err))
+	}
+	source, err := g.google.TokenSource(ctx, id, kube, namespace)
 	if err != nil {
 		return nil, gcrFields(err)
 	}
@@ -64,33 +71,21 @@ func (g *GCRAccessToken) Generate(ctx context.Context, spec *genv1alpha1.Generat
 	}, nil
 }
 
-// gcrStore expresses the spec's auth as a Secret Manager store in namespace, the
-// ExternalSecret's: its Secret and ServiceAccount are read there, so a reference to another
-// namespace is an invalid spec, also for a ClusterGenerator.
-func gcrStore(s *genv1alpha1.GCRAccessTokenSpec, namespace string) (*esv1.SecretStore, error) {
+// gcrAccess expresses the spec's auth in the Secret Manager provider's terms, used by the
+// generator in namespace, the ExternalSecret's: its Secret and ServiceAccount are read
+// there, so a reference to another namespace is an invalid spec, also for a ClusterGenerator.
+func gcrAccess(s *genv1alpha1.GCRAccessTokenSpec, namespace string) (identity.Google, error) {
 	gcp := &esv1.GCPSMProvider{ProjectID: s.ProjectID}
-	if ref := s.Auth.SecretRef; ref != nil {
-		if err := inNamespace(ref.SecretAccessKey.Namespace, namespace, "spec.auth.secretRef.secretAccessKeySecretRef", "reads Secrets"); err != nil {
-			return nil, err
-		}
-		gcp.Auth.SecretRef = ref
-	}
+	gcp.Auth.SecretRef = s.Auth.SecretRef
 	if wi := s.Auth.WorkloadIdentity; wi != nil {
-		if err := inNamespace(wi.ServiceAccountRef.Namespace, namespace, "spec.auth.workloadIdentity.serviceAccountRef",
-			"requests tokens for ServiceAccounts"); err != nil {
-			return nil, err
-		}
 		gcp.Auth.WorkloadIdentity = &esv1.GCPWorkloadIdentity{ServiceAccountRef: wi.ServiceAccountRef,
 			ClusterLocation: wi.ClusterLocation, ClusterName: wi.ClusterName, ClusterProjectID: wi.ClusterProjectID}
 	}
 	if s.Auth.WorkloadIdentityFederation != nil {
-		return nil, notServed("spec.auth.workloadIdentityFederation is not supported by this version of Ferry " +
+		return identity.Google{}, notServed("spec.auth.workloadIdentityFederation is not supported by this version of Ferry " +
 			"(nor for Google Cloud Secret Manager stores); use secretRef or workloadIdentity")
 	}
-	return &esv1.SecretStore{
-		ObjectMeta: metav1.ObjectMeta{Namespace: namespace, Name: "gcraccesstoken"},
-		Spec:       esv1.SecretStoreSpec{Provider: &esv1.SecretStoreProvider{GCPSM: gcp}},
-	}, nil
+	return identity.Google{For: provider.GeneratorUse{Kind: genv1alpha1.GCRAccessTokenKind, Namespace: namespace}, Spec: gcp}, nil
 }
 
 // oauthFailure keeps, of a failed token request, the call, the status and the service's

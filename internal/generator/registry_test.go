@@ -1,12 +1,15 @@
 package generator
 
 import (
+	"context"
 	"errors"
 	"strings"
 	"testing"
 
 	esv1 "github.com/ferryhq/ferry/api/externalsecrets/v1"
 	genv1alpha1 "github.com/ferryhq/ferry/api/generators/v1alpha1"
+	"github.com/ferryhq/ferry/internal/provider/azurekv"
+	"github.com/ferryhq/ferry/internal/provider/gcpsm"
 )
 
 // The registry generators run end to end in the ExternalSecret controller's tests, against
@@ -33,23 +36,25 @@ func TestRefusalQuotesOnlyClientErrors(t *testing.T) {
 	}
 }
 
-func TestACRStore(t *testing.T) {
+func TestACRAccess(t *testing.T) {
 	other := "other"
 	spec := &genv1alpha1.ACRAccessTokenSpec{Registry: "r.azurecr.io", TenantID: "t", Auth: genv1alpha1.ACRAuth{
 		ServicePrincipal: &genv1alpha1.AzureACRServicePrincipalAuth{SecretRef: genv1alpha1.AzureACRServicePrincipalAuthSecretRef{
 			ClientID: esv1.SecretKeySelector{Name: "sp", Key: "id"}, ClientSecret: esv1.SecretKeySelector{Name: "sp", Key: "secret", Namespace: &other}}}}}
-	if _, err := acrStore(spec, "team"); !errors.Is(err, ErrInvalidSpec) ||
-		!strings.Contains(err.Error(), "spec.auth.servicePrincipal.secretRef.clientSecret.namespace") {
+	g := NewACRAccessToken(azurekv.New())
+	_, err := g.Generate(context.Background(), &genv1alpha1.GeneratorSpec{ACRAccessTokenSpec: spec}, nil, "team")
+	if !errors.Is(err, ErrInvalidSpec) ||
+		!strings.Contains(err.Error(), "spec.auth.servicePrincipal.secretRef.clientSecret.namespace: a generator reads only in the namespace of the object that uses it (team), not in other") {
 		t.Errorf("a Secret of another namespace: %v, want an invalid spec naming the field", err)
 	}
 	spec.Auth.ServicePrincipal.SecretRef.ClientSecret.Namespace = nil
-	store, err := acrStore(spec, "team")
+	identity, err := acrAccess(spec, "team")
 	if err != nil {
 		t.Fatal(err)
 	}
-	az := store.Spec.Provider.AzureKV
-	if store.Namespace != "team" || *az.AuthType != esv1.AzureServicePrincipal || *az.TenantID != "t" || az.AuthSecretRef.ClientSecret.Key != "secret" {
-		t.Errorf("store %+v does not carry the auth", az)
+	az := identity.Spec
+	if identity.For.GetNamespace() != "team" || *az.AuthType != esv1.AzureServicePrincipal || *az.TenantID != "t" || az.AuthSecretRef.ClientSecret.Key != "secret" {
+		t.Errorf("access %+v does not carry the auth", az)
 	}
 	for env, want := range map[esv1.AzureEnvironmentType]string{"": "https://management.azure.com/.default",
 		esv1.AzureEnvironmentChinaCloud: "https://management.chinacloudapi.cn/.default"} {
@@ -63,21 +68,25 @@ func TestACRStore(t *testing.T) {
 	}
 }
 
-func TestGCRStore(t *testing.T) {
+func TestGCRAccess(t *testing.T) {
 	spec := &genv1alpha1.GCRAccessTokenSpec{ProjectID: "p", Auth: genv1alpha1.GCRAuth{
 		WorkloadIdentityFederation: &esv1.GCPWorkloadIdentityFederation{Audience: "a"}}}
-	if _, err := gcrStore(spec, "team"); !errors.Is(err, ErrNotServed) {
+	if _, err := gcrAccess(spec, "team"); !errors.Is(err, ErrNotServed) {
 		t.Errorf("workload identity federation: %v, want not served", err)
 	}
 	other := "other"
 	spec.Auth = genv1alpha1.GCRAuth{WorkloadIdentity: &genv1alpha1.GCRWorkloadIdentity{
 		ServiceAccountRef: esv1.ServiceAccountSelector{Name: "sa", Namespace: &other}, ClusterLocation: "l", ClusterName: "c"}}
-	if _, err := gcrStore(spec, "team"); !errors.Is(err, ErrInvalidSpec) {
-		t.Errorf("a ServiceAccount of another namespace: %v, want an invalid spec", err)
+	g := NewGCRAccessToken(gcpsm.New())
+	_, err := g.Generate(context.Background(), &genv1alpha1.GeneratorSpec{GCRAccessTokenSpec: spec}, nil, "team")
+	if !errors.Is(err, ErrInvalidSpec) ||
+		!strings.Contains(err.Error(), "spec.auth.workloadIdentity.serviceAccountRef.namespace: a generator reads only in the namespace of the object that uses it (team), not in other") {
+		t.Errorf("a ServiceAccount of another namespace: %v, want an invalid spec naming the field", err)
 	}
 	spec.Auth.WorkloadIdentity.ServiceAccountRef.Namespace = nil
-	store, err := gcrStore(spec, "team")
-	if err != nil || store.Spec.Provider.GCPSM.Auth.WorkloadIdentity.ClusterName != "c" || store.Spec.Provider.GCPSM.ProjectID != "p" {
-		t.Errorf("store %+v, %v", store, err)
+	identity, err := gcrAccess(spec, "team")
+	if err != nil || identity.Spec.Auth.WorkloadIdentity.ClusterName != "c" || identity.Spec.ProjectID != "p" ||
+		identity.For.GetNamespace() != "team" {
+		t.Errorf("access %+v, %v", identity, err)
 	}
 }

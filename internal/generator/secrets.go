@@ -44,3 +44,13 @@ func inNamespace(refNamespace *string, namespace, field, what string) error {
 	return invalid(fmt.Errorf("%s.namespace: a generator %s only in the namespace of the ExternalSecret that uses it (%s), not in %s",
 		field, what, namespace, *refNamespace))
 }
+
+// renamed rewrites the message of a provider's error, whose field paths start at a store's
+// spec.provider.<name>, so they name the generator's own fields.
+type renamed struct {
+	err error
+	msg string
+}
+
+func (r *renamed) Error() string { return r.msg }
+func (r *renamed) Unwrap() error { return r.err }

@@ -10,6 +10,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
+	esv1 "github.com/ferryhq/ferry/api/externalsecrets/v1"
 	genv1alpha1 "github.com/ferryhq/ferry/api/generators/v1alpha1"
 )
 
@@ -35,8 +36,7 @@ func (*STSSessionToken) Kind() string { return genv1alpha1.STSSessionTokenKind }
 // Generate asks STS for new session credentials.
 func (g *STSSessionToken) Generate(ctx context.Context, spec *genv1alpha1.GeneratorSpec, kube client.Client, namespace string) (map[string][]byte, error) {
 	s := spec.STSSessionTokenSpec
-	access := awsAccess{kind: g.Kind(), region: s.Region, role: s.Role, auth: s.Auth}
-	cfg, err := access.config(ctx, g.sessions, kube, namespace)
+	cfg, err := awsConfig(ctx, g.sessions, g.Kind(), &esv1.AWSProvider{Region: s.Region, Role: s.Role, Auth: s.Auth}, kube, namespace)
 	if err != nil {
 		return nil, err
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 
 	authv1 "k8s.io/api/authentication/v1"
 	corev1 "k8s.io/api/core/v1"
@@ -19,12 +20,39 @@ import (
 // namespace of each ExternalSecret ("referent auth"), so it can only be checked per use.
 var ErrNeedsNamespace = errors.New("the reference has no namespace; it follows the namespace of each ExternalSecret that uses the store")
 
-// RefNamespace decides which namespace an auth reference of store points into, for a store
+// Referent is the object on whose behalf a reference to a Secret or ServiceAccount is read:
+// a SecretStore or ClusterSecretStore (every esv1.GenericStore is one), or a generator in
+// use (GeneratorUse). Its kind decides which namespaces the reference may point into.
+type Referent interface {
+	GetKind() string
+	GetNamespace() string
+	GetName() string
+}
+
+// GeneratorUse is the Referent of a generator used by an object in Namespace. Its references
+// are read in that namespace only, also for a cluster-scoped generator, so that a generator
+// cannot carry one namespace's credentials into another.
+type GeneratorUse struct {
+	Kind      string
+	Namespace string
+}
+
+// GetKind returns the generator's kind.
+func (g GeneratorUse) GetKind() string { return g.Kind }
+
+// GetNamespace returns the namespace of the object that uses the generator.
+func (g GeneratorUse) GetNamespace() string { return g.Namespace }
+
+// GetName returns the kind in lower case: sessions a generator opens are named after what
+// it is (AWS role sessions read ferry@<namespace>.<kind>), not after one generator object.
+func (g GeneratorUse) GetName() string { return strings.ToLower(g.Kind) }
+
+// RefNamespace decides which namespace an auth reference of owner points into, for owner
 // used on behalf of objects in namespace. A namespaced SecretStore may only point into its
-// own namespace; a ClusterSecretStore uses the ref's namespace, or namespace when the ref
-// has none. field names the reference in errors.
-func RefNamespace(store esv1.GenericStore, refNamespace *string, namespace, field string) (string, error) {
-	if store.GetKind() == esv1.ClusterSecretStoreKind {
+// own namespace, and a generator only into its user's; a ClusterSecretStore uses the ref's
+// namespace, or namespace when the ref has none. field names the reference in errors.
+func RefNamespace(owner Referent, refNamespace *string, namespace, field string) (string, error) {
+	if owner.GetKind() == esv1.ClusterSecretStoreKind {
 		if refNamespace != nil && *refNamespace != "" {
 			return *refNamespace, nil
 		}
@@ -33,18 +61,17 @@ func RefNamespace(store esv1.GenericStore, refNamespace *string, namespace, fiel
 		}
 		return namespace, nil
 	}
-	if refNamespace != nil && *refNamespace != store.GetNamespace() {
-		return "", fmt.Errorf("%s.namespace: a SecretStore may only reference its own namespace %q, not %q",
-			field, store.GetNamespace(), *refNamespace)
+	if err := ValidateRefNamespace(owner, refNamespace, field); err != nil {
+		return "", err
 	}
-	return store.GetNamespace(), nil
+	return owner.GetNamespace(), nil
 }
 
 // SecretKeyValue reads one key of a Secret named by sel, under the namespace rules of
 // RefNamespace. Errors name the Secret and key, never the value.
-func SecretKeyValue(ctx context.Context, kube client.Reader, store esv1.GenericStore, namespace string,
+func SecretKeyValue(ctx context.Context, kube client.Reader, owner Referent, namespace string,
 	sel esv1.SecretKeySelector, field string) ([]byte, error) {
-	value, err := SecretKeySetting(ctx, kube, store, namespace, sel, field)
+	value, err := SecretKeySetting(ctx, kube, owner, namespace, sel, field)
 	if err != nil {
 		return nil, err
 	}
@@ -55,12 +82,12 @@ func SecretKeyValue(ctx context.Context, kube client.Reader, store esv1.GenericS
 // SecretKeySetting is SecretKeyValue for a key that holds a setting, not a credential (a
 // method's name, such as Akeyless's access type "api_key"): its value is not remembered for
 // redaction, which would blank that word in every message of the process.
-func SecretKeySetting(ctx context.Context, kube client.Reader, store esv1.GenericStore, namespace string,
+func SecretKeySetting(ctx context.Context, kube client.Reader, owner Referent, namespace string,
 	sel esv1.SecretKeySelector, field string) ([]byte, error) {
 	if sel.Name == "" || sel.Key == "" {
 		return nil, fmt.Errorf("%s: name and key are required", field)
 	}
-	ns, err := RefNamespace(store, sel.Namespace, namespace, field)
+	ns, err := RefNamespace(owner, sel.Namespace, namespace, field)
 	if err != nil {
 		return nil, err
 	}
@@ -77,9 +104,9 @@ func SecretKeySetting(ctx context.Context, kube client.Reader, store esv1.Generi
 
 // ServiceAccount reads the ServiceAccount named by sel, under the namespace rules of
 // RefNamespace.
-func ServiceAccount(ctx context.Context, kube client.Reader, store esv1.GenericStore, namespace string,
+func ServiceAccount(ctx context.Context, kube client.Reader, owner Referent, namespace string,
 	sel esv1.ServiceAccountSelector, field string) (*corev1.ServiceAccount, error) {
-	ns, err := RefNamespace(store, sel.Namespace, namespace, field)
+	ns, err := RefNamespace(owner, sel.Namespace, namespace, field)
 	if err != nil {
 		return nil, err
 	}

@@ -8,8 +8,9 @@ import (
 )
 
 // ValidateSecretKeyRef checks that a Secret key reference names a Secret and a key, and that
-// a namespaced SecretStore does not point into another namespace. field names sel.
-func ValidateSecretKeyRef(store esv1.GenericStore, sel *esv1.SecretKeySelector, field string) []error {
+// a namespaced SecretStore (or a generator) does not point into another namespace. field
+// names sel.
+func ValidateSecretKeyRef(store Referent, sel *esv1.SecretKeySelector, field string) []error {
 	var errs []error
 	if sel.Name == "" {
 		errs = append(errs, fmt.Errorf("%s.name: required", field))
@@ -24,7 +25,7 @@ func ValidateSecretKeyRef(store esv1.GenericStore, sel *esv1.SecretKeySelector, 
 }
 
 // ValidateServiceAccountRef checks a ServiceAccount reference like ValidateSecretKeyRef.
-func ValidateServiceAccountRef(store esv1.GenericStore, sel *esv1.ServiceAccountSelector, field string) []error {
+func ValidateServiceAccountRef(store Referent, sel *esv1.ServiceAccountSelector, field string) []error {
 	var errs []error
 	if sel.Name == "" {
 		errs = append(errs, fmt.Errorf("%s.name: required", field))
@@ -36,7 +37,7 @@ func ValidateServiceAccountRef(store esv1.GenericStore, sel *esv1.ServiceAccount
 }
 
 // ValidateCAProvider checks a CAProvider like ValidateSecretKeyRef.
-func ValidateCAProvider(store esv1.GenericStore, ca *esv1.CAProvider, field string) []error {
+func ValidateCAProvider(store Referent, ca *esv1.CAProvider, field string) []error {
 	var errs []error
 	if ca.Type != esv1.CAProviderTypeSecret && ca.Type != esv1.CAProviderTypeConfigMap {
 		errs = append(errs, fmt.Errorf("%s.type: must be Secret or ConfigMap", field))
@@ -53,14 +54,22 @@ func ValidateCAProvider(store esv1.GenericStore, ca *esv1.CAProvider, field stri
 	return errs
 }
 
-// ValidateRefNamespace rejects a namespaced SecretStore that points into another
-// namespace, without any call; RefNamespace enforces the same rule again when the ref is read.
-func ValidateRefNamespace(store esv1.GenericStore, ns *string, field string) error {
-	if store.GetKind() == esv1.ClusterSecretStoreKind || ns == nil || *ns == store.GetNamespace() {
+// ValidateRefNamespace rejects a namespaced SecretStore, or a generator, that points into
+// another namespace, without any call; RefNamespace enforces the same rule again when the
+// ref is read.
+func ValidateRefNamespace(owner Referent, ns *string, field string) error {
+	if owner.GetKind() == esv1.ClusterSecretStoreKind || ns == nil || *ns == owner.GetNamespace() {
 		return nil
 	}
+	if _, ok := owner.(GeneratorUse); ok {
+		if *ns == "" {
+			return nil
+		}
+		return fmt.Errorf("%s.namespace: a generator reads only in the namespace of the object that uses it (%s), not in %s",
+			field, owner.GetNamespace(), *ns)
+	}
 	return fmt.Errorf("%s.namespace: a SecretStore may only reference its own namespace %q, not %q",
-		field, store.GetNamespace(), *ns)
+		field, owner.GetNamespace(), *ns)
 }
 
 // HTTPURL says whether s is an absolute http or https URL with a host, as a store's server

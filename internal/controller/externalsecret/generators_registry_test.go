@@ -310,7 +310,7 @@ func TestACRAccessToken(t *testing.T) {
 						ClientID:     esv1.SecretKeySelector{Name: "azure", Key: "id", Namespace: &other},
 						ClientSecret: esv1.SecretKeySelector{Name: "azure", Key: "secret"}}}}}})
 		syncGenerator(t, ns, genv1alpha1.ACRAccessTokenKind, "elsewhere", esv1.ReasonInvalidSpec,
-			"spec.auth.servicePrincipal.secretRef.clientId.namespace: a generator reads Secrets only in the namespace")
+			"spec.auth.servicePrincipal.secretRef.clientId.namespace: a generator reads only in the namespace of the object that uses it")
 	})
 	if n := len(acr.Exchanges()); n != 6 {
 		t.Errorf("%d ACR tokens issued, want 6 (1 + 2 for the scoped one + 1 for the managed identity + 2 once the registry recovered)", n)

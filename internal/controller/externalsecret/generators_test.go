@@ -114,12 +114,10 @@ func (motoSessions) provider() *aws.Provider {
 	return aws.NewSessions(aws.WithEndpoint("http://127.0.0.1:1"))
 }
 
-func (m motoSessions) ValidateStore(store esv1.GenericStore) error {
-	return m.provider().ValidateStore(store)
-}
+func (m motoSessions) ValidateAccess(a aws.Access) error { return m.provider().ValidateAccess(a) }
 
-func (m motoSessions) SessionConfig(ctx context.Context, store esv1.GenericStore, kube client.Client, ns string) (awssdk.Config, error) {
-	return m.provider().SessionConfig(ctx, store, kube, ns)
+func (m motoSessions) Config(ctx context.Context, a aws.Access, kube client.Client, ns string) (awssdk.Config, error) {
+	return m.provider().Config(ctx, a, kube, ns)
 }
 func (m motoSessions) Endpoint() string                  { return m.provider().Endpoint() }
 func (m motoSessions) STS(cfg awssdk.Config) *sts.Client { return m.provider().STS(cfg) }

@@ -15,7 +15,7 @@ import (
 	ststypes "github.com/aws/aws-sdk-go-v2/service/sts/types"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
-	esv1 "github.com/ferryhq/ferry/api/externalsecrets/v1"
+	"github.com/ferryhq/ferry/internal/provider"
 	"github.com/ferryhq/ferry/internal/redact"
 )
 
@@ -29,20 +29,20 @@ const credentialsExpiryWindow = time.Minute
 // fetcher's client of a store, its change feed, a generator with the same auth): a chain
 // costs one STS call per link until its credentials near expiry, however many clients and
 // reads go through it.
-func (p *Provider) credentials(ctx context.Context, cfg aws.Config, store esv1.GenericStore,
+func (p *Provider) credentials(ctx context.Context, cfg aws.Config, a Access,
 	kube client.Client, namespace string) (aws.CredentialsProvider, error) {
-	spec := store.GetSpec().Provider.AWS
+	spec := a.Spec
 	var base aws.CredentialsProvider
 	var identity string
 	switch {
 	case spec.Auth.JWTAuth != nil:
-		jwt, who, err := p.webIdentityCredentials(ctx, cfg, store, kube, namespace, spec.Auth.JWTAuth)
+		jwt, who, err := p.webIdentityCredentials(ctx, cfg, a, kube, namespace, spec.Auth.JWTAuth)
 		if err != nil {
 			return nil, err
 		}
 		base, identity = cache(jwt), "jwt:"+who
 	case spec.Auth.SecretRef != nil:
-		static, err := staticCredentials(ctx, store, kube, namespace, spec.Auth.SecretRef)
+		static, err := staticCredentials(ctx, a, kube, namespace, spec.Auth.SecretRef)
 		if err != nil {
 			return nil, err
 		}
@@ -57,16 +57,16 @@ func (p *Provider) credentials(ctx context.Context, cfg aws.Config, store esv1.G
 			base = cache(base)
 		}
 	}
-	key := chainKey(identity, cfg.Region, sessionName(store), spec.AdditionalRoles, spec.Role, spec.ExternalID,
-		sessionTags(store, namespace), spec.TransitiveTagKeys)
+	key := chainKey(identity, cfg.Region, sessionName(a.For), spec.AdditionalRoles, spec.Role, spec.ExternalID,
+		sessionTags(a, namespace), spec.TransitiveTagKeys)
 	return p.chains.get(key, func() aws.CredentialsProvider {
 		creds := base
 		for _, role := range spec.AdditionalRoles {
-			creds = p.assumeRole(cfg, creds, role, sessionName(store), nil)
+			creds = p.assumeRole(cfg, creds, role, sessionName(a.For), nil)
 		}
 		if spec.Role != "" {
-			tags := sessionTags(store, namespace)
-			creds = p.assumeRole(cfg, creds, spec.Role, sessionName(store), func(o *stscreds.AssumeRoleOptions) {
+			tags := sessionTags(a, namespace)
+			creds = p.assumeRole(cfg, creds, spec.Role, sessionName(a.For), func(o *stscreds.AssumeRoleOptions) {
 				if spec.ExternalID != "" {
 					o.ExternalID = aws.String(spec.ExternalID)
 				}
@@ -169,8 +169,8 @@ func (r remembered) Retrieve(ctx context.Context) (aws.Credentials, error) {
 // sessionTags returns the tags passed when assuming role: sessionTags, then with the
 // Simple or Custom sessionTagsPolicy the store's namespace, name and kind, then with Custom
 // customSessionTags (sorted, so every client sends the same request).
-func sessionTags(store esv1.GenericStore, namespace string) []ststypes.Tag {
-	spec := store.GetSpec().Provider.AWS
+func sessionTags(a Access, namespace string) []ststypes.Tag {
+	spec, store := a.Spec, a.For
 	var tags []ststypes.Tag
 	for _, t := range spec.SessionTags {
 		if t != nil {
@@ -203,7 +203,7 @@ func sessionTags(store esv1.GenericStore, namespace string) []ststypes.Tag {
 
 // sessionName names Ferry's role sessions after the store, so CloudTrail shows which store
 // acted. STS allows 2 to 64 characters of [\w+=,.@-]; store names already fit that set.
-func sessionName(store esv1.GenericStore) string {
+func sessionName(store provider.Referent) string {
 	name := "ferry"
 	if ns := store.GetNamespace(); ns != "" {
 		name += "@" + ns

@@ -32,10 +32,10 @@ const tokenRequestTimeout = 30 * time.Second
 
 // webIdentityCredentials exchanges tokens of the ServiceAccount that auth.jwt names for
 // credentials of the role in its eks.amazonaws.com/role-arn annotation (IRSA).
-func (p *Provider) webIdentityCredentials(ctx context.Context, cfg aws.Config, store esv1.GenericStore,
+func (p *Provider) webIdentityCredentials(ctx context.Context, cfg aws.Config, a Access,
 	kube client.Client, namespace string, jwt *esv1.AWSJWTAuth) (aws.CredentialsProvider, string, error) {
-	const field = specField + ".auth.jwt.serviceAccountRef"
-	sa, err := provider.ServiceAccount(ctx, kube, store, namespace, *jwt.ServiceAccountRef, field)
+	field := a.Field + ".auth.jwt.serviceAccountRef"
+	sa, err := provider.ServiceAccount(ctx, kube, a.For, namespace, *jwt.ServiceAccountRef, field)
 	if err != nil {
 		return nil, "", err
 	}
@@ -59,7 +59,7 @@ func (p *Provider) webIdentityCredentials(ctx context.Context, cfg aws.Config, s
 	stsClient := sts.NewFromConfig(stsConfig, p.stsOptions)
 	identity := strings.Join(append([]string{sa.Namespace, sa.Name, roleARN}, tokens.audiences...), "/")
 	return stscreds.NewWebIdentityRoleProvider(stsClient, roleARN, tokens, func(o *stscreds.WebIdentityRoleOptions) {
-		o.RoleSessionName = sessionName(store)
+		o.RoleSessionName = sessionName(a.For)
 	}), identity, nil
 }
 

@@ -13,20 +13,20 @@ import (
 // staticCredentials reads an access key, its secret and an optional session token from
 // the Secrets that auth.secretRef names. They are read once, when the client is built: a
 // rotated key reaches Ferry with the next client.
-func staticCredentials(ctx context.Context, store esv1.GenericStore, kube client.Client, namespace string,
+func staticCredentials(ctx context.Context, a Access, kube client.Client, namespace string,
 	ref *esv1.AWSAuthSecretRef) (credentials.StaticCredentialsProvider, error) {
-	const field = specField + ".auth.secretRef"
-	keyID, err := provider.SecretKeyValue(ctx, kube, store, namespace, ref.AccessKeyID, field+".accessKeyIDSecretRef")
+	field := a.Field + ".auth.secretRef"
+	keyID, err := provider.SecretKeyValue(ctx, kube, a.For, namespace, ref.AccessKeyID, field+".accessKeyIDSecretRef")
 	if err != nil {
 		return credentials.StaticCredentialsProvider{}, err
 	}
-	secretKey, err := provider.SecretKeyValue(ctx, kube, store, namespace, ref.SecretAccessKey, field+".secretAccessKeySecretRef")
+	secretKey, err := provider.SecretKeyValue(ctx, kube, a.For, namespace, ref.SecretAccessKey, field+".secretAccessKeySecretRef")
 	if err != nil {
 		return credentials.StaticCredentialsProvider{}, err
 	}
 	var sessionToken []byte
 	if ref.SessionToken != nil {
-		sessionToken, err = provider.SecretKeyValue(ctx, kube, store, namespace, *ref.SessionToken, field+".sessionTokenSecretRef")
+		sessionToken, err = provider.SecretKeyValue(ctx, kube, a.For, namespace, *ref.SessionToken, field+".sessionTokenSecretRef")
 		if err != nil {
 			return credentials.StaticCredentialsProvider{}, err
 		}

@@ -277,7 +277,7 @@ func TestSessionTags(t *testing.T) {
 		CustomSessionTags: map[string]string{"z": "2", "a": "1"},
 	}
 	var got []string
-	for _, tag := range sessionTags(secretStore("ns1", spec), "ignored") {
+	for _, tag := range sessionTags(StoreAccess(secretStore("ns1", spec)), "ignored") {
 		got = append(got, aws.ToString(tag.Key)+"="+aws.ToString(tag.Value))
 	}
 	want := "team=payments esoNamespace=ns1 esoStoreName=aws esoStoreKind=SecretStore a=1 z=2"
@@ -286,7 +286,7 @@ func TestSessionTags(t *testing.T) {
 	}
 	spec.SessionTagsPolicy = "Simple"
 	got = nil
-	for _, tag := range sessionTags(clusterSecretStore(spec), "ns2") {
+	for _, tag := range sessionTags(StoreAccess(clusterSecretStore(spec)), "ns2") {
 		got = append(got, aws.ToString(tag.Key)+"="+aws.ToString(tag.Value))
 	}
 	want = "team=payments esoNamespace=ns2 esoStoreName=aws-cluster esoStoreKind=ClusterSecretStore"
@@ -437,7 +437,7 @@ func TestValidateUnreachable(t *testing.T) {
 // same store (which builds its own SDK configuration) and a generator resolving the same
 // auth all draw on one credential chain: one TokenRequest and one AssumeRoleWithWebIdentity
 // for the process, not one per caller. A store of another ServiceAccount gets a chain of
-// its own. Building a new chain per SessionConfig (as before) makes the first check fail
+// its own. Building a new chain per Config (as before) makes the first check fail
 // with 3 of each.
 func TestCredentialChainsAreShared(t *testing.T) {
 	t.Parallel()
@@ -465,7 +465,7 @@ func TestCredentialChainsAreShared(t *testing.T) {
 		}
 	}
 	read(jwtStore("reader"))
-	cfg, err := p.SessionConfig(ctx, jwtStore("reader"), kube, ns) // as the change feed does
+	cfg, err := p.Config(ctx, StoreAccess(jwtStore("reader")), kube, ns) // as the change feed does
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -50,7 +50,7 @@ func (p *Provider) NewChangeFeed(ctx context.Context, store esv1.GenericStore, k
 		}
 		wait = int32(n) //nolint:gosec // 1 to 20
 	}
-	cfg, err := p.SessionConfig(ctx, store, kube, namespace)
+	cfg, err := p.Config(ctx, StoreAccess(store), kube, namespace)
 	if err != nil {
 		return nil, err
 	}

@@ -68,15 +68,10 @@ func (p *Provider) NewClient(ctx context.Context, store esv1.GenericStore, kube 
 		return nil, err
 	}
 	spec := store.GetSpec().Provider.AWS
-	cfg, err := p.loadConfig(ctx, store.GetSpec())
+	cfg, err := p.Config(ctx, StoreAccess(store), kube, namespace)
 	if err != nil {
 		return nil, err
 	}
-	creds, err := p.credentials(ctx, cfg, store, kube, namespace)
-	if err != nil {
-		return nil, err
-	}
-	cfg.Credentials = creds
 	identity := sts.NewFromConfig(cfg, p.stsOptions)
 	switch spec.Service {
 	case esv1.AWSServiceCertificateManager:
@@ -128,17 +123,17 @@ func (p *Provider) SameForEveryNamespace(store esv1.GenericStore) bool {
 
 // loadConfig builds the SDK configuration shared by every client of one store: region,
 // retries, and the default credential chain (replaced later when the store sets auth).
-func (p *Provider) loadConfig(ctx context.Context, spec *esv1.SecretStoreSpec) (aws.Config, error) {
+func (p *Provider) loadConfig(ctx context.Context, a Access) (aws.Config, error) {
 	opts := []func(*config.LoadOptions) error{
-		config.WithRegion(spec.Provider.AWS.Region),
+		config.WithRegion(a.Spec.Region),
 		config.WithHTTPClient(p.httpClient),
 	}
-	if rs := spec.RetrySettings; rs != nil {
+	if rs := a.Retry; rs != nil {
 		opts = append(opts, config.WithRetryer(func() aws.Retryer { return newRetryer(rs) }))
 	}
 	cfg, err := config.LoadDefaultConfig(ctx, opts...)
 	if err != nil {
-		return aws.Config{}, fmt.Errorf("%s: loading the AWS SDK configuration: %w", specField, err)
+		return aws.Config{}, fmt.Errorf("%s: loading the AWS SDK configuration: %w", a.Field, err)
 	}
 	return cfg, nil
 }

@@ -35,28 +35,20 @@ func (p *Provider) ValidateStore(store esv1.GenericStore) error {
 	if spec.Provider == nil || spec.Provider.AWS == nil {
 		return fmt.Errorf("%s: required", specField)
 	}
-	aws := spec.Provider.AWS
 	var errs []error
-	switch aws.Service {
+	switch service := spec.Provider.AWS.Service; service {
 	case esv1.AWSServiceSecretsManager, esv1.AWSServiceParameterStore, esv1.AWSServiceCertificateManager:
 	case "":
 		errs = append(errs, fmt.Errorf("%s.service: required (SecretsManager, ParameterStore or CertificateManager)", specField))
 	default:
-		errs = append(errs, fmt.Errorf("%s.service: %q is not an AWS service Ferry reads from (SecretsManager, ParameterStore or CertificateManager)", specField, aws.Service))
+		errs = append(errs, fmt.Errorf("%s.service: %q is not an AWS service Ferry reads from (SecretsManager, ParameterStore or CertificateManager)", specField, service))
 	}
-	if aws.Region == "" {
-		errs = append(errs, fmt.Errorf("%s.region: required", specField))
-	}
-	errs = append(errs, validateAuth(store, &aws.Auth)...)
-	errs = append(errs, validateRoles(aws)...)
-	if err := validateRetry(spec.RetrySettings); err != nil {
-		errs = append(errs, err)
-	}
-	return errors.Join(errs...)
+	return errors.Join(append(errs, p.ValidateAccess(StoreAccess(store)))...)
 }
 
-func validateAuth(store esv1.GenericStore, auth *esv1.AWSAuth) []error {
-	const field = specField + ".auth"
+func validateAuth(a Access) []error {
+	field := a.Field + ".auth"
+	auth := &a.Spec.Auth
 	if auth.JWTAuth != nil && auth.SecretRef != nil {
 		return []error{fmt.Errorf("%s: jwt and secretRef are mutually exclusive, set one", field)}
 	}
@@ -70,48 +62,25 @@ func validateAuth(store esv1.GenericStore, auth *esv1.AWSAuth) []error {
 			errs = append(errs, fmt.Errorf("%s.jwt.serviceAccountRef.name: required", field))
 		}
 		if sa != nil {
-			if err := validateRefNamespace(store, sa.Namespace, field+".jwt.serviceAccountRef"); err != nil {
+			if err := provider.ValidateRefNamespace(a.For, sa.Namespace, field+".jwt.serviceAccountRef"); err != nil {
 				errs = append(errs, err)
 			}
 		}
 	}
 	if ref := auth.SecretRef; ref != nil {
-		errs = append(errs, validateSecretKey(store, &ref.AccessKeyID, field+".secretRef.accessKeyIDSecretRef")...)
-		errs = append(errs, validateSecretKey(store, &ref.SecretAccessKey, field+".secretRef.secretAccessKeySecretRef")...)
+		errs = append(errs, provider.ValidateSecretKeyRef(a.For, &ref.AccessKeyID, field+".secretRef.accessKeyIDSecretRef")...)
+		errs = append(errs, provider.ValidateSecretKeyRef(a.For, &ref.SecretAccessKey, field+".secretRef.secretAccessKeySecretRef")...)
 		if ref.SessionToken != nil {
-			errs = append(errs, validateSecretKey(store, ref.SessionToken, field+".secretRef.sessionTokenSecretRef")...)
+			errs = append(errs, provider.ValidateSecretKeyRef(a.For, ref.SessionToken, field+".secretRef.sessionTokenSecretRef")...)
 		}
 	}
 	return errs
 }
 
-func validateSecretKey(store esv1.GenericStore, sel *esv1.SecretKeySelector, field string) []error {
-	var errs []error
-	if sel.Name == "" {
-		errs = append(errs, fmt.Errorf("%s.name: required", field))
-	}
-	if sel.Key == "" {
-		errs = append(errs, fmt.Errorf("%s.key: required", field))
-	}
-	if err := validateRefNamespace(store, sel.Namespace, field); err != nil {
-		errs = append(errs, err)
-	}
-	return errs
-}
-
-// validateRefNamespace rejects a namespaced SecretStore that points into another
-// namespace; provider.RefNamespace enforces the same rule again when the ref is read.
-func validateRefNamespace(store esv1.GenericStore, ns *string, field string) error {
-	if store.GetKind() == esv1.ClusterSecretStoreKind || ns == nil || *ns == store.GetNamespace() {
-		return nil
-	}
-	return fmt.Errorf("%s.namespace: a SecretStore may only reference its own namespace %q, not %q",
-		field, store.GetNamespace(), *ns)
-}
-
 // validateRoles: ESO's schema and webhook admit any string as a role, and its docs show a
 // bare name; STS assumes roles by ARN only. Admitted with a warning, reported by the store.
-func validateRoles(aws *esv1.AWSProvider) []error {
+func validateRoles(a Access) []error {
+	aws, specField := a.Spec, a.Field
 	var errs []error
 	for i, role := range aws.AdditionalRoles {
 		if !roleARNPattern.MatchString(role) {

@@ -57,8 +57,8 @@ func (p Provider) clientOptions(az *esv1.AzureKVProvider) azcore.ClientOptions {
 
 // credential builds the store's credential. Credentials cache their tokens, so one
 // credential per client logs in once per token lifetime.
-func (p Provider) credential(ctx context.Context, store esv1.GenericStore, kube client.Client, namespace string) (azcore.TokenCredential, error) {
-	az := store.GetSpec().Provider.AzureKV
+func (p Provider) credential(ctx context.Context, a Access, kube client.Client, namespace string) (azcore.TokenCredential, error) {
+	az := a.Spec
 	co := p.clientOptions(az)
 	switch authType(az) {
 	case esv1.AzureManagedIdentity:
@@ -72,17 +72,17 @@ func (p Provider) credential(ctx context.Context, store esv1.GenericStore, kube 
 		}
 		return azidentity.NewManagedIdentityCredential(opts)
 	case esv1.AzureWorkloadIdentity:
-		return p.workloadIdentity(ctx, store, kube, namespace, co)
+		return p.workloadIdentity(ctx, a, kube, namespace, co)
 	default:
-		return p.servicePrincipal(ctx, store, kube, namespace, co)
+		return p.servicePrincipal(ctx, a, kube, namespace, co)
 	}
 }
 
-func (p Provider) servicePrincipal(ctx context.Context, store esv1.GenericStore, kube client.Client, namespace string, co azcore.ClientOptions) (azcore.TokenCredential, error) {
-	az := store.GetSpec().Provider.AzureKV
+func (p Provider) servicePrincipal(ctx context.Context, a Access, kube client.Client, namespace string, co azcore.ClientOptions) (azcore.TokenCredential, error) {
+	az := a.Spec
 	ref := az.AuthSecretRef
 	read := func(sel *esv1.SecretKeySelector, name string) (string, error) {
-		v, err := provider.SecretKeyValue(ctx, kube, store, namespace, *sel, field+".authSecretRef."+name)
+		v, err := provider.SecretKeyValue(ctx, kube, a.For, namespace, *sel, field+".authSecretRef."+name)
 		return strings.TrimSpace(string(v)), err
 	}
 	clientID, err := read(ref.ClientID, "clientId")
@@ -99,7 +99,7 @@ func (p Provider) servicePrincipal(ctx context.Context, store esv1.GenericStore,
 		}
 	}
 	if ref.ClientSecret != nil {
-		secret, err := provider.SecretKeyValue(ctx, kube, store, namespace, *ref.ClientSecret, field+".authSecretRef.clientSecret")
+		secret, err := provider.SecretKeyValue(ctx, kube, a.For, namespace, *ref.ClientSecret, field+".authSecretRef.clientSecret")
 		if err != nil {
 			return nil, err
 		}
@@ -110,7 +110,7 @@ func (p Provider) servicePrincipal(ctx context.Context, store esv1.GenericStore,
 		}
 		return cred, nil
 	}
-	pem, err := provider.SecretKeyValue(ctx, kube, store, namespace, *ref.ClientCertificate, field+".authSecretRef.clientCertificate")
+	pem, err := provider.SecretKeyValue(ctx, kube, a.For, namespace, *ref.ClientCertificate, field+".authSecretRef.clientCertificate")
 	if err != nil {
 		return nil, err
 	}
@@ -130,13 +130,13 @@ func (p Provider) servicePrincipal(ctx context.Context, store esv1.GenericStore,
 // api://AzureADTokenExchange) for an Entra ID token of the application the ServiceAccount's
 // annotation names. A new ServiceAccount token is requested only when Entra ID's token is
 // due for renewal.
-func (p Provider) workloadIdentity(ctx context.Context, store esv1.GenericStore, kube client.Client, namespace string, co azcore.ClientOptions) (azcore.TokenCredential, error) {
-	az := store.GetSpec().Provider.AzureKV
+func (p Provider) workloadIdentity(ctx context.Context, a Access, kube client.Client, namespace string, co azcore.ClientOptions) (azcore.TokenCredential, error) {
+	az := a.Spec
 	const saField = field + ".serviceAccountRef"
 	if az.ServiceAccountRef == nil {
 		return mountedWorkloadIdentity(az, co, p.authorityHost != "")
 	}
-	sa, err := provider.ServiceAccount(ctx, kube, store, namespace, *az.ServiceAccountRef, saField)
+	sa, err := provider.ServiceAccount(ctx, kube, a.For, namespace, *az.ServiceAccountRef, saField)
 	if err != nil {
 		return nil, err
 	}

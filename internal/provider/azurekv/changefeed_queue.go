@@ -95,7 +95,7 @@ func (p Provider) NewChangeFeed(ctx context.Context, store esv1.GenericStore, ku
 	if err := p.ValidateStore(store); err != nil {
 		return nil, err
 	}
-	cred, err := p.credential(ctx, store, kube, namespace)
+	cred, err := p.credential(ctx, StoreAccess(store), kube, namespace)
 	if err != nil {
 		return nil, err
 	}

@@ -13,6 +13,7 @@ import (
 
 	esv1 "github.com/ferryhq/ferry/api/externalsecrets/v1"
 	"github.com/ferryhq/ferry/internal/provider"
+	"github.com/ferryhq/ferry/internal/provider/identity"
 )
 
 // Provider builds Key Vault clients. The zero value talks to Azure's endpoints.
@@ -66,14 +67,23 @@ func (Provider) Name() string { return "azurekv" }
 // Capabilities says the provider reads and writes.
 func (Provider) Capabilities() esv1.SecretStoreCapabilities { return esv1.SecretStoreReadWrite }
 
-// Credential validates store as written and returns the Entra ID credential its auth
-// describes, built by the code every Key Vault store uses. Generators that need an Azure
-// token (ACRAccessToken) express their auth as a store and call this.
-func (p Provider) Credential(ctx context.Context, store esv1.GenericStore, kube client.Client, namespace string) (azcore.TokenCredential, error) {
-	if err := p.ValidateStore(store); err != nil {
+// Access is an Entra ID identity as written: a store's spec.provider.azurekv (StoreAccess),
+// or a generator's auth in the same form.
+type Access = identity.Azure
+
+// StoreAccess is the Access a store's spec.provider.azurekv describes.
+func StoreAccess(store esv1.GenericStore) Access {
+	return Access{For: store, Spec: store.GetSpec().Provider.AzureKV}
+}
+
+// Credential validates an identity as written and returns its Entra ID credential, built by
+// the code every Key Vault store uses. Generators that need an Azure token
+// (ACRAccessToken) call it; errors name the fields under spec.provider.azurekv.
+func (p Provider) Credential(ctx context.Context, a Access, kube client.Client, namespace string) (azcore.TokenCredential, error) {
+	if err := p.ValidateAccess(a); err != nil {
 		return nil, err
 	}
-	return p.credential(ctx, store, kube, namespace)
+	return p.credential(ctx, a, kube, namespace)
 }
 
 // NewClient builds secret, key and certificate clients for the store's vault, sharing one
@@ -83,7 +93,7 @@ func (p Provider) NewClient(ctx context.Context, store esv1.GenericStore, kube c
 		return nil, err
 	}
 	az := store.GetSpec().Provider.AzureKV
-	cred, err := p.credential(ctx, store, kube, namespace)
+	cred, err := p.credential(ctx, StoreAccess(store), kube, namespace)
 	if err != nil {
 		return nil, err
 	}

@@ -12,7 +12,7 @@ import (
 const field = "spec.provider.azurekv"
 
 // ValidateStore checks the store as written, without any call; errors name the field.
-func (Provider) ValidateStore(store esv1.GenericStore) error {
+func (p Provider) ValidateStore(store esv1.GenericStore) error {
 	spec := store.GetSpec()
 	if spec.Provider == nil || spec.Provider.AzureKV == nil {
 		return errors.New(field + ": required")
@@ -24,6 +24,14 @@ func (Provider) ValidateStore(store esv1.GenericStore) error {
 	} else if u, err := url.Parse(*az.VaultURL); err != nil || u.Scheme != "https" || u.Host == "" {
 		errs = append(errs, fmt.Errorf("%s.vaultUrl: %q is not an https URL", field, *az.VaultURL))
 	}
+	return errors.Join(append(errs, p.ValidateAccess(StoreAccess(store)))...)
+}
+
+// ValidateAccess checks an identity's cloud and auth as written, without any call; errors
+// name the fields under spec.provider.azurekv.
+func (Provider) ValidateAccess(a Access) error {
+	az := a.Spec
+	var errs []error
 	switch az.EnvironmentType {
 	case "", esv1.AzureEnvironmentPublicCloud, esv1.AzureEnvironmentUSGovernmentCloud,
 		esv1.AzureEnvironmentChinaCloud, esv1.AzureEnvironmentGermanCloud:
@@ -36,12 +44,12 @@ func (Provider) ValidateStore(store esv1.GenericStore) error {
 	}
 	switch authType(az) {
 	case esv1.AzureServicePrincipal:
-		errs = append(errs, validateServicePrincipal(store, az)...)
+		errs = append(errs, validateServicePrincipal(a.For, az)...)
 	case esv1.AzureManagedIdentity:
 	case esv1.AzureWorkloadIdentity:
 		// Without serviceAccountRef, Ferry's own mounted token (mountedWorkloadIdentity).
 		if az.ServiceAccountRef != nil {
-			errs = append(errs, provider.ValidateServiceAccountRef(store, az.ServiceAccountRef, field+".serviceAccountRef")...)
+			errs = append(errs, provider.ValidateServiceAccountRef(a.For, az.ServiceAccountRef, field+".serviceAccountRef")...)
 		}
 	default:
 		errs = append(errs, fmt.Errorf("%s.authType: unknown %q", field, *az.AuthType))
@@ -49,7 +57,7 @@ func (Provider) ValidateStore(store esv1.GenericStore) error {
 	return errors.Join(errs...)
 }
 
-func validateServicePrincipal(store esv1.GenericStore, az *esv1.AzureKVProvider) []error {
+func validateServicePrincipal(owner provider.Referent, az *esv1.AzureKVProvider) []error {
 	ref := az.AuthSecretRef
 	if ref == nil {
 		return []error{errors.New(field + ".authSecretRef: required for ServicePrincipal")}
@@ -68,7 +76,7 @@ func validateServicePrincipal(store esv1.GenericStore, az *esv1.AzureKVProvider)
 		"clientId": ref.ClientID, "tenantId": ref.TenantID, "clientSecret": ref.ClientSecret, "clientCertificate": ref.ClientCertificate,
 	} {
 		if sel != nil {
-			errs = append(errs, provider.ValidateSecretKeyRef(store, sel, field+".authSecretRef."+name)...)
+			errs = append(errs, provider.ValidateSecretKeyRef(owner, sel, field+".authSecretRef."+name)...)
 		}
 	}
 	return errs

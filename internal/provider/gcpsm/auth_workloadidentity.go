@@ -48,16 +48,16 @@ func defaultEndpoints() Endpoints {
 type workloadIdentity struct {
 	endpoints Endpoints
 	kube      client.Client
-	store     esv1.GenericStore
+	owner     provider.Referent
 	namespace string
 	spec      esv1.GCPWorkloadIdentity
 	project   string
 }
 
-func (p Provider) workloadIdentityTokenSource(ctx context.Context, store esv1.GenericStore, kube client.Client, namespace string) (oauth2.TokenSource, error) {
-	gcp := store.GetSpec().Provider.GCPSM
+func (p Provider) workloadIdentityTokenSource(ctx context.Context, a Access, kube client.Client, namespace string) (oauth2.TokenSource, error) {
+	gcp := a.Spec
 	wi := &workloadIdentity{
-		endpoints: p.endpoints, kube: kube, store: store, namespace: namespace,
+		endpoints: p.endpoints, kube: kube, owner: a.For, namespace: namespace,
 		spec: *gcp.Auth.WorkloadIdentity, project: gcp.Auth.WorkloadIdentity.ClusterProjectID,
 	}
 	if wi.project == "" {
@@ -89,7 +89,7 @@ func (wi *workloadIdentity) provider() string {
 
 func (wi *workloadIdentity) token(ctx context.Context) (*oauth2.Token, error) {
 	const saField = field + ".auth.workloadIdentity.serviceAccountRef"
-	sa, err := provider.ServiceAccount(ctx, wi.kube, wi.store, wi.namespace, wi.spec.ServiceAccountRef, saField)
+	sa, err := provider.ServiceAccount(ctx, wi.kube, wi.owner, wi.namespace, wi.spec.ServiceAccountRef, saField)
 	if err != nil {
 		return nil, err
 	}

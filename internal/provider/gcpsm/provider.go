@@ -14,6 +14,7 @@ import (
 
 	esv1 "github.com/ferryhq/ferry/api/externalsecrets/v1"
 	"github.com/ferryhq/ferry/internal/provider"
+	"github.com/ferryhq/ferry/internal/provider/identity"
 )
 
 // Provider builds Secret Manager clients. The zero value talks to Google's endpoints.
@@ -92,16 +93,16 @@ func (p Provider) NewClient(ctx context.Context, store esv1.GenericStore, kube c
 // authOptions returns the client options of the store's auth method, and the project the
 // service account key names, if any.
 func (p Provider) authOptions(ctx context.Context, store esv1.GenericStore, kube client.Client, namespace string) ([]option.ClientOption, string, error) {
-	gcp := store.GetSpec().Provider.GCPSM
-	switch {
+	a := StoreAccess(store)
+	switch gcp := a.Spec; {
 	case gcp.Auth.SecretRef != nil:
-		key, project, err := serviceAccountKey(ctx, store, kube, namespace)
+		key, project, err := serviceAccountKey(ctx, a, kube, namespace)
 		if err != nil {
 			return nil, "", err
 		}
 		return []option.ClientOption{option.WithAuthCredentialsJSON(option.ServiceAccount, key)}, project, nil
 	case gcp.Auth.WorkloadIdentity != nil:
-		ts, err := p.workloadIdentityTokenSource(ctx, store, kube, namespace)
+		ts, err := p.workloadIdentityTokenSource(ctx, a, kube, namespace)
 		if err != nil {
 			return nil, "", err
 		}
@@ -113,9 +114,8 @@ func (p Provider) authOptions(ctx context.Context, store esv1.GenericStore, kube
 
 // serviceAccountKey reads the service account key of the store's auth.secretRef and the
 // project it names. A key of another type is refused without being quoted.
-func serviceAccountKey(ctx context.Context, store esv1.GenericStore, kube client.Client, namespace string) ([]byte, string, error) {
-	gcp := store.GetSpec().Provider.GCPSM
-	key, err := provider.SecretKeyValue(ctx, kube, store, namespace, gcp.Auth.SecretRef.SecretAccessKey,
+func serviceAccountKey(ctx context.Context, a Access, kube client.Client, namespace string) ([]byte, string, error) {
+	key, err := provider.SecretKeyValue(ctx, kube, a.For, namespace, a.Spec.Auth.SecretRef.SecretAccessKey,
 		field+".auth.secretRef.secretAccessKeySecretRef")
 	if err != nil {
 		return nil, "", err
@@ -130,22 +130,31 @@ func serviceAccountKey(ctx context.Context, store esv1.GenericStore, kube client
 	return key, parsed.ProjectID, nil
 }
 
-// TokenSource validates store as written and returns a source of Google access tokens
+// Access is a Google identity as written: a store's spec.provider.gcpsm (StoreAccess), or a
+// generator's auth in the same form.
+type Access = identity.Google
+
+// StoreAccess is the Access a store's spec.provider.gcpsm describes.
+func StoreAccess(store esv1.GenericStore) Access {
+	return Access{For: store, Spec: store.GetSpec().Provider.GCPSM}
+}
+
+// TokenSource validates an identity as written and returns a source of Google access tokens
 // (scope cloud-platform) of its auth, built by the code every Secret Manager store uses: a
 // service account key (signed at the key's token_uri), GKE workload identity, or, with no
 // auth, Application Default Credentials. Generators that need a Google token
-// (GCRAccessToken) express their auth as a store and call this.
-func (p Provider) TokenSource(ctx context.Context, store esv1.GenericStore, kube client.Client, namespace string) (oauth2.TokenSource, error) {
-	if err := p.ValidateStore(store); err != nil {
+// (GCRAccessToken) call it; errors name the fields under spec.provider.gcpsm.
+func (p Provider) TokenSource(ctx context.Context, a Access, kube client.Client, namespace string) (oauth2.TokenSource, error) {
+	if err := p.ValidateAccess(a); err != nil {
 		return nil, err
 	}
-	gcp := store.GetSpec().Provider.GCPSM
+	gcp := a.Spec
 	if p.endpoints.HTTPClient != nil {
 		ctx = context.WithValue(ctx, oauth2.HTTPClient, p.endpoints.HTTPClient)
 	}
 	switch {
 	case gcp.Auth.SecretRef != nil:
-		key, _, err := serviceAccountKey(ctx, store, kube, namespace)
+		key, _, err := serviceAccountKey(ctx, a, kube, namespace)
 		if err != nil {
 			return nil, err
 		}
@@ -155,7 +164,7 @@ func (p Provider) TokenSource(ctx context.Context, store esv1.GenericStore, kube
 		}
 		return creds.TokenSource, nil
 	case gcp.Auth.WorkloadIdentity != nil:
-		return p.workloadIdentityTokenSource(ctx, store, kube, namespace)
+		return p.workloadIdentityTokenSource(ctx, a, kube, namespace)
 	default:
 		creds, err := google.FindDefaultCredentials(ctx, cloudPlatformScope)
 		if err != nil {

@@ -192,7 +192,7 @@ func TestWorkloadIdentity(t *testing.T) {
 		ServiceAccountRef: esv1.ServiceAccountSelector{Name: "reader"},
 		ClusterLocation:   "europe-west1", ClusterName: "prod", ClusterProjectID: "cluster-proj",
 	}}})
-	ts, err := p.workloadIdentityTokenSource(context.Background(), store, kube, "apps")
+	ts, err := p.workloadIdentityTokenSource(context.Background(), StoreAccess(store), kube, "apps")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -213,7 +213,7 @@ func TestWorkloadIdentity(t *testing.T) {
 	p = New(WithEndpoints(Endpoints{STS: sts.URL, IAMCredentials: iam.URL}))
 	sa.Annotations[GCPServiceAccountAnnotation] = "other@p.iam.gserviceaccount.com"
 	kube = fake.NewClientBuilder().WithObjects(sa).Build()
-	_, err = p.workloadIdentityTokenSource(context.Background(), store, kube, "apps")
+	_, err = p.workloadIdentityTokenSource(context.Background(), StoreAccess(store), kube, "apps")
 	if err == nil || !strings.Contains(err.Error(), "HTTP 403") || strings.Contains(err.Error(), "federated") {
 		t.Errorf("refused impersonation = %v", err)
 	}

@@ -16,7 +16,7 @@ const field = "spec.provider.gcpsm"
 var locationPattern = regexp.MustCompile(`^[a-z][a-z0-9-]*[a-z0-9]$`)
 
 // ValidateStore checks the store as written, without any call; errors name the field.
-func (Provider) ValidateStore(store esv1.GenericStore) error {
+func (p Provider) ValidateStore(store esv1.GenericStore) error {
 	spec := store.GetSpec()
 	if spec.Provider == nil || spec.Provider.GCPSM == nil {
 		return errors.New(field + ": required")
@@ -32,16 +32,24 @@ func (Provider) ValidateStore(store esv1.GenericStore) error {
 		errs = append(errs, fmt.Errorf("%s.secretVersionSelectionPolicy: only LatestOrFail is served, not %q",
 			field, gcp.SecretVersionSelectionPolicy))
 	}
+	return errors.Join(append(errs, p.ValidateAccess(StoreAccess(store)))...)
+}
+
+// ValidateAccess checks an identity's auth and project as written, without any call;
+// errors name the fields under spec.provider.gcpsm.
+func (Provider) ValidateAccess(a Access) error {
+	gcp := a.Spec
+	var errs []error
 	auth := gcp.Auth
 	set := 0
 	if auth.SecretRef != nil {
 		set++
-		errs = append(errs, provider.ValidateSecretKeyRef(store, &auth.SecretRef.SecretAccessKey,
+		errs = append(errs, provider.ValidateSecretKeyRef(a.For, &auth.SecretRef.SecretAccessKey,
 			field+".auth.secretRef.secretAccessKeySecretRef")...)
 	}
 	if wi := auth.WorkloadIdentity; wi != nil {
 		set++
-		errs = append(errs, provider.ValidateServiceAccountRef(store, &wi.ServiceAccountRef,
+		errs = append(errs, provider.ValidateServiceAccountRef(a.For, &wi.ServiceAccountRef,
 			field+".auth.workloadIdentity.serviceAccountRef")...)
 		if wi.ClusterLocation == "" {
 			errs = append(errs, errors.New(field+".auth.workloadIdentity.clusterLocation: required"))
