@@ -11,12 +11,15 @@ import (
 	"github.com/ferryhq/ferry/internal/provider"
 )
 
-// Client reads the records shared with one Secrets Manager application, for a store.
+// Client reads the records shared with one Secrets Manager application, for a store, and
+// pushes to the records it created.
 type Client struct {
 	api *api
 	// byTitleFallback is the store's getByTitleFallback: a key no record has as UID is
 	// looked up as a title.
 	byTitleFallback bool
+	// folderID is the store's folderID: the shared folder PushSecret creates records in.
+	folderID string
 }
 
 var _ provider.Client = (*Client)(nil)
@@ -164,6 +167,15 @@ func (c *Client) record(ctx context.Context, key string) (*record, error) {
 
 // fetch calls get_secret for uids (nil: every record shared with the application).
 func (c *Client) fetch(ctx context.Context, uids []string) ([]*record, error) {
+	answer, err := c.fetchAnswer(ctx, uids)
+	if err != nil {
+		return nil, err
+	}
+	return answer.records, nil
+}
+
+// fetchAnswer is fetch with the keys of the shared folders the answer holds.
+func (c *Client) fetchAnswer(ctx context.Context, uids []string) (*decrypted, error) {
 	payload := getPayload{ClientVersion: clientVersion, ClientID: c.api.creds.clientID, RequestedRecords: uids}
 	plain, err := c.api.post(ctx, "get_secret", payload)
 	if err != nil {

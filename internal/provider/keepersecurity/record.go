@@ -63,12 +63,18 @@ type fileEntry struct {
 // record is a decrypted record in the shape ESO gives it without a property:
 // {"title","type","fields","custom","files"}.
 type record struct {
-	UID    string        `json:"-"`
-	Title  string        `json:"title"`
-	Type   string        `json:"type"`
-	Fields []recordField `json:"fields"`
-	Custom []customField `json:"custom"`
-	Files  []fileEntry   `json:"files"`
+	UID string `json:"-"`
+	// key, revision and plain are what a write needs: the record's own key, the revision
+	// Keeper checks an update against, and the decrypted data as Keeper holds it (with the
+	// parts Ferry does not read, such as notes).
+	key      []byte
+	revision int64
+	plain    []byte
+	Title    string        `json:"title"`
+	Type     string        `json:"type"`
+	Fields   []recordField `json:"fields"`
+	Custom   []customField `json:"custom"`
+	Files    []fileEntry   `json:"files"`
 }
 
 // Field types ESO leaves out of a property lookup: file references and one-time codes.
@@ -77,16 +83,23 @@ const (
 	typeOTP     = "oneTimeCode"
 )
 
+// decrypted is an answer of get_secret opened: its records, and the keys of its shared
+// folders by folder UID (a record is created in a folder with that folder's key).
+type decrypted struct {
+	records    []*record
+	folderKeys map[string][]byte
+}
+
 // decryptRecords opens every record of an answer with appKey; the records of a shared
 // folder with the folder's key.
-func decryptRecords(answer *secretsAnswer, appKey []byte) ([]*record, error) {
-	var out []*record
+func decryptRecords(answer *secretsAnswer, appKey []byte) (*decrypted, error) {
+	out := &decrypted{folderKeys: map[string][]byte{}}
 	for _, w := range answer.Records {
 		r, err := decryptRecord(w, appKey)
 		if err != nil {
 			return nil, err
 		}
-		out = append(out, r)
+		out.records = append(out.records, r)
 	}
 	for _, f := range answer.Folders {
 		sealed, err := decodeBase64(f.FolderKey)
@@ -97,12 +110,13 @@ func decryptRecords(answer *secretsAnswer, appKey []byte) ([]*record, error) {
 		if err != nil {
 			return nil, fmt.Errorf("shared folder %q: its key does not decrypt with the configuration's appKey", f.FolderUID)
 		}
+		out.folderKeys[f.FolderUID] = folderKey
 		for _, w := range f.Records {
 			r, err := decryptRecord(w, folderKey)
 			if err != nil {
 				return nil, err
 			}
-			out = append(out, r)
+			out.records = append(out.records, r)
 		}
 	}
 	return out, nil
@@ -129,7 +143,7 @@ func decryptRecord(w wireRecord, parentKey []byte) (*record, error) {
 	if err != nil {
 		return nil, fmt.Errorf("record %q: its data does not decrypt with its key", w.RecordUID)
 	}
-	r := &record{UID: w.RecordUID}
+	r := &record{UID: w.RecordUID, key: recordKey, revision: w.Revision, plain: plain}
 	if err := json.Unmarshal(plain, r); err != nil {
 		return nil, fmt.Errorf("record %q: its data is not a JSON record", w.RecordUID)
 	}
