@@ -48,6 +48,8 @@ type fakeKeeper struct {
 	// calls counts accepted and refused calls by endpoint.
 	calls   map[string]int
 	refused map[string]int
+	// downloads counts GET requests for attachments' content.
+	downloads int
 	// beforeUpdate, when set, runs as an update_secret call arrives, before its revision
 	// is checked: a test changes the record there as another vault user would.
 	beforeUpdate func()
@@ -58,6 +60,16 @@ type storedRecord struct {
 	key         []byte
 	data        []byte
 	revision    int64
+	files       []*storedFile
+}
+
+// storedFile is an attachment: its key, its metadata JSON, and its content sealed with its
+// key, as Keeper's file storage keeps it.
+type storedFile struct {
+	uid    string
+	key    []byte
+	meta   []byte
+	sealed []byte
 }
 
 // app is one Secrets Manager application: its configuration's parts.
@@ -173,6 +185,49 @@ func (f *fakeKeeper) add(t *testing.T, folder string, data any) string {
 	return uid
 }
 
+// attach adds a file to a record, with the metadata Keeper's SDKs write (name, title, type,
+// size), and returns its UID.
+func (f *fakeKeeper) attach(t *testing.T, recordUID, title, name string, content []byte) string {
+	t.Helper()
+	key := randomBytes(t, 32)
+	meta, _ := json.Marshal(map[string]any{"name": name, "title": title, "type": "application/octet-stream", "size": len(content), "lastModified": 1733390000000})
+	sealed, err := gcmSeal(key, content)
+	if err != nil {
+		t.Fatal(err)
+	}
+	uid := base64.RawURLEncoding.EncodeToString(randomBytes(t, 16))
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	rec := f.records[recordUID]
+	rec.files = append(rec.files, &storedFile{uid: uid, key: key, meta: meta, sealed: sealed})
+	return uid
+}
+
+// downloadCount is how many attachment downloads the server answered.
+func (f *fakeKeeper) downloadCount() int {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.downloads
+}
+
+// serveFile answers GET /files/<uid> with the sealed content, as Keeper's file storage
+// answers the URL get_secret gave: no Keeper headers, the content sealed with the file key.
+func (f *fakeKeeper) serveFile(w http.ResponseWriter, uid string) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	for _, rec := range f.records {
+		for _, file := range rec.files {
+			if file.uid == uid {
+				f.downloads++
+				w.Header().Set("Content-Type", "application/octet-stream")
+				_, _ = w.Write(file.sealed)
+				return
+			}
+		}
+	}
+	http.Error(w, "<Error><Code>NoSuchKey</Code></Error>", http.StatusNotFound)
+}
+
 // edit replaces a record's data as a vault user's save does: a new revision.
 func (f *fakeKeeper) edit(t *testing.T, uid string, data any) {
 	t.Helper()
@@ -240,6 +295,10 @@ func keeperError(w http.ResponseWriter, r *http.Request, status int, code, messa
 }
 
 func (f *fakeKeeper) serve(w http.ResponseWriter, r *http.Request) {
+	if uid, ok := strings.CutPrefix(r.URL.Path, "/files/"); ok && r.Method == http.MethodGet {
+		f.serveFile(w, uid)
+		return
+	}
 	endpoint, ok := strings.CutPrefix(r.URL.Path, "/api/rest/sm/v1/")
 	if !ok || r.Method != http.MethodPost {
 		http.NotFound(w, r)
@@ -360,13 +419,22 @@ func (f *fakeKeeper) secretsAnswer(requested []string) map[string]any {
 		}
 		sealedKey, _ := gcmSeal(parent, rec.key)
 		sealedData, _ := gcmSeal(rec.key, rec.data)
+		files := []map[string]any{}
+		for _, file := range rec.files {
+			fileKey, _ := gcmSeal(rec.key, file.key)
+			meta, _ := gcmSeal(file.key, file.meta)
+			files = append(files, map[string]any{
+				"fileUid": file.uid, "fileKey": base64.StdEncoding.EncodeToString(fileKey),
+				"data": base64.StdEncoding.EncodeToString(meta), "url": f.srv.URL + "/files/" + file.uid, "thumbnailUrl": nil,
+			})
+		}
 		wire := map[string]any{
 			"recordUid":  uid,
 			"recordKey":  base64.StdEncoding.EncodeToString(sealedKey),
 			"data":       base64.StdEncoding.EncodeToString(sealedData),
 			"revision":   rec.revision,
 			"isEditable": true,
-			"files":      []any{},
+			"files":      files,
 		}
 		if rec.folder == "" {
 			records = append(records, wire)
