@@ -1,11 +1,12 @@
 package v1
 
-// KeeperSecurityProvider reads records from Keeper Secrets Manager.
+// KeeperSecurityProvider reads records from Keeper Secrets Manager and pushes to the
+// records of type externalSecrets it creates.
 type KeeperSecurityProvider struct {
 	// AuthRef reads the credentials from one Secret key instead of auth.
 	AuthRef SecretKeySelector `json:"authRef"`
 
-	// FolderID is the folder ID.
+	// FolderID is the UID of the shared folder PushSecret creates records in.
 	FolderID string `json:"folderID"`
 
 	// GetByTitleFallback looks a record up by title when no record has the given ID.

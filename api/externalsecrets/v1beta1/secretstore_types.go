@@ -147,7 +147,7 @@ type SecretStoreProvider struct {
 	// +optional
 	Infisical *InfisicalProvider `json:"infisical,omitempty"`
 
-	// KeeperSecurity reads records from Keeper Secrets Manager.
+	// KeeperSecurity reads records from Keeper Secrets Manager and pushes to them.
 	// +optional
 	KeeperSecurity *KeeperSecurityProvider `json:"keepersecurity,omitempty"`
 

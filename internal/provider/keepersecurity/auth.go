@@ -76,6 +76,10 @@ type credentials struct {
 	privateKey  *ecdsa.PrivateKey
 	appKey      []byte
 	serverKeyID string
+	// ownerKey is the public key of the application's owner (appOwnerPublicKey): a record
+	// Ferry creates has its key encrypted to it, so that the owner's vault can open it. Nil
+	// in configurations made before Keeper added it; such an application cannot create.
+	ownerKey *ecdh.PublicKey
 }
 
 // parseConfig reads the configuration the authRef Secret key holds: base64 of the JSON
@@ -127,6 +131,15 @@ func parseConfig(raw []byte, field string) (*credentials, error) {
 	creds.privateKey = key
 	if creds.appKey, err = decodeBase64(cfg.AppKey); err != nil || len(creds.appKey) != 32 {
 		return nil, fmt.Errorf("%s: the configuration's appKey is not a base64 32-byte key", field)
+	}
+	if owner := strings.TrimSpace(cfg.AppOwnerPublicKey); owner != "" {
+		raw, err := decodeBase64(owner)
+		if err == nil {
+			creds.ownerKey, err = ecdh.P256().NewPublicKey(raw)
+		}
+		if err != nil {
+			return nil, fmt.Errorf("%s: the configuration's appOwnerPublicKey is not a base64 P-256 public key, as Keeper issues", field)
+		}
 	}
 	return creds, nil
 }

@@ -13,5 +13,7 @@
 // their own key. Nothing is decrypted by the server on Ferry's behalf.
 //
 // It must not put a field value, the application's private key or its app key in an error
-// or a log line. It only reads: pushing to Keeper is not implemented.
+// or a log line. It pushes (create_secret, update_secret at the revision it read,
+// delete_secret) only to records of type externalSecrets, ESO's marker for the records it
+// creates, and never writes or deletes a record of another type.
 package keepersecurity

@@ -18,7 +18,9 @@ import (
 // becomes Ready (one signed call accepted); the ExternalSecret writes the bytes it reads by
 // property, by extract and by find; a store whose configuration signs with a key Keeper
 // does not hold is not Ready, carries Keeper's refusal and quotes no part of the
-// configuration, and its ExternalSecret writes nothing.
+// configuration, and its ExternalSecret writes nothing. A PushSecret creates an
+// externalSecrets record and deletes it with itself; one aimed at a login record is refused
+// and leaves it as it was.
 func TestThroughTheOperator(t *testing.T) {
 	f := operatorKeeper
 	db := f.add(t, "", databaseRecord)
@@ -69,4 +71,31 @@ func TestThroughTheOperator(t *testing.T) {
 	badES.ObjectMeta = metav1.ObjectMeta{Namespace: ns, Name: "on-wrong-key"}
 	badES.Spec.SecretStoreRef.Name = bad.Name
 	operatortest.WaitNotSynced(t, k8s, badES)
+
+	// PushSecret: a new externalSecrets record in the store's folder, deleted with the
+	// PushSecret; a login record of the pushed title is refused and survives.
+	f.add(t, pushFolder, customRecord("in the push folder", map[string]string{"note": "n"}))
+	theirsUID := f.add(t, pushFolder, customRecord("orders-api", map[string]string{"api-token": "the-users-own"}))
+	operatortest.Create(t, k8s, &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "source"},
+		Data: map[string][]byte{"token": []byte("pushed-value")}})
+	ours := operatortest.PushSecret(ns, "ours", ok.Name, "source", "token", "orders-pushed/api-token")
+	operatortest.Create(t, k8s, ours)
+	operatortest.WaitReady(t, k8s, ours, metav1.ConditionTrue)
+	_, pushed := onlyRecord(t, f, "orders-pushed")
+	if got := jsonOf(t, pushed["custom"]); pushed["type"] != managedType || got != `[{"label":"api-token","type":"secret","value":["pushed-value"]}]` {
+		t.Errorf("the pushed record is of type %v with custom fields %s", pushed["type"], got)
+	}
+	theirs := operatortest.PushSecret(ns, "theirs", ok.Name, "source", "token", "orders-api/api-token")
+	operatortest.Create(t, k8s, theirs)
+	if msg := operatortest.WaitReady(t, k8s, theirs, metav1.ConditionFalse).Message; !strings.Contains(msg, "was not created by Ferry") || !strings.Contains(msg, theirsUID) {
+		t.Errorf("the refused push says %q, want the reason and the record's UID", msg)
+	}
+	operatortest.WaitGone(t, k8s, ours)
+	if left := f.stored(t, "orders-pushed"); len(left) != 0 {
+		t.Error("deleting the PushSecret did not delete the record it pushed")
+	}
+	operatortest.WaitGone(t, k8s, theirs)
+	if _, data := onlyRecord(t, f, "orders-api"); jsonOf(t, data["custom"]) != `[{"label":"api-token","type":"text","value":["the-users-own"]}]` {
+		t.Errorf("a record Ferry did not create was changed: %s", jsonOf(t, data["custom"]))
+	}
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/ecdh"
 	"errors"
+	"strings"
 
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
@@ -35,9 +36,8 @@ var (
 // Name is the provider's key in spec.provider.
 func (*Provider) Name() string { return "keepersecurity" }
 
-// Capabilities says the provider only reads: Ferry does not push to Keeper (yet), though
-// ESO does.
-func (*Provider) Capabilities() esv1.SecretStoreCapabilities { return esv1.SecretStoreReadOnly }
+// Capabilities says the provider reads and pushes, as ESO's does.
+func (*Provider) Capabilities() esv1.SecretStoreCapabilities { return esv1.SecretStoreReadWrite }
 
 // NewClient reads and checks the Secrets Manager configuration now, so that a malformed
 // one fails the store; Keeper is first called on the first read.
@@ -66,6 +66,7 @@ func (p *Provider) NewClient(ctx context.Context, store esv1.GenericStore, kube 
 	return &Client{
 		api:             &api{http: hc, creds: creds, serverKeys: p.serverKeys, keyID: creds.serverKeyID},
 		byTitleFallback: spec.GetByTitleFallback,
+		folderID:        strings.TrimSpace(spec.FolderID),
 	}, nil
 }
 

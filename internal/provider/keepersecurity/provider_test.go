@@ -295,6 +295,7 @@ func TestConfigErrors(t *testing.T) {
 		"bad key":      {replace(cfg.PrivateKey, "bm90IGEga2V5"), "privateKey is not a PKCS#8 P-256 key"},
 		"http host":    {replace(`"hostname":"`, `"hostname":"http://`), "hostname is not"},
 		"raw JSON bad": {[]byte(`{"clientId":"x"}`), "has no appKey, privateKey"},
+		"bad owner":    {replace(`"appOwnerPublicKey":"`, `"appOwnerPublicKey":"bm90IGEga2V5`), "appOwnerPublicKey is not a base64 P-256 public key"},
 	} {
 		_, err := testProvider(f).NewClient(context.Background(), keeperStore(false), configKube(tt.config), "apps")
 		if err == nil || !strings.Contains(err.Error(), tt.want) {

@@ -5,25 +5,30 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"sort"
 
 	esv1 "github.com/ferryhq/ferry/api/externalsecrets/v1"
 	"github.com/ferryhq/ferry/internal/provider"
 )
 
-// Client reads the records shared with one Secrets Manager application, for a store.
+// Client reads the records shared with one Secrets Manager application, for a store, and
+// pushes to the records it created.
 type Client struct {
 	api *api
 	// byTitleFallback is the store's getByTitleFallback: a key no record has as UID is
 	// looked up as a title.
 	byTitleFallback bool
+	// folderID is the store's folderID: the shared folder PushSecret creates records in.
+	folderID string
 }
 
 var _ provider.Client = (*Client)(nil)
 
 // GetSecret returns the record ref.Key names (its UID): without a property, ESO's JSON of
-// the record ({"title","type","fields","custom","files"}); with one, the standard field of
-// that label or type, else the custom field of that label. remoteRef.version is not read:
+// the record ({"title","type","fields","custom","files"}, files with their content); with
+// one, the standard field of that label or type, else the custom field of that label, else
+// the content of the attachment of that title. remoteRef.version is not read:
 // Secrets Manager gives no versions.
 func (c *Client) GetSecret(ctx context.Context, ref esv1.ExternalSecretDataRemoteRef) ([]byte, error) {
 	r, err := c.record(ctx, ref.Key)
@@ -31,28 +36,43 @@ func (c *Client) GetSecret(ctx context.Context, ref esv1.ExternalSecretDataRemot
 		return nil, err
 	}
 	if ref.Property == "" {
+		if err := c.withFiles(ctx, r); err != nil {
+			return nil, err
+		}
 		return r.asJSON()
 	}
-	v, ok := r.property(ref.Property)
-	if !ok {
-		return nil, noField(r, ref.Property)
+	return c.propertyValue(ctx, r, ref.Property)
+}
+
+// propertyValue is ESO's property lookup: a standard field, else a custom field, else the
+// attachment of that title, whose content alone is downloaded.
+func (c *Client) propertyValue(ctx context.Context, r *record, name string) ([]byte, error) {
+	if v, ok := r.property(name); ok {
+		return v, nil
 	}
-	return v, nil
+	if a := r.attachmentTitled(name); a != nil {
+		return c.download(ctx, r, a)
+	}
+	return nil, noField(r, name)
 }
 
 // GetSecretMap returns the record's fields that have a value, keyed by label (a standard
-// field without one by its type); with a property, that field alone, under its name.
+// field without one by its type), and its attachments by title; with a property, that
+// field (or attachment) alone, under its name.
 func (c *Client) GetSecretMap(ctx context.Context, ref esv1.ExternalSecretDataRemoteRef) (map[string][]byte, error) {
 	r, err := c.record(ctx, ref.Key)
 	if err != nil {
 		return nil, err
 	}
 	if ref.Property != "" {
-		v, ok := r.property(ref.Property)
-		if !ok {
-			return nil, noField(r, ref.Property)
+		v, err := c.propertyValue(ctx, r, ref.Property)
+		if err != nil {
+			return nil, err
 		}
 		return map[string][]byte{ref.Property: v}, nil
+	}
+	if err := c.withFiles(ctx, r); err != nil {
+		return nil, err
 	}
 	out := r.asMap()
 	if len(out) == 0 {
@@ -89,6 +109,9 @@ func (c *Client) GetAllSecrets(ctx context.Context, find esv1.ExternalSecretFind
 				other, r.UID, r.Title)
 		}
 		if err := r.checkNames(); err != nil {
+			return nil, err
+		}
+		if err := c.withFiles(ctx, r); err != nil {
 			return nil, err
 		}
 		if out[r.Title], err = r.asJSON(); err != nil {
@@ -164,6 +187,15 @@ func (c *Client) record(ctx context.Context, key string) (*record, error) {
 
 // fetch calls get_secret for uids (nil: every record shared with the application).
 func (c *Client) fetch(ctx context.Context, uids []string) ([]*record, error) {
+	answer, err := c.fetchAnswer(ctx, uids)
+	if err != nil {
+		return nil, err
+	}
+	return answer.records, nil
+}
+
+// fetchAnswer is fetch with the keys of the shared folders the answer holds.
+func (c *Client) fetchAnswer(ctx context.Context, uids []string) (*decrypted, error) {
 	payload := getPayload{ClientVersion: clientVersion, ClientID: c.api.creds.clientID, RequestedRecords: uids}
 	plain, err := c.api.post(ctx, "get_secret", payload)
 	if err != nil {
@@ -181,6 +213,10 @@ func noField(r *record, name string) error {
 	for n := range r.asMap() {
 		names = append(names, n)
 	}
+	for _, a := range r.attachments {
+		names = append(names, a.title)
+	}
 	sort.Strings(names)
+	names = slices.Compact(names)
 	return fmt.Errorf("record %q has no field %q with a value (a standard field by label or type, or a custom field by label); its fields are %v", r.UID, name, names)
 }

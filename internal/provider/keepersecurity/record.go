@@ -26,10 +26,11 @@ type secretsAnswer struct {
 // wireRecord is a record as Keeper sends it: its key encrypted with the application key (or
 // its folder's key), its data with its own key, both base64.
 type wireRecord struct {
-	RecordUID string `json:"recordUid"`
-	RecordKey string `json:"recordKey"`
-	Data      string `json:"data"`
-	Revision  int64  `json:"revision"`
+	RecordUID string     `json:"recordUid"`
+	RecordKey string     `json:"recordKey"`
+	Data      string     `json:"data"`
+	Revision  int64      `json:"revision"`
+	Files     []wireFile `json:"files"`
 }
 
 // wireFolder is a shared folder: its key encrypted with the application key.
@@ -53,8 +54,8 @@ type customField struct {
 	Value []any  `json:"value"`
 }
 
-// fileEntry is an entry of ESO's files list; Ferry does not read attachments, so the list
-// stays empty (null).
+// fileEntry is an entry of ESO's files list: the file's title (under "type", as ESO writes
+// it) and its content as a string. The list is null for a record without attachments.
 type fileEntry struct {
 	Title   string `json:"type"`
 	Content string `json:"content"`
@@ -63,12 +64,21 @@ type fileEntry struct {
 // record is a decrypted record in the shape ESO gives it without a property:
 // {"title","type","fields","custom","files"}.
 type record struct {
-	UID    string        `json:"-"`
-	Title  string        `json:"title"`
-	Type   string        `json:"type"`
-	Fields []recordField `json:"fields"`
-	Custom []customField `json:"custom"`
-	Files  []fileEntry   `json:"files"`
+	UID string `json:"-"`
+	// key, revision and plain are what a write needs: the record's own key, the revision
+	// Keeper checks an update against, and the decrypted data as Keeper holds it (with the
+	// parts Ferry does not read, such as notes).
+	key      []byte
+	revision int64
+	plain    []byte
+	// attachments are the record's files; Files is filled from them when a read needs
+	// their content.
+	attachments []*attachment
+	Title       string        `json:"title"`
+	Type        string        `json:"type"`
+	Fields      []recordField `json:"fields"`
+	Custom      []customField `json:"custom"`
+	Files       []fileEntry   `json:"files"`
 }
 
 // Field types ESO leaves out of a property lookup: file references and one-time codes.
@@ -77,16 +87,23 @@ const (
 	typeOTP     = "oneTimeCode"
 )
 
+// decrypted is an answer of get_secret opened: its records, and the keys of its shared
+// folders by folder UID (a record is created in a folder with that folder's key).
+type decrypted struct {
+	records    []*record
+	folderKeys map[string][]byte
+}
+
 // decryptRecords opens every record of an answer with appKey; the records of a shared
 // folder with the folder's key.
-func decryptRecords(answer *secretsAnswer, appKey []byte) ([]*record, error) {
-	var out []*record
+func decryptRecords(answer *secretsAnswer, appKey []byte) (*decrypted, error) {
+	out := &decrypted{folderKeys: map[string][]byte{}}
 	for _, w := range answer.Records {
 		r, err := decryptRecord(w, appKey)
 		if err != nil {
 			return nil, err
 		}
-		out = append(out, r)
+		out.records = append(out.records, r)
 	}
 	for _, f := range answer.Folders {
 		sealed, err := decodeBase64(f.FolderKey)
@@ -97,12 +114,13 @@ func decryptRecords(answer *secretsAnswer, appKey []byte) ([]*record, error) {
 		if err != nil {
 			return nil, fmt.Errorf("shared folder %q: its key does not decrypt with the configuration's appKey", f.FolderUID)
 		}
+		out.folderKeys[f.FolderUID] = folderKey
 		for _, w := range f.Records {
 			r, err := decryptRecord(w, folderKey)
 			if err != nil {
 				return nil, err
 			}
-			out = append(out, r)
+			out.records = append(out.records, r)
 		}
 	}
 	return out, nil
@@ -129,9 +147,17 @@ func decryptRecord(w wireRecord, parentKey []byte) (*record, error) {
 	if err != nil {
 		return nil, fmt.Errorf("record %q: its data does not decrypt with its key", w.RecordUID)
 	}
-	r := &record{UID: w.RecordUID}
+	r := &record{UID: w.RecordUID, key: recordKey, revision: w.Revision, plain: plain}
 	if err := json.Unmarshal(plain, r); err != nil {
 		return nil, fmt.Errorf("record %q: its data is not a JSON record", w.RecordUID)
+	}
+	r.Files = nil
+	for _, wf := range w.Files {
+		a, err := decryptFile(w.RecordUID, wf, recordKey)
+		if err != nil {
+			return nil, err
+		}
+		r.attachments = append(r.attachments, a)
 	}
 	return r, nil
 }
@@ -159,7 +185,8 @@ func value(values []any) []byte {
 }
 
 // checkNames refuses a record where two fields (standard by label or type, custom by
-// label) have one name, as ESO does: a property could not say which one it means.
+// label, attachments by title) have one name, as ESO does: a property could not say which
+// one it means.
 func (r *record) checkNames() error {
 	seen := map[string]int{}
 	for _, f := range r.Fields {
@@ -167,6 +194,9 @@ func (r *record) checkNames() error {
 	}
 	for _, f := range r.Custom {
 		seen[f.Label]++
+	}
+	for _, a := range r.attachments {
+		seen[a.title]++
 	}
 	var twice []string
 	for name, n := range seen {
@@ -199,7 +229,8 @@ func (r *record) property(name string) ([]byte, bool) {
 }
 
 // asMap gives every field with a value: standard ones by label or type, then custom ones
-// by label, a custom field winning over a standard one of the same name, as in ESO.
+// by label, then the downloaded attachments by title, each winning over the ones before
+// it on a shared name, as in ESO.
 func (r *record) asMap() map[string][]byte {
 	out := map[string][]byte{}
 	for _, f := range r.Fields {
@@ -214,11 +245,14 @@ func (r *record) asMap() map[string][]byte {
 		}
 	}
 	maps.Copy(out, custom)
+	for _, f := range r.Files {
+		out[f.Title] = []byte(f.Content)
+	}
 	return out
 }
 
 // asJSON is the record without a property: ESO's JSON of title, type, fields, custom and
-// files.
+// files (downloaded before, with withFiles).
 func (r *record) asJSON() ([]byte, error) {
 	out, err := json.Marshal(r)
 	if err != nil {

@@ -30,6 +30,9 @@ import (
 type fakeKeeper struct {
 	srv    *httptest.Server
 	appKey []byte
+	// owner is the application owner's key pair: a created record's key comes encrypted
+	// to its public half (the configuration's appOwnerPublicKey).
+	owner *ecdh.PrivateKey
 
 	mu sync.Mutex
 	// serverKeys are the server's key pairs by id; preferred, when set, is the only id it
@@ -45,12 +48,28 @@ type fakeKeeper struct {
 	// calls counts accepted and refused calls by endpoint.
 	calls   map[string]int
 	refused map[string]int
+	// downloads counts GET requests for attachments' content.
+	downloads int
+	// beforeUpdate, when set, runs as an update_secret call arrives, before its revision
+	// is checked: a test changes the record there as another vault user would.
+	beforeUpdate func()
 }
 
 type storedRecord struct {
 	uid, folder string
 	key         []byte
 	data        []byte
+	revision    int64
+	files       []*storedFile
+}
+
+// storedFile is an attachment: its key, its metadata JSON, and its content sealed with its
+// key, as Keeper's file storage keeps it.
+type storedFile struct {
+	uid    string
+	key    []byte
+	meta   []byte
+	sealed []byte
 }
 
 // app is one Secrets Manager application: its configuration's parts.
@@ -84,6 +103,11 @@ func newFakeKeeper() (*fakeKeeper, error) {
 	if _, err := rand.Read(f.appKey); err != nil {
 		return nil, err
 	}
+	owner, err := ecdh.P256().GenerateKey(rand.Reader)
+	if err != nil {
+		return nil, err
+	}
+	f.owner = owner
 	for _, id := range []string{"10", "12"} {
 		k, err := ecdh.P256().GenerateKey(rand.Reader)
 		if err != nil {
@@ -137,7 +161,7 @@ func (f *fakeKeeper) config(t *testing.T, a app, keyID string) []byte {
 		"privateKey":        base64.StdEncoding.EncodeToString(der),
 		"appKey":            base64.StdEncoding.EncodeToString(a.appKey),
 		"serverPublicKeyId": keyID,
-		"appOwnerPublicKey": "",
+		"appOwnerPublicKey": base64.StdEncoding.EncodeToString(f.owner.PublicKey().Bytes()),
 	})
 	return []byte(base64.StdEncoding.EncodeToString(doc))
 }
@@ -156,9 +180,83 @@ func (f *fakeKeeper) add(t *testing.T, folder string, data any) string {
 	if folder != "" && f.folders[folder] == nil {
 		f.folders[folder] = randomBytes(t, 32)
 	}
-	f.records[uid] = &storedRecord{uid: uid, folder: folder, key: randomBytes(t, 32), data: plain}
+	f.records[uid] = &storedRecord{uid: uid, folder: folder, key: randomBytes(t, 32), data: plain, revision: 1}
 	f.order = append(f.order, uid)
 	return uid
+}
+
+// attach adds a file to a record, with the metadata Keeper's SDKs write (name, title, type,
+// size), and returns its UID.
+func (f *fakeKeeper) attach(t *testing.T, recordUID, title, name string, content []byte) string {
+	t.Helper()
+	key := randomBytes(t, 32)
+	meta, _ := json.Marshal(map[string]any{"name": name, "title": title, "type": "application/octet-stream", "size": len(content), "lastModified": 1733390000000})
+	sealed, err := gcmSeal(key, content)
+	if err != nil {
+		t.Fatal(err)
+	}
+	uid := base64.RawURLEncoding.EncodeToString(randomBytes(t, 16))
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	rec := f.records[recordUID]
+	rec.files = append(rec.files, &storedFile{uid: uid, key: key, meta: meta, sealed: sealed})
+	return uid
+}
+
+// downloadCount is how many attachment downloads the server answered.
+func (f *fakeKeeper) downloadCount() int {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.downloads
+}
+
+// serveFile answers GET /files/<uid> with the sealed content, as Keeper's file storage
+// answers the URL get_secret gave: no Keeper headers, the content sealed with the file key.
+func (f *fakeKeeper) serveFile(w http.ResponseWriter, uid string) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	for _, rec := range f.records {
+		for _, file := range rec.files {
+			if file.uid == uid {
+				f.downloads++
+				w.Header().Set("Content-Type", "application/octet-stream")
+				_, _ = w.Write(file.sealed)
+				return
+			}
+		}
+	}
+	http.Error(w, "<Error><Code>NoSuchKey</Code></Error>", http.StatusNotFound)
+}
+
+// edit replaces a record's data as a vault user's save does: a new revision.
+func (f *fakeKeeper) edit(t *testing.T, uid string, data any) {
+	t.Helper()
+	plain, err := json.Marshal(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.records[uid].data = plain
+	f.records[uid].revision++
+}
+
+// stored returns the decoded data of the records titled title, by UID.
+func (f *fakeKeeper) stored(t *testing.T, title string) map[string]map[string]any {
+	t.Helper()
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	out := map[string]map[string]any{}
+	for uid, rec := range f.records {
+		var data map[string]any
+		if err := json.Unmarshal(rec.data, &data); err != nil {
+			t.Fatalf("record %s holds no JSON: %v", uid, err)
+		}
+		if data["title"] == title {
+			out[uid] = data
+		}
+	}
+	return out
 }
 
 func (f *fakeKeeper) remove(uid string) {
@@ -197,6 +295,10 @@ func keeperError(w http.ResponseWriter, r *http.Request, status int, code, messa
 }
 
 func (f *fakeKeeper) serve(w http.ResponseWriter, r *http.Request) {
+	if uid, ok := strings.CutPrefix(r.URL.Path, "/files/"); ok && r.Method == http.MethodGet {
+		f.serveFile(w, uid)
+		return
+	}
 	endpoint, ok := strings.CutPrefix(r.URL.Path, "/api/rest/sm/v1/")
 	if !ok || r.Method != http.MethodPost {
 		http.NotFound(w, r)
@@ -235,11 +337,7 @@ func (f *fakeKeeper) serve(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	plain, err := gcmOpen(transmissionKey, body)
-	var payload struct {
-		ClientVersion    string   `json:"clientVersion"`
-		ClientID         string   `json:"clientId"`
-		RequestedRecords []string `json:"requestedRecords"`
-	}
+	var payload keeperPayload
 	if err != nil || json.Unmarshal(plain, &payload) != nil {
 		refuse(http.StatusBadRequest, "bad_request", "unable to decrypt the payload", nil)
 		return
@@ -261,14 +359,35 @@ func (f *fakeKeeper) serve(w http.ResponseWriter, r *http.Request) {
 		refuse(http.StatusForbidden, "access_denied", "Signature is invalid", nil)
 		return
 	}
-	if endpoint != "get_secret" {
+	var answer any
+	switch endpoint {
+	case "get_secret":
+		f.mu.Lock()
+		answer = f.secretsAnswer(payload.RequestedRecords)
+		f.mu.Unlock()
+	case "create_secret":
+		if status, code, message := f.create(payload); status != http.StatusOK {
+			refuse(status, code, message, nil)
+			return
+		}
+	case "update_secret":
+		if status, code, message := f.update(payload); status != http.StatusOK {
+			refuse(status, code, message, nil)
+			return
+		}
+	case "delete_secret":
+		answer = f.delete(payload.RecordUIDs)
+	default:
 		refuse(http.StatusNotFound, "not_found", "unknown endpoint", nil)
 		return
 	}
 	f.mu.Lock()
 	f.calls[endpoint]++
-	answer := f.secretsAnswer(payload.RequestedRecords)
 	f.mu.Unlock()
+	if answer == nil {
+		// Keeper answers a write it accepted with an empty body.
+		return
+	}
 	out, _ := json.Marshal(answer)
 	sealed, err := gcmSeal(transmissionKey, out)
 	if err != nil {
@@ -300,13 +419,22 @@ func (f *fakeKeeper) secretsAnswer(requested []string) map[string]any {
 		}
 		sealedKey, _ := gcmSeal(parent, rec.key)
 		sealedData, _ := gcmSeal(rec.key, rec.data)
+		files := []map[string]any{}
+		for _, file := range rec.files {
+			fileKey, _ := gcmSeal(rec.key, file.key)
+			meta, _ := gcmSeal(file.key, file.meta)
+			files = append(files, map[string]any{
+				"fileUid": file.uid, "fileKey": base64.StdEncoding.EncodeToString(fileKey),
+				"data": base64.StdEncoding.EncodeToString(meta), "url": f.srv.URL + "/files/" + file.uid, "thumbnailUrl": nil,
+			})
+		}
 		wire := map[string]any{
 			"recordUid":  uid,
 			"recordKey":  base64.StdEncoding.EncodeToString(sealedKey),
 			"data":       base64.StdEncoding.EncodeToString(sealedData),
-			"revision":   1,
+			"revision":   rec.revision,
 			"isEditable": true,
-			"files":      []any{},
+			"files":      files,
 		}
 		if rec.folder == "" {
 			records = append(records, wire)
@@ -327,6 +455,103 @@ func (f *fakeKeeper) secretsAnswer(requested []string) map[string]any {
 		})
 	}
 	return map[string]any{"appData": "", "encryptedAppKey": "", "records": records, "folders": folderList, "expiresOn": 0, "warnings": nil}
+}
+
+// keeperPayload is the union of the request bodies the server reads.
+type keeperPayload struct {
+	ClientVersion    string   `json:"clientVersion"`
+	ClientID         string   `json:"clientId"`
+	RequestedRecords []string `json:"requestedRecords"`
+	RecordUID        string   `json:"recordUid"`
+	RecordKey        string   `json:"recordKey"`
+	FolderUID        string   `json:"folderUid"`
+	FolderKey        string   `json:"folderKey"`
+	Data             string   `json:"data"`
+	Revision         int64    `json:"revision"`
+	RecordUIDs       []string `json:"recordUids"`
+}
+
+// create stores a record as Keeper's create_secret does: the record key, ECIES-sealed to
+// the owner's key, must match the one sealed with the folder's key (folderKey), and the
+// data must open with it. It answers 200 or an error's status, code and message.
+func (f *fakeKeeper) create(p keeperPayload) (int, string, string) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	folderKey, ok := f.folders[p.FolderUID]
+	if !ok {
+		return http.StatusForbidden, "access_denied", "folder is not shared with the application"
+	}
+	if _, taken := f.records[p.RecordUID]; taken || len(anyBase64(p.RecordUID)) != 16 {
+		return http.StatusBadRequest, "bad_request", "invalid record uid"
+	}
+	forOwner, err := eciesOpen(f.owner, anyBase64(p.RecordKey))
+	if err != nil {
+		return http.StatusBadRequest, "bad_request", "unable to decrypt the record key"
+	}
+	forFolder, err := gcmOpen(folderKey, anyBase64(p.FolderKey))
+	if err != nil || string(forFolder) != string(forOwner) {
+		return http.StatusBadRequest, "bad_request", "the folder key does not hold the record key"
+	}
+	data, err := gcmOpen(forOwner, anyBase64(p.Data))
+	if err != nil || !json.Valid(data) {
+		return http.StatusBadRequest, "bad_request", "unable to decrypt the record data"
+	}
+	f.records[p.RecordUID] = &storedRecord{uid: p.RecordUID, folder: p.FolderUID, key: forOwner, data: data, revision: 1}
+	f.order = append(f.order, p.RecordUID)
+	return http.StatusOK, "", ""
+}
+
+// update replaces a record's data at the revision the client read, as update_secret does.
+func (f *fakeKeeper) update(p keeperPayload) (int, string, string) {
+	f.mu.Lock()
+	hook := f.beforeUpdate
+	f.mu.Unlock()
+	if hook != nil {
+		hook()
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	rec, ok := f.records[p.RecordUID]
+	if !ok {
+		return http.StatusBadRequest, "bad_request", "record not found"
+	}
+	if p.Revision != rec.revision {
+		return http.StatusBadRequest, "out_of_sync", "record revision is out of date"
+	}
+	data, err := gcmOpen(rec.key, anyBase64(p.Data))
+	if err != nil || !json.Valid(data) {
+		return http.StatusBadRequest, "bad_request", "unable to decrypt the record data"
+	}
+	rec.data = data
+	rec.revision++
+	return http.StatusOK, "", ""
+}
+
+// delete removes records as delete_secret does, with a status for each.
+func (f *fakeKeeper) delete(uids []string) map[string]any {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	statuses := []map[string]any{}
+	for _, uid := range uids {
+		status := map[string]any{"recordUid": uid, "responseCode": "ok", "errorMessage": ""}
+		if _, ok := f.records[uid]; !ok {
+			status["responseCode"], status["errorMessage"] = "not_found", "record not found"
+		}
+		delete(f.records, uid)
+		statuses = append(statuses, status)
+	}
+	return map[string]any{"records": statuses}
+}
+
+// anyBase64 decodes base64 in any of the four alphabets and paddings Keeper's SDKs write;
+// nil when it is none.
+func anyBase64(s string) []byte {
+	for _, enc := range []*base64.Encoding{base64.StdEncoding, base64.URLEncoding, base64.RawStdEncoding, base64.RawURLEncoding} {
+		if b, err := enc.DecodeString(s); err == nil {
+			return b
+		}
+	}
+	return nil
 }
 
 func randomBytes(t testing.TB, n int) []byte {

@@ -12,7 +12,8 @@ const field = "spec.provider.keepersecurity"
 
 // ValidateStore checks the store as written, without any call; errors name the field. As
 // ESO, it needs authRef (the Secret key holding the Secrets Manager configuration);
-// folderID is only used to push, which Ferry does not do, so it may be empty.
+// folderID is only used to create a record when pushing, so a store that only reads may
+// leave it empty.
 func (*Provider) ValidateStore(store esv1.GenericStore) error {
 	spec := store.GetSpec()
 	if spec.Provider == nil || spec.Provider.KeeperSecurity == nil {
