@@ -72,6 +72,15 @@ func TestESODocsPushSecret(t *testing.T) {
 func TestESODocsClusterPushSecret(t *testing.T) {
 	moto := testenv.MustStartMoto(t)
 	startFerry(t, motoEnv(moto))
+	// Run after the ClusterPushSecret is deleted (cleanups run last first): the test control
+	// plane has no garbage collector to delete the PushSecrets it owned.
+	t.Cleanup(func() {
+		for _, ns := range []string{"esodocs-cps-a", "esodocs-cps-b", "esodocs-cps-c"} {
+			if out, err := kubectlErr("delete", "pushsecret", "-n", ns, "hello-world-ps", "--ignore-not-found", "--timeout=30s"); err != nil {
+				t.Errorf("deleting hello-world-ps in %s: %v: %s", ns, err, out)
+			}
+		}
+	})
 	applyESODoc(t, "cluster-push-secret.yaml", nil)
 	regions := map[string]string{"esodocs-cps-a": "eu-west-1", "esodocs-cps-b": "us-east-1", "esodocs-cps-c": "eu-central-1"}
 	want := map[string]string{

@@ -6,7 +6,9 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -23,7 +25,9 @@ import (
 // real binary, and check what ESO's documentation says the feature does.
 
 // applyESODoc applies testdata/eso-docs/<name>, with each ${KEY} of vars replaced by its
-// value, and deletes its namespaces when the test ends.
+// value. When the test ends, while Ferry still runs (call it after startFerry), the objects
+// are deleted again, so that no later test's Ferry meets them; the namespaces stay, since
+// the test control plane runs no namespace controller to empty them.
 func applyESODoc(t *testing.T, name string, vars map[string]string) {
 	t.Helper()
 	raw, err := os.ReadFile(filepath.Join(root, "test/e2e/testdata/eso-docs", name))
@@ -38,7 +42,27 @@ func applyESODoc(t *testing.T, name string, vars map[string]string) {
 		t.Fatalf("%s: a ${...} placeholder was left unset", name)
 	}
 	apply(t, manifest)
+	t.Cleanup(func() { deleteExceptNamespaces(t, manifest) })
 }
+
+// deleteExceptNamespaces deletes the objects of a manifest but its Namespaces, waiting for
+// their finalizers (a PushSecret's deletes what it pushed).
+func deleteExceptNamespaces(t *testing.T, manifest string) {
+	t.Helper()
+	var kept []string
+	for _, doc := range strings.Split(manifest, "\n---\n") {
+		if !namespaceDoc.MatchString(doc) {
+			kept = append(kept, doc)
+		}
+	}
+	cmd := exec.Command(kubectlBin, "--kubeconfig", kubeconfig, "delete", "--ignore-not-found", "--timeout=30s", "-f", "-")
+	cmd.Stdin = strings.NewReader(strings.Join(kept, "\n---\n"))
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Errorf("deleting the objects of the test: %v: %s", err, out)
+	}
+}
+
+var namespaceDoc = regexp.MustCompile(`(?m)^kind: Namespace$`)
 
 // jsonpathOf reads one jsonpath of an object of namespace ns ("" for a cluster-scoped one)
 // with kubectl; "" when the object does not exist.
