@@ -28,7 +28,7 @@ import (
 const mfaSeed = "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ"
 
 // TestESODocsGenerators applies one ExternalSecret per generator that needs no outside
-// service (and VaultDynamicSecret against a Vault dev server, ECRAuthorizationToken and
+// service, a ClusterGenerator among them (and VaultDynamicSecret against a Vault dev server, ECRAuthorizationToken and
 // STSSessionToken against moto), each shaped as ESO's generator snippets, and checks the keys
 // and shapes ESO's generator pages document; then the PushSecret of ESO's generator rotation
 // example pushes a Password to Parameter Store.
@@ -47,7 +47,7 @@ func TestESODocsGenerators(t *testing.T) {
 		"strong-password": "Password", "password-hex": "Password", "password-raw": "Password",
 		"my-uuid": "UUID", "example-ssh-key": "SSHKey", "example-ssh-key-ed25519": "SSHKey",
 		"my-mfa-generator": "MFA", "fake-gen": "Fake", "pki-example": "VaultDynamicSecret",
-		"ecr-gen": "ECRAuthorizationToken", "sts-gen": "STSSessionToken",
+		"ecr-gen": "ECRAuthorizationToken", "sts-gen": "STSSessionToken", "cluster-gen": "ClusterGenerator",
 	}
 	for name, kind := range generators {
 		applyESODoc(t, "generator-externalsecrets.yaml", map[string]string{"NAME": name, "KIND": kind})
@@ -61,6 +61,13 @@ func TestESODocsGenerators(t *testing.T) {
 		}
 		if got := waitSecretKeys(t, 10*time.Second, ns, "password-raw", "password")["password"]; len(got) != 12 {
 			t.Errorf("a raw password of length 12 has %d bytes", len(got))
+		}
+	})
+	t.Run("ClusterGenerator", func(t *testing.T) {
+		got := waitSecretKeys(t, 30*time.Second, ns, "cluster-gen", "password")["password"]
+		if !regexp.MustCompile(`^[a-z0-9+=]{42}$`).MatchString(got) || len(regexp.MustCompile(`[0-9]`).FindAllString(got, -1)) != 5 ||
+			len(regexp.MustCompile(`[+=]`).FindAllString(got, -1)) != 5 {
+			t.Errorf("the ClusterGenerator's password (%d characters) is not 42 lower-case letters, 5 digits and 5 of +=", len(got))
 		}
 	})
 	t.Run("UUID", func(t *testing.T) {
