@@ -3,6 +3,7 @@ package failure
 import (
 	"errors"
 	"fmt"
+	"time"
 )
 
 // ReasonNotOurs marks an object that another controller class handles. It is never written
@@ -59,4 +60,19 @@ func IsTransient(err error) bool {
 // IsNotOurs says whether err means another controller class handles the object.
 func IsNotOurs(err error) bool {
 	return Reason(err, "") == ReasonNotOurs
+}
+
+// MaxRetryAfter bounds how long a service's Retry-After can hold an object back.
+const MaxRetryAfter = time.Hour
+
+// RetryAfter is how long the service that refused err asked to be left alone (an HTTP 429
+// or 503 answer's Retry-After), at most MaxRetryAfter; 0 when it did not say. A transient
+// failure with a delay is retried after it, not with the controller's backoff, whose first
+// retries come within milliseconds and would only be refused again.
+func RetryAfter(err error) time.Duration {
+	var d interface{ RetryDelay() time.Duration }
+	if !errors.As(err, &d) {
+		return 0
+	}
+	return min(d.RetryDelay(), MaxRetryAfter)
 }

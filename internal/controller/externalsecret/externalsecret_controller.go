@@ -179,20 +179,14 @@ func (r *Reconciler) sync(ctx context.Context, s *scope) (syncResult, error) {
 	if err != nil {
 		r.rollbackStates(ctx, s)
 		r.fail(s, err)
-		if !failure.IsTransient(err) {
-			return retryLater, nil
-		}
-		return syncResult{}, err
+		return r.retry(err, retryLater)
 	}
 
 	outcome, err := r.apply(ctx, s, data, missing)
 	if err != nil {
 		r.rollbackStates(ctx, s)
 		r.fail(s, err)
-		if !failure.IsTransient(err) {
-			return retryLater, nil
-		}
-		return syncResult{}, err
+		return r.retry(err, retryLater)
 	}
 	r.commitStates(ctx, s)
 	r.succeed(s, outcome)
@@ -204,6 +198,19 @@ func (r *Reconciler) sync(ctx context.Context, s *scope) (syncResult, error) {
 	}
 	return syncResult{Result: ctrl.Result{RequeueAfter: nextAfterSync(es.Spec.RefreshPolicy, s.now, interval, offset, syncWindows(es)),
 		Priority: refreshPriority()}}, nil
+}
+
+// retry is how a failed fetch or apply is tried again: a failure only the user can fix at
+// later; a transient one after the delay the service asked for, else with the controller's
+// backoff.
+func (r *Reconciler) retry(err error, later syncResult) (syncResult, error) {
+	switch {
+	case !failure.IsTransient(err):
+		return later, nil
+	case failure.RetryAfter(err) > 0:
+		return syncResult{Result: ctrl.Result{RequeueAfter: failure.RetryAfter(err)}}, nil
+	}
+	return syncResult{}, err
 }
 
 // facts gathers what decide needs.

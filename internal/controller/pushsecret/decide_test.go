@@ -2,6 +2,7 @@ package pushsecret
 
 import (
 	"errors"
+	"fmt"
 	"testing"
 	"time"
 
@@ -11,6 +12,7 @@ import (
 	esv1alpha1 "github.com/ferryhq/ferry/api/externalsecrets/v1alpha1"
 	"github.com/ferryhq/ferry/internal/controller/statuswrite"
 	"github.com/ferryhq/ferry/internal/failure"
+	"github.com/ferryhq/ferry/internal/provider/restclient"
 )
 
 func TestDecide(t *testing.T) {
@@ -28,6 +30,10 @@ func TestDecide(t *testing.T) {
 		{"store not ready: waits for the store", failure.Permanent(esv1.ReasonStoreNotReady, "not ready"), false, esv1.ReasonStoreNotReady, interval, false},
 		{"unsupported field: waits for the user", failure.Permanent(esv1.ReasonNotSupported, "dataTo"), false, esv1.ReasonNotSupported, interval, false},
 		{"API error: backoff", failure.Transient(esv1.ReasonSecretSyncedError, errors.New("conflict")), false, esv1.ReasonSecretSyncedError, 0, true},
+		{"429 with Retry-After: after it, no backoff", fmt.Errorf("pushing: %w", &restclient.StatusError{Status: 429, RetryAfter: 90 * time.Second}),
+			false, ReasonErrored, 90 * time.Second, false},
+		{"Retry-After of a day: at most an hour", &restclient.StatusError{Status: 503, RetryAfter: 24 * time.Hour},
+			false, ReasonErrored, time.Hour, false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

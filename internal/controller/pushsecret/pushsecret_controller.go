@@ -181,13 +181,17 @@ type verdict struct {
 }
 
 // decide turns the outcome of the phases into a verdict: success waits for the refresh
-// interval; a transient failure is retried with controller-runtime's backoff; a failure
+// interval; a transient failure is retried after the delay the service asked for, else
+// with controller-runtime's backoff; a failure
 // only the user can fix waits for a change of the spec, or the interval.
 func decide(err error, interval time.Duration) verdict {
 	switch {
 	case err == nil:
 		return verdict{ready: true, reason: ReasonSynced, message: "PushSecret synced successfully",
 			result: ctrl.Result{RequeueAfter: interval}}
+	case failure.IsTransient(err) && failure.RetryAfter(err) > 0:
+		return verdict{reason: failure.Reason(err, ReasonErrored), failed: err,
+			result: ctrl.Result{RequeueAfter: failure.RetryAfter(err)}}
 	case failure.IsTransient(err):
 		return verdict{reason: failure.Reason(err, ReasonErrored), failed: err, retry: err}
 	default:

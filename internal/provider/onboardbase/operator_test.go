@@ -96,3 +96,36 @@ func TestThroughTheOperator(t *testing.T) {
 		t.Errorf("the ExternalSecret on a failing API says %s %q, want SecretSyncedError with HTTP 500", c.Reason, c.Message)
 	}
 }
+
+// TestRetryAfterIsHonoured: when Onboardbase answers 429 with Retry-After, the
+// ExternalSecret reports the refusal and is not tried again before the delay; with the
+// controller's backoff (its first retries come within milliseconds) the server would see
+// about ten requests in the seconds this test watches.
+func TestRetryAfterIsHonoured(t *testing.T) {
+	f := startWithKey(t)
+	f.set(testProject, testEnvironment, "DATABASE_URL", "postgres://db")
+	ns := testenv.Namespace(t, k8s, nil)
+	operatortest.Create(t, k8s, &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "onboardbase-api-key"},
+		Data: map[string][]byte{"API_KEY": []byte(testAPIKey)}})
+	operatortest.Create(t, k8s, &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "onboardbase-passcode"},
+		Data: map[string][]byte{"PASSCODE": []byte(testPasscode)}})
+	store := onboardbaseStore(f.apiHost())
+	store.Namespace = ns
+	operatortest.Create(t, k8s, store)
+	operatortest.WaitReady(t, k8s, store, metav1.ConditionTrue)
+
+	f.setFault(func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Retry-After", "3600")
+		nestError(w, http.StatusTooManyRequests, "ThrottlerException: Too Many Requests")
+	})
+	before := f.readCount()
+	c := operatortest.WaitNotSynced(t, k8s, externalSecret(ns, "throttled", store.Name, esv1.ExternalSecretSpec{
+		Data: []esv1.ExternalSecretData{{SecretKey: "url", RemoteRef: esv1.ExternalSecretDataRemoteRef{Key: "DATABASE_URL"}}}}))
+	if !strings.Contains(c.Message, "429") || !strings.Contains(c.Message, "retry after 1h0m0s") {
+		t.Errorf("the throttled ExternalSecret says %s %q, want the 429 and its Retry-After", c.Reason, c.Message)
+	}
+	time.Sleep(3 * time.Second) // a retry would come within this
+	if n := f.readCount() - before; n != 1 {
+		t.Errorf("%d reads of the environment after a 429 with Retry-After: 3600, want 1", n)
+	}
+}

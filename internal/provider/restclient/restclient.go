@@ -89,6 +89,9 @@ type StatusError struct {
 	Message string
 }
 
+// RetryDelay returns the server's Retry-After (failure.RetryAfter reads it).
+func (e *StatusError) RetryDelay() time.Duration { return e.RetryAfter }
+
 func (e *StatusError) Error() string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "%s %s %s: HTTP %d %s", e.Service, e.Method, e.Path, e.Status, http.StatusText(e.Status))
