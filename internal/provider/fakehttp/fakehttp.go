@@ -31,13 +31,19 @@ func Start(h http.Handler) (*Server, error) {
 }
 
 // StartTLS serves h over TLS on a free loopback port, with a self-signed certificate for
-// 127.0.0.1 and localhost made for this server; Certificate and Client trust it.
-func StartTLS(h http.Handler) (*Server, error) {
+// 127.0.0.1 and localhost made for this server; Certificate and Client trust it. Each
+// configure function may change the TLS configuration before the server starts (client
+// certificates, for one).
+func StartTLS(h http.Handler, configure ...func(*tls.Config)) (*Server, error) {
 	cert, pair, err := selfSigned()
 	if err != nil {
 		return nil, err
 	}
-	s, err := start(h, &tls.Config{Certificates: []tls.Certificate{pair}, MinVersion: tls.VersionTLS12})
+	tlsConfig := &tls.Config{Certificates: []tls.Certificate{pair}, MinVersion: tls.VersionTLS12}
+	for _, c := range configure {
+		c(tlsConfig)
+	}
+	s, err := start(h, tlsConfig)
 	if err != nil {
 		return nil, err
 	}
