@@ -1,11 +1,12 @@
 # Shared by demo.sh and dev.sh: start and stop the local environment and Ferry.
 # Everything binds to 127.0.0.1. Source it; it expects $root and $state to be set.
 
-# start_env starts hack/devenv (kube-apiserver, etcd, moto) in the background and loads its env.
+# start_env starts hack/devenv (kube-apiserver, etcd, moto; Vault with FERRY_DEV_VAULT=1, the
+# enterprise providers' stand-ins with FERRY_DEV_PROVIDERS=1) in the background and loads its env.
 start_env() {
 	mkdir -p "$state"
 	rm -f "$state/env"
-	"$root/bin/devenv" up "$state" ${FERRY_DEV_VAULT:+--vault} >"$state/devenv.log" 2>&1 &
+	"$root/bin/devenv" up "$state" ${FERRY_DEV_VAULT:+--vault} ${FERRY_DEV_PROVIDERS:+--providers} >"$state/devenv.log" 2>&1 &
 	echo $! >"$state/devenv.pid"
 	for _ in $(seq 1 600); do
 		[ -f "$state/env" ] && break

@@ -85,8 +85,10 @@ func (s *Servers) Targets() []Target { return s.targets }
 // Env is shell lines exporting each stand-in's address, for a developer's shell.
 func (s *Servers) Env() string {
 	var b strings.Builder
-	for _, k := range []string{"akeylessURL", "conjurURL", "ibmServiceURL", "ibmIAMEndpoint", "secretServerURL", "delineaURLTemplate", "previderURL"} {
-		fmt.Fprintf(&b, "export FERRY_DEV_%s=%s\n", strings.ToUpper(k), shellQuote(s.values[k]))
+	for _, v := range [][2]string{{"AKEYLESS_URL", "akeylessURL"}, {"CONJUR_URL", "conjurURL"}, {"IBM_SERVICE_URL", "ibmServiceURL"},
+		{"IBM_IAM_ENDPOINT", "ibmIAMEndpoint"}, {"SECRETSERVER_URL", "secretServerURL"}, {"DELINEA_URL_TEMPLATE", "delineaURLTemplate"},
+		{"PREVIDER_URL", "previderURL"}} {
+		fmt.Fprintf(&b, "export FERRY_DEV_%s=%s\n", v[0], shellQuote(s.values[v[1]]))
 	}
 	return b.String()
 }
