@@ -71,7 +71,7 @@ func TestEnterpriseProviderSnippets(t *testing.T) {
 					got[k] = string(v)
 				}
 				if !maps.Equal(got, target.Data) {
-					return false, fmt.Errorf("secret %s holds keys %v, not the %d seeded", target.Secret, keys(got), len(target.Data))
+					return false, fmt.Errorf("secret %s holds keys %v: not exactly the %d keys and values seeded", target.Secret, keys(got), len(target.Data))
 				}
 				return true, nil
 			})
