@@ -24,6 +24,7 @@ import (
 	"time"
 
 	"github.com/ferryhq/ferry/internal/provider/fakehttp"
+	"github.com/ferryhq/ferry/internal/provider/oracle/ocicert"
 )
 
 // Server is a running stand-in: one vault (Vault) in one compartment (Compartment),
@@ -546,7 +547,7 @@ func newFakeInstance() (*fakeInstance, error) {
 
 // keyID is the keyId OCI expects on the instance's federation request.
 func (i *fakeInstance) keyID() string {
-	return InstanceTenancy + "/fed-x509-sha256/" + fingerprint(i.leaf)
+	return InstanceTenancy + "/fed-x509-sha256/" + ocicert.Fingerprint(i.leaf)
 }
 
 // metadata serves the instance metadata service, version 2: it answers only requests
@@ -629,7 +630,7 @@ func (f *Server) federateX509(w http.ResponseWriter, r *http.Request) {
 	case req.FingerprintAlgorithm != "SHA256":
 		refuse("fingerprintAlgorithm must be SHA256 for a fed-x509-sha256 keyId")
 		return
-	case signedAs != tenancyOf(leaf)+"/fed-x509-sha256/"+fingerprint(leaf):
+	case signedAs != ocicert.Tenancy(leaf)+"/fed-x509-sha256/"+ocicert.Fingerprint(leaf):
 		refuse("the keyId is not the certificate's")
 		return
 	case len(req.IntermediateCertificates) != 1 || der(req.IntermediateCertificates[0]) == nil ||
@@ -647,7 +648,7 @@ func (f *Server) federateX509(w http.ResponseWriter, r *http.Request) {
 		ociError(w, http.StatusBadRequest, "InvalidParameter", "publicKey is not a base64 PKIX RSA public key.")
 		return
 	}
-	token := f.IssueToken(session, now, ttl, map[string]any{"sub": leaf.Subject.CommonName, "tenant": tenancyOf(leaf), "ptype": "instance"})
+	token := f.IssueToken(session, now, ttl, map[string]any{"sub": leaf.Subject.CommonName, "tenant": ocicert.Tenancy(leaf), "ptype": "instance"})
 	writeJSON(w, map[string]string{"token": token})
 }
 
@@ -772,27 +773,4 @@ func (f *Server) MarkPendingDeletion(name string) {
 // pkcs1PEM is the key in PKCS#1 PEM, as the metadata service serves the instance's key.
 func pkcs1PEM(k *rsa.PrivateKey) []byte {
 	return pem.EncodeToMemory(&pem.Block{Type: "RSA PRIVATE KEY", Bytes: x509.MarshalPKCS1PrivateKey(k)})
-}
-
-// tenancyOf returns the tenancy OCID an instance certificate names in its subject
-// (opc-tenant:<ocid>), or "".
-func tenancyOf(c *x509.Certificate) string {
-	for _, name := range c.Subject.Names {
-		if v, ok := name.Value.(string); ok {
-			if tenancy, found := strings.CutPrefix(v, "opc-tenant:"); found {
-				return tenancy
-			}
-		}
-	}
-	return ""
-}
-
-// fingerprint is the certificate's SHA-256 fingerprint, in colon-separated lower-case hex.
-func fingerprint(c *x509.Certificate) string {
-	sum := sha256.Sum256(c.Raw)
-	hexes := make([]string, len(sum))
-	for i, b := range sum {
-		hexes[i] = fmt.Sprintf("%02x", b)
-	}
-	return strings.Join(hexes, ":")
 }
