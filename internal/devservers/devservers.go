@@ -14,6 +14,7 @@ import (
 	"github.com/ferryhq/ferry/internal/provider/conjur/conjurfake"
 	"github.com/ferryhq/ferry/internal/provider/delinea/delineafake"
 	"github.com/ferryhq/ferry/internal/provider/ibm/ibmfake"
+	"github.com/ferryhq/ferry/internal/provider/oracle/oraclefake"
 	"github.com/ferryhq/ferry/internal/provider/previder/previderfake"
 	"github.com/ferryhq/ferry/internal/provider/secretserver/secretserverfake"
 )
@@ -22,7 +23,7 @@ import (
 var manifests embed.FS
 
 // Providers are the providers whose stand-ins Start runs, in the order of their manifests.
-var Providers = []string{"akeyless", "conjur", "ibm", "secretserver", "delinea", "previder"}
+var Providers = []string{"akeyless", "conjur", "ibm", "secretserver", "delinea", "previder", "oracle"}
 
 // Target is an ExternalSecret of the rendered manifests and the data its target Secret
 // must hold once it has synced: the bytes seeded in the provider's stand-in.
@@ -41,6 +42,11 @@ type Servers struct {
 	SecretServer *secretserverfake.Server
 	Delinea      *delineafake.Server
 	Previder     *previderfake.Server
+	Oracle       *oraclefake.Server
+
+	// ociProxy and ociCA are what OperatorEnv gives the operator to reach Oracle.
+	ociProxy string
+	ociCA    []byte
 
 	// values fill the manifests' placeholders.
 	values  map[string]string
@@ -63,7 +69,7 @@ func Start() (_ *Servers, err error) {
 			s.Close()
 		}
 	}()
-	for _, start := range []func() error{s.startAkeyless, s.startConjur, s.startIBM, s.startSecretServer, s.startDelinea, s.startPrevider} {
+	for _, start := range []func() error{s.startAkeyless, s.startConjur, s.startIBM, s.startSecretServer, s.startDelinea, s.startPrevider, s.startOracle} {
 		if err := start(); err != nil {
 			return nil, err
 		}

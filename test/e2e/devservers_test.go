@@ -22,7 +22,8 @@ import (
 // credentials Secret, a SecretStore and ExternalSecrets per provider, shaped as ESO's
 // documentation snippets) against their in-process stand-ins, and checks that every
 // ExternalSecret becomes Ready with SecretSynced and that its Secret holds exactly the
-// bytes seeded in the stand-in.
+// bytes seeded in the stand-in. The operator reaches OCI's hosts through the loopback proxy
+// OperatorEnv names, as on `make dev`.
 func TestEnterpriseProviderSnippets(t *testing.T) {
 	servers, err := devservers.Start()
 	if err != nil {
@@ -33,10 +34,14 @@ func TestEnterpriseProviderSnippets(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	startFerry(t, nil)
+	dir := t.TempDir()
+	env, err := servers.OperatorEnv(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	startFerry(t, env)
 	const ns = "eso-snippets"
 	ensureNamespace(t, ns)
-	dir := t.TempDir()
 	for _, p := range devservers.Providers {
 		path := filepath.Join(dir, p+".yaml")
 		if err := os.WriteFile(path, files[p+".yaml"], 0o600); err != nil {
