@@ -3,10 +3,12 @@
 // server, all on loopback. It also seeds AWS secrets for the demo. With --providers it also
 // runs the in-process stand-ins of the enterprise providers that have no emulator (Akeyless,
 // Conjur, IBM Cloud Secrets Manager, Delinea Secret Server and DevOps Secrets Vault,
-// Previder), seeds one secret set in each, and writes DIR/providers/<provider>.yaml: the
-// credentials Secrets, a SecretStore pointed at the stand-in and ExternalSecrets shaped as
-// ESO's documentation, so `kubectl apply -f DIR/providers/` gives one syncing store per
-// provider. It is a developer tool, never shipped.
+// Previder, Oracle Cloud Infrastructure Vault), seeds a few secrets in each, and writes
+// DIR/providers/<provider>.yaml: the credentials Secrets, a SecretStore pointed at the
+// stand-in and ExternalSecrets shaped as ESO's documentation, so `kubectl apply -f
+// DIR/providers/` gives one syncing store per provider; and DIR/ferry.env, the operator's
+// own environment (an HTTPS proxy for OCI's hosts and the CA of its TLS front). It is a
+// developer tool, never shipped.
 //
 //	devenv up DIR [--vault] [--providers]  start everything; write DIR/kubeconfig and DIR/env; run until signalled
 //	devenv put-secret NAME VALUE        create or update an AWS Secrets Manager secret (uses AWS_ENDPOINT_URL)
@@ -19,6 +21,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"strings"
 	"syscall"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -108,6 +111,21 @@ func up(dir string, opts upOptions) error {
 			return err
 		}
 		providersEnv = servers.Env() + fmt.Sprintf("export FERRY_DEV_PROVIDER_MANIFESTS=%s\n", filepath.Join(dir, "providers"))
+		// The operator's own environment (hack/lib.sh sources it for ferry only): how its
+		// OCI calls reach the OCI stand-in.
+		operatorEnv, err := servers.OperatorEnv(dir)
+		if err != nil {
+			return err
+		}
+		var b strings.Builder
+		for _, kv := range operatorEnv {
+			fmt.Fprintf(&b, "export %s\n", kv)
+		}
+		if err := os.WriteFile(filepath.Join(dir, "ferry.env"), []byte(b.String()), 0o600); err != nil {
+			return err
+		}
+	} else if err := os.Remove(filepath.Join(dir, "ferry.env")); err != nil && !errors.Is(err, os.ErrNotExist) {
+		return err
 	}
 
 	kubeconfig := filepath.Join(dir, "kubeconfig")
