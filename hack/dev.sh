@@ -14,12 +14,13 @@ up)
 		echo "# already running; 'make dev-down' stops it" >&2
 	else
 		command -v moto_server >/dev/null || { echo "moto_server is missing: pip install 'moto[server]'" >&2; exit 1; }
-		FERRY_DEV_VAULT=1 start_env >&2
+		FERRY_DEV_VAULT=1 FERRY_DEV_PROVIDERS=1 start_env >&2
 		start_ferry
 	fi
 	echo "export PATH=$root/.cache/bin:\$PATH"
 	cat "$state/env"
 	echo "# paste the lines above, or: eval \"\$(make -s dev)\"" >&2
+	echo "# stores for the enterprise providers' stand-ins: kubectl apply -f $state/providers/" >&2
 	;;
 down)
 	stop_all

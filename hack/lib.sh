@@ -1,11 +1,12 @@
 # Shared by demo.sh and dev.sh: start and stop the local environment and Ferry.
 # Everything binds to 127.0.0.1. Source it; it expects $root and $state to be set.
 
-# start_env starts hack/devenv (kube-apiserver, etcd, moto) in the background and loads its env.
+# start_env starts hack/devenv (kube-apiserver, etcd, moto; Vault with FERRY_DEV_VAULT=1, the
+# enterprise providers' stand-ins with FERRY_DEV_PROVIDERS=1) in the background and loads its env.
 start_env() {
 	mkdir -p "$state"
 	rm -f "$state/env"
-	"$root/bin/devenv" up "$state" ${FERRY_DEV_VAULT:+--vault} >"$state/devenv.log" 2>&1 &
+	"$root/bin/devenv" up "$state" ${FERRY_DEV_VAULT:+--vault} ${FERRY_DEV_PROVIDERS:+--providers} >"$state/devenv.log" 2>&1 &
 	echo $! >"$state/devenv.pid"
 	for _ in $(seq 1 600); do
 		[ -f "$state/env" ] && break
@@ -30,10 +31,15 @@ start_ferry() {
 	metrics_port=$(free_port)
 	webhook_port=$(free_port)
 	health_port=$(free_port)
-	"$root/bin/ferry" --leader-elect=false --operator-namespace=ferry-system \
-		--metrics-bind-address="127.0.0.1:$metrics_port" --health-probe-bind-address="127.0.0.1:$health_port" \
-		--webhook-host=127.0.0.1 --webhook-port="$webhook_port" --webhook-url="https://127.0.0.1:$webhook_port" \
-		>"$state/ferry.log" 2>&1 &
+	# ferry.env (devenv --providers) is Ferry's own: the proxy and CA through which its OCI
+	# calls reach the OCI stand-in; the developer's shell does not get them.
+	(
+		# shellcheck disable=SC1091
+		if [ -f "$state/ferry.env" ]; then . "$state/ferry.env"; fi
+		exec "$root/bin/ferry" --leader-elect=false --operator-namespace=ferry-system \
+			--metrics-bind-address="127.0.0.1:$metrics_port" --health-probe-bind-address="127.0.0.1:$health_port" \
+			--webhook-host=127.0.0.1 --webhook-port="$webhook_port" --webhook-url="https://127.0.0.1:$webhook_port"
+	) >"$state/ferry.log" 2>&1 &
 	echo $! >"$state/ferry.pid"
 	# Ready once the webhook serves and its configuration is injected into the CRDs.
 	for _ in $(seq 1 300); do

@@ -1,8 +1,16 @@
 // Command devenv runs the local environment behind `make demo` and `make dev`: a real
 // kube-apiserver and etcd with Ferry's CRDs installed, moto_server for AWS and a Vault dev
-// server, all on loopback. It also seeds AWS secrets for the demo. It is a developer tool, never shipped.
+// server, all on loopback. It also seeds AWS secrets for the demo. With --providers it also
+// runs the in-process stand-ins of the enterprise providers that have no emulator (Akeyless,
+// Conjur, IBM Cloud Secrets Manager, Delinea Secret Server and DevOps Secrets Vault,
+// Previder, Oracle Cloud Infrastructure Vault), seeds a few secrets in each, and writes
+// DIR/providers/<provider>.yaml: the credentials Secrets, a SecretStore pointed at the
+// stand-in and ExternalSecrets shaped as ESO's documentation, so `kubectl apply -f
+// DIR/providers/` gives one syncing store per provider; and DIR/ferry.env, the operator's
+// own environment (an HTTPS proxy for OCI's hosts and the CA of its TLS front). It is a
+// developer tool, never shipped.
 //
-//	devenv up DIR [--vault]             start everything; write DIR/kubeconfig and DIR/env; run until signalled
+//	devenv up DIR [--vault] [--providers]  start everything; write DIR/kubeconfig and DIR/env; run until signalled
 //	devenv put-secret NAME VALUE        create or update an AWS Secrets Manager secret (uses AWS_ENDPOINT_URL)
 package main
 
@@ -13,6 +21,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"strings"
 	"syscall"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -20,6 +29,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 	smtypes "github.com/aws/aws-sdk-go-v2/service/secretsmanager/types"
 
+	"github.com/ferryhq/ferry/internal/devservers"
 	"github.com/ferryhq/ferry/internal/testenv"
 )
 
@@ -36,13 +46,21 @@ func run(args []string) error {
 	}
 	switch args[0] {
 	case "up":
-		switch {
-		case len(args) == 2:
-			return up(args[1], false)
-		case len(args) == 3 && args[2] == "--vault":
-			return up(args[1], true)
+		if len(args) < 2 {
+			return errors.New("usage: devenv up DIR [--vault] [--providers]")
 		}
-		return errors.New("usage: devenv up DIR [--vault]")
+		var opts upOptions
+		for _, a := range args[2:] {
+			switch a {
+			case "--vault":
+				opts.vault = true
+			case "--providers":
+				opts.providers = true
+			default:
+				return fmt.Errorf("unknown option %q; usage: devenv up DIR [--vault] [--providers]", a)
+			}
+		}
+		return up(args[1], opts)
 	case "put-secret":
 		if len(args) != 3 {
 			return errors.New("usage: devenv put-secret NAME VALUE")
@@ -53,7 +71,12 @@ func run(args []string) error {
 	}
 }
 
-func up(dir string, withVault bool) error {
+// upOptions says which servers up starts besides the control plane and moto.
+type upOptions struct {
+	vault, providers bool
+}
+
+func up(dir string, opts upOptions) error {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return err
 	}
@@ -68,13 +91,41 @@ func up(dir string, withVault bool) error {
 	}
 	defer func() { _ = moto.Stop() }()
 	vaultEnv := ""
-	if withVault {
+	if opts.vault {
 		vault, err := testenv.StartVault()
 		if err != nil {
 			return err
 		}
 		defer func() { _ = vault.Stop() }()
 		vaultEnv = fmt.Sprintf("export VAULT_ADDR=%s\nexport VAULT_TOKEN=%s\n", vault.Address, testenv.VaultRootToken)
+	}
+
+	providersEnv := ""
+	if opts.providers {
+		servers, err := devservers.Start()
+		if err != nil {
+			return err
+		}
+		defer servers.Close()
+		if err := writeProviderManifests(filepath.Join(dir, "providers"), servers); err != nil {
+			return err
+		}
+		providersEnv = servers.Env() + fmt.Sprintf("export FERRY_DEV_PROVIDER_MANIFESTS=%s\n", filepath.Join(dir, "providers"))
+		// The operator's own environment (hack/lib.sh sources it for ferry only): how its
+		// OCI calls reach the OCI stand-in.
+		operatorEnv, err := servers.OperatorEnv(dir)
+		if err != nil {
+			return err
+		}
+		var b strings.Builder
+		for _, kv := range operatorEnv {
+			fmt.Fprintf(&b, "export %s\n", kv)
+		}
+		if err := os.WriteFile(filepath.Join(dir, "ferry.env"), []byte(b.String()), 0o600); err != nil {
+			return err
+		}
+	} else if err := os.Remove(filepath.Join(dir, "ferry.env")); err != nil && !errors.Is(err, os.ErrNotExist) {
+		return err
 	}
 
 	kubeconfig := filepath.Join(dir, "kubeconfig")
@@ -87,7 +138,7 @@ export AWS_REGION=eu-west-1
 export AWS_DEFAULT_REGION=eu-west-1
 export AWS_ACCESS_KEY_ID=test
 export AWS_SECRET_ACCESS_KEY=test
-%s`, kubeconfig, moto.Endpoint, vaultEnv)
+%s%s`, kubeconfig, moto.Endpoint, vaultEnv, providersEnv)
 	// Write env last and atomically: scripts wait for it as the "ready" signal.
 	if err := os.WriteFile(filepath.Join(dir, "env.tmp"), []byte(env), 0o600); err != nil {
 		return err
@@ -99,6 +150,27 @@ export AWS_SECRET_ACCESS_KEY=test
 	defer stop()
 	<-ctx.Done()
 	_ = os.Remove(filepath.Join(dir, "env"))
+	return nil
+}
+
+// writeProviderManifests writes one file of manifests per provider into dir, replacing
+// those of an earlier run (the stand-ins' ports change from run to run).
+func writeProviderManifests(dir string, servers *devservers.Servers) error {
+	files, err := servers.Manifests()
+	if err != nil {
+		return err
+	}
+	if err := os.RemoveAll(dir); err != nil {
+		return err
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	for name, manifest := range files {
+		if err := os.WriteFile(filepath.Join(dir, name), manifest, 0o600); err != nil {
+			return err
+		}
+	}
 	return nil
 }
 

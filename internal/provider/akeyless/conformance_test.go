@@ -12,6 +12,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client/fake"
 
 	esv1 "github.com/ferryhq/ferry/api/externalsecrets/v1"
+	"github.com/ferryhq/ferry/internal/provider/akeyless/akeylessfake"
 	"github.com/ferryhq/ferry/internal/provider/conformance"
 )
 
@@ -40,16 +41,16 @@ func credsSecret(ns, accessID, accessType, param string) *corev1.Secret {
 
 // apiKeyStore is a store that logs in with the access id and key of the Secret
 // akeyless-creds, and a client that serves it.
-func apiKeyStore(f *fakeAkeyless, accessKey string) (esv1.GenericStore, client.Client) {
-	kube := fake.NewClientBuilder().WithObjects(credsSecret("apps", f.accessID, "api_key", accessKey)).Build()
-	return akeylessStore(f.srv.URL, credsAuth()), kube
+func apiKeyStore(f *akeylessfake.Server, accessKey string) (esv1.GenericStore, client.Client) {
+	kube := fake.NewClientBuilder().WithObjects(credsSecret("apps", f.AccessID, "api_key", accessKey)).Build()
+	return akeylessStore(f.URL, credsAuth()), kube
 }
 
 // TestConformance runs the provider suite against the in-process Akeyless API, with each
 // secret a static secret holding a JSON object, whose tag values are Akeyless tags.
 func TestConformance(t *testing.T) {
 	f := startAkeyless(t)
-	store, kube := apiKeyStore(f, f.accessKey)
+	store, kube := apiKeyStore(f, f.AccessKey)
 	conformance.Run(t, conformance.Backend{
 		Provider:  New(),
 		Kube:      kube,
@@ -65,9 +66,9 @@ func TestConformance(t *testing.T) {
 				tags = append(tags, v)
 			}
 			slices.Sort(tags)
-			return strconv.Itoa(f.putStatic(key, string(raw), tags...))
+			return strconv.Itoa(f.PutStatic(key, string(raw), tags...))
 		},
-		Delete:    func(_ *testing.T, key string) { f.remove(key) },
+		Delete:    func(_ *testing.T, key string) { f.Remove(key) },
 		KeyPrefix: "/ferry/",
 		Versions:  true,
 		Find:      conformance.FindByNameAndTags,

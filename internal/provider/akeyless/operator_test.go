@@ -27,22 +27,22 @@ import (
 // subject with a TokenReview, as the gateway's Kubernetes auth config does.
 func TestThroughTheOperator(t *testing.T) {
 	f := startAkeyless(t)
-	f.putStatic("/apps/db", `{"user":"admin","password":"pw-1"}`)
-	f.putObject("/apps/db-dynamic", typeDynamic, map[string]any{"user": "tmp", "password": "tmp-pw"})
+	f.PutStatic("/apps/db", `{"user":"admin","password":"pw-1"}`)
+	f.PutObject("/apps/db-dynamic", typeDynamic, map[string]any{"user": "tmp", "password": "tmp-pw"})
 	ns := testenv.Namespace(t, k8s, nil)
-	f.k8sSubject = "system:serviceaccount:" + ns + ":akeyless-reader"
-	f.reviewK8s = tokenReview(t)
+	f.K8sSubject = "system:serviceaccount:" + ns + ":akeyless-reader"
+	f.ReviewK8s = tokenReview(t)
 
-	creds := credsSecret(ns, f.accessID, "api_key", f.accessKey)
+	creds := credsSecret(ns, f.AccessID, "api_key", f.AccessKey)
 	operatortest.Create(t, k8s, creds)
-	apiKey := akeylessStore(f.srv.URL, credsAuth())
+	apiKey := akeylessStore(f.URL, credsAuth())
 	apiKey.Namespace = ns
 	operatortest.Create(t, k8s, apiKey)
 	operatortest.WaitReady(t, k8s, apiKey, metav1.ConditionTrue)
 
 	operatortest.Create(t, k8s, &corev1.ServiceAccount{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "akeyless-reader"}})
-	k8sAuth := akeylessStore(f.srv.URL, esv1.AkeylessAuthSecretRef{KubernetesAuth: &esv1.AkeylessKubernetesAuth{
-		AccessID: f.k8sAccessID, K8sConfName: f.k8sConf, ServiceAccountRef: &esv1.ServiceAccountSelector{Name: "akeyless-reader"}}})
+	k8sAuth := akeylessStore(f.URL, esv1.AkeylessAuthSecretRef{KubernetesAuth: &esv1.AkeylessKubernetesAuth{
+		AccessID: f.K8sAccessID, K8sConfName: f.K8sConf, ServiceAccountRef: &esv1.ServiceAccountSelector{Name: "akeyless-reader"}}})
 	k8sAuth.Name, k8sAuth.Namespace = "akeyless-k8s", ns
 	operatortest.Create(t, k8s, k8sAuth)
 	operatortest.WaitReady(t, k8s, k8sAuth, metav1.ConditionTrue)
@@ -64,12 +64,12 @@ func TestThroughTheOperator(t *testing.T) {
 		{"akeyless-wrong-key", "api_key", "not-the-access-key", "failed to authenticate"},
 		{"akeyless-unknown-type", "universal_identity", "", `spec.provider.akeyless.authSecretRef.secretRef.accessType: "universal_identity" is not an access type`},
 	} {
-		secret := credsSecret(ns, f.accessID, tt.accessType, tt.param)
+		secret := credsSecret(ns, f.AccessID, tt.accessType, tt.param)
 		secret.Name = tt.name
 		operatortest.Create(t, k8s, secret)
 		auth := credsAuth()
 		auth.SecretRef.AccessID.Name, auth.SecretRef.AccessType.Name, auth.SecretRef.AccessTypeParam.Name = tt.name, tt.name, tt.name
-		store := akeylessStore(f.srv.URL, auth)
+		store := akeylessStore(f.URL, auth)
 		store.Name, store.Namespace = tt.name, ns
 		operatortest.Create(t, k8s, store)
 		c := operatortest.WaitReady(t, k8s, store, metav1.ConditionFalse)
@@ -87,7 +87,7 @@ func TestThroughTheOperator(t *testing.T) {
 	ours := operatortest.PushSecret(ns, "ours", apiKey.Name, "source", "token", "/apps/pushed")
 	operatortest.Create(t, k8s, ours)
 	operatortest.WaitReady(t, k8s, ours, metav1.ConditionTrue)
-	if got := f.versions("/apps/pushed"); len(got) != 1 || got[0] != "pushed-value" {
+	if got := f.Versions("/apps/pushed"); len(got) != 1 || got[0] != "pushed-value" {
 		t.Errorf("pushed item versions = %q, want the value once", got)
 	}
 	theirs := operatortest.PushSecret(ns, "theirs", apiKey.Name, "source", "token", "/apps/db")
@@ -96,11 +96,11 @@ func TestThroughTheOperator(t *testing.T) {
 		t.Errorf("the refused push says %q, want the reason", msg)
 	}
 	operatortest.WaitGone(t, k8s, ours)
-	if f.versions("/apps/pushed") != nil {
+	if f.Versions("/apps/pushed") != nil {
 		t.Error("deleting the PushSecret did not delete the item it pushed")
 	}
 	operatortest.WaitGone(t, k8s, theirs)
-	if got := f.versions("/apps/db"); len(got) != 1 {
+	if got := f.Versions("/apps/db"); len(got) != 1 {
 		t.Errorf("an item Ferry did not create was changed or deleted: %d versions", len(got))
 	}
 }
@@ -134,9 +134,9 @@ func TestAzureWorkloadIdentity(t *testing.T) {
 	ns := testenv.Namespace(t, k8s, nil)
 	entra.Register("akeyless-app", tokenapi.EntraApp{FederatedSubject: tokenapi.ServiceAccountSubject(ns, "akeyless-azure")})
 	f := startAkeyless(t)
-	f.putStatic("/a", "v")
-	f.azureApp = "akeyless-app"
-	f.entraApp = func(token string) (string, bool) {
+	f.PutStatic("/a", "v")
+	f.AzureApp = "akeyless-app"
+	f.EntraApp = func(token string) (string, bool) {
 		for _, e := range entra.Exchanges() {
 			if e.Token == token {
 				return e.Principal, true
@@ -149,7 +149,7 @@ func TestAzureWorkloadIdentity(t *testing.T) {
 		operatortest.Create(t, k8s, &corev1.ServiceAccount{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: name, Annotations: annotations}})
 	}
 	operatortest.Create(t, k8s, &corev1.ServiceAccount{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "akeyless-plain"}})
-	operatortest.Create(t, k8s, credsSecret(ns, f.azureAccessID, "azure_ad", ""))
+	operatortest.Create(t, k8s, credsSecret(ns, f.AzureAccessID, "azure_ad", ""))
 	p := &Provider{entraAuthority: entra.URL, entraHTTP: tokenapi.TLSClient()}
 	for _, tt := range []struct{ serviceAccount, want string }{
 		{"akeyless-azure", ""},
@@ -157,7 +157,7 @@ func TestAzureWorkloadIdentity(t *testing.T) {
 	} {
 		auth := credsAuth()
 		auth.ServiceAccountRef = &esv1.ServiceAccountSelector{Name: tt.serviceAccount}
-		store := akeylessStore(f.srv.URL, auth)
+		store := akeylessStore(f.URL, auth)
 		store.Namespace = ns
 		c, err := p.NewClient(context.Background(), store, k8s, ns)
 		if err != nil {
@@ -176,7 +176,7 @@ func TestAzureWorkloadIdentity(t *testing.T) {
 	}
 	auth := credsAuth()
 	auth.ServiceAccountRef = &esv1.ServiceAccountSelector{Name: "akeyless-plain"}
-	store := akeylessStore(f.srv.URL, auth)
+	store := akeylessStore(f.URL, auth)
 	store.Namespace = ns
 	if _, err := p.NewClient(context.Background(), store, k8s, ns); err == nil ||
 		!strings.Contains(err.Error(), "authSecretRef.serviceAccountRef: azure_ad needs the Entra ID application's client id") {

@@ -22,6 +22,7 @@ import (
 
 	esv1 "github.com/ferryhq/ferry/api/externalsecrets/v1"
 	"github.com/ferryhq/ferry/internal/provider"
+	"github.com/ferryhq/ferry/internal/provider/akeyless/akeylessfake"
 	"github.com/ferryhq/ferry/internal/provider/conformance"
 	"github.com/ferryhq/ferry/internal/provider/credcache"
 	"github.com/ferryhq/ferry/internal/testenv"
@@ -42,7 +43,7 @@ func newClientOf(t *testing.T, p *Provider, store esv1.GenericStore, kube client
 	return c.(*Client)
 }
 
-func newClient(t *testing.T, f *fakeAkeyless, accessKey string) *Client {
+func newClient(t *testing.T, f *akeylessfake.Server, accessKey string) *Client {
 	t.Helper()
 	store, kube := apiKeyStore(f, accessKey)
 	return newClientOf(t, &Provider{}, store, kube)
@@ -63,14 +64,14 @@ func get(t *testing.T, c *Client, ref esv1.ExternalSecretDataRemoteRef) string {
 // "not found"; an item's type is asked once for many reads.
 func TestItemTypes(t *testing.T) {
 	f := startAkeyless(t)
-	f.putStatic("/apps/token", "plain-v1")
-	f.putStatic("/apps/token", "plain-v2")
-	f.putObject("/apps/db-dynamic", typeDynamic, map[string]any{"user": "tmp-user", "password": "tmp-pw", "ttl_in_minutes": 60})
-	f.putObject("/apps/ssh-rotated", typeRotated, map[string]any{"value": map[string]any{"payload": "rotated-payload"}})
-	f.putObject("/apps/db-rotated", typeRotated, map[string]any{"value": map[string]any{"target_value": map[string]any{"username": "app", "password": "r-pw"}}})
-	f.putObject("/apps/tls", typeCertificate, map[string]any{"certificate_pem": "CERT", "private_key_pem": "KEY"})
-	f.putObject("/apps/key", "AES256GCM", map[string]any{"x": 1})
-	c := newClient(t, f, f.accessKey)
+	f.PutStatic("/apps/token", "plain-v1")
+	f.PutStatic("/apps/token", "plain-v2")
+	f.PutObject("/apps/db-dynamic", typeDynamic, map[string]any{"user": "tmp-user", "password": "tmp-pw", "ttl_in_minutes": 60})
+	f.PutObject("/apps/ssh-rotated", typeRotated, map[string]any{"value": map[string]any{"payload": "rotated-payload"}})
+	f.PutObject("/apps/db-rotated", typeRotated, map[string]any{"value": map[string]any{"target_value": map[string]any{"username": "app", "password": "r-pw"}}})
+	f.PutObject("/apps/tls", typeCertificate, map[string]any{"certificate_pem": "CERT", "private_key_pem": "KEY"})
+	f.PutObject("/apps/key", "AES256GCM", map[string]any{"x": 1})
+	c := newClient(t, f, f.AccessKey)
 
 	for _, tt := range []struct {
 		ref  esv1.ExternalSecretDataRemoteRef
@@ -93,7 +94,7 @@ func TestItemTypes(t *testing.T) {
 	if err != nil || string(m["username"]) != "app" || string(m["password"]) != "r-pw" || len(m) != 2 {
 		t.Errorf("GetSecretMap of a rotated secret = %v, %v", m, err)
 	}
-	if n := f.count("describe-item"); n != 5 {
+	if n := f.Count("describe-item"); n != 5 {
 		t.Errorf("9 reads of 5 items made %d describe-item calls, want 5 (one per item)", n)
 	}
 	for _, bad := range []esv1.ExternalSecretDataRemoteRef{{Key: "/apps/key"}, {Key: "/apps/token", Version: "latest"}} {
@@ -110,16 +111,16 @@ func TestItemTypes(t *testing.T) {
 // created again under the same name with another type is read by its new type.
 func TestItemRecreated(t *testing.T) {
 	f := startAkeyless(t)
-	f.putStatic("/apps/x", "static")
-	c := newClient(t, f, f.accessKey)
+	f.PutStatic("/apps/x", "static")
+	c := newClient(t, f, f.AccessKey)
 	if got := get(t, c, esv1.ExternalSecretDataRemoteRef{Key: "/apps/x"}); got != "static" {
 		t.Fatalf("got %q", got)
 	}
-	f.remove("/apps/x")
+	f.Remove("/apps/x")
 	if _, err := c.GetSecret(context.Background(), esv1.ExternalSecretDataRemoteRef{Key: "/apps/x"}); !errors.Is(err, provider.ErrNotFound) {
 		t.Fatalf("GetSecret of a deleted item = %v, want ErrNotFound", err)
 	}
-	f.putObject("/apps/x", typeDynamic, map[string]any{"user": "u"})
+	f.PutObject("/apps/x", typeDynamic, map[string]any{"user": "u"})
 	if got := get(t, c, esv1.ExternalSecretDataRemoteRef{Key: "/apps/x", Property: "user"}); got != "u" {
 		t.Errorf("the item created again reads %q, want its dynamic value", got)
 	}
@@ -128,16 +129,14 @@ func TestItemRecreated(t *testing.T) {
 // TestIgnoreCache: ignoreCache reaches get-secret-value as Akeyless's ignore-cache flag.
 func TestIgnoreCache(t *testing.T) {
 	f := startAkeyless(t)
-	f.putStatic("/a", "v")
+	f.PutStatic("/a", "v")
 	for _, ignore := range []bool{false, true} {
-		store, kube := apiKeyStore(f, f.accessKey)
+		store, kube := apiKeyStore(f, f.AccessKey)
 		store.(*esv1.SecretStore).Spec.Provider.Akeyless.IgnoreCache = ignore
 		get(t, newClientOf(t, &Provider{}, store, kube), esv1.ExternalSecretDataRemoteRef{Key: "/a"})
 	}
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	if strings.Join(f.ignoreCache, ",") != "false,true" {
-		t.Errorf("ignore-cache flags sent %q, want false then true", f.ignoreCache)
+	if got := f.IgnoreCache(); strings.Join(got, ",") != "false,true" {
+		t.Errorf("ignore-cache flags sent %q, want false then true", got)
 	}
 }
 
@@ -146,17 +145,17 @@ func TestIgnoreCache(t *testing.T) {
 // below it; find.tags asks for each tag value; name, path and tags must all hold.
 func TestFindByPathAndTags(t *testing.T) {
 	f := startAkeyless(t)
-	f.pageSize = 2
-	f.putStatic("/team-a/db", `{"u":"a"}`, "prod", "db")
-	f.putStatic("/team-a/cache", "c", "prod")
-	f.putStatic("/team-a/dev-db", "d", "dev", "db")
-	f.putStatic("/team-a/empty", "", "prod")
-	f.putStatic("/team-b/db", "b", "prod", "db")
-	f.putObject("/team-a/dyn", typeDynamic, map[string]any{"user": "x"})
+	f.PageSize = 2
+	f.PutStatic("/team-a/db", `{"u":"a"}`, "prod", "db")
+	f.PutStatic("/team-a/cache", "c", "prod")
+	f.PutStatic("/team-a/dev-db", "d", "dev", "db")
+	f.PutStatic("/team-a/empty", "", "prod")
+	f.PutStatic("/team-b/db", "b", "prod", "db")
+	f.PutObject("/team-a/dyn", typeDynamic, map[string]any{"user": "x"})
 	// list-items' filter matches a part of the name: an item elsewhere whose name holds
 	// the path is listed, and must be left out.
-	f.putStatic("/archive/team-a/old", "o", "prod", "db")
-	c := newClient(t, f, f.accessKey)
+	f.PutStatic("/archive/team-a/old", "o", "prod", "db")
+	c := newClient(t, f, f.AccessKey)
 	ctx := context.Background()
 	path := "team-a"
 	all, err := c.GetAllSecrets(ctx, esv1.ExternalSecretFind{Path: &path})
@@ -197,10 +196,10 @@ func keys(m map[string][]byte) []string {
 // of the announced hour have passed, and one more when Akeyless refuses the token.
 func TestTokenKeptAndReplaced(t *testing.T) {
 	f := startAkeyless(t)
-	f.putStatic("/a", "v")
+	f.PutStatic("/a", "v")
 	now := time.Now()
 	clock := func() time.Time { return now }
-	store, kube := apiKeyStore(f, f.accessKey)
+	store, kube := apiKeyStore(f, f.AccessKey)
 	c := newClientOf(t, &Provider{cacheOpts: []credcache.Option{credcache.WithClock(clock)}, clock: clock}, store, kube)
 	for range 5 {
 		get(t, c, esv1.ExternalSecretDataRemoteRef{Key: "/a"})
@@ -214,7 +213,7 @@ func TestTokenKeptAndReplaced(t *testing.T) {
 		t.Errorf("logins = %d after 41 of 60 minutes, want 2", f.Logins())
 	}
 	now = now.Add(time.Minute)
-	f.dropTokens()
+	f.DropTokens()
 	get(t, c, esv1.ExternalSecretDataRemoteRef{Key: "/a"})
 	if f.Logins() != 3 {
 		t.Errorf("logins = %d after Akeyless dropped the token, want 3", f.Logins())
@@ -265,7 +264,7 @@ func TestFailingServer(t *testing.T) {
 	conformance.RunFailingServers(t, conformance.FailingOptions{}, build)
 
 	notFound := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
-		akeylessError(w, http.StatusNotFound, "unknown command")
+		akeylessfake.WriteError(w, http.StatusNotFound, "unknown command")
 	}))
 	t.Cleanup(notFound.Close)
 	c := build(t, notFound)
@@ -277,10 +276,10 @@ func TestFailingServer(t *testing.T) {
 	}
 
 	f := startAkeyless(t)
-	f.putStatic("/a", "v")
+	f.PutStatic("/a", "v")
 	truncated := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.URL.Path == "/auth" {
-			f.srv.Config.Handler.ServeHTTP(w, r)
+			f.ServeHTTP(w, r)
 			return
 		}
 		_, _ = w.Write([]byte(`{"item_name":"/a","item_ty`))
@@ -298,8 +297,8 @@ func TestFailingServer(t *testing.T) {
 // unknown type and a missing key are mistakes named by field.
 func TestAccessTypes(t *testing.T) {
 	f := startAkeyless(t)
-	f.putStatic("/a", "v")
-	f.k8sSubject = "system:serviceaccount:apps:reader"
+	f.PutStatic("/a", "v")
+	f.K8sSubject = "system:serviceaccount:apps:reader"
 	tokenFile := filepath.Join(t.TempDir(), "token")
 	if err := os.WriteFile(tokenFile, []byte(testJWT+"\n"), 0o600); err != nil {
 		t.Fatal(err)
@@ -309,15 +308,15 @@ func TestAccessTypes(t *testing.T) {
 		accessID, accessType, param string
 		want                        string
 	}{
-		{f.accessID, "access_key", f.accessKey, ""},
-		{f.k8sAccessID, "k8s", f.k8sConf, ""},
-		{f.accessID, "universal_identity", "", `secretRef.accessType: "universal_identity" is not an access type`},
-		{f.accessID, "api_key", "", "accessTypeParam: access type api_key needs the access key"},
-		{f.k8sAccessID, "k8s", "", "accessTypeParam: access type k8s needs the name of the Kubernetes auth config"},
+		{f.AccessID, "access_key", f.AccessKey, ""},
+		{f.K8sAccessID, "k8s", f.K8sConf, ""},
+		{f.AccessID, "universal_identity", "", `secretRef.accessType: "universal_identity" is not an access type`},
+		{f.AccessID, "api_key", "", "accessTypeParam: access type api_key needs the access key"},
+		{f.K8sAccessID, "k8s", "", "accessTypeParam: access type k8s needs the name of the Kubernetes auth config"},
 	} {
 		t.Run(tt.accessType+"/"+tt.param, func(t *testing.T) {
 			kube := fake.NewClientBuilder().WithObjects(credsSecret("apps", tt.accessID, tt.accessType, tt.param)).Build()
-			c, err := p.NewClient(context.Background(), akeylessStore(f.srv.URL, credsAuth()), kube, "apps")
+			c, err := p.NewClient(context.Background(), akeylessStore(f.URL, credsAuth()), kube, "apps")
 			if tt.want != "" {
 				if err == nil || !strings.Contains(err.Error(), tt.want) {
 					t.Errorf("NewClient = %v, want %q", err, tt.want)
@@ -342,29 +341,29 @@ func TestAccessTypes(t *testing.T) {
 // metadata service's refusal is quoted; no key or token is in any error.
 func TestCloudIdentities(t *testing.T) {
 	f := startAkeyless(t)
-	f.putStatic("/a", "v")
+	f.PutStatic("/a", "v")
 	empty := filepath.Join(t.TempDir(), "none")
 	for k, v := range map[string]string{"AWS_ACCESS_KEY_ID": "AKIAFERRYTEST", "AWS_SECRET_ACCESS_KEY": "secret-of-the-key",
 		"AWS_SESSION_TOKEN": "", "AWS_PROFILE": "", "AWS_ROLE_ARN": "", "AWS_WEB_IDENTITY_TOKEN_FILE": "",
 		"AWS_CONFIG_FILE": empty, "AWS_SHARED_CREDENTIALS_FILE": empty, "AWS_EC2_METADATA_DISABLED": "true"} {
 		t.Setenv(k, v)
 	}
-	p := &Provider{azureIMDS: startAzureIMDS(t, f, "obj-system", f.azureObject), gcpMetadata: startGCPMetadata(t, f, f.gcpAccount)}
+	p := &Provider{azureIMDS: startAzureIMDS(t, f, "obj-system", f.AzureObject), gcpMetadata: startGCPMetadata(t, f, f.GCPAccount)}
 	for _, tt := range []struct {
 		accessID, accessType, param string
 		want                        string
 	}{
-		{f.awsAccessID, "aws_iam", "", ""},
-		{f.azureAccessID, "azure_ad", f.azureObject, ""},
-		{f.azureAccessID, "azure_ad", "", "failed to authenticate: the azure ad token is not of the bound identity"},
-		{f.azureAccessID, "azure_ad", "obj-unknown", "azure_ad: asking the instance metadata service for the managed identity's token: status 400: Identity not found"},
-		{f.gcpAccessID, "gcp", "", ""},
-		{f.gcpAccessID, "gcp", "https://other.example", "the gcp identity token's audience is not akeyless.io"},
-		{f.awsAccessID, "gcp", "", "the gcp identity token is not of the bound service account"},
+		{f.AWSAccessID, "aws_iam", "", ""},
+		{f.AzureAccessID, "azure_ad", f.AzureObject, ""},
+		{f.AzureAccessID, "azure_ad", "", "failed to authenticate: the azure ad token is not of the bound identity"},
+		{f.AzureAccessID, "azure_ad", "obj-unknown", "azure_ad: asking the instance metadata service for the managed identity's token: status 400: Identity not found"},
+		{f.GCPAccessID, "gcp", "", ""},
+		{f.GCPAccessID, "gcp", "https://other.example", "the gcp identity token's audience is not akeyless.io"},
+		{f.AWSAccessID, "gcp", "", "the gcp identity token is not of the bound service account"},
 	} {
 		t.Run(tt.accessType+"/"+tt.param, func(t *testing.T) {
 			kube := fake.NewClientBuilder().WithObjects(credsSecret("apps", tt.accessID, tt.accessType, tt.param)).Build()
-			c := newClientOf(t, p, akeylessStore(f.srv.URL, credsAuth()), kube)
+			c := newClientOf(t, p, akeylessStore(f.URL, credsAuth()), kube)
 			got, err := c.GetSecret(context.Background(), esv1.ExternalSecretDataRemoteRef{Key: "/a"})
 			if tt.want == "" {
 				if err != nil || string(got) != "v" {
@@ -384,10 +383,10 @@ func TestCloudIdentities(t *testing.T) {
 // GCE_METADATA_HOST names, as Google's libraries do.
 func TestGCPMetadataHost(t *testing.T) {
 	f := startAkeyless(t)
-	f.putStatic("/a", "v")
-	t.Setenv("GCE_METADATA_HOST", strings.TrimPrefix(startGCPMetadata(t, f, f.gcpAccount), "http://"))
-	kube := fake.NewClientBuilder().WithObjects(credsSecret("apps", f.gcpAccessID, "gcp", "")).Build()
-	c := newClientOf(t, &Provider{}, akeylessStore(f.srv.URL, credsAuth()), kube)
+	f.PutStatic("/a", "v")
+	t.Setenv("GCE_METADATA_HOST", strings.TrimPrefix(startGCPMetadata(t, f, f.GCPAccount), "http://"))
+	kube := fake.NewClientBuilder().WithObjects(credsSecret("apps", f.GCPAccessID, "gcp", "")).Build()
+	c := newClientOf(t, &Provider{}, akeylessStore(f.URL, credsAuth()), kube)
 	if got, err := c.GetSecret(context.Background(), esv1.ExternalSecretDataRemoteRef{Key: "/a"}); err != nil || string(got) != "v" {
 		t.Errorf("GetSecret = %q, %v", got, err)
 	}
@@ -399,8 +398,8 @@ func TestGCPMetadataHost(t *testing.T) {
 func TestAWSWebIdentity(t *testing.T) {
 	moto := testenv.MustStartMoto(t)
 	f := startAkeyless(t)
-	f.putStatic("/a", "v")
-	f.stsEndpoint, f.awsBoundARN = moto.Endpoint, "arn:aws:sts::123456789012:assumed-role/akeyless-reader/"
+	f.PutStatic("/a", "v")
+	f.STSEndpoint, f.AWSBoundARN = moto.Endpoint, "arn:aws:sts::123456789012:assumed-role/akeyless-reader/"
 	dir := t.TempDir()
 	tokenFile := filepath.Join(dir, "token")
 	if err := os.WriteFile(tokenFile, []byte(testJWT), 0o600); err != nil {
@@ -412,8 +411,8 @@ func TestAWSWebIdentity(t *testing.T) {
 		"AWS_SHARED_CREDENTIALS_FILE": filepath.Join(dir, "none"), "AWS_EC2_METADATA_DISABLED": "true"} {
 		t.Setenv(k, v)
 	}
-	kube := fake.NewClientBuilder().WithObjects(credsSecret("apps", f.awsAccessID, "aws_iam", "")).Build()
-	c := newClientOf(t, &Provider{}, akeylessStore(f.srv.URL, credsAuth()), kube)
+	kube := fake.NewClientBuilder().WithObjects(credsSecret("apps", f.AWSAccessID, "aws_iam", "")).Build()
+	c := newClientOf(t, &Provider{}, akeylessStore(f.URL, credsAuth()), kube)
 	if got, err := c.GetSecret(context.Background(), esv1.ExternalSecretDataRemoteRef{Key: "/a"}); err != nil || string(got) != "v" {
 		t.Errorf("GetSecret = %q, %v", got, err)
 	}
@@ -426,7 +425,7 @@ func TestAWSWebIdentity(t *testing.T) {
 // an identity not bound to the auth method; a session token is signed along.
 func TestAWSIdentityRefused(t *testing.T) {
 	f := startAkeyless(t)
-	f.putStatic("/a", "v")
+	f.PutStatic("/a", "v")
 	for _, tt := range []struct {
 		keyID, secret, session, want string
 	}{
@@ -438,8 +437,8 @@ func TestAWSIdentityRefused(t *testing.T) {
 		p := &Provider{loadAWS: func(context.Context) (aws.Config, error) {
 			return aws.Config{Region: "us-east-1", Credentials: credentials.NewStaticCredentialsProvider(tt.keyID, tt.secret, tt.session)}, nil
 		}}
-		kube := fake.NewClientBuilder().WithObjects(credsSecret("apps", f.awsAccessID, "aws_iam", "")).Build()
-		c := newClientOf(t, p, akeylessStore(f.srv.URL, credsAuth()), kube)
+		kube := fake.NewClientBuilder().WithObjects(credsSecret("apps", f.AWSAccessID, "aws_iam", "")).Build()
+		c := newClientOf(t, p, akeylessStore(f.URL, credsAuth()), kube)
 		_, err := c.Validate(context.Background())
 		if (tt.want == "") != (err == nil) || (err != nil && (!strings.Contains(err.Error(), tt.want) || strings.Contains(err.Error(), tt.secret))) {
 			t.Errorf("key %s: Validate = %v, want %q", tt.keyID, err, tt.want)
@@ -452,14 +451,14 @@ func TestAWSIdentityRefused(t *testing.T) {
 // ServiceAccount is refused with Akeyless's reason.
 func TestKubernetesAuthFromSecret(t *testing.T) {
 	f := startAkeyless(t)
-	f.putStatic("/a", "v")
-	f.k8sSubject = "system:serviceaccount:apps:reader"
+	f.PutStatic("/a", "v")
+	f.K8sSubject = "system:serviceaccount:apps:reader"
 	other := "eyJhbGciOiJSUzI1NiJ9." + base64.RawURLEncoding.EncodeToString([]byte(`{"sub":"system:serviceaccount:apps:other"}`)) + ".c2ln"
 	kube := fake.NewClientBuilder().WithObjects(&corev1.Secret{ObjectMeta: metav1.ObjectMeta{Name: "sa-token", Namespace: "apps"},
 		Data: map[string][]byte{"token": []byte(testJWT), "other": []byte(other)}}).Build()
 	for _, tt := range []struct{ key, want string }{{"", ""}, {"other", "k8s service account token was not accepted"}} {
-		store := akeylessStore(f.srv.URL, esv1.AkeylessAuthSecretRef{KubernetesAuth: &esv1.AkeylessKubernetesAuth{
-			AccessID: f.k8sAccessID, K8sConfName: f.k8sConf, SecretRef: &esv1.SecretKeySelector{Name: "sa-token", Key: tt.key}}})
+		store := akeylessStore(f.URL, esv1.AkeylessAuthSecretRef{KubernetesAuth: &esv1.AkeylessKubernetesAuth{
+			AccessID: f.K8sAccessID, K8sConfName: f.K8sConf, SecretRef: &esv1.SecretKeySelector{Name: "sa-token", Key: tt.key}}})
 		c := newClientOf(t, &Provider{}, store, kube)
 		_, err := c.Validate(context.Background())
 		switch {
@@ -509,18 +508,18 @@ func TestValidateStore(t *testing.T) {
 // "unknown command" means a gateway's root); a URL ending in /v2 is used as written.
 func TestGatewayRoot(t *testing.T) {
 	f := startAkeyless(t)
-	f.putStatic("/a", "v")
+	f.PutStatic("/a", "v")
 	gateway := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if rest, ok := strings.CutPrefix(r.URL.Path, "/v2/"); ok {
 			r.URL.Path = "/" + rest
-			f.srv.Config.Handler.ServeHTTP(w, r)
+			f.ServeHTTP(w, r)
 			return
 		}
 		http.Error(w, "404 page not found", http.StatusNotFound)
 	}))
 	t.Cleanup(gateway.Close)
 	for _, url := range []string{gateway.URL, gateway.URL + "/", gateway.URL + "/v2"} {
-		kube := fake.NewClientBuilder().WithObjects(credsSecret("apps", f.accessID, "api_key", f.accessKey)).Build()
+		kube := fake.NewClientBuilder().WithObjects(credsSecret("apps", f.AccessID, "api_key", f.AccessKey)).Build()
 		c := newClientOf(t, &Provider{}, akeylessStore(url, credsAuth()), kube)
 		if got, err := c.GetSecret(context.Background(), esv1.ExternalSecretDataRemoteRef{Key: "/a"}); err != nil || string(got) != "v" {
 			t.Errorf("akeylessGWApiURL %s: GetSecret = %q, %v", url, got, err)

@@ -18,8 +18,8 @@ import (
 // the item with its last property, and is quiet about a missing item.
 func TestPush(t *testing.T) {
 	f := startAkeyless(t)
-	f.putStatic("/theirs", `{"user":"keep"}`)
-	c := newClient(t, f, f.accessKey)
+	f.PutStatic("/theirs", `{"user":"keep"}`)
+	c := newClient(t, f, f.AccessKey)
 	ctx := context.Background()
 	push := func(value string, ref provider.PushRef) {
 		t.Helper()
@@ -31,12 +31,10 @@ func TestPush(t *testing.T) {
 	push("t1", token)
 	push("t1", token)
 	push("t2", token)
-	if got := f.versions("/ferry/token"); !slices.Equal(got, []string{"t1", "t2"}) {
+	if got := f.Versions("/ferry/token"); !slices.Equal(got, []string{"t1", "t2"}) {
 		t.Errorf("versions = %q, want t1 then t2 (none for the same value)", got)
 	}
-	f.mu.Lock()
-	tags := f.items["/ferry/token"].tags
-	f.mu.Unlock()
+	tags := f.Tags("/ferry/token")
 	if !slices.Equal(tags, []string{OwnershipTag}) {
 		t.Errorf("tags = %q, want [%s]", tags, OwnershipTag)
 	}
@@ -67,7 +65,7 @@ func TestPush(t *testing.T) {
 	if err := c.DeleteSecret(ctx, theirs); !errors.Is(err, provider.ErrNotManaged) {
 		t.Errorf("DeleteSecret of an item without the tag = %v, want ErrNotManaged", err)
 	}
-	if got := f.versions("/theirs"); !slices.Equal(got, []string{`{"user":"keep"}`}) {
+	if got := f.Versions("/theirs"); !slices.Equal(got, []string{`{"user":"keep"}`}) {
 		t.Errorf("an item Ferry did not create was changed: %q", got)
 	}
 	meta := provider.PushRef{RemoteKey: "/ferry/x", Metadata: &apiextensionsv1.JSON{Raw: []byte(`{"apiVersion":"kubernetes.external-secrets.io/v1alpha1","kind":"PushSecretMetadata","spec":{"tags":["a"]}}`)}}
@@ -78,7 +76,7 @@ func TestPush(t *testing.T) {
 	if err := c.DeleteSecret(ctx, provider.PushRef{RemoteKey: "/ferry/db", Property: "user"}); err != nil {
 		t.Fatal(err)
 	}
-	if got := f.versions("/ferry/db"); len(got) == 0 || got[len(got)-1] != `{"password":"pw"}` {
+	if got := f.Versions("/ferry/db"); len(got) == 0 || got[len(got)-1] != `{"password":"pw"}` {
 		t.Errorf("after deleting property user, /ferry/db = %q", got)
 	}
 	for _, ref := range []provider.PushRef{{RemoteKey: "/ferry/db", Property: "password"}, token, token} {
@@ -86,7 +84,7 @@ func TestPush(t *testing.T) {
 			t.Errorf("DeleteSecret %s/%s: %v", ref.RemoteKey, ref.Property, err)
 		}
 	}
-	if f.versions("/ferry/db") != nil || f.versions("/ferry/token") != nil {
+	if f.Versions("/ferry/db") != nil || f.Versions("/ferry/token") != nil {
 		t.Error("the items whose last property and whole value were deleted are still there")
 	}
 	if _, err := c.GetSecret(ctx, esv1.ExternalSecretDataRemoteRef{Key: "/ferry/token"}); !errors.Is(err, provider.ErrNotFound) {

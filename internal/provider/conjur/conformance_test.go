@@ -11,27 +11,26 @@ import (
 
 	esv1 "github.com/ferryhq/ferry/api/externalsecrets/v1"
 	"github.com/ferryhq/ferry/internal/provider/conformance"
+	"github.com/ferryhq/ferry/internal/provider/conjur/conjurfake"
 )
 
-func conjurStore(f *fakeConjur, auth esv1.ConjurAuth) esv1.GenericStore {
+func conjurStore(f *conjurfake.Server, auth esv1.ConjurAuth) esv1.GenericStore {
 	return &esv1.SecretStore{
 		TypeMeta:   metav1.TypeMeta{Kind: esv1.SecretStoreKind},
 		ObjectMeta: metav1.ObjectMeta{Name: "conjur", Namespace: "apps"},
 		Spec: esv1.SecretStoreSpec{Provider: &esv1.SecretStoreProvider{Conjur: &esv1.ConjurProvider{
-			URL: f.srv.URL, CABundle: string(serverCAPEM(f)), Auth: auth,
+			URL: f.URL, CABundle: string(serverCAPEM(f)), Auth: auth,
 		}}},
 	}
 }
 
 // apiKeyStore is a store that logs in as host/ferry with an API key, and the kube client
 // that holds the credentials.
-func apiKeyStore(f *fakeConjur) (esv1.GenericStore, client.Client) {
-	f.mu.Lock()
-	f.apiKeys["host/ferry"] = "api-key-1"
-	f.mu.Unlock()
+func apiKeyStore(f *conjurfake.Server) (esv1.GenericStore, client.Client) {
+	f.AddAPIKey("host/ferry", "api-key-1")
 	creds := &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Name: "conjur-creds", Namespace: "apps"},
 		Data: map[string][]byte{"hostid": []byte("host/ferry"), "apikey": []byte("api-key-1\n")}}
-	store := conjurStore(f, esv1.ConjurAuth{APIKey: &esv1.ConjurAPIKey{Account: f.account,
+	store := conjurStore(f, esv1.ConjurAuth{APIKey: &esv1.ConjurAPIKey{Account: f.Account,
 		UserRef:   esv1.SecretKeySelector{Name: "conjur-creds", Key: "hostid"},
 		APIKeyRef: esv1.SecretKeySelector{Name: "conjur-creds", Key: "apikey"}}})
 	return store, fake.NewClientBuilder().WithObjects(creds).Build()
@@ -52,9 +51,9 @@ func TestConformance(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			return f.put(key, string(value), s.Tags)
+			return f.Put(key, string(value), s.Tags)
 		},
-		Delete:    func(_ *testing.T, key string) { f.remove(key) },
+		Delete:    func(_ *testing.T, key string) { f.Remove(key) },
 		KeyPrefix: "apps/db/",
 		Versions:  true,
 		Find:      conformance.FindByNameAndTags,

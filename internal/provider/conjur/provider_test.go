@@ -27,11 +27,12 @@ import (
 	esv1 "github.com/ferryhq/ferry/api/externalsecrets/v1"
 	"github.com/ferryhq/ferry/internal/provider"
 	"github.com/ferryhq/ferry/internal/provider/conformance"
+	"github.com/ferryhq/ferry/internal/provider/conjur/conjurfake"
 	"github.com/ferryhq/ferry/internal/provider/credcache"
 )
 
-func serverCAPEM(f *fakeConjur) []byte {
-	return pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: f.srv.Certificate().Raw})
+func serverCAPEM(f *conjurfake.Server) []byte {
+	return pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: f.Certificate().Raw})
 }
 
 func newClient(t *testing.T, p provider.Provider, store esv1.GenericStore, kube client.Client) *Client {
@@ -58,10 +59,8 @@ func mustGet(t *testing.T, c *Client, ref esv1.ExternalSecretDataRemoteRef) stri
 // login path.
 func TestJWTServiceAccountLogin(t *testing.T) {
 	f := startConjur(t, nil)
-	f.mu.Lock()
-	f.jwtServices["k8s-cluster"] = "sa-token-for-conjur"
-	f.mu.Unlock()
-	f.put("apps/db/password", "pw", nil)
+	f.AddJWTService("k8s-cluster", "sa-token-for-conjur")
+	f.Put("apps/db/password", "pw", nil)
 	var audiences []string
 	sa := &corev1.ServiceAccount{ObjectMeta: metav1.ObjectMeta{Name: "ferry", Namespace: "apps"}}
 	kube := fake.NewClientBuilder().WithObjects(sa).WithInterceptorFuncs(interceptor.Funcs{
@@ -75,7 +74,7 @@ func TestJWTServiceAccountLogin(t *testing.T) {
 			return nil
 		},
 	}).Build()
-	store := conjurStore(f, esv1.ConjurAuth{JWT: &esv1.ConjurJWT{Account: f.account, ServiceID: "k8s-cluster",
+	store := conjurStore(f, esv1.ConjurAuth{JWT: &esv1.ConjurJWT{Account: f.Account, ServiceID: "k8s-cluster",
 		HostID: "host/apps/ferry", ServiceAccountRef: &esv1.ServiceAccountSelector{Name: "ferry", Audiences: []string{"conjur"}}}})
 	c := newClient(t, New(), store, kube)
 	if got := mustGet(t, c, esv1.ExternalSecretDataRemoteRef{Key: "apps/db/password"}); got != "pw" {
@@ -84,8 +83,8 @@ func TestJWTServiceAccountLogin(t *testing.T) {
 	if !slices.Equal(audiences, []string{"conjur"}) {
 		t.Errorf("token audiences = %v, want the ref's", audiences)
 	}
-	if f.count("POST authn-jwt") != 1 {
-		t.Errorf("authn-jwt calls = %d, want 1", f.count("POST authn-jwt"))
+	if f.Count("POST authn-jwt") != 1 {
+		t.Errorf("authn-jwt calls = %d, want 1", f.Count("POST authn-jwt"))
 	}
 }
 
@@ -93,13 +92,11 @@ func TestJWTServiceAccountLogin(t *testing.T) {
 // the ref names no key, and logging in without a host id.
 func TestJWTSecretRef(t *testing.T) {
 	f := startConjur(t, nil)
-	f.mu.Lock()
-	f.jwtServices["gitlab"] = "jwt-from-secret"
-	f.mu.Unlock()
-	f.put("app/key", "k", nil)
+	f.AddJWTService("gitlab", "jwt-from-secret")
+	f.Put("app/key", "k", nil)
 	secret := &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Name: "jwt", Namespace: "apps"},
 		Data: map[string][]byte{"token": []byte("jwt-from-secret\n")}}
-	store := conjurStore(f, esv1.ConjurAuth{JWT: &esv1.ConjurJWT{Account: f.account, ServiceID: "gitlab",
+	store := conjurStore(f, esv1.ConjurAuth{JWT: &esv1.ConjurJWT{Account: f.Account, ServiceID: "gitlab",
 		SecretRef: &esv1.SecretKeySelector{Name: "jwt"}}})
 	c := newClient(t, New(), store, fake.NewClientBuilder().WithObjects(secret).Build())
 	if got := mustGet(t, c, esv1.ExternalSecretDataRemoteRef{Key: "app/key"}); got != "k" {
@@ -114,16 +111,14 @@ func TestCertLogin(t *testing.T) {
 	pool := x509.NewCertPool()
 	pool.AppendCertsFromPEM(caPEM)
 	f := startConjur(t, pool)
-	f.mu.Lock()
-	f.certServices["edge"] = true
-	f.mu.Unlock()
-	f.put("vm/secret", "from-cert", nil)
+	f.AddCertService("edge")
+	f.Put("vm/secret", "from-cert", nil)
 	certPEM, keyPEM := newLeaf(t, ca, caKey, "vm-01")
 	secret := &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Name: "client-cert", Namespace: "apps"},
 		Data: map[string][]byte{"tls.crt": certPEM, "tls.key": keyPEM}}
 	kube := fake.NewClientBuilder().WithObjects(secret).Build()
 	for _, host := range []string{"host/vm-01", ""} {
-		store := conjurStore(f, esv1.ConjurAuth{Cert: &esv1.ConjurCert{Account: f.account, ServiceID: "edge", HostID: host,
+		store := conjurStore(f, esv1.ConjurAuth{Cert: &esv1.ConjurCert{Account: f.Account, ServiceID: "edge", HostID: host,
 			ClientCertRef: esv1.SecretKeySelector{Name: "client-cert", Key: "tls.crt"},
 			ClientKeyRef:  esv1.SecretKeySelector{Name: "client-cert", Key: "tls.key"}}})
 		c := newClient(t, New(), store, kube)
@@ -132,7 +127,7 @@ func TestCertLogin(t *testing.T) {
 		}
 	}
 	// A certificate of another host is refused with a reason a user acts on.
-	store := conjurStore(f, esv1.ConjurAuth{Cert: &esv1.ConjurCert{Account: f.account, ServiceID: "edge", HostID: "host/other",
+	store := conjurStore(f, esv1.ConjurAuth{Cert: &esv1.ConjurCert{Account: f.Account, ServiceID: "edge", HostID: "host/other",
 		ClientCertRef: esv1.SecretKeySelector{Name: "client-cert", Key: "tls.crt"},
 		ClientKeyRef:  esv1.SecretKeySelector{Name: "client-cert", Key: "tls.key"}}})
 	_, err := newClient(t, New(), store, kube).Validate(context.Background())
@@ -147,7 +142,7 @@ func TestCertLogin(t *testing.T) {
 func TestTokenReplacedBeforeExpiry(t *testing.T) {
 	f := startConjur(t, nil)
 	store, kube := apiKeyStore(f)
-	f.put("a", "1", nil)
+	f.Put("a", "1", nil)
 	now := time.Now()
 	p := &Provider{cacheOpts: []credcache.Option{credcache.WithClock(func() time.Time { return now })}}
 	c := newClient(t, p, store, kube)
@@ -164,7 +159,7 @@ func TestTokenReplacedBeforeExpiry(t *testing.T) {
 		t.Fatalf("a read 5m30s after the login (of 8m tokens) logged in %d times in all, want 2", f.Logins())
 	}
 	now = now.Add(time.Minute)
-	f.revokeAll()
+	f.RevokeAll()
 	mustGet(t, c, ref)
 	if f.Logins() != 3 {
 		t.Errorf("a read with a revoked token logged in %d times in all, want 3", f.Logins())
@@ -209,9 +204,9 @@ func TestFindPagesAndBatches(t *testing.T) {
 	f := startConjur(t, nil)
 	store, kube := apiKeyStore(f)
 	for i := range 250 {
-		f.put(fmt.Sprintf("bulk/v%03d", i), fmt.Sprint("value-", i), nil)
+		f.Put(fmt.Sprintf("bulk/v%03d", i), fmt.Sprint("value-", i), nil)
 	}
-	f.put("bulk/bin", "\x00\xff", map[string]string{"team": "x"})
+	f.Put("bulk/bin", "\x00\xff", map[string]string{"team": "x"})
 	c := newClient(t, New(), store, kube)
 	got, err := c.GetAllSecrets(context.Background(), esv1.ExternalSecretFind{Name: &esv1.FindName{RegExp: `^bulk/(v24[0-9]|bin)$`}})
 	if err != nil {
@@ -220,7 +215,7 @@ func TestFindPagesAndBatches(t *testing.T) {
 	if len(got) != 11 || string(got["bulk/v245"]) != "value-245" || string(got["bulk/bin"]) != "\x00\xff" {
 		t.Errorf("find gave %d secrets, want v240..v249 and the binary one intact", len(got))
 	}
-	if lists, reads := f.count("GET resources"), f.count("GET secrets"); lists != 3 || reads != 1 {
+	if lists, reads := f.Count("GET resources"), f.Count("GET secrets"); lists != 3 || reads != 1 {
 		t.Errorf("find made %d listings and %d reads, want 3 pages and 1 batch", lists, reads)
 	}
 }
@@ -229,7 +224,7 @@ func TestFindPagesAndBatches(t *testing.T) {
 func TestMetadataFetch(t *testing.T) {
 	f := startConjur(t, nil)
 	store, kube := apiKeyStore(f)
-	f.put("db/pass", "pw", map[string]string{"owner": "team-a", "rotation": "30d"})
+	f.Put("db/pass", "pw", map[string]string{"owner": "team-a", "rotation": "30d"})
 	c := newClient(t, New(), store, kube)
 	ref := esv1.ExternalSecretDataRemoteRef{Key: "db/pass", MetadataPolicy: esv1.MetadataPolicyFetch}
 	if got := mustGet(t, c, ref); got != `{"owner":"team-a","rotation":"30d"}` {

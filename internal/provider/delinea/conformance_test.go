@@ -10,10 +10,11 @@ import (
 
 	esv1 "github.com/ferryhq/ferry/api/externalsecrets/v1"
 	"github.com/ferryhq/ferry/internal/provider/conformance"
+	"github.com/ferryhq/ferry/internal/provider/delinea/delineafake"
 )
 
-func dsvStore(f *fakeDSV, spec esv1.DelineaProvider) esv1.GenericStore {
-	spec.Tenant, spec.URLTemplate = f.tenant, f.template()
+func dsvStore(f *delineafake.Server, spec esv1.DelineaProvider) esv1.GenericStore {
+	spec.Tenant, spec.URLTemplate = f.Tenant, f.URLTemplate()
 	return &esv1.SecretStore{
 		TypeMeta:   metav1.TypeMeta{Kind: esv1.SecretStoreKind},
 		ObjectMeta: metav1.ObjectMeta{Name: "dsv", Namespace: "apps"},
@@ -22,11 +23,11 @@ func dsvStore(f *fakeDSV, spec esv1.DelineaProvider) esv1.GenericStore {
 }
 
 // secretStore is a store with its client id inline and its client secret in a Secret.
-func secretStore(f *fakeDSV, clientSecret string) (esv1.GenericStore, client.Client) {
+func secretStore(f *delineafake.Server, clientSecret string) (esv1.GenericStore, client.Client) {
 	creds := &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Name: "dsv-creds", Namespace: "apps"},
 		Data: map[string][]byte{"client-secret": []byte(clientSecret)}}
 	store := dsvStore(f, esv1.DelineaProvider{
-		ClientID:     esv1.InlineOrSecretValue{Value: f.clientID},
+		ClientID:     esv1.InlineOrSecretValue{Value: f.ClientID},
 		ClientSecret: esv1.InlineOrSecretValue{SecretRef: &esv1.SecretKeySelector{Name: "dsv-creds", Key: "client-secret"}},
 	})
 	return store, fake.NewClientBuilder().WithObjects(creds).Build()
@@ -36,7 +37,7 @@ func secretStore(f *fakeDSV, clientSecret string) (esv1.GenericStore, client.Cli
 // versions but neither ESO nor Ferry reads one, and it has no find.
 func TestConformance(t *testing.T) {
 	f := startDSV(t)
-	store, kube := secretStore(f, f.clientSecret)
+	store, kube := secretStore(f, f.ClientSecret)
 	conformance.Run(t, conformance.Backend{
 		Provider:  New(),
 		Kube:      kube,
@@ -47,10 +48,10 @@ func TestConformance(t *testing.T) {
 			for k, v := range s.Data {
 				data[k] = v
 			}
-			f.put(key, data, nil)
+			f.Put(key, data, nil)
 			return ""
 		},
-		Delete:    func(_ *testing.T, key string) { f.remove(key) },
+		Delete:    func(_ *testing.T, key string) { f.Remove(key) },
 		KeyPrefix: "apps/",
 		Find:      conformance.FindNone,
 		Logins:    f.Logins,

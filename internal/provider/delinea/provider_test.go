@@ -14,14 +14,15 @@ import (
 	"github.com/ferryhq/ferry/internal/provider"
 	"github.com/ferryhq/ferry/internal/provider/conformance"
 	"github.com/ferryhq/ferry/internal/provider/credcache"
+	"github.com/ferryhq/ferry/internal/provider/delinea/delineafake"
 )
 
-func newClient(t *testing.T, f *fakeDSV, clientSecret string) *Client {
+func newClient(t *testing.T, f *delineafake.Server, clientSecret string) *Client {
 	t.Helper()
 	return newClientOf(t, &Provider{}, f, clientSecret)
 }
 
-func newClientOf(t *testing.T, p *Provider, f *fakeDSV, clientSecret string) *Client {
+func newClientOf(t *testing.T, p *Provider, f *delineafake.Server, clientSecret string) *Client {
 	t.Helper()
 	store, kube := secretStore(f, clientSecret)
 	c, err := p.NewClient(context.Background(), store, kube, "apps")
@@ -36,9 +37,9 @@ func newClientOf(t *testing.T, p *Provider, f *fakeDSV, clientSecret string) *Cl
 // attributes read with metadataPolicy Fetch.
 func TestNestedDataAndAttributes(t *testing.T) {
 	f := startDSV(t)
-	f.put("apps/db", map[string]any{"user": "admin", "port": 5432, "tls": map[string]any{"ca": "PEM"}},
+	f.Put("apps/db", map[string]any{"user": "admin", "port": 5432, "tls": map[string]any{"ca": "PEM"}},
 		map[string]any{"owner": "team-a"})
-	c := newClient(t, f, f.clientSecret)
+	c := newClient(t, f, f.ClientSecret)
 	ctx := context.Background()
 	for prop, want := range map[string]string{"tls.ca": "PEM", "port": "5432", "tls": `{"ca":"PEM"}`} {
 		got, err := c.GetSecret(ctx, esv1.ExternalSecretDataRemoteRef{Key: "apps/db", Property: prop})
@@ -59,9 +60,9 @@ func TestNestedDataAndAttributes(t *testing.T) {
 // of the announced hour have passed, and one more once DSV refuses the token.
 func TestTokenKeptAndReplaced(t *testing.T) {
 	f := startDSV(t)
-	f.put("a", map[string]any{"k": "v"}, nil)
+	f.Put("a", map[string]any{"k": "v"}, nil)
 	now := time.Now()
-	c := newClientOf(t, &Provider{cacheOpts: []credcache.Option{credcache.WithClock(func() time.Time { return now })}}, f, f.clientSecret)
+	c := newClientOf(t, &Provider{cacheOpts: []credcache.Option{credcache.WithClock(func() time.Time { return now })}}, f, f.ClientSecret)
 	ref := esv1.ExternalSecretDataRemoteRef{Key: "a", Property: "k"}
 	read := func() {
 		t.Helper()
@@ -81,9 +82,7 @@ func TestTokenKeptAndReplaced(t *testing.T) {
 		t.Errorf("logins = %d after 41 of 60 minutes, want 2", f.Logins())
 	}
 	now = now.Add(time.Minute)
-	f.mu.Lock()
-	f.tokens = map[string]time.Time{}
-	f.mu.Unlock()
+	f.DropTokens()
 	read()
 	if f.Logins() != 3 {
 		t.Errorf("logins = %d after the server dropped the token, want 3", f.Logins())
@@ -102,8 +101,8 @@ func TestWrongCredentials(t *testing.T) {
 func TestFailingServer(t *testing.T) {
 	f := startDSV(t)
 	conformance.RunFailingServers(t, conformance.FailingOptions{}, func(t *testing.T, srv *httptest.Server) provider.Client {
-		f.srv = srv
-		return newClient(t, f, f.clientSecret)
+		f.URL = srv.URL
+		return newClient(t, f, f.ClientSecret)
 	})
 }
 

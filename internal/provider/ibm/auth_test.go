@@ -15,6 +15,7 @@ import (
 	"github.com/ferryhq/ferry/internal/provider"
 	"github.com/ferryhq/ferry/internal/provider/conformance"
 	"github.com/ferryhq/ferry/internal/provider/credcache"
+	"github.com/ferryhq/ferry/internal/provider/ibm/ibmfake"
 )
 
 // testClock is a clock the token cache reads, moved by the test.
@@ -27,7 +28,7 @@ func (c *testClock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c
 
 func (c *testClock) Advance(d time.Duration) { c.mu.Lock(); defer c.mu.Unlock(); c.now = c.now.Add(d) }
 
-func clockedProvider(f *fakeIBM) (*Provider, *testClock) {
+func clockedProvider(f *ibmfake.Server) (*Provider, *testClock) {
 	clock := &testClock{now: time.Now()}
 	p := testProvider(f)
 	p.cacheOpts = []credcache.Option{credcache.WithClock(clock.Now)}
@@ -38,7 +39,7 @@ func clockedProvider(f *fakeIBM) (*Provider, *testClock) {
 // expires_in) have passed, then one login replaces it; counted at IAM.
 func TestTokenReuse(t *testing.T) {
 	f := startIBM(t)
-	id, _ := f.put("default", typeArbitrary, "a", map[string]any{"payload": "v"})
+	id, _ := f.Put("default", typeArbitrary, "a", map[string]any{"payload": "v"})
 	p, clock := clockedProvider(f)
 	c := newClient(t, f, p)
 	ctx := context.Background()
@@ -51,12 +52,10 @@ func TestTokenReuse(t *testing.T) {
 	for range 10 {
 		read()
 	}
-	if f.Logins() != 1 || f.count("POST /identity/token") != 1 {
+	if f.Logins() != 1 || f.Count("POST /identity/token") != 1 {
 		t.Errorf("10 reads made %d logins, want 1", f.Logins())
 	}
-	f.mu.Lock()
-	contentType := f.lastContentType
-	f.mu.Unlock()
+	contentType := f.LastContentType()
 	if contentType != "application/x-www-form-urlencoded" {
 		t.Errorf("the token request was sent as %q, want a form", contentType)
 	}
@@ -77,21 +76,21 @@ func TestTokenReuse(t *testing.T) {
 // repeated; the read succeeds with one more login.
 func TestTokenRefused(t *testing.T) {
 	f := startIBM(t)
-	id, _ := f.put("default", typeArbitrary, "a", map[string]any{"payload": "v"})
+	id, _ := f.Put("default", typeArbitrary, "a", map[string]any{"payload": "v"})
 	p, clock := clockedProvider(f)
 	c := newClient(t, f, p)
 	ctx := context.Background()
 	if _, err := c.GetSecret(ctx, esv1.ExternalSecretDataRemoteRef{Key: id}); err != nil {
 		t.Fatal(err)
 	}
-	f.dropTokens()
+	f.DropTokens()
 	clock.Advance(time.Minute)
 	got, err := c.GetSecret(ctx, esv1.ExternalSecretDataRemoteRef{Key: id})
 	if err != nil || string(got) != "v" {
 		t.Fatalf("read after the token was revoked = %q, %v", got, err)
 	}
-	if f.Logins() != 2 || f.count("GET /api/v2/secrets/"+id) != 3 {
-		t.Errorf("%d logins and %d reads, want 2 and 3 (one refused)", f.Logins(), f.count("GET /api/v2/secrets/"+id))
+	if f.Logins() != 2 || f.Count("GET /api/v2/secrets/"+id) != 3 {
+		t.Errorf("%d logins and %d reads, want 2 and 3 (one refused)", f.Logins(), f.Count("GET /api/v2/secrets/"+id))
 	}
 }
 
@@ -109,14 +108,14 @@ func TestAPIKeyRefused(t *testing.T) {
 		!strings.Contains(err.Error(), "BXNIM0415E") || !strings.Contains(err.Error(), "auth.secretRef.secretApiKeySecretRef") {
 		t.Errorf("Validate = %v, %v; want IAM's code and the field to check", res, err)
 	}
-	_, readErr := c.GetSecret(context.Background(), esv1.ExternalSecretDataRemoteRef{Key: newID()})
+	_, readErr := c.GetSecret(context.Background(), esv1.ExternalSecretDataRemoteRef{Key: ibmfake.NewID()})
 	for _, e := range []error{err, readErr} {
 		if e == nil || strings.Contains(e.Error(), wrongKey) {
 			t.Errorf("error %v: want one that does not quote the key", e)
 		}
 	}
-	if f.smRequests() != 0 {
-		t.Errorf("Secrets Manager was called %d times without a token", f.smRequests())
+	if f.SMRequests() != 0 {
+		t.Errorf("Secrets Manager was called %d times without a token", f.SMRequests())
 	}
 
 	_, err = testProvider(f).NewClient(context.Background(), ibmStore(f, apiKeyAuth(f)), kubeWith("  \n"), "apps")
@@ -129,8 +128,8 @@ func TestAPIKeyRefused(t *testing.T) {
 	}
 }
 
-func containerStore(f *fakeIBM, tokenFile, profile string) esv1.GenericStore {
-	return ibmStore(f, esv1.IBMAuth{ContainerAuth: &esv1.IBMContainerAuth{Profile: profile, TokenLocation: tokenFile, IAMEndpoint: f.iam.URL}})
+func containerStore(f *ibmfake.Server, tokenFile, profile string) esv1.GenericStore {
+	return ibmStore(f, esv1.IBMAuth{ContainerAuth: &esv1.IBMContainerAuth{Profile: profile, TokenLocation: tokenFile, IAMEndpoint: f.IAM.URL}})
 }
 
 // TestContainerAuth exchanges the compute resource token of a file for a trusted profile's
@@ -138,12 +137,12 @@ func containerStore(f *fakeIBM, tokenFile, profile string) esv1.GenericStore {
 // to check when IAM refuses, without quoting the token.
 func TestContainerAuth(t *testing.T) {
 	f := startIBM(t)
-	id, _ := f.put("default", typeArbitrary, "a", map[string]any{"payload": "v"})
+	id, _ := f.Put("default", typeArbitrary, "a", map[string]any{"payload": "v"})
 	tokenFile := filepath.Join(t.TempDir(), "sa-token")
 	if err := os.WriteFile(tokenFile, []byte("cr-token-one\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	f.crToken, f.profile = "cr-token-one", "ferry-reader"
+	f.SetTrustedProfile("cr-token-one", "ferry-reader")
 	p, clock := clockedProvider(f)
 	c, err := p.NewClient(context.Background(), containerStore(f, tokenFile, "ferry-reader"), fake.NewClientBuilder().Build(), "apps")
 	if err != nil {
@@ -159,10 +158,8 @@ func TestContainerAuth(t *testing.T) {
 	if err := os.WriteFile(tokenFile, []byte("cr-token-two"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	f.mu.Lock()
-	f.crToken = "cr-token-two"
-	f.mu.Unlock()
-	f.dropTokens()
+	f.SetTrustedProfile("cr-token-two", "ferry-reader")
+	f.DropTokens()
 	clock.Advance(time.Minute)
 	got, err = c.GetSecret(ctx, esv1.ExternalSecretDataRemoteRef{Key: id})
 	if err != nil || string(got) != "v" || f.Logins() != 2 {
@@ -193,7 +190,7 @@ func TestValidateStore(t *testing.T) {
 	other := "other"
 	for _, tc := range []struct {
 		name  string
-		auth  func(*fakeIBM) esv1.IBMAuth
+		auth  func(*ibmfake.Server) esv1.IBMAuth
 		edit  func(*esv1.IBMProvider)
 		want  string
 		class error // nil: refused; provider.ErrAdmittedMistake: admitted, as ESO admits it

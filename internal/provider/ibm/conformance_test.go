@@ -11,6 +11,7 @@ import (
 
 	esv1 "github.com/ferryhq/ferry/api/externalsecrets/v1"
 	"github.com/ferryhq/ferry/internal/provider/conformance"
+	"github.com/ferryhq/ferry/internal/provider/ibm/ibmfake"
 )
 
 const (
@@ -19,16 +20,16 @@ const (
 	kvPrefix = "default/kv/"
 )
 
-func ibmStore(f *fakeIBM, auth esv1.IBMAuth) esv1.GenericStore {
+func ibmStore(f *ibmfake.Server, auth esv1.IBMAuth) esv1.GenericStore {
 	return &esv1.SecretStore{
 		TypeMeta:   metav1.TypeMeta{Kind: esv1.SecretStoreKind},
 		ObjectMeta: metav1.ObjectMeta{Name: "ibm", Namespace: "apps"},
-		Spec:       esv1.SecretStoreSpec{Provider: &esv1.SecretStoreProvider{IBM: &esv1.IBMProvider{ServiceURL: f.sm.URL, Auth: auth}}},
+		Spec:       esv1.SecretStoreSpec{Provider: &esv1.SecretStoreProvider{IBM: &esv1.IBMProvider{ServiceURL: f.SM.URL, Auth: auth}}},
 	}
 }
 
-func apiKeyAuth(f *fakeIBM) esv1.IBMAuth {
-	return esv1.IBMAuth{SecretRef: &esv1.IBMSecretRef{IAMEndpoint: f.iam.URL,
+func apiKeyAuth(f *ibmfake.Server) esv1.IBMAuth {
+	return esv1.IBMAuth{SecretRef: &esv1.IBMSecretRef{IAMEndpoint: f.IAM.URL,
 		SecretAPIKeySecretRef: &esv1.SecretKeySelector{Name: "ibm-secret", Key: "apiKey"}}}
 }
 
@@ -38,7 +39,7 @@ func kubeWith(apiKey string) client.Client {
 		Data: map[string][]byte{"apiKey": []byte(apiKey)}}).Build()
 }
 
-func testProvider(f *fakeIBM) *Provider { return New(WithHTTPClient(f.sm.Client())) }
+func testProvider(f *ibmfake.Server) *Provider { return New(WithHTTPClient(f.SM.Client())) }
 
 // TestConformance runs the provider suite against the in-process IAM and Secrets Manager,
 // reading kv secrets by group, type and name with an API key; logins are counted at IAM.
@@ -56,10 +57,10 @@ func TestConformance(t *testing.T) {
 			for k, v := range s.Data {
 				data[k] = v
 			}
-			_, version := f.put("default", "kv", name(key), map[string]any{"data": data})
+			_, version := f.Put("default", "kv", name(key), map[string]any{"data": data})
 			return version
 		},
-		Delete:    func(_ *testing.T, key string) { f.remove("default", "kv", name(key)) },
+		Delete:    func(_ *testing.T, key string) { f.Remove("default", "kv", name(key)) },
 		KeyPrefix: kvPrefix,
 		Versions:  true,
 		Find:      conformance.FindNone,

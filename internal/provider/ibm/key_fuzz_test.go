@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	esv1 "github.com/ferryhq/ferry/api/externalsecrets/v1"
+	"github.com/ferryhq/ferry/internal/provider/ibm/ibmfake"
 )
 
 // FuzzParseKey: every remote key either fails with a message that quotes it, or names a
@@ -67,15 +68,13 @@ func FuzzSecretAnswer(f *testing.F) {
 	}
 	fake := startIBM(f)
 	c := newClient(f, fake, testProvider(fake))
-	id := newID()
+	id := ibmfake.NewID()
 	f.Fuzz(func(t *testing.T, body []byte, pick uint8) {
-		fake.mu.Lock()
-		fake.fault = func(w http.ResponseWriter, _ *http.Request) bool {
+		fake.SetFault(func(w http.ResponseWriter, _ *http.Request) bool {
 			w.Header().Set("Content-Type", "application/json")
 			_, _ = w.Write(body)
 			return true
-		}
-		fake.mu.Unlock()
+		})
 		secretType := knownTypes[int(pick)%len(knownTypes)]
 		for _, ref := range []esv1.ExternalSecretDataRemoteRef{
 			{Key: secretType + "/" + id, Property: "password"},

@@ -13,10 +13,11 @@ import (
 	esv1 "github.com/ferryhq/ferry/api/externalsecrets/v1"
 	"github.com/ferryhq/ferry/internal/provider"
 	"github.com/ferryhq/ferry/internal/provider/conformance"
+	"github.com/ferryhq/ferry/internal/provider/ibm/ibmfake"
 )
 
 // newClient builds a client of the store with API key auth against f.
-func newClient(t testing.TB, f *fakeIBM, p *Provider) *Client {
+func newClient(t testing.TB, f *ibmfake.Server, p *Provider) *Client {
 	t.Helper()
 	c, err := p.NewClient(context.Background(), ibmStore(f, apiKeyAuth(f)), kubeWith(testAPIKey), "apps")
 	if err != nil {
@@ -35,7 +36,7 @@ const (
 
 // seedTypes stores one secret of each type ESO reads, with the value fields IBM's API
 // reference gives that type, and returns their IDs by type.
-func seedTypes(f *fakeIBM) map[string]string {
+func seedTypes(f *ibmfake.Server) map[string]string {
 	ids := map[string]string{}
 	for secretType, values := range map[string]map[string]any{
 		typeArbitrary:        {"payload": "arbitrary-payload"},
@@ -49,7 +50,7 @@ func seedTypes(f *fakeIBM) map[string]string {
 		typeKV:                {"data": map[string]any{"host": "db.internal", "port": 5432, "tls": map[string]any{"mode": "verify-full"}, "special.key": "dotted"}},
 		typeCustomCredentials: {"credentials_content": map[string]any{"token": "custom-token", "expires": "2027-01-01"}},
 	} {
-		ids[secretType], _ = f.put("default", secretType, secretType+"-secret", values)
+		ids[secretType], _ = f.Put("default", secretType, secretType+"-secret", values)
 	}
 	return ids
 }
@@ -124,8 +125,8 @@ func sameMap(got map[string][]byte, want map[string]string) bool {
 // certificate without them is an error naming the missing field.
 func TestImportedCertWithoutKey(t *testing.T) {
 	f := startIBM(t)
-	imported, _ := f.put("default", typeImportedCert, "bare", map[string]any{"certificate": pemCert})
-	public, _ := f.put("default", typePublicCert, "bare", map[string]any{"certificate": pemCert})
+	imported, _ := f.Put("default", typeImportedCert, "bare", map[string]any{"certificate": pemCert})
+	public, _ := f.Put("default", typePublicCert, "bare", map[string]any{"certificate": pemCert})
 	c := newClient(t, f, testProvider(f))
 	ctx := context.Background()
 
@@ -147,8 +148,8 @@ func TestImportedCertWithoutKey(t *testing.T) {
 // group of its own, whose ID is not its name), and checks which API paths were asked.
 func TestLookupByName(t *testing.T) {
 	f := startIBM(t)
-	f.put("default", typeArbitrary, "api-token", map[string]any{"payload": "in-default"})
-	id, _ := f.put("payments", typeUsernamePassword, "db-login", map[string]any{"username": "payer", "password": "pw-payments"})
+	f.Put("default", typeArbitrary, "api-token", map[string]any{"payload": "in-default"})
+	id, _ := f.Put("payments", typeUsernamePassword, "db-login", map[string]any{"username": "payer", "password": "pw-payments"})
 	c := newClient(t, f, testProvider(f))
 	ctx := context.Background()
 
@@ -160,12 +161,12 @@ func TestLookupByName(t *testing.T) {
 	if err != nil || string(got) != "pw-payments" {
 		t.Errorf("payments/username_password/db-login = %q, %v", got, err)
 	}
-	if n := f.count("GET /api/v2/secret_groups/payments/secret_types/username_password/secrets/db-login"); n != 1 {
+	if n := f.Count("GET /api/v2/secret_groups/payments/secret_types/username_password/secrets/db-login"); n != 1 {
 		t.Errorf("the by-name path was asked %d times, want 1", n)
 	}
 	// A group and type before an ID: the ID decides, as in ESO.
 	got, err = c.GetSecret(ctx, esv1.ExternalSecretDataRemoteRef{Key: "payments/username_password/" + id, Property: "username"})
-	if err != nil || string(got) != "payer" || f.count("GET /api/v2/secrets/"+id) != 1 {
+	if err != nil || string(got) != "payer" || f.Count("GET /api/v2/secrets/"+id) != 1 {
 		t.Errorf("payments/username_password/<id> = %q, %v; want the secret read by its ID", got, err)
 	}
 
@@ -187,11 +188,11 @@ func TestKeyErrors(t *testing.T) {
 	for _, tc := range []struct{ key, property, want string }{
 		{"api-token", "", "is not a secret ID"},
 		{"arbitrary/api-token", "", "<secret group name>/arbitrary/api-token"},
-		{"secret/" + newID(), "", `unknown secret type "secret"`},
+		{"secret/" + ibmfake.NewID(), "", `unknown secret type "secret"`},
 		{"a/b/c/d", "", "write <secret id>"},
 		{"default//name", "", "a part is empty"},
-		{"username_password/" + newID(), "", "needs remoteRef.property: username or password"},
-		{"public_cert/" + newID(), "", "needs remoteRef.property: certificate, private_key or intermediate"},
+		{"username_password/" + ibmfake.NewID(), "", "needs remoteRef.property: username or password"},
+		{"public_cert/" + ibmfake.NewID(), "", "needs remoteRef.property: certificate, private_key or intermediate"},
 	} {
 		_, err := c.GetSecret(context.Background(), esv1.ExternalSecretDataRemoteRef{Key: tc.key, Property: tc.property})
 		if err == nil || !strings.Contains(err.Error(), tc.want) {
@@ -199,7 +200,7 @@ func TestKeyErrors(t *testing.T) {
 		}
 	}
 	// Every key fails before any call: the last two lack the property their type needs.
-	if n := f.smRequests(); n != 0 {
+	if n := f.SMRequests(); n != 0 {
 		t.Errorf("%d calls to Secrets Manager, want none", n)
 	}
 }
@@ -207,7 +208,7 @@ func TestKeyErrors(t *testing.T) {
 // TestTypeMismatch: a key whose type is not the secret's says which type it is.
 func TestTypeMismatch(t *testing.T) {
 	f := startIBM(t)
-	id, _ := f.put("default", typeKV, "settings", map[string]any{"data": map[string]any{"a": "b"}})
+	id, _ := f.Put("default", typeKV, "settings", map[string]any{"data": map[string]any{"a": "b"}})
 	c := newClient(t, f, testProvider(f))
 	_, err := c.GetSecret(context.Background(), esv1.ExternalSecretDataRemoteRef{Key: id})
 	if err == nil || !strings.Contains(err.Error(), "is of type kv, not arbitrary; write kv/"+id) || errors.Is(err, provider.ErrNotFound) {
@@ -219,7 +220,7 @@ func TestTypeMismatch(t *testing.T) {
 // fields (names, dates, labels) with the type's keys; remoteRef ignores it, as in ESO.
 func TestMetadataPolicyFetch(t *testing.T) {
 	f := startIBM(t)
-	id, _ := f.put("default", typeUsernamePassword, "db-login", map[string]any{"username": "app-user", "password": "app-password"})
+	id, _ := f.Put("default", typeUsernamePassword, "db-login", map[string]any{"username": "app-user", "password": "app-password"})
 	c := newClient(t, f, testProvider(f))
 	ctx := context.Background()
 	key := "username_password/" + id
@@ -249,8 +250,8 @@ func TestMetadataPolicyFetch(t *testing.T) {
 // secret named by group and name (its ID learnt first).
 func TestVersions(t *testing.T) {
 	f := startIBM(t)
-	id, first := f.put("default", typeArbitrary, "rotated", map[string]any{"payload": "one"})
-	f.put("default", typeArbitrary, "rotated", map[string]any{"payload": "two"})
+	id, first := f.Put("default", typeArbitrary, "rotated", map[string]any{"payload": "one"})
+	f.Put("default", typeArbitrary, "rotated", map[string]any{"payload": "two"})
 	c := newClient(t, f, testProvider(f))
 	ctx := context.Background()
 	for _, tc := range []struct{ key, version, want string }{
@@ -264,7 +265,7 @@ func TestVersions(t *testing.T) {
 			t.Errorf("%s version %s = %q, %v; want %q", tc.key, tc.version, got, err, tc.want)
 		}
 	}
-	if _, err := c.GetSecret(ctx, esv1.ExternalSecretDataRemoteRef{Key: id, Version: newID()}); !errors.Is(err, provider.ErrNotFound) {
+	if _, err := c.GetSecret(ctx, esv1.ExternalSecretDataRemoteRef{Key: id, Version: ibmfake.NewID()}); !errors.Is(err, provider.ErrNotFound) {
 		t.Errorf("a missing version = %v; want ErrNotFound", err)
 	}
 }
@@ -274,33 +275,29 @@ func TestVersions(t *testing.T) {
 // instance, and none quotes a secret value or the API key.
 func TestStatusErrors(t *testing.T) {
 	f := startIBM(t)
-	id, _ := f.put("default", typeArbitrary, "guarded", map[string]any{"payload": "guarded-value"})
+	id, _ := f.Put("default", typeArbitrary, "guarded", map[string]any{"payload": "guarded-value"})
 	c := newClient(t, f, testProvider(f))
 	ctx := context.Background()
 
-	_, err := c.GetSecret(ctx, esv1.ExternalSecretDataRemoteRef{Key: newID()})
+	_, err := c.GetSecret(ctx, esv1.ExternalSecretDataRemoteRef{Key: ibmfake.NewID()})
 	if !errors.Is(err, provider.ErrNotFound) || provider.HTTPStatus(err) != http.StatusNotFound {
 		t.Errorf("a missing ID = %v; want ErrNotFound with the 404", err)
 	}
 
-	f.mu.Lock()
-	f.fault = func(w http.ResponseWriter, _ *http.Request) bool {
-		smError(w, http.StatusForbidden, "forbidden", "Forbidden")
+	f.SetFault(func(w http.ResponseWriter, _ *http.Request) bool {
+		ibmfake.SMError(w, http.StatusForbidden, "forbidden", "Forbidden")
 		return true
-	}
-	f.mu.Unlock()
+	})
 	_, err = c.GetSecret(ctx, esv1.ExternalSecretDataRemoteRef{Key: id})
 	if provider.HTTPStatus(err) != http.StatusForbidden || errors.Is(err, provider.ErrNotFound) ||
 		!strings.Contains(err.Error(), "SecretsReader") || !strings.Contains(err.Error(), "Forbidden") {
 		t.Errorf("403 = %v; want the status, the service's message and the role to grant", err)
 	}
 
-	f.mu.Lock()
-	f.fault = func(w http.ResponseWriter, _ *http.Request) bool {
-		smError(w, http.StatusUnauthorized, "unauthorized", "Unauthorized")
+	f.SetFault(func(w http.ResponseWriter, _ *http.Request) bool {
+		ibmfake.SMError(w, http.StatusUnauthorized, "unauthorized", "Unauthorized")
 		return true
-	}
-	f.mu.Unlock()
+	})
 	_, err = c.GetSecret(ctx, esv1.ExternalSecretDataRemoteRef{Key: id})
 	if provider.HTTPStatus(err) != http.StatusUnauthorized || !strings.Contains(err.Error(), "serviceUrl") || errors.Is(err, provider.ErrNotFound) {
 		t.Errorf("401 = %v; want the status and a hint about serviceUrl", err)

@@ -17,6 +17,7 @@ import (
 
 	esv1 "github.com/ferryhq/ferry/api/externalsecrets/v1"
 	"github.com/ferryhq/ferry/internal/provider/conformance"
+	"github.com/ferryhq/ferry/internal/provider/oracle/oraclefake"
 )
 
 const (
@@ -75,9 +76,9 @@ func userStore(keyPEM []byte) (esv1.GenericStore, client.Client) {
 }
 
 // newProvider returns the provider pointed at f.
-func newProvider(f *fakeOCI) *Provider {
+func newProvider(f *oraclefake.Server) *Provider {
 	p := New()
-	p.endpoint = f.endpoint
+	p.endpoint = f.Endpoint
 	return p
 }
 
@@ -87,7 +88,7 @@ func newProvider(f *fakeOCI) *Provider {
 func TestConformance(t *testing.T) {
 	f := startOCI(t)
 	key := apiKey(t, 0)
-	f.addKey(testKeyID, &key.PublicKey)
+	f.AddKey(testKeyID, &key.PublicKey)
 	store, kube := userStore(pkcs1PEM(key))
 	conformance.Run(t, conformance.Backend{
 		Provider:  newProvider(f),
@@ -99,13 +100,13 @@ func TestConformance(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			return strconv.Itoa(f.put(key, raw, s.Tags))
+			return strconv.Itoa(f.Put(key, raw, s.Tags))
 		},
-		Delete:   func(_ *testing.T, key string) { f.remove(key) },
+		Delete:   func(_ *testing.T, key string) { f.Remove(key) },
 		Versions: true,
 		Find:     conformance.FindByNameAndTags,
 	})
-	if f.refusals() != 0 {
-		t.Errorf("the server refused %d signatures, want none", f.refusals())
+	if f.Refusals() != 0 {
+		t.Errorf("the server refused %d signatures, want none", f.Refusals())
 	}
 }

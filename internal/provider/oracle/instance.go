@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/rand"
 	"crypto/rsa"
-	"crypto/sha256"
 	"crypto/x509"
 	"encoding/base64"
 	"encoding/json"
@@ -17,6 +16,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/ferryhq/ferry/internal/provider/oracle/ocicert"
 	"github.com/ferryhq/ferry/internal/provider/restclient"
 	"github.com/ferryhq/ferry/internal/redact"
 )
@@ -122,7 +122,7 @@ func (p *Provider) instanceSession(ctx context.Context) (*session, error) {
 	if err != nil {
 		return nil, fmt.Errorf("the instance's certificate key (/identity/key.pem): %w", err)
 	}
-	tenancy := tenancyOf(leaf[0])
+	tenancy := ocicert.Tenancy(leaf[0])
 	if tenancy == "" {
 		return nil, errors.New("the instance's certificate names no tenancy (no opc-tenant: subject attribute): is this an OCI instance?")
 	}
@@ -138,7 +138,7 @@ func (p *Provider) instanceSession(ctx context.Context) (*session, error) {
 	for _, c := range intermediates {
 		request.IntermediateCertificates = append(request.IntermediateCertificates, base64.StdEncoding.EncodeToString(c.Raw))
 	}
-	leafSigner := &signer{keyID: tenancy + "/fed-x509-sha256/" + fingerprint(leaf[0]), key: leafKey, now: p.now}
+	leafSigner := &signer{keyID: tenancy + "/fed-x509-sha256/" + ocicert.Fingerprint(leaf[0]), key: leafKey, now: p.now}
 	auth := &restclient.Client{Service: "oci auth", BaseURL: p.endpoint(authService, region), Message: errorMessage,
 		HTTP: &http.Client{Transport: &signingTransport{signer: leafSigner, next: p.instanceHTTP.Transport}, Timeout: p.instanceHTTP.Timeout}}
 	var answer struct {
@@ -252,29 +252,6 @@ func parseCertificates(doc []byte) ([]*x509.Certificate, error) {
 		return nil, errors.New("no PEM certificate")
 	}
 	return certs, nil
-}
-
-// tenancyOf returns the tenancy OCID an instance certificate names in its subject
-// (opc-tenant:<ocid>), or "".
-func tenancyOf(c *x509.Certificate) string {
-	for _, name := range c.Subject.Names {
-		if v, ok := name.Value.(string); ok {
-			if tenancy, found := strings.CutPrefix(v, "opc-tenant:"); found {
-				return tenancy
-			}
-		}
-	}
-	return ""
-}
-
-// fingerprint is the certificate's SHA-256 fingerprint, in colon-separated lower-case hex.
-func fingerprint(c *x509.Certificate) string {
-	sum := sha256.Sum256(c.Raw)
-	hexes := make([]string, len(sum))
-	for i, b := range sum {
-		hexes[i] = fmt.Sprintf("%02x", b)
-	}
-	return strings.Join(hexes, ":")
 }
 
 // tokenExpiry returns the exp claim of a security token (a JWT), without checking its

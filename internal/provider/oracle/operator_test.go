@@ -30,11 +30,11 @@ import (
 func TestThroughTheOperator(t *testing.T) {
 	f := startOCI(t)
 	operatorOCI.Store(f)
-	f.addKey(testKeyID, &apiKey(t, 0).PublicKey)
-	f.put("orders-db", []byte(`{"user":"app","password":"pw-old"}`), nil)
-	f.put("orders-db", []byte(`{"user":"app","password":"pw-9f2c"}`), nil)
-	f.put("orders-config", []byte(`{"region":"eu-1","replicas":"3"}`), map[string]string{"team": "orders"})
-	f.put("orders-flags", []byte(`{"beta":"on"}`), map[string]string{"team": "orders"})
+	f.AddKey(testKeyID, &apiKey(t, 0).PublicKey)
+	f.Put("orders-db", []byte(`{"user":"app","password":"pw-old"}`), nil)
+	f.Put("orders-db", []byte(`{"user":"app","password":"pw-9f2c"}`), nil)
+	f.Put("orders-config", []byte(`{"region":"eu-1","replicas":"3"}`), map[string]string{"team": "orders"})
+	f.Put("orders-flags", []byte(`{"beta":"on"}`), map[string]string{"team": "orders"})
 	ns := testenv.Namespace(t, k8s, nil)
 	operatortest.Create(t, k8s, &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "oci-key"},
 		Data: map[string][]byte{"privateKey": pkcs1PEM(apiKey(t, 0)), "other": pkcs1PEM(apiKey(t, 1)), "fingerprint": []byte(testFingerprint)}})
@@ -78,13 +78,11 @@ func TestThroughTheOperator(t *testing.T) {
 	push := operatortest.PushSecret(ns, "push", good.Name, "source", "token", "pushed-token")
 	operatortest.Create(t, k8s, push)
 	pushed := func() string {
-		f.mu.Lock()
-		defer f.mu.Unlock()
-		s := f.secrets["pushed-token"]
-		if s == nil || s.pendingDeletion {
+		s, ok := f.Secret("pushed-token")
+		if !ok || s.PendingDeletion {
 			return ""
 		}
-		return string(s.versions[len(s.versions)-1]) + " " + s.tags["managed-by"]
+		return string(s.Versions[len(s.Versions)-1]) + " " + s.Tags["managed-by"]
 	}
 	testenv.Eventually(t, 20*time.Second, "the value pushed to OCI", func() (bool, error) {
 		return pushed() == "tok-31ab external-secrets", nil
@@ -105,8 +103,8 @@ func TestThroughTheOperator(t *testing.T) {
 	onInstance.Spec.DataFrom = nil
 	operatortest.Create(t, k8s, onInstance)
 	operatortest.WaitSecretData(t, k8s, ns, "on-instance", map[string]string{"password": "pw-9f2c", "previous": "pw-old"})
-	if f.count("x509") != 1 {
-		t.Errorf("the operator federated %d times, want 1: the instance's token is reused", f.count("x509"))
+	if f.Count("x509") != 1 {
+		t.Errorf("the operator federated %d times, want 1: the instance's token is reused", f.Count("x509"))
 	}
 
 	// OKE checks the ServiceAccount token with the cluster: here a TokenReview on the test's
@@ -139,7 +137,7 @@ func TestThroughTheOperator(t *testing.T) {
 	onWorkload.Spec.SecretStoreRef.Name = workload.Name
 	operatortest.Create(t, k8s, onWorkload)
 	operatortest.WaitSecretData(t, k8s, ns, "on-workload", map[string]string{"password": "pw-9f2c", "previous": "pw-old"})
-	if f.count("proxymux") != 1 {
-		t.Errorf("the operator exchanged %d ServiceAccount tokens, want 1", f.count("proxymux"))
+	if f.Count("proxymux") != 1 {
+		t.Errorf("the operator exchanged %d ServiceAccount tokens, want 1", f.Count("proxymux"))
 	}
 }

@@ -18,15 +18,16 @@ import (
 	esv1 "github.com/ferryhq/ferry/api/externalsecrets/v1"
 	"github.com/ferryhq/ferry/internal/provider"
 	"github.com/ferryhq/ferry/internal/provider/conformance"
+	"github.com/ferryhq/ferry/internal/provider/oracle/oraclefake"
 	"github.com/ferryhq/ferry/internal/provider/property"
 )
 
 // setup starts an OCI that knows the test user's key 0 and returns a client of a store
 // that signs with keyPEM.
-func setup(t *testing.T, keyPEM []byte) (*fakeOCI, *Provider, provider.Client) {
+func setup(t *testing.T, keyPEM []byte) (*oraclefake.Server, *Provider, provider.Client) {
 	t.Helper()
 	f := startOCI(t)
-	f.addKey(testKeyID, &apiKey(t, 0).PublicKey)
+	f.AddKey(testKeyID, &apiKey(t, 0).PublicKey)
 	p := newProvider(f)
 	store, kube := userStore(keyPEM)
 	c, err := p.NewClient(context.Background(), store, kube, "apps")
@@ -97,9 +98,9 @@ func TestRefusedSignature(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "[NotAuthenticated]") {
 		t.Errorf("GetSecret = %v, want OCI's NotAuthenticated", err)
 	}
-	if f.refusals() < 3 || f.count("bundle") != 0 || f.count("vault") != 0 {
+	if f.Refusals() < 3 || f.Count("bundle") != 0 || f.Count("vault") != 0 {
 		t.Errorf("server refused %d requests and served %d reads, %d vault reads; want every request refused",
-			f.refusals(), f.count("bundle"), f.count("vault"))
+			f.Refusals(), f.Count("bundle"), f.Count("vault"))
 	}
 }
 
@@ -107,8 +108,8 @@ func TestRefusedSignature(t *testing.T) {
 // node whose clock is off cannot read.
 func TestStaleDateRefused(t *testing.T) {
 	f := startOCI(t)
-	f.addKey(testKeyID, &apiKey(t, 0).PublicKey)
-	f.put("db", []byte("v"), nil)
+	f.AddKey(testKeyID, &apiKey(t, 0).PublicKey)
+	f.Put("db", []byte("v"), nil)
 	p := newProvider(f)
 	p.now = func() time.Time { return time.Now().Add(-10 * time.Minute) }
 	store, kube := userStore(pkcs1PEM(apiKey(t, 0)))
@@ -119,8 +120,8 @@ func TestStaleDateRefused(t *testing.T) {
 	if _, err := get(c, "db", "", ""); err == nil || !strings.Contains(err.Error(), "HTTP 401") {
 		t.Errorf("GetSecret with a stale date = %v, want 401", err)
 	}
-	if f.refusals() != 1 {
-		t.Errorf("server refused %d requests, want 1", f.refusals())
+	if f.Refusals() != 1 {
+		t.Errorf("server refused %d requests, want 1", f.Refusals())
 	}
 }
 
@@ -128,14 +129,14 @@ func TestStaleDateRefused(t *testing.T) {
 // for PUT and POST; a body changed after signing is refused.
 func TestSignedBody(t *testing.T) {
 	f := startOCI(t)
-	f.addKey(testKeyID, &apiKey(t, 0).PublicKey)
+	f.AddKey(testKeyID, &apiKey(t, 0).PublicKey)
 	s, err := newSigner(testTenancy, testUser, testFingerprint, pkcs1PEM(apiKey(t, 0)), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
 	send := func(tamper bool) int {
 		body := []byte(`{"secretName":"db"}`)
-		req, _ := http.NewRequest(http.MethodPost, f.servers[vaultsService].URL+"/20180608/secrets", bytes.NewReader(body))
+		req, _ := http.NewRequest(http.MethodPost, f.Servers[vaultsService].URL+"/20180608/secrets", bytes.NewReader(body))
 		if err := s.sign(req); err != nil {
 			t.Fatal(err)
 		}
@@ -163,7 +164,7 @@ func TestSignedBody(t *testing.T) {
 func TestVersions(t *testing.T) {
 	f, _, c := setup(t, pkcs1PEM(apiKey(t, 0)))
 	for _, v := range []string{"one", "two", "three"} {
-		f.put("db", []byte(v), nil)
+		f.Put("db", []byte(v), nil)
 	}
 	for _, tt := range []struct{ version, want string }{
 		{"", "three"}, {"CURRENT", "three"}, {"LATEST", "three"}, {"PREVIOUS", "two"}, {"1", "one"}, {"2", "two"},
@@ -187,8 +188,8 @@ func TestVersions(t *testing.T) {
 func TestValuesAndProperties(t *testing.T) {
 	f, _, c := setup(t, pkcs1PEM(apiKey(t, 0)))
 	binary := []byte{0, 0xff, 'x', '\n'}
-	f.put("cert", binary, nil)
-	f.put("db", []byte(`{"user":"app","conn":{"port":5432}}`), nil)
+	f.Put("cert", binary, nil)
+	f.Put("db", []byte(`{"user":"app","conn":{"port":5432}}`), nil)
 	if got, err := get(c, "cert", "", ""); err != nil || !bytes.Equal(got, binary) {
 		t.Errorf("binary value = %v, %v", got, err)
 	}
@@ -198,8 +199,8 @@ func TestValuesAndProperties(t *testing.T) {
 	if _, err := get(c, "db", "", "password"); !errors.Is(err, property.ErrNoSuchProperty) || !strings.Contains(err.Error(), `"db"`) {
 		t.Errorf("missing property = %v, want ErrNoSuchProperty naming the secret", err)
 	}
-	if f.count("bundle") != 3 {
-		t.Errorf("%d bundle reads, want 3", f.count("bundle"))
+	if f.Count("bundle") != 3 {
+		t.Errorf("%d bundle reads, want 3", f.Count("bundle"))
 	}
 }
 
@@ -208,10 +209,10 @@ func TestValuesAndProperties(t *testing.T) {
 func TestFindPagesAndSkipsDeletion(t *testing.T) {
 	f, _, c := setup(t, pkcs1PEM(apiKey(t, 0)))
 	for _, name := range []string{"app-a", "app-b", "app-c", "app-d", "other"} {
-		f.put(name, []byte(`{"n":"`+name+`"}`), nil)
+		f.Put(name, []byte(`{"n":"`+name+`"}`), nil)
 	}
-	f.put("app-gone", []byte(`{}`), nil)
-	f.secrets["app-gone"].pendingDeletion = true
+	f.Put("app-gone", []byte(`{}`), nil)
+	f.MarkPendingDeletion("app-gone")
 	got, err := c.GetAllSecrets(context.Background(), esv1.ExternalSecretFind{Name: &esv1.FindName{RegExp: "^app-"}})
 	if err != nil {
 		t.Fatal(err)
@@ -219,8 +220,8 @@ func TestFindPagesAndSkipsDeletion(t *testing.T) {
 	if len(got) != 4 || string(got["app-d"]) != `{"n":"app-d"}` || got["app-gone"] != nil {
 		t.Errorf("find gave %v, want app-a to app-d", got)
 	}
-	if f.count("list") != 3 || f.count("bundle") != 4 {
-		t.Errorf("%d list pages and %d reads, want 3 pages of 2 and 4 reads", f.count("list"), f.count("bundle"))
+	if f.Count("list") != 3 || f.Count("bundle") != 4 {
+		t.Errorf("%d list pages and %d reads, want 3 pages of 2 and 4 reads", f.Count("list"), f.Count("bundle"))
 	}
 	if _, err := c.GetAllSecrets(context.Background(), esv1.ExternalSecretFind{Path: ptr("app")}); err == nil || !strings.Contains(err.Error(), "has no paths") {
 		t.Errorf("find.path = %v, want a refusal", err)
@@ -233,7 +234,7 @@ func ptr(s string) *string { return &s }
 // refused before any call.
 func TestFindNeedsCompartment(t *testing.T) {
 	f := startOCI(t)
-	f.addKey(testKeyID, &apiKey(t, 0).PublicKey)
+	f.AddKey(testKeyID, &apiKey(t, 0).PublicKey)
 	store, kube := userStore(pkcs1PEM(apiKey(t, 0)))
 	store.GetSpec().Provider.Oracle.Compartment = ""
 	c, err := newProvider(f).NewClient(context.Background(), store, kube, "apps")
@@ -241,8 +242,8 @@ func TestFindNeedsCompartment(t *testing.T) {
 		t.Fatal(err)
 	}
 	_, err = c.GetAllSecrets(context.Background(), esv1.ExternalSecretFind{Name: &esv1.FindName{RegExp: "."}})
-	if err == nil || !strings.Contains(err.Error(), "spec.provider.oracle.compartment is unset") || f.count("list") != 0 {
-		t.Errorf("find without compartment = %v after %d list calls", err, f.count("list"))
+	if err == nil || !strings.Contains(err.Error(), "spec.provider.oracle.compartment is unset") || f.Count("list") != 0 {
+		t.Errorf("find without compartment = %v after %d list calls", err, f.Count("list"))
 	}
 }
 
@@ -263,8 +264,8 @@ func TestValidate(t *testing.T) {
 	if r != esv1.ValidationResultUnknown || err == nil || !strings.Contains(err.Error(), "[NotAuthorizedOrNotFound]") {
 		t.Errorf("Validate of an unreadable vault = %v, %v; want Unknown with OCI's code", r, err)
 	}
-	if f.count("vault") != 2 {
-		t.Errorf("%d vault reads, want 2", f.count("vault"))
+	if f.Count("vault") != 2 {
+		t.Errorf("%d vault reads, want 2", f.Count("vault"))
 	}
 }
 
@@ -276,7 +277,7 @@ func TestPrivateKeyFormats(t *testing.T) {
 		t.Fatal(err)
 	}
 	f, _, c := setup(t, pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: der}))
-	f.put("db", []byte("v"), nil)
+	f.Put("db", []byte("v"), nil)
 	if got, err := get(c, "db", "", ""); err != nil || string(got) != "v" {
 		t.Errorf("read with a PKCS#8 key = %q, %v", got, err)
 	}

@@ -37,9 +37,9 @@ func TestPush(t *testing.T) {
 	if got, err := get(c, "app-db", "1", ""); err != nil || string(got) != "one" {
 		t.Errorf("version 1 = %q, %v", got, err)
 	}
-	if f.count("create") != 1 || f.count("update") != 1 || f.secrets["app-db"].tags["managed-by"] != "external-secrets" {
+	if f.Count("create") != 1 || f.Count("update") != 1 || secretOf(f, "app-db").Tags["managed-by"] != "external-secrets" {
 		t.Errorf("%d creates, %d updates, tags %v; want 1, 1 and managed-by=external-secrets",
-			f.count("create"), f.count("update"), f.secrets["app-db"].tags)
+			f.Count("create"), f.Count("update"), secretOf(f, "app-db").Tags)
 	}
 	for _, kv := range [][2]string{{"a", "1"}, {"b", "2"}} {
 		if err := w.PushSecret(ctx, []byte(kv[1]), provider.PushRef{RemoteKey: "cfg", Property: kv[0]}); err != nil {
@@ -72,15 +72,15 @@ func TestPush(t *testing.T) {
 func TestPushLeavesOthersAlone(t *testing.T) {
 	f, _, c := setup(t, pkcs1PEM(apiKey(t, 0)))
 	w, ctx := writer(t, c), context.Background()
-	f.put("theirs", []byte("keep"), map[string]string{"team": "db"})
+	f.Put("theirs", []byte("keep"), map[string]string{"team": "db"})
 	if err := w.PushSecret(ctx, []byte("mine"), provider.PushRef{RemoteKey: "theirs"}); !errors.Is(err, provider.ErrNotManaged) {
 		t.Errorf("PushSecret over another's secret = %v, want ErrNotManaged", err)
 	}
 	if err := w.DeleteSecret(ctx, provider.PushRef{RemoteKey: "theirs"}); !errors.Is(err, provider.ErrNotManaged) {
 		t.Errorf("DeleteSecret of another's secret = %v, want ErrNotManaged", err)
 	}
-	if f.count("update")+f.count("delete")+f.count("create") != 0 || f.secrets["theirs"].pendingDeletion {
-		t.Errorf("another's secret was written: %d updates, %d deletions, %d creates", f.count("update"), f.count("delete"), f.count("create"))
+	if f.Count("update")+f.Count("delete")+f.Count("create") != 0 || secretOf(f, "theirs").PendingDeletion {
+		t.Errorf("another's secret was written: %d updates, %d deletions, %d creates", f.Count("update"), f.Count("delete"), f.Count("create"))
 	}
 }
 
@@ -97,8 +97,8 @@ func TestDeletePushed(t *testing.T) {
 	if err := w.DeleteSecret(ctx, provider.PushRef{RemoteKey: "cfg", Property: "a"}); err != nil {
 		t.Fatal(err)
 	}
-	if got, _ := get(c, "cfg", "", ""); string(got) != `{"b":"b"}` || f.count("delete") != 0 {
-		t.Errorf("after removing a: %s, %d deletions", got, f.count("delete"))
+	if got, _ := get(c, "cfg", "", ""); string(got) != `{"b":"b"}` || f.Count("delete") != 0 {
+		t.Errorf("after removing a: %s, %d deletions", got, f.Count("delete"))
 	}
 	for range 2 {
 		if err := w.DeleteSecret(ctx, provider.PushRef{RemoteKey: "cfg", Property: "b"}); err != nil {
@@ -108,8 +108,8 @@ func TestDeletePushed(t *testing.T) {
 	if err := w.DeleteSecret(ctx, provider.PushRef{RemoteKey: "never-pushed"}); err != nil {
 		t.Errorf("DeleteSecret of a missing secret = %v", err)
 	}
-	if !f.secrets["cfg"].pendingDeletion || f.count("delete") != 1 {
-		t.Errorf("cfg pending deletion %v after %d deletions, want once", f.secrets["cfg"].pendingDeletion, f.count("delete"))
+	if !secretOf(f, "cfg").PendingDeletion || f.Count("delete") != 1 {
+		t.Errorf("cfg pending deletion %v after %d deletions, want once", secretOf(f, "cfg").PendingDeletion, f.Count("delete"))
 	}
 }
 
@@ -117,7 +117,7 @@ func TestDeletePushed(t *testing.T) {
 // metadata, which OCI pushes do not read, is refused.
 func TestPushNeedsKeyAndCompartment(t *testing.T) {
 	f := startOCI(t)
-	f.addKey(testKeyID, &apiKey(t, 0).PublicKey)
+	f.AddKey(testKeyID, &apiKey(t, 0).PublicKey)
 	store, kube := userStore(pkcs1PEM(apiKey(t, 0)))
 	store.GetSpec().Provider.Oracle.EncryptionKey = ""
 	c, err := newProvider(f).NewClient(context.Background(), store, kube, "apps")
@@ -125,8 +125,8 @@ func TestPushNeedsKeyAndCompartment(t *testing.T) {
 		t.Fatal(err)
 	}
 	err = writer(t, c).PushSecret(context.Background(), []byte("v"), provider.PushRef{RemoteKey: "x"})
-	if err == nil || !strings.Contains(err.Error(), "spec.provider.oracle.encryptionKey: required to push") || f.count("list") != 0 {
-		t.Errorf("push without encryptionKey = %v after %d calls", err, f.count("list"))
+	if err == nil || !strings.Contains(err.Error(), "spec.provider.oracle.encryptionKey: required to push") || f.Count("list") != 0 {
+		t.Errorf("push without encryptionKey = %v after %d calls", err, f.Count("list"))
 	}
 	_, _, c = setup(t, pkcs1PEM(apiKey(t, 0)))
 	meta := &apiextensionsv1.JSON{Raw: []byte(`{"apiVersion":"kubernetes.external-secrets.io/v1alpha1","kind":"PushSecretMetadata","spec":{"tags":{"a":"b"}}}`)}

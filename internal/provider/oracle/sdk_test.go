@@ -23,8 +23,8 @@ var headersOf = regexp.MustCompile(`headers="([^"]*)"`)
 // that is not Ferry's.
 func TestSignatureMatchesOCISDK(t *testing.T) {
 	f := startOCI(t)
-	f.addKey(testKeyID, &apiKey(t, 0).PublicKey)
-	f.put("db", []byte("v"), nil)
+	f.AddKey(testKeyID, &apiKey(t, 0).PublicKey)
+	f.Put("db", []byte("v"), nil)
 	keyPEM := string(pkcs1PEM(apiKey(t, 0)))
 	at := time.Date(2026, 12, 5, 4, 0, 0, 0, time.UTC)
 	ours, err := newSigner(testTenancy, testUser, testFingerprint, []byte(keyPEM), func() time.Time { return at })
@@ -32,13 +32,13 @@ func TestSignatureMatchesOCISDK(t *testing.T) {
 		t.Fatal(err)
 	}
 	sdk := common.DefaultRequestSigner(common.NewRawConfigurationProvider(testTenancy, testUser, "us-ashburn-1", testFingerprint, keyPEM, nil))
-	target := f.servers[secretsService].URL + "/20190301/secretbundles/actions/getByName?secretName=db&vaultId=" + fakeVault
+	target := f.Servers[secretsService].URL + "/20190301/secretbundles/actions/getByName?secretName=db&vaultId=" + fakeVault
 	for _, tt := range []struct {
 		method, url string
 		body        []byte
 	}{
 		{http.MethodGet, target, nil},
-		{http.MethodPost, f.servers[vaultsService].URL + "/20180608/secrets", []byte(`{"secretName":"db"}`)},
+		{http.MethodPost, f.Servers[vaultsService].URL + "/20180608/secrets", []byte(`{"secretName":"db"}`)},
 	} {
 		build := func() *http.Request {
 			req, err := http.NewRequest(tt.method, tt.url, bytes.NewReader(tt.body))
@@ -92,15 +92,15 @@ func TestSignatureMatchesOCISDK(t *testing.T) {
 // Ferry's; Ferry's own client passes the same services in TestInstancePrincipal.
 func TestInstancePrincipalMatchesOCISDK(t *testing.T) {
 	f := startOCI(t)
-	f.put("db", []byte("v"), nil)
-	t.Setenv("OCI_METADATA_BASE_URL", f.servers[metadataService].URL+"/opc/v2")
-	t.Setenv("OCI_SDK_AUTH_CLIENT_REGION_URL", f.servers[authService].URL)
+	f.Put("db", []byte("v"), nil)
+	t.Setenv("OCI_METADATA_BASE_URL", f.Servers[metadataService].URL+"/opc/v2")
+	t.Setenv("OCI_SDK_AUTH_CLIENT_REGION_URL", f.Servers[authService].URL)
 	t.Setenv("OCI_SDK_AUTH_CLIENT_CIRCUIT_BREAKER_ENABLED", "false")
 	sdk, err := auth.InstancePrincipalConfigurationProvider()
 	if err != nil {
 		t.Fatalf("the SDK's instance principal: %v", err)
 	}
-	req, _ := http.NewRequest(http.MethodGet, f.servers[secretsService].URL+"/20190301/secretbundles/actions/getByName?secretName=db&vaultId="+fakeVault, http.NoBody)
+	req, _ := http.NewRequest(http.MethodGet, f.Servers[secretsService].URL+"/20190301/secretbundles/actions/getByName?secretName=db&vaultId="+fakeVault, http.NoBody)
 	req.Header.Set("Date", time.Now().UTC().Format(http.TimeFormat))
 	if err := common.DefaultRequestSigner(sdk).Sign(req); err != nil {
 		t.Fatalf("the SDK's signer: %v", err)
@@ -114,7 +114,7 @@ func TestInstancePrincipalMatchesOCISDK(t *testing.T) {
 	}
 	body, _ := io.ReadAll(resp.Body)
 	_ = resp.Body.Close()
-	if resp.StatusCode != http.StatusOK || f.count("x509") != 1 {
-		t.Errorf("the in-process OCI answers the SDK's request with HTTP %d after %d federations, want 200 after 1: %s", resp.StatusCode, f.count("x509"), body)
+	if resp.StatusCode != http.StatusOK || f.Count("x509") != 1 {
+		t.Errorf("the in-process OCI answers the SDK's request with HTTP %d after %d federations, want 200 after 1: %s", resp.StatusCode, f.Count("x509"), body)
 	}
 }

@@ -2,12 +2,9 @@ package oracle
 
 import (
 	"context"
-	"crypto/rsa"
-	"crypto/x509"
 	"encoding/base64"
 	"encoding/json"
 	"encoding/pem"
-	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
@@ -20,58 +17,18 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client/fake"
 
 	esv1 "github.com/ferryhq/ferry/api/externalsecrets/v1"
+	"github.com/ferryhq/ferry/internal/provider/oracle/oraclefake"
 	"github.com/ferryhq/ferry/internal/redact"
 )
 
 const podToken = "pod-sa-token-5c1d"
 
-// proxymux serves OKE's workload identity endpoint, as the OCI SDK's client describes it:
-// POST /resourcePrincipalSessionTokens with a ServiceAccount token as bearer (accept says
-// whether the cluster would accept it; 401 otherwise) and {"podKey": <PEM public key>};
-// it answers a JSON string of base64 of {"token": "ST$<jwt>"}, a token then accepted with
-// that key until its exp.
-func (f *fakeOCI) proxymux(accept func(saToken string) bool) http.HandlerFunc {
-	return func(w http.ResponseWriter, r *http.Request) {
-		f.mu.Lock()
-		f.calls["proxymux"]++
-		now, ttl := f.now(), f.tokenTTL
-		f.mu.Unlock()
-		if r.Method != http.MethodPost || r.URL.Path != "/resourcePrincipalSessionTokens" {
-			http.NotFound(w, r)
-			return
-		}
-		saToken, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
-		if !ok || !accept(saToken) {
-			http.Error(w, "Unauthorized", http.StatusUnauthorized)
-			return
-		}
-		var req struct {
-			PodKey string `json:"podKey"`
-		}
-		var session *rsa.PublicKey
-		if r.Header.Get("Content-Type") == "application/json" && json.NewDecoder(r.Body).Decode(&req) == nil {
-			if block, _ := pem.Decode([]byte(req.PodKey)); block != nil && block.Type == "PUBLIC KEY" {
-				k, _ := x509.ParsePKIXPublicKey(block.Bytes)
-				session, _ = k.(*rsa.PublicKey)
-			}
-		}
-		if session == nil {
-			http.Error(w, "podKey is not a PEM public key", http.StatusBadRequest)
-			return
-		}
-		jwt := f.issueToken(session, now, ttl, map[string]any{"sub": "workload", "res_tenant": fakeInstanceTenancy, "ptype": "workload"})
-		inner, _ := json.Marshal(map[string]string{"token": "ST$" + jwt})
-		w.Header().Set("Content-Type", "application/json")
-		_ = json.NewEncoder(w).Encode(base64.StdEncoding.EncodeToString(inner))
-	}
-}
-
 // startProxymux starts the workload identity endpoint over TLS and returns its URL and a
 // ServiceAccount folder holding the pod's token and the CA that signed the endpoint's
 // certificate, as Kubernetes mounts them.
-func startProxymux(t *testing.T, f *fakeOCI, accept func(string) bool) (endpoint, saDir string) {
+func startProxymux(t *testing.T, f *oraclefake.Server, accept func(string) bool) (endpoint, saDir string) {
 	t.Helper()
-	srv := httptest.NewTLSServer(f.proxymux(accept))
+	srv := httptest.NewTLSServer(f.Proxymux(accept))
 	t.Cleanup(srv.Close)
 	saDir = t.TempDir()
 	ca := pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: srv.Certificate().Raw})
@@ -86,7 +43,7 @@ func startProxymux(t *testing.T, f *fakeOCI, accept func(string) bool) (endpoint
 
 // workloadProvider returns a provider whose workload identity endpoint and ServiceAccount
 // folder are the in-process ones.
-func workloadProvider(f *fakeOCI, endpoint, saDir string) *Provider {
+func workloadProvider(f *oraclefake.Server, endpoint, saDir string) *Provider {
 	p := newProvider(f)
 	p.proxymux = func() (string, error) { return endpoint, nil }
 	p.serviceAccountDir = saDir
@@ -105,7 +62,7 @@ func workloadStore(name string) esv1.GenericStore {
 // that name no ServiceAccount share the token.
 func TestWorkload(t *testing.T) {
 	f := startOCI(t)
-	f.put("db", []byte(`{"password":"pw-77aa"}`), nil)
+	f.Put("db", []byte(`{"password":"pw-77aa"}`), nil)
 	endpoint, saDir := startProxymux(t, f, func(tok string) bool { return tok == podToken })
 	p := workloadProvider(f, endpoint, saDir)
 	for _, name := range []string{"one", "two"} {
@@ -120,17 +77,15 @@ func TestWorkload(t *testing.T) {
 			t.Errorf("Validate = %v, %v; want Ready", res, err)
 		}
 	}
-	if f.count("proxymux") != 1 || f.count("bundle") != 2 || f.refusals() != 0 {
-		t.Errorf("exchanges %d, reads %d, refusals %d; want 1, 2, 0", f.count("proxymux"), f.count("bundle"), f.refusals())
+	if f.Count("proxymux") != 1 || f.Count("bundle") != 2 || f.Refusals() != 0 {
+		t.Errorf("exchanges %d, reads %d, refusals %d; want 1, 2, 0", f.Count("proxymux"), f.Count("bundle"), f.Refusals())
 	}
 	// The pod's token and the session token are credentials: no message of the process
 	// shows them.
-	f.mu.Lock()
 	var session string
-	for token := range f.tokens {
+	for token := range f.Tokens() {
 		session = token
 	}
-	f.mu.Unlock()
 	for _, secret := range []string{podToken, session} {
 		if msg := redact.New().String("echo: " + secret); strings.Contains(msg, secret) {
 			t.Errorf("a message quoting a credential is redacted to %q", msg)
@@ -142,7 +97,7 @@ func TestWorkload(t *testing.T) {
 // requested for that ServiceAccount, not the pod's.
 func TestWorkloadServiceAccountRef(t *testing.T) {
 	f := startOCI(t)
-	f.put("db", []byte("v1"), nil)
+	f.Put("db", []byte("v1"), nil)
 	// controller-runtime's fake client issues "fake-token" for any TokenRequest.
 	endpoint, saDir := startProxymux(t, f, func(tok string) bool { return tok == "fake-token" })
 	p := workloadProvider(f, endpoint, saDir)
@@ -166,9 +121,9 @@ func TestWorkloadServiceAccountRef(t *testing.T) {
 // its lifetime, as the OCI SDK renews it, so an expired token is never sent.
 func TestWorkloadRenewsToken(t *testing.T) {
 	f := startOCI(t)
-	f.put("db", []byte("v1"), nil)
+	f.Put("db", []byte("v1"), nil)
 	now, advance := testClock()
-	f.now = now
+	f.SetClock(now)
 	endpoint, saDir := startProxymux(t, f, func(tok string) bool { return tok == podToken })
 	p := workloadProvider(f, endpoint, saDir)
 	p.now = now
@@ -185,12 +140,12 @@ func TestWorkloadRenewsToken(t *testing.T) {
 		if got, err := get(c, "db", "", ""); err != nil || string(got) != "v1" {
 			t.Errorf("after %s more: GetSecret = %q, %v", step.after, got, err)
 		}
-		if f.count("proxymux") != step.exchanges {
-			t.Errorf("after %s more: %d exchanges, want %d", step.after, f.count("proxymux"), step.exchanges)
+		if f.Count("proxymux") != step.exchanges {
+			t.Errorf("after %s more: %d exchanges, want %d", step.after, f.Count("proxymux"), step.exchanges)
 		}
 	}
-	if f.refusals() != 0 {
-		t.Errorf("OCI refused %d requests, want none", f.refusals())
+	if f.Refusals() != 0 {
+		t.Errorf("OCI refused %d requests, want none", f.Refusals())
 	}
 }
 
@@ -217,21 +172,21 @@ func TestWorkloadFailures(t *testing.T) {
 		if err == nil || !strings.Contains(err.Error(), "HTTP 401: the ServiceAccount token was refused") {
 			t.Errorf("GetSecret = %v, want the refusal", err)
 		}
-		if f.count("bundle") != 0 {
-			t.Errorf("%d reads reached OCI, want 0", f.count("bundle"))
+		if f.Count("bundle") != 0 {
+			t.Errorf("%d reads reached OCI, want 0", f.Count("bundle"))
 		}
 	})
 	t.Run("untrusted endpoint", func(t *testing.T) {
 		f := startOCI(t)
 		endpoint, saDir := startProxymux(t, f, func(string) bool { return true })
 		// A CA that did not sign the endpoint's certificate.
-		other := pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: f.instance.intermediate.Raw})
+		other := pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: instanceIntermediate(f).Raw})
 		if err := os.WriteFile(filepath.Join(saDir, "ca.crt"), other, 0o600); err != nil {
 			t.Fatal(err)
 		}
 		err := read(t, workloadProvider(f, endpoint, saDir))
-		if err == nil || !strings.Contains(err.Error(), "certificate") || f.count("proxymux") != 0 {
-			t.Errorf("GetSecret = %v after %d exchanges, want a TLS refusal before any", err, f.count("proxymux"))
+		if err == nil || !strings.Contains(err.Error(), "certificate") || f.Count("proxymux") != 0 {
+			t.Errorf("GetSecret = %v after %d exchanges, want a TLS refusal before any", err, f.Count("proxymux"))
 		}
 	})
 	t.Run("not in Kubernetes", func(t *testing.T) {

@@ -47,7 +47,7 @@ func newClient(t *testing.T, baseURI, token string) provider.Client {
 // ReadOnly token. Previder keeps no versions and cannot be searched.
 func TestConformance(t *testing.T) {
 	f := startPrevider(t)
-	store := previderStore(f.srv.URL)
+	store := previderStore(f.URL)
 	conformance.Run(t, conformance.Backend{
 		Provider:  New(),
 		Kube:      kubeWithToken("ro-token"),
@@ -58,10 +58,10 @@ func TestConformance(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			f.put(key, string(value))
+			f.Put(key, string(value))
 			return ""
 		},
-		Delete: func(_ *testing.T, key string) { f.remove(key) },
+		Delete: func(_ *testing.T, key string) { f.Remove(key) },
 		Find:   conformance.FindNone,
 	})
 }
@@ -70,8 +70,8 @@ func TestConformance(t *testing.T) {
 // named after the remote key, as External Secrets Operator gives it.
 func TestPlainValueExtract(t *testing.T) {
 	f := startPrevider(t)
-	f.put("db-password", "hunter2")
-	c := newClient(t, f.srv.URL, "ro-token")
+	f.Put("db-password", "hunter2")
+	c := newClient(t, f.URL, "ro-token")
 	m, err := c.GetSecretMap(context.Background(), esv1.ExternalSecretDataRemoteRef{Key: "db-password"})
 	if err != nil || len(m) != 1 || string(m["db-password"]) != "hunter2" {
 		t.Errorf("GetSecretMap of a plain value = %v, %v", m, err)
@@ -83,11 +83,11 @@ func TestPlainValueExtract(t *testing.T) {
 func TestValidateTokens(t *testing.T) {
 	f := startPrevider(t)
 	for _, token := range []string{"rw-token", "ro-token"} {
-		if res, err := newClient(t, f.srv.URL, token).Validate(context.Background()); err != nil || res != esv1.ValidationResultReady {
+		if res, err := newClient(t, f.URL, token).Validate(context.Background()); err != nil || res != esv1.ValidationResultReady {
 			t.Errorf("Validate with %s = %v, %v; want Ready", token, res, err)
 		}
 	}
-	_, err := newClient(t, f.srv.URL, "wrong-token-value").Validate(context.Background())
+	_, err := newClient(t, f.URL, "wrong-token-value").Validate(context.Background())
 	if err == nil || !strings.Contains(err.Error(), "did not accept the access token") || strings.Contains(err.Error(), "wrong-token-value") {
 		t.Errorf("Validate with a wrong token = %v", err)
 	}

@@ -12,6 +12,7 @@ import (
 
 	esv1 "github.com/ferryhq/ferry/api/externalsecrets/v1"
 	"github.com/ferryhq/ferry/internal/provider/conformance"
+	"github.com/ferryhq/ferry/internal/provider/secretserver/secretserverfake"
 )
 
 func ssStore(spec esv1.SecretServerProvider) esv1.GenericStore {
@@ -23,13 +24,13 @@ func ssStore(spec esv1.SecretServerProvider) esv1.GenericStore {
 }
 
 // passwordStore is a store with its username inline and its password in a Secret.
-func passwordStore(f *fakeSS, password string) (esv1.GenericStore, client.Client) {
+func passwordStore(f *secretserverfake.Server, password string) (esv1.GenericStore, client.Client) {
 	creds := &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Name: "ss-creds", Namespace: "apps"},
 		Data: map[string][]byte{"password": []byte(password)}}
 	store := ssStore(esv1.SecretServerProvider{
-		ServerURL: f.url() + "/",
-		Domain:    f.domain,
-		Username:  &esv1.SecretServerCredential{Value: f.username},
+		ServerURL: f.BaseURL() + "/",
+		Domain:    f.Domain(),
+		Username:  &esv1.SecretServerCredential{Value: f.Username},
 		Password:  &esv1.SecretServerCredential{SecretRef: &esv1.SecretKeySelector{Name: "ss-creds", Key: "password"}},
 	})
 	return store, fake.NewClientBuilder().WithObjects(creds).Build()
@@ -39,7 +40,7 @@ func passwordStore(f *fakeSS, password string) (esv1.GenericStore, client.Client
 // the layout ESO's documentation uses for Secret Server.
 func dataItem(pairs map[string]string) fakeItem {
 	raw, _ := json.Marshal(pairs)
-	return fakeItem{name: "Data", slug: "data", value: string(raw)}
+	return fakeItem{Name: "Data", Slug: "data", Value: string(raw)}
 }
 
 // TestConformance runs the provider suite against the in-process Secret Server, reading
@@ -48,30 +49,28 @@ func dataItem(pairs map[string]string) fakeItem {
 // wholeModel spells out field by field.
 func TestConformance(t *testing.T) {
 	f := startSS(t)
-	store, kube := passwordStore(f, f.password)
+	store, kube := passwordStore(f, f.Password)
 	conformance.Run(t, conformance.Backend{
 		Provider:  New(),
 		Kube:      kube,
 		Namespace: "apps",
 		Store:     func(*testing.T) esv1.GenericStore { return store },
 		Seed: func(_ *testing.T, key string, s conformance.Secret) string {
-			f.put("/Ferry", key, dataItem(s.Data))
+			f.Put("/Ferry", key, dataItem(s.Data))
 			return ""
 		},
-		Delete: func(_ *testing.T, key string) { f.removeNamed(key) },
+		Delete: func(_ *testing.T, key string) { f.RemoveNamed(key) },
 		Find:   conformance.FindNone,
-		Whole:  func(s conformance.Secret) string { return wholeModel(f, dataItem(s.Data).value) },
+		Whole:  func(s conformance.Secret) string { return wholeModel(f, dataItem(s.Data).Value) },
 		Logins: f.Logins,
 	})
 }
 
 // wholeModel is the JSON ESO returns for the seeded secret whose data field holds value:
 // the SDK's secret model with Go names, in its order.
-func wholeModel(f *fakeSS, value string) string {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	for _, s := range f.secrets {
-		if len(s.items) != 1 || s.items[0].value != value {
+func wholeModel(f *secretserverfake.Server, value string) string {
+	for _, s := range f.Secrets() {
+		if len(s.Items) != 1 || s.Items[0].Value != value {
 			continue
 		}
 		quoted, _ := json.Marshal(value)
@@ -81,7 +80,7 @@ func wholeModel(f *fakeSS, value string) string {
 			`"ProxyEnabled":false,"RequiresComment":false,"SessionRecordingEnabled":false,"WebLauncherRequiresIncognitoMode":false,`+
 			`"Items":[{"ItemID":%d,"FieldID":300,"FileAttachmentID":0,"FieldName":"Data","Slug":"data","FieldDescription":"The Data.",`+
 			`"Filename":"","ItemValue":%s,"IsFile":false,"IsNotes":false,"IsPassword":false}]}`,
-			s.name, len(s.folder), s.id, s.id*100, quoted)
+			s.Name, len(s.Folder), s.ID, s.ID*100, quoted)
 	}
 	return "no such secret"
 }

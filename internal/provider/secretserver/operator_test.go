@@ -23,15 +23,15 @@ import (
 // folder is refused and leaves it alone.
 func TestThroughTheOperator(t *testing.T) {
 	f := startSS(t)
-	f.put("/Apps", "orders-db", dbItems()...)
-	f.put("/Apps", "orders-config", dataItem(map[string]string{"region": "eu-1", "replicas": "3"}))
+	f.Put("/Apps", "orders-db", dbItems()...)
+	f.Put("/Apps", "orders-config", dataItem(map[string]string{"region": "eu-1", "replicas": "3"}))
 	ns := testenv.Namespace(t, k8s, nil)
 	operatortest.Create(t, k8s, &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "ss-creds"},
-		Data: map[string][]byte{"password": []byte(f.password), "wrong": []byte("not-the-password-5")}})
+		Data: map[string][]byte{"password": []byte(f.Password), "wrong": []byte("not-the-password-5")}})
 	store := func(name, passwordKey string) *esv1.SecretStore {
 		return &esv1.SecretStore{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: name}, Spec: esv1.SecretStoreSpec{
-			Provider: &esv1.SecretStoreProvider{SecretServer: &esv1.SecretServerProvider{ServerURL: f.url(),
-				Username: &esv1.SecretServerCredential{Value: f.username},
+			Provider: &esv1.SecretStoreProvider{SecretServer: &esv1.SecretServerProvider{ServerURL: f.BaseURL(),
+				Username: &esv1.SecretServerCredential{Value: f.Username},
 				Password: &esv1.SecretServerCredential{SecretRef: &esv1.SecretKeySelector{Name: "ss-creds", Key: passwordKey}}}}}}
 	}
 	good := store("secretserver", "password")
@@ -72,7 +72,7 @@ func TestThroughTheOperator(t *testing.T) {
 	}
 	ours := push("ours", "pushed-db")
 	operatortest.WaitReady(t, k8s, ours, metav1.ConditionTrue)
-	if got, ok := f.field("pushed-db", "password"); !ok || got != "pushed-value" {
+	if got, ok := f.Field("pushed-db", "password"); !ok || got != "pushed-value" {
 		t.Errorf("pushed secret's password = %q, %v; want pushed-value", got, ok)
 	}
 	theirs := push("theirs", "41")
@@ -80,11 +80,11 @@ func TestThroughTheOperator(t *testing.T) {
 		t.Errorf("the refused push says %q, want the reason", msg)
 	}
 	operatortest.WaitGone(t, k8s, ours)
-	if _, ok := f.field("pushed-db", "password"); ok {
+	if _, ok := f.Field("pushed-db", "password"); ok {
 		t.Error("deleting the PushSecret did not delete the secret it created")
 	}
 	operatortest.WaitGone(t, k8s, theirs)
-	if got, ok := f.field("orders-db", "password"); !ok || got != "pw-9f2c" {
+	if got, ok := f.Field("orders-db", "password"); !ok || got != "pw-9f2c" {
 		t.Errorf("a secret outside the push's folder was changed or deleted: %q, %v", got, ok)
 	}
 }

@@ -17,14 +17,15 @@ import (
 	"github.com/ferryhq/ferry/internal/provider"
 	"github.com/ferryhq/ferry/internal/provider/conformance"
 	"github.com/ferryhq/ferry/internal/provider/credcache"
+	"github.com/ferryhq/ferry/internal/provider/secretserver/secretserverfake"
 )
 
-func newClient(t *testing.T, f *fakeSS, password string) *Client {
+func newClient(t *testing.T, f *secretserverfake.Server, password string) *Client {
 	t.Helper()
 	return newClientOf(t, New(), f, password)
 }
 
-func newClientOf(t *testing.T, p *Provider, f *fakeSS, password string) *Client {
+func newClientOf(t *testing.T, p *Provider, f *secretserverfake.Server, password string) *Client {
 	t.Helper()
 	store, kube := passwordStore(f, password)
 	c, err := p.NewClient(context.Background(), store, kube, "apps")
@@ -35,9 +36,9 @@ func newClientOf(t *testing.T, p *Provider, f *fakeSS, password string) *Client 
 	return c.(*Client)
 }
 
-func tokenClient(t *testing.T, f *fakeSS, token string) *Client {
+func tokenClient(t *testing.T, f *secretserverfake.Server, token string) *Client {
 	t.Helper()
-	store := ssStore(esv1.SecretServerProvider{ServerURL: f.url(), Token: &esv1.SecretServerCredential{Value: token}})
+	store := ssStore(esv1.SecretServerProvider{ServerURL: f.BaseURL(), Token: &esv1.SecretServerCredential{Value: token}})
 	c, err := New().NewClient(context.Background(), store, fake.NewClientBuilder().Build(), "apps")
 	if err != nil {
 		t.Fatalf("NewClient: %v", err)
@@ -50,9 +51,9 @@ func tokenClient(t *testing.T, f *fakeSS, token string) *Client {
 // are.
 func dbItems() []fakeItem {
 	return []fakeItem{
-		{name: "Username", slug: "username", value: "admin"},
-		{name: "Password", slug: "password", value: "pw-9f2c"},
-		{name: "Connection String", slug: "connection-string", value: "host=db port=5432"},
+		{Name: "Username", Slug: "username", Value: "admin"},
+		{Name: "Password", Slug: "password", Value: "pw-9f2c"},
+		{Name: "Connection String", Slug: "connection-string", Value: "host=db port=5432"},
 	}
 }
 
@@ -60,9 +61,9 @@ func dbItems() []fakeItem {
 // selected by slug and by name, and counts the calls each way costs.
 func TestReadByIDPathAndName(t *testing.T) {
 	f := startSS(t)
-	id := f.put("/Apps/Prod", "orders-db", dbItems()...)
-	f.put("/Apps/Prod", "orders-db-old", fakeItem{name: "Password", slug: "password", value: "old"})
-	c := newClient(t, f, f.password)
+	id := f.Put("/Apps/Prod", "orders-db", dbItems()...)
+	f.Put("/Apps/Prod", "orders-db-old", fakeItem{Name: "Password", Slug: "password", Value: "old"})
+	c := newClient(t, f, f.Password)
 	ctx := context.Background()
 	for _, tt := range []struct {
 		key, property, want string
@@ -74,13 +75,13 @@ func TestReadByIDPathAndName(t *testing.T) {
 		{"orders-db", "Password", "pw-9f2c", map[string]int{"search": 1, "id": 1}},
 		{"orders-db-old", "password", "old", map[string]int{"search": 1, "id": 1}},
 	} {
-		before := map[string]int{"id": f.callCount("id"), "path": f.callCount("path"), "search": f.callCount("search")}
+		before := map[string]int{"id": f.CallCount("id"), "path": f.CallCount("path"), "search": f.CallCount("search")}
 		got, err := c.GetSecret(ctx, esv1.ExternalSecretDataRemoteRef{Key: tt.key, Property: tt.property})
 		if err != nil || string(got) != tt.want {
 			t.Errorf("key %q property %q = %q, %v; want %q", tt.key, tt.property, got, err, tt.want)
 		}
 		for kind, n := range before {
-			if d := f.callCount(kind) - n; d != tt.calls[kind] {
+			if d := f.CallCount(kind) - n; d != tt.calls[kind] {
 				t.Errorf("key %q made %d %s calls, want %d", tt.key, d, kind, tt.calls[kind])
 			}
 		}
@@ -108,10 +109,10 @@ func TestReadByIDPathAndName(t *testing.T) {
 // does.
 func TestSearchTakesExactNameThenFirst(t *testing.T) {
 	f := startSS(t)
-	f.put("", "api-key-legacy", fakeItem{name: "Key", slug: "key", value: "legacy"})
-	f.put("", "api-key", fakeItem{name: "Key", slug: "key", value: "current"})
-	f.put("", "a-api-key-z", fakeItem{name: "Key", slug: "key", value: "first"})
-	c := newClient(t, f, f.password)
+	f.Put("", "api-key-legacy", fakeItem{Name: "Key", Slug: "key", Value: "legacy"})
+	f.Put("", "api-key", fakeItem{Name: "Key", Slug: "key", Value: "current"})
+	f.Put("", "a-api-key-z", fakeItem{Name: "Key", Slug: "key", Value: "first"})
+	c := newClient(t, f, f.Password)
 	for key, want := range map[string]string{"api-key": "current", "api-k": "first"} {
 		got, err := c.GetSecret(context.Background(), esv1.ExternalSecretDataRemoteRef{Key: key, Property: "key"})
 		if err != nil || string(got) != want {
@@ -124,10 +125,10 @@ func TestSearchTakesExactNameThenFirst(t *testing.T) {
 // the JSON the first field holds, then a field's slug or name; and extract with a property.
 func TestPropertyInsideFirstFieldJSON(t *testing.T) {
 	f := startSS(t)
-	f.put("", "app", fakeItem{name: "Data", slug: "data", value: `{"db":{"user":"u1","port":5432},"username":"from-json"}`},
-		fakeItem{name: "Username", slug: "username", value: "from-field"}, fakeItem{name: "Notes", slug: "notes", value: "n"})
-	f.put("", "plain", dbItems()...)
-	c := newClient(t, f, f.password)
+	f.Put("", "app", fakeItem{Name: "Data", Slug: "data", Value: `{"db":{"user":"u1","port":5432},"username":"from-json"}`},
+		fakeItem{Name: "Username", Slug: "username", Value: "from-field"}, fakeItem{Name: "Notes", Slug: "notes", Value: "n"})
+	f.Put("", "plain", dbItems()...)
+	c := newClient(t, f, f.Password)
 	ctx := context.Background()
 	for prop, want := range map[string]string{"db.user": "u1", "db.port": "5432", "db": `{"port":5432,"user":"u1"}`,
 		"username": "from-json", "notes": "n", "Notes": "n"} {
@@ -153,14 +154,14 @@ func TestPropertyInsideFirstFieldJSON(t *testing.T) {
 // TestFileField checks that a file field's value is the file, fetched with one more call.
 func TestFileField(t *testing.T) {
 	f := startSS(t)
-	f.put("", "tls", fakeItem{name: "Certificate", slug: "certificate", file: []byte("-----BEGIN CERTIFICATE-----\nMIIB\n")},
-		fakeItem{name: "Host", slug: "host", value: "example.org"})
-	c := newClient(t, f, f.password)
+	f.Put("", "tls", fakeItem{Name: "Certificate", Slug: "certificate", File: []byte("-----BEGIN CERTIFICATE-----\nMIIB\n")},
+		fakeItem{Name: "Host", Slug: "host", Value: "example.org"})
+	c := newClient(t, f, f.Password)
 	got, err := c.GetSecret(context.Background(), esv1.ExternalSecretDataRemoteRef{Key: "tls", Property: "certificate"})
 	if err != nil || string(got) != "-----BEGIN CERTIFICATE-----\nMIIB\n" {
 		t.Errorf("file field = %q, %v", got, err)
 	}
-	if n := f.callCount("file"); n != 1 {
+	if n := f.CallCount("file"); n != 1 {
 		t.Errorf("file calls = %d, want 1", n)
 	}
 }
@@ -169,11 +170,9 @@ func TestFileField(t *testing.T) {
 // secret the user may not view is an error that says so, never "not found".
 func TestNotFoundAndDenied(t *testing.T) {
 	f := startSS(t)
-	id := f.put("/Locked", "vault-root", dbItems()...)
-	f.mu.Lock()
-	f.denied[id] = true
-	f.mu.Unlock()
-	c := newClient(t, f, f.password)
+	id := f.Put("/Locked", "vault-root", dbItems()...)
+	f.Deny(id)
+	c := newClient(t, f, f.Password)
 	ctx := context.Background()
 	for _, key := range []string{"999", "/Nowhere/x", "no-such-name"} {
 		if _, err := c.GetSecret(ctx, esv1.ExternalSecretDataRemoteRef{Key: key}); !errors.Is(err, provider.ErrNotFound) {
@@ -197,12 +196,12 @@ func TestNotFoundAndDenied(t *testing.T) {
 // announces have passed; again when the server drops its token.
 func TestTokenKeptAndReplaced(t *testing.T) {
 	f := startSS(t)
-	f.domain = "CORP"
-	f.put("", "a", dbItems()...)
+	f.SetDomain("CORP")
+	f.Put("", "a", dbItems()...)
 	now := time.Now()
 	p := New()
 	p.cacheOpts = []credcache.Option{credcache.WithClock(func() time.Time { return now })}
-	c := newClientOf(t, p, f, f.password)
+	c := newClientOf(t, p, f, f.Password)
 	for _, step := range []struct {
 		what       string
 		later      time.Duration
@@ -217,9 +216,7 @@ func TestTokenKeptAndReplaced(t *testing.T) {
 	} {
 		now = now.Add(step.later)
 		if step.dropTokens {
-			f.mu.Lock()
-			f.tokens = map[string]time.Time{}
-			f.mu.Unlock()
+			f.DropTokens()
 		}
 		for range step.reads {
 			got, err := c.GetSecret(context.Background(), esv1.ExternalSecretDataRemoteRef{Key: "41", Property: "username"})
@@ -237,8 +234,8 @@ func TestTokenKeptAndReplaced(t *testing.T) {
 // refused one fails Validate and reads with the reason, without the token.
 func TestGivenToken(t *testing.T) {
 	f := startSS(t)
-	f.put("", "a", dbItems()...)
-	c := tokenClient(t, f, f.staticToken)
+	f.Put("", "a", dbItems()...)
+	c := tokenClient(t, f, f.StaticToken)
 	if _, err := c.Validate(context.Background()); err != nil {
 		t.Errorf("Validate = %v", err)
 	}
@@ -247,7 +244,7 @@ func TestGivenToken(t *testing.T) {
 		t.Errorf("read with a given token = %q, %v after %d logins; want the value and no login", got, err, f.Logins())
 	}
 	bad := tokenClient(t, f, "revoked-token-7")
-	before := f.callCount("search")
+	before := f.CallCount("search")
 	_, err = bad.GetSecret(context.Background(), esv1.ExternalSecretDataRemoteRef{Key: "a"})
 	if err == nil || errors.Is(err, provider.ErrNotFound) || !strings.Contains(err.Error(), "refused the token") || strings.Contains(err.Error(), "revoked-token-7") {
 		t.Errorf("read with a refused token = %v, want the reason without the token", err)
@@ -255,8 +252,8 @@ func TestGivenToken(t *testing.T) {
 	if _, err := bad.Validate(context.Background()); err == nil {
 		t.Error("Validate with a refused token succeeded")
 	}
-	if f.callCount("search") != before || f.Logins() != 0 {
-		t.Errorf("a refused token led to %d searches and %d logins, want none", f.callCount("search")-before, f.Logins())
+	if f.CallCount("search") != before || f.Logins() != 0 {
+		t.Errorf("a refused token led to %d searches and %d logins, want none", f.CallCount("search")-before, f.Logins())
 	}
 }
 
@@ -270,17 +267,19 @@ func TestWrongPassword(t *testing.T) {
 // TestCABundle checks that a TLS Secret Server is trusted through the store's caBundle and
 // refused without it.
 func TestCABundle(t *testing.T) {
-	f := newSS()
-	f.srv = httptest.NewTLSServer(f)
-	t.Cleanup(f.srv.Close)
-	f.put("", "a", dbItems()...)
-	caPEM := pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: f.srv.Certificate().Raw})
+	f, err := secretserverfake.StartTLS()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(f.Close)
+	f.Put("", "a", dbItems()...)
+	caPEM := pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: f.Certificate().Raw})
 	for _, tt := range []struct {
 		name   string
 		bundle []byte
 		ok     bool
 	}{{"with caBundle", caPEM, true}, {"without", nil, false}} {
-		store := ssStore(esv1.SecretServerProvider{ServerURL: f.url(), CABundle: tt.bundle, Token: &esv1.SecretServerCredential{Value: f.staticToken}})
+		store := ssStore(esv1.SecretServerProvider{ServerURL: f.BaseURL(), CABundle: tt.bundle, Token: &esv1.SecretServerCredential{Value: f.StaticToken}})
 		c, err := New().NewClient(context.Background(), store, fake.NewClientBuilder().Build(), "apps")
 		if err != nil {
 			t.Fatalf("%s: NewClient: %v", tt.name, err)
@@ -299,10 +298,10 @@ func TestCABundle(t *testing.T) {
 // TestFailingServer checks that a server answering errors, garbage or nothing fails
 // Validate and reads, never as "not found".
 func TestFailingServer(t *testing.T) {
-	f := newSS()
+	f := startSS(t)
 	conformance.RunFailingServers(t, conformance.FailingOptions{}, func(t *testing.T, srv *httptest.Server) provider.Client {
-		f.srv = srv
-		return newClient(t, f, f.password)
+		f.URL = srv.URL
+		return newClient(t, f, f.Password)
 	})
 }
 

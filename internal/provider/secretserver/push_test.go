@@ -10,6 +10,7 @@ import (
 
 	esv1 "github.com/ferryhq/ferry/api/externalsecrets/v1"
 	"github.com/ferryhq/ferry/internal/provider"
+	"github.com/ferryhq/ferry/internal/provider/secretserver/secretserverfake"
 )
 
 // pushMeta is ESO's metadata envelope with spec as given.
@@ -17,8 +18,8 @@ func pushMeta(spec string) *apiextensionsv1.JSON {
 	return &apiextensionsv1.JSON{Raw: []byte(`{"apiVersion":"kubernetes.external-secrets.io/v1alpha1","kind":"PushSecretMetadata","spec":` + spec + `}`)}
 }
 
-func writes(f *fakeSS) map[string]int {
-	return map[string]int{"stub": f.callCount("stub"), "create": f.callCount("create"), "update": f.callCount("update"), "delete": f.callCount("delete")}
+func writes(f *secretserverfake.Server) map[string]int {
+	return map[string]int{"stub": f.CallCount("stub"), "create": f.CallCount("create"), "update": f.CallCount("update"), "delete": f.CallCount("delete")}
 }
 
 func sameCounts(a, b map[string]int) bool {
@@ -35,7 +36,7 @@ func sameCounts(a, b map[string]int) bool {
 // server stored.
 func TestPushCreateUpdateUnchanged(t *testing.T) {
 	f := startSS(t)
-	c := newClient(t, f, f.password)
+	c := newClient(t, f, f.Password)
 	ctx := context.Background()
 	meta := pushMeta(`{"folderId":12,"secretTemplateId":6010}`)
 	ref := provider.PushRef{RemoteKey: "app-db", Property: "password", Metadata: meta}
@@ -43,21 +44,21 @@ func TestPushCreateUpdateUnchanged(t *testing.T) {
 	if err := c.PushSecret(ctx, []byte("pw-1"), ref); err != nil {
 		t.Fatalf("create: %v", err)
 	}
-	if got, ok := f.field("app-db", "password"); !ok || got != "pw-1" {
+	if got, ok := f.Field("app-db", "password"); !ok || got != "pw-1" {
 		t.Fatalf("stored password = %q, %v; want pw-1", got, ok)
 	}
-	if got, _ := f.field("app-db", "username"); got != "" {
+	if got, _ := f.Field("app-db", "username"); got != "" {
 		t.Errorf("username = %q; the push set only the password", got)
 	}
 	if w := writes(f); w["stub"] != 1 || w["create"] != 1 || w["update"] != 0 {
 		t.Errorf("create calls = %v; want one stub and one create", w)
 	}
-	var created *fakeSecret
-	for _, s := range f.secrets {
+	var created secretserverfake.Secret
+	for _, s := range f.Secrets() {
 		created = s
 	}
-	if created.folderNumber() != 12 || created.template() != 6010 {
-		t.Errorf("created in folder %d from template %d; want 12, 6010", created.folderNumber(), created.template())
+	if created.FolderID != 12 || created.TemplateID != 6010 {
+		t.Errorf("created in folder %d from template %d; want 12, 6010", created.FolderID, created.TemplateID)
 	}
 
 	before := writes(f)
@@ -71,7 +72,7 @@ func TestPushCreateUpdateUnchanged(t *testing.T) {
 	if err := c.PushSecret(ctx, []byte("pw-2"), ref); err != nil {
 		t.Fatalf("update: %v", err)
 	}
-	if got, _ := f.field("app-db", "password"); got != "pw-2" {
+	if got, _ := f.Field("app-db", "password"); got != "pw-2" {
 		t.Errorf("password after update = %q; want pw-2", got)
 	}
 	if w := writes(f); w["update"] != 1 || w["create"] != 1 {
@@ -88,7 +89,7 @@ func TestPushCreateUpdateUnchanged(t *testing.T) {
 	if err != nil || string(got["user"]) != "app" {
 		t.Errorf("extract after the push = %q, %v; want user=app", got, err)
 	}
-	if count := len(f.secrets); count != 1 {
+	if count := len(f.Secrets()); count != 1 {
 		t.Errorf("the server holds %d secrets; want 1", count)
 	}
 }
@@ -98,7 +99,7 @@ func TestPushCreateUpdateUnchanged(t *testing.T) {
 // path and creates no other. A path whose folder is not folderId's creates nothing.
 func TestPushCreateByPathAndWholeTemplate(t *testing.T) {
 	f := startSS(t)
-	c := newClient(t, f, f.password)
+	c := newClient(t, f, f.Password)
 	ctx := context.Background()
 	ref := provider.PushRef{RemoteKey: "/Ferry/Pushed/orders-config", Metadata: pushMeta(`{"folderId":12,"secretTemplateId":6003}`)}
 	if err := c.PushSecret(ctx, []byte(`{"a":"1"}`), ref); err != nil {
@@ -107,18 +108,18 @@ func TestPushCreateByPathAndWholeTemplate(t *testing.T) {
 	if err := c.PushSecret(ctx, []byte(`{"a":"2"}`), ref); err != nil {
 		t.Fatalf("update by path: %v", err)
 	}
-	if got, ok := f.field("orders-config", "data"); !ok || got != `{"a":"2"}` {
+	if got, ok := f.Field("orders-config", "data"); !ok || got != `{"a":"2"}` {
 		t.Errorf("stored data = %q, %v", got, ok)
 	}
-	if w := writes(f); w["create"] != 1 || w["update"] != 1 || f.callCount("folder") != 1 {
-		t.Errorf("calls = %v, %d folder reads; want one create, one update, one folder read", w, f.callCount("folder"))
+	if w := writes(f); w["create"] != 1 || w["update"] != 1 || f.CallCount("folder") != 1 {
+		t.Errorf("calls = %v, %d folder reads; want one create, one update, one folder read", w, f.CallCount("folder"))
 	}
 	other := provider.PushRef{RemoteKey: "/Apps/Prod/orders-config", Metadata: pushMeta(`{"folderId":13,"secretTemplateId":6003}`)}
 	err := c.PushSecret(ctx, []byte(`{"a":"3"}`), other)
 	if err == nil || !strings.Contains(err.Error(), `folder 13 that the push metadata names is "\\Ferry\\Other", not /Apps/Prod`) {
 		t.Errorf("create by a path outside folderId: %v", err)
 	}
-	if n := f.callCount("create"); n != 1 {
+	if n := f.CallCount("create"); n != 1 {
 		t.Errorf("%d creates; want still 1", n)
 	}
 }
@@ -127,7 +128,7 @@ func TestPushCreateByPathAndWholeTemplate(t *testing.T) {
 // an id, or with a property the template lacks, without any write.
 func TestPushCreateNeedsMetadata(t *testing.T) {
 	f := startSS(t)
-	c := newClient(t, f, f.password)
+	c := newClient(t, f, f.Password)
 	ctx := context.Background()
 	for _, tt := range []struct {
 		name string
@@ -146,15 +147,15 @@ func TestPushCreateNeedsMetadata(t *testing.T) {
 			t.Errorf("%s: err = %v; want it to say %q without the value", tt.name, err, tt.want)
 		}
 	}
-	if n := f.callCount("create"); n != 0 || len(f.secrets) != 0 {
-		t.Errorf("%d creates, %d secrets; want none", n, len(f.secrets))
+	if n := f.CallCount("create"); n != 0 || len(f.Secrets()) != 0 {
+		t.Errorf("%d creates, %d secrets; want none", n, len(f.Secrets()))
 	}
 }
 
 // TestPushMetadataRefused names an unknown key and refuses it as InvalidSpec.
 func TestPushMetadataRefused(t *testing.T) {
 	f := startSS(t)
-	c := newClient(t, f, f.password)
+	c := newClient(t, f, f.Password)
 	err := c.PushSecret(context.Background(), []byte("v"), provider.PushRef{RemoteKey: "x", Metadata: pushMeta(`{"folderId":1,"siteId":3}`)})
 	if !errors.Is(err, provider.ErrInvalidMetadata) || !strings.Contains(err.Error(), "siteId") || !strings.Contains(err.Error(), "folderId, secretTemplateId") {
 		t.Errorf("err = %v; want invalid metadata naming siteId and the keys read", err)
@@ -166,18 +167,18 @@ func TestPushMetadataRefused(t *testing.T) {
 // nor deleted.
 func TestPushTouchesOnlyTheNamedSecret(t *testing.T) {
 	f := startSS(t)
-	c := newClient(t, f, f.password)
+	c := newClient(t, f, f.Password)
 	ctx := context.Background()
-	oldID := f.put("/Apps/Prod", "orders-db-old", dbItems()...)
+	oldID := f.Put("/Apps/Prod", "orders-db-old", dbItems()...)
 	meta := pushMeta(`{"folderId":12,"secretTemplateId":6010}`)
 
 	if err := c.PushSecret(ctx, []byte("new-pw"), provider.PushRef{RemoteKey: "orders-db", Property: "password", Metadata: meta}); err != nil {
 		t.Fatalf("push: %v", err)
 	}
-	if got, _ := f.field("orders-db-old", "password"); got != "pw-9f2c" {
+	if got, _ := f.Field("orders-db-old", "password"); got != "pw-9f2c" {
 		t.Errorf("orders-db-old's password = %q; a push to orders-db changed it", got)
 	}
-	if got, _ := f.field("orders-db", "password"); got != "new-pw" {
+	if got, _ := f.Field("orders-db", "password"); got != "new-pw" {
 		t.Errorf("orders-db's password = %q; want new-pw", got)
 	}
 
@@ -196,14 +197,14 @@ func TestPushTouchesOnlyTheNamedSecret(t *testing.T) {
 	if after := writes(f); !sameCounts(before, after) {
 		t.Errorf("refused calls wrote: %v -> %v", before, after)
 	}
-	if got, ok := f.field("orders-db-old", "password"); !ok || got != "pw-9f2c" {
+	if got, ok := f.Field("orders-db-old", "password"); !ok || got != "pw-9f2c" {
 		t.Errorf("orders-db-old after refusals = %q, %v", got, ok)
 	}
 	// Named with its own folder, it is written.
 	if err := c.PushSecret(ctx, []byte("rotated"), other); err != nil {
 		t.Fatalf("push in its own folder: %v", err)
 	}
-	if got, _ := f.field("orders-db-old", "password"); got != "rotated" {
+	if got, _ := f.Field("orders-db-old", "password"); got != "rotated" {
 		t.Errorf("orders-db-old's password = %q; want rotated", got)
 	}
 }
@@ -213,10 +214,10 @@ func TestPushTouchesOnlyTheNamedSecret(t *testing.T) {
 // SecretExists, which updatePolicy IfNotExists asks.
 func TestDeleteAndExists(t *testing.T) {
 	f := startSS(t)
-	c := newClient(t, f, f.password)
+	c := newClient(t, f, f.Password)
 	ctx := context.Background()
-	f.put("/Apps/Prod", "orders-db", dbItems()...)
-	f.put("/Apps/Prod", "cache", dbItems()...)
+	f.Put("/Apps/Prod", "orders-db", dbItems()...)
+	f.Put("/Apps/Prod", "cache", dbItems()...)
 
 	exists := func(ref provider.PushRef) bool {
 		t.Helper()
@@ -236,10 +237,10 @@ func TestDeleteAndExists(t *testing.T) {
 	if err := c.DeleteSecret(ctx, provider.PushRef{RemoteKey: "cache", Property: "password"}); err != nil {
 		t.Fatalf("delete a field: %v", err)
 	}
-	if got, ok := f.field("cache", "password"); !ok || got != "" {
+	if got, ok := f.Field("cache", "password"); !ok || got != "" {
 		t.Errorf("cache's password after deleting the property = %q, %v; want an empty field", got, ok)
 	}
-	if got, _ := f.field("cache", "username"); got != "admin" {
+	if got, _ := f.Field("cache", "username"); got != "admin" {
 		t.Errorf("cache's username = %q; deleting the password changed it", got)
 	}
 	if exists(provider.PushRef{RemoteKey: "cache", Property: "password"}) {
@@ -248,27 +249,27 @@ func TestDeleteAndExists(t *testing.T) {
 
 	// A field that is all its secret holds (as in a secret a push created) takes the secret
 	// with it.
-	f.put("/Apps/Prod", "lonely", fakeItem{name: "Username", slug: "username"}, fakeItem{name: "Password", slug: "password", value: "x"})
+	f.Put("/Apps/Prod", "lonely", fakeItem{Name: "Username", Slug: "username"}, fakeItem{Name: "Password", Slug: "password", Value: "x"})
 	if err := c.DeleteSecret(ctx, provider.PushRef{RemoteKey: "lonely", Property: "password"}); err != nil {
 		t.Fatalf("delete the last field: %v", err)
 	}
-	if _, ok := f.field("lonely", "password"); ok || f.callCount("delete") != 1 {
-		t.Errorf("after deleting its only value, lonely is still stored (%d DELETE calls)", f.callCount("delete"))
+	if _, ok := f.Field("lonely", "password"); ok || f.CallCount("delete") != 1 {
+		t.Errorf("after deleting its only value, lonely is still stored (%d DELETE calls)", f.CallCount("delete"))
 	}
 
 	if err := c.DeleteSecret(ctx, provider.PushRef{RemoteKey: "orders-db"}); err != nil {
 		t.Fatalf("delete: %v", err)
 	}
-	if _, ok := f.field("orders-db", "password"); ok {
+	if _, ok := f.Field("orders-db", "password"); ok {
 		t.Error("orders-db is still stored after DeleteSecret")
 	}
-	if n := f.callCount("delete"); n != 2 {
+	if n := f.CallCount("delete"); n != 2 {
 		t.Errorf("%d DELETE calls; want 2", n)
 	}
 	if err := c.DeleteSecret(ctx, provider.PushRef{RemoteKey: "orders-db"}); err != nil {
 		t.Errorf("deleting a secret that is gone: %v", err)
 	}
-	if n := f.callCount("delete"); n != 2 {
+	if n := f.CallCount("delete"); n != 2 {
 		t.Errorf("%d DELETE calls after deleting a missing secret; want still 2", n)
 	}
 }
@@ -277,11 +278,11 @@ func TestDeleteAndExists(t *testing.T) {
 // text are errors that name the secret, never the value.
 func TestPushErrors(t *testing.T) {
 	f := startSS(t)
-	c := newClient(t, f, f.password)
+	c := newClient(t, f, f.Password)
 	ctx := context.Background()
-	id := f.put("/Apps", "locked", dbItems()...)
-	f.denied[id] = true
-	f.put("/Apps", "with-file", fakeItem{name: "Key", slug: "key", file: []byte("file-bytes")})
+	id := f.Put("/Apps", "locked", dbItems()...)
+	f.Deny(id)
+	f.Put("/Apps", "with-file", fakeItem{Name: "Key", Slug: "key", File: []byte("file-bytes")})
 
 	err := c.PushSecret(ctx, []byte("v-secret-2"), provider.PushRef{RemoteKey: "41", Property: "password"})
 	if err == nil || !strings.Contains(err.Error(), "Access Denied") || !strings.Contains(err.Error(), "Edit to push") || errors.Is(err, provider.ErrNotFound) ||
@@ -303,7 +304,7 @@ func TestPushErrors(t *testing.T) {
 	if w := writes(f); w["update"] != 0 || w["create"] != 0 || w["delete"] != 0 {
 		t.Errorf("refused pushes wrote: %v", w)
 	}
-	if got, _ := f.field("with-file", "key"); got != "" {
+	if got, _ := f.Field("with-file", "key"); got != "" {
 		t.Errorf("file field value changed to %q", got)
 	}
 }
