@@ -158,10 +158,17 @@ func (r *Reconciler) ensureFinalizer(ctx context.Context, ps *esv1alpha1.PushSec
 	return nil
 }
 
-// finalize deletes everything pushed (deletionPolicy Delete) and releases the PushSecret.
+// finalize deletes everything pushed when deletionPolicy is still Delete, and releases the
+// PushSecret.
 func (r *Reconciler) finalize(ctx context.Context, ps *esv1alpha1.PushSecret) error {
 	if !controllerutil.ContainsFinalizer(ps, Finalizer) {
 		return nil
+	}
+	// The policy read now is the user's last word: a PushSecret switched to None and deleted
+	// before a reconcile took its finalizer off leaves what it pushed in place, as ESO does.
+	if ps.Spec.DeletionPolicy != esv1alpha1.PushSecretDeletionPolicyDelete {
+		controllerutil.RemoveFinalizer(ps, Finalizer)
+		return r.Client.Update(ctx, ps)
 	}
 	for storeKey, entries := range ps.Status.SyncedPushSecrets {
 		for _, d := range entries {
