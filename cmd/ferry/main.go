@@ -105,16 +105,7 @@ func parseFlags(args []string) (operator.Options, int, error) {
 	fs.IntVar(&opts.Burst, "client-burst", operator.DefaultBurst, "burst of requests to the API server")
 	metricsLabels := fs.String("metrics-labels", string(metrics.LabelsESO),
 		"labels of ESO's metric series: eso (name and namespace of each object, as ESO) or low (namespace only, no per-object series)")
-	fs.BoolVar(&opts.Webhook.Enabled, "webhook", true, "serve the validating and conversion webhooks")
-	fs.StringVar(&opts.Webhook.Host, "webhook-host", "", "webhook listen host (default all interfaces)")
-	fs.IntVar(&opts.Webhook.Port, "webhook-port", 9443, "webhook listen port")
-	fs.StringVar(&opts.Webhook.CertMode, "webhook-cert-mode", operator.CertsSelf,
-		"self: Ferry keeps its own CA and certificate in a Secret; external: use --webhook-cert-dir (cert-manager)")
-	fs.StringVar(&opts.Webhook.CertDir, "webhook-cert-dir", "", "directory with tls.crt, tls.key and ca.crt (external mode)")
-	fs.StringVar(&opts.Webhook.SecretName, "webhook-secret", "ferry-webhook-tls", "Secret holding the self-managed certificates")
-	fs.StringVar(&opts.Webhook.ServiceName, "webhook-service", "ferry-webhook", "Service in the operator namespace that fronts the webhook")
-	fs.StringVar(&opts.Webhook.URL, "webhook-url", "", "reach the webhook at this https URL instead of the Service (local development)")
-	fs.StringVar(&opts.Webhook.ConfigName, "webhook-config-name", "ferry-validating-webhook", "name of the ValidatingWebhookConfiguration Ferry keeps")
+	webhookFlags(fs, &opts.Webhook)
 	fs.DurationVar(&opts.GeneratorGCGracePeriod, "generator-gc-grace-period", 2*time.Minute,
 		"how long what a stateful generator created (a Grafana token) stays valid after a new one replaced it")
 	fs.StringVar(&opts.ControllerClass, "controller-class", "", "handle only stores whose spec.controller equals this")
@@ -163,6 +154,20 @@ func parseFlags(args []string) (operator.Options, int, error) {
 	}
 	opts.MetricsLabels = labels
 	return opts, *verbosity, nil
+}
+
+// webhookFlags are the flags of the validating and conversion webhooks' server.
+func webhookFlags(fs *flag.FlagSet, w *operator.WebhookOptions) {
+	fs.BoolVar(&w.Enabled, "webhook", true, "serve the validating and conversion webhooks")
+	fs.StringVar(&w.Host, "webhook-host", "", "webhook listen host (default all interfaces)")
+	fs.IntVar(&w.Port, "webhook-port", 9443, "webhook listen port")
+	fs.StringVar(&w.CertMode, "webhook-cert-mode", operator.CertsSelf,
+		"self: Ferry keeps its own CA and certificate in a Secret; external: use --webhook-cert-dir (cert-manager)")
+	fs.StringVar(&w.CertDir, "webhook-cert-dir", "", "directory with tls.crt, tls.key and ca.crt (external mode)")
+	fs.StringVar(&w.SecretName, "webhook-secret", "ferry-webhook-tls", "Secret holding the self-managed certificates")
+	fs.StringVar(&w.ServiceName, "webhook-service", "ferry-webhook", "Service in the operator namespace that fronts the webhook")
+	fs.StringVar(&w.URL, "webhook-url", "", "reach the webhook at this https URL instead of the Service (local development)")
+	fs.StringVar(&w.ConfigName, "webhook-config-name", "ferry-validating-webhook", "name of the ValidatingWebhookConfiguration Ferry keeps")
 }
 
 // isVersion tells whether arg asks for the version: the subcommand, or the flag every
