@@ -39,27 +39,32 @@ func (s *secretsManager) writer() (secretsManagerWriteAPI, error) {
 // current returns the secret's AWSCURRENT value and whether Ferry (or ESO) manages it; a
 // missing secret is (nil, false, false, nil).
 func (s *secretsManager) current(ctx context.Context, key string) (value []byte, exists, managed bool, err error) {
+	value, exists, tags, err := s.currentTagged(ctx, key)
+	return value, exists, tags[provider.ManagedByTag] == provider.ManagedByValue, err
+}
+
+// currentTagged is current with the secret's tags.
+func (s *secretsManager) currentTagged(ctx context.Context, key string) (value []byte, exists bool, tags map[string]string, err error) {
 	desc, err := s.api.DescribeSecret(ctx, &secretsmanager.DescribeSecretInput{SecretId: aws.String(key)})
 	if err != nil {
 		var nf *smtypes.ResourceNotFoundException
 		if errors.As(err, &nf) {
-			return nil, false, false, nil
+			return nil, false, nil, nil
 		}
-		return nil, false, false, fmt.Errorf("describing secret %q: %w", key, err)
+		return nil, false, nil, fmt.Errorf("describing secret %q: %w", key, err)
 	}
 	if desc.DeletedDate != nil {
-		return nil, false, false, nil
+		return nil, false, nil, nil
 	}
+	tags = make(map[string]string, len(desc.Tags))
 	for _, t := range desc.Tags {
-		if aws.ToString(t.Key) == provider.ManagedByTag && aws.ToString(t.Value) == provider.ManagedByValue {
-			managed = true
-		}
+		tags[aws.ToString(t.Key)] = aws.ToString(t.Value)
 	}
 	value, err = s.value(ctx, key, "")
 	if errors.Is(err, provider.ErrNotFound) {
-		return nil, true, managed, nil // created without a value yet
+		return nil, true, tags, nil // created without a value yet
 	}
-	return value, true, managed, err
+	return value, true, tags, err
 }
 
 // secretsManagerMetadata is the push metadata ESO documents for Secrets Manager.
@@ -71,8 +76,10 @@ type secretsManagerMetadata struct {
 	KMSKeyID    string            `json:"kmsKeyID,omitempty"`
 	Description string            `json:"description,omitempty"`
 	Tags        map[string]string `json:"tags,omitempty"`
-	// ResourcePolicy is read so that it is refused by name: Ferry does not attach policies.
+	// ResourcePolicy names the resource policy attached to the secret on every push;
+	// decoded into resourcePolicy.
 	ResourcePolicy json.RawMessage `json:"resourcePolicy,omitempty"`
+	resourcePolicy *resourcePolicySpec
 }
 
 func secretsManagerMetadataOf(ref provider.PushRef) (secretsManagerMetadata, error) {
@@ -84,7 +91,16 @@ func secretsManagerMetadataOf(ref provider.PushRef) (secretsManagerMetadata, err
 	case meta.SecretPushFormat != "" && meta.SecretPushFormat != "string" && meta.SecretPushFormat != "binary":
 		return meta, fmt.Errorf("%w: metadata.spec.secretPushFormat: %q: use string or binary", provider.ErrInvalidMetadata, meta.SecretPushFormat)
 	case len(meta.ResourcePolicy) > 0:
-		return meta, fmt.Errorf("%w: metadata.spec.resourcePolicy: not supported by Ferry yet; attach the policy outside Ferry", provider.ErrInvalidMetadata)
+		meta.resourcePolicy = &resourcePolicySpec{}
+		if err := decodeNested(meta.ResourcePolicy, "resourcePolicy", meta.resourcePolicy); err != nil {
+			return meta, err
+		}
+		if err := meta.resourcePolicy.validate(); err != nil {
+			return meta, err
+		}
+	}
+	if _, ok := meta.Tags[resourcePolicyTag]; ok {
+		return meta, fmt.Errorf("%w: metadata.spec.tags.%s: set by Ferry itself; remove it", provider.ErrInvalidMetadata, resourcePolicyTag)
 	}
 	return meta, refuseManagedByTag(meta.Tags)
 }
@@ -92,7 +108,9 @@ func secretsManagerMetadataOf(ref provider.PushRef) (secretsManagerMetadata, err
 // PushSecret writes value (or sets ref.Property of the JSON object) at ref.RemoteKey,
 // creating the secret tagged managed-by=external-secrets when missing, with the
 // metadata's description, KMS key and tags. A secret that exists without that tag is not
-// overwritten; an unchanged value writes nothing.
+// overwritten; an unchanged value writes nothing. The metadata's resource policy is then
+// attached when it differs from the secret's, or removed when Ferry attached one and the
+// metadata names none.
 func (s *secretsManager) PushSecret(ctx context.Context, value []byte, ref provider.PushRef) error {
 	meta, err := secretsManagerMetadataOf(ref)
 	if err != nil {
@@ -103,10 +121,27 @@ func (s *secretsManager) PushSecret(ctx context.Context, value []byte, ref provi
 		return err
 	}
 	key := remoteKey(s.prefix, ref.RemoteKey)
-	next, exists, unchanged, err := planPush(ctx, s.current, "secret", key, value, ref.Property)
-	if err != nil || unchanged {
+	policyMarked := false
+	current := func(ctx context.Context, key string) ([]byte, bool, bool, error) {
+		value, exists, tags, err := s.currentTagged(ctx, key)
+		policyMarked = tags[resourcePolicyTag] == resourcePolicyValue
+		return value, exists, tags[provider.ManagedByTag] == provider.ManagedByValue, err
+	}
+	next, exists, unchanged, err := planPush(ctx, current, "secret", key, value, ref.Property)
+	if err != nil {
 		return err
 	}
+	if !unchanged {
+		if err := s.writeValue(ctx, w, key, next, exists, meta); err != nil {
+			return err
+		}
+	}
+	return s.applyResourcePolicy(ctx, key, meta.resourcePolicy, ref.Objects, policyMarked)
+}
+
+// writeValue creates the secret with the metadata's tags, description and key, or writes a
+// new version of the one that exists.
+func (s *secretsManager) writeValue(ctx context.Context, w secretsManagerWriteAPI, key string, next []byte, exists bool, meta secretsManagerMetadata) error {
 	if !exists {
 		in := &secretsmanager.CreateSecretInput{Name: aws.String(key),
 			Tags: []smtypes.Tag{{Key: aws.String(provider.ManagedByTag), Value: aws.String(provider.ManagedByValue)}}}
