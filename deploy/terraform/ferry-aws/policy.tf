@@ -140,6 +140,31 @@ data "aws_iam_policy_document" "ferry" {
     }
   }
 
+  # PushSecret: metadata.spec.resourcePolicy on a managed secret. Ferry tags the secrets
+  # whose policy it attached (and only with that key), so that it removes no other policy.
+  dynamic "statement" {
+    for_each = var.enable_push_secret && length(local.secret_arns) > 0 ? [1] : []
+    content {
+      sid    = "PushSecretsManagerResourcePolicy"
+      effect = "Allow"
+      actions = ["secretsmanager:DeleteResourcePolicy", "secretsmanager:GetResourcePolicy", "secretsmanager:PutResourcePolicy",
+      "secretsmanager:TagResource", "secretsmanager:UntagResource"]
+      resources = local.secret_arns
+
+      condition {
+        test     = "StringEquals"
+        variable = "secretsmanager:ResourceTag/${local.managed_by_key}"
+        values   = [local.managed_by_value]
+      }
+
+      condition {
+        test     = "ForAllValues:StringEquals"
+        variable = "aws:TagKeys"
+        values   = [local.resource_policy_key]
+      }
+    }
+  }
+
   # PushSecret: a new parameter is written first and tagged next, so its creation cannot be
   # conditioned on the tag; it is allowed only when nothing is overwritten.
   dynamic "statement" {

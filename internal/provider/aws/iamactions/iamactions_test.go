@@ -71,6 +71,8 @@ func TestDeriveFromFerrysCode(t *testing.T) {
 		{got.Read, "ecr:GetAuthorizationToken", "internal/generator/ecr.go:"},
 		{got.Push, "secretsmanager:CreateSecret", "internal/provider/aws/push_secretsmanager.go:"},
 		{got.Push, "ssm:AddTagsToResource", "internal/provider/aws/push_parameterstore.go:"},
+		{got.Push, "secretsmanager:PutResourcePolicy", "internal/provider/aws/push_secretsmanager_policy.go:"},
+		{got.Push, "secretsmanager:UntagResource", "internal/provider/aws/push_secretsmanager_policy.go:"},
 		{got.Read, "acm:ExportCertificate", "internal/provider/aws/certificatemanager.go:"},
 		{got.Push, "acm:ImportCertificate", "internal/provider/aws/push_certificatemanager.go:"},
 		{got.Push, "tag:GetResources", "internal/provider/aws/push_certificatemanager.go:"},
