@@ -218,3 +218,79 @@ func TestPushTierToParameterStore(t *testing.T) {
 		t.Errorf("condition %s: %q; want InvalidSpec naming the field and the tiers", c.Reason, msg)
 	}
 }
+
+// replicaRegionsOf lists the regions the secret is replicated to.
+func replicaRegionsOf(t *testing.T, sm *secretsmanager.Client, name string) []string {
+	t.Helper()
+	desc, err := sm.DescribeSecret(context.Background(), &secretsmanager.DescribeSecretInput{SecretId: aws.String(name)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var regions []string
+	for _, r := range desc.ReplicationStatus {
+		regions = append(regions, aws.ToString(r.Region))
+	}
+	return regions
+}
+
+// TestPushReplicationToSecretsManager creates the secret with the replicas the metadata
+// names, follows a change of the list, calls nothing while it is the same, and removes the
+// replicas before deleting the secret.
+func TestPushReplicationToSecretsManager(t *testing.T) {
+	ctx := context.Background()
+	ns := testenv.Namespace(t, k8s, nil)
+	sm := secretsManager(t)
+	awsStore(t, ns)
+	source := &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "source"},
+		Data: map[string][]byte{"token": []byte("v1")}}
+	create(t, source)
+	remote := ns + "/replicated"
+	replicated := func(regions string) esv1alpha1.PushSecretData {
+		return withMetadata(entry("token", remote, ""), `{"apiVersion": "kubernetes.external-secrets.io/v1alpha1", "kind": "PushSecretMetadata",
+			"spec": {"secretPushFormat": "string", "replicationLocations": `+regions+`}}`)
+	}
+	ps := pushSecret(ns, "push", "aws", esv1alpha1.PushSecretDeletionPolicyDelete, replicated(`["eu-central-1"]`))
+	create(t, ps)
+	waitPushReady(t, ps, metav1.ConditionTrue)
+	if got := replicaRegionsOf(t, sm, remote); !reflect.DeepEqual(got, []string{"eu-central-1"}) {
+		t.Fatalf("replicas = %v, want [eu-central-1]", got)
+	}
+	cfg, err := config.LoadDefaultConfig(ctx, config.WithRegion("eu-central-1"),
+		config.WithCredentialsProvider(credentials.NewStaticCredentialsProvider("test", "test", "")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	replica := secretsmanager.NewFromConfig(cfg, func(o *secretsmanager.Options) { o.BaseEndpoint = aws.String(moto.Endpoint) })
+	if v, _ := remoteValue(t, replica, remote); v != "v1" {
+		t.Errorf("replica in eu-central-1 holds %q, want v1", v)
+	}
+
+	// A new value with the same list: no replication call.
+	calls := moto.Calls("ReplicateSecretToRegions") + moto.Calls("RemoveRegionsFromReplication")
+	update(t, source, func(s *corev1.Secret) { s.Data["token"] = []byte("v2") })
+	testenv.Eventually(t, 20*time.Second, "the new value pushed", func() (bool, error) {
+		v, _ := remoteValue(t, sm, remote)
+		return v == "v2", nil
+	})
+	if got := moto.Calls("ReplicateSecretToRegions") + moto.Calls("RemoveRegionsFromReplication") - calls; got != 0 {
+		t.Errorf("replication calls with an unchanged list = %d, want 0", got)
+	}
+
+	update(t, ps, func(p *esv1alpha1.PushSecret) { p.Spec.Data[0] = replicated(`["us-east-1"]`) })
+	testenv.Eventually(t, 20*time.Second, "replicas moved to us-east-1", func() (bool, error) {
+		return reflect.DeepEqual(replicaRegionsOf(t, sm, remote), []string{"us-east-1"}), nil
+	})
+
+	// deletionPolicy Delete: AWS deletes no secret with replicas, so they go first.
+	removals := moto.Calls("RemoveRegionsFromReplication")
+	if err := k8s.Delete(ctx, ps); err != nil {
+		t.Fatal(err)
+	}
+	testenv.Eventually(t, 20*time.Second, "the secret deleted", func() (bool, error) {
+		_, ok := remoteValue(t, sm, remote)
+		return !ok, nil
+	})
+	if moto.Calls("RemoveRegionsFromReplication") == removals {
+		t.Errorf("the secret was deleted without removing its replica first")
+	}
+}

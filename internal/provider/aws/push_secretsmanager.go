@@ -39,32 +39,46 @@ func (s *secretsManager) writer() (secretsManagerWriteAPI, error) {
 // current returns the secret's AWSCURRENT value and whether Ferry (or ESO) manages it; a
 // missing secret is (nil, false, false, nil).
 func (s *secretsManager) current(ctx context.Context, key string) (value []byte, exists, managed bool, err error) {
-	value, exists, tags, err := s.currentTagged(ctx, key)
-	return value, exists, tags[provider.ManagedByTag] == provider.ManagedByValue, err
+	var desc *secretsmanager.DescribeSecretOutput
+	return s.currentKeeping(&desc)(ctx, key)
 }
 
-// currentTagged is current with the secret's tags.
-func (s *secretsManager) currentTagged(ctx context.Context, key string) (value []byte, exists bool, tags map[string]string, err error) {
-	desc, err := s.api.DescribeSecret(ctx, &secretsmanager.DescribeSecretInput{SecretId: aws.String(key)})
+// described returns the secret's AWSCURRENT value and its description; desc is nil when the
+// secret is missing or scheduled for deletion.
+func (s *secretsManager) described(ctx context.Context, key string) (value []byte, desc *secretsmanager.DescribeSecretOutput, err error) {
+	desc, err = s.api.DescribeSecret(ctx, &secretsmanager.DescribeSecretInput{SecretId: aws.String(key)})
 	if err != nil {
 		var nf *smtypes.ResourceNotFoundException
 		if errors.As(err, &nf) {
-			return nil, false, nil, nil
+			return nil, nil, nil
 		}
-		return nil, false, nil, fmt.Errorf("describing secret %q: %w", key, err)
+		return nil, nil, fmt.Errorf("describing secret %q: %w", key, err)
 	}
 	if desc.DeletedDate != nil {
-		return nil, false, nil, nil
-	}
-	tags = make(map[string]string, len(desc.Tags))
-	for _, t := range desc.Tags {
-		tags[aws.ToString(t.Key)] = aws.ToString(t.Value)
+		return nil, nil, nil
 	}
 	value, err = s.value(ctx, key, "")
 	if errors.Is(err, provider.ErrNotFound) {
-		return nil, true, tags, nil // created without a value yet
+		return nil, desc, nil // created without a value yet
 	}
-	return value, true, tags, err
+	return value, desc, err
+}
+
+// currentKeeping is current, keeping the secret's description in *desc.
+func (s *secretsManager) currentKeeping(desc **secretsmanager.DescribeSecretOutput) currentFunc {
+	return func(ctx context.Context, key string) ([]byte, bool, bool, error) {
+		value, d, err := s.described(ctx, key)
+		*desc = d
+		return value, d != nil, d != nil && tagsOf(d)[provider.ManagedByTag] == provider.ManagedByValue, err
+	}
+}
+
+func tagsOf(desc *secretsmanager.DescribeSecretOutput) map[string]string {
+	tags := make(map[string]string, len(desc.Tags))
+	for _, t := range desc.Tags {
+		tags[aws.ToString(t.Key)] = aws.ToString(t.Value)
+	}
+	return tags
 }
 
 // secretsManagerMetadata is the push metadata ESO documents for Secrets Manager.
@@ -76,6 +90,9 @@ type secretsManagerMetadata struct {
 	KMSKeyID    string            `json:"kmsKeyID,omitempty"`
 	Description string            `json:"description,omitempty"`
 	Tags        map[string]string `json:"tags,omitempty"`
+	// ReplicationLocations are the regions the secret is replicated to, with the secret's
+	// KMS key; unset leaves replication alone, an empty list removes every replica.
+	ReplicationLocations []string `json:"replicationLocations,omitempty"`
 	// ResourcePolicy names the resource policy attached to the secret on every push;
 	// decoded into resourcePolicy.
 	ResourcePolicy json.RawMessage `json:"resourcePolicy,omitempty"`
@@ -97,6 +114,11 @@ func secretsManagerMetadataOf(ref provider.PushRef) (secretsManagerMetadata, err
 		}
 		if err := meta.resourcePolicy.validate(); err != nil {
 			return meta, err
+		}
+	}
+	for i, region := range meta.ReplicationLocations {
+		if region == "" || slices.Contains(meta.ReplicationLocations[:i], region) {
+			return meta, fmt.Errorf("%w: metadata.spec.replicationLocations[%d]: %q: list each region (as eu-central-1) once", provider.ErrInvalidMetadata, i, region)
 		}
 	}
 	if _, ok := meta.Tags[resourcePolicyTag]; ok {
@@ -121,13 +143,8 @@ func (s *secretsManager) PushSecret(ctx context.Context, value []byte, ref provi
 		return err
 	}
 	key := remoteKey(s.prefix, ref.RemoteKey)
-	policyMarked := false
-	current := func(ctx context.Context, key string) ([]byte, bool, bool, error) {
-		value, exists, tags, err := s.currentTagged(ctx, key)
-		policyMarked = tags[resourcePolicyTag] == resourcePolicyValue
-		return value, exists, tags[provider.ManagedByTag] == provider.ManagedByValue, err
-	}
-	next, exists, unchanged, err := planPush(ctx, current, "secret", key, value, ref.Property)
+	var desc *secretsmanager.DescribeSecretOutput
+	next, exists, unchanged, err := planPush(ctx, s.currentKeeping(&desc), "secret", key, value, ref.Property)
 	if err != nil {
 		return err
 	}
@@ -136,6 +153,12 @@ func (s *secretsManager) PushSecret(ctx context.Context, value []byte, ref provi
 			return err
 		}
 	}
+	if exists && meta.ReplicationLocations != nil {
+		if err := s.applyReplication(ctx, key, meta.ReplicationLocations, meta.KMSKeyID, desc.ReplicationStatus); err != nil {
+			return err
+		}
+	}
+	policyMarked := exists && tagsOf(desc)[resourcePolicyTag] == resourcePolicyValue
 	return s.applyResourcePolicy(ctx, key, meta.resourcePolicy, ref.Objects, policyMarked)
 }
 
@@ -154,6 +177,7 @@ func (s *secretsManager) writeValue(ctx context.Context, w secretsManagerWriteAP
 		if meta.KMSKeyID != "" {
 			in.KmsKeyId = aws.String(meta.KMSKeyID)
 		}
+		in.AddReplicaRegions = replicaRegions(meta.ReplicationLocations, meta.KMSKeyID)
 		if err := setPayloadAs(next, meta.SecretPushFormat, &in.SecretString, &in.SecretBinary); err != nil {
 			return fmt.Errorf("secret %q: %w", key, err)
 		}
@@ -205,7 +229,8 @@ func (s *secretsManager) DeleteSecret(ctx context.Context, ref provider.PushRef)
 		return err
 	}
 	key := remoteKey(s.prefix, ref.RemoteKey)
-	rest, exists, err := planDelete(ctx, s.current, "secret", key, ref.Property)
+	var desc *secretsmanager.DescribeSecretOutput
+	rest, exists, err := planDelete(ctx, s.currentKeeping(&desc), "secret", key, ref.Property)
 	if err != nil || !exists {
 		return err
 	}
@@ -215,6 +240,10 @@ func (s *secretsManager) DeleteSecret(ctx context.Context, ref provider.PushRef)
 			return fmt.Errorf("writing secret %q: %w", key, err)
 		}
 		return nil
+	}
+	// AWS deletes no secret that still has replicas.
+	if err := s.applyReplication(ctx, key, []string{}, "", desc.ReplicationStatus); err != nil {
+		return err
 	}
 	in := &secretsmanager.DeleteSecretInput{SecretId: aws.String(key)}
 	if d := s.deletions; d != nil {
