@@ -100,13 +100,14 @@ data "aws_iam_policy_document" "ferry" {
   }
 
   # PushSecret: creating a secret requires the managed-by tag and no other (CreateSecret
-  # checks TagResource for the tags it carries).
+  # checks TagResource for the tags it carries, and ReplicateSecretToRegions for the
+  # metadata's replicationLocations).
   dynamic "statement" {
     for_each = var.enable_push_secret && length(local.secret_arns) > 0 ? [1] : []
     content {
       sid       = "PushSecretsManagerCreate"
       effect    = "Allow"
-      actions   = ["secretsmanager:CreateSecret", "secretsmanager:TagResource"]
+      actions   = ["secretsmanager:CreateSecret", "secretsmanager:ReplicateSecretToRegions", "secretsmanager:TagResource"]
       resources = local.secret_arns
 
       condition {
@@ -123,13 +124,15 @@ data "aws_iam_policy_document" "ferry" {
     }
   }
 
-  # PushSecret: only secrets tagged managed-by=external-secrets are overwritten or deleted.
+  # PushSecret: only secrets tagged managed-by=external-secrets are overwritten, replicated
+  # (metadata replicationLocations) or deleted.
   dynamic "statement" {
     for_each = var.enable_push_secret && length(local.secret_arns) > 0 ? [1] : []
     content {
-      sid       = "PushSecretsManagerWriteManaged"
-      effect    = "Allow"
-      actions   = ["secretsmanager:DeleteSecret", "secretsmanager:PutSecretValue"]
+      sid    = "PushSecretsManagerWriteManaged"
+      effect = "Allow"
+      actions = ["secretsmanager:DeleteSecret", "secretsmanager:PutSecretValue",
+      "secretsmanager:RemoveRegionsFromReplication", "secretsmanager:ReplicateSecretToRegions"]
       resources = local.secret_arns
 
       condition {

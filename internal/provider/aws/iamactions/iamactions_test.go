@@ -27,7 +27,8 @@ func TestSplitsReadPushAndImplied(t *testing.T) {
 		t.Errorf("read = %v, want %v", got.ReadNames(), want)
 	}
 	// kms:Decrypt, implied by CreateSecret too, is already granted for reading.
-	if want := []string{"kms:GenerateDataKey", "secretsmanager:CreateSecret", "secretsmanager:TagResource"}; !reflect.DeepEqual(got.PushNames(), want) {
+	if want := []string{"kms:GenerateDataKey", "secretsmanager:CreateSecret", "secretsmanager:ReplicateSecretToRegions",
+		"secretsmanager:TagResource"}; !reflect.DeepEqual(got.PushNames(), want) {
 		t.Errorf("push = %v, want %v", got.PushNames(), want)
 	}
 	if len(got.Unneeded) != 1 || got.Unneeded[0].Name != "sts:GetCallerIdentity" {
