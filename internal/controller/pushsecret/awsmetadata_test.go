@@ -3,6 +3,8 @@ package pushsecret_test
 import (
 	"context"
 	"encoding/json"
+	"io"
+	"net/http"
 	"reflect"
 	"strings"
 	"testing"
@@ -209,6 +211,18 @@ func TestPushTierToParameterStore(t *testing.T) {
 		t.Errorf("tiers = %v, want %s Advanced and %s Intelligent-Tiering", tiers, advanced, intelligent)
 	}
 
+	// Policies: read back raw, as moto's DescribeParameters answers PolicyText as an object
+	// where AWS documents a string, which the SDK cannot decode.
+	expiring := "/" + ns + "-policies/expiring"
+	withPolicies := pushSecret(ns, "policies", "aws", esv1alpha1.PushSecretDeletionPolicyNone,
+		withMetadata(entry("token", expiring, ""), `{"tier": {"type": "Advanced", "policies":
+			[{"Type": "Expiration", "Version": "1.0", "Attributes": {"Timestamp": "2030-12-02T21:34:33.000Z"}}]}}`))
+	create(t, withPolicies)
+	waitPushReady(t, withPolicies, metav1.ConditionTrue)
+	if raw := describeParameterRaw(t, expiring); !strings.Contains(raw, `"Tier": "Advanced"`) || !strings.Contains(raw, `"2030-12-02T21:34:33.000Z"`) {
+		t.Errorf("%s: DescribeParameters = %s; want tier Advanced with the expiration policy", expiring, raw)
+	}
+
 	bad := pushSecret(ns, "bad", "aws", esv1alpha1.PushSecretDeletionPolicyNone,
 		withMetadata(entry("token", "/"+ns+"/bad", ""), `{"tier": {"type": "Premium"}}`))
 	create(t, bad)
@@ -293,4 +307,29 @@ func TestPushReplicationToSecretsManager(t *testing.T) {
 	if moto.Calls("RemoveRegionsFromReplication") == removals {
 		t.Errorf("the secret was deleted without removing its replica first")
 	}
+}
+
+// describeParameterRaw returns moto's DescribeParameters answer for one parameter of
+// eu-west-1, as JSON text.
+func describeParameterRaw(t *testing.T, name string) string {
+	t.Helper()
+	body := `{"ParameterFilters": [{"Key": "Name", "Values": ["` + name + `"]}]}`
+	req, err := http.NewRequest(http.MethodPost, moto.Endpoint, strings.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Content-Type", "application/x-amz-json-1.1")
+	req.Header.Set("X-Amz-Target", "AmazonSSM.DescribeParameters")
+	// moto takes the region from the credential scope; the signature is not checked.
+	req.Header.Set("Authorization", "AWS4-HMAC-SHA256 Credential=test/20260101/eu-west-1/ssm/aws4_request, SignedHeaders=host, Signature=0")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = resp.Body.Close() }()
+	out, err := io.ReadAll(resp.Body)
+	if err != nil || resp.StatusCode != http.StatusOK {
+		t.Fatalf("DescribeParameters: %d %s %v", resp.StatusCode, out, err)
+	}
+	return string(out)
 }
