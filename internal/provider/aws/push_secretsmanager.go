@@ -90,8 +90,8 @@ type secretsManagerMetadata struct {
 	KMSKeyID    string            `json:"kmsKeyID,omitempty"`
 	Description string            `json:"description,omitempty"`
 	Tags        map[string]string `json:"tags,omitempty"`
-	// ReplicationLocations are the regions the secret is replicated to, with the secret's
-	// KMS key; unset leaves replication alone, an empty list removes every replica.
+	// ReplicationLocations are the regions the secret is replicated to, under KMSKeyID when
+	// set; unset leaves replication alone, an empty list removes every replica.
 	ReplicationLocations []string `json:"replicationLocations,omitempty"`
 	// ResourcePolicy names the resource policy attached to the secret on every push;
 	// decoded into resourcePolicy.
