@@ -22,6 +22,9 @@ type PushRef struct {
 	// Source is the Kubernetes metadata of what is pushed, for providers that keep it (the
 	// Kubernetes provider): nil for generated values.
 	Source *SourceMeta
+	// Objects reads keys of ConfigMaps and Secrets in the PushSecret's own namespace, for
+	// metadata that names one (the AWS resource policy); nil when the caller gives none.
+	Objects NamespaceObjects
 }
 
 // SourceMeta is the labels, annotations and type of a PushSecret's source Secret, as

@@ -44,6 +44,8 @@ locals {
   # deletes: External Secrets Operator's, so either may take over the other's secrets.
   managed_by_key   = "managed-by"
   managed_by_value = "external-secrets"
+  # The tag Ferry puts on a secret whose resource policy it attached (push metadata).
+  resource_policy_key = "ferry-resource-policy"
 }
 
 data "aws_iam_policy_document" "trust" {

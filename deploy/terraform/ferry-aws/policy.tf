@@ -100,13 +100,14 @@ data "aws_iam_policy_document" "ferry" {
   }
 
   # PushSecret: creating a secret requires the managed-by tag and no other (CreateSecret
-  # checks TagResource for the tags it carries).
+  # checks TagResource for the tags it carries, and ReplicateSecretToRegions for the
+  # metadata's replicationLocations).
   dynamic "statement" {
     for_each = var.enable_push_secret && length(local.secret_arns) > 0 ? [1] : []
     content {
       sid       = "PushSecretsManagerCreate"
       effect    = "Allow"
-      actions   = ["secretsmanager:CreateSecret", "secretsmanager:TagResource"]
+      actions   = ["secretsmanager:CreateSecret", "secretsmanager:ReplicateSecretToRegions", "secretsmanager:TagResource"]
       resources = local.secret_arns
 
       condition {
@@ -123,19 +124,46 @@ data "aws_iam_policy_document" "ferry" {
     }
   }
 
-  # PushSecret: only secrets tagged managed-by=external-secrets are overwritten or deleted.
+  # PushSecret: only secrets tagged managed-by=external-secrets are overwritten, replicated
+  # (metadata replicationLocations) or deleted.
   dynamic "statement" {
     for_each = var.enable_push_secret && length(local.secret_arns) > 0 ? [1] : []
     content {
-      sid       = "PushSecretsManagerWriteManaged"
-      effect    = "Allow"
-      actions   = ["secretsmanager:DeleteSecret", "secretsmanager:PutSecretValue"]
+      sid    = "PushSecretsManagerWriteManaged"
+      effect = "Allow"
+      actions = ["secretsmanager:DeleteSecret", "secretsmanager:PutSecretValue",
+      "secretsmanager:RemoveRegionsFromReplication", "secretsmanager:ReplicateSecretToRegions"]
       resources = local.secret_arns
 
       condition {
         test     = "StringEquals"
         variable = "secretsmanager:ResourceTag/${local.managed_by_key}"
         values   = [local.managed_by_value]
+      }
+    }
+  }
+
+  # PushSecret: metadata.spec.resourcePolicy on a managed secret. Ferry tags the secrets
+  # whose policy it attached (and only with that key), so that it removes no other policy.
+  dynamic "statement" {
+    for_each = var.enable_push_secret && length(local.secret_arns) > 0 ? [1] : []
+    content {
+      sid    = "PushSecretsManagerResourcePolicy"
+      effect = "Allow"
+      actions = ["secretsmanager:DeleteResourcePolicy", "secretsmanager:GetResourcePolicy", "secretsmanager:PutResourcePolicy",
+      "secretsmanager:TagResource", "secretsmanager:UntagResource"]
+      resources = local.secret_arns
+
+      condition {
+        test     = "StringEquals"
+        variable = "secretsmanager:ResourceTag/${local.managed_by_key}"
+        values   = [local.managed_by_value]
+      }
+
+      condition {
+        test     = "ForAllValues:StringEquals"
+        variable = "aws:TagKeys"
+        values   = [local.resource_policy_key]
       }
     }
   }

@@ -36,6 +36,7 @@ func (r *Reconciler) push(ctx context.Context, ps *esv1alpha1.PushSecret, stores
 		for _, e := range entries {
 			ref := remoteRef(e.data)
 			ref.Source = source
+			ref.Objects = provider.ObjectsIn(r.APIReader, ps.Namespace)
 			if ps.Spec.UpdatePolicy == esv1alpha1.PushSecretUpdatePolicyIfNotExists && !wasPushed(ps, st.key, ref) {
 				exists, err := w.SecretExists(ctx, ref)
 				if errors.Is(err, provider.ErrInvalidMetadata) {

@@ -4,7 +4,9 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/ferryhq/ferry/internal/provider"
 )
@@ -81,4 +83,25 @@ func withoutProperty(cur []byte, property string) ([]byte, bool, error) {
 	delete(obj, property)
 	out, err := json.Marshal(obj)
 	return out, len(obj) == 0, err
+}
+
+// decodeNested decodes raw, the metadata key field (as "tier"), into the struct into points
+// to, refusing keys it does not have, and says which key is wrong.
+func decodeNested(raw json.RawMessage, field string, into any) error {
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(into); err != nil {
+		var typeErr *json.UnmarshalTypeError
+		switch {
+		case errors.As(err, &typeErr) && typeErr.Field != "":
+			return fmt.Errorf("%w: metadata.spec.%s.%s: must be a %s", provider.ErrInvalidMetadata, field, typeErr.Field, typeErr.Type)
+		case errors.As(err, &typeErr):
+			return fmt.Errorf("%w: metadata.spec.%s: must be a JSON object", provider.ErrInvalidMetadata, field)
+		}
+		if name, ok := strings.CutPrefix(err.Error(), "json: unknown field "); ok {
+			return fmt.Errorf("%w: metadata.spec.%s: unknown key %s", provider.ErrInvalidMetadata, field, name)
+		}
+		return fmt.Errorf("%w: metadata.spec.%s: not valid JSON", provider.ErrInvalidMetadata, field)
+	}
+	return nil
 }

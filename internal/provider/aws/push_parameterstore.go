@@ -56,8 +56,40 @@ type parameterStoreMetadata struct {
 	ParameterStoreKeyID string `json:"parameterStoreKeyID,omitempty"`
 	// Tags are added to the parameter Ferry creates, beside managed-by.
 	Tags map[string]string `json:"tags,omitempty"`
-	// Tier is read so that it is refused by name: Ferry writes Standard parameters.
+	// Tier is the parameter's tier and policies ({type, policies}), sent with every write
+	// of the value; decoded into tier.
 	Tier json.RawMessage `json:"tier,omitempty"`
+	tier *parameterTier
+}
+
+// parameterTier is ESO's tier metadata: {type, policies}.
+type parameterTier struct {
+	// Type is Standard, Advanced or Intelligent-Tiering.
+	Type ssmtypes.ParameterTier `json:"type"`
+	// Policies is the JSON array of parameter policies (expiration, notification), sent as
+	// PutParameter's Policies; AWS applies them to advanced parameters only.
+	Policies json.RawMessage `json:"policies,omitempty"`
+}
+
+// validate checks the tier as written, naming the field and the values it takes.
+func (t *parameterTier) validate() error {
+	switch t.Type {
+	case ssmtypes.ParameterTierStandard, ssmtypes.ParameterTierAdvanced, ssmtypes.ParameterTierIntelligentTiering:
+	default:
+		return fmt.Errorf("%w: metadata.spec.tier.type: %q: use Standard, Advanced or Intelligent-Tiering", provider.ErrInvalidMetadata, t.Type)
+	}
+	if len(t.Policies) == 0 || string(t.Policies) == "null" {
+		t.Policies = nil
+		return nil
+	}
+	if t.Type == ssmtypes.ParameterTierStandard {
+		return fmt.Errorf("%w: metadata.spec.tier.policies: parameter policies need tier type Advanced or Intelligent-Tiering", provider.ErrInvalidMetadata)
+	}
+	var policies []map[string]any
+	if err := json.Unmarshal(t.Policies, &policies); err != nil {
+		return fmt.Errorf("%w: metadata.spec.tier.policies: must be a JSON array of policy objects ({\"Type\": \"Expiration\", ...})", provider.ErrInvalidMetadata)
+	}
+	return nil
 }
 
 func parameterStoreMetadataOf(ref provider.PushRef) (parameterStoreMetadata, error) {
@@ -76,7 +108,13 @@ func parameterStoreMetadataOf(ref provider.PushRef) (parameterStoreMetadata, err
 	case meta.ParameterStoreKeyID != "" && meta.ParameterStoreType != string(ssmtypes.ParameterTypeSecureString):
 		return meta, fmt.Errorf("%w: metadata.spec.parameterStoreKeyID: only a SecureString is encrypted with a key", provider.ErrInvalidMetadata)
 	case len(meta.Tier) > 0:
-		return meta, fmt.Errorf("%w: metadata.spec.tier: not supported by Ferry yet; it writes Standard parameters", provider.ErrInvalidMetadata)
+		meta.tier = &parameterTier{}
+		if err := decodeNested(meta.Tier, "tier", meta.tier); err != nil {
+			return meta, err
+		}
+		if err := meta.tier.validate(); err != nil {
+			return meta, err
+		}
 	}
 	return meta, refuseManagedByTag(meta.Tags)
 }
@@ -103,6 +141,12 @@ func (p *parameterStore) PushSecret(ctx context.Context, value []byte, ref provi
 		Type: ssmtypes.ParameterType(meta.ParameterStoreType), Overwrite: aws.Bool(exists)}
 	if meta.ParameterStoreKeyID != "" {
 		in.KeyId = aws.String(meta.ParameterStoreKeyID)
+	}
+	if t := meta.tier; t != nil {
+		in.Tier = t.Type
+		if t.Policies != nil {
+			in.Policies = aws.String(string(t.Policies))
+		}
 	}
 	if _, err := w.PutParameter(ctx, in); err != nil {
 		return fmt.Errorf("writing parameter %q: %w", key, err)

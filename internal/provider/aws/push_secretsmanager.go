@@ -39,27 +39,46 @@ func (s *secretsManager) writer() (secretsManagerWriteAPI, error) {
 // current returns the secret's AWSCURRENT value and whether Ferry (or ESO) manages it; a
 // missing secret is (nil, false, false, nil).
 func (s *secretsManager) current(ctx context.Context, key string) (value []byte, exists, managed bool, err error) {
-	desc, err := s.api.DescribeSecret(ctx, &secretsmanager.DescribeSecretInput{SecretId: aws.String(key)})
+	var desc *secretsmanager.DescribeSecretOutput
+	return s.currentKeeping(&desc)(ctx, key)
+}
+
+// described returns the secret's AWSCURRENT value and its description; desc is nil when the
+// secret is missing or scheduled for deletion.
+func (s *secretsManager) described(ctx context.Context, key string) (value []byte, desc *secretsmanager.DescribeSecretOutput, err error) {
+	desc, err = s.api.DescribeSecret(ctx, &secretsmanager.DescribeSecretInput{SecretId: aws.String(key)})
 	if err != nil {
 		var nf *smtypes.ResourceNotFoundException
 		if errors.As(err, &nf) {
-			return nil, false, false, nil
+			return nil, nil, nil
 		}
-		return nil, false, false, fmt.Errorf("describing secret %q: %w", key, err)
+		return nil, nil, fmt.Errorf("describing secret %q: %w", key, err)
 	}
 	if desc.DeletedDate != nil {
-		return nil, false, false, nil
-	}
-	for _, t := range desc.Tags {
-		if aws.ToString(t.Key) == provider.ManagedByTag && aws.ToString(t.Value) == provider.ManagedByValue {
-			managed = true
-		}
+		return nil, nil, nil
 	}
 	value, err = s.value(ctx, key, "")
 	if errors.Is(err, provider.ErrNotFound) {
-		return nil, true, managed, nil // created without a value yet
+		return nil, desc, nil // created without a value yet
 	}
-	return value, true, managed, err
+	return value, desc, err
+}
+
+// currentKeeping is current, keeping the secret's description in *desc.
+func (s *secretsManager) currentKeeping(desc **secretsmanager.DescribeSecretOutput) currentFunc {
+	return func(ctx context.Context, key string) ([]byte, bool, bool, error) {
+		value, d, err := s.described(ctx, key)
+		*desc = d
+		return value, d != nil, d != nil && tagsOf(d)[provider.ManagedByTag] == provider.ManagedByValue, err
+	}
+}
+
+func tagsOf(desc *secretsmanager.DescribeSecretOutput) map[string]string {
+	tags := make(map[string]string, len(desc.Tags))
+	for _, t := range desc.Tags {
+		tags[aws.ToString(t.Key)] = aws.ToString(t.Value)
+	}
+	return tags
 }
 
 // secretsManagerMetadata is the push metadata ESO documents for Secrets Manager.
@@ -71,8 +90,13 @@ type secretsManagerMetadata struct {
 	KMSKeyID    string            `json:"kmsKeyID,omitempty"`
 	Description string            `json:"description,omitempty"`
 	Tags        map[string]string `json:"tags,omitempty"`
-	// ResourcePolicy is read so that it is refused by name: Ferry does not attach policies.
+	// ReplicationLocations are the regions the secret is replicated to, under KMSKeyID when
+	// set; unset leaves replication alone, an empty list removes every replica.
+	ReplicationLocations []string `json:"replicationLocations,omitempty"`
+	// ResourcePolicy names the resource policy attached to the secret on every push;
+	// decoded into resourcePolicy.
 	ResourcePolicy json.RawMessage `json:"resourcePolicy,omitempty"`
+	resourcePolicy *resourcePolicySpec
 }
 
 func secretsManagerMetadataOf(ref provider.PushRef) (secretsManagerMetadata, error) {
@@ -84,7 +108,21 @@ func secretsManagerMetadataOf(ref provider.PushRef) (secretsManagerMetadata, err
 	case meta.SecretPushFormat != "" && meta.SecretPushFormat != "string" && meta.SecretPushFormat != "binary":
 		return meta, fmt.Errorf("%w: metadata.spec.secretPushFormat: %q: use string or binary", provider.ErrInvalidMetadata, meta.SecretPushFormat)
 	case len(meta.ResourcePolicy) > 0:
-		return meta, fmt.Errorf("%w: metadata.spec.resourcePolicy: not supported by Ferry yet; attach the policy outside Ferry", provider.ErrInvalidMetadata)
+		meta.resourcePolicy = &resourcePolicySpec{}
+		if err := decodeNested(meta.ResourcePolicy, "resourcePolicy", meta.resourcePolicy); err != nil {
+			return meta, err
+		}
+		if err := meta.resourcePolicy.validate(); err != nil {
+			return meta, err
+		}
+	}
+	for i, region := range meta.ReplicationLocations {
+		if region == "" || slices.Contains(meta.ReplicationLocations[:i], region) {
+			return meta, fmt.Errorf("%w: metadata.spec.replicationLocations[%d]: %q: list each region (as eu-central-1) once", provider.ErrInvalidMetadata, i, region)
+		}
+	}
+	if _, ok := meta.Tags[resourcePolicyTag]; ok {
+		return meta, fmt.Errorf("%w: metadata.spec.tags.%s: set by Ferry itself; remove it", provider.ErrInvalidMetadata, resourcePolicyTag)
 	}
 	return meta, refuseManagedByTag(meta.Tags)
 }
@@ -92,7 +130,9 @@ func secretsManagerMetadataOf(ref provider.PushRef) (secretsManagerMetadata, err
 // PushSecret writes value (or sets ref.Property of the JSON object) at ref.RemoteKey,
 // creating the secret tagged managed-by=external-secrets when missing, with the
 // metadata's description, KMS key and tags. A secret that exists without that tag is not
-// overwritten; an unchanged value writes nothing.
+// overwritten; an unchanged value writes nothing. The metadata's resource policy is then
+// attached when it differs from the secret's, or removed when Ferry attached one and the
+// metadata names none.
 func (s *secretsManager) PushSecret(ctx context.Context, value []byte, ref provider.PushRef) error {
 	meta, err := secretsManagerMetadataOf(ref)
 	if err != nil {
@@ -103,10 +143,28 @@ func (s *secretsManager) PushSecret(ctx context.Context, value []byte, ref provi
 		return err
 	}
 	key := remoteKey(s.prefix, ref.RemoteKey)
-	next, exists, unchanged, err := planPush(ctx, s.current, "secret", key, value, ref.Property)
-	if err != nil || unchanged {
+	var desc *secretsmanager.DescribeSecretOutput
+	next, exists, unchanged, err := planPush(ctx, s.currentKeeping(&desc), "secret", key, value, ref.Property)
+	if err != nil {
 		return err
 	}
+	if !unchanged {
+		if err := s.writeValue(ctx, w, key, next, exists, meta); err != nil {
+			return err
+		}
+	}
+	if exists && meta.ReplicationLocations != nil {
+		if err := s.applyReplication(ctx, key, meta.ReplicationLocations, meta.KMSKeyID, desc.ReplicationStatus); err != nil {
+			return err
+		}
+	}
+	policyMarked := exists && tagsOf(desc)[resourcePolicyTag] == resourcePolicyValue
+	return s.applyResourcePolicy(ctx, key, meta.resourcePolicy, ref.Objects, policyMarked)
+}
+
+// writeValue creates the secret with the metadata's tags, description and key, or writes a
+// new version of the one that exists.
+func (s *secretsManager) writeValue(ctx context.Context, w secretsManagerWriteAPI, key string, next []byte, exists bool, meta secretsManagerMetadata) error {
 	if !exists {
 		in := &secretsmanager.CreateSecretInput{Name: aws.String(key),
 			Tags: []smtypes.Tag{{Key: aws.String(provider.ManagedByTag), Value: aws.String(provider.ManagedByValue)}}}
@@ -119,6 +177,7 @@ func (s *secretsManager) PushSecret(ctx context.Context, value []byte, ref provi
 		if meta.KMSKeyID != "" {
 			in.KmsKeyId = aws.String(meta.KMSKeyID)
 		}
+		in.AddReplicaRegions = replicaRegions(meta.ReplicationLocations, meta.KMSKeyID)
 		if err := setPayloadAs(next, meta.SecretPushFormat, &in.SecretString, &in.SecretBinary); err != nil {
 			return fmt.Errorf("secret %q: %w", key, err)
 		}
@@ -170,7 +229,8 @@ func (s *secretsManager) DeleteSecret(ctx context.Context, ref provider.PushRef)
 		return err
 	}
 	key := remoteKey(s.prefix, ref.RemoteKey)
-	rest, exists, err := planDelete(ctx, s.current, "secret", key, ref.Property)
+	var desc *secretsmanager.DescribeSecretOutput
+	rest, exists, err := planDelete(ctx, s.currentKeeping(&desc), "secret", key, ref.Property)
 	if err != nil || !exists {
 		return err
 	}
@@ -180,6 +240,10 @@ func (s *secretsManager) DeleteSecret(ctx context.Context, ref provider.PushRef)
 			return fmt.Errorf("writing secret %q: %w", key, err)
 		}
 		return nil
+	}
+	// AWS deletes no secret that still has replicas.
+	if err := s.applyReplication(ctx, key, []string{}, "", desc.ReplicationStatus); err != nil {
+		return err
 	}
 	in := &secretsmanager.DeleteSecretInput{SecretId: aws.String(key)}
 	if d := s.deletions; d != nil {

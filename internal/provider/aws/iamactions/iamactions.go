@@ -108,8 +108,11 @@ var implied = map[string][]string{
 	"ssm:GetParameter":                   {"kms:Decrypt"},
 	"ssm:GetParameters":                  {"kms:Decrypt"},
 	"ssm:GetParametersByPath":            {"kms:Decrypt"},
-	// PushSecret creates secrets with the managed-by tag, which checks TagResource.
-	"secretsmanager:CreateSecret":   {"secretsmanager:TagResource", "kms:GenerateDataKey", "kms:Decrypt"},
+	// PushSecret creates secrets with the managed-by tag, which checks TagResource, and
+	// with the replicas of the metadata's replicationLocations, which checks
+	// ReplicateSecretToRegions.
+	"secretsmanager:CreateSecret": {"secretsmanager:TagResource", "secretsmanager:ReplicateSecretToRegions",
+		"kms:GenerateDataKey", "kms:Decrypt"},
 	"secretsmanager:PutSecretValue": {"kms:GenerateDataKey", "kms:Decrypt"},
 	// Standard SecureStrings are encrypted with Encrypt, advanced ones with a data key.
 	"ssm:PutParameter": {"kms:Encrypt", "kms:GenerateDataKey"},

@@ -27,7 +27,8 @@ func TestSplitsReadPushAndImplied(t *testing.T) {
 		t.Errorf("read = %v, want %v", got.ReadNames(), want)
 	}
 	// kms:Decrypt, implied by CreateSecret too, is already granted for reading.
-	if want := []string{"kms:GenerateDataKey", "secretsmanager:CreateSecret", "secretsmanager:TagResource"}; !reflect.DeepEqual(got.PushNames(), want) {
+	if want := []string{"kms:GenerateDataKey", "secretsmanager:CreateSecret", "secretsmanager:ReplicateSecretToRegions",
+		"secretsmanager:TagResource"}; !reflect.DeepEqual(got.PushNames(), want) {
 		t.Errorf("push = %v, want %v", got.PushNames(), want)
 	}
 	if len(got.Unneeded) != 1 || got.Unneeded[0].Name != "sts:GetCallerIdentity" {
@@ -71,6 +72,8 @@ func TestDeriveFromFerrysCode(t *testing.T) {
 		{got.Read, "ecr:GetAuthorizationToken", "internal/generator/ecr.go:"},
 		{got.Push, "secretsmanager:CreateSecret", "internal/provider/aws/push_secretsmanager.go:"},
 		{got.Push, "ssm:AddTagsToResource", "internal/provider/aws/push_parameterstore.go:"},
+		{got.Push, "secretsmanager:PutResourcePolicy", "internal/provider/aws/push_secretsmanager_policy.go:"},
+		{got.Push, "secretsmanager:UntagResource", "internal/provider/aws/push_secretsmanager_policy.go:"},
 		{got.Read, "acm:ExportCertificate", "internal/provider/aws/certificatemanager.go:"},
 		{got.Push, "acm:ImportCertificate", "internal/provider/aws/push_certificatemanager.go:"},
 		{got.Push, "tag:GetResources", "internal/provider/aws/push_certificatemanager.go:"},
