@@ -65,7 +65,10 @@ func DecodeMetadata(ref PushRef, providerName string, spec any) error {
 		return metadataError("metadata.spec: not a JSON object")
 	}
 	for _, k := range slices.Sorted(maps.Keys(keys)) {
-		if !slices.Contains(known, k) {
+		// Matched as encoding/json matches names, ignoring case, as ESO's providers decode
+		// them: ESO's documentation and its code spell some keys differently (kmsKeyID,
+		// kmsKeyId), and manifests use both.
+		if !slices.ContainsFunc(known, func(name string) bool { return strings.EqualFold(name, k) }) {
 			reads := strings.Join(known, ", ")
 			if reads == "" {
 				reads = "none"

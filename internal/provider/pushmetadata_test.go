@@ -24,6 +24,7 @@ func TestDecodeMetadata(t *testing.T) {
 		{"null", "null", "", ""},
 		{"envelope", `{"apiVersion":"kubernetes.external-secrets.io/v1alpha1","kind":"PushSecretMetadata","spec":{"format":"x","tags":{"a":"b"}}}`, "x", ""},
 		{"bare spec, as older ESO", `{"format":"y"}`, "y", ""},
+		{"a key in other case, as ESO's json decoding takes it", `{"FORMAT":"z"}`, "z", ""},
 		{"envelope without spec", `{"apiVersion":"kubernetes.external-secrets.io/v1alpha1","kind":"PushSecretMetadata"}`, "", ""},
 		{"unknown key", `{"apiVersion":"kubernetes.external-secrets.io/v1alpha1","kind":"PushSecretMetadata","spec":{"colour":"blue"}}`, "",
 			"metadata.spec.colour: the test provider does not read this key (it reads: format, tags)"},

@@ -19,7 +19,6 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
-	esv1 "github.com/ferryhq/ferry/api/externalsecrets/v1"
 	esv1alpha1 "github.com/ferryhq/ferry/api/externalsecrets/v1alpha1"
 	"github.com/ferryhq/ferry/internal/testenv"
 )
@@ -176,12 +175,7 @@ func TestPushResourcePolicyMissingKey(t *testing.T) {
 func TestPushTierToParameterStore(t *testing.T) {
 	ctx := context.Background()
 	ns := testenv.Namespace(t, k8s, nil)
-	store := awsStore(t, ns)
-	update(t, store, func(s *esv1.SecretStore) {
-		s.Spec.Provider.AWS.Service = esv1.AWSServiceParameterStore
-		s.Spec.Provider.AWS.SecretsManager = nil
-	})
-	waitStoreReady(t, store)
+	api := parameterStoreOf(t, ns)
 	create(t, &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "source"},
 		Data: map[string][]byte{"token": []byte("v")}})
 	advanced, intelligent := "/"+ns+"/advanced", "/"+ns+"/intelligent"
@@ -192,12 +186,6 @@ func TestPushTierToParameterStore(t *testing.T) {
 	create(t, ps)
 	waitPushReady(t, ps, metav1.ConditionTrue)
 
-	cfg, err := config.LoadDefaultConfig(ctx, config.WithRegion("eu-west-1"),
-		config.WithCredentialsProvider(credentials.NewStaticCredentialsProvider("test", "test", "")))
-	if err != nil {
-		t.Fatal(err)
-	}
-	api := ssm.NewFromConfig(cfg, func(o *ssm.Options) { o.BaseEndpoint = aws.String(moto.Endpoint) })
 	out, err := api.DescribeParameters(ctx, &ssm.DescribeParametersInput{ParameterFilters: []ssmtypes.ParameterStringFilter{
 		{Key: aws.String("Path"), Values: []string{"/" + ns}}}})
 	if err != nil {

@@ -2,6 +2,7 @@ package pushsecret_test
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -105,17 +106,30 @@ func TestUnknownPushMetadataIsInvalidSpec(t *testing.T) {
 	}
 }
 
-// TestPushMetadataToParameterStore creates a parameter of the type, key and tags the
-// metadata names.
-func TestPushMetadataToParameterStore(t *testing.T) {
-	ctx := context.Background()
-	ns := testenv.Namespace(t, k8s, nil)
+// parameterStoreOf makes the namespace's aws store a Parameter Store one and returns a
+// client of moto's Parameter Store, to read back what was pushed.
+func parameterStoreOf(t *testing.T, ns string) *ssm.Client {
+	t.Helper()
 	store := awsStore(t, ns)
 	update(t, store, func(s *esv1.SecretStore) {
 		s.Spec.Provider.AWS.Service = esv1.AWSServiceParameterStore
 		s.Spec.Provider.AWS.SecretsManager = nil
 	})
 	waitStoreReady(t, store)
+	cfg, err := config.LoadDefaultConfig(context.Background(), config.WithRegion("eu-west-1"),
+		config.WithCredentialsProvider(credentials.NewStaticCredentialsProvider("test", "test", "")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ssm.NewFromConfig(cfg, func(o *ssm.Options) { o.BaseEndpoint = aws.String(moto.Endpoint) })
+}
+
+// TestPushMetadataToParameterStore creates a parameter of the type, key and tags the
+// metadata names.
+func TestPushMetadataToParameterStore(t *testing.T) {
+	ctx := context.Background()
+	ns := testenv.Namespace(t, k8s, nil)
+	api := parameterStoreOf(t, ns)
 	create(t, &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "source"},
 		Data: map[string][]byte{"hosts": []byte("a,b,c")}})
 	plain, secure := "/"+ns+"/hosts", "/"+ns+"/secure"
@@ -127,12 +141,6 @@ func TestPushMetadataToParameterStore(t *testing.T) {
 	create(t, ps)
 	waitPushReady(t, ps, metav1.ConditionTrue)
 
-	cfg, err := config.LoadDefaultConfig(ctx, config.WithRegion("eu-west-1"),
-		config.WithCredentialsProvider(credentials.NewStaticCredentialsProvider("test", "test", "")))
-	if err != nil {
-		t.Fatal(err)
-	}
-	api := ssm.NewFromConfig(cfg, func(o *ssm.Options) { o.BaseEndpoint = aws.String(moto.Endpoint) })
 	out, err := api.DescribeParameters(ctx, &ssm.DescribeParametersInput{ParameterFilters: []ssmtypes.ParameterStringFilter{
 		{Key: aws.String("Path"), Values: []string{"/" + ns}}}})
 	if err != nil {
@@ -158,5 +166,55 @@ func TestPushMetadataToParameterStore(t *testing.T) {
 	}
 	if byKey["team"] != "payments" || byKey["managed-by"] != "external-secrets" {
 		t.Errorf("%s tags = %v", plain, byKey)
+	}
+}
+
+// TestPushESOv2MetadataToParameterStore: ESO v2's names of the same settings (secretType,
+// kmsKeyID) are read as the older ones, description is written, and a whole Secret is
+// written as ESO writes it: its values base64 in the JSON object, or as text with
+// encodeAsDecoded.
+func TestPushESOv2MetadataToParameterStore(t *testing.T) {
+	ctx := context.Background()
+	ns := testenv.Namespace(t, k8s, nil)
+	api := parameterStoreOf(t, ns)
+	create(t, &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "source"},
+		Data: map[string][]byte{"user": []byte("admin"), "pass": []byte("s3cr3t")}})
+	typed, encoded, decoded := "/"+ns+"/typed", "/"+ns+"/encoded", "/"+ns+"/decoded"
+	const envelope = `{"apiVersion": "kubernetes.external-secrets.io/v1alpha1", "kind": "PushSecretMetadata", "spec": %s}`
+	ps := pushSecret(ns, "push", "aws", esv1alpha1.PushSecretDeletionPolicyNone,
+		withMetadata(entry("user", typed, ""), fmt.Sprintf(envelope, `{"secretType": "SecureString", "kmsKeyID": "alias/ferry-v2", "description": "the app's user"}`)),
+		withMetadata(entry("", encoded, ""), fmt.Sprintf(envelope, `{"secretType": "String"}`)),
+		withMetadata(entry("", decoded, ""), fmt.Sprintf(envelope, `{"secretType": "String", "encodeAsDecoded": true}`)))
+	create(t, ps)
+	waitPushReady(t, ps, metav1.ConditionTrue)
+
+	out, err := api.DescribeParameters(ctx, &ssm.DescribeParametersInput{ParameterFilters: []ssmtypes.ParameterStringFilter{
+		{Key: aws.String("Name"), Values: []string{typed}}}})
+	if err != nil || len(out.Parameters) != 1 {
+		t.Fatalf("DescribeParameters %s: %v, %v", typed, out, err)
+	}
+	if p := out.Parameters[0]; p.Type != ssmtypes.ParameterTypeSecureString || !strings.HasSuffix(aws.ToString(p.KeyId), "alias/ferry-v2") ||
+		aws.ToString(p.Description) != "the app's user" {
+		t.Errorf("%s: type %q, key %q, description %q; want SecureString, alias/ferry-v2, the metadata's description",
+			typed, p.Type, aws.ToString(p.KeyId), aws.ToString(p.Description))
+	}
+	for name, want := range map[string]string{
+		encoded: `{"pass":"czNjcjN0","user":"YWRtaW4="}`,
+		decoded: `{"pass":"s3cr3t","user":"admin"}`,
+	} {
+		got, err := api.GetParameter(ctx, &ssm.GetParameterInput{Name: aws.String(name), WithDecryption: aws.Bool(true)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if v := aws.ToString(got.Parameter.Value); v != want {
+			t.Errorf("%s = %s, want %s", name, v, want)
+		}
+	}
+
+	both := pushSecret(ns, "both", "aws", esv1alpha1.PushSecretDeletionPolicyNone,
+		withMetadata(entry("user", "/"+ns+"/both", ""), fmt.Sprintf(envelope, `{"secretType": "String", "parameterStoreType": "SecureString"}`)))
+	create(t, both)
+	if msg := waitPushReady(t, both, metav1.ConditionFalse); !strings.Contains(msg, "secretType and parameterStoreType") {
+		t.Errorf("two names for the type that disagree: %q", msg)
 	}
 }

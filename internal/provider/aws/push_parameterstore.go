@@ -48,12 +48,22 @@ func (p *parameterStore) currentParameter(ctx context.Context, key string) (valu
 	return value, true, tags[provider.ManagedByTag] == provider.ManagedByValue, nil
 }
 
-// parameterStoreMetadata is the push metadata ESO documents for Parameter Store.
+// parameterStoreMetadata is the push metadata ESO reads for Parameter Store: its v2 names
+// (secretType, kmsKeyID, description, encodeAsDecoded) and the older release's
+// (parameterStoreType, parameterStoreKeyID), which name the same settings.
 type parameterStoreMetadata struct {
-	// ParameterStoreType is String, StringList or SecureString (Ferry's default).
+	// ParameterStoreType is String, StringList or SecureString (Ferry's default); SecretType
+	// is its ESO v2 name.
 	ParameterStoreType string `json:"parameterStoreType,omitempty"`
-	// ParameterStoreKeyID is the KMS key of a SecureString.
+	SecretType         string `json:"secretType,omitempty"`
+	// ParameterStoreKeyID is the KMS key of a SecureString; KMSKeyID is its ESO v2 name.
 	ParameterStoreKeyID string `json:"parameterStoreKeyID,omitempty"`
+	KMSKeyID            string `json:"kmsKeyID,omitempty"`
+	// Description is sent with every write of the value.
+	Description string `json:"description,omitempty"`
+	// EncodeAsDecoded writes a whole Secret's values as text in its JSON object; without
+	// it each value is base64, as ESO writes them (its JSON of the Secret's bytes).
+	EncodeAsDecoded bool `json:"encodeAsDecoded,omitempty"`
 	// Tags are added to the parameter Ferry creates, beside managed-by.
 	Tags map[string]string `json:"tags,omitempty"`
 	// Tier is the parameter's tier and policies ({type, policies}), sent with every write
@@ -97,6 +107,16 @@ func parameterStoreMetadataOf(ref provider.PushRef) (parameterStoreMetadata, err
 	if err := provider.DecodeMetadata(ref, "aws (ParameterStore)", &meta); err != nil {
 		return meta, err
 	}
+	for _, alias := range []struct{ old, new *string }{{&meta.ParameterStoreType, &meta.SecretType}, {&meta.ParameterStoreKeyID, &meta.KMSKeyID}} {
+		switch {
+		case *alias.new == "":
+		case *alias.old != "" && *alias.old != *alias.new:
+			return meta, fmt.Errorf("%w: metadata.spec: secretType and parameterStoreType (or kmsKeyID and parameterStoreKeyID) name one setting; give one",
+				provider.ErrInvalidMetadata)
+		default:
+			*alias.old = *alias.new
+		}
+	}
 	switch ssmtypes.ParameterType(meta.ParameterStoreType) {
 	case "":
 		meta.ParameterStoreType = string(ssmtypes.ParameterTypeSecureString)
@@ -132,6 +152,11 @@ func (p *parameterStore) PushSecret(ctx context.Context, value []byte, ref provi
 	if err != nil {
 		return err
 	}
+	if ref.SecretKey == "" && !meta.EncodeAsDecoded {
+		if value, err = base64Values(value); err != nil {
+			return err
+		}
+	}
 	key := remoteKey(p.prefix, ref.RemoteKey)
 	next, exists, unchanged, err := planPush(ctx, p.currentParameter, "parameter", key, value, ref.Property)
 	if err != nil || unchanged {
@@ -139,6 +164,9 @@ func (p *parameterStore) PushSecret(ctx context.Context, value []byte, ref provi
 	}
 	in := &ssm.PutParameterInput{Name: aws.String(key), Value: aws.String(string(next)),
 		Type: ssmtypes.ParameterType(meta.ParameterStoreType), Overwrite: aws.Bool(exists)}
+	if meta.Description != "" {
+		in.Description = aws.String(meta.Description)
+	}
 	if meta.ParameterStoreKeyID != "" {
 		in.KeyId = aws.String(meta.ParameterStoreKeyID)
 	}
@@ -162,6 +190,20 @@ func (p *parameterStore) PushSecret(ctx context.Context, value []byte, ref provi
 		}
 	}
 	return nil
+}
+
+// base64Values turns a whole Secret's JSON object of text values into the one ESO writes
+// to Parameter Store without encodeAsDecoded: the same keys, each value base64.
+func base64Values(whole []byte) ([]byte, error) {
+	var text map[string]string
+	if err := json.Unmarshal(whole, &text); err != nil {
+		return nil, errors.New("the whole Secret's data is not a JSON object of strings")
+	}
+	raw := make(map[string][]byte, len(text))
+	for k, v := range text {
+		raw[k] = []byte(v)
+	}
+	return json.Marshal(raw)
 }
 
 // DeleteSecret deletes the parameter (or only ref.Property of its JSON object).
