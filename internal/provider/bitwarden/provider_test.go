@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/pem"
 	"errors"
-	"github.com/ferryhq/ferry/internal/provider/bitwarden/bitwardenfake"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -14,6 +13,7 @@ import (
 
 	esv1 "github.com/ferryhq/ferry/api/externalsecrets/v1"
 	"github.com/ferryhq/ferry/internal/provider"
+	"github.com/ferryhq/ferry/internal/provider/bitwarden/bitwardenfake"
 	"github.com/ferryhq/ferry/internal/provider/conformance"
 )
 

@@ -16,7 +16,6 @@ type fakePassbolt struct {
 
 var (
 	reply       = passboltfake.Reply
-	fingerprint = passboltfake.Fingerprint
 	newUUID     = passboltfake.NewUUID
 	fakeTypeIDs = passboltfake.TypeIDs
 )
