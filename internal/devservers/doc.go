@@ -8,5 +8,10 @@
 // OCI has no endpoint field: the operator reaches its stand-in through a loopback HTTPS
 // proxy that tunnels only to OCI's hosts of one region (OperatorEnv).
 //
+// The developer-platform providers' stand-ins run too (platforms_b.go): 1Password Connect,
+// the Bitwarden SDK server, Passbolt and Yandex Cloud's Lockbox and Certificate Manager.
+// Keeper Secrets Manager cannot: its client seals every call to Keeper's published server
+// keys, compiled into the operator, which no stand-in can open.
+//
 // The stand-ins listen on 127.0.0.1 only. Nothing here is imported by the operator binary.
 package devservers

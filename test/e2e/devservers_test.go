@@ -18,7 +18,8 @@ import (
 )
 
 // TestEnterpriseProviderSnippets applies, with kubectl, the manifests `make dev` writes for
-// the enterprise providers that have no emulator (internal/devservers/testdata: a
+// the enterprise and developer-platform providers that have no emulator (1Password
+// Connect, Bitwarden, Passbolt and Yandex among them; internal/devservers/testdata: a
 // credentials Secret, a SecretStore and ExternalSecrets per provider, shaped as ESO's
 // documentation snippets) against their in-process stand-ins, and checks that every
 // ExternalSecret becomes Ready with SecretSynced and that its Secret holds exactly the

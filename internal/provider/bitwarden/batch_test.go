@@ -15,12 +15,12 @@ import (
 // same answers GetSecret gives one by one, and falls back to those when the batch fails.
 func TestReadDocuments(t *testing.T) {
 	f := startSDKServer(t)
-	dbID := f.put(testProject, "db", `{"user":"admin"}`, "")
-	f.put(otherProj, "db", "other project", "")
-	otherID := f.put(otherProj, "far", "far value", "")
-	f.put(testProject, "twice", "1", "")
-	f.put(testProject, "twice", "2", "")
-	f.put(otherProj, "elsewhere", "x", "")
+	dbID := f.Put(testProject, "db", `{"user":"admin"}`, "")
+	f.Put(otherProj, "db", "other project", "")
+	otherID := f.Put(otherProj, "far", "far value", "")
+	f.Put(testProject, "twice", "1", "")
+	f.Put(testProject, "twice", "2", "")
+	f.Put(otherProj, "elsewhere", "x", "")
 	c := newClient(t, f, testToken)
 	ctx := context.Background()
 	keys := []string{"db", strings.ToUpper(dbID), otherID, "twice", "elsewhere", "missing", newID()}
@@ -48,7 +48,7 @@ func TestReadDocuments(t *testing.T) {
 		t.Fatal(err)
 	}
 	check(docs)
-	if l, b, g := f.count(listRoute), f.count("GET /secrets-by-ids"), f.count(getRoute); l != 1 || b != 1 || g != 0 {
+	if l, b, g := f.Count(listRoute), f.Count("GET /secrets-by-ids"), f.Count(getRoute); l != 1 || b != 1 || g != 0 {
 		t.Errorf("7 keys cost %d listings, %d batch reads and %d single reads, want 1, 1 and 0", l, b, g)
 	}
 	if got, err := c.SecretFromDocument(docs["db"], esv1.ExternalSecretDataRemoteRef{Key: "db", Property: "user"}); err != nil || string(got) != "admin" {
@@ -59,13 +59,13 @@ func TestReadDocuments(t *testing.T) {
 	}
 
 	// The SDK server refuses a whole batch when one ID is gone: each key is then read alone.
-	f.fault = func(w http.ResponseWriter, r *http.Request) bool {
+	f.SetFault(func(w http.ResponseWriter, r *http.Request) bool {
 		if r.URL.Path != apiPath+"/secrets-by-ids" {
 			return false
 		}
 		http.Error(w, "failed to get secrets: [404 Not Found] Resource not found.", http.StatusBadRequest)
 		return true
-	}
+	})
 	docs, err = c.ReadDocuments(ctx, keys)
 	if err != nil {
 		t.Fatal(err)

@@ -44,7 +44,7 @@ func kubeWithToken(token string) client.Client {
 // secret names in the store's project; Bitwarden keeps no versions and no tags.
 func TestConformance(t *testing.T) {
 	f := startSDKServer(t)
-	store := bitwardenStore(f.srv.URL, f.caPEM())
+	store := bitwardenStore(f.URL, string(f.CertificatePEM()))
 	conformance.Run(t, conformance.Backend{
 		Provider:  New(),
 		Kube:      kubeWithToken(testToken),
@@ -55,12 +55,12 @@ func TestConformance(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			f.put(testProject, key, string(value), "")
+			f.Put(testProject, key, string(value), "")
 			return ""
 		},
 		Delete: func(_ *testing.T, key string) {
-			for _, s := range f.named(testProject, key) {
-				f.remove(s.ID)
+			for _, s := range f.Named(testProject, key) {
+				f.Remove(s.ID)
 			}
 		},
 		Find: conformance.FindByName,

@@ -19,10 +19,10 @@ import (
 func TestManyExternalSecretsShareReads(t *testing.T) {
 	f := startSDKServer(t)
 	for i := range 4 {
-		f.put(testProject, fmt.Sprintf("svc-%d", i), fmt.Sprintf(`{"token":"t-%d"}`, i), "")
+		f.Put(testProject, fmt.Sprintf("svc-%d", i), fmt.Sprintf(`{"token":"t-%d"}`, i), "")
 	}
 	fetcher := fetch.New(provider.NewRegistry(New()), kubeWithToken(testToken), fetch.Options{})
-	src := fetch.Source{Store: bitwardenStore(f.srv.URL, f.caPEM()), Namespace: "apps", MaxAge: time.Minute}
+	src := fetch.Source{Store: bitwardenStore(f.URL, string(f.CertificatePEM())), Namespace: "apps", MaxAge: time.Minute}
 	var wg sync.WaitGroup
 	for es := range 40 {
 		wg.Go(func() {
@@ -35,7 +35,7 @@ func TestManyExternalSecretsShareReads(t *testing.T) {
 		})
 	}
 	wg.Wait()
-	l, b, g := f.count(listRoute), f.count("GET /secrets-by-ids"), f.count(getRoute)
+	l, b, g := f.Count(listRoute), f.Count("GET /secrets-by-ids"), f.Count(getRoute)
 	if l > 2 || b != l || g != 0 {
 		t.Errorf("40 ExternalSecrets over 4 secrets made %d listings, %d batch reads and %d single reads; want at most 2, as many, and 0", l, b, g)
 	}

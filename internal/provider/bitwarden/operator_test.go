@@ -25,13 +25,13 @@ import (
 func TestThroughTheOperator(t *testing.T) {
 	ctx := context.Background()
 	f := startSDKServer(t)
-	dbID := f.put(testProject, "db", `{"user":"admin","password":"pw-1"}`, "")
-	f.put(testProject, "db_url", "postgres://db:5432", "")
-	f.put(testProject, "theirs", "keep-me", "set by hand")
+	dbID := f.Put(testProject, "db", `{"user":"admin","password":"pw-1"}`, "")
+	f.Put(testProject, "db_url", "postgres://db:5432", "")
+	f.Put(testProject, "theirs", "keep-me", "set by hand")
 	ns := testenv.Namespace(t, k8s, nil)
 	operatortest.Create(t, k8s, &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "bitwarden-access-token"},
 		Data: map[string][]byte{"token": []byte(testToken), "wrong": []byte("0.not-a-token")}})
-	store := bitwardenStore(f.srv.URL, f.caPEM())
+	store := bitwardenStore(f.URL, string(f.CertificatePEM()))
 	store.Namespace = ns
 	operatortest.Create(t, k8s, store)
 	operatortest.WaitReady(t, k8s, store, metav1.ConditionTrue)
@@ -60,7 +60,7 @@ func TestThroughTheOperator(t *testing.T) {
 	}
 
 	// A wrong token: the store says why, and its ExternalSecret writes nothing.
-	bad := bitwardenStore(f.srv.URL, f.caPEM())
+	bad := bitwardenStore(f.URL, string(f.CertificatePEM()))
 	bad.Name, bad.Namespace = "bitwarden-wrong-token", ns
 	bad.Spec.Provider.BitwardenSecretsManager.Auth.SecretRef.Credentials.Key = "wrong"
 	operatortest.Create(t, k8s, bad)
@@ -85,23 +85,23 @@ func TestThroughTheOperator(t *testing.T) {
 	}
 	ours := push("ours", "pushed-token")
 	operatortest.WaitReady(t, k8s, ours, metav1.ConditionTrue)
-	if s := f.named(testProject, "pushed-token"); len(s) != 1 || s[0].Value != "pushed-value" || s[0].Note != OwnershipLine {
+	if s := f.Named(testProject, "pushed-token"); len(s) != 1 || s[0].Value != "pushed-value" || s[0].Note != OwnershipLine {
 		t.Fatalf("pushed secret = %+v, want the value with the note %s", s, OwnershipLine)
 	}
 	theirs := push("theirs", "theirs")
 	if c := operatortest.WaitReady(t, k8s, theirs, metav1.ConditionFalse); !strings.Contains(c.Message, "was not created by Ferry") {
 		t.Errorf("the refused push says %q, want the reason", c.Message)
 	}
-	if s := f.named(testProject, "theirs"); len(s) != 1 || s[0].Value != "keep-me" || s[0].Note != "set by hand" {
+	if s := f.Named(testProject, "theirs"); len(s) != 1 || s[0].Value != "keep-me" || s[0].Note != "set by hand" {
 		t.Errorf("a secret Ferry did not create was changed: %+v", s)
 	}
 
 	operatortest.WaitGone(t, k8s, ours)
-	if len(f.named(testProject, "pushed-token")) != 0 {
+	if len(f.Named(testProject, "pushed-token")) != 0 {
 		t.Error("deleting the PushSecret did not delete the secret it pushed")
 	}
 	operatortest.WaitGone(t, k8s, theirs)
-	if s := f.named(testProject, "theirs"); len(s) != 1 {
+	if s := f.Named(testProject, "theirs"); len(s) != 1 {
 		t.Error("deleting a PushSecret deleted a secret Ferry did not create")
 	}
 }

@@ -13,6 +13,7 @@ import (
 
 	esv1 "github.com/ferryhq/ferry/api/externalsecrets/v1"
 	"github.com/ferryhq/ferry/internal/provider"
+	"github.com/ferryhq/ferry/internal/provider/bitwarden/bitwardenfake"
 	"github.com/ferryhq/ferry/internal/provider/conformance"
 )
 
@@ -25,9 +26,9 @@ func pemOf(srv *httptest.Server) []byte {
 	return pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: srv.Certificate().Raw})
 }
 
-func newClient(t *testing.T, f *fakeSDKServer, token string) *Client {
+func newClient(t *testing.T, f *bitwardenfake.Server, token string) *Client {
 	t.Helper()
-	c, err := New().NewClient(context.Background(), bitwardenStore(f.srv.URL, f.caPEM()), kubeWithToken(token), "apps")
+	c, err := New().NewClient(context.Background(), bitwardenStore(f.URL, string(f.CertificatePEM())), kubeWithToken(token), "apps")
 	if err != nil {
 		t.Fatalf("NewClient: %v", err)
 	}
@@ -39,9 +40,9 @@ func newClient(t *testing.T, f *fakeSDKServer, token string) *Client {
 // the store's project (a listing, then each candidate), and refuses an ambiguous name.
 func TestKeyForms(t *testing.T) {
 	f := startSDKServer(t)
-	id := f.put(testProject, "db", `{"user":"admin","password":"pw"}`, "")
-	f.put(otherProj, "db", `{"user":"other-project"}`, "")
-	otherID := f.put(otherProj, "elsewhere", "far", "")
+	id := f.Put(testProject, "db", `{"user":"admin","password":"pw"}`, "")
+	f.Put(otherProj, "db", `{"user":"other-project"}`, "")
+	otherID := f.Put(otherProj, "elsewhere", "far", "")
 	c := newClient(t, f, testToken)
 	ctx := context.Background()
 
@@ -49,8 +50,8 @@ func TestKeyForms(t *testing.T) {
 	if err != nil || string(got) != "admin" {
 		t.Errorf("by ID = %q, %v", got, err)
 	}
-	if f.count(listRoute) != 0 || f.count(getRoute) != 1 {
-		t.Errorf("a read by ID made %d listings and %d reads, want 0 and 1", f.count(listRoute), f.count(getRoute))
+	if f.Count(listRoute) != 0 || f.Count(getRoute) != 1 {
+		t.Errorf("a read by ID made %d listings and %d reads, want 0 and 1", f.Count(listRoute), f.Count(getRoute))
 	}
 	if got, err := c.GetSecret(ctx, esv1.ExternalSecretDataRemoteRef{Key: strings.ToUpper(otherID)}); err != nil || string(got) != "far" {
 		t.Errorf("by ID in another project = %q, %v (ESO reads an ID in whatever project)", got, err)
@@ -71,15 +72,15 @@ func TestKeyForms(t *testing.T) {
 	if _, err := c.GetSecret(ctx, esv1.ExternalSecretDataRemoteRef{Key: newID()}); !errors.Is(err, provider.ErrNotFound) {
 		t.Errorf("a missing ID (400 from the server, absent from the listing) = %v, want ErrNotFound", err)
 	}
-	f.put(testProject, "db", "second", "")
+	f.Put(testProject, "db", "second", "")
 	_, err = c.GetSecret(ctx, esv1.ExternalSecretDataRemoteRef{Key: "db"})
 	if err == nil || errors.Is(err, provider.ErrNotFound) || !strings.Contains(err.Error(), "2 secrets of that name") {
 		t.Errorf("an ambiguous name = %v, want an error that says so", err)
 	}
 	for _, ref := range []esv1.ExternalSecretDataRemoteRef{{Key: id, Version: "2"}, {Key: id, MetadataPolicy: esv1.MetadataPolicyFetch}} {
-		n := f.count(getRoute)
-		if _, err := c.GetSecret(ctx, ref); err == nil || f.count(getRoute) != n {
-			t.Errorf("%+v = %v after %d calls, want a refusal before any call", ref, err, f.count(getRoute)-n)
+		n := f.Count(getRoute)
+		if _, err := c.GetSecret(ctx, ref); err == nil || f.Count(getRoute) != n {
+			t.Errorf("%+v = %v after %d calls, want a refusal before any call", ref, err, f.Count(getRoute)-n)
 		}
 	}
 }
@@ -88,10 +89,10 @@ func TestKeyForms(t *testing.T) {
 // and refuses tags and paths, which Bitwarden secrets do not have.
 func TestFind(t *testing.T) {
 	f := startSDKServer(t)
-	f.put(testProject, "db_user", "admin", "")
-	f.put(testProject, "db_password", "pw", "")
-	f.put(testProject, "api_token", "tok", "")
-	f.put(otherProj, "db_other", "not ours", "")
+	f.Put(testProject, "db_user", "admin", "")
+	f.Put(testProject, "db_password", "pw", "")
+	f.Put(testProject, "api_token", "tok", "")
+	f.Put(otherProj, "db_other", "not ours", "")
 	c := newClient(t, f, testToken)
 	ctx := context.Background()
 
@@ -99,9 +100,9 @@ func TestFind(t *testing.T) {
 	if err != nil || len(got) != 2 || string(got["db_user"]) != "admin" || string(got["db_password"]) != "pw" {
 		t.Errorf("find ^db_ = %v, %v; want db_user and db_password of the project, keyed by name", keys(got), err)
 	}
-	if f.count(listRoute) != 1 || f.count("GET /secrets-by-ids") != 1 || f.count(getRoute) != 0 {
+	if f.Count(listRoute) != 1 || f.Count("GET /secrets-by-ids") != 1 || f.Count(getRoute) != 0 {
 		t.Errorf("find made %d listings, %d batch reads and %d reads, want 1, 1 and 0",
-			f.count(listRoute), f.count("GET /secrets-by-ids"), f.count(getRoute))
+			f.Count(listRoute), f.Count("GET /secrets-by-ids"), f.Count(getRoute))
 	}
 	all, err := c.GetAllSecrets(ctx, esv1.ExternalSecretFind{})
 	if err != nil || len(all) != 3 {
@@ -116,7 +117,7 @@ func TestFind(t *testing.T) {
 			t.Errorf("find %+v was accepted", find)
 		}
 	}
-	f.put(testProject, "db_user", "again", "")
+	f.Put(testProject, "db_user", "again", "")
 	if _, err := c.GetAllSecrets(ctx, esv1.ExternalSecretFind{Name: &esv1.FindName{RegExp: "^db_user$"}}); err == nil {
 		t.Error("two secrets of one name in the project were returned as one key")
 	}
@@ -134,15 +135,13 @@ func keys(m map[string][]byte) []string {
 // in the Warden-* headers, as the SDK server reads them.
 func TestHeaders(t *testing.T) {
 	f := startSDKServer(t)
-	id := f.put(testProject, "k", "v", "")
+	id := f.Put(testProject, "k", "v", "")
 	if _, err := newClient(t, f, testToken).GetSecret(context.Background(), esv1.ExternalSecretDataRemoteRef{Key: id}); err != nil {
 		t.Fatal(err)
 	}
-	f.mu.Lock()
-	defer f.mu.Unlock()
 	for h, want := range map[string]string{"Warden-Access-Token": testToken, "Warden-Api-Url": "https://api.bitwarden.eu",
 		"Warden-Identity-Url": "https://identity.bitwarden.eu", "Content-Type": "application/json"} {
-		if got := f.headers.Get(h); got != want {
+		if got := f.Header(h); got != want {
 			t.Errorf("header %s = %q, want %q", h, got, want)
 		}
 	}
@@ -159,19 +158,19 @@ func TestPushSecret(t *testing.T) {
 	if err := c.PushSecret(ctx, []byte("v1"), provider.PushRef{RemoteKey: "pushed", Metadata: note}); err != nil {
 		t.Fatal(err)
 	}
-	s := f.named(testProject, "pushed")
+	s := f.Named(testProject, "pushed")
 	if len(s) != 1 || s[0].Value != "v1" || s[0].Note != "rotated by CI\n"+OwnershipLine {
 		t.Fatalf("pushed secret = %+v, want v1 with the note and the ownership line", s)
 	}
 	if err := c.PushSecret(ctx, []byte("v1"), provider.PushRef{RemoteKey: "pushed", Metadata: note}); err != nil ||
-		f.count("PUT /secret")+f.count("POST /secret") != 1 {
-		t.Errorf("pushing the same value again: %v; %d writes in all, want 1", err, f.count("PUT /secret")+f.count("POST /secret"))
+		f.Count("PUT /secret")+f.Count("POST /secret") != 1 {
+		t.Errorf("pushing the same value again: %v; %d writes in all, want 1", err, f.Count("PUT /secret")+f.Count("POST /secret"))
 	}
 	if err := c.PushSecret(ctx, []byte("v2"), provider.PushRef{RemoteKey: "pushed"}); err != nil {
 		t.Fatal(err)
 	}
-	if s := f.named(testProject, "pushed"); len(s) != 1 || s[0].Value != "v2" || s[0].Note != OwnershipLine || f.count("PUT /secret") != 1 {
-		t.Errorf("after an update: %+v, %d updates; want v2 in place, its note now without metadata", s, f.count("PUT /secret"))
+	if s := f.Named(testProject, "pushed"); len(s) != 1 || s[0].Value != "v2" || s[0].Note != OwnershipLine || f.Count("PUT /secret") != 1 {
+		t.Errorf("after an update: %+v, %d updates; want v2 in place, its note now without metadata", s, f.Count("PUT /secret"))
 	}
 
 	for _, p := range []struct{ prop, value string }{{"user", "admin"}, {"password", "pw"}} {
@@ -179,7 +178,7 @@ func TestPushSecret(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	if s := f.named(testProject, "db"); len(s) != 1 || s[0].Value != `{"password":"pw","user":"admin"}` {
+	if s := f.Named(testProject, "db"); len(s) != 1 || s[0].Value != `{"password":"pw","user":"admin"}` {
 		t.Fatalf("db after two property pushes = %+v", s)
 	}
 	if ok, err := c.SecretExists(ctx, provider.PushRef{RemoteKey: "db", Property: "password"}); !ok || err != nil {
@@ -188,15 +187,15 @@ func TestPushSecret(t *testing.T) {
 	if err := c.DeleteSecret(ctx, provider.PushRef{RemoteKey: "db", Property: "password"}); err != nil {
 		t.Fatal(err)
 	}
-	if s := f.named(testProject, "db"); len(s) != 1 || s[0].Value != `{"user":"admin"}` {
+	if s := f.Named(testProject, "db"); len(s) != 1 || s[0].Value != `{"user":"admin"}` {
 		t.Errorf("db after a property delete = %+v", s)
 	}
-	if err := c.DeleteSecret(ctx, provider.PushRef{RemoteKey: "db", Property: "user"}); err != nil || len(f.named(testProject, "db")) != 0 {
+	if err := c.DeleteSecret(ctx, provider.PushRef{RemoteKey: "db", Property: "user"}); err != nil || len(f.Named(testProject, "db")) != 0 {
 		t.Errorf("deleting the last property: %v; the secret should be gone", err)
 	}
 
 	// Someone else's secret of that name, even with ESO's note, is left alone.
-	f.put(testProject, "theirs", "keep-me", "rotated by CI")
+	f.Put(testProject, "theirs", "keep-me", "rotated by CI")
 	for _, op := range []func() error{
 		func() error {
 			return c.PushSecret(ctx, []byte("x"), provider.PushRef{RemoteKey: "theirs", Metadata: note})
@@ -207,19 +206,19 @@ func TestPushSecret(t *testing.T) {
 			t.Errorf("writing a secret Ferry did not create = %v, want ErrNotManaged", err)
 		}
 	}
-	if s := f.named(testProject, "theirs"); len(s) != 1 || s[0].Value != "keep-me" {
+	if s := f.Named(testProject, "theirs"); len(s) != 1 || s[0].Value != "keep-me" {
 		t.Errorf("their secret was changed: %+v", s)
 	}
 	// The same name in another project is not the store's: pushing creates the store's own.
-	f.put(otherProj, "shared-name", "other", "")
-	if err := c.PushSecret(ctx, []byte("mine"), provider.PushRef{RemoteKey: "shared-name"}); err != nil || len(f.named(testProject, "shared-name")) != 1 {
+	f.Put(otherProj, "shared-name", "other", "")
+	if err := c.PushSecret(ctx, []byte("mine"), provider.PushRef{RemoteKey: "shared-name"}); err != nil || len(f.Named(testProject, "shared-name")) != 1 {
 		t.Errorf("push beside another project's secret: %v", err)
 	}
-	if f.count("DELETE /secret") != 1 {
-		t.Errorf("%d DELETE calls, want 1 (db only)", f.count("DELETE /secret"))
+	if f.Count("DELETE /secret") != 1 {
+		t.Errorf("%d DELETE calls, want 1 (db only)", f.Count("DELETE /secret"))
 	}
 
-	if err := c.DeleteSecret(ctx, provider.PushRef{RemoteKey: "pushed"}); err != nil || len(f.named(testProject, "pushed")) != 0 {
+	if err := c.DeleteSecret(ctx, provider.PushRef{RemoteKey: "pushed"}); err != nil || len(f.Named(testProject, "pushed")) != 0 {
 		t.Errorf("deleting pushed: %v", err)
 	}
 	if ok, err := c.SecretExists(ctx, provider.PushRef{RemoteKey: "pushed"}); ok || err != nil {
@@ -241,7 +240,7 @@ func TestPushSecret(t *testing.T) {
 // and are "not found" only for a missing secret.
 func TestBadAnswers(t *testing.T) {
 	f := startSDKServer(t)
-	id := f.put(testProject, "k", "secret-value", "")
+	id := f.Put(testProject, "k", "secret-value", "")
 
 	_, err := newClient(t, f, "wrong-token-value").Validate(context.Background())
 	if err == nil || !strings.Contains(err.Error(), "HTTP 400") || !strings.Contains(err.Error(), "failed to login to bitwarden using access token") ||
@@ -266,15 +265,15 @@ func TestBadAnswers(t *testing.T) {
 		{"truncated", http.StatusOK, `{"id":"x","value":"secret-val`, "ends too early"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			f.fault = func(w http.ResponseWriter, r *http.Request) bool {
+			f.SetFault(func(w http.ResponseWriter, r *http.Request) bool {
 				if r.URL.Path != apiPath+"/secret" {
 					return false
 				}
 				w.WriteHeader(tc.status)
 				_, _ = w.Write([]byte(tc.body))
 				return true
-			}
-			t.Cleanup(func() { f.fault = nil })
+			})
+			t.Cleanup(func() { f.SetFault(nil) })
 			_, err := newClient(t, f, testToken).GetSecret(context.Background(), esv1.ExternalSecretDataRemoteRef{Key: id})
 			if err == nil || errors.Is(err, provider.ErrNotFound) || !strings.Contains(err.Error(), tc.want) {
 				t.Errorf("GetSecret = %v, want an error with %q that is not ErrNotFound", err, tc.want)
@@ -287,7 +286,7 @@ func TestBadAnswers(t *testing.T) {
 
 	// Without caBundle or caProvider the system's roots verify the server, and they do not
 	// trust the test certificate.
-	store := bitwardenStore(f.srv.URL, "")
+	store := bitwardenStore(f.URL, "")
 	store.Spec.Provider.BitwardenSecretsManager.CABundle = ""
 	c, err := New().NewClient(context.Background(), store, kubeWithToken(testToken), "apps")
 	if err != nil {

@@ -11,15 +11,16 @@ import (
 
 	esv1 "github.com/ferryhq/ferry/api/externalsecrets/v1"
 	"github.com/ferryhq/ferry/internal/provider/conformance"
+	"github.com/ferryhq/ferry/internal/provider/onepassword/onepasswordfake"
 	"github.com/ferryhq/ferry/internal/provider/restclient"
 )
 
-func connectStore(f *fakeConnect, vaults map[string]int) esv1.GenericStore {
+func connectStore(f *onepasswordfake.Server, vaults map[string]int) esv1.GenericStore {
 	return &esv1.SecretStore{
 		TypeMeta:   metav1.TypeMeta{Kind: esv1.SecretStoreKind},
 		ObjectMeta: metav1.ObjectMeta{Name: "onepassword", Namespace: "apps"},
 		Spec: esv1.SecretStoreSpec{Provider: &esv1.SecretStoreProvider{OnePassword: &esv1.OnePasswordProvider{
-			ConnectHost: f.srv.URL, Vaults: vaults,
+			ConnectHost: f.URL, Vaults: vaults,
 			Auth: esv1.OnePasswordAuth{SecretRef: esv1.OnePasswordSecretRef{ConnectTokenSecretRef: esv1.SecretKeySelector{Name: "op", Key: "token"}}},
 		}}},
 	}
@@ -30,13 +31,15 @@ func tokenKube(token string) client.Client {
 		Data: map[string][]byte{"token": []byte(token)}}).Build()
 }
 
-func testProvider(f *fakeConnect) *Provider { return New(restclient.WithHTTPClient(f.srv.Client())) }
+func testProvider(f *onepasswordfake.Server) *Provider {
+	return New(restclient.WithHTTPClient(f.Client()))
+}
 
 // fieldsOf turns a secret's pairs into item fields, in a stable order.
-func fieldsOf(data map[string]string) []itemField {
-	fields := make([]itemField, 0, len(data))
+func fieldsOf(data map[string]string) []onepasswordfake.Field {
+	fields := make([]onepasswordfake.Field, 0, len(data))
 	for k, v := range data {
-		fields = append(fields, itemField{ID: k, Label: k, Value: v, Type: "STRING"})
+		fields = append(fields, onepasswordfake.Field{ID: k, Label: k, Value: v, Type: "STRING"})
 	}
 	sort.Slice(fields, func(i, j int) bool { return fields[i].Label < fields[j].Label })
 	return fields
@@ -55,11 +58,11 @@ func TestConformance(t *testing.T) {
 		Namespace: "apps",
 		Store:     func(*testing.T) esv1.GenericStore { return store },
 		Seed: func(_ *testing.T, key string, s conformance.Secret) string {
-			f.removeTitle(key)
-			f.add("Prod", item{Title: key, Category: "LOGIN", Fields: fieldsOf(s.Data)})
+			f.RemoveTitle(key)
+			f.Add("Prod", onepasswordfake.Item{Title: key, Category: "LOGIN", Fields: fieldsOf(s.Data)})
 			return ""
 		},
-		Delete: func(_ *testing.T, key string) { f.removeTitle(key) },
+		Delete: func(_ *testing.T, key string) { f.RemoveTitle(key) },
 		Whole:  func(s conformance.Secret) string { return s.Data["password"] },
 		Find:   conformance.FindOwn,
 	})

@@ -11,9 +11,10 @@ import (
 
 	esv1 "github.com/ferryhq/ferry/api/externalsecrets/v1"
 	"github.com/ferryhq/ferry/internal/provider"
+	"github.com/ferryhq/ferry/internal/provider/onepassword/onepasswordfake"
 )
 
-func newClient(t *testing.T, f *fakeConnect, vaults map[string]int) *Client {
+func newClient(t *testing.T, f *onepasswordfake.Server, vaults map[string]int) *Client {
 	t.Helper()
 	c, err := testProvider(f).NewClient(context.Background(), connectStore(f, vaults), tokenKube(connectToken), "apps")
 	if err != nil {
@@ -24,13 +25,14 @@ func newClient(t *testing.T, f *fakeConnect, vaults map[string]int) *Client {
 
 func TestVaultOrderFieldsAndFiles(t *testing.T) {
 	f := startConnect(t, "Prod", "Shared")
-	f.add("Shared", item{Title: "db", Category: "LOGIN", Fields: []itemField{{Label: "password", Value: "shared-pw"}}})
-	id := f.add("Prod", item{Title: "db", Category: "LOGIN", Fields: []itemField{{Label: "password", Value: "prod-pw"}, {Label: "user", Value: "admin"}}})
-	f.add("Shared", item{Title: "only-shared", Category: "LOGIN", Fields: []itemField{{Label: "password", Value: "s"}}})
-	f.files["f1"], f.files["f2"] = []byte("-----BEGIN CERT-----"), []byte("key-bytes")
-	f.add("Prod", item{Title: "tls", Category: "DOCUMENT", Files: []itemFile{{ID: "f1", Name: "tls.crt"}, {ID: "f2", Name: "tls.key"}}})
-	f.add("Prod", item{Title: "twice", Category: "LOGIN"})
-	f.add("Prod", item{Title: "twice", Category: "LOGIN"})
+	f.Add("Shared", onepasswordfake.Item{Title: "db", Category: "LOGIN", Fields: []onepasswordfake.Field{{Label: "password", Value: "shared-pw"}}})
+	id := f.Add("Prod", onepasswordfake.Item{Title: "db", Category: "LOGIN", Fields: []onepasswordfake.Field{{Label: "password", Value: "prod-pw"}, {Label: "user", Value: "admin"}}})
+	f.Add("Shared", onepasswordfake.Item{Title: "only-shared", Category: "LOGIN", Fields: []onepasswordfake.Field{{Label: "password", Value: "s"}}})
+	f.PutFile("f1", []byte("-----BEGIN CERT-----"))
+	f.PutFile("f2", []byte("key-bytes"))
+	f.Add("Prod", onepasswordfake.Item{Title: "tls", Category: "DOCUMENT", Files: []onepasswordfake.File{{ID: "f1", Name: "tls.crt"}, {ID: "f2", Name: "tls.key"}}})
+	f.Add("Prod", onepasswordfake.Item{Title: "twice", Category: "LOGIN"})
+	f.Add("Prod", onepasswordfake.Item{Title: "twice", Category: "LOGIN"})
 	ctx := context.Background()
 	c := newClient(t, f, map[string]int{"Prod": 1, "Shared": 2})
 	for _, tc := range []struct{ key, prop, want string }{
@@ -63,9 +65,7 @@ func TestVaultOrderFieldsAndFiles(t *testing.T) {
 	if _, err := c.GetSecret(ctx, esv1.ExternalSecretDataRemoteRef{Key: "absent"}); !errors.Is(err, provider.ErrNotFound) {
 		t.Errorf("a missing item = %v, want ErrNotFound", err)
 	}
-	f.mu.Lock()
-	lookups := f.requests["GET /v1/vaults"]
-	f.mu.Unlock()
+	lookups := f.Requests("GET /v1/vaults")
 	if lookups != 4 {
 		t.Errorf("vault lookups = %d, want one per vault for each client's life (2 clients, 2 vaults)", lookups)
 	}
@@ -73,9 +73,9 @@ func TestVaultOrderFieldsAndFiles(t *testing.T) {
 
 func TestFind(t *testing.T) {
 	f := startConnect(t, "Prod", "Shared")
-	f.add("Prod", item{Title: "api", Category: "LOGIN", Tags: []string{"team-a"}, Fields: []itemField{{Label: "API_KEY", Value: "prod"}, {Label: "note", Value: "n"}}})
-	f.add("Shared", item{Title: "api", Category: "LOGIN", Tags: []string{"team-a"}, Fields: []itemField{{Label: "API_KEY", Value: "shared"}, {Label: "API_URL", Value: "u"}}})
-	f.add("Prod", item{Title: "other", Category: "LOGIN", Fields: []itemField{{Label: "API_TOKEN", Value: "t"}}})
+	f.Add("Prod", onepasswordfake.Item{Title: "api", Category: "LOGIN", Tags: []string{"team-a"}, Fields: []onepasswordfake.Field{{Label: "API_KEY", Value: "prod"}, {Label: "note", Value: "n"}}})
+	f.Add("Shared", onepasswordfake.Item{Title: "api", Category: "LOGIN", Tags: []string{"team-a"}, Fields: []onepasswordfake.Field{{Label: "API_KEY", Value: "shared"}, {Label: "API_URL", Value: "u"}}})
+	f.Add("Prod", onepasswordfake.Item{Title: "other", Category: "LOGIN", Fields: []onepasswordfake.Field{{Label: "API_TOKEN", Value: "t"}}})
 	ctx := context.Background()
 	c := newClient(t, f, map[string]int{"Prod": 1, "Shared": 2})
 	got, err := c.GetAllSecrets(ctx, esv1.ExternalSecretFind{Name: &esv1.FindName{RegExp: "^API_"}})
@@ -100,12 +100,12 @@ func TestPushSecret(t *testing.T) {
 	if err := c.PushSecret(ctx, []byte("pw-1"), provider.PushRef{RemoteKey: "pushed"}); err != nil {
 		t.Fatal(err)
 	}
-	it := f.byTitle("Prod", "pushed")
+	it := f.ByTitle("Prod", "pushed")
 	if it == nil || it.Category != "SERVER" || len(it.Fields) != 1 || it.Fields[0].Label != "password" || it.Fields[0].Value != "pw-1" {
 		t.Fatalf("created item = %+v", it)
 	}
-	if err := c.PushSecret(ctx, []byte("pw-1"), provider.PushRef{RemoteKey: "pushed"}); err != nil || f.count("PUT ") != 0 {
-		t.Errorf("pushing the same value: %v, %d updates", err, f.count("PUT "))
+	if err := c.PushSecret(ctx, []byte("pw-1"), provider.PushRef{RemoteKey: "pushed"}); err != nil || f.Count("PUT ") != 0 {
+		t.Errorf("pushing the same value: %v, %d updates", err, f.Count("PUT "))
 	}
 	if err := c.PushSecret(ctx, []byte("admin"), provider.PushRef{RemoteKey: "pushed", Property: "user"}); err != nil {
 		t.Fatal(err)
@@ -117,7 +117,7 @@ func TestPushSecret(t *testing.T) {
 	if err := c.PushSecret(ctx, []byte("s"), provider.PushRef{RemoteKey: "staged", Metadata: meta}); err != nil {
 		t.Fatal(err)
 	}
-	if it := f.byTitle("Staging", "staged"); it == nil || len(it.Tags) != 1 {
+	if it := f.ByTitle("Staging", "staged"); it == nil || len(it.Tags) != 1 {
 		t.Errorf("item in the metadata's vault = %+v", it)
 	}
 	if ok, err := c.SecretExists(ctx, provider.PushRef{RemoteKey: "pushed", Property: "user"}); !ok || err != nil {
@@ -126,13 +126,13 @@ func TestPushSecret(t *testing.T) {
 	if err := c.DeleteSecret(ctx, provider.PushRef{RemoteKey: "pushed", Property: "user"}); err != nil {
 		t.Fatal(err)
 	}
-	if it := f.byTitle("Prod", "pushed"); it == nil || len(it.Fields) != 1 {
+	if it := f.ByTitle("Prod", "pushed"); it == nil || len(it.Fields) != 1 {
 		t.Errorf("after removing a field the item is %+v", it)
 	}
 	if err := c.DeleteSecret(ctx, provider.PushRef{RemoteKey: "pushed"}); err != nil {
 		t.Fatal(err)
 	}
-	if f.byTitle("Prod", "pushed") != nil {
+	if f.ByTitle("Prod", "pushed") != nil {
 		t.Error("an item without fields survived")
 	}
 	if err := c.DeleteSecret(ctx, provider.PushRef{RemoteKey: "pushed"}); err != nil {
@@ -142,7 +142,7 @@ func TestPushSecret(t *testing.T) {
 
 func TestBadAnswers(t *testing.T) {
 	f := startConnect(t, "Prod")
-	f.add("Prod", item{Title: "db", Category: "LOGIN", Fields: []itemField{{Label: "password", Value: "pw-9"}}})
+	f.Add("Prod", onepasswordfake.Item{Title: "db", Category: "LOGIN", Fields: []onepasswordfake.Field{{Label: "password", Value: "pw-9"}}})
 	ctx := context.Background()
 	bad, err := testProvider(f).NewClient(ctx, connectStore(f, map[string]int{"Prod": 1}), tokenKube("wrong"), "apps")
 	if err != nil {
@@ -158,14 +158,14 @@ func TestBadAnswers(t *testing.T) {
 	if _, err := missingVault.GetSecret(ctx, esv1.ExternalSecretDataRemoteRef{Key: "db"}); err == nil || errors.Is(err, provider.ErrNotFound) {
 		t.Errorf("a missing vault = %v, want an error that is not ErrNotFound", err)
 	}
-	f.fault = func(w http.ResponseWriter, r *http.Request) bool {
+	f.SetFault(func(w http.ResponseWriter, r *http.Request) bool {
 		if strings.HasSuffix(r.URL.Path, "/items") {
 			w.Header().Set("Retry-After", "5")
-			fail(w, http.StatusTooManyRequests, "Too many requests")
+			onepasswordfake.Fail(w, http.StatusTooManyRequests, "Too many requests")
 			return true
 		}
 		return false
-	}
+	})
 	c := newClient(t, f, map[string]int{"Prod": 1})
 	if _, err := c.GetSecret(ctx, esv1.ExternalSecretDataRemoteRef{Key: "db"}); err == nil || errors.Is(err, provider.ErrNotFound) ||
 		!strings.Contains(err.Error(), "HTTP 429 Too Many Requests (retry after 5s)") {

@@ -31,7 +31,7 @@ func pbStore(f *fakePassbolt) esv1.GenericStore {
 		TypeMeta:   metav1.TypeMeta{Kind: esv1.SecretStoreKind},
 		ObjectMeta: metav1.ObjectMeta{Name: "passbolt", Namespace: "apps"},
 		Spec: esv1.SecretStoreSpec{Provider: &esv1.SecretStoreProvider{Passbolt: &esv1.PassboltProvider{
-			Host:     f.srv.URL,
+			Host:     f.URL,
 			CABundle: f.caPEM(),
 			Auth: esv1.PassboltAuth{
 				PasswordSecretRef:   esv1.SecretKeySelector{Name: "passbolt", Key: "password"},
@@ -88,7 +88,7 @@ func runConformance(t *testing.T, f *fakePassbolt, add func(conformance.Secret) 
 			ids.set(key, add(s))
 			return ""
 		},
-		Delete:    func(_ *testing.T, key string) { f.remove(ids.id(key)) },
+		Delete:    func(_ *testing.T, key string) { f.Remove(ids.id(key)) },
 		Find:      conformance.FindOwn,
 		Logins:    f.Logins,
 		Fields:    properties,

@@ -135,7 +135,7 @@ func TestSessionExpiry(t *testing.T) {
 	for _, status := range []int{http.StatusForbidden, http.StatusUnauthorized} {
 		t.Run(http.StatusText(status), func(t *testing.T) {
 			f := startPassbolt(t, testUser())
-			f.noSession = func(w http.ResponseWriter, r *http.Request) { reply(w, r, status, "Authentication is required.", nil) }
+			f.SetNoSession(func(w http.ResponseWriter, r *http.Request) { reply(w, r, status, "Authentication is required.", nil) })
 			id := f.addV4(t, "password-and-description", entry{Name: "n", Password: "first"})
 			now := time.Now()
 			p := New()
@@ -149,7 +149,7 @@ func TestSessionExpiry(t *testing.T) {
 			if f.Logins() != 1 {
 				t.Fatalf("3 reads logged in %d times, want 1", f.Logins())
 			}
-			f.expireSessions()
+			f.ExpireSessions()
 			now = now.Add(25 * time.Minute) // past the relogin guard, as a real session timeout would be
 			got, err := c.GetSecret(testCtx(t), esv1.ExternalSecretDataRemoteRef{Key: id, Property: "password"})
 			if err != nil || string(got) != "first" {
@@ -207,7 +207,7 @@ func TestWrongPassphrase(t *testing.T) {
 // envelope (rather than go-passbolt's "The authentication failed.") is logged in too.
 func TestStageOneSuccessEnvelope(t *testing.T) {
 	f := startPassbolt(t, testUser())
-	f.stage1Status = http.StatusOK
+	f.SetStage1Status(http.StatusOK)
 	id := f.addV4(t, "password-string", entry{Name: "n", Password: "legacy"})
 	c := newTestClient(t, New(), pbStore(f))
 	if got, err := c.GetSecret(testCtx(t), esv1.ExternalSecretDataRemoteRef{Key: id, Property: "password"}); err != nil || string(got) != "legacy" {
@@ -227,7 +227,7 @@ func TestFindByName(t *testing.T) {
 	idB := f.addV5(t, b, true)
 	idOther := f.addV4(t, "password-and-description", entry{Name: "staging-db", Password: "po"})
 	gone := f.addV4(t, "password-and-description", entry{Name: "prod-old", Password: "px"})
-	f.remove(gone)
+	f.Remove(gone)
 	c := newTestClient(t, New(), pbStore(f))
 	got, err := c.GetAllSecrets(testCtx(t), esv1.ExternalSecretFind{Name: &esv1.FindName{RegExp: "^prod-"}})
 	if err != nil {
@@ -308,7 +308,7 @@ func TestFailingServers(t *testing.T) {
 func TestSecretNotForThisKey(t *testing.T) {
 	f := startPassbolt(t, testUser())
 	other := genKey(t, "other")
-	id := f.add(encryptTo(t, other, f.serverKey, []byte(`{"password":"not-yours-123"}`)),
+	id := f.Add(encryptTo(t, other, f.ServerKey(), []byte(`{"password":"not-yours-123"}`)),
 		map[string]any{"name": "n", "resource_type_id": fakeTypeIDs["password-and-description"]})
 	c := newTestClient(t, New(), pbStore(f))
 	_, err := c.GetSecret(testCtx(t), esv1.ExternalSecretDataRemoteRef{Key: id, Property: "password"})
@@ -377,9 +377,7 @@ func TestReadFailures(t *testing.T) {
 		}, "The resource does not exist.", true},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
-			f.mu.Lock()
-			f.fault = tt.fault
-			f.mu.Unlock()
+			f.SetFault(tt.fault)
 			_, err := c.GetSecret(testCtx(t), esv1.ExternalSecretDataRemoteRef{Key: id})
 			switch {
 			case err == nil:

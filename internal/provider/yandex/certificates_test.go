@@ -21,7 +21,7 @@ const (
 // newline; extract gives chain and privateKey as Certificate Manager answers them.
 func TestCertificateProperties(t *testing.T) {
 	f := newFixture(t)
-	f.putCert("fpqcert1", testFolder, "web", []string{leafPEM, issuerPEM}, keyPEM)
+	f.PutCert("fpqcert1", testFolder, "web", []string{leafPEM, issuerPEM}, keyPEM)
 	c := f.client(t, NewCertificateManager(WithClock(f.Now)), f.certificateStore(""))
 	ctx := context.Background()
 	chain := "-----BEGIN CERTIFICATE-----\nMIIBleaf\n-----END CERTIFICATE-----\n" +
@@ -55,13 +55,11 @@ func TestCertificateProperties(t *testing.T) {
 // download is not.
 func TestCertificateByNameAndVersion(t *testing.T) {
 	f := newFixture(t)
-	old := f.putCert("fpqcert1", testFolder, "web", []string{leafPEM}, "old-key")
-	f.putCert("fpqcert1", testFolder, "web", []string{leafPEM}, keyPEM)
-	f.putCert("fpqcert2", "b1gotherfolder", "web", []string{leafPEM}, "theirs")
-	f.putCert("fpqcert3", testFolder, "hidden", []string{leafPEM}, "hidden")
-	f.mu.Lock()
-	f.certs["fpqcert3"].readers = map[string]bool{}
-	f.mu.Unlock()
+	old := f.PutCert("fpqcert1", testFolder, "web", []string{leafPEM}, "old-key")
+	f.PutCert("fpqcert1", testFolder, "web", []string{leafPEM}, keyPEM)
+	f.PutCert("fpqcert2", "b1gotherfolder", "web", []string{leafPEM}, "theirs")
+	f.PutCert("fpqcert3", testFolder, "hidden", []string{leafPEM}, "hidden")
+	f.SetCertReaders("fpqcert3")
 	c := f.client(t, NewCertificateManager(WithClock(f.Now)), f.certificateStore(testFolder))
 	ctx := context.Background()
 	for version, want := range map[string]string{"": keyPEM, old: "old-key\n"} {

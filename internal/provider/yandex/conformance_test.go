@@ -30,19 +30,19 @@ func newFixture(t *testing.T) fixture {
 	keyFile := f.newKey(t, testKeyID, testServiceAccount)
 	kube := fake.NewClientBuilder().WithObjects(
 		&corev1.Secret{ObjectMeta: metav1.ObjectMeta{Name: "yc-auth", Namespace: "apps"}, Data: map[string][]byte{"authorized-key": keyFile}},
-		&corev1.Secret{ObjectMeta: metav1.ObjectMeta{Name: "yc-ca", Namespace: "apps"}, Data: map[string][]byte{"ca.crt": f.caPEM}},
+		&corev1.Secret{ObjectMeta: metav1.ObjectMeta{Name: "yc-ca", Namespace: "apps"}, Data: map[string][]byte{"ca.crt": f.CAPEM}},
 	).Build()
 	return fixture{fakeYandex: f, kube: kube}
 }
 
 // lockboxStore is a SecretStore of the fixture's Lockbox; folder set fetches by name.
 func (f fixture) lockboxStore(folder string) esv1.GenericStore {
-	spec := &esv1.YandexLockboxProvider{APIEndpoint: f.apiEndpoint, Auth: f.auth(), CAProvider: f.ca(), Fetching: fetching(folder)}
+	spec := &esv1.YandexLockboxProvider{APIEndpoint: f.APIEndpoint, Auth: f.auth(), CAProvider: f.ca(), Fetching: fetching(folder)}
 	return store(&esv1.SecretStoreProvider{YandexLockbox: spec})
 }
 
 func (f fixture) certificateStore(folder string) esv1.GenericStore {
-	spec := &esv1.YandexCertificateManagerProvider{APIEndpoint: f.apiEndpoint, Auth: f.auth(), CAProvider: f.ca(), Fetching: fetching(folder)}
+	spec := &esv1.YandexCertificateManagerProvider{APIEndpoint: f.APIEndpoint, Auth: f.auth(), CAProvider: f.ca(), Fetching: fetching(folder)}
 	return store(&esv1.SecretStoreProvider{YandexCertificateManager: spec})
 }
 
@@ -88,9 +88,9 @@ func TestConformanceByID(t *testing.T) {
 		Namespace: "apps",
 		Store:     func(*testing.T) esv1.GenericStore { return f.lockboxStore("") },
 		Seed: func(_ *testing.T, key string, s conformance.Secret) string {
-			return f.putSecret(key, testFolder, "name-of-"+key, entries(s)...)
+			return f.PutSecret(key, testFolder, "name-of-"+key, entries(s)...)
 		},
-		Delete:   func(_ *testing.T, key string) { f.deleteSecret(key) },
+		Delete:   func(_ *testing.T, key string) { f.DeleteSecret(key) },
 		Versions: true,
 		Find:     conformance.FindNone,
 		Logins:   f.Logins,
@@ -108,9 +108,9 @@ func TestConformanceByName(t *testing.T) {
 		Namespace: "apps",
 		Store:     func(*testing.T) esv1.GenericStore { return f.lockboxStore(testFolder) },
 		Seed: func(_ *testing.T, key string, s conformance.Secret) string {
-			return f.putSecret("id-of-"+key, testFolder, key, entries(s)...)
+			return f.PutSecret("id-of-"+key, testFolder, key, entries(s)...)
 		},
-		Delete: func(_ *testing.T, key string) { f.deleteSecret("id-of-" + key) },
+		Delete: func(_ *testing.T, key string) { f.DeleteSecret("id-of-" + key) },
 		Whole: func(s conformance.Secret) string {
 			whole := map[string][]byte{}
 			for k, v := range s.Data {

@@ -33,7 +33,7 @@ func (f fixture) client(t *testing.T, p *Provider, store esv1.GenericStore) prov
 func TestLockboxTextAndBinaryEntries(t *testing.T) {
 	f := newFixture(t)
 	raw := []byte{0x00, 0xff, 0x10, '"'}
-	f.putSecret("e6qsecret1", testFolder, "db", text("user", "admin"), binary("keystore", raw))
+	f.PutSecret("e6qsecret1", testFolder, "db", text("user", "admin"), binary("keystore", raw))
 	c := f.client(t, NewLockbox(WithClock(f.Now)), f.lockboxStore(""))
 	ctx := context.Background()
 	for prop, want := range map[string]string{"user": "admin", "keystore": string(raw), "": `{"keystore":"AP8QIg==","user":"admin"}`} {
@@ -59,8 +59,8 @@ func TestLockboxTextAndBinaryEntries(t *testing.T) {
 // decides which secret a name reads, with GetEx and never Get.
 func TestLockboxByNameReadsTheStoreFolder(t *testing.T) {
 	f := newFixture(t)
-	f.putSecret("e6qours", testFolder, "db", text("password", "ours"))
-	f.putSecret("e6qtheirs", "b1gotherfolder", "db", text("password", "theirs"))
+	f.PutSecret("e6qours", testFolder, "db", text("password", "ours"))
+	f.PutSecret("e6qtheirs", "b1gotherfolder", "db", text("password", "theirs"))
 	c := f.client(t, NewLockbox(WithClock(f.Now)), f.lockboxStore(testFolder))
 	got, err := c.GetSecret(context.Background(), esv1.ExternalSecretDataRemoteRef{Key: "db", Property: "password"})
 	if err != nil || string(got) != "ours" {
@@ -80,7 +80,7 @@ func TestLockboxByNameReadsTheStoreFolder(t *testing.T) {
 // before, or after two thirds of a shorter life IAM gives; another key gets its own.
 func TestIAMTokenSharedPerKeyAndRefreshed(t *testing.T) {
 	f := newFixture(t)
-	f.putSecret("e6qsecret1", testFolder, "db", text("user", "admin"))
+	f.PutSecret("e6qsecret1", testFolder, "db", text("user", "admin"))
 	p := NewLockbox(WithClock(f.Now))
 	read := func(c provider.Client) {
 		t.Helper()
@@ -101,11 +101,9 @@ func TestIAMTokenSharedPerKeyAndRefreshed(t *testing.T) {
 		{9 * time.Minute, 0, 3, "a 15-minute token 9 minutes old"},
 		{2 * time.Minute, 0, 4, "a 15-minute token 11 minutes old"},
 	} {
-		f.advance(step.advance)
+		f.Advance(step.advance)
 		if step.tokenTTL != 0 {
-			f.mu.Lock()
-			f.tokenTTL = step.tokenTTL
-			f.mu.Unlock()
+			f.SetTokenTTL(step.tokenTTL)
 		}
 		read(first)
 		read(second)
@@ -131,14 +129,14 @@ func TestIAMTokenSharedPerKeyAndRefreshed(t *testing.T) {
 // longer knows; the client logs in again and repeats the read once.
 func TestRevokedTokenIsReplacedOnce(t *testing.T) {
 	f := newFixture(t)
-	f.putSecret("e6qsecret1", testFolder, "db", text("user", "admin"))
+	f.PutSecret("e6qsecret1", testFolder, "db", text("user", "admin"))
 	c := f.client(t, NewLockbox(WithClock(f.Now)), f.lockboxStore(""))
 	ref := esv1.ExternalSecretDataRemoteRef{Key: "e6qsecret1", Property: "user"}
 	if _, err := c.GetSecret(context.Background(), ref); err != nil {
 		t.Fatal(err)
 	}
-	f.revokeTokens()
-	f.advance(time.Minute)
+	f.RevokeTokens()
+	f.Advance(time.Minute)
 	got, err := c.GetSecret(context.Background(), ref)
 	if err != nil || string(got) != "admin" {
 		t.Fatalf("GetSecret after the token was revoked = %q, %v", got, err)
@@ -152,10 +150,8 @@ func TestRevokedTokenIsReplacedOnce(t *testing.T) {
 // a service's NOT_FOUND is "not found".
 func TestServiceErrors(t *testing.T) {
 	f := newFixture(t)
-	f.putSecret("e6qsecret1", testFolder, "db", text("user", "admin"))
-	f.mu.Lock()
-	f.secrets["e6qsecret1"].readers = map[string]bool{"ajesomeoneelse": true}
-	f.mu.Unlock()
+	f.PutSecret("e6qsecret1", testFolder, "db", text("user", "admin"))
+	f.SetSecretReaders("e6qsecret1", "ajesomeoneelse")
 	ctx := context.Background()
 	c := f.client(t, NewLockbox(WithClock(f.Now)), f.lockboxStore(""))
 
@@ -171,9 +167,7 @@ func TestServiceErrors(t *testing.T) {
 
 	// A key IAM does not know: IAM's UNAUTHENTICATED, never "not found".
 	unknown := f.newKey(t, "ajeunknown", testServiceAccount)
-	f.mu.Lock()
-	delete(f.keys, "ajeunknown")
-	f.mu.Unlock()
+	f.ForgetKey("ajeunknown")
 	setSecret(t, f, "yc-auth", "authorized-key", unknown)
 	c = f.client(t, NewLockbox(WithClock(f.Now)), f.lockboxStore(""))
 	_, err = c.GetSecret(ctx, esv1.ExternalSecretDataRemoteRef{Key: "e6qmissing"})
@@ -239,7 +233,7 @@ func TestFailingServices(t *testing.T) {
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			f := newFixture(t)
-			f.putSecret("e6qsecret1", testFolder, "db", text("user", "admin"))
+			f.PutSecret("e6qsecret1", testFolder, "db", text("user", "admin"))
 			c := f.client(t, NewLockbox(WithClock(f.Now)), f.lockboxStore(""))
 			ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 			defer cancel()
@@ -248,20 +242,18 @@ func TestFailingServices(t *testing.T) {
 					t.Fatal(err)
 				}
 			}
-			f.mu.Lock()
-			f.failing, f.hanging = tt.failing, tt.hanging
+			f.SetFailure(tt.failing, tt.hanging)
 			if tt.name == "not gRPC" {
 				// A proxy answering HTTP/1.1 with a page, where Lockbox should be.
 				page := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
 					_, _ = w.Write([]byte("<html>a proxy</html>"))
 				}))
-				page.TLS = &tls.Config{Certificates: []tls.Certificate{f.serverCert}, MinVersion: tls.VersionTLS12}
+				page.TLS = &tls.Config{Certificates: []tls.Certificate{f.ServerCert}, MinVersion: tls.VersionTLS12}
 				page.StartTLS()
 				t.Cleanup(page.Close)
-				f.addresses["lockbox-payload"] = page.Listener.Addr().String()
+				f.SetAddress("lockbox-payload", page.Listener.Addr().String())
 				c = f.client(t, NewLockbox(WithClock(f.Now)), f.lockboxStore(""))
 			}
-			f.mu.Unlock()
 			if _, err := c.Validate(ctx); err == nil && !tt.iamOK {
 				t.Error("Validate succeeded")
 			}

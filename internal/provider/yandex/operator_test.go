@@ -20,17 +20,15 @@ import (
 // ValidationFailed in IAM's words, without the key.
 func TestThroughTheOperator(t *testing.T) {
 	f := startYandex(t)
-	f.mu.Lock()
-	f.live = true
-	f.mu.Unlock()
+	f.SetLive()
 	ns := testenv.Namespace(t, k8s, nil)
 	keyFile := f.newKey(t, testKeyID, testServiceAccount)
 	operatortest.Create(t, k8s, &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "yc-auth"},
 		Data: map[string][]byte{"authorized-key": keyFile}})
 	operatortest.Create(t, k8s, &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "yc-ca"},
-		Data: map[string][]byte{"ca.crt": f.caPEM}})
-	f.putSecret("e6qdb", testFolder, "db", text("user", "admin"), text("password", "pw-1"), binary("blob", []byte{0, 1, 2}))
-	f.putCert("fpqweb", testFolder, "web", []string{leafPEM, issuerPEM}, keyPEM)
+		Data: map[string][]byte{"ca.crt": f.CAPEM}})
+	f.PutSecret("e6qdb", testFolder, "db", text("user", "admin"), text("password", "pw-1"), binary("blob", []byte{0, 1, 2}))
+	f.PutCert("fpqweb", testFolder, "web", []string{leafPEM, issuerPEM}, keyPEM)
 
 	fx := fixture{fakeYandex: f}
 	lockboxStore := fx.lockboxStore("").(*esv1.SecretStore)
@@ -62,9 +60,7 @@ func TestThroughTheOperator(t *testing.T) {
 
 	// A key IAM does not know.
 	unknown := f.newKey(t, "ajeunknown", testServiceAccount)
-	f.mu.Lock()
-	delete(f.keys, "ajeunknown")
-	f.mu.Unlock()
+	f.ForgetKey("ajeunknown")
 	operatortest.Create(t, k8s, &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "yc-unknown"},
 		Data: map[string][]byte{"authorized-key": unknown}})
 	refused := fx.lockboxStore("").(*esv1.SecretStore)
