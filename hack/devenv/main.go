@@ -1,9 +1,8 @@
 // Command devenv runs the local environment behind `make demo` and `make dev`: a real
 // kube-apiserver and etcd with Ferry's CRDs installed, moto_server for AWS and a Vault dev
 // server, all on loopback. It also seeds AWS secrets for the demo. With --providers it also
-// runs the in-process stand-ins of the enterprise providers that have no emulator (Akeyless,
-// Conjur, IBM Cloud Secrets Manager, Delinea Secret Server and DevOps Secrets Vault,
-// Previder, Oracle Cloud Infrastructure Vault), seeds a few secrets in each, and writes
+// runs the in-process stand-ins of the providers that have no emulator (devservers.Providers:
+// the enterprise vaults and the developer platforms), seeds a few secrets in each, and writes
 // DIR/providers/<provider>.yaml: the credentials Secrets, a SecretStore pointed at the
 // stand-in and ExternalSecrets shaped as ESO's documentation, so `kubectl apply -f
 // DIR/providers/` gives one syncing store per provider; and DIR/ferry.env, the operator's
