@@ -107,6 +107,12 @@ func (p Provider) authOptions(ctx context.Context, store esv1.GenericStore, kube
 			return nil, "", err
 		}
 		return []option.ClientOption{option.WithTokenSource(ts)}, "", nil
+	case gcp.Auth.WorkloadIdentityFederation != nil:
+		ts, err := p.federationTokenSource(ctx, a, kube, namespace)
+		if err != nil {
+			return nil, "", err
+		}
+		return []option.ClientOption{option.WithTokenSource(ts)}, "", nil
 	default:
 		return nil, "", nil
 	}
@@ -141,7 +147,8 @@ func StoreAccess(store esv1.GenericStore) Access {
 
 // TokenSource validates an identity as written and returns a source of Google access tokens
 // (scope cloud-platform) of its auth, built by the code every Secret Manager store uses: a
-// service account key (signed at the key's token_uri), GKE workload identity, or, with no
+// service account key (signed at the key's token_uri), GKE workload identity, workload
+// identity federation, or, with no
 // auth, Application Default Credentials. Generators that need a Google token
 // (GCRAccessToken) call it; errors name the fields under spec.provider.gcpsm.
 func (p Provider) TokenSource(ctx context.Context, a Access, kube client.Client, namespace string) (oauth2.TokenSource, error) {
@@ -165,6 +172,8 @@ func (p Provider) TokenSource(ctx context.Context, a Access, kube client.Client,
 		return creds.TokenSource, nil
 	case gcp.Auth.WorkloadIdentity != nil:
 		return p.workloadIdentityTokenSource(ctx, a, kube, namespace)
+	case gcp.Auth.WorkloadIdentityFederation != nil:
+		return p.federationTokenSource(ctx, a, kube, namespace)
 	default:
 		creds, err := google.FindDefaultCredentials(ctx, cloudPlatformScope)
 		if err != nil {
