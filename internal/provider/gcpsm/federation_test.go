@@ -15,6 +15,7 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"sigs.k8s.io/controller-runtime/pkg/client/fake"
 
 	esv1 "github.com/ferryhq/ferry/api/externalsecrets/v1"
 	"github.com/ferryhq/ferry/internal/operator/operatortest"
@@ -193,5 +194,59 @@ func TestFederationFailure(t *testing.T) {
 		if got := federationFailure(errors.New(tt.library)).Error(); got != tt.want {
 			t.Errorf("federationFailure(%s)\n = %s\nwant %s", tt.library, got, tt.want)
 		}
+	}
+}
+
+// TestCredentialConfigRefusals checks that a credential configuration that would send a
+// token somewhere but Google, run a command, or use what Ferry does not serve is refused by
+// name before any call.
+func TestCredentialConfigRefusals(t *testing.T) {
+	base := func() map[string]any {
+		return map[string]any{"type": "external_account", "audience": "//iam.googleapis.com/projects/1/locations/global/workloadIdentityPools/p/providers/x",
+			"subject_token_type": "urn:ietf:params:oauth:token-type:jwt", "token_url": "https://sts.googleapis.com/v1/token",
+			"credential_source": map[string]any{"url": "https://idp.example/token"}}
+	}
+	for _, tt := range []struct {
+		name   string
+		change func(map[string]any)
+		want   string
+	}{
+		{"accepted", func(map[string]any) {}, ""},
+		{"service account key", func(c map[string]any) { c["type"] = "service_account" },
+			`credConfig: type is "service_account"; a workload identity federation configuration has type external_account`},
+		{"token URL elsewhere", func(c map[string]any) { c["token_url"] = "https://sts.example/v1/token" },
+			`credConfig: token_url "https://sts.example/v1/token": only https://sts.googleapis.com/v1/token is allowed`},
+		{"impersonation elsewhere", func(c map[string]any) {
+			c["service_account_impersonation_url"] = "https://iam.example/sa:generateAccessToken"
+		},
+			`credConfig: service_account_impersonation_url "https://iam.example/sa:generateAccessToken" is not`},
+		{"URL not the endpoint", func(c map[string]any) { c["credential_source"] = map[string]any{"url": "https://other.example/token"} },
+			`credConfig: credential_source.url "https://other.example/token" is not the store's externalTokenEndpoint "https://idp.example/token"`},
+		{"executable", func(c map[string]any) {
+			c["credential_source"] = map[string]any{"executable": map[string]any{"command": "/bin/sh"}}
+		},
+			"credConfig: credential_source.executable is not served"},
+		{"EC2 metadata", func(c map[string]any) {
+			c["credential_source"] = map[string]any{"environment_id": "aws1", "region_url": "http://169.254.169.254/latest/meta-data/placement/availability-zone"}
+		}, "credConfig: credential_source.environment_id (AWS credentials from the EC2 metadata server) is not served by Ferry"},
+		{"Ferry's own token", func(c map[string]any) { c["credential_source"] = map[string]any{"file": operatorTokenPath} },
+			"credConfig: credential_source.file is Ferry's own ServiceAccount token"},
+		{"no source", func(c map[string]any) { c["credential_source"] = map[string]any{} },
+			"credConfig: credential_source names no file or url"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			config := base()
+			tt.change(config)
+			raw, _ := json.Marshal(config)
+			kube := fake.NewClientBuilder().WithObjects(&corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Namespace: "apps", Name: "wif"},
+				Data: map[string]string{"config.json": string(raw)}}).Build()
+			wif := &esv1.GCPWorkloadIdentityFederation{ExternalTokenEndpoint: "https://idp.example/token",
+				CredConfig: &esv1.ConfigMapReference{Name: "wif", Key: "config.json"}}
+			store := gcpStore(esv1.GCPSMProvider{ProjectID: "p", Auth: esv1.GCPSMAuth{WorkloadIdentityFederation: wif}})
+			_, err := readCredentialConfig(context.Background(), StoreAccess(store), kube, "apps", wif)
+			if tt.want == "" && err != nil || tt.want != "" && (err == nil || !strings.Contains(err.Error(), tt.want)) {
+				t.Errorf("readCredentialConfig = %v, want an error saying %q", err, tt.want)
+			}
+		})
 	}
 }
