@@ -250,3 +250,31 @@ func TestCredentialConfigRefusals(t *testing.T) {
 		})
 	}
 }
+
+// TestFederationMistakesAreAdmitted checks that what ESO's webhook admits (it does not look
+// at workloadIdentityFederation) is admitted with a warning and reported by the store,
+// while a reference into another namespace stays refused.
+func TestFederationMistakesAreAdmitted(t *testing.T) {
+	other := "other"
+	for _, tt := range []struct {
+		name     string
+		wif      esv1.GCPWorkloadIdentityFederation
+		admitted bool
+	}{
+		{"no source", esv1.GCPWorkloadIdentityFederation{Audience: "//iam.googleapis.com/projects/1/x"}, true},
+		{"two sources", esv1.GCPWorkloadIdentityFederation{Audience: "//iam.googleapis.com/projects/1/x",
+			ServiceAccountRef: &esv1.ServiceAccountSelector{Name: "sa"}, CredConfig: &esv1.ConfigMapReference{Name: "c", Key: "k"}}, true},
+		{"no audience", esv1.GCPWorkloadIdentityFederation{ServiceAccountRef: &esv1.ServiceAccountSelector{Name: "sa"}}, true},
+		{"audience not a pool", esv1.GCPWorkloadIdentityFederation{Audience: "my-pool", ServiceAccountRef: &esv1.ServiceAccountSelector{Name: "sa"}}, true},
+		{"ServiceAccount of another namespace", esv1.GCPWorkloadIdentityFederation{Audience: "//iam.googleapis.com/projects/1/x",
+			ServiceAccountRef: &esv1.ServiceAccountSelector{Name: "sa", Namespace: &other}}, false},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			err := Provider{}.ValidateStore(gcpStore(esv1.GCPSMProvider{ProjectID: "p", Auth: esv1.GCPSMAuth{WorkloadIdentityFederation: &tt.wif}}))
+			_, mistakes := provider.Split(err, provider.ErrFeatureNotImplemented, provider.ErrAdmittedMistake)
+			if err == nil || (len(mistakes) == 0) != tt.admitted {
+				t.Errorf("ValidateStore = %v; admitted with a warning: %v, want %v", err, len(mistakes) == 0, tt.admitted)
+			}
+		})
+	}
+}

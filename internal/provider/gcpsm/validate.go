@@ -107,15 +107,16 @@ func validateFederation(owner provider.Referent, wif *esv1.GCPWorkloadIdentityFe
 			errs = append(errs, err)
 		}
 	}
+	// ESO's webhook checks none of the following, so they are admitted with a warning.
 	if sources != 1 {
-		errs = append(errs, errors.New(wifField+": set exactly one of credConfig, serviceAccountRef and awsSecurityCredentials"))
+		errs = append(errs, provider.AdmittedMistake("%s: set exactly one of credConfig, serviceAccountRef and awsSecurityCredentials", wifField))
 	}
 	if wif.Audience == "" && wif.CredConfig == nil {
-		errs = append(errs, errors.New(wifField+".audience: required with serviceAccountRef or awsSecurityCredentials: "+
-			"the workload identity pool provider, //iam.googleapis.com/projects/NUMBER/locations/global/workloadIdentityPools/POOL/providers/PROVIDER"))
+		errs = append(errs, provider.AdmittedMistake("%s.audience: required with serviceAccountRef or awsSecurityCredentials: "+
+			"the workload identity pool provider, //iam.googleapis.com/projects/NUMBER/locations/global/workloadIdentityPools/POOL/providers/PROVIDER", wifField))
 	}
 	if wif.Audience != "" && !strings.HasPrefix(wif.Audience, "//iam.googleapis.com/") {
-		errs = append(errs, fmt.Errorf("%s.audience: %q is not a workload identity pool provider; it starts with //iam.googleapis.com/projects/NUMBER/locations/global/workloadIdentityPools/",
+		errs = append(errs, provider.AdmittedMistake("%s.audience: %q is not a workload identity pool provider; it starts with //iam.googleapis.com/projects/NUMBER/locations/global/workloadIdentityPools/",
 			wifField, wif.Audience))
 	}
 	return errs
