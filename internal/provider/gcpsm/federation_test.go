@@ -65,6 +65,35 @@ func TestWorkloadIdentityFederation(t *testing.T) {
 		}
 	})
 
+	t.Run("tokens reused until near expiry", func(t *testing.T) {
+		gcpSA := "cached-" + ns + "@p.iam.gserviceaccount.com"
+		operatortest.Create(t, k8s, &corev1.ServiceAccount{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "cached",
+			Annotations: map[string]string{GCPServiceAccountAnnotation: gcpSA}}})
+		principal := googleAPI.FederatedPrincipal(oidcAudience, tokenapi.ServiceAccountSubject(ns, "cached"))
+		googleAPI.BindPrincipal(gcpSA, principal)
+		p := New(WithEndpoints(Endpoints{STS: googleAPI.URL + "/v1/token", IAMCredentials: googleAPI.URL, HTTPClient: tokenapi.TLSClient()}))
+		store := &esv1.SecretStore{TypeMeta: metav1.TypeMeta{Kind: esv1.SecretStoreKind}, ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "cached"},
+			Spec: esv1.SecretStoreSpec{Provider: &esv1.SecretStoreProvider{GCPSM: &esv1.GCPSMProvider{ProjectID: "p",
+				Auth: esv1.GCPSMAuth{WorkloadIdentityFederation: &esv1.GCPWorkloadIdentityFederation{Audience: oidcAudience,
+					ServiceAccountRef: &esv1.ServiceAccountSelector{Name: "cached", Audiences: []string{tokenAudience}}}}}}}}
+		ts, err := p.TokenSource(context.Background(), StoreAccess(store), k8s, ns)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for range 5 {
+			if _, err := ts.Token(); err != nil {
+				t.Fatal(err)
+			}
+		}
+		impersonated := googleAPI.IssuedTo(gcpSA)
+		if got, err := ts.Token(); err != nil || len(impersonated) != 1 || got.AccessToken != impersonated[0].Token {
+			t.Fatalf("token %v after %d generateAccessToken calls, want the one issued", err, len(impersonated))
+		}
+		if n := len(googleAPI.IssuedTo(principal)); n != 1 {
+			t.Errorf("six tokens cost %d STS exchanges, want 1", n)
+		}
+	})
+
 	// A token of a ServiceAccount the test owns, as an external identity provider would
 	// hand out; the credential configuration reads it from a file or a URL.
 	external := func(t *testing.T, name string) (token, principal string) {
