@@ -50,12 +50,20 @@ func TestWorkloadIdentityFederation(t *testing.T) {
 		operatortest.WaitSecretData(t, k8s, ns, name, map[string]string{"password": "pw-" + name})
 	}
 
-	t.Run("ServiceAccount token, impersonating the annotated service account", func(t *testing.T) {
-		gcpSA := "wif-" + ns + "@p.iam.gserviceaccount.com"
-		operatortest.Create(t, k8s, &corev1.ServiceAccount{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "reader",
+	// bound creates a ServiceAccount annotated with a GCP service account that its
+	// federated principal may impersonate.
+	bound := func(t *testing.T, name string) (gcpSA, principal string) {
+		t.Helper()
+		gcpSA = name + "-" + ns + "@p.iam.gserviceaccount.com"
+		operatortest.Create(t, k8s, &corev1.ServiceAccount{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: name,
 			Annotations: map[string]string{GCPServiceAccountAnnotation: gcpSA}}})
-		principal := googleAPI.FederatedPrincipal(oidcAudience, tokenapi.ServiceAccountSubject(ns, "reader"))
+		principal = googleAPI.FederatedPrincipal(oidcAudience, tokenapi.ServiceAccountSubject(ns, name))
 		googleAPI.BindPrincipal(gcpSA, principal)
+		return gcpSA, principal
+	}
+
+	t.Run("ServiceAccount token, impersonating the annotated service account", func(t *testing.T) {
+		gcpSA, principal := bound(t, "reader")
 		syncs(t, "sa", &esv1.GCPWorkloadIdentityFederation{Audience: oidcAudience,
 			ServiceAccountRef: &esv1.ServiceAccountSelector{Name: "reader", Audiences: []string{tokenAudience}}})
 		federated, impersonated := googleAPI.IssuedTo(principal), googleAPI.IssuedTo(gcpSA)
@@ -66,11 +74,7 @@ func TestWorkloadIdentityFederation(t *testing.T) {
 	})
 
 	t.Run("tokens reused until near expiry", func(t *testing.T) {
-		gcpSA := "cached-" + ns + "@p.iam.gserviceaccount.com"
-		operatortest.Create(t, k8s, &corev1.ServiceAccount{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "cached",
-			Annotations: map[string]string{GCPServiceAccountAnnotation: gcpSA}}})
-		principal := googleAPI.FederatedPrincipal(oidcAudience, tokenapi.ServiceAccountSubject(ns, "cached"))
-		googleAPI.BindPrincipal(gcpSA, principal)
+		gcpSA, principal := bound(t, "cached")
 		p := New(WithEndpoints(Endpoints{STS: googleAPI.URL + "/v1/token", IAMCredentials: googleAPI.URL, HTTPClient: tokenapi.TLSClient()}))
 		store := &esv1.SecretStore{TypeMeta: metav1.TypeMeta{Kind: esv1.SecretStoreKind}, ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "cached"},
 			Spec: esv1.SecretStoreSpec{Provider: &esv1.SecretStoreProvider{GCPSM: &esv1.GCPSMProvider{ProjectID: "p",
