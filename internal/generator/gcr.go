@@ -46,10 +46,7 @@ func (*GCRAccessToken) Kind() string { return genv1alpha1.GCRAccessTokenKind }
 
 // Generate obtains a Google access token.
 func (g *GCRAccessToken) Generate(ctx context.Context, spec *genv1alpha1.GeneratorSpec, kube client.Client, namespace string) (map[string][]byte, error) {
-	id, err := gcrAccess(spec.GCRAccessTokenSpec, namespace)
-	if err != nil {
-		return nil, err
-	}
+	id := gcrAccess(spec.GCRAccessTokenSpec, namespace)
 	if err := g.google.ValidateAccess(id); err != nil {
 		return nil, invalid(gcrFields(err))
 	}
@@ -73,19 +70,17 @@ func (g *GCRAccessToken) Generate(ctx context.Context, spec *genv1alpha1.Generat
 
 // gcrAccess expresses the spec's auth in the Secret Manager provider's terms, used by the
 // generator in namespace, the ExternalSecret's: its Secret and ServiceAccount are read
-// there, so a reference to another namespace is an invalid spec, also for a ClusterGenerator.
-func gcrAccess(s *genv1alpha1.GCRAccessTokenSpec, namespace string) (identity.Google, error) {
+// there (its ConfigMap too, for federation), so a reference to another namespace is an
+// invalid spec, also for a ClusterGenerator.
+func gcrAccess(s *genv1alpha1.GCRAccessTokenSpec, namespace string) identity.Google {
 	gcp := &esv1.GCPSMProvider{ProjectID: s.ProjectID}
 	gcp.Auth.SecretRef = s.Auth.SecretRef
 	if wi := s.Auth.WorkloadIdentity; wi != nil {
 		gcp.Auth.WorkloadIdentity = &esv1.GCPWorkloadIdentity{ServiceAccountRef: wi.ServiceAccountRef,
 			ClusterLocation: wi.ClusterLocation, ClusterName: wi.ClusterName, ClusterProjectID: wi.ClusterProjectID}
 	}
-	if s.Auth.WorkloadIdentityFederation != nil {
-		return identity.Google{}, notServed("spec.auth.workloadIdentityFederation is not supported by this version of Ferry " +
-			"(nor for Google Cloud Secret Manager stores); use secretRef or workloadIdentity")
-	}
-	return identity.Google{For: provider.GeneratorUse{Kind: genv1alpha1.GCRAccessTokenKind, Namespace: namespace}, Spec: gcp}, nil
+	gcp.Auth.WorkloadIdentityFederation = s.Auth.WorkloadIdentityFederation
+	return identity.Google{For: provider.GeneratorUse{Kind: genv1alpha1.GCRAccessTokenKind, Namespace: namespace}, Spec: gcp}
 }
 
 // oauthFailure keeps, of a failed token request, the call, the status and the service's

@@ -71,22 +71,33 @@ func TestACRAccess(t *testing.T) {
 func TestGCRAccess(t *testing.T) {
 	spec := &genv1alpha1.GCRAccessTokenSpec{ProjectID: "p", Auth: genv1alpha1.GCRAuth{
 		WorkloadIdentityFederation: &esv1.GCPWorkloadIdentityFederation{Audience: "a"}}}
-	if _, err := gcrAccess(spec, "team"); !errors.Is(err, ErrNotServed) {
-		t.Errorf("workload identity federation: %v, want not served", err)
-	}
 	other := "other"
+	// Federation is checked as a store's is, with the generator's field names and namespace.
+	_, err := NewGCRAccessToken(gcpsm.New()).Generate(context.Background(), &genv1alpha1.GeneratorSpec{GCRAccessTokenSpec: spec}, nil, "team")
+	for _, want := range []string{"spec.auth.workloadIdentityFederation: set exactly one of credConfig, serviceAccountRef and awsSecurityCredentials",
+		`spec.auth.workloadIdentityFederation.audience: "a" is not a workload identity pool provider`} {
+		if !errors.Is(err, ErrInvalidSpec) || !strings.Contains(err.Error(), want) {
+			t.Errorf("federation without a source: %v, want an invalid spec saying %q", err, want)
+		}
+	}
+	spec.Auth.WorkloadIdentityFederation = &esv1.GCPWorkloadIdentityFederation{
+		CredConfig: &esv1.ConfigMapReference{Name: "wif", Key: "config.json", Namespace: &other}}
+	_, err = NewGCRAccessToken(gcpsm.New()).Generate(context.Background(), &genv1alpha1.GeneratorSpec{GCRAccessTokenSpec: spec}, nil, "team")
+	if !errors.Is(err, ErrInvalidSpec) || !strings.Contains(err.Error(), "spec.auth.workloadIdentityFederation.credConfig.namespace: a generator reads only in the namespace") {
+		t.Errorf("a credential configuration of another namespace: %v, want an invalid spec naming the field", err)
+	}
 	spec.Auth = genv1alpha1.GCRAuth{WorkloadIdentity: &genv1alpha1.GCRWorkloadIdentity{
 		ServiceAccountRef: esv1.ServiceAccountSelector{Name: "sa", Namespace: &other}, ClusterLocation: "l", ClusterName: "c"}}
 	g := NewGCRAccessToken(gcpsm.New())
-	_, err := g.Generate(context.Background(), &genv1alpha1.GeneratorSpec{GCRAccessTokenSpec: spec}, nil, "team")
+	_, err = g.Generate(context.Background(), &genv1alpha1.GeneratorSpec{GCRAccessTokenSpec: spec}, nil, "team")
 	if !errors.Is(err, ErrInvalidSpec) ||
 		!strings.Contains(err.Error(), "spec.auth.workloadIdentity.serviceAccountRef.namespace: a generator reads only in the namespace of the object that uses it (team), not in other") {
 		t.Errorf("a ServiceAccount of another namespace: %v, want an invalid spec naming the field", err)
 	}
 	spec.Auth.WorkloadIdentity.ServiceAccountRef.Namespace = nil
-	identity, err := gcrAccess(spec, "team")
-	if err != nil || identity.Spec.Auth.WorkloadIdentity.ClusterName != "c" || identity.Spec.ProjectID != "p" ||
+	identity := gcrAccess(spec, "team")
+	if identity.Spec.Auth.WorkloadIdentity.ClusterName != "c" || identity.Spec.ProjectID != "p" ||
 		identity.For.GetNamespace() != "team" {
-		t.Errorf("access %+v, %v", identity, err)
+		t.Errorf("access %+v", identity)
 	}
 }

@@ -111,9 +111,9 @@ func CAProviderPEM(ctx context.Context, kube client.Reader, store esv1.GenericSt
 
 // ConfigMapKeyValue reads one key of the ConfigMap name, under the namespace rules of
 // RefNamespace. field names the reference in errors.
-func ConfigMapKeyValue(ctx context.Context, kube client.Reader, store esv1.GenericStore, namespace string,
+func ConfigMapKeyValue(ctx context.Context, kube client.Reader, owner Referent, namespace string,
 	name string, refNamespace *string, key, field string) ([]byte, error) {
-	ns, err := RefNamespace(store, refNamespace, namespace, field)
+	ns, err := RefNamespace(owner, refNamespace, namespace, field)
 	if err != nil {
 		return nil, err
 	}

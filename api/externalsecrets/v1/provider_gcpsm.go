@@ -43,8 +43,8 @@ type GCPSMAuth struct {
 	// +optional
 	WorkloadIdentity *GCPWorkloadIdentity `json:"workloadIdentity,omitempty"`
 
-	// WorkloadIdentityFederation is accepted for compatibility with ESO; Ferry does not
-	// serve it yet and rejects stores that set it.
+	// WorkloadIdentityFederation exchanges a credential of another identity provider for
+	// GCP credentials at Google's Security Token Service.
 	// +optional
 	WorkloadIdentityFederation *GCPWorkloadIdentityFederation `json:"workloadIdentityFederation,omitempty"`
 }
@@ -76,30 +76,41 @@ type GCPWorkloadIdentity struct {
 	ClusterProjectID string `json:"clusterProjectID,omitempty"`
 }
 
-// GCPWorkloadIdentityFederation is ESO's federation from other identity providers. Ferry
-// keeps the fields for compatibility but does not serve this method.
+// GCPWorkloadIdentityFederation exchanges a subject token at Google's Security Token
+// Service: a Kubernetes ServiceAccount token (serviceAccountRef), a signed AWS
+// GetCallerIdentity request (awsSecurityCredentials), or what a credential configuration
+// points at (credConfig: a file, or the URL of externalTokenEndpoint; executable and EC2
+// metadata sources are refused). Set exactly one of the three.
 type GCPWorkloadIdentityFederation struct {
-	// CredConfig names the ConfigMap key that holds the credential configuration.
+	// CredConfig names the ConfigMap key that holds the credential configuration, Google's
+	// external_account JSON.
 	// +optional
 	CredConfig *ConfigMapReference `json:"credConfig,omitempty"`
 
-	// ServiceAccountRef is the Kubernetes ServiceAccount whose token is exchanged.
+	// ServiceAccountRef is the Kubernetes ServiceAccount whose token, for its audiences, is
+	// exchanged; its iam.gke.io/gcp-service-account annotation names a GCP service account
+	// to impersonate.
 	// +optional
 	ServiceAccountRef *ServiceAccountSelector `json:"serviceAccountRef,omitempty"`
 
-	// AwsSecurityCredentials are the AWS credentials used as the external identity.
+	// AwsSecurityCredentials names a Secret of AWS keys (aws_access_key_id,
+	// aws_secret_access_key, aws_session_token) that sign the AWS subject token.
 	// +optional
 	AwsSecurityCredentials *AwsCredentialsConfig `json:"awsSecurityCredentials,omitempty"`
 
-	// Audience of the federation.
+	// Audience is the workload identity pool provider,
+	// //iam.googleapis.com/projects/NUMBER/locations/global/workloadIdentityPools/POOL/providers/PROVIDER;
+	// it replaces the credential configuration's.
 	// +optional
 	Audience string `json:"audience,omitempty"`
 
-	// ExternalTokenEndpoint is where the external credentials are read.
+	// ExternalTokenEndpoint is the only URL a credential configuration may read the subject
+	// token from.
 	// +optional
 	ExternalTokenEndpoint string `json:"externalTokenEndpoint,omitempty"`
 
-	// GCPServiceAccountEmail is the GCP service account to impersonate.
+	// GCPServiceAccountEmail is the GCP service account to impersonate; it takes precedence
+	// over the ServiceAccount's annotation and the configuration's impersonation URL.
 	// +kubebuilder:validation:MinLength=1
 	// +kubebuilder:validation:Pattern:=^.*@.*\.iam\.gserviceaccount\.com$
 	// +optional

@@ -348,15 +348,7 @@ func TestGCRAccessToken(t *testing.T) {
 				WorkloadIdentity: &genv1alpha1.GCRWorkloadIdentity{ServiceAccountRef: esv1.ServiceAccountSelector{Name: sa},
 					ClusterLocation: "europe-west1", ClusterName: "test"}}}})
 	}
-	issuedTo := func(principal string) []tokenapi.Exchange {
-		var out []tokenapi.Exchange
-		for _, x := range googleAPI.Exchanges() {
-			if x.Principal == principal {
-				out = append(out, x)
-			}
-		}
-		return out
-	}
+	issuedTo := googleAPI.IssuedTo
 
 	withKey("key", "sa.json")
 	syncGenerator(t, ns, genv1alpha1.GCRAccessTokenKind, "key", esv1.ReasonSecretSynced, "")
@@ -415,11 +407,33 @@ func TestGCRAccessToken(t *testing.T) {
 		}
 	})
 	t.Run("workload identity federation", func(t *testing.T) {
-		create(t, &genv1alpha1.GCRAccessToken{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "wif"},
-			Spec: genv1alpha1.GCRAccessTokenSpec{ProjectID: "ferry-project", Auth: genv1alpha1.GCRAuth{
-				WorkloadIdentityFederation: &esv1.GCPWorkloadIdentityFederation{Audience: "//iam.googleapis.com/x"}}}})
-		syncGenerator(t, ns, genv1alpha1.GCRAccessTokenKind, "wif", esv1.ReasonNotSupported,
-			"spec.auth.workloadIdentityFederation is not supported by this version of Ferry")
+		// The ServiceAccount's token is exchanged at a workload identity pool, and the
+		// federated token for the access token of the service account the spec names.
+		audience := googleAPI.AddOIDCProvider("987654", "gcr-"+ns, "kube")
+		tokenAudience := "https://iam.googleapis.com/" + strings.TrimPrefix(audience, "//iam.googleapis.com/")
+		wifAccount := "wif-" + ns + "@ferry-project.iam.gserviceaccount.com"
+		create(t, &corev1.ServiceAccount{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "wif-puller"}})
+		principal := googleAPI.FederatedPrincipal(audience, tokenapi.ServiceAccountSubject(ns, "wif-puller"))
+		googleAPI.BindPrincipal(wifAccount, principal)
+		withFederation := func(name, audience string) {
+			create(t, &genv1alpha1.GCRAccessToken{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: name},
+				Spec: genv1alpha1.GCRAccessTokenSpec{ProjectID: "ferry-project", Auth: genv1alpha1.GCRAuth{
+					WorkloadIdentityFederation: &esv1.GCPWorkloadIdentityFederation{Audience: audience, GCPServiceAccountEmail: wifAccount,
+						ServiceAccountRef: &esv1.ServiceAccountSelector{Name: "wif-puller", Audiences: []string{tokenAudience}}}}}})
+		}
+		withFederation("wif", audience)
+		syncGenerator(t, ns, genv1alpha1.GCRAccessTokenKind, "wif", esv1.ReasonSecretSynced, "")
+		data := secretData(t, ns, "wif")
+		federated, impersonated := issuedTo(principal), issuedTo(wifAccount)
+		if len(federated) != 1 || !federated[0].Claims.HasAudience(tokenAudience) || len(impersonated) != 1 {
+			t.Fatalf("%d STS exchanges (want 1, of a token for the pool provider) and %d generateAccessToken (want 1)", len(federated), len(impersonated))
+		}
+		assertExchanged(t, data, map[string]string{"username": "oauth2accesstoken", "password": impersonated[0].Token,
+			"expiry": strconv.FormatInt(impersonated[0].Expiry.Unix(), 10)}, nil)
+
+		withFederation("wif-unknown-pool", strings.Replace(audience, "/providers/kube", "/providers/absent", 1))
+		syncGenerator(t, ns, genv1alpha1.GCRAccessTokenKind, "wif-unknown-pool", esv1.ReasonSecretSyncedError,
+			`the STS token exchange failed with HTTP 400: invalid_target: The target service indicated by the "audience" parameters is invalid.`)
 	})
 	if n := len(issuedTo(keyAccount)); n != 2 {
 		t.Errorf("%d tokens issued to the key's account, want 2 (the first sync and the recovered one)", n)

@@ -24,9 +24,11 @@ const GCPServiceAccountAnnotation = "iam.gke.io/gcp-service-account"
 
 const cloudPlatformScope = "https://www.googleapis.com/auth/cloud-platform"
 
-// Endpoints are the Google endpoints of the workload identity exchange.
+// Endpoints are the Google endpoints of the workload identity and workload identity
+// federation exchanges.
 type Endpoints struct {
-	// STS is the token exchange endpoint, e.g. "https://sts.googleapis.com/v1/token".
+	// STS is the token exchange endpoint, e.g. "https://sts.googleapis.com/v1/token"; it
+	// also replaces a credential configuration's token_url, which may only name that URL.
 	STS string
 	// IAMCredentials is the base of the IAM Credentials API, e.g.
 	// "https://iamcredentials.googleapis.com".

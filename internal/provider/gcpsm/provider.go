@@ -101,8 +101,8 @@ func (p Provider) authOptions(ctx context.Context, store esv1.GenericStore, kube
 			return nil, "", err
 		}
 		return []option.ClientOption{option.WithAuthCredentialsJSON(option.ServiceAccount, key)}, project, nil
-	case gcp.Auth.WorkloadIdentity != nil:
-		ts, err := p.workloadIdentityTokenSource(ctx, a, kube, namespace)
+	case gcp.Auth.WorkloadIdentity != nil || gcp.Auth.WorkloadIdentityFederation != nil:
+		ts, err := p.exchangedTokenSource(ctx, a, kube, namespace)
 		if err != nil {
 			return nil, "", err
 		}
@@ -110,6 +110,15 @@ func (p Provider) authOptions(ctx context.Context, store esv1.GenericStore, kube
 	default:
 		return nil, "", nil
 	}
+}
+
+// exchangedTokenSource is the token source of the auth that exchanges a credential at
+// Google's STS: GKE workload identity, or workload identity federation.
+func (p Provider) exchangedTokenSource(ctx context.Context, a Access, kube client.Client, namespace string) (oauth2.TokenSource, error) {
+	if a.Spec.Auth.WorkloadIdentity != nil {
+		return p.workloadIdentityTokenSource(ctx, a, kube, namespace)
+	}
+	return p.federationTokenSource(ctx, a, kube, namespace)
 }
 
 // serviceAccountKey reads the service account key of the store's auth.secretRef and the
@@ -141,7 +150,8 @@ func StoreAccess(store esv1.GenericStore) Access {
 
 // TokenSource validates an identity as written and returns a source of Google access tokens
 // (scope cloud-platform) of its auth, built by the code every Secret Manager store uses: a
-// service account key (signed at the key's token_uri), GKE workload identity, or, with no
+// service account key (signed at the key's token_uri), GKE workload identity, workload
+// identity federation, or, with no
 // auth, Application Default Credentials. Generators that need a Google token
 // (GCRAccessToken) call it; errors name the fields under spec.provider.gcpsm.
 func (p Provider) TokenSource(ctx context.Context, a Access, kube client.Client, namespace string) (oauth2.TokenSource, error) {
@@ -163,8 +173,8 @@ func (p Provider) TokenSource(ctx context.Context, a Access, kube client.Client,
 			return nil, errors.New(field + ".auth.secretRef.secretAccessKeySecretRef: the service account key cannot be read")
 		}
 		return creds.TokenSource, nil
-	case gcp.Auth.WorkloadIdentity != nil:
-		return p.workloadIdentityTokenSource(ctx, a, kube, namespace)
+	case gcp.Auth.WorkloadIdentity != nil || gcp.Auth.WorkloadIdentityFederation != nil:
+		return p.exchangedTokenSource(ctx, a, kube, namespace)
 	default:
 		creds, err := google.FindDefaultCredentials(ctx, cloudPlatformScope)
 		if err != nil {

@@ -142,8 +142,18 @@ func TestValidateStore(t *testing.T) {
 			SecretAccessKey: esv1.SecretKeySelector{Name: "k", Key: "k", Namespace: &ns}}}}, "secretAccessKeySecretRef.namespace"},
 		{"workload identity without cluster", esv1.GCPSMProvider{ProjectID: "p", Auth: esv1.GCPSMAuth{WorkloadIdentity: &esv1.GCPWorkloadIdentity{
 			ServiceAccountRef: esv1.ServiceAccountSelector{Name: "sa"}}}}, "workloadIdentity.clusterName"},
-		{"federation", esv1.GCPSMProvider{ProjectID: "p", Auth: esv1.GCPSMAuth{WorkloadIdentityFederation: &esv1.GCPWorkloadIdentityFederation{}}},
-			"workloadIdentityFederation"},
+		{"federation without a source", esv1.GCPSMProvider{ProjectID: "p", Auth: esv1.GCPSMAuth{WorkloadIdentityFederation: &esv1.GCPWorkloadIdentityFederation{}}},
+			"workloadIdentityFederation: set exactly one of credConfig, serviceAccountRef and awsSecurityCredentials"},
+		{"federation without an audience", esv1.GCPSMProvider{ProjectID: "p", Auth: esv1.GCPSMAuth{WorkloadIdentityFederation: &esv1.GCPWorkloadIdentityFederation{
+			ServiceAccountRef: &esv1.ServiceAccountSelector{Name: "sa"}}}}, "workloadIdentityFederation.audience: required with serviceAccountRef"},
+		{"federation audience not a pool", esv1.GCPSMProvider{ProjectID: "p", Auth: esv1.GCPSMAuth{WorkloadIdentityFederation: &esv1.GCPWorkloadIdentityFederation{
+			Audience: "sts.googleapis.com", ServiceAccountRef: &esv1.ServiceAccountSelector{Name: "sa"}}}}, `audience: "sts.googleapis.com" is not a workload identity pool provider`},
+		{"federation AWS keys in another namespace", esv1.GCPSMProvider{ProjectID: "p", Auth: esv1.GCPSMAuth{WorkloadIdentityFederation: &esv1.GCPWorkloadIdentityFederation{
+			Audience:               "//iam.googleapis.com/projects/1/locations/global/workloadIdentityPools/p/providers/aws",
+			AwsSecurityCredentials: &esv1.AwsCredentialsConfig{Region: "eu-west-1", AwsCredentialsSecretRef: esv1.SecretReference{Name: "aws", Namespace: &ns}}}}},
+			"awsSecurityCredentials.awsCredentialsSecretRef.namespace"},
+		{"federation from a credential configuration", esv1.GCPSMProvider{ProjectID: "p", Auth: esv1.GCPSMAuth{WorkloadIdentityFederation: &esv1.GCPWorkloadIdentityFederation{
+			CredConfig: &esv1.ConfigMapReference{Name: "wif", Key: "config.json"}}}}, ""},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			err := Provider{}.ValidateStore(gcpStore(tt.spec))

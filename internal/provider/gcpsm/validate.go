@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"regexp"
+	"strings"
 
 	esv1 "github.com/ferryhq/ferry/api/externalsecrets/v1"
 	"github.com/ferryhq/ferry/internal/provider"
@@ -61,9 +62,9 @@ func (Provider) ValidateAccess(a Access) error {
 			errs = append(errs, errors.New(field+".auth.workloadIdentity.clusterProjectID: required when projectID is not set"))
 		}
 	}
-	if auth.WorkloadIdentityFederation != nil {
+	if wif := auth.WorkloadIdentityFederation; wif != nil {
 		set++
-		errs = append(errs, provider.FeatureNotImplemented("%s.auth.workloadIdentityFederation: not served by Ferry yet; use secretRef, workloadIdentity or default credentials", field))
+		errs = append(errs, validateFederation(a.For, wif)...)
 	}
 	if set > 1 {
 		errs = append(errs, errors.New(field+".auth: set at most one of secretRef, workloadIdentity, workloadIdentityFederation"))
@@ -72,4 +73,51 @@ func (Provider) ValidateAccess(a Access) error {
 		errs = append(errs, errors.New(field+".projectID: required unless the service account key names its project"))
 	}
 	return errors.Join(errs...)
+}
+
+// validateFederation checks workloadIdentityFederation as written: exactly one source of
+// the subject token, its references, and an audience where no credential configuration
+// can name it.
+func validateFederation(owner provider.Referent, wif *esv1.GCPWorkloadIdentityFederation) []error {
+	var errs []error
+	sources := 0
+	if ref := wif.CredConfig; ref != nil {
+		sources++
+		if ref.Name == "" || ref.Key == "" {
+			errs = append(errs, errors.New(wifField+".credConfig: name and key of the ConfigMap of the credential configuration are required"))
+		}
+		if err := provider.ValidateRefNamespace(owner, ref.Namespace, wifField+".credConfig"); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	if ref := wif.ServiceAccountRef; ref != nil {
+		sources++
+		errs = append(errs, provider.ValidateServiceAccountRef(owner, ref, wifField+".serviceAccountRef")...)
+	}
+	if aws := wif.AwsSecurityCredentials; aws != nil {
+		sources++
+		if aws.Region == "" {
+			errs = append(errs, errors.New(wifField+".awsSecurityCredentials.region: required (the region of the AWS STS endpoint that is signed for)"))
+		}
+		const secretField = wifField + ".awsSecurityCredentials.awsCredentialsSecretRef"
+		if aws.AwsCredentialsSecretRef.Name == "" {
+			errs = append(errs, errors.New(secretField+".name: required"))
+		}
+		if err := provider.ValidateRefNamespace(owner, aws.AwsCredentialsSecretRef.Namespace, secretField); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	// ESO's webhook checks none of the following, so they are admitted with a warning.
+	if sources != 1 {
+		errs = append(errs, provider.AdmittedMistake("%s: set exactly one of credConfig, serviceAccountRef and awsSecurityCredentials", wifField))
+	}
+	if wif.Audience == "" && wif.CredConfig == nil {
+		errs = append(errs, provider.AdmittedMistake("%s.audience: required with serviceAccountRef or awsSecurityCredentials: "+
+			"the workload identity pool provider, //iam.googleapis.com/projects/NUMBER/locations/global/workloadIdentityPools/POOL/providers/PROVIDER", wifField))
+	}
+	if wif.Audience != "" && !strings.HasPrefix(wif.Audience, "//iam.googleapis.com/") {
+		errs = append(errs, provider.AdmittedMistake("%s.audience: %q is not a workload identity pool provider; it starts with //iam.googleapis.com/projects/NUMBER/locations/global/workloadIdentityPools/",
+			wifField, wif.Audience))
+	}
+	return errs
 }

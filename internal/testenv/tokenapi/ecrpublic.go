@@ -157,17 +157,21 @@ func (e *ECRPublic) authenticate(r *http.Request, body []byte) (scope string, st
 	if !slices.Contains(headers, "host") || !slices.Contains(headers, "x-amz-date") {
 		return "", http.StatusForbidden, "InvalidSignatureException", "Host and X-Amz-Date must be signed."
 	}
-	if !hmac.Equal([]byte(signature), []byte(e.signature(r, body, headers, amzDate, scope))) {
+	if !hmac.Equal([]byte(signature), []byte(sigV4(e.secretAccessKey, r, body, headers, amzDate, scope))) {
 		return "", http.StatusForbidden, "InvalidSignatureException",
 			"The request signature we calculated does not match the signature you provided."
 	}
 	return scope, 0, "", ""
 }
 
-// signature computes the request's Signature Version 4 with the server's secret key.
-func (e *ECRPublic) signature(r *http.Request, body []byte, signedHeaders []string, amzDate, scope string) string {
+// sigV4 computes the request's Signature Version 4 with secretAccessKey.
+func sigV4(secretAccessKey string, r *http.Request, body []byte, signedHeaders []string, amzDate, scope string) string {
 	var canonical strings.Builder
-	canonical.WriteString(r.Method + "\n" + r.URL.EscapedPath() + "\n" + r.URL.RawQuery + "\n")
+	path := r.URL.EscapedPath()
+	if path == "" {
+		path = "/" // a request to the host itself, such as GetCallerIdentity's
+	}
+	canonical.WriteString(r.Method + "\n" + path + "\n" + r.URL.RawQuery + "\n")
 	for _, name := range signedHeaders {
 		value := r.Header.Get(name)
 		if name == "host" {
@@ -177,7 +181,7 @@ func (e *ECRPublic) signature(r *http.Request, body []byte, signedHeaders []stri
 	}
 	canonical.WriteString("\n" + strings.Join(signedHeaders, ";") + "\n" + hexSHA256(body))
 	toSign := "AWS4-HMAC-SHA256\n" + amzDate + "\n" + scope + "/aws4_request\n" + hexSHA256([]byte(canonical.String()))
-	key := []byte("AWS4" + e.secretAccessKey)
+	key := []byte("AWS4" + secretAccessKey)
 	for _, part := range append(strings.Split(scope, "/"), "aws4_request") {
 		key = hmacSHA256(key, part)
 	}

@@ -48,6 +48,17 @@ func (f *federation) Exchanges() []Exchange {
 	return append([]Exchange(nil), f.exchanges...)
 }
 
+// IssuedTo returns the tokens issued to principal, oldest first.
+func (f *federation) IssuedTo(principal string) []Exchange {
+	var out []Exchange
+	for _, x := range f.Exchanges() {
+		if x.Principal == principal {
+			out = append(out, x)
+		}
+	}
+	return out
+}
+
 // Fail makes every request fail with status (0: none) until it is called again, as the
 // service behind a failing proxy would: with a JSON body that is not the service's,
 // holding CanaryBody in the fields a service's own message would be in, which a client

@@ -24,7 +24,9 @@ const cloudPlatformScope = "https://www.googleapis.com/auth/cloud-platform"
 // the assertion's RS256 signature by the key, iss the key's client_email, aud the token
 // URI, a lifetime of at most an hour), the Security Token Service (POST /v1/token, RFC 8693
 // token exchange of a Kubernetes token of GKE workload identity: verified with the test
-// cluster's issuer keys, audience the cluster's workload identity pool and provider), and
+// cluster's issuer keys, audience the cluster's workload identity pool and provider; or of
+// workload identity federation, for the pool providers AddOIDCProvider and AddAWSProvider
+// add), and
 // IAM Credentials' generateAccessToken (POST /v1/projects/-/serviceAccounts/{email}:
 // generateAccessToken, allowed to federated principals bound to the service account).
 // Refusals are OAuth's {"error", "error_description"} or Google APIs' {"error": {"code",
@@ -38,7 +40,8 @@ type Google struct {
 	project  string // of the cluster's workload identity pool
 	provider string // the cluster, as the pool names it
 	keys     map[string]*rsa.PublicKey
-	bindings map[string][]string // GCP service account → Kubernetes subjects allowed to act as it
+	bindings map[string][]string      // GCP service account → Kubernetes subjects allowed to act as it
+	pools    map[string]*poolProvider // workload identity federation providers, by audience
 }
 
 // NewGoogle starts the endpoints for the GKE cluster clusterName in location of project.
@@ -138,9 +141,16 @@ func (g *Google) stsExchange(w http.ResponseWriter, r *http.Request) {
 	if g.failed(w) {
 		return
 	}
-	if err := r.ParseForm(); err != nil || r.PostForm.Get("grant_type") != "urn:ietf:params:oauth:grant-type:token-exchange" ||
-		r.PostForm.Get("subject_token_type") != "urn:ietf:params:oauth:token-type:jwt" {
-		oauthError(w, http.StatusBadRequest, "invalid_request", "Invalid value for \"grant_type\" or \"subject_token_type\".")
+	if err := r.ParseForm(); err != nil || r.PostForm.Get("grant_type") != "urn:ietf:params:oauth:grant-type:token-exchange" {
+		oauthError(w, http.StatusBadRequest, "invalid_request", "Invalid value for \"grant_type\".")
+		return
+	}
+	if strings.HasPrefix(r.PostForm.Get("audience"), "//iam.googleapis.com/") {
+		g.federate(w, r)
+		return
+	}
+	if r.PostForm.Get("subject_token_type") != subjectTypeJWT {
+		oauthError(w, http.StatusBadRequest, "invalid_request", "Invalid value for \"subject_token_type\".")
 		return
 	}
 	if r.PostForm.Get("audience") != "identitynamespace:"+g.Pool()+":"+g.provider {
