@@ -1,0 +1,41 @@
+package devservers
+
+import (
+	"encoding/base64"
+	"fmt"
+
+	"github.com/ferryhq/ferry/internal/provider/gitlab/gitlabfake"
+)
+
+// The developer-platform providers' stand-ins (GitLab, Scaleway, Pulumi ESC, Onboardbase,
+// Infisical, Doppler): each start function seeds its stand-in with the values the
+// ExternalSecrets of testdata/<provider>.yaml name and records the bytes they must sync.
+
+func (s *Servers) startGitLab() error {
+	f, err := gitlabfake.Start()
+	if err != nil {
+		return fmt.Errorf("starting the GitLab stand-in: %w", err)
+	}
+	s.GitLab, s.closers = f, append(s.closers, f.Close)
+	// The snippet's store reads two groups besides the project, for environment production.
+	f.AddOwner("groups/12345")
+	f.AddOwner("groups/67890")
+	project := "projects/" + gitlabfake.Project
+	f.Set(project, gitlabfake.Variable{Key: "myGitlabVariable", Value: "gitlab-var-51c8"})
+	f.Set(project, gitlabfake.Variable{Key: "all_keys_example_secret", EnvironmentScope: "production",
+		Value: `{"username":"gitlab-user","password":"gitlab-pw-2d7a"}`})
+	f.Set("groups/12345", gitlabfake.Variable{Key: "MY_JSON_CONFIG", Value: `{"database":{"password":"gitlab-db-pw-90fe"}}`})
+	f.Set(project, gitlabfake.Variable{Key: "PROD_API_TOKEN", EnvironmentScope: "production", Value: "gitlab-prod-token-6b3c"})
+	f.Set(project, gitlabfake.Variable{Key: "PROD_DB_URL", EnvironmentScope: "production", Value: "postgres://db.prod:5432/app"})
+	f.Set(project, gitlabfake.Variable{Key: "PROD_DB_URL", EnvironmentScope: "staging", Value: "postgres://db.staging:5432/app"})
+	s.values["gitlabURL"], s.values["gitlabToken"], s.values["gitlabProject"] = f.URL, gitlabfake.Token, gitlabfake.Project
+	s.values["gitlabCABundle"] = base64.StdEncoding.EncodeToString(f.CertificatePEM())
+	s.target("gitlab", "gitlab-external-secret-example", "gitlab-secret-to-create", map[string]string{"secretKey": "gitlab-var-51c8"})
+	s.target("gitlab", "gitlab-external-secret-example-json", "gitlab-secret-to-create-json",
+		map[string]string{"username": "gitlab-user", "password": "gitlab-pw-2d7a"})
+	s.target("gitlab", "gitlab-json-property-example", "gitlab-secret-to-create-json-property",
+		map[string]string{"db-password": "gitlab-db-pw-90fe"})
+	s.target("gitlab", "gitlab-find-example", "gitlab-secret-to-create-find",
+		map[string]string{"PROD_API_TOKEN": "gitlab-prod-token-6b3c", "PROD_DB_URL": "postgres://db.prod:5432/app"})
+	return nil
+}
