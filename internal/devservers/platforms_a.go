@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"github.com/ferryhq/ferry/internal/provider/gitlab/gitlabfake"
+	"github.com/ferryhq/ferry/internal/provider/scaleway/scalewayfake"
 )
 
 // The developer-platform providers' stand-ins (GitLab, Scaleway, Pulumi ESC, Onboardbase,
@@ -37,5 +38,25 @@ func (s *Servers) startGitLab() error {
 		map[string]string{"db-password": "gitlab-db-pw-90fe"})
 	s.target("gitlab", "gitlab-find-example", "gitlab-secret-to-create-find",
 		map[string]string{"PROD_API_TOKEN": "gitlab-prod-token-6b3c", "PROD_DB_URL": "postgres://db.prod:5432/app"})
+	return nil
+}
+
+func (s *Servers) startScaleway() error {
+	f, err := scalewayfake.Start()
+	if err != nil {
+		return fmt.Errorf("starting the Scaleway stand-in: %w", err)
+	}
+	s.Scaleway, s.closers = f, append(s.closers, f.Close)
+	tokenID, _ := f.Put("/", "ferry-dev-api-token", []byte("scw-token-v1-40af"))
+	_, latest := f.Put("/", "ferry-dev-api-token", []byte("scw-token-v2-disabled"))
+	f.Disable(tokenID, latest)
+	f.Put("/", "ferry-dev-note", []byte("scw-note-8e21"))
+	f.Put("/ferry/dev", "ferry-dev-cert", []byte("scw-cert-3c90"))
+	personID, _ := f.Put("/", "ferry-dev-person", []byte(`{"first":"Tom","last":"Anderson"}`))
+	s.values["scalewayURL"], s.values["scalewayRegion"], s.values["scalewayProject"] = f.URL, scalewayfake.Region, scalewayfake.Project
+	s.values["scalewaySecretKey"], s.values["scalewayTokenID"], s.values["scalewayPersonID"] = scalewayfake.SecretKey, tokenID, personID
+	s.target("scaleway", "scaleway-secret", "scaleway-secret",
+		map[string]string{"api-token": "scw-token-v1-40af", "by-name": "scw-note-8e21", "by-path": "scw-cert-3c90"})
+	s.target("scaleway", "scaleway-extract-data", "scaleway-secret-data", map[string]string{"first_name": "Tom", "last_name": "Anderson"})
 	return nil
 }
