@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"github.com/ferryhq/ferry/internal/provider/gitlab/gitlabfake"
+	"github.com/ferryhq/ferry/internal/provider/pulumi/pulumifake"
 	"github.com/ferryhq/ferry/internal/provider/scaleway/scalewayfake"
 )
 
@@ -58,5 +59,28 @@ func (s *Servers) startScaleway() error {
 	s.target("scaleway", "scaleway-secret", "scaleway-secret",
 		map[string]string{"api-token": "scw-token-v1-40af", "by-name": "scw-note-8e21", "by-path": "scw-cert-3c90"})
 	s.target("scaleway", "scaleway-extract-data", "scaleway-secret-data", map[string]string{"first_name": "Tom", "last_name": "Anderson"})
+	return nil
+}
+
+func (s *Servers) startPulumi() error {
+	f, err := pulumifake.Start()
+	if err != nil {
+		return fmt.Errorf("starting the Pulumi ESC stand-in: %w", err)
+	}
+	s.Pulumi, s.closers = f, append(s.closers, f.Close)
+	f.Set("root", map[string]any{
+		"nested":       "esc-nested-1d4f",
+		"double":       map[string]any{"nest": "esc-double-nest-7a20"},
+		"array":        []any{map[string]any{"nested": "esc-array-nested-c3e9"}},
+		"key with a .": "esc-dotted-58b1",
+	})
+	f.Set("backstage", map[string]any{"my": "test", "test": "hello", "test22": map[string]any{"my": "hello"},
+		"test33": map[string]any{"world": true}, "x": true, "num": 42})
+	s.values["pulumiURL"], s.values["pulumiToken"] = f.APIURL(), pulumifake.Token
+	s.values["pulumiOrg"], s.values["pulumiProject"], s.values["pulumiEnv"] = pulumifake.Org, pulumifake.Project, pulumifake.Env
+	s.target("pulumi", "pulumi-secret", "pulumi-secret", map[string]string{"nested": "esc-nested-1d4f",
+		"double-nest": "esc-double-nest-7a20", "array-nested": "esc-array-nested-c3e9", "dotted": "esc-dotted-58b1"})
+	s.target("pulumi", "pulumi-backstage", "pulumi-backstage", map[string]string{"my": "test", "test": "hello",
+		"test22": `{"my":"hello"}`, "test33": `{"world":true}`, "x": "true", "num": "42"})
 	return nil
 }
