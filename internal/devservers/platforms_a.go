@@ -5,8 +5,15 @@ import (
 	"fmt"
 
 	"github.com/ferryhq/ferry/internal/provider/gitlab/gitlabfake"
+	"github.com/ferryhq/ferry/internal/provider/onboardbase/onboardbasefake"
 	"github.com/ferryhq/ferry/internal/provider/pulumi/pulumifake"
 	"github.com/ferryhq/ferry/internal/provider/scaleway/scalewayfake"
+)
+
+// Credentials the developer-platform stand-ins accept, written into the manifests' Secrets.
+const (
+	onboardbaseAPIKey   = "OBB-FERRY-DEV-2M7QK4XWZ9"
+	onboardbasePasscode = "ferry-dev-passcode"
 )
 
 // The developer-platform providers' stand-ins (GitLab, Scaleway, Pulumi ESC, Onboardbase,
@@ -82,5 +89,27 @@ func (s *Servers) startPulumi() error {
 		"double-nest": "esc-double-nest-7a20", "array-nested": "esc-array-nested-c3e9", "dotted": "esc-dotted-58b1"})
 	s.target("pulumi", "pulumi-backstage", "pulumi-backstage", map[string]string{"my": "test", "test": "hello",
 		"test22": `{"my":"hello"}`, "test33": `{"world":true}`, "x": "true", "num": "42"})
+	return nil
+}
+
+func (s *Servers) startOnboardbase() error {
+	f, err := onboardbasefake.Start()
+	if err != nil {
+		return fmt.Errorf("starting the Onboardbase stand-in: %w", err)
+	}
+	s.Onboardbase, s.closers = f, append(s.closers, f.Close)
+	f.AddKey(onboardbaseAPIKey, onboardbasePasscode)
+	f.AddEnvironment("backend-env", "development")
+	f.Set("backend-env", "development", "DATABASE_URI", "postgres://obb-user:obb-pw-6d2e@db:5432/app")
+	f.Set("backend-env", "development", "DATABASE_POOL", "20")
+	f.Set("backend-env", "development", "SENTRY_DSN", "https://obb-dsn-91af@sentry.example/1")
+	s.values["onboardbaseAPIHost"] = f.APIHost()
+	s.values["onboardbaseAPIKey"], s.values["onboardbasePasscode"] = onboardbaseAPIKey, onboardbasePasscode
+	uri := "postgres://obb-user:obb-pw-6d2e@db:5432/app"
+	s.target("onboardbase", "service-name-secrets", "service-name-secrets", map[string]string{"DATABASE_URI": uri})
+	s.target("onboardbase", "service-name-secrets-all", "service-name-secrets-all",
+		map[string]string{"DATABASE_URI": uri, "DATABASE_POOL": "20", "SENTRY_DSN": "https://obb-dsn-91af@sentry.example/1"})
+	s.target("onboardbase", "service-name-secrets-filtered", "service-name-secrets-filtered",
+		map[string]string{"DATABASE_URI": uri, "DATABASE_POOL": "20"})
 	return nil
 }
