@@ -15,6 +15,7 @@ import (
 	"github.com/ferryhq/ferry/internal/provider/delinea/delineafake"
 	"github.com/ferryhq/ferry/internal/provider/gitlab/gitlabfake"
 	"github.com/ferryhq/ferry/internal/provider/ibm/ibmfake"
+	"github.com/ferryhq/ferry/internal/provider/infisical/infisicalfake"
 	"github.com/ferryhq/ferry/internal/provider/onboardbase/onboardbasefake"
 	"github.com/ferryhq/ferry/internal/provider/oracle/oraclefake"
 	"github.com/ferryhq/ferry/internal/provider/previder/previderfake"
@@ -27,7 +28,7 @@ import (
 var manifests embed.FS
 
 // Providers are the providers whose stand-ins Start runs, in the order of their manifests.
-var Providers = []string{"akeyless", "conjur", "ibm", "secretserver", "delinea", "previder", "oracle", "gitlab", "scaleway", "pulumi", "onboardbase"}
+var Providers = []string{"akeyless", "conjur", "ibm", "secretserver", "delinea", "previder", "oracle", "gitlab", "scaleway", "pulumi", "onboardbase", "infisical"}
 
 // Target is an ExternalSecret of the rendered manifests and the data its target Secret
 // must hold once it has synced: the bytes seeded in the provider's stand-in.
@@ -51,6 +52,7 @@ type Servers struct {
 	Scaleway     *scalewayfake.Server
 	Pulumi       *pulumifake.Server
 	Onboardbase  *onboardbasefake.Server
+	Infisical    *infisicalfake.Server
 
 	// ociProxy and ociCA are what OperatorEnv gives the operator to reach Oracle.
 	ociProxy string
@@ -77,7 +79,7 @@ func Start() (_ *Servers, err error) {
 			s.Close()
 		}
 	}()
-	for _, start := range []func() error{s.startAkeyless, s.startConjur, s.startIBM, s.startSecretServer, s.startDelinea, s.startPrevider, s.startOracle, s.startGitLab, s.startScaleway, s.startPulumi, s.startOnboardbase} {
+	for _, start := range []func() error{s.startAkeyless, s.startConjur, s.startIBM, s.startSecretServer, s.startDelinea, s.startPrevider, s.startOracle, s.startGitLab, s.startScaleway, s.startPulumi, s.startOnboardbase, s.startInfisical} {
 		if err := start(); err != nil {
 			return nil, err
 		}
@@ -102,7 +104,7 @@ func (s *Servers) Env() string {
 	for _, v := range [][2]string{{"AKEYLESS_URL", "akeylessURL"}, {"CONJUR_URL", "conjurURL"}, {"IBM_SERVICE_URL", "ibmServiceURL"},
 		{"IBM_IAM_ENDPOINT", "ibmIAMEndpoint"}, {"SECRETSERVER_URL", "secretServerURL"}, {"DELINEA_URL_TEMPLATE", "delineaURLTemplate"},
 		{"PREVIDER_URL", "previderURL"}, {"GITLAB_URL", "gitlabURL"}, {"SCALEWAY_API_URL", "scalewayURL"}, {"PULUMI_API_URL", "pulumiURL"},
-		{"ONBOARDBASE_API_HOST", "onboardbaseAPIHost"}} {
+		{"ONBOARDBASE_API_HOST", "onboardbaseAPIHost"}, {"INFISICAL_HOST_API", "infisicalURL"}} {
 		fmt.Fprintf(&b, "export FERRY_DEV_%s=%s\n", v[0], shellQuote(s.values[v[1]]))
 	}
 	return b.String()

@@ -3,8 +3,10 @@ package devservers
 import (
 	"encoding/base64"
 	"fmt"
+	"maps"
 
 	"github.com/ferryhq/ferry/internal/provider/gitlab/gitlabfake"
+	"github.com/ferryhq/ferry/internal/provider/infisical/infisicalfake"
 	"github.com/ferryhq/ferry/internal/provider/onboardbase/onboardbasefake"
 	"github.com/ferryhq/ferry/internal/provider/pulumi/pulumifake"
 	"github.com/ferryhq/ferry/internal/provider/scaleway/scalewayfake"
@@ -12,8 +14,10 @@ import (
 
 // Credentials the developer-platform stand-ins accept, written into the manifests' Secrets.
 const (
-	onboardbaseAPIKey   = "OBB-FERRY-DEV-2M7QK4XWZ9"
-	onboardbasePasscode = "ferry-dev-passcode"
+	onboardbaseAPIKey     = "OBB-FERRY-DEV-2M7QK4XWZ9"
+	onboardbasePasscode   = "ferry-dev-passcode"
+	infisicalClientID     = "ferry-dev-client"
+	infisicalClientSecret = "infisical-client-secret-0f7d"
 )
 
 // The developer-platform providers' stand-ins (GitLab, Scaleway, Pulumi ESC, Onboardbase,
@@ -111,5 +115,30 @@ func (s *Servers) startOnboardbase() error {
 		map[string]string{"DATABASE_URI": uri, "DATABASE_POOL": "20", "SENTRY_DSN": "https://obb-dsn-91af@sentry.example/1"})
 	s.target("onboardbase", "service-name-secrets-filtered", "service-name-secrets-filtered",
 		map[string]string{"DATABASE_URI": uri, "DATABASE_POOL": "20"})
+	return nil
+}
+
+func (s *Servers) startInfisical() error {
+	f, err := infisicalfake.Start()
+	if err != nil {
+		return fmt.Errorf("starting the Infisical stand-in: %w", err)
+	}
+	s.Infisical, s.closers = f, append(s.closers, f.Close)
+	f.AddIdentity("universal-auth", map[string]string{"clientId": infisicalClientID, "clientSecret": infisicalClientSecret})
+	// The page's example project: /API_KEY, /DB_PASSWORD, /JSON_BLOB and /my-app/{SERVICE,ADMIN}_PASSWORD.
+	f.Put("/", "API_KEY", "inf-api-key-72c1")
+	f.Put("/", "DB_PASSWORD", "inf-db-pw-e04b")
+	f.Put("/", "JSON_BLOB", `{"key": "value"}`)
+	f.Put("/my-app", "SERVICE_PASSWORD", "inf-service-pw-19d8")
+	f.Put("/my-app", "ADMIN_PASSWORD", "inf-admin-pw-a63f")
+	s.values["infisicalURL"], s.values["infisicalCABundle"] = f.URL, base64.StdEncoding.EncodeToString(f.CertificatePEM())
+	s.values["infisicalClientID"], s.values["infisicalClientSecret"] = infisicalClientID, infisicalClientSecret
+	s.values["infisicalProject"], s.values["infisicalEnv"] = infisicalfake.ProjectSlug, infisicalfake.Env
+	myApp := map[string]string{"SERVICE_PASSWORD": "inf-service-pw-19d8", "ADMIN_PASSWORD": "inf-admin-pw-a63f"}
+	all := map[string]string{"API_KEY": "inf-api-key-72c1", "DB_PASSWORD": "inf-db-pw-e04b", "JSON_BLOB": `{"key": "value"}`}
+	maps.Copy(all, myApp)
+	s.target("infisical", "infisical-managed-secrets", "auth-api", map[string]string{"API_KEY": "inf-api-key-72c1"})
+	s.target("infisical", "infisical-managed-secrets-all", "auth-api-all", all)
+	s.target("infisical", "infisical-managed-secrets-filtered", "auth-api-filtered", myApp)
 	return nil
 }
