@@ -13,6 +13,7 @@ import (
 	"github.com/ferryhq/ferry/internal/provider/akeyless/akeylessfake"
 	"github.com/ferryhq/ferry/internal/provider/conjur/conjurfake"
 	"github.com/ferryhq/ferry/internal/provider/delinea/delineafake"
+	"github.com/ferryhq/ferry/internal/provider/doppler/dopplerfake"
 	"github.com/ferryhq/ferry/internal/provider/gitlab/gitlabfake"
 	"github.com/ferryhq/ferry/internal/provider/ibm/ibmfake"
 	"github.com/ferryhq/ferry/internal/provider/infisical/infisicalfake"
@@ -28,7 +29,7 @@ import (
 var manifests embed.FS
 
 // Providers are the providers whose stand-ins Start runs, in the order of their manifests.
-var Providers = []string{"akeyless", "conjur", "ibm", "secretserver", "delinea", "previder", "oracle", "gitlab", "scaleway", "pulumi", "onboardbase", "infisical"}
+var Providers = []string{"akeyless", "conjur", "ibm", "secretserver", "delinea", "previder", "oracle", "gitlab", "scaleway", "pulumi", "onboardbase", "infisical", "doppler"}
 
 // Target is an ExternalSecret of the rendered manifests and the data its target Secret
 // must hold once it has synced: the bytes seeded in the provider's stand-in.
@@ -53,6 +54,7 @@ type Servers struct {
 	Pulumi       *pulumifake.Server
 	Onboardbase  *onboardbasefake.Server
 	Infisical    *infisicalfake.Server
+	Doppler      *dopplerfake.Server
 
 	// ociProxy and ociCA are what OperatorEnv gives the operator to reach Oracle.
 	ociProxy string
@@ -79,7 +81,7 @@ func Start() (_ *Servers, err error) {
 			s.Close()
 		}
 	}()
-	for _, start := range []func() error{s.startAkeyless, s.startConjur, s.startIBM, s.startSecretServer, s.startDelinea, s.startPrevider, s.startOracle, s.startGitLab, s.startScaleway, s.startPulumi, s.startOnboardbase, s.startInfisical} {
+	for _, start := range []func() error{s.startAkeyless, s.startConjur, s.startIBM, s.startSecretServer, s.startDelinea, s.startPrevider, s.startOracle, s.startGitLab, s.startScaleway, s.startPulumi, s.startOnboardbase, s.startInfisical, s.startDoppler} {
 		if err := start(); err != nil {
 			return nil, err
 		}
@@ -104,7 +106,7 @@ func (s *Servers) Env() string {
 	for _, v := range [][2]string{{"AKEYLESS_URL", "akeylessURL"}, {"CONJUR_URL", "conjurURL"}, {"IBM_SERVICE_URL", "ibmServiceURL"},
 		{"IBM_IAM_ENDPOINT", "ibmIAMEndpoint"}, {"SECRETSERVER_URL", "secretServerURL"}, {"DELINEA_URL_TEMPLATE", "delineaURLTemplate"},
 		{"PREVIDER_URL", "previderURL"}, {"GITLAB_URL", "gitlabURL"}, {"SCALEWAY_API_URL", "scalewayURL"}, {"PULUMI_API_URL", "pulumiURL"},
-		{"ONBOARDBASE_API_HOST", "onboardbaseAPIHost"}, {"INFISICAL_HOST_API", "infisicalURL"}} {
+		{"ONBOARDBASE_API_HOST", "onboardbaseAPIHost"}, {"INFISICAL_HOST_API", "infisicalURL"}, {"DOPPLER_BASE_URL", "dopplerURL"}} {
 		fmt.Fprintf(&b, "export FERRY_DEV_%s=%s\n", v[0], shellQuote(s.values[v[1]]))
 	}
 	return b.String()

@@ -2,9 +2,11 @@ package devservers
 
 import (
 	"encoding/base64"
+	"encoding/json"
 	"fmt"
 	"maps"
 
+	"github.com/ferryhq/ferry/internal/provider/doppler/dopplerfake"
 	"github.com/ferryhq/ferry/internal/provider/gitlab/gitlabfake"
 	"github.com/ferryhq/ferry/internal/provider/infisical/infisicalfake"
 	"github.com/ferryhq/ferry/internal/provider/onboardbase/onboardbasefake"
@@ -18,6 +20,7 @@ const (
 	onboardbasePasscode   = "ferry-dev-passcode"
 	infisicalClientID     = "ferry-dev-client"
 	infisicalClientSecret = "infisical-client-secret-0f7d"
+	dopplerServiceToken   = "dp.st.dev.ferry0dev0service0token0c9a"
 )
 
 // The developer-platform providers' stand-ins (GitLab, Scaleway, Pulumi ESC, Onboardbase,
@@ -141,4 +144,44 @@ func (s *Servers) startInfisical() error {
 	s.target("infisical", "infisical-managed-secrets-all", "auth-api-all", all)
 	s.target("infisical", "infisical-managed-secrets-filtered", "auth-api-filtered", myApp)
 	return nil
+}
+
+// startDoppler seeds the page's fictional auth-api project, config dev, readable with a
+// service token. The stores name no host (Ferry's CRD has none): platformOperatorEnv gives
+// the operator the stand-in's address and certificate.
+func (s *Servers) startDoppler() error {
+	f, err := dopplerfake.Start()
+	if err != nil {
+		return fmt.Errorf("starting the Doppler stand-in: %w", err)
+	}
+	s.Doppler, s.closers = f, append(s.closers, f.Close)
+	secrets := map[string]string{
+		"DB_URL":      "postgres://auth-api:dp-db-pw-4c1a@db.auth-api:5432/auth",
+		"DB_PASSWORD": "dp-db-pw-4c1a",
+		"API_KEY":     "dp-api-key-8b3e",
+		"SA_JSON":     `{"type":"service_account","client_email":"auth-api@ferry.dev","private_key_id":"dp-sa-7e02"}`,
+	}
+	f.SetConfig("auth-api/dev", maps.Clone(secrets))
+	f.AddServiceToken(dopplerServiceToken, "auth-api/dev")
+	s.values["dopplerURL"], s.values["dopplerServiceToken"] = f.URL, dopplerServiceToken
+	// The JSON download is the config as one JSON object, as the stand-in encodes it.
+	file, err := json.Marshal(secrets)
+	if err != nil {
+		return err
+	}
+	s.target("doppler", "auth-api-db-url", "auth-api-db-url", map[string]string{"DB_URL": secrets["DB_URL"]})
+	s.target("doppler", "auth-api-all", "auth-api-all", secrets)
+	s.target("doppler", "auth-api-db", "auth-api-db", map[string]string{"DB_URL": secrets["DB_URL"], "DB_PASSWORD": secrets["DB_PASSWORD"]})
+	s.target("doppler", "auth-api-sa-json", "auth-api-sa-json",
+		map[string]string{"type": "service_account", "client_email": "auth-api@ferry.dev", "private_key_id": "dp-sa-7e02"})
+	s.target("doppler", "auth-api-transformed", "auth-api-transformed", map[string]string{"db-url": secrets["DB_URL"],
+		"db-password": secrets["DB_PASSWORD"], "api-key": secrets["API_KEY"], "sa-json": secrets["SA_JSON"]})
+	s.target("doppler", "auth-api-json-file", "auth-api-json-file", map[string]string{"DOPPLER_SECRETS_FILE": string(file) + "\n"})
+	return nil
+}
+
+// platformOperatorEnv is what the operator's environment needs for the Doppler stand-in,
+// whose address no store field names, and the certificate it must trust for it.
+func (s *Servers) platformOperatorEnv() (env []string, caPEM []byte) {
+	return []string{"DOPPLER_BASE_URL=" + s.Doppler.URL}, s.Doppler.CertificatePEM()
 }
