@@ -111,7 +111,7 @@ func up(dir string, opts upOptions) error {
 		}
 		providersEnv = servers.Env() + fmt.Sprintf("export FERRY_DEV_PROVIDER_MANIFESTS=%s\n", filepath.Join(dir, "providers"))
 		// The operator's own environment (hack/lib.sh sources it for ferry only): how its
-		// OCI calls reach the OCI stand-in.
+		// OCI calls reach the OCI stand-in, and its Doppler calls the Doppler stand-in.
 		operatorEnv, err := servers.OperatorEnv(dir)
 		if err != nil {
 			return err

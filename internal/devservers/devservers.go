@@ -14,11 +14,17 @@ import (
 	"github.com/ferryhq/ferry/internal/provider/bitwarden/bitwardenfake"
 	"github.com/ferryhq/ferry/internal/provider/conjur/conjurfake"
 	"github.com/ferryhq/ferry/internal/provider/delinea/delineafake"
+	"github.com/ferryhq/ferry/internal/provider/doppler/dopplerfake"
+	"github.com/ferryhq/ferry/internal/provider/gitlab/gitlabfake"
 	"github.com/ferryhq/ferry/internal/provider/ibm/ibmfake"
+	"github.com/ferryhq/ferry/internal/provider/infisical/infisicalfake"
+	"github.com/ferryhq/ferry/internal/provider/onboardbase/onboardbasefake"
 	"github.com/ferryhq/ferry/internal/provider/onepassword/onepasswordfake"
 	"github.com/ferryhq/ferry/internal/provider/oracle/oraclefake"
 	"github.com/ferryhq/ferry/internal/provider/passbolt/passboltfake"
 	"github.com/ferryhq/ferry/internal/provider/previder/previderfake"
+	"github.com/ferryhq/ferry/internal/provider/pulumi/pulumifake"
+	"github.com/ferryhq/ferry/internal/provider/scaleway/scalewayfake"
 	"github.com/ferryhq/ferry/internal/provider/secretserver/secretserverfake"
 	"github.com/ferryhq/ferry/internal/provider/yandex/yandexfake"
 )
@@ -28,7 +34,8 @@ var manifests embed.FS
 
 // Providers are the providers whose stand-ins Start runs, in the order of their manifests.
 var Providers = []string{"akeyless", "conjur", "ibm", "secretserver", "delinea", "previder", "oracle",
-	"onepassword", "bitwarden", "passbolt", "yandex"}
+	"onepassword", "bitwarden", "passbolt", "yandex",
+	"gitlab", "scaleway", "pulumi", "onboardbase", "infisical", "doppler"}
 
 // Target is an ExternalSecret of the rendered manifests and the data its target Secret
 // must hold once it has synced: the bytes seeded in the provider's stand-in.
@@ -52,6 +59,12 @@ type Servers struct {
 	Bitwarden    *bitwardenfake.Server
 	Passbolt     *passboltfake.Server
 	Yandex       *yandexfake.Server
+	GitLab       *gitlabfake.Server
+	Scaleway     *scalewayfake.Server
+	Pulumi       *pulumifake.Server
+	Onboardbase  *onboardbasefake.Server
+	Infisical    *infisicalfake.Server
+	Doppler      *dopplerfake.Server
 
 	// ociProxy and ociCA are what OperatorEnv gives the operator to reach Oracle.
 	ociProxy string
@@ -79,7 +92,8 @@ func Start() (_ *Servers, err error) {
 		}
 	}()
 	for _, start := range []func() error{s.startAkeyless, s.startConjur, s.startIBM, s.startSecretServer, s.startDelinea, s.startPrevider, s.startOracle,
-		s.startOnePassword, s.startBitwarden, s.startPassbolt, s.startYandex} {
+		s.startOnePassword, s.startBitwarden, s.startPassbolt, s.startYandex,
+		s.startGitLab, s.startScaleway, s.startPulumi, s.startOnboardbase, s.startInfisical, s.startDoppler} {
 		if err := start(); err != nil {
 			return nil, err
 		}
@@ -105,7 +119,9 @@ func (s *Servers) Env() string {
 		{"IBM_IAM_ENDPOINT", "ibmIAMEndpoint"}, {"SECRETSERVER_URL", "secretServerURL"}, {"DELINEA_URL_TEMPLATE", "delineaURLTemplate"},
 		{"PREVIDER_URL", "previderURL"},
 		{"ONEPASSWORD_CONNECT_HOST", "onePasswordURL"}, {"BITWARDEN_SDK_SERVER_URL", "bitwardenURL"}, {"PASSBOLT_URL", "passboltURL"},
-		{"YANDEX_API_ENDPOINT", "yandexAPIEndpoint"}} {
+		{"YANDEX_API_ENDPOINT", "yandexAPIEndpoint"},
+		{"GITLAB_URL", "gitlabURL"}, {"SCALEWAY_API_URL", "scalewayURL"}, {"PULUMI_API_URL", "pulumiURL"},
+		{"ONBOARDBASE_API_HOST", "onboardbaseAPIHost"}, {"INFISICAL_HOST_API", "infisicalURL"}, {"DOPPLER_BASE_URL", "dopplerURL"}} {
 		fmt.Fprintf(&b, "export FERRY_DEV_%s=%s\n", v[0], shellQuote(s.values[v[1]]))
 	}
 	return b.String()

@@ -8,8 +8,10 @@
 // OCI has no endpoint field: the operator reaches its stand-in through a loopback HTTPS
 // proxy that tunnels only to OCI's hosts of one region (OperatorEnv).
 //
-// The developer-platform providers' stand-ins run too (platforms_b.go): 1Password Connect,
-// the Bitwarden SDK server, Passbolt and Yandex Cloud's Lockbox and Certificate Manager.
+// The developer-platform providers' stand-ins run too: GitLab, Scaleway, Pulumi ESC,
+// Onboardbase, Infisical and Doppler (platforms_a.go); 1Password Connect, the Bitwarden SDK
+// server, Passbolt and Yandex Cloud's Lockbox and Certificate Manager (platforms_b.go).
+// Doppler's stores name no host either: the operator's DOPPLER_BASE_URL does.
 // Keeper Secrets Manager cannot: its client seals every call to Keeper's published server
 // keys, compiled into the operator, which no stand-in can open.
 //

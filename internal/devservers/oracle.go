@@ -94,14 +94,17 @@ func (s *Servers) startOracle() error {
 }
 
 // OperatorEnv is what the operator's environment needs so that its OCI calls reach the
-// stand-in: HTTPS_PROXY and SSL_CERT_FILE, the CA written into dir. Loopback addresses are
-// never proxied, so every other stand-in, the API server and moto are reached directly.
+// stand-in: HTTPS_PROXY and SSL_CERT_FILE, the CAs written into dir; and the address of
+// the stand-ins no store field can name (Doppler's), whose certificates that file holds
+// too. Loopback addresses are never proxied, so every other stand-in, the API server and
+// moto are reached directly.
 func (s *Servers) OperatorEnv(dir string) ([]string, error) {
-	caFile := filepath.Join(dir, "oci-ca.pem")
-	if err := os.WriteFile(caFile, s.ociCA, 0o600); err != nil {
+	platformEnv, platformCAs := s.platformOperatorEnv()
+	caFile := filepath.Join(dir, "operator-ca.pem")
+	if err := os.WriteFile(caFile, append(append([]byte{}, s.ociCA...), platformCAs...), 0o600); err != nil {
 		return nil, err
 	}
-	return []string{"HTTPS_PROXY=" + s.ociProxy, "SSL_CERT_FILE=" + caFile}, nil
+	return append([]string{"HTTPS_PROXY=" + s.ociProxy, "SSL_CERT_FILE=" + caFile}, platformEnv...), nil
 }
 
 // startOCIFront serves TLS on loopback for the hosts of ociHosts, with a certificate issued

@@ -16,6 +16,7 @@ import (
 
 	esv1 "github.com/ferryhq/ferry/api/externalsecrets/v1"
 	"github.com/ferryhq/ferry/internal/provider/conformance"
+	"github.com/ferryhq/ferry/internal/provider/doppler/dopplerfake"
 )
 
 const (
@@ -76,8 +77,8 @@ func kubeWith(token string, reqs *tokenRequests) client.Client {
 	}).Build()
 }
 
-func testProvider(f *fakeDoppler) *Provider {
-	return New(WithBaseURL(f.srv.URL), WithHTTPClient(f.srv.Client()))
+func testProvider(f *dopplerfake.Server) *Provider {
+	return New(WithBaseURL(f.URL), WithHTTPClient(f.Client()))
 }
 
 // TestConformance runs the provider suite against the in-process Doppler API, with a
@@ -85,8 +86,8 @@ func testProvider(f *fakeDoppler) *Provider {
 // are counted at the exchange endpoint.
 func TestConformance(t *testing.T) {
 	f := startDoppler(t)
-	f.configs[testScope] = map[string]string{}
-	f.identity, f.oidcToken = identityID, saToken
+	f.SetConfig(testScope, map[string]string{})
+	f.SetOIDC(identityID, saToken)
 	conformance.Run(t, conformance.Backend{
 		Provider:  testProvider(f),
 		Kube:      kubeWith("", nil),
@@ -97,10 +98,10 @@ func TestConformance(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			f.set(testScope, key, string(value))
+			f.Set(testScope, key, string(value))
 			return ""
 		},
-		Delete: func(_ *testing.T, key string) { f.remove(testScope, key) },
+		Delete: func(_ *testing.T, key string) { f.Remove(testScope, key) },
 		Find:   conformance.FindByName,
 		Logins: f.Logins,
 	})

@@ -15,12 +15,13 @@ import (
 	esv1 "github.com/ferryhq/ferry/api/externalsecrets/v1"
 	"github.com/ferryhq/ferry/internal/fetch"
 	"github.com/ferryhq/ferry/internal/provider"
+	"github.com/ferryhq/ferry/internal/provider/doppler/dopplerfake"
 	"github.com/ferryhq/ferry/internal/provider/restclient"
 )
 
 const downloadKey = "GET /v3/configs/config/secrets/download"
 
-func newClient(t *testing.T, f *fakeDoppler, store esv1.GenericStore, kube client.Client) *Client {
+func newClient(t *testing.T, f *dopplerfake.Server, store esv1.GenericStore, kube client.Client) *Client {
 	t.Helper()
 	c, err := testProvider(f).NewClient(context.Background(), store, kube, "apps")
 	if err != nil {
@@ -30,10 +31,10 @@ func newClient(t *testing.T, f *fakeDoppler, store esv1.GenericStore, kube clien
 }
 
 // startWithConfig serves one config holding a few secrets, readable with personalTok.
-func startWithConfig(t *testing.T) *fakeDoppler {
+func startWithConfig(t *testing.T) *dopplerfake.Server {
 	f := startDoppler(t)
-	f.personal[personalTok] = true
-	f.configs[testScope] = map[string]string{"API_KEY": "k-123", "DB": `{"user":"admin","password":"pw"}`, "DB_HOST": "db.internal"}
+	f.AddPersonalToken(personalTok)
+	f.SetConfig(testScope, map[string]string{"API_KEY": "k-123", "DB": `{"user":"admin","password":"pw"}`, "DB_HOST": "db.internal"})
 	return f
 }
 
@@ -42,12 +43,12 @@ func startWithConfig(t *testing.T) *fakeDoppler {
 // downloads at the server: one per cycle.
 func TestOneDownloadServesEveryExternalSecretOfAStore(t *testing.T) {
 	f := startDoppler(t)
-	f.personal[personalTok] = true
+	f.AddPersonalToken(personalTok)
 	values := map[string]string{}
 	for i := range 100 {
 		values[fmt.Sprintf("KEY_%d", i)] = fmt.Sprintf(`{"n":"%d"}`, i)
 	}
-	f.configs[testScope] = values
+	f.SetConfig(testScope, values)
 	now := time.Now()
 	var clock sync.Mutex
 	fetcher := fetch.New(provider.NewRegistry(testProvider(f)), kubeWith(personalTok, nil),
@@ -66,18 +67,18 @@ func TestOneDownloadServesEveryExternalSecretOfAStore(t *testing.T) {
 		wg.Wait()
 	}
 	cycle()
-	if n := f.count(downloadKey); n != 1 {
+	if n := f.Count(downloadKey); n != 1 {
 		t.Fatalf("100 reads of one config made %d downloads, want 1", n)
 	}
 	cycle() // within MaxAge: served from the document
-	if n := f.count(downloadKey); n != 1 {
+	if n := f.Count(downloadKey); n != 1 {
 		t.Fatalf("a second cycle within the refresh interval made %d downloads in all, want 1", n)
 	}
 	clock.Lock()
 	now = now.Add(2 * time.Minute)
 	clock.Unlock()
 	cycle()
-	if n := f.count(downloadKey); n != 2 {
+	if n := f.Count(downloadKey); n != 2 {
 		t.Fatalf("the next refresh cycle made %d downloads in all, want 2", n)
 	}
 	// A key the config lacks is "not found", from the same document.
@@ -88,7 +89,7 @@ func TestOneDownloadServesEveryExternalSecretOfAStore(t *testing.T) {
 
 func TestTokens(t *testing.T) {
 	f := startWithConfig(t)
-	f.service[serviceTok] = testScope
+	f.AddServiceToken(serviceTok, testScope)
 	ctx := context.Background()
 	// A service token names its own config: the store sets no project or config.
 	serviceStore := dopplerStore(esv1.DopplerProvider{
@@ -120,7 +121,7 @@ func TestTokens(t *testing.T) {
 
 func TestOIDCExchangesOnceAndAgainWhenRefused(t *testing.T) {
 	f := startWithConfig(t)
-	f.identity, f.oidcToken = identityID, saToken
+	f.SetOIDC(identityID, saToken)
 	reqs := &tokenRequests{}
 	c := newClient(t, f, oidcStore(), kubeWith("", reqs))
 	ctx := context.Background()
@@ -132,14 +133,12 @@ func TestOIDCExchangesOnceAndAgainWhenRefused(t *testing.T) {
 	if f.Logins() != 1 {
 		t.Fatalf("5 reads exchanged %d tokens, want 1", f.Logins())
 	}
-	want := []string{f.srv.URL, "secretStore:apps:doppler"}
+	want := []string{f.URL, "secretStore:apps:doppler"}
 	if len(reqs.audiences) != 1 || strings.Join(reqs.audiences[0], ",") != strings.Join(want, ",") {
 		t.Errorf("ServiceAccount token audiences = %v, want once %v", reqs.audiences, want)
 	}
 	// Doppler revokes the token: the read fails, and the next one exchanges again.
-	f.mu.Lock()
-	clear(f.personal)
-	f.mu.Unlock()
+	f.RevokePersonalTokens()
 	if _, err := c.GetSecret(ctx, esv1.ExternalSecretDataRemoteRef{Key: "API_KEY"}); restclient.Status(err) != http.StatusUnauthorized {
 		t.Fatalf("a read with a revoked token = %v, want HTTP 401", err)
 	}
@@ -150,7 +149,7 @@ func TestOIDCExchangesOnceAndAgainWhenRefused(t *testing.T) {
 		t.Errorf("exchanges = %d, want 2", f.Logins())
 	}
 	// A wrong identity is refused with Doppler's status.
-	f.identity = "another"
+	f.SetOIDC("another", saToken)
 	c2 := newClient(t, f, oidcStore(), kubeWith("", nil))
 	if _, err := c2.GetSecret(ctx, esv1.ExternalSecretDataRemoteRef{Key: "API_KEY"}); err == nil || !strings.Contains(err.Error(), "identity") {
 		t.Errorf("a refused exchange = %v", err)
@@ -203,7 +202,7 @@ func TestReadsRefuseVersionsAndMetadata(t *testing.T) {
 			t.Errorf("GetSecret %+v = %v, want an error that is not ErrNotFound", ref, err)
 		}
 	}
-	if f.count(downloadKey) != 0 {
+	if f.Count(downloadKey) != 0 {
 		t.Error("a refused ref still called Doppler")
 	}
 }
@@ -217,23 +216,23 @@ func TestPushSecret(t *testing.T) {
 	if err := c.PushSecret(ctx, []byte("v1"), provider.PushRef{RemoteKey: "NEW_KEY"}); err != nil {
 		t.Fatal(err)
 	}
-	if v, _ := f.get(testScope, "NEW_KEY"); v != "v1" {
+	if v, _ := f.Get(testScope, "NEW_KEY"); v != "v1" {
 		t.Errorf("pushed value = %q", v)
 	}
-	if err := c.PushSecret(ctx, []byte("v1"), provider.PushRef{RemoteKey: "NEW_KEY"}); err != nil || f.count(updates) != 1 {
-		t.Errorf("pushing the same value again: %v, %d updates in all, want 1", err, f.count(updates))
+	if err := c.PushSecret(ctx, []byte("v1"), provider.PushRef{RemoteKey: "NEW_KEY"}); err != nil || f.Count(updates) != 1 {
+		t.Errorf("pushing the same value again: %v, %d updates in all, want 1", err, f.Count(updates))
 	}
 	if err := c.PushSecret(ctx, []byte("v2"), provider.PushRef{RemoteKey: "NEW_KEY"}); err != nil {
 		t.Fatal(err)
 	}
-	if v, _ := f.get(testScope, "NEW_KEY"); v != "v2" {
+	if v, _ := f.Get(testScope, "NEW_KEY"); v != "v2" {
 		t.Errorf("updated value = %q", v)
 	}
 	// Properties merge into a JSON object, keeping its other keys.
 	if err := c.PushSecret(ctx, []byte("root"), provider.PushRef{RemoteKey: "DB", Property: "user"}); err != nil {
 		t.Fatal(err)
 	}
-	if v, _ := f.get(testScope, "DB"); v != `{"password":"pw","user":"root"}` {
+	if v, _ := f.Get(testScope, "DB"); v != `{"password":"pw","user":"root"}` {
 		t.Errorf("DB after a property push = %s", v)
 	}
 	if ok, err := c.SecretExists(ctx, provider.PushRef{RemoteKey: "DB", Property: "password"}); !ok || err != nil {
@@ -242,13 +241,13 @@ func TestPushSecret(t *testing.T) {
 	if err := c.DeleteSecret(ctx, provider.PushRef{RemoteKey: "DB", Property: "password"}); err != nil {
 		t.Fatal(err)
 	}
-	if v, _ := f.get(testScope, "DB"); v != `{"user":"root"}` {
+	if v, _ := f.Get(testScope, "DB"); v != `{"user":"root"}` {
 		t.Errorf("DB after a property delete = %s", v)
 	}
 	if err := c.DeleteSecret(ctx, provider.PushRef{RemoteKey: "NEW_KEY"}); err != nil {
 		t.Fatal(err)
 	}
-	if _, ok := f.get(testScope, "NEW_KEY"); ok {
+	if _, ok := f.Get(testScope, "NEW_KEY"); ok {
 		t.Error("NEW_KEY survived its delete")
 	}
 	if ok, err := c.SecretExists(ctx, provider.PushRef{RemoteKey: "NEW_KEY"}); ok || err != nil {
@@ -275,20 +274,20 @@ func TestBadAnswers(t *testing.T) {
 		want  string
 	}{
 		{"forbidden", func(w http.ResponseWriter, _ *http.Request) bool {
-			fail(w, http.StatusForbidden, "This token does not have access to requested config")
+			dopplerfake.Fail(w, http.StatusForbidden, "This token does not have access to requested config")
 			return true
 		}, "HTTP 403 Forbidden: This token does not have access"},
 		{"missing config", func(w http.ResponseWriter, _ *http.Request) bool {
-			fail(w, http.StatusNotFound, "Could not find requested config 'prd'")
+			dopplerfake.Fail(w, http.StatusNotFound, "Could not find requested config 'prd'")
 			return true
 		}, "HTTP 404"},
 		{"rate limited", func(w http.ResponseWriter, _ *http.Request) bool {
 			w.Header().Set("Retry-After", "30")
-			fail(w, http.StatusTooManyRequests, "Rate limit exceeded")
+			dopplerfake.Fail(w, http.StatusTooManyRequests, "Rate limit exceeded")
 			return true
 		}, "HTTP 429 Too Many Requests (retry after 30s)"},
 		{"server error", func(w http.ResponseWriter, _ *http.Request) bool {
-			fail(w, http.StatusInternalServerError, "Internal error")
+			dopplerfake.Fail(w, http.StatusInternalServerError, "Internal error")
 			return true
 		}, "HTTP 500"},
 		{"truncated JSON", func(w http.ResponseWriter, _ *http.Request) bool {
@@ -306,10 +305,10 @@ func TestBadAnswers(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			f := startWithConfig(t)
-			f.fault = tc.fault
-			hc := f.srv.Client()
+			f.SetFault(tc.fault)
+			hc := f.Client()
 			hc.Timeout = 300 * time.Millisecond
-			c, err := New(WithBaseURL(f.srv.URL), WithHTTPClient(hc)).NewClient(context.Background(), tokenStore(), kubeWith(personalTok, nil), "apps")
+			c, err := New(WithBaseURL(f.URL), WithHTTPClient(hc)).NewClient(context.Background(), tokenStore(), kubeWith(personalTok, nil), "apps")
 			if err != nil {
 				t.Fatal(err)
 			}

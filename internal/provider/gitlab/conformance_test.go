@@ -11,13 +11,14 @@ import (
 
 	esv1 "github.com/ferryhq/ferry/api/externalsecrets/v1"
 	"github.com/ferryhq/ferry/internal/provider/conformance"
+	"github.com/ferryhq/ferry/internal/provider/gitlab/gitlabfake"
 	"github.com/ferryhq/ferry/internal/provider/restclient"
 )
 
 const projectOwner = "projects/" + testProject
 
-func gitlabStore(f *fakeGitLab, spec esv1.GitlabProvider) esv1.GenericStore {
-	spec.URL = f.srv.URL
+func gitlabStore(f *gitlabfake.Server, spec esv1.GitlabProvider) esv1.GenericStore {
+	spec.URL = f.URL
 	spec.Auth = esv1.GitlabAuth{SecretRef: esv1.GitlabSecretRef{AccessToken: &esv1.SecretKeySelector{Name: "gitlab", Key: "token"}}}
 	return &esv1.SecretStore{
 		TypeMeta:   metav1.TypeMeta{Kind: esv1.SecretStoreKind},
@@ -31,7 +32,7 @@ func tokenKube(token string) client.Client {
 		Data: map[string][]byte{"token": []byte(token)}}).Build()
 }
 
-func testProvider(f *fakeGitLab) *Provider { return New(restclient.WithHTTPClient(f.srv.Client())) }
+func testProvider(f *gitlabfake.Server) *Provider { return New(restclient.WithHTTPClient(f.Client())) }
 
 // TestConformance runs the provider suite against the in-process GitLab API. The suite's
 // keys hold dashes, which GitLab refuses in variable names; they are seeded straight into
@@ -49,10 +50,10 @@ func TestConformance(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			f.set(projectOwner, variable{Key: key, Value: string(value)})
+			f.Set(projectOwner, fakeVariable{Key: key, Value: string(value)})
 			return ""
 		},
-		Delete: func(_ *testing.T, key string) { f.remove(projectOwner, key) },
+		Delete: func(_ *testing.T, key string) { f.Remove(projectOwner, key) },
 		Find:   conformance.FindByName,
 	})
 }

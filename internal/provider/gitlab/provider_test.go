@@ -15,9 +15,10 @@ import (
 	esv1 "github.com/ferryhq/ferry/api/externalsecrets/v1"
 	"github.com/ferryhq/ferry/internal/fetch"
 	"github.com/ferryhq/ferry/internal/provider"
+	"github.com/ferryhq/ferry/internal/provider/gitlab/gitlabfake"
 )
 
-func newClient(t *testing.T, f *fakeGitLab, spec esv1.GitlabProvider) *Client {
+func newClient(t *testing.T, f *gitlabfake.Server, spec esv1.GitlabProvider) *Client {
 	t.Helper()
 	c, err := testProvider(f).NewClient(context.Background(), gitlabStore(f, spec), tokenKube(testToken), "apps")
 	if err != nil {
@@ -32,7 +33,7 @@ func newClient(t *testing.T, f *fakeGitLab, spec esv1.GitlabProvider) *Client {
 func TestOneListingServesEveryExternalSecretOfAStore(t *testing.T) {
 	f := startGitLab(t)
 	for i := range 250 {
-		f.set(projectOwner, variable{Key: fmt.Sprintf("KEY_%d", i), Value: fmt.Sprint(i)})
+		f.Set(projectOwner, fakeVariable{Key: fmt.Sprintf("KEY_%d", i), Value: fmt.Sprint(i)})
 	}
 	fetcher := fetch.New(provider.NewRegistry(testProvider(f)), tokenKube(testToken), fetch.Options{})
 	src := fetch.Source{Store: gitlabStore(f, esv1.GitlabProvider{ProjectID: testProject}), Namespace: "apps", MaxAge: time.Minute}
@@ -46,23 +47,24 @@ func TestOneListingServesEveryExternalSecretOfAStore(t *testing.T) {
 		})
 	}
 	wg.Wait()
-	if n := f.count("GET /api/v4/projects/" + testProject + "/variables"); n != 3 {
+	if n := f.Count("GET /api/v4/projects/" + testProject + "/variables"); n != 3 {
 		t.Errorf("100 reads made %d page calls, want one listing of 3 pages", n)
 	}
 }
 
 func TestEnvironmentsAndGroups(t *testing.T) {
 	f := startGitLab(t)
-	f.vars["groups/7"], f.vars["groups/8"] = nil, nil
-	f.groups = []map[string]any{{"id": 8, "full_path": "acme/team"}, {"id": 7, "full_path": "acme"}}
-	f.set("groups/7", variable{Key: "TOP", Value: "top"})
-	f.set("groups/7", variable{Key: "SHARED", Value: "from-top"})
-	f.set("groups/8", variable{Key: "SHARED", Value: "from-team"})
-	f.set("groups/8", variable{Key: "DB", Value: "group-prod", EnvironmentScope: "production"})
-	f.set(projectOwner, variable{Key: "DB", Value: "project-any"})
-	f.set(projectOwner, variable{Key: "API", Value: "api-any"})
-	f.set(projectOwner, variable{Key: "API", Value: "api-prod", EnvironmentScope: "production"})
-	f.set(projectOwner, variable{Key: "API", Value: "api-staging", EnvironmentScope: "staging"})
+	f.AddOwner("groups/7")
+	f.AddOwner("groups/8")
+	f.SetAncestors([]map[string]any{{"id": 8, "full_path": "acme/team"}, {"id": 7, "full_path": "acme"}})
+	f.Set("groups/7", fakeVariable{Key: "TOP", Value: "top"})
+	f.Set("groups/7", fakeVariable{Key: "SHARED", Value: "from-top"})
+	f.Set("groups/8", fakeVariable{Key: "SHARED", Value: "from-team"})
+	f.Set("groups/8", fakeVariable{Key: "DB", Value: "group-prod", EnvironmentScope: "production"})
+	f.Set(projectOwner, fakeVariable{Key: "DB", Value: "project-any"})
+	f.Set(projectOwner, fakeVariable{Key: "API", Value: "api-any"})
+	f.Set(projectOwner, fakeVariable{Key: "API", Value: "api-prod", EnvironmentScope: "production"})
+	f.Set(projectOwner, fakeVariable{Key: "API", Value: "api-staging", EnvironmentScope: "staging"})
 	ctx := context.Background()
 	c := newClient(t, f, esv1.GitlabProvider{ProjectID: "acme/app", InheritFromGroups: true, Environment: "production"})
 	for key, want := range map[string]string{
@@ -97,7 +99,7 @@ func ptr[T any](v T) *T { return &v }
 
 func TestPushSecretLeavesOthersAlone(t *testing.T) {
 	f := startGitLab(t)
-	f.set(projectOwner, variable{Key: "HANDMADE", Value: "keep", Description: "set by the platform team"})
+	f.Set(projectOwner, fakeVariable{Key: "HANDMADE", Value: "keep", Description: "set by the platform team"})
 	ctx := context.Background()
 	c := newClient(t, f, esv1.GitlabProvider{ProjectID: testProject, Environment: "production"})
 
@@ -105,28 +107,28 @@ func TestPushSecretLeavesOthersAlone(t *testing.T) {
 		Metadata: &apiextensionsv1.JSON{Raw: []byte(`{"masked":true,"description":"db"}`)}}); err != nil {
 		t.Fatal(err)
 	}
-	v, ok := f.find(projectOwner, "db_password", "production")
+	v, ok := f.Find(projectOwner, "db_password", "production")
 	if !ok || v.Value != "v1" || !managed(v.Description) {
 		t.Fatalf("pushed variable = %+v, %v", v, ok)
 	}
 	if err := c.PushSecret(ctx, []byte("v2"), provider.PushRef{RemoteKey: "db-password"}); err != nil {
 		t.Fatal(err)
 	}
-	if v, _ := f.find(projectOwner, "db_password", "production"); v.Value != "v2" {
+	if v, _ := f.Find(projectOwner, "db_password", "production"); v.Value != "v2" {
 		t.Errorf("updated value = %q", v.Value)
 	}
-	if err := c.PushSecret(ctx, []byte("v2"), provider.PushRef{RemoteKey: "db-password"}); err != nil || f.count("PUT ") != 1 {
-		t.Errorf("pushing the same value: %v, %d updates, want 1", err, f.count("PUT "))
+	if err := c.PushSecret(ctx, []byte("v2"), provider.PushRef{RemoteKey: "db-password"}); err != nil || f.Count("PUT ") != 1 {
+		t.Errorf("pushing the same value: %v, %d updates, want 1", err, f.Count("PUT "))
 	}
 	// A variable Ferry did not create is neither overwritten nor deleted.
-	f.set(projectOwner, variable{Key: "HANDMADE", Value: "keep", Description: "set by the platform team", EnvironmentScope: "production"})
+	f.Set(projectOwner, fakeVariable{Key: "HANDMADE", Value: "keep", Description: "set by the platform team", EnvironmentScope: "production"})
 	if err := c.PushSecret(ctx, []byte("x"), provider.PushRef{RemoteKey: "HANDMADE"}); !errors.Is(err, provider.ErrNotManaged) {
 		t.Errorf("push over a handmade variable = %v, want ErrNotManaged", err)
 	}
 	if err := c.DeleteSecret(ctx, provider.PushRef{RemoteKey: "HANDMADE"}); !errors.Is(err, provider.ErrNotManaged) {
 		t.Errorf("delete of a handmade variable = %v, want ErrNotManaged", err)
 	}
-	if v, _ := f.find(projectOwner, "HANDMADE", "production"); v.Value != "keep" {
+	if v, _ := f.Find(projectOwner, "HANDMADE", "production"); v.Value != "keep" {
 		t.Errorf("the handmade variable changed: %q", v.Value)
 	}
 	if ok, err := c.SecretExists(ctx, provider.PushRef{RemoteKey: "db-password"}); !ok || err != nil {
@@ -135,25 +137,25 @@ func TestPushSecretLeavesOthersAlone(t *testing.T) {
 	if err := c.DeleteSecret(ctx, provider.PushRef{RemoteKey: "db-password"}); err != nil {
 		t.Fatal(err)
 	}
-	if _, ok := f.find(projectOwner, "db_password", "production"); ok {
+	if _, ok := f.Find(projectOwner, "db_password", "production"); ok {
 		t.Error("the pushed variable survived its delete")
 	}
 	if err := c.DeleteSecret(ctx, provider.PushRef{RemoteKey: "db-password"}); err != nil {
 		t.Errorf("deleting a missing variable = %v", err)
 	}
 	// Group pushes through metadata.
-	f.vars["groups/9"] = nil
+	f.AddOwner("groups/9")
 	if err := c.PushSecret(ctx, []byte("g"), provider.PushRef{RemoteKey: "GROUP_VAR", Metadata: &apiextensionsv1.JSON{Raw: []byte(`{"groupID":"9"}`)}}); err != nil {
 		t.Fatal(err)
 	}
-	if v, ok := f.find("groups/9", "GROUP_VAR", "production"); !ok || v.Value != "g" {
+	if v, ok := f.Find("groups/9", "GROUP_VAR", "production"); !ok || v.Value != "g" {
 		t.Errorf("group variable = %+v, %v", v, ok)
 	}
 }
 
 func TestBadAnswers(t *testing.T) {
 	f := startGitLab(t)
-	f.set(projectOwner, variable{Key: "API", Value: "k-1"})
+	f.Set(projectOwner, fakeVariable{Key: "API", Value: "k-1"})
 	ctx := context.Background()
 	bad, err := testProvider(f).NewClient(ctx, gitlabStore(f, esv1.GitlabProvider{ProjectID: testProject}), tokenKube("wrong"), "apps")
 	if err != nil {
@@ -169,7 +171,9 @@ func TestBadAnswers(t *testing.T) {
 	for name, fault := range map[string]func(w http.ResponseWriter, r *http.Request) bool{
 		"HTTP 429 Too Many Requests (retry after 1m0s)": func(w http.ResponseWriter, _ *http.Request) bool {
 			w.Header().Set("Retry-After", "60")
-			writeJSON(w, http.StatusTooManyRequests, map[string]string{"message": "Retry later"})
+			w.Header().Set("Content-Type", "application/json")
+			w.WriteHeader(http.StatusTooManyRequests)
+			_, _ = w.Write([]byte(`{"message":"Retry later"}` + "\n"))
 			return true
 		},
 		"ends too early": func(w http.ResponseWriter, _ *http.Request) bool {
@@ -181,9 +185,7 @@ func TestBadAnswers(t *testing.T) {
 			return true
 		},
 	} {
-		f.mu.Lock()
-		f.fault = fault
-		f.mu.Unlock()
+		f.SetFault(fault)
 		c := newClient(t, f, esv1.GitlabProvider{ProjectID: testProject})
 		_, err := c.GetSecret(ctx, esv1.ExternalSecretDataRemoteRef{Key: "API"})
 		if err == nil || errors.Is(err, provider.ErrNotFound) || !strings.Contains(err.Error(), name) || strings.Contains(err.Error(), "k-") {

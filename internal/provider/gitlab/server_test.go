@@ -1,237 +1,26 @@
 package gitlab
 
 import (
-	"encoding/json"
-	"net/http"
-	"net/http/httptest"
-	"net/url"
-	"regexp"
-	"strconv"
-	"strings"
-	"sync"
 	"testing"
+
+	"github.com/ferryhq/ferry/internal/provider/gitlab/gitlabfake"
 )
 
 const (
-	testToken   = "glpat-test-token"
-	testProject = "42"
+	testToken   = gitlabfake.Token
+	testProject = gitlabfake.Project
 )
 
-// fakeGitLab is an in-process GitLab REST API v4, written from GitLab's public API
-// reference for project and group CI/CD variables: PRIVATE-TOKEN auth, offset pagination
-// with the X-Page / X-Next-Page / X-Total-Pages headers, filter[environment_scope] on
-// single-variable calls, a project's ancestor groups, key validation, and
-// {"message": ...} error bodies. No GitLab runs here; it stands in for the real service.
-type fakeGitLab struct {
-	srv *httptest.Server
-	mu  sync.Mutex
-	// vars by owner path ("projects/42", "groups/7").
-	vars     map[string][]variable
-	groups   []map[string]any // the project's ancestors
-	requests map[string]int
-	fault    func(w http.ResponseWriter, r *http.Request) bool
-}
+// fakeVariable is the stand-in's variable, what the tests seed and read back.
+type fakeVariable = gitlabfake.Variable
 
-var validKey = regexp.MustCompile(`^[A-Za-z0-9_]+$`)
-
-func startGitLab(t *testing.T) *fakeGitLab {
+// startGitLab starts the GitLab stand-in for one test.
+func startGitLab(t *testing.T) *gitlabfake.Server {
 	t.Helper()
-	f := &fakeGitLab{vars: map[string][]variable{"projects/" + testProject: nil}, requests: map[string]int{}}
-	f.srv = httptest.NewTLSServer(http.HandlerFunc(f.serve))
-	t.Cleanup(f.srv.Close)
+	f, err := gitlabfake.Start()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(f.Close)
 	return f
-}
-
-func (f *fakeGitLab) set(owner string, v variable) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	if v.EnvironmentScope == "" {
-		v.EnvironmentScope = "*"
-	}
-	list := f.vars[owner]
-	for i, old := range list {
-		if old.Key == v.Key && old.EnvironmentScope == v.EnvironmentScope {
-			list[i] = v
-			return
-		}
-	}
-	f.vars[owner] = append(list, v)
-}
-
-func (f *fakeGitLab) find(owner, key, scope string) (variable, bool) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	for _, v := range f.vars[owner] {
-		if v.Key == key && v.EnvironmentScope == scope {
-			return v, true
-		}
-	}
-	return variable{}, false
-}
-
-func (f *fakeGitLab) remove(owner, key string) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	var kept []variable
-	for _, v := range f.vars[owner] {
-		if v.Key != key {
-			kept = append(kept, v)
-		}
-	}
-	f.vars[owner] = kept
-}
-
-func (f *fakeGitLab) count(prefix string) int {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	n := 0
-	for k, c := range f.requests {
-		if strings.HasPrefix(k, prefix) {
-			n += c
-		}
-	}
-	return n
-}
-
-func writeJSON(w http.ResponseWriter, status int, v any) {
-	w.Header().Set("Content-Type", "application/json")
-	w.WriteHeader(status)
-	_ = json.NewEncoder(w).Encode(v)
-}
-
-func (f *fakeGitLab) serve(w http.ResponseWriter, r *http.Request) {
-	f.mu.Lock()
-	f.requests[r.Method+" "+r.URL.Path]++
-	fault := f.fault
-	f.mu.Unlock()
-	if fault != nil && fault(w, r) {
-		return
-	}
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	if r.Header.Get("PRIVATE-TOKEN") != testToken && r.Header.Get("Authorization") != "Bearer "+testToken {
-		writeJSON(w, http.StatusUnauthorized, map[string]string{"message": "401 Unauthorized"})
-		return
-	}
-	rest, ok := strings.CutPrefix(r.URL.EscapedPath(), "/api/v4/")
-	if !ok {
-		writeJSON(w, http.StatusNotFound, map[string]string{"error": "404 Not Found"})
-		return
-	}
-	parts := strings.Split(rest, "/")
-	if len(parts) < 3 || (parts[0] != "projects" && parts[0] != "groups") {
-		writeJSON(w, http.StatusNotFound, map[string]string{"error": "404 Not Found"})
-		return
-	}
-	id, _ := url.PathUnescape(parts[1])
-	if id == "acme/app" {
-		id = testProject // a project may be named by its URL-encoded path
-	}
-	owner := parts[0] + "/" + id
-	if _, ok := f.vars[owner]; !ok {
-		writeJSON(w, http.StatusNotFound, map[string]string{"message": "404 " + strings.TrimSuffix(strings.ToUpper(parts[0][:1])+parts[0][1:], "s") + " Not Found"})
-		return
-	}
-	switch {
-	case parts[0] == "projects" && parts[2] == "groups" && r.Method == http.MethodGet:
-		writeJSON(w, http.StatusOK, f.groups)
-	case parts[2] == "variables" && len(parts) == 3 && r.Method == http.MethodGet:
-		f.list(w, r, owner)
-	case parts[2] == "variables" && len(parts) == 3 && r.Method == http.MethodPost:
-		f.create(w, r, owner)
-	case parts[2] == "variables" && len(parts) == 4:
-		key, _ := url.PathUnescape(parts[3])
-		f.one(w, r, owner, key)
-	default:
-		writeJSON(w, http.StatusNotFound, map[string]string{"error": "404 Not Found"})
-	}
-}
-
-func (f *fakeGitLab) list(w http.ResponseWriter, r *http.Request, owner string) {
-	page, _ := strconv.Atoi(r.URL.Query().Get("page"))
-	per, _ := strconv.Atoi(r.URL.Query().Get("per_page"))
-	if page < 1 {
-		page = 1
-	}
-	if per < 1 || per > 100 {
-		per = 20
-	}
-	all := f.vars[owner]
-	pages := (len(all) + per - 1) / per
-	start, end := min((page-1)*per, len(all)), min(page*per, len(all))
-	w.Header().Set("X-Page", strconv.Itoa(page))
-	w.Header().Set("X-Per-Page", strconv.Itoa(per))
-	w.Header().Set("X-Total", strconv.Itoa(len(all)))
-	w.Header().Set("X-Total-Pages", strconv.Itoa(pages))
-	next := ""
-	if page < pages {
-		next = strconv.Itoa(page + 1)
-	}
-	w.Header().Set("X-Next-Page", next)
-	out := append([]variable{}, all[start:end]...)
-	writeJSON(w, http.StatusOK, out)
-}
-
-type variableBody struct {
-	Key              string `json:"key"`
-	Value            string `json:"value"`
-	EnvironmentScope string `json:"environment_scope"`
-	Description      string `json:"description"`
-}
-
-func (f *fakeGitLab) create(w http.ResponseWriter, r *http.Request, owner string) {
-	var body variableBody
-	if err := json.NewDecoder(r.Body).Decode(&body); err != nil || !validKey.MatchString(body.Key) {
-		writeJSON(w, http.StatusBadRequest, map[string]any{"message": map[string][]string{"key": {"can contain only letters, digits and '_'."}}})
-		return
-	}
-	if body.EnvironmentScope == "" {
-		body.EnvironmentScope = "*"
-	}
-	for _, v := range f.vars[owner] {
-		if v.Key == body.Key && v.EnvironmentScope == body.EnvironmentScope {
-			writeJSON(w, http.StatusBadRequest, map[string]any{"message": map[string][]string{"key": {"(" + body.Key + ") has already been taken"}}})
-			return
-		}
-	}
-	v := variable(body)
-	f.vars[owner] = append(f.vars[owner], v)
-	writeJSON(w, http.StatusCreated, v)
-}
-
-func (f *fakeGitLab) one(w http.ResponseWriter, r *http.Request, owner, key string) {
-	scope := r.URL.Query().Get("filter[environment_scope]")
-	idx := -1
-	matches := 0
-	for i, v := range f.vars[owner] {
-		if v.Key == key && (scope == "" || v.EnvironmentScope == scope) {
-			idx = i
-			matches++
-		}
-	}
-	if matches > 1 {
-		writeJSON(w, http.StatusConflict, map[string]string{"message": "There are multiple variables with provided parameters. Please use 'filter[environment_scope]'"})
-		return
-	}
-	if idx < 0 {
-		writeJSON(w, http.StatusNotFound, map[string]string{"message": "404 Variable Not Found"})
-		return
-	}
-	switch r.Method {
-	case http.MethodGet:
-		writeJSON(w, http.StatusOK, f.vars[owner][idx])
-	case http.MethodPut:
-		var body map[string]any
-		_ = json.NewDecoder(r.Body).Decode(&body)
-		if v, ok := body["value"].(string); ok {
-			f.vars[owner][idx].Value = v
-		}
-		if d, ok := body["description"].(string); ok {
-			f.vars[owner][idx].Description = d
-		}
-		writeJSON(w, http.StatusOK, f.vars[owner][idx])
-	case http.MethodDelete:
-		f.vars[owner] = append(f.vars[owner][:idx], f.vars[owner][idx+1:]...)
-		w.WriteHeader(http.StatusNoContent)
-	}
 }

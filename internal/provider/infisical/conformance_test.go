@@ -11,15 +11,16 @@ import (
 
 	esv1 "github.com/ferryhq/ferry/api/externalsecrets/v1"
 	"github.com/ferryhq/ferry/internal/provider/conformance"
+	"github.com/ferryhq/ferry/internal/provider/infisical/infisicalfake"
 	"github.com/ferryhq/ferry/internal/provider/restclient"
 )
 
-func infisicalStore(f *fakeInfisical, auth esv1.InfisicalAuth) esv1.GenericStore {
+func infisicalStore(f *infisicalfake.Server, auth esv1.InfisicalAuth) esv1.GenericStore {
 	return &esv1.SecretStore{
 		TypeMeta:   metav1.TypeMeta{Kind: esv1.SecretStoreKind},
 		ObjectMeta: metav1.ObjectMeta{Name: "infisical", Namespace: "apps"},
 		Spec: esv1.SecretStoreSpec{Provider: &esv1.SecretStoreProvider{Infisical: &esv1.InfisicalProvider{
-			HostAPI: f.srv.URL, Auth: auth,
+			HostAPI: f.URL, Auth: auth,
 			SecretsScope: esv1.InfisicalSecretsScope{ProjectSlug: testProjectSlug, EnvironmentSlug: testEnv, SecretsPath: "/"},
 		}}},
 	}
@@ -45,15 +46,17 @@ func authKube(extra map[string]string) client.Client {
 }
 
 // startWithIdentities accepts the universal auth, JWT and LDAP credentials of authKube.
-func startWithIdentities(t *testing.T) *fakeInfisical {
+func startWithIdentities(t *testing.T) *infisicalfake.Server {
 	f := startInfisical(t)
-	f.identities["universal-auth"] = map[string]string{"clientId": "client-1", "clientSecret": "client-secret-1"}
-	f.identities["jwt-auth"] = map[string]string{"identityId": "identity-1", "jwt": "a.b.c"}
-	f.identities["ldap-auth"] = map[string]string{"identityId": "identity-1", "username": "ldap-user", "password": "ldap-pass"}
+	f.AddIdentity("universal-auth", map[string]string{"clientId": "client-1", "clientSecret": "client-secret-1"})
+	f.AddIdentity("jwt-auth", map[string]string{"identityId": "identity-1", "jwt": "a.b.c"})
+	f.AddIdentity("ldap-auth", map[string]string{"identityId": "identity-1", "username": "ldap-user", "password": "ldap-pass"})
 	return f
 }
 
-func testProvider(f *fakeInfisical) *Provider { return New(restclient.WithHTTPClient(f.srv.Client())) }
+func testProvider(f *infisicalfake.Server) *Provider {
+	return New(restclient.WithHTTPClient(f.Client()))
+}
 
 // TestConformance runs the provider suite against the in-process Infisical API with
 // universal auth; logins are counted at the login endpoint.
@@ -70,9 +73,9 @@ func TestConformance(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			return f.put("/", key, string(value))
+			return f.Put("/", key, string(value))
 		},
-		Delete:   func(_ *testing.T, key string) { f.remove("/", key) },
+		Delete:   func(_ *testing.T, key string) { f.Remove("/", key) },
 		Versions: true,
 		Find:     conformance.FindByName,
 		Logins:   f.Logins,

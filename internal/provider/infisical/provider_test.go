@@ -15,11 +15,12 @@ import (
 	esv1 "github.com/ferryhq/ferry/api/externalsecrets/v1"
 	"github.com/ferryhq/ferry/internal/fetch"
 	"github.com/ferryhq/ferry/internal/provider"
+	"github.com/ferryhq/ferry/internal/provider/infisical/infisicalfake"
 )
 
 const listKey = "GET /api/v3/secrets/raw"
 
-func newClient(t *testing.T, f *fakeInfisical, store esv1.GenericStore, extra map[string]string) *Client {
+func newClient(t *testing.T, f *infisicalfake.Server, store esv1.GenericStore, extra map[string]string) *Client {
 	t.Helper()
 	c, err := testProvider(f).NewClient(context.Background(), store, authKube(extra), "apps")
 	if err != nil {
@@ -33,7 +34,7 @@ func newClient(t *testing.T, f *fakeInfisical, store esv1.GenericStore, extra ma
 func TestOneListServesEveryExternalSecretOfAStore(t *testing.T) {
 	f := startWithIdentities(t)
 	for i := range 100 {
-		f.put("/", fmt.Sprintf("KEY_%d", i), fmt.Sprintf(`{"n":"%d"}`, i))
+		f.Put("/", fmt.Sprintf("KEY_%d", i), fmt.Sprintf(`{"n":"%d"}`, i))
 	}
 	fetcher := fetch.New(provider.NewRegistry(testProvider(f)), authKube(nil), fetch.Options{})
 	src := fetch.Source{Store: infisicalStore(f, universalAuth()), Namespace: "apps", MaxAge: time.Minute}
@@ -47,7 +48,7 @@ func TestOneListServesEveryExternalSecretOfAStore(t *testing.T) {
 		})
 	}
 	wg.Wait()
-	if n := f.count(listKey); n != 1 {
+	if n := f.Count(listKey); n != 1 {
 		t.Errorf("100 reads of one folder made %d list calls, want 1", n)
 	}
 	if f.Logins() != 1 {
@@ -57,13 +58,13 @@ func TestOneListServesEveryExternalSecretOfAStore(t *testing.T) {
 
 func TestAuthMethods(t *testing.T) {
 	f := startWithIdentities(t)
-	f.put("/", "API_KEY", "k-1")
+	f.Put("/", "API_KEY", "k-1")
 	tokenFile := filepath.Join(t.TempDir(), "token")
 	if err := os.WriteFile(tokenFile, []byte("sa.jwt.token\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	f.identities["kubernetes-auth"] = map[string]string{"identityId": "identity-1", "jwt": "sa.jwt.token"}
-	f.tokens["static-token"] = true
+	f.AddIdentity("kubernetes-auth", map[string]string{"identityId": "identity-1", "jwt": "sa.jwt.token"})
+	f.AddToken("static-token")
 	tokenPath := ref("tokenPath")
 	for name, auth := range map[string]esv1.InfisicalAuth{
 		"universal": universalAuth(),
@@ -100,12 +101,12 @@ func TestAuthMethods(t *testing.T) {
 
 func TestFoldersImportsAndFind(t *testing.T) {
 	f := startWithIdentities(t)
-	f.put("/", "API_KEY", "root-key")
-	f.put("/app", "DB", `{"user":"admin"}`)
-	f.put("/app/sub", "DEEP", "deep")
-	f.put("/shared", "SHARED_TOKEN", "from-import")
-	f.put("/shared", "API_KEY", "shadowed")
-	f.imports["/"] = []string{"/shared"}
+	f.Put("/", "API_KEY", "root-key")
+	f.Put("/app", "DB", `{"user":"admin"}`)
+	f.Put("/app/sub", "DEEP", "deep")
+	f.Put("/shared", "SHARED_TOKEN", "from-import")
+	f.Put("/shared", "API_KEY", "shadowed")
+	f.Import("/", "/shared")
 	ctx := context.Background()
 	c := newClient(t, f, infisicalStore(f, universalAuth()), nil)
 	for _, tc := range []struct {
@@ -164,16 +165,16 @@ func TestPushSecret(t *testing.T) {
 	if err := c.PushSecret(ctx, []byte("v2"), provider.PushRef{RemoteKey: "NEW"}); err != nil {
 		t.Fatal(err)
 	}
-	if v, _ := f.current("/", "NEW"); v != "v2" {
+	if v, _ := f.Current("/", "NEW"); v != "v2" {
 		t.Errorf("NEW = %q, want v2", v)
 	}
-	if v, _ := f.current("/app", "DB"); v != `{"user":"admin"}` {
+	if v, _ := f.Current("/app", "DB"); v != `{"user":"admin"}` {
 		t.Errorf("app/DB = %q", v)
 	}
-	if n := f.count("PATCH /api/v3/secrets/raw/NEW"); n != 1 {
+	if n := f.Count("PATCH /api/v3/secrets/raw/NEW"); n != 1 {
 		t.Errorf("updates of NEW = %d, want 1 (pushing the same value writes nothing)", n)
 	}
-	if n := f.count("GET /api/v1/projects/slug/" + testProjectSlug); n != 1 {
+	if n := f.Count("GET /api/v1/projects/slug/" + testProjectSlug); n != 1 {
 		t.Errorf("project lookups = %d, want 1 per client", n)
 	}
 	if ok, err := c.SecretExists(ctx, provider.PushRef{RemoteKey: "app/DB", Property: "user"}); !ok || err != nil {
@@ -182,7 +183,7 @@ func TestPushSecret(t *testing.T) {
 	if err := c.DeleteSecret(ctx, provider.PushRef{RemoteKey: "app/DB", Property: "user"}); err != nil {
 		t.Fatal(err)
 	}
-	if _, ok := f.current("/app", "DB"); ok {
+	if _, ok := f.Current("/app", "DB"); ok {
 		t.Error("app/DB survived the removal of its last property")
 	}
 	if err := c.DeleteSecret(ctx, provider.PushRef{RemoteKey: "NEW"}); err != nil {
@@ -204,14 +205,14 @@ func TestBadAnswers(t *testing.T) {
 				return false
 			}
 			w.Header().Set("Retry-After", "12")
-			fail(w, http.StatusTooManyRequests, "RateLimitExceeded", "Rate limit exceeded")
+			infisicalfake.Fail(w, http.StatusTooManyRequests, "RateLimitExceeded", "Rate limit exceeded")
 			return true
 		}, "HTTP 429 Too Many Requests (retry after 12s): Rate limit exceeded"},
 		{"forbidden", func(w http.ResponseWriter, r *http.Request) bool {
 			if strings.Contains(r.URL.Path, "/login") {
 				return false
 			}
-			fail(w, http.StatusForbidden, "PermissionDenied", "You are not allowed to read secrets")
+			infisicalfake.Fail(w, http.StatusForbidden, "PermissionDenied", "You are not allowed to read secrets")
 			return true
 		}, "HTTP 403"},
 		{"truncated", func(w http.ResponseWriter, r *http.Request) bool {
@@ -222,14 +223,14 @@ func TestBadAnswers(t *testing.T) {
 			return true
 		}, "ends too early"},
 		{"server error at login", func(w http.ResponseWriter, _ *http.Request) bool {
-			fail(w, http.StatusInternalServerError, "InternalServerError", "Something went wrong")
+			infisicalfake.Fail(w, http.StatusInternalServerError, "InternalServerError", "Something went wrong")
 			return true
 		}, "logging in with universal-auth"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			f := startWithIdentities(t)
-			f.put("/", "API_KEY", "k-1")
-			f.fault = tc.fault
+			f.Put("/", "API_KEY", "k-1")
+			f.SetFault(tc.fault)
 			c := newClient(t, f, infisicalStore(f, universalAuth()), nil)
 			_, err := c.GetSecret(context.Background(), esv1.ExternalSecretDataRemoteRef{Key: "API_KEY"})
 			if err == nil || errors.Is(err, provider.ErrNotFound) || !strings.Contains(err.Error(), tc.want) || strings.Contains(err.Error(), "k-") {

@@ -16,6 +16,7 @@ import (
 	esv1 "github.com/ferryhq/ferry/api/externalsecrets/v1"
 	"github.com/ferryhq/ferry/internal/provider"
 	"github.com/ferryhq/ferry/internal/provider/conformance"
+	"github.com/ferryhq/ferry/internal/provider/onboardbase/onboardbasefake"
 )
 
 const (
@@ -64,16 +65,16 @@ func kubeCounting(apiKey, passcode string, gets *atomic.Int32) client.Client {
 }
 
 // startWithKey serves an empty environment of testProject readable with testAPIKey.
-func startWithKey(t *testing.T) *fakeOnboardbase {
+func startWithKey(t *testing.T) *onboardbasefake.Server {
 	f := startOnboardbase(t)
-	f.keys[testAPIKey] = testPasscode
-	f.projects[testProject] = map[string]map[string]string{testEnvironment: {}}
+	f.AddKey(testAPIKey, testPasscode)
+	f.AddEnvironment(testProject, testEnvironment)
 	return f
 }
 
-func newClient(t *testing.T, f *fakeOnboardbase, apiKey, passcode string) *Client {
+func newClient(t *testing.T, f *onboardbasefake.Server, apiKey, passcode string) *Client {
 	t.Helper()
-	c, err := New().NewClient(context.Background(), onboardbaseStore(f.apiHost()), kubeWith(apiKey, passcode), "apps")
+	c, err := New().NewClient(context.Background(), onboardbaseStore(f.APIHost()), kubeWith(apiKey, passcode), "apps")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -92,16 +93,16 @@ func TestConformance(t *testing.T) {
 		Provider:  New(),
 		Kube:      kubeCounting(testAPIKey, testPasscode, &secretReads),
 		Namespace: "apps",
-		Store:     func(*testing.T) esv1.GenericStore { return onboardbaseStore(f.apiHost()) },
+		Store:     func(*testing.T) esv1.GenericStore { return onboardbaseStore(f.APIHost()) },
 		Seed: func(t *testing.T, key string, s conformance.Secret) string {
 			value, err := json.Marshal(s.Data)
 			if err != nil {
 				t.Fatal(err)
 			}
-			f.set(testProject, testEnvironment, key, string(value))
+			f.Set(testProject, testEnvironment, key, string(value))
 			return ""
 		},
-		Delete: func(_ *testing.T, key string) { f.remove(testProject, testEnvironment, key) },
+		Delete: func(_ *testing.T, key string) { f.Remove(testProject, testEnvironment, key) },
 		Find:   conformance.FindByName,
 		Logins: func() int { return int(secretReads.Load()) / 2 },
 	})

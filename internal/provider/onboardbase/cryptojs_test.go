@@ -5,6 +5,8 @@ import (
 	"errors"
 	"testing"
 	"unicode/utf8"
+
+	"github.com/ferryhq/ferry/internal/provider/onboardbase/onboardbasefake"
 )
 
 // TestDecryptOpenSSLVectors decrypts ciphertexts made by OpenSSL 3
@@ -29,7 +31,7 @@ func TestDecryptOpenSSLVectors(t *testing.T) {
 }
 
 func TestDecryptRefusesWhatIsNotSaltedAES(t *testing.T) {
-	valid := cryptoJSEncrypt("value", "pc")
+	valid := onboardbasefake.CryptoJSEncrypt("value", "pc")
 	raw, _ := base64.StdEncoding.DecodeString(valid)
 	for name, text := range map[string]string{
 		"not base64":      "%%%",
@@ -64,7 +66,7 @@ func FuzzDecrypt(f *testing.F) {
 		if !utf8.ValidString(text) {
 			return
 		}
-		if got, err := decrypt(cryptoJSEncrypt(text, passcode), passcode); err != nil || got != text {
+		if got, err := decrypt(onboardbasefake.CryptoJSEncrypt(text, passcode), passcode); err != nil || got != text {
 			t.Errorf("round trip of %d bytes = %d bytes, %v", len(text), len(got), err)
 		}
 	})

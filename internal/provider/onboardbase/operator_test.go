@@ -11,6 +11,7 @@ import (
 
 	esv1 "github.com/ferryhq/ferry/api/externalsecrets/v1"
 	"github.com/ferryhq/ferry/internal/operator/operatortest"
+	"github.com/ferryhq/ferry/internal/provider/onboardbase/onboardbasefake"
 	"github.com/ferryhq/ferry/internal/testenv"
 )
 
@@ -30,15 +31,15 @@ func externalSecret(ns, name, store string, spec esv1.ExternalSecretSpec) *esv1.
 // PushSecret is refused.
 func TestThroughTheOperator(t *testing.T) {
 	f := startWithKey(t)
-	f.set(testProject, testEnvironment, "DATABASE_URL", "postgres://admin:pw@db:5432/app")
-	f.set(testProject, testEnvironment, "DB", `{"user":"admin","port":5432}`)
-	f.set(testProject, testEnvironment, "DB_HOST", "db.internal")
+	f.Set(testProject, testEnvironment, "DATABASE_URL", "postgres://admin:pw@db:5432/app")
+	f.Set(testProject, testEnvironment, "DB", `{"user":"admin","port":5432}`)
+	f.Set(testProject, testEnvironment, "DB_HOST", "db.internal")
 	ns := testenv.Namespace(t, k8s, nil)
 	operatortest.Create(t, k8s, &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "onboardbase-api-key"},
 		Data: map[string][]byte{"API_KEY": []byte(testAPIKey)}})
 	operatortest.Create(t, k8s, &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "onboardbase-passcode"},
 		Data: map[string][]byte{"PASSCODE": []byte(testPasscode), "WRONG": []byte("not-the-passcode")}})
-	store := onboardbaseStore(f.apiHost())
+	store := onboardbaseStore(f.APIHost())
 	store.Namespace = ns
 	operatortest.Create(t, k8s, store)
 	operatortest.WaitReady(t, k8s, store, metav1.ConditionTrue)
@@ -63,7 +64,7 @@ func TestThroughTheOperator(t *testing.T) {
 		t.Errorf("the ExternalSecret naming a missing secret says %s %q, want the name", c.Reason, c.Message)
 	}
 
-	wrong := onboardbaseStore(f.apiHost())
+	wrong := onboardbaseStore(f.APIHost())
 	wrong.Name, wrong.Namespace = "onboardbase-wrong-passcode", ns
 	wrong.Spec.Provider.Onboardbase.Auth.PasscodeRef.Key = "WRONG"
 	operatortest.Create(t, k8s, wrong)
@@ -83,12 +84,12 @@ func TestThroughTheOperator(t *testing.T) {
 
 	// A second store on the same environment, Ready before the API fails, so that its
 	// ExternalSecret's read is the first through it and meets the failure.
-	failing := onboardbaseStore(f.apiHost())
+	failing := onboardbaseStore(f.APIHost())
 	failing.Name, failing.Namespace = "onboardbase-failing", ns
 	operatortest.Create(t, k8s, failing)
 	operatortest.WaitReady(t, k8s, failing, metav1.ConditionTrue)
-	f.setFault(func(w http.ResponseWriter, _ *http.Request) {
-		nestError(w, http.StatusInternalServerError, "Internal server error")
+	f.SetFault(func(w http.ResponseWriter, _ *http.Request) {
+		onboardbasefake.NestError(w, http.StatusInternalServerError, "Internal server error")
 	})
 	c = operatortest.WaitNotSynced(t, k8s, externalSecret(ns, "on-failing-api", failing.Name, esv1.ExternalSecretSpec{
 		Data: []esv1.ExternalSecretData{{SecretKey: "url", RemoteRef: esv1.ExternalSecretDataRemoteRef{Key: "DATABASE_URL"}}}}))
@@ -103,29 +104,29 @@ func TestThroughTheOperator(t *testing.T) {
 // about ten requests in the seconds this test watches.
 func TestRetryAfterIsHonoured(t *testing.T) {
 	f := startWithKey(t)
-	f.set(testProject, testEnvironment, "DATABASE_URL", "postgres://db")
+	f.Set(testProject, testEnvironment, "DATABASE_URL", "postgres://db")
 	ns := testenv.Namespace(t, k8s, nil)
 	operatortest.Create(t, k8s, &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "onboardbase-api-key"},
 		Data: map[string][]byte{"API_KEY": []byte(testAPIKey)}})
 	operatortest.Create(t, k8s, &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "onboardbase-passcode"},
 		Data: map[string][]byte{"PASSCODE": []byte(testPasscode)}})
-	store := onboardbaseStore(f.apiHost())
+	store := onboardbaseStore(f.APIHost())
 	store.Namespace = ns
 	operatortest.Create(t, k8s, store)
 	operatortest.WaitReady(t, k8s, store, metav1.ConditionTrue)
 
-	f.setFault(func(w http.ResponseWriter, _ *http.Request) {
+	f.SetFault(func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Retry-After", "3600")
-		nestError(w, http.StatusTooManyRequests, "ThrottlerException: Too Many Requests")
+		onboardbasefake.NestError(w, http.StatusTooManyRequests, "ThrottlerException: Too Many Requests")
 	})
-	before := f.readCount()
+	before := f.ReadCount()
 	c := operatortest.WaitNotSynced(t, k8s, externalSecret(ns, "throttled", store.Name, esv1.ExternalSecretSpec{
 		Data: []esv1.ExternalSecretData{{SecretKey: "url", RemoteRef: esv1.ExternalSecretDataRemoteRef{Key: "DATABASE_URL"}}}}))
 	if !strings.Contains(c.Message, "429") || !strings.Contains(c.Message, "retry after 1h0m0s") {
 		t.Errorf("the throttled ExternalSecret says %s %q, want the 429 and its Retry-After", c.Reason, c.Message)
 	}
 	time.Sleep(3 * time.Second) // a retry would come within this
-	if n := f.readCount() - before; n != 1 {
+	if n := f.ReadCount() - before; n != 1 {
 		t.Errorf("%d reads of the environment after a 429 with Retry-After: 3600, want 1", n)
 	}
 }

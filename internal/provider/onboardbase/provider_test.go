@@ -20,6 +20,7 @@ import (
 	"github.com/ferryhq/ferry/internal/fetch"
 	"github.com/ferryhq/ferry/internal/provider"
 	"github.com/ferryhq/ferry/internal/provider/conformance"
+	"github.com/ferryhq/ferry/internal/provider/onboardbase/onboardbasefake"
 )
 
 func containsAny(s string, subs ...string) bool {
@@ -37,13 +38,13 @@ func containsAny(s string, subs ...string) bool {
 func TestOneReadServesEveryExternalSecretOfAStore(t *testing.T) {
 	f := startWithKey(t)
 	for i := range 100 {
-		f.set(testProject, testEnvironment, fmt.Sprintf("KEY_%d", i), fmt.Sprintf(`{"n":"%d"}`, i))
+		f.Set(testProject, testEnvironment, fmt.Sprintf("KEY_%d", i), fmt.Sprintf(`{"n":"%d"}`, i))
 	}
 	now := time.Now()
 	var clock sync.Mutex
 	fetcher := fetch.New(provider.NewRegistry(New()), kubeWith(testAPIKey, testPasscode),
 		fetch.Options{Now: func() time.Time { clock.Lock(); defer clock.Unlock(); return now }})
-	src := fetch.Source{Store: onboardbaseStore(f.apiHost()), Namespace: "apps", MaxAge: time.Minute}
+	src := fetch.Source{Store: onboardbaseStore(f.APIHost()), Namespace: "apps", MaxAge: time.Minute}
 	cycle := func() {
 		var wg sync.WaitGroup
 		for i := range 100 {
@@ -57,25 +58,25 @@ func TestOneReadServesEveryExternalSecretOfAStore(t *testing.T) {
 		wg.Wait()
 	}
 	cycle()
-	if n := f.readCount(); n != 1 {
+	if n := f.ReadCount(); n != 1 {
 		t.Fatalf("100 reads of one environment made %d requests, want 1", n)
 	}
 	cycle() // within MaxAge: served from the document
-	if n := f.readCount(); n != 1 {
+	if n := f.ReadCount(); n != 1 {
 		t.Fatalf("a second cycle within the refresh interval made %d requests in all, want 1", n)
 	}
 	clock.Lock()
 	now = now.Add(2 * time.Minute)
 	clock.Unlock()
 	cycle()
-	if n := f.readCount(); n != 2 {
+	if n := f.ReadCount(); n != 2 {
 		t.Fatalf("the next refresh cycle made %d requests in all, want 2", n)
 	}
 	// A name the environment lacks is "not found", from the same document.
 	if _, err := fetcher.GetSecret(context.Background(), src, esv1.ExternalSecretDataRemoteRef{Key: "ABSENT"}); !errors.Is(err, provider.ErrNotFound) {
 		t.Errorf("a missing name = %v, want ErrNotFound", err)
 	}
-	if n := f.readCount(); n != 2 {
+	if n := f.ReadCount(); n != 2 {
 		t.Errorf("a missing name within the cycle made %d requests in all, want 2", n)
 	}
 }
@@ -86,17 +87,15 @@ func TestOneReadServesEveryExternalSecretOfAStore(t *testing.T) {
 // to {apiHost}/secrets with the store's project and environment.
 func TestReadsDecryptNamesAndValues(t *testing.T) {
 	f := startWithKey(t)
-	f.set(testProject, testEnvironment, "DATABASE_URL", "postgres://admin:pw@db:5432/app")
-	f.set(testProject, testEnvironment, "DB", `{"user":"admin","port":5432,"tls":{"mode":"verify"}}`)
-	f.set(testProject, testEnvironment, "EMPTY", "")
-	f.set(testProject, "staging", "DATABASE_URL", "staging-url")
-	f.set(testProject, testEnvironment, "", "a secret without a name")
-	f.sendEmpty = true
+	f.Set(testProject, testEnvironment, "DATABASE_URL", "postgres://admin:pw@db:5432/app")
+	f.Set(testProject, testEnvironment, "DB", `{"user":"admin","port":5432,"tls":{"mode":"verify"}}`)
+	f.Set(testProject, testEnvironment, "EMPTY", "")
+	f.Set(testProject, "staging", "DATABASE_URL", "staging-url")
+	f.Set(testProject, testEnvironment, "", "a secret without a name")
+	f.SendEmptyAsEmpty()
 	var seen []string
-	inner := f.srv.Config.Handler
-	f.srv.Config.Handler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	f.Observe(func(r *http.Request) {
 		seen = append(seen, r.Method+" "+r.URL.Path+"?"+r.URL.RawQuery+" key="+strings.Join(r.Header.Values("Api_key"), ","))
-		inner.ServeHTTP(w, r)
 	})
 	c := newClient(t, f, testAPIKey, testPasscode)
 	ctx := context.Background()
@@ -141,7 +140,7 @@ func asStrings(m map[string][]byte) map[string]string {
 func TestFind(t *testing.T) {
 	f := startWithKey(t)
 	for name, value := range map[string]string{"DB_USER": "admin", "DB_PASSWORD": "pw", "API_TOKEN": "tok", "REDIS_URL": "redis://r"} {
-		f.set(testProject, testEnvironment, name, value)
+		f.Set(testProject, testEnvironment, name, value)
 	}
 	c := newClient(t, f, testAPIKey, testPasscode)
 	ctx := context.Background()
@@ -179,7 +178,7 @@ func TestFind(t *testing.T) {
 
 func TestReadsRefuseVersionsAndMetadata(t *testing.T) {
 	f := startWithKey(t)
-	f.set(testProject, testEnvironment, "A", "1")
+	f.Set(testProject, testEnvironment, "A", "1")
 	c := newClient(t, f, testAPIKey, testPasscode)
 	for _, ref := range []esv1.ExternalSecretDataRemoteRef{
 		{Key: "A", Version: "2"},
@@ -189,7 +188,7 @@ func TestReadsRefuseVersionsAndMetadata(t *testing.T) {
 			t.Errorf("GetSecret(%+v) = %v, want a refusal", ref, err)
 		}
 	}
-	if n := f.readCount(); n != 0 {
+	if n := f.ReadCount(); n != 0 {
 		t.Errorf("refused refs made %d requests, want 0", n)
 	}
 }
@@ -205,56 +204,55 @@ func TestBadAnswers(t *testing.T) {
 		name     string
 		apiKey   string
 		passcode string
-		setup    func(f *fakeOnboardbase)
+		setup    func(f *onboardbasefake.Server)
 		want     []string
 	}{
 		{name: "unknown API key", apiKey: "OBB-UNKNOWN",
 			want: []string{"HTTP 401 Unauthorized: Invalid API key", "refused the API key", "auth.apiKeyRef"}},
-		{name: "key without the read scope", setup: func(f *fakeOnboardbase) { f.noReadScope[testAPIKey] = true },
+		{name: "key without the read scope", setup: func(f *onboardbasefake.Server) { f.DenyReadScope(testAPIKey) },
 			want: []string{"HTTP 403 Forbidden", "read.secrets scope", "scope that reads secrets"}},
-		{name: "unknown project", setup: func(f *fakeOnboardbase) {
-			f.projects["renamed"] = f.projects[testProject]
-			delete(f.projects, testProject)
+		{name: "unknown project", setup: func(f *onboardbasefake.Server) {
+			f.RenameProject(testProject, "renamed")
 		},
 			want: []string{`project "auth-api" environment "production"`, "HTTP 404 Not Found: Project not found", ".project and .environment"}},
-		{name: "unknown environment", setup: func(f *fakeOnboardbase) { delete(f.projects[testProject], testEnvironment) },
+		{name: "unknown environment", setup: func(f *onboardbasefake.Server) { f.RemoveEnvironment(testProject, testEnvironment) },
 			want: []string{"HTTP 404 Not Found: Environment not found"}},
 		{name: "wrong passcode", passcode: "not the passcode",
 			want: []string{"is not AES ciphertext this passcode opens", "auth.passcodeRef"}},
-		{name: "rate limited", setup: func(f *fakeOnboardbase) {
-			f.fault = func(w http.ResponseWriter, _ *http.Request) {
+		{name: "rate limited", setup: func(f *onboardbasefake.Server) {
+			f.SetFault(func(w http.ResponseWriter, _ *http.Request) {
 				w.Header().Set("Retry-After", "30")
-				nestError(w, http.StatusTooManyRequests, "ThrottlerException: Too Many Requests")
-			}
+				onboardbasefake.NestError(w, http.StatusTooManyRequests, "ThrottlerException: Too Many Requests")
+			})
 		}, want: []string{"HTTP 429 Too Many Requests (retry after 30s)", provider.RateLimitHint}},
-		{name: "server error", setup: func(f *fakeOnboardbase) {
-			f.fault = func(w http.ResponseWriter, _ *http.Request) {
-				nestError(w, http.StatusInternalServerError, "Internal server error")
-			}
+		{name: "server error", setup: func(f *onboardbasefake.Server) {
+			f.SetFault(func(w http.ResponseWriter, _ *http.Request) {
+				onboardbasefake.NestError(w, http.StatusInternalServerError, "Internal server error")
+			})
 		}, want: []string{"HTTP 500 Internal Server Error"}},
-		{name: "success status without the secrets list", setup: func(f *fakeOnboardbase) {
-			f.fault = func(w http.ResponseWriter, _ *http.Request) {
-				writeJSON(w, http.StatusOK, map[string]any{"status": "error", "message": "Project not found", "data": nil})
-			}
+		{name: "success status without the secrets list", setup: func(f *onboardbasefake.Server) {
+			f.SetFault(func(w http.ResponseWriter, _ *http.Request) {
+				onboardbasefake.WriteJSON(w, http.StatusOK, map[string]any{"status": "error", "message": "Project not found", "data": nil})
+			})
 		}, want: []string{"the answer holds no data.secrets list", "Project not found"}},
-		{name: "truncated answer", setup: func(f *fakeOnboardbase) {
-			f.fault = func(w http.ResponseWriter, _ *http.Request) {
+		{name: "truncated answer", setup: func(f *onboardbasefake.Server) {
+			f.SetFault(func(w http.ResponseWriter, _ *http.Request) {
 				w.Header().Set("Content-Type", "application/json")
 				_, _ = w.Write([]byte(`{"data":{"secrets":[{"id":"1","key":"` + value))
-			}
+			})
 		}, want: []string{"ends too early"}},
-		{name: "hang", setup: func(f *fakeOnboardbase) {
-			f.fault = func(_ http.ResponseWriter, r *http.Request) {
+		{name: "hang", setup: func(f *onboardbasefake.Server) {
+			f.SetFault(func(_ http.ResponseWriter, r *http.Request) {
 				select {
 				case <-hold:
 				case <-r.Context().Done():
 				}
-			}
+			})
 		}, want: []string{"no answer in time"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			f := startWithKey(t)
-			f.set(testProject, testEnvironment, "DATABASE_URL", value)
+			f.Set(testProject, testEnvironment, "DATABASE_URL", value)
 			if tc.setup != nil {
 				tc.setup(f)
 			}
@@ -266,7 +264,7 @@ func TestBadAnswers(t *testing.T) {
 				passcode = tc.passcode
 			}
 			hc := &http.Client{Timeout: 300 * time.Millisecond}
-			c, err := New(WithHTTPClient(hc)).NewClient(context.Background(), onboardbaseStore(f.apiHost()), kubeWith(apiKey, passcode), "apps")
+			c, err := New(WithHTTPClient(hc)).NewClient(context.Background(), onboardbaseStore(f.APIHost()), kubeWith(apiKey, passcode), "apps")
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -299,7 +297,7 @@ func TestBadAnswers(t *testing.T) {
 // not the API key's; an empty or missing key fails NewClient naming the field, not a value.
 func TestCredentialsFromTheirOwnSecrets(t *testing.T) {
 	f := startWithKey(t)
-	f.set(testProject, testEnvironment, "A", "1")
+	f.Set(testProject, testEnvironment, "A", "1")
 	// The passcode's Secret also holds a wrong PASSCODE under the API key's Secret: only the
 	// one passcodeRef names decrypts.
 	kube := fake.NewClientBuilder().WithObjects(
@@ -308,7 +306,7 @@ func TestCredentialsFromTheirOwnSecrets(t *testing.T) {
 		&corev1.Secret{ObjectMeta: metav1.ObjectMeta{Name: "onboardbase-passcode", Namespace: "apps"},
 			Data: map[string][]byte{"PASSCODE": []byte(testPasscode)}},
 	).Build()
-	c, err := New().NewClient(context.Background(), onboardbaseStore(f.apiHost()), kube, "apps")
+	c, err := New().NewClient(context.Background(), onboardbaseStore(f.APIHost()), kube, "apps")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -322,7 +320,7 @@ func TestCredentialsFromTheirOwnSecrets(t *testing.T) {
 		"no API key Secret": fake.NewClientBuilder().WithObjects(
 			&corev1.Secret{ObjectMeta: metav1.ObjectMeta{Name: "onboardbase-passcode", Namespace: "apps"}, Data: map[string][]byte{"PASSCODE": []byte(testPasscode)}}),
 	} {
-		_, err := New().NewClient(context.Background(), onboardbaseStore(f.apiHost()), kube.Build(), "apps")
+		_, err := New().NewClient(context.Background(), onboardbaseStore(f.APIHost()), kube.Build(), "apps")
 		wantField := map[string]string{"empty passcode": "auth.passcodeRef", "no API key Secret": "auth.apiKeyRef"}[name]
 		if err == nil || !strings.Contains(err.Error(), wantField) || containsAny(err.Error(), testAPIKey, testPasscode) {
 			t.Errorf("%s: NewClient = %v, want an error naming %s and no credential", name, err, wantField)

@@ -49,7 +49,7 @@ func newClient(t *testing.T, apiURL, token string) *Client {
 // environment is opened once for the reads of a check, which the suite counts as logins.
 func TestConformance(t *testing.T) {
 	f := startESC(t)
-	store := pulumiStore(f.apiURL())
+	store := pulumiStore(f.APIURL())
 	conformance.Run(t, conformance.Backend{
 		Provider:  New(),
 		Kube:      kubeWithToken(testToken),
@@ -60,15 +60,15 @@ func TestConformance(t *testing.T) {
 			for k, v := range s.Data {
 				obj[k] = v
 			}
-			f.set(key, obj)
+			f.Set(key, obj)
 			return ""
 		},
 		Delete: func(_ *testing.T, key string) {
-			f.remove(key)
-			f.expireSessions() // an open session keeps its snapshot
+			f.Remove(key)
+			f.ExpireSessions() // an open session keeps its snapshot
 		},
 		Find:   conformance.FindNone,
-		Logins: func() int { return f.count("POST open") },
+		Logins: func() int { return f.Count("POST open") },
 	})
 }
 

@@ -18,10 +18,10 @@ import (
 func TestManyExternalSecretsShareReads(t *testing.T) {
 	f := startESC(t)
 	for i := range 4 {
-		f.set(fmt.Sprintf("svc%d", i), map[string]any{"token": fmt.Sprintf("t-%d", i)})
+		f.Set(fmt.Sprintf("svc%d", i), map[string]any{"token": fmt.Sprintf("t-%d", i)})
 	}
 	fetcher := fetch.New(provider.NewRegistry(New()), kubeWithToken(testToken), fetch.Options{})
-	src := fetch.Source{Store: pulumiStore(f.apiURL()), Namespace: "apps", MaxAge: time.Minute}
+	src := fetch.Source{Store: pulumiStore(f.APIURL()), Namespace: "apps", MaxAge: time.Minute}
 	var wg sync.WaitGroup
 	for es := range 40 {
 		wg.Go(func() {
@@ -33,7 +33,7 @@ func TestManyExternalSecretsShareReads(t *testing.T) {
 		})
 	}
 	wg.Wait()
-	if o, r := f.count("POST open"), f.count("GET open/*"); o != 1 || r != 4 {
+	if o, r := f.Count("POST open"), f.Count("GET open/*"); o != 1 || r != 4 {
 		t.Errorf("40 ExternalSecrets over 4 paths made %d opens and %d reads, want 1 and 4", o, r)
 	}
 }

@@ -52,15 +52,15 @@ func kubeWithServiceAccount(token string, audiences *[][]string, mu *sync.Mutex)
 // check.
 func TestOIDC(t *testing.T) {
 	f := startESC(t)
-	f.oidcToken = saToken
-	f.set("db", map[string]any{"user": "admin"})
+	f.SetOIDCToken(saToken)
+	f.Set("db", map[string]any{"user": "admin"})
 	var audiences [][]string
 	var mu sync.Mutex
 	now := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
 	var clock sync.Mutex
 	p := New()
 	p.now = func() time.Time { clock.Lock(); defer clock.Unlock(); return now }
-	c, err := p.NewClient(context.Background(), oidcStore(f.apiURL()), kubeWithServiceAccount(saToken, &audiences, &mu), "apps")
+	c, err := p.NewClient(context.Background(), oidcStore(f.APIURL()), kubeWithServiceAccount(saToken, &audiences, &mu), "apps")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -70,11 +70,11 @@ func TestOIDC(t *testing.T) {
 			t.Fatalf("GetSecret = %q, %v", got, err)
 		}
 	}
-	if n := f.count("POST /api/oauth/token"); n != 1 {
+	if n := f.Count("POST /api/oauth/token"); n != 1 {
 		t.Errorf("5 reads made %d token exchanges, want 1", n)
 	}
 	mu.Lock()
-	if len(audiences) != 1 || !slices.Equal(audiences[0], []string{f.srv.URL, "secretStore:apps:pulumi"}) {
+	if len(audiences) != 1 || !slices.Equal(audiences[0], []string{f.URL, "secretStore:apps:pulumi"}) {
 		t.Errorf("ServiceAccount token audiences %q, want Pulumi Cloud's URL and the store's", audiences)
 	}
 	mu.Unlock()
@@ -84,11 +84,11 @@ func TestOIDC(t *testing.T) {
 	if _, err := c.GetSecret(ctx, esv1.ExternalSecretDataRemoteRef{Key: "db.user"}); err != nil {
 		t.Fatal(err)
 	}
-	if n := f.count("POST /api/oauth/token"); n != 2 {
+	if n := f.Count("POST /api/oauth/token"); n != 2 {
 		t.Errorf("after two thirds of the token's life: %d exchanges in all, want 2", n)
 	}
 
-	refused, err := New().NewClient(ctx, oidcStore(f.apiURL()), kubeWithServiceAccount("some-other-token", &audiences, &mu), "apps")
+	refused, err := New().NewClient(ctx, oidcStore(f.APIURL()), kubeWithServiceAccount("some-other-token", &audiences, &mu), "apps")
 	if err != nil {
 		t.Fatal(err)
 	}

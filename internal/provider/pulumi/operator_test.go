@@ -21,11 +21,11 @@ import (
 // onto a value someone else wrote fails and leaves it.
 func TestThroughTheOperator(t *testing.T) {
 	f := startESC(t)
-	f.set("db", map[string]any{"user": "admin", "password": "pw-1", "port": 5432})
+	f.Set("db", map[string]any{"user": "admin", "password": "pw-1", "port": 5432})
 	ns := testenv.Namespace(t, k8s, nil)
 	operatortest.Create(t, k8s, &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "pulumi-access-token"},
 		Data: map[string][]byte{"token": []byte(testToken), "wrong": []byte("pul-not-a-token")}})
-	store := pulumiStore(f.apiURL())
+	store := pulumiStore(f.APIURL())
 	store.Namespace = ns
 	operatortest.Create(t, k8s, store)
 	operatortest.WaitReady(t, k8s, store, metav1.ConditionTrue)
@@ -44,7 +44,7 @@ func TestThroughTheOperator(t *testing.T) {
 	operatortest.WaitSecretData(t, k8s, ns, "by-path", map[string]string{"user": "admin", "port": "5432"})
 	operatortest.WaitSecretData(t, k8s, ns, "extract", map[string]string{"user": "admin", "password": "pw-1", "port": "5432"})
 
-	bad := pulumiStore(f.apiURL())
+	bad := pulumiStore(f.APIURL())
 	bad.Name, bad.Namespace = "pulumi-wrong-token", ns
 	bad.Spec.Provider.Pulumi.Auth.AccessToken.SecretRef.Key = "wrong"
 	operatortest.Create(t, k8s, bad)
@@ -59,16 +59,16 @@ func TestThroughTheOperator(t *testing.T) {
 
 	// A push sets a value Ferry marks as its own; a push onto a value someone else wrote
 	// fails and leaves it; deleting the PushSecrets removes only Ferry's.
-	f.set("theirs", "keep-me")
+	f.Set("theirs", "keep-me")
 	operatortest.Create(t, k8s, &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "source"},
 		Data: map[string][]byte{"token": []byte("pushed-value")}})
 	ours := operatortest.PushSecret(ns, "ours", store.Name, "source", "token", "app.token")
 	operatortest.Create(t, k8s, ours)
 	operatortest.WaitReady(t, k8s, ours, metav1.ConditionTrue)
-	if def := f.definitionText(); !strings.Contains(def, "token: "+OwnershipComment) {
+	if def := f.DefinitionText(); !strings.Contains(def, "token: "+OwnershipComment) {
 		t.Errorf("the pushed value is not marked as Ferry's:\n%s", def)
 	}
-	if v, ok := lookupPath(f.resolved(), "app.token"); !ok || v != "pushed-value" {
+	if v, ok := lookupPath(f.Resolved(), "app.token"); !ok || v != "pushed-value" {
 		t.Errorf("the environment holds %v at app.token, want the pushed value", v)
 	}
 	theirs := operatortest.PushSecret(ns, "theirs", store.Name, "source", "token", "theirs")
@@ -78,7 +78,7 @@ func TestThroughTheOperator(t *testing.T) {
 	}
 	operatortest.WaitGone(t, k8s, ours)
 	operatortest.WaitGone(t, k8s, theirs)
-	resolved := f.resolved()
+	resolved := f.Resolved()
 	if _, ok := lookupPath(resolved, "app.token"); ok {
 		t.Error("deleting the PushSecret left the value it pushed")
 	}

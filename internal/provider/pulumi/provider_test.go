@@ -18,10 +18,10 @@ import (
 // the forms ESC's paths take, and spreads an object.
 func TestReadValues(t *testing.T) {
 	f := startESC(t)
-	f.set("db", map[string]any{"user": "admin", "port": 5432, "tls": true, "hosts": []any{"a.example", "b.example"}})
-	f.set("api-key", "k-123")
-	f.set("my.dotted", "dots")
-	c := newClient(t, f.apiURL(), testToken)
+	f.Set("db", map[string]any{"user": "admin", "port": 5432, "tls": true, "hosts": []any{"a.example", "b.example"}})
+	f.Set("api-key", "k-123")
+	f.Set("my.dotted", "dots")
+	c := newClient(t, f.APIURL(), testToken)
 	ctx := context.Background()
 	for _, tc := range []struct{ key, property, want string }{
 		{"api-key", "", "k-123"},
@@ -47,8 +47,8 @@ func TestReadValues(t *testing.T) {
 	if err != nil || string(m["user"]) != "admin" || string(m["port"]) != "5432" || string(m["hosts"]) != `["a.example","b.example"]` {
 		t.Errorf("GetSecretMap db = %q, %v", m, err)
 	}
-	if f.count("POST open") != 1 {
-		t.Errorf("%d reads opened the environment %d times, want once", 11, f.count("POST open"))
+	if f.Count("POST open") != 1 {
+		t.Errorf("%d reads opened the environment %d times, want once", 11, f.Count("POST open"))
 	}
 	for _, ref := range []esv1.ExternalSecretDataRemoteRef{{Key: "db", Version: "3"}, {Key: "db", MetadataPolicy: esv1.MetadataPolicyFetch}} {
 		if _, err := c.GetSecret(ctx, ref); err == nil {
@@ -65,13 +65,13 @@ func TestReadValues(t *testing.T) {
 // after the session was opened is read, not reported missing.
 func TestSessions(t *testing.T) {
 	f := startESC(t)
-	f.numericIDs = true // the REST reference's example answers a number
-	f.set("token", "one")
+	f.SetNumericIDs() // the REST reference's example answers a number
+	f.Set("token", "one")
 	now := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
 	var clock sync.Mutex
 	p := New()
 	p.now = func() time.Time { clock.Lock(); defer clock.Unlock(); return now }
-	sc, err := p.NewClient(context.Background(), pulumiStore(f.apiURL()), kubeWithToken(testToken), "apps")
+	sc, err := p.NewClient(context.Background(), pulumiStore(f.APIURL()), kubeWithToken(testToken), "apps")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -85,11 +85,11 @@ func TestSessions(t *testing.T) {
 		}
 		return string(got)
 	}
-	if first, second := read("token"), read("token"); first != "one" || second != "one" || f.count("POST open") != 1 {
-		t.Fatalf("two reads opened %d sessions, want 1", f.count("POST open"))
+	if first, second := read("token"), read("token"); first != "one" || second != "one" || f.Count("POST open") != 1 {
+		t.Fatalf("two reads opened %d sessions, want 1", f.Count("POST open"))
 	}
-	f.set("token", "two")
-	f.set("added", "new")
+	f.Set("token", "two")
+	f.Set("added", "new")
 	if got := read("added"); got != "new" {
 		t.Errorf("a property added after the session opened = %q", got)
 	}
@@ -108,13 +108,13 @@ func TestSessions(t *testing.T) {
 func TestHeaders(t *testing.T) {
 	f := startESC(t)
 	var auth string
-	f.fault = func(_ http.ResponseWriter, r *http.Request) bool { auth = r.Header.Get("Authorization"); return false }
-	f.set("k", "v")
-	if _, err := newClient(t, f.apiURL(), testToken).GetSecret(context.Background(), esv1.ExternalSecretDataRemoteRef{Key: "k"}); err != nil {
+	f.SetFault(func(_ http.ResponseWriter, r *http.Request) bool { auth = r.Header.Get("Authorization"); return false })
+	f.Set("k", "v")
+	if _, err := newClient(t, f.APIURL(), testToken).GetSecret(context.Background(), esv1.ExternalSecretDataRemoteRef{Key: "k"}); err != nil {
 		t.Fatal(err)
 	}
-	if auth != "token "+testToken || f.accept != "application/vnd.pulumi+8" {
-		t.Errorf("Authorization %q, Accept %q", auth, f.accept)
+	if auth != "token "+testToken || f.Accept() != "application/vnd.pulumi+8" {
+		t.Errorf("Authorization %q, Accept %q", auth, f.Accept())
 	}
 }
 
@@ -123,19 +123,19 @@ func TestHeaders(t *testing.T) {
 // missing property.
 func TestBadAnswers(t *testing.T) {
 	f := startESC(t)
-	f.set("k", "secret-value")
+	f.Set("k", "secret-value")
 	ctx := context.Background()
 
-	_, err := newClient(t, f.apiURL(), "pul-wrong-token-value").Validate(ctx)
+	_, err := newClient(t, f.APIURL(), "pul-wrong-token-value").Validate(ctx)
 	if err == nil || !strings.Contains(err.Error(), "HTTP 401") || !strings.Contains(err.Error(), field+".auth.accessToken") ||
 		strings.Contains(err.Error(), "pul-wrong-token-value") {
 		t.Errorf("Validate with a wrong token = %v", err)
 	}
-	if res, err := newClient(t, f.apiURL(), testToken).Validate(ctx); err != nil || res != esv1.ValidationResultReady {
+	if res, err := newClient(t, f.APIURL(), testToken).Validate(ctx); err != nil || res != esv1.ValidationResultReady {
 		t.Errorf("Validate = %v, %v; want Ready", res, err)
 	}
 	// A store naming an environment that does not exist: an error, not "not found".
-	store := pulumiStore(f.apiURL())
+	store := pulumiStore(f.APIURL())
 	store.Spec.Provider.Pulumi.Environment = "staging"
 	sc, err := New().NewClient(ctx, store, kubeWithToken(testToken), "apps")
 	if err != nil {
@@ -160,16 +160,16 @@ func TestBadAnswers(t *testing.T) {
 		{"unknown", http.StatusOK, `{"value":null,"unknown":true}`, "unknown"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			f.fault = func(w http.ResponseWriter, r *http.Request) bool {
+			f.SetFault(func(w http.ResponseWriter, r *http.Request) bool {
 				if r.Method != http.MethodGet {
 					return false
 				}
 				w.WriteHeader(tc.status)
 				_, _ = w.Write([]byte(tc.body))
 				return true
-			}
-			t.Cleanup(func() { f.fault = nil })
-			_, err := newClient(t, f.apiURL(), testToken).GetSecret(ctx, esv1.ExternalSecretDataRemoteRef{Key: "k"})
+			})
+			t.Cleanup(func() { f.SetFault(nil) })
+			_, err := newClient(t, f.APIURL(), testToken).GetSecret(ctx, esv1.ExternalSecretDataRemoteRef{Key: "k"})
 			if err == nil || errors.Is(err, provider.ErrNotFound) || !strings.Contains(err.Error(), tc.want) {
 				t.Errorf("GetSecret = %v, want an error with %q that is not ErrNotFound", err, tc.want)
 			}

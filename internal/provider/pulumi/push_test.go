@@ -28,12 +28,12 @@ values:
 // already there, and leaves alone a value Ferry did not write.
 func TestPushSecret(t *testing.T) {
 	f := startESC(t)
-	f.setDefinition(t, foreignDefinition)
-	c := newClient(t, f.apiURL(), testToken)
+	setDefinition(t, f, foreignDefinition)
+	c := newClient(t, f.APIURL(), testToken)
 	ctx := context.Background()
 	read := func(key string) string {
 		t.Helper()
-		f.expireSessions() // read what the definition holds now, not an older snapshot
+		f.ExpireSessions() // read what the definition holds now, not an older snapshot
 		got, err := c.GetSecret(ctx, esv1.ExternalSecretDataRemoteRef{Key: key})
 		if err != nil {
 			t.Fatalf("GetSecret %s: %v", key, err)
@@ -47,7 +47,7 @@ func TestPushSecret(t *testing.T) {
 	if read("app.token") != "v1" || read("theirs") != "keep-me" || read("app.url") != "https://app.example" {
 		t.Error("after a push, the environment does not hold the pushed value beside the others")
 	}
-	def := f.definitionText()
+	def := f.DefinitionText()
 	for _, want := range []string{"- shared/base", "# rotated by the platform team", "token: " + OwnershipComment, "fn::secret:"} {
 		if !strings.Contains(def, want) {
 			t.Errorf("the definition lacks %q:\n%s", want, def)
@@ -56,10 +56,10 @@ func TestPushSecret(t *testing.T) {
 	if strings.Contains(def, "v1") {
 		t.Errorf("the pushed value is in the definition in clear:\n%s", def)
 	}
-	if err := c.PushSecret(ctx, []byte("v1"), provider.PushRef{RemoteKey: "app.token"}); err != nil || f.count("PATCH definition") != 1 {
-		t.Errorf("pushing the same value again: %v; %d revisions written, want 1", err, f.count("PATCH definition"))
+	if err := c.PushSecret(ctx, []byte("v1"), provider.PushRef{RemoteKey: "app.token"}); err != nil || f.Count("PATCH definition") != 1 {
+		t.Errorf("pushing the same value again: %v; %d revisions written, want 1", err, f.Count("PATCH definition"))
 	}
-	f.expireSessions()
+	f.ExpireSessions()
 	if err := c.PushSecret(ctx, []byte("v2"), provider.PushRef{RemoteKey: "app.token"}); err != nil || read("app.token") != "v2" {
 		t.Errorf("an update: %v, %q", err, read("app.token"))
 	}
@@ -67,8 +67,8 @@ func TestPushSecret(t *testing.T) {
 	if err := c.PushSecret(ctx, []byte("debug"), provider.PushRef{RemoteKey: "app.settings", Property: "level", Metadata: plain}); err != nil {
 		t.Fatal(err)
 	}
-	if read("app.settings.level") != "debug" || !strings.Contains(f.definitionText(), `level: "debug"`) {
-		t.Errorf("a push with spec.secret false: %s", f.definitionText())
+	if read("app.settings.level") != "debug" || !strings.Contains(f.DefinitionText(), `level: "debug"`) {
+		t.Errorf("a push with spec.secret false: %s", f.DefinitionText())
 	}
 
 	// What Ferry did not write is left alone, however it is reached.
@@ -106,8 +106,8 @@ func TestPushSecret(t *testing.T) {
 	if err := c.DeleteSecret(ctx, provider.PushRef{RemoteKey: "app.token"}); err != nil {
 		t.Errorf("deleting a missing value = %v, want nil", err)
 	}
-	if read("app.url") != "https://app.example" || !strings.Contains(f.definitionText(), "- shared/base") {
-		t.Errorf("the delete took more than the value:\n%s", f.definitionText())
+	if read("app.url") != "https://app.example" || !strings.Contains(f.DefinitionText(), "- shared/base") {
+		t.Errorf("the delete took more than the value:\n%s", f.DefinitionText())
 	}
 }
 
@@ -116,19 +116,19 @@ func TestPushSecret(t *testing.T) {
 // value stays.
 func TestPushIntoFlowMappings(t *testing.T) {
 	f := startESC(t)
-	f.setDefinition(t, "values: {region: eu-west-1, app: {url: 'https://app.example'}}\n")
-	c := newClient(t, f.apiURL(), testToken)
+	setDefinition(t, f, "values: {region: eu-west-1, app: {url: 'https://app.example'}}\n")
+	c := newClient(t, f.APIURL(), testToken)
 	if err := c.PushSecret(context.Background(), []byte("v1"), provider.PushRef{RemoteKey: "app.token"}); err != nil {
 		t.Fatal(err)
 	}
-	got := f.resolved()
+	got := f.Resolved()
 	if v, _ := lookupPath(got, "app.token"); v != "v1" {
-		t.Errorf("app.token = %v, want v1:\n%s", v, f.definitionText())
+		t.Errorf("app.token = %v, want v1:\n%s", v, f.DefinitionText())
 	}
 	if v, _ := lookupPath(got, "app.url"); v != "https://app.example" {
-		t.Errorf("app.url = %v:\n%s", v, f.definitionText())
+		t.Errorf("app.url = %v:\n%s", v, f.DefinitionText())
 	}
 	if v, _ := lookupPath(got, "region"); v != "eu-west-1" {
-		t.Errorf("region = %v:\n%s", v, f.definitionText())
+		t.Errorf("region = %v:\n%s", v, f.DefinitionText())
 	}
 }

@@ -41,7 +41,7 @@ func kubeWithKey(secretKey string) client.Client {
 // find.tags for Scaleway.
 func TestConformance(t *testing.T) {
 	f := startScaleway(t)
-	store := scalewayStore(f.srv.URL)
+	store := scalewayStore(f.URL)
 	conformance.Run(t, conformance.Backend{
 		Provider:  New(),
 		Kube:      kubeWithKey(testSecretKey),
@@ -57,10 +57,10 @@ func TestConformance(t *testing.T) {
 				tags = append(tags, k)
 			}
 			sort.Strings(tags)
-			_, rev := f.put("/", key, value, tags...)
+			_, rev := f.Put("/", key, value, tags...)
 			return strconv.Itoa(rev)
 		},
-		Delete:   func(_ *testing.T, key string) { f.remove("/", key) },
+		Delete:   func(_ *testing.T, key string) { f.Remove("/", key) },
 		Versions: true,
 		Find:     conformance.FindByNameAndTags,
 	})

@@ -19,13 +19,13 @@ import (
 func TestManyExternalSecretsShareReads(t *testing.T) {
 	f := startScaleway(t)
 	for i := range 4 {
-		f.put("/", fmt.Sprintf("svc-%d", i), fmt.Appendf(nil, `{"token":"t-%d"}`, i))
+		f.Put("/", fmt.Sprintf("svc-%d", i), fmt.Appendf(nil, `{"token":"t-%d"}`, i))
 	}
 	now := time.Now()
 	var clock sync.Mutex
 	fetcher := fetch.New(provider.NewRegistry(New()), kubeWithKey(testSecretKey),
 		fetch.Options{Now: func() time.Time { clock.Lock(); defer clock.Unlock(); return now }})
-	src := fetch.Source{Store: scalewayStore(f.srv.URL), Namespace: "apps", MaxAge: time.Minute}
+	src := fetch.Source{Store: scalewayStore(f.URL), Namespace: "apps", MaxAge: time.Minute}
 	cycle := func() {
 		var wg sync.WaitGroup
 		for es := range 40 {
@@ -41,17 +41,17 @@ func TestManyExternalSecretsShareReads(t *testing.T) {
 		wg.Wait()
 	}
 	cycle()
-	if l, a := f.count(listRoute), f.count(accessRoute); l != 4 || a != 4 {
+	if l, a := f.Count(listRoute), f.Count(accessRoute); l != 4 || a != 4 {
 		t.Fatalf("40 ExternalSecrets over 4 secrets made %d lookups and %d accesses, want 4 and 4", l, a)
 	}
 	clock.Lock()
 	now = now.Add(2 * time.Minute)
 	clock.Unlock()
 	cycle()
-	if l, a := f.count(listRoute), f.count(accessRoute); l != 8 || a != 8 {
+	if l, a := f.Count(listRoute), f.Count(accessRoute); l != 8 || a != 8 {
 		t.Fatalf("after the next cycle: %d lookups and %d accesses in all, want 8 and 8", l, a)
 	}
-	f.remove("/", "svc-0")
+	f.Remove("/", "svc-0")
 	clock.Lock()
 	now = now.Add(2 * time.Minute)
 	clock.Unlock()

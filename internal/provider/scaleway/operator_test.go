@@ -25,13 +25,13 @@ import (
 func TestThroughTheOperator(t *testing.T) {
 	ctx := context.Background()
 	f := startScaleway(t)
-	dbID, _ := f.put("/", "db", []byte(`{"user":"admin","password":"pw-1"}`), "app")
-	f.put("/team/a", "cert", []byte("-----BEGIN CERT-----"), "app")
-	f.put("/", "theirs", []byte("keep-me"))
+	dbID, _ := f.Put("/", "db", []byte(`{"user":"admin","password":"pw-1"}`), "app")
+	f.Put("/team/a", "cert", []byte("-----BEGIN CERT-----"), "app")
+	f.Put("/", "theirs", []byte("keep-me"))
 	ns := testenv.Namespace(t, k8s, nil)
 	operatortest.Create(t, k8s, &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "scaleway"},
 		Data: map[string][]byte{"secret-key": []byte(testSecretKey)}})
-	store := scalewayStore(f.srv.URL).(*esv1.SecretStore)
+	store := scalewayStore(f.URL).(*esv1.SecretStore)
 	store.Namespace = ns
 	operatortest.Create(t, k8s, store)
 	operatortest.WaitReady(t, k8s, store, metav1.ConditionTrue)
@@ -80,7 +80,7 @@ func TestThroughTheOperator(t *testing.T) {
 	}
 	ours := push("ours", "name:pushed-token")
 	operatortest.WaitReady(t, k8s, ours, metav1.ConditionTrue)
-	s := f.get("/", "pushed-token")
+	s := f.Get("/", "pushed-token")
 	if s == nil || len(s.Versions) != 1 || string(s.Versions[0].Data) != "pushed-value" || !slicesEqual(s.Tags, []string{OwnershipTag}) {
 		t.Fatalf("pushed secret = %+v, want one version of the value, tagged %s", s, OwnershipTag)
 	}
@@ -89,16 +89,16 @@ func TestThroughTheOperator(t *testing.T) {
 	if !strings.Contains(msg, "was not created by Ferry") {
 		t.Errorf("the refused push says %q, want the reason", msg)
 	}
-	if s := f.get("/", "theirs"); s == nil || len(s.Versions) != 1 || string(s.Versions[0].Data) != "keep-me" {
+	if s := f.Get("/", "theirs"); s == nil || len(s.Versions) != 1 || string(s.Versions[0].Data) != "keep-me" {
 		t.Errorf("a secret Ferry did not create was changed: %+v", s)
 	}
 
 	operatortest.WaitGone(t, k8s, ours)
-	if f.get("/", "pushed-token") != nil {
+	if f.Get("/", "pushed-token") != nil {
 		t.Error("deleting the PushSecret did not delete the secret it pushed")
 	}
 	operatortest.WaitGone(t, k8s, theirs)
-	if s := f.get("/", "theirs"); s == nil {
+	if s := f.Get("/", "theirs"); s == nil {
 		t.Error("deleting a PushSecret deleted a secret Ferry did not create")
 	}
 }

@@ -11,6 +11,7 @@ import (
 	esv1 "github.com/ferryhq/ferry/api/externalsecrets/v1"
 	"github.com/ferryhq/ferry/internal/provider"
 	"github.com/ferryhq/ferry/internal/provider/conformance"
+	"github.com/ferryhq/ferry/internal/provider/scaleway/scalewayfake"
 )
 
 const (
@@ -32,18 +33,18 @@ func newClient(t *testing.T, apiURL, secretKey string) *Client {
 // folder by path only, and checks the calls each form costs.
 func TestKeyForms(t *testing.T) {
 	f := startScaleway(t)
-	id, _ := f.put("/", "db", []byte(`{"user":"admin","password":"pw-root"}`))
-	f.put("/team/a", "db", []byte(`{"user":"a","password":"pw-a"}`))
-	f.put("/", "db-other", []byte(`{"user":"other"}`))
-	c := newClient(t, f.srv.URL, testSecretKey)
+	id, _ := f.Put("/", "db", []byte(`{"user":"admin","password":"pw-root"}`))
+	f.Put("/team/a", "db", []byte(`{"user":"a","password":"pw-a"}`))
+	f.Put("/", "db-other", []byte(`{"user":"other"}`))
+	c := newClient(t, f.URL, testSecretKey)
 	ctx := context.Background()
 
-	before := f.count(listRoute)
+	before := f.Count(listRoute)
 	got, err := c.GetSecret(ctx, esv1.ExternalSecretDataRemoteRef{Key: "id:" + id, Property: "user"})
 	if err != nil || string(got) != "admin" {
 		t.Errorf("id: = %q, %v", got, err)
 	}
-	if f.count(listRoute) != before {
+	if f.Count(listRoute) != before {
 		t.Error("an id: read listed secrets; it needs one access call")
 	}
 	got, err = c.GetSecret(ctx, esv1.ExternalSecretDataRemoteRef{Key: "path:/team/a/db", Property: "user"})
@@ -59,7 +60,7 @@ func TestKeyForms(t *testing.T) {
 	if err == nil || errors.Is(err, provider.ErrNotFound) || !strings.Contains(err.Error(), "/team/a") {
 		t.Errorf("an ambiguous name = %v, want an error naming the folders", err)
 	}
-	f.remove("/team/a", "db")
+	f.Remove("/team/a", "db")
 	for _, key := range []string{"name:db", "db"} {
 		got, err = c.GetSecret(ctx, esv1.ExternalSecretDataRemoteRef{Key: key, Property: "user"})
 		if err != nil || string(got) != "admin" {
@@ -67,12 +68,12 @@ func TestKeyForms(t *testing.T) {
 		}
 	}
 	for _, key := range []string{"id:not-a-uuid", "path:db", "path:/team/", "name:", "name:a/b", "arn:db"} {
-		n := f.count(listRoute) + f.count(accessRoute)
+		n := f.Count(listRoute) + f.Count(accessRoute)
 		_, err := c.GetSecret(ctx, esv1.ExternalSecretDataRemoteRef{Key: key})
 		if err == nil || errors.Is(err, provider.ErrNotFound) {
 			t.Errorf("key %q = %v, want an error that is not ErrNotFound", key, err)
 		}
-		if f.count(listRoute)+f.count(accessRoute) != n {
+		if f.Count(listRoute)+f.Count(accessRoute) != n {
 			t.Errorf("key %q was refused only after calling Scaleway", key)
 		}
 	}
@@ -82,10 +83,10 @@ func TestKeyForms(t *testing.T) {
 // newer version disabled, and refuses version names Scaleway does not know.
 func TestVersions(t *testing.T) {
 	f := startScaleway(t)
-	f.put("/", "api", []byte("one"))
-	id, two := f.put("/", "api", []byte("two"))
-	f.disable(id, two)
-	c := newClient(t, f.srv.URL, testSecretKey)
+	f.Put("/", "api", []byte("one"))
+	id, two := f.Put("/", "api", []byte("two"))
+	f.Disable(id, two)
+	c := newClient(t, f.URL, testSecretKey)
 	ctx := context.Background()
 	for _, tc := range []struct{ version, want string }{{"", "one"}, {"latest_enabled", "one"}, {"1", "one"}} {
 		got, err := c.GetSecret(ctx, esv1.ExternalSecretDataRemoteRef{Key: "name:api", Version: tc.version})
@@ -119,19 +120,19 @@ func TestFindPagesFoldersAndTags(t *testing.T) {
 		if i%50 == 0 {
 			folder, tags = "/prod", []string{"bulk", "prod"}
 		}
-		f.put(folder, fmt.Sprintf("app-%03d", i), []byte(fmt.Sprint(i)), tags...)
+		f.Put(folder, fmt.Sprintf("app-%03d", i), []byte(fmt.Sprint(i)), tags...)
 	}
 	// A secret whose only version is disabled has nothing to read and is left out.
-	id, rev := f.put("/", "app-disabled", []byte("x"), "bulk")
-	f.disable(id, rev)
-	c := newClient(t, f.srv.URL, testSecretKey)
+	id, rev := f.Put("/", "app-disabled", []byte("x"), "bulk")
+	f.Disable(id, rev)
+	c := newClient(t, f.URL, testSecretKey)
 	ctx := context.Background()
 
 	all, err := c.GetAllSecrets(ctx, esv1.ExternalSecretFind{Name: &esv1.FindName{RegExp: "^app-"}})
 	if err != nil || len(all) != 250 || string(all["app-249"]) != "249" {
 		t.Fatalf("find by name gave %d secrets, %v; want 250", len(all), err)
 	}
-	if n := f.count(listRoute); n != 3 {
+	if n := f.Count(listRoute); n != 3 {
 		t.Errorf("listing 251 secrets took %d pages, want 3", n)
 	}
 	prod, err := c.GetAllSecrets(ctx, esv1.ExternalSecretFind{Path: new("/prod")})
@@ -147,7 +148,7 @@ func TestFindPagesFoldersAndTags(t *testing.T) {
 		t.Error("an invalid regexp was accepted")
 	}
 	// The same name in two folders cannot be two keys of one Secret.
-	f.put("/", "app-050", []byte("root"))
+	f.Put("/", "app-050", []byte("root"))
 	if _, err := c.GetAllSecrets(ctx, esv1.ExternalSecretFind{Name: &esv1.FindName{RegExp: "^app-050$"}}); err == nil || !strings.Contains(err.Error(), "/prod") {
 		t.Errorf("a name in two folders = %v, want an error naming them", err)
 	}
@@ -165,29 +166,29 @@ func keys(m map[string][]byte) []string {
 // checks that a secret Ferry did not create is neither overwritten nor deleted.
 func TestPushSecret(t *testing.T) {
 	f := startScaleway(t)
-	c := newClient(t, f.srv.URL, testSecretKey)
+	c := newClient(t, f.URL, testSecretKey)
 	ctx := context.Background()
 	const createRoute, versionRoute, deleteRoute = "POST secrets", "POST secrets/*/versions", "DELETE secrets/*"
 
 	if err := c.PushSecret(ctx, []byte("v1"), provider.PushRef{RemoteKey: "name:pushed"}); err != nil {
 		t.Fatal(err)
 	}
-	s := f.get("/", "pushed")
+	s := f.Get("/", "pushed")
 	if s == nil || len(s.Versions) != 1 || string(s.Versions[0].Data) != "v1" || !slicesEqual(s.Tags, []string{OwnershipTag}) {
 		t.Fatalf("pushed secret = %+v, want one version v1 tagged %s", s, OwnershipTag)
 	}
-	if err := c.PushSecret(ctx, []byte("v1"), provider.PushRef{RemoteKey: "name:pushed"}); err != nil || f.count(versionRoute) != 1 {
-		t.Errorf("pushing the same value again: %v, %d versions added in all, want 1", err, f.count(versionRoute))
+	if err := c.PushSecret(ctx, []byte("v1"), provider.PushRef{RemoteKey: "name:pushed"}); err != nil || f.Count(versionRoute) != 1 {
+		t.Errorf("pushing the same value again: %v, %d versions added in all, want 1", err, f.Count(versionRoute))
 	}
 	if err := c.PushSecret(ctx, []byte("v2"), provider.PushRef{RemoteKey: "name:pushed"}); err != nil {
 		t.Fatal(err)
 	}
-	s = f.get("/", "pushed")
+	s = f.Get("/", "pushed")
 	if len(s.Versions) != 2 || string(s.Versions[1].Data) != "v2" || s.Versions[0].Enabled {
 		t.Errorf("after an update: %+v, want v2 added and v1 disabled", s.Versions)
 	}
-	if f.count(createRoute) != 1 {
-		t.Errorf("%d secrets created, want 1", f.count(createRoute))
+	if f.Count(createRoute) != 1 {
+		t.Errorf("%d secrets created, want 1", f.Count(createRoute))
 	}
 
 	// Properties merge into a JSON object in a folder given by path:.
@@ -196,7 +197,7 @@ func TestPushSecret(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	db := f.get("/apps", "db")
+	db := f.Get("/apps", "db")
 	if db == nil || string(db.Versions[len(db.Versions)-1].Data) != `{"password":"pw","user":"admin"}` {
 		t.Fatalf("db after two property pushes = %+v", db)
 	}
@@ -206,16 +207,16 @@ func TestPushSecret(t *testing.T) {
 	if err := c.DeleteSecret(ctx, provider.PushRef{RemoteKey: "path:/apps/db", Property: "password"}); err != nil {
 		t.Fatal(err)
 	}
-	db = f.get("/apps", "db")
+	db = f.Get("/apps", "db")
 	if string(db.Versions[len(db.Versions)-1].Data) != `{"user":"admin"}` {
 		t.Errorf("db after a property delete = %s", db.Versions[len(db.Versions)-1].Data)
 	}
-	if err := c.DeleteSecret(ctx, provider.PushRef{RemoteKey: "path:/apps/db", Property: "user"}); err != nil || f.get("/apps", "db") != nil {
+	if err := c.DeleteSecret(ctx, provider.PushRef{RemoteKey: "path:/apps/db", Property: "user"}); err != nil || f.Get("/apps", "db") != nil {
 		t.Errorf("deleting the last property: %v; the secret should be gone", err)
 	}
 
 	// Someone else's secret, of the same name or tagged otherwise, is left alone.
-	f.put("/", "theirs", []byte("keep-me"), "team=payments")
+	f.Put("/", "theirs", []byte("keep-me"), "team=payments")
 	for _, op := range []func() error{
 		func() error { return c.PushSecret(ctx, []byte("x"), provider.PushRef{RemoteKey: "name:theirs"}) },
 		func() error { return c.DeleteSecret(ctx, provider.PushRef{RemoteKey: "theirs"}) },
@@ -224,14 +225,14 @@ func TestPushSecret(t *testing.T) {
 			t.Errorf("writing a secret Ferry did not create = %v, want ErrNotManaged", err)
 		}
 	}
-	if s := f.get("/", "theirs"); s == nil || len(s.Versions) != 1 {
+	if s := f.Get("/", "theirs"); s == nil || len(s.Versions) != 1 {
 		t.Errorf("their secret was changed: %+v", s)
 	}
-	if f.count(deleteRoute) != 1 {
-		t.Errorf("%d DELETE calls, want 1 (db only)", f.count(deleteRoute))
+	if f.Count(deleteRoute) != 1 {
+		t.Errorf("%d DELETE calls, want 1 (db only)", f.Count(deleteRoute))
 	}
 
-	if err := c.DeleteSecret(ctx, provider.PushRef{RemoteKey: "name:pushed"}); err != nil || f.get("/", "pushed") != nil {
+	if err := c.DeleteSecret(ctx, provider.PushRef{RemoteKey: "name:pushed"}); err != nil || f.Get("/", "pushed") != nil {
 		t.Errorf("deleting pushed: %v", err)
 	}
 	if ok, err := c.SecretExists(ctx, provider.PushRef{RemoteKey: "name:pushed"}); ok || err != nil {
@@ -268,8 +269,8 @@ func TestBadAnswers(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			f := startScaleway(t)
-			id, _ := f.put("/", "k", []byte("secret-value"))
-			f.fault = func(w http.ResponseWriter, r *http.Request) bool {
+			id, _ := f.Put("/", "k", []byte("secret-value"))
+			f.SetFault(func(w http.ResponseWriter, r *http.Request) bool {
 				if !strings.HasSuffix(r.URL.Path, "/access") {
 					return false
 				}
@@ -279,8 +280,8 @@ func TestBadAnswers(t *testing.T) {
 				w.WriteHeader(tc.status)
 				_, _ = w.Write([]byte(tc.body))
 				return true
-			}
-			c := newClient(t, f.srv.URL, testSecretKey)
+			})
+			c := newClient(t, f.URL, testSecretKey)
 			_, err := c.GetSecret(context.Background(), esv1.ExternalSecretDataRemoteRef{Key: "id:" + id})
 			if err == nil || errors.Is(err, provider.ErrNotFound) || !strings.Contains(err.Error(), tc.want) {
 				t.Errorf("GetSecret = %v, want an error with %q that is not ErrNotFound", err, tc.want)
@@ -292,26 +293,26 @@ func TestBadAnswers(t *testing.T) {
 	}
 	// A 404 to a lookup (a wrong region or API URL) is not a missing secret.
 	f := startScaleway(t)
-	f.put("/", "k", []byte("secret-value"))
-	f.fault = func(w http.ResponseWriter, r *http.Request) bool {
+	f.Put("/", "k", []byte("secret-value"))
+	f.SetFault(func(w http.ResponseWriter, r *http.Request) bool {
 		if strings.HasSuffix(r.URL.Path, "/secrets") {
-			notFound(w, "", "")
+			scalewayfake.NotFound(w, "", "")
 			return true
 		}
 		return false
-	}
-	if _, err := newClient(t, f.srv.URL, testSecretKey).GetSecret(context.Background(), esv1.ExternalSecretDataRemoteRef{Key: "name:k"}); err == nil || errors.Is(err, provider.ErrNotFound) {
+	})
+	if _, err := newClient(t, f.URL, testSecretKey).GetSecret(context.Background(), esv1.ExternalSecretDataRemoteRef{Key: "name:k"}); err == nil || errors.Is(err, provider.ErrNotFound) {
 		t.Errorf("a 404 to the lookup = %v, want an error that is not ErrNotFound", err)
 	}
-	f.fault = nil
+	f.SetFault(nil)
 
 	// A wrong key is a 401 that names the field to check, not the key.
-	_, err := newClient(t, f.srv.URL, "wrong-key-value").Validate(context.Background())
+	_, err := newClient(t, f.URL, "wrong-key-value").Validate(context.Background())
 	if err == nil || !strings.Contains(err.Error(), "HTTP 401") || !strings.Contains(err.Error(), field+".secretKey") ||
 		strings.Contains(err.Error(), "wrong-key-value") {
 		t.Errorf("Validate with a wrong key = %v", err)
 	}
-	if res, err := newClient(t, f.srv.URL, testSecretKey).Validate(context.Background()); err != nil || res != esv1.ValidationResultReady {
+	if res, err := newClient(t, f.URL, testSecretKey).Validate(context.Background()); err != nil || res != esv1.ValidationResultReady {
 		t.Errorf("Validate = %v, %v; want Ready", res, err)
 	}
 }
