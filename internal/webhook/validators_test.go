@@ -17,6 +17,7 @@ import (
 	"github.com/ferryhq/ferry/internal/provider"
 	"github.com/ferryhq/ferry/internal/provider/aws"
 	"github.com/ferryhq/ferry/internal/provider/fake"
+	"github.com/ferryhq/ferry/internal/provider/vault"
 	webhookprovider "github.com/ferryhq/ferry/internal/provider/webhook"
 	"github.com/ferryhq/ferry/internal/validation"
 )
@@ -42,25 +43,47 @@ func TestStoreValidatorAdmitsUnimplementedProviders(t *testing.T) {
 }
 
 // TestStoreValidatorWarnsOnFeatureGaps: a store using a provider setting Ferry does not
-// implement yet (the webhook provider's NTLM auth) is admitted with a warning, as it may be
-// another controller's; the same store with a mistake as well is refused, naming only the
-// mistake.
+// implement yet (Vault's GCP auth) is admitted with a warning, as it may be another
+// controller's; the same store with a mistake as well is refused, naming only the mistake.
 func TestStoreValidatorWarnsOnFeatureGaps(t *testing.T) {
-	v := storeValidator[*esv1.SecretStore]{registry: provider.NewRegistry(webhookprovider.New())}
-	ntlm := &esv1.SecretStore{Spec: esv1.SecretStoreSpec{Controller: "eso", Provider: &esv1.SecretStoreProvider{
-		Webhook: &esv1.WebhookProvider{URL: "https://example.test/{{ .remoteRef.key }}", Auth: &esv1.WebhookAuth{NTLM: &esv1.NTLMProtocol{
-			UserName: esv1.SecretKeySelector{Name: "ntlm", Key: "user"}, Password: esv1.SecretKeySelector{Name: "ntlm", Key: "password"}}}}}}}
-	warnings, err := v.ValidateCreate(context.Background(), ntlm)
+	v := storeValidator[*esv1.SecretStore]{registry: provider.NewRegistry(vault.New())}
+	gcp := &esv1.SecretStore{Spec: esv1.SecretStoreSpec{Controller: "eso", Provider: &esv1.SecretStoreProvider{
+		Vault: &esv1.VaultProvider{Server: "https://vault.example.test", Auth: &esv1.VaultAuth{GCP: &esv1.VaultGCPAuth{}}}}}}
+	warnings, err := v.ValidateCreate(context.Background(), gcp)
 	if err != nil {
 		t.Fatalf("store using a setting Ferry does not implement refused: %v", err)
 	}
-	if len(warnings) != 1 || !strings.Contains(warnings[0], "spec.provider.webhook.auth.ntlm: NTLM authentication is not supported by Ferry yet") {
-		t.Errorf("warnings %q, want one naming spec.provider.webhook.auth.ntlm", warnings)
+	if len(warnings) != 1 || !strings.Contains(warnings[0], "spec.provider.vault.auth.gcp: the GCP auth method is not supported by Ferry yet") {
+		t.Errorf("warnings %q, want one naming spec.provider.vault.auth.gcp", warnings)
 	}
-	ntlm.Spec.Provider.Webhook.URL = ""
-	_, err = v.ValidateUpdate(context.Background(), ntlm, ntlm)
-	if err == nil || !strings.Contains(err.Error(), "spec.provider.webhook.url: required") || strings.Contains(err.Error(), "NTLM") {
-		t.Errorf("store with a missing url: %v, want the url refused and the gap left out", err)
+	gcp.Spec.Provider.Vault.Server = ""
+	_, err = v.ValidateUpdate(context.Background(), gcp, gcp)
+	if err == nil || !strings.Contains(err.Error(), "spec.provider.vault.server: required") || strings.Contains(err.Error(), "GCP") {
+		t.Errorf("store with a missing server: %v, want the server refused and the gap left out", err)
+	}
+}
+
+// TestStoreValidatorAdmitsNTLM: the webhook provider's NTLM auth is served, so a store
+// using it is admitted without a warning; a credential reference without a Secret name or
+// key, which ESO's schema and webhook admit, is admitted with a warning naming the field.
+func TestStoreValidatorAdmitsNTLM(t *testing.T) {
+	v := storeValidator[*esv1.SecretStore]{registry: provider.NewRegistry(webhookprovider.New())}
+	ntlm := &esv1.SecretStore{Spec: esv1.SecretStoreSpec{Provider: &esv1.SecretStoreProvider{
+		Webhook: &esv1.WebhookProvider{URL: "https://example.test/{{ .remoteRef.key }}", Auth: &esv1.WebhookAuth{NTLM: &esv1.NTLMProtocol{
+			UserName: esv1.SecretKeySelector{Name: "ntlm", Key: "user"}, Password: esv1.SecretKeySelector{Name: "ntlm", Key: "password"}}}}}}}
+	warnings, err := v.ValidateCreate(context.Background(), ntlm)
+	if err != nil || len(warnings) != 0 {
+		t.Fatalf("NTLM store: warnings %q, %v; want it admitted as it is", warnings, err)
+	}
+	ntlm.Spec.Provider.Webhook.Auth.NTLM.UserName.Name = ""
+	ntlm.Spec.Provider.Webhook.Auth.NTLM.Password.Key = ""
+	warnings, err = v.ValidateUpdate(context.Background(), ntlm, ntlm)
+	if err != nil {
+		t.Fatalf("NTLM store without a user name's Secret refused: %v", err)
+	}
+	want := []string{"spec.provider.webhook.auth.ntlm.usernameSecret.name: required", "spec.provider.webhook.auth.ntlm.passwordSecret.key: required"}
+	if len(warnings) != len(want) || !strings.HasPrefix(warnings[0], want[0]) || !strings.HasPrefix(warnings[1], want[1]) {
+		t.Errorf("warnings %q, want ones starting %q", warnings, want)
 	}
 }
 

@@ -7,7 +7,9 @@
 // functions minus those that read the operator's environment or network. A 404 answer is
 // "not found"; the value is the body, or what result.jsonPath selects in its JSON.
 // Webhooks read one key at a time: dataFrom.find is not supported. A PushSecret sends
-// the value to the same templated request (push.go), DELETE to delete.
+// the value to the same templated request (push.go), DELETE to delete. auth.ntlm sends
+// every request through an NTLMv2 handshake (package ntlm) with a user name and password
+// read from Secrets that carry the webhook label.
 //
 // This package must not log secret values or put them in errors (template errors are
 // scrubbed of every value the templates can see, and response bodies are never quoted),

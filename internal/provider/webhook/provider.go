@@ -16,6 +16,7 @@ import (
 	esv1 "github.com/ferryhq/ferry/api/externalsecrets/v1"
 	"github.com/ferryhq/ferry/internal/provider"
 	"github.com/ferryhq/ferry/internal/provider/property"
+	"github.com/ferryhq/ferry/internal/provider/webhook/ntlm"
 )
 
 const specField = "spec.provider.webhook"
@@ -46,8 +47,8 @@ func (*Provider) Name() string { return "webhook" }
 // Capabilities returns ReadWrite: the same endpoint template is called to push (see push.go).
 func (*Provider) Capabilities() esv1.SecretStoreCapabilities { return esv1.SecretStoreReadWrite }
 
-// NewClient validates the store, parses its templates, reads the Secrets it lists and its
-// CA (through kube, for objects in namespace) and returns a client.
+// NewClient validates the store, parses its templates, reads the Secrets it lists, its CA
+// and its NTLM credentials (through kube, for objects in namespace) and returns a client.
 func (p *Provider) NewClient(ctx context.Context, store esv1.GenericStore, kube client.Client, namespace string) (provider.Client, error) {
 	if err := p.ValidateStore(store); err != nil {
 		return nil, err
@@ -79,6 +80,14 @@ func (p *Provider) NewClient(ctx context.Context, store esv1.GenericStore, kube 
 	}
 	transport := http.DefaultTransport.(*http.Transport).Clone()
 	transport.TLSClientConfig = &tls.Config{MinVersion: tls.VersionTLS12, RootCAs: pool}
+	var roundTripper http.RoundTripper = transport
+	if spec.Auth != nil && spec.Auth.NTLM != nil {
+		user, password, err := ntlmCredentials(ctx, kube, store, namespace, spec.Auth.NTLM)
+		if err != nil {
+			return nil, err
+		}
+		roundTripper = ntlm.NewTransport(transport, user, password)
+	}
 	timeout := defaultTimeout
 	if spec.Timeout != nil && spec.Timeout.Duration > 0 {
 		timeout = spec.Timeout.Duration
@@ -88,8 +97,33 @@ func (p *Provider) NewClient(ctx context.Context, store esv1.GenericStore, kube 
 		hasBody:   spec.Body != "",
 		templates: tmpl,
 		secrets:   secrets,
-		http:      &http.Client{Transport: transport, Timeout: timeout},
+		http:      &http.Client{Transport: roundTripper, Timeout: timeout},
 	}, nil
+}
+
+// ntlmCredentials reads the user name and password auth.ntlm names, under the namespace
+// rules of the store's other Secrets. As in External Secrets Operator, each Secret must
+// carry the webhook label: an NTLMv2 response lets its receiver guess the password
+// offline, so credentials go only to endpoints their owner lent them to.
+func ntlmCredentials(ctx context.Context, kube client.Client, store esv1.GenericStore, namespace string,
+	auth *esv1.NTLMProtocol) (user, password string, err error) {
+	var values [2]string
+	for i, ref := range ntlmRefs(auth) {
+		data, err := provider.LabelledSecretData(ctx, kube, store, namespace, ref.selector.Name, ref.selector.Namespace,
+			SecretLabel, SecretLabelValue, ref.field)
+		if err != nil {
+			return "", "", err
+		}
+		value, ok := data[ref.selector.Key]
+		if !ok {
+			return "", "", fmt.Errorf("%s: Secret %s has no key %q", ref.field, ref.selector.Name, ref.selector.Key)
+		}
+		values[i] = string(value)
+	}
+	if values[0] == "" {
+		return "", "", fmt.Errorf("%s: the user name in key %q of Secret %s is empty", ntlmRefs(auth)[0].field, auth.UserName.Key, auth.UserName.Name)
+	}
+	return values[0], values[1], nil
 }
 
 // webhookClient calls one store's endpoint.

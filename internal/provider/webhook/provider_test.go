@@ -146,6 +146,8 @@ func TestValidateStore(t *testing.T) {
 		name string
 		spec esv1.WebhookProvider
 		want string
+		// admitted: ESO admits the mistake, so it is a warning at admission.
+		admitted bool
 	}{
 		{name: "minimal", spec: esv1.WebhookProvider{URL: "https://x/{{ .remoteRef.key }}"}},
 		{name: "no url", spec: esv1.WebhookProvider{}, want: "spec.provider.webhook.url: required"},
@@ -160,8 +162,17 @@ func TestValidateStore(t *testing.T) {
 		{name: "another namespace's Secret", spec: esv1.WebhookProvider{URL: "https://x", Secrets: []esv1.WebhookSecret{{Name: "a",
 			SecretRef: esv1.SecretKeySelector{Name: "s", Namespace: &other}}}},
 			want: "spec.provider.webhook.secrets[0].secretRef.namespace: a SecretStore may only reference its own namespace"},
-		{name: "ntlm", spec: esv1.WebhookProvider{URL: "https://x", Auth: &esv1.WebhookAuth{NTLM: &esv1.NTLMProtocol{}}},
-			want: "spec.provider.webhook.auth.ntlm: NTLM authentication is not supported"},
+		{name: "ntlm", spec: esv1.WebhookProvider{URL: "https://x", Auth: &esv1.WebhookAuth{NTLM: &esv1.NTLMProtocol{
+			UserName: esv1.SecretKeySelector{Name: "ntlm", Key: "user"}, Password: esv1.SecretKeySelector{Name: "ntlm", Key: "password"}}}}},
+		{name: "ntlm without the user name's Secret", spec: esv1.WebhookProvider{URL: "https://x", Auth: &esv1.WebhookAuth{NTLM: &esv1.NTLMProtocol{
+			UserName: esv1.SecretKeySelector{Key: "user"}, Password: esv1.SecretKeySelector{Name: "ntlm", Key: "password"}}}},
+			want: "spec.provider.webhook.auth.ntlm.usernameSecret.name: required", admitted: true},
+		{name: "ntlm without the password's key", spec: esv1.WebhookProvider{URL: "https://x", Auth: &esv1.WebhookAuth{NTLM: &esv1.NTLMProtocol{
+			UserName: esv1.SecretKeySelector{Name: "ntlm", Key: "user"}, Password: esv1.SecretKeySelector{Name: "ntlm"}}}},
+			want: "spec.provider.webhook.auth.ntlm.passwordSecret.key: required", admitted: true},
+		{name: "ntlm in another namespace", spec: esv1.WebhookProvider{URL: "https://x", Auth: &esv1.WebhookAuth{NTLM: &esv1.NTLMProtocol{
+			UserName: esv1.SecretKeySelector{Name: "ntlm", Key: "user"}, Password: esv1.SecretKeySelector{Name: "ntlm", Key: "password", Namespace: &other}}}},
+			want: "spec.provider.webhook.auth.ntlm.passwordSecret.namespace: a SecretStore may only reference its own namespace"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -174,6 +185,8 @@ func TestValidateStore(t *testing.T) {
 				t.Errorf("ValidateStore = %v, want valid", err)
 			case tt.want != "" && (err == nil || !strings.Contains(err.Error(), tt.want)):
 				t.Errorf("ValidateStore = %v, want an error containing %q", err, tt.want)
+			case tt.want != "" && errors.Is(err, provider.ErrAdmittedMistake) != tt.admitted:
+				t.Errorf("ValidateStore = %v: admitted mistake %v, want %v", err, !tt.admitted, tt.admitted)
 			}
 		})
 	}

@@ -16,15 +16,23 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	esv1 "github.com/ferryhq/ferry/api/externalsecrets/v1"
+	"github.com/ferryhq/ferry/internal/operator"
+	"github.com/ferryhq/ferry/internal/operator/operatortest"
 	"github.com/ferryhq/ferry/internal/provider"
 	"github.com/ferryhq/ferry/internal/testenv"
 )
 
-// controlPlane serves the Secrets whose keys the stores' templates use.
+// controlPlane serves the Secrets whose keys the stores' templates use, and the objects of
+// the operator tests.
 var controlPlane *testenv.ControlPlane
 
 func TestMain(m *testing.M) {
-	os.Exit(testenv.Run(m, func(cp *testenv.ControlPlane) { controlPlane = cp }))
+	operatortest.SetLogger(nil, 0)
+	os.Exit(testenv.Run(m, func(cp *testenv.ControlPlane) {
+		controlPlane = cp
+		// A Ferry operator serving only this provider, for operator_test.go.
+		operatortest.MustStart(cp, operator.Options{Providers: provider.NewRegistry(New())})
+	}))
 }
 
 func testContext(t *testing.T) context.Context {

@@ -55,7 +55,42 @@ func (*Provider) ValidateStore(store esv1.GenericStore) error {
 		errs = append(errs, provider.ValidateCAProvider(store, w.CAProvider, specField+".caProvider")...)
 	}
 	if w.Auth != nil && w.Auth.NTLM != nil {
-		errs = append(errs, provider.FeatureNotImplemented("%s.auth.ntlm: NTLM authentication is not supported by Ferry yet", specField))
+		errs = append(errs, validateNTLM(store, w.Auth.NTLM)...)
 	}
 	return errors.Join(errs...)
+}
+
+// validateNTLM checks the Secret keys auth.ntlm names. ESO's schema requires both
+// selectors but neither their name nor their key, and ESO's webhook admits either left out,
+// so a missing one is an admitted mistake: a warning at admission, the store not Ready.
+func validateNTLM(store esv1.GenericStore, auth *esv1.NTLMProtocol) []error {
+	var errs []error
+	for _, ref := range ntlmRefs(auth) {
+		if ref.selector.Name == "" {
+			errs = append(errs, provider.AdmittedMistake("%s.name: required: name the Secret that holds the %s", ref.field, ref.holds))
+		}
+		if ref.selector.Key == "" {
+			errs = append(errs, provider.AdmittedMistake("%s.key: required: name the key that holds the %s", ref.field, ref.holds))
+		}
+		if err := provider.ValidateRefNamespace(store, ref.selector.Namespace, ref.field); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	return errs
+}
+
+// ntlmRef is one of the two Secret keys of auth.ntlm.
+type ntlmRef struct {
+	selector esv1.SecretKeySelector
+	field    string
+	// holds says what the key holds, for messages.
+	holds string
+}
+
+func ntlmRefs(auth *esv1.NTLMProtocol) [2]ntlmRef {
+	field := specField + ".auth.ntlm"
+	return [2]ntlmRef{
+		{selector: auth.UserName, field: field + ".usernameSecret", holds: "user name"},
+		{selector: auth.Password, field: field + ".passwordSecret", holds: "password"},
+	}
 }
