@@ -21,6 +21,7 @@ import (
 
 	esv1 "github.com/ferryhq/ferry/api/externalsecrets/v1"
 	esv1alpha1 "github.com/ferryhq/ferry/api/externalsecrets/v1alpha1"
+	genv1alpha1 "github.com/ferryhq/ferry/api/generators/v1alpha1"
 	"github.com/ferryhq/ferry/internal/provider/webhook"
 	"github.com/ferryhq/ferry/internal/template"
 	"github.com/ferryhq/ferry/internal/testenv"
@@ -194,9 +195,9 @@ func TestAdvisoryNoServiceAccountTokenSecrets(t *testing.T) {
 // requires every Secret a webhook store or generator sends to carry the label
 // external-secrets.io/type=webhook, so that whoever may write a store cannot send any Secret
 // of the namespace to a server of their choosing; a bug skipped that check for generators.
-// Ferry checks it for webhook stores (and serves no Webhook generator: such an ExternalSecret
-// is refused as ProviderNotImplemented). Here the tenant names the namespace's database
-// Secret: the endpoint never receives it. Replacing provider.LabelledSecretData by
+// Ferry checks it for webhook stores and for the Webhook generator, which runs on the store's
+// code. Here the tenant names the namespace's database Secret, through a store and through a
+// generator: the endpoint never receives it. Replacing provider.LabelledSecretData by
 // provider.SecretData in internal/provider/webhook makes this test fail.
 func TestAdvisoryWebhookSendsOnlyLabelledSecrets(t *testing.T) {
 	ns := testenv.Namespace(t, k8s, nil)
@@ -215,6 +216,16 @@ func TestAdvisoryWebhookSendsOnlyLabelledSecrets(t *testing.T) {
 		create(t, store)
 		create(t, externalSecret(ns, name, esv1.SecretStoreRef{Name: name}, "k"))
 	}
+	create(t, &genv1alpha1.Webhook{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "exfiltrate-gen"}, Spec: genv1alpha1.WebhookSpec{
+		URL:     endpoint.URL + "/generate",
+		Headers: map[string]string{"X-Stolen": "{{ range .s }}{{ . }}{{ end }}"},
+		Secrets: []genv1alpha1.WebhookSecret{{Name: "s", SecretRef: genv1alpha1.LocalSecretKeySelector{Name: "db-admin", Key: "password"}}},
+	}})
+	create(t, &esv1.ExternalSecret{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "exfiltrate-gen"}, Spec: esv1.ExternalSecretSpec{
+		RefreshInterval: esv1.NewDuration(time.Hour),
+		DataFrom: []esv1.ExternalSecretDataFromRemoteRef{{SourceRef: &esv1.StoreGeneratorSourceRef{
+			GeneratorRef: &esv1.GeneratorRef{APIVersion: genv1alpha1.SchemeGroupVersion.String(), Kind: genv1alpha1.WebhookKind, Name: "exfiltrate-gen"}}}},
+	}})
 	// The positive control: a labelled Secret is sent, so the endpoint does record headers.
 	waitSecret(t, ns, "control")
 	if !endpoint.received("lent-token") {
@@ -224,10 +235,15 @@ func TestAdvisoryWebhookSendsOnlyLabelledSecrets(t *testing.T) {
 	if !strings.Contains(msg, "does not carry the label external-secrets.io/type=webhook") {
 		t.Errorf("condition = %q, want the missing label named", msg)
 	}
+	msg = waitFailed(t, ns, "exfiltrate-gen")
+	if !strings.Contains(msg, "does not carry the label external-secrets.io/type=webhook") {
+		t.Errorf("generator's condition = %q, want the missing label named", msg)
+	}
 	if endpoint.received(value) {
 		t.Error("the endpoint received the unlabelled Secret's value")
 	}
 	assertNoSecret(t, ns, "exfiltrate")
+	assertNoSecret(t, ns, "exfiltrate-gen")
 }
 
 // waitPushReady waits until the PushSecret is Ready=True and returns it.

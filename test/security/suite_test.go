@@ -15,6 +15,7 @@ import (
 
 	esv1 "github.com/ferryhq/ferry/api/externalsecrets/v1"
 	"github.com/ferryhq/ferry/internal/builtin"
+	"github.com/ferryhq/ferry/internal/generator"
 	"github.com/ferryhq/ferry/internal/operator"
 	"github.com/ferryhq/ferry/internal/operator/operatortest"
 	"github.com/ferryhq/ferry/internal/provider"
@@ -45,13 +46,15 @@ func TestMain(m *testing.M) {
 	operatortest.SetLogger(nil, 1)
 	os.Exit(testenv.Run(m, func(c *testenv.ControlPlane) {
 		cp, k8s = c, c.Client
-		served, _ = builtin.Registries(c.Config)
+		var generators *generator.Registry
+		served, generators = builtin.Registries(c.Config)
 		// Every provider the binary serves; the fake one echoes values on request.
 		registry = provider.NewRegistry(echoFake{fake.New()}, aws.New(), vault.New(),
 			kubernetes.New(kubernetes.WithLocalCluster(c.Config)), webhook.New(), gcpsm.New(), azurekv.New(),
 			conjur.New(), delinea.New(), previder.New())
 		operatortest.MustStart(c, operator.Options{
 			Providers:      registry,
+			Generators:     generators, // the Webhook generator's Secrets must be labelled too (advisories_test.go)
 			Concurrency:    4,
 			RolloutEnabled: true,
 			Rollout:        rollout.Options{Window: -1, MinInterval: -1, PerMinute: -1},
