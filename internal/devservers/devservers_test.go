@@ -30,6 +30,15 @@ func TestManifests(t *testing.T) {
 		t.Fatalf("%d manifest files for %d providers", len(files), len(Providers))
 	}
 	names := map[string]map[string]bool{} // provider → kind/name
+	// `kubectl apply -f .cache/dev/providers/` puts every file in one namespace: no two
+	// objects, and no target Secret and another object, may share a kind and name.
+	owner := map[string]string{} // kind/name → provider
+	claim := func(p, key string) {
+		if other, ok := owner[key]; ok {
+			t.Errorf("%s: %s is also %s's", p, key, other)
+		}
+		owner[key] = p
+	}
 	for _, p := range Providers {
 		raw := files[p+".yaml"]
 		// Oracle's store names a region, whose hosts the operator's proxy tunnels to the stand-in;
@@ -53,6 +62,7 @@ func TestManifests(t *testing.T) {
 				continue
 			}
 			names[p][obj.Kind+"/"+obj.Metadata.Name] = true
+			claim(p, obj.Kind+"/"+obj.Metadata.Name)
 		}
 	}
 	for _, tg := range s.Targets() {
@@ -62,6 +72,7 @@ func TestManifests(t *testing.T) {
 		if len(tg.Data) == 0 {
 			t.Errorf("%s/%s: no data to check", tg.Provider, tg.ExternalSecret)
 		}
+		claim(tg.Provider, "Secret/"+tg.Secret)
 	}
 	if len(s.Targets()) < len(Providers) {
 		t.Errorf("%d targets; want at least one a provider", len(s.Targets()))

@@ -140,9 +140,9 @@ func (s *Servers) startInfisical() error {
 	myApp := map[string]string{"SERVICE_PASSWORD": "inf-service-pw-19d8", "ADMIN_PASSWORD": "inf-admin-pw-a63f"}
 	all := map[string]string{"API_KEY": "inf-api-key-72c1", "DB_PASSWORD": "inf-db-pw-e04b", "JSON_BLOB": `{"key": "value"}`}
 	maps.Copy(all, myApp)
-	s.target("infisical", "infisical-managed-secrets", "auth-api", map[string]string{"API_KEY": "inf-api-key-72c1"})
-	s.target("infisical", "infisical-managed-secrets-all", "auth-api-all", all)
-	s.target("infisical", "infisical-managed-secrets-filtered", "auth-api-filtered", myApp)
+	s.target("infisical", "infisical-managed-secrets", "infisical-auth-api", map[string]string{"API_KEY": "inf-api-key-72c1"})
+	s.target("infisical", "infisical-managed-secrets-all", "infisical-auth-api-all", all)
+	s.target("infisical", "infisical-managed-secrets-filtered", "infisical-auth-api-filtered", myApp)
 	return nil
 }
 
