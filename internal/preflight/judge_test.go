@@ -37,7 +37,7 @@ func TestJudgeManifests(t *testing.T) {
 		{"SecretStore", "app", "eso-store", preflight.HandsOff, `spec.controller is "eso"`, nil},
 		{"SecretStore", "app", "chef", preflight.CannotYet, "provider chef is not implemented", nil},
 		{"ClusterSecretStore", "", "acm", preflight.Serves, "", nil},
-		{"ClusterSecretStore", "", "ntlm-hook", preflight.CannotYet, "spec.provider.webhook.auth.ntlm: NTLM authentication is not supported by Ferry yet", nil},
+		{"ClusterSecretStore", "", "vault-gcp", preflight.CannotYet, "spec.provider.vault.auth.gcp: the GCP auth method is not supported by Ferry yet", nil},
 		{"SecretStore", "app", "conjur-ro", preflight.Serves, "", nil},
 		{"SecretStore", "app", "bitwarden", preflight.Serves, "", nil},
 		{"SecretStore", "app", "pulumi", preflight.Serves, "", nil},
@@ -71,8 +71,8 @@ func TestJudgeManifests(t *testing.T) {
 		{"ClusterGenerator", "", "quay", preflight.Serves, "", []string{"generator-class"}},
 		{"ClusterGenerator", "", "beyondtrust", preflight.Serves, "", nil},
 		{"ClusterPushSecret", "", "everywhere", preflight.Serves, "", nil},
-		{"ClusterPushSecret", "", "to-ntlm-hook", preflight.CannotYet, "spec.pushSecretSpec.secretStoreRefs[0] names ClusterSecretStore ntlm-hook: spec.provider.webhook.auth.ntlm", nil},
-		{"ClusterExternalSecret", "", "shared", preflight.CannotYet, "its ExternalSecrets read ClusterSecretStore ntlm-hook: spec.provider.webhook.auth.ntlm", []string{"ces-every-class", "durations"}},
+		{"ClusterPushSecret", "", "to-vault-gcp", preflight.CannotYet, "spec.pushSecretSpec.secretStoreRefs[0] names ClusterSecretStore vault-gcp: spec.provider.vault.auth.gcp", nil},
+		{"ClusterExternalSecret", "", "shared", preflight.CannotYet, "its ExternalSecrets read ClusterSecretStore vault-gcp: spec.provider.vault.auth.gcp", []string{"ces-every-class", "durations"}},
 		{"ExternalSecret", "app", "from-backup", preflight.Serves, "", nil},
 	}
 	if len(results) != len(tests) {
