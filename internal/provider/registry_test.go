@@ -41,7 +41,7 @@ func TestForStore(t *testing.T) {
 // TestFeatureNotImplemented: a gap of Ferry's stays recognisable inside the joined errors
 // ValidateStore returns, and its message is the field's alone.
 func TestFeatureNotImplemented(t *testing.T) {
-	gap := provider.FeatureNotImplemented("%s.auth.ntlm: NTLM authentication is not supported by Ferry yet", "spec.provider.webhook")
+	gap := provider.FeatureNotImplemented("%s.auth.gcp: the GCP auth method is not supported by Ferry yet", "spec.provider.vault")
 	joined := errors.Join(errors.New("spec.provider.aws.region: required"), gap)
 	if !errors.Is(joined, provider.ErrFeatureNotImplemented) {
 		t.Errorf("errors.Is(%v, ErrFeatureNotImplemented) = false", joined)
@@ -49,7 +49,7 @@ func TestFeatureNotImplemented(t *testing.T) {
 	if errors.Is(errors.New("spec.provider.aws.region: required"), provider.ErrFeatureNotImplemented) {
 		t.Error("a plain validation error counts as a gap of Ferry's")
 	}
-	if got, want := gap.Error(), "spec.provider.webhook.auth.ntlm: NTLM authentication is not supported by Ferry yet"; got != want {
+	if got, want := gap.Error(), "spec.provider.vault.auth.gcp: the GCP auth method is not supported by Ferry yet"; got != want {
 		t.Errorf("message %q, want %q", got, want)
 	}
 }
