@@ -16,6 +16,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/controller"
 
 	"github.com/ferryhq/ferry/internal/digest"
+	"github.com/ferryhq/ferry/internal/secretmeta"
 	"github.com/ferryhq/ferry/internal/shard"
 )
 
@@ -34,6 +35,11 @@ type Reconciler struct {
 	Options Options
 	// Clock returns the current time; nil means time.Now.
 	Clock func() time.Time
+	// SecretMetadata, when set, is the metadata cache of unmanaged Secrets shared with other
+	// controllers, already added to the manager. It must hold the Secrets the
+	// ResourceLabelSelector selects and keep the annotations IsSourceAnnotation names; nil
+	// makes the rollout cache them itself.
+	SecretMetadata *secretmeta.Cache
 	// Shards, when set, confines the controllers to the workloads of this replica's shards
 	// and runs them on every replica, leader or not; nil restarts every workload (on the
 	// leader).

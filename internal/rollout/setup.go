@@ -35,6 +35,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/reconcile"
 	"sigs.k8s.io/controller-runtime/pkg/source"
 
+	"github.com/ferryhq/ferry/internal/secretmeta"
 	"github.com/ferryhq/ferry/internal/shard"
 )
 
@@ -59,15 +60,19 @@ func (r *Reconciler) SetupWithManager(ctx context.Context, mgr ctrl.Manager) err
 	if err != nil {
 		return err
 	}
-	sources, err := newSourceCache(mgr.GetConfig(), mgr.GetScheme(), mgr.GetRESTMapper(), mgr.GetHTTPClient(), opts)
+	sources, err := newSourceCache(mgr.GetConfig(), mgr.GetScheme(), mgr.GetRESTMapper(), mgr.GetHTTPClient(), opts, r.SecretMetadata != nil)
 	if err != nil {
 		return err
 	}
 	if err := mgr.Add(sources); err != nil {
 		return err
 	}
+	secrets := sources.Cache
+	if r.SecretMetadata != nil {
+		secrets = r.SecretMetadata.Cache
+	}
 	s := &shared{opts: opts, governor: NewGovernor(opts, r.now()), metrics: m,
-		sources: sourceReader{cached: r.Client, direct: r.APIReader, meta: sources.Cache}}
+		sources: sourceReader{cached: r.Client, direct: r.APIReader, meta: sources.Cache, secretMeta: secrets}}
 	if opts.EnableCSIIntegration {
 		// Pod statuses are small and hold no secret: the manager's cache keeps them whole.
 		s.sources.podStatuses = podStatuses{reader: mgr.GetCache(), served: &atomic.Bool{}}
@@ -86,7 +91,7 @@ func (r *Reconciler) SetupWithManager(ctx context.Context, mgr ctrl.Manager) err
 		}
 		kr := &kindReconciler{Reconciler: r, shared: s, kind: kind}
 		setup := func(ctx context.Context) error {
-			if err := kr.setup(ctx, mgr, sources); err != nil {
+			if err := kr.setup(ctx, mgr, sources.Cache, secrets); err != nil {
 				return err
 			}
 			s.reconcilers = append(s.reconcilers, kr)
@@ -133,8 +138,9 @@ func served(ctx context.Context, mgr ctrl.Manager, gvk schema.GroupVersionKind) 
 	return !apierrors.IsNotFound(err) && !meta.IsNoMatchError(err)
 }
 
-// setup registers the index and the controller of one kind.
-func (kr *kindReconciler) setup(ctx context.Context, mgr ctrl.Manager, sources sourceCache) error {
+// setup registers the index and the controller of one kind: sources is the metadata cache
+// of ConfigMaps and Namespaces, secrets that of unmanaged Secrets.
+func (kr *kindReconciler) setup(ctx context.Context, mgr ctrl.Manager, sources, secrets cache.Cache) error {
 	kr.workloads = kr.Client
 	if _, ok := kr.kind.object().(*unstructured.Unstructured); ok {
 		kr.workloads = mgr.GetCache()
@@ -164,15 +170,15 @@ func (kr *kindReconciler) setup(ctx context.Context, mgr ctrl.Manager, sources s
 		// Managed Secrets, with their data, from the manager's label-filtered cache; every
 		// other Secret, metadata only.
 		b = b.Watches(&corev1.Secret{}, handler.EnqueueRequestsFromMapFunc(kr.forSource(KindSecret))).
-			WatchesRawSource(source.Kind(sources.Cache, secretMetadata(),
+			WatchesRawSource(source.Kind(secrets, secretmeta.Object(),
 				handler.TypedEnqueueRequestsFromMapFunc(kr.forSourceMetadata(KindSecret))))
 	}
 	if !kr.opts.IgnoreConfigMaps {
-		b = b.WatchesRawSource(source.Kind(sources.Cache, configMapMetadata(),
+		b = b.WatchesRawSource(source.Kind(sources, configMapMetadata(),
 			handler.TypedEnqueueRequestsFromMapFunc(kr.forSourceMetadata(KindConfigMap))))
 	}
 	if kr.opts.NamespaceSelector != "" {
-		b = b.WatchesRawSource(source.Kind(sources.Cache, namespaceMetadata(),
+		b = b.WatchesRawSource(source.Kind(sources, namespaceMetadata(),
 			handler.TypedEnqueueRequestsFromMapFunc(kr.forNamespace)))
 	}
 	c, err := b.Build(rec)
