@@ -82,6 +82,11 @@ func fetchTo(ctx context.Context, url, path string) error {
 	if resp.StatusCode != http.StatusOK {
 		return fmt.Errorf("%s: %s", url, resp.Status)
 	}
+	// The directory is made here: without it every profile was lost without a word, as
+	// fetch errors are retried (CPU slices) or ignored (the heap profile).
+	if err := os.MkdirAll(filepath.Dir(path), 0o750); err != nil {
+		return err
+	}
 	f, err := os.Create(path) //nolint:gosec // the profile directory the user named
 	if err != nil {
 		return err

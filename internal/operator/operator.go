@@ -45,6 +45,7 @@ import (
 	"github.com/ferryhq/ferry/internal/metrics"
 	"github.com/ferryhq/ferry/internal/provider"
 	"github.com/ferryhq/ferry/internal/rollout"
+	"github.com/ferryhq/ferry/internal/secretmeta"
 	"github.com/ferryhq/ferry/internal/shard"
 	"github.com/ferryhq/ferry/internal/webhook"
 )
@@ -365,6 +366,26 @@ func newServices(ctx context.Context, mgr manager.Manager, scheme *runtime.Schem
 		changes: changefeed.NewHub(fetcher, opts.Events.SafetyInterval, changeMetrics), changeMetrics: changeMetrics}, nil
 }
 
+// sharedSecretMetadata returns the metadata cache of unmanaged Secrets that the PushSecret
+// controller and the rollout share, added to mgr; nil when the rollout watches no Secret, or
+// only those of a resource label selector, and so keeps a narrower cache of its own. One cache
+// instead of two holds each Secret of the cluster once: its labels, which PushSecrets'
+// selectors read, and the annotations the rollout reads.
+func sharedSecretMetadata(mgr manager.Manager, opts *Options) (*secretmeta.Cache, error) {
+	if !opts.RolloutEnabled || opts.Rollout.IgnoreSecrets || opts.Rollout.ResourceLabelSelector != "" {
+		return nil, nil
+	}
+	c, err := secretmeta.New(mgr.GetConfig(), mgr.GetScheme(), mgr.GetRESTMapper(), mgr.GetHTTPClient(),
+		secretmeta.Options{Namespaces: opts.Namespaces, Labels: true, Annotation: rollout.IsSourceAnnotation})
+	if err != nil {
+		return nil, err
+	}
+	if err := mgr.Add(c); err != nil {
+		return nil, fmt.Errorf("adding the Secret metadata cache: %w", err)
+	}
+	return &c, nil
+}
+
 // addControllers registers every controller on mgr. Cluster-scoped kinds are left out when
 // Ferry watches one namespace.
 func addControllers(ctx context.Context, mgr manager.Manager, svc *services, opts *Options) error {
@@ -385,10 +406,14 @@ func addControllers(ctx context.Context, mgr manager.Manager, svc *services, opt
 			return fmt.Errorf("setting up the GeneratorState controller: %w", err)
 		}
 	}
+	unmanaged, err := sharedSecretMetadata(mgr, opts)
+	if err != nil {
+		return err
+	}
 	ps := &pushsecret.Reconciler{Client: mgr.GetClient(), APIReader: mgr.GetAPIReader(), Fetcher: svc.fetcher,
 		Recorder: svc.recorder, ControllerClass: opts.ControllerClass, Namespaces: opts.Namespaces, Metrics: svc.metrics,
 		Shards: svc.shards, Generators: opts.Generators, Direct: svc.direct, GeneratorGCGracePeriod: opts.GeneratorGCGracePeriod,
-		Changes: svc.changes}
+		Changes: svc.changes, SourceMetadata: unmanaged}
 	if err := ps.SetupWithManager(ctx, mgr, few); err != nil {
 		return fmt.Errorf("setting up the PushSecret controller: %w", err)
 	}
@@ -426,7 +451,7 @@ func addControllers(ctx context.Context, mgr manager.Manager, svc *services, opt
 	rolloutOpts := opts.Rollout
 	rolloutOpts.Namespaces = opts.Namespaces
 	rr := &rollout.Reconciler{Client: mgr.GetClient(), APIReader: mgr.GetAPIReader(),
-		Recorder: svc.recorder, HashKey: svc.hashKey, Options: rolloutOpts, Shards: svc.shards}
+		Recorder: svc.recorder, HashKey: svc.hashKey, Options: rolloutOpts, Shards: svc.shards, SecretMetadata: unmanaged}
 	if err := rr.SetupWithManager(ctx, mgr); err != nil {
 		return fmt.Errorf("setting up the rollout controllers: %w", err)
 	}

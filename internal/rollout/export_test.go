@@ -1,8 +1,11 @@
 package rollout
 
 import (
+	"context"
+
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/client-go/rest"
+	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/cache"
 	"sigs.k8s.io/controller-runtime/pkg/client/apiutil"
 )
@@ -17,6 +20,24 @@ func NewSourceCache(cfg *rest.Config, scheme *runtime.Scheme, namespace string) 
 	if err != nil {
 		return nil, err
 	}
-	c, err := newSourceCache(cfg, scheme, mapper, httpClient, Options{Namespaces: []string{namespace}})
+	c, err := newSourceCache(cfg, scheme, mapper, httpClient, Options{Namespaces: []string{namespace}}, false)
 	return c.Cache, err
+}
+
+// DeploymentWatchers registers the sources index of Deployments on mgr, as SetupWithManager
+// does, and returns what maps a Secret to the Deployments that may watch it, and whether that
+// reads the informer's own index (a cache of every namespace) or lists by the field index.
+func DeploymentWatchers(ctx context.Context, mgr ctrl.Manager) (func(namespace, secret string) []string, bool, error) {
+	kr := &kindReconciler{Reconciler: &Reconciler{Client: mgr.GetClient()}, shared: &shared{opts: Options{}.withDefaults()},
+		kind: workloadKinds()[0], workloads: mgr.GetClient()}
+	if err := kr.indexSources(ctx, mgr); err != nil {
+		return nil, false, err
+	}
+	return func(namespace, secret string) []string {
+		var names []string
+		for _, r := range kr.watchersOf(ctx, namespace, Ref{Kind: KindSecret, Name: secret}) {
+			names = append(names, r.Name)
+		}
+		return names
+	}, kr.sourceIndex != nil, nil
 }

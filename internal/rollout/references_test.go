@@ -5,8 +5,11 @@ import (
 	"testing"
 
 	appsv1 "k8s.io/api/apps/v1"
+	batchv1 "k8s.io/api/batch/v1"
 	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/equality"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"sigs.k8s.io/controller-runtime/pkg/client"
 )
 
 func TestReferences(t *testing.T) {
@@ -146,6 +149,51 @@ func TestScopes(t *testing.T) {
 	}
 	if r := parseRef("secret/db:password"); r != (Ref{KindSecret, "db"}) {
 		t.Errorf("parseRef = %v", r)
+	}
+}
+
+// TestSlimWorkloadSpec checks that a cached workload keeps, of its spec, what restarts read or
+// write — paused, the pod template's annotations, its containers whole (the env-vars
+// strategy's patch carries them whole) and its volumes — and nothing else.
+func TestSlimWorkloadSpec(t *testing.T) {
+	containers := []corev1.Container{{Name: "app", Image: "app:1", Ports: []corev1.ContainerPort{{ContainerPort: 80}},
+		Env: []corev1.EnvVar{{Name: "A", Value: "1"}}, EnvFrom: []corev1.EnvFromSource{{SecretRef: &corev1.SecretEnvSource{
+			LocalObjectReference: corev1.LocalObjectReference{Name: "db"}}}}}}
+	volumes := []corev1.Volume{{Name: "tls", VolumeSource: corev1.VolumeSource{Secret: &corev1.SecretVolumeSource{SecretName: "tls"}}}}
+	template := corev1.PodTemplateSpec{
+		ObjectMeta: metav1.ObjectMeta{Labels: map[string]string{"app": "a"}, Annotations: map[string]string{"keep": "me"}},
+		Spec: corev1.PodSpec{Containers: containers, InitContainers: containers, Volumes: volumes,
+			NodeSelector: map[string]string{"zone": "a"}, SecurityContext: &corev1.PodSecurityContext{}}}
+	want := corev1.PodTemplateSpec{ObjectMeta: metav1.ObjectMeta{Annotations: map[string]string{"keep": "me"}},
+		Spec: corev1.PodSpec{Containers: containers, InitContainers: containers, Volumes: volumes}}
+	selector := &metav1.LabelSelector{MatchLabels: map[string]string{"app": "a"}}
+	for _, tc := range []struct {
+		workload client.Object
+		slimmed  func(client.Object) any
+		want     any
+	}{
+		{&appsv1.Deployment{Spec: appsv1.DeploymentSpec{Paused: true, Replicas: new(int32(2)), Selector: selector, Template: template}},
+			func(o client.Object) any { return o.(*appsv1.Deployment).Spec },
+			appsv1.DeploymentSpec{Paused: true, Template: want}},
+		{&appsv1.StatefulSet{Spec: appsv1.StatefulSetSpec{Selector: selector, Template: template,
+			VolumeClaimTemplates: []corev1.PersistentVolumeClaim{{}}}},
+			func(o client.Object) any { return o.(*appsv1.StatefulSet).Spec },
+			appsv1.StatefulSetSpec{Template: want}},
+		{&appsv1.DaemonSet{Spec: appsv1.DaemonSetSpec{Selector: selector, Template: template}},
+			func(o client.Object) any { return o.(*appsv1.DaemonSet).Spec },
+			appsv1.DaemonSetSpec{Template: want}},
+		{&batchv1.CronJob{Spec: batchv1.CronJobSpec{Schedule: "* * * * *", JobTemplate: batchv1.JobTemplateSpec{
+			Spec: batchv1.JobSpec{Template: template}}}},
+			func(o client.Object) any { return o.(*batchv1.CronJob).Spec },
+			batchv1.CronJobSpec{JobTemplate: batchv1.JobTemplateSpec{Spec: batchv1.JobSpec{Template: want}}}},
+	} {
+		out, err := slimWorkload(tc.workload)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := tc.slimmed(out.(client.Object)); !equality.Semantic.DeepEqual(got, tc.want) {
+			t.Errorf("%T spec after slimWorkload = %+v, want %+v", tc.workload, got, tc.want)
+		}
 	}
 }
 

@@ -9,12 +9,14 @@ import (
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/labels"
+	toolscache "k8s.io/client-go/tools/cache"
 	"k8s.io/client-go/tools/events"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/controller"
 
 	"github.com/ferryhq/ferry/internal/digest"
+	"github.com/ferryhq/ferry/internal/secretmeta"
 	"github.com/ferryhq/ferry/internal/shard"
 )
 
@@ -33,6 +35,11 @@ type Reconciler struct {
 	Options Options
 	// Clock returns the current time; nil means time.Now.
 	Clock func() time.Time
+	// SecretMetadata, when set, is the metadata cache of unmanaged Secrets shared with other
+	// controllers, already added to the manager. It must hold the Secrets the
+	// ResourceLabelSelector selects and keep the annotations IsSourceAnnotation names; nil
+	// makes the rollout cache them itself.
+	SecretMetadata *secretmeta.Cache
 	// Shards, when set, confines the controllers to the workloads of this replica's shards
 	// and runs them on every replica, leader or not; nil restarts every workload (on the
 	// leader).
@@ -68,6 +75,9 @@ type kindReconciler struct {
 	// workloads reads workloads of the kind: the manager's client, or for unstructured kinds
 	// (which that client does not cache) the manager's cache itself.
 	workloads client.Reader
+	// sourceIndex is the informer's indexer holding IndexSources by namespace; nil when the
+	// cache does not show it, and watchersOf lists through the field index instead.
+	sourceIndex toolscache.Indexer
 	// controller is the kind's controller, to which watches are added when an API appears.
 	controller controller.Controller
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"maps"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -20,8 +21,10 @@ import (
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apimachinery/pkg/types"
+	toolscache "k8s.io/client-go/tools/cache"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/builder"
+	"sigs.k8s.io/controller-runtime/pkg/cache"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/controller"
 	"sigs.k8s.io/controller-runtime/pkg/event"
@@ -32,6 +35,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/reconcile"
 	"sigs.k8s.io/controller-runtime/pkg/source"
 
+	"github.com/ferryhq/ferry/internal/secretmeta"
 	"github.com/ferryhq/ferry/internal/shard"
 )
 
@@ -39,7 +43,8 @@ import (
 // the opted-in workloads that may watch that source, so that a change finds its workloads
 // without listing them all. A workload that may watch sources it cannot name in advance (a
 // regular expression in a reload list; a kind watched as metadata) is indexed under
-// "secret/*", "configmap/*" or "secretproviderclass/*".
+// "secret/*", "configmap/*" or "secretproviderclass/*". In the informer's own index each key
+// is held under the workload's namespace: "<namespace>/secret/<name>" (indexSources).
 const IndexSources = "ferry.index.rollout-sources"
 
 // SetupWithManager registers, for each workload kind, the sources index and a controller,
@@ -55,15 +60,19 @@ func (r *Reconciler) SetupWithManager(ctx context.Context, mgr ctrl.Manager) err
 	if err != nil {
 		return err
 	}
-	sources, err := newSourceCache(mgr.GetConfig(), mgr.GetScheme(), mgr.GetRESTMapper(), mgr.GetHTTPClient(), opts)
+	sources, err := newSourceCache(mgr.GetConfig(), mgr.GetScheme(), mgr.GetRESTMapper(), mgr.GetHTTPClient(), opts, r.SecretMetadata != nil)
 	if err != nil {
 		return err
 	}
 	if err := mgr.Add(sources); err != nil {
 		return err
 	}
+	secrets := sources.Cache
+	if r.SecretMetadata != nil {
+		secrets = r.SecretMetadata.Cache
+	}
 	s := &shared{opts: opts, governor: NewGovernor(opts, r.now()), metrics: m,
-		sources: sourceReader{cached: r.Client, direct: r.APIReader, meta: sources.Cache}}
+		sources: sourceReader{cached: r.Client, direct: r.APIReader, meta: sources.Cache, secretMeta: secrets}}
 	if opts.EnableCSIIntegration {
 		// Pod statuses are small and hold no secret: the manager's cache keeps them whole.
 		s.sources.podStatuses = podStatuses{reader: mgr.GetCache(), served: &atomic.Bool{}}
@@ -82,7 +91,7 @@ func (r *Reconciler) SetupWithManager(ctx context.Context, mgr ctrl.Manager) err
 		}
 		kr := &kindReconciler{Reconciler: r, shared: s, kind: kind}
 		setup := func(ctx context.Context) error {
-			if err := kr.setup(ctx, mgr, sources); err != nil {
+			if err := kr.setup(ctx, mgr, sources.Cache, secrets); err != nil {
 				return err
 			}
 			s.reconcilers = append(s.reconcilers, kr)
@@ -129,13 +138,14 @@ func served(ctx context.Context, mgr ctrl.Manager, gvk schema.GroupVersionKind) 
 	return !apierrors.IsNotFound(err) && !meta.IsNoMatchError(err)
 }
 
-// setup registers the index and the controller of one kind.
-func (kr *kindReconciler) setup(ctx context.Context, mgr ctrl.Manager, sources sourceCache) error {
+// setup registers the index and the controller of one kind: sources is the metadata cache
+// of ConfigMaps and Namespaces, secrets that of unmanaged Secrets.
+func (kr *kindReconciler) setup(ctx context.Context, mgr ctrl.Manager, sources, secrets cache.Cache) error {
 	kr.workloads = kr.Client
 	if _, ok := kr.kind.object().(*unstructured.Unstructured); ok {
 		kr.workloads = mgr.GetCache()
 	}
-	if err := mgr.GetFieldIndexer().IndexField(ctx, kr.kind.object(), IndexSources, kr.indexKeys); err != nil {
+	if err := kr.indexSources(ctx, mgr); err != nil {
 		return err
 	}
 	opts := controller.Options{MaxConcurrentReconciles: 2, SkipNameValidation: new(true)}
@@ -160,15 +170,15 @@ func (kr *kindReconciler) setup(ctx context.Context, mgr ctrl.Manager, sources s
 		// Managed Secrets, with their data, from the manager's label-filtered cache; every
 		// other Secret, metadata only.
 		b = b.Watches(&corev1.Secret{}, handler.EnqueueRequestsFromMapFunc(kr.forSource(KindSecret))).
-			WatchesRawSource(source.Kind(sources.Cache, secretMetadata(),
+			WatchesRawSource(source.Kind(secrets, secretmeta.Object(),
 				handler.TypedEnqueueRequestsFromMapFunc(kr.forSourceMetadata(KindSecret))))
 	}
 	if !kr.opts.IgnoreConfigMaps {
-		b = b.WatchesRawSource(source.Kind(sources.Cache, configMapMetadata(),
+		b = b.WatchesRawSource(source.Kind(sources, configMapMetadata(),
 			handler.TypedEnqueueRequestsFromMapFunc(kr.forSourceMetadata(KindConfigMap))))
 	}
 	if kr.opts.NamespaceSelector != "" {
-		b = b.WatchesRawSource(source.Kind(sources.Cache, namespaceMetadata(),
+		b = b.WatchesRawSource(source.Kind(sources, namespaceMetadata(),
 			handler.TypedEnqueueRequestsFromMapFunc(kr.forNamespace)))
 	}
 	c, err := b.Build(rec)
@@ -259,6 +269,42 @@ func (w *apiWaiter) setUpServed(ctx context.Context) (bool, error) {
 
 var _ manager.Runnable = &apiWaiter{}
 
+// indexSources registers IndexSources on the informer of the kind. Where the informer shows
+// its indexer (a cache of every namespace), the index is Ferry's own, keyed by namespace, and
+// watchersOf reads it in place: a change of any Secret or ConfigMap asks every kind for its
+// watchers, and a List through the client allocated an empty workload, a list and a copy of
+// every match each time (at 10,000 unrelated Secrets, most of the operator's allocation at
+// cold start). A cache of several namespaces hides its informers' indexers: there the field
+// index of the manager is used, through List.
+func (kr *kindReconciler) indexSources(ctx context.Context, mgr ctrl.Manager) error {
+	informer, err := mgr.GetCache().GetInformer(ctx, kr.kind.object(), cache.BlockUntilSynced(false))
+	if err != nil {
+		return fmt.Errorf("getting the informer of %s: %w", kr.kind.name, err)
+	}
+	indexed, ok := informer.(interface{ GetIndexer() toolscache.Indexer })
+	if !ok {
+		return mgr.GetFieldIndexer().IndexField(ctx, kr.kind.object(), IndexSources, kr.indexKeys)
+	}
+	if err := informer.AddIndexers(toolscache.Indexers{IndexSources: kr.namespacedIndexKeys}); err != nil {
+		return fmt.Errorf("indexing %s by source: %w", kr.kind.name, err)
+	}
+	kr.sourceIndex = indexed.GetIndexer()
+	return nil
+}
+
+// namespacedIndexKeys returns indexKeys under the workload's namespace: "<namespace>/secret/<name>".
+func (kr *kindReconciler) namespacedIndexKeys(obj any) ([]string, error) {
+	o, ok := obj.(client.Object)
+	if !ok {
+		return nil, fmt.Errorf("indexing %T: not an object", obj)
+	}
+	keys := kr.indexKeys(o)
+	for i, key := range keys {
+		keys[i] = o.GetNamespace() + "/" + key
+	}
+	return keys, nil
+}
+
 // indexKeys returns the sources an opted-in workload may watch, as IndexSources keys.
 func (kr *kindReconciler) indexKeys(o client.Object) []string {
 	optIn := kr.optIn(o)
@@ -306,6 +352,9 @@ func (kr *kindReconciler) forPodStatus(ctx context.Context, o *unstructured.Unst
 // watchersOf returns the workloads of this controller's kind in a namespace that may watch a
 // source: those indexed under its name, or under its kind's wildcard.
 func (kr *kindReconciler) watchersOf(ctx context.Context, namespace string, ref Ref) []reconcile.Request {
+	if kr.sourceIndex != nil {
+		return kr.indexedWatchersOf(ctx, namespace, ref)
+	}
 	seen := map[types.NamespacedName]bool{}
 	var requests []reconcile.Request
 	for _, key := range []string{ref.String(), wildcard(ref.Kind)} {
@@ -322,6 +371,30 @@ func (kr *kindReconciler) watchersOf(ctx context.Context, namespace string, ref 
 			}
 			return nil
 		})
+	}
+	return requests
+}
+
+// indexedWatchersOf is watchersOf read from the informer's own index. The objects it returns
+// are the cache's: only their names are read.
+func (kr *kindReconciler) indexedWatchersOf(ctx context.Context, namespace string, ref Ref) []reconcile.Request {
+	var requests []reconcile.Request
+	for _, key := range []string{ref.String(), wildcard(ref.Kind)} {
+		workloads, err := kr.sourceIndex.ByIndex(IndexSources, namespace+"/"+key)
+		if err != nil {
+			ctrl.LoggerFrom(ctx).Error(err, "Listing workloads for a source failed", "source", key)
+			return nil
+		}
+		for _, item := range workloads {
+			o, ok := item.(client.Object)
+			if !ok {
+				continue
+			}
+			request := reconcile.Request{NamespacedName: client.ObjectKeyFromObject(o)}
+			if !slices.Contains(requests, request) {
+				requests = append(requests, request)
+			}
+		}
 	}
 	return requests
 }

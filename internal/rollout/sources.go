@@ -18,11 +18,8 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	esv1 "github.com/ferryhq/ferry/api/externalsecrets/v1"
+	"github.com/ferryhq/ferry/internal/secretmeta"
 )
-
-func secretMetadata() *metav1.PartialObjectMetadata {
-	return &metav1.PartialObjectMetadata{TypeMeta: metav1.TypeMeta{APIVersion: "v1", Kind: "Secret"}}
-}
 
 func configMapMetadata() *metav1.PartialObjectMetadata {
 	return &metav1.PartialObjectMetadata{TypeMeta: metav1.TypeMeta{APIVersion: "v1", Kind: "ConfigMap"}}
@@ -47,11 +44,12 @@ type sourceCache struct{ cache.Cache }
 func (c sourceCache) GetCache() cache.Cache { return c.Cache }
 
 // newSourceCache returns a cache of metadata only: of Secrets that do not carry the managed
-// label (managed ones are in the manager's cache, with their data) and of every ConfigMap,
-// both narrowed by the resource label selector and left out when ignored; and of
-// Namespaces when a namespace selector is set. It keeps, of each object, its identity and
-// the annotations Ferry reads on sources (and the labels of Namespaces).
-func newSourceCache(cfg *rest.Config, scheme *runtime.Scheme, mapper meta.RESTMapper, httpClient *http.Client, opts Options) (sourceCache, error) {
+// label (managed ones are in the manager's cache, with their data), unless another cache
+// holds them (sharedSecrets), and of every ConfigMap, both narrowed by the resource label
+// selector and left out when ignored; and of Namespaces when a namespace selector is set. It
+// keeps, of each object, its identity and the annotations Ferry reads on sources (and the
+// labels of Namespaces).
+func newSourceCache(cfg *rest.Config, scheme *runtime.Scheme, mapper meta.RESTMapper, httpClient *http.Client, opts Options, sharedSecrets bool) (sourceCache, error) {
 	resources, err := labels.Parse(opts.ResourceLabelSelector)
 	if err != nil {
 		return sourceCache{}, fmt.Errorf("resource label selector: %w", err)
@@ -61,8 +59,8 @@ func newSourceCache(cfg *rest.Config, scheme *runtime.Scheme, mapper meta.RESTMa
 		return sourceCache{}, err
 	}
 	byObject := map[client.Object]cache.ByObject{}
-	if !opts.IgnoreSecrets {
-		byObject[secretMetadata()] = cache.ByObject{Label: resources.Add(*notManaged), Transform: slimMetadata}
+	if !opts.IgnoreSecrets && !sharedSecrets {
+		byObject[secretmeta.Object()] = cache.ByObject{Label: resources.Add(*notManaged), Transform: slimMetadata}
 	}
 	if !opts.IgnoreConfigMaps {
 		byObject[configMapMetadata()] = cache.ByObject{Label: resources, Transform: slimMetadata}
@@ -90,7 +88,7 @@ func slimMetadata(in any) (any, error) {
 	}
 	var kept map[string]string
 	for k, v := range m.Annotations {
-		if isSourceAnnotation(k) {
+		if IsSourceAnnotation(k) {
 			if kept == nil {
 				kept = map[string]string{}
 			}
@@ -101,7 +99,9 @@ func slimMetadata(in any) (any, error) {
 	return m, nil
 }
 
-func isSourceAnnotation(key string) bool {
+// IsSourceAnnotation reports whether key is an annotation Ferry reads on a Secret or
+// ConfigMap (ignore, match): a metadata cache of sources must keep these.
+func IsSourceAnnotation(key string) bool {
 	switch key {
 	case ReloaderIgnore, ReloaderMatch, FerryIgnore, FerryMatch:
 		return true
@@ -122,11 +122,13 @@ type sourceData struct {
 
 // sourceReader reads sources: managed Secrets from the manager's cache, other Secrets and
 // ConfigMaps straight from the API server, so their data is never cached. meta is the
-// metadata cache, for names and Namespaces; podStatuses reads SecretProviderClasses.
+// metadata cache of ConfigMaps and Namespaces, secretMeta that of unmanaged Secrets (the
+// same cache, unless shared), for names; podStatuses reads SecretProviderClasses.
 type sourceReader struct {
 	cached      client.Reader
 	direct      client.Reader
 	meta        client.Reader
+	secretMeta  client.Reader
 	podStatuses podStatuses
 }
 
@@ -136,9 +138,9 @@ func (sr sourceReader) names(ctx context.Context, namespace string, kind SourceK
 		return sr.podStatuses.classNames(ctx, namespace)
 	}
 	var out []string
-	listKind := "ConfigMap"
+	listKind, meta := "ConfigMap", sr.meta
 	if kind == KindSecret {
-		listKind = "Secret"
+		listKind, meta = "Secret", sr.secretMeta
 		var managed corev1.SecretList
 		if err := sr.cached.List(ctx, &managed, client.InNamespace(namespace), client.UnsafeDisableDeepCopy); err != nil {
 			return nil, fmt.Errorf("listing managed Secrets: %w", err)
@@ -148,7 +150,7 @@ func (sr sourceReader) names(ctx context.Context, namespace string, kind SourceK
 		}
 	}
 	list := metadataList(listKind)
-	if err := sr.meta.List(ctx, list, client.InNamespace(namespace)); err != nil {
+	if err := meta.List(ctx, list, client.InNamespace(namespace)); err != nil {
 		return nil, fmt.Errorf("listing %ss: %w", listKind, err)
 	}
 	for i := range list.Items {

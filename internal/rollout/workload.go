@@ -173,10 +173,13 @@ func setUnstructuredTemplate(o client.Object, tmpl *corev1.PodTemplateSpec) erro
 }
 
 // CacheByObject returns the manager's cache settings for the workload kinds Ferry keeps in
-// full: each cached workload drops what restarts never read — its status, its managed fields
-// and kubectl's last-applied-configuration annotation (a second copy of the whole manifest)
-// — so that the cache holds little more than metadata and the pod template. Writes are
-// merge patches computed between two such copies, so the dropped parts are never written.
+// full: each cached workload drops what restarts never read — its status, its managed fields,
+// kubectl's last-applied-configuration annotation (a second copy of the whole manifest), and
+// of its spec all but whether it is paused and, of the pod template, the annotations,
+// containers and volumes — so that the cache holds little more than metadata and what the
+// pod template references. Writes are merge patches computed between two such copies, so the
+// dropped parts are never written; the containers stay whole, as the env-vars strategy's
+// patch carries the containers list whole.
 func CacheByObject() map[client.Object]cache.ByObject {
 	out := map[client.Object]cache.ByObject{}
 	for _, kind := range workloadKinds() {
@@ -203,14 +206,29 @@ func slimWorkload(in any) (any, error) {
 	switch w := o.(type) {
 	case *appsv1.Deployment:
 		w.Status = appsv1.DeploymentStatus{}
+		w.Spec = appsv1.DeploymentSpec{Paused: w.Spec.Paused, Template: slimTemplate(w.Spec.Template)}
 	case *appsv1.StatefulSet:
 		w.Status = appsv1.StatefulSetStatus{}
+		w.Spec = appsv1.StatefulSetSpec{Template: slimTemplate(w.Spec.Template)}
 	case *appsv1.DaemonSet:
 		w.Status = appsv1.DaemonSetStatus{}
+		w.Spec = appsv1.DaemonSetSpec{Template: slimTemplate(w.Spec.Template)}
 	case *batchv1.CronJob:
 		w.Status = batchv1.CronJobStatus{}
+		w.Spec = batchv1.CronJobSpec{JobTemplate: batchv1.JobTemplateSpec{
+			Spec: batchv1.JobSpec{Template: slimTemplate(w.Spec.JobTemplate.Spec.Template)}}}
 	case *unstructured.Unstructured:
 		delete(w.Object, "status")
 	}
 	return o, nil
+}
+
+// slimTemplate keeps of a pod template what restarts read or write: its annotations (opt-in,
+// the config digest), its containers, whole, and its volumes (the sources they reference).
+func slimTemplate(t corev1.PodTemplateSpec) corev1.PodTemplateSpec {
+	return corev1.PodTemplateSpec{
+		ObjectMeta: metav1.ObjectMeta{Annotations: t.Annotations},
+		Spec: corev1.PodSpec{InitContainers: t.Spec.InitContainers, Containers: t.Spec.Containers,
+			EphemeralContainers: t.Spec.EphemeralContainers, Volumes: t.Spec.Volumes},
+	}
 }

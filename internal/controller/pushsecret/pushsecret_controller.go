@@ -28,6 +28,7 @@ import (
 	"github.com/ferryhq/ferry/internal/genstate"
 	"github.com/ferryhq/ferry/internal/metrics"
 	"github.com/ferryhq/ferry/internal/redact"
+	"github.com/ferryhq/ferry/internal/secretmeta"
 	"github.com/ferryhq/ferry/internal/shard"
 	"github.com/ferryhq/ferry/internal/storeref"
 	"github.com/ferryhq/ferry/internal/validation"
@@ -72,6 +73,10 @@ type Reconciler struct {
 	// it, so that a value changed behind its back is put back within seconds, not at the next
 	// refresh; nil routes none.
 	Changes *changefeed.Hub
+	// SourceMetadata, when set, is the metadata cache of unmanaged Secrets shared with other
+	// controllers, already added to the manager: it must keep their labels. Nil builds one of
+	// the controller's own.
+	SourceMetadata *secretmeta.Cache
 	// Now is the clock, for tests; nil is time.Now.
 	Now func() time.Time
 }

@@ -6,17 +6,15 @@ import (
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/labels"
-	"k8s.io/apimachinery/pkg/selection"
 	"k8s.io/apimachinery/pkg/types"
 	ctrl "sigs.k8s.io/controller-runtime"
-	"sigs.k8s.io/controller-runtime/pkg/cache"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/handler"
 	"sigs.k8s.io/controller-runtime/pkg/reconcile"
 	"sigs.k8s.io/controller-runtime/pkg/source"
 
-	esv1 "github.com/ferryhq/ferry/api/externalsecrets/v1"
 	esv1alpha1 "github.com/ferryhq/ferry/api/externalsecrets/v1alpha1"
+	"github.com/ferryhq/ferry/internal/secretmeta"
 )
 
 // IndexSource maps the name of a source Secret to the PushSecrets that name it in
@@ -42,66 +40,27 @@ func sourceKeys(o client.Object) []string {
 	return nil
 }
 
-// sourceCache holds the metadata of the Secrets Ferry does not manage (managed ones are in
-// the manager's cache, with their data), so that a change of a source Secret reaches its
-// PushSecrets at once. It is a cache of its own: the manager's keys its settings by kind,
-// so a metadata watch of Secrets there would see only managed Secrets. GetCache makes the
-// manager start it with its own caches, before any controller.
-type sourceCache struct{ cache.Cache }
-
-// GetCache returns the cache itself.
-func (c sourceCache) GetCache() cache.Cache { return c.Cache }
-
-func secretMetadata() *metav1.PartialObjectMetadata {
-	return &metav1.PartialObjectMetadata{TypeMeta: metav1.TypeMeta{APIVersion: "v1", Kind: "Secret"}}
-}
-
-// newSourceCache builds the metadata cache of unmanaged Secrets, in the one namespace
-// served when there is one. Each object keeps its name, namespace, labels and version: not
-// its annotations, among which kubectl's last-applied-configuration holds a Secret's data.
-func (r *Reconciler) newSourceCache(mgr ctrl.Manager) (sourceCache, error) {
-	notManaged, err := labels.NewRequirement(esv1.LabelManaged, selection.NotEquals, []string{esv1.LabelManagedValue})
-	if err != nil {
-		return sourceCache{}, fmt.Errorf("selecting unmanaged Secrets: %w", err)
-	}
-	opts := cache.Options{Scheme: mgr.GetScheme(), Mapper: mgr.GetRESTMapper(), HTTPClient: mgr.GetHTTPClient(),
-		ByObject: map[client.Object]cache.ByObject{secretMetadata(): {
-			Label: labels.NewSelector().Add(*notManaged), Transform: slimSourceMetadata}}}
-	for _, ns := range r.Namespaces {
-		if opts.DefaultNamespaces == nil {
-			opts.DefaultNamespaces = map[string]cache.Config{}
-		}
-		opts.DefaultNamespaces[ns] = cache.Config{}
-	}
-	c, err := cache.New(mgr.GetConfig(), opts)
-	if err != nil {
-		return sourceCache{}, fmt.Errorf("creating the source Secret metadata cache: %w", err)
-	}
-	return sourceCache{c}, nil
-}
-
-// slimSourceMetadata keeps a source's identity and labels (which label selectors read).
-func slimSourceMetadata(in any) (any, error) {
-	if m, ok := in.(*metav1.PartialObjectMetadata); ok {
-		m.Annotations, m.ManagedFields, m.OwnerReferences = nil, nil, nil
-	}
-	return in, nil
-}
-
 // watchSources makes every change of a Secret reconcile the PushSecrets that read it: managed
-// Secrets through the manager's cache, the others through a metadata cache of their own.
+// Secrets through the manager's cache, the others through a metadata cache: SourceMetadata,
+// or one of the controller's own.
 func (r *Reconciler) watchSources(ctx context.Context, mgr ctrl.Manager) (source.Source, error) {
 	if err := mgr.GetFieldIndexer().IndexField(ctx, &esv1alpha1.PushSecret{}, IndexSource, sourceKeys); err != nil {
 		return nil, fmt.Errorf("indexing PushSecrets by source: %w", err)
 	}
-	sources, err := r.newSourceCache(mgr)
-	if err != nil {
-		return nil, err
+	sources := r.SourceMetadata
+	if sources == nil {
+		// Of each source it keeps the labels, which label selectors read; no annotation.
+		own, err := secretmeta.New(mgr.GetConfig(), mgr.GetScheme(), mgr.GetRESTMapper(), mgr.GetHTTPClient(),
+			secretmeta.Options{Namespaces: r.Namespaces, Labels: true})
+		if err != nil {
+			return nil, fmt.Errorf("creating the source Secret cache: %w", err)
+		}
+		if err := mgr.Add(own); err != nil {
+			return nil, fmt.Errorf("adding the source Secret cache: %w", err)
+		}
+		sources = &own
 	}
-	if err := mgr.Add(sources); err != nil {
-		return nil, fmt.Errorf("adding the source Secret cache: %w", err)
-	}
-	return source.Kind(sources.Cache, secretMetadata(),
+	return source.Kind(sources.Cache, secretmeta.Object(),
 		handler.TypedEnqueueRequestsFromMapFunc(func(ctx context.Context, o *metav1.PartialObjectMetadata) []reconcile.Request {
 			return r.forSource(ctx, o)
 		})), nil

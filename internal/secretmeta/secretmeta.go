@@ -1,0 +1,92 @@
+package secretmeta
+
+import (
+	"fmt"
+	"net/http"
+
+	"k8s.io/apimachinery/pkg/api/meta"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/labels"
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/selection"
+	"k8s.io/client-go/rest"
+	"sigs.k8s.io/controller-runtime/pkg/cache"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	esv1 "github.com/ferryhq/ferry/api/externalsecrets/v1"
+)
+
+// Object returns an empty Secret metadata object: the type the cache holds, to watch or get.
+func Object() *metav1.PartialObjectMetadata {
+	return &metav1.PartialObjectMetadata{TypeMeta: metav1.TypeMeta{APIVersion: "v1", Kind: "Secret"}}
+}
+
+// Cache is a cache of Secret metadata. GetCache makes the manager start it with its own
+// caches, before any controller: add it to the manager once, whoever uses it.
+type Cache struct{ cache.Cache }
+
+// GetCache returns the cache itself.
+func (c Cache) GetCache() cache.Cache { return c.Cache }
+
+// Options say which Secrets the cache holds and what it keeps of each.
+type Options struct {
+	// Namespaces restricts the cache to these namespaces; none caches every namespace.
+	Namespaces []string
+	// Selector narrows the Secrets down, besides leaving out the managed ones; nil or empty
+	// narrows nothing.
+	Selector labels.Selector
+	// Labels keeps each Secret's labels, for users that select Secrets by label.
+	Labels bool
+	// Annotation says which annotations to keep; nil keeps none.
+	Annotation func(key string) bool
+}
+
+// New returns a cache of the metadata of the Secrets that do not carry Ferry's managed label
+// (managed ones are in the manager's cache, with their data). Of each it keeps the name,
+// namespace, uid and resourceVersion, and the labels and annotations opts ask for: never the
+// managed fields or owners.
+func New(cfg *rest.Config, scheme *runtime.Scheme, mapper meta.RESTMapper, httpClient *http.Client, opts Options) (Cache, error) {
+	notManaged, err := labels.NewRequirement(esv1.LabelManaged, selection.NotEquals, []string{esv1.LabelManagedValue})
+	if err != nil {
+		return Cache{}, fmt.Errorf("selecting unmanaged Secrets: %w", err)
+	}
+	selector := opts.Selector
+	if selector == nil {
+		selector = labels.NewSelector()
+	}
+	cacheOpts := cache.Options{Scheme: scheme, Mapper: mapper, HTTPClient: httpClient,
+		ByObject: map[client.Object]cache.ByObject{Object(): {Label: selector.Add(*notManaged), Transform: opts.slim}}}
+	for _, ns := range opts.Namespaces {
+		if cacheOpts.DefaultNamespaces == nil {
+			cacheOpts.DefaultNamespaces = map[string]cache.Config{}
+		}
+		cacheOpts.DefaultNamespaces[ns] = cache.Config{}
+	}
+	c, err := cache.New(cfg, cacheOpts)
+	if err != nil {
+		return Cache{}, fmt.Errorf("creating the Secret metadata cache: %w", err)
+	}
+	return Cache{c}, nil
+}
+
+// slim drops what the cache does not keep of a Secret's metadata.
+func (opts Options) slim(in any) (any, error) {
+	m, ok := in.(*metav1.PartialObjectMetadata)
+	if !ok {
+		return in, nil
+	}
+	var kept map[string]string
+	for k, v := range m.Annotations {
+		if opts.Annotation != nil && opts.Annotation(k) {
+			if kept == nil {
+				kept = map[string]string{}
+			}
+			kept[k] = v
+		}
+	}
+	m.Annotations, m.ManagedFields, m.OwnerReferences = kept, nil, nil
+	if !opts.Labels {
+		m.Labels = nil
+	}
+	return m, nil
+}
