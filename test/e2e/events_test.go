@@ -37,15 +37,8 @@ func TestChangeReportsOverHTTP(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	ensureNamespace(t, "ferry-system")
-	authSecret := &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Namespace: "ferry-system", Name: "ferry-events-e2e"},
-		Data: map[string][]byte{"hmac-key": []byte(eventsHMACKey), "token": []byte("a-bearer-token")}}
-	mustCreate(t, authSecret)
-	t.Cleanup(func() { _ = cp.Client.Delete(ctx, authSecret) })
-
-	eventsPort, metricsPort := freePort(t), freePort(t)
-	startFerry(t, motoEnv(moto), "--events-bind-address=127.0.0.1:"+eventsPort, "--events-secret=ferry-events-e2e",
-		"--metrics-bind-address=127.0.0.1:"+metricsPort)
+	metricsPort := freePort(t)
+	eventsPort := startFerryWithChangeReports(t, moto, "ferry-events-e2e", "--metrics-bind-address=127.0.0.1:"+metricsPort)
 	ns := "events-http"
 	ensureNamespace(t, ns)
 	mustCreate(t, &esv1.SecretStore{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "aws"}, Spec: esv1.SecretStoreSpec{
@@ -137,6 +130,126 @@ func TestChangeReportsOverHTTP(t *testing.T) {
 	}
 }
 
+// startFerryWithChangeReports starts Ferry on moto with its change report endpoint, whose
+// HMAC key and bearer token are in the Secret authName, and returns the endpoint's port.
+func startFerryWithChangeReports(t *testing.T, moto *testenv.Moto, authName string, args ...string) string {
+	t.Helper()
+	ensureNamespace(t, "ferry-system")
+	authSecret := &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Namespace: "ferry-system", Name: authName},
+		Data: map[string][]byte{"hmac-key": []byte(eventsHMACKey), "token": []byte("a-bearer-token")}}
+	mustCreate(t, authSecret)
+	t.Cleanup(func() { _ = cp.Client.Delete(context.Background(), authSecret) })
+	eventsPort := freePort(t)
+	startFerry(t, motoEnv(moto), append([]string{"--events-bind-address=127.0.0.1:" + eventsPort,
+		"--events-secret=" + authName}, args...)...)
+	return eventsPort
+}
+
+// TestChangedSecretsBeforeTheirStatus: when one key read by many objects changes, every
+// Secret is written before the status patches that only move refreshTime, which follow.
+// Each status patch costs the API server what a Secret write does: written in turn with each
+// Secret, they would make the last Secret wait for every other object's status too.
+func TestChangedSecretsBeforeTheirStatus(t *testing.T) {
+	ctx := context.Background()
+	moto := testenv.MustStartMoto(t)
+	sm := secretsManager(t, moto.Endpoint)
+	if _, err := sm.CreateSecret(ctx, &secretsmanager.CreateSecretInput{Name: aws.String("shared"),
+		SecretString: aws.String(`{"password":"one"}`)}); err != nil {
+		t.Fatal(err)
+	}
+	const workers, objects = 4, 40
+	eventsPort := startFerryWithChangeReports(t, moto, "ferry-events-order", "--concurrent="+strconv.Itoa(workers))
+	ns := "events-order"
+	ensureNamespace(t, ns)
+	mustCreate(t, &esv1.SecretStore{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "aws"}, Spec: esv1.SecretStoreSpec{
+		Provider: &esv1.SecretStoreProvider{AWS: &esv1.AWSProvider{Service: esv1.AWSServiceSecretsManager, Region: "eu-west-1"}}}})
+	for i := range objects {
+		createAWSES(t, ns, fmt.Sprintf("app-%02d", i), "shared")
+	}
+	synced := map[string]metav1.Time{}
+	for i := range objects {
+		name := fmt.Sprintf("app-%02d", i)
+		waitSecretPassword(t, ns, name, "one")
+		testenv.Eventually(t, 30*time.Second, name+" Ready", func() (bool, error) {
+			var es esv1.ExternalSecret
+			err := cp.Client.Get(ctx, client.ObjectKey{Namespace: ns, Name: name}, &es)
+			synced[name] = es.Status.RefreshTime
+			return err == nil && !es.Status.RefreshTime.IsZero(), err
+		})
+	}
+
+	// refreshTime has a resolution of a second: change the value in a later one.
+	var latest time.Time
+	for _, at := range synced {
+		latest = maxTime(latest, at.Time)
+	}
+	time.Sleep(time.Until(latest.Add(time.Second)))
+	if _, err := sm.PutSecretValue(ctx, &secretsmanager.PutSecretValueInput{SecretId: aws.String("shared"),
+		SecretString: aws.String(`{"password":"two"}`)}); err != nil {
+		t.Fatal(err)
+	}
+	report := []byte(`{"store":{"kind":"SecretStore","namespace":"events-order","name":"aws"},"keys":["shared"]}`)
+	if got := send(t, bearerReport(eventsPort, report)); got != http.StatusAccepted {
+		t.Fatalf("report: status %d, want 202", got)
+	}
+	// The order of writes is read from resourceVersions: this control plane has one etcd,
+	// whose revision orders every write of every kind (clients elsewhere must not compare
+	// them).
+	var lastSecret int64
+	for i := range objects {
+		name := fmt.Sprintf("app-%02d", i)
+		waitSecretPassword(t, ns, name, "two")
+		var s corev1.Secret
+		if err := cp.Client.Get(ctx, client.ObjectKey{Namespace: ns, Name: name}, &s); err != nil {
+			t.Fatal(err)
+		}
+		lastSecret = max(lastSecret, revision(t, &s))
+	}
+	early := 0
+	for i := range objects {
+		name := fmt.Sprintf("app-%02d", i)
+		var es esv1.ExternalSecret
+		testenv.Eventually(t, 30*time.Second, name+"'s status follows", func() (bool, error) {
+			err := cp.Client.Get(ctx, client.ObjectKey{Namespace: ns, Name: name}, &es)
+			return err == nil && es.Status.RefreshTime.After(synced[name].Time) && isReady(&es), err
+		})
+		if revision(t, &es) < lastSecret {
+			early++
+		}
+	}
+	// Only the syncs still running when the queue ran out of Secrets to write can have
+	// patched a status before the last Secret was written.
+	if early > workers-1 {
+		t.Errorf("%d of %d status patches came before the last Secret write, want at most %d", early, objects, workers-1)
+	}
+}
+
+// isReady says whether the ExternalSecret's Ready condition is True.
+func isReady(es *esv1.ExternalSecret) bool {
+	for _, c := range es.Status.Conditions {
+		if c.Type == esv1.ExternalSecretReady {
+			return c.Status == corev1.ConditionTrue
+		}
+	}
+	return false
+}
+
+func maxTime(a, b time.Time) time.Time {
+	if a.After(b) {
+		return a
+	}
+	return b
+}
+
+func revision(t *testing.T, obj client.Object) int64 {
+	t.Helper()
+	rv, err := strconv.ParseInt(obj.GetResourceVersion(), 10, 64)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return rv
+}
+
 func createAWSES(t *testing.T, ns, name, key string) {
 	t.Helper()
 	mustCreate(t, &esv1.ExternalSecret{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: name}, Spec: esv1.ExternalSecretSpec{
@@ -204,13 +317,7 @@ func TestChangeReportRestoresPushedValue(t *testing.T) {
 	ctx := context.Background()
 	moto := testenv.MustStartMoto(t)
 	sm := secretsManager(t, moto.Endpoint)
-	ensureNamespace(t, "ferry-system")
-	authSecret := &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Namespace: "ferry-system", Name: "ferry-events-push"},
-		Data: map[string][]byte{"hmac-key": []byte(eventsHMACKey), "token": []byte("a-bearer-token")}}
-	mustCreate(t, authSecret)
-	t.Cleanup(func() { _ = cp.Client.Delete(ctx, authSecret) })
-	eventsPort := freePort(t)
-	startFerry(t, motoEnv(moto), "--events-bind-address=127.0.0.1:"+eventsPort, "--events-secret=ferry-events-push")
+	eventsPort := startFerryWithChangeReports(t, moto, "ferry-events-push")
 
 	ns := "events-push"
 	ensureNamespace(t, ns)

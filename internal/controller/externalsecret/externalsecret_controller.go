@@ -75,6 +75,9 @@ type Reconciler struct {
 	// the manager's client has read-your-writes consistency (operator.newManager), so no
 	// record of the synced version is kept here (docs/design/0004).
 	lastSync sync.Map // types.UID → time.Time
+	// pendingStatus holds the status of syncs that changed no condition until their
+	// follow-up reconcile writes it (statuslater.go).
+	pendingStatus sync.Map // types.NamespacedName → pendingStatus
 }
 
 // scope is what one reconcile works on.
@@ -103,6 +106,7 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 	es := &esv1.ExternalSecret{}
 	if err := r.Client.Get(ctx, req.NamespacedName, es); err != nil {
 		if apierrors.IsNotFound(err) {
+			r.pendingStatus.Delete(req.NamespacedName)
 			r.Metrics.Forget(metrics.ExternalSecret, req.NamespacedName)
 			r.Changes.Forget(fetch.Reader{Kind: esv1.ExtSecretKind, Namespace: req.Namespace, Name: req.Name})
 		}
@@ -110,9 +114,13 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 	}
 	if !es.DeletionTimestamp.IsZero() {
 		r.lastSync.Delete(es.UID)
+		r.pendingStatus.Delete(req.NamespacedName)
 		r.Metrics.Forget(metrics.ExternalSecret, req.NamespacedName)
 		r.Changes.Forget(readerOf(es))
 		return ctrl.Result{}, nil
+	}
+	if retry, err := r.writePendingStatus(ctx, es); retry != nil {
+		return *retry, err
 	}
 	s := &scope{es: es, before: es.DeepCopy(), now: r.now(), started: time.Now(), secrets: redact.New(),
 		changeReported: r.Changes.Pending(readerOf(es))}
@@ -140,6 +148,9 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 	}
 	r.Metrics.Sync(es.Namespace, es.Name, time.Since(start), errors.Join(syncErr, failureOf(es)))
 	r.report(s)
+	if r.deferStatus(s, syncErr) {
+		return followUp(), nil
+	}
 	if err := r.patchStatus(ctx, s); err != nil {
 		return ctrl.Result{}, s.secrets.Error(errors.Join(syncErr, err))
 	}

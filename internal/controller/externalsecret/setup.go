@@ -81,6 +81,7 @@ func (r *Reconciler) SetupWithManager(ctx context.Context, mgr ctrl.Manager, opt
 			if r.Client.Get(ctx, key, &es) == nil {
 				r.lastSync.Delete(es.UID)
 			}
+			r.pendingStatus.Delete(key)
 			r.Metrics.Forget(metrics.ExternalSecret, key)
 			r.Changes.Forget(fetch.Reader{Kind: esv1.ExtSecretKind, Namespace: key.Namespace, Name: key.Name})
 		})
