@@ -195,7 +195,9 @@ type Result struct {
 	// Steady is the window with nothing changed, of Cycles refresh intervals.
 	Steady Phase
 	Cycles int
-	// Rotation is one remote value changing until all Secrets that read it hold it.
+	// Rotation is one remote value changing until all Secrets that read it hold it; its
+	// counts run on until the API requests stop (warmSettle), to include the status
+	// patches that follow the Secrets.
 	Rotation        Phase
 	RotationSecrets int
 	// RotationP50 and RotationP99 are the times at which half and 99% of those Secrets
@@ -551,6 +553,11 @@ func (r *run) rotation(ctx context.Context) error {
 		return withLog(err, r.op.log.Name())
 	}
 	took := arrivals[len(arrivals)-1]
+	// The status patches that only move refreshTime follow the Secrets (design 0005): count
+	// what the rotation wrote until the API requests stop.
+	if err := r.proxy.waitQuiet(ctx, warmSettle, 30*time.Second); err != nil {
+		return err
+	}
 	r.res.Rotation, r.res.RotationSecrets = snapshot(took, r.moto, r.proxy, r.op, cpuBefore), len(arrivals)
 	r.res.RotationP50, r.res.RotationP99 = percentile(arrivals, 50), percentile(arrivals, 99)
 	r.say("rotation: %d Secrets hold the new value after %s (p50 %s, p99 %s)", len(arrivals), took.Round(time.Millisecond),
