@@ -18,8 +18,10 @@ import (
 
 // TestChangeEventsFromSQS: a store annotated with an SQS queue that EventBridge fills with
 // Secrets Manager's CloudTrail events. A PutSecretValue event reaches the Secrets of hourly
-// ExternalSecrets; the store says when the feed fails (the queue is deleted) and when it
-// receives again, and a change made while it was down arrives by polling.
+// ExternalSecrets; an object that polls every 3 s polls at the safety interval instead
+// while the feed is healthy; the store says when the feed fails (the queue is deleted) and
+// when it receives again; while it is down, that object is back on its own interval, so a
+// change made during the outage arrives by polling.
 func TestChangeEventsFromSQS(t *testing.T) {
 	ctx := context.Background()
 	moto, sm, q, created, queue := sqsScenario(t, "ferry-changes")
@@ -28,8 +30,10 @@ func TestChangeEventsFromSQS(t *testing.T) {
 	sqsStore(t, ns, queue.QueueUrl)
 	createAWSES(t, ns, "app-a", "db")
 	createAWSES(t, ns, "app-b", "db")
-	waitSecretPassword(t, ns, "app-a", "one")
-	waitSecretPassword(t, ns, "app-b", "one")
+	createAWSESEvery(t, ns, "app-c", "db", 3*time.Second)
+	for _, name := range []string{"app-a", "app-b", "app-c"} {
+		waitSecretPassword(t, ns, name, "one")
+	}
 	waitFeedCondition(t, ns, "True")
 
 	put := func(value string) {
@@ -48,14 +52,30 @@ func TestChangeEventsFromSQS(t *testing.T) {
 	}
 	put("two")
 	sendEvent()
-	waitSecretPassword(t, ns, "app-a", "two")
-	waitSecretPassword(t, ns, "app-b", "two")
+	for _, name := range []string{"app-a", "app-b", "app-c"} {
+		waitSecretPassword(t, ns, name, "two")
+	}
+	// While the feed is healthy the 3 s object polls at the safety interval (an hour).
+	reads := func() int {
+		return moto.Calls("GetSecretValue") + moto.Calls("BatchGetSecretValue") + moto.Calls("ListSecrets") + moto.Calls("DescribeSecret")
+	}
+	before := reads()
+	time.Sleep(8 * time.Second) // an absence window: two or three of app-c's own intervals
+	if got := reads() - before; got != 0 {
+		t.Errorf("%d provider reads in 8 s with a healthy feed, want 0: the 3 s object should poll hourly", got)
+	}
 
-	// The queue goes away: the store reports the feed down.
+	// The queue goes away: the store reports the feed down, and a change made now reaches
+	// the 3 s object by its own interval; the hourly ones wait for theirs.
 	if _, err := q.DeleteQueue(ctx, &sqs.DeleteQueueInput{QueueUrl: queue.QueueUrl}); err != nil {
 		t.Fatal(err)
 	}
 	waitFeedCondition(t, ns, "False")
+	put("during-outage")
+	waitSecretPassword(t, ns, "app-c", "during-outage")
+	if got := password(t, ns, "app-a"); got != "two" {
+		t.Errorf("app-a (hourly) = %q during the outage, want \"two\" until its own interval", got)
+	}
 	// The queue returns: the feed receives again and events flow.
 	if _, err := q.CreateQueue(ctx, &sqs.CreateQueueInput{QueueName: aws.String("ferry-changes")}); err != nil {
 		t.Fatal(err)
@@ -63,8 +83,9 @@ func TestChangeEventsFromSQS(t *testing.T) {
 	waitFeedCondition(t, ns, "True")
 	put("three")
 	sendEvent()
-	waitSecretPassword(t, ns, "app-a", "three")
-	waitSecretPassword(t, ns, "app-b", "three")
+	for _, name := range []string{"app-a", "app-b", "app-c"} {
+		waitSecretPassword(t, ns, name, "three")
+	}
 }
 
 // sqsScenario starts moto with the secret "db" ({"password":"one"}) and an SQS queue.

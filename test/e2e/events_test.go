@@ -252,8 +252,15 @@ func revision(t *testing.T, obj client.Object) int64 {
 
 func createAWSES(t *testing.T, ns, name, key string) {
 	t.Helper()
+	createAWSESEvery(t, ns, name, key, time.Hour)
+}
+
+// createAWSESEvery creates an ExternalSecret of the store "aws" refreshed every interval,
+// whose Secret's "password" is the property of the remote key.
+func createAWSESEvery(t *testing.T, ns, name, key string, interval time.Duration) {
+	t.Helper()
 	mustCreate(t, &esv1.ExternalSecret{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: name}, Spec: esv1.ExternalSecretSpec{
-		SecretStoreRef: esv1.SecretStoreRef{Name: "aws"}, RefreshInterval: esv1.NewDuration(time.Hour),
+		SecretStoreRef: esv1.SecretStoreRef{Name: "aws"}, RefreshInterval: esv1.NewDuration(interval),
 		Data: []esv1.ExternalSecretData{{SecretKey: "password", RemoteRef: esv1.ExternalSecretDataRemoteRef{Key: key, Property: "password"}}},
 	}})
 }
