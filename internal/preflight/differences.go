@@ -53,6 +53,8 @@ var Differences = []Difference{
 		Summary: "sync windows are read in UTC as by ESO, or in the zone of the ferry.dev/sync-windows-time-zone annotation; @every D opens at multiples of D from the Unix epoch"},
 	{ID: "generator-class", Doc: migrationDoc + "#diff-generator-class", applies: generatorWithClass,
 		Summary: "a generator's spec.controller is not read: an ExternalSecret goes to the controller of its stores' class"},
+	{ID: "webhook-ntlm", Doc: migrationDoc + "#diff-webhook-ntlm", applies: webhookNTLM,
+		Summary: "webhook NTLM never falls back to Basic, keeps caBundle and caProvider, hashes DOMAIN\\user with the domain written, and in a ClusterSecretStore reads credential Secrets without a namespace in each ExternalSecret's namespace (ESO fails)"},
 }
 
 // externalSecretSpec is the ExternalSecret spec an object syncs with: its own, or the one
@@ -140,6 +142,15 @@ func templates(o *Object) bool {
 
 func isKind(kind string) func(o *Object) bool {
 	return func(o *Object) bool { return o.Kind == kind && o.typed != nil }
+}
+
+func webhookNTLM(o *Object) bool {
+	store, ok := o.typed.(esv1.GenericStore)
+	if !ok {
+		return false
+	}
+	p := store.GetSpec().Provider
+	return p != nil && p.Webhook != nil && p.Webhook.Auth != nil && p.Webhook.Auth.NTLM != nil
 }
 
 func generatorWithClass(o *Object) bool {

@@ -37,6 +37,7 @@ func TestJudgeManifests(t *testing.T) {
 		{"SecretStore", "app", "eso-store", preflight.HandsOff, `spec.controller is "eso"`, nil},
 		{"SecretStore", "app", "chef", preflight.CannotYet, "provider chef is not implemented", nil},
 		{"ClusterSecretStore", "", "acm", preflight.Serves, "", nil},
+		{"ClusterSecretStore", "", "intranet", preflight.Serves, "", []string{"webhook-ntlm"}},
 		{"ClusterSecretStore", "", "vault-gcp", preflight.CannotYet, "spec.provider.vault.auth.gcp: the GCP auth method is not supported by Ferry yet", nil},
 		{"SecretStore", "app", "conjur-ro", preflight.Serves, "", nil},
 		{"SecretStore", "app", "bitwarden", preflight.Serves, "", nil},
@@ -101,6 +102,9 @@ func TestJudgeManifests(t *testing.T) {
 				if !slices.Contains(r.Differences, d) {
 					t.Errorf("differences %q, want %q among them", r.Differences, d)
 				}
+			}
+			if slices.Contains(r.Differences, "webhook-ntlm") && tt.name != "intranet" {
+				t.Errorf("differences %q: webhook-ntlm concerns only webhook stores with auth.ntlm", r.Differences)
 			}
 			if r.Verdict == preflight.HandsOff && len(r.Differences) > 0 {
 				t.Errorf("a handed-off object lists differences %q: Ferry does nothing to it", r.Differences)
