@@ -188,3 +188,47 @@ func TestVaultEventsFeedRefusals(t *testing.T) {
 		t.Errorf("an OpenBao server without events = %v, want the OpenBao explanation", err)
 	}
 }
+
+// TestVaultEventsFeedNewToken: when the store's token cannot be renewed and a login replaces
+// it, the feed subscribes with the new token before it closes the old subscription, and
+// returns what the old one still held, so no event falls between the two.
+func TestVaultEventsFeedNewToken(t *testing.T) {
+	t.Parallel()
+	s := startEventsServer(t, "", "hvs.first", "hvs.second")
+	ns := testenv.Namespace(t, controlPlane.Client, nil)
+	ctx := testContext(t)
+	feed, err := New().(*Provider).NewChangeFeed(ctx, eventsStore(t, s, ns, "hvs.first", "kv-v2/*"), controlPlane.Client, ns)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ef := feed.(*eventsFeed)
+	clock := time.Now()
+	logins := []string{"hvs.first", "hvs.second"}
+	ef.conn.tokens = &tokenSource{now: func() time.Time { return clock }, login: func(context.Context) (*authResponse, error) {
+		token := logins[0]
+		logins = logins[1:]
+		return &authResponse{ClientToken: token, LeaseDuration: 60}, nil
+	}}
+
+	if _, err := feed.Receive(ctx); err != nil {
+		t.Fatalf("subscribing: %v", err)
+	}
+	s.waitSubscribers(t, 1)
+	at := time.Now()
+	s.publish(t, "team-a", "kv-v2/data-write", kvEvent("kv-v2/data-write", "secret", "before", at))
+	testenv.Eventually(t, 10*time.Second, "the event buffered", func() (bool, error) { return len(ef.sub.messages) == 1, nil })
+
+	clock = clock.Add(2 * time.Minute) // past the TTL of a token that is not renewable
+	changes, err := feed.Receive(ctx)
+	if keys, _ := provider.ChangeKeys(changes); err != nil || !slices.Equal(keys, []string{"before", "secret/before", "secret/data/before"}) {
+		t.Errorf("the Receive that changed the token = %q, %v; want what the old subscription held", keys, err)
+	}
+	reqs := s.subscriptionRequests()
+	if len(reqs) != 2 || reqs[1].Header.Get("X-Vault-Token") != "hvs.second" {
+		t.Fatalf("%d subscription requests; want a second one with the new token", len(reqs))
+	}
+	s.publish(t, "team-a", "kv-v2/data-write", kvEvent("kv-v2/data-write", "secret", "after", at))
+	if keys, _ := provider.ChangeKeys(receiveAll(t, feed, 1)); !slices.Equal(keys, []string{"after", "secret/after", "secret/data/after"}) {
+		t.Errorf("on the new subscription: keys %q", keys)
+	}
+}

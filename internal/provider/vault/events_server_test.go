@@ -192,7 +192,10 @@ func kvEvent(eventType, mount, secret string, at time.Time) string {
 	}
 	metadata := map[string]string{"current_version": "2", "modified": "true", "oldest_version": "0",
 		"operation": operation, "path": path}
-	if !strings.HasSuffix(operation, "delete") && operation != "destroy" {
+	// The documented metadata of each KV event type: those of deletions carry no data_path.
+	switch eventType {
+	case "kv-v1/delete", "kv-v2/data-delete", "kv-v2/delete", "kv-v2/destroy", "kv-v2/metadata-delete":
+	default:
 		metadata["data_path"] = dataPath
 	}
 	id := fmt.Sprintf("%x", at.UnixNano())
