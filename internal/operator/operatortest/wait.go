@@ -145,15 +145,24 @@ func WaitNotSynced(t *testing.T, k8s client.Client, es *esv1.ExternalSecret) Con
 // receives.
 func WaitFeedReceiving(t *testing.T, k8s client.Client, store esv1.GenericStore) {
 	t.Helper()
-	testenv.Eventually(t, waitTimeout, "store "+store.GetName()+" EventFeed Receiving", func() (bool, error) {
+	WaitFeed(t, k8s, store, changefeed.ReasonFeedReceiving)
+}
+
+// WaitFeed reads store until its EventFeed condition has reason, and returns the condition.
+func WaitFeed(t *testing.T, k8s client.Client, store esv1.GenericStore, reason string) Condition {
+	t.Helper()
+	var found Condition
+	testenv.Eventually(t, waitTimeout, "store "+store.GetName()+" EventFeed "+reason, func() (bool, error) {
 		if err := k8s.Get(context.Background(), client.ObjectKeyFromObject(store), store); err != nil {
 			return false, err
 		}
 		for _, c := range store.GetStatus().Conditions {
 			if c.Type == changefeed.ConditionEventFeed {
-				return c.Reason == changefeed.ReasonFeedReceiving, fmt.Errorf("%s: %s", c.Reason, c.Message)
+				found = Condition{Status: c.Status, Reason: c.Reason, Message: c.Message}
+				return c.Reason == reason, fmt.Errorf("%s: %s", c.Reason, c.Message)
 			}
 		}
 		return false, nil
 	})
+	return found
 }

@@ -12,6 +12,11 @@
 // (auth.go). Each auth method is one file: a static token, AppRole, Kubernetes, JWT,
 // userpass, LDAP and TLS certificates.
 //
+// A store annotated events.ferry.dev/vault-event-type also has a change feed
+// (changefeed_events.go): a WebSocket subscription to Vault's event notifications, made with
+// the store's token, whose KV events are mapped to the remote keys that read each secret
+// (changefeed_keys.go). Events are hints; their messages are never logged.
+//
 // This package must not log secret values or put them in errors, and must read
 // Kubernetes objects only through the helpers of internal/provider that enforce
 // namespace rules.

@@ -43,9 +43,13 @@ func (p *OpenBaoProvider) NewClient(ctx context.Context, store esv1.GenericStore
 	if err := p.ValidateStore(store); err != nil {
 		return nil, err
 	}
-	cfg := storeConfig{spec: vaultShape(store.GetSpec().Provider.OpenBao), field: openBaoField, product: "openbao",
+	return newKVClient(ctx, openBaoStoreConfig(store), store, kube, namespace)
+}
+
+// openBaoStoreConfig is what a validated OpenBao store's clients are built from.
+func openBaoStoreConfig(store esv1.GenericStore) storeConfig {
+	return storeConfig{spec: vaultShape(store.GetSpec().Provider.OpenBao), field: openBaoField, product: "openbao",
 		listsKV1: true, versionField: openBaoField + ".version"}
-	return newKVClient(ctx, cfg, store, kube, namespace)
 }
 
 // vaultShape carries an OpenBao store's settings over to the Vault provider's shape, with

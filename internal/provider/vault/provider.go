@@ -39,8 +39,12 @@ func (p *Provider) NewClient(ctx context.Context, store esv1.GenericStore, kube 
 	if err := p.ValidateStore(store); err != nil {
 		return nil, err
 	}
-	return newKVClient(ctx, storeConfig{spec: store.GetSpec().Provider.Vault, field: specField, product: "vault"},
-		store, kube, namespace)
+	return newKVClient(ctx, vaultStoreConfig(store), store, kube, namespace)
+}
+
+// vaultStoreConfig is what a validated Vault store's clients are built from.
+func vaultStoreConfig(store esv1.GenericStore) storeConfig {
+	return storeConfig{spec: store.GetSpec().Provider.Vault, field: specField, product: "vault"}
 }
 
 // storeConfig is what a KV client is built from: a Vault store's settings (or an OpenBao
