@@ -227,6 +227,9 @@ func TestVaultEventsFeedNewToken(t *testing.T) {
 	if len(reqs) != 2 || reqs[1].Header.Get("X-Vault-Token") != "hvs.second" {
 		t.Fatalf("%d subscription requests; want a second one with the new token", len(reqs))
 	}
+	// The stand-in records a request before it accepts the WebSocket: publish once the new
+	// subscription is open (the closed one stays listed).
+	s.waitSubscribers(t, 2)
 	s.publish(t, "team-a", "kv-v2/data-write", kvEvent("kv-v2/data-write", "secret", "after", at))
 	if keys, _ := provider.ChangeKeys(receiveAll(t, feed, 1)); !slices.Equal(keys, []string{"after", "secret/after", "secret/data/after"}) {
 		t.Errorf("on the new subscription: keys %q", keys)

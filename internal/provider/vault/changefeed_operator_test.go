@@ -40,6 +40,7 @@ func TestVaultEventsRefreshExternalSecrets(t *testing.T) {
 	})
 	operatortest.WaitSecretData(t, k8s, ns, "db", map[string]string{"password": "one"})
 	operatortest.WaitFeedReceiving(t, k8s, store)
+	s.waitSubscribers(t, 1)
 
 	read := "GET /v1/secret/data/" + key
 	before := server.Calls(read)
