@@ -98,23 +98,29 @@ func TestMaxCacheAge(t *testing.T) {
 		}
 	}
 	tests := []struct {
-		name   string
-		es     *esv1.ExternalSecret
-		forced bool
-		want   time.Duration
+		name     string
+		es       *esv1.ExternalSecret
+		interval time.Duration // 0: the object's own
+		forced   bool
+		want     time.Duration
 	}{
-		{"refresh: the window", es(time.Hour, time.Hour, "1-a"), false, 5 * time.Minute},
-		{"refresh of a short interval", es(time.Minute, time.Hour, "1-a"), false, 6 * time.Second},
-		{"interval 0", es(0, time.Hour, "1-a"), false, time.Minute},
-		{"first sync: since creation", es(time.Hour, 90*time.Second, ""), true, 89 * time.Second},
-		{"first sync of an old object: the interval", es(time.Hour, 3*time.Hour, ""), true, time.Hour},
-		{"first sync of a short interval", es(time.Minute, time.Hour, ""), true, time.Minute},
-		{"first sync within its first second", es(time.Hour, 0, ""), true, 0},
-		{"spec changed: read now", es(time.Hour, time.Hour, "1-a"), true, 0},
+		{"refresh: the window", es(time.Hour, time.Hour, "1-a"), 0, false, 5 * time.Minute},
+		{"refresh of a short interval", es(time.Minute, time.Hour, "1-a"), 0, false, 6 * time.Second},
+		{"refresh at the safety interval: its window", es(time.Minute, time.Hour, "1-a"), time.Hour, false, 5 * time.Minute},
+		{"interval 0", es(0, time.Hour, "1-a"), 0, false, time.Minute},
+		{"first sync: since creation", es(time.Hour, 90*time.Second, ""), 0, true, 89 * time.Second},
+		{"first sync of an old object: the interval", es(time.Hour, 3*time.Hour, ""), 0, true, time.Hour},
+		{"first sync of a short interval", es(time.Minute, time.Hour, ""), 0, true, time.Minute},
+		{"first sync within its first second", es(time.Hour, 0, ""), 0, true, 0},
+		{"spec changed: read now", es(time.Hour, time.Hour, "1-a"), 0, true, 0},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			if got := maxCacheAge(tt.es, tt.forced, false, now); got != tt.want {
+			interval := tt.interval
+			if interval == 0 {
+				interval = tt.es.Spec.RefreshInterval.Duration
+			}
+			if got := maxCacheAge(tt.es, interval, tt.forced, false, now); got != tt.want {
 				t.Fatalf("maxCacheAge = %s, want %s", got, tt.want)
 			}
 		})

@@ -27,10 +27,12 @@ import (
 // the staleness any refresh allows), so objects created together share reads however long
 // their first syncs take; any other forced sync reads the provider.
 //
+// interval is the one the object is refreshed at: its own, or the safety interval while
+// change feeds cover it, whose wider window the grid spreads the object's refreshes over.
+//
 // A sync for a reported change accepts values as old as the refresh interval: the fetcher
 // rereads the changed keys whatever the age asked, and the other keys need no version check.
-func maxCacheAge(es *esv1.ExternalSecret, forced, changeReported bool, now time.Time) time.Duration {
-	interval := refreshInterval(es)
+func maxCacheAge(es *esv1.ExternalSecret, interval time.Duration, forced, changeReported bool, now time.Time) time.Duration {
 	window := schedule.JitterSpread(interval)
 	if window <= 0 {
 		// refreshInterval 0: synced once, never refreshed.
@@ -72,7 +74,7 @@ type sourceFunc func(ref *esv1.SecretStoreRef) fetch.Source
 
 func (r *Reconciler) sources(s *scope, stores map[storeref.Key]esv1.GenericStore) sourceFunc {
 	es := s.es
-	maxAge := maxCacheAge(es, es.Status.SyncedResourceVersion != syncedVersion(es), s.changeReported, s.now)
+	maxAge := maxCacheAge(es, r.interval(es), es.Status.SyncedResourceVersion != syncedVersion(es), s.changeReported, s.now)
 	return func(ref *esv1.SecretStoreRef) fetch.Source {
 		k := storeref.KeyOf(es.Spec.SecretStoreRef)
 		if ref != nil {
