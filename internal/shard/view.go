@@ -1,0 +1,367 @@
+package shard
+
+import (
+	"context"
+	"slices"
+	"sync"
+	"time"
+
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/api/meta"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/watch"
+	toolscache "k8s.io/client-go/tools/cache"
+	"sigs.k8s.io/controller-runtime/pkg/client/apiutil"
+)
+
+// How long a view waits for its informer to apply a list before it lets the shards of that
+// list be worked on anyway (an object listed and deleted at once may never be seen).
+const applyTimeout = 10 * time.Second
+
+// NewInformer returns the informer constructor for controller-runtime's cache.Options: the
+// informers of the kinds Options.Cached names hold only the objects of the namespaces whose
+// shard this replica holds (or is about to work on). The others are built as usual. nil
+// (controller-runtime's default) when g is nil or no kind is sharded.
+//
+// Each sharded informer's list answers and watch events are filtered by the shards in view
+// when the list or watch began. When that set changes, its watches end with "410 Expired":
+// the informer lists again and replaces its store, so objects of acquired shards arrive as
+// additions and those of lost shards leave as deletions.
+func (g *Gate) NewInformer(scheme *runtime.Scheme) func(toolscache.ListerWatcher, runtime.Object, time.Duration, toolscache.Indexers) toolscache.SharedIndexInformer {
+	if g == nil || g.opts.Cached == nil || g.opts.KeyBy != ByNamespace {
+		return nil
+	}
+	return func(lw toolscache.ListerWatcher, obj runtime.Object, resync time.Duration, indexers toolscache.Indexers) toolscache.SharedIndexInformer {
+		gvk, err := apiutil.GVKForObject(obj, scheme)
+		if err != nil || !g.opts.Cached(gvk.GroupKind()) {
+			return toolscache.NewSharedIndexInformer(lw, obj, resync, indexers)
+		}
+		v := &view{gate: g, inner: toolscache.ToListerWatcherWithContext(lw), outer: lw,
+			watches: map[*viewWatch]struct{}{}}
+		informer := toolscache.NewSharedIndexInformer(v, obj, resync, indexers)
+		v.indexer = informer.GetIndexer()
+		g.mu.Lock()
+		g.views = append(g.views, v)
+		g.mu.Unlock()
+		return informer
+	}
+}
+
+// viewSnapshot is the set of shards in view at one version.
+type viewSnapshot struct {
+	version uint64
+	shards  []bool // held or warming, by shard
+	warming []bool
+}
+
+// snapshot returns the shards in view now.
+func (g *Gate) snapshot() viewSnapshot {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	snap := viewSnapshot{version: g.viewVersion.Load(), shards: make([]bool, len(g.shards)), warming: make([]bool, len(g.shards))}
+	for s := range g.shards {
+		snap.shards[s] = g.shards[s].held || g.shards[s].warming
+		snap.warming[s] = g.shards[s].warming
+	}
+	return snap
+}
+
+// cachedLocked tells whether every sharded informer that has listed once holds the objects
+// of the view of the given version (or a later one).
+func (g *Gate) cachedLocked(version uint64) bool {
+	for _, v := range g.views {
+		if !v.applied(version) {
+			return false
+		}
+	}
+	return true
+}
+
+// viewApplied is called when an informer has applied a list: warming shards may start.
+func (g *Gate) viewApplied() {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	g.admitLocked()
+}
+
+// admits tells whether an object of namespace belongs in a view of snap; cluster-scoped
+// objects always do.
+func (g *Gate) admits(snap *viewSnapshot, namespace string) bool {
+	return namespace == "" || snap.shards[g.ShardOf(namespace, "")]
+}
+
+// view is the ListerWatcher of one sharded informer.
+type view struct {
+	gate    *Gate
+	inner   toolscache.ListerWatcherWithContext
+	outer   toolscache.ListerWatcher // as given, for what the reflector asks of it besides
+	indexer toolscache.Indexer
+
+	mu      sync.Mutex
+	listing *relist // the paged list in progress
+	filled  uint64  // the view version of the last list that ended
+	started bool    // a list was applied once
+	synced  uint64  // the view version of the last list the informer applied
+	watches map[*viewWatch]struct{}
+}
+
+// relist is one list (paged, or the initial events of a watch) under one snapshot.
+type relist struct {
+	snap viewSnapshot
+	// warm are the keys of listed objects of warming shards: work on those shards waits
+	// until the informer holds them.
+	warm []string
+}
+
+func (r *relist) admit(g *Gate, obj runtime.Object) bool {
+	m, err := meta.Accessor(obj)
+	if err != nil {
+		return true
+	}
+	ns := m.GetNamespace()
+	if !g.admits(&r.snap, ns) {
+		return false
+	}
+	if ns != "" && r.snap.warming[g.ShardOf(ns, "")] {
+		r.warm = append(r.warm, ns+"/"+m.GetName())
+	}
+	return true
+}
+
+// applied tells whether the informer holds the objects of the view of version, or has not
+// listed yet (its first list will use the view of its time).
+func (v *view) applied(version uint64) bool {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	return !v.started || v.synced >= version
+}
+
+// List lists without a context, for callers that have none.
+func (v *view) List(opts metav1.ListOptions) (runtime.Object, error) {
+	return v.ListWithContext(context.Background(), opts)
+}
+
+// Watch watches without a context, for callers that have none.
+func (v *view) Watch(opts metav1.ListOptions) (watch.Interface, error) {
+	return v.WatchWithContext(context.Background(), opts)
+}
+
+// IsWatchListSemanticsUnSupported passes on what the wrapped ListerWatcher says of
+// streaming lists (the reflector asks).
+func (v *view) IsWatchListSemanticsUnSupported() bool {
+	u, ok := v.outer.(interface{ IsWatchListSemanticsUnSupported() bool })
+	return ok && u.IsWatchListSemanticsUnSupported()
+}
+
+// ListWithContext lists and keeps the objects in view. The pages of one list share the
+// snapshot of its first.
+func (v *view) ListWithContext(ctx context.Context, opts metav1.ListOptions) (runtime.Object, error) {
+	v.mu.Lock()
+	r := v.listing
+	v.mu.Unlock()
+	if opts.Continue == "" || r == nil {
+		r = &relist{snap: v.gate.snapshot()}
+		v.mu.Lock()
+		v.listing = r
+		v.mu.Unlock()
+	}
+	list, err := v.inner.ListWithContext(ctx, opts)
+	if err != nil {
+		return nil, err
+	}
+	var kept []runtime.Object
+	if err := meta.EachListItem(list, func(o runtime.Object) error {
+		if r.admit(v.gate, o) {
+			kept = append(kept, o)
+		}
+		return nil
+	}); err != nil {
+		return nil, err
+	}
+	if err := meta.SetList(list, kept); err != nil {
+		return nil, err
+	}
+	if l, err := meta.ListAccessor(list); err == nil && l.GetContinue() == "" {
+		v.ended(r)
+	}
+	return list, nil
+}
+
+// WatchWithContext watches and passes on the events of objects in view. A watch that
+// resumes from a store filled under another view is refused as expired: the informer
+// lists again.
+func (v *view) WatchWithContext(ctx context.Context, opts metav1.ListOptions) (watch.Interface, error) {
+	snap := v.gate.snapshot()
+	initial := opts.SendInitialEvents != nil && *opts.SendInitialEvents
+	v.mu.Lock()
+	stale := !initial && v.filled != snap.version
+	v.mu.Unlock()
+	if stale {
+		return nil, expired()
+	}
+	inner, err := v.inner.WatchWithContext(ctx, opts)
+	if err != nil {
+		return nil, err
+	}
+	w := &viewWatch{view: v, inner: inner, snap: snap, result: make(chan watch.Event),
+		stop: make(chan struct{}), expired: make(chan struct{})}
+	if initial {
+		w.relist = &relist{snap: snap}
+	}
+	v.mu.Lock()
+	v.watches[w] = struct{}{}
+	v.mu.Unlock()
+	if v.gate.viewVersion.Load() != snap.version {
+		w.expire() // the view changed before the watch was registered to hear of it
+	}
+	go w.run()
+	return w, nil
+}
+
+func expired() *apierrors.StatusError {
+	return apierrors.NewResourceExpired("the shards this replica holds changed: list again")
+}
+
+// expire ends the watches begun under an older view than version.
+func (v *view) expire(version uint64) {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	for w := range v.watches {
+		if w.snap.version != version {
+			w.expire()
+		}
+	}
+}
+
+// ended records a list that ended, and lets the gate know once the informer has applied it:
+// once it holds the listed objects of warming shards.
+func (v *view) ended(r *relist) {
+	v.mu.Lock()
+	v.filled = r.snap.version
+	if v.listing == r {
+		v.listing = nil
+	}
+	v.mu.Unlock()
+	var missing []string
+	for _, key := range r.warm {
+		if !v.has(key) {
+			missing = append(missing, key)
+		}
+	}
+	if len(missing) == 0 {
+		v.markApplied(r.snap.version)
+		return
+	}
+	go func() {
+		deadline := time.Now().Add(applyTimeout)
+		for len(missing) > 0 && time.Now().Before(deadline) {
+			time.Sleep(10 * time.Millisecond)
+			missing = slices.DeleteFunc(missing, v.has)
+		}
+		v.markApplied(r.snap.version)
+	}()
+}
+
+func (v *view) has(key string) bool {
+	if v.indexer == nil {
+		return true
+	}
+	_, ok, _ := v.indexer.GetByKey(key)
+	return ok
+}
+
+func (v *view) markApplied(version uint64) {
+	v.mu.Lock()
+	v.started = true
+	v.synced = max(v.synced, version)
+	v.mu.Unlock()
+	v.gate.viewApplied()
+}
+
+func (v *view) forget(w *viewWatch) {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	delete(v.watches, w)
+}
+
+// viewWatch passes on the events of one watch that concern objects in its snapshot's view.
+type viewWatch struct {
+	view   *view
+	inner  watch.Interface
+	snap   viewSnapshot
+	relist *relist // until the initial events of a streaming list end
+	result chan watch.Event
+
+	stopOnce, expireOnce sync.Once
+	stop, expired        chan struct{}
+}
+
+// Stop ends the watch.
+func (w *viewWatch) Stop() { w.stopOnce.Do(func() { close(w.stop) }) }
+
+// ResultChan returns the events.
+func (w *viewWatch) ResultChan() <-chan watch.Event { return w.result }
+
+func (w *viewWatch) expire() { w.expireOnce.Do(func() { close(w.expired) }) }
+
+func (w *viewWatch) run() {
+	defer func() {
+		w.inner.Stop()
+		w.view.forget(w)
+		close(w.result)
+	}()
+	for {
+		select {
+		case <-w.stop:
+			return
+		case <-w.expired:
+			w.sendExpired()
+			return
+		case event, ok := <-w.inner.ResultChan():
+			if !ok {
+				return
+			}
+			if !w.pass(event) {
+				continue
+			}
+			select {
+			case w.result <- event:
+			case <-w.stop:
+				return
+			case <-w.expired:
+				w.sendExpired()
+				return
+			}
+		}
+	}
+}
+
+func (w *viewWatch) sendExpired() {
+	select {
+	case w.result <- watch.Event{Type: watch.Error, Object: &expired().ErrStatus}:
+	case <-w.stop:
+	}
+}
+
+// pass tells whether event goes on to the informer, and notes the end of a streaming
+// list's initial events.
+func (w *viewWatch) pass(event watch.Event) bool {
+	g := w.view.gate
+	switch event.Type {
+	case watch.Added, watch.Modified, watch.Deleted:
+		if w.relist != nil {
+			return w.relist.admit(g, event.Object)
+		}
+		m, err := meta.Accessor(event.Object)
+		return err != nil || g.admits(&w.snap, m.GetNamespace())
+	case watch.Bookmark:
+		if w.relist != nil {
+			if m, err := meta.Accessor(event.Object); err == nil && m.GetAnnotations()[metav1.InitialEventsAnnotationKey] == "true" {
+				w.view.ended(w.relist)
+				w.relist = nil
+			}
+		}
+	}
+	return true
+}
