@@ -219,7 +219,7 @@ func New(ctx context.Context, cfg *rest.Config, opts Options) (manager.Manager, 
 		return nil, err
 	}
 	if gate != nil {
-		if err := mgr.Add(gate); err != nil {
+		if err := mgr.Add(gateRunnable{Gate: gate, cache: mgr.GetCache()}); err != nil {
 			return nil, err
 		}
 		svc.shards = gate

@@ -13,6 +13,7 @@ import (
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apimachinery/pkg/util/validation"
 	"k8s.io/client-go/rest"
+	"sigs.k8s.io/controller-runtime/pkg/cache"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/manager"
 	ctrlmetrics "sigs.k8s.io/controller-runtime/pkg/metrics"
@@ -83,6 +84,21 @@ func newGate(direct client.Client, opts *Options) (*shard.Gate, error) {
 	gateOpts.Cached = opts.cachedByShard
 	return shard.New(gateOpts)
 }
+
+// gateRunnable has the manager start the gate with its caches instead of after them (a
+// runnable with a cache joins the caches' group; its readiness is that cache's sync, here
+// the manager's own). The replica then takes its shards while the sharded caches make their
+// first list, which lists the shards taken by then instead of nothing: otherwise every
+// replica would stream every object once for nothing before its first look at the Leases.
+// It also stops with the caches, after the controllers, so their work has ended when it
+// releases the shards.
+type gateRunnable struct {
+	*shard.Gate
+	cache cache.Cache
+}
+
+// GetCache returns the cache whose sync marks the gate as started.
+func (g gateRunnable) GetCache() cache.Cache { return g.cache }
 
 // cachedByShard says which kinds each replica caches for its own shards only: the
 // namespaced kinds that only the replica owning their namespace reads, and that grow with

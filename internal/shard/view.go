@@ -101,7 +101,7 @@ type view struct {
 	mu      sync.Mutex
 	listing *relist // the paged list in progress
 	filled  uint64  // the view version of the last list that ended
-	started bool    // a list was applied once
+	started bool    // the informer runs: it has begun a list or a watch
 	synced  uint64  // the view version of the last list the informer applied
 	watches map[*viewWatch]struct{}
 }
@@ -129,8 +129,9 @@ func (r *relist) admit(g *Gate, obj runtime.Object) bool {
 	return true
 }
 
-// applied tells whether the informer holds the objects of the view of version, or has not
-// listed yet (its first list will use the view of its time).
+// applied tells whether the informer holds the objects of the view of version, or does not
+// run yet (an informer that is never started must not hold every shard back; one that
+// starts lists under the view of its time).
 func (v *view) applied(version uint64) bool {
 	v.mu.Lock()
 	defer v.mu.Unlock()
@@ -164,6 +165,7 @@ func (v *view) ListWithContext(ctx context.Context, opts metav1.ListOptions) (ru
 		r = &relist{snap: v.gate.snapshot()}
 		v.mu.Lock()
 		v.listing = r
+		v.started = true
 		v.mu.Unlock()
 	}
 	list, err := v.inner.ListWithContext(ctx, opts)
@@ -195,6 +197,7 @@ func (v *view) WatchWithContext(ctx context.Context, opts metav1.ListOptions) (w
 	snap := v.gate.snapshot()
 	initial := opts.SendInitialEvents != nil && *opts.SendInitialEvents
 	v.mu.Lock()
+	v.started = true
 	stale := !initial && v.filled != snap.version
 	v.mu.Unlock()
 	if stale {
@@ -273,7 +276,6 @@ func (v *view) has(key string) bool {
 
 func (v *view) markApplied(version uint64) {
 	v.mu.Lock()
-	v.started = true
 	v.synced = max(v.synced, version)
 	v.mu.Unlock()
 	v.gate.viewApplied()
