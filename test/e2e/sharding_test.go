@@ -246,10 +246,19 @@ func waitSpread(t *testing.T, limit time.Duration, replicas ...string) []string 
 
 // cachesSplit waits until each replica's cache holds the ExternalSecrets of its own shards
 // and no other (ferry_shard_objects_cached equals ferry_shard_objects_owned), and the
-// replicas' caches together hold each of the total once.
-func cachesSplit(t *testing.T, metricsPorts map[string]string, total int) {
+// replicas' caches together hold each ExternalSecret of the cluster (at least the test's
+// own) once.
+func cachesSplit(t *testing.T, metricsPorts map[string]string, own int) {
 	t.Helper()
 	const owned, cached = `ferry_shard_objects_owned{kind="ExternalSecret"}`, `ferry_shard_objects_cached{kind="ExternalSecret"}`
+	var all esv1.ExternalSecretList
+	if err := cp.Client.List(context.Background(), &all); err != nil {
+		t.Fatal(err)
+	}
+	total := len(all.Items)
+	if total < own {
+		t.Fatalf("%d ExternalSecrets in the cluster, fewer than the test's %d", total, own)
+	}
 	var last string
 	testenv.Eventually(t, time.Minute, "each replica caches only the ExternalSecrets of its shards", func() (bool, error) {
 		sum, split := 0.0, true
