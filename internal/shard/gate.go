@@ -7,7 +7,6 @@ import (
 	"slices"
 	"strconv"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/go-logr/logr"
@@ -108,9 +107,11 @@ type Gate struct {
 	filters  []*Filter
 	stopping bool
 	// views are the informers that hold only the objects of the shards in view (held or
-	// warming, view.go); viewVersion counts the changes of that set.
+	// warming, view.go); viewVersion counts the changes of that set. Losses reach the
+	// caches lazily, at shrink.
 	views       []*view
-	viewVersion atomic.Uint64
+	viewVersion uint64
+	shrink      *time.Timer
 	log         logr.Logger
 }
 
@@ -121,9 +122,8 @@ type shardState struct {
 	// objects), and cleared at the renew deadline, on release and on shutdown.
 	held bool
 	// warming: the Lease is this replica's, but the sharded caches are still listing the
-	// shard's objects; work starts when they hold them (warmVersion: the view that added it).
-	warming     bool
-	warmVersion uint64
+	// shard's objects; work starts when they hold them.
+	warming bool
 	// ownLease: the Lease names this replica (it may be draining: held is false, in-flight
 	// work is ending, and the Lease is renewed until it does).
 	ownLease bool
@@ -363,11 +363,12 @@ func (g *Gate) write(ctx context.Context, s int, lease *coordinationv1.Lease, ac
 			return nil // renewed only to drain
 		}
 		if !st.warming {
-			// The sharded caches list the shard's objects; work waits until they hold them,
-			// or a reconcile would take an object whose Secret is not cached yet for one
-			// whose Secret is missing.
+			// The sharded caches list the shard's objects (unless they still hold them: a
+			// shard lost and taken back before they let it go); work waits until they hold
+			// them, or a reconcile would take an object whose Secret is not cached yet for
+			// one whose Secret is missing.
 			st.warming = true
-			st.warmVersion = g.bumpViewLocked()
+			g.bumpViewLocked(!g.cachedLocked(s))
 		}
 		g.admitLocked()
 	}
@@ -378,7 +379,7 @@ func (g *Gate) write(ctx context.Context, s int, lease *coordinationv1.Lease, ac
 func (g *Gate) admitLocked() {
 	for s := range g.shards {
 		st := &g.shards[s]
-		if !st.warming || time.Since(st.renewed) >= g.opts.RenewDeadline || !g.cachedLocked(st.warmVersion) {
+		if !st.warming || time.Since(st.renewed) >= g.opts.RenewDeadline || !g.cachedLocked(s) {
 			continue
 		}
 		st.warming = false
@@ -393,14 +394,26 @@ func (g *Gate) admitLocked() {
 	}
 }
 
-// bumpViewLocked records a change of the shards in view (held or warming): the sharded
-// caches end their watches and list again. It returns the new view's version.
-func (g *Gate) bumpViewLocked() uint64 {
-	version := g.viewVersion.Add(1)
-	for _, v := range g.views {
-		v.expire(version)
+// bumpViewLocked records a change of the shards in view (held or warming). With relist,
+// the sharded caches end their watches and list again (an acquired shard's objects are
+// needed); without, they keep what they hold until shrink (a lost shard's objects only cost
+// memory, and the shard may come back).
+func (g *Gate) bumpViewLocked(relist bool) {
+	g.viewVersion++
+	if !relist {
+		if g.shrink == nil && len(g.views) > 0 {
+			g.shrink = time.AfterFunc(shrinkDelay, func() {
+				g.mu.Lock()
+				defer g.mu.Unlock()
+				g.shrink = nil
+				g.bumpViewLocked(true)
+			})
+		}
+		return
 	}
-	return version
+	for _, v := range g.views {
+		v.expire(g.viewVersion)
+	}
 }
 
 // wantedLocked tells whether the last assignment gives s to this replica.
@@ -447,14 +460,14 @@ func (g *Gate) loseLocked(s int) {
 	st := &g.shards[s]
 	if st.warming {
 		st.warming = false
-		g.bumpViewLocked()
+		g.bumpViewLocked(false)
 	}
 	if !st.held {
 		return
 	}
 	st.held = false
 	st.stopWork()
-	g.bumpViewLocked()
+	g.bumpViewLocked(false)
 	for _, f := range g.filters {
 		f.wake()
 	}

@@ -15,19 +15,28 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client/apiutil"
 )
 
-// How long a view waits for its informer to apply a list before it lets the shards of that
-// list be worked on anyway (an object listed and deleted at once may never be seen).
-const applyTimeout = 10 * time.Second
+const (
+	// applyTimeout is how long a view waits for its informer to apply a list before it lets
+	// the shards of that list be worked on anyway (an object listed and deleted at once may
+	// never be seen).
+	applyTimeout = 10 * time.Second
+	// shrinkDelay is how long the caches keep the objects of lost shards before they list
+	// again without them: hand-offs come in bursts, and one list after a burst costs less
+	// than one per step (the reflector spaces its lists out further each time).
+	shrinkDelay = 10 * time.Second
+)
 
 // NewInformer returns the informer constructor for controller-runtime's cache.Options: the
 // informers of the kinds Options.Cached names hold only the objects of the namespaces whose
 // shard this replica holds (or is about to work on). The others are built as usual. nil
 // (controller-runtime's default) when g is nil or no kind is sharded.
 //
-// Each sharded informer's list answers and watch events are filtered by the shards in view
-// when the list or watch began. When that set changes, its watches end with "410 Expired":
-// the informer lists again and replaces its store, so objects of acquired shards arrive as
-// additions and those of lost shards leave as deletions.
+// Each sharded informer's list answers are filtered by the shards in view when the list
+// began, and its watch events by the shards of the list its store holds. When a shard is
+// acquired (and, shrinkDelay after a loss, when one is lost), its watches end with
+// "410 Expired" — a streaming list only once its initial events are in — so the informer
+// lists again and replaces its store: objects of acquired shards arrive as additions and
+// those of lost shards leave as deletions.
 func (g *Gate) NewInformer(scheme *runtime.Scheme) func(toolscache.ListerWatcher, runtime.Object, time.Duration, toolscache.Indexers) toolscache.SharedIndexInformer {
 	if g == nil || g.opts.Cached == nil || g.opts.KeyBy != ByNamespace {
 		return nil
@@ -59,7 +68,7 @@ type viewSnapshot struct {
 func (g *Gate) snapshot() viewSnapshot {
 	g.mu.Lock()
 	defer g.mu.Unlock()
-	snap := viewSnapshot{version: g.viewVersion.Load(), shards: make([]bool, len(g.shards)), warming: make([]bool, len(g.shards))}
+	snap := viewSnapshot{version: g.viewVersion, shards: make([]bool, len(g.shards)), warming: make([]bool, len(g.shards))}
 	for s := range g.shards {
 		snap.shards[s] = g.shards[s].held || g.shards[s].warming
 		snap.warming[s] = g.shards[s].warming
@@ -67,11 +76,11 @@ func (g *Gate) snapshot() viewSnapshot {
 	return snap
 }
 
-// cachedLocked tells whether every sharded informer that has listed once holds the objects
-// of the view of the given version (or a later one).
-func (g *Gate) cachedLocked(version uint64) bool {
+// cachedLocked tells whether every running sharded informer holds the objects of shard s,
+// and will go on holding them.
+func (g *Gate) cachedLocked(s int) bool {
 	for _, v := range g.views {
-		if !v.applied(version) {
+		if !v.holds(s) {
 			return false
 		}
 	}
@@ -99,11 +108,15 @@ type view struct {
 	indexer toolscache.Indexer
 
 	mu      sync.Mutex
-	listing *relist // the paged list in progress
-	filled  uint64  // the view version of the last list that ended
 	started bool    // the informer runs: it has begun a list or a watch
-	synced  uint64  // the view version of the last list the informer applied
-	watches map[*viewWatch]struct{}
+	listing *relist // the list in progress (paged, or the initial events of a watch)
+	// filled is the snapshot of the last list that ended: the shards whose objects the store
+	// holds, and whose events watches pass on.
+	filled    viewSnapshot
+	hasFilled bool
+	synced    uint64 // the version of the last list the informer has applied
+	relistAt  uint64 // the version from which on the store must be listed again
+	watches   map[*viewWatch]struct{}
 }
 
 // relist is one list (paged, or the initial events of a watch) under one snapshot.
@@ -129,13 +142,17 @@ func (r *relist) admit(g *Gate, obj runtime.Object) bool {
 	return true
 }
 
-// applied tells whether the informer holds the objects of the view of version, or does not
-// run yet (an informer that is never started must not hold every shard back; one that
-// starts lists under the view of its time).
-func (v *view) applied(version uint64) bool {
+// holds tells whether the informer holds the objects of shard s and will go on holding them
+// (no list in progress leaves s out), or does not run yet (an informer that is never started
+// must not hold every shard back; one that starts lists under the view of its time).
+func (v *view) holds(s int) bool {
 	v.mu.Lock()
 	defer v.mu.Unlock()
-	return !v.started || v.synced >= version
+	if !v.started {
+		return true
+	}
+	return v.hasFilled && v.filled.shards[s] && v.synced >= v.filled.version &&
+		(v.listing == nil || v.listing.snap.shards[s])
 }
 
 // List lists without a context, for callers that have none.
@@ -190,48 +207,70 @@ func (v *view) ListWithContext(ctx context.Context, opts metav1.ListOptions) (ru
 	return list, nil
 }
 
-// WatchWithContext watches and passes on the events of objects in view. A watch that
-// resumes from a store filled under another view is refused as expired: the informer
-// lists again.
+// WatchWithContext watches and passes on the events of objects in view: for a streaming
+// list, the shards in view now; otherwise those of the list the store holds. A watch that
+// would resume a store that must be listed again is refused as expired.
 func (v *view) WatchWithContext(ctx context.Context, opts metav1.ListOptions) (watch.Interface, error) {
-	snap := v.gate.snapshot()
 	initial := opts.SendInitialEvents != nil && *opts.SendInitialEvents
+	var r *relist
+	if initial {
+		r = &relist{snap: v.gate.snapshot()}
+	}
 	v.mu.Lock()
 	v.started = true
-	stale := !initial && v.filled != snap.version
-	v.mu.Unlock()
-	if stale {
+	var snap viewSnapshot
+	switch {
+	case initial:
+		snap = r.snap
+		v.listing = r
+	case !v.hasFilled || v.relistAt > v.filled.version:
+		v.mu.Unlock()
 		return nil, expired()
+	default:
+		snap = v.filled
 	}
+	v.mu.Unlock()
 	inner, err := v.inner.WatchWithContext(ctx, opts)
 	if err != nil {
+		if initial {
+			v.abandon(r)
+		}
 		return nil, err
 	}
-	w := &viewWatch{view: v, inner: inner, snap: snap, result: make(chan watch.Event),
+	w := &viewWatch{view: v, inner: inner, snap: snap, relist: r, result: make(chan watch.Event),
 		stop: make(chan struct{}), expired: make(chan struct{})}
-	if initial {
-		w.relist = &relist{snap: snap}
-	}
 	v.mu.Lock()
 	v.watches[w] = struct{}{}
-	v.mu.Unlock()
-	if v.gate.viewVersion.Load() != snap.version {
-		w.expire() // the view changed before the watch was registered to hear of it
+	if v.relistAt > snap.version {
+		w.expire() // the view gained a shard since the snapshot
 	}
+	v.mu.Unlock()
 	go w.run()
 	return w, nil
+}
+
+// abandon forgets a list that will not end.
+func (v *view) abandon(r *relist) {
+	v.mu.Lock()
+	if v.listing == r {
+		v.listing = nil
+	}
+	v.mu.Unlock()
+	v.gate.viewApplied()
 }
 
 func expired() *apierrors.StatusError {
 	return apierrors.NewResourceExpired("the shards this replica holds changed: list again")
 }
 
-// expire ends the watches begun under an older view than version.
+// expire ends the watches begun under an older view than version: the store must be listed
+// again.
 func (v *view) expire(version uint64) {
 	v.mu.Lock()
 	defer v.mu.Unlock()
+	v.relistAt = max(v.relistAt, version)
 	for w := range v.watches {
-		if w.snap.version != version {
+		if w.snap.version < version {
 			w.expire()
 		}
 	}
@@ -241,7 +280,7 @@ func (v *view) expire(version uint64) {
 // once it holds the listed objects of warming shards.
 func (v *view) ended(r *relist) {
 	v.mu.Lock()
-	v.filled = r.snap.version
+	v.filled, v.hasFilled = r.snap, true
 	if v.listing == r {
 		v.listing = nil
 	}
@@ -310,14 +349,25 @@ func (w *viewWatch) expire() { w.expireOnce.Do(func() { close(w.expired) }) }
 func (w *viewWatch) run() {
 	defer func() {
 		w.inner.Stop()
+		if w.relist != nil {
+			w.view.abandon(w.relist)
+		}
 		w.view.forget(w)
 		close(w.result)
 	}()
+	// A streaming list is not cut short: under hand-offs that follow each other faster than
+	// a list of many objects streams, no list would ever end. Its expiry waits for the end
+	// of its initial events, so the informer applies it (and the shards it holds may be
+	// worked on) before it lists again.
 	for {
+		var expired <-chan struct{}
+		if w.relist == nil {
+			expired = w.expired
+		}
 		select {
 		case <-w.stop:
 			return
-		case <-w.expired:
+		case <-expired:
 			w.sendExpired()
 			return
 		case event, ok := <-w.inner.ResultChan():
@@ -330,9 +380,6 @@ func (w *viewWatch) run() {
 			select {
 			case w.result <- event:
 			case <-w.stop:
-				return
-			case <-w.expired:
-				w.sendExpired()
 				return
 			}
 		}
