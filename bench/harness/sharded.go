@@ -63,13 +63,14 @@ func (r *run) sharded(ctx context.Context) error {
 	return nil
 }
 
-// waitShardsVerified scrapes the replicas' metrics until, together, they report all n
-// objects Ready.
+// waitShardsVerified scrapes the replicas' metrics until, together, they have reported all n
+// objects Ready: an object counts once any replica reported it (a replica drops the series
+// of an object whose shard moves away).
 func waitShardsVerified(ctx context.Context, replicas []*replica, n int, timeout time.Duration, say func(string, ...any)) error {
 	deadline := time.Now().Add(timeout)
 	lastReport := time.Now()
+	verified := map[string]bool{}
 	for {
-		verified := map[string]bool{}
 		for _, rep := range replicas {
 			ready, err := verifiedObjects(ctx, rep.metrics)
 			if err != nil {
