@@ -112,6 +112,11 @@ type Gate struct {
 	views       []*view
 	viewVersion uint64
 	shrink      *time.Timer
+	// settled is closed after the first look at the Leases that could take shards: the
+	// sharded caches' first lists wait for it, so that they list the shards taken then
+	// instead of none (and then every object again).
+	settled     chan struct{}
+	settledOnce sync.Once
 	log         logr.Logger
 }
 
@@ -154,7 +159,8 @@ func New(opts Options) (*Gate, error) {
 	if err := opts.Validate(); err != nil {
 		return nil, err
 	}
-	g := &Gate{opts: opts, shards: make([]shardState, opts.Count), seen: map[string]observation{}, log: logr.Discard()}
+	g := &Gate{opts: opts, shards: make([]shardState, opts.Count), seen: map[string]observation{}, log: logr.Discard(),
+		settled: make(chan struct{})}
 	g.drained = sync.NewCond(&g.mu)
 	if opts.Metrics != nil {
 		opts.Metrics.gate = g
@@ -281,7 +287,25 @@ func (g *Gate) tick(ctx context.Context) error {
 		})
 	}
 	wg.Wait()
+	if !joining {
+		g.settle()
+	}
 	return errors.Join(errs...)
+}
+
+func (g *Gate) settle() { g.settledOnce.Do(func() { close(g.settled) }) }
+
+// waitSettled returns once the gate has taken the shards it could at its first look that
+// could take any, ctx ends, or twice the lease duration has passed (a gate that never
+// starts must not hold the caches back for ever).
+func (g *Gate) waitSettled(ctx context.Context) {
+	t := time.NewTimer(2 * g.opts.LeaseDuration)
+	defer t.Stop()
+	select {
+	case <-g.settled:
+	case <-ctx.Done():
+	case <-t.C:
+	}
 }
 
 // stepsAtOnce bounds the Lease writes of one tick in flight together.
@@ -545,6 +569,7 @@ func (g *Gate) Members() []string {
 // shutdown stops all work, waits (up to the renew deadline) for what runs to end, releases
 // the shards whose work ended and deletes the member Lease. What it cannot release expires.
 func (g *Gate) shutdown(log interface{ Info(string, ...any) }) {
+	g.settle()
 	g.mu.Lock()
 	g.stopping = true
 	for s := range g.shards {

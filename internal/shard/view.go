@@ -179,6 +179,7 @@ func (v *view) ListWithContext(ctx context.Context, opts metav1.ListOptions) (ru
 	r := v.listing
 	v.mu.Unlock()
 	if opts.Continue == "" || r == nil {
+		v.waitFirst(ctx)
 		r = &relist{snap: v.gate.snapshot()}
 		v.mu.Lock()
 		v.listing = r
@@ -214,6 +215,7 @@ func (v *view) WatchWithContext(ctx context.Context, opts metav1.ListOptions) (w
 	initial := opts.SendInitialEvents != nil && *opts.SendInitialEvents
 	var r *relist
 	if initial {
+		v.waitFirst(ctx)
 		r = &relist{snap: v.gate.snapshot()}
 	}
 	v.mu.Lock()
@@ -247,6 +249,17 @@ func (v *view) WatchWithContext(ctx context.Context, opts metav1.ListOptions) (w
 	v.mu.Unlock()
 	go w.run()
 	return w, nil
+}
+
+// waitFirst holds the informer's first list until the gate has taken its first shards: a
+// list of none would stream every object for nothing, and the next every object again.
+func (v *view) waitFirst(ctx context.Context) {
+	v.mu.Lock()
+	first := !v.hasFilled
+	v.mu.Unlock()
+	if first {
+		v.gate.waitSettled(ctx)
+	}
 }
 
 // abandon forgets a list that will not end.

@@ -41,16 +41,17 @@ func startReplica(t *testing.T, cp *testenv.ControlPlane, identity string) *repl
 	if _, err := c.GetInformer(ctx, &corev1.ConfigMap{}); err != nil {
 		t.Fatal(err)
 	}
-	// As in the manager: the caches start and sync first, then the gate takes shards.
-	go func() { _ = c.Start(ctx) }()
-	if !c.WaitForCacheSync(ctx) {
-		t.Fatal("the cache did not sync")
-	}
+	// As in the manager: the gate starts with the cache, whose first list waits for the
+	// gate's first shards.
 	gateDone := make(chan struct{})
 	go func() {
 		defer close(gateDone)
 		_ = g.Start(ctx)
 	}()
+	go func() { _ = c.Start(ctx) }()
+	if !c.WaitForCacheSync(ctx) {
+		t.Fatal("the cache did not sync")
+	}
 	r := &replica{gate: g, cache: c, stop: func() { cancel(); <-gateDone }}
 	t.Cleanup(r.stop)
 	return r
