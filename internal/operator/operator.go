@@ -202,7 +202,15 @@ func New(ctx context.Context, cfg *rest.Config, opts Options) (manager.Manager, 
 	if err != nil {
 		return nil, fmt.Errorf("creating API client: %w", err)
 	}
-	mgr, certs, err := newManager(ctx, cfg, scheme, direct, &opts)
+	// The gate comes before the manager: with sharding, the caches hold only the objects of
+	// the shards it holds.
+	var gate *shard.Gate
+	if opts.Sharding.Enabled {
+		if gate, err = newGate(direct, &opts); err != nil {
+			return nil, err
+		}
+	}
+	mgr, certs, err := newManager(ctx, cfg, scheme, direct, gate, &opts)
 	if err != nil {
 		return nil, err
 	}
@@ -210,10 +218,11 @@ func New(ctx context.Context, cfg *rest.Config, opts Options) (manager.Manager, 
 	if err != nil {
 		return nil, err
 	}
-	if opts.Sharding.Enabled {
-		if svc.shards, err = newGate(mgr, direct, &opts); err != nil {
+	if gate != nil {
+		if err := mgr.Add(gateRunnable{Gate: gate, cache: mgr.GetCache()}); err != nil {
 			return nil, err
 		}
+		svc.shards = gate
 		if err := addRelay(mgr, cfg, scheme, svc, &opts); err != nil {
 			return nil, err
 		}
@@ -252,12 +261,15 @@ func (o *Options) defaults() {
 
 // cacheOptions caches only the Secrets Ferry manages (so memory does not follow every
 // Secret in the cluster), the workloads rollout watches, and no managed fields (nothing
-// reads them; they are a large part of every cached object).
-func cacheOptions(opts *Options) cache.Options {
+// reads them; they are a large part of every cached object). With sharding by namespace,
+// the namespaced kinds only their owner reads are cached for this replica's shards only
+// (shard.Gate.NewInformer, cachedByShard).
+func cacheOptions(scheme *runtime.Scheme, gate *shard.Gate, opts *Options) cache.Options {
 	managed := labels.SelectorFromSet(labels.Set{esv1.LabelManaged: esv1.LabelManagedValue})
 	c := cache.Options{
 		ByObject:         map[client.Object]cache.ByObject{&corev1.Secret{}: {Label: managed}},
 		DefaultTransform: cache.TransformStripManagedFields(),
+		NewInformer:      gate.NewInformer(scheme),
 	}
 	for _, ns := range opts.Namespaces {
 		if c.DefaultNamespaces == nil {
@@ -273,7 +285,7 @@ func cacheOptions(opts *Options) cache.Options {
 
 // newManager builds the controller-runtime manager: cache, client, metrics, health and
 // webhook servers, leader election.
-func newManager(ctx context.Context, cfg *rest.Config, scheme *runtime.Scheme, direct client.Client, opts *Options) (manager.Manager, *webhook.Certs, error) {
+func newManager(ctx context.Context, cfg *rest.Config, scheme *runtime.Scheme, direct client.Client, gate *shard.Gate, opts *Options) (manager.Manager, *webhook.Certs, error) {
 	var whServer ctrlwebhook.Server
 	var certs *webhook.Certs
 	if opts.Webhook.Enabled {
@@ -289,7 +301,7 @@ func newManager(ctx context.Context, cfg *rest.Config, scheme *runtime.Scheme, d
 		RetryPeriod:   positive(opts.RetryPeriod),
 		WebhookServer: whServer,
 		Scheme:        scheme,
-		Cache:         cacheOptions(opts),
+		Cache:         cacheOptions(scheme, gate, opts),
 		// A read from the cache waits until it holds Ferry's own earlier writes of that
 		// object, so the reconcile that a write triggers sees the status and Secret just
 		// written instead of syncing again and writing a conflicting status.
@@ -371,12 +383,13 @@ func newServices(ctx context.Context, mgr manager.Manager, scheme *runtime.Schem
 // only those of a resource label selector, and so keeps a narrower cache of its own. One cache
 // instead of two holds each Secret of the cluster once: its labels, which PushSecrets'
 // selectors read, and the annotations the rollout reads.
-func sharedSecretMetadata(mgr manager.Manager, opts *Options) (*secretmeta.Cache, error) {
+func sharedSecretMetadata(mgr manager.Manager, svc *services, opts *Options) (*secretmeta.Cache, error) {
 	if !opts.RolloutEnabled || opts.Rollout.IgnoreSecrets || opts.Rollout.ResourceLabelSelector != "" {
 		return nil, nil
 	}
 	c, err := secretmeta.New(mgr.GetConfig(), mgr.GetScheme(), mgr.GetRESTMapper(), mgr.GetHTTPClient(),
-		secretmeta.Options{Namespaces: opts.Namespaces, Labels: true, Annotation: rollout.IsSourceAnnotation})
+		secretmeta.Options{Namespaces: opts.Namespaces, Labels: true, Annotation: rollout.IsSourceAnnotation,
+			NewInformer: svc.shards.NewInformer(mgr.GetScheme())})
 	if err != nil {
 		return nil, err
 	}
@@ -406,7 +419,7 @@ func addControllers(ctx context.Context, mgr manager.Manager, svc *services, opt
 			return fmt.Errorf("setting up the GeneratorState controller: %w", err)
 		}
 	}
-	unmanaged, err := sharedSecretMetadata(mgr, opts)
+	unmanaged, err := sharedSecretMetadata(mgr, svc, opts)
 	if err != nil {
 		return err
 	}
@@ -418,13 +431,19 @@ func addControllers(ctx context.Context, mgr manager.Manager, svc *services, opt
 		return fmt.Errorf("setting up the PushSecret controller: %w", err)
 	}
 	if len(opts.Namespaces) == 0 {
+		// With sharding, the leader's cache holds the children of its own shards only: it
+		// reads the others from the API server rather than take them for absent.
+		var children client.Reader
+		if svc.shards != nil {
+			children = mgr.GetAPIReader()
+		}
 		ces := &fanout.Reconciler[*esv1.ClusterExternalSecret, *esv1.ExternalSecret]{Kind: fanout.ExternalSecrets(),
-			Client: mgr.GetClient(), Recorder: svc.recorder, Metrics: svc.metrics}
+			Client: mgr.GetClient(), Children: children, Recorder: svc.recorder, Metrics: svc.metrics}
 		if err := ces.SetupWithManager(mgr, "clusterexternalsecret", few); err != nil {
 			return fmt.Errorf("setting up the ClusterExternalSecret controller: %w", err)
 		}
 		cps := &fanout.Reconciler[*esv1alpha1.ClusterPushSecret, *esv1alpha1.PushSecret]{Kind: fanout.PushSecrets(),
-			Client: mgr.GetClient(), Recorder: svc.recorder, Metrics: svc.metrics}
+			Client: mgr.GetClient(), Children: children, Recorder: svc.recorder, Metrics: svc.metrics}
 		if err := cps.SetupWithManager(mgr, "clusterpushsecret", few); err != nil {
 			return fmt.Errorf("setting up the ClusterPushSecret controller: %w", err)
 		}

@@ -5,16 +5,23 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 
+	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apimachinery/pkg/util/validation"
 	"k8s.io/client-go/rest"
+	"sigs.k8s.io/controller-runtime/pkg/cache"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/manager"
 	ctrlmetrics "sigs.k8s.io/controller-runtime/pkg/metrics"
 
+	esv1 "github.com/ferryhq/ferry/api/externalsecrets/v1"
+	esv1alpha1 "github.com/ferryhq/ferry/api/externalsecrets/v1alpha1"
 	"github.com/ferryhq/ferry/internal/changefeed"
+	"github.com/ferryhq/ferry/internal/rollout"
 	"github.com/ferryhq/ferry/internal/shard"
 )
 
@@ -59,10 +66,11 @@ func (o *Options) gateOptions(c client.Client, identity string) shard.Options {
 		LeaseDuration: o.LeaseDuration, RenewDeadline: o.RenewDeadline, RetryPeriod: o.RetryPeriod}
 }
 
-// newGate builds the shard gate and adds it to the manager. The identity adds a random
-// suffix to the replica name: a replica restarted under the same pod name must not pass for
-// its predecessor, whose shards it may take only once their Leases are released or expired.
-func newGate(mgr manager.Manager, direct client.Client, opts *Options) (*shard.Gate, error) {
+// newGate builds the shard gate; the caller adds it to the manager. The identity adds a
+// random suffix to the replica name: a replica restarted under the same pod name must not
+// pass for its predecessor, whose shards it may take only once their Leases are released or
+// expired.
+func newGate(direct client.Client, opts *Options) (*shard.Gate, error) {
 	suffix := make([]byte, 3)
 	if _, err := rand.Read(suffix); err != nil {
 		return nil, err
@@ -73,14 +81,41 @@ func newGate(mgr manager.Manager, direct client.Client, opts *Options) (*shard.G
 		return nil, fmt.Errorf("registering sharding metrics: %w", err)
 	}
 	gateOpts.Metrics = m
-	gate, err := shard.New(gateOpts)
-	if err != nil {
-		return nil, err
+	gateOpts.Cached = opts.cachedByShard
+	return shard.New(gateOpts)
+}
+
+// gateRunnable has the manager start the gate with its caches instead of after them (a
+// runnable with a cache joins the caches' group; its readiness is that cache's sync, here
+// the manager's own). The replica then takes its shards while the sharded caches make their
+// first list, which lists the shards taken by then instead of nothing: otherwise every
+// replica would stream every object once for nothing before its first look at the Leases.
+// It also stops with the caches, after the controllers, so their work has ended when it
+// releases the shards.
+type gateRunnable struct {
+	*shard.Gate
+	cache cache.Cache
+}
+
+// GetCache returns the cache whose sync marks the gate as started.
+func (g gateRunnable) GetCache() cache.Cache { return g.cache }
+
+// cachedByShard says which kinds each replica caches for its own shards only: the
+// namespaced kinds that only the replica owning their namespace reads, and that grow with
+// the objects served. SecretStores, GeneratorStates and generators stay whole: the leader
+// writes the stores' conditions and collects the states of every namespace, and they are
+// few. Namespaces and cluster-scoped kinds are never split.
+func (o *Options) cachedByShard(gk schema.GroupKind) bool {
+	switch gk {
+	case esv1.SchemeGroupVersion.WithKind(esv1.ExtSecretKind).GroupKind(),
+		esv1alpha1.SchemeGroupVersion.WithKind(esv1alpha1.PushSecretKind).GroupKind(),
+		corev1.SchemeGroupVersion.WithKind("Secret").GroupKind(),
+		corev1.SchemeGroupVersion.WithKind("ConfigMap").GroupKind(),
+		rollout.PodStatusGVK.GroupKind():
+		return true
 	}
-	if err := mgr.Add(gate); err != nil {
-		return nil, err
-	}
-	return gate, nil
+	// The workloads the rollout restarts, and the kinds ExternalSecrets may write.
+	return slices.Contains(rollout.WorkloadGroupKinds(), gk) || slices.Contains(o.GenericTargets.Kinds, gk)
 }
 
 // addRelay shares the change reports the elected replica receives with the replicas that

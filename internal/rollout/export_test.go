@@ -20,7 +20,7 @@ func NewSourceCache(cfg *rest.Config, scheme *runtime.Scheme, namespace string) 
 	if err != nil {
 		return nil, err
 	}
-	c, err := newSourceCache(cfg, scheme, mapper, httpClient, Options{Namespaces: []string{namespace}}, false)
+	c, err := newSourceCache(cfg, scheme, mapper, httpClient, Options{Namespaces: []string{namespace}}, false, nil)
 	return c.Cache, err
 }
 

@@ -60,7 +60,7 @@ func (r *Reconciler) SetupWithManager(ctx context.Context, mgr ctrl.Manager) err
 	if err != nil {
 		return err
 	}
-	sources, err := newSourceCache(mgr.GetConfig(), mgr.GetScheme(), mgr.GetRESTMapper(), mgr.GetHTTPClient(), opts, r.SecretMetadata != nil)
+	sources, err := newSourceCache(mgr.GetConfig(), mgr.GetScheme(), mgr.GetRESTMapper(), mgr.GetHTTPClient(), opts, r.SecretMetadata != nil, r.Shards)
 	if err != nil {
 		return err
 	}

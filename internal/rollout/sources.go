@@ -19,6 +19,7 @@ import (
 
 	esv1 "github.com/ferryhq/ferry/api/externalsecrets/v1"
 	"github.com/ferryhq/ferry/internal/secretmeta"
+	"github.com/ferryhq/ferry/internal/shard"
 )
 
 func configMapMetadata() *metav1.PartialObjectMetadata {
@@ -49,7 +50,7 @@ func (c sourceCache) GetCache() cache.Cache { return c.Cache }
 // selector and left out when ignored; and of Namespaces when a namespace selector is set. It
 // keeps, of each object, its identity and the annotations Ferry reads on sources (and the
 // labels of Namespaces).
-func newSourceCache(cfg *rest.Config, scheme *runtime.Scheme, mapper meta.RESTMapper, httpClient *http.Client, opts Options, sharedSecrets bool) (sourceCache, error) {
+func newSourceCache(cfg *rest.Config, scheme *runtime.Scheme, mapper meta.RESTMapper, httpClient *http.Client, opts Options, sharedSecrets bool, shards *shard.Gate) (sourceCache, error) {
 	resources, err := labels.Parse(opts.ResourceLabelSelector)
 	if err != nil {
 		return sourceCache{}, fmt.Errorf("resource label selector: %w", err)
@@ -68,7 +69,8 @@ func newSourceCache(cfg *rest.Config, scheme *runtime.Scheme, mapper meta.RESTMa
 	if opts.NamespaceSelector != "" {
 		byObject[namespaceMetadata()] = cache.ByObject{Transform: cache.TransformStripManagedFields()}
 	}
-	cacheOpts := cache.Options{Scheme: scheme, Mapper: mapper, HTTPClient: httpClient, ByObject: byObject}
+	cacheOpts := cache.Options{Scheme: scheme, Mapper: mapper, HTTPClient: httpClient, ByObject: byObject,
+		NewInformer: shards.NewInformer(scheme)}
 	cacheOpts.DefaultNamespaces = cacheNamespaces(opts.Namespaces)
 	c, err := cache.New(cfg, cacheOpts)
 	if err != nil {

@@ -172,6 +172,15 @@ func setUnstructuredTemplate(o client.Object, tmpl *corev1.PodTemplateSpec) erro
 	return unstructured.SetNestedSlice(obj, containers, "spec", "template", "spec", "containers")
 }
 
+// WorkloadGroupKinds lists the kinds of workloads the rollout may restart, served or not.
+func WorkloadGroupKinds() []schema.GroupKind {
+	var out []schema.GroupKind
+	for _, kind := range workloadKinds() {
+		out = append(out, kind.gvk.GroupKind())
+	}
+	return out
+}
+
 // CacheByObject returns the manager's cache settings for the workload kinds Ferry keeps in
 // full: each cached workload drops what restarts never read — its status, its managed fields,
 // kubectl's last-applied-configuration annotation (a second copy of the whole manifest), and

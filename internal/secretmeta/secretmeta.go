@@ -3,6 +3,7 @@ package secretmeta
 import (
 	"fmt"
 	"net/http"
+	"time"
 
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -10,6 +11,7 @@ import (
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/selection"
 	"k8s.io/client-go/rest"
+	toolscache "k8s.io/client-go/tools/cache"
 	"sigs.k8s.io/controller-runtime/pkg/cache"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
@@ -39,6 +41,9 @@ type Options struct {
 	Labels bool
 	// Annotation says which annotations to keep; nil keeps none.
 	Annotation func(key string) bool
+	// NewInformer builds the informer (cache.Options.NewInformer): with sharding, one that
+	// holds the Secrets of this replica's shards only. nil: controller-runtime's.
+	NewInformer func(toolscache.ListerWatcher, runtime.Object, time.Duration, toolscache.Indexers) toolscache.SharedIndexInformer
 }
 
 // New returns a cache of the metadata of the Secrets that do not carry Ferry's managed label
@@ -55,7 +60,8 @@ func New(cfg *rest.Config, scheme *runtime.Scheme, mapper meta.RESTMapper, httpC
 		selector = labels.NewSelector()
 	}
 	cacheOpts := cache.Options{Scheme: scheme, Mapper: mapper, HTTPClient: httpClient,
-		ByObject: map[client.Object]cache.ByObject{Object(): {Label: selector.Add(*notManaged), Transform: opts.slim}}}
+		ByObject:    map[client.Object]cache.ByObject{Object(): {Label: selector.Add(*notManaged), Transform: opts.slim}},
+		NewInformer: opts.NewInformer}
 	for _, ns := range opts.Namespaces {
 		if cacheOpts.DefaultNamespaces == nil {
 			cacheOpts.DefaultNamespaces = map[string]cache.Config{}

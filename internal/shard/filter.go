@@ -76,7 +76,19 @@ func (f *Filter) Reconciler(inner reconcile.Reconciler) reconcile.Reconciler {
 		s := f.gate.ShardOf(req.Namespace, req.Name)
 		work, done, ok := f.gate.begin(ctx, s)
 		if !ok {
-			return reconcile.Result{}, nil // another replica's, or nobody's until a hand-off ends
+			// Another replica's, or nobody's until a hand-off ends. With sharded caches the
+			// objects of a lost shard leave the cache as deletions, which come here: what this
+			// replica remembers of them goes too (the new owner keeps it now), even when the
+			// cache no longer had them when the loss was noticed.
+			if !f.gate.holds(s) {
+				f.mu.Lock()
+				forget := f.forget
+				f.mu.Unlock()
+				if forget != nil {
+					forget(req.NamespacedName)
+				}
+			}
+			return reconcile.Result{}, nil
 		}
 		defer f.gate.end(s)
 		defer done()
@@ -183,18 +195,18 @@ func (f *Filter) list(ctx context.Context) ([]types.NamespacedName, error) {
 	return keys, err
 }
 
-// owned counts the kind's objects in the shards this replica holds.
-func (f *Filter) owned(ctx context.Context) (int, error) {
+// owned counts the kind's objects in the cache, and those of them in the shards this
+// replica holds.
+func (f *Filter) owned(ctx context.Context) (owned, cached int, err error) {
 	held := f.gate.heldShards()
 	keys, err := f.list(ctx)
 	if err != nil {
-		return 0, err
+		return 0, 0, err
 	}
-	n := 0
 	for _, k := range keys {
 		if _, ok := held[f.gate.ShardOf(k.Namespace, k.Name)]; ok {
-			n++
+			owned++
 		}
 	}
-	return n, nil
+	return owned, len(keys), nil
 }

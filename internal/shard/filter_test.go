@@ -63,6 +63,14 @@ func TestFilter(t *testing.T) {
 	if _, err := rec.Reconcile(ctx, reconcile.Request{NamespacedName: key}); err != nil || reconciled[key] {
 		t.Fatalf("reconciled %s before holding its shard (err %v)", key, err)
 	}
+	// A request dropped for a shard not held forgets the object (with sharded caches, the
+	// deletions of a lost shard's objects come this way).
+	mu.Lock()
+	if !forgotten[key] {
+		t.Errorf("%s, dropped for a shard not held, was not forgotten", key)
+	}
+	clear(forgotten)
+	mu.Unlock()
 
 	// a holds every shard: every object is enqueued, and reconciles.
 	until(t, 2*time.Second, func() bool { return len(a.heldShards()) == testCount }, a)

@@ -9,9 +9,11 @@ import (
 	"sync"
 	"time"
 
+	"github.com/go-logr/logr"
 	coordinationv1 "k8s.io/api/coordination/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apimachinery/pkg/util/validation"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -55,6 +57,11 @@ type Options struct {
 	LeaseDuration, RenewDeadline, RetryPeriod time.Duration
 	// Metrics records owned shards and hand-offs; nil records nothing.
 	Metrics *Metrics
+	// Cached says which kinds' informers hold only the objects of the namespaces whose
+	// shard this replica holds (NewInformer); nil: none, every cache holds every object.
+	// Only with KeyBy ByNamespace: with ByNamespaceName objects of one namespace are spread
+	// over all replicas, and a managed Secret's shard is its owner's, not its own name's.
+	Cached func(schema.GroupKind) bool
 }
 
 // Validate reports options that cannot work, in the words of the flags that set them. It
@@ -96,16 +103,32 @@ type Gate struct {
 	seen     map[string]observation
 	members  []string
 	owners   []string // the last assignment, by shard
+	looked   bool     // members has been read at least once
 	filters  []*Filter
 	stopping bool
+	// views are the informers that hold only the objects of the shards in view (held or
+	// warming, view.go); viewVersion counts the changes of that set. Losses reach the
+	// caches lazily, at shrink.
+	views       []*view
+	viewVersion uint64
+	shrink      *time.Timer
+	// settled is closed after the first look at the Leases that could take shards: the
+	// sharded caches' first lists wait for it, so that they list the shards taken then
+	// instead of none (and then every object again).
+	settled     chan struct{}
+	settledOnce sync.Once
+	log         logr.Logger
 }
 
 // shardState is this replica's view of one shard.
 type shardState struct {
 	// held: this replica may start work on the shard. It is set when a write of the Lease
-	// naming this replica succeeded, and cleared at the renew deadline, on release and on
-	// shutdown.
+	// naming this replica succeeded (and, with sharded caches, once they hold the shard's
+	// objects), and cleared at the renew deadline, on release and on shutdown.
 	held bool
+	// warming: the Lease is this replica's, but the sharded caches are still listing the
+	// shard's objects; work starts when they hold them.
+	warming bool
 	// ownLease: the Lease names this replica (it may be draining: held is false, in-flight
 	// work is ending, and the Lease is renewed until it does).
 	ownLease bool
@@ -136,7 +159,8 @@ func New(opts Options) (*Gate, error) {
 	if err := opts.Validate(); err != nil {
 		return nil, err
 	}
-	g := &Gate{opts: opts, shards: make([]shardState, opts.Count), seen: map[string]observation{}}
+	g := &Gate{opts: opts, shards: make([]shardState, opts.Count), seen: map[string]observation{}, log: logr.Discard(),
+		settled: make(chan struct{})}
 	g.drained = sync.NewCond(&g.mu)
 	if opts.Metrics != nil {
 		opts.Metrics.gate = g
@@ -161,6 +185,9 @@ func (g *Gate) Start(ctx context.Context) error {
 	log := ctrl.LoggerFrom(ctx).WithName("shard").WithValues("identity", g.opts.Identity)
 	ctx = ctrl.LoggerInto(ctx, log)
 	log.Info("Sharding started", "shards", g.opts.Count, "key", g.opts.KeyBy)
+	g.mu.Lock()
+	g.log = log
+	g.mu.Unlock()
 	t := time.NewTicker(g.opts.RetryPeriod)
 	defer t.Stop()
 	for {
@@ -230,21 +257,64 @@ func (g *Gate) tick(ctx context.Context) error {
 		errs = append(errs, fmt.Errorf("replicas with another shard count or key are alive, so no shard is taken: %v", disagree))
 	}
 	g.mu.Lock()
-	g.members, g.owners = members, owners
+	// A replica that sees members it did not see at its last look (all of them, at its first)
+	// takes no shard this time: replicas started together see each other before any takes a
+	// shard. Otherwise the first to look would take every shard for a moment, and with
+	// sharded caches list every object of the cluster.
+	joining := !g.looked || slices.ContainsFunc(members, func(m string) bool { return !slices.Contains(g.members, m) })
+	g.members, g.owners, g.looked = members, owners, true
 	g.mu.Unlock()
 
+	// The shards are stepped side by side: one after the other, a tick of a replica holding
+	// 21 shards took over the renew deadline when the API server answered a Lease write in
+	// 150 ms (N = 30,000, three replicas listing at once), and every shard expired at every
+	// tick. Each step touches only its own shard.
+	var (
+		wg    sync.WaitGroup
+		errMu sync.Mutex
+		slots = make(chan struct{}, stepsAtOnce)
+	)
 	for s := range g.opts.Count {
 		lease := byName[g.opts.shardLease(s)]
-		if err := g.step(ctx, s, owners[s] == g.opts.Identity, lease); err != nil {
-			errs = append(errs, err)
-		}
+		slots <- struct{}{}
+		wg.Go(func() {
+			defer func() { <-slots }()
+			if err := g.step(ctx, s, owners[s] == g.opts.Identity, !joining, lease); err != nil {
+				errMu.Lock()
+				errs = append(errs, err)
+				errMu.Unlock()
+			}
+		})
+	}
+	wg.Wait()
+	if !joining {
+		g.settle()
 	}
 	return errors.Join(errs...)
 }
 
-// step moves shard s one step: a wanted shard is renewed or acquired; an unwanted one that
-// this replica holds stops taking work, drains, and is released once nothing runs on it.
-func (g *Gate) step(ctx context.Context, s int, wanted bool, lease *coordinationv1.Lease) error {
+func (g *Gate) settle() { g.settledOnce.Do(func() { close(g.settled) }) }
+
+// waitSettled returns once the gate has taken the shards it could at its first look that
+// could take any, ctx ends, or twice the lease duration has passed (a gate that never
+// starts must not hold the caches back for ever).
+func (g *Gate) waitSettled(ctx context.Context) {
+	t := time.NewTimer(2 * g.opts.LeaseDuration)
+	defer t.Stop()
+	select {
+	case <-g.settled:
+	case <-ctx.Done():
+	case <-t.C:
+	}
+}
+
+// stepsAtOnce bounds the Lease writes of one tick in flight together.
+const stepsAtOnce = 16
+
+// step moves shard s one step: a wanted shard is renewed or acquired (if mayTake); an
+// unwanted one that this replica holds stops taking work, drains, and is released once
+// nothing runs on it.
+func (g *Gate) step(ctx context.Context, s int, wanted, mayTake bool, lease *coordinationv1.Lease) error {
 	mine := lease != nil && holder(lease) == g.opts.Identity
 	g.mu.Lock()
 	st := &g.shards[s]
@@ -253,7 +323,7 @@ func (g *Gate) step(ctx context.Context, s int, wanted bool, lease *coordination
 		g.loseLocked(s)
 		st.ownLease = false
 	}
-	if !wanted && st.held {
+	if !wanted && (st.held || st.warming) {
 		g.loseLocked(s)
 	}
 	draining := st.inflight > 0
@@ -267,7 +337,7 @@ func (g *Gate) step(ctx context.Context, s int, wanted bool, lease *coordination
 		return g.write(ctx, s, lease, false)
 	case mine:
 		return g.release(ctx, s, lease)
-	case wanted && g.free(lease):
+	case wanted && mayTake && g.free(lease):
 		return g.write(ctx, s, lease, true)
 	}
 	return nil
@@ -335,16 +405,58 @@ func (g *Gate) write(ctx context.Context, s int, lease *coordinationv1.Lease, ac
 		if !g.wantedLocked(s) || g.stopping || st.inflight > 0 {
 			return nil // renewed only to drain
 		}
+		if !st.warming {
+			// The sharded caches list the shard's objects (unless they still hold them: a
+			// shard lost and taken back before they let it go); work waits until they hold
+			// them, or a reconcile would take an object whose Secret is not cached yet for
+			// one whose Secret is missing.
+			st.warming = true
+			g.bumpViewLocked(!g.cachedLocked(s))
+		}
+		g.admitLocked()
+	}
+	return nil
+}
+
+// admitLocked starts work on the warming shards whose objects every sharded cache holds.
+func (g *Gate) admitLocked() {
+	for s := range g.shards {
+		st := &g.shards[s]
+		if !st.warming || time.Since(st.renewed) >= g.opts.RenewDeadline || !g.cachedLocked(s) {
+			continue
+		}
+		st.warming = false
 		st.held = true
 		st.work, st.stopWork = context.WithCancel(context.Background())
 		st.epoch++
 		g.opts.Metrics.handoff("acquired")
-		ctrl.LoggerFrom(ctx).V(1).Info("Shard acquired", "shard", s)
+		g.log.V(1).Info("Shard acquired", "shard", s)
 		for _, f := range g.filters {
 			f.wake()
 		}
 	}
-	return nil
+}
+
+// bumpViewLocked records a change of the shards in view (held or warming). With relist,
+// the sharded caches end their watches and list again (an acquired shard's objects are
+// needed); without, they keep what they hold until shrink (a lost shard's objects only cost
+// memory, and the shard may come back).
+func (g *Gate) bumpViewLocked(relist bool) {
+	g.viewVersion++
+	if !relist {
+		if g.shrink == nil && len(g.views) > 0 {
+			g.shrink = time.AfterFunc(shrinkDelay, func() {
+				g.mu.Lock()
+				defer g.mu.Unlock()
+				g.shrink = nil
+				g.bumpViewLocked(true)
+			})
+		}
+		return
+	}
+	for _, v := range g.views {
+		v.expire(g.viewVersion)
+	}
 }
 
 // wantedLocked tells whether the last assignment gives s to this replica.
@@ -376,20 +488,29 @@ func (g *Gate) expire(s int) {
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	st := &g.shards[s]
+	if st.warming && time.Since(st.renewed) >= g.opts.RenewDeadline {
+		g.loseLocked(s)
+	}
 	if st.held && time.Since(st.renewed) >= g.opts.RenewDeadline {
 		g.loseLocked(s)
 		g.opts.Metrics.handoff("expired")
 	}
 }
 
-// loseLocked stops new work on s and cancels the work running.
+// loseLocked stops new work on s, cancels the work running, and takes s out of the sharded
+// caches' view.
 func (g *Gate) loseLocked(s int) {
 	st := &g.shards[s]
+	if st.warming {
+		st.warming = false
+		g.bumpViewLocked(false)
+	}
 	if !st.held {
 		return
 	}
 	st.held = false
 	st.stopWork()
+	g.bumpViewLocked(false)
 	for _, f := range g.filters {
 		f.wake()
 	}
@@ -418,6 +539,13 @@ func (g *Gate) end(s int) {
 	g.drained.Broadcast()
 }
 
+// holds tells whether this replica may work on shard s now.
+func (g *Gate) holds(s int) bool {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return g.shards[s].held
+}
+
 // heldShards returns the shards this replica may work on and the epoch of each.
 func (g *Gate) heldShards() map[int]uint64 {
 	g.mu.Lock()
@@ -441,6 +569,7 @@ func (g *Gate) Members() []string {
 // shutdown stops all work, waits (up to the renew deadline) for what runs to end, releases
 // the shards whose work ended and deletes the member Lease. What it cannot release expires.
 func (g *Gate) shutdown(log interface{ Info(string, ...any) }) {
+	g.settle()
 	g.mu.Lock()
 	g.stopping = true
 	for s := range g.shards {

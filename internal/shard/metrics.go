@@ -45,6 +45,9 @@ var (
 		"Replicas this replica saw alive at its last look at the member Leases.", nil, nil)
 	objectsOwnedDesc = prometheus.NewDesc("ferry_shard_objects_owned",
 		"Objects of each sharded kind in the shards this replica holds.", []string{"kind"}, nil)
+	objectsCachedDesc = prometheus.NewDesc("ferry_shard_objects_cached",
+		"Objects of each sharded kind in this replica's informer cache: with --shard-key=namespace, those of "+
+			"the shards it holds (or is taking over); otherwise every object.", []string{"kind"}, nil)
 )
 
 // collector computes the gauges at scrape time from the gate and the manager's cache.
@@ -54,6 +57,7 @@ func (c *collector) Describe(ch chan<- *prometheus.Desc) {
 	ch <- shardsOwnedDesc
 	ch <- membersDesc
 	ch <- objectsOwnedDesc
+	ch <- objectsCachedDesc
 }
 
 func (c *collector) Collect(ch chan<- prometheus.Metric) {
@@ -68,18 +72,17 @@ func (c *collector) Collect(ch chan<- prometheus.Metric) {
 	g.mu.Unlock()
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
-	counts := map[string]int{}
+	seen := map[string]bool{}
 	for _, f := range filters {
-		if _, seen := counts[f.kind]; seen {
+		if seen[f.kind] {
 			continue // rollout registers a kind once, but be safe
 		}
-		n, err := f.owned(ctx)
+		seen[f.kind] = true
+		owned, cached, err := f.owned(ctx)
 		if err != nil {
 			continue
 		}
-		counts[f.kind] = n
-	}
-	for kind, n := range counts {
-		ch <- prometheus.MustNewConstMetric(objectsOwnedDesc, prometheus.GaugeValue, float64(n), kind)
+		ch <- prometheus.MustNewConstMetric(objectsOwnedDesc, prometheus.GaugeValue, float64(owned), f.kind)
+		ch <- prometheus.MustNewConstMetric(objectsCachedDesc, prometheus.GaugeValue, float64(cached), f.kind)
 	}
 }

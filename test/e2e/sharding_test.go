@@ -244,17 +244,47 @@ func waitSpread(t *testing.T, limit time.Duration, replicas ...string) []string 
 	return holders
 }
 
+// cachesSplit waits until each replica's cache holds the ExternalSecrets of its own shards
+// and no other (ferry_shard_objects_cached equals ferry_shard_objects_owned), and the
+// replicas' caches together hold each ExternalSecret of the cluster (at least the test's
+// own) once.
+func cachesSplit(t *testing.T, metricsPorts map[string]string, own int) {
+	t.Helper()
+	const owned, cached = `ferry_shard_objects_owned{kind="ExternalSecret"}`, `ferry_shard_objects_cached{kind="ExternalSecret"}`
+	var all esv1.ExternalSecretList
+	if err := cp.Client.List(context.Background(), &all); err != nil {
+		t.Fatal(err)
+	}
+	total := len(all.Items)
+	if total < own {
+		t.Fatalf("%d ExternalSecrets in the cluster, fewer than the test's %d", total, own)
+	}
+	var last string
+	testenv.Eventually(t, time.Minute, "each replica caches only the ExternalSecrets of its shards", func() (bool, error) {
+		sum, split := 0.0, true
+		last = ""
+		for name, port := range metricsPorts {
+			m := scrape(t, port)
+			sum += m[cached]
+			split = split && m[cached] == m[owned]
+			last += fmt.Sprintf(" %s: %v cached, %v owned;", name, m[cached], m[owned])
+		}
+		return split && sum == float64(total), fmt.Errorf("%s want %d in all", last, total)
+	})
+	t.Logf("ExternalSecrets per replica:%s", last)
+}
+
 // TestSharding runs three ferry replicas with --sharding=on over 300 ExternalSecrets in 30
 // namespaces, behind a proxy that records which replica wrote what:
 //
 //  1. every Secret is created by exactly one replica, each namespace is written by one
 //     replica only, and the shards split within ±20% between the replicas (their metrics and
-//     `ferry status` say the same);
+//     `ferry status` say the same); each replica's cache holds only its shards' objects;
 //  2. kill -9 of one replica while a change of every value is being synced: the others take
 //     its shards within the lease duration and one retry, every Secret reaches the new value,
 //     and each is written exactly once;
 //  3. with r2 replaced, a fourth replica takes a quarter of the shards and moves few others;
-//     no Secret is written again;
+//     no Secret is written again, and the moved objects leave the old owners' caches;
 //  4. a replica stopped with SIGTERM while every value changes hands its shards over after
 //     draining them: every Secret is written exactly once.
 func TestSharding(t *testing.T) {
@@ -370,6 +400,7 @@ func TestSharding(t *testing.T) {
 	if objects < namespaces*perNS {
 		t.Errorf("the replicas' ferry_shard_objects_owned{kind=ExternalSecret} add up to %v, want at least %d", objects, namespaces*perNS)
 	}
+	cachesSplit(t, metricsPorts, namespaces*perNS)
 
 	// 2. kill -9 of r2 while every store's value changes.
 	// changeAll changes every store's value and asks for it at once, as ESO's force-sync
@@ -472,6 +503,8 @@ func TestSharding(t *testing.T) {
 	if moved > shardTestCount*3/8 {
 		t.Errorf("adding a fourth replica moved %d of %d shards, want about a quarter (at most %d)", moved, shardTestCount, shardTestCount*3/8)
 	}
+	// The objects of the shards r4 took have left the others' caches.
+	cachesSplit(t, metricsPorts, namespaces*perNS)
 	writes, _ = proxy.since(mark)
 	for _, w := range secretWrites(writes, prefix) {
 		t.Errorf("%s wrote Secret %s/%s (%s) after r4 joined; no value changed", w.replica, w.namespace, w.name, w.verb)

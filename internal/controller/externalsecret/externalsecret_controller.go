@@ -12,6 +12,7 @@ import (
 	"k8s.io/apimachinery/pkg/api/equality"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/client-go/tools/events"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -73,12 +74,37 @@ type Reconciler struct {
 	// confirmation without change counts), so that a confirmation needs no status write.
 	// A reconcile never reads a status older than this process's own last write of it:
 	// the manager's client has read-your-writes consistency (operator.newManager), so no
-	// record of the synced version is kept here (docs/design/0004).
-	lastSync sync.Map // types.UID → time.Time
+	// record of the synced version is kept here (docs/design/0004). It is keyed by name, so
+	// that a replica whose shard moved can forget its objects without reading them (with
+	// sharded caches they may have left the cache already); the UID tells a re-created
+	// object from the one that synced.
+	lastSync sync.Map // types.NamespacedName → syncRecord
 	// pendingStatus holds the status of syncs that changed no condition until their
 	// follow-up reconcile writes it (statuslater.go).
 	pendingStatus sync.Map // types.NamespacedName → pendingStatus
 }
+
+// syncRecord is when the object of one UID last synced in this process.
+type syncRecord struct {
+	uid types.UID
+	at  time.Time
+}
+
+// syncedAt returns when es last synced in this process.
+func (r *Reconciler) syncedAt(es *esv1.ExternalSecret) (time.Time, bool) {
+	v, ok := r.lastSync.Load(client.ObjectKeyFromObject(es))
+	if !ok || v.(syncRecord).uid != es.UID {
+		return time.Time{}, false
+	}
+	return v.(syncRecord).at, true
+}
+
+func (r *Reconciler) recordSync(es *esv1.ExternalSecret, at time.Time) {
+	r.lastSync.Store(client.ObjectKeyFromObject(es), syncRecord{uid: es.UID, at: at})
+}
+
+// forgetSync drops the record of the object named key.
+func (r *Reconciler) forgetSync(key types.NamespacedName) { r.lastSync.Delete(key) }
 
 // scope is what one reconcile works on.
 type scope struct {
@@ -106,6 +132,7 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 	es := &esv1.ExternalSecret{}
 	if err := r.Client.Get(ctx, req.NamespacedName, es); err != nil {
 		if apierrors.IsNotFound(err) {
+			r.forgetSync(req.NamespacedName)
 			r.pendingStatus.Delete(req.NamespacedName)
 			r.Metrics.Forget(metrics.ExternalSecret, req.NamespacedName)
 			r.Changes.Forget(fetch.Reader{Kind: esv1.ExtSecretKind, Namespace: req.Namespace, Name: req.Name})
@@ -113,7 +140,7 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 		return ctrl.Result{}, client.IgnoreNotFound(err)
 	}
 	if !es.DeletionTimestamp.IsZero() {
-		r.lastSync.Delete(es.UID)
+		r.forgetSync(req.NamespacedName)
 		r.pendingStatus.Delete(req.NamespacedName)
 		r.Metrics.Forget(metrics.ExternalSecret, req.NamespacedName)
 		r.Changes.Forget(readerOf(es))
@@ -201,7 +228,7 @@ func (r *Reconciler) sync(ctx context.Context, s *scope) (syncResult, error) {
 	}
 	r.commitStates(ctx, s)
 	r.succeed(s, outcome)
-	r.lastSync.Store(es.UID, s.now)
+	r.recordSync(es, s.now)
 	if r.Changes != nil {
 		// What this sync read is what a change must reach; reports before it are served.
 		r.Fetcher.Prune(readerOf(es), readsFrom)
@@ -242,8 +269,8 @@ func (r *Reconciler) facts(s *scope) facts {
 		windows:        syncWindows(es),
 		changeReported: s.changeReported,
 	}
-	if last, ok := r.lastSync.Load(es.UID); ok {
-		f.lastSync = last.(time.Time)
+	if last, ok := r.syncedAt(es); ok {
+		f.lastSync = last
 	} else {
 		f.lastSync = es.Status.RefreshTime.Time
 	}
@@ -331,7 +358,7 @@ func (r *Reconciler) readTarget(ctx context.Context, es *esv1.ExternalSecret) (*
 	if !apierrors.IsNotFound(err) {
 		return nil, fmt.Errorf("reading target Secret: %w", err)
 	}
-	if _, syncedHere := r.lastSync.Load(es.UID); !syncedHere && creationPolicy(es) != esv1.CreatePolicyMerge {
+	if _, syncedHere := r.syncedAt(es); !syncedHere && creationPolicy(es) != esv1.CreatePolicyMerge {
 		return nil, nil
 	}
 	return r.readUncached(ctx, key)

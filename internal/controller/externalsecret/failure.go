@@ -5,6 +5,7 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	esv1 "github.com/ferryhq/ferry/api/externalsecrets/v1"
 	"github.com/ferryhq/ferry/internal/failure"
@@ -14,7 +15,7 @@ import (
 // Every value the reconcile has seen is redacted from the message first (redact.Set.Message:
 // of any length from a provider's words, of MinLen bytes and more from Ferry's).
 func (r *Reconciler) fail(s *scope, err error) {
-	r.lastSync.Delete(s.es.UID) // not in sync: the next reconcile must not trust an old record
+	r.forgetSync(client.ObjectKeyFromObject(s.es)) // not in sync: the next reconcile must not trust an old record
 	reason := failure.Reason(err, esv1.ReasonSecretSyncedError)
 	msg := s.secrets.Message(err)
 	prev := readyCondition(s.es)

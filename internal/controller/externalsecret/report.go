@@ -22,7 +22,7 @@ func (r *Reconciler) report(s *scope) {
 // refresh in this process, and that refresh reads its store in batches.
 func (r *Reconciler) idle(ctx context.Context, s *scope) {
 	ready := ""
-	if _, syncedHere := r.lastSync.Load(s.es.UID); !syncedHere {
+	if _, syncedHere := r.syncedAt(s.es); !syncedHere {
 		stores, err := r.resolveStores(ctx, s.es)
 		if failure.IsNotOurs(err) {
 			return

@@ -77,10 +77,7 @@ func (r *Reconciler) SetupWithManager(ctx context.Context, mgr ctrl.Manager, opt
 		}
 		filter.OnLost(func(key types.NamespacedName) {
 			// The new owner's syncs do not reach this replica's memory of the last one.
-			var es esv1.ExternalSecret
-			if r.Client.Get(ctx, key, &es) == nil {
-				r.lastSync.Delete(es.UID)
-			}
+			r.forgetSync(key)
 			r.pendingStatus.Delete(key)
 			r.Metrics.Forget(metrics.ExternalSecret, key)
 			r.Changes.Forget(fetch.Reader{Kind: esv1.ExtSecretKind, Namespace: key.Namespace, Name: key.Name})

@@ -67,8 +67,12 @@ type Kind[P, C client.Object] struct {
 
 // Reconciler keeps the children of each parent of one Kind.
 type Reconciler[P, C client.Object] struct {
-	Kind     Kind[P, C]
-	Client   client.Client
+	Kind   Kind[P, C]
+	Client client.Client
+	// Children reads the children; nil reads them through Client. With sharding, the
+	// leader's cache holds the children of its own shards only, and a child missing from it
+	// must not pass for absent: Children is then the API reader.
+	Children client.Reader
 	Recorder events.EventRecorder
 	// Metrics records each parent's Ready condition and reconcile duration; nil records
 	// nothing.
@@ -140,7 +144,7 @@ func (r *Reconciler[P, C]) refresh(parent P) time.Duration {
 // parent does not own is never touched.
 func (r *Reconciler[P, C]) ensure(ctx context.Context, parent P, namespace, name string) error {
 	child := r.Kind.NewChild()
-	err := r.Client.Get(ctx, client.ObjectKey{Namespace: namespace, Name: name}, child)
+	err := r.children().Get(ctx, client.ObjectKey{Namespace: namespace, Name: name}, child)
 	switch {
 	case apierrors.IsNotFound(err):
 		child = r.Kind.NewChild()
@@ -172,6 +176,13 @@ func (r *Reconciler[P, C]) ensure(ctx context.Context, parent P, namespace, name
 	return nil
 }
 
+func (r *Reconciler[P, C]) children() client.Reader {
+	if r.Children != nil {
+		return r.Children
+	}
+	return r.Client
+}
+
 func ownedBy(child, parent client.Object) bool {
 	owner := metav1.GetControllerOf(child)
 	return owner != nil && owner.UID == parent.GetUID()
@@ -190,7 +201,7 @@ func (r *Reconciler[P, C]) removeStale(ctx context.Context, parent P, wanted []s
 			continue
 		}
 		child := r.Kind.NewChild()
-		if err := r.Client.Get(ctx, client.ObjectKey{Namespace: ns, Name: oldName}, child); err != nil {
+		if err := r.children().Get(ctx, client.ObjectKey{Namespace: ns, Name: oldName}, child); err != nil {
 			if apierrors.IsNotFound(err) {
 				continue
 			}

@@ -51,7 +51,7 @@ func (r *Reconciler) watchSources(ctx context.Context, mgr ctrl.Manager) (source
 	if sources == nil {
 		// Of each source it keeps the labels, which label selectors read; no annotation.
 		own, err := secretmeta.New(mgr.GetConfig(), mgr.GetScheme(), mgr.GetRESTMapper(), mgr.GetHTTPClient(),
-			secretmeta.Options{Namespaces: r.Namespaces, Labels: true})
+			secretmeta.Options{Namespaces: r.Namespaces, Labels: true, NewInformer: r.Shards.NewInformer(mgr.GetScheme())})
 		if err != nil {
 			return nil, fmt.Errorf("creating the source Secret cache: %w", err)
 		}
