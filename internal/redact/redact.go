@@ -190,26 +190,40 @@ func (s *Set) own() []knownForm {
 
 // replaceStandalone replaces each occurrence of form in text that does not continue a
 // word: the byte before it and its first byte are not both ASCII letters or digits, nor
-// are its last byte and the byte after it.
+// are its last byte and the byte after it. Occurrences may overlap ("0 0" twice in
+// "0 0 0") or start inside one that continues a word ("0 0" in "00 0 0"): every byte of
+// every standalone occurrence is masked, and overlapping ones become one Placeholder.
 func replaceStandalone(text, form string) string {
 	var b strings.Builder
-	for {
-		i := strings.Index(text, form)
+	written, maskEnd := 0, -1 // text[:written] is in b; a mask runs up to maskEnd
+	for from := 0; from <= len(text)-len(form); {
+		i := strings.Index(text[from:], form)
 		if i < 0 {
-			b.WriteString(text)
-			return b.String()
+			break
 		}
-		end := i + len(form)
-		joinsBefore := i > 0 && isWordByte(text[i-1]) && isWordByte(form[0])
+		start := from + i
+		end := start + len(form)
+		from = start + 1
+		joinsBefore := start > 0 && isWordByte(text[start-1]) && isWordByte(form[0])
 		joinsAfter := end < len(text) && isWordByte(text[end]) && isWordByte(form[len(form)-1])
-		b.WriteString(text[:i])
 		if joinsBefore || joinsAfter {
-			b.WriteString(form)
-		} else {
-			b.WriteString(Placeholder)
+			continue
 		}
-		text = text[end:]
+		if start > maskEnd {
+			if maskEnd >= 0 {
+				b.WriteString(Placeholder)
+				written = maskEnd
+			}
+			b.WriteString(text[written:start])
+		}
+		maskEnd = max(maskEnd, end)
 	}
+	if maskEnd >= 0 {
+		b.WriteString(Placeholder)
+		written = maskEnd
+	}
+	b.WriteString(text[written:])
+	return b.String()
 }
 
 // Message returns err's text as it may be written to a condition, an event or a log: the

@@ -99,6 +99,8 @@ func TestForeignShortValues(t *testing.T) {
 		{"ʬqx", "ʬqx"},                 // continues a word: not that value
 		{"table ab tab", "table [redacted] tab"},
 		{"port 443 and 4430", "port [redacted] and 4430"},
+		{"4430 443", "4430 [redacted]"}, // found after an occurrence that continues a word
+		{"ab ab ab", "[redacted] [redacted] [redacted]"},
 		{"key: value with spaces", "key: value with spaces"}, // punctuation values are not recognisable
 		{"long hunter2-password inside", "long [redacted] inside"},
 		{"b64 " + base64.StdEncoding.EncodeToString([]byte("☃")), "b64 [redacted]"},
@@ -125,5 +127,22 @@ func TestForeignShortValues(t *testing.T) {
 	}
 	if Foreign(nil) != nil || s.Message(nil) != "" {
 		t.Error("nil should stay nil")
+	}
+}
+
+// Occurrences of a short value that overlap, or that start inside one continuing a word,
+// are all masked.
+func TestForeignOverlappingValues(t *testing.T) {
+	s := New()
+	s.Add([]byte("0 0"))
+	for in, want := range map[string]string{
+		"00 0 0 00": "00 [redacted] 00",
+		"0 0 0":     "[redacted]",
+		"x 0 0 0 y": "x [redacted] y",
+		"0 00 0 0":  "0 00 [redacted]",
+	} {
+		if got := s.Message(Foreign(errors.New(in))); got != want {
+			t.Errorf("Message(%q) = %q, want %q", in, got, want)
+		}
 	}
 }
