@@ -215,6 +215,7 @@ type Result struct {
 	// ShardedMemory is each sharded replica's memory once all were quiet, ShardedTook the
 	// time from their start until then.
 	ShardedMemory []procMemory
+	ShardedRoles  []replicaRole // what each held then: shards, objects cached, leadership
 	ShardedTook   time.Duration
 }
 

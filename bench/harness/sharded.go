@@ -1,8 +1,10 @@
 package harness
 
 import (
+	"bufio"
 	"context"
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -62,6 +64,11 @@ func (r *run) sharded(ctx context.Context) error {
 			return fmt.Errorf("%s: %w (log %s)", rep.name, err, rep.op.log.Name())
 		}
 		res.ShardedMemory = append(res.ShardedMemory, m)
+		role, err := replicaRoleOf(ctx, rep.metrics)
+		if err != nil {
+			return fmt.Errorf("%s: %w (log %s)", rep.name, err, rep.op.log.Name())
+		}
+		res.ShardedRoles = append(res.ShardedRoles, role)
 	}
 	r.say("sharded: %d replicas quiet after %s", cfg.Sharded, res.ShardedTook.Round(time.Second))
 	return nil
@@ -117,6 +124,62 @@ func (r *Result) shardedLines(p func(string, ...any)) {
 	p("| sharded: %d replicas with --sharding=on, peak RSS each (share of the single operator's %s, %s) | %s |",
 		len(r.ShardedMemory), what, mib(single), strings.Join(peaks, ", "))
 	p("| sharded: RSS each, total (anon + file) | %s |", shardedRSS(r.ShardedMemory))
+	if len(r.ShardedRoles) > 0 {
+		var roles []string
+		for _, role := range r.ShardedRoles {
+			roles = append(roles, role.String())
+		}
+		p("| sharded: each replica's shards, ExternalSecrets cached, leader | %s |", strings.Join(roles, "; "))
+	}
+}
+
+// replicaRole is what a sharded replica held when its memory was read: the peak of the
+// leader, which also runs the cluster-wide controllers, or of the replica with the most
+// objects is told apart from the others by it.
+type replicaRole struct {
+	Shards, Cached int
+	Leader         bool
+}
+
+func (r replicaRole) String() string {
+	s := fmt.Sprintf("%d shards, %d cached", r.Shards, r.Cached)
+	if r.Leader {
+		s += ", leader"
+	}
+	return s
+}
+
+// replicaRoleOf reads a replica's role from its metrics: ferry_shards_owned,
+// ferry_shard_objects_cached{kind="ExternalSecret"} and controller-runtime's
+// leader_election_master_status.
+func replicaRoleOf(ctx context.Context, url string) (replicaRole, error) {
+	body, err := getMetrics(ctx, url)
+	if err != nil {
+		return replicaRole{}, err
+	}
+	defer func() { _ = body.Close() }()
+	var role replicaRole
+	scanner := bufio.NewScanner(body)
+	scanner.Buffer(make([]byte, 0, 64<<10), 1<<20)
+	for scanner.Scan() {
+		name, value, ok := strings.Cut(scanner.Text(), " ")
+		if !ok {
+			continue
+		}
+		v, err := strconv.ParseFloat(strings.TrimSpace(value), 64)
+		if err != nil {
+			continue
+		}
+		switch {
+		case name == "ferry_shards_owned":
+			role.Shards = int(v)
+		case name == `ferry_shard_objects_cached{kind="ExternalSecret"}`:
+			role.Cached = int(v)
+		case strings.HasPrefix(name, "leader_election_master_status{"):
+			role.Leader = role.Leader || v == 1
+		}
+	}
+	return role, scanner.Err()
 }
 
 func shardedRSS(ms []procMemory) string {

@@ -75,6 +75,10 @@ func run(args []string) error {
 		return err
 	}
 	gcPercent, memoryLimit := setGCPercent(), setMemoryLimit("/sys/fs/cgroup")
+	if err := mgr.Add(startupPages{cache: mgr.GetCache()}); err != nil {
+		return err
+	}
+	releaseBinaryPages()
 	ctrl.Log.Info("Starting Ferry", "namespaces", served, "controllerClass", opts.ControllerClass,
 		"gcPercent", gcPercent, "softMemoryLimitBytes", memoryLimit)
 	return mgr.Start(ctx)

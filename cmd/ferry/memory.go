@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"os"
 	"path/filepath"
 	"runtime/debug"
@@ -64,3 +65,22 @@ func containerMemoryLimit(cgroupRoot string) (int64, bool) {
 	}
 	return 0, false
 }
+
+// startupPages releases the binary's pages (releaseBinaryPages) once more when the
+// manager's caches have synced: building the controllers, the informers and the first lists
+// run code that a running operator does not run again. It runs on every replica, elected or
+// not.
+type startupPages struct {
+	cache interface {
+		WaitForCacheSync(ctx context.Context) bool
+	}
+}
+
+func (p startupPages) Start(ctx context.Context) error {
+	if p.cache.WaitForCacheSync(ctx) {
+		releaseBinaryPages()
+	}
+	return nil
+}
+
+func (startupPages) NeedLeaderElection() bool { return false }
