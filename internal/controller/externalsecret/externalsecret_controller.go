@@ -82,6 +82,8 @@ type Reconciler struct {
 	// pendingStatus holds the status of syncs that changed no condition until their
 	// follow-up reconcile writes it (statuslater.go).
 	pendingStatus sync.Map // types.NamespacedName → pendingStatus
+	// index finds the objects that write a Secret or read a store (index.go).
+	index *index
 }
 
 // syncRecord is when the object of one UID last synced in this process.

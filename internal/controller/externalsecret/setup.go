@@ -25,31 +25,13 @@ import (
 	"github.com/ferryhq/ferry/internal/storeref"
 )
 
-// Field indexes on ExternalSecrets.
-const (
-	// IndexTarget maps a target Secret name to the ExternalSecrets that write it.
-	IndexTarget = "ferry.index.target"
-	// IndexStore maps "<Kind>/<name>" of a store to the ExternalSecrets that read it.
-	IndexStore = "ferry.index.store"
-)
-
 // SetupWithManager registers the indexes, watches and the controller.
 func (r *Reconciler) SetupWithManager(ctx context.Context, mgr ctrl.Manager, opts controller.Options) error {
-	idx := mgr.GetFieldIndexer()
-	if err := idx.IndexField(ctx, &esv1.ExternalSecret{}, IndexTarget, func(o client.Object) []string {
-		return []string{targetName(o.(*esv1.ExternalSecret))}
-	}); err != nil {
+	index, err := setUpIndex(ctx, mgr, r.Client)
+	if err != nil {
 		return err
 	}
-	if err := idx.IndexField(ctx, &esv1.ExternalSecret{}, IndexStore, func(o client.Object) []string {
-		var keys []string
-		for _, k := range storeref.Of(o.(*esv1.ExternalSecret)) {
-			keys = append(keys, k.String())
-		}
-		return keys
-	}); err != nil {
-		return err
-	}
+	r.index = index
 
 	// Our own status writes change neither generation, labels nor annotations.
 	esChanged := predicate.Or(predicate.GenerationChangedPredicate{}, predicate.AnnotationChangedPredicate{}, predicate.LabelChangedPredicate{})
@@ -165,33 +147,18 @@ func managedOnly() predicate.Predicate {
 
 // forSecret maps a managed Secret (or generic target) to the ExternalSecrets that target it.
 func (r *Reconciler) forSecret(ctx context.Context, o client.Object) []reconcile.Request {
-	var list esv1.ExternalSecretList
-	if err := r.Client.List(ctx, &list, client.InNamespace(o.GetNamespace()), client.MatchingFields{IndexTarget: o.GetName()}); err != nil {
+	out, err := r.index.writersOf(ctx, o.GetNamespace(), o.GetName())
+	if err != nil {
 		ctrl.LoggerFrom(ctx).Error(err, "Listing ExternalSecrets for a Secret failed")
-		return nil
 	}
-	return requests(list.Items)
+	return out
 }
 
 // forStore maps a store to the ExternalSecrets that read from it.
 func (r *Reconciler) forStore(ctx context.Context, o client.Object) []reconcile.Request {
-	store := o.(esv1.GenericStore)
-	opts := []client.ListOption{client.MatchingFields{IndexStore: store.GetKind() + "/" + store.GetName()}}
-	if store.GetKind() == esv1.SecretStoreKind {
-		opts = append(opts, client.InNamespace(store.GetNamespace()))
-	}
-	var list esv1.ExternalSecretList
-	if err := r.Client.List(ctx, &list, opts...); err != nil {
+	out, err := r.index.readersOf(ctx, o.(esv1.GenericStore))
+	if err != nil {
 		ctrl.LoggerFrom(ctx).Error(err, "Listing ExternalSecrets for a store failed")
-		return nil
-	}
-	return requests(list.Items)
-}
-
-func requests(items []esv1.ExternalSecret) []reconcile.Request {
-	out := make([]reconcile.Request, len(items))
-	for i := range items {
-		out[i] = reconcile.Request{NamespacedName: types.NamespacedName{Namespace: items[i].Namespace, Name: items[i].Name}}
 	}
 	return out
 }
