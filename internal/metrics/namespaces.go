@@ -6,6 +6,8 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 	corev1 "k8s.io/api/core/v1"
+	toolscache "k8s.io/client-go/tools/cache"
+	"sigs.k8s.io/controller-runtime/pkg/cache"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	esv1 "github.com/ferryhq/ferry/api/externalsecrets/v1"
@@ -45,22 +47,20 @@ func (c *externalSecretCollector) Collect(ch chan<- prometheus.Metric) {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
-	var list esv1.ExternalSecretList
-	if err := c.reader.List(ctx, &list); err != nil {
-		return
-	}
 	type key struct{ namespace, condition, status string }
 	type reasonKey struct{ namespace, reason string }
 	counts := map[key]float64{}
 	notReady := map[reasonKey]float64{}
-	for i := range list.Items {
-		es := &list.Items[i]
+	err := c.each(ctx, func(es *esv1.ExternalSecret) {
 		for _, cond := range es.Status.Conditions {
 			counts[key{namespace: es.Namespace, condition: string(cond.Type), status: string(cond.Status)}]++
 			if cond.Type == esv1.ExternalSecretReady && cond.Status == corev1.ConditionFalse {
 				notReady[reasonKey{es.Namespace, cond.Reason}]++
 			}
 		}
+	})
+	if err != nil {
+		return
 	}
 	for k, v := range notReady {
 		ch <- prometheus.MustNewConstMetric(c.notReady, prometheus.GaugeValue, v, k.namespace, k.reason)
@@ -71,4 +71,36 @@ func (c *externalSecretCollector) Collect(ch chan<- prometheus.Metric) {
 	for k, v := range counts {
 		ch <- prometheus.MustNewConstMetric(c.conditions, prometheus.GaugeValue, v, k.namespace, k.condition, k.status)
 	}
+}
+
+// each calls fn with every cached ExternalSecret, which fn must not change. Where the reader
+// is a cache that shows its informer's indexer, the cache's own objects are read in place:
+// a List copied every object at every scrape (at 30,000 ExternalSecrets, some 75 MB held
+// while the scrape ran, and the operator's peak memory with it). Otherwise the List shares
+// the cache's objects rather than copy them whole.
+func (c *externalSecretCollector) each(ctx context.Context, fn func(*esv1.ExternalSecret)) error {
+	if informers, ok := c.reader.(interface {
+		GetInformer(context.Context, client.Object, ...cache.InformerGetOption) (cache.Informer, error)
+	}); ok {
+		informer, err := informers.GetInformer(ctx, &esv1.ExternalSecret{}, cache.BlockUntilSynced(false))
+		if err != nil {
+			return err
+		}
+		if indexed, ok := informer.(interface{ GetIndexer() toolscache.Indexer }); ok {
+			for _, item := range indexed.GetIndexer().List() {
+				if es, ok := item.(*esv1.ExternalSecret); ok {
+					fn(es)
+				}
+			}
+			return nil
+		}
+	}
+	var list esv1.ExternalSecretList
+	if err := c.reader.List(ctx, &list, client.UnsafeDisableDeepCopy); err != nil {
+		return err
+	}
+	for i := range list.Items {
+		fn(&list.Items[i])
+	}
+	return nil
 }
