@@ -9,8 +9,10 @@ import (
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/types"
+	toolscache "k8s.io/client-go/tools/cache"
 	"k8s.io/client-go/util/workqueue"
 	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/cache"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/client/apiutil"
 	"sigs.k8s.io/controller-runtime/pkg/reconcile"
@@ -24,6 +26,7 @@ type Filter struct {
 	gate    *Gate
 	kind    string
 	reader  client.Reader
+	obj     client.Object // an object of the kind, to find its informer in reader
 	newList func() client.ObjectList
 	signal  chan struct{}
 
@@ -62,7 +65,7 @@ func (g *Gate) Filter(reader client.Reader, scheme *runtime.Scheme, obj client.O
 			return l.(client.ObjectList)
 		}
 	}
-	f := &Filter{gate: g, kind: gvk.Kind, reader: reader, newList: newList, signal: make(chan struct{}, 1), flushed: map[int]uint64{}}
+	f := &Filter{gate: g, kind: gvk.Kind, reader: reader, obj: obj.DeepCopyObject().(client.Object), newList: newList, signal: make(chan struct{}, 1), flushed: map[int]uint64{}}
 	g.mu.Lock()
 	g.filters = append(g.filters, f)
 	g.mu.Unlock()
@@ -177,8 +180,13 @@ func (f *Filter) enqueueAcquired(ctx context.Context, q workqueue.TypedRateLimit
 	return nil
 }
 
-// list returns the names of the kind's objects in the cache.
+// list returns the names of the kind's objects in the cache: the informer's own keys where
+// the reader shows its informers' indexers, with no object copied (the metrics call this at
+// every scrape, and a List copied each object of the kind into the list every time).
 func (f *Filter) list(ctx context.Context) ([]types.NamespacedName, error) {
+	if keys, ok := f.informerKeys(ctx); ok {
+		return keys, nil
+	}
 	list := f.newList()
 	if err := f.reader.List(ctx, list, client.UnsafeDisableDeepCopy); err != nil {
 		return nil, fmt.Errorf("listing %s: %w", f.kind, err)
@@ -193,6 +201,35 @@ func (f *Filter) list(ctx context.Context) ([]types.NamespacedName, error) {
 		return nil
 	})
 	return keys, err
+}
+
+// informerKeys returns the keys of the kind's informer, if reader is a cache that has one
+// and shows its indexer.
+func (f *Filter) informerKeys(ctx context.Context) ([]types.NamespacedName, bool) {
+	informers, ok := f.reader.(interface {
+		GetInformer(context.Context, client.Object, ...cache.InformerGetOption) (cache.Informer, error)
+	})
+	if !ok {
+		return nil, false
+	}
+	informer, err := informers.GetInformer(ctx, f.obj, cache.BlockUntilSynced(false))
+	if err != nil {
+		return nil, false
+	}
+	indexed, ok := informer.(interface{ GetIndexer() toolscache.Indexer })
+	if !ok {
+		return nil, false
+	}
+	raw := indexed.GetIndexer().ListKeys()
+	keys := make([]types.NamespacedName, 0, len(raw))
+	for _, k := range raw {
+		namespace, name, err := toolscache.SplitMetaNamespaceKey(k)
+		if err != nil {
+			continue
+		}
+		keys = append(keys, types.NamespacedName{Namespace: namespace, Name: name})
+	}
+	return keys, true
 }
 
 // owned counts the kind's objects in the cache, and those of them in the shards this
