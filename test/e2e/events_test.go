@@ -38,8 +38,8 @@ func TestChangeReportsOverHTTP(t *testing.T) {
 		}
 	}
 	metricsPort := freePort(t)
-	eventsPort := startFerryWithChangeReports(t, moto, "ferry-events-e2e", "--metrics-bind-address=127.0.0.1:"+metricsPort)
 	ns := "events-http"
+	eventsPort := startFerryWithChangeReports(t, moto, "ferry-events-e2e", ns, "--metrics-bind-address=127.0.0.1:"+metricsPort)
 	ensureNamespace(t, ns)
 	mustCreate(t, &esv1.SecretStore{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "aws"}, Spec: esv1.SecretStoreSpec{
 		Provider: &esv1.SecretStoreProvider{AWS: &esv1.AWSProvider{Service: esv1.AWSServiceSecretsManager, Region: "eu-west-1"}}}})
@@ -98,7 +98,7 @@ func TestChangeReportsOverHTTP(t *testing.T) {
 		waitSecretPassword(t, ns, name, "two")
 	}
 	if reads := moto.Calls("BatchGetSecretValue") + moto.Calls("GetSecretValue") - before; reads != 1 {
-		t.Errorf("three objects over one changed key cost %d reads, want 1", reads)
+		t.Errorf("three objects over one changed key cost %d reads, want 1; moto's calls: %s", reads, moto)
 	}
 	if got := send(t, signedReport(eventsPort, report, now, eventsHMACKey)); got != http.StatusConflict {
 		t.Errorf("replayed report: status %d, want 409", got)
@@ -132,7 +132,9 @@ func TestChangeReportsOverHTTP(t *testing.T) {
 
 // startFerryWithChangeReports starts Ferry on moto with its change report endpoint, whose
 // HMAC key and bearer token are in the Secret authName, and returns the endpoint's port.
-func startFerryWithChangeReports(t *testing.T, moto *testenv.Moto, authName string, args ...string) string {
+// Ferry serves namespace ns only: every AWS store in the cluster would read from this moto,
+// and other tests' objects would add to the calls these tests count.
+func startFerryWithChangeReports(t *testing.T, moto *testenv.Moto, authName, ns string, args ...string) string {
 	t.Helper()
 	ensureNamespace(t, "ferry-system")
 	authSecret := &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Namespace: "ferry-system", Name: authName},
@@ -141,7 +143,7 @@ func startFerryWithChangeReports(t *testing.T, moto *testenv.Moto, authName stri
 	t.Cleanup(func() { _ = cp.Client.Delete(context.Background(), authSecret) })
 	eventsPort := freePort(t)
 	startFerry(t, motoEnv(moto), append([]string{"--events-bind-address=127.0.0.1:" + eventsPort,
-		"--events-secret=" + authName}, args...)...)
+		"--events-secret=" + authName, "--namespaces=" + ns}, args...)...)
 	return eventsPort
 }
 
@@ -158,8 +160,8 @@ func TestChangedSecretsBeforeTheirStatus(t *testing.T) {
 		t.Fatal(err)
 	}
 	const workers, objects = 4, 40
-	eventsPort := startFerryWithChangeReports(t, moto, "ferry-events-order", "--concurrent="+strconv.Itoa(workers))
 	ns := "events-order"
+	eventsPort := startFerryWithChangeReports(t, moto, "ferry-events-order", ns, "--concurrent="+strconv.Itoa(workers))
 	ensureNamespace(t, ns)
 	mustCreate(t, &esv1.SecretStore{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "aws"}, Spec: esv1.SecretStoreSpec{
 		Provider: &esv1.SecretStoreProvider{AWS: &esv1.AWSProvider{Service: esv1.AWSServiceSecretsManager, Region: "eu-west-1"}}}})
@@ -324,9 +326,8 @@ func TestChangeReportRestoresPushedValue(t *testing.T) {
 	ctx := context.Background()
 	moto := testenv.MustStartMoto(t)
 	sm := secretsManager(t, moto.Endpoint)
-	eventsPort := startFerryWithChangeReports(t, moto, "ferry-events-push")
-
 	ns := "events-push"
+	eventsPort := startFerryWithChangeReports(t, moto, "ferry-events-push", ns)
 	ensureNamespace(t, ns)
 	mustCreate(t, &esv1.SecretStore{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "aws"}, Spec: esv1.SecretStoreSpec{
 		Provider: &esv1.SecretStoreProvider{AWS: &esv1.AWSProvider{Service: esv1.AWSServiceSecretsManager, Region: "eu-west-1"}}}})
