@@ -334,8 +334,8 @@ func (f *Fetcher) runRead(src Source, d *documents, br provider.BatchReader, b *
 	}
 }
 
-// sweep drops documents unused since before.
-func (d *documents) sweep(before time.Time) {
+// sweep drops documents unused since before and returns how many it kept.
+func (d *documents) sweep(before time.Time) int {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	for k, e := range d.entries {
@@ -348,4 +348,5 @@ func (d *documents) sweep(before time.Time) {
 			delete(d.expected, k)
 		}
 	}
+	return len(d.entries)
 }

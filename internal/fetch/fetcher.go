@@ -374,7 +374,7 @@ func (f *Fetcher) Validate(ctx context.Context, src Source) (esv1.ValidationResu
 }
 
 // Sweep drops cached values older than ValueTTL and documents unused for DocumentIdleTTL,
-// bounding memory. The manager calls it periodically.
+// bounding memory, and records what it kept. Every replica calls it periodically.
 func (f *Fetcher) Sweep() {
 	now := f.now()
 	f.mu.Lock()
@@ -383,15 +383,18 @@ func (f *Fetcher) Sweep() {
 			delete(f.values, k)
 		}
 	}
+	values := len(f.values)
 	docs := make([]*documents, 0, len(f.docs))
 	for _, d := range f.docs {
 		docs = append(docs, d)
 	}
 	f.mu.Unlock()
+	kept := 0
 	for _, d := range docs {
-		d.sweep(now.Add(-f.documentIdleTTL))
+		kept += d.sweep(now.Add(-f.documentIdleTTL))
 	}
 	f.index.sweep(now.Add(-f.documentIdleTTL))
+	f.metrics.Swept(kept, values)
 }
 
 // indexKeys are the names under which a read of ref is indexed: the key as the object

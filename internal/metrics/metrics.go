@@ -49,6 +49,7 @@ type Metrics struct {
 	clientsBuilt  *prometheus.CounterVec
 	secretWrites  *prometheus.CounterVec
 	statusWrites  prometheus.Counter
+	cached        *prometheus.GaugeVec
 	// objects holds the per-object series of each kind; empty with LabelsLow.
 	objects map[Kind]*objectTable
 }
@@ -117,8 +118,11 @@ func (m *Metrics) newFerrySeries() []prometheus.Collector {
 	m.statusWrites = prometheus.NewCounter(prometheus.CounterOpts{
 		Name: "ferry_externalsecret_status_writes_total", Help: "Status writes of ExternalSecrets.",
 	})
+	m.cached = prometheus.NewGaugeVec(prometheus.GaugeOpts{
+		Name: "ferry_fetch_cached_entries", Help: "What the fetcher kept at its last sweep: remote documents and other cached reads.",
+	}, []string{"cache"})
 	return []prometheus.Collector{buildInfo(version.Get()), m.syncDuration, m.cacheHits, m.coalesced, m.clientsBuilt,
-		m.secretWrites, m.statusWrites}
+		m.secretWrites, m.statusWrites, m.cached}
 }
 
 // buildInfo is the constant 1 labelled with the running build, so that a query can join any
@@ -183,6 +187,14 @@ func (m *Metrics) CacheHit() {
 func (m *Metrics) Coalesced() {
 	if m != nil {
 		m.coalesced.Inc()
+	}
+}
+
+// Swept records what the fetcher kept after a sweep: remote documents and other reads.
+func (m *Metrics) Swept(documents, values int) {
+	if m != nil {
+		m.cached.WithLabelValues("documents").Set(float64(documents))
+		m.cached.WithLabelValues("values").Set(float64(values))
 	}
 }
 

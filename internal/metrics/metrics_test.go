@@ -207,10 +207,12 @@ func TestFerrySeriesInBothModes(t *testing.T) {
 		m.ClientBuilt("vault", errors.New("login refused"))
 		m.SecretWrite("create")
 		m.StatusWrite()
+		m.Swept(1, 1)
 		got := gather(t, reg)
 		for _, series := range []string{
 			`ferry_externalsecret_sync_duration_seconds_count{result="success"}`,
 			`ferry_fetch_cache_hits_total`, `ferry_fetch_coalesced_reads_total`,
+			`ferry_fetch_cached_entries{cache="documents"}`, `ferry_fetch_cached_entries{cache="values"}`,
 			`ferry_provider_clients_built_total{provider="vault",status="error"}`,
 			`ferry_secret_writes_total{operation="create"}`, `ferry_externalsecret_status_writes_total`,
 			`ferry_externalsecret_not_ready{namespace="team-b",reason="StoreNotFound"}`,

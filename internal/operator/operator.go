@@ -364,8 +364,10 @@ func newServices(ctx context.Context, mgr manager.Manager, scheme *runtime.Schem
 		fetchOpts.Indexed = changefeed.HasFeed
 	}
 	fetcher := fetch.New(opts.Providers, direct, fetchOpts)
-	if err := mgr.Add(manager.RunnableFunc(func(ctx context.Context) error {
-		sweep(ctx, fetcher)
+	// Every replica fetches (with sharding, standbys serve their shards), so every replica
+	// sweeps its own fetcher.
+	if err := mgr.Add(everyReplica(func(ctx context.Context) error {
+		sweep(ctx, fetcher, sweepEvery)
 		return nil
 	})); err != nil {
 		return nil, err
@@ -502,9 +504,22 @@ func positive(d time.Duration) *time.Duration {
 	return &d
 }
 
-// sweep drops stale cached values and unused documents every minute until ctx ends.
-func sweep(ctx context.Context, f *fetch.Fetcher) {
-	t := time.NewTicker(time.Minute)
+// sweepEvery is how often the fetcher drops stale values and unused documents.
+var sweepEvery = time.Minute
+
+// everyReplica is a manager runnable that runs on every replica, leader or not (a
+// manager.RunnableFunc waits for the Lease).
+type everyReplica func(context.Context) error
+
+// Start runs the function until ctx ends.
+func (r everyReplica) Start(ctx context.Context) error { return r(ctx) }
+
+// NeedLeaderElection is false: the runnable does not wait for the Lease.
+func (everyReplica) NeedLeaderElection() bool { return false }
+
+// sweep drops stale cached values and unused documents every period until ctx ends.
+func sweep(ctx context.Context, f *fetch.Fetcher, every time.Duration) {
+	t := time.NewTicker(every)
 	defer t.Stop()
 	for {
 		select {
