@@ -6,11 +6,10 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 	corev1 "k8s.io/api/core/v1"
-	toolscache "k8s.io/client-go/tools/cache"
-	"sigs.k8s.io/controller-runtime/pkg/cache"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	esv1 "github.com/ferryhq/ferry/api/externalsecrets/v1"
+	"github.com/ferryhq/ferry/internal/cacheview"
 )
 
 // externalSecretCollector computes, at scrape time from the cache and with no per-object
@@ -79,21 +78,17 @@ func (c *externalSecretCollector) Collect(ch chan<- prometheus.Metric) {
 // while the scrape ran, and the operator's peak memory with it). Otherwise the List shares
 // the cache's objects rather than copy them whole.
 func (c *externalSecretCollector) each(ctx context.Context, fn func(*esv1.ExternalSecret)) error {
-	if informers, ok := c.reader.(interface {
-		GetInformer(context.Context, client.Object, ...cache.InformerGetOption) (cache.Informer, error)
-	}); ok {
-		informer, err := informers.GetInformer(ctx, &esv1.ExternalSecret{}, cache.BlockUntilSynced(false))
-		if err != nil {
-			return err
-		}
-		if indexed, ok := informer.(interface{ GetIndexer() toolscache.Indexer }); ok {
-			for _, item := range indexed.GetIndexer().List() {
-				if es, ok := item.(*esv1.ExternalSecret); ok {
-					fn(es)
-				}
+	_, indexer, err := cacheview.Indexer(ctx, c.reader, &esv1.ExternalSecret{})
+	if err != nil {
+		return err
+	}
+	if indexer != nil {
+		for _, item := range indexer.List() {
+			if es, ok := item.(*esv1.ExternalSecret); ok {
+				fn(es)
 			}
-			return nil
 		}
+		return nil
 	}
 	var list esv1.ExternalSecretList
 	if err := c.reader.List(ctx, &list, client.UnsafeDisableDeepCopy); err != nil {

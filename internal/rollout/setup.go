@@ -35,6 +35,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/reconcile"
 	"sigs.k8s.io/controller-runtime/pkg/source"
 
+	"github.com/ferryhq/ferry/internal/cacheview"
 	"github.com/ferryhq/ferry/internal/secretmeta"
 	"github.com/ferryhq/ferry/internal/shard"
 )
@@ -277,18 +278,17 @@ var _ manager.Runnable = &apiWaiter{}
 // cold start). A cache of several namespaces hides its informers' indexers: there the field
 // index of the manager is used, through List.
 func (kr *kindReconciler) indexSources(ctx context.Context, mgr ctrl.Manager) error {
-	informer, err := mgr.GetCache().GetInformer(ctx, kr.kind.object(), cache.BlockUntilSynced(false))
+	informer, indexer, err := cacheview.Indexer(ctx, mgr.GetCache(), kr.kind.object())
 	if err != nil {
-		return fmt.Errorf("getting the informer of %s: %w", kr.kind.name, err)
+		return err
 	}
-	indexed, ok := informer.(interface{ GetIndexer() toolscache.Indexer })
-	if !ok {
+	if indexer == nil {
 		return mgr.GetFieldIndexer().IndexField(ctx, kr.kind.object(), IndexSources, kr.indexKeys)
 	}
 	if err := informer.AddIndexers(toolscache.Indexers{IndexSources: kr.namespacedIndexKeys}); err != nil {
 		return fmt.Errorf("indexing %s by source: %w", kr.kind.name, err)
 	}
-	kr.sourceIndex = indexed.GetIndexer()
+	kr.sourceIndex = indexer
 	return nil
 }
 

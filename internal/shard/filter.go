@@ -12,11 +12,12 @@ import (
 	toolscache "k8s.io/client-go/tools/cache"
 	"k8s.io/client-go/util/workqueue"
 	ctrl "sigs.k8s.io/controller-runtime"
-	"sigs.k8s.io/controller-runtime/pkg/cache"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/client/apiutil"
 	"sigs.k8s.io/controller-runtime/pkg/reconcile"
 	"sigs.k8s.io/controller-runtime/pkg/source"
+
+	"github.com/ferryhq/ferry/internal/cacheview"
 )
 
 // Filter confines one controller to the objects of this replica's shards: Reconciler wraps
@@ -206,21 +207,11 @@ func (f *Filter) list(ctx context.Context) ([]types.NamespacedName, error) {
 // informerKeys returns the keys of the kind's informer, if reader is a cache that has one
 // and shows its indexer.
 func (f *Filter) informerKeys(ctx context.Context) ([]types.NamespacedName, bool) {
-	informers, ok := f.reader.(interface {
-		GetInformer(context.Context, client.Object, ...cache.InformerGetOption) (cache.Informer, error)
-	})
-	if !ok {
+	_, indexer, err := cacheview.Indexer(ctx, f.reader, f.obj)
+	if err != nil || indexer == nil {
 		return nil, false
 	}
-	informer, err := informers.GetInformer(ctx, f.obj, cache.BlockUntilSynced(false))
-	if err != nil {
-		return nil, false
-	}
-	indexed, ok := informer.(interface{ GetIndexer() toolscache.Indexer })
-	if !ok {
-		return nil, false
-	}
-	raw := indexed.GetIndexer().ListKeys()
+	raw := indexer.ListKeys()
 	keys := make([]types.NamespacedName, 0, len(raw))
 	for _, k := range raw {
 		namespace, name, err := toolscache.SplitMetaNamespaceKey(k)

@@ -6,11 +6,11 @@ import (
 
 	toolscache "k8s.io/client-go/tools/cache"
 	ctrl "sigs.k8s.io/controller-runtime"
-	"sigs.k8s.io/controller-runtime/pkg/cache"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/reconcile"
 
 	esv1 "github.com/ferryhq/ferry/api/externalsecrets/v1"
+	"github.com/ferryhq/ferry/internal/cacheview"
 	"github.com/ferryhq/ferry/internal/storeref"
 )
 
@@ -41,12 +41,11 @@ type index struct {
 // setUpIndex registers the indexes on the ExternalSecret informer, or as field indexes of
 // the manager where the informer hides its indexer.
 func setUpIndex(ctx context.Context, mgr ctrl.Manager, reader client.Reader) (*index, error) {
-	informer, err := mgr.GetCache().GetInformer(ctx, &esv1.ExternalSecret{}, cache.BlockUntilSynced(false))
+	informer, indexer, err := cacheview.Indexer(ctx, mgr.GetCache(), &esv1.ExternalSecret{})
 	if err != nil {
-		return nil, fmt.Errorf("getting the ExternalSecret informer: %w", err)
+		return nil, err
 	}
-	indexed, ok := informer.(interface{ GetIndexer() toolscache.Indexer })
-	if !ok {
+	if indexer == nil {
 		idx := mgr.GetFieldIndexer()
 		if err := idx.IndexField(ctx, &esv1.ExternalSecret{}, IndexTarget, func(o client.Object) []string {
 			return []string{targetName(o.(*esv1.ExternalSecret))}
@@ -67,7 +66,7 @@ func setUpIndex(ctx context.Context, mgr ctrl.Manager, reader client.Reader) (*i
 	if err := informer.AddIndexers(toolscache.Indexers{IndexTarget: otherTargetKeys, IndexStore: storeKeys}); err != nil {
 		return nil, fmt.Errorf("indexing ExternalSecrets: %w", err)
 	}
-	return &index{informer: indexed.GetIndexer(), reader: reader}, nil
+	return &index{informer: indexer, reader: reader}, nil
 }
 
 // otherTargetKeys indexes an ExternalSecret whose target is not its own name under
