@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"sync"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/aws/retry"
@@ -29,6 +31,9 @@ type Provider struct {
 	// chains are the credential chains shared by every client, change feed and generator
 	// that resolves the same one.
 	chains *chains
+	// bases are the SDK's default configurations, one per region, that every store's
+	// configuration copies.
+	bases *baseConfigs
 }
 
 // Option configures a Provider.
@@ -46,7 +51,7 @@ func WithEndpoint(url string) Option {
 // AWS_SECRETSMANAGER_ENDPOINT, AWS_SSM_ENDPOINT, AWS_ACM_ENDPOINT,
 // AWS_RESOURCE_GROUPS_TAGGING_API_ENDPOINT and AWS_STS_ENDPOINT.
 func New(opts ...Option) provider.Provider {
-	p := &Provider{httpClient: awshttp.NewBuildableClient(), chains: &chains{}}
+	p := &Provider{httpClient: awshttp.NewBuildableClient(), chains: &chains{}, bases: &baseConfigs{}}
 	for _, opt := range opts {
 		opt(p)
 	}
@@ -121,20 +126,60 @@ func (p *Provider) SameForEveryNamespace(store esv1.GenericStore) bool {
 	}
 }
 
-// loadConfig builds the SDK configuration shared by every client of one store: region,
-// retries, and the default credential chain (replaced later when the store sets auth).
+// loadConfig returns the SDK configuration of one store's clients: the process's base
+// configuration of the store's region, with the store's retry settings.
 func (p *Provider) loadConfig(ctx context.Context, a Access) (aws.Config, error) {
-	opts := []func(*config.LoadOptions) error{
-		config.WithRegion(a.Spec.Region),
-		config.WithHTTPClient(p.httpClient),
-	}
-	if rs := a.Retry; rs != nil {
-		opts = append(opts, config.WithRetryer(func() aws.Retryer { return newRetryer(rs) }))
-	}
-	cfg, err := config.LoadDefaultConfig(ctx, opts...)
+	base, err := p.bases.get(ctx, a.Spec.Region, p.httpClient)
 	if err != nil {
 		return aws.Config{}, fmt.Errorf("%s: loading the AWS SDK configuration: %w", a.Field, err)
 	}
+	cfg := base.Copy()
+	if rs := a.Retry; rs != nil {
+		cfg.Retryer = func() aws.Retryer { return newRetryer(rs) }
+	}
+	return cfg, nil
+}
+
+// baseConfigTTL is how long a base configuration is reused before the environment and the
+// shared files are read again (a rotated CA bundle, a changed profile).
+const baseConfigTTL = 15 * time.Minute
+
+// baseConfigs are the SDK's default configurations of the process, one per region: what
+// the environment and the shared files say (credential chain, endpoints, retry mode, CA
+// bundle). Loading one per store cost a quarter of a megabyte a store where AWS_CA_BUNDLE
+// is set — the SDK parses the bundle into a new certificate pool, and a new HTTP client, at
+// every load — and gave every store its own connections.
+type baseConfigs struct {
+	mu      sync.Mutex
+	entries map[string]baseConfig
+	now     func() time.Time
+}
+
+type baseConfig struct {
+	cfg    aws.Config
+	loaded time.Time
+}
+
+// get returns the base configuration of region, loading it when there is none or it is
+// older than baseConfigTTL. A failed load is not kept.
+func (b *baseConfigs) get(ctx context.Context, region string, httpClient *awshttp.BuildableClient) (aws.Config, error) {
+	now := time.Now
+	if b.now != nil {
+		now = b.now
+	}
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if e, ok := b.entries[region]; ok && now().Sub(e.loaded) < baseConfigTTL {
+		return e.cfg, nil
+	}
+	cfg, err := config.LoadDefaultConfig(ctx, config.WithRegion(region), config.WithHTTPClient(httpClient))
+	if err != nil {
+		return aws.Config{}, err
+	}
+	if b.entries == nil {
+		b.entries = map[string]baseConfig{}
+	}
+	b.entries[region] = baseConfig{cfg: cfg, loaded: now()}
 	return cfg, nil
 }
 
