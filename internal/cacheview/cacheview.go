@@ -8,6 +8,7 @@ import (
 	"context"
 	"fmt"
 
+	corev1 "k8s.io/api/core/v1"
 	toolscache "k8s.io/client-go/tools/cache"
 	"sigs.k8s.io/controller-runtime/pkg/cache"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -36,4 +37,27 @@ func Indexer(ctx context.Context, reader any, obj client.Object) (cache.Informer
 		return informer, nil, nil
 	}
 	return informer, indexed.GetIndexer(), nil
+}
+
+// TrimMetadata drops from an object about to be cached what no reader of the cache uses:
+// its managed fields and kubectl's last-applied-configuration annotation, a second copy of
+// the whole manifest as the user last applied it. Only kinds that Ferry never writes back
+// whole from the cache may be trimmed (an Update of a trimmed copy would delete the
+// annotation): patches computed between two trimmed copies leave it alone.
+func TrimMetadata(o client.Object) {
+	o.SetManagedFields(nil)
+	if a := o.GetAnnotations(); a != nil {
+		if _, ok := a[corev1.LastAppliedConfigAnnotation]; ok {
+			delete(a, corev1.LastAppliedConfigAnnotation)
+			o.SetAnnotations(a)
+		}
+	}
+}
+
+// TransformTrimMetadata is TrimMetadata as a cache transform (cache.ByObject.Transform).
+func TransformTrimMetadata(in any) (any, error) {
+	if o, ok := in.(client.Object); ok {
+		TrimMetadata(o)
+	}
+	return in, nil
 }

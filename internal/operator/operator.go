@@ -22,6 +22,7 @@ import (
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/cache"
 	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/config"
 	"sigs.k8s.io/controller-runtime/pkg/controller"
 	"sigs.k8s.io/controller-runtime/pkg/healthz"
 	"sigs.k8s.io/controller-runtime/pkg/manager"
@@ -33,6 +34,7 @@ import (
 	esv1alpha1 "github.com/ferryhq/ferry/api/externalsecrets/v1alpha1"
 	esv1beta1 "github.com/ferryhq/ferry/api/externalsecrets/v1beta1"
 	genv1alpha1 "github.com/ferryhq/ferry/api/generators/v1alpha1"
+	"github.com/ferryhq/ferry/internal/cacheview"
 	"github.com/ferryhq/ferry/internal/changefeed"
 	"github.com/ferryhq/ferry/internal/controller/externalsecret"
 	"github.com/ferryhq/ferry/internal/controller/fanout"
@@ -261,13 +263,19 @@ func (o *Options) defaults() {
 
 // cacheOptions caches only the Secrets Ferry manages (so memory does not follow every
 // Secret in the cluster), the workloads rollout watches, and no managed fields (nothing
-// reads them; they are a large part of every cached object). With sharding by namespace,
+// reads them; they are a large part of every cached object), nor, on ExternalSecrets,
+// kubectl's last-applied-configuration. With sharding by namespace,
 // the namespaced kinds only their owner reads are cached for this replica's shards only
 // (shard.Gate.NewInformer, cachedByShard).
 func cacheOptions(scheme *runtime.Scheme, gate *shard.Gate, opts *Options) cache.Options {
 	managed := labels.SelectorFromSet(labels.Set{esv1.LabelManaged: esv1.LabelManagedValue})
 	c := cache.Options{
-		ByObject:         map[client.Object]cache.ByObject{&corev1.Secret{}: {Label: managed}},
+		ByObject: map[client.Object]cache.ByObject{
+			&corev1.Secret{}: {Label: managed},
+			// ExternalSecrets are only ever patched (status, finalizers), so their cached
+			// copies need not hold kubectl's copy of the manifest.
+			&esv1.ExternalSecret{}: {Transform: cacheview.TransformTrimMetadata},
+		},
 		DefaultTransform: cache.TransformStripManagedFields(),
 		NewInformer:      gate.NewInformer(scheme),
 	}
@@ -313,6 +321,9 @@ func newManager(ctx context.Context, cfg *rest.Config, scheme *runtime.Scheme, d
 		LeaderElectionID:              opts.LeaderElectionID,
 		LeaderElectionNamespace:       opts.OperatorNamespace,
 		LeaderElectionReleaseOnCancel: true,
+		// Controller names are unique by construction; a process that builds a second
+		// operator (the tests of this package) must not be refused for reusing them.
+		Controller: config.Controller{SkipNameValidation: new(true)},
 	})
 	if err != nil {
 		return nil, nil, fmt.Errorf("creating manager: %w", err)

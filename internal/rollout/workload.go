@@ -12,6 +12,8 @@ import (
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"sigs.k8s.io/controller-runtime/pkg/cache"
 	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	"github.com/ferryhq/ferry/internal/cacheview"
 )
 
 // RolloutGVK is Argo Rollouts' Rollout, served only where its CRD is installed.
@@ -205,13 +207,7 @@ func slimWorkload(in any) (any, error) {
 	if !ok {
 		return in, nil
 	}
-	o.SetManagedFields(nil)
-	if a := o.GetAnnotations(); a != nil {
-		if _, ok := a[corev1.LastAppliedConfigAnnotation]; ok {
-			delete(a, corev1.LastAppliedConfigAnnotation)
-			o.SetAnnotations(a)
-		}
-	}
+	cacheview.TrimMetadata(o)
 	switch w := o.(type) {
 	case *appsv1.Deployment:
 		w.Status = appsv1.DeploymentStatus{}
