@@ -53,11 +53,3 @@ func TrimMetadata(o client.Object) {
 		}
 	}
 }
-
-// TransformTrimMetadata is TrimMetadata as a cache transform (cache.ByObject.Transform).
-func TransformTrimMetadata(in any) (any, error) {
-	if o, ok := in.(client.Object); ok {
-		TrimMetadata(o)
-	}
-	return in, nil
-}

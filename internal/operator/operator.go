@@ -269,12 +269,14 @@ func (o *Options) defaults() {
 // (shard.Gate.NewInformer, cachedByShard).
 func cacheOptions(scheme *runtime.Scheme, gate *shard.Gate, opts *Options) cache.Options {
 	managed := labels.SelectorFromSet(labels.Set{esv1.LabelManaged: esv1.LabelManagedValue})
+	compactor := cacheview.NewCompactor()
 	c := cache.Options{
+		// The two kinds that grow with the objects served share what repeats between
+		// their objects (cacheview.Compactor); ExternalSecrets, only ever patched (status,
+		// finalizers), are also cached without kubectl's copy of their manifest.
 		ByObject: map[client.Object]cache.ByObject{
-			&corev1.Secret{}: {Label: managed},
-			// ExternalSecrets are only ever patched (status, finalizers), so their cached
-			// copies need not hold kubectl's copy of the manifest.
-			&esv1.ExternalSecret{}: {Transform: cacheview.TransformTrimMetadata},
+			&corev1.Secret{}:       {Label: managed, Transform: compactor.Transform},
+			&esv1.ExternalSecret{}: {Transform: compactor.Transform},
 		},
 		DefaultTransform: cache.TransformStripManagedFields(),
 		NewInformer:      gate.NewInformer(scheme),
