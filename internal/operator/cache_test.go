@@ -1,7 +1,6 @@
 package operator_test
 
 import (
-	"context"
 	"testing"
 	"time"
 
@@ -12,8 +11,6 @@ import (
 	esv1 "github.com/ferryhq/ferry/api/externalsecrets/v1"
 	"github.com/ferryhq/ferry/internal/operator"
 	"github.com/ferryhq/ferry/internal/operator/operatortest"
-	"github.com/ferryhq/ferry/internal/provider"
-	"github.com/ferryhq/ferry/internal/provider/fake"
 	"github.com/ferryhq/ferry/internal/testenv"
 )
 
@@ -23,15 +20,7 @@ import (
 // while the object in the API keeps it through a sync: Ferry only patches ExternalSecrets,
 // and never writes back what it left out of its cache.
 func TestCachedExternalSecretsLeaveKubectlsCopy(t *testing.T) {
-	ctx, cancel := context.WithCancel(cp.Ctx)
-	defer cancel()
-	mgr, err := operator.New(ctx, cp.Config, operator.Options{
-		HashKey: []byte(operatortest.HashKey), Providers: provider.NewRegistry(fake.New()),
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	go func() { _ = mgr.Start(ctx) }()
+	ctx, mgr := startOperator(t, operator.Options{})
 	ns := testenv.Namespace(t, cp.Client, nil)
 	operatortest.Create(t, cp.Client, &esv1.SecretStore{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "store"},
 		Spec: esv1.SecretStoreSpec{Provider: &esv1.SecretStoreProvider{Fake: &esv1.FakeProvider{

@@ -9,6 +9,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/manager"
 
 	"github.com/ferryhq/ferry/internal/operator"
 	"github.com/ferryhq/ferry/internal/operator/operatortest"
@@ -18,6 +19,21 @@ import (
 )
 
 var cp *testenv.ControlPlane
+
+// startOperator runs an operator with the fake provider and opts (HashKey and Providers
+// filled in) until the test ends, and returns its manager and the test's context.
+func startOperator(t *testing.T, opts operator.Options) (context.Context, manager.Manager) {
+	t.Helper()
+	ctx, cancel := context.WithCancel(cp.Ctx)
+	t.Cleanup(cancel)
+	opts.HashKey, opts.Providers = []byte(operatortest.HashKey), provider.NewRegistry(fake.New())
+	mgr, err := operator.New(ctx, cp.Config, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	go func() { _ = mgr.Start(ctx) }()
+	return ctx, mgr
+}
 
 func TestMain(m *testing.M) {
 	operatortest.SetLogger(nil, 0)
@@ -30,15 +46,7 @@ func TestMain(m *testing.M) {
 // and read back at once, fifty times: with read-your-writes off in operator.newManager
 // (`readYourWrites := false`), the cache lags behind the first reads and this fails.
 func TestReadYourWrites(t *testing.T) {
-	ctx, cancel := context.WithCancel(cp.Ctx)
-	defer cancel()
-	mgr, err := operator.New(ctx, cp.Config, operator.Options{
-		HashKey: []byte(operatortest.HashKey), Providers: provider.NewRegistry(fake.New()),
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	go func() { _ = mgr.Start(ctx) }()
+	ctx, mgr := startOperator(t, operator.Options{})
 	if !mgr.GetCache().WaitForCacheSync(ctx) {
 		t.Fatal("cache did not sync")
 	}

@@ -1,7 +1,6 @@
 package operator_test
 
 import (
-	"context"
 	"testing"
 	"time"
 
@@ -11,9 +10,6 @@ import (
 	ctrlmetrics "sigs.k8s.io/controller-runtime/pkg/metrics"
 
 	"github.com/ferryhq/ferry/internal/operator"
-	"github.com/ferryhq/ferry/internal/operator/operatortest"
-	"github.com/ferryhq/ferry/internal/provider"
-	"github.com/ferryhq/ferry/internal/provider/fake"
 	"github.com/ferryhq/ferry/internal/testenv"
 )
 
@@ -23,25 +19,16 @@ import (
 // ferry_fetch_cached_entries shows (only a sweep sets it).
 func TestStandbySweepsItsFetcher(t *testing.T) {
 	defer operator.SetSweepEvery(50 * time.Millisecond)()
-	ctx, cancel := context.WithCancel(cp.Ctx)
-	defer cancel()
 	ns := testenv.Namespace(t, cp.Client, nil)
 	const leaseName = "ferry-standby-sweep"
 	now := metav1.NewMicroTime(time.Now())
 	lease := &coordinationv1.Lease{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: leaseName},
 		Spec: coordinationv1.LeaseSpec{HolderIdentity: ptr.To("another-replica"), LeaseDurationSeconds: ptr.To[int32](3600),
 			AcquireTime: &now, RenewTime: &now}}
-	if err := cp.Client.Create(ctx, lease); err != nil {
+	if err := cp.Client.Create(cp.Ctx, lease); err != nil {
 		t.Fatal(err)
 	}
-	mgr, err := operator.New(ctx, cp.Config, operator.Options{
-		HashKey: []byte(operatortest.HashKey), Providers: provider.NewRegistry(fake.New()),
-		LeaderElection: true, LeaderElectionID: leaseName, OperatorNamespace: ns,
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	go func() { _ = mgr.Start(ctx) }()
+	_, mgr := startOperator(t, operator.Options{LeaderElection: true, LeaderElectionID: leaseName, OperatorNamespace: ns})
 	testenv.Eventually(t, 30*time.Second, "a sweep on the standby", func() (bool, error) {
 		families, err := ctrlmetrics.Registry.Gather()
 		if err != nil {
