@@ -51,6 +51,7 @@ func run() error {
 	flag.StringVar(&cfg.ProfileDir, "profile-dir", "", "save CPU profiles of kube-apiserver (and of the operator, with -operator-pprof) taken during the cold start here")
 	flag.StringVar(&cfg.OperatorPprof, "operator-pprof", "", "base URL of the operator's /debug/pprof, e.g. http://127.0.0.1:6060 (add --pprof-bind-address=127.0.0.1:6060 to ferry's command line)")
 	flag.IntVar(&cfg.Sharded, "sharded", 0, "end with this many Ferry replicas with --sharding=on in place of the operator, and report each one's memory (use -namespaces well above the shard count's share, e.g. 100)")
+	repeat := flag.Int("repeat", 1, "run the scenario this many times, each on a fresh control plane, and judge the time and memory targets on the medians")
 	appendTo := flag.String("append", "", "also append the Markdown result to this file (e.g. bench/RESULTS.md)")
 	soak := flag.Duration("soak", 0, "instead of the scenario, run the fault soak for this long (1h: the schedule of `make soak`) with two replicas")
 	flag.IntVar(&cfg.Workloads, "workloads", 0, "Deployments that restart on their Secret's changes, Deployment j reading ExternalSecret j mod n's (soak default: k)")
@@ -79,11 +80,18 @@ func run() error {
 		}
 		res.Markdown(&md)
 	} else {
-		res, err := harness.Run(ctx, cfg)
-		if err != nil {
-			return err
+		var runs harness.Repeated
+		for range max(*repeat, 1) {
+			res, err := harness.Run(ctx, cfg)
+			if err != nil {
+				return err
+			}
+			res.Markdown(&md)
+			runs = append(runs, res)
 		}
-		res.Markdown(&md)
+		if len(runs) > 1 {
+			runs.Markdown(&md)
+		}
 	}
 	fmt.Print(md.String())
 	return appendResult(*appendTo, md.String())
