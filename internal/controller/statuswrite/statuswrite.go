@@ -5,10 +5,14 @@ package statuswrite
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
+	"reflect"
 	"time"
 
+	jsonpatch "github.com/evanphx/json-patch/v5"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/types"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/reconcile"
 )
@@ -19,15 +23,67 @@ import (
 // status for up to its interval.
 const RetryConflict = time.Second
 
-// Patch writes obj's status as a merge patch from before, locked on before's
+// Patch writes obj's status as a merge patch from before's, locked on before's
 // resourceVersion so that it never overwrites what it did not read. An object deleted
 // meanwhile is not an error; a conflict is returned for Result to retry.
 func Patch(ctx context.Context, c client.Client, before, obj client.Object, kind string) error {
-	patch := client.MergeFromWithOptions(before, client.MergeFromWithOptimisticLock{})
-	if err := c.Status().Patch(ctx, obj, patch); err != nil && !apierrors.IsNotFound(err) {
+	if err := c.Status().Patch(ctx, obj, statusPatch{before: before}); err != nil && !apierrors.IsNotFound(err) {
 		return fmt.Errorf("patching %s status: %w", kind, err)
 	}
 	return nil
+}
+
+// statusPatch is a merge patch of the status alone, with the optimistic lock of
+// client.MergeFromWithOptimisticLock. The status subresource ignores everything but the
+// status, so the rest of the object need not be serialised and compared: client.MergeFrom
+// marshals both whole objects and decodes both into maps to diff them, 18 KB of garbage
+// for each status write of an ExternalSecret.
+type statusPatch struct{ before client.Object }
+
+// statusPatchBody is what the API server receives: the version read, and the status's diff.
+type statusPatchBody struct {
+	Metadata struct {
+		ResourceVersion string `json:"resourceVersion"`
+	} `json:"metadata"`
+	Status json.RawMessage `json:"status"`
+}
+
+func (statusPatch) Type() types.PatchType { return types.MergePatchType }
+
+func (p statusPatch) Data(obj client.Object) ([]byte, error) {
+	from, to := statusOf(p.before), statusOf(obj)
+	if from == nil || to == nil {
+		return client.MergeFromWithOptions(p.before, client.MergeFromWithOptimisticLock{}).Data(obj)
+	}
+	var body statusPatchBody
+	if body.Metadata.ResourceVersion = p.before.GetResourceVersion(); body.Metadata.ResourceVersion == "" {
+		return nil, fmt.Errorf("%s has no resourceVersion to lock the status write on", p.before.GetName())
+	}
+	fromJSON, err := json.Marshal(from)
+	if err != nil {
+		return nil, err
+	}
+	toJSON, err := json.Marshal(to)
+	if err != nil {
+		return nil, err
+	}
+	if body.Status, err = jsonpatch.CreateMergePatch(fromJSON, toJSON); err != nil {
+		return nil, err
+	}
+	return json.Marshal(body)
+}
+
+// statusOf returns a pointer to obj's Status field, or nil for a kind without one.
+func statusOf(obj client.Object) any {
+	v := reflect.ValueOf(obj)
+	if v.Kind() != reflect.Pointer || v.IsNil() || v.Elem().Kind() != reflect.Struct {
+		return nil
+	}
+	f := v.Elem().FieldByName("Status")
+	if !f.IsValid() || !f.CanAddr() {
+		return nil
+	}
+	return f.Addr().Interface()
 }
 
 // Result is the reconcile's outcome once its status write returned err: result when the
