@@ -9,6 +9,8 @@ import (
 	"fmt"
 
 	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/meta"
+	"k8s.io/apimachinery/pkg/runtime"
 	toolscache "k8s.io/client-go/tools/cache"
 	"sigs.k8s.io/controller-runtime/pkg/cache"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -52,4 +54,84 @@ func TrimMetadata(o client.Object) {
 			o.SetAnnotations(a)
 		}
 	}
+}
+
+// Index is an index of a namespaced kind's cached objects: in the informer's own indexer,
+// read in place, where the cache shows it; otherwise a field index of the manager, read
+// through List (a cache of several namespaces). In place, a lookup that matches nothing
+// allocates nothing; List allocates its options, its keys and a list even then.
+type Index struct {
+	name    string
+	indexer toolscache.Indexer // nil: the field index, through reader
+	reader  client.Reader
+	newList func() client.ObjectList
+}
+
+// IndexField is what a manager offers to register field indexes.
+type IndexField interface {
+	IndexField(ctx context.Context, obj client.Object, field string, extract client.IndexerFunc) error
+}
+
+// NewIndex indexes obj's kind under name by keys, each key within the object's namespace.
+// cache is the manager's cache, fields its field indexer, reader what the fallback lists
+// with, newList a new empty list of the kind.
+func NewIndex(ctx context.Context, cache any, fields IndexField, reader client.Reader, obj client.Object, newList func() client.ObjectList,
+	name string, keys client.IndexerFunc) (*Index, error) {
+	informer, indexer, err := Indexer(ctx, cache, obj)
+	if err != nil {
+		return nil, err
+	}
+	x := &Index{name: name, reader: reader, newList: newList}
+	if indexer == nil {
+		if err := fields.IndexField(ctx, obj, name, keys); err != nil {
+			return nil, fmt.Errorf("indexing %T by %s: %w", obj, name, err)
+		}
+		return x, nil
+	}
+	err = informer.AddIndexers(toolscache.Indexers{name: func(o any) ([]string, error) {
+		co, ok := o.(client.Object)
+		if !ok {
+			return nil, fmt.Errorf("indexing %T: not an object", o)
+		}
+		var out []string
+		for _, k := range keys(co) {
+			out = append(out, co.GetNamespace()+"/"+k)
+		}
+		return out, nil
+	}})
+	if err != nil {
+		return nil, fmt.Errorf("indexing %T by %s: %w", obj, name, err)
+	}
+	x.indexer = indexer
+	return x, nil
+}
+
+// InPlace says whether the index is read in the informer's own indexer.
+func (x *Index) InPlace() bool { return x.indexer != nil }
+
+// Each calls f with every object of namespace indexed under key. Objects read in place are
+// the cache's own: f must not change them nor keep them.
+func (x *Index) Each(ctx context.Context, namespace, key string, f func(client.Object)) error {
+	if x.indexer != nil {
+		items, err := x.indexer.ByIndex(x.name, namespace+"/"+key)
+		if err != nil {
+			return err
+		}
+		for _, item := range items {
+			if o, ok := item.(client.Object); ok {
+				f(o)
+			}
+		}
+		return nil
+	}
+	list := x.newList()
+	if err := x.reader.List(ctx, list, client.InNamespace(namespace), client.MatchingFields{x.name: key}); err != nil {
+		return err
+	}
+	return meta.EachListItem(list, func(o runtime.Object) error {
+		if co, ok := o.(client.Object); ok {
+			f(co)
+		}
+		return nil
+	})
 }

@@ -39,5 +39,5 @@ func DeploymentWatchers(ctx context.Context, mgr ctrl.Manager) (func(namespace, 
 			names = append(names, r.Name)
 		}
 		return names
-	}, kr.sourceIndex != nil, nil
+	}, kr.watchers.InPlace(), nil
 }

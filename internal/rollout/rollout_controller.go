@@ -9,12 +9,12 @@ import (
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/labels"
-	toolscache "k8s.io/client-go/tools/cache"
 	"k8s.io/client-go/tools/events"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/controller"
 
+	"github.com/ferryhq/ferry/internal/cacheview"
 	"github.com/ferryhq/ferry/internal/digest"
 	"github.com/ferryhq/ferry/internal/secretmeta"
 	"github.com/ferryhq/ferry/internal/shard"
@@ -75,9 +75,8 @@ type kindReconciler struct {
 	// workloads reads workloads of the kind: the manager's client, or for unstructured kinds
 	// (which that client does not cache) the manager's cache itself.
 	workloads client.Reader
-	// sourceIndex is the informer's indexer holding IndexSources by namespace; nil when the
-	// cache does not show it, and watchersOf lists through the field index instead.
-	sourceIndex toolscache.Indexer
+	// watchers is the index of the kind's workloads by the sources they may watch.
+	watchers *cacheview.Index
 	// controller is the kind's controller, to which watches are added when an API appears.
 	controller controller.Controller
 }

@@ -20,8 +20,6 @@ import (
 	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
-	"k8s.io/apimachinery/pkg/types"
-	toolscache "k8s.io/client-go/tools/cache"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/builder"
 	"sigs.k8s.io/controller-runtime/pkg/cache"
@@ -45,7 +43,7 @@ import (
 // without listing them all. A workload that may watch sources it cannot name in advance (a
 // regular expression in a reload list; a kind watched as metadata) is indexed under
 // "secret/*", "configmap/*" or "secretproviderclass/*". In the informer's own index each key
-// is held under the workload's namespace: "<namespace>/secret/<name>" (indexSources).
+// is held under the workload's namespace: "<namespace>/secret/<name>" (cacheview.Index).
 const IndexSources = "ferry.index.rollout-sources"
 
 // SetupWithManager registers, for each workload kind, the sources index and a controller,
@@ -270,39 +268,19 @@ func (w *apiWaiter) setUpServed(ctx context.Context) (bool, error) {
 
 var _ manager.Runnable = &apiWaiter{}
 
-// indexSources registers IndexSources on the informer of the kind. Where the informer shows
-// its indexer (a cache of every namespace), the index is Ferry's own, keyed by namespace, and
-// watchersOf reads it in place: a change of any Secret or ConfigMap asks every kind for its
-// watchers, and a List through the client allocated an empty workload, a list and a copy of
-// every match each time (at 10,000 unrelated Secrets, most of the operator's allocation at
-// cold start). A cache of several namespaces hides its informers' indexers: there the field
-// index of the manager is used, through List.
+// indexSources registers IndexSources on the informer of the kind (cacheview.Index): a change
+// of any Secret or ConfigMap asks every kind for its watchers, and a List through the client
+// allocated an empty workload, a list and a copy of every match each time (at 10,000
+// unrelated Secrets, most of the operator's allocation at cold start). Where the cache hides
+// its informers' indexers (several namespaces) the index is the manager's field index.
 func (kr *kindReconciler) indexSources(ctx context.Context, mgr ctrl.Manager) error {
-	informer, indexer, err := cacheview.Indexer(ctx, mgr.GetCache(), kr.kind.object())
+	x, err := cacheview.NewIndex(ctx, mgr.GetCache(), mgr.GetFieldIndexer(), kr.workloads, kr.kind.object(),
+		kr.kind.list, IndexSources, kr.indexKeys)
 	if err != nil {
-		return err
-	}
-	if indexer == nil {
-		return mgr.GetFieldIndexer().IndexField(ctx, kr.kind.object(), IndexSources, kr.indexKeys)
-	}
-	if err := informer.AddIndexers(toolscache.Indexers{IndexSources: kr.namespacedIndexKeys}); err != nil {
 		return fmt.Errorf("indexing %s by source: %w", kr.kind.name, err)
 	}
-	kr.sourceIndex = indexer
+	kr.watchers = x
 	return nil
-}
-
-// namespacedIndexKeys returns indexKeys under the workload's namespace: "<namespace>/secret/<name>".
-func (kr *kindReconciler) namespacedIndexKeys(obj any) ([]string, error) {
-	o, ok := obj.(client.Object)
-	if !ok {
-		return nil, fmt.Errorf("indexing %T: not an object", obj)
-	}
-	keys := kr.indexKeys(o)
-	for i, key := range keys {
-		keys[i] = o.GetNamespace() + "/" + key
-	}
-	return keys, nil
 }
 
 // indexKeys returns the sources an opted-in workload may watch, as IndexSources keys.
@@ -350,50 +328,20 @@ func (kr *kindReconciler) forPodStatus(ctx context.Context, o *unstructured.Unst
 }
 
 // watchersOf returns the workloads of this controller's kind in a namespace that may watch a
-// source: those indexed under its name, or under its kind's wildcard.
+// source: those indexed under its name, or under its kind's wildcard. Only their names are
+// read.
 func (kr *kindReconciler) watchersOf(ctx context.Context, namespace string, ref Ref) []reconcile.Request {
-	if kr.sourceIndex != nil {
-		return kr.indexedWatchersOf(ctx, namespace, ref)
-	}
-	seen := map[types.NamespacedName]bool{}
 	var requests []reconcile.Request
 	for _, key := range []string{ref.String(), wildcard(ref.Kind)} {
-		list := kr.kind.list()
-		if err := kr.workloads.List(ctx, list, client.InNamespace(namespace), client.MatchingFields{IndexSources: key}); err != nil {
-			ctrl.LoggerFrom(ctx).Error(err, "Listing workloads for a source failed", "source", key)
-			return nil
-		}
-		_ = meta.EachListItem(list, func(item runtime.Object) error {
-			name := client.ObjectKeyFromObject(item.(client.Object))
-			if !seen[name] {
-				seen[name] = true
-				requests = append(requests, reconcile.Request{NamespacedName: name})
-			}
-			return nil
-		})
-	}
-	return requests
-}
-
-// indexedWatchersOf is watchersOf read from the informer's own index. The objects it returns
-// are the cache's: only their names are read.
-func (kr *kindReconciler) indexedWatchersOf(ctx context.Context, namespace string, ref Ref) []reconcile.Request {
-	var requests []reconcile.Request
-	for _, key := range []string{ref.String(), wildcard(ref.Kind)} {
-		workloads, err := kr.sourceIndex.ByIndex(IndexSources, namespace+"/"+key)
-		if err != nil {
-			ctrl.LoggerFrom(ctx).Error(err, "Listing workloads for a source failed", "source", key)
-			return nil
-		}
-		for _, item := range workloads {
-			o, ok := item.(client.Object)
-			if !ok {
-				continue
-			}
+		err := kr.watchers.Each(ctx, namespace, key, func(o client.Object) {
 			request := reconcile.Request{NamespacedName: client.ObjectKeyFromObject(o)}
 			if !slices.Contains(requests, request) {
 				requests = append(requests, request)
 			}
+		})
+		if err != nil {
+			ctrl.LoggerFrom(ctx).Error(err, "Listing workloads for a source failed", "source", key)
+			return nil
 		}
 	}
 	return requests

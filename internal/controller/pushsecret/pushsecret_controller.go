@@ -20,6 +20,7 @@ import (
 
 	esv1 "github.com/ferryhq/ferry/api/externalsecrets/v1"
 	esv1alpha1 "github.com/ferryhq/ferry/api/externalsecrets/v1alpha1"
+	"github.com/ferryhq/ferry/internal/cacheview"
 	"github.com/ferryhq/ferry/internal/changefeed"
 	"github.com/ferryhq/ferry/internal/controller/statuswrite"
 	"github.com/ferryhq/ferry/internal/failure"
@@ -79,6 +80,10 @@ type Reconciler struct {
 	SourceMetadata *secretmeta.Cache
 	// Now is the clock, for tests; nil is time.Now.
 	Now func() time.Time
+
+	// sources indexes PushSecrets by the Secrets they read (IndexSource); set up with the
+	// watches.
+	sources *cacheview.Index
 }
 
 // scope is what one reconcile works on.

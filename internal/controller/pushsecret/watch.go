@@ -6,7 +6,6 @@ import (
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/labels"
-	"k8s.io/apimachinery/pkg/types"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/handler"
@@ -14,6 +13,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/source"
 
 	esv1alpha1 "github.com/ferryhq/ferry/api/externalsecrets/v1alpha1"
+	"github.com/ferryhq/ferry/internal/cacheview"
 	"github.com/ferryhq/ferry/internal/secretmeta"
 )
 
@@ -44,8 +44,11 @@ func sourceKeys(o client.Object) []string {
 // Secrets through the manager's cache, the others through a metadata cache: SourceMetadata,
 // or one of the controller's own.
 func (r *Reconciler) watchSources(ctx context.Context, mgr ctrl.Manager) (source.Source, error) {
-	if err := mgr.GetFieldIndexer().IndexField(ctx, &esv1alpha1.PushSecret{}, IndexSource, sourceKeys); err != nil {
-		return nil, fmt.Errorf("indexing PushSecrets by source: %w", err)
+	var err error
+	r.sources, err = cacheview.NewIndex(ctx, mgr.GetCache(), mgr.GetFieldIndexer(), r.Client, &esv1alpha1.PushSecret{},
+		func() client.ObjectList { return &esv1alpha1.PushSecretList{} }, IndexSource, sourceKeys)
+	if err != nil {
+		return nil, err
 	}
 	sources := r.SourceMetadata
 	if sources == nil {
@@ -67,27 +70,30 @@ func (r *Reconciler) watchSources(ctx context.Context, mgr ctrl.Manager) (source
 }
 
 // forSource maps a Secret to the PushSecrets of its namespace that read it: those naming it,
-// and those whose label selector matches it.
+// and those whose label selector matches it. Every event of every Secret asks, and most
+// Secrets are no PushSecret's source: the index is read in place, without copies.
 func (r *Reconciler) forSource(ctx context.Context, secret client.Object) []reconcile.Request {
-	var named, selecting esv1alpha1.PushSecretList
-	ns := client.InNamespace(secret.GetNamespace())
-	if err := r.Client.List(ctx, &named, ns, client.MatchingFields{IndexSource: secret.GetName()}); err != nil {
-		ctrl.LoggerFrom(ctx).Error(err, "Listing PushSecrets for a source Secret failed")
-		return nil
-	}
-	if err := r.Client.List(ctx, &selecting, ns, client.MatchingFields{IndexSource: bySelector}); err != nil {
-		ctrl.LoggerFrom(ctx).Error(err, "Listing PushSecrets for a source Secret failed")
-		return nil
-	}
 	var out []reconcile.Request
-	for _, ps := range named.Items {
-		out = append(out, reconcile.Request{NamespacedName: types.NamespacedName{Namespace: ps.Namespace, Name: ps.Name}})
+	add := func(o client.Object) {
+		out = append(out, reconcile.Request{NamespacedName: client.ObjectKeyFromObject(o)})
 	}
-	for _, ps := range selecting.Items {
+	if err := r.sources.Each(ctx, secret.GetNamespace(), secret.GetName(), add); err != nil {
+		ctrl.LoggerFrom(ctx).Error(err, "Listing PushSecrets for a source Secret failed")
+		return nil
+	}
+	err := r.sources.Each(ctx, secret.GetNamespace(), bySelector, func(o client.Object) {
+		ps, ok := o.(*esv1alpha1.PushSecret)
+		if !ok || ps.Spec.Selector.Secret == nil {
+			return
+		}
 		sel, err := metav1.LabelSelectorAsSelector(ps.Spec.Selector.Secret.Selector)
 		if err == nil && sel.Matches(labels.Set(secret.GetLabels())) {
-			out = append(out, reconcile.Request{NamespacedName: types.NamespacedName{Namespace: ps.Namespace, Name: ps.Name}})
+			add(o)
 		}
+	})
+	if err != nil {
+		ctrl.LoggerFrom(ctx).Error(err, "Listing PushSecrets for a source Secret failed")
+		return nil
 	}
 	return out
 }
