@@ -29,6 +29,14 @@ func ratio(a, b time.Duration) float64 {
 	return a.Seconds() / b.Seconds()
 }
 
+// took writes a phase's time, or a dash for a phase that did not run.
+func took(d time.Duration) string {
+	if d == 0 {
+		return "—"
+	}
+	return secs(d)
+}
+
 // times writes a ratio, or a dash where there was nothing to divide by.
 func times(x float64) string {
 	if x == 0 {
@@ -118,12 +126,12 @@ func (rs Repeated) Markdown(w io.Writer) {
 	p("| run | Secrets-only floor | first-sync floor | cold start | × Secrets-only | × first-sync | peak RSS | RSS at the end (anon + file) | warm restart |")
 	p("|---|---|---|---|---|---|---|---|---|")
 	for _, r := range rs {
-		p("| %s | %s | %s | %s | %s | %s | %s | %s | %s |", r.Started.Format("15:04"), secs(r.Floor), secs(r.FirstSyncFloor),
-			secs(r.Cold.Took), times(ratio(r.Cold.Took, r.Floor)), times(ratio(r.Cold.Took, r.FirstSyncFloor)), mib(r.PeakRSS),
-			rssString(r.ColdMemory), secs(r.Warm.Took))
+		p("| %s | %s | %s | %s | %s | %s | %s | %s | %s |", r.Started.Format("15:04"), took(r.Floor), took(r.FirstSyncFloor),
+			took(r.Cold.Took), times(ratio(r.Cold.Took, r.Floor)), times(ratio(r.Cold.Took, r.FirstSyncFloor)), mib(r.PeakRSS),
+			rssString(r.ColdMemory), took(r.Warm.Took))
 	}
 	sec := func(d func(*Result) time.Duration) string {
-		return fmt.Sprintf("%.2f s", median(rs.each(func(r *Result) float64 { return d(r).Seconds() })))
+		return took(time.Duration(median(rs.each(func(r *Result) float64 { return float64(d(r)) }))))
 	}
 	p("| **median** | %s | %s | %s | %s | %s | %.1f MiB | %.1f MiB | %s |",
 		sec(func(r *Result) time.Duration { return r.Floor }), sec(func(r *Result) time.Duration { return r.FirstSyncFloor }),
