@@ -2,12 +2,13 @@ package harness
 
 import (
 	"context"
+	"encoding/pem"
 	"fmt"
 	"io"
 	"log"
 	"maps"
-	"net"
 	"net/http"
+	"net/http/httptest"
 	"net/http/httputil"
 	"net/url"
 	"slices"
@@ -18,13 +19,18 @@ import (
 	"k8s.io/client-go/rest"
 )
 
-// kubeProxy is a plain-HTTP reverse proxy on loopback in front of the API server. The
-// operator under test talks to it without credentials; the proxy forwards with the control
-// plane's admin credentials and counts every request by verb and resource, so the counts
-// are the API server's view, whatever operator runs.
+// kubeProxy is a reverse proxy on loopback in front of the API server, serving TLS and
+// HTTP/2 as an API server does, so that an operator's client multiplexes its requests on one
+// connection as it would in a cluster (over plain HTTP/1.1 each concurrent request beyond
+// the client's 25 idle connections dialled a new one). The operator under test talks to it
+// without credentials; the proxy forwards with the control plane's admin credentials and
+// counts every request by verb and resource, so the counts are the API server's view,
+// whatever operator runs.
 type kubeProxy struct {
-	URL    string
-	server *http.Server
+	URL string
+	// CAData is the PEM certificate the proxy serves, for clients to trust.
+	CAData []byte
+	server *httptest.Server
 
 	mu     sync.Mutex
 	counts map[apiRequest]int
@@ -45,10 +51,6 @@ func startKubeProxy(cfg *rest.Config) (*kubeProxy, error) {
 	if err != nil {
 		return nil, fmt.Errorf("API server transport: %w", err)
 	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return nil, err
-	}
 	proxy := httputil.NewSingleHostReverseProxy(upstream)
 	proxy.Transport = transport
 	proxy.FlushInterval = -1 // watches stream
@@ -57,11 +59,24 @@ func startKubeProxy(cfg *rest.Config) (*kubeProxy, error) {
 	// of answering 502 and logging.
 	proxy.ErrorHandler = func(http.ResponseWriter, *http.Request, error) { panic(http.ErrAbortHandler) }
 	proxy.ErrorLog = log.New(io.Discard, "", 0)
-	p := &kubeProxy{URL: "http://" + ln.Addr().String(), counts: map[apiRequest]int{}}
-	p.server = &http.Server{Handler: p.count(proxy), ReadHeaderTimeout: 10 * time.Second}
-	go func() { _ = p.server.Serve(ln) }()
+	p := &kubeProxy{counts: map[apiRequest]int{}}
+	p.server = httptest.NewUnstartedServer(p.count(proxy)) // on 127.0.0.1
+	p.server.EnableHTTP2 = true
+	p.server.Config.ReadHeaderTimeout = 10 * time.Second
+	p.server.Config.ErrorLog = log.New(io.Discard, "", 0)
+	p.server.StartTLS()
+	p.URL = p.server.URL
+	p.CAData = pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: p.server.Certificate().Raw})
 	return p, nil
 }
+
+// Config is a client configuration of the proxy, without credentials.
+func (p *kubeProxy) Config() *rest.Config {
+	return &rest.Config{Host: p.URL, TLSClientConfig: rest.TLSClientConfig{CAData: p.CAData}}
+}
+
+// Client is an HTTP client that trusts the proxy.
+func (p *kubeProxy) Client() *http.Client { return p.server.Client() }
 
 func (p *kubeProxy) count(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -119,8 +134,10 @@ func (p *kubeProxy) waitQuietExcept(ctx context.Context, quiet, limit time.Durat
 	return nil
 }
 
+// Stop drops every connection, watches included (Close alone waits for them), and stops.
 func (p *kubeProxy) Stop() {
-	_ = p.server.Close()
+	p.server.CloseClientConnections()
+	p.server.Close()
 }
 
 // classify derives verb and resource from a request the way the API server's request info

@@ -19,29 +19,36 @@ const profileSlice = 5 * time.Second
 // profiler takes consecutive CPU profiles from Go pprof endpoints until stopped.
 type profiler struct {
 	dir     string
-	targets map[string]string // name → base URL of /debug/pprof
+	targets map[string]endpoint
 	cancel  context.CancelFunc
 	wg      sync.WaitGroup
 }
 
+// endpoint is a Go pprof endpoint: the base URL of its /debug/pprof, and the client to reach
+// it with.
+type endpoint struct {
+	base   string
+	client *http.Client
+}
+
 // startProfiles profiles each target into dir as NAME-PHASE-N.pb.gz until stop is called.
 // With an empty dir it does nothing.
-func startProfiles(ctx context.Context, dir, phase string, targets map[string]string) *profiler {
+func startProfiles(ctx context.Context, dir, phase string, targets map[string]endpoint) *profiler {
 	ctx, cancel := context.WithCancel(ctx)
 	p := &profiler{dir: dir, targets: targets, cancel: cancel}
 	if dir == "" {
 		return p
 	}
-	for name, base := range targets {
-		if base == "" {
+	for name, target := range targets {
+		if target.base == "" {
 			continue
 		}
 		p.wg.Add(1)
 		go func() {
 			defer p.wg.Done()
 			for i := 0; ctx.Err() == nil; {
-				url := fmt.Sprintf("%s/debug/pprof/profile?seconds=%d", base, int(profileSlice.Seconds()))
-				if err := fetchTo(context.WithoutCancel(ctx), url, filepath.Join(dir, fmt.Sprintf("%s-%s-%02d.pb.gz", name, phase, i))); err != nil {
+				url := fmt.Sprintf("%s/debug/pprof/profile?seconds=%d", target.base, int(profileSlice.Seconds()))
+				if err := fetchTo(context.WithoutCancel(ctx), target.client, url, filepath.Join(dir, fmt.Sprintf("%s-%s-%02d.pb.gz", name, phase, i))); err != nil {
 					// Not up yet (the operator starting): try again shortly.
 					_ = sleep(ctx, 200*time.Millisecond)
 					continue
@@ -60,21 +67,21 @@ func (p *profiler) stop() {
 }
 
 // heapProfile saves a heap profile of a Go pprof endpoint.
-func heapProfile(ctx context.Context, dir, name, base string) {
-	if dir == "" || base == "" {
+func heapProfile(ctx context.Context, dir, name string, target endpoint) {
+	if dir == "" || target.base == "" {
 		return
 	}
-	_ = fetchTo(ctx, base+"/debug/pprof/heap", filepath.Join(dir, name+"-heap.pb.gz"))
+	_ = fetchTo(ctx, target.client, target.base+"/debug/pprof/heap", filepath.Join(dir, name+"-heap.pb.gz"))
 }
 
-func fetchTo(ctx context.Context, url, path string) error {
+func fetchTo(ctx context.Context, client *http.Client, url, path string) error {
 	ctx, cancel := context.WithTimeout(ctx, profileSlice+30*time.Second)
 	defer cancel()
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
 	if err != nil {
 		return err
 	}
-	resp, err := http.DefaultClient.Do(req)
+	resp, err := client.Do(req)
 	if err != nil {
 		return err
 	}
