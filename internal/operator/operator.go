@@ -195,6 +195,7 @@ func New(ctx context.Context, cfg *rest.Config, opts Options) (manager.Manager, 
 	opts.Namespaces, opts.Namespace = served, ""
 	cfg = rest.CopyConfig(cfg)
 	cfg.QPS, cfg.Burst = opts.QPS, opts.Burst
+	limitStreamBuffers(cfg)
 	if opts.Sharding.Enabled {
 		cfg.UserAgent = rest.DefaultKubernetesUserAgent() + " replica/" + opts.Sharding.ReplicaName
 	}
