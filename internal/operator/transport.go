@@ -3,6 +3,7 @@ package operator
 import (
 	"net/http"
 
+	utilnet "k8s.io/apimachinery/pkg/util/net"
 	"k8s.io/client-go/rest"
 )
 
@@ -19,15 +20,16 @@ const apiStreamBuffer = 1 << 20
 // of each response stream. client-go shares one http.Transport between configs with the
 // same TLS options, unless a config has its own proxy function: cfg is given one (the one
 // client-go uses anyway, unless it has its own), so that each client built from it gets a
-// transport of its own, unused when its options are set. A transport client-go wraps (a CA
-// file reloaded as it changes) is left with Go's defaults.
+// transport of its own, unused when its options are set. Where client-go holds the transport
+// to reload a CA file (in a pod, the ServiceAccount's CA), the held transport is set, and
+// client-go's clone of it at a CA change keeps the option.
 func limitStreamBuffers(cfg *rest.Config) {
 	if cfg.Proxy == nil {
 		cfg.Proxy = http.ProxyFromEnvironment
 	}
 	wrap := cfg.WrapTransport
 	cfg.WrapTransport = func(rt http.RoundTripper) http.RoundTripper {
-		if t, ok := rt.(*http.Transport); ok && t.HTTP2 == nil {
+		if t := baseTransport(rt); t != nil && t.HTTP2 == nil {
 			t.HTTP2 = &http.HTTP2Config{MaxReceiveBufferPerStream: apiStreamBuffer}
 		}
 		if wrap != nil {
@@ -35,4 +37,19 @@ func limitStreamBuffers(cfg *rest.Config) {
 		}
 		return rt
 	}
+}
+
+// baseTransport returns the http.Transport under client-go's round trippers, or nil.
+func baseTransport(rt http.RoundTripper) *http.Transport {
+	for rt != nil {
+		switch t := rt.(type) {
+		case *http.Transport:
+			return t
+		case utilnet.RoundTripperWrapper:
+			rt = t.WrappedRoundTripper()
+		default:
+			return nil
+		}
+	}
+	return nil
 }

@@ -1,21 +1,37 @@
 package operator
 
 import (
+	"encoding/pem"
 	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"testing"
 
-	utilnet "k8s.io/apimachinery/pkg/util/net"
 	"k8s.io/client-go/rest"
 )
 
 // TestStreamBuffersLimited builds HTTP clients as the manager and the direct client do and
 // checks that each has a transport of its own with the HTTP/2 receive buffer set, and that a
-// transport wrapper the config had still runs.
+// transport wrapper the config had still runs: with an inline CA, and with a CA file as in a
+// pod (client-go then holds the transport to reload the file).
 func TestStreamBuffersLimited(t *testing.T) {
+	server := httptest.NewTLSServer(http.NotFoundHandler())
+	defer server.Close()
+	ca := pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: server.Certificate().Raw})
+	caFile := filepath.Join(t.TempDir(), "ca.crt")
+	if err := os.WriteFile(caFile, ca, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for name, tls := range map[string]rest.TLSClientConfig{"inline CA": {CAData: ca}, "CA file": {CAFile: caFile}} {
+		t.Run(name, func(t *testing.T) { checkStreamBuffers(t, tls) })
+	}
+}
+
+func checkStreamBuffers(t *testing.T, tls rest.TLSClientConfig) {
 	wrapped := 0
-	cfg := &rest.Config{Host: "https://127.0.0.1:6443", BearerToken: "t",
-		TLSClientConfig: rest.TLSClientConfig{Insecure: true},
-		WrapTransport:   func(rt http.RoundTripper) http.RoundTripper { wrapped++; return rt }}
+	cfg := &rest.Config{Host: "https://127.0.0.1:6443", BearerToken: "t", TLSClientConfig: tls,
+		WrapTransport: func(rt http.RoundTripper) http.RoundTripper { wrapped++; return rt }}
 	limitStreamBuffers(cfg)
 
 	var seen []*http.Transport
@@ -24,20 +40,9 @@ func TestStreamBuffersLimited(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		var base *http.Transport
-		for rt := c.Transport; rt != nil; {
-			if tr, ok := rt.(*http.Transport); ok {
-				base = tr
-				break
-			}
-			w, ok := rt.(utilnet.RoundTripperWrapper)
-			if !ok {
-				t.Fatalf("cannot see through %T to the transport", rt)
-			}
-			rt = w.WrappedRoundTripper()
-		}
+		base := baseTransport(c.Transport)
 		if base == nil || base.HTTP2 == nil || base.HTTP2.MaxReceiveBufferPerStream != apiStreamBuffer {
-			t.Fatalf("transport %+v: want HTTP/2 with a %d-byte stream buffer", base, apiStreamBuffer)
+			t.Fatalf("transport under %T: %+v; want HTTP/2 with a %d-byte stream buffer", c.Transport, base, apiStreamBuffer)
 		}
 		seen = append(seen, base)
 	}
