@@ -131,6 +131,11 @@ func (f *Fetcher) document(ctx context.Context, src Source, br provider.BatchRea
 func (d *documents) fresh(key string, now, notBefore time.Time) (provider.Document, bool) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
+	return d.freshLocked(key, now, notBefore)
+}
+
+// freshLocked is fresh for callers that hold d.mu.
+func (d *documents) freshLocked(key string, now, notBefore time.Time) (provider.Document, bool) {
 	e, ok := d.entries[key]
 	if !ok {
 		return provider.Document{}, false
@@ -221,9 +226,18 @@ func (f *Fetcher) runCheck(src Source, d *documents, cd provider.ChangeDetector,
 }
 
 // readDocument reads key: it joins the read in flight when that read covers key and began
-// at or after notBefore, and the next read otherwise.
+// at or after notBefore, and the next read otherwise. When the caller accepts a cached
+// value, a read that completed since it looked (and began at or after notBefore) serves
+// it without another.
 func (f *Fetcher) readDocument(ctx context.Context, src Source, d *documents, br provider.BatchReader, key string, notBefore time.Time) (provider.Document, error) {
 	d.mu.Lock()
+	if src.MaxAge > 0 {
+		if doc, ok := d.freshLocked(key, f.now(), notBefore); ok {
+			d.mu.Unlock()
+			f.metrics.Coalesced()
+			return doc, nil
+		}
+	}
 	var b *readBatch
 	if r := d.reading; r != nil && r.keys[key] && !r.started.Before(notBefore) {
 		b = r

@@ -170,8 +170,8 @@ func (f *Fetcher) client(ctx context.Context, src Source) (provider.Client, erro
 	now := f.now()
 	f.mu.Lock()
 	entry, ok := f.clients[key]
-	if ok && (entry.err != nil || now.Sub(entry.created) > f.clientTTL) {
-		// Failed builds are retried on the next call; expired clients are replaced.
+	if ok && now.Sub(entry.created) > f.clientTTL {
+		// Expired clients are replaced.
 		delete(f.clients, key)
 		ok = false
 	}
@@ -183,13 +183,20 @@ func (f *Fetcher) client(ctx context.Context, src Source) (provider.Client, erro
 	f.mu.Unlock()
 
 	entry.once.Do(func() {
+		var c provider.Client
 		p, err := f.registry.ForStore(src.Store)
-		if err != nil {
-			entry.err = err
-			return
+		if err == nil {
+			c, err = p.NewClient(ctx, src.Store, f.kube, src.Namespace)
+			f.metrics.ClientBuilt(p.Name(), err)
 		}
-		entry.client, entry.err = p.NewClient(ctx, src.Store, f.kube, src.Namespace)
-		f.metrics.ClientBuilt(p.Name(), entry.err)
+		// Under f.mu: Forget and dropOlderGenerations read the entry's client.
+		f.mu.Lock()
+		defer f.mu.Unlock()
+		entry.client, entry.err = c, err
+		if err != nil && f.clients[key] == entry {
+			// A failed build is not kept: the next call tries again.
+			delete(f.clients, key)
+		}
 	})
 	return entry.client, entry.err
 }
@@ -240,20 +247,20 @@ func (f *Fetcher) Forget(kind, namespace, name string) {
 func (f *Fetcher) read(ctx context.Context, src Source, call string, opKey string, marked time.Time,
 	op func(context.Context, provider.Client) (any, error)) (any, error) {
 	key := f.keyOf(src).String() + "|" + call + "|" + opKey
-	if src.MaxAge > 0 {
-		f.mu.Lock()
-		cached, ok := f.values[key]
-		f.mu.Unlock()
-		if ok && f.now().Sub(cached.fetched) <= src.MaxAge && !cached.fetched.Before(marked) {
-			f.metrics.CacheHit()
-			return cached.value, nil
-		}
+	if v, ok := f.cached(key, src.MaxAge, marked); ok {
+		f.metrics.CacheHit()
+		return v, nil
 	}
 	flightKey := key
 	if !marked.IsZero() {
 		flightKey += fmt.Sprintf("|%d", marked.UnixNano())
 	}
 	results := f.flight.DoChan(flightKey, func() (any, error) {
+		// A read of the same key may have completed, and left the flight group, between
+		// the miss above and this flight's start: its result serves this caller too.
+		if v, ok := f.cached(key, src.MaxAge, marked); ok {
+			return v, nil
+		}
 		shared, cancel := context.WithTimeout(context.WithoutCancel(ctx), callTimeout)
 		defer cancel()
 		started := f.now()
@@ -280,6 +287,21 @@ func (f *Fetcher) read(ctx context.Context, src Source, call string, opKey strin
 	case <-ctx.Done():
 		return nil, ctx.Err()
 	}
+}
+
+// cached returns the value cached under key when it was read within maxAge and not before
+// marked; a zero maxAge never serves from the cache.
+func (f *Fetcher) cached(key string, maxAge time.Duration, marked time.Time) (any, bool) {
+	if maxAge <= 0 {
+		return nil, false
+	}
+	f.mu.Lock()
+	c, ok := f.values[key]
+	f.mu.Unlock()
+	if !ok || f.now().Sub(c.fetched) > maxAge || c.fetched.Before(marked) {
+		return nil, false
+	}
+	return c.value, true
 }
 
 func providerName(store esv1.GenericStore) string {
