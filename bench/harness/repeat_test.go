@@ -34,7 +34,7 @@ func TestRepeatedJudgesMediansAndEveryRun(t *testing.T) {
 		run(119, 14*time.Second, 10*time.Second, 10001),
 	}
 	ts := rs.Targets()
-	if got := find(ts, "peak RSS"); !got.Met || got.Got != "119.00 MiB" {
+	if got := find(ts, "peak RSS"); !got.Met || got.Got != "119.0 MiB" {
 		t.Errorf("peak RSS of 125, 118, 119 MiB: %+v, want the median 119 met", got)
 	}
 	if got := find(ts, "cold start vs the first-sync floor"); !got.Met || got.Got != "1.30×" {
@@ -45,7 +45,7 @@ func TestRepeatedJudgesMediansAndEveryRun(t *testing.T) {
 	}
 
 	rs[1].PeakRSS = 121 << 20
-	if got := find(rs.Targets(), "peak RSS"); got.Met || got.Got != "121.00 MiB" {
+	if got := find(rs.Targets(), "peak RSS"); got.Met || got.Got != "121.0 MiB" {
 		t.Errorf("peak RSS of 125, 121, 119 MiB: %+v, want the median 121 not met", got)
 	}
 	var md strings.Builder

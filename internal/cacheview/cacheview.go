@@ -67,15 +67,10 @@ type Index struct {
 	newList func() client.ObjectList
 }
 
-// IndexField is what a manager offers to register field indexes.
-type IndexField interface {
-	IndexField(ctx context.Context, obj client.Object, field string, extract client.IndexerFunc) error
-}
-
 // NewIndex indexes obj's kind under name by keys, each key within the object's namespace.
 // cache is the manager's cache, fields its field indexer, reader what the fallback lists
 // with, newList a new empty list of the kind.
-func NewIndex(ctx context.Context, cache any, fields IndexField, reader client.Reader, obj client.Object, newList func() client.ObjectList,
+func NewIndex(ctx context.Context, cache any, fields client.FieldIndexer, reader client.Reader, obj client.Object, newList func() client.ObjectList,
 	name string, keys client.IndexerFunc) (*Index, error) {
 	informer, indexer, err := Indexer(ctx, cache, obj)
 	if err != nil {

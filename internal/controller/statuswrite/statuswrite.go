@@ -53,7 +53,7 @@ func (statusPatch) Type() types.PatchType { return types.MergePatchType }
 func (p statusPatch) Data(obj client.Object) ([]byte, error) {
 	from, to := statusOf(p.before), statusOf(obj)
 	if from == nil || to == nil {
-		return client.MergeFromWithOptions(p.before, client.MergeFromWithOptimisticLock{}).Data(obj)
+		return nil, fmt.Errorf("%T has no Status field to patch", obj)
 	}
 	var body statusPatchBody
 	if body.Metadata.ResourceVersion = p.before.GetResourceVersion(); body.Metadata.ResourceVersion == "" {
