@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"maps"
+	"net/http"
 	"slices"
 	"strings"
 	"time"
@@ -200,8 +201,14 @@ func New(ctx context.Context, cfg *rest.Config, opts Options) (manager.Manager, 
 		cfg.UserAgent = rest.DefaultKubernetesUserAgent() + " replica/" + opts.Sharding.ReplicaName
 	}
 	scheme := Scheme()
+	// One connection to the API server for the manager's cache and client and the direct
+	// client (limitStreamBuffers stops client-go from sharing one transport between them).
+	httpClient, err := rest.HTTPClientFor(cfg)
+	if err != nil {
+		return nil, fmt.Errorf("creating API client: %w", err)
+	}
 	// Providers read auth Secrets and request tokens with an uncached client.
-	direct, err := client.New(cfg, client.Options{Scheme: scheme})
+	direct, err := client.New(cfg, client.Options{Scheme: scheme, HTTPClient: httpClient})
 	if err != nil {
 		return nil, fmt.Errorf("creating API client: %w", err)
 	}
@@ -213,7 +220,7 @@ func New(ctx context.Context, cfg *rest.Config, opts Options) (manager.Manager, 
 			return nil, err
 		}
 	}
-	mgr, certs, err := newManager(ctx, cfg, scheme, direct, gate, &opts)
+	mgr, certs, err := newManager(ctx, cfg, httpClient, scheme, direct, gate, &opts)
 	if err != nil {
 		return nil, err
 	}
@@ -268,10 +275,11 @@ func (o *Options) defaults() {
 // kubectl's last-applied-configuration. With sharding by namespace,
 // the namespaced kinds only their owner reads are cached for this replica's shards only
 // (shard.Gate.NewInformer, cachedByShard).
-func cacheOptions(scheme *runtime.Scheme, gate *shard.Gate, opts *Options) cache.Options {
+func cacheOptions(scheme *runtime.Scheme, gate *shard.Gate, opts *Options, httpClient *http.Client) cache.Options {
 	managed := labels.SelectorFromSet(labels.Set{esv1.LabelManaged: esv1.LabelManagedValue})
 	compactor := cacheview.NewCompactor()
 	c := cache.Options{
+		HTTPClient: httpClient,
 		// The two kinds that grow with the objects served share what repeats between
 		// their objects (cacheview.Compactor); ExternalSecrets, only ever patched (status,
 		// finalizers), are also cached without kubectl's copy of their manifest.
@@ -296,7 +304,7 @@ func cacheOptions(scheme *runtime.Scheme, gate *shard.Gate, opts *Options) cache
 
 // newManager builds the controller-runtime manager: cache, client, metrics, health and
 // webhook servers, leader election.
-func newManager(ctx context.Context, cfg *rest.Config, scheme *runtime.Scheme, direct client.Client, gate *shard.Gate, opts *Options) (manager.Manager, *webhook.Certs, error) {
+func newManager(ctx context.Context, cfg *rest.Config, httpClient *http.Client, scheme *runtime.Scheme, direct client.Client, gate *shard.Gate, opts *Options) (manager.Manager, *webhook.Certs, error) {
 	var whServer ctrlwebhook.Server
 	var certs *webhook.Certs
 	if opts.Webhook.Enabled {
@@ -312,11 +320,12 @@ func newManager(ctx context.Context, cfg *rest.Config, scheme *runtime.Scheme, d
 		RetryPeriod:   positive(opts.RetryPeriod),
 		WebhookServer: whServer,
 		Scheme:        scheme,
-		Cache:         cacheOptions(scheme, gate, opts),
+		Cache:         cacheOptions(scheme, gate, opts, httpClient),
 		// A read from the cache waits until it holds Ferry's own earlier writes of that
 		// object, so the reconcile that a write triggers sees the status and Secret just
 		// written instead of syncing again and writing a conflicting status.
-		Client:                        client.Options{Cache: &client.CacheOptions{EnableReadYourWritesConsistency: &readYourWrites}},
+		Client: client.Options{HTTPClient: httpClient,
+			Cache: &client.CacheOptions{EnableReadYourWritesConsistency: &readYourWrites}},
 		Metrics:                       metricsserver.Options{BindAddress: opts.MetricsAddr},
 		HealthProbeBindAddress:        opts.HealthAddr,
 		PprofBindAddress:              opts.PprofAddr,

@@ -22,7 +22,8 @@ const apiStreamBuffer = 1 << 20
 // client-go uses anyway, unless it has its own), so that each client built from it gets a
 // transport of its own, unused when its options are set. Where client-go holds the transport
 // to reload a CA file (in a pod, the ServiceAccount's CA), the held transport is set, and
-// client-go's clone of it at a CA change keeps the option.
+// client-go's clone of it at a CA change keeps the option. Clients that should share a
+// connection share one http.Client (rest.HTTPClientFor) instead.
 func limitStreamBuffers(cfg *rest.Config) {
 	if cfg.Proxy == nil {
 		cfg.Proxy = http.ProxyFromEnvironment

@@ -111,7 +111,7 @@ func (r *Reconciler) genericWatches(ctx context.Context, mgr ctrl.Manager) []*me
 func (r *Reconciler) mayWatch(ctx context.Context, mgr ctrl.Manager, resource schema.GroupVersionResource) error {
 	// Uncached: the manager's client waits to read back what it creates, and a review is
 	// never stored.
-	c, err := client.New(mgr.GetConfig(), client.Options{Scheme: mgr.GetScheme(), Mapper: mgr.GetRESTMapper()})
+	c, err := client.New(mgr.GetConfig(), client.Options{Scheme: mgr.GetScheme(), Mapper: mgr.GetRESTMapper(), HTTPClient: mgr.GetHTTPClient()})
 	if err != nil {
 		return err
 	}
