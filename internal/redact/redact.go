@@ -23,6 +23,10 @@ const MinLen = 6
 // besides its own values. It is safe for concurrent use.
 type Set struct {
 	mu sync.Mutex
+	// pending are values added since forms was last filled: a reconcile adds every value
+	// it reads, and most never redact anything, so a value's forms are computed only when
+	// a message is redacted.
+	pending []string
 	// forms maps each recognisable form of a value to whether that value is shorter than
 	// MinLen (a form of both a short and a long value counts as long).
 	forms map[string]bool
@@ -43,13 +47,23 @@ func (s *Set) Add(values ...[]byte) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	for _, v := range values {
-		s.add(string(v))
-		if strings.Contains(string(v), "\n") {
-			for _, line := range strings.Split(string(v), "\n") {
+		if len(v) > 0 {
+			s.pending = append(s.pending, string(v))
+		}
+	}
+}
+
+// expand records the forms of the pending values. Callers hold s.mu.
+func (s *Set) expand() {
+	for _, v := range s.pending {
+		s.add(v)
+		if strings.Contains(v, "\n") {
+			for _, line := range strings.Split(v, "\n") {
 				s.add(strings.TrimSpace(line))
 			}
 		}
 	}
+	s.pending = nil
 }
 
 // AddMap records every value of a Secret's data.
@@ -174,6 +188,7 @@ func (s *Set) snapshot() []knownForm {
 func (s *Set) own() []knownForm {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	s.expand()
 	if s.sorted == nil && len(s.forms) > 0 {
 		s.sorted = make([]string, 0, len(s.forms))
 		for f := range s.forms {
