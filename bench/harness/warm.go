@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/http"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -84,6 +85,33 @@ func parseReady(r io.Reader) (map[string]bool, error) {
 		}
 	}
 	return out, sc.Err()
+}
+
+// reconciles returns how many reconciles the operator's controller of that name has made,
+// whatever their result.
+func reconciles(ctx context.Context, url, controller string) (int, error) {
+	body, err := getMetrics(ctx, url)
+	if err != nil {
+		return 0, err
+	}
+	defer func() { _ = body.Close() }()
+	const metric = "controller_runtime_reconcile_total"
+	total := 0.0
+	sc := bufio.NewScanner(body)
+	sc.Buffer(make([]byte, 64*1024), 1024*1024)
+	for sc.Scan() {
+		line := sc.Text()
+		end := strings.LastIndexByte(line, '}')
+		if !strings.HasPrefix(line, metric+"{") || end < 0 || parseLabels(line[len(metric)+1 : end])["controller"] != controller {
+			continue
+		}
+		v, err := strconv.ParseFloat(strings.TrimSpace(line[end+1:]), 64)
+		if err != nil {
+			return 0, fmt.Errorf("%s: %w", line, err)
+		}
+		total += v
+	}
+	return int(total), sc.Err()
 }
 
 // parseLabels reads name="value" pairs; the harness's names and namespaces need no escapes.
