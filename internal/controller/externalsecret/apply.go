@@ -79,7 +79,7 @@ func (r *Reconciler) apply(ctx context.Context, s *scope, data map[string][]byte
 			"target Secret %s is immutable and its data would change: delete it so Ferry can create it again", target.Name)
 	}
 	r.Metrics.SecretWrite("update")
-	if err := r.Client.Update(ctx, desired); err != nil {
+	if err := r.write(s, desired, func() error { return r.Client.Update(ctx, desired) }); err != nil {
 		if apierrors.IsConflict(err) {
 			return unchanged, failure.Transient(esv1.ReasonSecretSyncedError, fmt.Errorf("updating Secret %s: it changed meanwhile: %w", target.Name, err))
 		}
@@ -107,7 +107,7 @@ func (r *Reconciler) create(ctx context.Context, s *scope, data map[string][]byt
 		return unchanged, err
 	}
 	r.Metrics.SecretWrite("create")
-	err := r.Client.Create(ctx, secret)
+	err := r.write(s, secret, func() error { return r.Client.Create(ctx, secret) })
 	switch {
 	case err == nil:
 		return created, nil
@@ -121,6 +121,23 @@ func (r *Reconciler) create(ctx context.Context, s *scope, data map[string][]byt
 	s.secrets.AddMap(existing.Data)
 	s.target = existing
 	return unchanged, nil
+}
+
+// write runs op, a write of secret by s's object, so that its watch event does not queue
+// the object again (echoes.go), and has the object reconciled again when an event held
+// back meanwhile showed someone else's change.
+func (r *Reconciler) write(s *scope, secret *corev1.Secret, op func() error) error {
+	target, writer := client.ObjectKeyFromObject(secret), key(s)
+	r.echoes.writing(target, writer, s.now)
+	err := op()
+	written := ""
+	if err == nil {
+		written = secret.ResourceVersion
+	}
+	if r.echoes.wrote(target, writer, written) {
+		s.eventMissed = true
+	}
+	return err
 }
 
 // checkData refuses data the API server would refuse, keys that are no valid Secret key

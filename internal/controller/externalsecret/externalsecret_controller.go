@@ -84,6 +84,8 @@ type Reconciler struct {
 	pendingStatus sync.Map // types.NamespacedName → pendingStatus
 	// index finds the objects that write a Secret or read a store (index.go).
 	index *index
+	// echoes are the Secret versions syncs just wrote, whose events need no sync.
+	echoes echoes
 }
 
 // syncRecord is when the object of one UID last synced in this process.
@@ -127,6 +129,9 @@ type scope struct {
 	states []genstate.Pending
 	// changeReported: a provider reported a change of a key the object reads.
 	changeReported bool
+	// eventMissed: an event of the target Secret, held back while this reconcile wrote it,
+	// showed a change by someone else (echoes.go); the object reconciles again.
+	eventMissed bool
 }
 
 // Reconcile is the skeleton: get → decide → sync phases → one status patch.
@@ -182,6 +187,9 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 	}
 	if err := r.patchStatus(ctx, s); err != nil {
 		return ctrl.Result{}, s.secrets.Error(errors.Join(syncErr, err))
+	}
+	if s.eventMissed && syncErr == nil {
+		result.Result = ctrl.Result{RequeueAfter: statusFollowUp}
 	}
 	// controller-runtime logs the error it is handed.
 	return result.Result, s.secrets.Error(syncErr)

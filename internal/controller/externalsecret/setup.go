@@ -38,7 +38,7 @@ func (r *Reconciler) SetupWithManager(ctx context.Context, mgr ctrl.Manager, opt
 	b := ctrl.NewControllerManagedBy(mgr).
 		Named("externalsecret").
 		For(&esv1.ExternalSecret{}, builder.WithPredicates(esChanged)).
-		Watches(&corev1.Secret{}, handler.EnqueueRequestsFromMapFunc(r.forSecret)).
+		Watches(&corev1.Secret{}, secretEvents{EventHandler: handler.EnqueueRequestsFromMapFunc(r.forSecret), echoes: &r.echoes}).
 		Watches(&esv1.SecretStore{}, handler.EnqueueRequestsFromMapFunc(r.forStore), builder.WithPredicates(storeref.Changed()))
 	if len(r.Namespaces) == 0 {
 		b = b.Watches(&esv1.ClusterSecretStore{}, handler.EnqueueRequestsFromMapFunc(r.forStore), builder.WithPredicates(storeref.Changed()))
@@ -151,7 +151,7 @@ func (r *Reconciler) forSecret(ctx context.Context, o client.Object) []reconcile
 	if err != nil {
 		ctrl.LoggerFrom(ctx).Error(err, "Listing ExternalSecrets for a Secret failed")
 	}
-	return out
+	return r.echoes.drop(o, out)
 }
 
 // forStore maps a store to the ExternalSecrets that read from it.
