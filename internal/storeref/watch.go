@@ -10,9 +10,12 @@ import (
 // Changed passes store events that can change what the objects using a store see:
 // creation, deletion, a new generation, or a change of its Ready condition's status or
 // reason (a store first validated as not ready, or as a provider Ferry does not implement,
-// is news to objects that saw it unvalidated).
+// is news to objects that saw it unvalidated). The stores a process finds when it starts
+// are no news: every object is reconciled for its own first listing, after the stores are
+// in the cache; queueing a store's readers again would reconcile those already done twice.
 func Changed() predicate.Predicate {
 	return predicate.Funcs{
+		CreateFunc: func(e event.CreateEvent) bool { return !e.IsInInitialList },
 		UpdateFunc: func(e event.UpdateEvent) bool {
 			oldStore, newStore := e.ObjectOld.(esv1.GenericStore), e.ObjectNew.(esv1.GenericStore)
 			return oldStore.GetGeneration() != newStore.GetGeneration() || readyState(oldStore) != readyState(newStore)
