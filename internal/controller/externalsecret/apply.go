@@ -12,6 +12,7 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/validation"
+	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
 
@@ -79,7 +80,7 @@ func (r *Reconciler) apply(ctx context.Context, s *scope, data map[string][]byte
 			"target Secret %s is immutable and its data would change: delete it so Ferry can create it again", target.Name)
 	}
 	r.Metrics.SecretWrite("update")
-	if err := r.write(s, desired, func() error { return r.Client.Update(ctx, desired) }); err != nil {
+	if err := r.write(ctx, s, desired, func() error { return r.Client.Update(ctx, desired) }); err != nil {
 		if apierrors.IsConflict(err) {
 			return unchanged, failure.Transient(esv1.ReasonSecretSyncedError, fmt.Errorf("updating Secret %s: it changed meanwhile: %w", target.Name, err))
 		}
@@ -107,7 +108,7 @@ func (r *Reconciler) create(ctx context.Context, s *scope, data map[string][]byt
 		return unchanged, err
 	}
 	r.Metrics.SecretWrite("create")
-	err := r.write(s, secret, func() error { return r.Client.Create(ctx, secret) })
+	err := r.write(ctx, s, secret, func() error { return r.Client.Create(ctx, secret) })
 	switch {
 	case err == nil:
 		return created, nil
@@ -126,7 +127,7 @@ func (r *Reconciler) create(ctx context.Context, s *scope, data map[string][]byt
 // write runs op, a write of secret by s's object, so that its watch event does not queue
 // the object again (echoes.go), and has the object reconciled again when an event held
 // back meanwhile showed someone else's change.
-func (r *Reconciler) write(s *scope, secret *corev1.Secret, op func() error) error {
+func (r *Reconciler) write(ctx context.Context, s *scope, secret *corev1.Secret, op func() error) error {
 	target, writer := client.ObjectKeyFromObject(secret), key(s)
 	r.echoes.writing(target, writer, s.now)
 	err := op()
@@ -135,6 +136,7 @@ func (r *Reconciler) write(s *scope, secret *corev1.Secret, op func() error) err
 		written = secret.ResourceVersion
 	}
 	if r.echoes.wrote(target, writer, written) {
+		ctrl.LoggerFrom(ctx).Info("The target Secret changed while this sync wrote it: syncing again", "secret", target.Name)
 		s.eventMissed = true
 	}
 	return err
