@@ -166,7 +166,9 @@ func (r *Result) Markdown(w io.Writer) {
 	p("| cold start API requests | %s |", requests(r.Cold.API))
 	p("| cold start writes: Secrets / status | %d / %d |", r.Cold.SecretWrites(), r.Cold.StatusWrites())
 	p("| cold start: CPU used | %s |", cpuString(r.Cold.CPU))
-	p("| cold start: ExternalSecret reconciles | %d (%.2f per object) |", r.ColdReconciles, float64(r.ColdReconciles)/float64(max(cfg.N, 1)))
+	rc := r.ColdReconciles
+	p("| cold start: ExternalSecret reconciles | %d (%.2f per object; results: %s): %d synced, %d found nothing to do |", rc.Total(),
+		float64(rc.Total())/float64(max(cfg.N, 1)), calls(rc.ByResult), rc.Syncs, rc.Total()-rc.Syncs)
 	p("| peak RSS at the end of the cold start | %s |", mib(r.ColdPeakRSS))
 	p("| RSS at the end of the cold start: total (anon + file) | %s |", rssString(r.ColdMemory))
 	if r.Warm.Took > 0 {

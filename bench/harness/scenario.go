@@ -188,10 +188,10 @@ type Result struct {
 	// Cold is the cold start: operator start until all N objects are Ready.
 	Cold     Phase
 	P50, P99 time.Duration
-	// ColdReconciles counts the operator's reconciles of ExternalSecrets in the cold start
-	// (controller-runtime's controller_runtime_reconcile_total): one per object when the
-	// events of its own writes queue none.
-	ColdReconciles int
+	// ColdReconciles counts the operator's reconciles of ExternalSecrets in the cold start,
+	// and the syncs among them: none that finds nothing to do when the events of its own
+	// writes queue no reconcile.
+	ColdReconciles reconcileCounts
 	// ColdPeakRSS is the operator's peak resident memory at the end of the cold start, and
 	// ColdMemory its memory then.
 	ColdPeakRSS int64
@@ -477,7 +477,7 @@ func (r *run) coldStart(ctx context.Context) error {
 		return err
 	}
 	res.Cold = snapshot(times[len(times)-1], r.moto, r.proxy, op, cpuBefore)
-	if res.ColdReconciles, err = reconciles(ctx, "http://"+cfg.MetricsAddr+"/metrics", "externalsecret"); err != nil {
+	if res.ColdReconciles, err = reconciles(ctx, "http://"+cfg.MetricsAddr+"/metrics"); err != nil {
 		return err
 	}
 	res.P50, res.P99 = percentile(times, 50), percentile(times, 99)

@@ -30,10 +30,12 @@ func TestSmoke(t *testing.T) {
 	if reads := res.Cold.ProviderReads(); reads > cfg.K {
 		t.Errorf("cold start: %d provider reads for %d objects over %d keys, want at most %d", reads, cfg.N, cfg.K, cfg.K)
 	}
-	// The event of a sync's own Secret write queues no second reconcile, unless it reached
-	// the operator before the write's response did (echoes.go in the controller).
-	if n := res.ColdReconciles; n < cfg.N || n > cfg.N+cfg.N/5 {
-		t.Errorf("cold start: %d reconciles of %d ExternalSecrets, want about one each", n, cfg.N)
+	// The event of a sync's own Secret write queues no second reconcile that would find
+	// nothing to do (echoes.go in the controller; N of them before). Refreshes are syncs: a
+	// tick of the refresh grid may fall within the cold start.
+	if rc := res.ColdReconciles; rc.Syncs < cfg.N || rc.Total()-rc.Syncs > cfg.N/10 {
+		t.Errorf("cold start: %d reconciles of %d ExternalSecrets, %d of them syncs: want every object synced and at most %d reconciles with nothing to do",
+			rc.Total(), cfg.N, rc.Syncs, cfg.N/10)
 	}
 	if n := res.Cold.Provider["AssumeRoleWithWebIdentity"]; n > 1 {
 		t.Errorf("cold start: %d STS exchanges, want one for the one client", n)

@@ -87,31 +87,56 @@ func parseReady(r io.Reader) (map[string]bool, error) {
 	return out, sc.Err()
 }
 
-// reconciles returns how many reconciles the operator's controller of that name has made,
-// whatever their result.
-func reconciles(ctx context.Context, url, controller string) (int, error) {
+// reconcileCounts are an operator's reconciles of ExternalSecrets and the syncs among them.
+type reconcileCounts struct {
+	// ByResult counts the reconciles of the externalsecret controller by result (success,
+	// error, requeue, requeue_after): controller_runtime_reconcile_total.
+	ByResult map[string]int
+	// Syncs counts those that synced (externalsecret_sync_calls_total, summed over the
+	// objects): a first sync, a refresh, a repair. The others found nothing to do.
+	Syncs int
+}
+
+// Total is every reconcile, whatever its result.
+func (c reconcileCounts) Total() int {
+	n := 0
+	for _, v := range c.ByResult {
+		n += v
+	}
+	return n
+}
+
+// reconciles reads an operator's reconcile and sync counts of ExternalSecrets.
+func reconciles(ctx context.Context, url string) (reconcileCounts, error) {
+	out := reconcileCounts{ByResult: map[string]int{}}
 	body, err := getMetrics(ctx, url)
 	if err != nil {
-		return 0, err
+		return out, err
 	}
 	defer func() { _ = body.Close() }()
-	const metric = "controller_runtime_reconcile_total"
-	total := 0.0
+	const reconcileTotal, syncCalls = "controller_runtime_reconcile_total", "externalsecret_sync_calls_total"
 	sc := bufio.NewScanner(body)
 	sc.Buffer(make([]byte, 64*1024), 1024*1024)
 	for sc.Scan() {
 		line := sc.Text()
-		end := strings.LastIndexByte(line, '}')
-		if !strings.HasPrefix(line, metric+"{") || end < 0 || parseLabels(line[len(metric)+1 : end])["controller"] != controller {
+		name, rest, ok := strings.Cut(line, "{")
+		end := strings.LastIndexByte(rest, '}')
+		if !ok || end < 0 || (name != reconcileTotal && name != syncCalls) {
 			continue
 		}
-		v, err := strconv.ParseFloat(strings.TrimSpace(line[end+1:]), 64)
+		v, err := strconv.ParseFloat(strings.TrimSpace(rest[end+1:]), 64)
 		if err != nil {
-			return 0, fmt.Errorf("%s: %w", line, err)
+			return out, fmt.Errorf("%s: %w", line, err)
 		}
-		total += v
+		labels := parseLabels(rest[:end])
+		switch {
+		case name == syncCalls:
+			out.Syncs += int(v)
+		case labels["controller"] == "externalsecret" && v > 0:
+			out.ByResult[labels["result"]] += int(v)
+		}
 	}
-	return int(total), sc.Err()
+	return out, sc.Err()
 }
 
 // parseLabels reads name="value" pairs; the harness's names and namespaces need no escapes.
