@@ -67,6 +67,7 @@ type writeProxy struct {
 	kubeconfig string
 	mu         sync.Mutex
 	writes     []apiWrite
+	inFlight   int // writes sent upstream whose answer is not yet recorded
 }
 
 func startWriteProxy(t *testing.T) *writeProxy {
@@ -95,10 +96,14 @@ func startWriteProxy(t *testing.T) *writeProxy {
 	srv := &http.Server{ReadHeaderTimeout: 10 * time.Second, Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		write, ok := classifyWrite(r)
 		rec := &recorder{ResponseWriter: w}
-		rp.ServeHTTP(rec, r)
 		if !ok {
+			rp.ServeHTTP(rec, r)
 			return
 		}
+		p.mu.Lock()
+		p.inFlight++
+		p.mu.Unlock()
+		rp.ServeHTTP(rec, r)
 		switch {
 		case rec.status < 0: // no answer
 		case rec.status == 0:
@@ -108,6 +113,7 @@ func startWriteProxy(t *testing.T) *writeProxy {
 		}
 		p.mu.Lock()
 		p.writes = append(p.writes, write)
+		p.inFlight--
 		p.mu.Unlock()
 	})}
 	go func() { _ = srv.Serve(ln) }()
@@ -153,11 +159,19 @@ func classifyWrite(r *http.Request) (apiWrite, bool) {
 	return apiWrite{}, false
 }
 
-// since returns the writes recorded from mark on, and the mark of now.
+// since returns the writes recorded from mark on, and the mark of now. It first waits (up to
+// half a minute) for the writes in flight to be recorded: the API server may have carried out
+// a write, and the test seen its result, while the proxy still relays the answer to a busy or
+// stopping replica.
 func (p *writeProxy) since(mark int) ([]apiWrite, int) {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	return append([]apiWrite(nil), p.writes[mark:]...), len(p.writes)
+	for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(10 * time.Millisecond) {
+		p.mu.Lock()
+		if p.inFlight == 0 || time.Now().After(deadline) {
+			defer p.mu.Unlock()
+			return append([]apiWrite(nil), p.writes[mark:]...), len(p.writes)
+		}
+		p.mu.Unlock()
+	}
 }
 
 func (p *writeProxy) mark() int {
