@@ -84,8 +84,7 @@ func New(reg prometheus.Registerer, reader client.Reader, opts Options) (*Metric
 		collectors = append(collectors, m.syncCalls, m.syncErrors)
 	} else {
 		for _, kind := range kinds {
-			m.objects[kind] = newObjectTable(kind)
-			collectors = append(collectors, m.objects[kind])
+			m.objects[kind] = newObjectTable(kind) // served by Handler, not reg
 		}
 	}
 	collectors = append(collectors, m.newFerrySeries()...)

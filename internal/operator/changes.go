@@ -2,16 +2,13 @@ package operator
 
 import (
 	"context"
-	"errors"
 	"fmt"
-	"net"
 	"net/http"
 	"sync"
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
-	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/manager"
 
@@ -63,38 +60,11 @@ func addEventsEndpoint(mgr manager.Manager, direct client.Client, hub *changefee
 	}
 	mux := http.NewServeMux()
 	mux.Handle("/v1/changes", endpoint)
-	return mgr.Add(&eventsServer{addr: opts.BindAddress, handler: mux})
-}
-
-// eventsServer is the endpoint's listener, a manager runnable on every replica.
-type eventsServer struct {
-	addr    string
-	handler http.Handler
-}
-
-// NeedLeaderElection is false: standbys answer too, so that the sender learns to retry.
-func (s *eventsServer) NeedLeaderElection() bool { return false }
-
-// Start listens until ctx ends.
-func (s *eventsServer) Start(ctx context.Context) error {
-	ln, err := net.Listen("tcp", s.addr)
-	if err != nil {
-		return fmt.Errorf("listening for change reports on %s: %w", s.addr, err)
-	}
-	srv := &http.Server{Handler: s.handler, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second,
-		WriteTimeout: 30 * time.Second, MaxHeaderBytes: 16 << 10}
-	go func() {
-		<-ctx.Done()
-		// ctx has ended: the shutdown needs a deadline of its own.
-		shutdown, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
-		defer cancel()
-		_ = srv.Shutdown(shutdown)
-	}()
-	ctrl.Log.WithName("events").Info("Serving change reports", "address", ln.Addr().String())
-	if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
-		return fmt.Errorf("serving change reports: %w", err)
-	}
-	return nil
+	// On every replica: standbys answer too (503), so that the sender learns to retry.
+	shutdown := 5 * time.Second
+	return mgr.Add(&manager.Server{Name: "change reports", ShutdownTimeout: &shutdown,
+		Server: &http.Server{Addr: opts.BindAddress, Handler: mux, ReadHeaderTimeout: 10 * time.Second,
+			ReadTimeout: 30 * time.Second, WriteTimeout: 30 * time.Second, MaxHeaderBytes: 16 << 10}})
 }
 
 // cachedCredentials reads the endpoint's Secret at most once per credentialsTTL.

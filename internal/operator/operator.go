@@ -326,7 +326,8 @@ func newManager(ctx context.Context, cfg *rest.Config, httpClient *http.Client, 
 		// written instead of syncing again and writing a conflicting status.
 		Client: client.Options{HTTPClient: httpClient,
 			Cache: &client.CacheOptions{EnableReadYourWritesConsistency: &readYourWrites}},
-		Metrics:                       metricsserver.Options{BindAddress: opts.MetricsAddr},
+		// Ferry serves /metrics itself (metrics.NewServer, added with the metrics).
+		Metrics:                       metricsserver.Options{BindAddress: "0"},
 		HealthProbeBindAddress:        opts.HealthAddr,
 		PprofBindAddress:              opts.PprofAddr,
 		LeaderElection:                opts.LeaderElection,
@@ -376,6 +377,11 @@ func newServices(ctx context.Context, mgr manager.Manager, scheme *runtime.Schem
 		metrics.Options{Labels: opts.MetricsLabels, ClusterStores: len(opts.Namespaces) == 0})
 	if err != nil {
 		return nil, fmt.Errorf("registering metrics: %w", err)
+	}
+	if opts.MetricsAddr != "0" {
+		if err := mgr.Add(metrics.NewServer(opts.MetricsAddr, metrics.Handler(ctrlmetrics.Registry, m))); err != nil {
+			return nil, err
+		}
 	}
 	recorder := newEventRecorder(scheme, direct, "ferry")
 	if err := mgr.Add(recorder); err != nil {

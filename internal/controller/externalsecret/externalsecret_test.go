@@ -11,7 +11,6 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"sigs.k8s.io/controller-runtime/pkg/client"
-	ctrlmetrics "sigs.k8s.io/controller-runtime/pkg/metrics"
 
 	esv1 "github.com/ferryhq/ferry/api/externalsecrets/v1"
 	"github.com/ferryhq/ferry/internal/testenv"
@@ -352,7 +351,7 @@ func TestNoSecretValueInLogsOrEvents(t *testing.T) {
 			t.Errorf("a secret value reached an event: %q", n)
 		}
 	}
-	families, err := ctrlmetrics.Registry.Gather()
+	families, err := testenv.Scrape(metricsURL)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -7,7 +7,6 @@ import (
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
-	ctrlmetrics "sigs.k8s.io/controller-runtime/pkg/metrics"
 
 	esv1 "github.com/ferryhq/ferry/api/externalsecrets/v1"
 	"github.com/ferryhq/ferry/internal/testenv"
@@ -67,18 +66,15 @@ func wantSample(t *testing.T, name string, labels map[string]string, want float6
 	}
 }
 
-// sample returns the value of the first series of the metric name in the operator's
-// registry whose labels include every one of labels.
+// sample returns the value of the first series of the metric name on the operator's
+// /metrics whose labels include every one of labels.
 func sample(t *testing.T, name string, labels map[string]string) (float64, bool) {
 	t.Helper()
-	families, err := ctrlmetrics.Registry.Gather()
+	families, err := testenv.Scrape(metricsURL)
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, f := range families {
-		if f.GetName() != name {
-			continue
-		}
+	if f := families[name]; f != nil {
 		for _, m := range f.GetMetric() {
 			matched := 0
 			for _, l := range m.GetLabel() {

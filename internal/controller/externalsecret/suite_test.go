@@ -33,6 +33,8 @@ var (
 	// logs captures everything the operator logs, at every verbosity, so tests can check
 	// that no secret value reaches a log line.
 	logs syncBuffer
+	// metricsURL is the operator's /metrics, as Prometheus scrapes it.
+	metricsURL string
 )
 
 type syncBuffer struct {
@@ -60,7 +62,13 @@ func TestMain(m *testing.M) {
 	code := testenv.Run(m, func(cp *testenv.ControlPlane) {
 		k8s, controlPlane = cp.Client, cp
 		installWidgetCRD(cp)
+		addr, err := testenv.FreeAddr()
+		if err != nil {
+			panic(err)
+		}
+		metricsURL = "http://" + addr + "/metrics"
 		operatortest.MustStart(cp, operator.Options{
+			MetricsAddr: addr,
 			// Generic targets: ConfigMaps and Widgets (a test CRD) are watched; Gadgets are
 			// allowed but not installed when the operator starts.
 			GenericTargets: externalsecret.GenericTargets{Enabled: true,
