@@ -206,9 +206,8 @@ func (s *soak) prepareBinary() error {
 		s.stops = append(s.stops, func() { _ = os.RemoveAll(dir) })
 		cfg.WorkDir = dir
 	}
-	if strings.Contains(cfg.Operator, "{ferry}") && cfg.FerryBinary == "" {
-		s.say("building ./cmd/ferry")
-		bin, err := buildFerry(cfg.WorkDir)
+	if strings.Contains(cfg.Operator, "{ferry}") {
+		bin, err := ferryBinary(cfg.FerryBinary, cfg.WorkDir, s.say)
 		if err != nil {
 			return err
 		}

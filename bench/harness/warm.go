@@ -67,24 +67,33 @@ func (c cancelOnClose) Close() error {
 // the benchmark's namespaces.
 func parseReady(r io.Reader) (map[string]bool, error) {
 	out := map[string]bool{}
+	err := eachSample(r, func(name string, labels map[string]string, v float64) {
+		if name == readyMetric && v == 1 && labels["condition"] == "Ready" && labels["status"] == "True" &&
+			strings.HasPrefix(labels["namespace"], "bench-") && labels["namespace"] != floorNamespace {
+			out[labels["namespace"]+"/"+labels["name"]] = true
+		}
+	})
+	return out, err
+}
+
+// eachSample calls fn with every labelled sample of a text-format scrape.
+func eachSample(r io.Reader, fn func(name string, labels map[string]string, value float64)) error {
 	sc := bufio.NewScanner(r)
 	sc.Buffer(make([]byte, 64*1024), 1024*1024)
 	for sc.Scan() {
 		line := sc.Text()
-		if !strings.HasPrefix(line, readyMetric+"{") {
+		name, rest, ok := strings.Cut(line, "{")
+		end := strings.LastIndexByte(rest, '}')
+		if !ok || end < 0 || strings.HasPrefix(name, "#") {
 			continue
 		}
-		end := strings.LastIndexByte(line, '}')
-		if end < 0 || strings.TrimSpace(line[end+1:]) != "1" {
-			continue
+		v, err := strconv.ParseFloat(strings.TrimSpace(rest[end+1:]), 64)
+		if err != nil {
+			return fmt.Errorf("%s: %w", line, err)
 		}
-		labels := parseLabels(line[len(readyMetric)+1 : end])
-		if labels["condition"] == "Ready" && labels["status"] == "True" && strings.HasPrefix(labels["namespace"], "bench-") &&
-			labels["namespace"] != floorNamespace {
-			out[labels["namespace"]+"/"+labels["name"]] = true
-		}
+		fn(name, parseLabels(rest[:end]), v)
 	}
-	return out, sc.Err()
+	return sc.Err()
 }
 
 // reconcileCounts are an operator's reconciles of ExternalSecrets and the syncs among them.
@@ -114,29 +123,15 @@ func reconciles(ctx context.Context, url string) (reconcileCounts, error) {
 		return out, err
 	}
 	defer func() { _ = body.Close() }()
-	const reconcileTotal, syncCalls = "controller_runtime_reconcile_total", "externalsecret_sync_calls_total"
-	sc := bufio.NewScanner(body)
-	sc.Buffer(make([]byte, 64*1024), 1024*1024)
-	for sc.Scan() {
-		line := sc.Text()
-		name, rest, ok := strings.Cut(line, "{")
-		end := strings.LastIndexByte(rest, '}')
-		if !ok || end < 0 || (name != reconcileTotal && name != syncCalls) {
-			continue
-		}
-		v, err := strconv.ParseFloat(strings.TrimSpace(rest[end+1:]), 64)
-		if err != nil {
-			return out, fmt.Errorf("%s: %w", line, err)
-		}
-		labels := parseLabels(rest[:end])
+	err = eachSample(body, func(name string, labels map[string]string, v float64) {
 		switch {
-		case name == syncCalls:
+		case name == "externalsecret_sync_calls_total":
 			out.Syncs += int(v)
-		case labels["controller"] == "externalsecret" && v > 0:
+		case name == "controller_runtime_reconcile_total" && labels["controller"] == "externalsecret" && v > 0:
 			out.ByResult[labels["result"]] += int(v)
 		}
-	}
-	return out, sc.Err()
+	})
+	return out, err
 }
 
 // parseLabels reads name="value" pairs; the harness's names and namespaces need no escapes.

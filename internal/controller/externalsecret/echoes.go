@@ -15,6 +15,11 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/reconcile"
 )
 
+// missedEventRetry is how soon a sync runs again when an event of its target Secret, held
+// back while it wrote, showed a version someone else wrote: at once (a zero RequeueAfter
+// would mean no requeue).
+const missedEventRetry = time.Millisecond
+
 // echoes keeps the watch event of a sync's own write of its Secret from queueing that sync's
 // object again: the sync that wrote the Secret has recorded the outcome, and the reconcile
 // the event would queue (half of a cold start's reconciles) would only read the object and

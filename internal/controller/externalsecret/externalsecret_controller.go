@@ -189,7 +189,7 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 		return ctrl.Result{}, s.secrets.Error(errors.Join(syncErr, err))
 	}
 	if s.eventMissed && syncErr == nil {
-		result.Result = ctrl.Result{RequeueAfter: statusFollowUp}
+		result.Result = ctrl.Result{RequeueAfter: missedEventRetry}
 	}
 	// controller-runtime logs the error it is handed.
 	return result.Result, s.secrets.Error(syncErr)
