@@ -78,7 +78,7 @@ type Reconciler struct {
 	// that a replica whose shard moved can forget its objects without reading them (with
 	// sharded caches they may have left the cache already); the UID tells a re-created
 	// object from the one that synced.
-	lastSync sync.Map // types.NamespacedName → syncRecord
+	lastSync syncRecords
 	// pendingStatus holds the status of syncs that changed no condition until their
 	// follow-up reconcile writes it (statuslater.go).
 	pendingStatus sync.Map // types.NamespacedName → pendingStatus
@@ -94,21 +94,42 @@ type syncRecord struct {
 	at  time.Time
 }
 
+// syncRecords are the syncRecords of the objects by name: a map under a lock, some 100
+// bytes an object, where a sync.Map (boxed keys and values, trie nodes) took 500.
+type syncRecords struct {
+	mu      sync.Mutex
+	records map[types.NamespacedName]syncRecord
+}
+
 // syncedAt returns when es last synced in this process.
 func (r *Reconciler) syncedAt(es *esv1.ExternalSecret) (time.Time, bool) {
-	v, ok := r.lastSync.Load(client.ObjectKeyFromObject(es))
-	if !ok || v.(syncRecord).uid != es.UID {
+	s := &r.lastSync
+	s.mu.Lock()
+	rec, ok := s.records[client.ObjectKeyFromObject(es)]
+	s.mu.Unlock()
+	if !ok || rec.uid != es.UID {
 		return time.Time{}, false
 	}
-	return v.(syncRecord).at, true
+	return rec.at, true
 }
 
 func (r *Reconciler) recordSync(es *esv1.ExternalSecret, at time.Time) {
-	r.lastSync.Store(client.ObjectKeyFromObject(es), syncRecord{uid: es.UID, at: at})
+	s := &r.lastSync
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.records == nil {
+		s.records = map[types.NamespacedName]syncRecord{}
+	}
+	s.records[client.ObjectKeyFromObject(es)] = syncRecord{uid: es.UID, at: at}
 }
 
 // forgetSync drops the record of the object named key.
-func (r *Reconciler) forgetSync(key types.NamespacedName) { r.lastSync.Delete(key) }
+func (r *Reconciler) forgetSync(key types.NamespacedName) {
+	s := &r.lastSync
+	s.mu.Lock()
+	delete(s.records, key)
+	s.mu.Unlock()
+}
 
 // scope is what one reconcile works on.
 type scope struct {
