@@ -219,7 +219,11 @@ func (kr *kindReconciler) observe(ctx context.Context, workload client.Object, o
 	for _, ref := range candidates {
 		scope, referenced := scopes[ref]
 		name := recordName(ref, scope, referenced)
-		src, err := kr.sources.read(ctx, ns, ref)
+		// A source the caches do not hold is asked of the API server when a wrong "missing"
+		// would matter: the record says it existed (the caches may lag behind a hand-off or
+		// a re-creation), or its creation restarts (--reload-on-create).
+		confirm := kr.opts.ReloadOnCreate || (recorded[name] != "" && recorded[name] != Absent)
+		src, err := kr.sources.read(ctx, ns, ref, confirm)
 		if err != nil {
 			return seen, err
 		}

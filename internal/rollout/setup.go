@@ -71,7 +71,9 @@ func (r *Reconciler) SetupWithManager(ctx context.Context, mgr ctrl.Manager) err
 		secrets = r.SecretMetadata.Cache
 	}
 	s := &shared{opts: opts, governor: NewGovernor(opts, r.now()), metrics: m,
-		sources: sourceReader{cached: r.Client, direct: r.APIReader, meta: sources.Cache, secretMeta: secrets}}
+		sources: sourceReader{cached: r.Client, direct: r.APIReader, meta: sources.Cache, secretMeta: secrets,
+			secretsComplete:    opts.ResourceLabelSelector == "" && !opts.IgnoreSecrets,
+			configMapsComplete: opts.ResourceLabelSelector == "" && !opts.IgnoreConfigMaps}}
 	if opts.EnableCSIIntegration {
 		// Pod statuses are small and hold no secret: the manager's cache keeps them whole.
 		s.sources.podStatuses = podStatuses{reader: mgr.GetCache(), served: &atomic.Bool{}}

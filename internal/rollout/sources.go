@@ -132,6 +132,12 @@ type sourceReader struct {
 	meta        client.Reader
 	secretMeta  client.Reader
 	podStatuses podStatuses
+	// secretsComplete and configMapsComplete say the metadata cache of the kind holds
+	// every one that may be read (no resource label selector narrows it, the kind is not
+	// ignored): one that neither it nor the managed cache holds does not exist, or not yet
+	// — its create event will queue its workloads — and is not asked of the API server. At
+	// a cold start, workloads reference Secrets not synced yet.
+	secretsComplete, configMapsComplete bool
 }
 
 // names lists the names of the sources of one kind in a namespace, from the caches.
@@ -162,8 +168,9 @@ func (sr sourceReader) names(ctx context.Context, namespace string, kind SourceK
 }
 
 // read returns the source, or nil when it does not exist. A SecretProviderClass is never
-// missing: without a settled state it is held.
-func (sr sourceReader) read(ctx context.Context, namespace string, ref Ref) (*sourceData, error) {
+// missing: without a settled state it is held. A Secret or ConfigMap that the complete
+// metadata caches do not hold is missing, unless confirm asks the API server.
+func (sr sourceReader) read(ctx context.Context, namespace string, ref Ref, confirm bool) (*sourceData, error) {
 	if len(validation.IsDNS1123Subdomain(ref.Name)) > 0 {
 		// No object can have this name ("other-namespace/name" in a reload list): it is
 		// missing, and must not stop the workload's other sources from being watched.
@@ -177,6 +184,9 @@ func (sr sourceReader) read(ctx context.Context, namespace string, ref Ref) (*so
 		var secret corev1.Secret
 		err := sr.cached.Get(ctx, key, &secret)
 		if apierrors.IsNotFound(err) { // not managed (or not yet in the cache): ask the API server
+			if known, err := known(ctx, sr.secretsComplete && !confirm, sr.secretMeta, secretmeta.Object(), key); err != nil || !known {
+				return nil, err
+			}
 			err = sr.direct.Get(ctx, key, &secret)
 		}
 		switch {
@@ -186,6 +196,9 @@ func (sr sourceReader) read(ctx context.Context, namespace string, ref Ref) (*so
 			return nil, fmt.Errorf("reading Secret %s: %w", ref.Name, err)
 		}
 		return &sourceData{data: secret.Data, annotations: secret.Annotations, labels: secret.Labels}, nil
+	}
+	if known, err := known(ctx, sr.configMapsComplete && !confirm, sr.meta, configMapMetadata(), key); err != nil || !known {
+		return nil, err
 	}
 	var cm corev1.ConfigMap
 	if err := sr.direct.Get(ctx, key, &cm); err != nil {
@@ -202,6 +215,22 @@ func (sr sourceReader) read(ctx context.Context, namespace string, ref Ref) (*so
 		data[k] = v
 	}
 	return &sourceData{data: data, annotations: cm.Annotations, labels: cm.Labels}, nil
+}
+
+// known says whether the object key may exist, from the metadata cache meta of its kind
+// (obj): false only when that cache is complete and does not hold it.
+func known(ctx context.Context, complete bool, meta client.Reader, obj *metav1.PartialObjectMetadata, key client.ObjectKey) (bool, error) {
+	if !complete {
+		return true, nil
+	}
+	err := meta.Get(ctx, key, obj)
+	switch {
+	case apierrors.IsNotFound(err):
+		return false, nil
+	case err != nil:
+		return false, fmt.Errorf("reading the metadata of %s %s: %w", obj.Kind, key.Name, err)
+	}
+	return true, nil
 }
 
 // shortDigest is the part of a keyed digest recorded per source.
