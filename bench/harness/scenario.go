@@ -624,6 +624,9 @@ func ferryBinary(bin, dir string, say func(string, ...any)) (string, error) {
 		}
 		bin = built
 	}
+	if err := os.MkdirAll(dir, 0o750); err != nil { // -workdir may name a directory to create
+		return "", err
+	}
 	src, err := os.Open(bin) //nolint:gosec // the binary the user named
 	if err != nil {
 		return "", err
