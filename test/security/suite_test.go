@@ -130,7 +130,8 @@ func waitStore(t *testing.T, store esv1.GenericStore, status metav1.ConditionSta
 	return msg
 }
 
-// waitFailed waits until the ExternalSecret is Ready=False and returns "Reason: message".
+// waitFailed waits until the ExternalSecret is Ready=False for a reason other than a store
+// not validated yet, and returns "Reason: message".
 func waitFailed(t *testing.T, ns, name string) string {
 	t.Helper()
 	var msg string
@@ -142,7 +143,8 @@ func waitFailed(t *testing.T, ns, name string) string {
 		for _, c := range es.Status.Conditions {
 			if c.Type == esv1.ExternalSecretReady {
 				msg = c.Reason + ": " + c.Message
-				return c.Status == corev1.ConditionFalse, fmt.Errorf("Ready=%s %s", c.Status, msg)
+				failed := c.Status == corev1.ConditionFalse && !operatortest.StorePending(c.Message)
+				return failed, fmt.Errorf("Ready=%s %s", c.Status, msg)
 			}
 		}
 		return false, nil
