@@ -77,26 +77,30 @@ func acceptsGzip(r *http.Request) bool {
 // which keeps the first and drops what follows.
 type textWriter struct {
 	w *bufio.Writer
-	// header is the family whose HELP and TYPE lines are written before its first sample.
-	header *family
-	buf    []byte
+	// current is the family being written; headed says its HELP and TYPE lines are written
+	// (before its first sample).
+	current *family
+	headed  bool
+	buf     []byte
 }
 
 // family writes the samples each writes for rows under f's HELP and TYPE lines, which are
 // left out when each writes none.
 func (tw *textWriter) family(f family, rows []row, each func(*row)) {
-	tw.header = &f
+	tw.current, tw.headed = &f, false
 	for i := range rows {
 		each(&rows[i])
 	}
-	tw.header = nil
+	tw.current = nil
 }
 
-// sample writes one series of an object: name{[condition,]name,namespace[,status]} value.
-// condition and status are left out when empty.
-func (tw *textWriter) sample(name string, key types.NamespacedName, condition, status string, value float64) {
+// sample writes one series of an object in the current family:
+// name{[condition,]name,namespace[,status]} value. condition and status are left out when
+// empty.
+func (tw *textWriter) sample(key types.NamespacedName, condition, status string, value float64) {
 	b := tw.buf[:0]
-	if f := tw.header; f != nil {
+	f := tw.current
+	if !tw.headed {
 		b = append(b, "# HELP "...)
 		b = appendEscaped(b, f.name+" "+f.help, false)
 		b = append(b, "\n# TYPE "...)
@@ -104,9 +108,9 @@ func (tw *textWriter) sample(name string, key types.NamespacedName, condition, s
 		b = append(b, ' ')
 		b = append(b, f.typ...)
 		b = append(b, '\n')
-		tw.header = nil
+		tw.headed = true
 	}
-	b = append(b, name...)
+	b = append(b, f.name...)
 	b = append(b, '{')
 	if condition != "" {
 		b = appendLabel(b, "condition", condition)

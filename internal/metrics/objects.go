@@ -126,7 +126,7 @@ func (t *objectTable) writeText(w *textWriter) {
 	rows := t.rows()
 	w.family(t.duration, rows, func(r *row) {
 		if r.hasDuration {
-			w.sample(t.duration.name, r.key, "", "", r.duration)
+			w.sample(r.key, "", "", r.duration)
 		}
 	})
 	// The current status reads 1; for True and False the opposite one reads 0, as ESO does,
@@ -134,10 +134,10 @@ func (t *objectTable) writeText(w *textWriter) {
 	w.family(t.condition, rows, func(r *row) {
 		switch r.ready {
 		case statusTrue, statusFalse:
-			w.sample(t.condition.name, r.key, conditionReady, statusFalse, oneIf(r.ready == statusFalse))
-			w.sample(t.condition.name, r.key, conditionReady, statusTrue, oneIf(r.ready == statusTrue))
+			w.sample(r.key, conditionReady, statusFalse, oneIf(r.ready == statusFalse))
+			w.sample(r.key, conditionReady, statusTrue, oneIf(r.ready == statusTrue))
 		case statusUnknown:
-			w.sample(t.condition.name, r.key, conditionReady, statusUnknown, 1)
+			w.sample(r.key, conditionReady, statusUnknown, 1)
 		}
 	})
 	if t.calls.name == "" {
@@ -145,12 +145,12 @@ func (t *objectTable) writeText(w *textWriter) {
 	}
 	w.family(t.calls, rows, func(r *row) {
 		if r.calls > 0 {
-			w.sample(t.calls.name, r.key, "", "", float64(r.calls))
+			w.sample(r.key, "", "", float64(r.calls))
 		}
 	})
 	w.family(t.errors, rows, func(r *row) {
 		if r.errors > 0 {
-			w.sample(t.errors.name, r.key, "", "", float64(r.errors))
+			w.sample(r.key, "", "", float64(r.errors))
 		}
 	})
 }
