@@ -14,7 +14,8 @@ import (
 // DefaultOperator runs the ferry binary built from this tree against the local
 // environment. {ferry}, {qps}, {burst}, {concurrent} and {metrics} (a free loopback
 // address for the metrics endpoint, which the warm restart reads) are filled in by the
-// harness.
+// harness; so is {pprof}: -operator-pprof's address, or another free one for each replica
+// of the sharded phase.
 const DefaultOperator = "{ferry} --leader-elect=false --operator-namespace=ferry-system --metrics-bind-address={metrics} " +
 	"--health-probe-bind-address=0 --webhook=false --client-qps={qps} --client-burst={burst} --concurrent={concurrent}"
 
@@ -35,7 +36,16 @@ func (cfg *Config) expand(command string) string {
 		"{burst}", strconv.Itoa(cfg.Burst),
 		"{concurrent}", strconv.Itoa(cfg.Concurrency),
 		"{metrics}", cfg.MetricsAddr,
+		"{pprof}", cfg.pprofAddr(),
 	).Replace(command)
+}
+
+// pprofAddr is the listen address of OperatorPprof, or "0" (pprof off) without it.
+func (cfg *Config) pprofAddr() string {
+	if cfg.OperatorPprof == "" {
+		return "0"
+	}
+	return strings.TrimPrefix(cfg.OperatorPprof, "http://")
 }
 
 // startOperator runs command through sh with exec, so the process measured is the

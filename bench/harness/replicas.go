@@ -10,13 +10,15 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/ferryhq/ferry/internal/testenv"
 )
 
 // replicaSet runs operator replicas with leader election, as a Deployment of two would:
 // each with its own metrics address, so the harness can tell which one leads and read its
 // goroutines; a replica that is killed is replaced by a new one at once.
 type replicaSet struct {
-	command string // with {metrics} still in it
+	command string // with {metrics} and {pprof} still in it
 	env     []string
 	dir     string
 
@@ -25,11 +27,13 @@ type replicaSet struct {
 	started int
 }
 
-// replica is one operator process and its metrics address.
+// replica is one operator process, its metrics address and, when its command line holds
+// {pprof}, the base URL of its /debug/pprof.
 type replica struct {
 	name    string
 	op      *operator
 	metrics string
+	pprof   string
 }
 
 // replicaSample is what one replica reported at one moment.
@@ -44,7 +48,7 @@ type replicaSample struct {
 
 // start runs one more replica.
 func (s *replicaSet) start() (*replica, error) {
-	addr, err := freeAddr()
+	addr, err := testenv.FreeAddr()
 	if err != nil {
 		return nil, err
 	}
@@ -53,11 +57,20 @@ func (s *replicaSet) start() (*replica, error) {
 	name := fmt.Sprintf("replica-%02d", s.started)
 	s.mu.Unlock()
 	command := strings.ReplaceAll(s.command, "{metrics}", addr)
+	r := &replica{name: name, metrics: "http://" + addr + "/metrics"}
+	if strings.Contains(command, "{pprof}") {
+		pprofAddr, err := testenv.FreeAddr()
+		if err != nil {
+			return nil, err
+		}
+		command = strings.ReplaceAll(command, "{pprof}", pprofAddr)
+		r.pprof = "http://" + pprofAddr
+	}
 	op, err := startOperator(command, s.env, filepath.Join(s.dir, name+".log"))
 	if err != nil {
 		return nil, err
 	}
-	r := &replica{name: name, op: op, metrics: "http://" + addr + "/metrics"}
+	r.op = op
 	s.mu.Lock()
 	s.live = append(s.live, r)
 	s.mu.Unlock()

@@ -310,7 +310,7 @@ func (r *run) start(ctx context.Context) error {
 			r.res.BinarySize = fi.Size()
 		}
 	}
-	addr, err := freeAddr()
+	addr, err := testenv.FreeAddr()
 	if err != nil {
 		return err
 	}

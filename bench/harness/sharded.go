@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"fmt"
+	"net/http"
 	"strconv"
 	"strings"
 	"time"
@@ -32,9 +33,10 @@ func (r *run) sharded(ctx context.Context) error {
 		r.op = nil
 	}
 	command := strings.Replace(cfg.Operator, "--leader-elect=false", "", 1) + shardedLeaseFlags
-	keepMetrics := *cfg
-	keepMetrics.MetricsAddr = "{metrics}"
-	set := &replicaSet{command: keepMetrics.expand(command), env: r.env, dir: cfg.WorkDir}
+	keep := *cfg
+	keep.MetricsAddr = "{metrics}"
+	keep.OperatorPprof = "{pprof}" // each replica gets its own
+	set := &replicaSet{command: keep.expand(command), env: r.env, dir: cfg.WorkDir}
 	r.stops = append(r.stops, set.stopAll)
 	r.proxy.Reset()
 	r.say("sharded: starting %d replicas", cfg.Sharded)
@@ -69,6 +71,11 @@ func (r *run) sharded(ctx context.Context) error {
 			return fmt.Errorf("%s: %w (log %s)", rep.name, err, rep.op.log.Name())
 		}
 		res.ShardedRoles = append(res.ShardedRoles, role)
+		name := "sharded-" + rep.name
+		if role.Leader {
+			name += "-leader"
+		}
+		heapProfile(ctx, cfg.ProfileDir, name, endpoint{rep.pprof, http.DefaultClient})
 	}
 	r.say("sharded: %d replicas quiet after %s", cfg.Sharded, res.ShardedTook.Round(time.Second))
 	return nil

@@ -5,7 +5,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"slices"
 	"strconv"
@@ -193,14 +192,4 @@ func waitVerified(ctx context.Context, op *operator, url string, n int, timeout 
 	}
 	slices.Sort(times)
 	return times, nil
-}
-
-// freeAddr returns a free loopback address.
-func freeAddr() (string, error) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return "", err
-	}
-	defer func() { _ = ln.Close() }()
-	return ln.Addr().String(), nil
 }

@@ -7,7 +7,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"os"
 	"os/exec"
@@ -146,7 +145,11 @@ type ferry struct {
 func startFerry(t *testing.T, ns string, opts rollout.Options) *ferry {
 	t.Helper()
 	opts.APIPollInterval = 500 * time.Millisecond // Argo Rollouts' CRD appears within a test
-	raw, err := json.Marshal(childConfig{Kubeconfig: kubeconfig, Namespace: ns, MetricsAddr: freeAddr(t), Rollout: opts})
+	addr, err := testenv.FreeAddr()
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw, err := json.Marshal(childConfig{Kubeconfig: kubeconfig, Namespace: ns, MetricsAddr: addr, Rollout: opts})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -266,16 +269,6 @@ func (f *ferry) metric(t *testing.T, name string, labels ...string) float64 {
 		}
 	}
 	return 0
-}
-
-func freeAddr(t *testing.T) string {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer func() { _ = l.Close() }()
-	return l.Addr().String()
 }
 
 type syncBuffer struct {
