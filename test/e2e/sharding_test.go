@@ -103,18 +103,23 @@ func startWriteProxy(t *testing.T) *writeProxy {
 		p.mu.Lock()
 		p.inFlight++
 		p.mu.Unlock()
+		// Deferred: when the replica goes away while the answer is relayed, the reverse
+		// proxy aborts the handler with a panic (http.ErrAbortHandler) after the API server
+		// carried out the write; the write still counts, with the status it got.
+		defer func() {
+			switch {
+			case rec.status < 0: // no answer
+			case rec.status == 0:
+				write.status = http.StatusOK // a body without a header is a 200
+			default:
+				write.status = rec.status
+			}
+			p.mu.Lock()
+			p.writes = append(p.writes, write)
+			p.inFlight--
+			p.mu.Unlock()
+		}()
 		rp.ServeHTTP(rec, r)
-		switch {
-		case rec.status < 0: // no answer
-		case rec.status == 0:
-			write.status = http.StatusOK // a body without a header is a 200
-		default:
-			write.status = rec.status
-		}
-		p.mu.Lock()
-		p.writes = append(p.writes, write)
-		p.inFlight--
-		p.mu.Unlock()
 	})}
 	go func() { _ = srv.Serve(ln) }()
 	t.Cleanup(func() { _ = srv.Close() })
