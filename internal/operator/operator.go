@@ -5,7 +5,6 @@ import (
 	"crypto/rand"
 	"errors"
 	"fmt"
-	"maps"
 	"net/http"
 	"slices"
 	"strings"
@@ -295,9 +294,6 @@ func cacheOptions(scheme *runtime.Scheme, gate *shard.Gate, opts *Options, httpC
 			c.DefaultNamespaces = map[string]cache.Config{}
 		}
 		c.DefaultNamespaces[ns] = cache.Config{}
-	}
-	if opts.RolloutEnabled {
-		maps.Copy(c.ByObject, rollout.CacheByObject())
 	}
 	return c
 }

@@ -24,13 +24,21 @@ func NewSourceCache(cfg *rest.Config, scheme *runtime.Scheme, namespace string) 
 	return c.Cache, err
 }
 
-// DeploymentWatchers registers the sources index of Deployments on mgr, as SetupWithManager
-// does, and returns what maps a Secret to the Deployments that may watch it, and whether that
-// reads the informer's own index (a cache of every namespace) or lists by the field index.
-func DeploymentWatchers(ctx context.Context, mgr ctrl.Manager) (func(namespace, secret string) []string, bool, error) {
+// DeploymentWatchers registers the sources index of Deployments in a workload cache of
+// namespaces (every one when none) added to mgr, as SetupWithManager does, and returns what
+// maps a Secret to the Deployments that may watch it, and whether that reads the informer's
+// own index (a cache of every namespace) or lists by the field index.
+func DeploymentWatchers(ctx context.Context, mgr ctrl.Manager, namespaces []string) (func(namespace, secret string) []string, bool, error) {
+	views, err := NewWorkloadCache(mgr.GetConfig(), mgr.GetRESTMapper(), mgr.GetHTTPClient(), namespaces, nil)
+	if err != nil {
+		return nil, false, err
+	}
+	if err := mgr.Add(views.(workloadCache)); err != nil {
+		return nil, false, err
+	}
 	kr := &kindReconciler{Reconciler: &Reconciler{Client: mgr.GetClient()}, shared: &shared{opts: Options{}.withDefaults()},
-		kind: workloadKinds()[0], workloads: mgr.GetClient()}
-	if err := kr.indexSources(ctx, mgr); err != nil {
+		kind: workloadKinds()[0], workloads: views, cache: views, scheme: ViewScheme}
+	if err := kr.indexSources(ctx); err != nil {
 		return nil, false, err
 	}
 	return func(namespace, secret string) []string {

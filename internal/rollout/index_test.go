@@ -7,7 +7,6 @@ import (
 	"time"
 
 	ctrl "sigs.k8s.io/controller-runtime"
-	"sigs.k8s.io/controller-runtime/pkg/cache"
 	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
 
 	"github.com/ferryhq/ferry/internal/rollout"
@@ -29,21 +28,20 @@ func TestWatchersOfASource(t *testing.T) {
 
 	for _, tc := range []struct {
 		name       string
-		namespaces map[string]cache.Config
+		namespaces []string
 		indexed    bool
 	}{
 		{"every namespace", nil, true},
-		{"some namespaces", map[string]cache.Config{nsA: {}, nsB: {}}, false},
+		{"some namespaces", []string{nsA, nsB}, false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			ctx, cancel := context.WithCancel(context.Background())
 			defer cancel()
-			mgr, err := ctrl.NewManager(restConfig, ctrl.Options{Scheme: k8s.Scheme(), Metrics: metricsserver.Options{BindAddress: "0"},
-				Cache: cache.Options{ByObject: rollout.CacheByObject(), DefaultNamespaces: tc.namespaces}})
+			mgr, err := ctrl.NewManager(restConfig, ctrl.Options{Scheme: k8s.Scheme(), Metrics: metricsserver.Options{BindAddress: "0"}})
 			if err != nil {
 				t.Fatal(err)
 			}
-			watchers, indexed, err := rollout.DeploymentWatchers(ctx, mgr)
+			watchers, indexed, err := rollout.DeploymentWatchers(ctx, mgr, tc.namespaces)
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -1,6 +1,7 @@
 package rollout
 
 import (
+	"encoding/json"
 	"slices"
 	"testing"
 
@@ -9,6 +10,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/equality"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime/serializer"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 )
 
@@ -152,67 +154,110 @@ func TestScopes(t *testing.T) {
 	}
 }
 
-// TestSlimWorkloadSpec checks that a cached workload keeps, of its spec, what restarts read or
-// write — paused, the pod template's annotations, its containers whole (the env-vars
-// strategy's patch carries them whole) and its volumes — and nothing else.
-func TestSlimWorkloadSpec(t *testing.T) {
+// TestWorkloadViews checks that each viewed kind, decoded from the JSON the API server sends
+// (with the view scheme's JSON codec, as the workload cache decodes it) and slimmed, reads
+// as the whole object does for what a reconcile uses — the opt-in annotations, the pod
+// template's annotations, the sources it references and how, paused — and holds nothing a
+// reconcile does not read: literal environment values, volumes of no source, kubectl's copy
+// of the manifest.
+func TestWorkloadViews(t *testing.T) {
 	containers := []corev1.Container{{Name: "app", Image: "app:1", Ports: []corev1.ContainerPort{{ContainerPort: 80}},
-		Env: []corev1.EnvVar{{Name: "A", Value: "1"}}, EnvFrom: []corev1.EnvFromSource{{SecretRef: &corev1.SecretEnvSource{
-			LocalObjectReference: corev1.LocalObjectReference{Name: "db"}}}}}}
-	volumes := []corev1.Volume{{Name: "tls", VolumeSource: corev1.VolumeSource{Secret: &corev1.SecretVolumeSource{SecretName: "tls"}}}}
+		Env: []corev1.EnvVar{{Name: "A", Value: "1"}, {Name: "P", ValueFrom: &corev1.EnvVarSource{SecretKeyRef: &corev1.SecretKeySelector{
+			LocalObjectReference: corev1.LocalObjectReference{Name: "db"}, Key: "password"}}}},
+		EnvFrom: []corev1.EnvFromSource{{ConfigMapRef: &corev1.ConfigMapEnvSource{
+			LocalObjectReference: corev1.LocalObjectReference{Name: "settings"}}}}}}
+	volumes := []corev1.Volume{
+		{Name: "tls", VolumeSource: corev1.VolumeSource{Secret: &corev1.SecretVolumeSource{SecretName: "tls"}}},
+		{Name: "scratch", VolumeSource: corev1.VolumeSource{EmptyDir: &corev1.EmptyDirVolumeSource{}}},
+		{Name: "csi", VolumeSource: corev1.VolumeSource{CSI: &corev1.CSIVolumeSource{Driver: SecretsStoreDriver,
+			VolumeAttributes: map[string]string{secretProviderClassAttribute: "spc"}}}}}
 	template := corev1.PodTemplateSpec{
-		ObjectMeta: metav1.ObjectMeta{Labels: map[string]string{"app": "a"}, Annotations: map[string]string{"keep": "me"}},
+		ObjectMeta: metav1.ObjectMeta{Labels: map[string]string{"app": "a"}, Annotations: map[string]string{ReloaderSecretReload: "x"}},
 		Spec: corev1.PodSpec{Containers: containers, InitContainers: containers, Volumes: volumes,
-			NodeSelector: map[string]string{"zone": "a"}, SecurityContext: &corev1.PodSecurityContext{}}}
-	want := corev1.PodTemplateSpec{ObjectMeta: metav1.ObjectMeta{Annotations: map[string]string{"keep": "me"}},
-		Spec: corev1.PodSpec{Containers: containers, InitContainers: containers, Volumes: volumes}}
+			EphemeralContainers: []corev1.EphemeralContainer{{EphemeralContainerCommon: corev1.EphemeralContainerCommon{Name: "debug", Env: containers[0].Env}}},
+			NodeSelector:        map[string]string{"zone": "a"}, SecurityContext: &corev1.PodSecurityContext{}}}
+	meta := metav1.ObjectMeta{Namespace: "ns", Name: "w", ResourceVersion: "7", Generation: 3,
+		Annotations:   map[string]string{corev1.LastAppliedConfigAnnotation: "{}", ReloaderAuto: "true"},
+		ManagedFields: []metav1.ManagedFieldsEntry{{Manager: "kubectl"}}}
 	selector := &metav1.LabelSelector{MatchLabels: map[string]string{"app": "a"}}
+	wantRefs := References(&template.Spec)
+	wantScopes := Scopes(&template.Spec)
+	codecs := serializer.NewCodecFactory(ViewScheme)
 	for _, tc := range []struct {
-		workload client.Object
-		slimmed  func(client.Object) any
-		want     any
+		whole  client.Object
+		paused bool
 	}{
-		{&appsv1.Deployment{Spec: appsv1.DeploymentSpec{Paused: true, Replicas: new(int32(2)), Selector: selector, Template: template}},
-			func(o client.Object) any { return o.(*appsv1.Deployment).Spec },
-			appsv1.DeploymentSpec{Paused: true, Template: want}},
-		{&appsv1.StatefulSet{Spec: appsv1.StatefulSetSpec{Selector: selector, Template: template,
-			VolumeClaimTemplates: []corev1.PersistentVolumeClaim{{}}}},
-			func(o client.Object) any { return o.(*appsv1.StatefulSet).Spec },
-			appsv1.StatefulSetSpec{Template: want}},
-		{&appsv1.DaemonSet{Spec: appsv1.DaemonSetSpec{Selector: selector, Template: template}},
-			func(o client.Object) any { return o.(*appsv1.DaemonSet).Spec },
-			appsv1.DaemonSetSpec{Template: want}},
-		{&batchv1.CronJob{Spec: batchv1.CronJobSpec{Schedule: "* * * * *", JobTemplate: batchv1.JobTemplateSpec{
-			Spec: batchv1.JobSpec{Template: template}}}},
-			func(o client.Object) any { return o.(*batchv1.CronJob).Spec },
-			batchv1.CronJobSpec{JobTemplate: batchv1.JobTemplateSpec{Spec: batchv1.JobSpec{Template: want}}}},
+		{&appsv1.Deployment{TypeMeta: metav1.TypeMeta{APIVersion: "apps/v1", Kind: "Deployment"}, ObjectMeta: meta,
+			Spec:   appsv1.DeploymentSpec{Paused: true, Replicas: new(int32(2)), Selector: selector, Template: template},
+			Status: appsv1.DeploymentStatus{Replicas: 2}}, true},
+		{&appsv1.StatefulSet{TypeMeta: metav1.TypeMeta{APIVersion: "apps/v1", Kind: "StatefulSet"}, ObjectMeta: meta,
+			Spec: appsv1.StatefulSetSpec{Selector: selector, Template: template, VolumeClaimTemplates: []corev1.PersistentVolumeClaim{{}}}}, false},
+		{&appsv1.DaemonSet{TypeMeta: metav1.TypeMeta{APIVersion: "apps/v1", Kind: "DaemonSet"}, ObjectMeta: meta,
+			Spec: appsv1.DaemonSetSpec{Selector: selector, Template: template}}, false},
+		{&batchv1.CronJob{TypeMeta: metav1.TypeMeta{APIVersion: "batch/v1", Kind: "CronJob"}, ObjectMeta: meta,
+			Spec: batchv1.CronJobSpec{Schedule: "* * * * *", JobTemplate: batchv1.JobTemplateSpec{
+				Spec: batchv1.JobSpec{Template: template}}}}, false},
 	} {
-		out, err := slimWorkload(tc.workload)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if got := tc.slimmed(out.(client.Object)); !equality.Semantic.DeepEqual(got, tc.want) {
-			t.Errorf("%T spec after slimWorkload = %+v, want %+v", tc.workload, got, tc.want)
-		}
-	}
-}
-
-func TestSlimWorkload(t *testing.T) {
-	d := &appsv1.Deployment{}
-	d.Annotations = map[string]string{corev1.LastAppliedConfigAnnotation: "{}", ReloaderAuto: "true"}
-	d.ManagedFields = []metav1.ManagedFieldsEntry{{Manager: "kubectl"}}
-	d.Status.Replicas = 3
-	d.Spec.Template.Annotations = map[string]string{"keep": "me"}
-	out, err := slimWorkload(d)
-	if err != nil {
-		t.Fatal(err)
-	}
-	got := out.(*appsv1.Deployment)
-	if len(got.Annotations) != 1 || got.Annotations[ReloaderAuto] != "true" || got.ManagedFields != nil || got.Status.Replicas != 0 ||
-		got.Spec.Template.Annotations["keep"] != "me" {
-		t.Errorf("slimWorkload = %+v", got)
-	}
-	if len(CacheByObject()) != 4 {
-		t.Errorf("CacheByObject covers %d kinds, want the 4 kept in full and always served", len(CacheByObject()))
+		gvk := tc.whole.GetObjectKind().GroupVersionKind()
+		t.Run(gvk.Kind, func(t *testing.T) {
+			raw, err := json.Marshal(tc.whole)
+			if err != nil {
+				t.Fatal(err)
+			}
+			decoded, _, err := codecs.UniversalDeserializer().Decode(raw, nil, nil)
+			if err != nil {
+				t.Fatalf("decoding a %s into its view: %v", gvk.Kind, err)
+			}
+			slimmed, err := slimView(gvk)(decoded)
+			if err != nil {
+				t.Fatal(err)
+			}
+			v, ok := slimmed.(view)
+			if !ok {
+				t.Fatalf("decoded a %T, not a view", slimmed)
+			}
+			if v.GetObjectKind().GroupVersionKind() != gvk || v.GetName() != "w" || v.GetResourceVersion() != "7" || v.GetGeneration() != 3 {
+				t.Errorf("view metadata = %v %s rv %s gen %d", v.GetObjectKind().GroupVersionKind(), v.GetName(), v.GetResourceVersion(), v.GetGeneration())
+			}
+			if len(v.GetAnnotations()) != 1 || v.GetAnnotations()[ReloaderAuto] != "true" || v.GetManagedFields() != nil {
+				t.Errorf("view annotations %v, managed fields %v: want only the opt-in", v.GetAnnotations(), v.GetManagedFields())
+			}
+			var kind workloadKind
+			for _, k := range workloadKinds() {
+				if k.gvk == gvk {
+					kind = k
+				}
+			}
+			if kind.paused(v) != tc.paused || kind.paused(tc.whole) != tc.paused {
+				t.Errorf("paused: view %v, whole %v, want %v", kind.paused(v), kind.paused(tc.whole), tc.paused)
+			}
+			got := kind.template(v)
+			if got.Annotations[ReloaderSecretReload] != "x" || len(got.Annotations) != 1 {
+				t.Errorf("pod template annotations = %v", got.Annotations)
+			}
+			if refs := References(&got.Spec); !slices.Equal(refs, wantRefs) {
+				t.Errorf("references of the view = %v, of the whole object %v", refs, wantRefs)
+			}
+			if scopes := Scopes(&got.Spec); !equality.Semantic.DeepEqual(scopes, wantScopes) {
+				t.Errorf("scopes of the view = %v, of the whole object %v", scopes, wantScopes)
+			}
+			for _, c := range got.Spec.Containers {
+				for _, e := range c.Env {
+					if e.Value != "" {
+						t.Errorf("the view keeps the literal value of %s", e.Name)
+					}
+				}
+			}
+			if len(got.Spec.Volumes) != 2 {
+				t.Errorf("view volumes = %v, want the Secret and CSI ones", got.Spec.Volumes)
+			}
+			// A copy shares nothing with the cached view.
+			cp := v.DeepCopyObject().(view)
+			kind.template(cp).Annotations["changed"] = "yes"
+			cp.spec().Template.Spec.Containers = nil
+			if !equality.Semantic.DeepEqual(kind.template(v), got) {
+				t.Error("changing a deep copy changed the view")
+			}
+		})
 	}
 }

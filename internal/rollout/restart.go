@@ -45,15 +45,19 @@ func (kr *kindReconciler) rollOut(ctx context.Context, key string, workload clie
 		log.V(1).Info("Restart waits", "reason", verdict.Reason, "wait", verdict.Wait)
 		return ctrl.Result{RequeueAfter: verdict.Wait}, nil
 	}
-	next, pauseFor, err := kr.restarted(workload, seen, decision)
+	whole, err := kr.whole(ctx, workload)
+	if err != nil || whole == nil {
+		return ctrl.Result{RequeueAfter: 100 * time.Millisecond}, err
+	}
+	next, pauseFor, err := kr.restarted(whole, seen, decision)
 	if err != nil {
 		return ctrl.Result{}, err
 	}
 	if kr.kind.recreate {
-		err = kr.recreate(ctx, workload, next)
+		err = kr.recreate(ctx, whole, next)
 	} else {
 		// The optimistic lock makes sure the digest was computed from the current pod template.
-		err = kr.Client.Patch(ctx, next, client.MergeFromWithOptions(workload, client.MergeFromWithOptimisticLock{}))
+		err = kr.Client.Patch(ctx, next, client.MergeFromWithOptions(whole, client.MergeFromWithOptimisticLock{}))
 	}
 	if isConflict(err) { // the workload changed meanwhile: look again
 		return ctrl.Result{RequeueAfter: 100 * time.Millisecond}, nil
@@ -75,6 +79,24 @@ func (kr *kindReconciler) rollOut(ctx context.Context, key string, workload clie
 	kr.alerts.send(Alert{Kind: kr.kind.name, Namespace: workload.GetNamespace(), Name: workload.GetName(), Changed: describe(changed)})
 	log.Info("Workload restarted")
 	return ctrl.Result{RequeueAfter: pauseFor}, nil
+}
+
+// whole returns the workload whole, to write a restart: a view (view.go) is read again from
+// the API server, and nil returned when that copy is newer than the view (the cache catches
+// up and the workload is looked at again), so that what is written was decided on the pod
+// template it goes into.
+func (kr *kindReconciler) whole(ctx context.Context, workload client.Object) (client.Object, error) {
+	if _, ok := workload.(view); !ok {
+		return workload, nil
+	}
+	full := kr.kind.full()
+	if err := kr.APIReader.Get(ctx, client.ObjectKeyFromObject(workload), full); err != nil {
+		return nil, client.IgnoreNotFound(err)
+	}
+	if full.GetResourceVersion() != workload.GetResourceVersion() {
+		return nil, nil
+	}
+	return full, nil
 }
 
 // restarted returns the workload as the restart writes it, and how long the restart pauses
@@ -224,16 +246,21 @@ func startPause(o client.Object, now time.Time) time.Duration {
 }
 
 // resumeIfDue resumes a Deployment paused after a restart once its pause period has passed.
-// It returns the workload as it now is, and how long until the pause ends when it has not.
+// It returns the workload as it now is, and how long until the pause ends when it has not;
+// nil and when to look again when the cache is behind the API server.
 func (kr *kindReconciler) resumeIfDue(ctx context.Context, workload client.Object) (client.Object, time.Duration, error) {
-	d, ok := workload.(*appsv1.Deployment)
 	at, paused := pausedAt(workload)
-	if !ok || !paused {
+	if kr.kind.name != "Deployment" || !paused {
 		return workload, 0, nil
 	}
 	if wait := at.Add(pausePeriod(workload)).Sub(kr.now()()); wait > 0 {
 		return workload, wait, nil
 	}
+	whole, err := kr.whole(ctx, workload)
+	if err != nil || whole == nil {
+		return nil, 100 * time.Millisecond, err
+	}
+	d := whole.(*appsv1.Deployment)
 	resumed := d.DeepCopy()
 	resumed.Spec.Paused = false
 	delete(resumed.Annotations, AnnotationPausedAt)

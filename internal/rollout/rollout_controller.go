@@ -2,6 +2,7 @@ package rollout
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"slices"
 	"strings"
@@ -9,8 +10,11 @@ import (
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/labels"
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/client-go/tools/events"
 	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/cache"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/controller"
 
@@ -72,9 +76,14 @@ type kindReconciler struct {
 	*Reconciler
 	*shared
 	kind workloadKind
-	// workloads reads workloads of the kind: the manager's client, or for unstructured kinds
-	// (which that client does not cache) the manager's cache itself.
+	// workloads reads workloads of the kind: the cache of views for viewed kinds, the
+	// manager's client for Jobs (as metadata), or for unstructured kinds (which that client
+	// does not cache) the manager's cache itself.
 	workloads client.Reader
+	// cache is the cache that holds the kind (the views' or the manager's), and scheme the
+	// scheme that names its objects.
+	cache  cache.Cache
+	scheme *runtime.Scheme
 	// watchers is the index of the kind's workloads by the sources they may watch.
 	watchers *cacheview.Index
 	// controller is the kind's controller, to which watches are added when an API appears.
@@ -119,8 +128,8 @@ func (kr *kindReconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl
 		return ctrl.Result{}, err
 	}
 	workload, resumeIn, err := kr.resumeIfDue(ctx, workload)
-	if err != nil {
-		return ctrl.Result{}, err
+	if err != nil || workload == nil { // nil: the cache is behind the API server
+		return ctrl.Result{RequeueAfter: resumeIn}, err
 	}
 	result, err := kr.reconcileSources(ctx, key, workload, optIn)
 	return sooner(sooner(result, healthIn), resumeIn), err
@@ -284,9 +293,7 @@ func (kr *kindReconciler) candidates(ctx context.Context, namespace string, optI
 // record writes the observed digests on the workload's metadata, leaving the pod template
 // alone: nothing restarts.
 func (kr *kindReconciler) record(ctx context.Context, workload client.Object, digests map[string]string) error {
-	patched := workload.DeepCopyObject().(client.Object)
-	setAnnotation(patched, AnnotationLastDigests, FormatDigests(digests))
-	if err := kr.Client.Patch(ctx, patched, client.MergeFrom(workload)); err != nil {
+	if err := kr.patchAnnotation(ctx, workload, AnnotationLastDigests, new(FormatDigests(digests))); err != nil {
 		return fmt.Errorf("recording source digests: %w", err)
 	}
 	ctrl.LoggerFrom(ctx).V(1).Info("Recorded source digests", "sources", len(digests))
@@ -299,14 +306,22 @@ func (kr *kindReconciler) dropRecord(ctx context.Context, workload client.Object
 	if _, ok := workload.GetAnnotations()[AnnotationLastDigests]; !ok || !workload.GetDeletionTimestamp().IsZero() {
 		return nil
 	}
-	patched := workload.DeepCopyObject().(client.Object)
-	annotations := patched.GetAnnotations()
-	delete(annotations, AnnotationLastDigests)
-	patched.SetAnnotations(annotations)
-	if err := kr.Client.Patch(ctx, patched, client.MergeFrom(workload)); err != nil {
+	if err := kr.patchAnnotation(ctx, workload, AnnotationLastDigests, nil); err != nil {
 		return fmt.Errorf("removing recorded source digests: %w", err)
 	}
 	return nil
+}
+
+// patchAnnotation sets one annotation of the workload (removes it, value nil) with a merge
+// patch of its metadata alone, whatever the workload was read as (a view, metadata, whole).
+func (kr *kindReconciler) patchAnnotation(ctx context.Context, workload client.Object, key string, value *string) error {
+	patch, err := json.Marshal(map[string]any{"metadata": map[string]any{"annotations": map[string]*string{key: value}}})
+	if err != nil {
+		return err
+	}
+	target := metadataOf(kr.kind.gvk)
+	target.Namespace, target.Name = workload.GetNamespace(), workload.GetName()
+	return kr.Client.Patch(ctx, target, client.RawPatch(types.MergePatchType, patch))
 }
 
 func setAnnotation(o client.Object, key, value string) {

@@ -21,7 +21,6 @@ import (
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	ctrl "sigs.k8s.io/controller-runtime"
-	"sigs.k8s.io/controller-runtime/pkg/builder"
 	"sigs.k8s.io/controller-runtime/pkg/cache"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/controller"
@@ -85,6 +84,13 @@ func (r *Reconciler) SetupWithManager(ctx context.Context, mgr ctrl.Manager) err
 			return err
 		}
 	}
+	views, err := NewWorkloadCache(mgr.GetConfig(), mgr.GetRESTMapper(), mgr.GetHTTPClient(), opts.Namespaces, r.Shards)
+	if err != nil {
+		return err
+	}
+	if err := mgr.Add(views.(workloadCache)); err != nil {
+		return err
+	}
 	w := &apiWaiter{mgr: mgr, poll: opts.APIPollInterval}
 	for _, kind := range workloadKinds() {
 		if opts.ignoresKind(kind.name) {
@@ -92,7 +98,7 @@ func (r *Reconciler) SetupWithManager(ctx context.Context, mgr ctrl.Manager) err
 		}
 		kr := &kindReconciler{Reconciler: r, shared: s, kind: kind}
 		setup := func(ctx context.Context) error {
-			if err := kr.setup(ctx, mgr, sources.Cache, secrets); err != nil {
+			if err := kr.setup(ctx, mgr, views, sources.Cache, secrets); err != nil {
 				return err
 			}
 			s.reconcilers = append(s.reconcilers, kr)
@@ -139,14 +145,18 @@ func served(ctx context.Context, mgr ctrl.Manager, gvk schema.GroupVersionKind) 
 	return !apierrors.IsNotFound(err) && !meta.IsNoMatchError(err)
 }
 
-// setup registers the index and the controller of one kind: sources is the metadata cache
-// of ConfigMaps and Namespaces, secrets that of unmanaged Secrets.
-func (kr *kindReconciler) setup(ctx context.Context, mgr ctrl.Manager, sources, secrets cache.Cache) error {
-	kr.workloads = kr.Client
-	if _, ok := kr.kind.object().(*unstructured.Unstructured); ok {
+// setup registers the index and the controller of one kind: views is the cache of the
+// viewed kinds, sources the metadata cache of ConfigMaps and Namespaces, secrets that of
+// unmanaged Secrets.
+func (kr *kindReconciler) setup(ctx context.Context, mgr ctrl.Manager, views, sources, secrets cache.Cache) error {
+	kr.workloads, kr.cache, kr.scheme = kr.Client, mgr.GetCache(), mgr.GetScheme()
+	switch {
+	case kr.kind.viewed:
+		kr.workloads, kr.cache, kr.scheme = views, views, ViewScheme
+	case kr.kind.optional: // unstructured: the manager's client does not cache it
 		kr.workloads = mgr.GetCache()
 	}
-	if err := kr.indexSources(ctx, mgr); err != nil {
+	if err := kr.indexSources(ctx); err != nil {
 		return err
 	}
 	opts := controller.Options{MaxConcurrentReconciles: 2, SkipNameValidation: new(true)}
@@ -154,15 +164,15 @@ func (kr *kindReconciler) setup(ctx context.Context, mgr ctrl.Manager, sources, 
 	var filter *shard.Filter
 	if kr.Shards != nil {
 		var err error
-		if filter, err = kr.Shards.Filter(kr.workloads, mgr.GetScheme(), kr.kind.object()); err != nil {
+		if filter, err = kr.Shards.Filter(kr.workloads, kr.scheme, kr.kind.object()); err != nil {
 			return err
 		}
 		rec = filter.Reconciler(kr)
 		opts.NeedLeaderElection = new(false)
 	}
 	b := ctrl.NewControllerManagedBy(mgr).
-		Named("rollout-"+strings.ToLower(kr.kind.name)).
-		For(kr.kind.object(), builder.WithPredicates(kr.workloadChanged())).
+		Named("rollout-" + strings.ToLower(kr.kind.name)).
+		WatchesRawSource(source.Kind(kr.cache, kr.kind.object(), &handler.EnqueueRequestForObject{}, kr.workloadChanged())).
 		WithOptions(opts)
 	if filter != nil {
 		b = b.WatchesRawSource(filter.Source())
@@ -275,8 +285,8 @@ var _ manager.Runnable = &apiWaiter{}
 // allocated an empty workload, a list and a copy of every match each time (at 10,000
 // unrelated Secrets, most of the operator's allocation at cold start). Where the cache hides
 // its informers' indexers (several namespaces) the index is the manager's field index.
-func (kr *kindReconciler) indexSources(ctx context.Context, mgr ctrl.Manager) error {
-	x, err := cacheview.NewIndex(ctx, mgr.GetCache(), mgr.GetFieldIndexer(), kr.workloads, kr.kind.object(),
+func (kr *kindReconciler) indexSources(ctx context.Context) error {
+	x, err := cacheview.NewIndex(ctx, kr.cache, kr.cache, kr.workloads, kr.kind.object(),
 		kr.kind.list, IndexSources, kr.indexKeys)
 	if err != nil {
 		return fmt.Errorf("indexing %s by source: %w", kr.kind.name, err)

@@ -79,7 +79,7 @@ func newSourceCache(cfg *rest.Config, scheme *runtime.Scheme, mapper meta.RESTMa
 	return sourceCache{c}, nil
 }
 
-// slimMetadata keeps what the watch needs of a source's metadata: name, namespace, uid,
+// slimMetadata keeps what the watch needs of a source's metadata: name, namespace,
 // resourceVersion and the ignore and match annotations. It drops managed fields, labels,
 // owners and every other annotation — among them kubectl's last-applied-configuration,
 // which on a Secret holds its data.
@@ -97,7 +97,7 @@ func slimMetadata(in any) (any, error) {
 			kept[k] = v
 		}
 	}
-	m.Annotations, m.Labels, m.ManagedFields, m.OwnerReferences = kept, nil, nil, nil
+	m.Annotations, m.Labels, m.ManagedFields, m.OwnerReferences, m.UID = kept, nil, nil, nil, ""
 	return m, nil
 }
 

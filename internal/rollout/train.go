@@ -135,6 +135,9 @@ func (kr *kindReconciler) checkHealth(ctx context.Context, key string, workload 
 		return 0, nil
 	}
 	current := kr.kind.object() // the cache holds no status: read it from the API server
+	if kr.kind.full != nil {
+		current = kr.kind.full()
+	}
 	if err := kr.APIReader.Get(ctx, client.ObjectKeyFromObject(workload), current); err != nil {
 		return 0, client.IgnoreNotFound(err)
 	}

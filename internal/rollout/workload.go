@@ -10,10 +10,7 @@ import (
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
-	"sigs.k8s.io/controller-runtime/pkg/cache"
 	"sigs.k8s.io/controller-runtime/pkg/client"
-
-	"github.com/ferryhq/ferry/internal/cacheview"
 )
 
 // RolloutGVK is Argo Rollouts' Rollout, served only where its CRD is installed.
@@ -28,17 +25,20 @@ type workloadKind struct {
 	object func() client.Object
 	list   func() client.ObjectList
 	// template returns the pod template. For typed kinds it points into the object; for
-	// unstructured ones it is a copy, which setTemplate writes back.
+	// unstructured ones and views it is a copy, which setTemplate writes back (unstructured).
 	template    func(client.Object) *corev1.PodTemplateSpec
 	setTemplate func(client.Object, *corev1.PodTemplateSpec) error
 	paused      func(client.Object) bool
 	// optional kinds come from a CRD: their controller starts when the API is served.
 	optional bool
+	// viewed kinds are cached as views (view.go): a restart reads the whole object (full)
+	// from the API server.
+	viewed bool
 	// metadataOnly kinds are watched as metadata: only annotations on their own metadata opt
-	// them in, and a reconcile reads the full object from the API server (full reads a
-	// full object into).
+	// them in, and a reconcile reads the full object from the API server (full).
 	metadataOnly bool
-	full         func() client.Object
+	// full makes an empty whole object of a viewed or metadata-only kind.
+	full func() client.Object
 	// recreate kinds cannot change their pod template (Jobs): a restart deletes the object
 	// and creates it again.
 	recreate bool
@@ -46,44 +46,52 @@ type workloadKind struct {
 
 func never(client.Object) bool { return false }
 
+// viewedKind is a kind the rollout caches as views (view.go): object and list make views,
+// full the whole object a restart reads from the API server, and template and paused read
+// either.
+func viewedKind(name string, gvk schema.GroupVersionKind, full func() client.Object,
+	template func(client.Object) *corev1.PodTemplateSpec, paused func(client.Object) bool) workloadKind {
+	return workloadKind{
+		name: name, gvk: gvk, viewed: true, full: full,
+		object: func() client.Object { return viewOf(gvk) },
+		list:   func() client.ObjectList { return viewListOf(gvk) },
+		template: func(o client.Object) *corev1.PodTemplateSpec {
+			if v, ok := o.(view); ok {
+				return v.spec().template()
+			}
+			return template(o)
+		},
+		paused: func(o client.Object) bool {
+			if v, ok := o.(view); ok {
+				return v.spec().Paused
+			}
+			return paused(o)
+		},
+	}
+}
+
 func workloadKinds() []workloadKind {
 	return []workloadKind{
-		{
-			name:     "Deployment",
-			gvk:      appsv1.SchemeGroupVersion.WithKind("Deployment"),
-			object:   func() client.Object { return &appsv1.Deployment{} },
-			list:     func() client.ObjectList { return &appsv1.DeploymentList{} },
-			template: func(o client.Object) *corev1.PodTemplateSpec { return &o.(*appsv1.Deployment).Spec.Template },
-			paused:   func(o client.Object) bool { return o.(*appsv1.Deployment).Spec.Paused },
-		},
-		{
-			name:     "StatefulSet",
-			gvk:      appsv1.SchemeGroupVersion.WithKind("StatefulSet"),
-			object:   func() client.Object { return &appsv1.StatefulSet{} },
-			list:     func() client.ObjectList { return &appsv1.StatefulSetList{} },
-			template: func(o client.Object) *corev1.PodTemplateSpec { return &o.(*appsv1.StatefulSet).Spec.Template },
-			paused:   never,
-		},
-		{
-			name:     "DaemonSet",
-			gvk:      appsv1.SchemeGroupVersion.WithKind("DaemonSet"),
-			object:   func() client.Object { return &appsv1.DaemonSet{} },
-			list:     func() client.ObjectList { return &appsv1.DaemonSetList{} },
-			template: func(o client.Object) *corev1.PodTemplateSpec { return &o.(*appsv1.DaemonSet).Spec.Template },
-			paused:   never,
-		},
-		{
-			name:   "CronJob",
-			gvk:    batchv1.SchemeGroupVersion.WithKind("CronJob"),
-			object: func() client.Object { return &batchv1.CronJob{} },
-			list:   func() client.ObjectList { return &batchv1.CronJobList{} },
-			template: func(o client.Object) *corev1.PodTemplateSpec {
+		viewedKind("Deployment", appsv1.SchemeGroupVersion.WithKind("Deployment"),
+			func() client.Object { return &appsv1.Deployment{} },
+			func(o client.Object) *corev1.PodTemplateSpec { return &o.(*appsv1.Deployment).Spec.Template },
+			func(o client.Object) bool { return o.(*appsv1.Deployment).Spec.Paused }),
+		viewedKind("StatefulSet", appsv1.SchemeGroupVersion.WithKind("StatefulSet"),
+			func() client.Object { return &appsv1.StatefulSet{} },
+			func(o client.Object) *corev1.PodTemplateSpec { return &o.(*appsv1.StatefulSet).Spec.Template },
+			never),
+		viewedKind("DaemonSet", appsv1.SchemeGroupVersion.WithKind("DaemonSet"),
+			func() client.Object { return &appsv1.DaemonSet{} },
+			func(o client.Object) *corev1.PodTemplateSpec { return &o.(*appsv1.DaemonSet).Spec.Template },
+			never),
+		// A suspended CronJob starts no Job: its template still takes the change, so the
+		// next Job after it resumes runs with the new data.
+		viewedKind("CronJob", batchv1.SchemeGroupVersion.WithKind("CronJob"),
+			func() client.Object { return &batchv1.CronJob{} },
+			func(o client.Object) *corev1.PodTemplateSpec {
 				return &o.(*batchv1.CronJob).Spec.JobTemplate.Spec.Template
 			},
-			// A suspended CronJob starts no Job: its template still takes the change, so the
-			// next Job after it resumes runs with the new data.
-			paused: never,
-		},
+			never),
 		jobKind(),
 		rolloutKind(),
 	}
@@ -181,59 +189,4 @@ func WorkloadGroupKinds() []schema.GroupKind {
 		out = append(out, kind.gvk.GroupKind())
 	}
 	return out
-}
-
-// CacheByObject returns the manager's cache settings for the workload kinds Ferry keeps in
-// full: each cached workload drops what restarts never read — its status, its managed fields,
-// kubectl's last-applied-configuration annotation (a second copy of the whole manifest), and
-// of its spec all but whether it is paused and, of the pod template, the annotations,
-// containers and volumes — so that the cache holds little more than metadata and what the
-// pod template references. Writes are merge patches computed between two such copies, so the
-// dropped parts are never written; the containers stay whole, as the env-vars strategy's
-// patch carries the containers list whole.
-func CacheByObject() map[client.Object]cache.ByObject {
-	out := map[client.Object]cache.ByObject{}
-	for _, kind := range workloadKinds() {
-		if kind.metadataOnly || kind.optional { // a cache cannot be set up for a kind not yet served
-			continue
-		}
-		out[kind.object()] = cache.ByObject{Transform: slimWorkload}
-	}
-	return out
-}
-
-func slimWorkload(in any) (any, error) {
-	o, ok := in.(client.Object)
-	if !ok {
-		return in, nil
-	}
-	cacheview.TrimMetadata(o)
-	switch w := o.(type) {
-	case *appsv1.Deployment:
-		w.Status = appsv1.DeploymentStatus{}
-		w.Spec = appsv1.DeploymentSpec{Paused: w.Spec.Paused, Template: slimTemplate(w.Spec.Template)}
-	case *appsv1.StatefulSet:
-		w.Status = appsv1.StatefulSetStatus{}
-		w.Spec = appsv1.StatefulSetSpec{Template: slimTemplate(w.Spec.Template)}
-	case *appsv1.DaemonSet:
-		w.Status = appsv1.DaemonSetStatus{}
-		w.Spec = appsv1.DaemonSetSpec{Template: slimTemplate(w.Spec.Template)}
-	case *batchv1.CronJob:
-		w.Status = batchv1.CronJobStatus{}
-		w.Spec = batchv1.CronJobSpec{JobTemplate: batchv1.JobTemplateSpec{
-			Spec: batchv1.JobSpec{Template: slimTemplate(w.Spec.JobTemplate.Spec.Template)}}}
-	case *unstructured.Unstructured:
-		delete(w.Object, "status")
-	}
-	return o, nil
-}
-
-// slimTemplate keeps of a pod template what restarts read or write: its annotations (opt-in,
-// the config digest), its containers, whole, and its volumes (the sources they reference).
-func slimTemplate(t corev1.PodTemplateSpec) corev1.PodTemplateSpec {
-	return corev1.PodTemplateSpec{
-		ObjectMeta: metav1.ObjectMeta{Annotations: t.Annotations},
-		Spec: corev1.PodSpec{InitContainers: t.Spec.InitContainers, Containers: t.Spec.Containers,
-			EphemeralContainers: t.Spec.EphemeralContainers, Volumes: t.Spec.Volumes},
-	}
 }

@@ -1,0 +1,327 @@
+package rollout
+
+import (
+	"fmt"
+	"maps"
+	"net/http"
+
+	appsv1 "k8s.io/api/apps/v1"
+	batchv1 "k8s.io/api/batch/v1"
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/meta"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/client-go/rest"
+	"sigs.k8s.io/controller-runtime/pkg/cache"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	"github.com/ferryhq/ferry/internal/cacheview"
+	"github.com/ferryhq/ferry/internal/shard"
+)
+
+// The rollout caches Deployments, StatefulSets, DaemonSets and CronJobs as views: Go types
+// of its own that hold only what a reconcile reads — the metadata, whether the workload is
+// paused, and of its pod template the annotations and the sources its containers and
+// volumes use. An appsv1.Deployment is 1,232 bytes before any of its fields is set and its
+// containers 408 bytes each; a view of one is a third of it, containers and all. A restart,
+// which writes the pod template, reads the workload whole from the API server first
+// (kindReconciler.whole): restarts are rare, reconciles are not.
+//
+// The views decode from JSON (their own scheme has no protobuf for them), into fields named
+// as the API names them; what they do not name is skipped by the decoder, never allocated.
+
+// Markers tell the views of each kind apart: the cache keys its informers by Go type.
+type (
+	deploymentMark  struct{}
+	statefulSetMark struct{}
+	daemonSetMark   struct{}
+	cronJobMark     struct{}
+)
+
+// workloadView is the cached view of one workload of the kind K marks.
+type workloadView[K any] struct {
+	metav1.TypeMeta   `json:",inline"`
+	metav1.ObjectMeta `json:"metadata,omitempty"`
+	Spec              viewSpec `json:"spec,omitempty"`
+}
+
+// workloadViewList is a list of views, as a List or an informer reads them.
+type workloadViewList[K any] struct {
+	metav1.TypeMeta `json:",inline"`
+	metav1.ListMeta `json:"metadata,omitempty"`
+	Items           []workloadView[K] `json:"items"`
+}
+
+// viewSpec is the spec of a Deployment, StatefulSet or DaemonSet (template), or of a
+// CronJob (jobTemplate.spec.template).
+type viewSpec struct {
+	Paused      bool             `json:"paused,omitempty"`
+	Template    viewTemplate     `json:"template,omitempty"`
+	JobTemplate *viewJobTemplate `json:"jobTemplate,omitempty"`
+}
+
+type viewJobTemplate struct {
+	Spec struct {
+		Template viewTemplate `json:"template,omitempty"`
+	} `json:"spec,omitempty"`
+}
+
+type viewTemplate struct {
+	Metadata struct {
+		Annotations map[string]string `json:"annotations,omitempty"`
+	} `json:"metadata,omitempty"`
+	Spec viewPodSpec `json:"spec,omitempty"`
+}
+
+// viewPodSpec keeps what References and Scopes read of a pod spec.
+type viewPodSpec struct {
+	InitContainers      []viewContainer `json:"initContainers,omitempty"`
+	Containers          []viewContainer `json:"containers,omitempty"`
+	EphemeralContainers []viewContainer `json:"ephemeralContainers,omitempty"`
+	Volumes             []corev1.Volume `json:"volumes,omitempty"`
+}
+
+type viewContainer struct {
+	Name    string                 `json:"name"`
+	Env     []corev1.EnvVar        `json:"env,omitempty"`
+	EnvFrom []corev1.EnvFromSource `json:"envFrom,omitempty"`
+}
+
+// isView marks the views, so that code handed a workload can tell a view from a whole object.
+func (*workloadView[K]) isView() {}
+
+type view interface {
+	client.Object
+	isView()
+	spec() *viewSpec
+}
+
+func (v *workloadView[K]) spec() *viewSpec { return &v.Spec }
+
+// template returns the pod template of the view as a PodTemplateSpec holding its
+// annotations and the parts of its spec the view keeps, to read (not to write: it is
+// built afresh, its maps and slices the view's own).
+func (s *viewSpec) template() *corev1.PodTemplateSpec {
+	t := &s.Template
+	if s.JobTemplate != nil {
+		t = &s.JobTemplate.Spec.Template
+	}
+	out := &corev1.PodTemplateSpec{ObjectMeta: metav1.ObjectMeta{Annotations: t.Metadata.Annotations},
+		Spec: corev1.PodSpec{Volumes: t.Spec.Volumes}}
+	out.Spec.InitContainers = containers(t.Spec.InitContainers)
+	out.Spec.Containers = containers(t.Spec.Containers)
+	for _, c := range t.Spec.EphemeralContainers {
+		out.Spec.EphemeralContainers = append(out.Spec.EphemeralContainers, corev1.EphemeralContainer{
+			EphemeralContainerCommon: corev1.EphemeralContainerCommon{Name: c.Name, Env: c.Env, EnvFrom: c.EnvFrom}})
+	}
+	return out
+}
+
+func containers(in []viewContainer) []corev1.Container {
+	if len(in) == 0 {
+		return nil
+	}
+	out := make([]corev1.Container, len(in))
+	for i, c := range in {
+		out[i] = corev1.Container{Name: c.Name, Env: c.Env, EnvFrom: c.EnvFrom}
+	}
+	return out
+}
+
+// DeepCopyObject copies the view: the cache hands out copies.
+func (v *workloadView[K]) DeepCopyObject() runtime.Object {
+	out := &workloadView[K]{TypeMeta: v.TypeMeta}
+	v.ObjectMeta.DeepCopyInto(&out.ObjectMeta)
+	out.Spec = viewSpec{Paused: v.Spec.Paused, Template: v.Spec.Template.deepCopy()}
+	if v.Spec.JobTemplate != nil {
+		out.Spec.JobTemplate = &viewJobTemplate{}
+		out.Spec.JobTemplate.Spec.Template = v.Spec.JobTemplate.Spec.Template.deepCopy()
+	}
+	return out
+}
+
+// DeepCopyObject copies the list.
+func (l *workloadViewList[K]) DeepCopyObject() runtime.Object {
+	out := &workloadViewList[K]{TypeMeta: l.TypeMeta}
+	l.ListMeta.DeepCopyInto(&out.ListMeta)
+	if l.Items != nil {
+		out.Items = make([]workloadView[K], len(l.Items))
+		for i := range l.Items {
+			out.Items[i] = *l.Items[i].DeepCopyObject().(*workloadView[K])
+		}
+	}
+	return out
+}
+
+func (t viewTemplate) deepCopy() viewTemplate {
+	var out viewTemplate
+	out.Metadata.Annotations = maps.Clone(t.Metadata.Annotations)
+	out.Spec.InitContainers = copyContainers(t.Spec.InitContainers)
+	out.Spec.Containers = copyContainers(t.Spec.Containers)
+	out.Spec.EphemeralContainers = copyContainers(t.Spec.EphemeralContainers)
+	if t.Spec.Volumes != nil {
+		out.Spec.Volumes = make([]corev1.Volume, len(t.Spec.Volumes))
+		for i := range t.Spec.Volumes {
+			t.Spec.Volumes[i].DeepCopyInto(&out.Spec.Volumes[i])
+		}
+	}
+	return out
+}
+
+func copyContainers(in []viewContainer) []viewContainer {
+	if in == nil {
+		return nil
+	}
+	out := make([]viewContainer, len(in))
+	for i, c := range in {
+		out[i].Name = c.Name
+		if c.Env != nil {
+			out[i].Env = make([]corev1.EnvVar, len(c.Env))
+			for j := range c.Env {
+				c.Env[j].DeepCopyInto(&out[i].Env[j])
+			}
+		}
+		if c.EnvFrom != nil {
+			out[i].EnvFrom = make([]corev1.EnvFromSource, len(c.EnvFrom))
+			for j := range c.EnvFrom {
+				c.EnvFrom[j].DeepCopyInto(&out[i].EnvFrom[j])
+			}
+		}
+	}
+	return out
+}
+
+// viewKinds are the kinds cached as views, with the view and list types of each.
+var viewKinds = []struct {
+	gvk  schema.GroupVersionKind
+	view func() client.Object
+	list func() client.ObjectList
+}{
+	{appsv1.SchemeGroupVersion.WithKind("Deployment"),
+		func() client.Object { return &workloadView[deploymentMark]{} },
+		func() client.ObjectList { return &workloadViewList[deploymentMark]{} }},
+	{appsv1.SchemeGroupVersion.WithKind("StatefulSet"),
+		func() client.Object { return &workloadView[statefulSetMark]{} },
+		func() client.ObjectList { return &workloadViewList[statefulSetMark]{} }},
+	{appsv1.SchemeGroupVersion.WithKind("DaemonSet"),
+		func() client.Object { return &workloadView[daemonSetMark]{} },
+		func() client.ObjectList { return &workloadViewList[daemonSetMark]{} }},
+	{batchv1.SchemeGroupVersion.WithKind("CronJob"),
+		func() client.Object { return &workloadView[cronJobMark]{} },
+		func() client.ObjectList { return &workloadViewList[cronJobMark]{} }},
+}
+
+// ViewScheme is the scheme of the views: each viewed kind's GroupVersionKind, and its list's,
+// names a view type, and nothing else is known but the meta types a client needs.
+var ViewScheme = func() *runtime.Scheme {
+	s := runtime.NewScheme()
+	for _, k := range viewKinds {
+		s.AddKnownTypeWithName(k.gvk, k.view())
+		s.AddKnownTypeWithName(k.gvk.GroupVersion().WithKind(k.gvk.Kind+"List"), k.list())
+	}
+	metav1.AddToGroupVersion(s, appsv1.SchemeGroupVersion)
+	metav1.AddToGroupVersion(s, batchv1.SchemeGroupVersion)
+	return s
+}()
+
+// viewOf returns an empty view of gvk with its kind set, as the cache is asked for it; nil
+// for a kind not cached as a view.
+func viewOf(gvk schema.GroupVersionKind) client.Object {
+	for _, k := range viewKinds {
+		if k.gvk == gvk {
+			o := k.view()
+			o.GetObjectKind().SetGroupVersionKind(gvk)
+			return o
+		}
+	}
+	return nil
+}
+
+func viewListOf(gvk schema.GroupVersionKind) client.ObjectList {
+	for _, k := range viewKinds {
+		if k.gvk == gvk {
+			l := k.list()
+			l.GetObjectKind().SetGroupVersionKind(gvk.GroupVersion().WithKind(gvk.Kind + "List"))
+			return l
+		}
+	}
+	return nil
+}
+
+// workloadCache is the cache of the views. GetCache makes the manager start it with its own
+// caches, before any controller.
+type workloadCache struct{ cache.Cache }
+
+// GetCache returns the cache itself.
+func (c workloadCache) GetCache() cache.Cache { return c.Cache }
+
+// NewWorkloadCache returns the cache of workload views, confined to namespaces when some
+// are given, and to this replica's shards when shards is set. Its clients speak JSON: the
+// views are not protobuf messages.
+func NewWorkloadCache(cfg *rest.Config, mapper meta.RESTMapper, httpClient *http.Client, namespaces []string, shards *shard.Gate) (cache.Cache, error) {
+	cfg = rest.CopyConfig(cfg)
+	cfg.ContentType = runtime.ContentTypeJSON
+	cfg.AcceptContentTypes = runtime.ContentTypeJSON
+	byObject := map[client.Object]cache.ByObject{}
+	for _, k := range viewKinds {
+		byObject[viewOf(k.gvk)] = cache.ByObject{Transform: slimView(k.gvk)}
+	}
+	c, err := cache.New(cfg, cache.Options{Scheme: ViewScheme, Mapper: mapper, HTTPClient: httpClient, ByObject: byObject,
+		DefaultNamespaces: cacheNamespaces(namespaces), NewInformer: shards.NewInformer(ViewScheme)})
+	if err != nil {
+		return nil, fmt.Errorf("creating the workload cache: %w", err)
+	}
+	return workloadCache{c}, nil
+}
+
+// slimView returns the transform of the views of gvk: it sets their kind (a decoder clears
+// it, and events name the workload by it), drops kubectl's copy of the manifest, the managed
+// fields, the labels and the owners, and of the pod template keeps only environment variables read from a
+// Secret or ConfigMap and volumes of Secrets, ConfigMaps, projections and CSI drivers.
+func slimView(gvk schema.GroupVersionKind) func(any) (any, error) {
+	return func(in any) (any, error) {
+		v, ok := in.(view)
+		if !ok {
+			return in, nil
+		}
+		v.GetObjectKind().SetGroupVersionKind(gvk)
+		cacheview.TrimMetadata(v)
+		v.SetLabels(nil) // nothing reads a workload's labels or owners
+		v.SetOwnerReferences(nil)
+		s := v.spec()
+		slimTemplate(&s.Template)
+		if s.JobTemplate != nil {
+			slimTemplate(&s.JobTemplate.Spec.Template)
+		}
+		return v, nil
+	}
+}
+
+func slimTemplate(t *viewTemplate) {
+	for _, cs := range [][]viewContainer{t.Spec.InitContainers, t.Spec.Containers, t.Spec.EphemeralContainers} {
+		for i := range cs {
+			cs[i].Env = keepEnv(cs[i].Env)
+		}
+	}
+	var volumes []corev1.Volume
+	for _, v := range t.Spec.Volumes {
+		if v.Secret != nil || v.ConfigMap != nil || v.Projected != nil || v.CSI != nil {
+			volumes = append(volumes, v)
+		}
+	}
+	t.Spec.Volumes = volumes
+}
+
+// keepEnv keeps the variables read from a Secret or ConfigMap key: a literal value may be
+// long, and says nothing about sources.
+func keepEnv(env []corev1.EnvVar) []corev1.EnvVar {
+	var out []corev1.EnvVar
+	for _, e := range env {
+		if e.ValueFrom != nil && (e.ValueFrom.SecretKeyRef != nil || e.ValueFrom.ConfigMapKeyRef != nil) {
+			out = append(out, corev1.EnvVar{Name: e.Name, ValueFrom: &corev1.EnvVarSource{
+				SecretKeyRef: e.ValueFrom.SecretKeyRef, ConfigMapKeyRef: e.ValueFrom.ConfigMapKeyRef}})
+		}
+	}
+	return out
+}
