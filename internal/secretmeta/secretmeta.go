@@ -48,8 +48,8 @@ type Options struct {
 
 // New returns a cache of the metadata of the Secrets that do not carry Ferry's managed label
 // (managed ones are in the manager's cache, with their data). Of each it keeps the name,
-// namespace, uid and resourceVersion, and the labels and annotations opts ask for: never the
-// managed fields or owners.
+// namespace and resourceVersion (which tells an informer an update from a resync), and the
+// labels and annotations opts ask for: never the uid, managed fields or owners.
 func New(cfg *rest.Config, scheme *runtime.Scheme, mapper meta.RESTMapper, httpClient *http.Client, opts Options) (Cache, error) {
 	notManaged, err := labels.NewRequirement(esv1.LabelManaged, selection.NotEquals, []string{esv1.LabelManagedValue})
 	if err != nil {
@@ -90,7 +90,7 @@ func (opts Options) slim(in any) (any, error) {
 			kept[k] = v
 		}
 	}
-	m.Annotations, m.ManagedFields, m.OwnerReferences = kept, nil, nil
+	m.Annotations, m.ManagedFields, m.OwnerReferences, m.UID = kept, nil, nil, ""
 	if !opts.Labels {
 		m.Labels = nil
 	}

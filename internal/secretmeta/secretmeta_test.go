@@ -38,8 +38,8 @@ func TestSlim(t *testing.T) {
 				t.Fatal(err)
 			}
 			m := out.(*metav1.PartialObjectMetadata)
-			if m.Name != "db" || m.Namespace != "ns" || m.UID != "u" || m.ResourceVersion != "7" {
-				t.Errorf("identity = %s/%s %s %s, want ns/db u 7", m.Namespace, m.Name, m.UID, m.ResourceVersion)
+			if m.Name != "db" || m.Namespace != "ns" || m.UID != "" || m.ResourceVersion != "7" {
+				t.Errorf("identity = %s/%s uid %q rv %s, want ns/db, no uid, rv 7", m.Namespace, m.Name, m.UID, m.ResourceVersion)
 			}
 			if !maps.Equal(m.Labels, tc.wantLabels) {
 				t.Errorf("labels = %v, want %v", m.Labels, tc.wantLabels)
