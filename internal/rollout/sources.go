@@ -157,6 +157,10 @@ func (sr sourceReader) names(ctx context.Context, namespace string, kind SourceK
 			out = append(out, managed.Items[i].Name)
 		}
 	}
+	if kind == KindSecret {
+		names, err := secretmeta.Names(ctx, sr.secretMeta, namespace)
+		return append(out, names...), err
+	}
 	list := metadataList(listKind)
 	if err := meta.List(ctx, list, client.InNamespace(namespace)); err != nil {
 		return nil, fmt.Errorf("listing %ss: %w", listKind, err)
@@ -184,8 +188,10 @@ func (sr sourceReader) read(ctx context.Context, namespace string, ref Ref, conf
 		var secret corev1.Secret
 		err := sr.cached.Get(ctx, key, &secret)
 		if apierrors.IsNotFound(err) { // not managed (or not yet in the cache): ask the API server
-			if known, err := known(ctx, sr.secretsComplete && !confirm, sr.secretMeta, secretmeta.Object(), key); err != nil || !known {
-				return nil, err
+			if sr.secretsComplete && !confirm {
+				if known, err := secretmeta.Has(ctx, sr.secretMeta, key); err != nil || !known {
+					return nil, err
+				}
 			}
 			err = sr.direct.Get(ctx, key, &secret)
 		}

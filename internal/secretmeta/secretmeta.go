@@ -49,7 +49,9 @@ type Options struct {
 // New returns a cache of the metadata of the Secrets that do not carry Ferry's managed label
 // (managed ones are in the manager's cache, with their data). Of each it keeps the name,
 // namespace and resourceVersion (which tells an informer an update from a resync), and the
-// labels and annotations opts ask for: never the uid, managed fields or owners.
+// labels and annotations opts ask for: never the uid, managed fields or owners. A cache of
+// every namespace holds them as Meta (read them with Has and Names); one of some namespaces
+// as PartialObjectMetadata. Watches receive either as a client.Object.
 func New(cfg *rest.Config, scheme *runtime.Scheme, mapper meta.RESTMapper, httpClient *http.Client, opts Options) (Cache, error) {
 	notManaged, err := labels.NewRequirement(esv1.LabelManaged, selection.NotEquals, []string{esv1.LabelManagedValue})
 	if err != nil {
@@ -59,8 +61,15 @@ func New(cfg *rest.Config, scheme *runtime.Scheme, mapper meta.RESTMapper, httpC
 	if selector == nil {
 		selector = labels.NewSelector()
 	}
+	slim := opts.slim
+	if len(opts.Namespaces) == 0 {
+		// A cache of every namespace shows its informer's store, which Has and Names read:
+		// it keeps Meta. A cache of some namespaces hides it, and is read through Get and
+		// List, which return only the type decoded.
+		slim = opts.compact(&namespaces{})
+	}
 	cacheOpts := cache.Options{Scheme: scheme, Mapper: mapper, HTTPClient: httpClient,
-		ByObject:    map[client.Object]cache.ByObject{Object(): {Label: selector.Add(*notManaged), Transform: opts.slim}},
+		ByObject:    map[client.Object]cache.ByObject{Object(): {Label: selector.Add(*notManaged), Transform: slim}},
 		NewInformer: opts.NewInformer}
 	for _, ns := range opts.Namespaces {
 		if cacheOpts.DefaultNamespaces == nil {
@@ -95,4 +104,17 @@ func (opts Options) slim(in any) (any, error) {
 		m.Labels = nil
 	}
 	return m, nil
+}
+
+// compact returns the transform that keeps each Secret as a Meta, its namespace shared.
+func (opts Options) compact(shared *namespaces) func(any) (any, error) {
+	return func(in any) (any, error) {
+		out, err := opts.slim(in)
+		m, ok := out.(*metav1.PartialObjectMetadata)
+		if err != nil || !ok {
+			return out, err
+		}
+		return &Meta{Namespace: shared.share(m.Namespace), Name: m.Name, ResourceVersion: m.ResourceVersion,
+			Labels: m.Labels, Annotations: m.Annotations}, nil
+	}
 }

@@ -63,10 +63,7 @@ func (r *Reconciler) watchSources(ctx context.Context, mgr ctrl.Manager) (source
 		}
 		sources = &own
 	}
-	return source.Kind(sources.Cache, secretmeta.Object(),
-		handler.TypedEnqueueRequestsFromMapFunc(func(ctx context.Context, o *metav1.PartialObjectMetadata) []reconcile.Request {
-			return r.forSource(ctx, o)
-		})), nil
+	return source.Kind[client.Object](sources.Cache, secretmeta.Object(), handler.EnqueueRequestsFromMapFunc(r.forSource)), nil
 }
 
 // forSource maps a Secret to the PushSecrets of its namespace that read it: those naming it,

@@ -1,0 +1,160 @@
+package secretmeta
+
+import (
+	"context"
+	"fmt"
+	"maps"
+	"sync"
+
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/api/meta"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/apimachinery/pkg/types"
+	toolscache "k8s.io/client-go/tools/cache"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	"github.com/ferryhq/ferry/internal/cacheview"
+)
+
+// Meta is what a cache of every namespace keeps of a Secret: its name, namespace and
+// resourceVersion (an informer tells an update from a resync by it), and the labels and
+// annotations asked for. A PartialObjectMetadata is 264 bytes before any of its fields is set
+// and its strings as many allocations; clusters hold a Secret per Helm release revision, most
+// of them nobody's source. Meta is 64 bytes, and the namespaces it names are shared.
+//
+// The cache stores Meta in place of the PartialObjectMetadata it decodes (the transform), so
+// it cannot be read through the cache's Get and List, which return the decoded type: Has and
+// Names read the informer's store. Watches receive Meta as a client.Object. Everything of
+// metav1.Object that Meta does not keep reads as empty and is not kept when set.
+type Meta struct {
+	Namespace, Name, ResourceVersion string
+	Labels, Annotations              map[string]string
+}
+
+var _ client.Object = &Meta{}
+
+func (m *Meta) GetNamespace() string                { return m.Namespace }
+func (m *Meta) SetNamespace(ns string)              { m.Namespace = ns }
+func (m *Meta) GetName() string                     { return m.Name }
+func (m *Meta) SetName(name string)                 { m.Name = name }
+func (m *Meta) GetResourceVersion() string          { return m.ResourceVersion }
+func (m *Meta) SetResourceVersion(v string)         { m.ResourceVersion = v }
+func (m *Meta) GetLabels() map[string]string        { return m.Labels }
+func (m *Meta) SetLabels(l map[string]string)       { m.Labels = l }
+func (m *Meta) GetAnnotations() map[string]string   { return m.Annotations }
+func (m *Meta) SetAnnotations(a map[string]string)  { m.Annotations = a }
+func (*Meta) GetGenerateName() string               { return "" }
+func (*Meta) SetGenerateName(string)                {}
+func (*Meta) GetUID() types.UID                     { return "" }
+func (*Meta) SetUID(types.UID)                      {}
+func (*Meta) GetGeneration() int64                  { return 0 }
+func (*Meta) SetGeneration(int64)                   {}
+func (*Meta) GetSelfLink() string                   { return "" }
+func (*Meta) SetSelfLink(string)                    {}
+func (*Meta) GetCreationTimestamp() metav1.Time     { return metav1.Time{} }
+func (*Meta) SetCreationTimestamp(metav1.Time)      {}
+func (*Meta) GetDeletionTimestamp() *metav1.Time    { return nil }
+func (*Meta) SetDeletionTimestamp(*metav1.Time)     {}
+func (*Meta) GetDeletionGracePeriodSeconds() *int64 { return nil }
+func (*Meta) SetDeletionGracePeriodSeconds(*int64)  {}
+func (*Meta) GetFinalizers() []string               { return nil }
+func (*Meta) SetFinalizers([]string)                {}
+func (*Meta) GetOwnerReferences() []metav1.OwnerReference {
+	return nil
+}
+func (*Meta) SetOwnerReferences([]metav1.OwnerReference) {}
+func (*Meta) GetManagedFields() []metav1.ManagedFieldsEntry {
+	return nil
+}
+func (*Meta) SetManagedFields([]metav1.ManagedFieldsEntry) {}
+
+// GetObjectKind returns the kind of every Meta: a v1 Secret.
+func (*Meta) GetObjectKind() schema.ObjectKind { return secretKind }
+
+// DeepCopyObject copies the Meta.
+func (m *Meta) DeepCopyObject() runtime.Object {
+	out := *m
+	out.Labels, out.Annotations = maps.Clone(m.Labels), maps.Clone(m.Annotations)
+	return &out
+}
+
+// secretKind is the fixed kind of Meta: setting it changes nothing.
+var secretKind = fixedKind{schema.GroupVersionKind{Version: "v1", Kind: "Secret"}}
+
+type fixedKind struct{ gvk schema.GroupVersionKind }
+
+func (k fixedKind) GroupVersionKind() schema.GroupVersionKind { return k.gvk }
+func (fixedKind) SetGroupVersionKind(schema.GroupVersionKind) {}
+
+// namespaces shares the namespace strings of the Metas: a cluster has few namespaces and
+// many Secrets in each.
+type namespaces struct {
+	mu    sync.Mutex
+	names map[string]string
+}
+
+func (n *namespaces) share(ns string) string {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	if s, ok := n.names[ns]; ok {
+		return s
+	}
+	if n.names == nil {
+		n.names = map[string]string{}
+	}
+	n.names[ns] = ns
+	return ns
+}
+
+// Has says whether the Secret key is in c, a Secret metadata cache of this package or any
+// reader of PartialObjectMetadata (read through Get when it shows no store).
+func Has(ctx context.Context, c client.Reader, key client.ObjectKey) (bool, error) {
+	_, indexer, err := cacheview.Indexer(ctx, c, Object())
+	if err != nil {
+		return false, err
+	}
+	if indexer != nil {
+		_, ok, err := indexer.GetByKey(key.Namespace + "/" + key.Name)
+		return ok, err
+	}
+	err = c.Get(ctx, key, Object())
+	switch {
+	case apierrors.IsNotFound(err):
+		return false, nil
+	case err != nil:
+		return false, fmt.Errorf("reading the metadata of Secret %s: %w", key.Name, err)
+	}
+	return true, nil
+}
+
+// Names lists the names of the Secrets of namespace in c, a Secret metadata cache of this
+// package or any reader of PartialObjectMetadata (read through List when it shows no store).
+func Names(ctx context.Context, c client.Reader, namespace string) ([]string, error) {
+	_, indexer, err := cacheview.Indexer(ctx, c, Object())
+	if err != nil {
+		return nil, err
+	}
+	var out []string
+	if indexer != nil {
+		items, err := indexer.ByIndex(toolscache.NamespaceIndex, namespace)
+		if err != nil {
+			return nil, err
+		}
+		for _, item := range items {
+			if m, err := meta.Accessor(item); err == nil {
+				out = append(out, m.GetName())
+			}
+		}
+		return out, nil
+	}
+	list := &metav1.PartialObjectMetadataList{TypeMeta: metav1.TypeMeta{APIVersion: "v1", Kind: "SecretList"}}
+	if err := c.List(ctx, list, client.InNamespace(namespace)); err != nil {
+		return nil, fmt.Errorf("listing Secrets: %w", err)
+	}
+	for i := range list.Items {
+		out = append(out, list.Items[i].Name)
+	}
+	return out, nil
+}
