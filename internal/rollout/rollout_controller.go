@@ -67,6 +67,8 @@ type shared struct {
 	sources           sourceReader
 	alerts            *alerter
 	train             train
+	// events hands the changes of Secrets and ConfigMaps to every kind's controller.
+	events *sourceEvents
 	// reconcilers are the kinds set up so far, for watches added when an API appears.
 	reconcilers []*kindReconciler
 }

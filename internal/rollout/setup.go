@@ -91,6 +91,22 @@ func (r *Reconciler) SetupWithManager(ctx context.Context, mgr ctrl.Manager) err
 	if err := mgr.Add(views.(workloadCache)); err != nil {
 		return err
 	}
+	s.events = &sourceEvents{}
+	if !opts.IgnoreSecrets {
+		// Managed Secrets, with their data, from the manager's label-filtered cache; every
+		// other Secret, metadata only.
+		if err := s.events.watch(ctx, mgr.GetCache(), &corev1.Secret{}, KindSecret); err != nil {
+			return err
+		}
+		if err := s.events.watch(ctx, secrets, secretmeta.Object(), KindSecret); err != nil {
+			return err
+		}
+	}
+	if !opts.IgnoreConfigMaps {
+		if err := s.events.watch(ctx, sources.Cache, configMapMetadata(), KindConfigMap); err != nil {
+			return err
+		}
+	}
 	w := &apiWaiter{mgr: mgr, poll: opts.APIPollInterval}
 	for _, kind := range workloadKinds() {
 		if opts.ignoresKind(kind.name) {
@@ -98,7 +114,7 @@ func (r *Reconciler) SetupWithManager(ctx context.Context, mgr ctrl.Manager) err
 		}
 		kr := &kindReconciler{Reconciler: r, shared: s, kind: kind}
 		setup := func(ctx context.Context) error {
-			if err := kr.setup(ctx, mgr, views, sources.Cache, secrets); err != nil {
+			if err := kr.setup(ctx, mgr, views, sources.Cache); err != nil {
 				return err
 			}
 			s.reconcilers = append(s.reconcilers, kr)
@@ -146,9 +162,9 @@ func served(ctx context.Context, mgr ctrl.Manager, gvk schema.GroupVersionKind) 
 }
 
 // setup registers the index and the controller of one kind: views is the cache of the
-// viewed kinds, sources the metadata cache of ConfigMaps and Namespaces, secrets that of
-// unmanaged Secrets.
-func (kr *kindReconciler) setup(ctx context.Context, mgr ctrl.Manager, views, sources, secrets cache.Cache) error {
+// viewed kinds, sources the metadata cache of Namespaces (and ConfigMaps, whose changes come
+// through events).
+func (kr *kindReconciler) setup(ctx context.Context, mgr ctrl.Manager, views, sources cache.Cache) error {
 	kr.workloads, kr.cache, kr.scheme = kr.Client, mgr.GetCache(), mgr.GetScheme()
 	switch {
 	case kr.kind.viewed:
@@ -177,16 +193,8 @@ func (kr *kindReconciler) setup(ctx context.Context, mgr ctrl.Manager, views, so
 	if filter != nil {
 		b = b.WatchesRawSource(filter.Source())
 	}
-	if !kr.opts.IgnoreSecrets {
-		// Managed Secrets, with their data, from the manager's label-filtered cache; every
-		// other Secret, metadata only.
-		b = b.Watches(&corev1.Secret{}, handler.EnqueueRequestsFromMapFunc(kr.forSource(KindSecret))).
-			WatchesRawSource(source.Kind(secrets, secretmeta.Object(),
-				handler.TypedEnqueueRequestsFromMapFunc(kr.forSourceMetadata(KindSecret))))
-	}
-	if !kr.opts.IgnoreConfigMaps {
-		b = b.WatchesRawSource(source.Kind(sources, configMapMetadata(),
-			handler.TypedEnqueueRequestsFromMapFunc(kr.forSourceMetadata(KindConfigMap))))
+	if !kr.opts.IgnoreSecrets || !kr.opts.IgnoreConfigMaps {
+		b = b.WatchesRawSource(kr.events.source(kr))
 	}
 	if kr.opts.NamespaceSelector != "" {
 		b = b.WatchesRawSource(source.Kind(sources, namespaceMetadata(),
@@ -322,13 +330,6 @@ func (kr *kindReconciler) indexKeys(o client.Object) []string {
 
 func wildcard(kind SourceKind) string { return string(kind) + "/*" }
 
-// forSource maps a source to the workloads of this controller's kind that may watch it.
-func (kr *kindReconciler) forSource(kind SourceKind) handler.MapFunc {
-	return func(ctx context.Context, o client.Object) []reconcile.Request {
-		return kr.watchersOf(ctx, o.GetNamespace(), Ref{Kind: kind, Name: o.GetName()})
-	}
-}
-
 // forPodStatus maps a SecretProviderClassPodStatus to the workloads of this controller's kind
 // that may watch its SecretProviderClass.
 func (kr *kindReconciler) forPodStatus(ctx context.Context, o *unstructured.Unstructured) []reconcile.Request {
@@ -357,11 +358,6 @@ func (kr *kindReconciler) watchersOf(ctx context.Context, namespace string, ref 
 		}
 	}
 	return requests
-}
-
-func (kr *kindReconciler) forSourceMetadata(kind SourceKind) handler.TypedMapFunc[*metav1.PartialObjectMetadata, reconcile.Request] {
-	mapFunc := kr.forSource(kind)
-	return func(ctx context.Context, o *metav1.PartialObjectMetadata) []reconcile.Request { return mapFunc(ctx, o) }
 }
 
 // forNamespace maps a Namespace, whose labels may have changed, to its workloads.
