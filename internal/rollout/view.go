@@ -132,7 +132,7 @@ func containers(in []viewContainer) []corev1.Container {
 // DeepCopyObject copies the view: the cache hands out copies.
 func (v *workloadView[K]) DeepCopyObject() runtime.Object {
 	out := &workloadView[K]{TypeMeta: v.TypeMeta}
-	v.ObjectMeta.DeepCopyInto(&out.ObjectMeta)
+	v.DeepCopyInto(&out.ObjectMeta)
 	out.Spec = viewSpec{Paused: v.Spec.Paused, Template: v.Spec.Template.deepCopy()}
 	if v.Spec.JobTemplate != nil {
 		out.Spec.JobTemplate = &viewJobTemplate{}
@@ -144,7 +144,7 @@ func (v *workloadView[K]) DeepCopyObject() runtime.Object {
 // DeepCopyObject copies the list.
 func (l *workloadViewList[K]) DeepCopyObject() runtime.Object {
 	out := &workloadViewList[K]{TypeMeta: l.TypeMeta}
-	l.ListMeta.DeepCopyInto(&out.ListMeta)
+	l.DeepCopyInto(&out.ListMeta)
 	if l.Items != nil {
 		out.Items = make([]workloadView[K], len(l.Items))
 		for i := range l.Items {

@@ -29,46 +29,67 @@ import (
 // Names read the informer's store. Watches receive Meta as a client.Object. Everything of
 // metav1.Object that Meta does not keep reads as empty and is not kept when set.
 type Meta struct {
+	unkept
 	Namespace, Name, ResourceVersion string
 	Labels, Annotations              map[string]string
 }
 
 var _ client.Object = &Meta{}
 
-func (m *Meta) GetNamespace() string                { return m.Namespace }
-func (m *Meta) SetNamespace(ns string)              { m.Namespace = ns }
-func (m *Meta) GetName() string                     { return m.Name }
-func (m *Meta) SetName(name string)                 { m.Name = name }
-func (m *Meta) GetResourceVersion() string          { return m.ResourceVersion }
-func (m *Meta) SetResourceVersion(v string)         { m.ResourceVersion = v }
-func (m *Meta) GetLabels() map[string]string        { return m.Labels }
-func (m *Meta) SetLabels(l map[string]string)       { m.Labels = l }
-func (m *Meta) GetAnnotations() map[string]string   { return m.Annotations }
-func (m *Meta) SetAnnotations(a map[string]string)  { m.Annotations = a }
-func (*Meta) GetGenerateName() string               { return "" }
-func (*Meta) SetGenerateName(string)                {}
-func (*Meta) GetUID() types.UID                     { return "" }
-func (*Meta) SetUID(types.UID)                      {}
-func (*Meta) GetGeneration() int64                  { return 0 }
-func (*Meta) SetGeneration(int64)                   {}
-func (*Meta) GetSelfLink() string                   { return "" }
-func (*Meta) SetSelfLink(string)                    {}
-func (*Meta) GetCreationTimestamp() metav1.Time     { return metav1.Time{} }
-func (*Meta) SetCreationTimestamp(metav1.Time)      {}
-func (*Meta) GetDeletionTimestamp() *metav1.Time    { return nil }
-func (*Meta) SetDeletionTimestamp(*metav1.Time)     {}
-func (*Meta) GetDeletionGracePeriodSeconds() *int64 { return nil }
-func (*Meta) SetDeletionGracePeriodSeconds(*int64)  {}
-func (*Meta) GetFinalizers() []string               { return nil }
-func (*Meta) SetFinalizers([]string)                {}
-func (*Meta) GetOwnerReferences() []metav1.OwnerReference {
-	return nil
-}
-func (*Meta) SetOwnerReferences([]metav1.OwnerReference) {}
-func (*Meta) GetManagedFields() []metav1.ManagedFieldsEntry {
-	return nil
-}
-func (*Meta) SetManagedFields([]metav1.ManagedFieldsEntry) {}
+// GetNamespace returns the Secret's namespace.
+func (m *Meta) GetNamespace() string { return m.Namespace }
+
+// SetNamespace sets the Secret's namespace.
+func (m *Meta) SetNamespace(ns string) { m.Namespace = ns }
+
+// GetName returns the Secret's name.
+func (m *Meta) GetName() string { return m.Name }
+
+// SetName sets the Secret's name.
+func (m *Meta) SetName(name string) { m.Name = name }
+
+// GetResourceVersion returns the Secret's resourceVersion.
+func (m *Meta) GetResourceVersion() string { return m.ResourceVersion }
+
+// SetResourceVersion sets the Secret's resourceVersion.
+func (m *Meta) SetResourceVersion(v string) { m.ResourceVersion = v }
+
+// GetLabels returns the Secret's labels, when the cache keeps them.
+func (m *Meta) GetLabels() map[string]string { return m.Labels }
+
+// SetLabels sets the Secret's labels.
+func (m *Meta) SetLabels(l map[string]string) { m.Labels = l }
+
+// GetAnnotations returns the annotations the cache keeps.
+func (m *Meta) GetAnnotations() map[string]string { return m.Annotations }
+
+// SetAnnotations sets the annotations.
+func (m *Meta) SetAnnotations(a map[string]string) { m.Annotations = a }
+
+// unkept is the part of metav1.Object that Meta does not keep: it reads as empty, and what
+// is set is dropped. It has no size: first in Meta, it adds nothing.
+type unkept struct{}
+
+func (unkept) GetGenerateName() string                       { return "" }
+func (unkept) SetGenerateName(string)                        {}
+func (unkept) GetUID() types.UID                             { return "" }
+func (unkept) SetUID(types.UID)                              {}
+func (unkept) GetGeneration() int64                          { return 0 }
+func (unkept) SetGeneration(int64)                           {}
+func (unkept) GetSelfLink() string                           { return "" }
+func (unkept) SetSelfLink(string)                            {}
+func (unkept) GetCreationTimestamp() metav1.Time             { return metav1.Time{} }
+func (unkept) SetCreationTimestamp(metav1.Time)              {}
+func (unkept) GetDeletionTimestamp() *metav1.Time            { return nil }
+func (unkept) SetDeletionTimestamp(*metav1.Time)             {}
+func (unkept) GetDeletionGracePeriodSeconds() *int64         { return nil }
+func (unkept) SetDeletionGracePeriodSeconds(*int64)          {}
+func (unkept) GetFinalizers() []string                       { return nil }
+func (unkept) SetFinalizers([]string)                        {}
+func (unkept) GetOwnerReferences() []metav1.OwnerReference   { return nil }
+func (unkept) SetOwnerReferences([]metav1.OwnerReference)    {}
+func (unkept) GetManagedFields() []metav1.ManagedFieldsEntry { return nil }
+func (unkept) SetManagedFields([]metav1.ManagedFieldsEntry)  {}
 
 // GetObjectKind returns the kind of every Meta: a v1 Secret.
 func (*Meta) GetObjectKind() schema.ObjectKind { return secretKind }
