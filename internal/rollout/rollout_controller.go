@@ -323,7 +323,7 @@ func (kr *kindReconciler) patchAnnotation(ctx context.Context, workload client.O
 	}
 	target := metadataOf(kr.kind.gvk)
 	target.Namespace, target.Name = workload.GetNamespace(), workload.GetName()
-	return kr.Client.Patch(ctx, target, client.RawPatch(types.MergePatchType, patch))
+	return kr.Client.Patch(ctx, target, client.RawPatch(types.MergePatchType, patch), noReadBack)
 }
 
 func setAnnotation(o client.Object, key, value string) {
