@@ -29,11 +29,11 @@ func NewSourceCache(cfg *rest.Config, scheme *runtime.Scheme, namespace string) 
 // maps a Secret to the Deployments that may watch it, and whether that reads the informer's
 // own index (a cache of every namespace) or lists by the field index.
 func DeploymentWatchers(ctx context.Context, mgr ctrl.Manager, namespaces []string) (func(namespace, secret string) []string, bool, error) {
-	views, err := NewWorkloadCache(mgr.GetConfig(), mgr.GetRESTMapper(), mgr.GetHTTPClient(), namespaces, nil)
+	views, err := newWorkloadCache(mgr.GetConfig(), mgr.GetRESTMapper(), mgr.GetHTTPClient(), namespaces, nil)
 	if err != nil {
 		return nil, false, err
 	}
-	if err := mgr.Add(views.(workloadCache)); err != nil {
+	if err := mgr.Add(views); err != nil {
 		return nil, false, err
 	}
 	kr := &kindReconciler{Reconciler: &Reconciler{Client: mgr.GetClient()}, shared: &shared{opts: Options{}.withDefaults()},

@@ -84,11 +84,11 @@ func (r *Reconciler) SetupWithManager(ctx context.Context, mgr ctrl.Manager) err
 			return err
 		}
 	}
-	views, err := NewWorkloadCache(mgr.GetConfig(), mgr.GetRESTMapper(), mgr.GetHTTPClient(), opts.Namespaces, r.Shards)
+	views, err := newWorkloadCache(mgr.GetConfig(), mgr.GetRESTMapper(), mgr.GetHTTPClient(), opts.Namespaces, r.Shards)
 	if err != nil {
 		return err
 	}
-	if err := mgr.Add(views.(workloadCache)); err != nil {
+	if err := mgr.Add(views); err != nil {
 		return err
 	}
 	s.events = &sourceEvents{}

@@ -34,15 +34,16 @@ func metadataList(kind string) *metav1.PartialObjectMetadataList {
 	return &metav1.PartialObjectMetadataList{TypeMeta: metav1.TypeMeta{APIVersion: "v1", Kind: kind + "List"}}
 }
 
-// sourceCache is a cache of its own for the metadata of Secrets and ConfigMaps. The
-// manager's cache cannot hold it: it keys its settings by GroupVersionKind, so a metadata
-// watch of Secrets there would share the managed-label selector of the Secret data cache and
-// see only managed Secrets. GetCache makes the manager start it with its own caches, before
-// any controller.
-type sourceCache struct{ cache.Cache }
+// ownCache is a cache the rollout keeps beside the manager's: GetCache makes the manager
+// start it with its own caches, before any controller. The metadata of Secrets and
+// ConfigMaps is one (newSourceCache): the manager's cache keys its settings by
+// GroupVersionKind, so a metadata watch of Secrets there would share the managed-label
+// selector of the Secret data cache and see only managed Secrets. The workload views are the
+// other (newWorkloadCache): their scheme is not the manager's.
+type ownCache struct{ cache.Cache }
 
 // GetCache returns the cache itself.
-func (c sourceCache) GetCache() cache.Cache { return c.Cache }
+func (c ownCache) GetCache() cache.Cache { return c.Cache }
 
 // newSourceCache returns a cache of metadata only: of Secrets that do not carry the managed
 // label (managed ones are in the manager's cache, with their data), unless another cache
@@ -50,14 +51,14 @@ func (c sourceCache) GetCache() cache.Cache { return c.Cache }
 // selector and left out when ignored; and of Namespaces when a namespace selector is set. It
 // keeps, of each object, its identity and the annotations Ferry reads on sources (and the
 // labels of Namespaces).
-func newSourceCache(cfg *rest.Config, scheme *runtime.Scheme, mapper meta.RESTMapper, httpClient *http.Client, opts Options, sharedSecrets bool, shards *shard.Gate) (sourceCache, error) {
+func newSourceCache(cfg *rest.Config, scheme *runtime.Scheme, mapper meta.RESTMapper, httpClient *http.Client, opts Options, sharedSecrets bool, shards *shard.Gate) (ownCache, error) {
 	resources, err := labels.Parse(opts.ResourceLabelSelector)
 	if err != nil {
-		return sourceCache{}, fmt.Errorf("resource label selector: %w", err)
+		return ownCache{}, fmt.Errorf("resource label selector: %w", err)
 	}
 	notManaged, err := labels.NewRequirement(esv1.LabelManaged, selection.NotEquals, []string{esv1.LabelManagedValue})
 	if err != nil {
-		return sourceCache{}, err
+		return ownCache{}, err
 	}
 	byObject := map[client.Object]cache.ByObject{}
 	if !opts.IgnoreSecrets && !sharedSecrets {
@@ -74,9 +75,9 @@ func newSourceCache(cfg *rest.Config, scheme *runtime.Scheme, mapper meta.RESTMa
 	cacheOpts.DefaultNamespaces = cacheNamespaces(opts.Namespaces)
 	c, err := cache.New(cfg, cacheOpts)
 	if err != nil {
-		return sourceCache{}, fmt.Errorf("creating the Secret and ConfigMap metadata cache: %w", err)
+		return ownCache{}, fmt.Errorf("creating the Secret and ConfigMap metadata cache: %w", err)
 	}
-	return sourceCache{c}, nil
+	return ownCache{c}, nil
 }
 
 // slimMetadata keeps what the watch needs of a source's metadata: name, namespace,

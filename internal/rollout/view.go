@@ -249,17 +249,10 @@ func viewListOf(gvk schema.GroupVersionKind) client.ObjectList {
 	return nil
 }
 
-// workloadCache is the cache of the views. GetCache makes the manager start it with its own
-// caches, before any controller.
-type workloadCache struct{ cache.Cache }
-
-// GetCache returns the cache itself.
-func (c workloadCache) GetCache() cache.Cache { return c.Cache }
-
-// NewWorkloadCache returns the cache of workload views, confined to namespaces when some
+// newWorkloadCache returns the cache of workload views, confined to namespaces when some
 // are given, and to this replica's shards when shards is set. Its clients speak JSON: the
 // views are not protobuf messages.
-func NewWorkloadCache(cfg *rest.Config, mapper meta.RESTMapper, httpClient *http.Client, namespaces []string, shards *shard.Gate) (cache.Cache, error) {
+func newWorkloadCache(cfg *rest.Config, mapper meta.RESTMapper, httpClient *http.Client, namespaces []string, shards *shard.Gate) (ownCache, error) {
 	cfg = rest.CopyConfig(cfg)
 	cfg.ContentType = runtime.ContentTypeJSON
 	cfg.AcceptContentTypes = runtime.ContentTypeJSON
@@ -270,9 +263,9 @@ func NewWorkloadCache(cfg *rest.Config, mapper meta.RESTMapper, httpClient *http
 	c, err := cache.New(cfg, cache.Options{Scheme: ViewScheme, Mapper: mapper, HTTPClient: httpClient, ByObject: byObject,
 		DefaultNamespaces: cacheNamespaces(namespaces), NewInformer: shards.NewInformer(ViewScheme)})
 	if err != nil {
-		return nil, fmt.Errorf("creating the workload cache: %w", err)
+		return ownCache{}, fmt.Errorf("creating the workload cache: %w", err)
 	}
-	return workloadCache{c}, nil
+	return ownCache{c}, nil
 }
 
 // slimView returns the transform of the views of gvk: it sets their kind (a decoder clears
