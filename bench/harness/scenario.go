@@ -400,12 +400,15 @@ func (r *run) seed(ctx context.Context) error {
 // floors measures the two floors, each followed by the deletion of what it created.
 func (r *run) floors(ctx context.Context) error {
 	cfg := &r.cfg
-	measure := func(name string, f func(context.Context, *rest.Config, *Config, func()) (time.Duration, func() error, error)) (time.Duration, map[string]time.Duration, error) {
+	measure := func(name, phase string, f func(context.Context, *rest.Config, *Config, func()) (time.Duration, func() error, error)) (time.Duration, map[string]time.Duration, error) {
 		r.say("%s (qps %g, burst %d, %d workers)", name, cfg.QPS, cfg.Burst, cfg.Concurrency)
 		var before map[string]time.Duration
+		// The API server's profile of the floor, to set beside the cold start's.
+		profiles := startProfiles(ctx, cfg.ProfileDir, phase, map[string]endpoint{"apiserver": {r.proxy.URL, r.proxy.Client()}})
 		// Through the counting proxy, as the operator's requests go: the proxy's hop and CPU
 		// are then in both the floor and the cold start.
 		took, cleanup, err := f(ctx, r.proxy.Config(), cfg, func() { before = cpuTimes(0) })
+		profiles.stop()
 		if err != nil {
 			return 0, nil, err
 		}
@@ -414,12 +417,12 @@ func (r *run) floors(ctx context.Context) error {
 		return took, used, cleanup()
 	}
 	var err error
-	r.res.Floor, r.res.FloorCPU, err = measure(fmt.Sprintf("floor: a bare client creates %d Secrets", cfg.N), floor)
+	r.res.Floor, r.res.FloorCPU, err = measure(fmt.Sprintf("floor: a bare client creates %d Secrets", cfg.N), "floor", floor)
 	if err != nil {
 		return err
 	}
 	r.res.FirstSyncFloor, r.res.FirstSyncFloorCPU, err = measure(
-		fmt.Sprintf("first-sync floor: a bare client creates %d Secrets, patches %d statuses, records %d events", cfg.N, cfg.N, cfg.N), firstSyncFloor)
+		fmt.Sprintf("first-sync floor: a bare client creates %d Secrets, patches %d statuses, records %d events", cfg.N, cfg.N, cfg.N), "first-sync-floor", firstSyncFloor)
 	return err
 }
 

@@ -48,7 +48,7 @@ func run() error {
 	flag.BoolVar(&cfg.Floor, "floor", true, "measure the floors: a bare client creating N Secrets, and one doing what N first syncs must")
 	flag.BoolVar(&cfg.WarmRestart, "warm-restart", true, "with everything in sync (after the rotation), restart the operator and time until it reports every object Ready on its metrics ({metrics})")
 	flag.StringVar(&cfg.WorkDir, "workdir", "", "keep the kubeconfig and the operator's logs here (default: a temporary directory)")
-	flag.StringVar(&cfg.ProfileDir, "profile-dir", "", "save CPU profiles of kube-apiserver (and of the operator, with -operator-pprof) taken during the cold start here, "+
+	flag.StringVar(&cfg.ProfileDir, "profile-dir", "", "save CPU profiles of kube-apiserver taken during the floors and the cold start (and of the operator, with -operator-pprof, during the cold start) here, "+
 		"and the heap of each sharded replica whose command line serves pprof on {pprof}")
 	flag.StringVar(&cfg.OperatorPprof, "operator-pprof", "", "base URL of the operator's /debug/pprof, e.g. http://127.0.0.1:6060 (add --pprof-bind-address=127.0.0.1:6060 to ferry's command line)")
 	flag.IntVar(&cfg.Sharded, "sharded", 0, "end with this many Ferry replicas with --sharding=on in place of the operator, and report each one's memory (use -namespaces well above the shard count's share, e.g. 100)")
