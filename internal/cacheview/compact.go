@@ -56,6 +56,16 @@ func (c *Compactor) str(s string) string {
 	return s
 }
 
+// Share replaces each string with the copy shared with the objects compacted before: for
+// cached types of Ferry's own, whose strings Transform does not know.
+func (c *Compactor) Share(strs ...*string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for _, s := range strs {
+		*s = c.str(*s)
+	}
+}
+
 // labels returns a map equal to m shared with the objects that have the same labels.
 // Callers hold c.mu.
 func (c *Compactor) labels(m map[string]string) map[string]string {

@@ -12,6 +12,8 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime/serializer"
 	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	"github.com/ferryhq/ferry/internal/cacheview"
 )
 
 func TestReferences(t *testing.T) {
@@ -208,7 +210,7 @@ func TestWorkloadViews(t *testing.T) {
 			if err != nil {
 				t.Fatalf("decoding a %s into its view: %v", gvk.Kind, err)
 			}
-			slimmed, err := slimView(gvk)(decoded)
+			slimmed, err := slimView(gvk, cacheview.NewCompactor())(decoded)
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -1,9 +1,11 @@
 package rollout
 
 import (
+	"encoding/json"
 	"fmt"
-	"maps"
 	"net/http"
+	"slices"
+	"strings"
 
 	appsv1 "k8s.io/api/apps/v1"
 	batchv1 "k8s.io/api/batch/v1"
@@ -12,6 +14,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/client-go/rest"
 	"sigs.k8s.io/controller-runtime/pkg/cache"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -41,10 +44,101 @@ type (
 
 // workloadView is the cached view of one workload of the kind K marks.
 type workloadView[K any] struct {
-	metav1.TypeMeta   `json:",inline"`
-	metav1.ObjectMeta `json:"metadata,omitempty"`
-	Spec              viewSpec `json:"spec,omitempty"`
+	metav1.TypeMeta `json:",inline"`
+	viewMeta        `json:"metadata,omitempty"`
+	Spec            viewSpec `json:"spec,omitempty"`
 }
+
+// viewMeta is what a view keeps of a workload's metadata: what the rollout reads of it. Its
+// labels, owners, finalizers and managed fields are not even decoded; the rest of
+// metav1.Object reads as empty (cacheview.Unkept). A metav1.ObjectMeta is 264 bytes before
+// its maps, a viewMeta 104, and its annotations a slice, not a map.
+type viewMeta struct {
+	cacheview.Unkept
+	Name            string    `json:"name,omitempty"`
+	Namespace       string    `json:"namespace,omitempty"`
+	UID             types.UID `json:"uid,omitempty"` // events name the workload by it
+	ResourceVersion string    `json:"resourceVersion,omitempty"`
+	Generation      int64     `json:"generation,omitempty"`
+	// DeletionTimestamp says the workload is going away: its digest record is not kept up.
+	DeletionTimestamp *metav1.Time `json:"deletionTimestamp,omitempty"`
+	Annotations       pairs        `json:"annotations,omitempty"`
+}
+
+func (m *viewMeta) GetName() string                     { return m.Name }
+func (m *viewMeta) SetName(name string)                 { m.Name = name }
+func (m *viewMeta) GetNamespace() string                { return m.Namespace }
+func (m *viewMeta) SetNamespace(ns string)              { m.Namespace = ns }
+func (m *viewMeta) GetUID() types.UID                   { return m.UID }
+func (m *viewMeta) SetUID(uid types.UID)                { m.UID = uid }
+func (m *viewMeta) GetResourceVersion() string          { return m.ResourceVersion }
+func (m *viewMeta) SetResourceVersion(v string)         { m.ResourceVersion = v }
+func (m *viewMeta) GetGeneration() int64                { return m.Generation }
+func (m *viewMeta) SetGeneration(g int64)               { m.Generation = g }
+func (m *viewMeta) GetDeletionTimestamp() *metav1.Time  { return m.DeletionTimestamp }
+func (m *viewMeta) SetDeletionTimestamp(t *metav1.Time) { m.DeletionTimestamp = t }
+func (m *viewMeta) SetAnnotations(a map[string]string)  { m.Annotations = pairsOf(a) }
+func (m *viewMeta) GetAnnotations() map[string]string   { return m.Annotations.toMap() }
+func (m *viewMeta) deepCopy() viewMeta {
+	out := *m
+	out.Annotations = slices.Clone(m.Annotations)
+	out.DeletionTimestamp = m.DeletionTimestamp.DeepCopy()
+	return out
+}
+
+// pairs are annotations as a view keeps them: sorted by key in a slice, a fifth of a map's
+// size for the one or two annotations a workload usually has. Reads get a map of their own.
+type pairs []pair
+
+type pair struct{ key, value string }
+
+func pairsOf(m map[string]string) pairs {
+	if len(m) == 0 {
+		return nil
+	}
+	out := make(pairs, 0, len(m))
+	for k, v := range m {
+		out = append(out, pair{k, v})
+	}
+	slices.SortFunc(out, func(a, b pair) int { return strings.Compare(a.key, b.key) })
+	return out
+}
+
+// toMap returns the annotations as a map of the caller's own; nil when there are none.
+func (p pairs) toMap() map[string]string {
+	if len(p) == 0 {
+		return nil
+	}
+	m := make(map[string]string, len(p))
+	for _, kv := range p {
+		m[kv.key] = kv.value
+	}
+	return m
+}
+
+// keys appends the addresses of the keys to strs.
+func (p pairs) keys(strs []*string) []*string {
+	for i := range p {
+		strs = append(strs, &p[i].key)
+	}
+	return strs
+}
+
+// without returns the annotations but key, sharing p's array.
+func (p pairs) without(key string) pairs {
+	return slices.DeleteFunc(p, func(kv pair) bool { return kv.key == key })
+}
+
+func (p *pairs) UnmarshalJSON(b []byte) error {
+	var m map[string]string
+	if err := json.Unmarshal(b, &m); err != nil {
+		return err
+	}
+	*p = pairsOf(m)
+	return nil
+}
+
+func (p pairs) MarshalJSON() ([]byte, error) { return json.Marshal(p.toMap()) }
 
 // workloadViewList is a list of views, as a List or an informer reads them.
 type workloadViewList[K any] struct {
@@ -69,7 +163,7 @@ type viewJobTemplate struct {
 
 type viewTemplate struct {
 	Metadata struct {
-		Annotations map[string]string `json:"annotations,omitempty"`
+		Annotations pairs `json:"annotations,omitempty"`
 	} `json:"metadata,omitempty"`
 	Spec viewPodSpec `json:"spec,omitempty"`
 }
@@ -94,9 +188,11 @@ func (*workloadView[K]) isView() {}
 type view interface {
 	client.Object
 	isView()
+	meta() *viewMeta
 	spec() *viewSpec
 }
 
+func (v *workloadView[K]) meta() *viewMeta { return &v.viewMeta }
 func (v *workloadView[K]) spec() *viewSpec { return &v.Spec }
 
 // template returns the pod template of the view as a PodTemplateSpec holding its
@@ -107,7 +203,7 @@ func (s *viewSpec) template() *corev1.PodTemplateSpec {
 	if s.JobTemplate != nil {
 		t = &s.JobTemplate.Spec.Template
 	}
-	out := &corev1.PodTemplateSpec{ObjectMeta: metav1.ObjectMeta{Annotations: t.Metadata.Annotations},
+	out := &corev1.PodTemplateSpec{ObjectMeta: metav1.ObjectMeta{Annotations: t.Metadata.Annotations.toMap()},
 		Spec: corev1.PodSpec{Volumes: t.Spec.Volumes}}
 	out.Spec.InitContainers = containers(t.Spec.InitContainers)
 	out.Spec.Containers = containers(t.Spec.Containers)
@@ -131,8 +227,7 @@ func containers(in []viewContainer) []corev1.Container {
 
 // DeepCopyObject copies the view: the cache hands out copies.
 func (v *workloadView[K]) DeepCopyObject() runtime.Object {
-	out := &workloadView[K]{TypeMeta: v.TypeMeta}
-	v.DeepCopyInto(&out.ObjectMeta)
+	out := &workloadView[K]{TypeMeta: v.TypeMeta, viewMeta: v.deepCopy()}
 	out.Spec = viewSpec{Paused: v.Spec.Paused, Template: v.Spec.Template.deepCopy()}
 	if v.Spec.JobTemplate != nil {
 		out.Spec.JobTemplate = &viewJobTemplate{}
@@ -156,7 +251,7 @@ func (l *workloadViewList[K]) DeepCopyObject() runtime.Object {
 
 func (t viewTemplate) deepCopy() viewTemplate {
 	var out viewTemplate
-	out.Metadata.Annotations = maps.Clone(t.Metadata.Annotations)
+	out.Metadata.Annotations = slices.Clone(t.Metadata.Annotations)
 	out.Spec.InitContainers = copyContainers(t.Spec.InitContainers)
 	out.Spec.Containers = copyContainers(t.Spec.Containers)
 	out.Spec.EphemeralContainers = copyContainers(t.Spec.EphemeralContainers)
@@ -257,8 +352,9 @@ func newWorkloadCache(cfg *rest.Config, mapper meta.RESTMapper, httpClient *http
 	cfg.ContentType = runtime.ContentTypeJSON
 	cfg.AcceptContentTypes = runtime.ContentTypeJSON
 	byObject := map[client.Object]cache.ByObject{}
+	shared := cacheview.NewCompactor()
 	for _, k := range viewKinds {
-		byObject[viewOf(k.gvk)] = cache.ByObject{Transform: slimView(k.gvk)}
+		byObject[viewOf(k.gvk)] = cache.ByObject{Transform: slimView(k.gvk, shared)}
 	}
 	c, err := cache.New(cfg, cache.Options{Scheme: ViewScheme, Mapper: mapper, HTTPClient: httpClient, ByObject: byObject,
 		DefaultNamespaces: cacheNamespaces(namespaces), NewInformer: shards.NewInformer(ViewScheme)})
@@ -269,26 +365,38 @@ func newWorkloadCache(cfg *rest.Config, mapper meta.RESTMapper, httpClient *http
 }
 
 // slimView returns the transform of the views of gvk: it sets their kind (a decoder clears
-// it, and events name the workload by it), drops kubectl's copy of the manifest, the managed
-// fields, the labels and the owners, and of the pod template keeps only environment variables read from a
-// Secret or ConfigMap and volumes of Secrets, ConfigMaps, projections and CSI drivers.
-func slimView(gvk schema.GroupVersionKind) func(any) (any, error) {
+// it, and events name the workload by it), drops kubectl's copy of the manifest, keeps of the
+// pod template only environment variables read from a Secret or ConfigMap and volumes of
+// Secrets, ConfigMaps, projections and CSI drivers, and shares the namespace and annotation
+// keys with the views compacted before (shared).
+func slimView(gvk schema.GroupVersionKind, shared *cacheview.Compactor) func(any) (any, error) {
 	return func(in any) (any, error) {
 		v, ok := in.(view)
 		if !ok {
 			return in, nil
 		}
 		v.GetObjectKind().SetGroupVersionKind(gvk)
-		cacheview.TrimMetadata(v)
-		v.SetLabels(nil) // nothing reads a workload's labels or owners
-		v.SetOwnerReferences(nil)
+		m := v.meta()
+		m.Annotations = m.Annotations.without(corev1.LastAppliedConfigAnnotation)
 		s := v.spec()
-		slimTemplate(&s.Template)
-		if s.JobTemplate != nil {
-			slimTemplate(&s.JobTemplate.Spec.Template)
+		strs := []*string{&m.Namespace}
+		for _, t := range []*viewTemplate{&s.Template, jobTemplate(s)} {
+			if t == nil {
+				continue
+			}
+			slimTemplate(t)
+			strs = t.Metadata.Annotations.keys(strs)
 		}
+		shared.Share(m.Annotations.keys(strs)...)
 		return v, nil
 	}
+}
+
+func jobTemplate(s *viewSpec) *viewTemplate {
+	if s.JobTemplate == nil {
+		return nil
+	}
+	return &s.JobTemplate.Spec.Template
 }
 
 func slimTemplate(t *viewTemplate) {

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"runtime"
+	"strings"
 	"testing"
 
 	appsv1 "k8s.io/api/apps/v1"
@@ -26,11 +27,20 @@ import (
 // object trimmed as Ferry cached workloads before views (status, managed fields, kubectl's
 // copy and all of the spec but paused, the template's annotations, containers and volumes
 // dropped); and the view decoded from JSON and slimmed (view.go). It reports bytes per object
-// retained after a collection.
+// retained after a collection. The same for the benchmark harness's minimal Deployment (one
+// container reading one Secret through envFrom, one opt-in annotation).
 //
 //	go test ./internal/rollout -run XXX -bench WorkloadFootprint -benchtime 1x
 func BenchmarkWorkloadFootprint(b *testing.B) {
-	d := helmDeployment()
+	for _, shape := range []struct {
+		name string
+		d    *appsv1.Deployment
+	}{{"helm", helmDeployment()}, {"minimal", minimalDeployment()}} {
+		b.Run(shape.name, func(b *testing.B) { workloadFootprint(b, shape.d) })
+	}
+}
+
+func workloadFootprint(b *testing.B, d *appsv1.Deployment) {
 	pb := protobuf.NewSerializer(clientgoscheme.Scheme, clientgoscheme.Scheme)
 	var wire []byte
 	{
@@ -71,7 +81,7 @@ func BenchmarkWorkloadFootprint(b *testing.B) {
 			if err != nil {
 				return nil, err
 			}
-			return slimView(appsv1.SchemeGroupVersion.WithKind("Deployment"))(o)
+			return slimView(appsv1.SchemeGroupVersion.WithKind("Deployment"), cacheview.NewCompactor())(o)
 		}},
 	} {
 		b.Run(form.name, func(b *testing.B) {
@@ -148,5 +158,22 @@ func helmDeployment() *appsv1.Deployment {
 		Status: appsv1.DeploymentStatus{ObservedGeneration: 4, Replicas: 3, UpdatedReplicas: 3, ReadyReplicas: 3, AvailableReplicas: 3,
 			Conditions: []appsv1.DeploymentCondition{{Type: appsv1.DeploymentAvailable, Status: corev1.ConditionTrue, Reason: "MinimumReplicasAvailable"},
 				{Type: appsv1.DeploymentProgressing, Status: corev1.ConditionTrue, Reason: "NewReplicaSetAvailable"}}},
+	}
+}
+
+// minimalDeployment is a Deployment shaped like the benchmark harness's workloads
+// (bench/harness/seed.go), with the digest record Ferry writes on it.
+func minimalDeployment() *appsv1.Deployment {
+	labels := map[string]string{"app": "app-00001"}
+	return &appsv1.Deployment{
+		TypeMeta: metav1.TypeMeta{APIVersion: "apps/v1", Kind: "Deployment"},
+		ObjectMeta: metav1.ObjectMeta{Namespace: "bench-01", Name: "app-00001", UID: "0b6f2a1e-3d7e-4b8e-9a55-1f0a2c9d3b7e",
+			ResourceVersion: "123456", Generation: 1,
+			Annotations: map[string]string{ReloaderAuto: "true", AnnotationLastDigests: "secret/es-00001=" + strings.Repeat("0", 64)}},
+		Spec: appsv1.DeploymentSpec{Selector: &metav1.LabelSelector{MatchLabels: labels},
+			Template: corev1.PodTemplateSpec{ObjectMeta: metav1.ObjectMeta{Labels: labels},
+				Spec: corev1.PodSpec{Containers: []corev1.Container{{Name: "app", Image: "example.invalid/app:1",
+					EnvFrom: []corev1.EnvFromSource{{SecretRef: &corev1.SecretEnvSource{
+						LocalObjectReference: corev1.LocalObjectReference{Name: "es-00001"}}}}}}}}},
 	}
 }

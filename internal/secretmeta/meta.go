@@ -11,7 +11,6 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
-	"k8s.io/apimachinery/pkg/types"
 	toolscache "k8s.io/client-go/tools/cache"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
@@ -27,9 +26,10 @@ import (
 // The cache stores Meta in place of the PartialObjectMetadata it decodes (the transform), so
 // it cannot be read through the cache's Get and List, which return the decoded type: Has and
 // Names read the informer's store. Watches receive Meta as a client.Object. Everything of
-// metav1.Object that Meta does not keep reads as empty and is not kept when set.
+// metav1.Object that Meta does not keep reads as empty and is not kept when set
+// (cacheview.Unkept).
 type Meta struct {
-	unkept
+	cacheview.Unkept
 	Namespace, Name, ResourceVersion string
 	Labels, Annotations              map[string]string
 }
@@ -65,31 +65,6 @@ func (m *Meta) GetAnnotations() map[string]string { return m.Annotations }
 
 // SetAnnotations sets the annotations.
 func (m *Meta) SetAnnotations(a map[string]string) { m.Annotations = a }
-
-// unkept is the part of metav1.Object that Meta does not keep: it reads as empty, and what
-// is set is dropped. It has no size: first in Meta, it adds nothing.
-type unkept struct{}
-
-func (unkept) GetGenerateName() string                       { return "" }
-func (unkept) SetGenerateName(string)                        {}
-func (unkept) GetUID() types.UID                             { return "" }
-func (unkept) SetUID(types.UID)                              {}
-func (unkept) GetGeneration() int64                          { return 0 }
-func (unkept) SetGeneration(int64)                           {}
-func (unkept) GetSelfLink() string                           { return "" }
-func (unkept) SetSelfLink(string)                            {}
-func (unkept) GetCreationTimestamp() metav1.Time             { return metav1.Time{} }
-func (unkept) SetCreationTimestamp(metav1.Time)              {}
-func (unkept) GetDeletionTimestamp() *metav1.Time            { return nil }
-func (unkept) SetDeletionTimestamp(*metav1.Time)             {}
-func (unkept) GetDeletionGracePeriodSeconds() *int64         { return nil }
-func (unkept) SetDeletionGracePeriodSeconds(*int64)          {}
-func (unkept) GetFinalizers() []string                       { return nil }
-func (unkept) SetFinalizers([]string)                        {}
-func (unkept) GetOwnerReferences() []metav1.OwnerReference   { return nil }
-func (unkept) SetOwnerReferences([]metav1.OwnerReference)    {}
-func (unkept) GetManagedFields() []metav1.ManagedFieldsEntry { return nil }
-func (unkept) SetManagedFields([]metav1.ManagedFieldsEntry)  {}
 
 // GetObjectKind returns the kind of every Meta: a v1 Secret.
 func (*Meta) GetObjectKind() schema.ObjectKind { return secretKind }
