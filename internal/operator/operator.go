@@ -496,7 +496,13 @@ func addControllers(ctx context.Context, mgr manager.Manager, svc *services, opt
 	// Workload restarts on Secret and ConfigMap changes (docs/rollout.md).
 	rolloutOpts := opts.Rollout
 	rolloutOpts.Namespaces = opts.Namespaces
-	rr := &rollout.Reconciler{Client: mgr.GetClient(), APIReader: mgr.GetAPIReader(),
+	// Reads from the manager's cache without its read-your-writes consistency (rollout.Reconciler.Client).
+	writer, err := client.New(mgr.GetConfig(), client.Options{Scheme: mgr.GetScheme(), Mapper: mgr.GetRESTMapper(),
+		HTTPClient: mgr.GetHTTPClient(), Cache: &client.CacheOptions{Reader: mgr.GetCache()}})
+	if err != nil {
+		return fmt.Errorf("creating the rollout's client: %w", err)
+	}
+	rr := &rollout.Reconciler{Client: writer, APIReader: mgr.GetAPIReader(),
 		Recorder: svc.recorder, HashKey: svc.hashKey, Options: rolloutOpts, Shards: svc.shards, SecretMetadata: unmanaged}
 	if err := rr.SetupWithManager(ctx, mgr); err != nil {
 		return fmt.Errorf("setting up the rollout controllers: %w", err)

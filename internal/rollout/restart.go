@@ -57,7 +57,7 @@ func (kr *kindReconciler) rollOut(ctx context.Context, key string, workload clie
 		err = kr.recreate(ctx, whole, next)
 	} else {
 		// The optimistic lock makes sure the digest was computed from the current pod template.
-		err = kr.Client.Patch(ctx, next, client.MergeFromWithOptions(whole, client.MergeFromWithOptimisticLock{}), noReadBack)
+		err = kr.Client.Patch(ctx, next, client.MergeFromWithOptions(whole, client.MergeFromWithOptimisticLock{}))
 	}
 	if isConflict(err) { // the workload changed meanwhile: look again
 		return ctrl.Result{RequeueAfter: 100 * time.Millisecond}, nil
@@ -80,14 +80,6 @@ func (kr *kindReconciler) rollOut(ctx context.Context, key string, workload clie
 	log.Info("Workload restarted")
 	return ctrl.Result{RequeueAfter: pauseFor}, nil
 }
-
-// noReadBack keeps the manager's client from making its reads wait for the rollout's writes
-// (read-your-writes consistency): to do that it keeps an informer of every kind and form it
-// writes, so a restart of a Deployment would cache every Deployment whole in the manager's
-// cache, a digest record every workload's metadata, a recreated Job every Job. The rollout
-// reads workloads from its views and, before a write, from the API server; a view behind
-// the API server makes the write wait (whole), never write twice.
-const noReadBack = client.DisableReadYourWritesConsistency
 
 // whole returns the workload whole, to write a restart: a view (view.go) is read again from
 // the API server, and nil returned when that copy is newer than the view (the cache catches
@@ -201,11 +193,11 @@ func (kr *kindReconciler) recreate(ctx context.Context, old, next client.Object)
 	err := kr.Client.Delete(ctx, old, &client.DeleteOptions{
 		Preconditions:     &metav1.Preconditions{UID: &uid, ResourceVersion: &version},
 		PropagationPolicy: new(metav1.DeletePropagationBackground),
-	}, noReadBack)
+	})
 	if err != nil {
 		return fmt.Errorf("deleting the Job: %w", err)
 	}
-	if err := kr.Client.Create(ctx, fresh, noReadBack); err != nil {
+	if err := kr.Client.Create(ctx, fresh); err != nil {
 		return fmt.Errorf("creating the Job again: %w", err)
 	}
 	return nil
@@ -273,7 +265,7 @@ func (kr *kindReconciler) resumeIfDue(ctx context.Context, workload client.Objec
 	resumed.Spec.Paused = false
 	delete(resumed.Annotations, AnnotationPausedAt)
 	delete(resumed.Annotations, ReloaderPausedAt)
-	if err := kr.Client.Patch(ctx, resumed, client.MergeFromWithOptions(d, client.MergeFromWithOptimisticLock{}), noReadBack); err != nil {
+	if err := kr.Client.Patch(ctx, resumed, client.MergeFromWithOptions(d, client.MergeFromWithOptimisticLock{})); err != nil {
 		return nil, 0, fmt.Errorf("resuming after the pause period: %w", err)
 	}
 	ctrl.LoggerFrom(ctx).Info("Deployment resumed after its pause period")

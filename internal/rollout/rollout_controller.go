@@ -27,7 +27,13 @@ import (
 // Reconciler restarts opted-in workloads when the data of the Secrets and ConfigMaps they
 // watch changes, or the versions of the SecretProviderClasses they mount. SetupWithManager registers one controller per workload kind.
 type Reconciler struct {
-	// Client is the manager's client: workloads and managed Secrets come from its cache.
+	// Client reads the manager's cache (managed Secrets, Jobs, Argo Rollouts) and writes
+	// restarts and digest records. It must not be the manager's client with read-your-writes
+	// consistency, which keeps an informer of every kind and form it writes: a restart would
+	// cache every Deployment whole, a digest record every workload's metadata. The rollout
+	// reads workloads from views of its own and, before a write, from the API server, whose
+	// copy must be the view's own version (kindReconciler.whole): it never reads back what it
+	// wrote.
 	Client client.Client
 	// APIReader reads other Secrets and ConfigMaps without caching them.
 	APIReader client.Reader
@@ -323,7 +329,7 @@ func (kr *kindReconciler) patchAnnotation(ctx context.Context, workload client.O
 	}
 	target := metadataOf(kr.kind.gvk)
 	target.Namespace, target.Name = workload.GetNamespace(), workload.GetName()
-	return kr.Client.Patch(ctx, target, client.RawPatch(types.MergePatchType, patch), noReadBack)
+	return kr.Client.Patch(ctx, target, client.RawPatch(types.MergePatchType, patch))
 }
 
 func setAnnotation(o client.Object, key, value string) {
