@@ -9,6 +9,7 @@ import (
 	"fmt"
 
 	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/meta"
 	"k8s.io/apimachinery/pkg/runtime"
 	toolscache "k8s.io/client-go/tools/cache"
@@ -39,6 +40,27 @@ func Indexer(ctx context.Context, reader any, obj client.Object) (cache.Informer
 		return informer, nil, nil
 	}
 	return informer, indexed.GetIndexer(), nil
+}
+
+// Has says whether reader holds the object of obj's kind at key: looked up in place in the
+// informer's store where the cache shows it, read through Get otherwise (into obj).
+func Has(ctx context.Context, reader client.Reader, obj client.Object, key client.ObjectKey) (bool, error) {
+	_, indexer, err := Indexer(ctx, reader, obj)
+	if err != nil {
+		return false, err
+	}
+	if indexer != nil {
+		_, ok, err := indexer.GetByKey(toolscache.ObjectName{Namespace: key.Namespace, Name: key.Name}.String())
+		return ok, err
+	}
+	err = reader.Get(ctx, key, obj)
+	switch {
+	case apierrors.IsNotFound(err):
+		return false, nil
+	case err != nil:
+		return false, err
+	}
+	return true, nil
 }
 
 // TrimMetadata drops from an object about to be cached what no reader of the cache uses:

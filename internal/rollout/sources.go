@@ -18,6 +18,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	esv1 "github.com/ferryhq/ferry/api/externalsecrets/v1"
+	"github.com/ferryhq/ferry/internal/cacheview"
 	"github.com/ferryhq/ferry/internal/secretmeta"
 	"github.com/ferryhq/ferry/internal/shard"
 )
@@ -230,14 +231,11 @@ func known(ctx context.Context, complete bool, meta client.Reader, obj *metav1.P
 	if !complete {
 		return true, nil
 	}
-	err := meta.Get(ctx, key, obj)
-	switch {
-	case apierrors.IsNotFound(err):
-		return false, nil
-	case err != nil:
+	ok, err := cacheview.Has(ctx, meta, obj, key)
+	if err != nil {
 		return false, fmt.Errorf("reading the metadata of %s %s: %w", obj.Kind, key.Name, err)
 	}
-	return true, nil
+	return ok, nil
 }
 
 // shortDigest is the part of a keyed digest recorded per source.

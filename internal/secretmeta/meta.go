@@ -6,7 +6,6 @@ import (
 	"maps"
 	"sync"
 
-	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
@@ -107,22 +106,11 @@ func (n *namespaces) share(ns string) string {
 // Has says whether the Secret key is in c, a Secret metadata cache of this package or any
 // reader of PartialObjectMetadata (read through Get when it shows no store).
 func Has(ctx context.Context, c client.Reader, key client.ObjectKey) (bool, error) {
-	_, indexer, err := cacheview.Indexer(ctx, c, Object())
+	ok, err := cacheview.Has(ctx, c, Object(), key)
 	if err != nil {
-		return false, err
-	}
-	if indexer != nil {
-		_, ok, err := indexer.GetByKey(key.Namespace + "/" + key.Name)
-		return ok, err
-	}
-	err = c.Get(ctx, key, Object())
-	switch {
-	case apierrors.IsNotFound(err):
-		return false, nil
-	case err != nil:
 		return false, fmt.Errorf("reading the metadata of Secret %s: %w", key.Name, err)
 	}
-	return true, nil
+	return ok, nil
 }
 
 // Names lists the names of the Secrets of namespace in c, a Secret metadata cache of this
