@@ -182,6 +182,10 @@ func (r Resolver) Check(ctx context.Context, store esv1.GenericStore, namespace 
 	return nil
 }
 
+// NotValidatedYet is what a condition says of a store whose own controller has not looked at
+// it yet: a store created just before the objects that use it passes through this state.
+const NotValidatedYet = "it has not been validated yet"
+
 // readiness turns a store's Ready condition into a failure, keeping the store's own reason
 // where it tells the user more than "not ready" (a provider Ferry does not implement).
 func readiness(kind string, store esv1.GenericStore) error {
@@ -192,7 +196,7 @@ func readiness(kind string, store esv1.GenericStore) error {
 	if c != nil && c.Reason == esv1.ReasonProviderNotImplemented {
 		return failure.Permanent(esv1.ReasonProviderNotImplemented, "%s %q: %s", kind, store.GetName(), c.Message)
 	}
-	msg := "it has not been validated yet"
+	msg := NotValidatedYet
 	if c != nil && c.Message != "" {
 		msg = c.Message
 	}

@@ -15,6 +15,7 @@ import (
 	esv1 "github.com/ferryhq/ferry/api/externalsecrets/v1"
 	esv1alpha1 "github.com/ferryhq/ferry/api/externalsecrets/v1alpha1"
 	"github.com/ferryhq/ferry/internal/changefeed"
+	"github.com/ferryhq/ferry/internal/storeref"
 	"github.com/ferryhq/ferry/internal/testenv"
 )
 
@@ -52,7 +53,7 @@ func WaitReady(t *testing.T, k8s client.Client, obj client.Object, status metav1
 // just before the object that uses it passes through that state, which is never the
 // outcome a test waits for.
 func StorePending(message string) bool {
-	return strings.Contains(message, "has not been validated yet")
+	return strings.Contains(message, storeref.NotValidatedYet)
 }
 
 func ready(obj client.Object) (Condition, bool) {
