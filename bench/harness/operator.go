@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
@@ -28,16 +29,23 @@ type operator struct {
 	waitErr error
 }
 
-// expand fills the placeholders of a command line.
-func (cfg *Config) expand(command string) string {
-	return strings.NewReplacer(
-		"{ferry}", cfg.FerryBinary,
-		"{qps}", strconv.FormatFloat(cfg.QPS, 'f', -1, 64),
-		"{burst}", strconv.Itoa(cfg.Burst),
-		"{concurrent}", strconv.Itoa(cfg.Concurrency),
-		"{metrics}", cfg.MetricsAddr,
-		"{pprof}", cfg.pprofAddr(),
-	).Replace(command)
+// expand fills the placeholders of a command line but those in keep, which stay for the
+// caller to fill.
+func (cfg *Config) expand(command string, keep ...string) string {
+	var pairs []string
+	for _, p := range [][2]string{
+		{"{ferry}", cfg.FerryBinary},
+		{"{qps}", strconv.FormatFloat(cfg.QPS, 'f', -1, 64)},
+		{"{burst}", strconv.Itoa(cfg.Burst)},
+		{"{concurrent}", strconv.Itoa(cfg.Concurrency)},
+		{"{metrics}", cfg.MetricsAddr},
+		{"{pprof}", cfg.pprofAddr()},
+	} {
+		if !slices.Contains(keep, p[0]) {
+			pairs = append(pairs, p[0], p[1])
+		}
+	}
+	return strings.NewReplacer(pairs...).Replace(command)
 }
 
 // pprofAddr is the listen address of OperatorPprof, or "0" (pprof off) without it.

@@ -33,10 +33,8 @@ func (r *run) sharded(ctx context.Context) error {
 		r.op = nil
 	}
 	command := strings.Replace(cfg.Operator, "--leader-elect=false", "", 1) + shardedLeaseFlags
-	keep := *cfg
-	keep.MetricsAddr = "{metrics}"
-	keep.OperatorPprof = "{pprof}" // each replica gets its own
-	set := &replicaSet{command: keep.expand(command), env: r.env, dir: cfg.WorkDir}
+	// Each replica gets its own metrics and pprof addresses (replicaSet.start).
+	set := &replicaSet{command: cfg.expand(command, "{metrics}", "{pprof}"), env: r.env, dir: cfg.WorkDir}
 	r.stops = append(r.stops, set.stopAll)
 	r.proxy.Reset()
 	r.say("sharded: starting %d replicas", cfg.Sharded)
