@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"maps"
-	"sync"
 
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -82,26 +81,6 @@ type fixedKind struct{ gvk schema.GroupVersionKind }
 
 func (k fixedKind) GroupVersionKind() schema.GroupVersionKind { return k.gvk }
 func (fixedKind) SetGroupVersionKind(schema.GroupVersionKind) {}
-
-// namespaces shares the namespace strings of the Metas: a cluster has few namespaces and
-// many Secrets in each.
-type namespaces struct {
-	mu    sync.Mutex
-	names map[string]string
-}
-
-func (n *namespaces) share(ns string) string {
-	n.mu.Lock()
-	defer n.mu.Unlock()
-	if s, ok := n.names[ns]; ok {
-		return s
-	}
-	if n.names == nil {
-		n.names = map[string]string{}
-	}
-	n.names[ns] = ns
-	return ns
-}
 
 // Has says whether the Secret key is in c, a Secret metadata cache of this package or any
 // reader of PartialObjectMetadata (read through Get when it shows no store).

@@ -16,6 +16,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	esv1 "github.com/ferryhq/ferry/api/externalsecrets/v1"
+	"github.com/ferryhq/ferry/internal/cacheview"
 )
 
 // Object returns an empty Secret metadata object: the type the cache holds, to watch or get.
@@ -66,7 +67,7 @@ func New(cfg *rest.Config, scheme *runtime.Scheme, mapper meta.RESTMapper, httpC
 		// A cache of every namespace shows its informer's store, which Has and Names read:
 		// it keeps Meta. A cache of some namespaces hides it, and is read through Get and
 		// List, which return only the type decoded.
-		slim = opts.compact(&namespaces{})
+		slim = opts.compact(cacheview.NewCompactor())
 	}
 	cacheOpts := cache.Options{Scheme: scheme, Mapper: mapper, HTTPClient: httpClient,
 		ByObject:    map[client.Object]cache.ByObject{Object(): {Label: selector.Add(*notManaged), Transform: slim}},
@@ -106,15 +107,18 @@ func (opts Options) slim(in any) (any, error) {
 	return m, nil
 }
 
-// compact returns the transform that keeps each Secret as a Meta, its namespace shared.
-func (opts Options) compact(shared *namespaces) func(any) (any, error) {
+// compact returns the transform that keeps each Secret as a Meta, its namespace shared: a
+// cluster has few namespaces and many Secrets in each.
+func (opts Options) compact(shared *cacheview.Compactor) func(any) (any, error) {
 	return func(in any) (any, error) {
 		out, err := opts.slim(in)
 		m, ok := out.(*metav1.PartialObjectMetadata)
 		if err != nil || !ok {
 			return out, err
 		}
-		return &Meta{Namespace: shared.share(m.Namespace), Name: m.Name, ResourceVersion: m.ResourceVersion,
-			Labels: m.Labels, Annotations: m.Annotations}, nil
+		kept := &Meta{Namespace: m.Namespace, Name: m.Name, ResourceVersion: m.ResourceVersion,
+			Labels: m.Labels, Annotations: m.Annotations}
+		shared.Share(&kept.Namespace)
+		return kept, nil
 	}
 }
