@@ -255,6 +255,13 @@ func TestWorkloadViews(t *testing.T) {
 			}
 			// A copy shares nothing with the cached view.
 			cp := v.DeepCopyObject().(view)
+			if !sameAnnotations(v, cp) {
+				t.Error("a copy of the view has other annotations")
+			}
+			cp.SetAnnotations(map[string]string{ReloaderAuto: "false"})
+			if sameAnnotations(v, cp) {
+				t.Error("views with other annotations compare the same")
+			}
 			kind.template(cp).Annotations["changed"] = "yes"
 			cp.spec().Template.Spec.Containers = nil
 			if !equality.Semantic.DeepEqual(kind.template(v), got) {

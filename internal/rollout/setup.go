@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"maps"
 	"slices"
 	"strings"
 	"sync"
@@ -402,7 +401,7 @@ func (kr *kindReconciler) workloadChanged() predicate.Predicate {
 				return false
 			}
 			return e.ObjectOld.GetGeneration() != e.ObjectNew.GetGeneration() ||
-				!maps.Equal(e.ObjectOld.GetAnnotations(), e.ObjectNew.GetAnnotations())
+				!sameAnnotations(e.ObjectOld, e.ObjectNew)
 		},
 	}
 }

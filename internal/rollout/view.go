@@ -3,6 +3,7 @@ package rollout
 import (
 	"encoding/json"
 	"fmt"
+	"maps"
 	"net/http"
 	"slices"
 	"strings"
@@ -139,6 +140,18 @@ func (p *pairs) UnmarshalJSON(b []byte) error {
 }
 
 func (p pairs) MarshalJSON() ([]byte, error) { return json.Marshal(p.toMap()) }
+
+// sameAnnotations says whether two copies of a workload have the same annotations, without
+// building maps of views' annotations: every status change of a workload is an update
+// event that asks.
+func sameAnnotations(a, b client.Object) bool {
+	va, aView := a.(view)
+	vb, bView := b.(view)
+	if aView && bView {
+		return slices.Equal(va.meta().Annotations, vb.meta().Annotations)
+	}
+	return maps.Equal(a.GetAnnotations(), b.GetAnnotations())
+}
 
 // workloadViewList is a list of views, as a List or an informer reads them.
 type workloadViewList[K any] struct {
