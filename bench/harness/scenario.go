@@ -403,12 +403,17 @@ func (r *run) floors(ctx context.Context) error {
 	measure := func(name, phase string, f func(context.Context, *rest.Config, *Config, func()) (time.Duration, func() error, error)) (time.Duration, map[string]time.Duration, error) {
 		r.say("%s (qps %g, burst %d, %d workers)", name, cfg.QPS, cfg.Burst, cfg.Concurrency)
 		var before map[string]time.Duration
-		// The API server's profile of the floor, to set beside the cold start's.
-		profiles := startProfiles(ctx, cfg.ProfileDir, phase, map[string]endpoint{"apiserver": {r.proxy.URL, r.proxy.Client()}})
+		var profiles *profiler
 		// Through the counting proxy, as the operator's requests go: the proxy's hop and CPU
-		// are then in both the floor and the cold start.
-		took, cleanup, err := f(ctx, r.proxy.Config(), cfg, func() { before = cpuTimes(0) })
-		profiles.stop()
+		// are then in both the floor and the cold start. The API server's profile of the floor,
+		// to set beside the cold start's, starts with its clock (after what it sets up).
+		took, cleanup, err := f(ctx, r.proxy.Config(), cfg, func() {
+			before = cpuTimes(0)
+			profiles = startProfiles(ctx, cfg.ProfileDir, phase, map[string]endpoint{"apiserver": {r.proxy.URL, r.proxy.Client()}})
+		})
+		if profiles != nil {
+			profiles.stop()
+		}
 		if err != nil {
 			return 0, nil, err
 		}
