@@ -34,6 +34,7 @@ import (
 	esv1alpha1 "github.com/ferryhq/ferry/api/externalsecrets/v1alpha1"
 	esv1beta1 "github.com/ferryhq/ferry/api/externalsecrets/v1beta1"
 	genv1alpha1 "github.com/ferryhq/ferry/api/generators/v1alpha1"
+	"github.com/ferryhq/ferry/internal/cachesync"
 	"github.com/ferryhq/ferry/internal/cacheview"
 	"github.com/ferryhq/ferry/internal/changefeed"
 	"github.com/ferryhq/ferry/internal/controller/externalsecret"
@@ -317,6 +318,8 @@ func newManager(ctx context.Context, cfg *rest.Config, httpClient *http.Client, 
 		WebhookServer: whServer,
 		Scheme:        scheme,
 		Cache:         cacheOptions(scheme, gate, opts, httpClient),
+		// Waits for its sync end when it has synced, not at the next 100 ms poll.
+		NewCache: cachesync.New,
 		// A read from the cache waits until it holds Ferry's own earlier writes of that
 		// object, so the reconcile that a write triggers sees the status and Secret just
 		// written instead of syncing again and writing a conflicting status.

@@ -18,6 +18,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	esv1 "github.com/ferryhq/ferry/api/externalsecrets/v1"
+	"github.com/ferryhq/ferry/internal/cachesync"
 	"github.com/ferryhq/ferry/internal/cacheview"
 	"github.com/ferryhq/ferry/internal/secretmeta"
 	"github.com/ferryhq/ferry/internal/shard"
@@ -74,7 +75,7 @@ func newSourceCache(cfg *rest.Config, scheme *runtime.Scheme, mapper meta.RESTMa
 	cacheOpts := cache.Options{Scheme: scheme, Mapper: mapper, HTTPClient: httpClient, ByObject: byObject,
 		NewInformer: shards.NewInformer(scheme)}
 	cacheOpts.DefaultNamespaces = cacheNamespaces(opts.Namespaces)
-	c, err := cache.New(cfg, cacheOpts)
+	c, err := cachesync.New(cfg, cacheOpts)
 	if err != nil {
 		return ownCache{}, fmt.Errorf("creating the Secret and ConfigMap metadata cache: %w", err)
 	}

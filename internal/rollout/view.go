@@ -20,6 +20,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/cache"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
+	"github.com/ferryhq/ferry/internal/cachesync"
 	"github.com/ferryhq/ferry/internal/cacheview"
 	"github.com/ferryhq/ferry/internal/shard"
 )
@@ -369,7 +370,7 @@ func newWorkloadCache(cfg *rest.Config, mapper meta.RESTMapper, httpClient *http
 	for _, k := range viewKinds {
 		byObject[viewOf(k.gvk)] = cache.ByObject{Transform: slimView(k.gvk, shared)}
 	}
-	c, err := cache.New(cfg, cache.Options{Scheme: ViewScheme, Mapper: mapper, HTTPClient: httpClient, ByObject: byObject,
+	c, err := cachesync.New(cfg, cache.Options{Scheme: ViewScheme, Mapper: mapper, HTTPClient: httpClient, ByObject: byObject,
 		DefaultNamespaces: cacheNamespaces(namespaces), NewInformer: shards.NewInformer(ViewScheme)})
 	if err != nil {
 		return ownCache{}, fmt.Errorf("creating the workload cache: %w", err)

@@ -16,6 +16,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	esv1 "github.com/ferryhq/ferry/api/externalsecrets/v1"
+	"github.com/ferryhq/ferry/internal/cachesync"
 	"github.com/ferryhq/ferry/internal/cacheview"
 )
 
@@ -78,7 +79,7 @@ func New(cfg *rest.Config, scheme *runtime.Scheme, mapper meta.RESTMapper, httpC
 		}
 		cacheOpts.DefaultNamespaces[ns] = cache.Config{}
 	}
-	c, err := cache.New(cfg, cacheOpts)
+	c, err := cachesync.New(cfg, cacheOpts)
 	if err != nil {
 		return Cache{}, fmt.Errorf("creating the Secret metadata cache: %w", err)
 	}
