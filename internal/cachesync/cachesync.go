@@ -13,7 +13,9 @@
 // the cache to WaitForCacheSync and then checks its handler's registration once before it
 // polls. A Cache's WaitForCacheSync also waits for the registrations added through it, so
 // that one check finds them done. Should controller-runtime change that order, the sources
-// poll as before: only their start is slower, nothing else changes.
+// poll as before: only their start is slower, nothing else changes. The wait covers every
+// handler added through the cache, not only the caller's: a handler slow to take its initial
+// list would hold back the sources that start meanwhile (Ferry's handlers only queue).
 package cachesync
 
 import (
@@ -32,18 +34,25 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 )
 
-// recheck bounds each wait on one channel: an informer stopped before it synced never
-// closes its channel, and is let go at the next look.
-const recheck = 100 * time.Millisecond
+const (
+	// recheck bounds each wait on one channel: what will never sync (an informer stopped, a
+	// handler removed) never closes its channel, and is let go at the next look.
+	recheck = 100 * time.Millisecond
+	// neverRun is how long after the cache's start an informer it built may still not run
+	// before it may be one that never will (removed before the start, or built for a
+	// GetInformer that then failed): the cache runs its informers at once. A wait that meets
+	// one ends with the cache's own wait, which knows what the cache holds.
+	neverRun = time.Second
+)
 
 // Cache is a controller-runtime cache whose waits for syncing end when the informers and
 // handlers waited for have synced. Build it with New.
 type Cache struct {
 	cache.Cache
 
-	mu      sync.Mutex
-	started bool
-	awaited []*awaited // informers built and handlers added through the cache, not yet seen synced
+	mu        sync.Mutex
+	startedAt time.Time  // zero until Start
+	awaited   []*awaited // informers built and handlers added through the cache, not yet seen synced
 }
 
 // syncing is what informers and handler registrations have in common.
@@ -57,12 +66,42 @@ type syncing interface {
 type awaited struct {
 	syncing
 	informer interface{ IsStopped() bool }
-	removed  bool // a handler removed: it never syncs (guarded by Cache.mu)
+	built    time.Time // an informer's
+	of       *awaited  // a handler's: its informer's, when the cache waits for it
+	// gone: a handler removed, or an informer the cache does not hold (never run, and the
+	// cache's own wait ended without it); it never syncs. Guarded by Cache.mu.
+	gone bool
 }
 
-// settledLocked tells whether a has synced or never will (stopped, removed); c.mu is held.
-func (a *awaited) settledLocked() bool {
-	return a.removed || a.HasSynced() || a.informer.IsStopped()
+// doneLocked tells whether a has synced or never will (stopped, removed); Cache.mu is held.
+func (a *awaited) doneLocked() bool {
+	return a.gone || a.HasSynced() || a.informer.IsStopped()
+}
+
+// settledLocked tells whether a wait for a is over: it is done, or an informer the started
+// cache has not run (neverRunLocked); Cache.mu is held.
+func (c *Cache) settledLocked(a *awaited) bool {
+	return a.doneLocked() || c.neverRunLocked(a)
+}
+
+// neverRunLocked tells whether a is an informer (or a handler of one) the cache has not run
+// for neverRun since it started (or since a was built): one removed before the start, or
+// built for a GetInformer that then failed, neither of which the cache ever runs, or one the
+// cache is slow to run.
+func (c *Cache) neverRunLocked(a *awaited) bool {
+	if a.of != nil {
+		return c.neverRunLocked(a.of)
+	}
+	i, ok := a.informer.(interface{ HasStarted() bool })
+	return ok && !a.built.IsZero() && !c.startedAt.IsZero() && !i.HasStarted() &&
+		time.Since(later(a.built, c.startedAt)) > neverRun
+}
+
+func later(a, b time.Time) time.Time {
+	if a.After(b) {
+		return a
+	}
+	return b
 }
 
 // New builds a controller-runtime cache (cache.New) with opts, as a Cache; it has the
@@ -75,7 +114,7 @@ func New(cfg *rest.Config, opts cache.Options) (cache.Cache, error) {
 	}
 	opts.NewInformer = func(lw toolscache.ListerWatcher, obj runtime.Object, resync time.Duration, indexers toolscache.Indexers) toolscache.SharedIndexInformer {
 		informer := build(lw, obj, resync, indexers)
-		c.await(&awaited{syncing: informer, informer: informer})
+		c.await(&awaited{syncing: informer, informer: informer, built: time.Now()})
 		return informer
 	}
 	inner, err := cache.New(cfg, opts)
@@ -86,50 +125,76 @@ func New(cfg *rest.Config, opts cache.Options) (cache.Cache, error) {
 	return c, nil
 }
 
+// await adds a to what the waits wait for, and forgets what has settled.
 func (c *Cache) await(a *awaited) {
 	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.pruneLocked()
 	c.awaited = append(c.awaited, a)
-	c.mu.Unlock()
+}
+
+// pruneLocked forgets what is done. An informer never run stays: a wait that meets it ends
+// with the cache's own wait (WaitForCacheSync).
+func (c *Cache) pruneLocked() {
+	c.awaited = keep(c.awaited, func(a *awaited) bool { return !a.doneLocked() })
 }
 
 // Start runs the cache until ctx ends.
 func (c *Cache) Start(ctx context.Context) error {
 	c.mu.Lock()
-	c.started = true
+	c.startedAt = time.Now()
 	c.mu.Unlock()
 	return c.Cache.Start(ctx)
 }
 
 // WaitForCacheSync waits until every informer of the cache, and every handler added through
-// it, that had not synced when it was called has synced (or stopped, or was removed); false
-// if ctx ended first. As controller-runtime's, it does not wait for what is added meanwhile:
-// an informer set up later, of a kind whose API went away, never syncs, and must not hold
-// back every controller that starts after it.
+// it, that had not synced when it was called has synced (or stopped, or was removed, or is
+// an informer the cache never ran); false if ctx ended first. What is added while it waits
+// is not waited for. With nothing to wait for, it is controller-runtime's, which also waits
+// for the cache to start.
 func (c *Cache) WaitForCacheSync(ctx context.Context) bool {
 	c.mu.Lock()
-	c.awaited = keep(c.awaited, func(a *awaited) bool { return !a.settledLocked() })
-	pending, started := slices.Clone(c.awaited), c.started
+	c.pruneLocked()
+	pending := slices.Clone(c.awaited)
 	c.mu.Unlock()
-	if len(pending) == 0 && !started {
-		// Nothing to wait for but the start itself.
+	if len(pending) == 0 {
 		return c.Cache.WaitForCacheSync(ctx)
 	}
 	// An informer syncs only once the cache has started it: before, this waits for the
-	// start too, as controller-runtime's does.
+	// start too.
+	slow := false
 	for _, a := range pending {
 		for !c.settled(a) {
 			if !wait(ctx, a.HasSyncedChecker().Done()) {
 				return false
 			}
 		}
+		c.mu.Lock()
+		slow = slow || c.neverRunLocked(a)
+		c.mu.Unlock()
 	}
-	return true
+	if slow {
+		// Taken for one that will never run, or slow to: the cache's own wait tells, and
+		// only waits for what the cache holds. What it did not wait for, it does not hold.
+		if !c.Cache.WaitForCacheSync(ctx) {
+			return false
+		}
+		c.mu.Lock()
+		for _, a := range pending {
+			if !a.doneLocked() && c.neverRunLocked(a) {
+				a.gone = true
+			}
+		}
+		c.pruneLocked()
+		c.mu.Unlock()
+	}
+	return ctx.Err() == nil
 }
 
 func (c *Cache) settled(a *awaited) bool {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	return a.settledLocked()
+	return c.settledLocked(a)
 }
 
 // keep filters s in place.
@@ -161,7 +226,7 @@ func wait(ctx context.Context, done <-chan struct{}) bool {
 // WaitForCacheSync waits for. Unless told not to block, it waits until the informer has
 // synced once the cache has started, as the cache would.
 func (c *Cache) GetInformer(ctx context.Context, obj client.Object, opts ...cache.InformerGetOption) (cache.Informer, error) {
-	i, err := c.Cache.GetInformer(ctx, obj, append(opts, cache.BlockUntilSynced(false))...)
+	i, err := c.Cache.GetInformer(ctx, obj, append(slices.Clip(opts), cache.BlockUntilSynced(false))...)
 	if err != nil {
 		return nil, err
 	}
@@ -170,7 +235,7 @@ func (c *Cache) GetInformer(ctx context.Context, obj client.Object, opts ...cach
 
 // GetInformerForKind is GetInformer for a kind.
 func (c *Cache) GetInformerForKind(ctx context.Context, gvk schema.GroupVersionKind, opts ...cache.InformerGetOption) (cache.Informer, error) {
-	i, err := c.Cache.GetInformerForKind(ctx, gvk, append(opts, cache.BlockUntilSynced(false))...)
+	i, err := c.Cache.GetInformerForKind(ctx, gvk, append(slices.Clip(opts), cache.BlockUntilSynced(false))...)
 	if err != nil {
 		return nil, err
 	}
@@ -183,7 +248,7 @@ func (c *Cache) informer(ctx context.Context, i cache.Informer, what string, opt
 		opt(&o)
 	}
 	c.mu.Lock()
-	block := c.started && (o.BlockUntilSynced == nil || *o.BlockUntilSynced)
+	block := !c.startedAt.IsZero() && (o.BlockUntilSynced == nil || *o.BlockUntilSynced)
 	c.mu.Unlock()
 	for block && !i.HasSynced() {
 		if !wait(ctx, i.HasSyncedChecker().Done()) {
@@ -215,22 +280,38 @@ func (i *informer) AddEventHandlerWithOptions(h toolscache.ResourceEventHandler,
 }
 
 func (i *informer) added(r toolscache.ResourceEventHandlerRegistration, err error) (toolscache.ResourceEventHandlerRegistration, error) {
-	if err == nil && r != nil && !r.HasSynced() {
-		i.cache.await(&awaited{syncing: r, informer: i.Informer})
+	if err != nil || r == nil || r.HasSynced() {
+		return r, err
 	}
-	return r, err
+	a := &awaited{syncing: r, informer: i.Informer}
+	c := i.cache
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for _, b := range c.awaited {
+		if b.syncing == i.Informer {
+			a.of = b // the informer's own, whose never running a handler of it shares
+		}
+	}
+	c.pruneLocked()
+	c.awaited = append(c.awaited, a)
+	return r, nil
 }
 
 // RemoveEventHandler removes a handler: a removed handler never syncs, and is not waited for.
 func (i *informer) RemoveEventHandler(r toolscache.ResourceEventHandlerRegistration) error {
-	i.cache.mu.Lock()
-	for _, a := range i.cache.awaited {
+	if err := i.Informer.RemoveEventHandler(r); err != nil {
+		return err
+	}
+	c := i.cache
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for _, a := range c.awaited {
 		if a.syncing == r {
-			a.removed = true
+			a.gone = true
 		}
 	}
-	i.cache.mu.Unlock()
-	return i.Informer.RemoveEventHandler(r)
+	c.pruneLocked()
+	return nil
 }
 
 // GetIndexer returns the indexer behind the informer, nil when it hides it (cacheview reads

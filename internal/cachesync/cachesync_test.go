@@ -30,8 +30,8 @@ func TestMain(m *testing.M) {
 // two: WaitForCacheSync returns only once a handler added through the cache has been handed
 // the whole initial list (so that controller-runtime's one look at the handler afterwards
 // finds it synced, and it does not poll), a handler removed before it synced is not waited
-// for, GetInformer after the start returns a synced informer, and the informer still shows
-// its indexer to cacheview.
+// for, an informer asked for after the start is returned synced, and the informer still
+// shows its indexer to cacheview.
 func TestWaitsForHandlers(t *testing.T) {
 	c := controlPlane.Client
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
@@ -76,10 +76,11 @@ func TestWaitsForHandlers(t *testing.T) {
 			release := make(chan struct{})
 			var added sync.WaitGroup
 			added.Add(objects)
-			held, err := informer.AddEventHandler(toolscache.ResourceEventHandlerFuncs{AddFunc: func(any) {
+			// As controller-runtime's sources add theirs.
+			held, err := informer.AddEventHandlerWithOptions(toolscache.ResourceEventHandlerFuncs{AddFunc: func(any) {
 				<-release
 				added.Done()
-			}})
+			}}, toolscache.HandlerOptions{})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -108,12 +109,13 @@ func TestWaitsForHandlers(t *testing.T) {
 			}
 			added.Wait()
 
-			again, err := sc.GetInformer(ctx, &corev1.ConfigMap{})
+			// An informer asked for after the start is returned once it has synced.
+			secrets, err := sc.GetInformerForKind(ctx, corev1.SchemeGroupVersion.WithKind("Secret"))
 			if err != nil {
 				t.Fatal(err)
 			}
-			if !again.HasSynced() {
-				t.Error("GetInformer after the start returned an informer that has not synced")
+			if !secrets.HasSynced() {
+				t.Error("GetInformerForKind after the start returned an informer that has not synced")
 			}
 			_, indexer, err := cacheview.Indexer(ctx, sc, &corev1.ConfigMap{})
 			if err != nil {
@@ -145,5 +147,39 @@ func TestWaitEndsWithContext(t *testing.T) {
 	cancel()
 	if sc.WaitForCacheSync(ctx) {
 		t.Error("WaitForCacheSync of a cache never started returned true")
+	}
+}
+
+// TestInformerNeverRun checks that an informer removed before the cache started, which the
+// cache never runs, and a handler added to it do not hold back a wait for the cache to sync.
+func TestInformerNeverRun(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	sc, err := cachesync.New(controlPlane.Config, cache.Options{Scheme: testenv.Scheme()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, obj := range []client.Object{&corev1.ConfigMap{}, &corev1.Namespace{}} {
+		informer, err := sc.GetInformer(ctx, obj)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := informer.AddEventHandlerWithOptions(toolscache.ResourceEventHandlerFuncs{}, toolscache.HandlerOptions{}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := sc.RemoveInformer(ctx, &corev1.ConfigMap{}); err != nil {
+		t.Fatal(err)
+	}
+	go func() { _ = sc.Start(ctx) }()
+	if !sc.WaitForCacheSync(ctx) {
+		t.Fatal("WaitForCacheSync did not return true before its context ended: it waited for the removed informer")
+	}
+	namespaces, err := sc.GetInformer(ctx, &corev1.Namespace{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !namespaces.HasSynced() {
+		t.Error("WaitForCacheSync returned before the informer it holds had synced")
 	}
 }

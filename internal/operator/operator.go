@@ -318,7 +318,8 @@ func newManager(ctx context.Context, cfg *rest.Config, httpClient *http.Client, 
 		WebhookServer: whServer,
 		Scheme:        scheme,
 		Cache:         cacheOptions(scheme, gate, opts, httpClient),
-		// Waits for its sync end when it has synced, not at the next 100 ms poll.
+		// Its waits for sync end as soon as informers and handlers have synced, not at the
+		// next 100 ms poll (cachesync).
 		NewCache: cachesync.New,
 		// A read from the cache waits until it holds Ferry's own earlier writes of that
 		// object, so the reconcile that a write triggers sees the status and Secret just
