@@ -94,14 +94,7 @@ func (c *Cache) neverRunLocked(a *awaited) bool {
 	}
 	i, ok := a.informer.(interface{ HasStarted() bool })
 	return ok && !a.built.IsZero() && !c.startedAt.IsZero() && !i.HasStarted() &&
-		time.Since(later(a.built, c.startedAt)) > neverRun
-}
-
-func later(a, b time.Time) time.Time {
-	if a.After(b) {
-		return a
-	}
-	return b
+		time.Since(a.built) > neverRun && time.Since(c.startedAt) > neverRun
 }
 
 // New builds a controller-runtime cache (cache.New) with opts, as a Cache; it has the
@@ -136,7 +129,7 @@ func (c *Cache) await(a *awaited) {
 // pruneLocked forgets what is done. An informer never run stays: a wait that meets it ends
 // with the cache's own wait (WaitForCacheSync).
 func (c *Cache) pruneLocked() {
-	c.awaited = keep(c.awaited, func(a *awaited) bool { return !a.doneLocked() })
+	c.awaited = slices.DeleteFunc(c.awaited, (*awaited).doneLocked)
 }
 
 // Start runs the cache until ctx ends.
@@ -195,18 +188,6 @@ func (c *Cache) settled(a *awaited) bool {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	return c.settledLocked(a)
-}
-
-// keep filters s in place.
-func keep[T any](s []T, pending func(T) bool) []T {
-	out := s[:0]
-	for _, v := range s {
-		if pending(v) {
-			out = append(out, v)
-		}
-	}
-	clear(s[len(out):])
-	return out
 }
 
 // wait waits for done, at most recheck; false if ctx ended first.
