@@ -24,15 +24,21 @@ func floorClient(base *rest.Config, cfg *Config) (client.Client, error) {
 }
 
 // floorSecret is the Secret of object i, shaped like the one an operator writes: a managed
-// label, a hash annotation, one small key.
-func floorSecret(i int, cfg *Config) *corev1.Secret {
-	return &corev1.Secret{
+// label, a hash annotation, one small key and, given the ExternalSecret it is synced for,
+// that ExternalSecret as its controlling owner (creationPolicy Owner, the default: ESO and
+// Ferry both write the reference).
+func floorSecret(i int, cfg *Config, owner *esv1.ExternalSecret) *corev1.Secret {
+	s := &corev1.Secret{
 		ObjectMeta: metav1.ObjectMeta{Namespace: floorNamespace, Name: esName(i),
 			Labels:      map[string]string{esv1.LabelManaged: esv1.LabelManagedValue},
 			Annotations: map[string]string{esv1.AnnotationDataHash: strings.Repeat("0", 64)}},
 		Type: corev1.SecretTypeOpaque,
 		Data: map[string][]byte{secretKey: []byte(remoteValue(keyOf(i, cfg.K), 1))},
 	}
+	if owner != nil {
+		s.OwnerReferences = []metav1.OwnerReference{*metav1.NewControllerRef(owner, esv1.GroupVersion.WithKind("ExternalSecret"))}
+	}
+	return s
 }
 
 // floor measures how long a bare client takes to create n Secrets shaped like the ones an
@@ -48,7 +54,7 @@ func floor(ctx context.Context, base *rest.Config, cfg *Config, started func()) 
 	started()
 	start := time.Now()
 	err = parallel(ctx, cfg.N, cfg.Concurrency, func(ctx context.Context, i int) error {
-		if err := c.Create(ctx, floorSecret(i, cfg)); err != nil {
+		if err := c.Create(ctx, floorSecret(i, cfg, nil)); err != nil {
 			return fmt.Errorf("floor: creating Secret %s: %w", esName(i), err)
 		}
 		return nil
@@ -62,7 +68,7 @@ func floor(ctx context.Context, base *rest.Config, cfg *Config, started func()) 
 
 // firstSyncFloor measures what a first sync must do, done by a bare client: for each of n
 // ExternalSecrets (created beforehand, before started is called and the clock starts, in
-// the floor's namespace), create its Secret, then merge-patch its status to Ready (with the
+// the floor's namespace), create its Secret (owned by the ExternalSecret), then merge-patch its status to Ready (with the
 // optimistic lock an operator uses), and record one events.k8s.io/v1 Event about it. The
 // workers do not wait for the events, as operators' event recorders do not: each is written
 // by a goroutine of its own, and the time ends when the last request of all three kinds is
@@ -79,7 +85,12 @@ func firstSyncFloor(ctx context.Context, base *rest.Config, cfg *Config, started
 		es := cfg.externalSecret(i)
 		es.Namespace, es.Labels = floorNamespace, nil // not a benchmark object: readiness ignores it
 		objects[i] = es
-		return createIfMissing(ctx, c, es)
+		// Created here, not found: the Secret's owner reference and the status patch's lock
+		// need the uid and resourceVersion the create returns.
+		if err := c.Create(ctx, es); err != nil {
+			return fmt.Errorf("creating ExternalSecret %s: %w", es.Name, err)
+		}
+		return nil
 	})
 	if err != nil {
 		return 0, nil, fmt.Errorf("first-sync floor: %w", err)
@@ -116,7 +127,7 @@ func firstSyncFloor(ctx context.Context, base *rest.Config, cfg *Config, started
 // floorFirstSync creates the Secret of object i and patches its status, and returns the
 // event that records it.
 func floorFirstSync(ctx context.Context, c client.Client, cfg *Config, i int, es *esv1.ExternalSecret) (*eventsv1.Event, error) {
-	if err := c.Create(ctx, floorSecret(i, cfg)); err != nil {
+	if err := c.Create(ctx, floorSecret(i, cfg, es)); err != nil {
 		return nil, fmt.Errorf("first-sync floor: creating Secret %s: %w", esName(i), err)
 	}
 	now := metav1.Now()
