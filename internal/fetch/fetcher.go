@@ -151,6 +151,13 @@ func (f *Fetcher) keyOf(src Source) clientKey {
 	return k
 }
 
+// Scope names the client, and the documents, that serve src: reads of sources of one
+// scope share a client and a cache. Scopes are comparable and carry names only.
+type Scope struct{ key clientKey }
+
+// Scope returns the scope of src.
+func (f *Fetcher) Scope(src Source) Scope { return Scope{f.keyOf(src)} }
+
 func (f *Fetcher) sameForEveryNamespace(store esv1.GenericStore) bool {
 	p, err := f.registry.ForStore(store)
 	if err != nil {

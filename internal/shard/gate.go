@@ -176,6 +176,9 @@ func (g *Gate) ShardOf(namespace, name string) int {
 	return Of(g.opts.KeyBy, g.opts.Count, namespace, name)
 }
 
+// Holds tells whether this replica may work now on the object namespace/name.
+func (g *Gate) Holds(namespace, name string) bool { return g.holds(g.ShardOf(namespace, name)) }
+
 // NeedLeaderElection is false: every replica keeps its Leases.
 func (g *Gate) NeedLeaderElection() bool { return false }
 

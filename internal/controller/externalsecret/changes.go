@@ -58,26 +58,32 @@ func (r *Reconciler) source(es *esv1.ExternalSecret, store esv1.GenericStore, ma
 }
 
 // expectReads tells the fetcher every remote key es reads from a store, without reading
-// (generated entries read no store).
-func (r *Reconciler) expectReads(ctx context.Context, s *scope, stores map[storeref.Key]esv1.GenericStore) {
-	source := r.sources(s, stores)
-	for _, d := range s.es.Spec.DataFrom {
+// (generated entries read no store). source gives the source of an entry's store (nil: the
+// object's secretStoreRef), or false to leave the entry out.
+func (r *Reconciler) expectReads(ctx context.Context, es *esv1.ExternalSecret, source func(*esv1.SecretStoreRef) (fetch.Source, bool)) {
+	expect := func(storeRef *esv1.SecretStoreRef, ref *esv1.ExternalSecretDataRemoteRef) {
+		if src, ok := source(storeRef); ok {
+			r.Fetcher.Expect(ctx, src, ref)
+		}
+	}
+	for _, d := range es.Spec.DataFrom {
 		var storeRef *esv1.SecretStoreRef
 		if d.SourceRef != nil {
 			storeRef = d.SourceRef.SecretStoreRef
 		}
 		switch {
 		case d.Extract != nil:
-			r.Fetcher.Expect(ctx, source(storeRef), d.Extract)
+			expect(storeRef, d.Extract)
 		case d.Find != nil:
-			r.Fetcher.Expect(ctx, source(storeRef), nil)
+			expect(storeRef, nil)
 		}
 	}
-	for _, d := range s.es.Spec.Data {
+	for i := range es.Spec.Data {
+		d := &es.Spec.Data[i]
 		var storeRef *esv1.SecretStoreRef
 		if d.SourceRef != nil {
 			storeRef = d.SourceRef.SecretStoreRef
 		}
-		r.Fetcher.Expect(ctx, source(storeRef), &d.RemoteRef)
+		expect(storeRef, &d.RemoteRef)
 	}
 }

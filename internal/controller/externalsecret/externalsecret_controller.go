@@ -86,6 +86,9 @@ type Reconciler struct {
 	index *index
 	// echoes are the Secret versions syncs just wrote, whose events need no sync.
 	echoes echoes
+	// announcedStores are the store generations whose readers' keys the fetcher was told
+	// (announce.go).
+	announcedStores announced
 }
 
 // syncRecord is when the object of one UID last synced in this process.
@@ -244,6 +247,7 @@ func (r *Reconciler) sync(ctx context.Context, s *scope) (syncResult, error) {
 		r.fail(s, err)
 		return retryLater, nil
 	}
+	r.announce(ctx, es, stores)
 	data, missing, err := r.fetchData(ctx, s, stores)
 	if err != nil {
 		r.rollbackStates(ctx, s)

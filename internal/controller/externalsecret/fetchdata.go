@@ -76,11 +76,7 @@ func (r *Reconciler) sources(s *scope, stores map[storeref.Key]esv1.GenericStore
 	es := s.es
 	maxAge := maxCacheAge(es, r.interval(es), es.Status.SyncedResourceVersion != syncedVersion(es), s.changeReported, s.now)
 	return func(ref *esv1.SecretStoreRef) fetch.Source {
-		k := storeref.KeyOf(es.Spec.SecretStoreRef)
-		if ref != nil {
-			k = storeref.KeyOf(*ref)
-		}
-		return r.source(es, stores[k], maxAge)
+		return r.source(es, stores[readsFrom(es, ref)], maxAge)
 	}
 }
 

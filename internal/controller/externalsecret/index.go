@@ -128,6 +128,20 @@ func (x *index) writersOf(ctx context.Context, namespace, name string) ([]reconc
 
 // readersOf returns the ExternalSecrets that read the store.
 func (x *index) readersOf(ctx context.Context, store esv1.GenericStore) ([]reconcile.Request, error) {
+	readers, err := x.readers(ctx, store)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]reconcile.Request, len(readers))
+	for i, es := range readers {
+		out[i] = requestOf(es)
+	}
+	return out, nil
+}
+
+// readers returns the ExternalSecrets that read the store: where the informer's indexer is
+// read, the cache's own objects, which must not be changed.
+func (x *index) readers(ctx context.Context, store esv1.GenericStore) ([]*esv1.ExternalSecret, error) {
 	key := storeref.Key{Kind: store.GetKind(), Name: store.GetName()}
 	if x.informer == nil {
 		opts := []client.ListOption{client.MatchingFields{IndexStore: key.String()}}
@@ -138,13 +152,23 @@ func (x *index) readersOf(ctx context.Context, store esv1.GenericStore) ([]recon
 		if err := x.reader.List(ctx, &list, opts...); err != nil {
 			return nil, err
 		}
-		return requests(list.Items), nil
+		out := make([]*esv1.ExternalSecret, len(list.Items))
+		for i := range list.Items {
+			out[i] = &list.Items[i]
+		}
+		return out, nil
 	}
-	readers, err := x.informer.ByIndex(IndexStore, storeKey(key, store.GetNamespace()))
+	items, err := x.informer.ByIndex(IndexStore, storeKey(key, store.GetNamespace()))
 	if err != nil {
 		return nil, err
 	}
-	return appendRequests(nil, readers), nil
+	out := make([]*esv1.ExternalSecret, 0, len(items))
+	for _, item := range items {
+		if es, ok := item.(*esv1.ExternalSecret); ok {
+			out = append(out, es)
+		}
+	}
+	return out, nil
 }
 
 // appendRequests appends a request for each ExternalSecret of the cache's items, which are

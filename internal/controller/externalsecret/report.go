@@ -6,7 +6,9 @@ import (
 
 	"k8s.io/apimachinery/pkg/types"
 
+	esv1 "github.com/ferryhq/ferry/api/externalsecrets/v1"
 	"github.com/ferryhq/ferry/internal/failure"
+	"github.com/ferryhq/ferry/internal/fetch"
 	"github.com/ferryhq/ferry/internal/metrics"
 )
 
@@ -28,7 +30,8 @@ func (r *Reconciler) idle(ctx context.Context, s *scope) {
 			return
 		}
 		if err == nil {
-			r.expectReads(ctx, s, stores)
+			source := r.sources(s, stores)
+			r.expectReads(ctx, s.es, func(ref *esv1.SecretStoreRef) (fetch.Source, bool) { return source(ref), true })
 		}
 		ready = readyStatus(s)
 	}

@@ -1,0 +1,104 @@
+package externalsecret
+
+import (
+	"context"
+	"sync"
+
+	esv1 "github.com/ferryhq/ferry/api/externalsecrets/v1"
+	"github.com/ferryhq/ferry/internal/fetch"
+	"github.com/ferryhq/ferry/internal/storeref"
+)
+
+// maxAnnounced bounds the scopes remembered; past it they are forgotten, and each is
+// announced once more at its next sync.
+const maxAnnounced = 10000
+
+// announced remembers the fetcher scopes (a store generation, and the namespace where the
+// store's client depends on it) whose readers were announced in this process.
+type announced struct {
+	mu     sync.Mutex
+	scopes map[fetch.Scope]bool
+}
+
+// first says whether scope is announced for the first time, and records it.
+func (a *announced) first(scope fetch.Scope) bool {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if a.scopes[scope] {
+		return false
+	}
+	if a.scopes == nil || len(a.scopes) >= maxAnnounced {
+		a.scopes = map[fetch.Scope]bool{}
+	}
+	a.scopes[scope] = true
+	return true
+}
+
+// announce tells the fetcher, at the first sync in this process of each store generation
+// (per namespace where the store's client depends on it), the keys that the other readers
+// it serves read and this process has not synced (Fetcher.Expect). The first read of an
+// uncached key then takes them along, so a cold start, or a store's new generation (every
+// reader syncs again), reads the store in a few batch calls instead of one call per
+// handful of keys as objects come due. A restart finds the objects that are in sync in
+// idle reconciles, which expect their keys too (report.go).
+//
+// Only what a sync of the reader would read is expected: readers this replica does not hold
+// a shard of, readers being deleted and readers the store refuses (conditions, controller
+// class) are left out, and no client is built beyond the one es's own read needs. Nothing
+// is read here; with a provider that does not read in batches the fetcher only indexes
+// the keys.
+func (r *Reconciler) announce(ctx context.Context, es *esv1.ExternalSecret, stores map[storeref.Key]esv1.GenericStore) {
+	for k, store := range stores {
+		if store == nil {
+			continue
+		}
+		scope := r.Fetcher.Scope(r.source(es, store, 0))
+		if !r.announcedStores.first(scope) {
+			continue
+		}
+		readers, err := r.index.readers(ctx, store)
+		if err != nil {
+			continue // the reads then come as objects do
+		}
+		// A ClusterSecretStore whose client follows the reader's namespace serves each
+		// namespace's readers from a scope of their own.
+		ownNamespaceOnly := scope != r.Fetcher.Scope(fetch.Source{Store: store})
+		// Whether a reader may use the store depends on its namespace only.
+		resolver := storeref.Resolver{Reader: r.Client, ControllerClass: r.ControllerClass, Namespaces: r.Namespaces}
+		usable := map[string]bool{}
+		for _, reader := range readers {
+			if reader.UID == es.UID || !reader.DeletionTimestamp.IsZero() ||
+				ownNamespaceOnly && reader.Namespace != es.Namespace {
+				continue
+			}
+			if _, synced := r.syncedAt(reader); synced {
+				continue
+			}
+			if r.Shards != nil && !r.Shards.Holds(reader.Namespace, reader.Name) {
+				continue
+			}
+			ok, seen := usable[reader.Namespace]
+			if !seen {
+				ok = resolver.Check(ctx, store, reader.Namespace) == nil
+				usable[reader.Namespace] = ok
+			}
+			if !ok {
+				continue
+			}
+			r.expectReads(ctx, reader, func(ref *esv1.SecretStoreRef) (fetch.Source, bool) {
+				if readsFrom(reader, ref) != k {
+					return fetch.Source{}, false
+				}
+				return r.source(reader, store, 0), true
+			})
+		}
+	}
+}
+
+// readsFrom is the store an entry of es with store reference ref (nil: none) reads from.
+func readsFrom(es *esv1.ExternalSecret, ref *esv1.SecretStoreRef) storeref.Key {
+	if ref != nil {
+		return storeref.KeyOf(*ref)
+	}
+	return storeref.KeyOf(es.Spec.SecretStoreRef)
+}
