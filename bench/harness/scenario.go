@@ -382,6 +382,12 @@ func (r *run) seed(ctx context.Context) error {
 	if err := seedExternalSecrets(ctx, r.kube, cfg); err != nil {
 		return err
 	}
+	// The cold start is a start over objects that exist, as after an upgrade or a node drain:
+	// none younger than a second, the resolution of creationTimestamp, within which a first
+	// sync cannot tell a cached value from one read before the object existed and reads the
+	// provider itself (maxCacheAge in the ExternalSecret controller). The floors, when they
+	// run, take longer than that anyway.
+	defer func(seeded time.Time) { _ = sleep(ctx, time.Until(seeded.Add(time.Second))) }(time.Now())
 	if cfg.Unrelated > 0 {
 		r.say("creating %d unrelated Secrets of %d bytes", cfg.Unrelated, cfg.UnrelatedSize)
 		if err := seedUnrelated(ctx, r.kube, cfg.Unrelated, cfg.UnrelatedSize); err != nil {

@@ -27,8 +27,14 @@ func TestSmoke(t *testing.T) {
 	res.Markdown(&report)
 	t.Log("\n" + report.String())
 
-	if reads := res.Cold.ProviderReads(); reads > cfg.K {
-		t.Errorf("cold start: %d provider reads for %d objects over %d keys, want at most %d", reads, cfg.N, cfg.K, cfg.K)
+	// The objects are older than a second (the harness waits), so first syncs accept what
+	// an earlier read of this start returned, and the first sync of the store tells the
+	// fetcher every other object's keys (docs/design/0003, "A cold start"): the K keys leave
+	// in one batch, two when another read began first. (At N = 1,000 and K = 100 that was
+	// 51 to 59 calls before the announcement, 5 after: bench/RESULTS.md; here, with more
+	// workers than keys, the group commit alone gave 2.)
+	if reads := res.Cold.ProviderReads(); reads > 2 {
+		t.Errorf("cold start: %d provider reads for %d objects over %d keys, want the keys read in one or two batches", reads, cfg.N, cfg.K)
 	}
 	// The event of a sync's own Secret write queues no second reconcile that would find
 	// nothing to do (echoes.go in the controller; N of them before). Refreshes are syncs: a
