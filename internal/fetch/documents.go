@@ -26,8 +26,13 @@ import (
 //     most one read call in flight per store scope and a busy fetcher reads many keys per
 //     call, while an idle one adds no delay.
 
-// widenLimit caps how many expected keys a read of an uncached key takes along.
+// widenLimit caps how many keys a read takes when it takes expected keys along.
 const widenLimit = 200
+
+// fillUnit is the batch size the fetcher fills reads to: the keys of one
+// BatchGetSecretValue call, the smallest batch of the batch readers (the others read
+// whole listings or more keys per call, and lose nothing by it).
+const fillUnit = 20
 
 // documents is the cache of one store scope.
 type documents struct {
@@ -264,26 +269,39 @@ func (f *Fetcher) readDocument(ctx context.Context, src Source, d *documents, br
 	return doc, nil
 }
 
-// expect notes that an object reads key, unless it is cached.
+// expect notes that an object reads key, unless it is cached or on its way: in the read
+// in flight or the next one (taken along earlier, not cached until its read ends).
 func (d *documents) expect(key string, now time.Time) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	if _, ok := d.entries[key]; !ok {
-		d.expected[key] = now
+	if _, ok := d.entries[key]; ok {
+		return
 	}
+	if d.reading != nil && d.reading.keys[key] || d.forming != nil && d.forming.keys[key] {
+		return
+	}
+	d.expected[key] = now
 }
 
-// takeExpected returns up to widenLimit expected keys to read along with key when key is
-// not cached (a cached key is being refreshed: the others wait for their own askers), and
-// forgets them. Callers hold d.mu.
+// takeExpected returns expected keys to read along with key when key is not cached (a
+// cached key is being refreshed: the others wait for their own askers), as many as fill
+// the next read up to widenLimit keys, or, when askers' own keys took it past that, up to
+// the next multiple of fillUnit: a read is then a whole number of a provider's batch calls
+// (AWS: ten of 20), not ten and one of a single key. It forgets the keys it returns.
+// Callers hold d.mu.
 func (d *documents) takeExpected(key string) []string {
 	delete(d.expected, key)
 	if _, cached := d.entries[key]; cached || len(d.expected) == 0 {
 		return nil
 	}
+	n := 1 // key
+	if d.forming != nil {
+		n += len(d.forming.keys)
+	}
+	room := max(widenLimit, (n+fillUnit-1)/fillUnit*fillUnit) - n
 	var keys []string
 	for k := range d.expected {
-		if len(keys) == widenLimit {
+		if len(keys) >= room {
 			break
 		}
 		delete(d.expected, k)

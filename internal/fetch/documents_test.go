@@ -301,6 +301,124 @@ func TestExpectedKeysJoinTheFirstReadOfTheStore(t *testing.T) {
 	}
 }
 
+// A read that takes expected keys along carries widenLimit keys in all, the asker's
+// included: a whole number of a provider's batch calls (AWS: ten of 20).
+func TestExpectedKeysFillAReadToTheLimit(t *testing.T) {
+	p, f, src := heldFetcher(450)
+	close(p.hold)
+	ctx := context.Background()
+	expectKeys(f, src, 450)
+	for i := range 450 {
+		if _, err := f.GetSecret(ctx, src, esv1.ExternalSecretDataRemoteRef{Key: fmt.Sprintf("k%d", i)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var sizes []int
+	for _, r := range p.reads {
+		sizes = append(sizes, len(r))
+	}
+	if !slices.Equal(sizes, []int{widenLimit, widenLimit, 50}) {
+		t.Fatalf("450 expected keys asked one by one were read in batches of %v, want [%d %d 50]", sizes, widenLimit, widenLimit)
+	}
+}
+
+// expectKeys tells f that objects read k0 … k(n-1) from src.
+func expectKeys(f *Fetcher, src Source, n int) {
+	for i := range n {
+		f.Expect(context.Background(), src, &esv1.ExternalSecretDataRemoteRef{Key: fmt.Sprintf("k%d", i)})
+	}
+}
+
+// heldFetcher returns a provider of keys keys whose reads wait for p.hold to close, a
+// fetcher over it, and a source of its store that accepts values a minute old.
+func heldFetcher(keys int) (*batchProvider, *Fetcher, Source) {
+	p := newBatchProvider(keys)
+	p.hold = make(chan struct{})
+	f, _ := newBatchFetcher(p)
+	return p, f, Source{Store: store(1), Namespace: "ns", MaxAge: time.Minute}
+}
+
+// Askers' own keys that join a read already filled to the limit are topped up to a whole
+// number of fillUnit keys with expected ones.
+func TestAReadPastTheLimitIsToppedUpToAWholeBatch(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		p, f, src := heldFetcher(600)
+		ctx := context.Background()
+		expectKeys(f, src, 600)
+		var wg sync.WaitGroup
+		get := func(key string) {
+			wg.Go(func() {
+				if _, err := f.GetSecret(ctx, src, esv1.ExternalSecretDataRemoteRef{Key: key}); err != nil {
+					t.Error(err)
+				}
+			})
+			synctest.Wait()
+		}
+		get("k0") // the first read: k0 and 199 expected keys, held in flight
+		var formed map[string]bool
+		for i := range 600 { // two more askers whose keys neither read holds
+			key := fmt.Sprintf("k%d", i)
+			f.mu.Lock()
+			d := f.docs[f.keyOf(src)]
+			f.mu.Unlock()
+			d.mu.Lock()
+			inFlight, waiting := d.reading.keys[key], d.forming != nil && d.forming.keys[key]
+			if d.forming != nil {
+				formed = d.forming.keys
+			}
+			d.mu.Unlock()
+			if !inFlight && !waiting {
+				get(key)
+				if len(formed) > widenLimit {
+					break
+				}
+			}
+		}
+		close(p.hold)
+		wg.Wait()
+		var sizes []int
+		for _, r := range p.reads {
+			sizes = append(sizes, len(r))
+		}
+		if len(sizes) < 2 || sizes[0] != widenLimit || sizes[1] != widenLimit+fillUnit {
+			t.Fatalf("reads of %v keys, want %d, then %d (the limit, past it by an asker's key, topped up to a whole batch)",
+				sizes, widenLimit, widenLimit+fillUnit)
+		}
+	})
+}
+
+// A key expected again while its read is in flight (an idle reconcile of another reader
+// of it) is not read a second time.
+func TestAKeyOnItsWayIsNotExpectedAgain(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		p, f, src := heldFetcher(3)
+		ctx := context.Background()
+		ref := func(i int) *esv1.ExternalSecretDataRemoteRef {
+			return &esv1.ExternalSecretDataRemoteRef{Key: fmt.Sprintf("k%d", i)}
+		}
+		f.Expect(ctx, src, ref(1))
+		var wg sync.WaitGroup
+		wg.Go(func() {
+			if _, err := f.GetSecret(ctx, src, *ref(0)); err != nil { // takes k1 along
+				t.Error(err)
+			}
+		})
+		synctest.Wait()
+		f.Expect(ctx, src, ref(1)) // while k0 and k1 are read
+		wg.Go(func() {
+			if _, err := f.GetSecret(ctx, src, *ref(2)); err != nil { // the next read
+				t.Error(err)
+			}
+		})
+		synctest.Wait()
+		close(p.hold)
+		wg.Wait()
+		if got := p.reads; len(got) != 2 || !slices.Equal(got[1], []string{"k2"}) {
+			t.Fatalf("reads %v, want [k0 k1] then [k2]: k1 was on its way when expected again", got)
+		}
+	})
+}
+
 func TestForcedReadsSkipTheCacheButShareABatch(t *testing.T) {
 	p := newBatchProvider(1)
 	f, _ := newBatchFetcher(p)
