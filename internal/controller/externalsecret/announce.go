@@ -17,21 +17,22 @@ const maxAnnounced = 10000
 // store's client depends on it) whose readers were announced in this process.
 type announced struct {
 	mu     sync.Mutex
-	scopes map[fetch.Scope]bool
+	scopes map[fetch.Scope]*sync.Once
 }
 
-// first says whether scope is announced for the first time, and records it.
-func (a *announced) first(scope fetch.Scope) bool {
+// once returns what runs scope's announcement once.
+func (a *announced) once(scope fetch.Scope) *sync.Once {
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	if a.scopes[scope] {
-		return false
+	if o, ok := a.scopes[scope]; ok {
+		return o
 	}
 	if a.scopes == nil || len(a.scopes) >= maxAnnounced {
-		a.scopes = map[fetch.Scope]bool{}
+		a.scopes = map[fetch.Scope]*sync.Once{}
 	}
-	a.scopes[scope] = true
-	return true
+	o := &sync.Once{}
+	a.scopes[scope] = o
+	return o
 }
 
 // announce tells the fetcher, at the first sync in this process of each store generation
@@ -53,45 +54,49 @@ func (r *Reconciler) announce(ctx context.Context, es *esv1.ExternalSecret, stor
 			continue
 		}
 		scope := r.Fetcher.Scope(r.source(es, store, 0))
-		if !r.announcedStores.first(scope) {
+		// Concurrent syncs of the scope wait for the announcement: a read that left before
+		// it would carry a key or two.
+		r.announcedStores.once(scope).Do(func() { r.announceScope(ctx, es, k, store, scope) })
+	}
+}
+
+// announceScope expects the keys of the readers of store that scope serves.
+func (r *Reconciler) announceScope(ctx context.Context, es *esv1.ExternalSecret, k storeref.Key, store esv1.GenericStore, scope fetch.Scope) {
+	readers, err := r.index.readers(ctx, store)
+	if err != nil {
+		return // the reads then come as objects do
+	}
+	// A ClusterSecretStore whose client follows the reader's namespace serves each
+	// namespace's readers from a scope of their own.
+	ownNamespaceOnly := scope != r.Fetcher.Scope(fetch.Source{Store: store})
+	// Whether a reader may use the store depends on its namespace only.
+	resolver := storeref.Resolver{Reader: r.Client, ControllerClass: r.ControllerClass, Namespaces: r.Namespaces}
+	usable := map[string]bool{}
+	for _, reader := range readers {
+		if reader.UID == es.UID || !reader.DeletionTimestamp.IsZero() ||
+			ownNamespaceOnly && reader.Namespace != es.Namespace {
 			continue
 		}
-		readers, err := r.index.readers(ctx, store)
-		if err != nil {
-			continue // the reads then come as objects do
+		if _, synced := r.syncedAt(reader); synced {
+			continue
 		}
-		// A ClusterSecretStore whose client follows the reader's namespace serves each
-		// namespace's readers from a scope of their own.
-		ownNamespaceOnly := scope != r.Fetcher.Scope(fetch.Source{Store: store})
-		// Whether a reader may use the store depends on its namespace only.
-		resolver := storeref.Resolver{Reader: r.Client, ControllerClass: r.ControllerClass, Namespaces: r.Namespaces}
-		usable := map[string]bool{}
-		for _, reader := range readers {
-			if reader.UID == es.UID || !reader.DeletionTimestamp.IsZero() ||
-				ownNamespaceOnly && reader.Namespace != es.Namespace {
-				continue
-			}
-			if _, synced := r.syncedAt(reader); synced {
-				continue
-			}
-			if r.Shards != nil && !r.Shards.Holds(reader.Namespace, reader.Name) {
-				continue
-			}
-			ok, seen := usable[reader.Namespace]
-			if !seen {
-				ok = resolver.Check(ctx, store, reader.Namespace) == nil
-				usable[reader.Namespace] = ok
-			}
-			if !ok {
-				continue
-			}
-			r.expectReads(ctx, reader, func(ref *esv1.SecretStoreRef) (fetch.Source, bool) {
-				if readsFrom(reader, ref) != k {
-					return fetch.Source{}, false
-				}
-				return r.source(reader, store, 0), true
-			})
+		if r.Shards != nil && !r.Shards.Holds(reader.Namespace, reader.Name) {
+			continue
 		}
+		ok, seen := usable[reader.Namespace]
+		if !seen {
+			ok = resolver.Check(ctx, store, reader.Namespace) == nil
+			usable[reader.Namespace] = ok
+		}
+		if !ok {
+			continue
+		}
+		r.expectReads(ctx, reader, func(ref *esv1.SecretStoreRef) (fetch.Source, bool) {
+			if readsFrom(reader, ref) != k {
+				return fetch.Source{}, false
+			}
+			return r.source(reader, store, 0), true
+		})
 	}
 }
 
