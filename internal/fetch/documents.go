@@ -296,7 +296,10 @@ func (d *documents) takeExpected(key string) []string {
 	}
 	n := 1 // key
 	if d.forming != nil {
-		n += len(d.forming.keys)
+		n = len(d.forming.keys)
+		if !d.forming.keys[key] {
+			n++
+		}
 	}
 	room := max(widenLimit, (n+fillUnit-1)/fillUnit*fillUnit) - n
 	var keys []string

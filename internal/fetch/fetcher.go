@@ -151,6 +151,17 @@ func (f *Fetcher) keyOf(src Source) clientKey {
 	return k
 }
 
+// Batched reports whether src is read in batches (its client is a provider.BatchReader),
+// building the client if needed, or why the client cannot be built.
+func (f *Fetcher) Batched(ctx context.Context, src Source) (bool, error) {
+	c, err := f.client(ctx, src)
+	if err != nil {
+		return false, err
+	}
+	_, ok := c.(provider.BatchReader)
+	return ok, nil
+}
+
 // Scope names the client, and the documents, that serve src: reads of sources of one
 // scope share a client and a cache. Scopes are comparable and carry names only.
 type Scope struct{ key clientKey }

@@ -9,7 +9,7 @@ import (
 	"github.com/ferryhq/ferry/internal/storeref"
 )
 
-// maxAnnounced bounds the scopes remembered; past it they are forgotten, and each is
+// maxAnnounced bounds the scopes remembered; past it they are all forgotten, and each is
 // announced once more at its next sync.
 const maxAnnounced = 10000
 
@@ -17,54 +17,81 @@ const maxAnnounced = 10000
 // store's client depends on it) whose readers were announced in this process.
 type announced struct {
 	mu     sync.Mutex
-	scopes map[fetch.Scope]*sync.Once
+	scopes map[fetch.Scope]*announcement
 }
 
-// once returns what runs scope's announcement once.
-func (a *announced) once(scope fetch.Scope) *sync.Once {
+// announcement is one scope's; done closes when it ends.
+type announcement struct{ done chan struct{} }
+
+// begin returns scope's announcement, and whether the caller is to make it.
+func (a *announced) begin(scope fetch.Scope) (*announcement, bool) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	if o, ok := a.scopes[scope]; ok {
-		return o
+	if x, ok := a.scopes[scope]; ok {
+		return x, false
 	}
 	if a.scopes == nil || len(a.scopes) >= maxAnnounced {
-		a.scopes = map[fetch.Scope]*sync.Once{}
+		a.scopes = map[fetch.Scope]*announcement{}
 	}
-	o := &sync.Once{}
-	a.scopes[scope] = o
-	return o
+	x := &announcement{done: make(chan struct{})}
+	a.scopes[scope] = x
+	return x, true
+}
+
+// end closes x; one not done is forgotten, so that a later sync makes it again.
+func (a *announced) end(scope fetch.Scope, x *announcement, done bool) {
+	if !done {
+		a.mu.Lock()
+		if a.scopes[scope] == x {
+			delete(a.scopes, scope)
+		}
+		a.mu.Unlock()
+	}
+	close(x.done)
 }
 
 // announce tells the fetcher, at the first sync in this process of each store generation
 // (per namespace where the store's client depends on it), the keys that the other readers
 // it serves read and this process has not synced (Fetcher.Expect). The first read of an
-// uncached key then takes them along, so a cold start, or a store's new generation (every
-// reader syncs again), reads the store in a few batch calls instead of one call per
-// handful of keys as objects come due. A restart finds the objects that are in sync in
-// idle reconciles, which expect their keys too (report.go).
+// uncached key then takes them along, so a cold start reads the store in a few batch calls
+// instead of one call per handful of keys as objects come due. A restart finds the objects
+// that are in sync in idle reconciles, which expect their keys too (report.go).
 //
-// Only what a sync of the reader would read is expected: readers this replica does not hold
-// a shard of, readers being deleted and readers the store refuses (conditions, controller
-// class) are left out, and no client is built beyond the one es's own read needs. Nothing
-// is read here; with a provider that does not read in batches the fetcher only indexes
-// the keys.
+// Only stores read in batches are announced, and only what a sync of the reader would read
+// from this store: readers this replica does not hold a shard of, readers being deleted and
+// readers the store refuses (conditions, controller class) are left out. The announcing
+// object's own client is the only one built (for a ClusterSecretStore whose client follows
+// the namespace, only readers of its namespace are announced), and a store whose client
+// cannot be built is announced at a later sync. Nothing is read here. Concurrent syncs of
+// the scope wait for the announcement, or for their context: a read that left before it
+// would carry a key or two.
 func (r *Reconciler) announce(ctx context.Context, es *esv1.ExternalSecret, stores map[storeref.Key]esv1.GenericStore) {
 	for k, store := range stores {
 		if store == nil {
 			continue
 		}
-		scope := r.Fetcher.Scope(r.source(es, store, 0))
-		// Concurrent syncs of the scope wait for the announcement: a read that left before
-		// it would carry a key or two.
-		r.announcedStores.once(scope).Do(func() { r.announceScope(ctx, es, k, store, scope) })
+		src := r.source(es, store, 0)
+		scope := r.Fetcher.Scope(src)
+		x, mine := r.announcedStores.begin(scope)
+		if !mine {
+			select {
+			case <-x.done:
+			case <-ctx.Done():
+			}
+			continue
+		}
+		batched, err := r.Fetcher.Batched(ctx, src)
+		done := err == nil && (!batched || r.announceScope(ctx, es, k, store, scope))
+		r.announcedStores.end(scope, x, done)
 	}
 }
 
-// announceScope expects the keys of the readers of store that scope serves.
-func (r *Reconciler) announceScope(ctx context.Context, es *esv1.ExternalSecret, k storeref.Key, store esv1.GenericStore, scope fetch.Scope) {
+// announceScope expects the keys of the readers of store that scope serves, and reports
+// whether it could list them.
+func (r *Reconciler) announceScope(ctx context.Context, es *esv1.ExternalSecret, k storeref.Key, store esv1.GenericStore, scope fetch.Scope) bool {
 	readers, err := r.index.readers(ctx, store)
 	if err != nil {
-		return // the reads then come as objects do
+		return false
 	}
 	// A ClusterSecretStore whose client follows the reader's namespace serves each
 	// namespace's readers from a scope of their own.
@@ -98,6 +125,7 @@ func (r *Reconciler) announceScope(ctx context.Context, es *esv1.ExternalSecret,
 			return r.source(reader, store, 0), true
 		})
 	}
+	return true
 }
 
 // readsFrom is the store an entry of es with store reference ref (nil: none) reads from.
