@@ -68,8 +68,9 @@ func floor(ctx context.Context, base *rest.Config, cfg *Config, started func()) 
 
 // firstSyncFloor measures what a first sync must do, done by a bare client: for each of n
 // ExternalSecrets (created beforehand, before started is called and the clock starts, in
-// the floor's namespace), create its Secret (owned by the ExternalSecret), then merge-patch its status to Ready (with the
-// optimistic lock an operator uses), and record one events.k8s.io/v1 Event about it. The
+// the floor's namespace), create its Secret (owned by the ExternalSecret), then
+// merge-patch its status to Ready (with the optimistic lock an operator uses), and record
+// one events.k8s.io/v1 Event about it. The
 // workers do not wait for the events, as operators' event recorders do not: each is written
 // by a goroutine of its own, and the time ends when the last request of all three kinds is
 // done. Same QPS, burst and workers as the operator; one client for all requests, as an

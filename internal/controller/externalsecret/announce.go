@@ -17,37 +17,35 @@ const maxAnnounced = 10000
 // store's client depends on it) whose readers were announced in this process.
 type announced struct {
 	mu     sync.Mutex
-	scopes map[fetch.Scope]*announcement
+	scopes map[fetch.Scope]chan struct{} // closed when the scope's announcement ends
 }
 
-// announcement is one scope's; done closes when it ends.
-type announcement struct{ done chan struct{} }
-
-// begin returns scope's announcement, and whether the caller is to make it.
-func (a *announced) begin(scope fetch.Scope) (*announcement, bool) {
+// begin returns what closes when scope's announcement ends, and whether the caller is to
+// make it.
+func (a *announced) begin(scope fetch.Scope) (chan struct{}, bool) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	if x, ok := a.scopes[scope]; ok {
-		return x, false
+	if ended, ok := a.scopes[scope]; ok {
+		return ended, false
 	}
 	if a.scopes == nil || len(a.scopes) >= maxAnnounced {
-		a.scopes = map[fetch.Scope]*announcement{}
+		a.scopes = map[fetch.Scope]chan struct{}{}
 	}
-	x := &announcement{done: make(chan struct{})}
-	a.scopes[scope] = x
-	return x, true
+	done := make(chan struct{})
+	a.scopes[scope] = done
+	return done, true
 }
 
-// end closes x; one not done is forgotten, so that a later sync makes it again.
-func (a *announced) end(scope fetch.Scope, x *announcement, done bool) {
-	if !done {
+// end ends scope's announcement; one not made is forgotten, so that a later sync makes it.
+func (a *announced) end(scope fetch.Scope, ended chan struct{}, made bool) {
+	if !made {
 		a.mu.Lock()
-		if a.scopes[scope] == x {
+		if a.scopes[scope] == ended {
 			delete(a.scopes, scope)
 		}
 		a.mu.Unlock()
 	}
-	close(x.done)
+	close(ended)
 }
 
 // announce tells the fetcher, at the first sync in this process of each store generation
@@ -72,17 +70,17 @@ func (r *Reconciler) announce(ctx context.Context, es *esv1.ExternalSecret, stor
 		}
 		src := r.source(es, store, 0)
 		scope := r.Fetcher.Scope(src)
-		x, mine := r.announcedStores.begin(scope)
+		ended, mine := r.announcedStores.begin(scope)
 		if !mine {
 			select {
-			case <-x.done:
+			case <-ended:
 			case <-ctx.Done():
 			}
 			continue
 		}
 		batched, err := r.Fetcher.Batched(ctx, src)
-		done := err == nil && (!batched || r.announceScope(ctx, es, k, store, scope))
-		r.announcedStores.end(scope, x, done)
+		made := err == nil && (!batched || r.announceScope(ctx, es, k, store, scope))
+		r.announcedStores.end(scope, ended, made)
 	}
 }
 
