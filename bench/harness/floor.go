@@ -70,12 +70,11 @@ func floor(ctx context.Context, base *rest.Config, cfg *Config, started func()) 
 // ExternalSecrets (created beforehand, before started is called and the clock starts, in
 // the floor's namespace), create its Secret (owned by the ExternalSecret), then
 // merge-patch its status to Ready (with the optimistic lock an operator uses), and record
-// one events.k8s.io/v1 Event about it. The
-// workers do not wait for the events, as operators' event recorders do not: each is written
-// by a goroutine of its own, and the time ends when the last request of all three kinds is
-// done. Same QPS, burst and workers as the operator; one client for all requests, as an
-// operator has. No operator runs meanwhile; cleanup deletes the ExternalSecrets, Secrets
-// and Events.
+// one events.k8s.io/v1 Event about it. The workers do not wait for the events, as
+// operators' event recorders do not: each is written by a goroutine of its own, and the
+// time ends when the last request of all three kinds is done. Same QPS, burst and workers
+// as the operator; one client for all requests, as an operator has. No operator runs
+// meanwhile; cleanup deletes the ExternalSecrets, Secrets and Events.
 func firstSyncFloor(ctx context.Context, base *rest.Config, cfg *Config, started func()) (took time.Duration, cleanup func() error, err error) {
 	c, err := floorClient(base, cfg)
 	if err != nil {

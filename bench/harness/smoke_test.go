@@ -30,9 +30,9 @@ func TestSmoke(t *testing.T) {
 	// The objects are older than a second (the harness waits), so first syncs accept what
 	// an earlier read of this start returned, and the first sync of the store tells the
 	// fetcher every other object's keys (docs/design/0003, "A cold start"): the K keys leave
-	// in one batch, two when another read began first (one store, K ≤ 200 keys). (At N = 1,000 and K = 100 that was
-	// 51 to 59 calls before the announcement, 5 after: bench/RESULTS.md; here, with more
-	// workers than keys, the group commit alone gave 2.)
+	// in one batch, two when another read began first (one store, K ≤ 200 keys). (At
+	// N = 1,000 and K = 100 that was 51 to 59 calls before the announcement, 5 after:
+	// bench/RESULTS.md; here, with more workers than keys, the group commit alone gave 2.)
 	if reads := res.Cold.ProviderReads(); reads > 2 {
 		t.Errorf("cold start: %d provider reads for %d objects over %d keys, want the keys read in one or two batches", reads, cfg.N, cfg.K)
 	}
